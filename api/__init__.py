@@ -1,0 +1,1 @@
+"""HTTP service, loader and command line of the T-ALL evidence service."""

@@ -1,0 +1,95 @@
+"""Command line: `tall-evidence serve | validate | openapi | schema`."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from api.fixture_set import SCHEMA_DIR, FixtureError
+from api.settings import get_settings
+
+
+def _validate() -> int:
+    from api.dataset import validate_fixtures
+
+    settings = get_settings()
+    try:
+        fixtures = validate_fixtures(settings)
+    except FixtureError as exc:
+        print(f"invalid fixtures: {exc}", file=sys.stderr)
+        return 1
+    figures = sum(len(s.outcomes) + len(s.adverse_events) + len(s.characteristics) for s in fixtures.studies.values())
+    sources = len(fixtures.sources.sources)
+    print(f"ok: {len(fixtures.studies)} studies, {figures} figures, {sources} sources, version {fixtures.version}")
+    return 0
+
+
+def _serve(host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    # Fail fast with a clean message instead of a lifespan traceback.
+    if _validate() != 0:
+        return 1
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        server_header=False,
+        date_header=True,
+    )
+    return 0
+
+
+def _openapi(out: Path | None) -> int:
+    from api.main import create_app
+
+    document = json.dumps(create_app().openapi(), indent=2, sort_keys=False) + "\n"
+    if out is None:
+        sys.stdout.write(document)
+    else:
+        out.write_text(document, encoding="utf-8")
+        print(f"wrote {out}")
+    return 0
+
+
+def _schema(check: bool) -> int:
+    from api.schemas import stale_schemas, write_schemas
+
+    directory = get_settings().fixtures_dir / SCHEMA_DIR
+    if check:
+        stale = stale_schemas(directory)
+        if stale:
+            print(f"stale fixture schemas (run `tall-evidence schema`): {', '.join(stale)}", file=sys.stderr)
+            return 1
+        print("fixture schemas are up to date")
+        return 0
+    for path in write_schemas(directory):
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tall-evidence", description="T-ALL evidence service")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="validate the fixtures, load them and serve the API")
+    serve.add_argument("--host", help="interface to bind (default from TALL_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default from TALL_PORT, 8000)")
+    commands.add_parser("validate", help="check every fixture without starting a server")
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document")
+    openapi.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    schema = commands.add_parser("schema", help="regenerate the fixture JSON Schemas")
+    schema.add_argument("--check", action="store_true", help="only report whether the committed ones are stale")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args.host, args.port)
+    if args.command == "validate":
+        return _validate()
+    if args.command == "openapi":
+        return _openapi(args.out)
+    return _schema(args.check)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Database engine, the one write (loading fixtures), and read-only sessions afterwards.
+
+Read-only is enforced by the database, not only by the absence of write routes: once the
+fixtures are loaded, SQLite connections run with `PRAGMA query_only` and PostgreSQL
+transactions are opened READ ONLY.
+"""
+
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Table, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, SQLModel, create_engine
+
+import models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+
+class Database:
+    """Owns the engine; loads rows once, then hands out read-only sessions."""
+
+    def __init__(self, url: str | None) -> None:
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        if url is None:
+            # One private file per process: each thread gets its own connection, and
+            # nothing is left behind after shutdown.
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="tall-evidence-")
+            url = f"sqlite:///{Path(self._tmpdir.name) / 'evidence.sqlite3'}"
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        connect_args = {"check_same_thread": False} if self.is_sqlite else {}
+        self.engine: Engine = create_engine(url, connect_args=connect_args)
+        self._read_only = False
+        event.listen(self.engine, "connect", self._on_connect)
+        event.listen(self.engine, "begin", self._on_begin)
+
+    def _on_connect(self, dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        if self.is_sqlite:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if self._read_only:
+                cursor.execute("PRAGMA query_only = ON")
+            cursor.close()
+
+    def _on_begin(self, connection: object) -> None:
+        if self._read_only and not self.is_sqlite:
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")  # type: ignore[attr-defined]
+
+    def load(self, rows: list[SQLModel]) -> None:
+        """Replace all data with rows in one transaction, then turn the database read-only."""
+        by_table: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_table[row.__table__].append(dict(row))  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            SQLModel.metadata.drop_all(conn)
+            SQLModel.metadata.create_all(conn)
+            # Parents before children, so foreign keys hold at every insert.
+            for table in SQLModel.metadata.sorted_tables:
+                if by_table[table]:
+                    conn.execute(table.insert(), by_table[table])
+        # Pooled connections opened while writable must not serve reads afterwards.
+        self.engine.dispose()
+        self._read_only = True
+
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine) as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None

@@ -1,0 +1,46 @@
+"""Dependencies shared by the routes: a read-only session and pagination parameters."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from sqlmodel import Session
+
+PAGE_SIZE_DEFAULT = 50
+PAGE_SIZE_MAX = 500
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    yield from request.app.state.database.session()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: Annotated[
+        int, Query(ge=1, le=PAGE_SIZE_MAX, description=f"Page size (at most {PAGE_SIZE_MAX}).")
+    ] = PAGE_SIZE_DEFAULT,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Number of results to skip.")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+IdPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        max_length=200,
+        description="Stable identifier of the record.",
+    ),
+]

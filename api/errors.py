@@ -1,0 +1,93 @@
+"""One error hierarchy, one handler, one body: RFC 9457 problem details for every failure."""
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from models.problem import Problem, ProblemField
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("tall_evidence")
+
+
+class ApiError(Exception):
+    """An error the API reports to its client."""
+
+    status = 400
+
+    def __init__(self, detail: str, errors: list[ProblemField] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class InvalidInput(ApiError):
+    status = 422
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None,
+    errors: list[ProblemField] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors or [],
+    )
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _location(loc: tuple[object, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return problem_response(request, exc.status, exc.detail, exc.errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [ProblemField(location=_location(tuple(e["loc"])), message=e["msg"]) for e in exc.errors()]
+    return problem_response(request, 422, "The request has invalid parameters.", errors)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Never leak a traceback to the client; the log keeps it.
+    logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return problem_response(request, 500, "An unexpected error occurred.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    422: {"model": Problem, "description": "Invalid parameters.", "content": {PROBLEM_MEDIA_TYPE: {}}},
+}
+NOT_FOUND_RESPONSES: dict[int | str, dict[str, object]] = {
+    404: {"model": Problem, "description": "No such record.", "content": {PROBLEM_MEDIA_TYPE: {}}},
+    **PROBLEM_RESPONSES,
+}

@@ -1,0 +1,60 @@
+"""The application: create_app() wires settings, lifespan (load fixtures), errors and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.dataset import api_version, load_dataset
+from api.db import Database
+from api.errors import install_error_handlers
+from api.routes import adverse_events, conflicts, epidemiology, meta, outcomes, sources, studies
+from api.settings import Settings, get_settings
+
+DESCRIPTION = """\
+Curated evidence on therapy for T-cell acute lymphoblastic leukemia and lymphoma (T-ALL/LBL):
+studies, arms, outcomes and adverse events, each figure traced to the document, the place in
+it and the figure exactly as printed. Read-only. Errors are RFC 9457 problem details.
+"""
+
+TAGS = [
+    {
+        "name": "studies",
+        "description": "Trials, cohorts, cases and preclinical work, with everything curated for them.",
+    },
+    {"name": "outcomes", "description": "Efficacy figures: response, MRD, survival."},
+    {"name": "adverse-events", "description": "Toxicity figures with grade and grading system."},
+    {"name": "sources", "description": "The source documents."},
+    {"name": "conflicts", "description": "Disagreements within or between documents, kept visible."},
+    {"name": "epidemiology", "description": "Population-level figures quoted by the documents."},
+    {"name": "meta", "description": "Dataset version, counts and health."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.database_url)
+        try:
+            # Raises FixtureError before anything is served if any fixture is bad.
+            app.state.meta = load_dataset(settings, database)
+            app.state.database = database
+            yield
+        finally:
+            database.close()
+
+    app = FastAPI(
+        title="T-ALL Evidence API",
+        version=api_version(),
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        license_info={"name": f"Data: {settings.data_licence}", "identifier": settings.data_licence},
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (studies, outcomes, adverse_events, sources, conflicts, epidemiology, meta):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,38 @@
+"""Epidemiology figures: list and get."""
+
+from fastapi import APIRouter
+
+from api.crud import get_or_404, list_page, to_public
+from api.deps import IdPath, PageDep, SessionDep
+from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
+from models import EpidemiologyFigure
+from models.epidemiology import EpidemiologyFigurePublic
+from models.page import EpidemiologyPage
+
+router = APIRouter(prefix="/v1/epidemiology", tags=["epidemiology"])
+
+
+@router.get(
+    "",
+    operation_id="listEpidemiologyFigures",
+    summary="List epidemiology figures",
+    response_model=EpidemiologyPage,
+    responses=PROBLEM_RESPONSES,
+)
+def list_epidemiology(session: SessionDep, params: PageDep) -> EpidemiologyPage:
+    """Population-level figures (share of ALL cases, relapse rates) quoted by the documents. Ordered by id."""
+    return list_page(session, EpidemiologyFigure, EpidemiologyFigurePublic, EpidemiologyPage, params)
+
+
+@router.get(
+    "/{figure_id}",
+    operation_id="getEpidemiologyFigure",
+    summary="Get one epidemiology figure",
+    response_model=EpidemiologyFigurePublic,
+    responses=NOT_FOUND_RESPONSES,
+)
+def get_epidemiology(figure_id: IdPath, session: SessionDep) -> EpidemiologyFigurePublic:
+    """One epidemiology figure by id."""
+    return to_public(
+        EpidemiologyFigurePublic, get_or_404(session, EpidemiologyFigure, figure_id, "epidemiology figure")
+    )

@@ -1,0 +1,39 @@
+"""JSON Schemas of the fixture formats, generated from the models and committed."""
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from models.fixture import ConflictsFile, EpidemiologyFile, SourcesFile, StudyFile
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "study.schema.json": StudyFile,
+    "sources.schema.json": SourcesFile,
+    "conflicts.schema.json": ConflictsFile,
+    "epidemiology.schema.json": EpidemiologyFile,
+}
+
+
+def render_schema(model: type[BaseModel]) -> str:
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **model.model_json_schema()}
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, model in SCHEMAS.items():
+        path = directory / name
+        path.write_text(render_schema(model), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_schemas(directory: Path) -> list[str]:
+    """Names of committed schemas that differ from what the models generate now."""
+    return [
+        name
+        for name, model in SCHEMAS.items()
+        if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != render_schema(model)
+    ]

@@ -1,0 +1,36 @@
+"""All settings in one place, read from the environment (prefix TALL_)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TALL_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "TALL_DATABASE_URL"),
+        description="SQLAlchemy URL; unset means an embedded SQLite file in a private temporary directory.",
+    )
+    fixtures_dir: Path = Field(default=PROJECT_ROOT / "fixtures", description="Where the fixture files live.")
+    sources_registry: Path = Field(
+        default=PROJECT_ROOT / "seeds" / "sources.yaml", description="The seed registry file."
+    )
+    seeds_text_dir: Path = Field(
+        default=PROJECT_ROOT.parent / "shared" / "seeds",
+        description="Directory holding the source documents' text (used by provenance checks).",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_licence: str = "CC-BY-4.0"
+    max_fixture_bytes: int = 2_000_000
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,45 @@
+"""SQLModel tables, response models and fixture formats of the T-ALL evidence service."""
+
+from models.adverse_event import AdverseEvent
+from models.arm import Arm, Intervention
+from models.car_product import CarProduct
+from models.characteristic import Characteristic
+from models.conflict import Conflict
+from models.epidemiology import EpidemiologyFigure
+from models.finding import Finding
+from models.outcome import Outcome
+from models.source import Source
+from models.study import Report, Study, StudyLink
+
+TABLES = (
+    Source,
+    Study,
+    Report,
+    StudyLink,
+    Arm,
+    Intervention,
+    CarProduct,
+    Outcome,
+    AdverseEvent,
+    Characteristic,
+    Finding,
+    Conflict,
+    EpidemiologyFigure,
+)
+
+__all__ = [
+    "TABLES",
+    "AdverseEvent",
+    "Arm",
+    "CarProduct",
+    "Characteristic",
+    "Conflict",
+    "EpidemiologyFigure",
+    "Finding",
+    "Intervention",
+    "Outcome",
+    "Report",
+    "Source",
+    "Study",
+    "StudyLink",
+]

@@ -1,0 +1,41 @@
+"""Adverse events: one toxicity figure each."""
+
+from sqlmodel import Field
+
+from models.enums import AdverseEventTerm, GradingSystem, Subgroup
+from models.figure import FigureBase
+
+
+class AdverseEventBase(FigureBase):
+    """One toxicity figure: a term, a grade range, and how many patients had it."""
+
+    term: AdverseEventTerm = Field(index=True, description="Adverse-event term.")
+    grade_min: int | None = Field(
+        default=None, ge=1, le=5, index=True, description="Lowest grade counted; null when grade is not stated."
+    )
+    grade_max: int | None = Field(
+        default=None, ge=1, le=5, description="Highest grade counted; null when open-ended ('grade 3 or higher')."
+    )
+    grading_system: GradingSystem = Field(
+        default=GradingSystem.not_stated, description="Grading system, or 'not_stated'."
+    )
+    patients: int | None = Field(default=None, ge=0, description="Patients affected (0 for an explicit absence).")
+    at_risk: int | None = Field(default=None, ge=0, description="Patients at risk, if printed or exactly derivable.")
+    percentage: float | None = Field(default=None, description="Percentage of patients affected, as printed.")
+    subgroup: Subgroup | None = Field(default=None, description="Subgroup the figure is for; null for everyone.")
+
+
+class AdverseEvent(AdverseEventBase, table=True):
+    __tablename__ = "adverse_event"
+
+    id: str = Field(primary_key=True, description="Global id: '<study id>.<local id>'.")
+    study_id: str = Field(foreign_key="study.id", index=True)
+    arm_id: str | None = Field(default=None, foreign_key="arm.id", index=True)
+    report_id: str | None = Field(default=None, foreign_key="report.id")
+
+
+class AdverseEventPublic(AdverseEventBase):
+    id: str = Field(description="Global id: '<study id>.<local id>'.")
+    study_id: str = Field(description="Study the figure belongs to.")
+    arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")
+    report_id: str | None = Field(default=None, description="Report of the study the figure comes from.")

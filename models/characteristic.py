@@ -1,0 +1,28 @@
+"""Baseline and descriptive figures of a study population (not outcomes)."""
+
+from sqlmodel import Field
+
+from models.figure import FigureBase
+
+
+class CharacteristicBase(FigureBase):
+    """A descriptive figure: median prior lines, follow-up, blast percentage, subgroup size..."""
+
+    label: str = Field(min_length=1, description="What the figure describes, e.g. 'Median prior lines of therapy'.")
+    value: float | None = Field(default=None, description="The value, when it is one number.")
+    value_low: float | None = Field(default=None, description="Lower end of a printed range.")
+    value_high: float | None = Field(default=None, description="Upper end of a printed range.")
+    unit: str | None = Field(default=None, description="Unit of value, e.g. 'patients', 'years', 'percent'.")
+
+
+class Characteristic(CharacteristicBase, table=True):
+    id: str = Field(primary_key=True, description="Global id: '<study id>.<local id>'.")
+    study_id: str = Field(foreign_key="study.id", index=True)
+    arm_id: str | None = Field(default=None, foreign_key="arm.id")
+    report_id: str | None = Field(default=None, foreign_key="report.id")
+
+
+class CharacteristicPublic(CharacteristicBase):
+    id: str = Field(description="Global id: '<study id>.<local id>'.")
+    arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")
+    report_id: str | None = Field(default=None, description="Report of the study the figure comes from.")

@@ -1,0 +1,26 @@
+"""Population-level figures (shares, relapse rates) that belong to no single study."""
+
+from sqlmodel import Field
+
+from models.enums import Disease, EpidemiologyMeasure
+from models.figure import FigureBase
+
+
+class EpidemiologyFigureBase(FigureBase):
+    measure: EpidemiologyMeasure = Field(description="What the figure measures.")
+    disease: Disease = Field(description="Disease the figure is about.")
+    population: str = Field(min_length=1, description="Population the figure refers to, e.g. 'adult ALL'.")
+    value: float | None = Field(default=None, ge=0, le=100, description="Percentage, when one number is printed.")
+    value_low: float | None = Field(default=None, ge=0, le=100, description="Lower end of a printed range (percent).")
+    value_high: float | None = Field(default=None, ge=0, le=100, description="Upper end of a printed range (percent).")
+    citation: str | None = Field(default=None, description="Primary publication the document cites for it.")
+
+
+class EpidemiologyFigure(EpidemiologyFigureBase, table=True):
+    __tablename__ = "epidemiology_figure"
+
+    id: str = Field(primary_key=True, description="Stable id (a slug).")
+
+
+class EpidemiologyFigurePublic(EpidemiologyFigureBase):
+    id: str = Field(description="Stable id (a slug).")

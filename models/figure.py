@@ -1,0 +1,62 @@
+"""Fields every sourced figure carries: where it came from and how it was printed."""
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+from sqlmodel import JSON, Field, SQLModel
+
+from models.enums import ValueQualifier
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+"""Local identifiers in fixtures: lower-case slug, stable across releases."""
+
+Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=80)]
+"""A fixture identifier."""
+
+
+class Provenance(SQLModel):
+    """Where in which source document a record was read."""
+
+    source_id: str = Field(
+        foreign_key="source.id",
+        index=True,
+        description="Id of the source document (its file name without extension).",
+        schema_extra={"examples": ["002_34437a4f0dbbef9f"]},
+    )
+    locator: str = Field(
+        min_length=1,
+        description="Where in the document: table and row, figure, section heading or slide title.",
+        schema_extra={"examples": ["Table 1, column 'Abstract 54', row 'Survival outcome'"]},
+    )
+
+
+class FigureBase(Provenance):
+    """A number taken from a document, with everything needed to check it there."""
+
+    printed: str = Field(
+        min_length=1,
+        description="The figure exactly as printed in the source, e.g. '90.3%', '56/62', '5 patients'.",
+        schema_extra={"examples": ["88.6%"]},
+    )
+    qualifier: ValueQualifier = Field(
+        default=ValueQualifier.exact,
+        description="How the printed value bounds the true one (exact, approximate, less than, ...).",
+    )
+    derived: bool = Field(
+        default=False,
+        description="True when a value was computed by curators (e.g. a percentage from counts) rather than printed.",
+    )
+    derivation: str | None = Field(
+        default=None, description="How a derived value was computed; required when derived is true."
+    )
+    unlabeled: bool = Field(
+        default=False,
+        description="True when the source prints the figure without saying exactly what it measures; see caveat.",
+    )
+    caveat: str | None = Field(default=None, description="Why the figure should be read with care.")
+    conflict_ids: list[str] = Field(
+        default_factory=list,
+        sa_type=JSON,
+        description="Ids of recorded conflicts this figure takes part in (see /v1/conflicts).",
+    )
+    notes: str | None = Field(default=None, description="Curator's notes, in our own words.")

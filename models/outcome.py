@@ -1,0 +1,72 @@
+"""Outcomes: one measured efficacy figure each."""
+
+import re
+from typing import Annotated
+
+from pydantic import StringConstraints, computed_field
+from sqlmodel import Field
+
+from models.enums import Measure, Subgroup, ValueUnit
+from models.figure import FigureBase
+
+TIME_POINT_PATTERN = r"^(d\d+|\d+(\.\d+)?[my]|cycle\d+|best)$"
+TimePoint = Annotated[str, StringConstraints(pattern=TIME_POINT_PATTERN)]
+_TIME_POINT = re.compile(r"^(\d+(?:\.\d+)?)([my])$")
+
+
+def time_point_months(code: str | None) -> float | None:
+    """Months for a calendar time-point code ('3y' -> 36, '18m' -> 18); None for the others."""
+    match = _TIME_POINT.match(code or "")
+    if match is None:
+        return None
+    number = float(match.group(1))
+    return number * 12 if match.group(2) == "y" else number
+
+
+class OutcomeBase(FigureBase):
+    """One outcome figure: a measure, for an arm or the whole study, at a time point."""
+
+    measure: Measure = Field(index=True, description="What was measured.")
+    subgroup: Subgroup | None = Field(
+        default=None, index=True, description="Non-randomised subgroup the figure is for; null for everyone."
+    )
+    time_point: TimePoint | None = Field(
+        default=None,
+        description=(
+            "When it was measured: 'd28' (day), '18m' (months), '3y' (years), 'cycle1' (after a cycle), "
+            "'best' (best response); null when not stated."
+        ),
+        schema_extra={"examples": ["3y"]},
+    )
+    value: float | None = Field(default=None, description="The value, in the unit given (null if only counts).")
+    value_low: float | None = Field(default=None, description="Lower end when a range is printed.")
+    value_high: float | None = Field(default=None, description="Upper end when a range is printed.")
+    unit: ValueUnit = Field(default=ValueUnit.percent, description="Unit of value.")
+    numerator: int | None = Field(
+        default=None, ge=0, description="Patients with the outcome, if printed or exactly derivable."
+    )
+    denominator: int | None = Field(
+        default=None, ge=0, description="Patients evaluated, if printed or exactly derivable."
+    )
+    p_value: float | None = Field(default=None, ge=0, le=1, description="p-value of the printed comparison.")
+    p_value_printed: str | None = Field(default=None, description="The p-value exactly as printed, e.g. 'p = 0.21'.")
+    comparison: str | None = Field(default=None, description="What the p-value compares, in our own words.")
+
+
+class Outcome(OutcomeBase, table=True):
+    id: str = Field(primary_key=True, description="Global id: '<study id>.<local id>'.")
+    study_id: str = Field(foreign_key="study.id", index=True)
+    arm_id: str | None = Field(default=None, foreign_key="arm.id", index=True)
+    report_id: str | None = Field(default=None, foreign_key="report.id")
+
+
+class OutcomePublic(OutcomeBase):
+    id: str = Field(description="Global id: '<study id>.<local id>'.")
+    study_id: str = Field(description="Study the figure belongs to.")
+    arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")
+    report_id: str | None = Field(default=None, description="Report of the study the figure comes from.")
+
+    @computed_field(description="The time point in months, when it is a calendar time.")  # type: ignore[prop-decorator]
+    @property
+    def time_point_months(self) -> float | None:
+        return time_point_months(self.time_point)

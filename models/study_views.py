@@ -1,0 +1,46 @@
+"""Response views of a study: the list item and the detail with everything embedded."""
+
+from sqlmodel import Field
+
+from models.adverse_event import AdverseEventPublic
+from models.arm import ArmPublic
+from models.car_product import CarProductPublic
+from models.characteristic import CharacteristicPublic
+from models.conflict import ConflictPublic
+from models.enums import Agent, Antigen, CellSource, FratricideStrategy
+from models.finding import FindingPublic
+from models.outcome import OutcomePublic
+from models.source import SourcePublic
+from models.study import ReportPublic, StudyBase, StudyLinkPublic
+
+
+class StudyPublic(StudyBase):
+    """A study as listed: design, population and what it tested."""
+
+    id: str = Field(description="Stable study id (a slug).")
+    agents: list[Agent] = Field(default_factory=list, description="Agents given in any arm.")
+    target_antigens: list[Antigen] = Field(default_factory=list, description="Antigens targeted by its CAR products.")
+    cell_sources: list[CellSource] = Field(default_factory=list, description="Cell sources of its CAR products.")
+    fratricide_strategies: list[FratricideStrategy] = Field(
+        default_factory=list, description="Fratricide strategies of its CAR products."
+    )
+    source_ids: list[str] = Field(default_factory=list, description="Every document that reports on the study.")
+    n_outcomes: int = Field(default=0, description="Number of outcome figures curated.")
+    n_adverse_events: int = Field(default=0, description="Number of adverse-event figures curated.")
+
+
+class StudyDetail(StudyPublic):
+    """A study with its arms, figures, findings, sources and conflicts embedded."""
+
+    reports: list[ReportPublic] = Field(default_factory=list, description="Reports of the study, per document.")
+    arms: list[ArmPublic] = Field(default_factory=list, description="Arms with their interventions.")
+    car_products: list[CarProductPublic] = Field(default_factory=list, description="CAR cell products.")
+    outcomes: list[OutcomePublic] = Field(default_factory=list, description="Efficacy figures.")
+    adverse_events: list[AdverseEventPublic] = Field(default_factory=list, description="Toxicity figures.")
+    characteristics: list[CharacteristicPublic] = Field(default_factory=list, description="Descriptive figures.")
+    findings: list[FindingPublic] = Field(default_factory=list, description="Qualitative findings.")
+    related_studies: list[StudyLinkPublic] = Field(default_factory=list, description="Linked studies.")
+    sources: list[SourcePublic] = Field(default_factory=list, description="The documents cited above, in full.")
+    conflicts: list[ConflictPublic] = Field(
+        default_factory=list, description="Recorded conflicts any of the study's figures take part in."
+    )
