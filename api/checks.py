@@ -138,7 +138,8 @@ class _Checker:
                             f"{path}.source_id",
                             f"report {fig.report!r} is from {report.source_id}, not {fig.source_id}",
                         )
-                self.range(file, f"{path}.value_high", fig.value_low, fig.value_high)
+                if not isinstance(fig, AdverseEventEntry):
+                    self.range(file, f"{path}.value_high", fig.value_low, fig.value_high)
         for i, outcome in enumerate(study.outcomes):
             self.outcome(file, f"outcomes[{i}]", outcome)
         for i, event in enumerate(study.adverse_events):

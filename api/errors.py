@@ -84,10 +84,11 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+# Declared with the default media type; api.openapi moves them to problem+json.
 PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
-    422: {"model": Problem, "description": "Invalid parameters.", "content": {PROBLEM_MEDIA_TYPE: {}}},
+    422: {"model": Problem, "description": "Invalid parameters (problem details listing each one)."},
 }
 NOT_FOUND_RESPONSES: dict[int | str, dict[str, object]] = {
-    404: {"model": Problem, "description": "No such record.", "content": {PROBLEM_MEDIA_TYPE: {}}},
+    404: {"model": Problem, "description": "No record with that id (problem details)."},
     **PROBLEM_RESPONSES,
 }

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from api.dataset import api_version, load_dataset
 from api.db import Database
 from api.errors import install_error_handlers
+from api.openapi import build_openapi
 from api.routes import adverse_events, conflicts, epidemiology, meta, outcomes, sources, studies
 from api.settings import Settings, get_settings
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (studies, outcomes, adverse_events, sources, conflicts, epidemiology, meta):
         app.include_router(module.router)
     return app

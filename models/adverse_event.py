@@ -1,5 +1,6 @@
 """Adverse events: one toxicity figure each."""
 
+from pydantic import StrictFloat, StrictInt
 from sqlmodel import Field
 
 from models.enums import AdverseEventTerm, GradingSystem, Subgroup
@@ -10,18 +11,20 @@ class AdverseEventBase(FigureBase):
     """One toxicity figure: a term, a grade range, and how many patients had it."""
 
     term: AdverseEventTerm = Field(index=True, description="Adverse-event term.")
-    grade_min: int | None = Field(
+    grade_min: StrictInt | None = Field(
         default=None, ge=1, le=5, index=True, description="Lowest grade counted; null when grade is not stated."
     )
-    grade_max: int | None = Field(
+    grade_max: StrictInt | None = Field(
         default=None, ge=1, le=5, description="Highest grade counted; null when open-ended ('grade 3 or higher')."
     )
     grading_system: GradingSystem = Field(
         default=GradingSystem.not_stated, description="Grading system, or 'not_stated'."
     )
-    patients: int | None = Field(default=None, ge=0, description="Patients affected (0 for an explicit absence).")
-    at_risk: int | None = Field(default=None, ge=0, description="Patients at risk, if printed or exactly derivable.")
-    percentage: float | None = Field(default=None, description="Percentage of patients affected, as printed.")
+    patients: StrictInt | None = Field(default=None, ge=0, description="Patients affected (0 for an explicit absence).")
+    at_risk: StrictInt | None = Field(
+        default=None, ge=0, description="Patients at risk, if printed or exactly derivable."
+    )
+    percentage: StrictFloat | None = Field(default=None, description="Percentage of patients affected, as printed.")
     subgroup: Subgroup | None = Field(default=None, description="Subgroup the figure is for; null for everyone.")
 
 

@@ -1,5 +1,6 @@
 """Arms of a study and the interventions each arm received."""
 
+from pydantic import StrictInt
 from sqlmodel import Field, SQLModel
 
 from models.enums import Agent, InterventionRole, TherapyClass
@@ -11,7 +12,7 @@ class ArmBase(SQLModel):
 
     label: str = Field(min_length=1, description="Name of the arm, e.g. 'Nelarabine combination'.")
     description: str | None = Field(default=None, description="The regimen, in our own words.")
-    n: int | None = Field(default=None, ge=0, description="Patients in the arm, if printed.")
+    n: StrictInt | None = Field(default=None, ge=0, description="Patients in the arm, if printed.")
     n_printed: str | None = Field(default=None, description="The arm size exactly as printed.")
 
 

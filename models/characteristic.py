@@ -1,5 +1,6 @@
 """Baseline and descriptive figures of a study population (not outcomes)."""
 
+from pydantic import StrictFloat
 from sqlmodel import Field
 
 from models.figure import FigureBase
@@ -9,9 +10,9 @@ class CharacteristicBase(FigureBase):
     """A descriptive figure: median prior lines, follow-up, blast percentage, subgroup size..."""
 
     label: str = Field(min_length=1, description="What the figure describes, e.g. 'Median prior lines of therapy'.")
-    value: float | None = Field(default=None, description="The value, when it is one number.")
-    value_low: float | None = Field(default=None, description="Lower end of a printed range.")
-    value_high: float | None = Field(default=None, description="Upper end of a printed range.")
+    value: StrictFloat | None = Field(default=None, description="The value, when it is one number.")
+    value_low: StrictFloat | None = Field(default=None, description="Lower end of a printed range.")
+    value_high: StrictFloat | None = Field(default=None, description="Upper end of a printed range.")
     unit: str | None = Field(default=None, description="Unit of value, e.g. 'patients', 'years', 'percent'.")
 
 

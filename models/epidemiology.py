@@ -1,5 +1,6 @@
 """Population-level figures (shares, relapse rates) that belong to no single study."""
 
+from pydantic import StrictFloat
 from sqlmodel import Field
 
 from models.enums import Disease, EpidemiologyMeasure
@@ -10,9 +11,13 @@ class EpidemiologyFigureBase(FigureBase):
     measure: EpidemiologyMeasure = Field(description="What the figure measures.")
     disease: Disease = Field(description="Disease the figure is about.")
     population: str = Field(min_length=1, description="Population the figure refers to, e.g. 'adult ALL'.")
-    value: float | None = Field(default=None, ge=0, le=100, description="Percentage, when one number is printed.")
-    value_low: float | None = Field(default=None, ge=0, le=100, description="Lower end of a printed range (percent).")
-    value_high: float | None = Field(default=None, ge=0, le=100, description="Upper end of a printed range (percent).")
+    value: StrictFloat | None = Field(default=None, ge=0, le=100, description="Percentage, when one number is printed.")
+    value_low: StrictFloat | None = Field(
+        default=None, ge=0, le=100, description="Lower end of a printed range (percent)."
+    )
+    value_high: StrictFloat | None = Field(
+        default=None, ge=0, le=100, description="Upper end of a printed range (percent)."
+    )
     citation: str | None = Field(default=None, description="Primary publication the document cites for it.")
 
 

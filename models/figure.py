@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import StrictBool, StringConstraints
 from sqlmodel import JSON, Field, SQLModel
 
 from models.enums import ValueQualifier
@@ -42,14 +42,14 @@ class FigureBase(Provenance):
         default=ValueQualifier.exact,
         description="How the printed value bounds the true one (exact, approximate, less than, ...).",
     )
-    derived: bool = Field(
+    derived: StrictBool = Field(
         default=False,
         description="True when a value was computed by curators (e.g. a percentage from counts) rather than printed.",
     )
     derivation: str | None = Field(
         default=None, description="How a derived value was computed; required when derived is true."
     )
-    unlabeled: bool = Field(
+    unlabeled: StrictBool = Field(
         default=False,
         description="True when the source prints the figure without saying exactly what it measures; see caveat.",
     )

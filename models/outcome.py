@@ -3,7 +3,7 @@
 import re
 from typing import Annotated
 
-from pydantic import StringConstraints, computed_field
+from pydantic import StrictFloat, StrictInt, StringConstraints, computed_field
 from sqlmodel import Field
 
 from models.enums import Measure, Subgroup, ValueUnit
@@ -38,17 +38,17 @@ class OutcomeBase(FigureBase):
         ),
         schema_extra={"examples": ["3y"]},
     )
-    value: float | None = Field(default=None, description="The value, in the unit given (null if only counts).")
-    value_low: float | None = Field(default=None, description="Lower end when a range is printed.")
-    value_high: float | None = Field(default=None, description="Upper end when a range is printed.")
+    value: StrictFloat | None = Field(default=None, description="The value, in the unit given (null if only counts).")
+    value_low: StrictFloat | None = Field(default=None, description="Lower end when a range is printed.")
+    value_high: StrictFloat | None = Field(default=None, description="Upper end when a range is printed.")
     unit: ValueUnit = Field(default=ValueUnit.percent, description="Unit of value.")
-    numerator: int | None = Field(
+    numerator: StrictInt | None = Field(
         default=None, ge=0, description="Patients with the outcome, if printed or exactly derivable."
     )
-    denominator: int | None = Field(
+    denominator: StrictInt | None = Field(
         default=None, ge=0, description="Patients evaluated, if printed or exactly derivable."
     )
-    p_value: float | None = Field(default=None, ge=0, le=1, description="p-value of the printed comparison.")
+    p_value: StrictFloat | None = Field(default=None, ge=0, le=1, description="p-value of the printed comparison.")
     p_value_printed: str | None = Field(default=None, description="The p-value exactly as printed, e.g. 'p = 0.21'.")
     comparison: str | None = Field(default=None, description="What the p-value compares, in our own words.")
 

@@ -2,7 +2,7 @@
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from models.adverse_event import AdverseEventPublic
 from models.conflict import ConflictPublic
@@ -16,9 +16,9 @@ T = TypeVar("T")
 
 class Page(BaseModel, Generic[T]):
     items: list[T] = Field(description="This page of results, in a stable order.")
-    total: int = Field(description="Number of results across all pages.")
-    limit: int = Field(description="Page size used.")
-    offset: int = Field(description="Index of the first result of this page.")
+    total: StrictInt = Field(description="Number of results across all pages.")
+    limit: StrictInt = Field(description="Page size used.")
+    offset: StrictInt = Field(description="Index of the first result of this page.")
 
 
 class StudyPage(Page[StudyPublic]):

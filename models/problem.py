@@ -1,6 +1,6 @@
 """The one error body every failing request gets (RFC 9457 problem details)."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 
 class ProblemField(BaseModel):
@@ -15,7 +15,7 @@ class Problem(BaseModel):
 
     type: str = Field(default="about:blank", description="URI identifying the problem type.")
     title: str = Field(description="Short summary of the problem type.")
-    status: int = Field(description="HTTP status code.")
+    status: StrictInt = Field(description="HTTP status code.")
     detail: str | None = Field(default=None, description="Explanation specific to this occurrence.")
     instance: str | None = Field(default=None, description="The request path that failed.")
     errors: list[ProblemField] = Field(default_factory=list, description="Each invalid input, for 422 responses.")

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import StrictInt, StringConstraints
 from sqlmodel import JSON, Field, SQLModel
 
 from models.enums import SourceKind
@@ -16,7 +16,7 @@ class SourceBase(SQLModel):
     title: str = Field(min_length=1, description="Title of the document.")
     kind: SourceKind = Field(description="Kind of document.")
     venue: str | None = Field(default=None, description="Journal, website or meeting it appeared in.")
-    year: int | None = Field(default=None, ge=1900, le=2100, description="Year of publication.")
+    year: StrictInt | None = Field(default=None, ge=1900, le=2100, description="Year of publication.")
     published: str | None = Field(default=None, description="Publication date as given (ISO 8601 where known).")
     authors: list[str] = Field(
         default_factory=list, sa_type=JSON, description="Authors or speakers, as named in the document."

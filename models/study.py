@@ -1,5 +1,6 @@
 """Studies: one trial, cohort, case or preclinical work, with its reports and links."""
 
+from pydantic import StrictBool, StrictFloat, StrictInt
 from sqlmodel import JSON, Field, SQLModel
 
 from models.enums import AgeGroup, Design, Disease, Phase, Setting, StudyRelation, TherapyClass
@@ -14,19 +15,21 @@ class StudyBase(Provenance):
     summary: str = Field(min_length=1, description="What was done and found, in our own words.")
     design: Design = Field(description="Study design.")
     phase: Phase = Field(default=Phase.not_stated, description="Trial phase as stated.")
-    randomised: bool | None = Field(default=None, description="Whether arms were randomised; null if not stated.")
+    randomised: StrictBool | None = Field(default=None, description="Whether arms were randomised; null if not stated.")
     registry_ids: list[str] = Field(
         default_factory=list, sa_type=JSON, description="Trial registry ids (e.g. NCT numbers)."
     )
-    period_start: int | None = Field(default=None, ge=1900, le=2100, description="First year of the study period.")
-    period_end: int | None = Field(default=None, ge=1900, le=2100, description="Last year of the study period.")
+    period_start: StrictInt | None = Field(
+        default=None, ge=1900, le=2100, description="First year of the study period."
+    )
+    period_end: StrictInt | None = Field(default=None, ge=1900, le=2100, description="Last year of the study period.")
     setting: Setting = Field(description="Disease setting of the population treated.")
     diseases: list[Disease] = Field(default_factory=list, sa_type=JSON, description="Diseases included.")
     age_groups: list[AgeGroup] = Field(default_factory=list, sa_type=JSON, description="Age groups included.")
-    age_min: float | None = Field(default=None, ge=0, le=120, description="Youngest age in years, if printed.")
-    age_max: float | None = Field(default=None, ge=0, le=120, description="Oldest age in years, if printed.")
-    age_median: float | None = Field(default=None, ge=0, le=120, description="Median age in years, if printed.")
-    n_enrolled: int | None = Field(default=None, ge=0, description="Patients enrolled or treated, as printed.")
+    age_min: StrictFloat | None = Field(default=None, ge=0, le=120, description="Youngest age in years, if printed.")
+    age_max: StrictFloat | None = Field(default=None, ge=0, le=120, description="Oldest age in years, if printed.")
+    age_median: StrictFloat | None = Field(default=None, ge=0, le=120, description="Median age in years, if printed.")
+    n_enrolled: StrictInt | None = Field(default=None, ge=0, description="Patients enrolled or treated, as printed.")
     enrolled_printed: str | None = Field(
         default=None, description="The enrolment figure exactly as printed, e.g. '281 (208 T-ALL; 73 T-LBL)'."
     )
@@ -47,9 +50,9 @@ class ReportBase(Provenance):
         default=None, description="The primary publication the document cites for this report."
     )
     venue: str | None = Field(default=None, description="Meeting or journal of the primary report.")
-    year: int | None = Field(default=None, ge=1900, le=2100, description="Year of the primary report.")
+    year: StrictInt | None = Field(default=None, ge=1900, le=2100, description="Year of the primary report.")
     abstract_number: str | None = Field(default=None, description="Meeting abstract number, if cited.")
-    n_patients: int | None = Field(default=None, ge=0, description="Patients this report covers, if printed.")
+    n_patients: StrictInt | None = Field(default=None, ge=0, description="Patients this report covers, if printed.")
     follow_up: str | None = Field(default=None, description="Follow-up as printed, e.g. '28-month median'.")
 
 

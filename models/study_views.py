@@ -1,5 +1,6 @@
 """Response views of a study: the list item and the detail with everything embedded."""
 
+from pydantic import StrictInt
 from sqlmodel import Field
 
 from models.adverse_event import AdverseEventPublic
@@ -25,8 +26,8 @@ class StudyPublic(StudyBase):
         default_factory=list, description="Fratricide strategies of its CAR products."
     )
     source_ids: list[str] = Field(default_factory=list, description="Every document that reports on the study.")
-    n_outcomes: int = Field(default=0, description="Number of outcome figures curated.")
-    n_adverse_events: int = Field(default=0, description="Number of adverse-event figures curated.")
+    n_outcomes: StrictInt = Field(default=0, description="Number of outcome figures curated.")
+    n_adverse_events: StrictInt = Field(default=0, description="Number of adverse-event figures curated.")
 
 
 class StudyDetail(StudyPublic):

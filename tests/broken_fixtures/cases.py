@@ -1,0 +1,232 @@
+"""The broken-fixture corpus: each case corrupts a private copy of the real fixtures in one way.
+
+A case names the fault, how to make it, and the file, field path and words the error must
+carry. The tests run every case through `validate` and through application start-up.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BASE = "jplsg-t11"
+BASE_FILE = f"fixtures/studies/{BASE}.yaml"
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    apply: Callable[[Path, Path], None]  # (fixtures dir, seed registry)
+    file: str
+    path: str
+    words: str
+
+
+def _edit_study(change: Callable[[dict[str, Any]], None]) -> Callable[[Path, Path], None]:
+    def apply(fixtures: Path, _registry: Path) -> None:
+        path = fixtures / "studies" / f"{BASE}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    return apply
+
+
+def _write(relative: str, content: bytes) -> Callable[[Path, Path], None]:
+    def apply(fixtures: Path, _registry: Path) -> None:
+        (fixtures / relative).write_bytes(content)
+
+    return apply
+
+
+def _set(section: str, index: int, key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data[section][index][key] = value
+
+    return change
+
+
+def _outcome(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data["outcomes"].append(
+            {
+                "id": "added",
+                "measure": "cr",
+                "printed": "x",
+                "source_id": "002_34437a4f0dbbef9f",
+                "locator": "nowhere",
+                **fields,
+            }
+        )
+
+    return change
+
+
+def _drop(key: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        del data[key]
+
+    return change
+
+
+def _duplicate_outcome(data: dict[str, Any]) -> None:
+    data["outcomes"].append(dict(data["outcomes"][0]))
+
+
+def _copy_study_as(name: str) -> Callable[[Path, Path], None]:
+    def apply(fixtures: Path, _registry: Path) -> None:
+        (fixtures / "studies" / name).write_bytes((fixtures / "studies" / f"{BASE}.yaml").read_bytes())
+
+    return apply
+
+
+def _huge(fixtures: Path, _registry: Path) -> None:
+    (fixtures / "studies" / "huge.yaml").write_bytes(b"id: huge\n" + b"# padding\n" * 300_000)
+
+
+def _bad_registry(fixtures: Path, registry: Path) -> None:
+    data = yaml.safe_load(registry.read_text(encoding="utf-8"))
+    data["sources"][0]["sha256"] = "not-a-checksum"
+    registry.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+FAULTS: list[Fault] = [
+    Fault(
+        "yaml syntax error",
+        _write("studies/broken.yaml", b"id: broken\noutcomes: [\n"),
+        "fixtures/studies/broken.yaml",
+        "",
+        "YAML syntax error",
+    ),
+    Fault("empty file", _write("studies/empty.yaml", b""), "fixtures/studies/empty.yaml", "", "empty"),
+    Fault(
+        "wrong encoding",
+        _write("studies/latin1.yaml", "id: caf\xe9\n".encode("latin-1")),
+        "fixtures/studies/latin1.yaml",
+        "",
+        "not UTF-8",
+    ),
+    Fault(
+        "top level is a list", _write("studies/list.yaml", b"- a\n- b\n"), "fixtures/studies/list.yaml", "", "mapping"
+    ),
+    Fault(
+        "not a fixture file",
+        _write("studies/notes.txt", b"hello"),
+        "fixtures/studies/notes.txt",
+        "",
+        "not a study fixture",
+    ),
+    Fault("unknown top-level file", _write("extra.yaml", b"a: 1\n"), "fixtures/extra.yaml", "", "not a fixture file"),
+    Fault("huge file", _huge, "fixtures/studies/huge.yaml", "", "over the"),
+    Fault("missing required field", _edit_study(_drop("design")), BASE_FILE, "design", "Field required"),
+    Fault(
+        "wrong type",
+        _edit_study(_set("outcomes", 0, "numerator", "fifty-six")),
+        BASE_FILE,
+        "outcomes[0].numerator",
+        "integer",
+    ),
+    Fault(
+        "boolean given as a string",
+        _edit_study(_set("outcomes", 0, "derived", "yes")),
+        BASE_FILE,
+        "outcomes[0].derived",
+        "boolean",
+    ),
+    Fault(
+        "unknown enum value",
+        _edit_study(_set("outcomes", 0, "measure", "complete_response")),
+        BASE_FILE,
+        "outcomes[0].measure",
+        "Input should be",
+    ),
+    Fault(
+        "unknown field", _edit_study(_set("outcomes", 0, "valeu", 3)), BASE_FILE, "outcomes[0].valeu", "Extra inputs"
+    ),
+    Fault(
+        "bad time point",
+        _edit_study(_set("outcomes", 0, "time_point", "three years")),
+        BASE_FILE,
+        "outcomes[0].time_point",
+        "pattern",
+    ),
+    Fault("duplicate id", _edit_study(_duplicate_outcome), BASE_FILE, "outcomes", "used 2 times"),
+    Fault(
+        "duplicate study id", _copy_study_as("zz-copy.yaml"), "fixtures/studies/zz-copy.yaml", "id", "file name stem"
+    ),
+    Fault(
+        "dangling arm reference",
+        _edit_study(_set("outcomes", 0, "arm", "no-such-arm")),
+        BASE_FILE,
+        "outcomes[0].arm",
+        "no arm 'no-such-arm'",
+    ),
+    Fault(
+        "dangling report reference",
+        _edit_study(_set("outcomes", 0, "report", "no-such-report")),
+        BASE_FILE,
+        "outcomes[0].report",
+        "no report",
+    ),
+    Fault(
+        "dangling source reference",
+        _edit_study(_set("outcomes", 0, "source_id", "999_0000000000000000")),
+        BASE_FILE,
+        "outcomes[0].source_id",
+        "unknown source",
+    ),
+    Fault(
+        "dangling study reference",
+        _edit_study(lambda d: d.update(related_studies=[{"study": "no-such-study", "relation": "same_study"}])),
+        BASE_FILE,
+        "related_studies[0].study",
+        "unknown study",
+    ),
+    Fault(
+        "dangling conflict reference",
+        _edit_study(_set("outcomes", 0, "conflict_ids", ["no-such-conflict"])),
+        BASE_FILE,
+        "outcomes[0].conflict_ids[0]",
+        "unknown conflict",
+    ),
+    Fault("percentage over 100", _edit_study(_outcome(value=120)), BASE_FILE, "outcomes[4].value", "outside 0-100"),
+    Fault(
+        "numerator over denominator",
+        _edit_study(_outcome(value=50, numerator=7, denominator=5)),
+        BASE_FILE,
+        "outcomes[4].numerator",
+        "exceeds",
+    ),
+    Fault(
+        "percentage inconsistent with counts",
+        _edit_study(_outcome(value=50.0, numerator=3, denominator=7)),
+        BASE_FILE,
+        "outcomes[4].value",
+        "does not match 3/7",
+    ),
+    Fault(
+        "negative count",
+        _edit_study(_outcome(value=10, numerator=-1, denominator=10)),
+        BASE_FILE,
+        "outcomes[4].numerator",
+        "greater than or equal to 0",
+    ),
+    Fault(
+        "derived without derivation",
+        _edit_study(_outcome(value=10, derived=True)),
+        BASE_FILE,
+        "outcomes[4].derivation",
+        "derived",
+    ),
+    Fault("figure with no value", _edit_study(_outcome()), BASE_FILE, "outcomes[4].value", "needs a value"),
+    Fault(
+        "study id differs from file name",
+        _edit_study(lambda d: d.update(id="other-name")),
+        BASE_FILE,
+        "id",
+        "file name stem",
+    ),
+    Fault("bad checksum in the seed registry", _bad_registry, "seeds/sources.yaml", "sources[0].sha256", "pattern"),
+]

@@ -1,0 +1,39 @@
+"""The committed JSON Schemas match the models, and every fixture file conforms to them."""
+
+import json
+
+import jsonschema
+import pytest
+import yaml
+
+from api.fixture_set import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, SCHEMA_DIR
+from api.schemas import SCHEMAS, render_schema
+from api.settings import PROJECT_ROOT
+
+SCHEMA_PATH = PROJECT_ROOT / "fixtures" / SCHEMA_DIR
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_committed_schema_is_up_to_date(name: str) -> None:
+    committed = (SCHEMA_PATH / name).read_text(encoding="utf-8")
+    assert committed == render_schema(SCHEMAS[name]), f"{name} is stale: run `tall-evidence schema`"
+
+
+def _files() -> list[tuple[str, str]]:
+    pairs = [
+        (str(p.relative_to(PROJECT_ROOT)), "study.schema.json")
+        for p in sorted((PROJECT_ROOT / "fixtures" / "studies").glob("*.yaml"))
+    ]
+    pairs.append(("seeds/sources.yaml", "sources.schema.json"))
+    for name, schema in ((CONFLICTS_FILE, "conflicts.schema.json"), (EPIDEMIOLOGY_FILE, "epidemiology.schema.json")):
+        if (PROJECT_ROOT / "fixtures" / name).exists():
+            pairs.append((f"fixtures/{name}", schema))
+    return pairs
+
+
+@pytest.mark.parametrize(("file", "schema"), _files())
+def test_fixture_file_conforms_to_its_schema(file: str, schema: str) -> None:
+    # Editors validate with the JSON Schema alone, so it must accept what the loader accepts.
+    document = json.loads((SCHEMA_PATH / schema).read_text(encoding="utf-8"))
+    data = json.loads(json.dumps(yaml.safe_load((PROJECT_ROOT / file).read_text(encoding="utf-8")), default=str))
+    jsonschema.validate(data, document)

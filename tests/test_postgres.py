@@ -1,0 +1,42 @@
+"""The same dataset served from PostgreSQL (the shared-deployment option)."""
+
+import os
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
+
+from api.main import create_app
+from api.settings import Settings
+
+POSTGRES_URL = os.environ.get("TALL_TEST_POSTGRES_URL")
+
+pytestmark = pytest.mark.skipif(
+    not POSTGRES_URL, reason="no PostgreSQL server: set TALL_TEST_POSTGRES_URL (.ci/run starts one)"
+)
+
+
+@pytest.fixture(scope="module")
+def pg_client() -> TestClient:
+    with TestClient(create_app(Settings(database_url=POSTGRES_URL))) as client:
+        yield client
+
+
+def test_postgres_serves_the_same_answers_as_sqlite(pg_client: TestClient, client: TestClient) -> None:
+    for path in ("/v1/studies?limit=500", "/v1/outcomes?limit=500", "/v1/adverse-events?limit=500",
+                 "/v1/conflicts", "/v1/studies/jplsg-t11"):
+        assert pg_client.get(path).json() == client.get(path).json(), path
+    assert pg_client.get("/v1/meta").json()["counts"] == client.get("/v1/meta").json()["counts"]
+
+
+def test_postgres_refuses_writes_after_loading(pg_client: TestClient) -> None:
+    database = pg_client.app.state.database  # type: ignore[attr-defined]
+    with pytest.raises((InternalError, OperationalError, ProgrammingError), match="read-only"):
+        with database.engine.connect() as conn:
+            conn.execute(text("DELETE FROM outcome"))
+
+
+def test_loading_twice_replaces_rather_than_duplicates(pg_client: TestClient) -> None:
+    with TestClient(create_app(Settings(database_url=POSTGRES_URL))) as second:
+        assert second.get("/v1/meta").json()["counts"] == pg_client.get("/v1/meta").json()["counts"]
