@@ -1,0 +1,70 @@
+"""Comparison of one measure across studies: forest-plot rows, a descriptive pooled estimate."""
+
+from pydantic import BaseModel, Field
+
+from models.enums import Measure, Subgroup
+
+
+class ComparisonRow(BaseModel):
+    """One usable figure: a proportion with its Wilson 95% interval, or a survival figure as printed."""
+
+    outcome_id: str = Field(description="Id of the outcome figure.")
+    study_id: str = Field(description="Study the figure belongs to.")
+    study_title: str = Field(description="Title of the study.")
+    study_acronym: str | None = Field(default=None, description="Short name of the study, for plot labels.")
+    arm_id: str | None = Field(default=None, description="Arm, or null for the whole study.")
+    arm_label: str | None = Field(default=None, description="Label of the arm.")
+    subgroup: Subgroup | None = Field(default=None, description="Subgroup the figure is for.")
+    time_point: str | None = Field(default=None, description="Time-point code of the figure.")
+    n: int | None = Field(default=None, description="Denominator (patients evaluated), when known.")
+    events: int | None = Field(default=None, description="Numerator (patients with the outcome), when known.")
+    proportion: float = Field(description="The figure as a proportion (0-1).")
+    ci_low: float | None = Field(
+        default=None, description="Lower bound of the Wilson 95% interval; null for figures carried as printed."
+    )
+    ci_high: float | None = Field(
+        default=None, description="Upper bound of the Wilson 95% interval; null for figures carried as printed."
+    )
+    interval_method: str | None = Field(
+        default=None, description="'wilson' when an interval was computed from counts; null otherwise."
+    )
+    printed: str = Field(description="The figure exactly as printed in the source.")
+    source_id: str = Field(description="Document the figure comes from.")
+    locator: str = Field(description="Where in that document.")
+    derived: bool = Field(description="Whether counts or value were derived by curators.")
+
+
+class ExcludedRow(BaseModel):
+    """A matching figure that could not be used, and why."""
+
+    outcome_id: str = Field(description="Id of the outcome figure.")
+    study_id: str = Field(description="Study the figure belongs to.")
+    printed: str = Field(description="The figure exactly as printed.")
+    reason: str = Field(description="Why it was left out of the rows or the pooled estimate.")
+
+
+class PooledEstimate(BaseModel):
+    """Random-effects pooled proportion; descriptive only, not a formal meta-analysis."""
+
+    label: str = Field(description="Always states that the estimate is descriptive.")
+    method: str = Field(description="Pooling method.")
+    k: int = Field(description="Number of rows pooled (rows with counts).")
+    proportion: float = Field(description="Pooled proportion (0-1).")
+    ci_low: float = Field(description="Lower bound of its 95% interval.")
+    ci_high: float = Field(description="Upper bound of its 95% interval.")
+    i_squared: float = Field(description="Heterogeneity I² (0-100, percent).")
+    tau_squared: float = Field(description="Between-study variance on the logit scale.")
+    q: float = Field(description="Cochran's Q.")
+
+
+class Comparison(BaseModel):
+    """One measure across the studies matching the filters, ready for a forest plot."""
+
+    measure: Measure = Field(description="The measure compared.")
+    time_point: str | None = Field(default=None, description="Time point compared, if one was asked for.")
+    rows: list[ComparisonRow] = Field(description="Usable figures, ordered by study then arm.")
+    pooled: PooledEstimate | None = Field(
+        default=None, description="Descriptive pooled estimate when at least two rows have counts; else null."
+    )
+    excluded: list[ExcludedRow] = Field(description="Matching figures that could not be used, with reasons.")
+    dataset_version: str = Field(description="Version of the dataset the comparison was computed from.")
