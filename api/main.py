@@ -5,9 +5,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.cors import install_cors
 from api.dataset import api_version, load_dataset
 from api.db import Database
 from api.errors import install_error_handlers
+from api.http_cache import HttpCacheMiddleware
 from api.openapi import build_openapi
 from api.routes import adverse_events, conflicts, epidemiology, meta, outcomes, sources, studies
 from api.settings import Settings, get_settings
@@ -56,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Added last = outermost: CORS headers go on 304s too.
+    app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age)
+    install_cors(app, settings)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (studies, outcomes, adverse_events, sources, conflicts, epidemiology, meta):
         app.include_router(module.router)

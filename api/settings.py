@@ -1,10 +1,12 @@
 """All settings in one place, read from the environment (prefix TALL_)."""
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,6 +31,25 @@ class Settings(BaseSettings):
     port: int = 8000
     data_licence: str = "CC-BY-4.0"
     max_fixture_bytes: int = 2_000_000
+    # NoDecode: the environment gives a comma-separated list, not JSON (see _split_origins).
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default=["*"],
+        description="Origins allowed to read the API from a browser; '*' is any. Env: comma-separated list.",
+    )
+    cache_max_age: int = Field(
+        default=300, ge=0, description="Seconds browsers and shared caches may reuse a response without asking."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """Accept 'https://a.org, https://b.org' (or a JSON list) as well as a list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
 
 
 @lru_cache

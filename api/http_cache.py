@@ -1,0 +1,94 @@
+"""HTTP caching: an ETag per representation and dataset version, Cache-Control, and 304s.
+
+The ETag is not a hash of the body. The data only change when the fixtures change (the
+dataset version) and the format only when the software changes (the API version), so a
+representation is identified by those two plus the URL (path and query) and the response's
+media type and encoding. Hashing that short string costs the same for every request; the
+body is never read. A matching If-None-Match turns a 200 into a 304 and drops the body.
+Responses that bring their own validator (static files: size and modification time) keep it.
+"""
+
+import hashlib
+from collections.abc import Iterable
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CACHEABLE_METHODS = {"GET", "HEAD"}
+# Headers a 304 keeps (RFC 9110 section 15.4.5); the rest describe a body it does not have.
+NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "expires", "vary"}
+
+
+def representation_etag(
+    dataset_version: str, api_version: str, path: str, query: str, media_type: str, encoding: str = ""
+) -> str:
+    """A strong ETag for one representation of one URL in one dataset version."""
+    key = "\0".join((api_version, path, query, media_type, encoding)).encode()
+    return f'"{dataset_version}-{hashlib.blake2b(key, digest_size=8).hexdigest()}"'
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match uses the weak comparison: W/ prefixes are ignored; '*' matches anything."""
+
+    def opaque(tag: str) -> str:
+        return tag.strip().removeprefix("W/")
+
+    candidates: Iterable[str] = if_none_match.split(",")
+    return any(c.strip() == "*" or opaque(c) == opaque(etag) for c in candidates)
+
+
+class HttpCacheMiddleware:
+    """Adds ETag and Cache-Control to successful GET/HEAD responses and answers 304 when asked."""
+
+    def __init__(self, app: ASGIApp, max_age: int) -> None:
+        self.app = app
+        self.cache_control = f"public, max-age={max_age}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in CACHEABLE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        request_headers = Headers(scope=scope)
+        if_none_match = request_headers.get("if-none-match")
+        not_modified = False
+
+        async def send_with_validators(message: Message) -> None:
+            nonlocal not_modified
+            if message["type"] == "http.response.start":
+                not_modified = self._decorate(scope, message, if_none_match)
+            elif not_modified and message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # a 304 has no body: drop every chunk, end with an empty one
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app(scope, receive, send_with_validators)
+
+    def _decorate(self, scope: Scope, message: Message, if_none_match: str | None) -> bool:
+        """Set the validators on a response start; return True when it became a 304."""
+        status = message["status"]
+        headers = MutableHeaders(scope=message)
+        if status == 304:  # a static file answered If-None-Match itself
+            headers.setdefault("Cache-Control", self.cache_control)
+            return False
+        if not 200 <= status < 300:
+            return False
+        if "etag" not in headers:
+            meta = getattr(scope["app"].state, "meta", None)
+            if meta is None:  # not loaded yet: nothing stable to derive the tag from
+                return False
+            headers["ETag"] = representation_etag(
+                meta.dataset_version,
+                meta.api_version,
+                scope["path"],
+                scope.get("query_string", b"").decode("latin-1"),
+                headers.get("content-type", ""),
+                headers.get("content-encoding", ""),
+            )
+        headers.setdefault("Cache-Control", self.cache_control)
+        if status != 200 or if_none_match is None or not etag_matches(if_none_match, headers["etag"]):
+            return False
+        message["status"] = 304
+        for name in {key for key in headers if key not in NOT_MODIFIED_HEADERS}:
+            del headers[name]
+        return True

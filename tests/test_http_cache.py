@@ -1,0 +1,94 @@
+"""HTTP caching: ETags per representation and dataset version, Cache-Control, 304."""
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.http_cache import etag_matches, representation_etag
+from api.main import create_app
+from api.settings import Settings
+
+
+def test_every_successful_get_has_an_etag_and_cache_control(client: TestClient, settings: Settings) -> None:
+    for path in ("/v1/studies", "/v1/studies/jplsg-t11", "/v1/meta", "/openapi.json"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["etag"].startswith('"'), path
+        assert response.headers["cache-control"] == f"public, max-age={settings.cache_max_age}", path
+
+
+def test_a_repeated_request_is_answered_304_without_a_body(client: TestClient) -> None:
+    first = client.get("/v1/studies/jplsg-t11")
+    again = client.get("/v1/studies/jplsg-t11", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["cache-control"] == first.headers["cache-control"]
+    assert "content-type" not in again.headers
+
+
+def test_if_none_match_lists_and_weak_tags_match(client: TestClient) -> None:
+    etag = client.get("/v1/meta").headers["etag"]
+    for header in (f'"other", {etag}', f"W/{etag}", "*"):
+        assert client.get("/v1/meta", headers={"If-None-Match": header}).status_code == 304, header
+
+
+def test_a_stale_tag_gets_the_full_response(client: TestClient) -> None:
+    response = client.get("/v1/meta", headers={"If-None-Match": '"not-this-one"'})
+    assert response.status_code == 200
+    assert response.json()["dataset_version"]
+
+
+def test_different_representations_have_different_etags(client: TestClient) -> None:
+    urls = [
+        "/v1/studies",
+        "/v1/studies?limit=5",
+        "/v1/studies?limit=5&offset=1",
+        "/v1/studies/jplsg-t11",
+        "/v1/outcomes",
+    ]
+    etags = [client.get(url).headers["etag"] for url in urls]
+    assert len(set(etags)) == len(urls), dict(zip(urls, etags, strict=True))
+    # A tag of one representation does not validate another.
+    assert client.get("/v1/outcomes", headers={"If-None-Match": etags[0]}).status_code == 200
+
+
+def test_media_type_and_encoding_are_part_of_the_tag() -> None:
+    tags = {
+        representation_etag("v1", "0.1", "/x", "", "application/json"),
+        representation_etag("v1", "0.1", "/x", "", "text/html; charset=utf-8"),
+        representation_etag("v1", "0.1", "/x", "", "application/json", "gzip"),
+        representation_etag("v2", "0.1", "/x", "", "application/json"),
+        representation_etag("v1", "0.2", "/x", "", "application/json"),
+    }
+    assert len(tags) == 5
+    assert etag_matches('W/"a", "b"', '"b"')
+    assert not etag_matches('"a"', '"b"')
+
+
+def test_errors_are_not_given_validators(client: TestClient) -> None:
+    response = client.get("/v1/studies/no-such-study")
+    assert response.status_code == 404
+    assert "etag" not in response.headers
+
+
+def test_the_max_age_setting_is_used(settings: Settings) -> None:
+    with TestClient(create_app(settings.model_copy(update={"cache_max_age": 42}))) as client:
+        assert client.get("/v1/meta").headers["cache-control"] == "public, max-age=42"
+
+
+def test_etag_changes_exactly_when_the_dataset_version_does(fixture_copy: Settings) -> None:
+    with TestClient(create_app(fixture_copy)) as client:
+        before = client.get("/v1/studies/jplsg-t11").headers["etag"]
+        version = client.get("/v1/meta").json()["dataset_version"]
+    with TestClient(create_app(fixture_copy)) as client:
+        assert client.get("/v1/studies/jplsg-t11").headers["etag"] == before  # same data, same tag
+
+    study = Path(fixture_copy.fixtures_dir) / "studies" / "jplsg-t11.yaml"
+    study.write_text(study.read_text(encoding="utf-8") + "notes: a curator's edit\n", encoding="utf-8")
+    with TestClient(create_app(fixture_copy)) as client:
+        assert client.get("/v1/meta").json()["dataset_version"] != version
+        after = client.get("/v1/studies/jplsg-t11", headers={"If-None-Match": before})
+        assert after.status_code == 200
+        assert after.headers["etag"] != before
+        assert after.json()["notes"] == "a curator's edit"
