@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.cors import install_cors
 from api.dataset import api_version, load_dataset
@@ -11,7 +12,7 @@ from api.db import Database
 from api.errors import install_error_handlers
 from api.http_cache import HttpCacheMiddleware
 from api.openapi import build_openapi
-from api.routes import adverse_events, conflicts, epidemiology, meta, outcomes, sources, studies
+from api.routes import adverse_events, conflicts, embed, epidemiology, meta, outcomes, sources, studies
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -31,6 +32,7 @@ TAGS = [
     {"name": "conflicts", "description": "Disagreements within or between documents, kept visible."},
     {"name": "epidemiology", "description": "Population-level figures quoted by the documents."},
     {"name": "meta", "description": "Dataset version, counts and health."},
+    {"name": "embed", "description": "HTML views for lab websites: a study card and an evidence table."},
 ]
 
 
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age)
     install_cors(app, settings)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
-    for module in (studies, outcomes, adverse_events, sources, conflicts, epidemiology, meta):
+    for module in (studies, outcomes, adverse_events, sources, conflicts, epidemiology, meta, embed):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     return app

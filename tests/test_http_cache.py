@@ -10,7 +10,7 @@ from api.settings import Settings
 
 
 def test_every_successful_get_has_an_etag_and_cache_control(client: TestClient, settings: Settings) -> None:
-    for path in ("/v1/studies", "/v1/studies/jplsg-t11", "/v1/meta", "/openapi.json"):
+    for path in ("/v1/studies", "/v1/studies/jplsg-t11", "/v1/meta", "/openapi.json", "/embed/studies/jplsg-t11"):
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.headers["etag"].startswith('"'), path
@@ -45,6 +45,7 @@ def test_different_representations_have_different_etags(client: TestClient) -> N
         "/v1/studies?limit=5",
         "/v1/studies?limit=5&offset=1",
         "/v1/studies/jplsg-t11",
+        "/embed/studies/jplsg-t11",
         "/v1/outcomes",
     ]
     etags = [client.get(url).headers["etag"] for url in urls]

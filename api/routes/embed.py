@@ -1,0 +1,79 @@
+"""Embeddable HTML views for lab websites: a study card and an evidence table.
+
+Errors here are HTML pages carrying the problem-details fields (see api.errors), because
+a person reads them inside an iframe.
+"""
+
+from collections import defaultdict
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import col, select
+
+from api.crud import get_or_404, to_public
+from api.deps import IdPath, SessionDep
+from api.errors import html_problem_responses
+from api.evidence import study_detail
+from api.study_filters import StudyFiltersDep, select_studies
+from api.views.citations import Citations
+from api.views.figure_order import ordered_adverse_events, ordered_outcomes
+from api.views.labels import LABELS
+from api.views.templates import render_page
+from models import Outcome, Study
+from models.outcome import OutcomePublic
+
+router = APIRouter(prefix="/embed", tags=["embed"])
+
+
+@router.get(
+    "/studies/{study_id}",
+    operation_id="getStudyCard",
+    summary="A study as an embeddable HTML card",
+    response_class=HTMLResponse,
+    responses=html_problem_responses(404, 422),
+)
+def study_card(study_id: IdPath, request: Request, session: SessionDep) -> HTMLResponse:
+    """Title, design, phase, population, size, outcomes and adverse events with their printed
+    figures and sources, and any recorded conflicts. For an iframe; no external assets."""
+    study = study_detail(session, get_or_404(session, Study, study_id, "study"))
+    members = [m for conflict in study.conflicts for m in conflict.members]
+    figures = [*study.outcomes, *study.adverse_events, *members]
+    citations = Citations(session, [*(f.source_id for f in figures), *study.source_ids])
+    return render_page(
+        request,
+        "study_card.html",
+        study=study,
+        outcomes=ordered_outcomes(study.outcomes),
+        adverse_events=ordered_adverse_events(study.adverse_events),
+        arm_labels={arm.id: arm.label for arm in study.arms},
+        citations=citations,
+    )
+
+
+@router.get(
+    "/table",
+    operation_id="getEvidenceTable",
+    summary="Studies matching filters as an embeddable HTML table",
+    response_class=HTMLResponse,
+    responses=html_problem_responses(422),
+)
+def evidence_table(request: Request, session: SessionDep, filters: StudyFiltersDep) -> HTMLResponse:
+    """One row per matching study (design, population, therapy) with its outcome figures as
+    printed and their sources. For an iframe; no external assets."""
+    studies = select_studies(session, filters)
+    outcomes: dict[str, list[OutcomePublic]] = defaultdict(list)
+    statement = select(Outcome).where(col(Outcome.study_id).in_([s.id for s in studies])).order_by(Outcome.id)
+    for row in session.exec(statement):
+        outcomes[row.study_id].append(to_public(OutcomePublic, row))
+    ordered = {s.id: ordered_outcomes(outcomes[s.id]) for s in studies}
+    citations = Citations(session, [o.source_id for s in studies for o in ordered[s.id]])
+    return render_page(
+        request, "evidence_table.html", studies=studies, outcomes=ordered, citations=citations, filters=filters.given()
+    )
+
+
+@router.get("/labels.json", operation_id="getDisplayLabels", summary="Display words for vocabulary codes")
+def display_labels() -> dict[str, str]:
+    """How the embedded views spell codes ('cr_cri' -> 'CR/CRi'); used by /static/tall-evidence.js.
+    Codes not listed read as the code with spaces for underscores."""
+    return LABELS

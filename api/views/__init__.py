@@ -1,0 +1,1 @@
+"""Server-rendered views: embeddable HTML pages and SVG charts."""

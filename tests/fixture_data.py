@@ -1,0 +1,40 @@
+"""The curated fixtures read straight from YAML, so tests compare the service with its source."""
+
+from pathlib import Path
+
+import yaml
+
+from api.settings import PROJECT_ROOT
+
+STUDIES_DIR = PROJECT_ROOT / "fixtures" / "studies"
+
+
+def load_yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def studies() -> dict[str, dict]:
+    """Every study file, by id."""
+    return {path.stem: load_yaml(path) for path in sorted(STUDIES_DIR.glob("*.yaml"))}
+
+
+def filter_values(study: dict) -> dict[str, set[str]]:
+    """What each evidence-table filter can match in a study, computed from the raw file."""
+    products = study.get("car_products", [])
+    return {
+        "target_antigen": {a for p in products for a in p["target_antigens"]},
+        "agent": {x["agent"] for arm in study.get("arms", []) for x in arm.get("interventions", [])},
+        "disease": set(study.get("diseases", [])),
+        "setting": {study["setting"]},
+        "cell_source": {p["cell_source"] for p in products},
+        "therapy_class": set(study.get("therapy_classes", [])),
+    }
+
+
+def matching_study_ids(name: str, value: str) -> list[str]:
+    return sorted(sid for sid, study in studies().items() if value in filter_values(study)[name])
+
+
+def sources() -> dict[str, dict]:
+    registry = load_yaml(PROJECT_ROOT / "seeds" / "sources.yaml")
+    return {s["id"]: s for s in registry["sources"]}

@@ -1,0 +1,182 @@
+"""Embeddable HTML views: the study card and the evidence table, checked against the fixtures."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from api.views.labels import label
+from models.enums import Antigen
+from tests.fixture_data import filter_values, matching_study_ids, sources, studies
+from tests.html_page import HtmlPage, squash
+
+STUDIES = studies()
+FILTERS = ("target_antigen", "agent", "disease", "setting", "cell_source", "therapy_class")
+
+
+def _page(client: TestClient, url: str, status: int = 200) -> HtmlPage:
+    response = client.get(url)
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    return HtmlPage(response.text)
+
+
+def assert_self_contained(page: HtmlPage) -> None:
+    """Nothing the hardening CSP would block, nothing from another host."""
+    for tag, attributes in page.tags:
+        assert tag != "style", "a <style> block"
+        assert "style" not in attributes, f"inline style on <{tag}>"
+        assert not any(name.startswith("on") for name in attributes), f"event handler on <{tag}>"
+        if tag == "script":
+            assert (attributes.get("src") or "").startswith("/static/"), "inline or foreign script"
+        if tag in {"link", "img", "iframe"}:
+            url = attributes.get("href") or attributes.get("src") or ""
+            assert url.startswith(("/static/", "data:")), f"<{tag}> loads {url}"
+
+
+@pytest.mark.parametrize("study_id", sorted(STUDIES))
+def test_card_shows_the_study_with_every_figure_as_printed_and_its_source(client: TestClient, study_id: str) -> None:
+    raw = STUDIES[study_id]
+    page = _page(client, f"/embed/studies/{study_id}")
+    card = page.text("data-study-id", study_id)
+    assert squash(raw["title"]) in card
+    if raw.get("acronym"):
+        assert raw["acronym"] in card
+    assert label(raw["design"]) in page.text("data-field", "design")
+    assert label(raw.get("phase", "not_stated")) in page.text("data-field", "phase")
+    expected_n = raw.get("enrolled_printed") or (str(raw["n_enrolled"]) if raw.get("n_enrolled") is not None else None)
+    assert page.text("data-field", "n") == (expected_n or "not stated")
+    for disease in raw.get("diseases", []):
+        assert disease in page.text("data-field", "population")
+
+    registry = sources()
+    for figure in [*raw.get("outcomes", []), *raw.get("adverse_events", [])]:
+        row = page.text("data-figure-id", f"{study_id}.{figure['id']}")
+        assert squash(figure["printed"]) in row
+        assert squash(figure["locator"]) in row
+        if figure.get("conflict_ids"):
+            assert "conflict" in row
+        cited = page.values("data-source-id")
+        assert figure["source_id"] in cited
+        assert squash(registry[figure["source_id"]]["title"]) in page.text("data-source-id", figure["source_id"])
+    for conflict_id in {
+        c for f in raw.get("outcomes", []) + raw.get("adverse_events", []) for c in f.get("conflict_ids", [])
+    }:
+        assert page.text("data-conflict-id", conflict_id)
+    assert_self_contained(page)
+
+
+def test_card_flags_conflicts_with_their_description(fixture_copy: Settings) -> None:
+    """A figure taking part in a recorded conflict is flagged and the conflict described."""
+    fixtures = Path(fixture_copy.fixtures_dir)
+    path = fixtures / "studies" / "jplsg-t11.yaml"
+    study = yaml.safe_load(path.read_text(encoding="utf-8"))
+    study["outcomes"][0]["conflict_ids"] = ["test-disagreement"]
+    path.write_text(yaml.safe_dump(study, allow_unicode=True), encoding="utf-8")
+    conflicts = fixtures / "conflicts.yaml"
+    existing = yaml.safe_load(conflicts.read_text(encoding="utf-8")) if conflicts.exists() else None
+    listed = (existing or {}).get("conflicts", [])
+    listed.append({"id": "test-disagreement", "kind": "between_documents", "description": "Two documents differ."})
+    conflicts.write_text(yaml.safe_dump({"conflicts": listed}), encoding="utf-8")
+
+    with TestClient(create_app(fixture_copy)) as client:
+        page = _page(client, "/embed/studies/jplsg-t11")
+    figure_id = f"jplsg-t11.{study['outcomes'][0]['id']}"
+    assert "conflict" in page.text("data-figure-id", figure_id)
+    described = page.text("data-conflict-id", "test-disagreement")
+    assert "Two documents differ." in described
+    assert squash(study["outcomes"][0]["printed"]) in described
+    other = f"jplsg-t11.{study['outcomes'][1]['id']}"
+    assert "conflict" not in page.text("data-figure-id", other)
+
+
+def test_everything_from_the_data_is_escaped(fixture_copy: Settings) -> None:
+    path = Path(fixture_copy.fixtures_dir) / "studies" / "jplsg-t11.yaml"
+    study = yaml.safe_load(path.read_text(encoding="utf-8"))
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    study["title"] = f"Title {payload}"
+    study["acronym"] = f'"><b>{payload}'
+    study["outcomes"][0]["printed"] = f"56 {payload}"
+    study["outcomes"][0]["locator"] = f"Table 1 {payload}"
+    study["arms"][0]["label"] = f"Arm {payload}"
+    path.write_text(yaml.safe_dump(study, allow_unicode=True), encoding="utf-8")
+
+    with TestClient(create_app(fixture_copy)) as client:
+        for url in ("/embed/studies/jplsg-t11", "/embed/table"):
+            html = client.get(url).text
+            assert "<script>alert" not in html and "<img src=x" not in html and "<b>" not in html, url
+            assert "&lt;script&gt;alert(" in html, url
+            page = HtmlPage(html)
+            assert_self_contained(page)
+            # The payload is shown as text, where the data is.
+            assert payload in page.text("data-study-id", "jplsg-t11"), url
+
+
+def test_unknown_study_is_a_problem_page(client: TestClient) -> None:
+    page = _page(client, "/embed/studies/no-such-study", status=404)
+    problem = page.text("data-status", "404")
+    assert "404 Not Found" in problem
+    assert "No study with id 'no-such-study'." in problem
+    assert "/embed/studies/no-such-study" in problem  # instance
+    assert "about:blank" in problem  # type
+    assert_self_contained(page)
+
+
+def test_invalid_filter_is_a_problem_page_naming_the_parameter(client: TestClient) -> None:
+    page = _page(client, "/embed/table?target_antigen=CD99", status=422)
+    problem = page.text("data-status", "422")
+    assert "query.target_antigen" in problem
+
+
+def test_unknown_embed_path_is_a_problem_page_but_the_api_keeps_json(client: TestClient) -> None:
+    _page(client, "/embed/nothing-here", status=404)
+    api = client.get("/v1/nothing-here")
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
+
+
+def _table_filter_cases() -> list[tuple[str, str]]:
+    """Every value the fixtures use for each filter, and one value no study has."""
+    cases = sorted(
+        {(name, value) for study in STUDIES.values() for name, vs in filter_values(study).items() for value in vs}
+    )
+    used = {value for name, value in cases if name == "target_antigen"}
+    unused = next((a.value for a in Antigen if a.value not in used), None)
+    return cases + ([("target_antigen", unused)] if unused else [])
+
+
+@pytest.mark.parametrize(("name", "value"), _table_filter_cases())
+def test_table_lists_exactly_the_matching_studies(client: TestClient, name: str, value: str) -> None:
+    page = _page(client, f"/embed/table?{name}={value}")
+    expected = matching_study_ids(name, value)
+    assert page.values("data-study-id") == expected
+    assert page.text("data-field", "count").startswith(str(len(expected)))
+    for study_id in expected:
+        row = page.text("data-study-id", study_id)
+        for outcome in STUDIES[study_id].get("outcomes", []):
+            assert squash(outcome["printed"]) in row
+            assert squash(outcome["locator"]) in row
+    assert_self_contained(page)
+
+
+def test_table_filters_combine(client: TestClient) -> None:
+    study_id, raw = next(iter(STUDIES.items()))
+    values = filter_values(raw)
+    agent, setting = sorted(values["agent"])[0], raw["setting"]
+    both = set(matching_study_ids("agent", agent)) & set(matching_study_ids("setting", setting))
+    page = _page(client, f"/embed/table?agent={agent}&setting={setting}")
+    assert set(page.values("data-study-id")) == both
+    assert study_id in both
+
+
+def test_unfiltered_table_lists_every_study(client: TestClient) -> None:
+    assert _page(client, "/embed/table").values("data-study-id") == sorted(STUDIES)
+
+
+def test_display_labels_are_served_for_the_browser_component(client: TestClient) -> None:
+    labels = client.get("/embed/labels.json").json()
+    assert labels["cr_cri"] == "CR/CRi"
+    assert all(isinstance(v, str) for v in labels.values())
