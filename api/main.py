@@ -9,7 +9,17 @@ from api.dataset import api_version, load_dataset
 from api.db import Database
 from api.errors import install_error_handlers
 from api.openapi import build_openapi
-from api.routes import adverse_events, conflicts, epidemiology, meta, outcomes, sources, studies
+from api.routes import (
+    adverse_events,
+    comparison,
+    conflicts,
+    dataset,
+    epidemiology,
+    meta,
+    outcomes,
+    sources,
+    studies,
+)
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -28,6 +38,8 @@ TAGS = [
     {"name": "sources", "description": "The source documents."},
     {"name": "conflicts", "description": "Disagreements within or between documents, kept visible."},
     {"name": "epidemiology", "description": "Population-level figures quoted by the documents."},
+    {"name": "comparison", "description": "One measure across studies: forest-plot rows and a descriptive pool."},
+    {"name": "dataset", "description": "The whole dataset in one download, for mirroring."},
     {"name": "meta", "description": "Dataset version, counts and health."},
 ]
 
@@ -57,6 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
-    for module in (studies, outcomes, adverse_events, sources, conflicts, epidemiology, meta):
+    for module in (studies, outcomes, adverse_events, comparison, sources, conflicts, epidemiology, dataset, meta):
         app.include_router(module.router)
     return app
