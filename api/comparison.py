@@ -130,6 +130,19 @@ def build_comparison(
         )
     counted = [(r.events, r.n) for r in rows if r.interval_method == "wilson"]
     pooled = pool_random_effects(counted) if len(counted) >= 2 else None  # type: ignore[arg-type]
+    note = None
+    if pooled is None:
+        note = (
+            "survival figures are carried as printed and never pooled"
+            if measure in TIME_TO_EVENT
+            else f"a pooled estimate needs at least two rows with counts; {len(counted)} available"
+        )
     return Comparison(
-        measure=measure, time_point=time_point, rows=rows, pooled=pooled, excluded=excluded, dataset_version=version
+        measure=measure,
+        time_point=time_point,
+        rows=rows,
+        pooled=pooled,
+        pooled_note=note,
+        excluded=excluded,
+        dataset_version=version,
     )

@@ -60,9 +60,9 @@ def test_cr_comparison_across_cd7_car_t(client: TestClient) -> None:
     body = client.get("/v1/comparison", params={"measure": "cr", "target_antigen": "CD7", "subgroup": "any"}).json()
     rows = {r["outcome_id"]: r for r in body["rows"]}
     excluded = {e["outcome_id"]: e["reason"] for e in body["excluded"]}
-    # Zhang 2023 (004): 32 patients with extramedullary disease, 56% CR -> 18/32.
+    # Zhang 2023 (004): 32 patients with extramedullary disease, 56% CR -> 18/32 (derived, flagged).
     emd = rows["zhang-cd7-car-t-ajh-2023.cr-emd"]
-    assert (emd["events"], emd["n"]) == (18, 32)
+    assert (emd["events"], emd["n"], emd["derived"]) == (18, 32, True)
     for row in rows.values():
         low, high = proportion_confint(row["events"], row["n"], method="wilson")
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
@@ -71,11 +71,28 @@ def test_cr_comparison_across_cd7_car_t(client: TestClient) -> None:
     assert "conflict" in excluded["rd13-01.cr-text"] and "conflict" in excluded["rd13-01.cr-table"]
     # CTD402 (003): 74% in marrow disease, with no denominator printed.
     assert "denominator" in excluded["ctd402-rp2d.cr-bone-marrow"]
+    # With fewer than two CD7 rows carrying counts, no pooled figure is invented; the reason is given.
+    if len(rows) < 2:
+        assert body["pooled"] is None and "at least two rows" in body["pooled_note"]
+    else:
+        assert body["pooled"]["k"] == len(rows)
+
+
+def test_cr_comparison_pools_rows_with_counts(client: TestClient) -> None:
+    body = client.get("/v1/comparison", params={"measure": "cr"}).json()
+    rows = body["rows"]
+    # Shimony (002): CR 62% vs 40% in 29 and 15 patients -> 18/29 and 6/15.
+    assert {(r["events"], r["n"]) for r in rows} >= {(18, 29), (6, 15)}
+    assert all(r["subgroup"] is None for r in rows)  # whole populations unless asked
     pooled = body["pooled"]
-    assert pooled is not None and pooled["k"] == len(rows) >= 2
+    assert pooled["k"] == len(rows) >= 2 and body["pooled_note"] is None
     assert "descriptive" in pooled["label"].lower()
     assert 0 <= pooled["i_squared"] <= 100
     assert pooled["ci_low"] < pooled["proportion"] < pooled["ci_high"]
+    csv_text = client.get("/v1/comparison", params={"measure": "cr", "format": "csv"}).text
+    kinds = [line.split(",", 1)[0] for line in csv_text.splitlines()[1:]]
+    assert kinds.count("study") == len(rows) and kinds.count("pooled") == 1
+    assert kinds.count("excluded") == len(body["excluded"])
 
 
 def test_comparison_carries_survival_figures_as_printed(client: TestClient) -> None:
