@@ -70,6 +70,28 @@ def _schema(check: bool) -> int:
     return 0
 
 
+def _coverage(check: bool) -> int:
+    from api.coverage import read_coverage, render_coverage
+    from api.dataset import validate_fixtures
+
+    settings = get_settings()
+    try:
+        text = render_coverage(validate_fixtures(settings), read_coverage(settings.coverage_dir))
+    except FixtureError as exc:
+        print(f"invalid fixtures: {exc}", file=sys.stderr)
+        return 1
+    target = settings.coverage_dir.parent / "COVERAGE.md"
+    if check:
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            print(f"{target} is stale (run `tall-evidence coverage`)", file=sys.stderr)
+            return 1
+        print("coverage table is up to date")
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tall-evidence", description="T-ALL evidence service")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     openapi.add_argument("--out", type=Path, help="file to write (default: standard output)")
     schema = commands.add_parser("schema", help="regenerate the fixture JSON Schemas")
     schema.add_argument("--check", action="store_true", help="only report whether the committed ones are stale")
+    coverage = commands.add_parser("coverage", help="regenerate the per-document coverage table (seeds/COVERAGE.md)")
+    coverage.add_argument("--check", action="store_true", help="only report whether the committed table is stale")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args.host, args.port)
@@ -88,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         return _validate()
     if args.command == "openapi":
         return _openapi(args.out)
+    if args.command == "coverage":
+        return _coverage(args.check)
     return _schema(args.check)
 
 

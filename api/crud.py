@@ -1,16 +1,19 @@
-"""The read shapes every resource shares: rows to response models, one record by id, one page."""
+"""The read shapes every resource shares: rows to response models, one record by id, one list."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from fastapi import Request
+from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from api.deps import PageParams
+from api.deps import PAGE_SIZE_DEFAULT, PageParams
 from api.errors import NotFound
-from models.page import Page
+from api.formats import Format, csv_response, ndjson_response
+from models.page import Page, PageLinks
 
 R = TypeVar("R", bound=SQLModel)
 P = TypeVar("P", bound=BaseModel)
@@ -23,11 +26,12 @@ def to_public(public: type[P], row: SQLModel, **extra: Any) -> P:
 
 
 def page(
-    session: Session, statement: SelectOfScalar[R], order_by: Sequence[Any], limit: int, offset: int
+    session: Session, statement: SelectOfScalar[R], order_by: Sequence[Any], limit: int | None, offset: int
 ) -> tuple[list[R], int]:
-    """One page of a statement's rows in a stable order, and the total count."""
+    """One page of a statement's rows in a stable order (all of them if limit is None), and the total."""
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(statement.order_by(*order_by).limit(limit).offset(offset)).all()
+    ordered = statement.order_by(*order_by).offset(offset)
+    rows = session.exec(ordered if limit is None else ordered.limit(limit)).all()
     return list(rows), total
 
 
@@ -38,8 +42,52 @@ def get_or_404(session: Session, table: type[R], record_id: str, label: str) -> 
     return row
 
 
-def list_page(session: Session, table: type[R], public: type[P], page_model: type[PageT], params: PageParams) -> PageT:
-    rows, total = page(session, select(table), [table.id], params.limit, params.offset)  # type: ignore[attr-defined]
-    return page_model(
-        items=[to_public(public, row) for row in rows], total=total, limit=params.limit, offset=params.offset
+def page_links(request: Request, total: int, limit: int, offset: int) -> PageLinks:
+    def at(new_offset: int) -> str:
+        return str(request.url.include_query_params(limit=limit, offset=new_offset))
+
+    return PageLinks(
+        self=at(offset),
+        first=at(0),
+        prev=at(max(0, offset - limit)) if offset > 0 else None,
+        next=at(offset + limit) if offset + limit < total else None,
     )
+
+
+def respond_list(
+    request: Request,
+    session: Session,
+    statement: SelectOfScalar[R],
+    order: Sequence[Any],
+    params: PageParams,
+    fmt: Format,
+    public: type[P],
+    page_model: type[PageT],
+    to_items: Callable[[list[R]], list[P]],
+    filename: str,
+) -> PageT | Response:
+    """A JSON page, or (for CSV and NDJSON) the whole result set unless limit/offset were given."""
+    version: str = request.app.state.meta.dataset_version
+    if fmt is Format.json:
+        limit = params.limit or PAGE_SIZE_DEFAULT
+        rows, total = page(session, statement, order, limit, params.offset)
+        return page_model(
+            items=to_items(rows),
+            total=total,
+            limit=limit,
+            offset=params.offset,
+            links=page_links(request, total, limit, params.offset),
+        )
+    rows, _ = page(session, statement, order, params.limit, params.offset)
+    items = to_items(rows)
+    if fmt is Format.csv:
+        return csv_response(public, items, filename, version)
+    return ndjson_response(items, version)
+
+
+def rows_to(public: type[P]) -> Callable[[list[Any]], list[P]]:
+    return lambda rows: [to_public(public, row) for row in rows]
+
+
+def where(statement: SelectOfScalar[R], conditions: Sequence[ColumnElement[bool]]) -> SelectOfScalar[R]:
+    return statement.where(*conditions) if conditions else statement

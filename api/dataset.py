@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from api.checks import check_fixture_set
 from api.db import Database
 from api.fixture_set import FixtureSet, read_fixture_set
-from api.rows import build_rows
+from api.rows import build_rows, search_documents
 from api.settings import Settings
 from models import TABLES
 from models.meta import Meta
@@ -32,7 +32,7 @@ def api_version() -> str:
 def load_dataset(settings: Settings, database: Database) -> Meta:
     """Validate everything first, then write it all in one transaction; return the dataset's metadata."""
     fixtures = validate_fixtures(settings)
-    database.load(build_rows(fixtures))
+    database.load(build_rows(fixtures), search_documents(fixtures))
     with Session(database.engine) as session:
         counts = {
             table.__tablename__: session.exec(select(func.count()).select_from(table)).one()  # type: ignore[arg-type]

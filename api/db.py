@@ -17,6 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from api.search import create_search_index
 
 
 class Database:
@@ -49,7 +50,7 @@ class Database:
         if self._read_only and not self.is_sqlite:
             connection.exec_driver_sql("SET TRANSACTION READ ONLY")  # type: ignore[attr-defined]
 
-    def load(self, rows: list[SQLModel]) -> None:
+    def load(self, rows: list[SQLModel], search_documents: dict[str, dict[str, str]]) -> None:
         """Replace all data with rows in one transaction, then turn the database read-only."""
         by_table: dict[Table, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
@@ -61,6 +62,7 @@ class Database:
             for table in SQLModel.metadata.sorted_tables:
                 if by_table[table]:
                     conn.execute(table.insert(), by_table[table])
+            create_search_index(conn, search_documents)
         # Pooled connections opened while writable must not serve reads afterwards.
         self.engine.dispose()
         self._read_only = True

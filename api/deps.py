@@ -20,14 +20,20 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 @dataclass(frozen=True)
 class PageParams:
-    limit: int
+    limit: int | None  # None: the default page size for JSON, everything for CSV/NDJSON
     offset: int
 
 
 def page_params(
     limit: Annotated[
-        int, Query(ge=1, le=PAGE_SIZE_MAX, description=f"Page size (at most {PAGE_SIZE_MAX}).")
-    ] = PAGE_SIZE_DEFAULT,
+        int | None,
+        Query(
+            ge=1,
+            le=PAGE_SIZE_MAX,
+            description=f"Page size, at most {PAGE_SIZE_MAX}; default {PAGE_SIZE_DEFAULT} for JSON and the whole "
+            "result set for CSV/NDJSON.",
+        ),
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Number of results to skip.")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)

@@ -142,3 +142,33 @@ def study_detail(session: Session, study: Study) -> StudyDetail:
         sources=[to_public(SourcePublic, s) for s in sources],
         conflicts=conflicts_with_members(session, conflict_ids) if conflict_ids else [],
     )
+
+
+CONFLICT_CSV_COLUMNS = [
+    "conflict_id",
+    "kind",
+    "description",
+    "member_kind",
+    "member_id",
+    "source_id",
+    "locator",
+    "printed",
+]
+
+
+def conflict_member_rows(conflicts: Sequence[ConflictPublic]) -> list[dict[str, str]]:
+    """Conflicts flattened for CSV: one row per disagreeing figure."""
+    return [
+        {
+            "conflict_id": c.id,
+            "kind": c.kind.value,
+            "description": c.description,
+            "member_kind": m.kind,
+            "member_id": m.id,
+            "source_id": m.source_id,
+            "locator": m.locator,
+            "printed": m.printed,
+        }
+        for c in conflicts
+        for m in c.members
+    ]

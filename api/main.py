@@ -12,7 +12,18 @@ from api.db import Database
 from api.errors import install_error_handlers
 from api.http_cache import HttpCacheMiddleware
 from api.openapi import build_openapi
-from api.routes import adverse_events, conflicts, embed, epidemiology, meta, outcomes, sources, studies
+from api.routes import (
+    adverse_events,
+    comparison,
+    conflicts,
+    dataset,
+    embed,
+    epidemiology,
+    meta,
+    outcomes,
+    sources,
+    studies,
+)
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -31,6 +42,8 @@ TAGS = [
     {"name": "sources", "description": "The source documents."},
     {"name": "conflicts", "description": "Disagreements within or between documents, kept visible."},
     {"name": "epidemiology", "description": "Population-level figures quoted by the documents."},
+    {"name": "comparison", "description": "One measure across studies: forest-plot rows and a descriptive pool."},
+    {"name": "dataset", "description": "The whole dataset in one download, for mirroring."},
     {"name": "meta", "description": "Dataset version, counts and health."},
     {"name": "embed", "description": "HTML views for lab websites: a study card and an evidence table."},
 ]
@@ -64,7 +77,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age)
     install_cors(app, settings)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
-    for module in (studies, outcomes, adverse_events, sources, conflicts, epidemiology, meta, embed):
+    for module in (
+        studies,
+        outcomes,
+        adverse_events,
+        comparison,
+        sources,
+        conflicts,
+        epidemiology,
+        dataset,
+        meta,
+        embed,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     return app

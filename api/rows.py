@@ -19,6 +19,7 @@ from models import (
     Source,
     Study,
     StudyLink,
+    StudyTag,
 )
 from models.fixture import StudyFile
 from models.study import StudyBase
@@ -30,7 +31,34 @@ def global_id(study_id: str, local_id: str | None) -> str | None:
     return None if local_id is None else f"{study_id}.{local_id}"
 
 
-def _study_rows(study: StudyFile) -> Iterator[SQLModel]:
+def study_tags(study: StudyFile, source_years: dict[str, int | None]) -> set[tuple[str, str]]:
+    """(facet, value) pairs a study is filtered and faceted on; facet names are the query parameters."""
+    products = study.car_products
+    interventions = [x for arm in study.arms for x in arm.interventions]
+    tags: set[tuple[str, str]] = {
+        ("design", study.design.value),
+        ("phase", study.phase.value),
+        ("setting", study.setting.value),
+        ("source_id", study.source_id),
+    }
+    tags |= {("disease", d.value) for d in study.diseases}
+    tags |= {("age_group", a.value) for a in study.age_groups}
+    tags |= {("therapy_class", t.value) for t in study.therapy_classes}
+    tags |= {("therapy_class", x.therapy_class.value) for x in interventions if x.therapy_class}
+    tags |= {("registry_id", r) for r in study.registry_ids}
+    tags |= {("agent", x.agent.value) for x in interventions}
+    tags |= {("target_antigen", a.value) for p in products for a in p.target_antigens}
+    tags |= {("cell_source", p.cell_source.value) for p in products}
+    tags |= {("fratricide_strategy", p.fratricide_strategy.value) for p in products}
+    tags |= {("source_id", r.source_id) for r in study.reports}
+    years = {r.year for r in study.reports if r.year is not None}
+    if not years and source_years.get(study.source_id) is not None:
+        years = {source_years[study.source_id]}
+    tags |= {("year", str(y)) for y in years}
+    return tags
+
+
+def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterator[SQLModel]:
     sid = study.id
     yield Study(id=sid, **study.model_dump(include=set(StudyBase.model_fields)))
     for report in study.reports:
@@ -58,6 +86,8 @@ def _study_rows(study: StudyFile) -> Iterator[SQLModel]:
             )
     for finding in study.findings:
         yield Finding(id=f"{sid}.{finding.id}", study_id=sid, **finding.model_dump(exclude=_REFS))
+    for facet, value in sorted(study_tags(study, source_years)):
+        yield StudyTag(study_id=sid, facet=facet, value=value)
 
 
 def build_rows(fixtures: FixtureSet) -> list[SQLModel]:
@@ -65,11 +95,37 @@ def build_rows(fixtures: FixtureSet) -> list[SQLModel]:
     rows: list[SQLModel] = [Source(**s.model_dump()) for s in fixtures.sources.sources]
     rows += [Conflict(**c.model_dump()) for c in fixtures.conflicts.conflicts]
     rows += [EpidemiologyFigure(**f.model_dump()) for f in fixtures.epidemiology.figures]
+    source_years = {s.id: s.year for s in fixtures.sources.sources}
     for study in fixtures.studies.values():
-        rows.extend(_study_rows(study))
+        rows.extend(_study_rows(study, source_years))
     for study in fixtures.studies.values():
         rows += [
             StudyLink(study_id=study.id, related_study_id=link.study, relation=link.relation, note=link.note)
             for link in study.related_studies
         ]
     return rows
+
+
+def search_documents(fixtures: FixtureSet) -> dict[str, dict[str, str]]:
+    """Per study, the text full-text search covers, by field."""
+    docs = {}
+    for study in fixtures.studies.values():
+        products = [
+            " ".join(filter(None, (p.name, p.binder, p.costimulatory_domain, p.manufacturing, *p.target_antigens)))
+            for p in study.car_products
+        ]
+        interventions = [
+            " ".join(filter(None, (x.agent.value.replace("_", " "), x.dose, x.schedule, arm.label, arm.description)))
+            for arm in study.arms
+            for x in arm.interventions
+        ]
+        notes = [study.notes, *(f.notes for f in (*study.outcomes, *study.adverse_events, *study.characteristics))]
+        docs[study.id] = {
+            "title": " ".join(filter(None, (study.title, study.acronym, *study.registry_ids))),
+            "summary": study.summary,
+            "products": " ".join(products),
+            "interventions": " ".join(interventions),
+            "findings": " ".join(f.statement for f in study.findings),
+            "notes": " ".join(filter(None, notes)),
+        }
+    return docs

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     sources_registry: Path = Field(
         default=PROJECT_ROOT / "seeds" / "sources.yaml", description="The seed registry file."
     )
+    coverage_dir: Path = Field(
+        default=PROJECT_ROOT / "seeds" / "coverage", description="Per-document lists of figures left out."
+    )
     seeds_text_dir: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "seeds",
         description="Directory holding the source documents' text (used by provenance checks).",

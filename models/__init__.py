@@ -10,12 +10,14 @@ from models.finding import Finding
 from models.outcome import Outcome
 from models.source import Source
 from models.study import Report, Study, StudyLink
+from models.study_tag import StudyTag
 
 TABLES = (
     Source,
     Study,
     Report,
     StudyLink,
+    StudyTag,
     Arm,
     Intervention,
     CarProduct,
@@ -42,4 +44,5 @@ __all__ = [
     "Source",
     "Study",
     "StudyLink",
+    "StudyTag",
 ]

@@ -66,5 +66,6 @@ class Comparison(BaseModel):
     pooled: PooledEstimate | None = Field(
         default=None, description="Descriptive pooled estimate when at least two rows have counts; else null."
     )
+    pooled_note: str | None = Field(default=None, description="Why no pooled estimate was computed, when none was.")
     excluded: list[ExcludedRow] = Field(description="Matching figures that could not be used, with reasons.")
     dataset_version: str = Field(description="Version of the dataset the comparison was computed from.")

@@ -36,6 +36,7 @@ class Setting(StrEnum):
     relapsed_refractory = "relapsed_refractory"
     mixed = "mixed"
     not_applicable = "not_applicable"
+    not_stated = "not_stated"
 
 
 class AgeGroup(StrEnum):
@@ -169,6 +170,7 @@ class Measure(StrEnum):
     cir = "cir"
     death = "death"
     proceeded_to_hsct = "proceeded_to_hsct"
+    remission = "remission"
 
 
 class ValueUnit(StrEnum):

@@ -2,7 +2,7 @@
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field
 
 from models.adverse_event import AdverseEventPublic
 from models.conflict import ConflictPublic
@@ -14,11 +14,21 @@ from models.study_views import StudyPublic
 T = TypeVar("T")
 
 
+class PageLinks(BaseModel):
+    """Links to walk the result set; null where there is no such page."""
+
+    self: str = Field(description="This page.")
+    first: str = Field(description="The first page.")
+    prev: str | None = Field(default=None, description="The previous page, if any.")
+    next: str | None = Field(default=None, description="The next page, if any.")
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T] = Field(description="This page of results, in a stable order.")
-    total: StrictInt = Field(description="Number of results across all pages.")
-    limit: StrictInt = Field(description="Page size used.")
-    offset: StrictInt = Field(description="Index of the first result of this page.")
+    total: int = Field(description="Number of results across all pages.")
+    limit: int = Field(description="Page size used.")
+    offset: int = Field(description="Index of the first result of this page.")
+    links: PageLinks | None = Field(default=None, description="Links to the neighbouring pages.")
 
 
 class StudyPage(Page[StudyPublic]):

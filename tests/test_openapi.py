@@ -6,6 +6,12 @@ from openapi_spec_validator import validate
 EXPECTED_OPERATIONS = {
     ("get", "/v1/studies"): "listStudies",
     ("get", "/v1/studies/{study_id}"): "getStudy",
+    ("get", "/v1/studies/facets"): "getStudyFacets",
+    ("get", "/v1/studies/batch"): "getStudiesBatch",
+    ("get", "/v1/outcomes/facets"): "getOutcomeFacets",
+    ("get", "/v1/adverse-events/facets"): "getAdverseEventFacets",
+    ("get", "/v1/comparison"): "compareOutcomes",
+    ("get", "/v1/dataset"): "getDataset",
     ("get", "/v1/outcomes"): "listOutcomes",
     ("get", "/v1/outcomes/{outcome_id}"): "getOutcome",
     ("get", "/v1/adverse-events"): "listAdverseEvents",

@@ -1,36 +1,78 @@
-"""Adverse events: list and get."""
+"""Adverse events: filtered and sorted lists, facets, and one figure by id."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import select
 
-from api.crud import get_or_404, list_page, to_public
+from api.crud import get_or_404, respond_list, rows_to, to_public, where
 from api.deps import IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
+from api.facets import column_facets
+from api.filters import AdverseEventFiltersDep
+from api.formats import FormatQuery, csv_columns_description, list_responses, negotiate
+from api.sorting import AdverseEventSortQuery, order_by
 from models import AdverseEvent
 from models.adverse_event import AdverseEventPublic
+from models.facets import Facets
 from models.page import AdverseEventPage
 
 router = APIRouter(prefix="/v1/adverse-events", tags=["adverse-events"])
+
+FACET_COLUMNS = ("term", "grade_min", "grade_max", "grading_system", "subgroup", "source_id", "study_id")
 
 
 @router.get(
     "",
     operation_id="listAdverseEvents",
-    summary="List adverse events",
+    summary="List and filter adverse-event figures",
     response_model=AdverseEventPage,
+    responses={**PROBLEM_RESPONSES, **list_responses(AdverseEventPublic, AdverseEventPage)},
+    description="Adverse-event figures (term, grade range, grading system, patients), each with its source, "
+    "filtered by term, minimum grade, grading system, arm or any study filter. "
+    + csv_columns_description(AdverseEventPublic),
+)
+def list_adverse_events(
+    request: Request,
+    session: SessionDep,
+    params: PageDep,
+    filters: AdverseEventFiltersDep,
+    sort: AdverseEventSortQuery = None,
+    format: FormatQuery = None,
+) -> AdverseEventPage | Response:
+    statement = where(select(AdverseEvent), filters.conditions(session))
+    return respond_list(
+        request,
+        session,
+        statement,
+        order_by(AdverseEvent, sort),
+        params,
+        negotiate(request, format),
+        AdverseEventPublic,
+        AdverseEventPage,
+        rows_to(AdverseEventPublic),
+        "adverse-events",
+    )
+
+
+@router.get(
+    "/facets",
+    operation_id="getAdverseEventFacets",
+    summary="Count adverse-event figures per term, grade, grading system, subgroup, source and study",
+    response_model=Facets,
     responses=PROBLEM_RESPONSES,
 )
-def list_adverse_events(session: SessionDep, params: PageDep) -> AdverseEventPage:
-    """Adverse-event figures (term, grade range, grading system, patients), each with its source. Ordered by id."""
-    return list_page(session, AdverseEvent, AdverseEventPublic, AdverseEventPage, params)
+def get_adverse_event_facets(session: SessionDep, filters: AdverseEventFiltersDep) -> Facets:
+    """For the adverse-event figures matching the filters, how many carry each value of each categorical field."""
+    return column_facets(session, AdverseEvent, FACET_COLUMNS, filters.conditions(session))
 
 
 @router.get(
     "/{adverse_event_id}",
     operation_id="getAdverseEvent",
-    summary="Get one adverse event",
+    summary="Get one adverse-event figure",
     response_model=AdverseEventPublic,
     responses=NOT_FOUND_RESPONSES,
 )
 def get_adverse_event(adverse_event_id: IdPath, session: SessionDep) -> AdverseEventPublic:
-    """One adverse event by id."""
+    """One adverse-event figure by id, with its provenance."""
     return to_public(AdverseEventPublic, get_or_404(session, AdverseEvent, adverse_event_id, "adverse event"))

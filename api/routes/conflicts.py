@@ -1,10 +1,13 @@
 """Recorded conflicts: disagreements kept visible, never resolved by choosing."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
-from api.deps import IdPath, PageDep, SessionDep
+from api.crud import page_links
+from api.deps import PAGE_SIZE_DEFAULT, IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
-from api.evidence import conflicts_with_members
+from api.evidence import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members
+from api.formats import CSV_MEDIA_TYPE, Format, FormatQuery, csv_text, ndjson_response, negotiate
 from models.conflict import ConflictPublic
 from models.page import ConflictPage
 
@@ -16,13 +19,36 @@ router = APIRouter(prefix="/v1/conflicts", tags=["conflicts"])
     operation_id="listConflicts",
     summary="List recorded conflicts",
     response_model=ConflictPage,
-    responses=PROBLEM_RESPONSES,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}, "application/x-ndjson": {}}},
+    },
+    description="Every recorded disagreement within or between documents, with the figures that disagree, ordered "
+    "by id. As CSV, one row per disagreeing figure with columns " + ", ".join(CONFLICT_CSV_COLUMNS) + ".",
 )
-def list_conflicts(session: SessionDep, params: PageDep) -> ConflictPage:
-    """Every recorded disagreement within or between documents, with the figures that disagree. Ordered by id."""
+def list_conflicts(
+    request: Request, session: SessionDep, params: PageDep, format: FormatQuery = None
+) -> ConflictPage | Response:
     conflicts = conflicts_with_members(session)
-    items = conflicts[params.offset : params.offset + params.limit]
-    return ConflictPage(items=items, total=len(conflicts), limit=params.limit, offset=params.offset)
+    fmt = negotiate(request, format)
+    limit = params.limit or (PAGE_SIZE_DEFAULT if fmt is Format.json else len(conflicts))
+    items = conflicts[params.offset : params.offset + limit]
+    version = request.app.state.meta.dataset_version
+    if fmt is Format.csv:
+        return Response(
+            csv_text(CONFLICT_CSV_COLUMNS, conflict_member_rows(items)),
+            media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
+            headers={"X-Dataset-Version": version},
+        )
+    if fmt is Format.ndjson:
+        return ndjson_response(items, version)
+    return ConflictPage(
+        items=items,
+        total=len(conflicts),
+        limit=limit,
+        offset=params.offset,
+        links=page_links(request, len(conflicts), limit, params.offset),
+    )
 
 
 @router.get(

@@ -1,10 +1,13 @@
 """Epidemiology figures: list and get."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import select
 
-from api.crud import get_or_404, list_page, to_public
+from api.crud import get_or_404, respond_list, rows_to, to_public
 from api.deps import IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
+from api.formats import FormatQuery, list_responses, negotiate
 from models import EpidemiologyFigure
 from models.epidemiology import EpidemiologyFigurePublic
 from models.page import EpidemiologyPage
@@ -17,11 +20,24 @@ router = APIRouter(prefix="/v1/epidemiology", tags=["epidemiology"])
     operation_id="listEpidemiologyFigures",
     summary="List epidemiology figures",
     response_model=EpidemiologyPage,
-    responses=PROBLEM_RESPONSES,
+    responses={**PROBLEM_RESPONSES, **list_responses(EpidemiologyFigurePublic, EpidemiologyPage)},
 )
-def list_epidemiology(session: SessionDep, params: PageDep) -> EpidemiologyPage:
+def list_epidemiology(
+    request: Request, session: SessionDep, params: PageDep, format: FormatQuery = None
+) -> EpidemiologyPage | Response:
     """Population-level figures (share of ALL cases, relapse rates) quoted by the documents. Ordered by id."""
-    return list_page(session, EpidemiologyFigure, EpidemiologyFigurePublic, EpidemiologyPage, params)
+    return respond_list(
+        request,
+        session,
+        select(EpidemiologyFigure),
+        [EpidemiologyFigure.id],
+        params,
+        negotiate(request, format),
+        EpidemiologyFigurePublic,
+        EpidemiologyPage,
+        rows_to(EpidemiologyFigurePublic),
+        "epidemiology",
+    )
 
 
 @router.get(

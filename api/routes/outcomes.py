@@ -1,32 +1,77 @@
-"""Outcomes: list and get."""
+"""Outcomes: filtered and sorted lists, facets, and one figure by id."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import select
 
-from api.crud import get_or_404, list_page, to_public
+from api.crud import get_or_404, respond_list, rows_to, to_public, where
 from api.deps import IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
+from api.facets import column_facets
+from api.filters import OutcomeFiltersDep
+from api.formats import FormatQuery, csv_columns_description, list_responses, negotiate
+from api.sorting import OutcomeSortQuery, order_by
 from models import Outcome
+from models.facets import Facets
 from models.outcome import OutcomePublic
 from models.page import OutcomePage
 
 router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"])
 
+FACET_COLUMNS = ("measure", "time_point", "subgroup", "unit", "source_id", "study_id")
+
 
 @router.get(
-    "", operation_id="listOutcomes", summary="List outcomes", response_model=OutcomePage, responses=PROBLEM_RESPONSES
+    "",
+    operation_id="listOutcomes",
+    summary="List and filter outcome figures",
+    response_model=OutcomePage,
+    responses={**PROBLEM_RESPONSES, **list_responses(OutcomePublic, OutcomePage)},
+    description="Outcome figures (response, MRD, survival), each with its source, locator and printed value, "
+    "filtered by measure, time point, subgroup, arm or any study filter. " + csv_columns_description(OutcomePublic),
 )
-def list_outcomes(session: SessionDep, params: PageDep) -> OutcomePage:
-    """Outcome figures (response, MRD, survival), each with its source, locator and printed value. Ordered by id."""
-    return list_page(session, Outcome, OutcomePublic, OutcomePage, params)
+def list_outcomes(
+    request: Request,
+    session: SessionDep,
+    params: PageDep,
+    filters: OutcomeFiltersDep,
+    sort: OutcomeSortQuery = None,
+    format: FormatQuery = None,
+) -> OutcomePage | Response:
+    statement = where(select(Outcome), filters.conditions(session))
+    return respond_list(
+        request,
+        session,
+        statement,
+        order_by(Outcome, sort),
+        params,
+        negotiate(request, format),
+        OutcomePublic,
+        OutcomePage,
+        rows_to(OutcomePublic),
+        "outcomes",
+    )
+
+
+@router.get(
+    "/facets",
+    operation_id="getOutcomeFacets",
+    summary="Count outcome figures per measure, time point, subgroup, unit, source and study",
+    response_model=Facets,
+    responses=PROBLEM_RESPONSES,
+)
+def get_outcome_facets(session: SessionDep, filters: OutcomeFiltersDep) -> Facets:
+    """For the outcome figures matching the filters, how many carry each value of each categorical field."""
+    return column_facets(session, Outcome, FACET_COLUMNS, filters.conditions(session))
 
 
 @router.get(
     "/{outcome_id}",
     operation_id="getOutcome",
-    summary="Get one outcome",
+    summary="Get one outcome figure",
     response_model=OutcomePublic,
     responses=NOT_FOUND_RESPONSES,
 )
 def get_outcome(outcome_id: IdPath, session: SessionDep) -> OutcomePublic:
-    """One outcome by id."""
+    """One outcome figure by id, with its provenance."""
     return to_public(OutcomePublic, get_or_404(session, Outcome, outcome_id, "outcome"))

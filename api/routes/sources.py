@@ -1,10 +1,13 @@
 """Source documents: list and get."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import select
 
-from api.crud import get_or_404, list_page, to_public
+from api.crud import get_or_404, respond_list, rows_to, to_public
 from api.deps import IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
+from api.formats import FormatQuery, list_responses, negotiate
 from models import Source
 from models.page import SourcePage
 from models.source import SourcePublic
@@ -17,11 +20,24 @@ router = APIRouter(prefix="/v1/sources", tags=["sources"])
     operation_id="listSources",
     summary="List source documents",
     response_model=SourcePage,
-    responses=PROBLEM_RESPONSES,
+    responses={**PROBLEM_RESPONSES, **list_responses(SourcePublic, SourcePage)},
 )
-def list_sources(session: SessionDep, params: PageDep) -> SourcePage:
+def list_sources(
+    request: Request, session: SessionDep, params: PageDep, format: FormatQuery = None
+) -> SourcePage | Response:
     """The source documents every figure is traced to. Ordered by id."""
-    return list_page(session, Source, SourcePublic, SourcePage, params)
+    return respond_list(
+        request,
+        session,
+        select(Source),
+        [Source.id],
+        params,
+        negotiate(request, format),
+        SourcePublic,
+        SourcePage,
+        rows_to(SourcePublic),
+        "sources",
+    )
 
 
 @router.get(

@@ -1,30 +1,127 @@
-"""Studies: list and detail."""
+"""Studies: filtered, searched and sorted lists, facets, batch fetch and detail."""
 
-from fastapi import APIRouter
-from sqlmodel import select
+from typing import Annotated
 
-from api.crud import get_or_404, page
-from api.deps import IdPath, PageDep, SessionDep
-from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlmodel import col, select
+
+from api.crud import get_or_404, page, page_links, where
+from api.deps import PAGE_SIZE_DEFAULT, IdPath, PageDep, SessionDep
+from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, InvalidInput, NotFound
 from api.evidence import study_detail, study_summaries
+from api.facets import study_facets
+from api.filters import StudyFiltersDep
+from api.formats import (
+    Format,
+    FormatQuery,
+    csv_columns_description,
+    csv_response,
+    list_responses,
+    ndjson_response,
+    negotiate,
+)
+from api.sorting import StudySort, StudySortQuery, order_by
 from models import Study
+from models.facets import Facets
 from models.page import StudyPage
-from models.study_views import StudyDetail
+from models.problem import ProblemField
+from models.study_views import StudyDetail, StudyPublic
 
 router = APIRouter(prefix="/v1/studies", tags=["studies"])
+
+BATCH_MAX = 100
 
 
 @router.get(
     "",
     operation_id="listStudies",
-    summary="List studies",
+    summary="List, filter and search studies",
     response_model=StudyPage,
+    responses={**PROBLEM_RESPONSES, **list_responses(StudyPublic, StudyPage)},
+    description="Every curated study (trial, cohort, case or preclinical work) matching the filters, ordered by "
+    "id unless sorted, or by relevance when searching with q. " + csv_columns_description(StudyPublic),
+)
+def list_studies(
+    request: Request,
+    session: SessionDep,
+    params: PageDep,
+    filters: StudyFiltersDep,
+    sort: StudySortQuery = None,
+    format: FormatQuery = None,
+) -> StudyPage | Response:
+    if sort is StudySort.relevance and filters.q is None:
+        raise InvalidInput(
+            "Sorting by relevance needs a search query.",
+            [ProblemField(location="query.sort", message="give q, or another sort")],
+        )
+    conditions, ranks = filters.conditions(session)
+    statement = where(select(Study), conditions)
+    fmt = negotiate(request, format)
+    if ranks is not None and sort in (None, StudySort.relevance):
+        # Ranked search results are few; order them here by rank, then id.
+        rows = sorted(session.exec(statement).all(), key=lambda s: (ranks[s.id], s.id))
+        total = len(rows)
+        limit = params.limit or (PAGE_SIZE_DEFAULT if fmt is Format.json else total)
+        rows = rows[params.offset : params.offset + limit]
+    else:
+        limit = params.limit or (PAGE_SIZE_DEFAULT if fmt is Format.json else None)  # type: ignore[assignment]
+        rows, total = page(session, statement, order_by(Study, sort), limit, params.offset)
+    items = study_summaries(session, rows)
+    version = request.app.state.meta.dataset_version
+    if fmt is Format.csv:
+        return csv_response(StudyPublic, items, "studies", version)
+    if fmt is Format.ndjson:
+        return ndjson_response(items, version)
+    limit = limit or PAGE_SIZE_DEFAULT
+    return StudyPage(
+        items=items,
+        total=total,
+        limit=limit,
+        offset=params.offset,
+        links=page_links(request, total, limit, params.offset),
+    )
+
+
+@router.get(
+    "/facets",
+    operation_id="getStudyFacets",
+    summary="Count studies per value of each categorical field",
+    response_model=Facets,
     responses=PROBLEM_RESPONSES,
 )
-def list_studies(session: SessionDep, params: PageDep) -> StudyPage:
-    """Every curated study (trial, cohort, case or preclinical work), ordered by id."""
-    rows, total = page(session, select(Study), [Study.id], params.limit, params.offset)
-    return StudyPage(items=study_summaries(session, rows), total=total, limit=params.limit, offset=params.offset)
+def get_study_facets(session: SessionDep, filters: StudyFiltersDep) -> Facets:
+    """For the studies matching the filters, how many carry each disease, setting, design, phase, therapy class,
+    agent, target antigen, cell source, fratricide strategy, registry id, year and source document."""
+    conditions, _ = filters.conditions(session)
+    return study_facets(session, conditions)
+
+
+@router.get(
+    "/batch",
+    operation_id="getStudiesBatch",
+    summary="Get several studies by id in one request",
+    response_model=list[StudyDetail],
+    responses=NOT_FOUND_RESPONSES,
+)
+def get_studies_batch(
+    session: SessionDep,
+    id: Annotated[
+        list[str],
+        Query(
+            min_length=1, max_length=BATCH_MAX, description=f"Study ids (repeat the parameter; at most {BATCH_MAX})."
+        ),
+    ],
+) -> list[StudyDetail]:
+    """The full detail of each requested study, in the order asked. Any unknown id is a 404 naming it."""
+    found = {s.id: s for s in session.exec(select(Study).where(col(Study.id).in_(id)))}
+    missing = [i for i in dict.fromkeys(id) if i not in found]
+    if missing:
+        raise NotFound(
+            f"No study with id {', '.join(repr(m) for m in missing)}.",
+            [ProblemField(location="query.id", message=f"unknown study {m!r}") for m in missing],
+        )
+    return [study_detail(session, found[i]) for i in dict.fromkeys(id)]
 
 
 @router.get(

@@ -1,0 +1,48 @@
+"""Facet counts for studies (from the tag index) and for figure tables (from their columns)."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, func
+from sqlmodel import Session, col, select
+
+from models import Study, StudyTag
+from models.facets import Facets, FacetValue
+
+
+def _sorted(counts: dict[str, int]) -> list[FacetValue]:
+    return [FacetValue(value=v, count=n) for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def study_facets(session: Session, conditions: Sequence[ColumnElement[bool]]) -> Facets:
+    matching = select(Study.id).where(*conditions)
+    total = session.exec(select(func.count()).select_from(matching.subquery())).one()
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    statement = (
+        select(StudyTag.facet, StudyTag.value, func.count(func.distinct(StudyTag.study_id)))
+        .where(col(StudyTag.study_id).in_(matching))
+        .group_by(StudyTag.facet, StudyTag.value)
+    )
+    for facet, value, count in session.exec(statement):
+        counts[facet][value] = count
+    return Facets(total=total, facets={facet: _sorted(values) for facet, values in sorted(counts.items())})
+
+
+def _label(value: Any) -> str:
+    if value is None:
+        return "none"
+    return str(value.value if isinstance(value, Enum) else value)
+
+
+def column_facets(
+    session: Session, table: Any, columns: Sequence[str], conditions: Sequence[ColumnElement[bool]]
+) -> Facets:
+    total = session.exec(select(func.count()).select_from(table).where(*conditions)).one()
+    facets = {}
+    for name in columns:
+        column = getattr(table, name)
+        statement = select(column, func.count()).where(*conditions).group_by(column)
+        facets[name] = _sorted({_label(value): count for value, count in session.exec(statement)})
+    return Facets(total=total, facets=facets)

@@ -1,0 +1,299 @@
+"""Query-string filters for studies, outcomes and adverse events, turned into SQL conditions.
+
+Within one parameter, repeated values are alternatives (disease=T-ALL&disease=T-LBL);
+different parameters must all hold. Outcome and adverse-event lists accept every study
+filter too, applied to the study each figure belongs to.
+"""
+
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from sqlalchemy import ColumnElement, and_, true
+from sqlmodel import Session, col, select
+
+from api.search import search_ranks
+from models import AdverseEvent, Outcome, Study, StudyTag
+from models.enums import (
+    AdverseEventTerm,
+    AgeGroup,
+    Agent,
+    Antigen,
+    CellSource,
+    Design,
+    Disease,
+    FratricideStrategy,
+    GradingSystem,
+    Measure,
+    Phase,
+    Setting,
+    Subgroup,
+    TherapyClass,
+)
+from models.outcome import TIME_POINT_PATTERN
+
+ANY_SUBGROUP = "any"
+NO_SUBGROUP = "none"
+
+# Subgroup values plus 'none' (whole population) and 'any'; follows Subgroup as it grows.
+SubgroupFilter = StrEnum(  # type: ignore[misc]
+    "SubgroupFilter", {**{s.name: s.value for s in Subgroup}, "none": NO_SUBGROUP, "any": ANY_SUBGROUP}
+)
+
+
+@dataclass(frozen=True)
+class StudyFilters:
+    disease: list[Disease] | None = None
+    setting: list[Setting] | None = None
+    age_group: list[AgeGroup] | None = None
+    design: list[Design] | None = None
+    phase: list[Phase] | None = None
+    therapy_class: list[TherapyClass] | None = None
+    agent: list[Agent] | None = None
+    target_antigen: list[Antigen] | None = None
+    cell_source: list[CellSource] | None = None
+    fratricide_strategy: list[FratricideStrategy] | None = None
+    registry_id: list[str] | None = None
+    year: list[int] | None = None
+    source_id: list[str] | None = None
+    min_patients: int | None = None
+    age: float | None = None
+    q: str | None = None
+
+    TAG_FACETS = (
+        "disease",
+        "setting",
+        "age_group",
+        "design",
+        "phase",
+        "therapy_class",
+        "agent",
+        "target_antigen",
+        "cell_source",
+        "fratricide_strategy",
+        "registry_id",
+        "year",
+        "source_id",
+    )
+
+    def conditions(self, session: Session) -> tuple[list[ColumnElement[bool]], dict[str, float] | None]:
+        """SQL conditions on Study, and search ranks when q is given."""
+        conds: list[ColumnElement[bool]] = []
+        for facet in self.TAG_FACETS:
+            values = getattr(self, facet)
+            if values:
+                wanted = [v.value if hasattr(v, "value") else str(v) for v in values]
+                tagged = select(StudyTag.study_id).where(StudyTag.facet == facet, col(StudyTag.value).in_(wanted))
+                conds.append(col(Study.id).in_(tagged))
+        if self.min_patients is not None:
+            conds.append(col(Study.n_enrolled) >= self.min_patients)
+        if self.age is not None:
+            conds.append(and_(col(Study.age_min) <= self.age, col(Study.age_max) >= self.age))
+        ranks = None
+        if self.q is not None:
+            ranks = search_ranks(session, self.q)
+            conds.append(col(Study.id).in_(list(ranks)))
+        return conds, ranks
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+
+def _multi(description: str) -> Any:
+    return Query(description=description + " Repeat the parameter for alternatives.")
+
+
+def study_filters(
+    disease: Annotated[list[Disease] | None, _multi("Disease included.")] = None,
+    setting: Annotated[list[Setting] | None, _multi("Disease setting.")] = None,
+    age_group: Annotated[list[AgeGroup] | None, _multi("Age group included.")] = None,
+    design: Annotated[list[Design] | None, _multi("Study design.")] = None,
+    phase: Annotated[list[Phase] | None, _multi("Trial phase.")] = None,
+    therapy_class: Annotated[list[TherapyClass] | None, _multi("Class of therapy studied.")] = None,
+    agent: Annotated[list[Agent] | None, _multi("Agent given in any arm.")] = None,
+    target_antigen: Annotated[list[Antigen] | None, _multi("Antigen targeted by a CAR product.")] = None,
+    cell_source: Annotated[list[CellSource] | None, _multi("Cell source of a CAR product.")] = None,
+    fratricide_strategy: Annotated[
+        list[FratricideStrategy] | None, _multi("Fratricide strategy of a CAR product.")
+    ] = None,
+    registry_id: Annotated[list[str] | None, _multi("Trial registry id, e.g. NCT04572308.")] = None,
+    year: Annotated[list[int] | None, _multi("Year a report of the study was presented or published.")] = None,
+    source_id: Annotated[list[str] | None, _multi("Document reporting on the study.")] = None,
+    min_patients: Annotated[int | None, Query(ge=0, description="At least this many patients enrolled.")] = None,
+    age: Annotated[
+        float | None, Query(ge=0, le=120, description="Printed age range includes this age (years).")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Full-text search over titles, summaries, products, interventions, findings and notes; "
+            "every word must match (as a prefix). Results are ranked when no sort is given.",
+        ),
+    ] = None,
+) -> StudyFilters:
+    return StudyFilters(
+        disease=disease,
+        setting=setting,
+        age_group=age_group,
+        design=design,
+        phase=phase,
+        therapy_class=therapy_class,
+        agent=agent,
+        target_antigen=target_antigen,
+        cell_source=cell_source,
+        fratricide_strategy=fratricide_strategy,
+        registry_id=registry_id,
+        year=year,
+        source_id=source_id,
+        min_patients=min_patients,
+        age=age,
+        q=q,
+    )
+
+
+StudyFiltersDep = Annotated[StudyFilters, Depends(study_filters)]
+
+
+def _subgroup_condition(column: Any, subgroup: list[str] | None) -> ColumnElement[bool] | None:
+    if not subgroup or ANY_SUBGROUP in subgroup:
+        return None
+    named = [str(s) for s in subgroup if s != NO_SUBGROUP]
+    conds = [col(column).in_(named)] if named else []
+    if NO_SUBGROUP in subgroup:
+        conds.append(col(column).is_(None))
+    return conds[0] if len(conds) == 1 else conds[0] | conds[1]
+
+
+SubgroupQuery = Annotated[
+    list[SubgroupFilter] | None,
+    Query(
+        description="Subgroup the figure is for: a Subgroup value, 'none' for the whole population, "
+        "or 'any' (the default) for all. Repeat for alternatives."
+    ),
+]
+
+
+@dataclass(frozen=True)
+class OutcomeFilters:
+    study: StudyFilters
+    measure: list[Measure] | None = None
+    time_point: list[str] | None = None
+    subgroup: list[str] | None = None
+    study_id: list[str] | None = None
+    arm_id: list[str] | None = None
+    figure_source_id: list[str] | None = None
+
+    def conditions(self, session: Session) -> list[ColumnElement[bool]]:
+        return _figure_conditions(session, Outcome, self.study, self.study_id, self.arm_id, self.figure_source_id) + [
+            c
+            for c in (
+                col(Outcome.measure).in_(self.measure) if self.measure else None,
+                col(Outcome.time_point).in_(self.time_point) if self.time_point else None,
+                _subgroup_condition(Outcome.subgroup, self.subgroup),
+            )
+            if c is not None
+        ]
+
+
+@dataclass(frozen=True)
+class AdverseEventFilters:
+    study: StudyFilters
+    term: list[AdverseEventTerm] | None = None
+    min_grade: int | None = None
+    grading_system: list[GradingSystem] | None = None
+    subgroup: list[str] | None = None
+    study_id: list[str] | None = None
+    arm_id: list[str] | None = None
+    figure_source_id: list[str] | None = None
+
+    def conditions(self, session: Session) -> list[ColumnElement[bool]]:
+        conds = _figure_conditions(session, AdverseEvent, self.study, self.study_id, self.arm_id, self.figure_source_id)
+        if self.term:
+            conds.append(col(AdverseEvent.term).in_(self.term))
+        if self.min_grade is not None:
+            # A figure counts only when every grade it covers is at least min_grade.
+            conds.append(col(AdverseEvent.grade_min) >= self.min_grade)
+        if self.grading_system:
+            conds.append(col(AdverseEvent.grading_system).in_(self.grading_system))
+        subgroup = _subgroup_condition(AdverseEvent.subgroup, self.subgroup)
+        if subgroup is not None:
+            conds.append(subgroup)
+        return conds
+
+
+def _figure_conditions(
+    session: Session,
+    table: Any,
+    study: StudyFilters,
+    study_id: list[str] | None,
+    arm_id: list[str] | None,
+    figure_source_id: list[str] | None,
+) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if not study.is_empty():
+        study_conds, _ = study.conditions(session)
+        conds.append(col(table.study_id).in_(select(Study.id).where(and_(true(), *study_conds))))
+    if study_id:
+        conds.append(col(table.study_id).in_(study_id))
+    if arm_id:
+        conds.append(col(table.arm_id).in_(arm_id))
+    if figure_source_id:
+        conds.append(col(table.source_id).in_(figure_source_id))
+    return conds
+
+
+def outcome_filters(
+    study: StudyFiltersDep,
+    measure: Annotated[list[Measure] | None, _multi("Outcome measure.")] = None,
+    time_point: Annotated[
+        list[str] | None,
+        Query(
+            description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives.",
+            json_schema_extra={"items": {"type": "string", "pattern": TIME_POINT_PATTERN}},
+        ),
+    ] = None,
+    subgroup: SubgroupQuery = None,
+    study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,
+    arm_id: Annotated[list[str] | None, _multi("Arm the figure is for.")] = None,
+    figure_source_id: Annotated[list[str] | None, _multi("Document the figure itself comes from.")] = None,
+) -> OutcomeFilters:
+    return OutcomeFilters(
+        study=study,
+        measure=measure,
+        time_point=time_point,
+        subgroup=subgroup,
+        study_id=study_id,
+        arm_id=arm_id,
+        figure_source_id=figure_source_id,
+    )
+
+
+def adverse_event_filters(
+    study: StudyFiltersDep,
+    term: Annotated[list[AdverseEventTerm] | None, _multi("Adverse-event term.")] = None,
+    min_grade: Annotated[
+        int | None, Query(ge=1, le=5, description="Only figures whose grades are all at least this (3 = grade ≥3).")
+    ] = None,
+    grading_system: Annotated[list[GradingSystem] | None, _multi("Grading system.")] = None,
+    subgroup: SubgroupQuery = None,
+    study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,
+    arm_id: Annotated[list[str] | None, _multi("Arm the figure is for.")] = None,
+    figure_source_id: Annotated[list[str] | None, _multi("Document the figure itself comes from.")] = None,
+) -> AdverseEventFilters:
+    return AdverseEventFilters(
+        study=study,
+        term=term,
+        min_grade=min_grade,
+        grading_system=grading_system,
+        subgroup=subgroup,
+        study_id=study_id,
+        arm_id=arm_id,
+        figure_source_id=figure_source_id,
+    )
+
+
+OutcomeFiltersDep = Annotated[OutcomeFilters, Depends(outcome_filters)]
+AdverseEventFiltersDep = Annotated[AdverseEventFilters, Depends(adverse_event_filters)]

@@ -1,0 +1,72 @@
+"""Comparison of one measure across studies, for forest plots."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.comparison import build_comparison
+from api.deps import SessionDep
+from api.errors import PROBLEM_RESPONSES
+from api.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupQuery
+from api.formats import CSV_MEDIA_TYPE, Format, FormatQuery, csv_text, negotiate
+from models.comparison import Comparison, ComparisonRow
+from models.enums import Measure
+from models.outcome import TimePoint
+
+router = APIRouter(prefix="/v1", tags=["comparison"])
+
+CSV_COLUMNS = ["row_type", *ComparisonRow.model_fields, "reason", "i_squared", "tau_squared", "method", "label"]
+
+
+DESCRIPTION = (
+    "Per arm, the figure for the measure with n, events, proportion and a Wilson 95% interval (survival figures "
+    "as printed, without intervals), each with its provenance; a descriptive random-effects pooled estimate with "
+    "I² when at least two rows have counts; and every matching figure that could not be used, with the reason. "
+    "Whole-population figures only unless `subgroup` is given. Takes every study filter. As CSV (format=csv or "
+    "Accept: text/csv) one row per study row, pooled estimate and excluded figure, with columns: "
+    + ", ".join(CSV_COLUMNS)
+    + "."
+)
+
+
+def comparison_csv(comparison: Comparison) -> str:
+    rows: list[dict[str, Any]] = [{"row_type": "study", **r.model_dump()} for r in comparison.rows]
+    if comparison.pooled is not None:
+        rows.append({"row_type": "pooled", "n": None, **comparison.pooled.model_dump()})
+    rows += [{"row_type": "excluded", **e.model_dump()} for e in comparison.excluded]
+    return csv_text(CSV_COLUMNS, rows)
+
+
+@router.get(
+    "/comparison",
+    operation_id="compareOutcomes",
+    summary="Compare one measure across the matching studies (forest-plot rows)",
+    response_model=Comparison,
+    description=DESCRIPTION,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}, "example": ",".join(CSV_COLUMNS) + "\r\n"}}},
+    },
+)
+def compare_outcomes(
+    request: Request,
+    session: SessionDep,
+    study: StudyFiltersDep,
+    measure: Annotated[Measure, Query(description="The measure to compare, e.g. cr.")],
+    time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
+    subgroup: SubgroupQuery = None,
+    study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
+    format: FormatQuery = None,
+) -> Comparison | Response:
+    filters = OutcomeFilters(study=study, subgroup=subgroup or [NO_SUBGROUP], study_id=study_id)
+    comparison = build_comparison(
+        session, measure, time_point, filters.conditions(session), request.app.state.meta.dataset_version
+    )
+    if negotiate(request, format) is Format.csv:
+        return Response(
+            comparison_csv(comparison),
+            media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
+            headers={"X-Dataset-Version": comparison.dataset_version},
+        )
+    return comparison

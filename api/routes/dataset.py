@@ -1,0 +1,112 @@
+"""The whole dataset in one request, as JSON or as a ZIP of CSV tables, for mirroring."""
+
+import io
+import zipfile
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlmodel import Session, select
+
+from api.crud import to_public
+from api.deps import SessionDep
+from api.errors import PROBLEM_RESPONSES
+from api.evidence import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_detail
+from api.formats import columns_of, csv_text
+from models import EpidemiologyFigure, Source, Study
+from models.adverse_event import AdverseEventPublic
+from models.characteristic import CharacteristicPublic
+from models.dataset import Dataset
+from models.epidemiology import EpidemiologyFigurePublic
+from models.finding import FindingPublic
+from models.meta import Meta
+from models.outcome import OutcomePublic
+from models.source import SourcePublic
+from models.study_views import StudyPublic
+
+router = APIRouter(prefix="/v1", tags=["dataset"])
+
+ZIP_MEDIA_TYPE = "application/zip"
+CSV_TABLES = (
+    "sources",
+    "studies",
+    "outcomes",
+    "adverse_events",
+    "characteristics",
+    "findings",
+    "conflicts",
+    "epidemiology",
+)
+
+
+def whole_dataset(session: Session, meta: Meta) -> Dataset:
+    studies = session.exec(select(Study).order_by(Study.id)).all()
+    return Dataset(
+        dataset_version=meta.dataset_version,
+        built_at=meta.built_at,
+        licence=meta.licence,
+        sources=[to_public(SourcePublic, s) for s in session.exec(select(Source).order_by(Source.id))],
+        studies=[study_detail(session, s) for s in studies],
+        conflicts=conflicts_with_members(session),
+        epidemiology=[
+            to_public(EpidemiologyFigurePublic, f)
+            for f in session.exec(select(EpidemiologyFigure).order_by(EpidemiologyFigure.id))
+        ],
+    )
+
+
+def dataset_zip(dataset: Dataset) -> bytes:
+    """One CSV per table, with the same columns as the list endpoints' CSV, plus a VERSION file."""
+    studies = dataset.studies
+    tables = {
+        "sources": (SourcePublic, dataset.sources),
+        "studies": (StudyPublic, [StudyPublic.model_validate(dict(s)) for s in studies]),
+        "outcomes": (OutcomePublic, [o for s in studies for o in s.outcomes]),
+        "adverse_events": (AdverseEventPublic, [e for s in studies for e in s.adverse_events]),
+        "characteristics": (CharacteristicPublic, [c for s in studies for c in s.characteristics]),
+        "findings": (FindingPublic, [f for s in studies for f in s.findings]),
+        "epidemiology": (EpidemiologyFigurePublic, dataset.epidemiology),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("VERSION", dataset.dataset_version + "\n")
+        for name, (model, items) in tables.items():
+            rows = [item.model_dump() for item in items]
+            archive.writestr(f"{name}.csv", csv_text(columns_of(model), rows))
+        archive.writestr("conflicts.csv", csv_text(CONFLICT_CSV_COLUMNS, conflict_member_rows(dataset.conflicts)))
+    return buffer.getvalue()
+
+
+@router.get(
+    "/dataset",
+    operation_id="getDataset",
+    summary="Download the whole dataset",
+    response_model=Dataset,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"content": {ZIP_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+    },
+    description="Every source, study (with everything embedded), conflict and epidemiology figure, stamped with "
+    "the dataset version. With format=csv: a ZIP holding "
+    + ", ".join(f"{t}.csv" for t in CSV_TABLES)
+    + " and VERSION.",
+)
+def get_dataset(
+    request: Request,
+    session: SessionDep,
+    format: Annotated[
+        str, Query(pattern="^(json|csv)$", description="json (default) or csv (a ZIP of tables).")
+    ] = "json",
+) -> Dataset | Response:
+    meta: Meta = request.app.state.meta
+    dataset = whole_dataset(session, meta)
+    if format == "csv":
+        return Response(
+            dataset_zip(dataset),
+            media_type=ZIP_MEDIA_TYPE,
+            headers={
+                "Content-Disposition": f'attachment; filename="tall-evidence-{meta.dataset_version}.zip"',
+                "X-Dataset-Version": meta.dataset_version,
+            },
+        )
+    return dataset
