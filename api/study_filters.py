@@ -1,66 +1,31 @@
-"""Which studies match the evidence table's filters.
+"""The studies the evidence table shows: the /v1/studies filters, through main's filter code.
 
-Interim: /v1/studies is gaining filters on main. Until then the embedded table filters
-here, on the study summaries, so switching to main's filter code means replacing the body
-of select_studies and nothing else. The dataset is small (tens of studies); filtering the
-summaries in Python is cheaper than being clever.
+The table takes exactly the query parameters of GET /v1/studies (api.filters), so a lab can
+move a query between the JSON list and the embedded table unchanged.
 """
 
-from dataclasses import dataclass
-from typing import Annotated
-
-from fastapi import Depends, Query
 from sqlmodel import Session, select
 
+from api.crud import where
 from api.evidence import study_summaries
+from api.filters import StudyFilters
 from models import Study
-from models.enums import Agent, Antigen, CellSource, Disease, Setting, TherapyClass
 from models.study_views import StudyPublic
 
 
-@dataclass(frozen=True)
-class StudyFilters:
-    """Every filter is optional; given ones must all hold."""
-
-    target_antigen: Antigen | None = None
-    agent: Agent | None = None
-    disease: Disease | None = None
-    setting: Setting | None = None
-    cell_source: CellSource | None = None
-    therapy_class: TherapyClass | None = None
-
-    def matches(self, study: StudyPublic) -> bool:
-        return all(
-            (
-                self.target_antigen is None or self.target_antigen in study.target_antigens,
-                self.agent is None or self.agent in study.agents,
-                self.disease is None or self.disease in study.diseases,
-                self.setting is None or self.setting == study.setting,
-                self.cell_source is None or self.cell_source in study.cell_sources,
-                self.therapy_class is None or self.therapy_class in study.therapy_classes,
-            )
-        )
-
-    def given(self) -> dict[str, str]:
-        """The filters that were set, as query parameters."""
-        return {name: str(value) for name, value in vars(self).items() if value is not None}
-
-
-def study_filters(
-    target_antigen: Annotated[Antigen | None, Query(description="Antigen targeted by a CAR product.")] = None,
-    agent: Annotated[Agent | None, Query(description="Agent given in any arm.")] = None,
-    disease: Annotated[Disease | None, Query(description="Disease included.")] = None,
-    setting: Annotated[Setting | None, Query(description="Disease setting.")] = None,
-    cell_source: Annotated[CellSource | None, Query(description="Cell source of a CAR product.")] = None,
-    therapy_class: Annotated[TherapyClass | None, Query(description="Class of therapy studied.")] = None,
-) -> StudyFilters:
-    return StudyFilters(target_antigen, agent, disease, setting, cell_source, therapy_class)
-
-
-StudyFiltersDep = Annotated[StudyFilters, Depends(study_filters)]
-
-
 def select_studies(session: Session, filters: StudyFilters) -> list[StudyPublic]:
-    """The studies matching filters, ordered by id."""
-    studies = session.exec(select(Study).order_by(Study.id)).all()
-    return [s for s in study_summaries(session, studies) if filters.matches(s)]
+    """The matching studies: by relevance when searching with q, else by id (as /v1/studies)."""
+    conditions, ranks = filters.conditions(session)
+    rows = session.exec(where(select(Study), conditions).order_by(Study.id)).all()
+    if ranks is not None:
+        rows = sorted(rows, key=lambda s: (ranks[s.id], s.id))
+    return study_summaries(session, rows)
+
+
+def describe_filters(filters: StudyFilters) -> dict[str, list[str]]:
+    """The filters that were given, with their values, for the table's heading."""
+    return {
+        name: [str(v) for v in (value if isinstance(value, list) else [value])]
+        for name, value in vars(filters).items()
+        if value is not None
+    }

@@ -27,12 +27,19 @@ def filter_values(study: dict) -> dict[str, set[str]]:
         "disease": set(study.get("diseases", [])),
         "setting": {study["setting"]},
         "cell_source": {p["cell_source"] for p in products},
-        "therapy_class": set(study.get("therapy_classes", [])),
+        "therapy_class": set(study.get("therapy_classes", []))
+        | {
+            x["therapy_class"]
+            for arm in study.get("arms", [])
+            for x in arm.get("interventions", [])
+            if x.get("therapy_class")
+        },
     }
 
 
-def matching_study_ids(name: str, value: str) -> list[str]:
-    return sorted(sid for sid, study in studies().items() if value in filter_values(study)[name])
+def matching_study_ids(name: str, *values: str) -> list[str]:
+    """Studies matching any of values for one filter."""
+    return sorted(sid for sid, study in studies().items() if set(values) & filter_values(study)[name])
 
 
 def sources() -> dict[str, dict]:

@@ -162,14 +162,17 @@ def test_table_lists_exactly_the_matching_studies(client: TestClient, name: str,
     assert_self_contained(page)
 
 
-def test_table_filters_combine(client: TestClient) -> None:
-    study_id, raw = next(iter(STUDIES.items()))
-    values = filter_values(raw)
-    agent, setting = sorted(values["agent"])[0], raw["setting"]
+def test_table_filters_combine_and_repeated_values_are_alternatives(client: TestClient) -> None:
+    study_id, raw = next((sid, s) for sid, s in STUDIES.items() if filter_values(s)["agent"])
+    agent, setting = sorted(filter_values(raw)["agent"])[0], raw["setting"]
     both = set(matching_study_ids("agent", agent)) & set(matching_study_ids("setting", setting))
     page = _page(client, f"/embed/table?agent={agent}&setting={setting}")
-    assert set(page.values("data-study-id")) == both
+    assert page.values("data-study-id") == sorted(both)
     assert study_id in both
+
+    antigens = sorted({a for s in STUDIES.values() for a in filter_values(s)["target_antigen"]})[:2]
+    either = _page(client, "/embed/table?" + "&".join(f"target_antigen={a}" for a in antigens))
+    assert either.values("data-study-id") == matching_study_ids("target_antigen", *antigens)
 
 
 def test_unfiltered_table_lists_every_study(client: TestClient) -> None:
@@ -180,3 +183,17 @@ def test_display_labels_are_served_for_the_browser_component(client: TestClient)
     labels = client.get("/embed/labels.json").json()
     assert labels["cr_cri"] == "CR/CRi"
     assert all(isinstance(v, str) for v in labels.values())
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "target_antigen=CD7&therapy_class=car_t",
+        "cell_source=donor_derived&disease=T-ALL",
+        "q=nelarabine",
+        "setting=relapsed_refractory&min_patients=10",
+    ],
+)
+def test_table_takes_the_filters_of_the_study_list(client: TestClient, query: str) -> None:
+    listed = [s["id"] for s in client.get(f"/v1/studies?limit=500&{query}").json()["items"]]
+    assert _page(client, f"/embed/table?{query}").values("data-study-id") == listed

@@ -14,7 +14,8 @@ from api.crud import get_or_404, to_public
 from api.deps import IdPath, SessionDep
 from api.errors import html_problem_responses
 from api.evidence import study_detail
-from api.study_filters import StudyFiltersDep, select_studies
+from api.filters import StudyFiltersDep
+from api.study_filters import describe_filters, select_studies
 from api.views.citations import Citations
 from api.views.figure_order import ordered_adverse_events, ordered_outcomes
 from api.views.labels import LABELS
@@ -58,8 +59,8 @@ def study_card(study_id: IdPath, request: Request, session: SessionDep) -> HTMLR
     responses=html_problem_responses(422),
 )
 def evidence_table(request: Request, session: SessionDep, filters: StudyFiltersDep) -> HTMLResponse:
-    """One row per matching study (design, population, therapy) with its outcome figures as
-    printed and their sources. For an iframe; no external assets."""
+    """One row per study matching the filters of GET /v1/studies (design, population, therapy), with its
+    outcome figures as printed and their sources. For an iframe; no external assets."""
     studies = select_studies(session, filters)
     outcomes: dict[str, list[OutcomePublic]] = defaultdict(list)
     statement = select(Outcome).where(col(Outcome.study_id).in_([s.id for s in studies])).order_by(Outcome.id)
@@ -68,7 +69,12 @@ def evidence_table(request: Request, session: SessionDep, filters: StudyFiltersD
     ordered = {s.id: ordered_outcomes(outcomes[s.id]) for s in studies}
     citations = Citations(session, [o.source_id for s in studies for o in ordered[s.id]])
     return render_page(
-        request, "evidence_table.html", studies=studies, outcomes=ordered, citations=citations, filters=filters.given()
+        request,
+        "evidence_table.html",
+        studies=studies,
+        outcomes=ordered,
+        citations=citations,
+        filters=describe_filters(filters),
     )
 
 

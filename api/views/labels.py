@@ -62,7 +62,7 @@ LABELS: dict[str, str] = {
 }
 
 EN_DASH = "\u2013"
-_TIME_UNITS = {"d": "day", "m": "months", "y": "years"}
+_TIME_UNITS = {"m": "month", "y": "year"}
 
 
 def label(code: object) -> str:
@@ -84,7 +84,8 @@ def time_point_label(code: str | None) -> str:
     if code.startswith("d") and code[1:].isdigit():
         return f"day {code[1:]}"
     if code[-1] in "my" and code[:-1].replace(".", "", 1).isdigit():
-        return f"{code[:-1]} {_TIME_UNITS[code[-1]]}"
+        number = code[:-1]
+        return f"{number} {_TIME_UNITS[code[-1]]}{'' if number == '1' else 's'}"
     return code
 
 
