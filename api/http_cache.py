@@ -86,6 +86,10 @@ class HttpCacheMiddleware:
                 headers.get("content-encoding", ""),
             )
         headers.setdefault("Cache-Control", self.cache_control)
+        # Some routes choose CSV or JSON by Accept; shared caches must keep those apart.
+        vary = [v.strip() for value in headers.getlist("vary") for v in value.split(",") if v.strip()]
+        if "accept" not in {v.lower() for v in vary}:
+            headers["Vary"] = ", ".join([*vary, "Accept"])
         if status != 200 or if_none_match is None or not etag_matches(if_none_match, headers["etag"]):
             return False
         message["status"] = 304

@@ -15,6 +15,7 @@ from api.openapi import build_openapi
 from api.routes import (
     adverse_events,
     comparison,
+    comparison_plot,
     conflicts,
     dataset,
     embed,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outcomes,
         adverse_events,
         comparison,
+        comparison_plot,
         sources,
         conflicts,
         epidemiology,

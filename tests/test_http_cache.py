@@ -17,6 +17,13 @@ def test_every_successful_get_has_an_etag_and_cache_control(client: TestClient, 
         assert response.headers["cache-control"] == f"public, max-age={settings.cache_max_age}", path
 
 
+def test_responses_vary_on_accept_because_some_routes_negotiate(client: TestClient) -> None:
+    response = client.get("/v1/comparison?measure=cr", headers={"Accept": "text/csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "Accept" in response.headers["vary"]
+    assert response.headers["etag"] != client.get("/v1/comparison?measure=cr").headers["etag"]
+
+
 def test_a_repeated_request_is_answered_304_without_a_body(client: TestClient) -> None:
     first = client.get("/v1/studies/jplsg-t11")
     again = client.get("/v1/studies/jplsg-t11", headers={"If-None-Match": first.headers["etag"]})

@@ -11,6 +11,7 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/outcomes/facets"): "getOutcomeFacets",
     ("get", "/v1/adverse-events/facets"): "getAdverseEventFacets",
     ("get", "/v1/comparison"): "compareOutcomes",
+    ("get", "/v1/comparison.svg"): "getComparisonPlot",
     ("get", "/v1/dataset"): "getDataset",
     ("get", "/v1/outcomes"): "listOutcomes",
     ("get", "/v1/outcomes/{outcome_id}"): "getOutcome",

@@ -1,18 +1,14 @@
 """Comparison of one measure across studies, for forest plots."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.comparison import build_comparison
-from api.deps import SessionDep
+from api.comparison_query import ComparisonDep
 from api.errors import PROBLEM_RESPONSES
-from api.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupQuery
 from api.formats import CSV_MEDIA_TYPE, Format, FormatQuery, csv_text, negotiate
 from models.comparison import Comparison, ComparisonRow
-from models.enums import Measure
-from models.outcome import TimePoint
 
 router = APIRouter(prefix="/v1", tags=["comparison"])
 
@@ -49,20 +45,7 @@ def comparison_csv(comparison: Comparison) -> str:
         200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}, "example": ",".join(CSV_COLUMNS) + "\r\n"}}},
     },
 )
-def compare_outcomes(
-    request: Request,
-    session: SessionDep,
-    study: StudyFiltersDep,
-    measure: Annotated[Measure, Query(description="The measure to compare, e.g. cr.")],
-    time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
-    subgroup: SubgroupQuery = None,
-    study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
-    format: FormatQuery = None,
-) -> Comparison | Response:
-    filters = OutcomeFilters(study=study, subgroup=subgroup or [NO_SUBGROUP], study_id=study_id)
-    comparison = build_comparison(
-        session, measure, time_point, filters.conditions(session), request.app.state.meta.dataset_version
-    )
+def compare_outcomes(request: Request, comparison: ComparisonDep, format: FormatQuery = None) -> Comparison | Response:
     if negotiate(request, format) is Format.csv:
         return Response(
             comparison_csv(comparison),
