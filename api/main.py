@@ -18,6 +18,7 @@ from api.routes import (
     comparison_plot,
     conflicts,
     dataset,
+    docs,
     embed,
     epidemiology,
     meta,
@@ -71,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=lifespan,
         license_info={"name": f"Data: {settings.data_licence}", "identifier": settings.data_licence},
+        # api.routes.docs serves both from the package instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dataset,
         meta,
         embed,
+        docs,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")

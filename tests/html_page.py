@@ -56,3 +56,16 @@ class HtmlPage(HTMLParser):
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+def assert_self_contained(page: HtmlPage) -> None:
+    """Nothing the hardening CSP would block, nothing from another host."""
+    for tag, attributes in page.tags:
+        assert tag != "style", "a <style> block"
+        assert "style" not in attributes, f"inline style on <{tag}>"
+        assert not any(name.startswith("on") for name in attributes), f"event handler on <{tag}>"
+        if tag == "script":
+            assert (attributes.get("src") or "").startswith("/static/"), "inline or foreign script"
+        if tag in {"link", "img", "iframe"}:
+            url = attributes.get("href") or attributes.get("src") or ""
+            assert url.startswith(("/static/", "data:")), f"<{tag}> loads {url}"

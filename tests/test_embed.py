@@ -11,7 +11,7 @@ from api.settings import Settings
 from api.views.labels import label
 from models.enums import Antigen
 from tests.fixture_data import filter_values, matching_study_ids, sources, studies
-from tests.html_page import HtmlPage, squash
+from tests.html_page import HtmlPage, assert_self_contained, squash
 
 STUDIES = studies()
 FILTERS = ("target_antigen", "agent", "disease", "setting", "cell_source", "therapy_class")
@@ -22,19 +22,6 @@ def _page(client: TestClient, url: str, status: int = 200) -> HtmlPage:
     assert response.status_code == status, response.text[:500]
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     return HtmlPage(response.text)
-
-
-def assert_self_contained(page: HtmlPage) -> None:
-    """Nothing the hardening CSP would block, nothing from another host."""
-    for tag, attributes in page.tags:
-        assert tag != "style", "a <style> block"
-        assert "style" not in attributes, f"inline style on <{tag}>"
-        assert not any(name.startswith("on") for name in attributes), f"event handler on <{tag}>"
-        if tag == "script":
-            assert (attributes.get("src") or "").startswith("/static/"), "inline or foreign script"
-        if tag in {"link", "img", "iframe"}:
-            url = attributes.get("href") or attributes.get("src") or ""
-            assert url.startswith(("/static/", "data:")), f"<{tag}> loads {url}"
 
 
 @pytest.mark.parametrize("study_id", sorted(STUDIES))
