@@ -167,9 +167,10 @@ def test_unfiltered_table_lists_every_study(client: TestClient) -> None:
 
 
 def test_display_labels_are_served_for_the_browser_component(client: TestClient) -> None:
-    labels = client.get("/embed/labels.json").json()
-    assert labels["cr_cri"] == "CR/CRi"
-    assert all(isinstance(v, str) for v in labels.values())
+    vocabulary = client.get("/embed/labels.json").json()
+    assert vocabulary["labels"]["cr_cri"] == "CR/CRi"
+    assert vocabulary["measure_order"].index("cr") < vocabulary["measure_order"].index("os")
+    assert "cytokine_release_syndrome" in vocabulary["term_order"]
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,11 @@ from api.evidence import study_detail
 from api.filters import StudyFiltersDep
 from api.study_filters import describe_filters, select_studies
 from api.views.citations import Citations
-from api.views.figure_order import ordered_adverse_events, ordered_outcomes
+from api.views.figure_order import MEASURE_ORDER, TERM_ORDER, ordered_adverse_events, ordered_outcomes
 from api.views.labels import LABELS
 from api.views.templates import render_page
 from models import Outcome, Study
+from models.display import DisplayVocabulary
 from models.outcome import OutcomePublic
 
 router = APIRouter(prefix="/embed", tags=["embed"])
@@ -37,15 +38,18 @@ def study_card(study_id: IdPath, request: Request, session: SessionDep) -> HTMLR
     """Title, design, phase, population, size, outcomes and adverse events with their printed
     figures and sources, and any recorded conflicts. For an iframe; no external assets."""
     study = study_detail(session, get_or_404(session, Study, study_id, "study"))
+    outcomes = ordered_outcomes(study.outcomes)
+    adverse_events = ordered_adverse_events(study.adverse_events)
     members = [m for conflict in study.conflicts for m in conflict.members]
-    figures = [*study.outcomes, *study.adverse_events, *members]
-    citations = Citations(session, [*(f.source_id for f in figures), *study.source_ids])
+    # Numbered in the order the page cites them (the browser component does the same).
+    cited = [*outcomes, *adverse_events, *members]
+    citations = Citations(session, [*(f.source_id for f in cited), *study.source_ids])
     return render_page(
         request,
         "study_card.html",
         study=study,
-        outcomes=ordered_outcomes(study.outcomes),
-        adverse_events=ordered_adverse_events(study.adverse_events),
+        outcomes=outcomes,
+        adverse_events=adverse_events,
         arm_labels={arm.id: arm.label for arm in study.arms},
         citations=citations,
     )
@@ -78,8 +82,13 @@ def evidence_table(request: Request, session: SessionDep, filters: StudyFiltersD
     )
 
 
-@router.get("/labels.json", operation_id="getDisplayLabels", summary="Display words for vocabulary codes")
-def display_labels() -> dict[str, str]:
-    """How the embedded views spell codes ('cr_cri' -> 'CR/CRi'); used by /static/tall-evidence.js.
-    Codes not listed read as the code with spaces for underscores."""
-    return LABELS
+@router.get(
+    "/labels.json",
+    operation_id="getDisplayLabels",
+    summary="Display words and order of the embedded views",
+    response_model=DisplayVocabulary,
+)
+def display_labels() -> DisplayVocabulary:
+    """How the embedded views word codes ('cr_cri' -> 'CR/CRi') and order figures; /static/tall-evidence.js
+    uses it to render the same from the JSON API. Codes not listed read with spaces for underscores."""
+    return DisplayVocabulary(labels=LABELS, measure_order=MEASURE_ORDER, term_order=TERM_ORDER)

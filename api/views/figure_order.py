@@ -4,8 +4,10 @@ from models.adverse_event import AdverseEventPublic
 from models.enums import AdverseEventTerm, Measure
 from models.outcome import OutcomePublic
 
-_MEASURES = {m: i for i, m in enumerate(Measure)}
-_TERMS = {t: i for i, t in enumerate(AdverseEventTerm)}
+MEASURE_ORDER = [m.value for m in Measure]
+TERM_ORDER = [t.value for t in AdverseEventTerm]
+_MEASURES = {m: i for i, m in enumerate(MEASURE_ORDER)}
+_TERMS = {t: i for i, t in enumerate(TERM_ORDER)}
 
 
 def ordered_outcomes(outcomes: list[OutcomePublic]) -> list[OutcomePublic]:
