@@ -1,5 +1,6 @@
 """Comparison of one measure across studies, for forest plots."""
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -9,12 +10,18 @@ from api.comparison import build_comparison
 from api.deps import SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupQuery
-from api.formats import CSV_MEDIA_TYPE, Format, FormatQuery, csv_text, negotiate
+from api.formats import CSV_MEDIA_TYPE, Format, csv_text, negotiate
 from models.comparison import Comparison, ComparisonRow
 from models.enums import Measure
 from models.outcome import TimePoint
 
 router = APIRouter(prefix="/v1", tags=["comparison"])
+
+
+class ComparisonFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
 
 CSV_COLUMNS = ["row_type", *ComparisonRow.model_fields, "reason", "i_squared", "tau_squared", "method", "label"]
 
@@ -57,13 +64,16 @@ def compare_outcomes(
     time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
     subgroup: SubgroupQuery = None,
     study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
-    format: FormatQuery = None,
+    format: Annotated[
+        ComparisonFormat | None,
+        Query(description="json (default) or csv; the Accept header (text/csv) works too."),
+    ] = None,
 ) -> Comparison | Response:
     filters = OutcomeFilters(study=study, subgroup=subgroup or [NO_SUBGROUP], study_id=study_id)
     comparison = build_comparison(
         session, measure, time_point, filters.conditions(session), request.app.state.meta.dataset_version
     )
-    if negotiate(request, format) is Format.csv:
+    if negotiate(request, Format(format) if format else None) is Format.csv:
         return Response(
             comparison_csv(comparison),
             media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
