@@ -29,6 +29,10 @@ def test_postgres_serves_the_same_answers_as_sqlite(pg_client: TestClient, clien
         "/v1/outcomes?limit=500",
         "/v1/adverse-events?limit=500",
         "/v1/conflicts",
+        "/v1/studies/facets?therapy_class=car_t",
+        "/v1/outcomes?sort=-value&limit=500",
+        "/v1/comparison?measure=cr",
+        "/v1/adverse-events?term=cytokine_release_syndrome&min_grade=3&target_antigen=CD7",
         "/v1/studies/jplsg-t11",
     ):
         assert pg_client.get(path).json() == client.get(path).json(), path
@@ -45,3 +49,11 @@ def test_postgres_refuses_writes_after_loading(pg_client: TestClient) -> None:
 def test_loading_twice_replaces_rather_than_duplicates(pg_client: TestClient) -> None:
     with TestClient(create_app(Settings(database_url=POSTGRES_URL))) as second:
         assert second.get("/v1/meta").json()["counts"] == pg_client.get("/v1/meta").json()["counts"]
+
+
+def test_postgres_search_finds_the_same_studies(pg_client: TestClient, client: TestClient) -> None:
+    # Ranking functions differ (bm25 vs ts_rank); the matching set must not.
+    for q in ("nelarabine", "cd7 car", "venetoclax etp"):
+        ours = {s["id"] for s in client.get("/v1/studies", params={"q": q}).json()["items"]}
+        theirs = {s["id"] for s in pg_client.get("/v1/studies", params={"q": q}).json()["items"]}
+        assert ours == theirs and ours, q

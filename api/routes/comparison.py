@@ -1,16 +1,23 @@
 """Comparison of one measure across studies, for forest plots."""
 
-from typing import Any
+from enum import StrEnum
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.comparison_query import ComparisonDep
 from api.errors import PROBLEM_RESPONSES
-from api.formats import CSV_MEDIA_TYPE, Format, FormatQuery, csv_text, negotiate
+from api.formats import CSV_MEDIA_TYPE, Format, csv_text, negotiate
 from models.comparison import Comparison, ComparisonRow
 
 router = APIRouter(prefix="/v1", tags=["comparison"])
+
+
+class ComparisonFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
 
 CSV_COLUMNS = ["row_type", *ComparisonRow.model_fields, "reason", "i_squared", "tau_squared", "method", "label"]
 
@@ -45,8 +52,15 @@ def comparison_csv(comparison: Comparison) -> str:
         200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}, "example": ",".join(CSV_COLUMNS) + "\r\n"}}},
     },
 )
-def compare_outcomes(request: Request, comparison: ComparisonDep, format: FormatQuery = None) -> Comparison | Response:
-    if negotiate(request, format) is Format.csv:
+def compare_outcomes(
+    request: Request,
+    comparison: ComparisonDep,
+    format: Annotated[
+        ComparisonFormat | None,
+        Query(description="json (default) or csv; the Accept header (text/csv) works too."),
+    ] = None,
+) -> Comparison | Response:
+    if negotiate(request, Format(format) if format else None) is Format.csv:
         return Response(
             comparison_csv(comparison),
             media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
