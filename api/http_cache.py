@@ -1,15 +1,19 @@
 """HTTP caching: an ETag per representation and dataset version, Cache-Control, and 304s.
 
 The ETag is not a hash of the body. The data only change when the fixtures change (the
-dataset version) and the format only when the software changes (the API version), so a
-representation is identified by those two plus the URL (path and query) and the response's
-media type and encoding. Hashing that short string costs the same for every request; the
-body is never read. A matching If-None-Match turns a 200 into a 304 and drops the body.
-Responses that bring their own validator (static files: size and modification time) keep it.
+dataset version) and the format only when the software changes (a fingerprint of the
+code, templates and assets, taken once at start-up, so a deployment that changes them
+without a version bump still gets new tags), so a representation is identified by those
+two plus the URL (path and query) and the response's media type and encoding. Hashing
+that short string costs the same for every request; the body is never read. A matching
+If-None-Match turns a 200 into a 304 and drops the body. Responses that bring their own
+validator (static files: size and modification time) keep it.
 """
 
 import hashlib
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,11 +23,24 @@ CACHEABLE_METHODS = {"GET", "HEAD"}
 NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "expires", "vary"}
 
 
+PACKAGE_ROOTS = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "models")
+
+
+@lru_cache  # once per process: the files do not change under a running service
+def code_fingerprint(roots: tuple[Path, ...] = PACKAGE_ROOTS) -> str:
+    """A digest of every file of the packages: what the service's output is made with."""
+    digest = hashlib.blake2b(digest_size=8)
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def representation_etag(
-    dataset_version: str, api_version: str, path: str, query: str, media_type: str, encoding: str = ""
+    dataset_version: str, software: str, path: str, query: str, media_type: str, encoding: str = ""
 ) -> str:
-    """A strong ETag for one representation of one URL in one dataset version."""
-    key = "\0".join((api_version, path, query, media_type, encoding)).encode()
+    """A strong ETag for one representation of one URL, by one version of the software and the data."""
+    key = "\0".join((software, path, query, media_type, encoding)).encode()
     return f'"{dataset_version}-{hashlib.blake2b(key, digest_size=8).hexdigest()}"'
 
 
@@ -43,6 +60,7 @@ class HttpCacheMiddleware:
     def __init__(self, app: ASGIApp, max_age: int) -> None:
         self.app = app
         self.cache_control = f"public, max-age={max_age}"
+        self.software = code_fingerprint()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in CACHEABLE_METHODS:
@@ -79,7 +97,7 @@ class HttpCacheMiddleware:
                 return False
             headers["ETag"] = representation_etag(
                 meta.dataset_version,
-                meta.api_version,
+                f"{meta.api_version}+{self.software}",
                 scope["path"],
                 scope.get("query_string", b"").decode("latin-1"),
                 headers.get("content-type", ""),

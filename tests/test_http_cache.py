@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.http_cache import etag_matches, representation_etag
+from api.http_cache import code_fingerprint, etag_matches, representation_etag
 from api.main import create_app
 from api.settings import Settings
 
@@ -100,3 +100,24 @@ def test_etag_changes_exactly_when_the_dataset_version_does(fixture_copy: Settin
         assert after.status_code == 200
         assert after.headers["etag"] != before
         assert after.json()["notes"] == "a curator's edit"
+
+
+def test_a_code_or_template_change_changes_the_software_part_of_the_tag(tmp_path: Path) -> None:
+    """Deployments that change templates or code without a version bump must not be answered 304."""
+    package = tmp_path / "api"
+    (package / "templates").mkdir(parents=True)
+    page = package / "templates" / "card.html"
+    page.write_text("<p>{{ x }}</p>", encoding="utf-8")
+    before = code_fingerprint((package,))
+    page.write_text("<p>{{ x }}!</p>", encoding="utf-8")
+    code_fingerprint.cache_clear()
+    assert code_fingerprint((package,)) != before
+
+
+def test_static_files_keep_their_own_validator_and_get_cache_control(client: TestClient, settings: Settings) -> None:
+    first = client.get("/static/embed.css")
+    assert first.status_code == 200
+    assert first.headers["cache-control"] == f"public, max-age={settings.cache_max_age}"
+    again = client.get("/static/embed.css", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == first.headers["cache-control"]
