@@ -8,7 +8,7 @@
 set -euo pipefail
 SWAGGER_UI_VERSION=5.35.0
 REDOC_VERSION=2.5.4
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 out=api/static/vendor
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
