@@ -24,8 +24,13 @@ def pg_client() -> TestClient:
 
 
 def test_postgres_serves_the_same_answers_as_sqlite(pg_client: TestClient, client: TestClient) -> None:
-    for path in ("/v1/studies?limit=500", "/v1/outcomes?limit=500", "/v1/adverse-events?limit=500",
-                 "/v1/conflicts", "/v1/studies/jplsg-t11"):
+    for path in (
+        "/v1/studies?limit=500",
+        "/v1/outcomes?limit=500",
+        "/v1/adverse-events?limit=500",
+        "/v1/conflicts",
+        "/v1/studies/jplsg-t11",
+    ):
         assert pg_client.get(path).json() == client.get(path).json(), path
     assert pg_client.get("/v1/meta").json()["counts"] == client.get("/v1/meta").json()["counts"]
 
