@@ -7,9 +7,11 @@ from fastapi import FastAPI
 
 from api.dataset import api_version, load_dataset
 from api.db import Database
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.openapi import build_openapi
 from api.routes import adverse_events, conflicts, epidemiology, meta, outcomes, sources, studies
+from api.security import install_security
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -53,9 +55,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=lifespan,
         license_info={"name": f"Data: {settings.data_licence}", "identifier": settings.data_licence},
+        # The stock pages load scripts from a CDN, which our CSP forbids; api.docs serves /docs.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_security(app, settings)
+    install_docs(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (studies, outcomes, adverse_events, sources, conflicts, epidemiology, meta):
         app.include_router(module.router)

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +29,22 @@ class Settings(BaseSettings):
     port: int = 8000
     data_licence: str = "CC-BY-4.0"
     max_fixture_bytes: int = 2_000_000
+    frame_ancestors: str = Field(
+        default="*",
+        description=(
+            "CSP frame-ancestors source list for HTML responses (env TALL_FRAME_ANCESTORS), e.g. "
+            "\"'self' https://lab.example.org\". Defaults to '*' because lab websites embed our HTML views."
+        ),
+    )
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _one_csp_directive(cls, value: str) -> str:
+        # The value is written verbatim into a header: a ';' or ',' would smuggle in other
+        # directives or policies, and control characters would split the header.
+        if not value.strip() or any(c in ";," or not " " <= c <= "~" for c in value):
+            raise ValueError("must be a CSP source list: printable ASCII, no ';' or ','")
+        return " ".join(value.split())
 
 
 @lru_cache
