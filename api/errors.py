@@ -85,6 +85,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 # Declared with the default media type; api.openapi moves them to problem+json.
+COMMON_PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    414: {"model": Problem, "description": "Query string too long (problem details)."},
+    422: {"model": Problem, "description": "Invalid or unknown parameters (problem details listing each one)."},
+}
+"""What any operation can answer, whatever its own parameters: the input limits of api.limits."""
 PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     422: {"model": Problem, "description": "Invalid parameters (problem details listing each one)."},
 }

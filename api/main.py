@@ -8,7 +8,8 @@ from fastapi import FastAPI
 from api.dataset import api_version, load_dataset
 from api.db import Database
 from api.docs import install_docs
-from api.errors import install_error_handlers
+from api.errors import COMMON_PROBLEM_RESPONSES, install_error_handlers
+from api.limits import QUERY_PARAMETER_POLICY, QueryStringLimit
 from api.openapi import build_openapi
 from api.routes import adverse_events, conflicts, epidemiology, meta, outcomes, sources, studies
 from api.security import install_security
@@ -58,10 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The stock pages load scripts from a CDN, which our CSP forbids; api.docs serves /docs.
         docs_url=None,
         redoc_url=None,
+        dependencies=QUERY_PARAMETER_POLICY,
+        responses=COMMON_PROBLEM_RESPONSES,
     )
     app.state.settings = settings
     install_error_handlers(app)
     install_security(app, settings)
+    app.add_middleware(QueryStringLimit)
     install_docs(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (studies, outcomes, adverse_events, sources, conflicts, epidemiology, meta):
