@@ -45,3 +45,15 @@ def test_postgres_refuses_writes_after_loading(pg_client: TestClient) -> None:
 def test_loading_twice_replaces_rather_than_duplicates(pg_client: TestClient) -> None:
     with TestClient(create_app(Settings(database_url=POSTGRES_URL))) as second:
         assert second.get("/v1/meta").json()["counts"] == pg_client.get("/v1/meta").json()["counts"]
+
+
+def test_postgres_exports_the_same_files_as_sqlite(pg_client: TestClient, client: TestClient, tmp_path) -> None:
+    from api.export import export_database
+
+    pg_files = export_database(pg_client.app.state.database.engine, tmp_path / "pg")  # type: ignore[attr-defined]
+    sqlite_files = export_database(client.app.state.database.engine, tmp_path / "sqlite")  # type: ignore[attr-defined]
+    assert [p.relative_to(tmp_path / "pg") for p in pg_files] == [
+        p.relative_to(tmp_path / "sqlite") for p in sqlite_files
+    ]
+    for pg_file, sqlite_file in zip(pg_files, sqlite_files, strict=True):
+        assert pg_file.read_bytes() == sqlite_file.read_bytes(), pg_file.name
