@@ -46,7 +46,9 @@ class _Checker:
 
     def provenance(self, file: str, path: str, item: Provenance) -> None:
         if item.source_id not in self.source_ids:
-            self.add(file, f"{path}.source_id", f"unknown source {item.source_id!r} (not in the seed registry)")
+            # path is "" for the study itself, whose field is plain 'source_id'.
+            where = f"{path}.source_id" if path else "source_id"
+            self.add(file, where, f"unknown source {item.source_id!r} (not in the seed registry)")
 
     def figure(self, file: str, path: str, item: FigureBase) -> None:
         self.provenance(file, path, item)
@@ -163,8 +165,12 @@ class _Checker:
             self.percent(file, f"{path}.value_low", o.value_low)
             self.percent(file, f"{path}.value_high", o.value_high)
             self.counts(file, path, o, ("value", "numerator", "denominator"), o.value, o.numerator, o.denominator)
-        elif o.unit is ValueUnit.patients and o.value is not None and o.value < 0:
-            self.add(file, f"{path}.value", "a patient count cannot be negative")
+        else:
+            # Patients and months are counts and durations: never below zero, ranges included.
+            for name in ("value", "value_low", "value_high"):
+                number = getattr(o, name)
+                if number is not None and number < 0:
+                    self.add(file, f"{path}.{name}", f"a value in {o.unit.value} cannot be negative")
         if o.value is None and o.numerator is None and o.value_low is None:
             self.add(file, f"{path}.value", "an outcome needs a value, a range or a numerator")
 

@@ -1,4 +1,4 @@
-"""Command line: `tall-evidence serve | validate | openapi | schema`."""
+"""Command line: `tall-evidence serve | validate | export | openapi | schema`."""
 
 import argparse
 import json
@@ -39,6 +39,29 @@ def _serve(host: str | None, port: int | None) -> int:
         server_header=False,
         date_header=True,
     )
+    return 0
+
+
+def _export(out: Path) -> int:
+    from api.dataset import load_dataset
+    from api.db import Database
+    from api.export import export_database
+
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        # Never mix an export with older files: a stale study file would read as current data.
+        print(f"export: {out} exists and is not an empty directory; choose a new one", file=sys.stderr)
+        return 1
+    settings = get_settings()
+    database = Database(settings.database_url)
+    try:
+        load_dataset(settings, database)
+        written = export_database(database.engine, out)
+    except FixtureError as exc:
+        print(f"invalid fixtures: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        database.close()
+    print(f"wrote {len(written)} files under {out}")
     return 0
 
 
@@ -99,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="interface to bind (default from TALL_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default from TALL_PORT, 8000)")
     commands.add_parser("validate", help="check every fixture without starting a server")
+    export = commands.add_parser("export", help="load the fixtures, then write the database back in fixture form")
+    export.add_argument("--out", type=Path, required=True, help="new or empty directory to write into")
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--out", type=Path, help="file to write (default: standard output)")
     schema = commands.add_parser("schema", help="regenerate the fixture JSON Schemas")
@@ -110,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args.host, args.port)
     if args.command == "validate":
         return _validate()
+    if args.command == "export":
+        return _export(args.out)
     if args.command == "openapi":
         return _openapi(args.out)
     if args.command == "coverage":

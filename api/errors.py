@@ -17,6 +17,13 @@ from models.problem import Problem, ProblemField
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 HTML_ERROR_PREFIX = "/embed/"
+
+
+def answers_errors_as_html(path: str) -> bool:
+    """Embed pages (not their JSON helpers) answer errors as an HTML page an iframe can show."""
+    return path.startswith(HTML_ERROR_PREFIX) and not path.endswith(".json")
+
+
 logger = logging.getLogger("tall_evidence")
 
 
@@ -53,7 +60,7 @@ def problem_response(
         instance=request.url.path,
         errors=errors or [],
     )
-    if request.url.path.removeprefix(request.scope.get("root_path", "")).startswith(HTML_ERROR_PREFIX):
+    if answers_errors_as_html(request.url.path.removeprefix(request.scope.get("root_path", ""))):
         page = render_page(request, "problem.html", status_code=status, problem=body)
         page.headers.update(headers or {})
         return page
@@ -95,6 +102,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 # Declared with the default media type; api.openapi moves them to problem+json.
+COMMON_PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    414: {"model": Problem, "description": "Query string too long (problem details)."},
+    422: {"model": Problem, "description": "Invalid or unknown parameters (problem details listing each one)."},
+}
+"""What any operation can answer, whatever its own parameters: the input limits of api.limits."""
 PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     422: {"model": Problem, "description": "Invalid parameters (problem details listing each one)."},
 }

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from api.fixture_yaml import load_fixture_yaml
 from models.fixture import ConflictsFile, EpidemiologyFile, SourcesFile, StudyFile
 
 STUDIES_DIR = "studies"
@@ -107,12 +108,16 @@ class _Reader:
             self.issues.append(FixtureIssue(label, "", f"is not UTF-8 (byte {exc.start})"))
             return None
         try:
-            data = yaml.safe_load(text)
+            data, problems = load_fixture_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             problem = getattr(exc, "problem", None) or str(exc)
             self.issues.append(FixtureIssue(label, "", f"YAML syntax error at {where}{problem}"))
+            return None
+        if problems:
+            # Reported alone: the field checks would only repeat them or, for aliases, expand them.
+            self.issues += [FixtureIssue(label, format_loc(loc), message) for loc, message in problems]
             return None
         if data is None:
             self.issues.append(FixtureIssue(label, "", "file is empty"))

@@ -9,8 +9,9 @@ from fastapi.staticfiles import StaticFiles
 from api.cors import install_cors
 from api.dataset import api_version, load_dataset
 from api.db import Database
-from api.errors import install_error_handlers
+from api.errors import COMMON_PROBLEM_RESPONSES, install_error_handlers
 from api.http_cache import HttpCacheMiddleware
+from api.limits import QUERY_PARAMETER_POLICY, QueryStringLimit
 from api.openapi import build_openapi
 from api.routes import (
     adverse_events,
@@ -26,6 +27,7 @@ from api.routes import (
     sources,
     studies,
 )
+from api.security import install_security
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -75,12 +77,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # api.routes.docs serves both from the package instead of a CDN.
         docs_url=None,
         redoc_url=None,
+        dependencies=QUERY_PARAMETER_POLICY,
+        responses=COMMON_PROBLEM_RESPONSES,
     )
     app.state.settings = settings
     install_error_handlers(app)
-    # Added last = outermost: CORS headers go on 304s too.
+    # Middleware added last is outermost: security headers wrap everything (see install_security),
+    # then CORS (so 304s and 414s carry it), the query-string limit, and conditional GETs.
     app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age)
+    app.add_middleware(QueryStringLimit)
     install_cors(app, settings)
+    install_security(app, settings)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (
         studies,

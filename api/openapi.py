@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api.errors import PROBLEM_MEDIA_TYPE
+from api.errors import PROBLEM_MEDIA_TYPE, answers_errors_as_html
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -18,11 +18,18 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             tags=app.openapi_tags,
             license_info=app.license_info,
         )
-        for operations in document["paths"].values():
+        for path, operations in document["paths"].items():
             for operation in operations.values():
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
-                    if status.startswith(("4", "5")) and "application/json" in content:
+                    if status == "414":
+                        # Answered by api.limits before routing, in the route family's error format.
+                        response["content"] = (
+                            {"text/html": {"schema": {"type": "string"}}}
+                            if answers_errors_as_html(path)
+                            else {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                        )
+                    elif status.startswith(("4", "5")) and "application/json" in content:
                         response["content"] = {PROBLEM_MEDIA_TYPE: content["application/json"]}
         app.openapi_schema = document
     return app.openapi_schema

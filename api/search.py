@@ -36,23 +36,20 @@ def create_search_index(conn: Connection, documents: dict[str, dict[str, str]]) 
 
 
 def query_words(q: str) -> list[str]:
-    """The words of a search query; raises InvalidInput when there are none or it is too long."""
+    """The words of a search query (none for pure punctuation); raises InvalidInput when it is too long."""
     if len(q) > MAX_QUERY_LENGTH:
         raise InvalidInput(
             "The search query is too long.",
             [ProblemField(location="query.q", message=f"at most {MAX_QUERY_LENGTH} characters")],
         )
-    words = re.findall(r"\w+", q)
-    if not words:
-        raise InvalidInput(
-            "The search query has no words.", [ProblemField(location="query.q", message="give at least one word")]
-        )
-    return words
+    return re.findall(r"\w+", q)
 
 
 def search_ranks(session: Session, q: str) -> dict[str, float]:
     """Matching study ids with a rank (lower is better); every word must match, as a prefix."""
     words = query_words(q)
+    if not words:
+        return {}  # nothing to match: no study, rather than an error
     if session.get_bind().dialect.name == "sqlite":
         # Each word quoted, so user input is never read as FTS5 query syntax.
         match = " ".join('"' + w.replace('"', "") + '"*' for w in words)

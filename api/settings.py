@@ -54,6 +54,23 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in text.split(",") if origin.strip()]
         return value
 
+    frame_ancestors: str = Field(
+        default="*",
+        description=(
+            "CSP frame-ancestors source list for HTML responses (env TALL_FRAME_ANCESTORS), e.g. "
+            "\"'self' https://lab.example.org\". Defaults to '*' because lab websites embed our HTML views."
+        ),
+    )
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _one_csp_directive(cls, value: str) -> str:
+        # The value is written verbatim into a header: a ';' or ',' would smuggle in other
+        # directives or policies, and control characters would split the header.
+        if not value.strip() or any(c in ";," or not " " <= c <= "~" for c in value):
+            raise ValueError("must be a CSP source list: printable ASCII, no ';' or ','")
+        return " ".join(value.split())
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -44,7 +44,8 @@ def _sort_query(description: str) -> Any:
 
 
 StudySortQuery = Annotated[
-    StudySort | None, _sort_query("Sort order ('relevance' needs q, and is the default when q is given).")
+    StudySort | None,
+    _sort_query("Sort order; 'relevance' (default with q) ranks search hits, and is id order without q."),
 ]
 OutcomeSortQuery = Annotated[OutcomeSort | None, _sort_query("Sort order.")]
 AdverseEventSortQuery = Annotated[AdverseEventSort | None, _sort_query("Sort order.")]

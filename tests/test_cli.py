@@ -69,7 +69,17 @@ def test_serve_answers_over_http() -> None:
         assert response.status_code == 200
         studies = {s["id"] for s in response.json()["items"]}
         assert studies == {p.stem for p in (PROJECT_ROOT / "fixtures" / "studies").glob("*.yaml")}
+        # Through uvicorn itself: no banner, the hardening headers, and the limits answered by the app.
+        base = f"http://127.0.0.1:{port}"
         assert "server" not in response.headers
+        assert response.headers["x-content-type-options"] == "nosniff"
+        head = httpx.head(f"{base}/v1/studies", timeout=5)
+        assert head.status_code == 200 and head.headers["content-length"] == response.headers["content-length"]
+        assert httpx.post(f"{base}/v1/studies", timeout=5).headers["allow"] == "GET, HEAD, OPTIONS"
+        too_long = httpx.get(f"{base}/v1/studies?offset={'0' * 4000}", timeout=5)
+        assert too_long.status_code == 414
+        assert too_long.headers["content-type"] == "application/problem+json"
+        assert "server" not in too_long.headers
     finally:
         server.terminate()
         server.wait(timeout=30)

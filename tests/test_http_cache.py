@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import yaml
 from fastapi.testclient import TestClient
 
 from api.http_cache import code_fingerprint, etag_matches, representation_etag
@@ -93,7 +94,9 @@ def test_etag_changes_exactly_when_the_dataset_version_does(fixture_copy: Settin
         assert client.get("/v1/studies/jplsg-t11").headers["etag"] == before  # same data, same tag
 
     study = Path(fixture_copy.fixtures_dir) / "studies" / "jplsg-t11.yaml"
-    study.write_text(study.read_text(encoding="utf-8") + "notes: a curator's edit\n", encoding="utf-8")
+    data = yaml.safe_load(study.read_text(encoding="utf-8"))
+    data["notes"] = "a curator's edit"
+    study.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with TestClient(create_app(fixture_copy)) as client:
         assert client.get("/v1/meta").json()["dataset_version"] != version
         after = client.get("/v1/studies/jplsg-t11", headers={"If-None-Match": before})

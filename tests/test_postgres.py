@@ -57,3 +57,15 @@ def test_postgres_search_finds_the_same_studies(pg_client: TestClient, client: T
         ours = {s["id"] for s in client.get("/v1/studies", params={"q": q}).json()["items"]}
         theirs = {s["id"] for s in pg_client.get("/v1/studies", params={"q": q}).json()["items"]}
         assert ours == theirs and ours, q
+
+
+def test_postgres_exports_the_same_files_as_sqlite(pg_client: TestClient, client: TestClient, tmp_path) -> None:
+    from api.export import export_database
+
+    pg_files = export_database(pg_client.app.state.database.engine, tmp_path / "pg")  # type: ignore[attr-defined]
+    sqlite_files = export_database(client.app.state.database.engine, tmp_path / "sqlite")  # type: ignore[attr-defined]
+    assert [p.relative_to(tmp_path / "pg") for p in pg_files] == [
+        p.relative_to(tmp_path / "sqlite") for p in sqlite_files
+    ]
+    for pg_file, sqlite_file in zip(pg_files, sqlite_files, strict=True):
+        assert pg_file.read_bytes() == sqlite_file.read_bytes(), pg_file.name

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from api.crud import get_or_404, page, page_links, where
 from api.deps import PAGE_SIZE_DEFAULT, IdPath, PageDep, SessionDep
-from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, InvalidInput, NotFound
+from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
 from api.evidence import study_detail, study_summaries
 from api.facets import study_facets
 from api.filters import StudyFiltersDep
@@ -50,11 +50,6 @@ def list_studies(
     sort: StudySortQuery = None,
     format: FormatQuery = None,
 ) -> StudyPage | Response:
-    if sort is StudySort.relevance and filters.q is None:
-        raise InvalidInput(
-            "Sorting by relevance needs a search query.",
-            [ProblemField(location="query.sort", message="give q, or another sort")],
-        )
     conditions, ranks = filters.conditions(session)
     statement = where(select(Study), conditions)
     fmt = negotiate(request, format)

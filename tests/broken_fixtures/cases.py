@@ -13,6 +13,8 @@ import yaml
 
 BASE = "jplsg-t11"
 BASE_FILE = f"fixtures/studies/{BASE}.yaml"
+BASE_SOURCE = "002_34437a4f0dbbef9f"  # the document the base study's figures and report come from
+OTHER_SOURCE = "004_76887cb5a060c388"  # another document in the seed registry
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,34 @@ def _copy_study_as(name: str) -> Callable[[Path, Path], None]:
 
 def _huge(fixtures: Path, _registry: Path) -> None:
     (fixtures / "studies" / "huge.yaml").write_bytes(b"id: huge\n" + b"# padding\n" * 300_000)
+
+
+def _edit_text(*replacements: tuple[str, str]) -> Callable[[Path, Path], None]:
+    """Edit the study file as text, for faults yaml.safe_dump cannot write (repeated keys, aliases)."""
+
+    def apply(fixtures: Path, _registry: Path) -> None:
+        path = fixtures / "studies" / f"{BASE}.yaml"
+        text = path.read_text(encoding="utf-8")
+        for old, new in replacements:
+            assert old in text, f"the base study no longer contains {old!r}"
+            text = text.replace(old, new, 1)
+        path.write_text(text, encoding="utf-8")
+
+    return apply
+
+
+def _append(section: str, entry: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data.setdefault(section, []).append({"source_id": OTHER_SOURCE, "locator": "nowhere", **entry})
+
+    return change
+
+
+def _laughs(fixtures: Path, _registry: Path) -> None:
+    # 'Billion laughs': nine levels of nine aliases, a few hundred bytes that expand to 9**9 strings.
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    (fixtures / "studies" / "laughs.yaml").write_text("\n".join(["id: laughs", *lines]) + "\n", encoding="utf-8")
 
 
 def _bad_registry(fixtures: Path, registry: Path) -> None:
@@ -229,4 +259,125 @@ FAULTS: list[Fault] = [
         "file name stem",
     ),
     Fault("bad checksum in the seed registry", _bad_registry, "seeds/sources.yaml", "sources[0].sha256", "pattern"),
+    Fault(
+        "conflict with no members",
+        _write(
+            "conflicts.yaml", b"conflicts:\n  - {id: orphan, kind: within_document, description: nothing joins it}\n"
+        ),
+        "fixtures/conflicts.yaml",
+        "conflicts[0]",
+        "no figure referring to it",
+    ),
+    Fault(
+        "grade_min above grade_max",
+        _edit_study(
+            _append(
+                "adverse_events",
+                {"id": "fever", "term": "fever", "grade_min": 3, "grade_max": 2, "patients": 1, "printed": "x"},
+            )
+        ),
+        BASE_FILE,
+        "adverse_events[0].grade_max",
+        "below grade_min",
+    ),
+    Fault(
+        "dangling arm reference on a CAR product",
+        _edit_study(
+            _append(
+                "car_products",
+                {
+                    "id": "car",
+                    "name": "CAR-X",
+                    "target_antigens": ["CD7"],
+                    "cell_source": "autologous",
+                    "fratricide_strategy": "not_stated",
+                    "arm": "no-such-arm",
+                },
+            )
+        ),
+        BASE_FILE,
+        "car_products[0].arm",
+        "no arm 'no-such-arm'",
+    ),
+    Fault(
+        "figure citing a report from another document",
+        _edit_study(_set("outcomes", 0, "source_id", OTHER_SOURCE)),
+        BASE_FILE,
+        "outcomes[0].source_id",
+        f"is from {BASE_SOURCE}, not {OTHER_SOURCE}",
+    ),
+    Fault(
+        "dangling study source reference",
+        _edit_study(lambda d: d.update(source_id="999_0000000000000000")),
+        BASE_FILE,
+        "source_id",
+        "unknown source",
+    ),
+    Fault(
+        "repeated key",
+        _edit_text(("    value: 90.3\n", "    value: 90.3\n    value: 12.5\n")),
+        BASE_FILE,
+        "outcomes[0].value",
+        "duplicate key 'value'",
+    ),
+    Fault(
+        "yaml alias",
+        _edit_text(
+            ("locator: \"Section 'Nelarabine", "locator: &where \"Section 'Nelarabine"),
+            ("    locator: \"Section 'Nelarabine-based treatment', paragraph 2\"\n", "    locator: *where\n"),
+        ),
+        BASE_FILE,
+        "outcomes[0].locator",
+        "aliases",
+    ),
+    Fault("alias bomb", _laughs, "fixtures/studies/laughs.yaml", "a1[0]", "aliases"),
+    Fault(
+        "nesting too deep",
+        _write("studies/deep.yaml", b"id: " + b"[" * 50_000 + b"]" * 50_000 + b"\n"),
+        "fixtures/studies/deep.yaml",
+        "",
+        "nested too deeply",
+    ),
+    Fault(
+        "not-a-number value",
+        _edit_study(_set("characteristics", 0, "value", float("nan"))),
+        BASE_FILE,
+        "characteristics[0].value",
+        "not a finite number",
+    ),
+    Fault(
+        "infinite value",
+        _edit_study(_set("outcomes", 1, "value", float("inf"))),
+        BASE_FILE,
+        "outcomes[1].value",
+        "not a finite number",
+    ),
+    Fault(
+        "integer too large for the database",
+        _edit_study(_set("arms", 0, "n", 3_000_000_000)),
+        BASE_FILE,
+        "arms[0].n",
+        "outside the range the database stores",
+    ),
+    Fault(
+        "NUL character in text",
+        _edit_study(_set("findings", 0, "statement", "before\x00after")),
+        BASE_FILE,
+        "findings[0].statement",
+        "NUL character",
+    ),
+    Fault(
+        "lone surrogate in text",
+        _edit_text(("acronym: JPLSG T-11/JALSG T-ALL-211-U\n", 'acronym: "JPLSG \\ud800"\n')),
+        BASE_FILE,
+        "acronym",
+        "lone surrogate",
+    ),
+    Fault(
+        "negative duration",
+        _edit_study(_outcome(measure="os", unit="months", value=-3.0)),
+        BASE_FILE,
+        "outcomes[4].value",
+        "cannot be negative",
+    ),
 ]

@@ -1,0 +1,105 @@
+"""Parsing one fixture file's YAML defensively, before any model sees it.
+
+yaml.safe_load alone lets through what curators never mean and what a hostile file can
+use: a repeated key silently replaces the first value; aliases let a few hundred bytes
+expand into gigabytes when the data is serialised; deep nesting exhausts the parser's
+recursion; and numbers or strings that YAML accepts (.nan, .inf, 10**20, "\\0") either
+vanish on the way into the database (NaN and infinity are served as null) or make loading
+fail after validation said the files were fine.
+"""
+
+import math
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+Loc = tuple[str | int, ...]
+Issue = tuple[Loc, str]
+
+# Integer columns are 32-bit in PostgreSQL (SQLite's are 64-bit): the narrower range holds everywhere.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def _node_issues(root: Node) -> list[Issue]:
+    """Aliases and repeated keys, found in the composed node graph before anything is constructed."""
+    issues: list[Issue] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, Loc]] = [(root, ())]
+    while stack:
+        node, loc = stack.pop()
+        # An alias is the very node object of its anchor, met a second time; never descend
+        # into it again, or walking an alias bomb would itself explode.
+        if id(node) in seen:
+            issues.append((loc, "YAML aliases (*name) are not allowed: write the value out"))
+            continue
+        seen.add(id(node))
+        children: list[tuple[Node, Loc]] = []
+        if isinstance(node, MappingNode):
+            keys: set[str] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, ScalarNode) else str(key_node.tag)
+                if key in keys:
+                    line = key_node.start_mark.line + 1
+                    issues.append(((*loc, key), f"duplicate key {key!r} (again at line {line}); keep one"))
+                keys.add(key)
+                children.append((value_node, (*loc, key)))
+        elif isinstance(node, SequenceNode):
+            children = [(child, (*loc, i)) for i, child in enumerate(node.value)]
+        stack.extend(reversed(children))  # document order, so the first use is not the one reported
+    return issues
+
+
+def _value_issue(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+        return f"integer {value} is outside the range the database stores ({INT_MIN} to {INT_MAX})"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a finite number (it would be served as null)"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "text contains a NUL character (\\0), which PostgreSQL cannot store"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text contains a lone surrogate (\\ud800-\\udfff), which is not valid Unicode"
+    return None
+
+
+def _value_issues(data: Any) -> list[Issue]:
+    """Values no database can store faithfully, in the constructed (alias-free) data."""
+    issues: list[Issue] = []
+    stack: list[tuple[Any, Loc]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(reversed([(v, (*loc, str(k))) for k, v in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(v, (*loc, i)) for i, v in enumerate(value)]))
+        elif (message := _value_issue(value)) is not None:
+            issues.append((loc, message))
+    return issues
+
+
+def load_fixture_yaml(text: str) -> tuple[Any, list[Issue]]:
+    """The document's data, or None with the issues that make it unusable.
+
+    Raises yaml.YAMLError for syntax errors, as yaml.safe_load does.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, []
+        issues = _node_issues(root)
+        if issues:
+            return None, issues
+        data = loader.construct_document(root)
+    except RecursionError:
+        # PyYAML composes and constructs recursively; fixtures never nest more than a few levels.
+        return None, [((), "YAML is nested too deeply")]
+    finally:
+        loader.dispose()
+    issues = _value_issues(data)
+    return (None, issues) if issues else (data, [])
