@@ -107,9 +107,7 @@ COMMON_PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     422: {"model": Problem, "description": "Invalid or unknown parameters (problem details listing each one)."},
 }
 """What any operation can answer, whatever its own parameters: the input limits of api.limits."""
-PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
-    422: {"model": Problem, "description": "Invalid parameters (problem details listing each one)."},
-}
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {422: COMMON_PROBLEM_RESPONSES[422]}
 NOT_FOUND_RESPONSES: dict[int | str, dict[str, object]] = {
     404: {"model": Problem, "description": "No record with that id (problem details)."},
     **PROBLEM_RESPONSES,

@@ -99,7 +99,7 @@ def conflicts_with_members(session: Session, conflict_ids: Sequence[str] | None 
     conflicts = {c.id: to_public(ConflictPublic, c) for c in session.exec(statement)}
     for kind, table in FIGURE_TABLES.items():
         in_conflict = func.json_array_length(table.conflict_ids) > 0
-        for fig in session.exec(select(table).where(in_conflict)).all():
+        for fig in session.exec(select(table).where(in_conflict).order_by(table.id)).all():
             for conflict_id in fig.conflict_ids:
                 if conflict_id in conflicts:
                     conflicts[conflict_id].members.append(

@@ -31,3 +31,8 @@ def fixture_copy(tmp_path: Path) -> Settings:
     registry.parent.mkdir()
     shutil.copy(PROJECT_ROOT / "seeds" / "sources.yaml", registry)
     return Settings(fixtures_dir=fixtures, sources_registry=registry)
+
+
+# Benchmarks are scripts run by hand (they start a server and take a minute), never tests:
+# tests/benchmarks/load_test.py would otherwise be collected by the *_test.py pattern.
+collect_ignore = ["benchmarks"]

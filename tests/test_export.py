@@ -116,8 +116,15 @@ def rich(fixture_copy: Settings) -> Settings:
     """The repository's fixtures plus a study, conflicts and epidemiology that use every table."""
     fixtures = Path(fixture_copy.fixtures_dir)
     (fixtures / "studies" / "rich-study.yaml").write_text(RICH_STUDY, encoding="utf-8")
-    (fixtures / "conflicts.yaml").write_text(CONFLICTS, encoding="utf-8")
-    (fixtures / "epidemiology.yaml").write_text(EPIDEMIOLOGY, encoding="utf-8")
+    # Added to the curated conflicts and figures, which the curated studies refer to.
+    for name, extra, key in (
+        ("conflicts.yaml", CONFLICTS, "conflicts"),
+        ("epidemiology.yaml", EPIDEMIOLOGY, "figures"),
+    ):
+        path = fixtures / name
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {key: []}
+        data[key] += yaml.safe_load(extra)[key]
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return fixture_copy
 
 
