@@ -29,9 +29,13 @@ def api_version() -> str:
         return "0+unknown"
 
 
-def load_dataset(settings: Settings, database: Database) -> Meta:
-    """Validate everything first, then write it all in one transaction; return the dataset's metadata."""
-    fixtures = validate_fixtures(settings)
+def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | None = None) -> Meta:
+    """Validate everything first, then write it all in one transaction; return the dataset's metadata.
+
+    fixtures, when given, were validated moments ago by the caller (`tall-evidence serve`
+    checks them before starting the server), so they are not read and checked twice.
+    """
+    fixtures = fixtures or validate_fixtures(settings)
     database.load(build_rows(fixtures), search_documents(fixtures))
     with Session(database.engine) as session:
         counts = {

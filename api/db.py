@@ -56,6 +56,11 @@ class Database:
         for row in rows:
             by_table[row.__table__].append(dict(row))  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
+            if self.is_sqlite:
+                # Python's sqlite3 runs DDL outside any transaction unless one is opened by
+                # hand: each CREATE/DROP would then commit (and fsync) on its own, which made
+                # start-up slow and the load not quite one transaction.
+                conn.exec_driver_sql("BEGIN")
             SQLModel.metadata.drop_all(conn)
             SQLModel.metadata.create_all(conn)
             # Parents before children, so foreign keys hold at every insert.

@@ -22,6 +22,10 @@ SCHEMA_DIR = "schema"
 
 M = TypeVar("M", bound=BaseModel)
 
+# libyaml's safe loader parses several times faster than the pure-Python one and builds the
+# same values; the Python one remains for installs without libyaml.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class FixtureIssue:
@@ -107,7 +111,7 @@ class _Reader:
             self.issues.append(FixtureIssue(label, "", f"is not UTF-8 (byte {exc.start})"))
             return None
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=SAFE_LOADER)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from api.dataset import api_version, load_dataset
 from api.db import Database
 from api.errors import install_error_handlers
+from api.fixture_set import FixtureSet
 from api.openapi import build_openapi
 from api.routes import (
     adverse_events,
@@ -44,7 +45,8 @@ TAGS = [
 ]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = None) -> FastAPI:
+    """The application; fixtures already validated by the caller are loaded as they are."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database(settings.database_url)
         try:
             # Raises FixtureError before anything is served if any fixture is bad.
-            app.state.meta = load_dataset(settings, database)
+            app.state.meta = load_dataset(settings, database, fixtures)
             app.state.database = database
             yield
         finally:

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     port: int = 8000
     data_licence: str = "CC-BY-4.0"
     max_fixture_bytes: int = 2_000_000
+    access_log: bool = Field(
+        default=False,
+        description="Log every request (uvicorn's access log). Off by default: formatting and writing a line "
+        "per request costs more than serving a cached response.",
+    )
 
 
 @lru_cache
