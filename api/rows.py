@@ -11,6 +11,7 @@ from models import (
     CarProduct,
     Characteristic,
     Conflict,
+    ConflictLink,
     EpidemiologyFigure,
     Finding,
     Intervention,
@@ -25,6 +26,15 @@ from models.fixture import StudyFile
 from models.study import StudyBase
 
 _REFS = {"id", "arm", "report", "interventions"}
+
+# The tables of sourced figures, by the kind name conflicts report their members under.
+FIGURE_TABLES: dict[str, type[Outcome] | type[AdverseEvent] | type[Characteristic] | type[EpidemiologyFigure]] = {
+    "outcome": Outcome,
+    "adverse_event": AdverseEvent,
+    "characteristic": Characteristic,
+    "epidemiology": EpidemiologyFigure,
+}
+_KIND_OF_TABLE = {table: kind for kind, table in FIGURE_TABLES.items()}
 
 
 def global_id(study_id: str, local_id: str | None) -> str | None:
@@ -103,7 +113,17 @@ def build_rows(fixtures: FixtureSet) -> list[SQLModel]:
             StudyLink(study_id=study.id, related_study_id=link.study, relation=link.relation, note=link.note)
             for link in study.related_studies
         ]
+    rows += list(conflict_links(rows))
     return rows
+
+
+def conflict_links(rows: list[SQLModel]) -> Iterator[ConflictLink]:
+    """The conflict-to-figure index; position keeps the order in which the fixtures list figures."""
+    for position, row in enumerate(rows):
+        kind = _KIND_OF_TABLE.get(type(row))  # type: ignore[call-overload]
+        if kind is not None:
+            for conflict_id in dict.fromkeys(row.conflict_ids):  # type: ignore[attr-defined]
+                yield ConflictLink(conflict_id=conflict_id, kind=kind, figure_id=row.id, position=position)  # type: ignore[attr-defined]
 
 
 def search_documents(fixtures: FixtureSet) -> dict[str, dict[str, str]]:
