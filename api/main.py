@@ -10,6 +10,7 @@ from api.db import Database
 from api.errors import install_error_handlers
 from api.fixture_set import FixtureSet
 from api.openapi import build_openapi
+from api.response_cache import install_response_cache
 from api.routes import (
     adverse_events,
     comparison,
@@ -73,4 +74,5 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (studies, outcomes, adverse_events, comparison, sources, conflicts, epidemiology, dataset, meta):
         app.include_router(module.router)
+    app.state.response_cache = install_response_cache(app, settings)
     return app

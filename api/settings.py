@@ -32,6 +32,20 @@ class Settings(BaseSettings):
     port: int = 8000
     data_licence: str = "CC-BY-4.0"
     max_fixture_bytes: int = 2_000_000
+    response_cache_enabled: bool = Field(
+        default=True,
+        description="Keep complete GET responses in memory (the dataset never changes while the process runs).",
+    )
+    response_cache_max_entries: int = Field(default=2048, ge=0, description="Most responses kept.")
+    response_cache_max_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=0, description="Most bytes kept in all (bodies, headers and keys)."
+    )
+    response_cache_max_entry_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=0, description="Responses with a larger body are served but not kept."
+    )
+    response_cache_skip_paths: list[str] = Field(
+        default=["/health"], description="Paths always answered afresh (the health check must reach the database)."
+    )
     access_log: bool = Field(
         default=False,
         description="Log every request (uvicorn's access log). Off by default: formatting and writing a line "
