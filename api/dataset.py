@@ -1,5 +1,8 @@
 """Validating fixtures and loading them: the one path from files to a served database."""
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
@@ -15,10 +18,28 @@ from models import TABLES
 from models.meta import Meta
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector while fixtures are parsed and loaded.
+
+    Parsing creates hundreds of thousands of long-lived objects that form no cycles; they
+    trigger full collections that find nothing, a quarter of start-up time on large data.
+    Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def validate_fixtures(settings: Settings) -> FixtureSet:
     """Parse and check every fixture; raise FixtureError naming file and field on any problem."""
-    fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
-    check_fixture_set(fixtures)
+    with collector_paused():
+        fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
+        check_fixture_set(fixtures)
     return fixtures
 
 
@@ -36,7 +57,8 @@ def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | 
     checks them before starting the server), so they are not read and checked twice.
     """
     fixtures = fixtures or validate_fixtures(settings)
-    database.load(build_rows(fixtures), search_documents(fixtures))
+    with collector_paused():
+        database.load(build_rows(fixtures), search_documents(fixtures))
     with Session(database.engine) as session:
         counts = {
             table.__tablename__: session.exec(select(func.count()).select_from(table)).one()  # type: ignore[arg-type]
