@@ -39,8 +39,10 @@ def _serve(host: str | None, port: int | None) -> int:
     fixtures = _checked_fixtures()
     if fixtures is None:
         return 1
+    app = create_app(settings, fixtures)
+    del fixtures  # the app drops them once loaded; holding them here would keep them for good
     uvicorn.run(
-        create_app(settings, fixtures),
+        app,
         host=host or settings.host,
         port=port or settings.port,
         # The C parser and event loop (uvicorn[standard]); named so a missing one fails loudly

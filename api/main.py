@@ -52,10 +52,12 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal fixtures
         database = Database(settings.database_url)
         try:
             # Raises FixtureError before anything is served if any fixture is bad.
             app.state.meta = load_dataset(settings, database, fixtures)
+            fixtures = None  # in the database now; the parsed files need not live as long as the app
             app.state.database = database
             yield
         finally:
