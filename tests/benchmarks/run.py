@@ -54,7 +54,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1: the other core serves)")
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto", help="load generator")
     parser.add_argument("--scales", default="1,10,100,1000", help="synthetic scales, comma-separated, or 'none'")
-    parser.add_argument("--scale-requests", type=int, default=30, help="sequential requests per endpoint and scale")
+    parser.add_argument(
+        "--scale-requests", type=int, default=50, help="sequential requests per endpoint and scale (50; 20 s at most)"
+    )
     parser.add_argument("--startup-repeats", type=int, default=5, help="fresh processes timing curated start-up")
     parser.add_argument("--skip-datasette", action="store_true", help="leave Datasette out")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json and latest.md go")
