@@ -1,8 +1,5 @@
 """Validating fixtures and loading them: the one path from files to a served database."""
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
@@ -10,29 +7,13 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from api.checks import check_fixture_set
+from api.collector import collector_paused
 from api.db import Database
 from api.fixture_set import FixtureSet, read_fixture_set
 from api.rows import build_rows, search_documents
 from api.settings import Settings
 from models import TABLES
 from models.meta import Meta
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Hold off Python's cyclic garbage collector while fixtures are parsed and loaded.
-
-    Parsing creates hundreds of thousands of long-lived objects that form no cycles; they
-    trigger full collections that find nothing, a quarter of start-up time on large data.
-    Reference counting still frees everything as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def validate_fixtures(settings: Settings) -> FixtureSet:

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.collector import freeze_survivors
 from api.dataset import api_version, load_dataset
 from api.db import Database
 from api.errors import install_error_handlers
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
             # Raises FixtureError before anything is served if any fixture is bad.
             app.state.meta = load_dataset(settings, database, fixtures)
             fixtures = None  # in the database now; the parsed files need not live as long as the app
+            freeze_survivors()
             app.state.database = database
             yield
         finally:
