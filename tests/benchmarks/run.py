@@ -119,6 +119,7 @@ def median_round(rounds: list[LoadResult]) -> dict[str, Any]:
         "errors": sum(r.errors for r in rounds),
         "non_2xx": sum(r.non_2xx for r in rounds),
         "rps_each_round": [round(r.rps) for r in rounds],
+        "p99_ms_each_round": [round(r.p99_ms, 2) for r in rounds],
     }
 
 
