@@ -1,4 +1,5 @@
-# Same steps as the README's run command: pip install -e . then tall-evidence serve.
+# Same steps as the README's run command: pip install -e . then tall-evidence serve, which runs
+# uvicorn on its C stack (httptools parser, uvloop event loop) with the access log off (TALL_ACCESS_LOG).
 FROM python:3.11-slim
 
 RUN useradd --create-home --uid 10001 app

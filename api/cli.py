@@ -5,37 +5,51 @@ import json
 import sys
 from pathlib import Path
 
-from api.fixture_set import SCHEMA_DIR, FixtureError
+from api.fixture_set import SCHEMA_DIR, FixtureError, FixtureSet
 from api.settings import get_settings
 
 
-def _validate() -> int:
+def _checked_fixtures() -> FixtureSet | None:
+    """The validated fixtures with a one-line summary on stdout, or None after listing the problems."""
     from api.dataset import validate_fixtures
 
-    settings = get_settings()
     try:
-        fixtures = validate_fixtures(settings)
+        fixtures = validate_fixtures(get_settings())
     except FixtureError as exc:
         print(f"invalid fixtures: {exc}", file=sys.stderr)
-        return 1
+        return None
     figures = sum(len(s.outcomes) + len(s.adverse_events) + len(s.characteristics) for s in fixtures.studies.values())
     sources = len(fixtures.sources.sources)
     print(f"ok: {len(fixtures.studies)} studies, {figures} figures, {sources} sources, version {fixtures.version}")
-    return 0
+    return fixtures
+
+
+def _validate() -> int:
+    return 0 if _checked_fixtures() is not None else 1
 
 
 def _serve(host: str | None, port: int | None) -> int:
     import uvicorn
 
+    from api.main import create_app
+
     settings = get_settings()
-    # Fail fast with a clean message instead of a lifespan traceback.
-    if _validate() != 0:
+    # Fail fast with a clean message instead of a lifespan traceback; the app then loads
+    # these same validated fixtures rather than reading and checking them a second time.
+    fixtures = _checked_fixtures()
+    if fixtures is None:
         return 1
+    app = create_app(settings, fixtures)
+    del fixtures  # the app drops them once loaded; holding them here would keep them for good
     uvicorn.run(
-        "api.main:create_app",
-        factory=True,
+        app,
         host=host or settings.host,
         port=port or settings.port,
+        # The C parser and event loop (uvicorn[standard]); named so a missing one fails loudly
+        # instead of silently falling back to the pure-Python stack.
+        http="httptools",
+        loop="uvloop",
+        access_log=settings.access_log,
         server_header=False,
         date_header=True,
     )

@@ -6,7 +6,6 @@ transactions are opened READ ONLY.
 """
 
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from api.rows import TableRows
 from api.search import create_search_index
 
 
@@ -50,17 +50,20 @@ class Database:
         if self._read_only and not self.is_sqlite:
             connection.exec_driver_sql("SET TRANSACTION READ ONLY")  # type: ignore[attr-defined]
 
-    def load(self, rows: list[SQLModel], search_documents: dict[str, dict[str, str]]) -> None:
+    def load(self, rows: TableRows, search_documents: dict[str, dict[str, str]]) -> None:
         """Replace all data with rows in one transaction, then turn the database read-only."""
-        by_table: dict[Table, list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            by_table[row.__table__].append(dict(row))  # type: ignore[attr-defined]
+        by_table: dict[Table, list[dict[str, Any]]] = {model.__table__: values for model, values in rows.items()}  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
+            if self.is_sqlite:
+                # Python's sqlite3 runs DDL outside any transaction unless one is opened by
+                # hand: each CREATE/DROP would then commit (and fsync) on its own, which made
+                # start-up slow and the load not quite one transaction.
+                conn.exec_driver_sql("BEGIN")
             SQLModel.metadata.drop_all(conn)
             SQLModel.metadata.create_all(conn)
             # Parents before children, so foreign keys hold at every insert.
             for table in SQLModel.metadata.sorted_tables:
-                if by_table[table]:
+                if by_table.get(table):
                     conn.execute(table.insert(), by_table[table])
             create_search_index(conn, search_documents)
         # Pooled connections opened while writable must not serve reads afterwards.

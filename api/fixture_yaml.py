@@ -17,6 +17,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 Loc = tuple[str | int, ...]
 Issue = tuple[Loc, str]
 
+# The pure-Python loader, not libyaml's: libyaml composes nested nodes by C recursion, so a
+# deeply nested hostile file crashes the process instead of raising RecursionError.
+SAFE_LOADER = yaml.SafeLoader
+
 # Integer columns are 32-bit in PostgreSQL (SQLite's are 64-bit): the narrower range holds everywhere.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
@@ -87,7 +91,7 @@ def load_fixture_yaml(text: str) -> tuple[Any, list[Issue]]:
 
     Raises yaml.YAMLError for syntax errors, as yaml.safe_load does.
     """
-    loader = yaml.SafeLoader(text)
+    loader = SAFE_LOADER(text)
     try:
         root = loader.get_single_node()
         if root is None:

@@ -37,7 +37,11 @@ FormatQuery = Annotated[
 def negotiate(request: Request, requested: Format | None) -> Format:
     if requested is not None:
         return requested
-    accept = request.headers.get("accept", "")
+    return accepted_format(request.headers.get("accept", ""))
+
+
+def accepted_format(accept: str) -> Format:
+    """The representation an Accept header asks for (the response cache keys on it too)."""
     if CSV_MEDIA_TYPE in accept:
         return Format.csv
     if NDJSON_MEDIA_TYPE in accept:

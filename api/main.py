@@ -6,13 +6,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.collector import freeze_survivors
 from api.cors import install_cors
 from api.dataset import api_version, load_dataset
 from api.db import Database
 from api.errors import COMMON_PROBLEM_RESPONSES, install_error_handlers
+from api.fixture_set import FixtureSet
 from api.http_cache import HttpCacheMiddleware
 from api.limits import QUERY_PARAMETER_POLICY, QueryStringLimit
 from api.openapi import build_openapi
+from api.response_cache import install_response_cache
 from api.routes import (
     adverse_events,
     comparison,
@@ -53,15 +56,19 @@ TAGS = [
 ]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = None) -> FastAPI:
+    """The application; fixtures already validated by the caller are loaded as they are."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal fixtures
         database = Database(settings.database_url)
         try:
             # Raises FixtureError before anything is served if any fixture is bad.
-            app.state.meta = load_dataset(settings, database)
+            app.state.meta = load_dataset(settings, database, fixtures)
+            fixtures = None  # in the database now; the parsed files need not live as long as the app
+            freeze_survivors()
             app.state.database = database
             yield
         finally:
@@ -105,4 +112,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
+    app.state.response_cache = install_response_cache(app, settings)
     return app

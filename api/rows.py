@@ -1,6 +1,8 @@
 """Turning validated fixtures into table rows (local ids become global ones)."""
 
+from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from sqlmodel import SQLModel
 
@@ -11,6 +13,7 @@ from models import (
     CarProduct,
     Characteristic,
     Conflict,
+    ConflictLink,
     EpidemiologyFigure,
     Finding,
     Intervention,
@@ -25,6 +28,14 @@ from models.fixture import StudyFile
 from models.study import StudyBase
 
 _REFS = {"id", "arm", "report", "interventions"}
+
+# The tables of sourced figures, by the kind name conflicts report their members under.
+FIGURE_TABLES: dict[str, type[Outcome] | type[AdverseEvent] | type[Characteristic] | type[EpidemiologyFigure]] = {
+    "outcome": Outcome,
+    "adverse_event": AdverseEvent,
+    "characteristic": Characteristic,
+    "epidemiology": EpidemiologyFigure,
+}
 
 
 def global_id(study_id: str, local_id: str | None) -> str | None:
@@ -58,18 +69,26 @@ def study_tags(study: StudyFile, source_years: dict[str, int | None]) -> set[tup
     return tags
 
 
-def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterator[SQLModel]:
+Row = tuple[type[SQLModel], dict[str, Any]]
+TableRows = dict[type[SQLModel], list[dict[str, Any]]]
+"""Column values to insert, per table, in insertion order."""
+
+
+def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterator[Row]:
     sid = study.id
-    yield Study(id=sid, **study.model_dump(include=set(StudyBase.model_fields)))
+    yield Study, {"id": sid, **study.model_dump(include=set(StudyBase.model_fields))}
     for report in study.reports:
-        yield Report(id=f"{sid}.{report.id}", study_id=sid, **report.model_dump(exclude=_REFS))
+        yield Report, {"id": f"{sid}.{report.id}", "study_id": sid, **report.model_dump(exclude=_REFS)}
     for arm in study.arms:
         arm_id = f"{sid}.{arm.id}"
-        yield Arm(id=arm_id, study_id=sid, **arm.model_dump(exclude=_REFS))
+        yield Arm, {"id": arm_id, "study_id": sid, **arm.model_dump(exclude=_REFS)}
         for x in arm.interventions:
-            yield Intervention(id=f"{arm_id}.{x.agent.value}", arm_id=arm_id, study_id=sid, **x.model_dump())
+            yield Intervention, {"id": f"{arm_id}.{x.agent.value}", "arm_id": arm_id, "study_id": sid, **x.model_dump()}
     for p in study.car_products:
-        yield CarProduct(id=f"{sid}.{p.id}", study_id=sid, arm_id=global_id(sid, p.arm), **p.model_dump(exclude=_REFS))
+        yield (
+            CarProduct,
+            {"id": f"{sid}.{p.id}", "study_id": sid, "arm_id": global_id(sid, p.arm), **p.model_dump(exclude=_REFS)},
+        )
     figure_tables: tuple[tuple[type[SQLModel], list], ...] = (
         (Outcome, study.outcomes),
         (AdverseEvent, study.adverse_events),
@@ -77,33 +96,66 @@ def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterat
     )
     for table, figures in figure_tables:
         for fig in figures:
-            yield table(
-                id=f"{sid}.{fig.id}",
-                study_id=sid,
-                arm_id=global_id(sid, fig.arm),
-                report_id=global_id(sid, fig.report),
-                **fig.model_dump(exclude=_REFS),
+            yield (
+                table,
+                {
+                    "id": f"{sid}.{fig.id}",
+                    "study_id": sid,
+                    "arm_id": global_id(sid, fig.arm),
+                    "report_id": global_id(sid, fig.report),
+                    **fig.model_dump(exclude=_REFS),
+                },
             )
     for finding in study.findings:
-        yield Finding(id=f"{sid}.{finding.id}", study_id=sid, **finding.model_dump(exclude=_REFS))
+        yield Finding, {"id": f"{sid}.{finding.id}", "study_id": sid, **finding.model_dump(exclude=_REFS)}
     for facet, value in sorted(study_tags(study, source_years)):
-        yield StudyTag(study_id=sid, facet=facet, value=value)
+        yield StudyTag, {"study_id": sid, "facet": facet, "value": value}
 
 
-def build_rows(fixtures: FixtureSet) -> list[SQLModel]:
-    """Every row to insert, parents before children so foreign keys hold at insert time."""
-    rows: list[SQLModel] = [Source(**s.model_dump()) for s in fixtures.sources.sources]
-    rows += [Conflict(**c.model_dump()) for c in fixtures.conflicts.conflicts]
-    rows += [EpidemiologyFigure(**f.model_dump()) for f in fixtures.epidemiology.figures]
+def _all_rows(fixtures: FixtureSet) -> Iterator[Row]:
+    for s in fixtures.sources.sources:
+        yield Source, s.model_dump()
+    for c in fixtures.conflicts.conflicts:
+        yield Conflict, c.model_dump()
+    for f in fixtures.epidemiology.figures:
+        yield EpidemiologyFigure, f.model_dump()
     source_years = {s.id: s.year for s in fixtures.sources.sources}
     for study in fixtures.studies.values():
-        rows.extend(_study_rows(study, source_years))
-    for study in fixtures.studies.values():
-        rows += [
-            StudyLink(study_id=study.id, related_study_id=link.study, relation=link.relation, note=link.note)
-            for link in study.related_studies
-        ]
+        yield from _study_rows(study, source_years)
+        for link in study.related_studies:
+            yield (
+                StudyLink,
+                {"study_id": study.id, "related_study_id": link.study, "relation": link.relation, "note": link.note},
+            )
+
+
+def build_rows(fixtures: FixtureSet) -> TableRows:
+    """Every row to insert, as plain column values per table.
+
+    Plain dicts rather than table-model instances: building an ORM object per row (each
+    attribute set through SQLAlchemy's instrumentation) was most of the start-up time.
+    Every column must be given; a value the table has no column for is a KeyError, not
+    silently dropped.
+    """
+    rows: TableRows = defaultdict(list)
+    columns: dict[type[SQLModel], list[str]] = {}
+    for table, values in _all_rows(fixtures):
+        names = columns.get(table)
+        if names is None:
+            names = columns[table] = table.__table__.columns.keys()  # type: ignore[attr-defined]
+        rows[table].append({name: values[name] for name in names})
+    for kind, table in FIGURE_TABLES.items():
+        rows[ConflictLink] += conflict_links(kind, rows[table])
     return rows
+
+
+def conflict_links(kind: str, figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conflict-to-figure index for one kind; position keeps the order the fixtures list figures in."""
+    return [
+        {"conflict_id": conflict_id, "kind": kind, "figure_id": fig["id"], "position": position}
+        for position, fig in enumerate(figures)
+        for conflict_id in dict.fromkeys(fig["conflict_ids"])
+    ]
 
 
 def search_documents(fixtures: FixtureSet) -> dict[str, dict[str, str]]:

@@ -71,6 +71,26 @@ class Settings(BaseSettings):
             raise ValueError("must be a CSP source list: printable ASCII, no ';' or ','")
         return " ".join(value.split())
 
+    response_cache_enabled: bool = Field(
+        default=True,
+        description="Keep complete GET responses in memory (the dataset never changes while the process runs).",
+    )
+    response_cache_max_entries: int = Field(default=2048, ge=0, description="Most responses kept.")
+    response_cache_max_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=0, description="Most bytes kept in all (bodies, headers and keys)."
+    )
+    response_cache_max_entry_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=0, description="Responses with a larger body are served but not kept."
+    )
+    response_cache_skip_paths: list[str] = Field(
+        default=["/health"], description="Paths always answered afresh (the health check must reach the database)."
+    )
+    access_log: bool = Field(
+        default=False,
+        description="Log every request (uvicorn's access log). Off by default: formatting and writing a line "
+        "per request costs more than serving a cached response.",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -4,7 +4,7 @@ from models.adverse_event import AdverseEvent
 from models.arm import Arm, Intervention
 from models.car_product import CarProduct
 from models.characteristic import Characteristic
-from models.conflict import Conflict
+from models.conflict import Conflict, ConflictLink
 from models.epidemiology import EpidemiologyFigure
 from models.finding import Finding
 from models.outcome import Outcome
@@ -36,6 +36,7 @@ __all__ = [
     "CarProduct",
     "Characteristic",
     "Conflict",
+    "ConflictLink",
     "EpidemiologyFigure",
     "Finding",
     "Intervention",

@@ -16,6 +16,21 @@ class Conflict(ConflictBase, table=True):
     id: str = Field(primary_key=True, description="Stable conflict id (a slug).")
 
 
+class ConflictLink(SQLModel, table=True):
+    """A derived index from each conflict to the figures naming it, built at load time.
+
+    Figures list their conflicts in a JSON column, which no index reaches; without this
+    table, finding a conflict's members meant reading every figure of every kind.
+    """
+
+    __tablename__ = "conflict_link"
+
+    conflict_id: str = Field(foreign_key="conflict.id", primary_key=True)
+    kind: str = Field(primary_key=True, description="outcome, adverse_event, characteristic or epidemiology.")
+    figure_id: str = Field(primary_key=True)
+    position: int = Field(description="Order in which the fixtures list the figure, so members keep that order.")
+
+
 class ConflictMember(SQLModel):
     """One figure taking part in a conflict."""
 

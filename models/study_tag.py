@@ -5,12 +5,15 @@ facets are one indexed query on every database, whatever the field's shape in th
 (scalar, list, or held by its interventions and CAR products).
 """
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
 class StudyTag(SQLModel, table=True):
     __tablename__ = "study_tag"
+    # Every filter asks "which studies have this facet and value": answered from the index alone.
+    __table_args__ = (Index("ix_study_tag_facet_value_study", "facet", "value", "study_id"),)
 
     study_id: str = Field(foreign_key="study.id", primary_key=True)
-    facet: str = Field(primary_key=True, index=True)
-    value: str = Field(primary_key=True, index=True)
+    facet: str = Field(primary_key=True)
+    value: str = Field(primary_key=True)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from api.crud import to_public
 from api.deps import SessionDep
 from api.errors import PROBLEM_RESPONSES
-from api.evidence import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_detail
+from api.evidence import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
 from api.formats import columns_of, csv_text
 from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
@@ -46,7 +46,7 @@ def whole_dataset(session: Session, meta: Meta) -> Dataset:
         built_at=meta.built_at,
         licence=meta.licence,
         sources=[to_public(SourcePublic, s) for s in session.exec(select(Source).order_by(Source.id))],
-        studies=[study_detail(session, s) for s in studies],
+        studies=study_details(session, studies, every_study=True),
         conflicts=conflicts_with_members(session),
         epidemiology=[
             to_public(EpidemiologyFigurePublic, f)

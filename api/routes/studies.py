@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from api.crud import get_or_404, page, page_links, where
 from api.deps import PAGE_SIZE_DEFAULT, IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
-from api.evidence import study_detail, study_summaries
+from api.evidence import study_detail, study_details, study_summaries
 from api.facets import study_facets
 from api.filters import StudyFiltersDep
 from api.formats import (
@@ -116,7 +116,7 @@ def get_studies_batch(
             f"No study with id {', '.join(repr(m) for m in missing)}.",
             [ProblemField(location="query.id", message=f"unknown study {m!r}") for m in missing],
         )
-    return [study_detail(session, found[i]) for i in dict.fromkeys(id)]
+    return study_details(session, [found[i] for i in dict.fromkeys(id)])
 
 
 @router.get(

@@ -1,0 +1,1 @@
+"""Speed measurements: run by hand (see run.py), never collected by pytest."""

@@ -1,0 +1,188 @@
+"""Driving load: wrk when present (installed from Debian's packages when run as root), else an
+asyncio load generator in this process. Both keep a fixed number of keep-alive connections
+busy for a fixed time and stop by themselves."""
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+# wrk's own summary, as one JSON line (latencies in microseconds).
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"errors":%d,"non_2xx":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+@dataclass
+class LoadResult:
+    tool: str
+    requests: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int  # connection errors and timeouts
+    non_2xx: int
+
+    def as_dict(self) -> dict[str, float | int | str]:
+        return asdict(self)
+
+
+def find_wrk(install: bool = True) -> str | None:
+    """wrk's path; installs Debian's package first when missing and running as root."""
+    found = shutil.which("wrk")
+    if found or not install or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install_wrk = ["apt-get", "install", "-y", "-qq", "wrk"]
+    # Try the package lists as they are first; refresh them only if that fails.
+    for commands in ([install_wrk], [["apt-get", "update", "-qq"], install_wrk]):
+        for command in commands:
+            subprocess.run(command, env=env, capture_output=True, timeout=600, check=False)
+        if shutil.which("wrk"):
+            break
+    return shutil.which("wrk")
+
+
+def run_wrk(wrk: str, url: str, connections: int, seconds: float, threads: int) -> LoadResult:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_REPORT)
+    try:
+        argv = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s"]
+        done = subprocess.run(
+            [*argv, "-s", script.name, url], capture_output=True, text=True, timeout=seconds + 60, check=True
+        )
+    finally:
+        Path(script.name).unlink()
+    line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("{"))
+    raw = json.loads(line)
+    duration = raw["duration_us"] / 1e6
+    return LoadResult(
+        tool="wrk",
+        requests=raw["requests"],
+        seconds=duration,
+        rps=raw["requests"] / duration,
+        p50_ms=raw["p50_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        max_ms=raw["max_us"] / 1000,
+        errors=raw["errors"],
+        non_2xx=raw["non_2xx"],
+    )
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:] if x)}
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    else:
+        await reader.readexactly(int(headers.get("content-length", "0")))
+    return status
+
+
+async def _connection(url: str, deadline: float, latencies: list[float], counts: dict[str, int]) -> None:
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    request = f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    try:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            writer.write(request)
+            status = await asyncio.wait_for(_read_response(reader), timeout=5)
+            latencies.append(time.perf_counter() - started)
+            if not 200 <= status < 400:
+                counts["non_2xx"] += 1
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+        counts["errors"] += 1
+    finally:
+        writer.close()
+
+
+def run_python(url: str, connections: int, seconds: float) -> LoadResult:
+    """The fallback generator: an asyncio client per connection, in this process."""
+    latencies: list[float] = []
+    counts = {"errors": 0, "non_2xx": 0}
+
+    async def drive() -> float:
+        started = time.perf_counter()
+        deadline = started + seconds
+        tasks = [_connection(url, deadline, latencies, counts) for _ in range(connections)]
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 30)
+        return time.perf_counter() - started
+
+    elapsed = asyncio.run(drive())
+    ordered = sorted(latencies) or [0.0]
+
+    def percentile(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+    return LoadResult(
+        tool="python-asyncio",
+        requests=len(latencies),
+        seconds=elapsed,
+        rps=len(latencies) / elapsed,
+        p50_ms=percentile(50),
+        p99_ms=percentile(99),
+        max_ms=ordered[-1] * 1000,
+        errors=counts["errors"],
+        non_2xx=counts["non_2xx"],
+    )
+
+
+def drive(wrk: str | None, url: str, connections: int, seconds: float, threads: int) -> LoadResult:
+    if wrk:
+        return run_wrk(wrk, url, connections, seconds, threads)
+    return run_python(url, connections, seconds)
+
+
+def sequential_latency(url: str, requests: int, max_seconds: float) -> dict[str, float]:
+    """One connection, one request at a time: what a single uncontended request costs.
+
+    The very first request to a fresh server is reported on its own (first_ms): it also
+    pays for compiling SQL and warming caches, which p50 and p99 then leave out.
+    """
+    import http.client
+
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    samples: list[float] = []
+    size = 0
+    try:
+        deadline = time.perf_counter() + max_seconds
+        while len(samples) < requests + 1 and (len(samples) < 4 or time.perf_counter() < deadline):
+            started = time.perf_counter()
+            connection.request("GET", target)
+            response = connection.getresponse()
+            size = len(response.read())
+            samples.append(time.perf_counter() - started)
+    finally:
+        connection.close()
+    first, ordered = samples[0], sorted(samples[1:])
+    return {
+        "requests": len(samples),
+        "bytes": size,
+        "first_ms": first * 1000,
+        "p50_ms": ordered[len(ordered) // 2] * 1000,
+        "p99_ms": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000,
+    }

@@ -1,0 +1,219 @@
+"""Targets checked against a run's figures, and the run written out as JSON and Markdown."""
+
+import math
+from typing import Any
+
+Results = dict[str, Any]
+
+SERVERS = ("service", "limit", "datasette")
+DATASETTE_FACTOR = 15.0
+P99_FACTOR = 2.0
+STARTUP_S = 1.0
+RSS_MIB = 150.0
+SCALE_FACTOR = 2.0
+
+
+def _target(name: str, wanted: str, measured: str, met: bool | None) -> dict[str, Any]:
+    return {"target": name, "wanted": wanted, "measured": measured, "met": met}
+
+
+def _endpoint_targets(endpoint: dict[str, Any]) -> list[dict[str, Any]]:
+    name, ratios = endpoint["name"], endpoint["ratios"]
+    share = endpoint["share_of_limit"]
+    out = [
+        _target(
+            f"{name}: throughput vs static limit",
+            f">= {share:.0%}",
+            f"{ratios['service_vs_limit']:.0%}",
+            ratios["service_vs_limit"] >= share,
+        ),
+        _target(
+            f"{name}: p99 vs static limit",
+            f"<= {P99_FACTOR:g}x",
+            f"{ratios['p99_vs_limit']:.2f}x",
+            ratios["p99_vs_limit"] <= P99_FACTOR,
+        ),
+    ]
+    if ratios.get("service_vs_datasette") is not None:
+        out.append(
+            _target(
+                f"{name}: throughput vs Datasette",
+                f">= {DATASETTE_FACTOR:g}x",
+                f"{ratios['service_vs_datasette']:.1f}x",
+                ratios["service_vs_datasette"] >= DATASETTE_FACTOR,
+            )
+        )
+    return out
+
+
+def growth_exponent(small: dict[str, Any], large: dict[str, Any]) -> float:
+    """k in time ~ studies^k between two scales: 1 is linear, 2 quadratic."""
+    return math.log(large["startup_s"] / small["startup_s"]) / math.log(large["studies"] / small["studies"])
+
+
+def evaluate(results: Results) -> list[dict[str, Any]]:
+    targets = [t for endpoint in results["endpoints"] for t in _endpoint_targets(endpoint)]
+    startup = results["startup"]
+    targets.append(
+        _target(
+            "start-up, curated data (validate + load)",
+            f"< {STARTUP_S:g} s",
+            f"{startup['startup_s']:.2f} s",
+            startup["startup_s"] < STARTUP_S,
+        )
+    )
+    rss = results["memory"]["service"]["rss_mib"]
+    targets.append(
+        _target("service resident memory, curated data", f"< {RSS_MIB:g} MiB", f"{rss:.0f} MiB", rss < RSS_MIB)
+    )
+    scales = results.get("scales") or []
+    base = next((s for s in scales if s["factor"] == 1), None)
+    top = max(scales, key=lambda s: s["factor"], default=None)
+    if base and top and top is not base:
+        for endpoint in results["endpoints"]:
+            if endpoint["paginated"]:
+                name = endpoint["name"]
+                ratio = top["latency"][name]["p50_ms"] / base["latency"][name]["p50_ms"]
+                targets.append(
+                    _target(
+                        f"{name}: uncached latency at {top['factor']}x vs 1x",
+                        f"<= {SCALE_FACTOR:g}x",
+                        f"{ratio:.2f}x",
+                        ratio <= SCALE_FACTOR,
+                    )
+                )
+        middle = [s for s in scales if 1 < s["factor"] < top["factor"]]
+        if middle:
+            exponent = growth_exponent(min(middle, key=lambda s: s["factor"]), top)
+            targets.append(
+                _target(
+                    f"start-up growth, {min(s['factor'] for s in middle)}x to {top['factor']}x",
+                    "linear (exponent <= 1.1)",
+                    f"exponent {exponent:.2f}",
+                    exponent <= 1.1,
+                )
+            )
+    return targets
+
+
+def _row(cells: list[Any]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    return [_row(header), _row(["---"] * len(header)), *(_row(r) for r in rows)]
+
+
+def _latency(measured: dict[str, float]) -> str:
+    return f"{measured['first_ms']:.1f}; {measured['p50_ms']:.1f} / {measured['p99_ms']:.1f}"
+
+
+def markdown(results: Results) -> str:
+    run = results["run"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"{run['date']}; {run['cpus']} CPUs, Python {run['python']}, {run['platform']}. "
+        f"Load: {run['tool']}, {run['connections']} connections, {run['duration_s']:g} s per endpoint and server "
+        f"after a {run['warmup_s']:g} s warm-up, in {run['rounds']} rounds taken in turn; figures are the median "
+        "round. On loopback; each server one uvicorn worker, httptools, uvloop, no access log. "
+        f"Load average (1 min) {run['load_average_before']:.1f} before the run, {run['load_average_after']:.1f} "
+        f"after; the run took {run['seconds']} s. Command: `.venv/bin/python tests/benchmarks/run.py`.",
+        "",
+        "## Ratios (curated data)",
+        "",
+    ]
+    ratio_rows = []
+    for e in results["endpoints"]:
+        r = e["ratios"]
+        vs_datasette = f"{r['service_vs_datasette']:.1f}x" if r.get("service_vs_datasette") is not None else "n/a"
+        ratio_rows.append(
+            [
+                f"{e['label']} (`{e['service']}`)",
+                f"{r['service_vs_limit']:.0%} (>= {e['share_of_limit']:.0%})",
+                f"{vs_datasette} (>= {DATASETTE_FACTOR:g}x)",
+                f"{r['p99_vs_limit']:.2f}x (<= {P99_FACTOR:g}x)",
+            ]
+        )
+    lines += _table(
+        ["endpoint", "service / static limit, req/s", "service / Datasette, req/s", "p99 service / limit"], ratio_rows
+    )
+    lines += ["", "## Throughput and latency (curated data)", ""]
+    rows = []
+    for e in results["endpoints"]:
+        for server in SERVERS:
+            m = e["results"].get(server)
+            if m:
+                rows.append(
+                    [
+                        e["name"],
+                        server,
+                        f"{m['rps']:,.0f}",
+                        f"{m['p50_ms']:.2f}",
+                        f"{m['p99_ms']:.2f}",
+                        m["errors"],
+                        m["non_2xx"],
+                    ]
+                )
+    lines += _table(["endpoint", "server", "req/s", "p50 ms", "p99 ms", "errors", "non-2xx"], rows)
+    memory = results["memory"]
+    startup = results["startup"]
+    lines += [
+        "",
+        "## Memory and start-up (curated data)",
+        "",
+        *_table(
+            ["server", "RSS after the run, MiB", "peak RSS, MiB"],
+            [[name, f"{m['rss_mib']:.0f}", f"{m['peak_rss_mib']:.0f}"] for name, m in memory.items()],
+        ),
+        "",
+        f"Service start-up: validate {startup['validate_s']:.2f} s + load {startup['load_s']:.2f} s = "
+        f"{startup['startup_s']:.2f} s (median of {startup['repeats']} fresh processes); `tall-evidence serve` "
+        f"answered its first request {results['service_ready_s']:.2f} s after it was started (interpreter and "
+        "imports included).",
+    ]
+    scales = results.get("scales") or []
+    if scales:
+        names = [e["name"] for e in results["endpoints"]]
+        lines += [
+            "",
+            "## Scale: synthetic copies of the curated data, uncached",
+            "",
+            "Response cache off, so each figure is what computing the response costs: the first request to the "
+            "fresh server, then p50 / p99 over the sequential requests after it, on one connection. (A cached "
+            "response costs the same at any scale.)",
+            "",
+        ]
+        scale_rows = [
+            [
+                f"{s['factor']}x",
+                f"{s['studies']:,}",
+                f"{s['validate_s']:.2f}",
+                f"{s['load_s']:.2f}",
+                f"{s['ready_s']:.1f}",
+                f"{s['rss_mib']:.0f}",
+                *(_latency(s["latency"][n]) for n in names),
+            ]
+            for s in scales
+        ]
+        lines += _table(
+            [
+                "scale",
+                "studies",
+                "validate s",
+                "load s",
+                "ready s",
+                "RSS MiB",
+                *(f"{n} ms: first; p50 / p99" for n in names),
+            ],
+            scale_rows,
+        )
+    lines += ["", "## Targets", ""]
+    lines += _table(
+        ["target", "wanted", "measured", "met"],
+        [
+            [t["target"], t["wanted"], t["measured"], {True: "yes", False: "**no**", None: "n/a"}[t["met"]]]
+            for t in results["targets"]
+        ],
+    )
+    return "\n".join(lines) + "\n"

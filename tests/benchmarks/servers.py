@@ -1,0 +1,150 @@
+"""Starting, probing and stopping the servers under test, each its own process on loopback."""
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api.settings import PROJECT_ROOT
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def get(port: int, path: str, timeout: float = 30.0) -> tuple[int, list[tuple[str, str]], bytes]:
+    """One GET on loopback: status, headers in order, body."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
+
+
+def _memory_kib(pid: int, field_name: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    ready_s: float = 0.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return f"http://{HOST}:{self.port}{path}"
+
+    def rss_mib(self) -> float:
+        """Resident memory now (the server is a single process: one uvicorn worker)."""
+        return _memory_kib(self.process.pid, "VmRSS") / 1024
+
+    def peak_rss_mib(self) -> float:
+        return _memory_kib(self.process.pid, "VmHWM") / 1024
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+
+
+def start(name: str, argv: list[str], env: dict[str, str], ready_path: str, log_dir: Path, timeout: float) -> Server:
+    """Start argv and wait until ready_path answers 200; the time that took is ready_s."""
+    log = log_dir / f"{name}.log"
+    with log.open("wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
+    port = int(argv[argv.index("--port") + 1])
+    server = Server(name, port, process, log)
+    deadline = started + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
+        try:
+            if get(port, ready_path, timeout=5)[0] == 200:
+                server.ready_s = time.perf_counter() - started
+                return server
+        except OSError:
+            pass
+        if time.perf_counter() > deadline:
+            server.stop()
+            raise RuntimeError(f"{name} was not ready within {timeout:.0f} s; see {log}")
+        time.sleep(0.05)
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """The environment without any database or TALL_ settings from the caller, plus overrides."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALL_") and k != "DATABASE_URL"}
+    return {**env, **overrides}
+
+
+def service_argv(port: int) -> list[str]:
+    script = Path(sys.executable).parent / "tall-evidence"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+    return [*command, "serve", "--host", HOST, "--port", str(port)]
+
+
+def start_service(
+    log_dir: Path,
+    cache: bool = True,
+    fixtures_dir: Path | None = None,
+    max_fixture_bytes: int | None = None,
+    timeout: float = 120.0,
+    name: str = "service",
+) -> Server:
+    overrides = {"TALL_RESPONSE_CACHE_ENABLED": "true" if cache else "false"}
+    if fixtures_dir is not None:
+        overrides["TALL_FIXTURES_DIR"] = str(fixtures_dir)
+    if max_fixture_bytes is not None:
+        overrides["TALL_MAX_FIXTURE_BYTES"] = str(max_fixture_bytes)
+    port = free_port()
+    return start(name, service_argv(port), clean_env(**overrides), "/health", log_dir, timeout)
+
+
+def start_static(log_dir: Path, responses: Path, ready_path: str) -> Server:
+    port = free_port()
+    argv = [sys.executable, "-m", "tests.benchmarks.static_server", str(responses), "--port", str(port)]
+    return start("limit", argv, clean_env(), ready_path, log_dir, 60.0)
+
+
+def start_datasette(log_dir: Path, database: Path, metadata: Path) -> Server:
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "tests.benchmarks.datasette_server",
+        "-i",
+        str(database),
+        "-m",
+        str(metadata),
+        "--host",
+        HOST,
+        "--setting",
+        "suggest_facets",
+        "off",
+        "--port",
+        str(port),
+    ]
+    return start("datasette", argv, clean_env(), "/-/versions.json", log_dir, 60.0)

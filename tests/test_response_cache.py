@@ -1,0 +1,271 @@
+"""The response cache: same bytes as the uncached app, never errors, bounded, innermost."""
+
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+
+import anyio
+import pytest
+from fastapi.testclient import TestClient
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import Message, Receive, Scope, Send
+
+from api.lru import BoundedLRU
+from api.main import create_app
+from api.response_cache import ResponseCacheMiddleware
+from api.settings import Settings
+
+# Every kind of resource, filters, sorting, search, pages and each representation.
+URLS = [
+    "/v1/studies",
+    "/v1/studies?limit=5&offset=5",
+    "/v1/studies?q=cd7&sort=relevance",
+    "/v1/studies?target_antigen=CD7&sort=-n_enrolled",
+    "/v1/studies/facets?disease=T-ALL",
+    "/v1/studies/ns7car-t",
+    "/v1/studies/batch?id=ns7car-t&id=jplsg-t11",
+    "/v1/outcomes?measure=cr&target_antigen=CD7&subgroup=any",
+    "/v1/outcomes/jplsg-t11.os-3y",
+    "/v1/adverse-events?min_grade=3",
+    "/v1/conflicts",
+    "/v1/sources",
+    "/v1/epidemiology",
+    "/v1/comparison?measure=cr",
+    "/v1/comparison?measure=os&subgroup=any",
+    "/openapi.json",
+]
+REPRESENTATIONS = [
+    ("", {}),
+    ("format=csv", {}),
+    ("format=ndjson", {}),
+    ("", {"accept": "text/csv"}),
+    ("", {"accept": "application/x-ndjson"}),
+]
+
+
+def _with_query(url: str, extra: str) -> str:
+    if not extra:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{extra}"
+
+
+def _exact(response) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    return response.status_code, list(response.headers.raw), response.content
+
+
+@pytest.fixture(scope="module")
+def uncached() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(response_cache_enabled=False))) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def cached() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings())) as client:
+        yield client
+
+
+def _cache(client: TestClient) -> ResponseCacheMiddleware:
+    cache = client.app.state.response_cache  # type: ignore[attr-defined]
+    assert isinstance(cache, ResponseCacheMiddleware)
+    return cache
+
+
+@pytest.mark.parametrize(("extra", "headers"), REPRESENTATIONS)
+@pytest.mark.parametrize("url", URLS)
+def test_cached_responses_are_byte_identical_to_the_uncached_app(
+    cached: TestClient, uncached: TestClient, url: str, extra: str, headers: dict[str, str]
+) -> None:
+    target = _with_query(url, extra)
+    expected = _exact(uncached.get(target, headers=headers))
+    cache = _cache(cached)
+    first = _exact(cached.get(target, headers=headers))
+    hits = cache.hits
+    second = _exact(cached.get(target, headers=headers))
+    assert first == expected
+    assert second == expected
+    # Routes without a `format` parameter refuse it (422), and errors are never kept.
+    assert cache.hits == (hits + 1 if expected[0] == 200 else hits)
+
+
+@pytest.mark.parametrize("url", ["/v1/meta", "/v1/dataset", "/v1/dataset?format=csv", "/docs"])
+def test_process_stamped_responses_are_served_again_unchanged(cached: TestClient, url: str) -> None:
+    # These carry the load time (or a ZIP's timestamps), so compare within one app.
+    assert _exact(cached.get(url)) == _exact(cached.get(url))
+
+
+def test_representations_are_kept_apart(cached: TestClient) -> None:
+    json_body = cached.get("/v1/outcomes").content
+    csv_body = cached.get("/v1/outcomes", headers={"accept": "text/csv"}).content
+    ndjson_body = cached.get("/v1/outcomes", headers={"accept": "application/x-ndjson"}).content
+    assert cached.get("/v1/outcomes").content == json_body
+    assert len({json_body, csv_body, ndjson_body}) == 3
+    assert csv_body.startswith(b"source_id,locator,printed,")
+
+
+def test_host_is_part_of_the_key_because_page_links_are_absolute(cached: TestClient) -> None:
+    one = cached.get("/v1/studies?limit=2", headers={"host": "one.example"}).json()
+    two = cached.get("/v1/studies?limit=2", headers={"host": "two.example"}).json()
+    assert one["links"]["next"].startswith("http://one.example/")
+    assert two["links"]["next"].startswith("http://two.example/")
+
+
+@pytest.mark.parametrize(
+    "url", ["/v1/studies/no-such-study", "/v1/outcomes?measure=nonsense", "/v1/no-such-path", "/v1/studies?limit=0"]
+)
+def test_error_responses_are_never_kept(url: str) -> None:
+    with TestClient(create_app(Settings())) as client:
+        cache = _cache(client)
+        statuses = {client.get(url).status_code for _ in range(3)}
+        assert statuses <= {404, 422}
+        assert (len(cache.store), cache.hits, cache.misses) == (0, 0, 3)
+
+
+def test_health_is_always_answered_afresh(cached: TestClient) -> None:
+    cache = _cache(cached)
+    before = (len(cache.store), cache.hits, cache.misses)
+    assert cached.get("/health").status_code == cached.get("/health").status_code == 200
+    assert (len(cache.store), cache.hits, cache.misses) == before
+
+
+def test_entry_count_bound_evicts_least_recently_used() -> None:
+    with TestClient(create_app(Settings(response_cache_max_entries=3))) as client:
+        cache = _cache(client)
+        for url in URLS[:3]:
+            client.get(url)
+        client.get(URLS[0])  # now the most recently used
+        client.get(URLS[3])  # evicts URLS[1]
+        assert len(cache.store) == 3
+        assert cache.store.evictions == 1
+        hits = cache.hits
+        client.get(URLS[0])
+        assert cache.hits == hits + 1
+        client.get(URLS[1])
+        assert cache.hits == hits + 1  # it had been evicted
+
+
+def test_byte_bound_holds_and_oversized_responses_pass_through_whole() -> None:
+    limit = 60_000
+    settings = Settings(response_cache_max_bytes=limit, response_cache_max_entry_bytes=30_000)
+    with TestClient(create_app(settings)) as client, TestClient(create_app(Settings())) as reference:
+        cache = _cache(client)
+        for url in URLS:
+            client.get(url)
+            assert cache.store.total_bytes <= limit
+        assert 0 < len(cache.store) < len(URLS)
+        assert cache.store.evictions > 0
+        big = client.get("/v1/studies")  # about 40 kB: over the per-entry limit
+        assert big.content == reference.get("/v1/studies").content
+        assert len(big.content) > 30_000
+
+
+def test_streamed_ndjson_is_captured_whole(cached: TestClient) -> None:
+    first = cached.get("/v1/outcomes?format=ndjson")
+    second = cached.get("/v1/outcomes?format=ndjson")
+    lines = second.content.splitlines()
+    assert first.content == second.content
+    assert len(lines) == cached.get("/v1/outcomes").json()["total"]
+
+
+def test_outer_middleware_still_runs_on_every_hit() -> None:
+    """Whatever is added with add_middleware (CORS here) stays outside the cache."""
+    app = create_app(Settings())
+    app.add_middleware(CORSMiddleware, allow_origins=["https://a.example", "https://b.example"])
+    with TestClient(app) as client:
+        plain = client.get("/v1/sources")
+        from_a = client.get("/v1/sources", headers={"origin": "https://a.example"})
+        from_b = client.get("/v1/sources", headers={"origin": "https://b.example"})
+        assert "access-control-allow-origin" not in plain.headers
+        assert from_a.headers["access-control-allow-origin"] == "https://a.example"
+        assert from_b.headers["access-control-allow-origin"] == "https://b.example"
+        assert _cache(client).hits == 2
+        assert plain.content == from_a.content == from_b.content
+
+
+def _run(main: Callable[[], Awaitable[None]]) -> None:
+    """anyio.run in a thread of its own: the browser tests' Playwright keeps a loop in the main thread."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            anyio.run(main)
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _scope(path: str = "/x") -> Scope:
+    return {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": [(b"host", b"t")]}
+
+
+async def _noop_receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def test_concurrent_misses_compute_the_response_once() -> None:
+    calls = 0
+    release = anyio.Event()
+
+    async def slow_app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal calls
+        calls += 1
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"same", "more_body": False})
+
+    cache = ResponseCacheMiddleware(slow_app, max_entries=10, max_bytes=10_000, max_entry_bytes=1_000)
+    bodies: list[bytes] = []
+
+    async def request() -> None:
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                bodies.append(message["body"])
+
+        await cache(_scope(), _noop_receive, send)
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(5):
+                group.start_soon(request)
+            await anyio.wait_all_tasks_blocked()
+            release.set()
+
+    _run(main)
+    assert calls == 1
+    assert bodies == [b"same"] * 5
+
+
+def test_a_response_cut_short_by_an_error_is_not_kept() -> None:
+    async def failing_stream(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
+        raise RuntimeError("broken mid-stream")
+
+    cache = ResponseCacheMiddleware(failing_stream, max_entries=10, max_bytes=10_000, max_entry_bytes=1_000)
+
+    async def send(message: Message) -> None:
+        pass
+
+    async def main() -> None:
+        with pytest.raises(RuntimeError):
+            await cache(_scope(), _noop_receive, send)
+
+    _run(main)
+    assert len(cache.store) == 0
+
+
+def test_lru_bounds_and_recency() -> None:
+    lru: BoundedLRU[str, str] = BoundedLRU(max_entries=2, max_bytes=100)
+    assert lru.put("a", "A", 40) and lru.put("b", "B", 40)
+    assert lru.get("a") == "A"
+    assert lru.put("c", "C", 40)  # over both bounds: evicts b, the least recently used
+    assert "b" not in lru and "a" in lru and "c" in lru
+    assert lru.total_bytes == 80
+    assert not lru.put("huge", "H", 101)  # alone over the byte bound: refused, nothing evicted
+    assert len(lru) == 2
+    assert lru.put("a", "A2", 10)  # replacing an entry updates its size
+    assert lru.total_bytes == 50 and lru.get("a") == "A2"
