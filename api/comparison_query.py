@@ -23,7 +23,7 @@ def comparison_from_query(
 ) -> Comparison:
     filters = OutcomeFilters(study=study, subgroup=subgroup or [NO_SUBGROUP], study_id=study_id)
     return build_comparison(
-        session, measure, time_point, filters.conditions(session), request.app.state.meta.dataset_version
+        session, measure, time_point, filters.conditions(session).all, request.app.state.meta.dataset_version
     )
 
 

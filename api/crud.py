@@ -6,12 +6,14 @@ from typing import Any, TypeVar
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from api import counts
 from api.deps import PAGE_SIZE_DEFAULT, PageParams
 from api.errors import NotFound
+from api.filters import Conditions
 from api.formats import Format, csv_response, ndjson_response
 from models.page import Page, PageLinks
 
@@ -26,12 +28,18 @@ def to_public(public: type[P], row: SQLModel, **extra: Any) -> P:
 
 
 def page(
-    session: Session, statement: SelectOfScalar[R], order_by: Sequence[Any], limit: int | None, offset: int
+    session: Session,
+    table: type[R],
+    conditions: Conditions,
+    order_by: Sequence[Any],
+    limit: int | None,
+    offset: int,
 ) -> tuple[list[R], int]:
-    """One page of a statement's rows in a stable order (all of them if limit is None), and the total."""
-    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    ordered = statement.order_by(*order_by).offset(offset)
-    rows = session.exec(ordered if limit is None else ordered.limit(limit)).all()
+    """One page of the matching rows in a stable order (all of them if limit is None), and the total."""
+    total = counts.total(session, table, conditions)
+    # A page is read with the form that stops early; every row, with the form that reads all at once.
+    ordered = where(select(table), conditions.all if limit is None else conditions.first).order_by(*order_by)
+    rows = session.exec(ordered.offset(offset) if limit is None else ordered.offset(offset).limit(limit)).all()
     return list(rows), total
 
 
@@ -57,7 +65,8 @@ def page_links(request: Request, total: int, limit: int, offset: int) -> PageLin
 def respond_list(
     request: Request,
     session: Session,
-    statement: SelectOfScalar[R],
+    table: type[R],
+    conditions: Conditions,
     order: Sequence[Any],
     params: PageParams,
     fmt: Format,
@@ -70,7 +79,7 @@ def respond_list(
     version: str = request.app.state.meta.dataset_version
     if fmt is Format.json:
         limit = params.limit or PAGE_SIZE_DEFAULT
-        rows, total = page(session, statement, order, limit, params.offset)
+        rows, total = page(session, table, conditions, order, limit, params.offset)
         return page_model(
             items=to_items(rows),
             total=total,
@@ -78,7 +87,7 @@ def respond_list(
             offset=params.offset,
             links=page_links(request, total, limit, params.offset),
         )
-    rows, _ = page(session, statement, order, params.limit, params.offset)
+    rows, _ = page(session, table, conditions, order, params.limit, params.offset)
     items = to_items(rows)
     if fmt is Format.csv:
         return csv_response(public, items, filename, version)

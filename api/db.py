@@ -16,6 +16,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from api.counts import SESSION_KEY as COUNTS_KEY
+from api.counts import CountMemo
 from api.rows import TableRows
 from api.search import create_search_index
 
@@ -23,7 +25,7 @@ from api.search import create_search_index
 class Database:
     """Owns the engine; loads rows once, then hands out read-only sessions."""
 
-    def __init__(self, url: str | None) -> None:
+    def __init__(self, url: str | None, count_memo_entries: int = 0) -> None:
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         if url is None:
             # One private file per process: each thread gets its own connection, and
@@ -35,6 +37,8 @@ class Database:
         connect_args = {"check_same_thread": False} if self.is_sqlite else {}
         self.engine: Engine = create_engine(url, connect_args=connect_args)
         self._read_only = False
+        self._count_memo_entries = count_memo_entries
+        self.counts = CountMemo(count_memo_entries)
         event.listen(self.engine, "connect", self._on_connect)
         event.listen(self.engine, "begin", self._on_begin)
 
@@ -68,10 +72,11 @@ class Database:
             create_search_index(conn, search_documents)
         # Pooled connections opened while writable must not serve reads afterwards.
         self.engine.dispose()
+        self.counts = CountMemo(self._count_memo_entries)  # totals of the data just replaced are void
         self._read_only = True
 
     def session(self) -> Iterator[Session]:
-        with Session(self.engine) as session:
+        with Session(self.engine, info={COUNTS_KEY: self.counts}) as session:
             yield session
 
     def close(self) -> None:

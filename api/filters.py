@@ -3,14 +3,21 @@
 Within one parameter, repeated values are alternatives (disease=T-ALL&disease=T-LBL);
 different parameters must all hold. Outcome and adverse-event lists accept every study
 filter too, applied to the study each figure belongs to.
+
+Each filter is written in two equivalent SQL forms (Conditions). A study filter written as
+`study_id IN (SELECT ... FROM study_tag ...)` makes SQLite list every matching study before
+the first row comes out: cheapest when every match is read (a count, facets, an export),
+but a first page then costs as much as the whole result. Written as a correlated `EXISTS`,
+an ordered `LIMIT` query walks its index and stops after one page, whatever the size of
+the data; counting that way probes the tag index once per row instead, which is slower.
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import Session, col, select
 
 from api.search import search_ranks
@@ -40,6 +47,30 @@ NO_SUBGROUP = "none"
 SubgroupFilter = StrEnum(  # type: ignore[misc]
     "SubgroupFilter", {**{s.name: s.value for s in Subgroup}, "none": NO_SUBGROUP, "any": ANY_SUBGROUP}
 )
+
+
+@dataclass
+class Conditions:
+    """One filter in two forms that select the same rows (see the module's docstring)."""
+
+    all: list[ColumnElement[bool]] = field(default_factory=list)
+    """For reading every match: counts, facets, exports."""
+    first: list[ColumnElement[bool]] = field(default_factory=list)
+    """For an ordered query with a LIMIT: one page."""
+    asked: str | None = None
+    """The filters as asked, written out (their repr): equal texts select the same rows of a
+    table, so a count can be remembered under it. None when built any other way."""
+
+    def add(self, condition: ColumnElement[bool] | None) -> None:
+        """A condition that is the same in both forms (one on the table's own columns)."""
+        if condition is not None:
+            self.all.append(condition)
+            self.first.append(condition)
+
+    def add_among(self, study_id: Any, column: Any, conditions: list[ColumnElement[bool]], table: Any) -> None:
+        """study_id (a column of table) is among the values of column in the rows meeting conditions."""
+        self.all.append(col(study_id).in_(select(column).where(*conditions)))
+        self.first.append(exists().where(column == study_id, *conditions).correlate(table))
 
 
 @dataclass(frozen=True)
@@ -77,23 +108,30 @@ class StudyFilters:
         "source_id",
     )
 
-    def conditions(self, session: Session) -> tuple[list[ColumnElement[bool]], dict[str, float] | None]:
-        """SQL conditions on Study, and search ranks when q is given."""
-        conds: list[ColumnElement[bool]] = []
+    def conditions(self, session: Session, table: Any = Study) -> tuple[Conditions, dict[str, float] | None]:
+        """Conditions on `table` (Study, or a figure table by its study_id), and search ranks when q is given."""
+        study_id = table.id if table is Study else table.study_id
+        conds = Conditions(asked=repr(self))
         for facet in self.TAG_FACETS:
             values = getattr(self, facet)
             if values:
                 wanted = [v.value if hasattr(v, "value") else str(v) for v in values]
-                tagged = select(StudyTag.study_id).where(StudyTag.facet == facet, col(StudyTag.value).in_(wanted))
-                conds.append(col(Study.id).in_(tagged))
+                tagged = [col(StudyTag.facet) == facet, col(StudyTag.value).in_(wanted)]
+                conds.add_among(study_id, StudyTag.study_id, tagged, table)
+        on_study: list[ColumnElement[bool]] = []
         if self.min_patients is not None:
-            conds.append(col(Study.n_enrolled) >= self.min_patients)
+            on_study.append(col(Study.n_enrolled) >= self.min_patients)
         if self.age is not None:
-            conds.append(and_(col(Study.age_min) <= self.age, col(Study.age_max) >= self.age))
+            on_study.append(and_(col(Study.age_min) <= self.age, col(Study.age_max) >= self.age))
+        if on_study and table is Study:
+            for condition in on_study:
+                conds.add(condition)
+        elif on_study:
+            conds.add_among(study_id, Study.id, on_study, table)
         ranks = None
         if self.q is not None:
             ranks = search_ranks(session, self.q)
-            conds.append(col(Study.id).in_(list(ranks)))
+            conds.add(col(study_id).in_(list(ranks)))
         return conds, ranks
 
     def is_empty(self) -> bool:
@@ -186,16 +224,13 @@ class OutcomeFilters:
     arm_id: list[str] | None = None
     figure_source_id: list[str] | None = None
 
-    def conditions(self, session: Session) -> list[ColumnElement[bool]]:
-        return _figure_conditions(session, Outcome, self.study, self.study_id, self.arm_id, self.figure_source_id) + [
-            c
-            for c in (
-                col(Outcome.measure).in_(self.measure) if self.measure else None,
-                col(Outcome.time_point).in_(self.time_point) if self.time_point else None,
-                _subgroup_condition(Outcome.subgroup, self.subgroup),
-            )
-            if c is not None
-        ]
+    def conditions(self, session: Session) -> Conditions:
+        conds = _figure_conditions(session, Outcome, self.study, self.study_id, self.arm_id, self.figure_source_id)
+        conds.add(col(Outcome.measure).in_(self.measure) if self.measure else None)
+        conds.add(col(Outcome.time_point).in_(self.time_point) if self.time_point else None)
+        conds.add(_subgroup_condition(Outcome.subgroup, self.subgroup))
+        conds.asked = repr(self)
+        return conds
 
 
 @dataclass(frozen=True)
@@ -209,18 +244,14 @@ class AdverseEventFilters:
     arm_id: list[str] | None = None
     figure_source_id: list[str] | None = None
 
-    def conditions(self, session: Session) -> list[ColumnElement[bool]]:
+    def conditions(self, session: Session) -> Conditions:
         conds = _figure_conditions(session, AdverseEvent, self.study, self.study_id, self.arm_id, self.figure_source_id)
-        if self.term:
-            conds.append(col(AdverseEvent.term).in_(self.term))
-        if self.min_grade is not None:
-            # A figure counts only when every grade it covers is at least min_grade.
-            conds.append(col(AdverseEvent.grade_min) >= self.min_grade)
-        if self.grading_system:
-            conds.append(col(AdverseEvent.grading_system).in_(self.grading_system))
-        subgroup = _subgroup_condition(AdverseEvent.subgroup, self.subgroup)
-        if subgroup is not None:
-            conds.append(subgroup)
+        conds.add(col(AdverseEvent.term).in_(self.term) if self.term else None)
+        # A figure counts only when every grade it covers is at least min_grade.
+        conds.add(col(AdverseEvent.grade_min) >= self.min_grade if self.min_grade is not None else None)
+        conds.add(col(AdverseEvent.grading_system).in_(self.grading_system) if self.grading_system else None)
+        conds.add(_subgroup_condition(AdverseEvent.subgroup, self.subgroup))
+        conds.asked = repr(self)
         return conds
 
 
@@ -231,17 +262,11 @@ def _figure_conditions(
     study_id: list[str] | None,
     arm_id: list[str] | None,
     figure_source_id: list[str] | None,
-) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
-    if not study.is_empty():
-        study_conds, _ = study.conditions(session)
-        conds.append(col(table.study_id).in_(select(Study.id).where(and_(true(), *study_conds))))
-    if study_id:
-        conds.append(col(table.study_id).in_(study_id))
-    if arm_id:
-        conds.append(col(table.arm_id).in_(arm_id))
-    if figure_source_id:
-        conds.append(col(table.source_id).in_(figure_source_id))
+) -> Conditions:
+    conds, _ = study.conditions(session, table)
+    conds.add(col(table.study_id).in_(study_id) if study_id else None)
+    conds.add(col(table.arm_id).in_(arm_id) if arm_id else None)
+    conds.add(col(table.source_id).in_(figure_source_id) if figure_source_id else None)
     return conds
 
 

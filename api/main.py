@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal fixtures
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, settings.count_memo_entries)
         try:
             # Raises FixtureError before anything is served if any fixture is bad.
             app.state.meta = load_dataset(settings, database, fixtures)

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     response_cache_skip_paths: list[str] = Field(
         default=["/health"], description="Paths always answered afresh (the health check must reach the database)."
     )
+    count_memo_entries: int = Field(
+        default=4096,
+        ge=0,
+        description="Filtered totals remembered (per table and filter), so the next pages of a query skip "
+        "counting every match again; 0 counts every time.",
+    )
     access_log: bool = Field(
         default=False,
         description="Log every request (uvicorn's access log). Off by default: formatting and writing a line "

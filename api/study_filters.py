@@ -16,7 +16,7 @@ from models.study_views import StudyPublic
 def select_studies(session: Session, filters: StudyFilters) -> list[StudyPublic]:
     """The matching studies: by relevance when searching with q, else by id (as /v1/studies)."""
     conditions, ranks = filters.conditions(session)
-    rows = session.exec(where(select(Study), conditions).order_by(Study.id)).all()
+    rows = session.exec(where(select(Study), conditions.all).order_by(Study.id)).all()
     if ranks is not None:
         rows = sorted(rows, key=lambda s: (ranks[s.id], s.id))
     return study_summaries(session, rows)

@@ -34,6 +34,8 @@ def test_postgres_serves_the_same_answers_as_sqlite(pg_client: TestClient, clien
         "/v1/comparison?measure=cr",
         "/v1/adverse-events?term=cytokine_release_syndrome&min_grade=3&target_antigen=CD7",
         "/v1/studies/jplsg-t11",
+        "/v1/studies?target_antigen=CD7&target_antigen=CD5&limit=3&offset=2",
+        "/v1/outcomes?age=10&therapy_class=car_t&min_patients=5&limit=4&offset=2",
     ):
         assert pg_client.get(path).json() == client.get(path).json(), path
     assert pg_client.get("/v1/meta").json()["counts"] == client.get("/v1/meta").json()["counts"]

@@ -2,9 +2,8 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlmodel import select
 
-from api.crud import get_or_404, respond_list, rows_to, to_public, where
+from api.crud import get_or_404, respond_list, rows_to, to_public
 from api.deps import IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
 from api.facets import column_facets
@@ -39,11 +38,11 @@ def list_adverse_events(
     sort: AdverseEventSortQuery = None,
     format: FormatQuery = None,
 ) -> AdverseEventPage | Response:
-    statement = where(select(AdverseEvent), filters.conditions(session))
     return respond_list(
         request,
         session,
-        statement,
+        AdverseEvent,
+        filters.conditions(session),
         order_by(AdverseEvent, sort),
         params,
         negotiate(request, format),
@@ -63,7 +62,7 @@ def list_adverse_events(
 )
 def get_adverse_event_facets(session: SessionDep, filters: AdverseEventFiltersDep) -> Facets:
     """For the adverse-event figures matching the filters, how many carry each value of each categorical field."""
-    return column_facets(session, AdverseEvent, FACET_COLUMNS, filters.conditions(session))
+    return column_facets(session, AdverseEvent, FACET_COLUMNS, filters.conditions(session).all)
 
 
 @router.get(

@@ -2,9 +2,8 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlmodel import select
 
-from api.crud import get_or_404, respond_list, rows_to, to_public, where
+from api.crud import get_or_404, respond_list, rows_to, to_public
 from api.deps import IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
 from api.facets import column_facets
@@ -38,11 +37,11 @@ def list_outcomes(
     sort: OutcomeSortQuery = None,
     format: FormatQuery = None,
 ) -> OutcomePage | Response:
-    statement = where(select(Outcome), filters.conditions(session))
     return respond_list(
         request,
         session,
-        statement,
+        Outcome,
+        filters.conditions(session),
         order_by(Outcome, sort),
         params,
         negotiate(request, format),
@@ -62,7 +61,7 @@ def list_outcomes(
 )
 def get_outcome_facets(session: SessionDep, filters: OutcomeFiltersDep) -> Facets:
     """For the outcome figures matching the filters, how many carry each value of each categorical field."""
-    return column_facets(session, Outcome, FACET_COLUMNS, filters.conditions(session))
+    return column_facets(session, Outcome, FACET_COLUMNS, filters.conditions(session).all)
 
 
 @router.get(

@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlmodel import select
 
 from api.crud import get_or_404, respond_list, rows_to, to_public
 from api.deps import IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
+from api.filters import Conditions
 from api.formats import FormatQuery, list_responses, negotiate
 from models import Source
 from models.page import SourcePage
@@ -29,7 +29,8 @@ def list_sources(
     return respond_list(
         request,
         session,
-        select(Source),
+        Source,
+        Conditions(),
         [Source.id],
         params,
         negotiate(request, format),

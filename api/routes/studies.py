@@ -51,17 +51,16 @@ def list_studies(
     format: FormatQuery = None,
 ) -> StudyPage | Response:
     conditions, ranks = filters.conditions(session)
-    statement = where(select(Study), conditions)
     fmt = negotiate(request, format)
     if ranks is not None and sort in (None, StudySort.relevance):
         # Ranked search results are few; order them here by rank, then id.
-        rows = sorted(session.exec(statement).all(), key=lambda s: (ranks[s.id], s.id))
+        rows = sorted(session.exec(where(select(Study), conditions.all)).all(), key=lambda s: (ranks[s.id], s.id))
         total = len(rows)
         limit = params.limit or (PAGE_SIZE_DEFAULT if fmt is Format.json else total)
         rows = rows[params.offset : params.offset + limit]
     else:
         limit = params.limit or (PAGE_SIZE_DEFAULT if fmt is Format.json else None)  # type: ignore[assignment]
-        rows, total = page(session, statement, order_by(Study, sort), limit, params.offset)
+        rows, total = page(session, Study, conditions, order_by(Study, sort), limit, params.offset)
     items = study_summaries(session, rows)
     version = request.app.state.meta.dataset_version
     if fmt is Format.csv:
@@ -89,7 +88,7 @@ def get_study_facets(session: SessionDep, filters: StudyFiltersDep) -> Facets:
     """For the studies matching the filters, how many carry each disease, setting, design, phase, therapy class,
     agent, target antigen, cell source, fratricide strategy, registry id, year and source document."""
     conditions, _ = filters.conditions(session)
-    return study_facets(session, conditions)
+    return study_facets(session, conditions.all)
 
 
 @router.get(
