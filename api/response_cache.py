@@ -1,23 +1,27 @@
-"""A cache of the application's complete GET responses, as pure ASGI middleware.
+"""A cache of the application's complete GET and HEAD responses, as pure ASGI middleware.
 
 Correct because the dataset is immutable for the life of the process: fixtures are loaded
 once at start-up and the database refuses writes afterwards, so the same request always
-gets the same bytes. The key is everything a response depends on: scheme, host and root
-path (page links are absolute URLs), path, query string and the representation the Accept
-header asks for (the `format` parameter is in the query string already).
+gets the same bytes. The key is everything a response depends on: method, scheme, host
+and root path (page links are absolute URLs), path, query string, the representation the
+Accept header asks for (the `format` parameter is in the query string already), the
+Origin header (CORS answers differ by origin) and If-None-Match (a match is answered 304).
 
-Only 200 responses are kept, never errors; responses that say they vary on other request
-headers, set cookies or forbid storing pass through untouched. A miss streams the inner
-response through as it comes (NDJSON included) while copying it; the copy is kept only
-once the application has produced the last chunk (a response cut short by an error is
-never kept) and only if it stayed under the per-entry limit. Memory is bounded by entry
-count and total bytes, least recently used first out. Concurrent misses for one key wait
-(briefly) for the first to finish instead of all computing the same bytes.
+The cache wraps the whole application, outside every middleware, so a hit costs a lookup
+and two messages: the security headers, CORS headers and validators of the response it
+replays were set when it was first computed. The rule that comes with that position: any
+layer whose output depends on a request header must have that header in the key (as
+Origin and If-None-Match are), or the cache must refuse such requests (as it refuses
+Range and the date-based conditionals, which static files answer).
 
-The cache wraps the router rather than joining `app.add_middleware`: it is then always the
-innermost layer, whatever middleware is added and in whatever order, so per-request work
-outside it (CORS, ETags and conditional requests, security headers) keeps running on
-every hit, and error responses (made by the exception handlers, outside it) never reach it.
+Only 200 responses are kept (and 304s, which the key ties to their If-None-Match), never
+errors; responses that say they vary on headers outside the key, set cookies or forbid
+storing pass through untouched. A miss streams the inner response through as it comes
+(NDJSON included) while copying it; the copy is kept only once the application has
+produced the last chunk (a response cut short by an error is never kept) and only if it
+stayed under the per-entry limit. Memory is bounded by entry count and total bytes, least
+recently used first out. Concurrent misses for one key wait (briefly) for the first to
+finish instead of all computing the same bytes.
 """
 
 from dataclasses import dataclass
@@ -30,7 +34,7 @@ from api.formats import accepted_format
 from api.lru import BoundedLRU
 from api.settings import Settings
 
-CacheKey = tuple[str, bytes, str, str, bytes, str]
+CacheKey = tuple[str, str, bytes, str, str, bytes, str, bytes | None, bytes | None]
 
 # Bookkeeping per entry beyond its bytes (tuples, dict slot, objects), so that many tiny
 # responses cannot slip past the byte bound.
@@ -39,7 +43,11 @@ ENTRY_OVERHEAD = 512
 # by itself: a filler paced by a slow client must not hold up everyone else.
 FILL_WAIT_SECONDS = 1.0
 # Vary values the key already covers: the Accept header is reduced to the format it asks for.
-KEYED_VARY = {b"accept"}
+KEYED_VARY = {b"accept", b"origin"}
+# Request headers that change the answer in ways the key does not hold: such requests are
+# answered afresh, never from or into the cache.
+UNKEYED_CONDITIONS = {b"range", b"if-range", b"if-match", b"if-unmodified-since", b"if-modified-since"}
+CACHED_METHODS = {"GET", "HEAD"}
 
 
 @dataclass(frozen=True)
@@ -49,29 +57,41 @@ class CachedResponse:
     body: bytes
 
 
-def cache_key(scope: Scope) -> CacheKey:
+def cache_key(scope: Scope) -> CacheKey | None:
+    """The key of a request, or None when its answer must not come from (or go into) the cache."""
     host = b""
     accept = b""
+    origin: bytes | None = None
+    if_none_match: bytes | None = None
     for name, value in scope["headers"]:
         if name == b"host" and not host:
             host = value
         elif name == b"accept" and not accept:
             accept = value
+        elif name == b"origin" and origin is None:
+            origin = value
+        elif name == b"if-none-match" and if_none_match is None:
+            if_none_match = value
+        elif name in UNKEYED_CONDITIONS:
+            return None
     if not host and scope.get("server"):
         host = "{}:{}".format(*scope["server"]).encode()
     return (
+        scope["method"],
         scope.get("scheme", "http"),
         host,
         scope.get("root_path", ""),
         scope["path"],
         scope.get("query_string", b""),
         accepted_format(accept.decode("latin-1")).value,
+        origin,
+        if_none_match,
     )
 
 
-def storable(status: int, headers: list[tuple[bytes, bytes]]) -> bool:
+def storable(status: int, headers: list[tuple[bytes, bytes]], conditional: bool) -> bool:
     """Whether a response may be reused for every request with the same key."""
-    if status != 200:
+    if status != 200 and not (status == 304 and conditional):
         return False
     for name, value in headers:
         lowered = name.lower()
@@ -86,7 +106,8 @@ def storable(status: int, headers: list[tuple[bytes, bytes]]) -> bool:
 
 def entry_size(key: CacheKey, response: CachedResponse) -> int:
     headers = sum(len(name) + len(value) for name, value in response.headers)
-    return ENTRY_OVERHEAD + len(response.body) + headers + len(key[1]) + len(key[3]) + len(key[4])
+    keyed = sum(len(part) for part in key if isinstance(part, str | bytes))
+    return ENTRY_OVERHEAD + len(response.body) + headers + keyed
 
 
 class ResponseCacheMiddleware:
@@ -107,10 +128,12 @@ class ResponseCacheMiddleware:
         self._filling: dict[CacheKey, anyio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] in self.skip_paths:
+        key = None
+        if scope["type"] == "http" and scope["method"] in CACHED_METHODS and scope["path"] not in self.skip_paths:
+            key = cache_key(scope)
+        if key is None:
             await self.app(scope, receive, send)
             return
-        key = cache_key(scope)
         cached = self.store.get(key)
         filling = self._filling.get(key) if cached is None else None
         if filling is not None:
@@ -145,7 +168,7 @@ class ResponseCacheMiddleware:
             nonlocal status, headers, chunks, size
             if message["type"] == "http.response.start":
                 status, headers = message["status"], list(message.get("headers", []))
-                chunks = [] if storable(status, headers) else None
+                chunks = [] if storable(status, headers, conditional=key[-1] is not None) else None
             elif message["type"] == "http.response.body" and chunks is not None:
                 body = message.get("body", b"")
                 size += len(body)
@@ -164,15 +187,24 @@ class ResponseCacheMiddleware:
 
 
 def install_response_cache(app: FastAPI, settings: Settings) -> ResponseCacheMiddleware | None:
-    """Wrap the app's router in the response cache (innermost, see above); None when disabled."""
+    """Wrap the app's whole middleware stack in the response cache (outermost, see above); None when disabled.
+
+    Call it after every other layer is installed, so that it stays outside them all.
+    """
     if not settings.response_cache_enabled:
         return None
     cache = ResponseCacheMiddleware(
-        app.router.middleware_stack,
+        app,  # replaced by the built stack below; the cache must exist before the first request
         max_entries=settings.response_cache_max_entries,
         max_bytes=settings.response_cache_max_bytes,
         max_entry_bytes=settings.response_cache_max_entry_bytes,
         skip_paths=frozenset(settings.response_cache_skip_paths),
     )
-    app.router.middleware_stack = cache
+    build = app.build_middleware_stack
+
+    def build_cached_stack() -> ASGIApp:
+        cache.app = build()
+        return cache
+
+    app.build_middleware_stack = build_cached_stack  # type: ignore[method-assign]
     return cache

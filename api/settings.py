@@ -91,6 +91,11 @@ class Settings(BaseSettings):
         description="Filtered totals remembered (per table and filter), so the next pages of a query skip "
         "counting every match again; 0 counts every time.",
     )
+    opentelemetry: bool = Field(
+        default=False,
+        description="FastAPI's native OpenTelemetry traces, metrics and logs, sent to the globally configured "
+        "providers. Off by default: nothing here configures any.",
+    )
     access_log: bool = Field(
         default=False,
         description="Log every request (uvicorn's access log). Off by default: formatting and writing a line "

@@ -1,4 +1,4 @@
-"""The response cache: same bytes as the uncached app, never errors, bounded, innermost."""
+"""The response cache: same bytes as the uncached app, never errors, bounded, outside every layer."""
 
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable, Iterator
 import anyio
 import pytest
 from fastapi.testclient import TestClient
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 from api.lru import BoundedLRU
@@ -35,6 +34,7 @@ URLS = [
 ]
 REPRESENTATIONS = [
     ("", {}),
+    ("", {"origin": "https://lab.example"}),
     ("format=csv", {}),
     ("format=ndjson", {}),
     ("", {"accept": "text/csv"}),
@@ -166,19 +166,52 @@ def test_streamed_ndjson_is_captured_whole(cached: TestClient) -> None:
     assert len(lines) == cached.get("/v1/outcomes").json()["total"]
 
 
-def test_outer_middleware_still_runs_on_every_hit() -> None:
-    """Whatever is added with add_middleware (CORS here) stays outside the cache."""
-    app = create_app(Settings())
-    app.add_middleware(CORSMiddleware, allow_origins=["https://a.example", "https://b.example"])
+def test_each_origin_gets_its_own_cors_answer_from_the_cache() -> None:
+    """The cache wraps every layer, so what CORS says per origin must be in the key."""
+    app = create_app(Settings(cors_origins=["https://a.example", "https://b.example"]))
     with TestClient(app) as client:
-        plain = client.get("/v1/sources")
-        from_a = client.get("/v1/sources", headers={"origin": "https://a.example"})
-        from_b = client.get("/v1/sources", headers={"origin": "https://b.example"})
-        assert "access-control-allow-origin" not in plain.headers
-        assert from_a.headers["access-control-allow-origin"] == "https://a.example"
-        assert from_b.headers["access-control-allow-origin"] == "https://b.example"
-        assert _cache(client).hits == 2
-        assert plain.content == from_a.content == from_b.content
+        for _ in range(2):
+            plain = client.get("/v1/sources")
+            from_a = client.get("/v1/sources", headers={"origin": "https://a.example"})
+            from_b = client.get("/v1/sources", headers={"origin": "https://b.example"})
+            from_c = client.get("/v1/sources", headers={"origin": "https://c.example"})
+            assert "access-control-allow-origin" not in plain.headers
+            assert from_a.headers["access-control-allow-origin"] == "https://a.example"
+            assert from_b.headers["access-control-allow-origin"] == "https://b.example"
+            assert "access-control-allow-origin" not in from_c.headers
+            assert plain.content == from_a.content == from_b.content == from_c.content
+        assert _cache(client).hits == 4  # the second round, one per origin (and none)
+
+
+def test_conditional_and_head_requests_match_the_uncached_app(cached: TestClient, uncached: TestClient) -> None:
+    etag = uncached.get("/v1/studies/ns7car-t").headers["etag"]
+    cache = _cache(cached)
+    for headers in ({"if-none-match": etag}, {"if-none-match": '"other"'}):
+        expected = _exact(uncached.get("/v1/studies/ns7car-t", headers=headers))
+        assert _exact(cached.get("/v1/studies/ns7car-t", headers=headers)) == expected
+        hits = cache.hits
+        assert _exact(cached.get("/v1/studies/ns7car-t", headers=headers)) == expected
+        assert cache.hits == hits + 1
+    assert expected[0] == 200 and _exact(cached.get("/v1/studies/ns7car-t", headers={"if-none-match": etag}))[0] == 304
+    head = _exact(uncached.head("/v1/studies/ns7car-t"))
+    assert head[2] == b"" and _exact(cached.head("/v1/studies/ns7car-t")) == head
+    hits = cache.hits
+    assert _exact(cached.head("/v1/studies/ns7car-t")) == head
+    assert cache.hits == hits + 1
+
+
+@pytest.mark.parametrize(
+    "headers", [{"range": "bytes=0-9"}, {"if-modified-since": "Sun, 01 Nov 2026 00:00:00 GMT"}]
+)
+def test_requests_the_key_cannot_hold_are_answered_afresh(
+    cached: TestClient, uncached: TestClient, headers: dict[str, str]
+) -> None:
+    url = "/static/embed.css"
+    cache = _cache(cached)
+    before = (len(cache.store), cache.hits, cache.misses)
+    for _ in range(2):
+        assert _exact(cached.get(url, headers=headers))[:2] == _exact(uncached.get(url, headers=headers))[:2]
+    assert (len(cache.store), cache.hits, cache.misses) == before
 
 
 def _run(main: Callable[[], Awaitable[None]]) -> None:

@@ -113,8 +113,11 @@ def start_service(
     max_fixture_bytes: int | None = None,
     timeout: float = 120.0,
     name: str = "service",
+    count_memo: bool = True,
 ) -> Server:
     overrides = {"TALL_RESPONSE_CACHE_ENABLED": "true" if cache else "false"}
+    if not count_memo:
+        overrides["TALL_COUNT_MEMO_ENTRIES"] = "0"
     if fixtures_dir is not None:
         overrides["TALL_FIXTURES_DIR"] = str(fixtures_dir)
     if max_fixture_bytes is not None:
