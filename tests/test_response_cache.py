@@ -200,9 +200,7 @@ def test_conditional_and_head_requests_match_the_uncached_app(cached: TestClient
     assert cache.hits == hits + 1
 
 
-@pytest.mark.parametrize(
-    "headers", [{"range": "bytes=0-9"}, {"if-modified-since": "Sun, 01 Nov 2026 00:00:00 GMT"}]
-)
+@pytest.mark.parametrize("headers", [{"range": "bytes=0-9"}, {"if-modified-since": "Sun, 01 Nov 2026 00:00:00 GMT"}])
 def test_requests_the_key_cannot_hold_are_answered_afresh(
     cached: TestClient, uncached: TestClient, headers: dict[str, str]
 ) -> None:

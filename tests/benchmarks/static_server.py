@@ -1,10 +1,11 @@
-"""The static limit: a minimal Starlette app answering with bytes recorded from the service.
+"""The static limit: a minimal ASGI app answering with bytes recorded from the service.
 
     python -m tests.benchmarks.static_server RESPONSES.json --port P
 
 RESPONSES.json maps "path?query" to {"status", "headers", "body_b64"}. The app does no
-work beyond finding the bytes, so it is as fast as this HTTP stack (uvicorn, httptools,
-uvloop, Starlette routing, one worker) can answer those very responses.
+work beyond finding the bytes (one dictionary lookup, no framework, no routing), so it is
+as fast as this HTTP stack (uvicorn, httptools, uvloop, one worker) can answer those very
+responses.
 """
 
 import argparse
@@ -13,34 +14,35 @@ import json
 from pathlib import Path
 
 import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-# Headers the server adds or recomputes itself.
-SERVER_HEADERS = {"content-length", "date", "server"}
+# Headers the server adds itself.
+SERVER_HEADERS = {"date", "server"}
+NOT_RECORDED = (404, [(b"content-type", b"text/plain"), (b"content-length", b"12")], b"not recorded")
 
 
-def static_app(recorded: dict[str, dict]) -> Starlette:
+def static_app(recorded: dict[str, dict]) -> ASGIApp:
     responses = {
         key: (
             value["status"],
-            {k: v for k, v in value["headers"] if k.lower() not in SERVER_HEADERS},
+            [(k.lower().encode(), v.encode()) for k, v in value["headers"] if k.lower() not in SERVER_HEADERS],
             base64.b64decode(value["body_b64"]),
         )
         for key, value in recorded.items()
     }
 
-    async def answer(request: Request) -> Response:
-        query = request.scope["query_string"].decode()
-        found = responses.get(request.scope["path"] + (f"?{query}" if query else ""))
-        if found is None:
-            return Response(b"not recorded", status_code=404)
-        status, headers, body = found
-        return Response(body, status_code=status, headers=headers)
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":  # nothing to start or stop
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        query = scope["query_string"].decode()
+        status, headers, body = responses.get(scope["path"] + (f"?{query}" if query else ""), NOT_RECORDED)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
-    return Starlette(routes=[Route("/{path:path}", answer)])
+    return app
 
 
 def main() -> None:
