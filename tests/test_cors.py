@@ -37,6 +37,21 @@ def test_preflight_allows_reads_and_revalidation_but_no_writes(client: TestClien
     assert _preflight(client, LAB, "POST")["status"] == "400"
 
 
+def test_a_refused_preflight_is_answered_as_problem_details(settings: Settings) -> None:
+    listed = settings.model_copy(update={"cors_origins": [LAB]})
+    with TestClient(create_app(listed)) as client:
+        response = client.options(
+            "/v1/studies",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "DELETE"},
+        )
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["status"] == 400 and problem["instance"] == "/v1/studies"
+        assert "origin, method" in problem["detail"] and LAB in problem["detail"]
+        assert "GET, HEAD" in response.headers["access-control-allow-methods"]
+
+
 def test_configured_origins_are_the_only_ones_allowed(settings: Settings) -> None:
     listed = settings.model_copy(update={"cors_origins": [LAB, "https://other.example"]})
     with TestClient(create_app(listed)) as client:
