@@ -12,7 +12,7 @@ an ordered `LIMIT` query walks its index and stops after one page, whatever the 
 the data; counting that way probes the tag index once per row instead, which is slower.
 """
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -133,9 +133,6 @@ class StudyFilters:
             ranks = search_ranks(session, self.q)
             conds.add(col(study_id).in_(list(ranks)))
         return conds, ranks
-
-    def is_empty(self) -> bool:
-        return all(getattr(self, f.name) is None for f in fields(self))
 
 
 def _multi(description: str) -> Any:

@@ -4,14 +4,15 @@
 
 One run, on loopback, each server one uvicorn worker on httptools and uvloop:
   1. the service (`tall-evidence serve`, response cache on) on the curated data;
-  2. the static limit: a minimal Starlette app answering with the service's own bytes;
+  2. the static limit: a bare ASGI app (no framework) answering with the service's own bytes;
   3. Datasette (installed into this venv if missing) on a SQLite file the service's own
      loader builds from the same fixtures, asked the nearest equivalent queries.
 Each endpoint is driven on each server with the same load (wrk, else an asyncio client),
 the servers taking turns in short rounds so that a noisy neighbour hits all of them alike;
 the figures are the median round.
 Then, per scale, synthetic fixtures of N copies: start-up (validate + load, in a fresh
-process), time to first answer, memory, and the uncached latency of each endpoint.
+process), time to first answer, memory, and the uncached latency of each endpoint, with
+list totals counted afresh and (on a second server) remembered.
 Prints the tables and writes tests/benchmarks/results/latest.{json,md}.
 """
 
