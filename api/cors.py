@@ -28,13 +28,13 @@ class ProblemCORSMiddleware(CORSMiddleware):
                 answer = self.preflight_response(request_headers=headers)
                 if answer.status_code == 400:
                     refused = bytes(answer.body).decode()  # "Disallowed CORS origin, method"
-                    cors_headers = {k: v for k, v in answer.headers.items() if k.startswith("access-control-")}
-                    allowed = "any origin" if self.allow_all_origins else ", ".join(self.allow_origins)
+                    kept = {k: v for k, v in answer.headers.items() if k.startswith("access-control-") or k == "vary"}
+                    origins = "any origin" if self.allow_all_origins else ", ".join(self.allow_origins)
                     detail = (
-                        f"{refused}: cross-origin requests may use {', '.join(self.allow_methods)} "
-                        f"(and the header If-None-Match) from {allowed}."
+                        f"{refused}: cross-origin requests may use {', '.join(self.allow_methods)}, "
+                        f"with the headers {', '.join(sorted(self.allow_headers))}, from {origins}."
                     )
-                    answer = problem_response(Request(scope), 400, detail, headers=cors_headers)
+                    answer = problem_response(Request(scope), 400, detail, headers=kept)
                 await answer(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)

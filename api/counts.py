@@ -18,11 +18,18 @@ SESSION_KEY = "counts"
 """Where a session's `info` holds the memo of the database it reads (see Database.session)."""
 
 
+# An entry is its key's text plus this much bookkeeping; the memo holds on average at most
+# ENTRY_BUDGET bytes an entry, so long filters (a query string may be 2 KiB) cannot make
+# 4096 entries cost more than 4 MiB.
+ENTRY_OVERHEAD = 100
+ENTRY_BUDGET = 1024
+
+
 class CountMemo:
     """Filtered totals by (table, filters as asked); bounded, least recently used out first."""
 
     def __init__(self, max_entries: int) -> None:
-        self._totals: BoundedLRU[tuple[str, str], int] = BoundedLRU(max_entries, max_entries)
+        self._totals: BoundedLRU[tuple[str, str], int] = BoundedLRU(max_entries, max_entries * ENTRY_BUDGET)
         # Route functions run in a thread pool; BoundedLRU is not thread-safe by itself.
         self._lock = Lock()
 
@@ -39,7 +46,7 @@ class CountMemo:
             return remembered
         counted = count(session, table, conditions)
         with self._lock:
-            self._totals.put(key, counted, 1)
+            self._totals.put(key, counted, ENTRY_OVERHEAD + len(key[0]) + len(key[1]))
         return counted
 
 

@@ -27,20 +27,21 @@ def to_public(public: type[P], row: SQLModel, **extra: Any) -> P:
     return public.model_validate({**dict(row), **extra})
 
 
-def page(
-    session: Session,
-    table: type[R],
-    conditions: Conditions,
-    order_by: Sequence[Any],
-    limit: int | None,
-    offset: int,
-) -> tuple[list[R], int]:
-    """One page of the matching rows in a stable order (all of them if limit is None), and the total."""
-    total = counts.total(session, table, conditions)
+def read_rows(
+    session: Session, table: type[R], conditions: Conditions, order_by: Sequence[Any], limit: int | None, offset: int
+) -> list[R]:
+    """The matching rows in a stable order, from offset on: one page, or all of them if limit is None."""
     # A page is read with the form that stops early; every row, with the form that reads all at once.
     ordered = where(select(table), conditions.all if limit is None else conditions.first).order_by(*order_by)
-    rows = session.exec(ordered.offset(offset) if limit is None else ordered.offset(offset).limit(limit)).all()
-    return list(rows), total
+    ordered = ordered.offset(offset)
+    return list(session.exec(ordered if limit is None else ordered.limit(limit)).all())
+
+
+def page(
+    session: Session, table: type[R], conditions: Conditions, order_by: Sequence[Any], limit: int, offset: int
+) -> tuple[list[R], int]:
+    """One page of the matching rows in a stable order, and how many match in all."""
+    return read_rows(session, table, conditions, order_by, limit, offset), counts.total(session, table, conditions)
 
 
 def get_or_404(session: Session, table: type[R], record_id: str, label: str) -> R:
@@ -87,8 +88,7 @@ def respond_list(
             offset=params.offset,
             links=page_links(request, total, limit, params.offset),
         )
-    rows, _ = page(session, table, conditions, order, params.limit, params.offset)
-    items = to_items(rows)
+    items = to_items(read_rows(session, table, conditions, order, params.limit, params.offset))
     if fmt is Format.csv:
         return csv_response(public, items, filename, version)
     return ndjson_response(items, version)

@@ -59,18 +59,21 @@ class Conditions:
     """For an ordered query with a LIMIT: one page."""
     asked: str | None = None
     """The filters as asked, written out (their repr): equal texts select the same rows of a
-    table, so a count can be remembered under it. None when built any other way."""
+    table, so a count can be remembered under it. Set once every condition is in; adding one
+    clears it, so conditions extended afterwards are never counted under the old text."""
 
     def add(self, condition: ColumnElement[bool] | None) -> None:
         """A condition that is the same in both forms (one on the table's own columns)."""
         if condition is not None:
             self.all.append(condition)
             self.first.append(condition)
+            self.asked = None
 
     def add_among(self, study_id: Any, column: Any, conditions: list[ColumnElement[bool]], table: Any) -> None:
         """study_id (a column of table) is among the values of column in the rows meeting conditions."""
         self.all.append(col(study_id).in_(select(column).where(*conditions)))
         self.first.append(exists().where(column == study_id, *conditions).correlate(table))
+        self.asked = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ class StudyFilters:
     def conditions(self, session: Session, table: Any = Study) -> tuple[Conditions, dict[str, float] | None]:
         """Conditions on `table` (Study, or a figure table by its study_id), and search ranks when q is given."""
         study_id = table.id if table is Study else table.study_id
-        conds = Conditions(asked=repr(self))
+        conds = Conditions()
         for facet in self.TAG_FACETS:
             values = getattr(self, facet)
             if values:
@@ -132,6 +135,7 @@ class StudyFilters:
         if self.q is not None:
             ranks = search_ranks(session, self.q)
             conds.add(col(study_id).in_(list(ranks)))
+        conds.asked = repr(self)
         return conds, ranks
 
 

@@ -129,8 +129,10 @@ class ResponseCacheMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = None
-        if scope["type"] == "http" and scope["method"] in CACHED_METHODS and scope["path"] not in self.skip_paths:
-            key = cache_key(scope)
+        if scope["type"] == "http" and scope["method"] in CACHED_METHODS:
+            # Behind a proxy's root path (uvicorn --root-path), scope["path"] starts with it.
+            route = scope["path"].removeprefix(scope.get("root_path", ""))
+            key = None if route in self.skip_paths else cache_key(scope)
         if key is None:
             await self.app(scope, receive, send)
             return

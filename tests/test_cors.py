@@ -49,7 +49,9 @@ def test_a_refused_preflight_is_answered_as_problem_details(settings: Settings) 
         problem = response.json()
         assert problem["status"] == 400 and problem["instance"] == "/v1/studies"
         assert "origin, method" in problem["detail"] and LAB in problem["detail"]
+        assert "if-none-match" in problem["detail"]
         assert "GET, HEAD" in response.headers["access-control-allow-methods"]
+        assert "Origin" in response.headers["vary"]  # kept from Starlette's answer
 
 
 def test_configured_origins_are_the_only_ones_allowed(settings: Settings) -> None:

@@ -48,6 +48,23 @@ def test_next_pages_reuse_the_total(app_client: TestClient) -> None:
     assert len(counted) == 3  # another filter, another table: counted
 
 
+def test_exports_do_not_count(app_client: TestClient) -> None:
+    counted = _count_queries(app_client)
+    for path in ("/v1/outcomes", "/v1/studies", "/v1/adverse-events"):
+        assert app_client.get(path, params={"format": "csv", "target_antigen": "CD7"}).status_code == 200
+        assert app_client.get(path, params={"format": "ndjson", "target_antigen": "CD5"}).status_code == 200
+    assert counted == []
+
+
+def test_conditions_extended_after_the_fact_are_not_remembered_under_the_old_text(app_client: TestClient) -> None:
+    database = app_client.app.state.database  # type: ignore[attr-defined]
+    with next(database.session()) as session:
+        cd7, _ = StudyFilters(target_antigen=[Antigen("CD7")]).conditions(session)
+        assert cd7.asked is not None
+        cd7.add(Study.n_enrolled >= 1_000_000)  # type: ignore[arg-type,operator]
+        assert cd7.asked is None
+
+
 def test_a_memo_of_no_entries_counts_every_time() -> None:
     with TestClient(create_app(Settings(response_cache_enabled=False, count_memo_entries=0))) as client:
         counted = _count_queries(client)

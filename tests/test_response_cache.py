@@ -31,6 +31,10 @@ URLS = [
     "/v1/comparison?measure=cr",
     "/v1/comparison?measure=os&subgroup=any",
     "/openapi.json",
+    "/embed/studies/ns7car-t",
+    "/embed/table?target_antigen=CD7",
+    "/docs",
+    "/static/embed.css",
 ]
 REPRESENTATIONS = [
     ("", {}),
@@ -125,6 +129,40 @@ def test_health_is_always_answered_afresh(cached: TestClient) -> None:
     before = (len(cache.store), cache.hits, cache.misses)
     assert cached.get("/health").status_code == cached.get("/health").status_code == 200
     assert (len(cache.store), cache.hits, cache.misses) == before
+
+
+def test_skip_paths_hold_behind_a_root_path() -> None:
+    """Behind `uvicorn --root-path /api`, scope["path"] carries the prefix; /health is still skipped."""
+    calls = 0
+
+    async def counting_app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal calls
+        calls += 1
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok", "more_body": False})
+
+    cache = ResponseCacheMiddleware(
+        counting_app, max_entries=10, max_bytes=10_000, max_entry_bytes=1_000, skip_paths=frozenset({"/health"})
+    )
+
+    async def send(message: Message) -> None:
+        pass
+
+    async def main() -> None:
+        for path in ("/api/health", "/api/health", "/api/x", "/api/x"):
+            await cache({**_scope(path), "root_path": "/api"}, _noop_receive, send)
+
+    _run(main)
+    assert calls == 3  # /health twice, /x once
+    assert len(cache.store) == 1
+
+
+@pytest.mark.parametrize("url", ["/v1/studies", "/v1/outcomes?format=csv", "/embed/table", "/static/embed.css"])
+def test_head_answers_match_the_uncached_app(cached: TestClient, uncached: TestClient, url: str) -> None:
+    expected = _exact(uncached.head(url, headers={"origin": "https://lab.example"}))
+    assert expected[0] == 200 and expected[2] == b""
+    for _ in range(2):
+        assert _exact(cached.head(url, headers={"origin": "https://lab.example"})) == expected
 
 
 def test_entry_count_bound_evicts_least_recently_used() -> None:

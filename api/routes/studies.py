@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
-from api.crud import get_or_404, page, page_links, where
+from api.crud import get_or_404, page, page_links, read_rows, where
 from api.deps import PAGE_SIZE_DEFAULT, IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
 from api.evidence import study_detail, study_details, study_summaries
@@ -52,22 +52,26 @@ def list_studies(
 ) -> StudyPage | Response:
     conditions, ranks = filters.conditions(session)
     fmt = negotiate(request, format)
+    order = order_by(Study, sort)
+    # JSON is always a page; CSV and NDJSON are every match unless limit is given.
+    limit = params.limit or (PAGE_SIZE_DEFAULT if fmt is Format.json else None)
+    total = None
     if ranks is not None and sort in (None, StudySort.relevance):
         # Ranked search results are few; order them here by rank, then id.
         rows = sorted(session.exec(where(select(Study), conditions.all)).all(), key=lambda s: (ranks[s.id], s.id))
         total = len(rows)
-        limit = params.limit or (PAGE_SIZE_DEFAULT if fmt is Format.json else total)
-        rows = rows[params.offset : params.offset + limit]
-    else:
-        limit = params.limit or (PAGE_SIZE_DEFAULT if fmt is Format.json else None)  # type: ignore[assignment]
-        rows, total = page(session, Study, conditions, order_by(Study, sort), limit, params.offset)
+        rows = rows[params.offset : None if limit is None else params.offset + limit]
+    elif limit is not None and fmt is Format.json:
+        rows, total = page(session, Study, conditions, order, limit, params.offset)
+    else:  # exports carry no total
+        rows = read_rows(session, Study, conditions, order, limit, params.offset)
     items = study_summaries(session, rows)
     version = request.app.state.meta.dataset_version
     if fmt is Format.csv:
         return csv_response(StudyPublic, items, "studies", version)
     if fmt is Format.ndjson:
         return ndjson_response(items, version)
-    limit = limit or PAGE_SIZE_DEFAULT
+    assert limit is not None and total is not None  # JSON: set above
     return StudyPage(
         items=items,
         total=total,
