@@ -36,6 +36,11 @@ class CountMemo:
     def __len__(self) -> int:
         return len(self._totals)
 
+    def clear(self) -> None:
+        """Forget every total (the data they counted were replaced)."""
+        with self._lock:
+            self._totals = BoundedLRU(self._totals.max_entries, self._totals.max_bytes)
+
     def total(self, session: Session, table: Any, conditions: Conditions) -> int:
         if conditions.asked is None:
             return count(session, table, conditions)

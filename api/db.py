@@ -37,7 +37,6 @@ class Database:
         connect_args = {"check_same_thread": False} if self.is_sqlite else {}
         self.engine: Engine = create_engine(url, connect_args=connect_args)
         self._read_only = False
-        self._count_memo_entries = count_memo_entries
         self.counts = CountMemo(count_memo_entries)
         event.listen(self.engine, "connect", self._on_connect)
         event.listen(self.engine, "begin", self._on_begin)
@@ -72,7 +71,7 @@ class Database:
             create_search_index(conn, search_documents)
         # Pooled connections opened while writable must not serve reads afterwards.
         self.engine.dispose()
-        self.counts = CountMemo(self._count_memo_entries)  # totals of the data just replaced are void
+        self.counts.clear()  # totals of the data just replaced are void
         self._read_only = True
 
     def session(self) -> Iterator[Session]:
