@@ -3,13 +3,14 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.crud import get_or_404, respond_list, rows_to, to_public
 from api.deps import IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
-from api.facets import column_facets
-from api.filters import AdverseEventFiltersDep
-from api.formats import FormatQuery, csv_columns_description, list_responses, negotiate
-from api.sorting import AdverseEventSortQuery, order_by
+from api.queries.facets import column_facets
+from api.queries.filters import AdverseEventFiltersDep
+from api.queries.pages import get_or_404, rows_to, to_public
+from api.queries.sorting import AdverseEventSortQuery, order_by
+from api.render.formats import FormatQuery, csv_columns_description, list_responses, negotiate
+from api.routes.listing import respond_list
 from models import AdverseEvent
 from models.adverse_event import AdverseEventPublic
 from models.facets import Facets

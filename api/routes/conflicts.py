@@ -3,11 +3,11 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.crud import page_links
 from api.deps import PAGE_SIZE_DEFAULT, IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
-from api.evidence import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members
-from api.formats import CSV_MEDIA_TYPE, Format, FormatQuery, csv_text, ndjson_response, negotiate
+from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members
+from api.render.formats import CSV_MEDIA_TYPE, Format, FormatQuery, csv_text, ndjson_response, negotiate
+from api.render.lists import page_links
 from models.conflict import ConflictPublic
 from models.page import ConflictPage
 

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
-from api.crud import to_public
 from api.deps import SessionDep
 from api.errors import PROBLEM_RESPONSES
-from api.evidence import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
-from api.formats import columns_of, csv_text
+from api.queries.pages import to_public
+from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
+from api.render.formats import columns_of, csv_text
 from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic

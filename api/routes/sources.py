@@ -3,11 +3,12 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.crud import get_or_404, respond_list, rows_to, to_public
 from api.deps import IdPath, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
-from api.filters import Conditions
-from api.formats import FormatQuery, list_responses, negotiate
+from api.queries.filters import Conditions
+from api.queries.pages import get_or_404, rows_to, to_public
+from api.render.formats import FormatQuery, list_responses, negotiate
+from api.routes.listing import respond_list
 from models import Source
 from models.page import SourcePage
 from models.source import SourcePublic

@@ -20,7 +20,7 @@ from fastapi import Depends, Query
 from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import Session, col, select
 
-from api.search import search_ranks
+from api.queries.search import search_ranks
 from models import AdverseEvent, Outcome, Study, StudyTag
 from models.enums import (
     AdverseEventTerm,
@@ -323,3 +323,12 @@ def adverse_event_filters(
 
 OutcomeFiltersDep = Annotated[OutcomeFilters, Depends(outcome_filters)]
 AdverseEventFiltersDep = Annotated[AdverseEventFilters, Depends(adverse_event_filters)]
+
+
+def describe_filters(filters: StudyFilters) -> dict[str, list[str]]:
+    """The filters that were given, with their values, for the table's heading."""
+    return {
+        name: [str(v) for v in (value if isinstance(value, list) else [value])]
+        for name, value in vars(filters).items()
+        if value is not None
+    }

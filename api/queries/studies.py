@@ -11,9 +11,10 @@ from typing import TypeVar
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from api.crud import to_public
-from api.rows import FIGURE_TABLES
+from api.queries.filters import StudyFilters
+from api.queries.pages import to_public, where
 from models import (
+    FIGURE_TABLES,
     AdverseEvent,
     Arm,
     CarProduct,
@@ -215,3 +216,12 @@ def conflict_member_rows(conflicts: Sequence[ConflictPublic]) -> list[dict[str, 
         for c in conflicts
         for m in c.members
     ]
+
+
+def select_studies(session: Session, filters: StudyFilters) -> list[StudyPublic]:
+    """The matching studies: by relevance when searching with q, else by id (as /v1/studies)."""
+    conditions, ranks = filters.conditions(session)
+    rows = session.exec(where(select(Study), conditions.all).order_by(Study.id)).all()
+    if ranks is not None:
+        rows = sorted(rows, key=lambda s: (ranks[s.id], s.id))
+    return study_summaries(session, rows)

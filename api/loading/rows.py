@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from api.fixture_set import FixtureSet
+from api.loading.fixture_files import FixtureSet
 from models import (
+    FIGURE_TABLES,
     AdverseEvent,
     Arm,
     CarProduct,
@@ -28,14 +29,6 @@ from models.fixture import StudyFile
 from models.study import StudyBase
 
 _REFS = {"id", "arm", "report", "interventions"}
-
-# The tables of sourced figures, by the kind name conflicts report their members under.
-FIGURE_TABLES: dict[str, type[Outcome] | type[AdverseEvent] | type[Characteristic] | type[EpidemiologyFigure]] = {
-    "outcome": Outcome,
-    "adverse_event": AdverseEvent,
-    "characteristic": Characteristic,
-    "epidemiology": EpidemiologyFigure,
-}
 
 
 def global_id(study_id: str, local_id: str | None) -> str | None:

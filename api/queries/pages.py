@@ -1,25 +1,19 @@
-"""The read shapes every resource shares: rows to response models, one record by id, one list."""
+"""The reads every resource shares: rows to response models, one record by id, one page of a list."""
 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from fastapi import Request
-from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from api import counts
-from api.deps import PAGE_SIZE_DEFAULT, PageParams
 from api.errors import NotFound
-from api.filters import Conditions
-from api.formats import Format, csv_response, ndjson_response
-from models.page import Page, PageLinks
+from api.queries import counts
+from api.queries.filters import Conditions
 
 R = TypeVar("R", bound=SQLModel)
 P = TypeVar("P", bound=BaseModel)
-PageT = TypeVar("PageT", bound=Page)  # type: ignore[type-arg]
 
 
 def to_public(public: type[P], row: SQLModel, **extra: Any) -> P:
@@ -49,49 +43,6 @@ def get_or_404(session: Session, table: type[R], record_id: str, label: str) -> 
     if row is None:
         raise NotFound(f"No {label} with id {record_id!r}.")
     return row
-
-
-def page_links(request: Request, total: int, limit: int, offset: int) -> PageLinks:
-    def at(new_offset: int) -> str:
-        return str(request.url.include_query_params(limit=limit, offset=new_offset))
-
-    return PageLinks(
-        self=at(offset),
-        first=at(0),
-        prev=at(max(0, offset - limit)) if offset > 0 else None,
-        next=at(offset + limit) if offset + limit < total else None,
-    )
-
-
-def respond_list(
-    request: Request,
-    session: Session,
-    table: type[R],
-    conditions: Conditions,
-    order: Sequence[Any],
-    params: PageParams,
-    fmt: Format,
-    public: type[P],
-    page_model: type[PageT],
-    to_items: Callable[[list[R]], list[P]],
-    filename: str,
-) -> PageT | Response:
-    """A JSON page, or (for CSV and NDJSON) the whole result set unless limit/offset were given."""
-    version: str = request.app.state.meta.dataset_version
-    if fmt is Format.json:
-        limit = params.limit or PAGE_SIZE_DEFAULT
-        rows, total = page(session, table, conditions, order, limit, params.offset)
-        return page_model(
-            items=to_items(rows),
-            total=total,
-            limit=limit,
-            offset=params.offset,
-            links=page_links(request, total, limit, params.offset),
-        )
-    items = to_items(read_rows(session, table, conditions, order, params.limit, params.offset))
-    if fmt is Format.csv:
-        return csv_response(public, items, filename, version)
-    return ndjson_response(items, version)
 
 
 def rows_to(public: type[P]) -> Callable[[list[Any]], list[P]]:

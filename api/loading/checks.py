@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from api.fixture_set import FixtureError, FixtureIssue, FixtureSet
+from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet
 from models.enums import ValueUnit
 from models.figure import FigureBase, Provenance
 from models.fixture import AdverseEventEntry, OutcomeEntry, StudyFile
