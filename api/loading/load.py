@@ -43,8 +43,7 @@ def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | 
         write_rows(database, build_rows(fixtures), search_documents(fixtures))
     with Session(database.engine) as session:
         counts = {
-            table.__tablename__: session.exec(select(func.count()).select_from(table)).one()  # type: ignore[arg-type]
-            for table in TABLES
+            str(table.__tablename__): session.exec(select(func.count()).select_from(table)).one() for table in TABLES
         }
     return Meta(
         dataset_version=fixtures.version,

@@ -56,8 +56,9 @@ def study_tags(study: StudyFile, source_years: dict[str, int | None]) -> set[tup
     tags |= {("fratricide_strategy", p.fratricide_strategy.value) for p in products}
     tags |= {("source_id", r.source_id) for r in study.reports}
     years = {r.year for r in study.reports if r.year is not None}
-    if not years and source_years.get(study.source_id) is not None:
-        years = {source_years[study.source_id]}
+    source_year = source_years.get(study.source_id)
+    if not years and source_year is not None:
+        years = {source_year}
     tags |= {("year", str(y)) for y in years}
     return tags
 
@@ -82,7 +83,7 @@ def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterat
             CarProduct,
             {"id": f"{sid}.{p.id}", "study_id": sid, "arm_id": global_id(sid, p.arm), **p.model_dump(exclude=_REFS)},
         )
-    figure_tables: tuple[tuple[type[SQLModel], list], ...] = (
+    figure_tables: tuple[tuple[type[SQLModel], list[Any]], ...] = (
         (Outcome, study.outcomes),
         (AdverseEvent, study.adverse_events),
         (Characteristic, study.characteristics),

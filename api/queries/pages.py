@@ -22,7 +22,7 @@ def to_public(public: type[P], row: SQLModel, **extra: Any) -> P:
 
 
 def read_rows(
-    session: Session, table: type[R], conditions: Conditions, order_by: Sequence[Any], limit: int | None, offset: int
+    session: Session, table: type[R], conditions: Conditions, *, order_by: Sequence[Any], limit: int | None, offset: int
 ) -> list[R]:
     """The matching rows in a stable order, from offset on: one page, or all of them if limit is None."""
     # A page is read with the form that stops early; every row, with the form that reads all at once.
@@ -32,10 +32,11 @@ def read_rows(
 
 
 def page(
-    session: Session, table: type[R], conditions: Conditions, order_by: Sequence[Any], limit: int, offset: int
+    session: Session, table: type[R], conditions: Conditions, *, order_by: Sequence[Any], limit: int, offset: int
 ) -> tuple[list[R], int]:
     """One page of the matching rows in a stable order, and how many match in all."""
-    return read_rows(session, table, conditions, order_by, limit, offset), counts.total(session, table, conditions)
+    rows = read_rows(session, table, conditions, order_by=order_by, limit=limit, offset=offset)
+    return rows, counts.total(session, table, conditions)
 
 
 def get_or_404(session: Session, table: type[R], record_id: str, label: str) -> R:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from api.deps import SessionDep
+from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.comparison import build_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupQuery
@@ -44,8 +44,8 @@ DESCRIPTION = (
 
 
 def comparison_from_query(
-    request: Request,
     session: SessionDep,
+    meta: MetaDep,
     study: StudyFiltersDep,
     measure: Annotated[Measure, Query(description="The measure to compare, e.g. cr.")],
     time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
@@ -53,9 +53,7 @@ def comparison_from_query(
     study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
 ) -> Comparison:
     filters = OutcomeFilters(study=study, subgroup=subgroup or [NO_SUBGROUP], study_id=study_id)
-    return build_comparison(
-        session, measure, time_point, filters.conditions(session).all, request.app.state.meta.dataset_version
-    )
+    return build_comparison(session, measure, time_point, filters.conditions(session).all, meta.dataset_version)
 
 
 ComparisonDep = Annotated[Comparison, Depends(comparison_from_query)]

@@ -20,6 +20,8 @@ from api.render.figure_order import MEASURE_ORDER, TERM_ORDER, ordered_adverse_e
 from api.render.html import render_page
 from api.render.labels import LABELS
 from models import Outcome, Study
+from models.adverse_event import AdverseEventPublic
+from models.conflict import ConflictMember
 from models.display import DisplayVocabulary
 from models.outcome import OutcomePublic
 
@@ -41,7 +43,7 @@ def study_card(study_id: IdPath, request: Request, session: SessionDep) -> HTMLR
     adverse_events = ordered_adverse_events(study.adverse_events)
     members = [m for conflict in study.conflicts for m in conflict.members]
     # Numbered in the order the page cites them (the browser component does the same).
-    cited = [*outcomes, *adverse_events, *members]
+    cited: list[OutcomePublic | AdverseEventPublic | ConflictMember] = [*outcomes, *adverse_events, *members]
     citations = Citations(session, [*(f.source_id for f in cited), *study.source_ids])
     return render_page(
         request,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
-from api.deps import PAGE_SIZE_DEFAULT, IdPath, PageDep, SessionDep
+from api.deps import PAGE_SIZE_DEFAULT, IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
 from api.queries.facets import study_facets
 from api.queries.filters import StudyFiltersDep
@@ -46,6 +46,7 @@ BATCH_MAX = 100
 def list_studies(
     request: Request,
     session: SessionDep,
+    meta: MetaDep,
     params: PageDep,
     filters: StudyFiltersDep,
     sort: StudySortQuery = None,
@@ -63,11 +64,11 @@ def list_studies(
         total = len(rows)
         rows = rows[params.offset : None if limit is None else params.offset + limit]
     elif limit is not None and fmt is Format.json:
-        rows, total = page(session, Study, conditions, order, limit, params.offset)
+        rows, total = page(session, Study, conditions, order_by=order, limit=limit, offset=params.offset)
     else:  # exports carry no total
-        rows = read_rows(session, Study, conditions, order, limit, params.offset)
+        rows = read_rows(session, Study, conditions, order_by=order, limit=limit, offset=params.offset)
     items = study_summaries(session, rows)
-    version = request.app.state.meta.dataset_version
+    version = meta.dataset_version
     if fmt is Format.csv:
         return csv_response(StudyPublic, items, "studies", version)
     if fmt is Format.ndjson:

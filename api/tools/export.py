@@ -123,7 +123,8 @@ class _StudyReader:
 
 
 def _canonical(model: BaseModel) -> dict[str, Any]:
-    return _id_first(model.model_dump(mode="json", exclude_defaults=True))
+    canonical: dict[str, Any] = _id_first(model.model_dump(mode="json", exclude_defaults=True))
+    return canonical
 
 
 def _id_first(value: Any) -> Any:
