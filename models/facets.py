@@ -8,7 +8,8 @@ class FacetValue(BaseModel):
     count: int = Field(description="Number of results under the current filter that carry it.")
 
 
-class Facets(BaseModel):
+# Named FacetCounts, not Facets: a model named like its own field `facets` breaks generated clients.
+class FacetCounts(BaseModel):
     """Counts per value of each categorical field for the current filter, to build filter menus."""
 
     total: int = Field(description="Number of results under the current filter.")

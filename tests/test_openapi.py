@@ -28,6 +28,20 @@ EXPECTED_OPERATIONS = {
     ("get", "/embed/studies/{study_id}"): "getStudyCard",
     ("get", "/embed/table"): "getEvidenceTable",
     ("get", "/embed/labels.json"): "getDisplayLabels",
+    ("get", "/v1/comparison.csv"): "compareOutcomesCsv",
+    ("get", "/v1/dataset.zip"): "getDatasetZip",
+    **{
+        ("get", f"{path}.{ext}"): f"{operation}{ext.capitalize()}"
+        for path, operation in {
+            "/v1/studies": "listStudies",
+            "/v1/outcomes": "listOutcomes",
+            "/v1/adverse-events": "listAdverseEvents",
+            "/v1/sources": "listSources",
+            "/v1/conflicts": "listConflicts",
+            "/v1/epidemiology": "listEpidemiologyFigures",
+        }.items()
+        for ext in ("csv", "ndjson")
+    },
 }
 # Pages read by people in an iframe: their errors are the problem-details fields as HTML.
 HTML_OPERATIONS = {"getStudyCard", "getEvidenceTable"}

@@ -5,6 +5,8 @@ validated where they are declared; this module holds the limits that apply to ev
 """
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import InvalidInput
@@ -40,6 +42,18 @@ def declared_query_parameters(app: FastAPI, path: str, method: str) -> frozenset
     return frozenset(p["name"] for p in operation.get("parameters", []) if p.get("in") == "query")
 
 
+def undocumented_query_parameters(route: APIRoute) -> frozenset[str]:
+    """Query parameters a route takes but leaves out of the document (format=, kept for curl users)."""
+
+    def hidden(dependant: Dependant) -> set[str]:
+        names = {f.alias for f in dependant.query_params if not getattr(f.field_info, "include_in_schema", True)}
+        for sub in dependant.dependencies:
+            names |= hidden(sub)
+        return names
+
+    return frozenset(hidden(route.dependant))
+
+
 async def reject_unknown_query_parameters(request: Request) -> None:
     """422 naming every query parameter the matched route does not declare, and listing those it does."""
     route = request.scope.get("route")
@@ -49,7 +63,11 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     accepted = declared_query_parameters(request.app, path, request.method)
     if accepted is None:
         return
-    unknown = sorted(set(request.query_params) - accepted)
+    unknown_set = set(request.query_params) - accepted
+    if unknown_set and isinstance(route, APIRoute):
+        # Only looked up when something is undocumented, so the common request pays nothing for it.
+        unknown_set -= undocumented_query_parameters(route)
+    unknown = sorted(unknown_set)
     if unknown:
         listing = ", ".join(sorted(accepted)) or "none"
         raise InvalidInput(

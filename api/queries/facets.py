@@ -9,14 +9,14 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from models import Study, StudyTag
-from models.facets import Facets, FacetValue
+from models.facets import FacetCounts, FacetValue
 
 
 def _sorted(counts: dict[str, int]) -> list[FacetValue]:
     return [FacetValue(value=v, count=n) for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def study_facets(session: Session, conditions: Sequence[ColumnElement[bool]]) -> Facets:
+def study_facets(session: Session, conditions: Sequence[ColumnElement[bool]]) -> FacetCounts:
     matching = select(Study.id).where(*conditions)
     total = session.exec(select(func.count()).select_from(matching.subquery())).one()
     counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -27,7 +27,7 @@ def study_facets(session: Session, conditions: Sequence[ColumnElement[bool]]) ->
     )
     for facet, value, count in session.exec(statement):
         counts[facet][value] = count
-    return Facets(total=total, facets={facet: _sorted(values) for facet, values in sorted(counts.items())})
+    return FacetCounts(total=total, facets={facet: _sorted(values) for facet, values in sorted(counts.items())})
 
 
 def _label(value: Any) -> str:
@@ -38,11 +38,11 @@ def _label(value: Any) -> str:
 
 def column_facets(
     session: Session, table: Any, columns: Sequence[str], conditions: Sequence[ColumnElement[bool]]
-) -> Facets:
+) -> FacetCounts:
     total = session.exec(select(func.count()).select_from(table).where(*conditions)).one()
     facets = {}
     for name in columns:
         column = getattr(table, name)
         statement = select(column, func.count()).where(*conditions).group_by(column)
         facets[name] = _sorted({_label(value): count for value, count in session.exec(statement)})
-    return Facets(total=total, facets=facets)
+    return FacetCounts(total=total, facets=facets)

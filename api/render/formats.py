@@ -2,6 +2,12 @@
 
 CSV columns are the response model's fields in declaration order (lists joined by '; ',
 empty cells for nulls), so they are stable and documented by the model itself.
+
+Each representation has its own path in the OpenAPI document (/v1/outcomes is JSON,
+/v1/outcomes.csv CSV, /v1/outcomes.ndjson NDJSON) so generated clients see one media type per
+operation; `format=` and the Accept header still choose on the plain path, for curl users, and
+give the same bodies. They are left out of the document because a generated client cannot parse
+what they select.
 """
 
 import csv
@@ -29,12 +35,34 @@ FormatQuery = Annotated[
     Format | None,
     Query(
         description="Representation: json (paginated, the default), csv or ndjson (the whole result set unless "
-        "limit/offset are given). The Accept header (text/csv, application/x-ndjson) works too."
+        "limit/offset are given). The Accept header (text/csv, application/x-ndjson) works too.",
+        include_in_schema=False,
     ),
 ]
 
+OTHER_FORMATS = (
+    "A JSON page; the same path with .csv or .ndjson appended gives the whole result set in that format "
+    "(format=csv|ndjson or an Accept header of text/csv or application/x-ndjson on this path give the same)."
+)
+
+# Path suffixes of the per-representation operations, and what they serve.
+SUFFIX_FORMATS = {".csv": "csv", ".ndjson": "ndjson", ".zip": "csv"}
+
+
+def path_format(request: Request) -> str | None:
+    """The representation the matched route's path names by its suffix (.csv, .ndjson, .zip), if any."""
+    path = getattr(request.scope.get("route"), "path", "")
+    for suffix, name in SUFFIX_FORMATS.items():
+        if path.endswith(suffix):
+            return name
+    return None
+
 
 def negotiate(request: Request, requested: Format | None) -> Format:
+    """The suffix of the path, else format=, else the Accept header, else JSON."""
+    by_path = path_format(request)
+    if by_path is not None:
+        return Format(by_path)
     if requested is not None:
         return requested
     return accepted_format(request.headers.get("accept", ""))
@@ -96,19 +124,23 @@ def ndjson_response(items: Iterable[BaseModel], version: str) -> StreamingRespon
     return StreamingResponse(lines(), media_type=NDJSON_MEDIA_TYPE, headers={"X-Dataset-Version": version})
 
 
-def list_responses(model: type[BaseModel], page_model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI description of a list operation's three representations."""
-    columns = ", ".join(columns_of(model))
+def csv_success(columns: Sequence[str], description: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI 200 response of a CSV operation: text, with its header row as the example."""
     return {
         200: {
-            "model": page_model,
-            "description": "A page of results (JSON), or the whole result set as CSV or NDJSON.",
+            "description": description,
+            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}, "example": ",".join(columns) + "\r\n"}},
+        }
+    }
+
+
+def ndjson_success(model_name: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI 200 response of an NDJSON operation."""
+    return {
+        200: {
+            "description": f"The whole result set (or the limit/offset slice), one {model_name} JSON object per line.",
             "content": {
-                CSV_MEDIA_TYPE: {
-                    "schema": {"type": "string"},
-                    "example": columns + "\r\n",
-                },
-                NDJSON_MEDIA_TYPE: {"schema": {"type": "string", "description": f"One {model.__name__} per line."}},
+                NDJSON_MEDIA_TYPE: {"schema": {"type": "string", "description": f"One {model_name} per line."}}
             },
         }
     }

@@ -9,11 +9,11 @@ from api.queries.facets import column_facets
 from api.queries.filters import AdverseEventFiltersDep
 from api.queries.pages import get_or_404, to_public
 from api.queries.sorting import AdverseEventSortQuery, order_by
-from api.render.formats import FormatQuery, csv_columns_description, list_responses, negotiate
-from api.routes.listing import ListQuery, ListSpec, respond_list
+from api.render.formats import OTHER_FORMATS, FormatQuery, columns_of, negotiate
+from api.routes.listing import ListQuery, ListSpec, file_operations, respond_list
 from models import AdverseEvent
 from models.adverse_event import AdverseEventPublic
-from models.facets import Facets
+from models.facets import FacetCounts
 from models.page import AdverseEventPage
 
 router = APIRouter(prefix="/v1/adverse-events", tags=["adverse-events"])
@@ -22,15 +22,22 @@ LIST = ListSpec(table=AdverseEvent, public=AdverseEventPublic, page_model=Advers
 FACET_COLUMNS = ("term", "grade_min", "grade_max", "grading_system", "subgroup", "source_id", "study_id")
 
 
+@file_operations(
+    router,
+    "",
+    operation_id="listAdverseEvents",
+    what="Adverse-event figures",
+    csv_columns=columns_of(AdverseEventPublic),
+    ndjson_model="AdverseEventPublic",
+)
 @router.get(
     "",
     operation_id="listAdverseEvents",
     summary="List and filter adverse-event figures",
     response_model=AdverseEventPage,
-    responses={**PROBLEM_RESPONSES, **list_responses(AdverseEventPublic, AdverseEventPage)},
+    responses=PROBLEM_RESPONSES,
     description="Adverse-event figures (term, grade range, grading system, patients), each with its source, "
-    "filtered by term, minimum grade, grading system, arm or any study filter. "
-    + csv_columns_description(AdverseEventPublic),
+    "filtered by term, minimum grade, grading system, arm or any study filter. " + OTHER_FORMATS,
 )
 def list_adverse_events(
     request: Request,
@@ -54,10 +61,10 @@ def list_adverse_events(
     "/facets",
     operation_id="getAdverseEventFacets",
     summary="Count adverse-event figures per term, grade, grading system, subgroup, source and study",
-    response_model=Facets,
+    response_model=FacetCounts,
     responses=PROBLEM_RESPONSES,
 )
-def get_adverse_event_facets(session: SessionDep, filters: AdverseEventFiltersDep) -> Facets:
+def get_adverse_event_facets(session: SessionDep, filters: AdverseEventFiltersDep) -> FacetCounts:
     """For the adverse-event figures matching the filters, how many carry each value of each categorical field."""
     return column_facets(session, AdverseEvent, FACET_COLUMNS, filters.conditions(session).all)
 

@@ -15,6 +15,7 @@ from api.queries.comparison import build_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupQuery
 from api.render.forest_plot import render_forest_plot
 from api.render.formats import CSV_MEDIA_TYPE, Format, csv_text, negotiate
+from api.routes.listing import file_operations
 from models.comparison import Comparison, ComparisonRow
 from models.enums import Measure
 from models.outcome import TimePoint
@@ -36,10 +37,9 @@ DESCRIPTION = (
     "Per arm, the figure for the measure with n, events, proportion and a Wilson 95% interval (survival figures "
     "as printed, without intervals), each with its provenance; a descriptive random-effects pooled estimate with "
     "I² when at least two rows have counts; and every matching figure that could not be used, with the reason. "
-    "Whole-population figures only unless `subgroup` is given. Takes every study filter. As CSV (format=csv or "
-    "Accept: text/csv) one row per study row, pooled estimate and excluded figure, with columns: "
-    + ", ".join(CSV_COLUMNS)
-    + "."
+    "Whole-population figures only unless `subgroup` is given. Takes every study filter. /v1/comparison.csv "
+    "(or format=csv, or Accept: text/csv, on this path) gives one CSV row per study row, pooled estimate and "
+    "excluded figure."
 )
 
 
@@ -67,23 +67,22 @@ def comparison_csv(comparison: Comparison) -> str:
     return csv_text(CSV_COLUMNS, rows)
 
 
+@file_operations(router, "/comparison", operation_id="compareOutcomes", what="Comparison rows", csv_columns=CSV_COLUMNS)
 @router.get(
     "/comparison",
     operation_id="compareOutcomes",
     summary="Compare one measure across the matching studies (forest-plot rows)",
     response_model=Comparison,
     description=DESCRIPTION,
-    responses={
-        **PROBLEM_RESPONSES,
-        200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}, "example": ",".join(CSV_COLUMNS) + "\r\n"}}},
-    },
+    responses=PROBLEM_RESPONSES,
 )
 def compare_outcomes(
     request: Request,
     comparison: ComparisonDep,
     format: Annotated[
         ComparisonFormat | None,
-        Query(description="json (default) or csv; the Accept header (text/csv) works too."),
+        # Left out of the document: /v1/comparison.csv is the CSV operation generated clients can parse.
+        Query(description="json (default) or csv; the Accept header (text/csv) works too.", include_in_schema=False),
     ] = None,
 ) -> Comparison | Response:
     if negotiate(request, Format(format) if format else None) is Format.csv:

@@ -6,25 +6,31 @@ from fastapi.responses import Response
 from api.deps import PAGE_SIZE_DEFAULT, IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members
-from api.render.formats import CSV_MEDIA_TYPE, Format, FormatQuery, csv_text, ndjson_response, negotiate
+from api.render.formats import CSV_MEDIA_TYPE, OTHER_FORMATS, Format, FormatQuery, csv_text, ndjson_response, negotiate
 from api.render.lists import page_links
+from api.routes.listing import file_operations
 from models.conflict import ConflictPublic
 from models.page import ConflictPage
 
 router = APIRouter(prefix="/v1/conflicts", tags=["conflicts"])
 
 
+@file_operations(
+    router,
+    "",
+    operation_id="listConflicts",
+    what="Recorded conflicts",
+    csv_columns=CONFLICT_CSV_COLUMNS,
+    ndjson_model="ConflictPublic",
+)
 @router.get(
     "",
     operation_id="listConflicts",
     summary="List recorded conflicts",
     response_model=ConflictPage,
-    responses={
-        **PROBLEM_RESPONSES,
-        200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}, "application/x-ndjson": {}}},
-    },
+    responses=PROBLEM_RESPONSES,
     description="Every recorded disagreement within or between documents, with the figures that disagree, ordered "
-    "by id. As CSV, one row per disagreeing figure with columns " + ", ".join(CONFLICT_CSV_COLUMNS) + ".",
+    "by id. " + OTHER_FORMATS + " As CSV, one row per disagreeing figure.",
 )
 def list_conflicts(
     request: Request, session: SessionDep, meta: MetaDep, params: PageDep, format: FormatQuery = None

@@ -5,7 +5,7 @@ import zipfile
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session, select
@@ -14,7 +14,7 @@ from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.pages import to_public
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
-from api.render.formats import columns_of, csv_text
+from api.render.formats import columns_of, csv_text, path_format
 from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic
@@ -79,29 +79,46 @@ def dataset_zip(dataset: Dataset) -> bytes:
     return buffer.getvalue()
 
 
+ZIP_CONTENTS = ", ".join(f"{t}.csv" for t in CSV_TABLES) + " and VERSION"
+
+
+@router.get(
+    "/dataset.zip",
+    operation_id="getDatasetZip",
+    summary="Download the whole dataset as a ZIP of CSV tables",
+    response_class=Response,
+    response_model=None,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {
+            "description": f"A ZIP holding {ZIP_CONTENTS}.",
+            "content": {ZIP_MEDIA_TYPE: {"schema": {"type": "string", "contentMediaType": ZIP_MEDIA_TYPE}}},
+        },
+    },
+    description=f"The whole dataset as one CSV per table, with the list operations' CSV columns: {ZIP_CONTENTS}. "
+    "The same as /v1/dataset?format=csv.",
+)
 @router.get(
     "/dataset",
     operation_id="getDataset",
     summary="Download the whole dataset",
     response_model=Dataset,
-    responses={
-        **PROBLEM_RESPONSES,
-        200: {"content": {ZIP_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
-    },
+    responses=PROBLEM_RESPONSES,
     description="Every source, study (with everything embedded), conflict and epidemiology figure, stamped with "
-    "the dataset version. With format=csv: a ZIP holding "
-    + ", ".join(f"{t}.csv" for t in CSV_TABLES)
-    + " and VERSION.",
+    "the dataset version. /v1/dataset.zip (or format=csv on this path) gives a ZIP of CSV tables instead.",
 )
 def get_dataset(
+    request: Request,
     session: SessionDep,
     meta: MetaDep,
     format: Annotated[
-        str, Query(pattern="^(json|csv)$", description="json (default) or csv (a ZIP of tables).")
+        str,
+        # Left out of the document: /v1/dataset.zip is the operation generated clients can parse.
+        Query(pattern="^(json|csv)$", description="json (default) or csv (a ZIP of tables).", include_in_schema=False),
     ] = "json",
 ) -> Dataset | Response:
     dataset = whole_dataset(session, meta)
-    if format == "csv":
+    if path_format(request) == "csv" or format == "csv":
         return Response(
             dataset_zip(dataset),
             media_type=ZIP_MEDIA_TYPE,

@@ -7,8 +7,8 @@ from api.deps import IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
 from api.queries.filters import Conditions
 from api.queries.pages import get_or_404, to_public
-from api.render.formats import FormatQuery, list_responses, negotiate
-from api.routes.listing import ListQuery, ListSpec, respond_list
+from api.render.formats import FormatQuery, columns_of, negotiate
+from api.routes.listing import ListQuery, ListSpec, file_operations, respond_list
 from models import EpidemiologyFigure
 from models.epidemiology import EpidemiologyFigurePublic
 from models.page import EpidemiologyPage
@@ -19,12 +19,20 @@ LIST = ListSpec(
 )
 
 
+@file_operations(
+    router,
+    "",
+    operation_id="listEpidemiologyFigures",
+    what="Epidemiology figures",
+    csv_columns=columns_of(EpidemiologyFigurePublic),
+    ndjson_model="EpidemiologyFigurePublic",
+)
 @router.get(
     "",
     operation_id="listEpidemiologyFigures",
     summary="List epidemiology figures",
     response_model=EpidemiologyPage,
-    responses={**PROBLEM_RESPONSES, **list_responses(EpidemiologyFigurePublic, EpidemiologyPage)},
+    responses=PROBLEM_RESPONSES,
 )
 def list_epidemiology(
     request: Request, session: SessionDep, meta: MetaDep, params: PageDep, format: FormatQuery = None

@@ -1,24 +1,69 @@
 """What the list routes share: read a page (JSON) or the whole result set (CSV, NDJSON), then render it."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session, SQLModel
 
 from api.deps import PAGE_SIZE_DEFAULT, PageParams
+from api.errors import PROBLEM_RESPONSES
 from api.queries.filters import Conditions
 from api.queries.pages import page, read_rows, to_public
-from api.render.formats import Format, csv_response, ndjson_response
+from api.render.formats import Format, csv_response, csv_success, ndjson_response, ndjson_success
 from api.render.lists import page_links
 from models.page import Page
 
 R = TypeVar("R", bound=SQLModel)
 P = TypeVar("P", bound=BaseModel)
 PageT = TypeVar("PageT", bound=Page[Any])
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def file_operations(
+    router: APIRouter,
+    path: str,
+    *,
+    operation_id: str,
+    what: str,
+    csv_columns: Sequence[str],
+    ndjson_model: str | None = None,
+) -> Callable[[Endpoint], Endpoint]:
+    """Register a JSON operation's endpoint again at path.csv (and path.ndjson when ndjson_model is given).
+
+    One media type per operation is what client generators handle; the endpoint tells the three
+    apart by the matched path (api.render.formats.negotiate), so the bodies are the same as
+    format= and Accept give on the plain path.
+    """
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        router.get(
+            path + ".csv",
+            operation_id=operation_id + "Csv",
+            summary=f"{what} as CSV",
+            response_class=Response,
+            response_model=None,
+            responses={**PROBLEM_RESPONSES, **csv_success(csv_columns, f"{what} as CSV.")},
+            description=f"The same query and rows as {router.prefix}{path}, as CSV (the whole result set unless "
+            "limit/offset are given). Columns, in order: " + ", ".join(f"`{c}`" for c in csv_columns) + ".",
+        )(endpoint)
+        if ndjson_model is not None:
+            router.get(
+                path + ".ndjson",
+                operation_id=operation_id + "Ndjson",
+                summary=f"{what} as NDJSON",
+                response_class=Response,
+                response_model=None,
+                responses={**PROBLEM_RESPONSES, **ndjson_success(ndjson_model)},
+                description=f"The same query as {router.prefix}{path}, one {ndjson_model} JSON object per line "
+                "(the whole result set unless limit/offset are given).",
+            )(endpoint)
+        return endpoint
+
+    return register
 
 
 @dataclass(frozen=True, kw_only=True)

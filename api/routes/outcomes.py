@@ -9,10 +9,10 @@ from api.queries.facets import column_facets
 from api.queries.filters import OutcomeFiltersDep
 from api.queries.pages import get_or_404, to_public
 from api.queries.sorting import OutcomeSortQuery, order_by
-from api.render.formats import FormatQuery, csv_columns_description, list_responses, negotiate
-from api.routes.listing import ListQuery, ListSpec, respond_list
+from api.render.formats import OTHER_FORMATS, FormatQuery, columns_of, negotiate
+from api.routes.listing import ListQuery, ListSpec, file_operations, respond_list
 from models import Outcome
-from models.facets import Facets
+from models.facets import FacetCounts
 from models.outcome import OutcomePublic
 from models.page import OutcomePage
 
@@ -22,14 +22,22 @@ LIST = ListSpec(table=Outcome, public=OutcomePublic, page_model=OutcomePage, fil
 FACET_COLUMNS = ("measure", "time_point", "subgroup", "unit", "source_id", "study_id")
 
 
+@file_operations(
+    router,
+    "",
+    operation_id="listOutcomes",
+    what="Outcome figures",
+    csv_columns=columns_of(OutcomePublic),
+    ndjson_model="OutcomePublic",
+)
 @router.get(
     "",
     operation_id="listOutcomes",
     summary="List and filter outcome figures",
     response_model=OutcomePage,
-    responses={**PROBLEM_RESPONSES, **list_responses(OutcomePublic, OutcomePage)},
+    responses=PROBLEM_RESPONSES,
     description="Outcome figures (response, MRD, survival), each with its source, locator and printed value, "
-    "filtered by measure, time point, subgroup, arm or any study filter. " + csv_columns_description(OutcomePublic),
+    "filtered by measure, time point, subgroup, arm or any study filter. " + OTHER_FORMATS,
 )
 def list_outcomes(
     request: Request,
@@ -53,10 +61,10 @@ def list_outcomes(
     "/facets",
     operation_id="getOutcomeFacets",
     summary="Count outcome figures per measure, time point, subgroup, unit, source and study",
-    response_model=Facets,
+    response_model=FacetCounts,
     responses=PROBLEM_RESPONSES,
 )
-def get_outcome_facets(session: SessionDep, filters: OutcomeFiltersDep) -> Facets:
+def get_outcome_facets(session: SessionDep, filters: OutcomeFiltersDep) -> FacetCounts:
     """For the outcome figures matching the filters, how many carry each value of each categorical field."""
     return column_facets(session, Outcome, FACET_COLUMNS, filters.conditions(session).all)
 

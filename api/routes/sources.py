@@ -7,8 +7,8 @@ from api.deps import IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
 from api.queries.filters import Conditions
 from api.queries.pages import get_or_404, to_public
-from api.render.formats import FormatQuery, list_responses, negotiate
-from api.routes.listing import ListQuery, ListSpec, respond_list
+from api.render.formats import FormatQuery, columns_of, negotiate
+from api.routes.listing import ListQuery, ListSpec, file_operations, respond_list
 from models import Source
 from models.page import SourcePage
 from models.source import SourcePublic
@@ -17,17 +17,26 @@ router = APIRouter(prefix="/v1/sources", tags=["sources"])
 LIST = ListSpec(table=Source, public=SourcePublic, page_model=SourcePage, filename="sources")
 
 
+@file_operations(
+    router,
+    "",
+    operation_id="listSources",
+    what="Source documents",
+    csv_columns=columns_of(SourcePublic),
+    ndjson_model="SourcePublic",
+)
 @router.get(
     "",
     operation_id="listSources",
     summary="List source documents",
     response_model=SourcePage,
-    responses={**PROBLEM_RESPONSES, **list_responses(SourcePublic, SourcePage)},
+    responses=PROBLEM_RESPONSES,
 )
 def list_sources(
     request: Request, session: SessionDep, meta: MetaDep, params: PageDep, format: FormatQuery = None
 ) -> SourcePage | Response:
-    """The source documents every figure is traced to. Ordered by id."""
+    """The source documents every figure is traced to. Ordered by id. The same path with .csv or .ndjson
+    appended gives every document in that format."""
     query = ListQuery(conditions=Conditions(), order=[Source.id], params=params, fmt=negotiate(request, format))
     return respond_list(LIST, query, request=request, session=session, version=meta.dataset_version)
 

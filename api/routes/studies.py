@@ -14,17 +14,18 @@ from api.queries.pages import get_or_404, page, read_rows, where
 from api.queries.sorting import StudySort, StudySortQuery, order_by
 from api.queries.studies import study_detail, study_details, study_summaries
 from api.render.formats import (
+    OTHER_FORMATS,
     Format,
     FormatQuery,
-    csv_columns_description,
+    columns_of,
     csv_response,
-    list_responses,
     ndjson_response,
     negotiate,
 )
 from api.render.lists import page_links
+from api.routes.listing import file_operations
 from models import Study
-from models.facets import Facets
+from models.facets import FacetCounts
 from models.page import StudyPage
 from models.problem import ProblemField
 from models.study_views import StudyDetail, StudyPublic
@@ -34,14 +35,22 @@ router = APIRouter(prefix="/v1/studies", tags=["studies"])
 BATCH_MAX = 100
 
 
+@file_operations(
+    router,
+    "",
+    operation_id="listStudies",
+    what="Studies",
+    csv_columns=columns_of(StudyPublic),
+    ndjson_model="StudyPublic",
+)
 @router.get(
     "",
     operation_id="listStudies",
     summary="List, filter and search studies",
     response_model=StudyPage,
-    responses={**PROBLEM_RESPONSES, **list_responses(StudyPublic, StudyPage)},
+    responses=PROBLEM_RESPONSES,
     description="Every curated study (trial, cohort, case or preclinical work) matching the filters, ordered by "
-    "id unless sorted, or by relevance when searching with q. " + csv_columns_description(StudyPublic),
+    "id unless sorted, or by relevance when searching with q. " + OTHER_FORMATS,
 )
 def list_studies(
     request: Request,
@@ -87,10 +96,10 @@ def list_studies(
     "/facets",
     operation_id="getStudyFacets",
     summary="Count studies per value of each categorical field",
-    response_model=Facets,
+    response_model=FacetCounts,
     responses=PROBLEM_RESPONSES,
 )
-def get_study_facets(session: SessionDep, filters: StudyFiltersDep) -> Facets:
+def get_study_facets(session: SessionDep, filters: StudyFiltersDep) -> FacetCounts:
     """For the studies matching the filters, how many carry each disease, setting, design, phase, therapy class,
     agent, target antigen, cell source, fratricide strategy, registry id, year and source document."""
     conditions, _ = filters.conditions(session)
