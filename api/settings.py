@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT.parent / "shared" / "seeds",
         description="Directory holding the source documents' text (used by provenance checks).",
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL the service is reached at (no trailing slash); figures' permalinks are built on it.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     data_licence: str = "CC-BY-4.0"
@@ -61,6 +65,14 @@ class Settings(BaseSettings):
             "\"'self' https://lab.example.org\". Defaults to '*' because lab websites embed our HTML views."
         ),
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_base(cls, value: str) -> str:
+        # Permalinks are printed in citations: a relative or slash-ended base would give broken ones.
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("public_url must be an absolute http(s) URL, e.g. https://evidence.example.org")
+        return value.rstrip("/")
 
     @field_validator("frame_ancestors")
     @classmethod

@@ -35,6 +35,7 @@ class AdverseEvent(AdverseEventBase, table=True):
     study_id: str = Field(foreign_key="study.id", index=True)
     arm_id: str | None = Field(default=None, foreign_key="arm.id", index=True)
     report_id: str | None = Field(default=None, foreign_key="report.id")
+    permalink: str = Field(description="Absolute URL of the figure, built from the public_url setting at load.")
 
 
 class AdverseEventPublic(AdverseEventBase):
@@ -42,3 +43,7 @@ class AdverseEventPublic(AdverseEventBase):
     study_id: str = Field(description="Study the figure belongs to.")
     arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")
     report_id: str | None = Field(default=None, description="Report of the study the figure comes from.")
+    permalink: str = Field(
+        description="Stable absolute URL of this figure (GET it for the figure and its provenance); "
+        "cite it with the dataset version."
+    )

@@ -66,6 +66,7 @@ class Outcome(OutcomeBase, table=True):
     study_id: str = Field(foreign_key="study.id", index=True)
     arm_id: str | None = Field(default=None, foreign_key="arm.id", index=True)
     report_id: str | None = Field(default=None, foreign_key="report.id")
+    permalink: str = Field(description="Absolute URL of the figure, built from the public_url setting at load.")
 
 
 class OutcomePublic(OutcomeBase):
@@ -73,6 +74,10 @@ class OutcomePublic(OutcomeBase):
     study_id: str = Field(description="Study the figure belongs to.")
     arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")
     report_id: str | None = Field(default=None, description="Report of the study the figure comes from.")
+    permalink: str = Field(
+        description="Stable absolute URL of this figure (GET it for the figure and its provenance); "
+        "cite it with the dataset version."
+    )
 
     @computed_field(description="The time point in months, when it is a calendar time.")  # type: ignore[prop-decorator]
     @property

@@ -40,7 +40,7 @@ def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | 
     """
     fixtures = fixtures or validate_fixtures(settings)
     with collector_paused():
-        write_rows(database, build_rows(fixtures), search_documents(fixtures))
+        write_rows(database, build_rows(fixtures, settings.public_url), search_documents(fixtures))
     with Session(database.engine) as session:
         counts = {
             str(table.__tablename__): session.exec(select(func.count()).select_from(table)).one() for table in TABLES

@@ -29,6 +29,8 @@ from models.fixture import StudyFile
 from models.study import StudyBase
 
 _REFS = {"id", "arm", "report", "interventions"}
+# Where each figure is served, for its permalink (tables without an entry have none).
+PERMALINK_PATHS: dict[type[SQLModel], str] = {Outcome: "/v1/outcomes/", AdverseEvent: "/v1/adverse-events/"}
 
 
 def global_id(study_id: str, local_id: str | None) -> str | None:
@@ -68,7 +70,7 @@ TableRows = dict[type[SQLModel], list[dict[str, Any]]]
 """Column values to insert, per table, in insertion order."""
 
 
-def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterator[Row]:
+def _study_rows(study: StudyFile, source_years: dict[str, int | None], public_url: str) -> Iterator[Row]:
     sid = study.id
     yield Study, {"id": sid, **study.model_dump(include=set(StudyBase.model_fields))}
     for report in study.reports:
@@ -89,10 +91,13 @@ def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterat
         (Characteristic, study.characteristics),
     )
     for table, figures in figure_tables:
+        path = PERMALINK_PATHS.get(table)
         for fig in figures:
+            permalink = {"permalink": f"{public_url}{path}{sid}.{fig.id}"} if path else {}
             yield (
                 table,
                 {
+                    **permalink,
                     "id": f"{sid}.{fig.id}",
                     "study_id": sid,
                     "arm_id": global_id(sid, fig.arm),
@@ -106,7 +111,7 @@ def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterat
         yield StudyTag, {"study_id": sid, "facet": facet, "value": value}
 
 
-def _all_rows(fixtures: FixtureSet) -> Iterator[Row]:
+def _all_rows(fixtures: FixtureSet, public_url: str) -> Iterator[Row]:
     for s in fixtures.sources.sources:
         yield Source, s.model_dump()
     for c in fixtures.conflicts.conflicts:
@@ -115,7 +120,7 @@ def _all_rows(fixtures: FixtureSet) -> Iterator[Row]:
         yield EpidemiologyFigure, f.model_dump()
     source_years = {s.id: s.year for s in fixtures.sources.sources}
     for study in fixtures.studies.values():
-        yield from _study_rows(study, source_years)
+        yield from _study_rows(study, source_years, public_url)
         for link in study.related_studies:
             yield (
                 StudyLink,
@@ -123,7 +128,7 @@ def _all_rows(fixtures: FixtureSet) -> Iterator[Row]:
             )
 
 
-def build_rows(fixtures: FixtureSet) -> TableRows:
+def build_rows(fixtures: FixtureSet, public_url: str) -> TableRows:
     """Every row to insert, as plain column values per table.
 
     Plain dicts rather than table-model instances: building an ORM object per row (each
@@ -133,7 +138,7 @@ def build_rows(fixtures: FixtureSet) -> TableRows:
     """
     rows: TableRows = defaultdict(list)
     columns: dict[type[SQLModel], list[str]] = {}
-    for table, values in _all_rows(fixtures):
+    for table, values in _all_rows(fixtures, public_url):
         names = columns.get(table)
         if names is None:
             names = columns[table] = table.__table__.columns.keys()  # type: ignore[attr-defined]
