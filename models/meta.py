@@ -13,6 +13,35 @@ class Meta(BaseModel):
     licence: str = Field(description="Licence of the curated data (SPDX id).")
     api_version: str = Field(description="Version of the service software.")
     counts: dict[str, int] = Field(description="Number of records per resource.")
+    attribution: str = Field(
+        description="Attribution to give when reusing the data (CC-BY-4.0 asks for it): who, what, version, licence."
+    )
+    how_to_cite: str = Field(
+        description="A citation of the dataset version served, to adapt to a reference style; cite the source "
+        "documents of the figures you quote as well, and each figure's permalink where you quote one."
+    )
+    citation_file: str = Field(description="The citation metadata file (Citation File Format) shipped with the code.")
+
+
+DATASET_TITLE = "T-ALL Evidence API: curated, sourced evidence on T-ALL/LBL therapy"
+DATASET_AUTHORS = "The T-ALL Evidence API contributors"
+
+
+def attribution_text(*, version: str, licence: str, public_url: str) -> str:
+    """The attribution line, from the same title and authors as CITATION.cff."""
+    return (
+        f"Data from {DATASET_TITLE} ({DATASET_AUTHORS}), dataset version {version}, {public_url}, "
+        f"licensed {licence}. Each figure is quoted from the source document it names."
+    )
+
+
+def how_to_cite_text(*, version: str, public_url: str) -> str:
+    return (
+        f"{DATASET_AUTHORS}. {DATASET_TITLE}. Dataset version {version}. {public_url}/v1/meta (add the date "
+        "you accessed it). "
+        "Cite also the source document of each figure you quote (its source_id: GET /v1/sources/{id}) "
+        "and the figure's permalink."
+    )
 
 
 class Health(BaseModel):

@@ -28,7 +28,7 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="Number of results across all pages.")
     limit: int = Field(description="Page size used.")
     offset: int = Field(description="Index of the first result of this page.")
-    links: PageLinks | None = Field(default=None, description="Links to the neighbouring pages.")
+    links: PageLinks = Field(description="Links to this, the first and the neighbouring pages.")
 
 
 class StudyPage(Page[StudyPublic]):

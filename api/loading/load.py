@@ -14,7 +14,7 @@ from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
 from api.settings import Settings
 from models import TABLES
-from models.meta import Meta
+from models.meta import Meta, attribution_text, how_to_cite_text
 
 
 def validate_fixtures(settings: Settings) -> FixtureSet:
@@ -51,6 +51,11 @@ def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | 
         licence=settings.data_licence,
         api_version=api_version(),
         counts=counts,
+        attribution=attribution_text(
+            version=fixtures.version, licence=settings.data_licence, public_url=settings.public_url
+        ),
+        how_to_cite=how_to_cite_text(version=fixtures.version, public_url=settings.public_url),
+        citation_file="CITATION.cff",
     )
 
 

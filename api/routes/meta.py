@@ -11,7 +11,8 @@ router = APIRouter(tags=["meta"])
 
 @router.get("/v1/meta", operation_id="getMeta", summary="Describe the dataset", response_model=Meta)
 def get_meta(meta: MetaDep) -> Meta:
-    """Dataset version (changes exactly when the fixtures change), record counts, licence and build time."""
+    """Dataset version (changes exactly when the fixtures change), record counts, licence, build time, and how
+    to attribute and cite what you use."""
     return meta
 
 
