@@ -3,7 +3,9 @@
 Type-checked with `mypy --strict` together with the generated package (tests/clients/test_clients.py),
 so every field used here must be typed as the server sends it: no casts, no Any.
 Operations whose body is not JSON or text (NDJSON, ZIP, SVG) are read from the detailed response's
-bytes, which the generator types as `bytes` without parsing them.
+bytes: openapi-python-client's default configuration parses only JSON, text/* and octet-stream, so it
+leaves those 200 responses undeclared in the generated code, and they are read through a client that
+does not raise on undeclared statuses (`raw` below).
 """
 
 import io
@@ -22,7 +24,12 @@ from t_all_evidence_api_client.api.adverse_events import (
     list_adverse_events_ndjson,
 )
 from t_all_evidence_api_client.api.comparison import compare_outcomes, compare_outcomes_csv, get_comparison_plot
-from t_all_evidence_api_client.api.conflicts import get_conflict, list_conflicts, list_conflicts_csv, list_conflicts_ndjson
+from t_all_evidence_api_client.api.conflicts import (
+    get_conflict,
+    list_conflicts,
+    list_conflicts_csv,
+    list_conflicts_ndjson,
+)
 from t_all_evidence_api_client.api.dataset import get_dataset, get_dataset_zip
 from t_all_evidence_api_client.api.embed import get_display_labels, get_evidence_table, get_study_card
 from t_all_evidence_api_client.api.epidemiology import (
@@ -70,10 +77,7 @@ def body(response: Response[T], operation: str) -> bytes:
     return response.content
 
 
-def csv_header(text: str | None, operation: str) -> list[str]:
-    if text is None:
-        raise SystemExit(f"{operation}: no CSV body")
-    called.append(operation)
+def csv_header(text: str) -> list[str]:
     return text.splitlines()[0].split(",")
 
 
@@ -83,6 +87,7 @@ def ndjson_ids(data: bytes) -> list[str]:
 
 def main(base_url: str) -> None:
     client = Client(base_url=base_url, raise_on_unexpected_status=True)
+    raw = Client(base_url=base_url)
 
     meta = ok(get_meta.sync(client=client), "getMeta")
     built: datetime = meta.built_at
@@ -94,8 +99,8 @@ def main(base_url: str) -> None:
     assert every_study.total == meta.counts["study"], (every_study.total, meta.counts)
     first = every_study.items[0]
     assert all(s.phase in (Phase.I_II, Phase.III) for s in studies.items)
-    assert csv_header(list_studies_csv.sync(client=client), "listStudiesCsv")[0] == "id"
-    assert ndjson_ids(body(list_studies_ndjson.sync_detailed(client=client), "listStudiesNdjson")) == [
+    assert "id" in csv_header(ok(list_studies_csv.sync(client=client), "listStudiesCsv"))
+    assert ndjson_ids(body(list_studies_ndjson.sync_detailed(client=raw), "listStudiesNdjson")) == [
         s.id for s in every_study.items
     ]
     facets = ok(get_study_facets.sync(client=client), "getStudyFacets")
@@ -111,49 +116,49 @@ def main(base_url: str) -> None:
     outcome = ok(get_outcome.sync(outcomes.items[0].id, client=client), "getOutcome")
     assert outcome.printed and outcome.source_id and outcome.permalink.endswith("/v1/outcomes/" + outcome.id)
     assert outcomes.links is not None and outcomes.links.self_.startswith(base_url)
-    assert csv_header(list_outcomes_csv.sync(client=client, limit=3), "listOutcomesCsv")[0]
-    assert len(ndjson_ids(body(list_outcomes_ndjson.sync_detailed(client=client, limit=3), "listOutcomesNdjson"))) == 3
+    assert csv_header(ok(list_outcomes_csv.sync(client=client, limit=3), "listOutcomesCsv"))[0]
+    assert len(ndjson_ids(body(list_outcomes_ndjson.sync_detailed(client=raw, limit=3), "listOutcomesNdjson"))) == 3
     outcome_facets = ok(get_outcome_facets.sync(client=client), "getOutcomeFacets")
     assert sum(v.count for v in outcome_facets.facets.additional_properties["measure"]) == outcome_facets.total
 
     events = ok(list_adverse_events.sync(client=client, limit=5), "listAdverseEvents")
     event = ok(get_adverse_event.sync(events.items[0].id, client=client), "getAdverseEvent")
     assert event.term == events.items[0].term and event.permalink.endswith(event.id)
-    assert csv_header(list_adverse_events_csv.sync(client=client), "listAdverseEventsCsv")[0]
-    assert ndjson_ids(body(list_adverse_events_ndjson.sync_detailed(client=client, limit=5), "listAdverseEventsNdjson"))
+    assert csv_header(ok(list_adverse_events_csv.sync(client=client), "listAdverseEventsCsv"))[0]
+    assert ndjson_ids(body(list_adverse_events_ndjson.sync_detailed(client=raw, limit=5), "listAdverseEventsNdjson"))
     assert ok(get_adverse_event_facets.sync(client=client), "getAdverseEventFacets").total == events.total
 
     comparison = ok(compare_outcomes.sync(client=client, measure=Measure.CR), "compareOutcomes")
     assert comparison.measure is Measure.CR and all(r.printed and 0 <= r.proportion <= 1 for r in comparison.rows)
-    assert csv_header(compare_outcomes_csv.sync(client=client, measure=Measure.CR), "compareOutcomesCsv")[0]
-    svg = body(get_comparison_plot.sync_detailed(client=client, measure=Measure.CR), "getComparisonPlot")
+    assert csv_header(ok(compare_outcomes_csv.sync(client=client, measure=Measure.CR), "compareOutcomesCsv"))[0]
+    svg = body(get_comparison_plot.sync_detailed(client=raw, measure=Measure.CR), "getComparisonPlot")
     assert svg.lstrip().startswith(b"<svg") or b"<svg" in svg[:200]
 
     sources = ok(list_sources.sync(client=client), "listSources")
     assert ok(get_source.sync(sources.items[0].id, client=client), "getSource").id == sources.items[0].id
-    assert csv_header(list_sources_csv.sync(client=client), "listSourcesCsv")[0] == "id"
-    assert len(ndjson_ids(body(list_sources_ndjson.sync_detailed(client=client), "listSourcesNdjson"))) == sources.total
+    assert "id" in csv_header(ok(list_sources_csv.sync(client=client), "listSourcesCsv"))
+    assert len(ndjson_ids(body(list_sources_ndjson.sync_detailed(client=raw), "listSourcesNdjson"))) == sources.total
 
     conflicts = ok(list_conflicts.sync(client=client), "listConflicts")
     if conflicts.items:
         assert ok(get_conflict.sync(conflicts.items[0].id, client=client), "getConflict").kind
     else:
         body(get_conflict.sync_detailed("no-such-conflict", client=client), "getConflict")
-    assert csv_header(list_conflicts_csv.sync(client=client), "listConflictsCsv")
-    assert len(ndjson_ids(body(list_conflicts_ndjson.sync_detailed(client=client), "listConflictsNdjson"))) == (
+    assert csv_header(ok(list_conflicts_csv.sync(client=client), "listConflictsCsv"))
+    assert len(ndjson_ids(body(list_conflicts_ndjson.sync_detailed(client=raw), "listConflictsNdjson"))) == (
         conflicts.total
     )
 
     figures = ok(list_epidemiology_figures.sync(client=client), "listEpidemiologyFigures")
     figure = ok(get_epidemiology_figure.sync(figures.items[0].id, client=client), "getEpidemiologyFigure")
     assert figure.id == figures.items[0].id
-    assert csv_header(list_epidemiology_figures_csv.sync(client=client), "listEpidemiologyFiguresCsv")[0] == "id"
-    assert ndjson_ids(body(list_epidemiology_figures_ndjson.sync_detailed(client=client), "listEpidemiologyFiguresNdjson"))
+    assert "id" in csv_header(ok(list_epidemiology_figures_csv.sync(client=client), "listEpidemiologyFiguresCsv"))
+    assert ndjson_ids(body(list_epidemiology_figures_ndjson.sync_detailed(client=raw), "listEpidemiologyFiguresNdjson"))
 
     dataset = ok(get_dataset.sync(client=client), "getDataset")
     assert dataset.dataset_version == meta.dataset_version and len(dataset.studies) == every_study.total
     assert dataset.built_at == built
-    archive = zipfile.ZipFile(io.BytesIO(body(get_dataset_zip.sync_detailed(client=client), "getDatasetZip")))
+    archive = zipfile.ZipFile(io.BytesIO(body(get_dataset_zip.sync_detailed(client=raw), "getDatasetZip")))
     assert archive.read("VERSION").decode().strip() == meta.dataset_version
 
     labels = ok(get_display_labels.sync(client=client), "getDisplayLabels")
