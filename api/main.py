@@ -25,6 +25,7 @@ from api.routes import (
     docs,
     embed,
     epidemiology,
+    home,
     meta,
     outcomes,
     sources,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         meta,
         embed,
         docs,
+        home,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")

@@ -1,6 +1,7 @@
 """All settings in one place, read from the environment (prefix TALL_)."""
 
 import json
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +10,13 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# Where a non-editable install (pip install .) puts fixtures/ and seeds/ (pyproject: data-files).
+INSTALLED_DATA = Path(sys.prefix) / "share" / "tall-evidence"
+
+
+def data_dir() -> Path:
+    """The curated data: the source checkout's, else the installed copy (checked at start-up by the loader)."""
+    return PROJECT_ROOT if (PROJECT_ROOT / "fixtures").is_dir() else INSTALLED_DATA
 
 
 class Settings(BaseSettings):
@@ -19,12 +27,15 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "TALL_DATABASE_URL"),
         description="SQLAlchemy URL; unset means an embedded SQLite file in a private temporary directory.",
     )
-    fixtures_dir: Path = Field(default=PROJECT_ROOT / "fixtures", description="Where the fixture files live.")
+    fixtures_dir: Path = Field(
+        default_factory=lambda: data_dir() / "fixtures", description="Where the fixture files live."
+    )
     sources_registry: Path = Field(
-        default=PROJECT_ROOT / "seeds" / "sources.yaml", description="The seed registry file."
+        default_factory=lambda: data_dir() / "seeds" / "sources.yaml", description="The seed registry file."
     )
     coverage_dir: Path = Field(
-        default=PROJECT_ROOT / "seeds" / "coverage", description="Per-document lists of figures left out."
+        default_factory=lambda: data_dir() / "seeds" / "coverage",
+        description="Per-document lists of figures left out.",
     )
     seeds_text_dir: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "seeds",

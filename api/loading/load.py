@@ -9,7 +9,7 @@ from sqlmodel import Session, SQLModel, select
 from api.database import Database
 from api.loading.checks import check_fixture_set
 from api.loading.collector import collector_paused
-from api.loading.fixture_files import FixtureSet, read_fixture_set
+from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set
 from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
 from api.settings import Settings
@@ -19,6 +19,17 @@ from models.meta import Meta, attribution_text, how_to_cite_text
 
 def validate_fixtures(settings: Settings) -> FixtureSet:
     """Parse and check every fixture; raise FixtureError naming file and field on any problem."""
+    # Say which setting to set before anything else, e.g. for an install that does not carry the data.
+    missing = [
+        FixtureIssue(str(path), "", f"not found; set {name} to where it is")
+        for name, path, present in (
+            ("TALL_FIXTURES_DIR", settings.fixtures_dir, settings.fixtures_dir.is_dir()),
+            ("TALL_SOURCES_REGISTRY", settings.sources_registry, settings.sources_registry.is_file()),
+        )
+        if not present
+    ]
+    if missing:
+        raise FixtureError(missing)
     with collector_paused():
         fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
         check_fixture_set(fixtures)

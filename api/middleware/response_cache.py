@@ -31,7 +31,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.lru import BoundedLRU
-from api.render.formats import accepted_format
+from api.render.formats import representation_key
 from api.settings import Settings
 
 CacheKey = tuple[str, str, bytes, str, str, bytes, str, bytes | None, bytes | None]
@@ -83,7 +83,7 @@ def cache_key(scope: Scope) -> CacheKey | None:
         scope.get("root_path", ""),
         scope["path"],
         scope.get("query_string", b""),
-        accepted_format(accept.decode("latin-1")).value,
+        representation_key(accept.decode("latin-1")),
         origin,
         if_none_match,
     )

@@ -77,6 +77,16 @@ def accepted_format(accept: str) -> Format:
     return Format.json
 
 
+def prefers_html(accept: str) -> bool:
+    """A browser's Accept header (text/html named); API clients send */* or application/json, or nothing."""
+    return "text/html" in accept
+
+
+def representation_key(accept: str) -> str:
+    """What an Accept header can change in a response: the list format, and HTML or not at the front door."""
+    return accepted_format(accept).value + ("+html" if prefers_html(accept) else "")
+
+
 def columns_of(model: type[BaseModel]) -> list[str]:
     return [*model.model_fields, *model.model_computed_fields]
 

@@ -38,7 +38,7 @@ from t_all_evidence_api_client.api.epidemiology import (
     list_epidemiology_figures_csv,
     list_epidemiology_figures_ndjson,
 )
-from t_all_evidence_api_client.api.meta import get_health, get_meta
+from t_all_evidence_api_client.api.meta import get_health, get_index, get_meta
 from t_all_evidence_api_client.api.outcomes import (
     get_outcome,
     get_outcome_facets,
@@ -93,6 +93,9 @@ def main(base_url: str) -> None:
     built: datetime = meta.built_at
     health = ok(get_health.sync(client=client), "getHealth")
     assert health.dataset_version == meta.dataset_version
+    assert meta.attribution and meta.how_to_cite and meta.citation_file == "CITATION.cff"
+    index = ok(get_index.sync(client=client), "getIndex")
+    assert index.how_to_cite == meta.how_to_cite and {link.rel for link in index.links} >= {"docs", "openapi"}
 
     studies = ok(list_studies.sync(client=client, phase=[Phase.I_II, Phase.III], limit=5), "listStudies")
     every_study = ok(list_studies.sync(client=client, limit=500), "listStudies")

@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   check(meta.attribution.length > 0 && meta.how_to_cite.length > 0, "meta says how to cite");
   const health = ok(await client.GET("/health"), "getHealth");
   check(health.dataset_version === meta.dataset_version, "health and meta agree");
+  const index = ok(await client.GET("/"), "getIndex");
+  check(index.how_to_cite === meta.how_to_cite && index.links.some((l) => l.rel === "openapi"), "front door");
 
   const studies = ok(await client.GET("/v1/studies", { params: { query: { limit: 500 } } }), "listStudies");
   check(studies.total === meta.counts["study"], "every study listed");
