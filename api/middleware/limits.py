@@ -63,11 +63,12 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     accepted = declared_query_parameters(request.app, path, request.method)
     if accepted is None:
         return
-    unknown_set = set(request.query_params) - accepted
-    if unknown_set and isinstance(route, APIRoute):
-        # Only looked up when something is undocumented, so the common request pays nothing for it.
-        unknown_set -= undocumented_query_parameters(route)
-    unknown = sorted(unknown_set)
+    if not set(request.query_params) - accepted:
+        return
+    # Only looked up when something is not in the document, so the common request pays nothing for it.
+    if isinstance(route, APIRoute):
+        accepted |= undocumented_query_parameters(route)
+    unknown = sorted(set(request.query_params) - accepted)
     if unknown:
         listing = ", ".join(sorted(accepted)) or "none"
         raise InvalidInput(

@@ -259,6 +259,25 @@ def build(client: TestClient) -> list[dict[str, Any]]:
         {"method": "POST", "url": "/v1/studies", "headers": {}},
         {"method": "DELETE", "url": "/v1/studies/" + first_study, "headers": {"Origin": ORIGIN}},
     ]
+
+    # Added later, at the end so the earlier requests keep their numbers: one path per representation
+    # (.csv, .ndjson, .zip), and the front door for browsers and API clients.
+    for path in RESOURCES:
+        out += [
+            get(path + ".csv"),
+            get(url(path + ".ndjson", [("limit", 3)])),
+            get(url(path + ".csv", [("format", "json")])),
+            get(url(path + ".ndjson", [("bogus", "1")])),
+        ]
+    out += [
+        get(url("/v1/comparison.csv", [("measure", "cr")])),
+        get("/v1/comparison.csv"),
+        get("/v1/dataset.zip"),
+        get("/"),
+        get("/", Accept="text/html,application/xhtml+xml,*/*;q=0.8"),
+        get("/", Accept="application/json"),
+        get(url("/", [("bogus", "1")])),
+    ]
     return out
 
 
