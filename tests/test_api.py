@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from api.settings import PROJECT_ROOT
+from api.settings import PROJECT_ROOT, Settings
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 
@@ -60,6 +60,7 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "study_id": "jplsg-t11",
         "arm_id": f"jplsg-t11.{entry['arm']}",
         "report_id": f"jplsg-t11.{entry['report']}",
+        "permalink": f"{Settings().public_url}/v1/outcomes/jplsg-t11.efs-3y",
         "source_id": entry["source_id"],
         "locator": entry["locator"],
         "printed": entry["printed"],
