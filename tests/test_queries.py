@@ -219,7 +219,7 @@ def test_csv_has_documented_columns_and_opens_in_pandas(client: TestClient) -> N
     frame = pd.read_csv(io.StringIO(response.text))
     total = client.get("/v1/meta").json()["counts"]["outcome"]
     assert len(frame) == total
-    spec = client.get("/openapi.json").json()["paths"]["/v1/outcomes"]["get"]
+    spec = client.get("/openapi.json").json()["paths"]["/v1/outcomes.csv"]["get"]
     assert ", ".join(f"`{c}`" for c in frame.columns) in spec["description"]
     by_accept = client.get("/v1/outcomes", headers={"Accept": "text/csv"})
     assert by_accept.text == response.text
