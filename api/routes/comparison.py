@@ -47,7 +47,13 @@ def comparison_from_query(
     study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
 ) -> Comparison:
     filters = OutcomeFilters(study=study, subgroup=subgroup or [NO_SUBGROUP], study_id=study_id)
-    return build_comparison(session, measure, time_point, filters.conditions(session).all, meta.dataset_version)
+    return build_comparison(
+        session,
+        measure,
+        time_point=time_point,
+        outcome_conditions=filters.conditions(session).all,
+        version=meta.dataset_version,
+    )
 
 
 ComparisonDep = Annotated[Comparison, Depends(comparison_from_query)]

@@ -43,7 +43,7 @@ def list_conflicts(
         total=len(conflicts),
         limit=limit,
         offset=params.offset,
-        links=page_links(request, len(conflicts), limit, params.offset),
+        links=page_links(request, total=len(conflicts), limit=limit, offset=params.offset),
     )
 
 

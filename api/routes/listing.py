@@ -59,7 +59,7 @@ def respond_list(
             total=total,
             limit=limit,
             offset=params.offset,
-            links=page_links(request, total, limit, params.offset),
+            links=page_links(request, total=total, limit=limit, offset=params.offset),
         )
     rows = read_rows(
         session, spec.table, query.conditions, order_by=query.order, limit=params.limit, offset=params.offset
