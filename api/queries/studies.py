@@ -100,6 +100,7 @@ def _unique(values: Sequence[object]) -> list:  # type: ignore[type-arg]
 
 def _summary(
     study: Study,
+    *,
     interventions: list[Intervention],
     products: list[CarProduct],
     reports: list[Report],
@@ -127,7 +128,14 @@ def study_summaries(session: Session, studies: Sequence[Study]) -> list[StudyPub
     n_outcomes = _count_by_study(session, Outcome, ids)
     n_events = _count_by_study(session, AdverseEvent, ids)
     return [
-        _summary(s, interventions[s.id], products[s.id], reports[s.id], n_outcomes.get(s.id, 0), n_events.get(s.id, 0))
+        _summary(
+            s,
+            interventions=interventions[s.id],
+            products=products[s.id],
+            reports=reports[s.id],
+            n_outcomes=n_outcomes.get(s.id, 0),
+            n_adverse_events=n_events.get(s.id, 0),
+        )
         for s in studies
     ]
 
@@ -172,11 +180,11 @@ def study_details(session: Session, studies: Sequence[Study], every_study: bool 
     summaries = [
         _summary(
             s,
-            rows.interventions[s.id],
-            rows.car_products[s.id],
-            rows.reports[s.id],
-            len(rows.outcomes[s.id]),
-            len(rows.adverse_events[s.id]),
+            interventions=rows.interventions[s.id],
+            products=rows.car_products[s.id],
+            reports=rows.reports[s.id],
+            n_outcomes=len(rows.outcomes[s.id]),
+            n_adverse_events=len(rows.adverse_events[s.id]),
         )
         for s in studies
     ]
