@@ -75,7 +75,6 @@ def _serve(host: str | None, port: int | None) -> int:
     import uvicorn
 
     from api.main import create_app
-
     from api.server import guarded_protocol
 
     settings = get_settings()

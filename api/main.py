@@ -4,9 +4,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 
+from api.assets import AssetFiles
 from api.collector import freeze_survivors
 from api.cors import install_cors
 from api.dataset import api_version, load_dataset
@@ -123,6 +123,6 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         docs,
     ):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
+    app.mount("/static", AssetFiles(packages=[("api", "static")]), name="static")
     app.state.response_cache = install_response_cache(app, settings)  # last: outside every other layer
     return app
