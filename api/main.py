@@ -16,6 +16,7 @@ from api.fixture_set import FixtureSet
 from api.http_cache import HttpCacheMiddleware
 from api.limits import QUERY_PARAMETER_POLICY, QueryStringLimit
 from api.openapi import build_openapi
+from api.request_policy import RequestTargetPolicy
 from api.response_cache import install_response_cache
 from api.routes import (
     adverse_events,
@@ -95,6 +96,9 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         # api.routes.docs serves both from the package instead of a CDN.
         docs_url=None,
         redoc_url=None,
+        # Off: Starlette's slash redirects write the request's Host into Location. A path with a
+        # stray slash is a 404 like any other unknown path.
+        redirect_slashes=False,
         dependencies=QUERY_PARAMETER_POLICY,
         responses=COMMON_PROBLEM_RESPONSES,
     )
@@ -106,6 +110,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age)
     app.add_middleware(QueryStringLimit)
     install_cors(app, settings)
+    app.add_middleware(RequestTargetPolicy)  # outside CORS and the rest, inside the security headers
     install_security(app, settings)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (
