@@ -1,7 +1,8 @@
 """Representations of list results: JSON pages, CSV and newline-delimited JSON.
 
 CSV columns are the response model's fields in declaration order (lists joined by '; ',
-empty cells for nulls), so they are stable and documented by the model itself.
+empty cells for nulls), so they are stable and documented by the model itself. Text cells
+that a spreadsheet would read as a formula get a leading apostrophe.
 """
 
 import csv
@@ -119,6 +120,9 @@ def columns_of(model: type[BaseModel]) -> list[str]:
     return [*model.model_fields, *model.model_computed_fields]
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -130,6 +134,10 @@ def _cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, StrEnum):
         return value.value
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        # A spreadsheet would run it as a formula (OWASP "CSV injection"): a leading
+        # apostrophe makes it text. The JSON representations carry the text unchanged.
+        return "'" + value
     return value
 
 
