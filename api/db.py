@@ -21,6 +21,13 @@ from api.counts import CountMemo
 from api.rows import TableRows
 from api.search import create_search_index
 
+# Connections in the pool, and sessions open at once (api.deps admits no more): a request
+# waiting for a session holds neither a worker thread nor a connection, so the requests
+# holding connections can always finish. Fewer than anyio's 40 worker threads, which the
+# response serialisation also needs. One more connection is kept for /health alone, so it
+# answers while every other one is busy.
+MAX_CONNECTIONS = 16
+
 
 class Database:
     """Owns the engine; loads rows once, then hands out read-only sessions."""
@@ -35,7 +42,9 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         connect_args = {"check_same_thread": False} if self.is_sqlite else {}
-        self.engine: Engine = create_engine(url, connect_args=connect_args)
+        self.engine: Engine = create_engine(
+            url, connect_args=connect_args, pool_size=MAX_CONNECTIONS + 1, max_overflow=0, pool_timeout=30
+        )
         self._read_only = False
         self.counts = CountMemo(count_memo_entries)
         event.listen(self.engine, "connect", self._on_connect)

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 
+from api.db import MAX_CONNECTIONS
+
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 500
 
@@ -15,7 +17,12 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from request.app.state.database.session()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function": the session (and its connection) is closed as soon as the route function
+# returns, before the response is serialised and sent; max_concurrency: requests beyond
+# the pool wait here without a thread, instead of in a thread waiting for a connection.
+SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=MAX_CONNECTIONS)]
+HealthSessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=1)]
+"""/health's own session, outside the others' limit (the pool keeps a connection for it)."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 
-from api.deps import SessionDep
+from api.deps import HealthSessionDep
 from models.meta import Health, Meta
 
 router = APIRouter(tags=["meta"])
@@ -17,7 +17,7 @@ def get_meta(request: Request) -> Meta:
 
 
 @router.get("/health", operation_id="getHealth", summary="Check the service is up", response_model=Health)
-def get_health(request: Request, session: SessionDep) -> Health:
+def get_health(request: Request, session: HealthSessionDep) -> Health:
     """'ok' once the dataset is loaded and the database answers a query."""
     session.exec(text("SELECT 1"))  # type: ignore[call-overload]
     return Health(status="ok", dataset_version=request.app.state.meta.dataset_version)

@@ -15,7 +15,7 @@ import httpx
 from tests.http.live import live_server, stop
 
 CONNECTIONS = 64
-LOAD_SECONDS = 4.0
+LOAD_SECONDS = 6.0
 REQUEST_TIMEOUT = 60.0
 HEALTH_BOUND = 10.0  # generous: two shared cores, 64 busy connections
 
@@ -25,11 +25,13 @@ def test_64_connections_of_distinct_cache_keys(tmp_path: Path) -> None:
         latencies: list[float] = []
         errors: list[str] = []
         health: list[float] = []
-        stop_at = time.monotonic() + LOAD_SECONDS
         lock = threading.Lock()
+        ready = threading.Barrier(CONNECTIONS + 2)
+        stop_at = 0.0
 
         def worker(n: int) -> None:
             with httpx.Client(base_url=server.base, timeout=REQUEST_TIMEOUT) as client:
+                ready.wait()
                 i = 0
                 while time.monotonic() < stop_at:
                     i += 1
@@ -48,6 +50,7 @@ def test_64_connections_of_distinct_cache_keys(tmp_path: Path) -> None:
 
         def prober() -> None:
             with httpx.Client(base_url=server.base, timeout=REQUEST_TIMEOUT) as client:
+                ready.wait()
                 while time.monotonic() < stop_at:
                     started = time.monotonic()
                     try:
@@ -61,6 +64,8 @@ def test_64_connections_of_distinct_cache_keys(tmp_path: Path) -> None:
         threads.append(threading.Thread(target=prober))
         for thread in threads:
             thread.start()
+        stop_at = time.monotonic() + LOAD_SECONDS  # read by the threads once all are past the barrier
+        ready.wait()
         for thread in threads:
             thread.join(timeout=LOAD_SECONDS + 2 * REQUEST_TIMEOUT)
         assert not any(thread.is_alive() for thread in threads), "a client never got an answer"
