@@ -3,15 +3,16 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.telemetry import TelemetryConfig
+from sqlalchemy.exc import DBAPIError
 
 from api.assets import AssetFiles
 from api.collector import freeze_survivors
 from api.cors import install_cors
 from api.dataset import api_version, load_dataset
-from api.db import Database
-from api.errors import COMMON_PROBLEM_RESPONSES, install_error_handlers
+from api.db import Database, DatabaseFault
+from api.errors import COMMON_PROBLEM_RESPONSES, install_error_handlers, logger, problem_response
 from api.fixture_set import FixtureSet
 from api.http_cache import HttpCacheMiddleware
 from api.limits import QUERY_PARAMETER_POLICY, QueryStringLimit
@@ -67,6 +68,12 @@ def telemetry_config(enabled: bool) -> TelemetryConfig:
     return TelemetryConfig() if enabled else TelemetryConfig(tracing=False, metrics=False, logs=False)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """503, not 500, when the database cannot serve the dataset that was loaded (deleted, corrupted, edited)."""
+    logger.error("database unavailable on %s: %s", request.url.path, exc)
+    return problem_response(request, 503, "The database is unavailable; the service needs a restart.")
+
+
 def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = None) -> FastAPI:
     """The application; fixtures already validated by the caller are loaded as they are."""
     settings = settings or get_settings()
@@ -104,6 +111,8 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_exception_handler(DatabaseFault, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _database_unavailable)
     # Middleware added last is outermost: the response cache wraps everything (installed last,
     # below), then security headers (see install_security), CORS (so 304s and 414s carry it),
     # the query-string limit, and conditional GETs.
