@@ -1,7 +1,6 @@
 """One real server for the module-independent tests; tests needing their own start their own."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest

@@ -17,7 +17,7 @@ from tests.http.live import LiveServer, live_server, scratch_data
 
 STUDY = "jplsg-t11"
 FORMULAS = {
-    "title": "=HYPERLINK(\"http://evil.example\",\"x\")",
+    "title": '=HYPERLINK("http://evil.example","x")',
     "acronym": "+SUM(1,2)",
     "summary": "-2+3",
     "notes": "@cmd",

@@ -9,7 +9,6 @@ import json
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -63,7 +62,9 @@ def test_many_headers_adding_up_past_the_limit_are_refused(quick: LiveServer) ->
 
 def test_headers_just_under_the_limit_are_served(quick: LiveServer) -> None:
     lines = b"".join(b"X-H%d: %s\r\n" % (i, b"b" * 1000) for i in range(12))
-    status, _, _ = split_response(quick.raw(b"GET /v1/meta HTTP/1.1\r\nHost: x\r\n" + lines + b"Connection: close\r\n\r\n"))
+    status, _, _ = split_response(
+        quick.raw(b"GET /v1/meta HTTP/1.1\r\nHost: x\r\n" + lines + b"Connection: close\r\n\r\n")
+    )
     assert status == 200
 
 

@@ -36,7 +36,13 @@ def _numeric_query_parameters(document: dict[str, Any]) -> list[tuple[str, str, 
                 for alternative in alternatives:
                     item = alternative.get("items", alternative)
                     if item.get("type") in ("integer", "number") and parameter["in"] == "query":
-                        found.append((method, path, {"name": parameter["name"], "required": _required(document, operation), **item}))
+                        found.append(
+                            (
+                                method,
+                                path,
+                                {"name": parameter["name"], "required": _required(document, operation), **item},
+                            )
+                        )
     return found
 
 

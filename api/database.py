@@ -1,0 +1,132 @@
+"""Database engine, the one write transaction (loading fixtures), and read-only sessions afterwards.
+
+Read-only is enforced by the database, not only by the absence of write routes: once the
+fixtures are loaded, SQLite connections run with `PRAGMA query_only` and PostgreSQL
+transactions are opened READ ONLY.
+"""
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, SQLModel, create_engine
+
+import models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+MEMO_KEY = "counts"
+"""Where a session's `info` holds the memo of the database it reads (see Database.session)."""
+
+
+class Memo(Protocol):
+    """Something remembered about the data (api.queries.counts.CountMemo): void once it is replaced."""
+
+    def clear(self) -> None: ...
+
+
+# Connections in the pool, and sessions open at once (api.deps admits no more): a request
+# waiting for a session holds neither a worker thread nor a connection, so the requests
+# holding connections can always finish. Fewer than anyio's 40 worker threads, which the
+# response serialisation also needs. One more connection is kept for /health alone, so it
+# answers while every other one is busy.
+MAX_CONNECTIONS = 16
+
+
+class DatabaseFault(Exception):
+    """The database is no longer the one loaded at start-up (deleted, replaced or edited)."""
+
+
+class Database:
+    """Owns the engine; filled once (api.loading.load), then hands out read-only sessions."""
+
+    def __init__(self, url: str | None, memo: Memo | None = None) -> None:
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        if url is None:
+            # One private file per process: each thread gets its own connection, and
+            # nothing is left behind after shutdown.
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="tall-evidence-")
+            url = f"sqlite:///{Path(self._tmpdir.name) / 'evidence.sqlite3'}"
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        connect_args = {"check_same_thread": False} if self.is_sqlite else {}
+        self.engine: Engine = create_engine(
+            url, connect_args=connect_args, pool_size=MAX_CONNECTIONS + 1, max_overflow=0, pool_timeout=30
+        )
+        self._read_only = False
+        self._file: Path | None = None
+        self._fingerprint: tuple[int, ...] | None = None
+        if self.is_sqlite and self.engine.url.database not in (None, "", ":memory:"):
+            self._file = Path(str(self.engine.url.database))
+        self.memo = memo
+        event.listen(self.engine, "connect", self._on_connect)
+        event.listen(self.engine, "begin", self._on_begin)
+
+    def _on_connect(self, dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        if self.is_sqlite:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if self._read_only:
+                cursor.execute("PRAGMA query_only = ON")
+            cursor.close()
+
+    def _on_begin(self, connection: object) -> None:
+        if self._read_only and not self.is_sqlite:
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")  # type: ignore[attr-defined]
+
+    @contextmanager
+    def replacing(self) -> Iterator[Connection]:
+        """One transaction on empty tables for the caller to fill; the database is read-only after it."""
+        with self.engine.begin() as conn:
+            if self.is_sqlite:
+                # Python's sqlite3 runs DDL outside any transaction unless one is opened by
+                # hand: each CREATE/DROP would then commit (and fsync) on its own, which made
+                # start-up slow and the load not quite one transaction.
+                conn.exec_driver_sql("BEGIN")
+            SQLModel.metadata.drop_all(conn)
+            SQLModel.metadata.create_all(conn)
+            yield conn
+        # Pooled connections opened while writable must not serve reads afterwards.
+        self.engine.dispose()
+        if self.memo is not None:
+            self.memo.clear()  # what was remembered of the data just replaced is void
+        self._read_only = True
+        self._fingerprint = self._stat()
+
+    def _stat(self) -> tuple[int, ...] | None:
+        if self._file is None:
+            return None
+        try:
+            stat = self._file.stat()
+        except OSError:
+            return None
+        return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    def check(self) -> None:
+        """Raise DatabaseFault if the SQLite file is gone or changed since it was loaded.
+
+        Nothing here writes after loading, so any change is someone else's: serving it would
+        pair data with a dataset version and ETags that no longer describe it. A stat per
+        session costs microseconds; PostgreSQL (no file) relies on its READ ONLY transactions.
+        """
+        if self._fingerprint is None:
+            return
+        current = self._stat()
+        if current is None:
+            raise DatabaseFault(f"the database file {self._file} is gone")
+        if current != self._fingerprint:
+            raise DatabaseFault(f"the database file {self._file} was changed after loading")
+
+    def session(self) -> Iterator[Session]:
+        self.check()
+        with Session(self.engine, info={} if self.memo is None else {MEMO_KEY: self.memo}) as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
