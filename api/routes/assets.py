@@ -16,7 +16,7 @@ from api.errors import PROBLEM_MEDIA_TYPE
 from models.problem import Problem
 
 SERVED_SUFFIXES = frozenset({".css", ".js", ".svg", ".png", ".ico", ".woff", ".woff2", ".txt"})
-SERVED_NAMES = frozenset({"LICENSE", "NOTICE"})
+SERVED_NAMES = frozenset({"LICENSE", "NOTICE", "VERSIONS"})
 
 
 class AssetFiles(StaticFiles):
