@@ -26,6 +26,7 @@ from api.routes import (
     docs,
     embed,
     epidemiology,
+    fhir,
     meta,
     outcomes,
     sources,
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         meta,
         embed,
         docs,
+        fhir,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")

@@ -1,0 +1,1 @@
+"""Rendering: public response models turned into the representations clients receive."""
