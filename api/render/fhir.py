@@ -300,7 +300,10 @@ def outcome_statistic(outcome: OutcomePublic, interval: tuple[float, float] | No
             {
                 "description": "Range as printed in the source.",
                 "type": _concept(RANGE),
-                "range": {"low": _quantity(outcome.value_low, unit, code), "high": _quantity(outcome.value_high, unit, code)},
+                "range": {
+                    "low": _quantity(outcome.value_low, unit, code),
+                    "high": _quantity(outcome.value_high, unit, code),
+                },
             }
         )
     if outcome.p_value is not None:
@@ -331,8 +334,9 @@ def outcome_evidence(
     ctx: Context, outcome: OutcomePublic, study: StudyDetail, interval: tuple[float, float] | None
 ) -> Json:
     when = time_point_label(outcome.time_point)
-    title = f"{label(outcome.measure)}{' at ' + when if when else ''}: {_population(study, outcome.arm_id, outcome.subgroup)}"
-    variables = [_variable("population", _population(study, outcome.arm_id, outcome.subgroup))]
+    population = _population(study, outcome.arm_id, outcome.subgroup)
+    title = f"{label(outcome.measure)}{' at ' + when if when else ''}: {population}"
+    variables = [_variable("population", population)]
     if outcome.arm_id is not None:
         arm = next((a for a in study.arms if a.id == outcome.arm_id), None)
         if arm is not None:
@@ -352,7 +356,7 @@ def outcome_evidence(
             "title": title,
             "status": "active",
             "relatedArtifact": _provenance_links(ctx, outcome, study),
-            "description": f"{label(outcome.measure)} reported for {_population(study, outcome.arm_id, outcome.subgroup)}.",
+            "description": f"{label(outcome.measure)} reported for {population}.",
             "note": _figure_notes(outcome, ctx.source_titles.get(outcome.source_id, outcome.source_id)),
             "variableDefinition": variables,
             "studyDesign": [{"text": label(study.design)}],
@@ -364,7 +368,9 @@ def outcome_evidence(
 
 def adverse_event_statistic(event: AdverseEventPublic) -> Json:
     grading = "" if event.grading_system.value == "not_stated" else f", {label(event.grading_system)}"
-    description = f"{label(event.term)}, {grade_label(event.grade_min, event.grade_max)}{grading}; as printed: {event.printed}"
+    description = (
+        f"{label(event.term)}, {grade_label(event.grade_min, event.grade_max)}{grading}; as printed: {event.printed}"
+    )
     comparator = COMPARATORS.get(event.qualifier)
     statistic_type: Mapping[str, str] = DESCRIPTIVE
     quantity: Json | None = None
@@ -464,7 +470,10 @@ def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
             "status": "active",
             "description": pooled.label,
             "relatedArtifact": [
-                {"type": "derived-from", "resourceReference": ref("Evidence", ctx.evidence_ids[("outcome", r.outcome_id)])}
+                {
+                    "type": "derived-from",
+                    "resourceReference": ref("Evidence", ctx.evidence_ids[("outcome", r.outcome_id)]),
+                }
                 for r in counted
             ],
             "note": notes,
@@ -509,7 +518,9 @@ def measure_variable(urls: Urls, measure: Measure) -> Json:
 
 def measure_at_time_variable(measure: Measure, time_point: str) -> Json:
     months = time_point_months(time_point)
-    offset: Json = {"description": f"{time_point_label(time_point)} (code '{time_point}'), from the event each source counts from"}
+    offset: Json = {
+        "description": f"{time_point_label(time_point)} (code '{time_point}'), from the event each source counts from"
+    }
     if months is not None:
         offset["quantity"] = _quantity(months, "months", "mo")
     elif time_point.startswith("d") and time_point[1:].isdigit():
@@ -555,12 +566,21 @@ def term_variable(urls: Urls, term: str) -> Json:
 def source_citation(ctx: Context, source: SourcePublic) -> Json:
     identifiers = [{"system": ctx.urls.source_identifier, "value": source.id}]
     for scheme, value in sorted(source.identifiers.items()):
-        identifiers.append(_compact({"system": DOI if scheme == "doi" else None, "value": value, "type": {"text": scheme}}))
-    bits = [", ".join(source.authors), source.title, source.venue, source.published or (str(source.year) if source.year else None)]
+        identifiers.append(
+            _compact({"system": DOI if scheme == "doi" else None, "value": value, "type": {"text": scheme}})
+        )
+    bits = [
+        ", ".join(source.authors),
+        source.title,
+        source.venue,
+        source.published or (str(source.year) if source.year else None),
+    ]
     form = _compact(
         {
             "publishedIn": _compact({"title": source.venue}),
-            "articleDate": source.published if source.published and re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", source.published) else (str(source.year) if source.year else None),
+            "articleDate": source.published
+            if source.published and re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", source.published)
+            else (str(source.year) if source.year else None),
             "publicationDateText": source.published,
         }
     )
@@ -606,7 +626,9 @@ def report_citation(ctx: Context, report: ReportPublic, study: StudyDetail) -> J
         notes.append(_note(f"Patients covered by this report, as printed: {report.n_patients}."))
     if report.follow_up:
         notes.append(_note(f"Follow-up as printed: {report.follow_up}."))
-    form = _compact({"publishedIn": _compact({"title": report.venue}), "articleDate": str(report.year) if report.year else None})
+    form = _compact(
+        {"publishedIn": _compact({"title": report.venue}), "articleDate": str(report.year) if report.year else None}
+    )
     return _compact(
         {
             "resourceType": "Citation",
@@ -625,7 +647,10 @@ def report_citation(ctx: Context, report: ReportPublic, study: StudyDetail) -> J
                             "label": report.locator,
                             "resourceReference": ref("Citation", ctx.source_ids[report.source_id], source_title),
                         },
-                        {"type": "documentation", "resourceReference": ref("ResearchStudy", fhir_id(study.id), study.title)},
+                        {
+                            "type": "documentation",
+                            "resourceReference": ref("ResearchStudy", fhir_id(study.id), study.title),
+                        },
                     ],
                 }
             ),
@@ -638,7 +663,8 @@ def report_citation(ctx: Context, report: ReportPublic, study: StudyDetail) -> J
 
 def research_study(ctx: Context, study: StudyDetail) -> Json:
     identifiers = [
-        _compact({"system": CLINICAL_TRIALS if re.match(r"^NCT\d{8}$", r) else None, "value": r}) for r in study.registry_ids
+        _compact({"system": CLINICAL_TRIALS if re.match(r"^NCT\d{8}$", r) else None, "value": r})
+        for r in study.registry_ids
     ]
     period = _compact(
         {
@@ -660,7 +686,10 @@ def research_study(ctx: Context, study: StudyDetail) -> Json:
             "label": [{"value": study.acronym}] if study.acronym else [],
             "status": "active",
             "relatedArtifact": [
-                {"type": "derived-from", "resourceReference": ref("Citation", ctx.source_ids[s], ctx.source_titles.get(s))}
+                {
+                    "type": "derived-from",
+                    "resourceReference": ref("Citation", ctx.source_ids[s], ctx.source_titles.get(s)),
+                }
                 for s in study.source_ids
                 if s in ctx.source_ids
             ]
@@ -763,8 +792,8 @@ def build_index(
     measures_of: dict[str, set[str]] = defaultdict(set)  # study id -> measures
     variables_used: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for study in studies:
-        for s in study.source_ids:
-            reports_in[s].add(study.id)
+        for source_id in study.source_ids:
+            reports_in[source_id].add(study.id)
         for o in study.outcomes:
             measures_of[study.id].add(o.measure.value)
             for vid in (measure_variable_id(o.measure), measure_variable_id(o.measure, o.time_point)):
@@ -805,7 +834,9 @@ def build_index(
     measures = sorted({o.measure for study in studies for o in study.outcomes})
     for m in measures:
         index.add(measure_variable(urls, m), measure={m.value}, **variables_used[measure_variable_id(m)])
-        for tp in sorted({o.time_point for study in studies for o in study.outcomes if o.measure is m and o.time_point}):
+        for tp in sorted(
+            {o.time_point for study in studies for o in study.outcomes if o.measure is m and o.time_point}
+        ):
             index.add(measure_at_time_variable(m, tp), measure={m.value}, **variables_used[measure_variable_id(m, tp)])
     for term in sorted({e.term.value for study in studies for e in study.adverse_events}):
         index.add(term_variable(urls, term), **variables_used[term_variable_id(term)])

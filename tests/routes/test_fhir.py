@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from models.enums import Measure
 from tests.fhir_checks import problems, references, validate
 
 FHIR_JSON = "application/fhir+json"
@@ -154,19 +155,12 @@ def test_each_pooled_comparison_is_an_evidence_matching_v1_comparison(
 ) -> None:
     pooled = [e for e in served["Evidence"].values() if e["id"].startswith("comparison-")]
     assert pooled, "no pooled comparison served"
+    codes = {m.value.replace("_", "-"): m.value for m in Measure}
     for evidence in pooled:
+        measure, _, time_point = evidence["id"].removeprefix("comparison-").partition("-at-")
+        params = {"measure": codes[measure], **({"time_point": time_point} if time_point else {})}
         variable = evidence["variableDefinition"][-1]["observed"]["reference"]
-        ev = served["EvidenceVariable"][variable.removeprefix("EvidenceVariable/")]
-        measure = ev["characteristic"][0].get("definitionCodeableConcept", {}).get("coding", [{}])[0].get("code")
-        params = {"measure": measure}
-        if measure is None:  # a measure at a time point refers to the measure's own variable
-            inner = ev["characteristic"][0]["definitionReference"]["reference"].removeprefix("EvidenceVariable/")
-            params = {
-                "measure": served["EvidenceVariable"][inner]["characteristic"][0]["definitionCodeableConcept"]["coding"][
-                    0
-                ]["code"],
-                "time_point": evidence["id"].rsplit("-at-", 1)[1],
-            }
+        assert variable.removeprefix("EvidenceVariable/") in served["EvidenceVariable"]
         expected = client.get("/v1/comparison", params=params).json()["pooled"]
         statistic = evidence["statistic"][0]
         assert statistic["quantity"]["value"] == pytest.approx(expected["proportion"])
@@ -213,7 +207,11 @@ def test_citations_cover_every_source_document_and_report(
     client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
 ) -> None:
     sources = client.get("/v1/sources", params={"limit": 500}).json()["items"]
-    reports = [r for s in client.get("/v1/studies/batch", params={"id": list(served["ResearchStudy"])}).json() for r in s["reports"]]
+    reports = [
+        r
+        for s in client.get("/v1/studies/batch", params={"id": list(served["ResearchStudy"])}).json()
+        for r in s["reports"]
+    ]
     expected = {s["id"].replace("_", "-") for s in sources} | {r["id"].replace("_", "-") for r in reports}
     assert set(served["Citation"]) == expected
 
@@ -325,8 +323,9 @@ def test_writes_are_refused(client: TestClient) -> None:
         assert getattr(client, method)("/fhir/Evidence/x").status_code == 405
 
 
-def test_accept_without_json_is_not_acceptable(client: TestClient) -> None:
-    response = client.get("/fhir/metadata", headers={"Accept": "application/fhir+xml"})
+def test_format_parameter_accepts_the_json_spellings_only(client: TestClient) -> None:
+    for fmt in ("json", "application/json", "application/fhir+json"):
+        assert client.get("/fhir/metadata", params={"_format": fmt}).status_code == 200
+    response = client.get("/fhir/metadata", params={"_format": "application/fhir+xml"})
     assert response.status_code == 406
     validate(response.json())
-    assert client.get("/fhir/metadata", headers={"Accept": "application/fhir+json"}).status_code == 200
