@@ -9,7 +9,8 @@ Where our fields go (README, section "FHIR R5", says the same for clients):
   relatesTo derived-from Citation/<document>. Whatever we computed (a Wilson interval, a
   pooled estimate) says so in its description, never passing for a printed value.
 - Recorded conflicts are the extension RECORDED_CONFLICT plus a note on every Evidence whose
-  figure takes part, and on the ResearchStudy those figures belong to.
+  figure takes part, on the ResearchStudy those figures belong to and on the Citation of
+  each document they come from.
 - Measures, measures at a time point and adverse-event terms are EvidenceVariables; study
   records are ResearchStudy (arms as comparisonGroup, measures as outcomeMeasure); each
   source document and each report of a study is a Citation.
@@ -19,6 +20,7 @@ Where our fields go (README, section "FHIR R5", says the same for clients):
 """
 
 import hashlib
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -82,6 +84,17 @@ COMPARATORS: dict[ValueQualifier, str] = {
 TIME_TO_EVENT = {Measure.os, Measure.efs, Measure.rfs, Measure.pfs, Measure.dfs, Measure.cir}
 
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+BASE_TOKEN = "https://fhir-base.invalid/fhir"
+"""Stands for the serving base URL while resources are built; with_base() puts the real one in.
+
+The resources then do not depend on the Host a request names, so they are mapped once per
+dataset; the reserved .invalid domain cannot occur in curated text."""
+
+
+def with_base(resource: Json, base: str) -> str:
+    """The resource as compact JSON, with this service's base URL where the token stands."""
+    return json.dumps(resource, ensure_ascii=False, allow_nan=False, separators=(",", ":")).replace(BASE_TOKEN, base)
 
 
 def fhir_id(raw: str) -> str:
@@ -819,7 +832,9 @@ def build_index(
         for r in study.reports:
             index.add(report_citation(ctx, r, study), study=_both(study.id), source=_both(r.source_id))
     for s in sources:
-        index.add(source_citation(ctx, s), study=_both(*reports_in[s.id]), source=_both(s.id))
+        touching = [c.id for c in ctx.conflicts.values() if any(m.source_id == s.id for m in c.members)]
+        citation = _with_conflicts(ctx, source_citation(ctx, s), touching)
+        index.add(citation, study=_both(*reports_in[s.id]), source=_both(s.id))
 
     rows_by_outcome = {o.id: (study, o) for study in studies for o in study.outcomes}
     for comparison in comparisons:

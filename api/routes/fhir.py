@@ -4,7 +4,7 @@ Every error under /fhir is an OperationOutcome (FHIR's error format) rather than
 details, so FHIR clients can read it; the routes stay out of the OpenAPI document, which
 describes the /v1 API (FHIR clients read /fhir/metadata instead).
 
-The resources are mapped once per dataset version and base URL from the public models the
+The resources are mapped once per dataset version from the public models the
 /v1 routes serve (studies in full, sources, comparisons) and kept, so a read or a search is
 a lookup.
 """
@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session, select
 
@@ -26,6 +26,7 @@ from api.evidence import study_details
 from api.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters
 from api.lru import BoundedLRU
 from api.render.fhir import (
+    BASE_TOKEN,
     CONTROL_PARAMETERS,
     FHIR_MEDIA_TYPE,
     RESOURCE_TYPES,
@@ -36,6 +37,7 @@ from api.render.fhir import (
     capability_statement,
     operation_outcome,
     searchset,
+    with_base,
 )
 from models import Source, Study
 from models.comparison import Comparison
@@ -56,8 +58,8 @@ class FhirError(Exception):
         self.status, self.code, self.diagnostics, self.expression = status, code, diagnostics, expression
 
 
-def fhir_response(body: dict[str, Any], status: int = 200) -> Response:
-    return JSONResponse(body, status_code=status, media_type=FHIR_MEDIA_TYPE)
+def fhir_response(request: Request, body: dict[str, Any], status: int = 200) -> Response:
+    return Response(with_base(body, fhir_base(request)), status_code=status, media_type=FHIR_MEDIA_TYPE)
 
 
 class FhirRoute(APIRoute):
@@ -70,14 +72,14 @@ class FhirRoute(APIRoute):
             try:
                 return await handler(request)
             except FhirError as exc:
-                return fhir_response(operation_outcome(exc.code, exc.diagnostics, exc.expression), exc.status)
+                return fhir_response(request, operation_outcome(exc.code, exc.diagnostics, exc.expression), exc.status)
 
         return answer
 
 
 router = APIRouter(prefix="/fhir", tags=["fhir"], route_class=FhirRoute, include_in_schema=False)
 
-_indexes: BoundedLRU[tuple[str, str], FhirIndex] = BoundedLRU(max_entries=4, max_bytes=4)
+_indexes: BoundedLRU[str, FhirIndex] = BoundedLRU(max_entries=2, max_bytes=2)
 _lock = threading.Lock()
 
 
@@ -113,12 +115,12 @@ def _build(session: Session, urls: Urls, version: str) -> FhirIndex:
 
 
 def fhir_index(request: Request, session: Session) -> FhirIndex:
-    key = (request.app.state.meta.dataset_version, fhir_base(request))
-    with _lock:  # one build per key, even when requests arrive together
-        index = _indexes.get(key)
+    version: str = request.app.state.meta.dataset_version
+    with _lock:  # one build per dataset version, even when requests arrive together
+        index = _indexes.get(version)
         if index is None:
-            index = _build(session, Urls(key[1]), key[0])
-            _indexes.put(key, index, 1)
+            index = _build(session, Urls(BASE_TOKEN), version)
+            _indexes.put(version, index, 1)
     return index
 
 
@@ -179,12 +181,12 @@ def get_metadata(request: Request) -> Response:
     _check_format(request)
     meta = request.app.state.meta
     statement = capability_statement(
-        Urls(fhir_base(request)),
+        Urls(BASE_TOKEN),
         software_version=meta.api_version,
         dataset_version=meta.dataset_version,
         date=meta.built_at,
     )
-    return fhir_response(statement)
+    return fhir_response(request, statement)
 
 
 @router.get("/{resource_type}", summary="Search one resource type")
@@ -205,8 +207,8 @@ def search(resource_type: str, request: Request, session: SessionDep) -> Respons
     if offset + count < len(found):
         links["next"] = at(offset + count)
     links["last"] = at(max(0, (len(found) - 1) // count * count))
-    bundle = searchset(found[offset : offset + count], base=fhir_base(request), total=len(found), links=links)
-    return fhir_response(bundle)
+    bundle = searchset(found[offset : offset + count], base=BASE_TOKEN, total=len(found), links=links)
+    return fhir_response(request, bundle)
 
 
 @router.get("/{resource_type}/{resource_id}", summary="Read one resource by id")
@@ -223,7 +225,7 @@ def read(resource_type: str, resource_id: str, request: Request, session: Sessio
     resource = fhir_index(request, session).resources[resource_type].get(resource_id)
     if resource is None:
         raise FhirError(404, "not-found", f"No {resource_type} with id {resource_id!r}.")
-    return fhir_response(resource)
+    return fhir_response(request, resource)
 
 
 @router.get("/{path:path}", summary="Any other path: not a FHIR interaction served here")

@@ -19,6 +19,7 @@ def _fhir(client: TestClient, path: str, **params: Any) -> dict[str, Any]:
     response = client.get(path, params=params) if params else client.get(path)  # keep a link's own query
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(FHIR_JSON)
+    assert "invalid/fhir" not in response.text, "the placeholder base leaked"
     return response.json()
 
 
@@ -66,6 +67,15 @@ def test_capability_statement_is_valid_r5_and_lists_every_type(client: TestClien
     for resource in resources:
         assert {i["code"] for i in resource["interaction"]} == {"read", "search-type"}
         assert {"study", "measure", "source"} <= {p["name"] for p in resource["searchParam"]}
+
+
+def test_urls_follow_the_base_the_request_names(client: TestClient) -> None:
+    response = client.get("/fhir/Citation", params={"_count": 1}, headers={"Host": "evidence.example.org"})
+    bundle = response.json()
+    assert bundle["entry"][0]["fullUrl"].startswith("http://evidence.example.org/fhir/Citation/")
+    statement = client.get("/fhir/metadata", headers={"Host": "evidence.example.org"}).json()
+    assert statement["implementation"]["url"] == "http://evidence.example.org/fhir"
+    assert "http://evidence.example.org/fhir/StructureDefinition/source-figure" in statement["description"]
 
 
 def test_every_resource_type_has_resources(served: dict[str, dict[str, dict[str, Any]]]) -> None:
@@ -187,6 +197,8 @@ def test_recorded_conflicts_are_visible_on_the_figures_and_studies_they_touch(
             assert any(conflict["id"] in n["text"] for n in evidence["note"])
             study = served["ResearchStudy"][member["id"].split(".")[0]]
             assert conflict["id"] in [_parts(e)["id"] for e in _extension(study, RECORDED_CONFLICT)]
+            document = served["Citation"][member["source_id"].replace("_", "-")]
+            assert conflict["id"] in [_parts(e)["id"] for e in _extension(document, RECORDED_CONFLICT)]
             checked += 1
     assert checked > 0, "no conflict touches an outcome or adverse event"
 
