@@ -69,6 +69,16 @@ VALUE_SETS: dict[str, set[str]] = {
         "funding-statement",
         "competing-interests-statement",
     },
+    # NCIt concepts of the project's verified code list (terminology.csv): diseases and measures.
+    "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl": {
+        "C3183",
+        "C6919",
+        "C130043",
+        "C8644",
+        "C4870",
+        "C103385",
+        "C18058",
+    },
     # Only the STATO classes the service uses and whose identifiers were checked.
     "http://purl.obolibrary.org/obo/stato.owl": {"STATO_0000196"},
 }

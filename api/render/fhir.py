@@ -31,7 +31,7 @@ from api.views.labels import grade_label, label, time_point_label
 from models.adverse_event import AdverseEventPublic
 from models.comparison import Comparison
 from models.conflict import ConflictPublic
-from models.enums import Measure, Phase, ValueQualifier, ValueUnit
+from models.enums import Disease, Measure, Phase, ValueQualifier, ValueUnit
 from models.outcome import OutcomePublic, time_point_months
 from models.source import SourcePublic
 from models.study import ReportPublic
@@ -51,6 +51,7 @@ STUDY_PHASE = "http://terminology.hl7.org/CodeSystem/research-study-phase"
 SUMMARY_TYPE = "http://terminology.hl7.org/CodeSystem/contributor-summary-type"
 STATO = "http://purl.obolibrary.org/obo/stato.owl"
 UCUM = "http://unitsofmeasure.org"
+NCIT = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"
 CLINICAL_TRIALS = "http://clinicaltrials.gov"
 DOI = "https://doi.org"
 
@@ -66,6 +67,20 @@ RANGE = {"system": ATTRIBUTE_ESTIMATE_TYPE, "code": "C38013", "display": "Range"
 I_SQUARED = {"system": ATTRIBUTE_ESTIMATE_TYPE, "code": "0000420", "display": "I-squared"}
 TAU_SQUARED = {"system": ATTRIBUTE_ESTIMATE_TYPE, "code": "0000421", "display": "Tau squared"}
 COCHRAN_Q = {"system": ATTRIBUTE_ESTIMATE_TYPE, "code": "0000419", "display": "Cochran's Q statistic"}
+
+# NCIt concepts from the project's verified code list (terminology.csv beside the curation
+# rules); a concept missing there gets no NCIt code rather than a guessed one.
+NCIT_DISEASES: dict[Disease, tuple[str, str]] = {
+    Disease.t_all: ("C3183", "T Acute Lymphoblastic Leukemia"),
+    Disease.t_lbl: ("C6919", "T Lymphoblastic Lymphoma"),
+    Disease.etp_all: ("C130043", "Early T Acute Lymphoblastic Leukemia"),
+    Disease.b_all: ("C8644", "B Acute Lymphoblastic Leukemia"),
+}
+NCIT_MEASURES: dict[Measure, tuple[str, str]] = {
+    Measure.cr: ("C4870", "Complete Remission"),
+    Measure.cri: ("C103385", "Complete Response with Incomplete Bone Marrow Recovery"),
+    Measure.pr: ("C18058", "Partial Remission"),
+}
 
 PHASES: dict[Phase, str] = {
     Phase.phase_1: "phase-1",
@@ -130,6 +145,10 @@ def _compact(value: Json) -> Json:
 
 def _concept(*codings: Mapping[str, str], text: str | None = None) -> Json:
     return _compact({"coding": [dict(c) for c in codings], "text": text})
+
+
+def _ncit(concept: tuple[str, str] | None) -> list[dict[str, str]]:
+    return [] if concept is None else [{"system": NCIT, "code": concept[0], "display": concept[1]}]
 
 
 def _note(text: str) -> Json:
@@ -521,7 +540,9 @@ def measure_variable(urls: Urls, measure: Measure) -> Json:
                 {
                     "description": label(measure),
                     "definitionCodeableConcept": _concept(
-                        {"system": urls.code_system("measure"), "code": measure.value, "display": label(measure)}
+                        {"system": urls.code_system("measure"), "code": measure.value, "display": label(measure)},
+                        *_ncit(NCIT_MEASURES.get(measure)),
+                        text=label(measure),
                     ),
                 }
             ],
@@ -720,7 +741,7 @@ def research_study(ctx: Context, study: StudyDetail) -> Json:
             "phase": _concept({"system": STUDY_PHASE, "code": phase}) if phase else None,
             "studyDesign": [{"text": label(study.design)}],
             "focus": [{"concept": {"text": label(a)}} for a in study.agents],
-            "condition": [{"text": d.value} for d in study.diseases],
+            "condition": [_concept(*_ncit(NCIT_DISEASES.get(d)), text=d.value) for d in study.diseases],
             "keyword": [{"text": label(t)} for t in study.therapy_classes],
             "descriptionSummary": study.summary,
             "period": period,

@@ -20,7 +20,7 @@ from models.adverse_event import AdverseEventPublic
 from models.arm import ArmPublic
 from models.comparison import Comparison, ComparisonRow
 from models.conflict import ConflictMember, ConflictPublic
-from models.enums import AdverseEventTerm, ConflictKind, Design, Measure, Setting, SourceKind, ValueQualifier
+from models.enums import AdverseEventTerm, ConflictKind, Design, Disease, Measure, Setting, SourceKind, ValueQualifier
 from models.outcome import OutcomePublic
 from models.source import SourcePublic
 from models.study import ReportPublic
@@ -69,6 +69,7 @@ def _study(outcomes: list[OutcomePublic], conflicts: list[ConflictPublic] | None
         summary="What was done, in our words.",
         design=Design.single_arm_trial,
         setting=Setting.relapsed_refractory,
+        diseases=[Disease.t_all, Disease.t_lbl],
         source_id="001_abc",
         locator="Abstract",
         source_ids=["001_abc"],
@@ -254,6 +255,14 @@ def test_the_whole_index_validates_and_its_references_resolve_inside_it() -> Non
             assert problems(resource, BASE) == [], f"{kind}/{resource['id']}"
             for target in references(resource):
                 assert tuple(target.split("/")) in served, f"{kind}/{resource['id']} -> {target}"
+    ncit = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"
+    conditions = index.resources["ResearchStudy"]["study-a"]["condition"]
+    assert [c["coding"][0]["code"] for c in conditions] == ["C3183", "C6919"]
+    assert all(c["coding"][0]["system"] == ncit for c in conditions)
+    measure = index.resources["EvidenceVariable"]["measure-cr"]["characteristic"][0]["definitionCodeableConcept"]
+    assert {"system": ncit, "code": "C4870", "display": "Complete Remission"} in measure["coding"]
+    os_codes = index.resources["EvidenceVariable"]["measure-os"]["characteristic"][0]["definitionCodeableConcept"]
+    assert [c["system"] for c in os_codes["coding"]] == [f"{BASE}/CodeSystem/measure"]  # no verified NCIt code
     time_point = index.resources["EvidenceVariable"]["measure-os-at-2y"]
     assert time_point["characteristic"][0]["timeFromEvent"][0]["quantity"]["value"] == 24.0
     assert [r["id"] for r in index.search("Evidence", {"measure": ["os"]})] == ["study-a.os-2y"]
