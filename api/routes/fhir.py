@@ -24,7 +24,6 @@ from api.crud import to_public
 from api.deps import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, SessionDep
 from api.evidence import study_details
 from api.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters
-from api.lru import BoundedLRU
 from api.render.fhir import (
     BASE_TOKEN,
     CONTROL_PARAMETERS,
@@ -79,7 +78,7 @@ class FhirRoute(APIRoute):
 
 router = APIRouter(prefix="/fhir", tags=["fhir"], route_class=FhirRoute, include_in_schema=False)
 
-_indexes: BoundedLRU[str, FhirIndex] = BoundedLRU(max_entries=2, max_bytes=2)
+_latest: dict[str, FhirIndex] = {}  # dataset version -> its resources; only the latest is kept
 _lock = threading.Lock()
 
 
@@ -117,10 +116,11 @@ def _build(session: Session, urls: Urls, version: str) -> FhirIndex:
 def fhir_index(request: Request, session: Session) -> FhirIndex:
     version: str = request.app.state.meta.dataset_version
     with _lock:  # one build per dataset version, even when requests arrive together
-        index = _indexes.get(version)
+        index = _latest.get(version)
         if index is None:
             index = _build(session, Urls(BASE_TOKEN), version)
-            _indexes.put(version, index, 1)
+            _latest.clear()
+            _latest[version] = index
     return index
 
 
