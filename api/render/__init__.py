@@ -1,1 +1,1 @@
-"""Rendering: public response models turned into the representations clients receive."""
+"""Turning results into responses: formats (JSON/CSV/NDJSON), HTML pages, SVG charts, problems, OpenAPI."""

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.views.labels import grade_label, label, time_point_label
+from api.render.labels import grade_label, label, time_point_label
 from models.adverse_event import AdverseEventPublic
 from models.comparison import Comparison
 from models.conflict import ConflictPublic

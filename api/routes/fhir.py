@@ -17,13 +17,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from api.comparison import build_comparison
-from api.crud import to_public
-from api.deps import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, SessionDep
-from api.evidence import study_details
-from api.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters
+from api.deps import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, MetaDep, SessionDep
+from api.queries.fhir import fhir_inputs
 from api.render.fhir import (
     BASE_TOKEN,
     CONTROL_PARAMETERS,
@@ -38,10 +35,7 @@ from api.render.fhir import (
     searchset,
     with_base,
 )
-from models import Source, Study
-from models.comparison import Comparison
 from models.enums import Measure
-from models.source import SourcePublic
 
 MAX_OFFSET = 1_000_000
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -86,39 +80,18 @@ def fhir_base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/fhir"
 
 
-def _comparisons(session: Session, measures: list[Measure], version: str) -> tuple[list[Comparison], dict[str, Any]]:
-    """Pooled comparisons as GET /v1/comparison computes them by default (whole population), per
-    measure and per measure at each time point; and the Wilson interval of every figure, all subgroups."""
-    whole_population = OutcomeFilters(study=StudyFilters(), subgroup=[NO_SUBGROUP]).conditions(session).all
-    pooled: list[Comparison] = []
-    intervals: dict[str, tuple[float, float]] = {}
-    for measure in measures:
-        every_figure = build_comparison(session, measure, None, [], version)
-        for row in every_figure.rows:
-            if row.interval_method == "wilson" and row.ci_low is not None and row.ci_high is not None:
-                intervals[row.outcome_id] = (row.ci_low, row.ci_high)
-        time_points = sorted({r.time_point for r in every_figure.rows if r.time_point})
-        for time_point in [None, *time_points]:
-            comparison = build_comparison(session, measure, time_point, whole_population, version)
-            if comparison.pooled is not None:
-                pooled.append(comparison)
-    return pooled, intervals
-
-
-def _build(session: Session, urls: Urls, version: str) -> FhirIndex:
-    studies = study_details(session, session.exec(select(Study).order_by(Study.id)).all(), every_study=True)
-    sources = [to_public(SourcePublic, s) for s in session.exec(select(Source).order_by(Source.id))]
-    measures = sorted({o.measure for s in studies for o in s.outcomes})
-    comparisons, intervals = _comparisons(session, measures, version)
-    return build_index(urls, studies=studies, sources=sources, comparisons=comparisons, intervals=intervals)
-
-
-def fhir_index(request: Request, session: Session) -> FhirIndex:
-    version: str = request.app.state.meta.dataset_version
+def fhir_index(session: Session, version: str) -> FhirIndex:
     with _lock:  # one build per dataset version, even when requests arrive together
         index = _latest.get(version)
         if index is None:
-            index = _build(session, Urls(BASE_TOKEN), version)
+            inputs = fhir_inputs(session, version)
+            index = build_index(
+                Urls(BASE_TOKEN),
+                studies=inputs.studies,
+                sources=inputs.sources,
+                comparisons=inputs.comparisons,
+                intervals=inputs.intervals,
+            )
             _latest.clear()
             _latest[version] = index
     return index
@@ -177,9 +150,8 @@ def _criteria(request: Request) -> dict[str, list[str]]:
 
 
 @router.get("/metadata", summary="The CapabilityStatement")
-def get_metadata(request: Request) -> Response:
+def get_metadata(request: Request, meta: MetaDep) -> Response:
     _check_format(request)
-    meta = request.app.state.meta
     statement = capability_statement(
         Urls(BASE_TOKEN),
         software_version=meta.api_version,
@@ -190,13 +162,13 @@ def get_metadata(request: Request) -> Response:
 
 
 @router.get("/{resource_type}", summary="Search one resource type")
-def search(resource_type: str, request: Request, session: SessionDep) -> Response:
+def search(resource_type: str, request: Request, session: SessionDep, meta: MetaDep) -> Response:
     _check_type(resource_type)
     _check_format(request)
     criteria = _criteria(request)
     count = _integer(request, "_count", PAGE_SIZE_DEFAULT, 1, PAGE_SIZE_MAX)
     offset = _integer(request, "_offset", 0, 0, MAX_OFFSET)
-    found = fhir_index(request, session).search(resource_type, criteria)
+    found = fhir_index(session, meta.dataset_version).search(resource_type, criteria)
 
     def at(new_offset: int) -> str:
         return str(request.url.include_query_params(_count=count, _offset=new_offset))
@@ -212,7 +184,7 @@ def search(resource_type: str, request: Request, session: SessionDep) -> Respons
 
 
 @router.get("/{resource_type}/{resource_id}", summary="Read one resource by id")
-def read(resource_type: str, resource_id: str, request: Request, session: SessionDep) -> Response:
+def read(resource_type: str, resource_id: str, request: Request, session: SessionDep, meta: MetaDep) -> Response:
     _check_type(resource_type)
     _check_format(request)
     extra = sorted(set(request.query_params) - {"_format"})
@@ -222,7 +194,7 @@ def read(resource_type: str, resource_id: str, request: Request, session: Sessio
         )
     if not _FHIR_ID.match(resource_id):
         raise FhirError(400, "invalid", f"{resource_id!r} is not a FHIR id ([A-Za-z0-9-.], 1 to 64 characters).")
-    resource = fhir_index(request, session).resources[resource_type].get(resource_id)
+    resource = fhir_index(session, meta.dataset_version).resources[resource_type].get(resource_id)
     if resource is None:
         raise FhirError(404, "not-found", f"No {resource_type} with id {resource_id!r}.")
     return fhir_response(request, resource)

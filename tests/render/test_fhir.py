@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from api.comparison import pool_random_effects, wilson_interval
+from api.queries.comparison import pool_random_effects, wilson_interval
 from api.render.fhir import (
     Context,
     FhirIndex,

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from api.fixture_yaml import load_fixture_yaml
+from api.loading.yaml_parser import load_fixture_yaml
 from models.fixture import ConflictsFile, EpidemiologyFile, SourcesFile, StudyFile
 
 STUDIES_DIR = "studies"

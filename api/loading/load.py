@@ -4,13 +4,14 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
-from api.checks import check_fixture_set
-from api.collector import collector_paused
-from api.db import Database
-from api.fixture_set import FixtureSet, read_fixture_set
-from api.rows import build_rows, search_documents
+from api.database import Database
+from api.loading.checks import check_fixture_set
+from api.loading.collector import collector_paused
+from api.loading.fixture_files import FixtureSet, read_fixture_set
+from api.loading.rows import TableRows, build_rows, search_documents
+from api.loading.search_index import create_search_index
 from api.settings import Settings
 from models import TABLES
 from models.meta import Meta
@@ -39,11 +40,10 @@ def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | 
     """
     fixtures = fixtures or validate_fixtures(settings)
     with collector_paused():
-        database.load(build_rows(fixtures), search_documents(fixtures))
+        write_rows(database, build_rows(fixtures), search_documents(fixtures))
     with Session(database.engine) as session:
         counts = {
-            table.__tablename__: session.exec(select(func.count()).select_from(table)).one()  # type: ignore[arg-type]
-            for table in TABLES
+            str(table.__tablename__): session.exec(select(func.count()).select_from(table)).one() for table in TABLES
         }
     return Meta(
         dataset_version=fixtures.version,
@@ -52,3 +52,14 @@ def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | 
         api_version=api_version(),
         counts=counts,
     )
+
+
+def write_rows(database: Database, rows: TableRows, documents: dict[str, dict[str, str]]) -> None:
+    """Replace all data with rows and the search index in one transaction; read-only afterwards."""
+    by_table = {model.__table__: values for model, values in rows.items()}  # type: ignore[attr-defined]
+    with database.replacing() as conn:
+        # Parents before children, so foreign keys hold at every insert.
+        for table in SQLModel.metadata.sorted_tables:
+            if by_table.get(table):
+                conn.execute(table.insert(), by_table[table])
+        create_search_index(conn, documents)

@@ -23,7 +23,7 @@ CACHEABLE_METHODS = {"GET", "HEAD"}
 NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "expires", "vary"}
 
 
-PACKAGE_ROOTS = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "models")
+PACKAGE_ROOTS = (Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[2] / "models")
 
 
 @lru_cache  # once per process: the files do not change under a running service

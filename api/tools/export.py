@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
-from api.fixture_set import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR
+from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR
 from models import (
     AdverseEvent,
     Arm,
@@ -58,7 +58,7 @@ SOURCES_FILE = "sources.yaml"
 
 
 def _local(study_id: str, global_id: str | None) -> str | None:
-    """'<study id>.<local id>' -> '<local id>' (the inverse of api.rows.global_id)."""
+    """'<study id>.<local id>' -> '<local id>' (the inverse of api.loading.rows.global_id)."""
     return None if global_id is None else global_id.removeprefix(f"{study_id}.")
 
 
@@ -123,7 +123,8 @@ class _StudyReader:
 
 
 def _canonical(model: BaseModel) -> dict[str, Any]:
-    return _id_first(model.model_dump(mode="json", exclude_defaults=True))
+    canonical: dict[str, Any] = _id_first(model.model_dump(mode="json", exclude_defaults=True))
+    return canonical
 
 
 def _id_first(value: Any) -> Any:

@@ -1,38 +1,17 @@
-"""Full-text search over studies: SQLite FTS5 by default, PostgreSQL text search when used.
+"""Full-text search over studies, the read side: SQLite FTS5 by default, PostgreSQL text search when used.
 
-The index is derived from the fixtures at load time, like the facet index.
+The index is written at load time by api.loading.search_index.
 """
 
 import re
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 from api.errors import InvalidInput
 from models.problem import ProblemField
 
-FIELDS = ("title", "summary", "products", "interventions", "findings", "notes")
 MAX_QUERY_LENGTH = 200
-
-
-def create_search_index(conn: Connection, documents: dict[str, dict[str, str]]) -> None:
-    conn.exec_driver_sql("DROP TABLE IF EXISTS study_search")
-    rows = [{"study_id": sid, **{f: doc.get(f, "") for f in FIELDS}} for sid, doc in documents.items()]
-    if conn.dialect.name == "sqlite":
-        columns = ", ".join(FIELDS)
-        conn.exec_driver_sql(
-            f"CREATE VIRTUAL TABLE study_search USING fts5(study_id UNINDEXED, {columns}, "
-            "tokenize='unicode61 remove_diacritics 2')"
-        )
-        if rows:
-            values = ", ".join(f":{f}" for f in FIELDS)
-            conn.execute(text(f"INSERT INTO study_search (study_id, {columns}) VALUES (:study_id, {values})"), rows)
-    else:
-        conn.exec_driver_sql("CREATE TABLE study_search (study_id text PRIMARY KEY, document text, tsv tsvector)")
-        docs = [{"study_id": r["study_id"], "document": " ".join(r[f] for f in FIELDS)} for r in rows]
-        if docs:
-            conn.execute(text("INSERT INTO study_search (study_id, document) VALUES (:study_id, :document)"), docs)
-        conn.exec_driver_sql("UPDATE study_search SET tsv = to_tsvector('simple', document)")
 
 
 def query_words(q: str) -> list[str]:

@@ -10,7 +10,7 @@ descriptive. Everything from the data is XML-escaped.
 
 from html import escape
 
-from api.views.labels import EN_DASH, label, time_point_label
+from api.render.labels import EN_DASH, label, time_point_label
 from models.comparison import Comparison, ComparisonRow, PooledEstimate
 
 WIDTH = 960

@@ -10,7 +10,7 @@ from sqlmodel import col
 class StudySort(StrEnum):
     id = "id"
     id_desc = "-id"
-    title = "title"
+    title_asc = "title"
     title_desc = "-title"
     n_enrolled = "n_enrolled"
     n_enrolled_desc = "-n_enrolled"

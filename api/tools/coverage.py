@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from api.fixture_set import FixtureError, FixtureIssue, FixtureSet
+from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet
 from models.coverage import CoverageFile
 
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import problem_response
+from api.render.problems import problem_response
 from api.settings import Settings
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -6,7 +6,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from api.errors import problem_response
+from api.render.problems import problem_response
 from api.settings import Settings
 
 # Read-only service: nothing but reads to allow. If-None-Match is allowed so a page's

@@ -11,9 +11,10 @@ from typing import TypeVar
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from api.crud import to_public
-from api.rows import FIGURE_TABLES
+from api.queries.filters import StudyFilters
+from api.queries.pages import to_public, where
 from models import (
+    FIGURE_TABLES,
     AdverseEvent,
     Arm,
     CarProduct,
@@ -56,7 +57,7 @@ def _by_study(session: Session, table: type[R], study_ids: Sequence[str] | None)
 def _count_by_study(session: Session, table: type[SQLModel], study_ids: Sequence[str]) -> dict[str, int]:
     column = table.study_id  # type: ignore[attr-defined]
     statement = select(column, func.count()).where(col(column).in_(study_ids)).group_by(column)
-    return dict(session.exec(statement).all())  # type: ignore[arg-type]
+    return dict(session.exec(statement).all())
 
 
 def _unique(values: Sequence[object]) -> list:  # type: ignore[type-arg]
@@ -110,7 +111,10 @@ def conflicts_with_members(session: Session, conflict_ids: Sequence[str] | None 
         return []
     for kind, table in FIGURE_TABLES.items():
         members = (
-            select(ConflictLink.conflict_id, table.id, table.source_id, table.locator, table.printed)
+            # sqlmodel's select() is typed for at most four columns; sqlalchemy's takes any number.
+            select(  # type: ignore[call-overload]
+                ConflictLink.conflict_id, table.id, table.source_id, table.locator, table.printed
+            )
             .join(table, col(table.id) == ConflictLink.figure_id)
             .where(ConflictLink.kind == kind)
             .order_by(col(ConflictLink.figure_id))  # by id, whatever order the files list them in
@@ -215,3 +219,12 @@ def conflict_member_rows(conflicts: Sequence[ConflictPublic]) -> list[dict[str, 
         for c in conflicts
         for m in c.members
     ]
+
+
+def select_studies(session: Session, filters: StudyFilters) -> list[StudyPublic]:
+    """The matching studies: by relevance when searching with q, else by id (as /v1/studies)."""
+    conditions, ranks = filters.conditions(session)
+    rows = session.exec(where(select(Study), conditions.all).order_by(Study.id)).all()
+    if ranks is not None:
+        rows = sorted(rows, key=lambda s: (ranks[s.id], s.id))
+    return study_summaries(session, rows)

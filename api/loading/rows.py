@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from api.fixture_set import FixtureSet
+from api.loading.fixture_files import FixtureSet
 from models import (
+    FIGURE_TABLES,
     AdverseEvent,
     Arm,
     CarProduct,
@@ -28,14 +29,6 @@ from models.fixture import StudyFile
 from models.study import StudyBase
 
 _REFS = {"id", "arm", "report", "interventions"}
-
-# The tables of sourced figures, by the kind name conflicts report their members under.
-FIGURE_TABLES: dict[str, type[Outcome] | type[AdverseEvent] | type[Characteristic] | type[EpidemiologyFigure]] = {
-    "outcome": Outcome,
-    "adverse_event": AdverseEvent,
-    "characteristic": Characteristic,
-    "epidemiology": EpidemiologyFigure,
-}
 
 
 def global_id(study_id: str, local_id: str | None) -> str | None:
@@ -63,8 +56,9 @@ def study_tags(study: StudyFile, source_years: dict[str, int | None]) -> set[tup
     tags |= {("fratricide_strategy", p.fratricide_strategy.value) for p in products}
     tags |= {("source_id", r.source_id) for r in study.reports}
     years = {r.year for r in study.reports if r.year is not None}
-    if not years and source_years.get(study.source_id) is not None:
-        years = {source_years[study.source_id]}
+    source_year = source_years.get(study.source_id)
+    if not years and source_year is not None:
+        years = {source_year}
     tags |= {("year", str(y)) for y in years}
     return tags
 
@@ -89,7 +83,7 @@ def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterat
             CarProduct,
             {"id": f"{sid}.{p.id}", "study_id": sid, "arm_id": global_id(sid, p.arm), **p.model_dump(exclude=_REFS)},
         )
-    figure_tables: tuple[tuple[type[SQLModel], list], ...] = (
+    figure_tables: tuple[tuple[type[SQLModel], list[Any]], ...] = (
         (Outcome, study.outcomes),
         (AdverseEvent, study.adverse_events),
         (Characteristic, study.characteristics),

@@ -1,4 +1,4 @@
-"""Database engine, the one write (loading fixtures), and read-only sessions afterwards.
+"""Database engine, the one write transaction (loading fixtures), and read-only sessions afterwards.
 
 Read-only is enforced by the database, not only by the absence of write routes: once the
 fixtures are loaded, SQLite connections run with `PRAGMA query_only` and PostgreSQL
@@ -7,25 +7,31 @@ transactions are opened READ ONLY.
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from sqlalchemy import Engine, Table, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from api.counts import SESSION_KEY as COUNTS_KEY
-from api.counts import CountMemo
-from api.rows import TableRows
-from api.search import create_search_index
+
+MEMO_KEY = "counts"
+"""Where a session's `info` holds the memo of the database it reads (see Database.session)."""
+
+
+class Memo(Protocol):
+    """Something remembered about the data (api.queries.counts.CountMemo): void once it is replaced."""
+
+    def clear(self) -> None: ...
 
 
 class Database:
-    """Owns the engine; loads rows once, then hands out read-only sessions."""
+    """Owns the engine; filled once (api.loading.load), then hands out read-only sessions."""
 
-    def __init__(self, url: str | None, count_memo_entries: int = 0) -> None:
+    def __init__(self, url: str | None, memo: Memo | None = None) -> None:
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         if url is None:
             # One private file per process: each thread gets its own connection, and
@@ -37,7 +43,7 @@ class Database:
         connect_args = {"check_same_thread": False} if self.is_sqlite else {}
         self.engine: Engine = create_engine(url, connect_args=connect_args)
         self._read_only = False
-        self.counts = CountMemo(count_memo_entries)
+        self.memo = memo
         event.listen(self.engine, "connect", self._on_connect)
         event.listen(self.engine, "begin", self._on_begin)
 
@@ -53,9 +59,9 @@ class Database:
         if self._read_only and not self.is_sqlite:
             connection.exec_driver_sql("SET TRANSACTION READ ONLY")  # type: ignore[attr-defined]
 
-    def load(self, rows: TableRows, search_documents: dict[str, dict[str, str]]) -> None:
-        """Replace all data with rows in one transaction, then turn the database read-only."""
-        by_table: dict[Table, list[dict[str, Any]]] = {model.__table__: values for model, values in rows.items()}  # type: ignore[attr-defined]
+    @contextmanager
+    def replacing(self) -> Iterator[Connection]:
+        """One transaction on empty tables for the caller to fill; the database is read-only after it."""
         with self.engine.begin() as conn:
             if self.is_sqlite:
                 # Python's sqlite3 runs DDL outside any transaction unless one is opened by
@@ -64,18 +70,15 @@ class Database:
                 conn.exec_driver_sql("BEGIN")
             SQLModel.metadata.drop_all(conn)
             SQLModel.metadata.create_all(conn)
-            # Parents before children, so foreign keys hold at every insert.
-            for table in SQLModel.metadata.sorted_tables:
-                if by_table.get(table):
-                    conn.execute(table.insert(), by_table[table])
-            create_search_index(conn, search_documents)
+            yield conn
         # Pooled connections opened while writable must not serve reads afterwards.
         self.engine.dispose()
-        self.counts.clear()  # totals of the data just replaced are void
+        if self.memo is not None:
+            self.memo.clear()  # what was remembered of the data just replaced is void
         self._read_only = True
 
     def session(self) -> Iterator[Session]:
-        with Session(self.engine, info={COUNTS_KEY: self.counts}) as session:
+        with Session(self.engine, info={} if self.memo is None else {MEMO_KEY: self.memo}) as session:
             yield session
 
     def close(self) -> None:

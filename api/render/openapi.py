@@ -23,7 +23,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
                     if status == "414":
-                        # Answered by api.limits before routing, in the route family's error format.
+                        # Answered by api.middleware.limits before routing, in the route family's error format.
                         response["content"] = (
                             {"text/html": {"schema": {"type": "string"}}}
                             if answers_errors_as_html(path)

@@ -8,10 +8,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from api.fixture_set import FixtureError, FixtureIssue, FixtureSet
+from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet
 from models.enums import ValueUnit
 from models.figure import FigureBase, Provenance
-from models.fixture import AdverseEventEntry, OutcomeEntry, StudyFile
+from models.fixture import AdverseEventEntry, CharacteristicEntry, OutcomeEntry, StudyFile
 
 
 def rounding_tolerance(value: float) -> float:
@@ -121,24 +121,25 @@ class _Checker:
         for i, product in enumerate(study.car_products):
             self.provenance(file, f"car_products[{i}]", product)
             self.arm_ref(file, f"car_products[{i}].arm", product.arm, arms)
-        for name, figures in (
+        figure_lists: tuple[tuple[str, Sequence[OutcomeEntry | AdverseEventEntry | CharacteristicEntry]], ...] = (
             ("outcomes", study.outcomes),
             ("adverse_events", study.adverse_events),
             ("characteristics", study.characteristics),
-        ):
+        )
+        for name, figures in figure_lists:
             for i, fig in enumerate(figures):
                 path = f"{name}[{i}]"
                 self.figure(file, path, fig)
                 self.arm_ref(file, f"{path}.arm", fig.arm, arms)
                 if fig.report is not None:
-                    report = reports.get(fig.report)
-                    if report is None:
+                    cited = reports.get(fig.report)
+                    if cited is None:
                         self.add(file, f"{path}.report", f"no report {fig.report!r} in this study's reports")
-                    elif report.source_id != fig.source_id:
+                    elif cited.source_id != fig.source_id:
                         self.add(
                             file,
                             f"{path}.source_id",
-                            f"report {fig.report!r} is from {report.source_id}, not {fig.source_id}",
+                            f"report {fig.report!r} is from {cited.source_id}, not {fig.source_id}",
                         )
                 if not isinstance(fig, AdverseEventEntry):
                     self.range(file, f"{path}.value_high", fig.value_low, fig.value_high)

@@ -30,8 +30,8 @@ import anyio
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.formats import accepted_format
 from api.lru import BoundedLRU
+from api.render.formats import accepted_format
 from api.settings import Settings
 
 CacheKey = tuple[str, str, bytes, str, str, bytes, str, bytes | None, bytes | None]

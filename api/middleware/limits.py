@@ -7,7 +7,8 @@ validated where they are declared; this module holds the limits that apply to ev
 from fastapi import Depends, FastAPI, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import InvalidInput, problem_response
+from api.errors import InvalidInput
+from api.render.problems import problem_response
 from models.problem import ProblemField
 
 MAX_QUERY_STRING_BYTES = 2048

@@ -11,12 +11,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from api.filters import Conditions
+from api.database import MEMO_KEY
 from api.lru import BoundedLRU
-
-SESSION_KEY = "counts"
-"""Where a session's `info` holds the memo of the database it reads (see Database.session)."""
-
+from api.queries.filters import Conditions
 
 # An entry is its key's text plus this much bookkeeping; the memo holds on average at most
 # ENTRY_BUDGET bytes an entry, so long filters (a query string may be 2 KiB) cannot make
@@ -62,5 +59,5 @@ def count(session: Session, table: Any, conditions: Conditions) -> int:
 
 def total(session: Session, table: Any, conditions: Conditions) -> int:
     """The total, from the session's database memo when it has one."""
-    memo: CountMemo | None = session.info.get(SESSION_KEY)
+    memo: CountMemo | None = session.info.get(MEMO_KEY)
     return count(session, table, conditions) if memo is None else memo.total(session, table, conditions)

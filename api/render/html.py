@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from api.views.labels import grade_label, label, time_point_label
+from api.render.labels import grade_label, label, time_point_label
 
 ENVIRONMENT = Environment(
     loader=PackageLoader("api", "templates"),

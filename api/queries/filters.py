@@ -12,6 +12,7 @@ an ordered `LIMIT` query walks its index and stops after one page, whatever the 
 the data; counting that way probes the tag index once per row instead, which is slower.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from fastapi import Depends, Query
 from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import Session, col, select
 
-from api.search import search_ranks
+from api.queries.search import search_ranks
 from models import AdverseEvent, Outcome, Study, StudyTag
 from models.enums import (
     AdverseEventTerm,
@@ -196,7 +197,7 @@ def study_filters(
 StudyFiltersDep = Annotated[StudyFilters, Depends(study_filters)]
 
 
-def _subgroup_condition(column: Any, subgroup: list[str] | None) -> ColumnElement[bool] | None:
+def _subgroup_condition(column: Any, subgroup: Sequence[str] | None) -> ColumnElement[bool] | None:
     if not subgroup or ANY_SUBGROUP in subgroup:
         return None
     named = [str(s) for s in subgroup if s != NO_SUBGROUP]
@@ -220,7 +221,7 @@ class OutcomeFilters:
     study: StudyFilters
     measure: list[Measure] | None = None
     time_point: list[str] | None = None
-    subgroup: list[str] | None = None
+    subgroup: Sequence[str] | None = None
     study_id: list[str] | None = None
     arm_id: list[str] | None = None
     figure_source_id: list[str] | None = None
@@ -240,7 +241,7 @@ class AdverseEventFilters:
     term: list[AdverseEventTerm] | None = None
     min_grade: int | None = None
     grading_system: list[GradingSystem] | None = None
-    subgroup: list[str] | None = None
+    subgroup: Sequence[str] | None = None
     study_id: list[str] | None = None
     arm_id: list[str] | None = None
     figure_source_id: list[str] | None = None
@@ -323,3 +324,12 @@ def adverse_event_filters(
 
 OutcomeFiltersDep = Annotated[OutcomeFilters, Depends(outcome_filters)]
 AdverseEventFiltersDep = Annotated[AdverseEventFilters, Depends(adverse_event_filters)]
+
+
+def describe_filters(filters: StudyFilters) -> dict[str, list[str]]:
+    """The filters that were given, with their values, for the table's heading."""
+    return {
+        name: [str(v) for v in (value if isinstance(value, list) else [value])]
+        for name, value in vars(filters).items()
+        if value is not None
+    }
