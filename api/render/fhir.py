@@ -155,7 +155,7 @@ def _note(text: str) -> Json:
     return {"text": text}
 
 
-def _quantity(value: float, unit: str, code: str, comparator: str | None = None) -> Json:
+def _quantity(value: float, unit: str, code: str, *, comparator: str | None = None) -> Json:
     return _compact({"value": value, "comparator": comparator, "unit": unit, "system": UCUM, "code": code})
 
 
@@ -305,11 +305,11 @@ def outcome_statistic(outcome: OutcomePublic, interval: tuple[float, float] | No
     quantity: Json | None = None
     statistic_type: Mapping[str, str] = DESCRIPTIVE
     if outcome.value is not None and outcome.unit is ValueUnit.percent:
-        statistic_type, quantity = PROPORTION, _quantity(outcome.value, "%", "%", comparator)
+        statistic_type, quantity = PROPORTION, _quantity(outcome.value, "%", "%", comparator=comparator)
     elif outcome.value is not None and outcome.unit is ValueUnit.patients:
-        statistic_type, quantity = COUNT, _quantity(outcome.value, "patients", "{patients}", comparator)
+        statistic_type, quantity = COUNT, _quantity(outcome.value, "patients", "{patients}", comparator=comparator)
     elif outcome.value is not None and outcome.unit is ValueUnit.months:
-        quantity = _quantity(outcome.value, "months", "mo", comparator)
+        quantity = _quantity(outcome.value, "months", "mo", comparator=comparator)
     elif outcome.numerator is not None and outcome.denominator is not None:
         statistic_type = PROPORTION
     estimates: list[Json] = []
@@ -363,7 +363,7 @@ def outcome_statistic(outcome: OutcomePublic, interval: tuple[float, float] | No
 
 
 def outcome_evidence(
-    ctx: Context, outcome: OutcomePublic, study: StudyDetail, interval: tuple[float, float] | None
+    ctx: Context, outcome: OutcomePublic, study: StudyDetail, *, interval: tuple[float, float] | None
 ) -> Json:
     when = time_point_label(outcome.time_point)
     population = _population(study, outcome.arm_id, outcome.subgroup)
@@ -407,9 +407,12 @@ def adverse_event_statistic(event: AdverseEventPublic) -> Json:
     statistic_type: Mapping[str, str] = DESCRIPTIVE
     quantity: Json | None = None
     if event.percentage is not None:
-        statistic_type, quantity = PROPORTION, _quantity(event.percentage, "%", "%", comparator)
+        statistic_type, quantity = PROPORTION, _quantity(event.percentage, "%", "%", comparator=comparator)
     elif event.patients is not None:
-        statistic_type, quantity = COUNT, _quantity(float(event.patients), "patients", "{patients}", comparator)
+        statistic_type, quantity = (
+            COUNT,
+            _quantity(float(event.patients), "patients", "{patients}", comparator=comparator),
+        )
     sample = {"numberOfParticipants": event.at_risk} if event.at_risk is not None else None
     return _compact(
         {
@@ -834,7 +837,7 @@ def build_index(
                 variables_used[vid]["study"] |= _both(study.id)
                 variables_used[vid]["source"] |= _both(o.source_id)
             index.add(
-                outcome_evidence(ctx, o, study, intervals.get(o.id)),
+                outcome_evidence(ctx, o, study, interval=intervals.get(o.id)),
                 study=_both(study.id),
                 measure={o.measure.value},
                 source=_both(o.source_id),

@@ -46,7 +46,7 @@ JSON_FORMATS = {"json", "application/json", "application/fhir+json"}
 class FhirError(Exception):
     """An error answered as an OperationOutcome with an HTTP status."""
 
-    def __init__(self, status: int, code: str, diagnostics: str, expression: tuple[str, ...] = ()) -> None:
+    def __init__(self, status: int, code: str, diagnostics: str, *, expression: tuple[str, ...] = ()) -> None:
         super().__init__(diagnostics)
         self.status, self.code, self.diagnostics, self.expression = status, code, diagnostics, expression
 
@@ -102,7 +102,7 @@ def _check_format(request: Request) -> None:
     # so FHIR answers JSON whatever it says; _format is in the query string, hence in the key.
     fmt = request.query_params.get("_format")
     if fmt is not None and fmt not in JSON_FORMATS:
-        raise FhirError(406, "not-supported", f"_format {fmt!r} is not served; only JSON is.", ("_format",))
+        raise FhirError(406, "not-supported", f"_format {fmt!r} is not served; only JSON is.", expression=("_format",))
 
 
 def _check_type(resource_type: str) -> None:
@@ -114,12 +114,12 @@ def _check_type(resource_type: str) -> None:
         )
 
 
-def _integer(request: Request, name: str, default: int, low: int, high: int) -> int:
+def _integer(request: Request, name: str, *, default: int, low: int, high: int) -> int:
     raw = request.query_params.getlist(name)
     if not raw:
         return default
     if len(raw) > 1 or not raw[0].isdigit() or not low <= int(raw[0]) <= high:
-        raise FhirError(400, "invalid", f"{name} must be one whole number from {low} to {high}.", (name,))
+        raise FhirError(400, "invalid", f"{name} must be one whole number from {low} to {high}.", expression=(name,))
     return int(raw[0])
 
 
@@ -132,7 +132,7 @@ def _criteria(request: Request) -> dict[str, list[str]]:
             400,
             "not-supported",
             f"Unknown search parameter(s): {', '.join(unknown)}. Accepted: {accepted}.",
-            tuple(unknown),
+            expression=tuple(unknown),
         )
     criteria: dict[str, list[str]] = {}
     for name in SEARCH_PARAMETERS:
@@ -141,10 +141,14 @@ def _criteria(request: Request) -> dict[str, list[str]]:
             continue
         for value in values:
             if not _SEARCH_VALUE.match(value):
-                raise FhirError(400, "invalid", f"{name}: {value!r} is not a valid identifier or code.", (name,))
+                raise FhirError(
+                    400, "invalid", f"{name}: {value!r} is not a valid identifier or code.", expression=(name,)
+                )
             if name == "measure" and value not in Measure.__members__.values():
                 known = ", ".join(m.value for m in Measure)
-                raise FhirError(400, "code-invalid", f"measure: unknown code {value!r}; known: {known}.", (name,))
+                raise FhirError(
+                    400, "code-invalid", f"measure: unknown code {value!r}; known: {known}.", expression=(name,)
+                )
         criteria[name] = values
     return criteria
 
@@ -166,8 +170,8 @@ def search(resource_type: str, request: Request, session: SessionDep, meta: Meta
     _check_type(resource_type)
     _check_format(request)
     criteria = _criteria(request)
-    count = _integer(request, "_count", PAGE_SIZE_DEFAULT, 1, PAGE_SIZE_MAX)
-    offset = _integer(request, "_offset", 0, 0, MAX_OFFSET)
+    count = _integer(request, "_count", default=PAGE_SIZE_DEFAULT, low=1, high=PAGE_SIZE_MAX)
+    offset = _integer(request, "_offset", default=0, low=0, high=MAX_OFFSET)
     found = fhir_index(session, meta.dataset_version).search(resource_type, criteria)
 
     def at(new_offset: int) -> str:
@@ -190,7 +194,10 @@ def read(resource_type: str, resource_id: str, request: Request, session: Sessio
     extra = sorted(set(request.query_params) - {"_format"})
     if extra:
         raise FhirError(
-            400, "not-supported", f"A read takes no parameters but _format; got {', '.join(extra)}.", tuple(extra)
+            400,
+            "not-supported",
+            f"A read takes no parameters but _format; got {', '.join(extra)}.",
+            expression=tuple(extra),
         )
     if not _FHIR_ID.match(resource_id):
         raise FhirError(400, "invalid", f"{resource_id!r} is not a FHIR id ([A-Za-z0-9-.], 1 to 64 characters).")

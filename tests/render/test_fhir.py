@@ -140,7 +140,7 @@ def test_counts_only_patients_unit_is_a_count() -> None:
 
 def test_outcome_evidence_is_valid_r5_and_carries_the_figure_as_printed() -> None:
     study = _study([_outcome()])
-    evidence = outcome_evidence(_context(study), study.outcomes[0], study, wilson_interval(8, 10))
+    evidence = outcome_evidence(_context(study), study.outcomes[0], study, interval=wilson_interval(8, 10))
     validate(evidence)
     assert problems(evidence, BASE) == []
     (figure,) = [e for e in evidence["extension"] if e["url"] == f"{BASE}/StructureDefinition/source-figure"]
@@ -172,7 +172,7 @@ def test_a_conflict_shows_on_the_evidence_with_links_to_the_other_figures() -> N
     first = _outcome(conflict_ids=["text-vs-table"])
     second = _outcome("cr-text", printed="7 CR", value=None, numerator=7, conflict_ids=["text-vs-table"])
     study = _study([first, second], [conflict])
-    evidence = outcome_evidence(_context(study), first, study, None)
+    evidence = outcome_evidence(_context(study), first, study, interval=None)
     validate(evidence)
     (extension,) = [e for e in evidence["extension"] if e["url"].endswith("/recorded-conflict")]
     members = [p for p in extension["extension"] if p["url"] == "member"]
