@@ -37,13 +37,15 @@ def _comparisons(
     pooled: list[Comparison] = []
     intervals: dict[str, tuple[float, float]] = {}
     for measure in measures:
-        every_figure = build_comparison(session, measure, None, [], version)
+        every_figure = build_comparison(session, measure, time_point=None, outcome_conditions=[], version=version)
         for row in every_figure.rows:
             if row.interval_method == "wilson" and row.ci_low is not None and row.ci_high is not None:
                 intervals[row.outcome_id] = (row.ci_low, row.ci_high)
         time_points = sorted({r.time_point for r in every_figure.rows if r.time_point})
         for time_point in [None, *time_points]:
-            comparison = build_comparison(session, measure, time_point, whole_population, version)
+            comparison = build_comparison(
+                session, measure, time_point=time_point, outcome_conditions=whole_population, version=version
+            )
             if comparison.pooled is not None:
                 pooled.append(comparison)
     return pooled, intervals
