@@ -25,6 +25,7 @@ from api.routes import (
     docs,
     embed,
     epidemiology,
+    fhir,
     meta,
     outcomes,
     sources,
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         meta,
         embed,
         docs,
+        fhir,
     ):
         app.include_router(module.router)
     app.mount("/static", AssetFiles(packages=[("api", "static")]), name="static")
