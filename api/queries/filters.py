@@ -147,6 +147,11 @@ MAX_PATIENTS = 1_000_000
 YEAR_MIN, YEAR_MAX = 1000, 9999
 
 
+# Registry ids (NCT, ChiCTR, ISRCTN, jRCT, UMIN, EudraCT...) are letters, digits and hyphens ending in a
+# digit; declaring it lets clients and the fuzzer know that words such as 'false' are not ids.
+REGISTRY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{1,38}[0-9]$"
+
+
 def _multi(description: str) -> Any:
     return Query(description=description + " Repeat the parameter for alternatives.")
 
@@ -164,7 +169,10 @@ def study_filters(
     fratricide_strategy: Annotated[
         list[FratricideStrategy] | None, _multi("Fratricide strategy of a CAR product.")
     ] = None,
-    registry_id: Annotated[list[str] | None, _multi("Trial registry id, e.g. NCT04572308.")] = None,
+    registry_id: Annotated[
+        list[Annotated[str, Field(pattern=REGISTRY_ID_PATTERN)]] | None,
+        _multi("Trial registry id, e.g. NCT04572308, ChiCTR2000032211 or 2015-001234-12 (EudraCT)."),
+    ] = None,
     year: Annotated[
         list[Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]] | None,
         _multi(f"Year a report of the study was presented or published ({YEAR_MIN}-{YEAR_MAX})."),
