@@ -10,7 +10,7 @@ from sqlmodel import Field
 from models.enums import Measure, Subgroup, ValueUnit
 from models.figure import FigureBase
 
-# ASCII digits only: \d would also match other scripts' digits (a full-width '５y').
+# ASCII digits only: \d would also match other scripts' digits (a full-width 5, U+FF15).
 TIME_POINT_PATTERN = r"^(d[0-9]+|[0-9]+(\.[0-9]+)?[my]|cycle[0-9]+|best)$"
 TimePoint = Annotated[str, StringConstraints(pattern=TIME_POINT_PATTERN)]
 _TIME_POINT = re.compile(r"^(\d+(?:\.\d+)?)([my])$")
