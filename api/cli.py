@@ -1,4 +1,4 @@
-"""Command line: `tall-evidence serve | validate | export | openapi | schema`."""
+"""Command line: `tall-evidence build | serve | validate | export | openapi | schema | coverage`."""
 
 import argparse
 import json
@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 
 from api.fixture_set import SCHEMA_DIR, FixtureError, FixtureSet
-from api.settings import get_settings
+from api.settings import Settings, get_settings
+
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def _checked_fixtures() -> FixtureSet | None:
@@ -28,31 +30,125 @@ def _validate() -> int:
     return 0 if _checked_fixtures() is not None else 1
 
 
-def _serve(host: str | None, port: int | None) -> int:
+def _build(out: Path | None, database_url: str | None) -> int:
+    """Validate the fixtures, then write them into one file named by the version (or a PostgreSQL schema)."""
+    from api.build import build_file, build_schema, schema_name
+    from api.serving import is_postgres
+
+    fixtures = _checked_fixtures()
+    if fixtures is None:
+        return 1
+    settings = get_settings()
+    if database_url is not None:
+        if not is_postgres(database_url):
+            print("build: --database-url must be a PostgreSQL URL (postgresql+psycopg://...)", file=sys.stderr)
+            return 1
+        record = build_schema(settings, database_url, fixtures)
+        print(f"built dataset version {record.dataset_version} in schema {schema_name(record.dataset_version)}")
+        print(f"serve it with: tall-evidence serve --database-url URL --dataset-version {record.dataset_version}")
+        return 0
+    assert out is not None  # argparse requires one of the two
+    path = build_file(settings, out, fixtures)
+    print(f"wrote {path} ({path.stat().st_size} bytes)")
+    return 0
+
+
+def _serve(
+    host: str | None,
+    port: int | None,
+    *,
+    database: Path | None = None,
+    workers: int = 1,
+    database_url: str | None = None,
+    dataset_version: str | None = None,
+) -> int:
+    """Serve a prebuilt file (checked, then opened as it is), a PostgreSQL schema, or the fixtures built now.
+
+    Without --database the fixtures are validated and built into a temporary file first, and
+    that file is served exactly as a prebuilt one would be. Each of N workers is a separate
+    process opening the same file read-only: they share nothing else.
+    """
+    import tempfile
+
+    from api.build import BuildFileError, attach_schema, build_file, build_schema, read_file_record
+    from api.serving import is_postgres
+
+    settings = get_settings()
+    url = database_url or settings.database_url
+    updates: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="tall-evidence-") as scratch:
+        try:
+            if database is not None:
+                record = read_file_record(database)  # refuse a bad file in one line, before any worker starts
+                updates["database_file"] = database.resolve()
+                print(f"serving {database} (dataset version {record.dataset_version})")
+            elif url is not None and is_postgres(url):
+                version = dataset_version or settings.dataset_version
+                if version is None:
+                    fixtures = _checked_fixtures()
+                    if fixtures is None:
+                        return 1
+                    version = build_schema(settings, url, fixtures).dataset_version
+                    del fixtures
+                attach_schema(url, version)[0].close()  # checks the schema; each worker attaches its own
+                updates.update(database_url=url, dataset_version=version)
+            elif url is not None:
+                if workers > 1:
+                    print(
+                        "serve: --workers needs a built file or PostgreSQL, not a DATABASE_URL loaded in place",
+                        file=sys.stderr,
+                    )
+                    return 1
+            else:
+                # Fail fast with a clean message instead of a lifespan traceback.
+                fixtures = _checked_fixtures()
+                if fixtures is None:
+                    return 1
+                path = build_file(settings, Path(scratch), fixtures)
+                del fixtures  # served from the file; the parsed files need not live on
+                updates["database_file"] = path
+        except BuildFileError as exc:
+            print(f"serve: {exc}", file=sys.stderr)
+            return 1
+        return _run_uvicorn(settings.model_copy(update=updates), host=host, port=port, workers=workers)
+
+
+def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, workers: int) -> int:
+    import inspect
+    import os
+
     import uvicorn
 
     from api.main import create_app
 
-    settings = get_settings()
-    # Fail fast with a clean message instead of a lifespan traceback; the app then loads
-    # these same validated fixtures rather than reading and checking them a second time.
-    fixtures = _checked_fixtures()
-    if fixtures is None:
-        return 1
-    app = create_app(settings, fixtures)
-    del fixtures  # the app drops them once loaded; holding them here would keep them for good
-    uvicorn.run(
-        app,
-        host=host or settings.host,
-        port=port or settings.port,
+    options: dict[str, object] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
         # The C parser and event loop (uvicorn[standard]); named so a missing one fails loudly
         # instead of silently falling back to the pure-Python stack.
-        http="httptools",
-        loop="uvloop",
-        access_log=settings.access_log,
-        server_header=False,
-        date_header=True,
-    )
+        "http": "httptools",
+        "loop": "uvloop",
+        "access_log": settings.access_log,
+        "server_header": False,
+        "date_header": True,
+    }
+    if workers <= 1:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        return 0
+    # Workers are fresh processes that import the app by name and read their settings from
+    # the environment: pass on what this command decided (the file or schema to serve).
+    for name, value in (
+        ("TALL_DATABASE_FILE", settings.database_file),
+        ("DATABASE_URL", settings.database_url),
+        ("TALL_DATASET_VERSION", settings.dataset_version),
+    ):
+        if value is not None:
+            os.environ[name] = str(value)
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # uvicorn restarts a worker that does not answer its ping within this many seconds; its
+        # default (5) is shorter than a start-up on a busy machine (imports, checking the file).
+        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
+    uvicorn.run("api.main:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
     return 0
 
 
@@ -132,9 +228,23 @@ def _coverage(check: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tall-evidence", description="T-ALL evidence service")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="validate the fixtures, load them and serve the API")
+    build = commands.add_parser("build", help="validate the fixtures and write them into one database to serve")
+    target = build.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", type=Path, help="directory for the file tall-evidence-<dataset version>.sqlite3")
+    target.add_argument(
+        "--database-url", help="PostgreSQL URL: load into the schema tall_<dataset version> (kept if already built)"
+    )
+    serve = commands.add_parser("serve", help="serve the API (from a built file, or build the fixtures first)")
     serve.add_argument("--host", help="interface to bind (default from TALL_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default from TALL_PORT, 8000)")
+    serve.add_argument(
+        "--database", type=Path, help="a file written by `tall-evidence build`, served read-only as it is"
+    )
+    serve.add_argument("--workers", type=int, default=1, help="processes serving the same file or schema (1)")
+    serve.add_argument("--database-url", help="PostgreSQL URL to attach to read-only (default: DATABASE_URL)")
+    serve.add_argument(
+        "--dataset-version", help="with a PostgreSQL URL: the built version to serve (default: build the fixtures)"
+    )
     commands.add_parser("validate", help="check every fixture without starting a server")
     export = commands.add_parser("export", help="load the fixtures, then write the database back in fixture form")
     export.add_argument("--out", type=Path, required=True, help="new or empty directory to write into")
@@ -145,8 +255,21 @@ def main(argv: list[str] | None = None) -> int:
     coverage = commands.add_parser("coverage", help="regenerate the per-document coverage table (seeds/COVERAGE.md)")
     coverage.add_argument("--check", action="store_true", help="only report whether the committed table is stale")
     args = parser.parse_args(argv)
+    if args.command == "build":
+        return _build(args.out, args.database_url)
     if args.command == "serve":
-        return _serve(args.host, args.port)
+        if args.workers < 1:
+            parser.error("--workers must be at least 1")
+        if args.database is not None and (args.database_url or args.dataset_version):
+            parser.error("--database serves a file; leave out --database-url and --dataset-version")
+        return _serve(
+            args.host,
+            args.port,
+            database=args.database,
+            workers=args.workers,
+            database_url=args.database_url,
+            dataset_version=args.dataset_version,
+        )
     if args.command == "validate":
         return _validate()
     if args.command == "export":

@@ -5,12 +5,13 @@ fixtures are loaded, SQLite connections run with `PRAGMA query_only` and Postgre
 transactions are opened READ ONLY.
 """
 
+import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, event
+from sqlalchemy import Engine, Table, event, func, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
@@ -20,12 +21,21 @@ from api.counts import SESSION_KEY as COUNTS_KEY
 from api.counts import CountMemo
 from api.rows import TableRows
 from api.search import create_search_index
+from models import TABLES
 
 
 class Database:
     """Owns the engine; loads rows once, then hands out read-only sessions."""
 
-    def __init__(self, url: str | None, count_memo_entries: int = 0) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        count_memo_entries: int = 0,
+        *,
+        connect_args: dict[str, object] | None = None,
+        creator: Callable[[], sqlite3.Connection] | None = None,
+        read_only: bool = False,
+    ) -> None:
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         if url is None:
             # One private file per process: each thread gets its own connection, and
@@ -34,9 +44,12 @@ class Database:
             url = f"sqlite:///{Path(self._tmpdir.name) / 'evidence.sqlite3'}"
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        connect_args = {"check_same_thread": False} if self.is_sqlite else {}
-        self.engine: Engine = create_engine(url, connect_args=connect_args)
-        self._read_only = False
+        args: dict[str, object] = {"check_same_thread": False} if self.is_sqlite else {}
+        args.update(connect_args or {})
+        extra: dict[str, Any] = {"creator": creator} if creator is not None else {}
+        self.engine: Engine = create_engine(url, connect_args=args, **extra)
+        # read_only: a database built elsewhere (`tall-evidence build`), attached and never written.
+        self._read_only = read_only
         self.counts = CountMemo(count_memo_entries)
         event.listen(self.engine, "connect", self._on_connect)
         event.listen(self.engine, "begin", self._on_begin)
@@ -73,6 +86,24 @@ class Database:
         self.engine.dispose()
         self.counts.clear()  # totals of the data just replaced are void
         self._read_only = True
+
+    @classmethod
+    def from_sqlite_uri(cls, uri: str, count_memo_entries: int = 0) -> "Database":
+        """A read-only Database on an SQLite URI (a prebuilt file opened with mode=ro&immutable=1)."""
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+        # A file URL, so SQLAlchemy pools as for a file (not one connection per thread as for :memory:);
+        # the creator is what actually connects.
+        return cls("sqlite:///immutable-file", count_memo_entries, creator=connect, read_only=True)
+
+    def table_counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                table.__tablename__: conn.execute(select(func.count()).select_from(table)).scalar_one()  # type: ignore[attr-defined]
+                for table in TABLES
+            }
 
     def session(self) -> Iterator[Session]:
         with Session(self.engine, info={COUNTS_KEY: self.counts}) as session:

@@ -1,7 +1,7 @@
 """The application: create_app() wires settings, lifespan (load fixtures), errors and routers."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -9,8 +9,7 @@ from fastapi.telemetry import TelemetryConfig
 
 from api.collector import freeze_survivors
 from api.cors import install_cors
-from api.dataset import api_version, load_dataset
-from api.db import Database
+from api.dataset import api_version
 from api.errors import COMMON_PROBLEM_RESPONSES, install_error_handlers
 from api.fixture_set import FixtureSet
 from api.http_cache import HttpCacheMiddleware
@@ -32,6 +31,7 @@ from api.routes import (
     studies,
 )
 from api.security import install_security
+from api.serving import open_dataset
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -73,16 +73,14 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal fixtures
-        database = Database(settings.database_url, settings.count_memo_entries)
-        try:
-            # Raises FixtureError before anything is served if any fixture is bad.
-            app.state.meta = load_dataset(settings, database, fixtures)
+        with ExitStack() as stack:
+            # Raises FixtureError (bad fixtures) or BuildFileError (a file or schema this code
+            # must not serve) before anything is served.
+            database, app.state.meta = open_dataset(settings, stack, fixtures)
             fixtures = None  # in the database now; the parsed files need not live as long as the app
             freeze_survivors()
             app.state.database = database
             yield
-        finally:
-            database.close()
 
     app = FastAPI(
         title="T-ALL Evidence API",
@@ -103,7 +101,12 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     # Middleware added last is outermost: the response cache wraps everything (installed last,
     # below), then security headers (see install_security), CORS (so 304s and 414s carry it),
     # the query-string limit, and conditional GETs.
-    app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age)
+    app.add_middleware(
+        HttpCacheMiddleware,
+        max_age=settings.cache_max_age,
+        s_maxage=settings.cache_s_maxage,
+        stale_while_revalidate=settings.cache_stale_while_revalidate,
+    )
     app.add_middleware(QueryStringLimit)
     install_cors(app, settings)
     install_security(app, settings)
