@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from api.fixture_set import SCHEMA_DIR, FixtureError, FixtureSet
+from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
 from api.settings import Settings, get_settings
 
 WORKER_HEALTHCHECK_SECONDS = 60
@@ -13,7 +13,7 @@ WORKER_HEALTHCHECK_SECONDS = 60
 
 def _checked_fixtures() -> FixtureSet | None:
     """The validated fixtures with a one-line summary on stdout, or None after listing the problems."""
-    from api.dataset import validate_fixtures
+    from api.loading.load import validate_fixtures
 
     try:
         fixtures = validate_fixtures(get_settings())
@@ -32,8 +32,8 @@ def _validate() -> int:
 
 def _build(out: Path | None, database_url: str | None) -> int:
     """Validate the fixtures, then write them into one file named by the version (or a PostgreSQL schema)."""
-    from api.build import build_file, build_schema, schema_name
-    from api.serving import is_postgres
+    from api.loading.build import build_file, build_schema, schema_name
+    from api.loading.serving import is_postgres
 
     fixtures = _checked_fixtures()
     if fixtures is None:
@@ -70,8 +70,8 @@ def _serve(
     """
     import tempfile
 
-    from api.build import BuildFileError, attach_schema, build_file, build_schema, read_file_record
-    from api.serving import is_postgres
+    from api.loading.build import BuildFileError, attach_schema, build_file, build_schema, read_file_record
+    from api.loading.serving import is_postgres
 
     settings = get_settings()
     url = database_url or settings.database_url
@@ -153,9 +153,9 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
 
 
 def _export(out: Path) -> int:
-    from api.dataset import load_dataset
-    from api.db import Database
-    from api.export import export_database
+    from api.database import Database
+    from api.loading.load import load_dataset
+    from api.tools.export import export_database
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         # Never mix an export with older files: a stale study file would read as current data.
@@ -188,7 +188,7 @@ def _openapi(out: Path | None) -> int:
 
 
 def _schema(check: bool) -> int:
-    from api.schemas import stale_schemas, write_schemas
+    from api.tools.fixture_schemas import stale_schemas, write_schemas
 
     directory = get_settings().fixtures_dir / SCHEMA_DIR
     if check:
@@ -204,8 +204,8 @@ def _schema(check: bool) -> int:
 
 
 def _coverage(check: bool) -> int:
-    from api.coverage import read_coverage, render_coverage
-    from api.dataset import validate_fixtures
+    from api.loading.load import validate_fixtures
+    from api.tools.coverage import read_coverage, render_coverage
 
     settings = get_settings()
     try:

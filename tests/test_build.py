@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.build import BUILD_TABLE, schema_version
+from api.loading.build import BUILD_TABLE, schema_version
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
 from tests.live_server import built_file, free_port, run_cli, running

@@ -5,7 +5,7 @@ working however api/ is laid out inside.
 
 Normalisation (everything else is recorded byte for byte):
 - ETag: the part after the dataset version is a hash that includes the code fingerprint
-  (api/http_cache.py), so it changes with any edit to the code. Each distinct ETag value is
+  (api/middleware/etags.py), so it changes with any edit to the code. Each distinct ETag value is
   replaced by a label numbered in order of first appearance in the crawl (``"<version>-#3"``),
   which keeps what matters: the dataset version, and which responses share a validator and
   which do not. Static files' own validators (size and modification time) get labels too,
