@@ -43,10 +43,13 @@ class LiveServer:
     pid: int
 
     def worker_pids(self) -> list[int]:
-        """The processes this server started (uvicorn's workers), read from /proc."""
+        """The worker processes this server started, read from /proc (multiprocessing's helper left out)."""
         found: list[int] = []
         for task in Path(f"/proc/{self.pid}/task").iterdir():
-            found += [int(child) for child in (task / "children").read_text().split()]
+            for child in (task / "children").read_text().split():
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+                if b"resource_tracker" not in command:
+                    found.append(int(child))
         return found
 
 
