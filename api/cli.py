@@ -80,7 +80,8 @@ def _serve(
         try:
             if database is not None:
                 record = read_file_record(database)  # refuse a bad file in one line, before any worker starts
-                updates["database_file"] = database.resolve()
+                # Checked here once; the workers need not read the whole file again.
+                updates.update(database_file=database.resolve(), verify_database_file=False)
                 print(f"serving {database} (dataset version {record.dataset_version})")
             elif url is not None and is_postgres(url):
                 version = dataset_version or settings.dataset_version
@@ -106,7 +107,7 @@ def _serve(
                     return 1
                 path = build_file(settings, Path(scratch), fixtures)
                 del fixtures  # served from the file; the parsed files need not live on
-                updates["database_file"] = path
+                updates.update(database_file=path, verify_database_file=False)
         except BuildFileError as exc:
             print(f"serve: {exc}", file=sys.stderr)
             return 1
@@ -141,6 +142,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         ("TALL_DATABASE_FILE", settings.database_file),
         ("DATABASE_URL", settings.database_url),
         ("TALL_DATASET_VERSION", settings.dataset_version),
+        ("TALL_VERIFY_DATABASE_FILE", str(settings.verify_database_file).lower()),
     ):
         if value is not None:
             os.environ[name] = str(value)

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
         description="A database file written by `tall-evidence build`, served read-only and immutable as it is "
         "(no fixtures read). Env TALL_DATABASE_FILE; `serve --database FILE` sets it.",
     )
+    verify_database_file: bool = Field(
+        default=True,
+        description="Check database_file's contents against its recorded hash before serving it. "
+        "`serve --database` checks once and turns this off for its workers.",
+    )
     dataset_version: str | None = Field(
         default=None,
         description="With a PostgreSQL DATABASE_URL: the built dataset version (schema tall_<version>) to attach "

@@ -2,7 +2,6 @@
 
 import hashlib
 import io
-import json
 import shutil
 import sqlite3
 import zipfile
@@ -13,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.loading.build import BUILD_TABLE, schema_version
+from api.loading.build import BUILD_TABLE, BuildFileError, schema_version
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
 from tests.live_server import built_file, free_port, run_cli, running
@@ -45,7 +44,8 @@ def test_build_writes_one_file_named_by_the_dataset_version(database_file: Path,
     record = _record(database_file)
     assert record["dataset_version"] == version
     assert record["schema_version"] == schema_version()
-    inputs = json.loads(record["inputs"])
+    with sqlite3.connect(f"file:{database_file}?mode=ro", uri=True) as conn:
+        inputs = dict(conn.execute("SELECT file, sha256 FROM dataset_inputs").fetchall())
     study = next((PROJECT_ROOT / "fixtures" / "studies").glob("*.yaml"))
     assert inputs[f"fixtures/studies/{study.name}"] == hashlib.sha256(study.read_bytes()).hexdigest()
     assert (
@@ -171,3 +171,13 @@ def test_a_url_pinned_to_another_version_is_a_clear_404(client: TestClient) -> N
     assert response.headers["content-type"] == "application/problem+json"
     detail = response.json()["detail"]
     assert version in detail and "0123456789abcdef" in detail
+
+
+def test_the_app_checks_the_file_unless_told_it_was_checked(database_file: Path, tmp_path: Path) -> None:
+    bad = _tampered(database_file, tmp_path, "UPDATE source SET title = title || '!' WHERE rowid = 1")
+    with pytest.raises(BuildFileError, match="do not match the recorded dataset version"):
+        with TestClient(create_app(Settings(database_file=bad))):
+            pass
+    # `serve --database` checks once, then tells its workers not to read the whole file again.
+    with TestClient(create_app(Settings(database_file=bad, verify_database_file=False))) as trusting:
+        assert trusting.get("/health").status_code == 200

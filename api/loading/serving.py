@@ -42,7 +42,7 @@ def open_dataset(
     """
     url = settings.database_url
     if settings.database_file is not None:
-        database, record = open_file(settings.database_file, memo)
+        database, record = open_file(settings.database_file, memo, verify_content=settings.verify_database_file)
     elif url is not None and is_postgres(url):
         version = settings.dataset_version or build_schema(settings, url, fixtures).dataset_version
         database, record = attach_schema(url, version, memo)
