@@ -2,13 +2,69 @@
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
-from api.settings import Settings, get_settings
+from api.settings import Settings, env_name, get_settings
 
 WORKER_HEALTHCHECK_SECONDS = 60
+
+
+def settings_problem(exc: ValidationError | SettingsError) -> str:
+    """One line naming each bad setting by its environment variable."""
+    if isinstance(exc, SettingsError):
+        return f"invalid setting: {exc}"
+    parts = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        given = f" (got {error['input']!r})" if isinstance(error.get("input"), str | int | float) else ""
+        parts.append(f"{env_name(field)}: {error['msg']}{given}")
+    return "invalid setting " + "; ".join(parts)
+
+
+def path_problem(settings: Settings) -> str | None:
+    """A directory or file setting that cannot be read, named by its environment variable."""
+    for field, want_dir in (("fixtures_dir", True), ("sources_registry", False)):
+        path: Path = getattr(settings, field)
+        kind = "directory" if want_dir else "file"
+        if not path.exists():
+            return f"invalid setting {env_name(field)}: {path} does not exist"
+        if path.is_dir() != want_dir:
+            return f"invalid setting {env_name(field)}: {path} is not a {kind}"
+        if not os.access(path, os.R_OK | (os.X_OK if want_dir else 0)):
+            return f"invalid setting {env_name(field)}: {path} cannot be read"
+    return None
+
+
+def database_url_problem(url: str | None) -> str | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    if url is None:
+        return None
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        return f"invalid setting DATABASE_URL: {exc}"
+    return None
+
+
+def __getattr__(name: str) -> object:
+    """`api.cli:WorkerProtocol`: the bounded HTTP protocol, by import string for `serve --workers`.
+
+    Workers are spawned processes that receive uvicorn's settings pickled; a protocol class
+    made by a function cannot be pickled, so each worker builds its own from its settings.
+    """
+    if name == "WorkerProtocol":
+        from api.server import guarded_protocol
+
+        return guarded_protocol(header_timeout=get_settings().header_timeout)
+    raise AttributeError(name)
 
 
 def _checked_fixtures() -> FixtureSet | None:
@@ -75,6 +131,10 @@ def _serve(
 
     settings = get_settings()
     url = database_url or settings.database_url
+    problem = database_url_problem(url)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     updates: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="tall-evidence-") as scratch:
         try:
@@ -121,14 +181,18 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
     import uvicorn
 
     from api.main import create_app
+    from api.server import guarded_protocol
 
     options: dict[str, object] = {
         "host": host or settings.host,
         "port": port or settings.port,
-        # The C parser and event loop (uvicorn[standard]); named so a missing one fails loudly
-        # instead of silently falling back to the pure-Python stack.
-        "http": "httptools",
+        # The C parser (bounded and answering in problem details, see api.server) and event
+        # loop (uvicorn[standard]); named so a missing one fails loudly instead of silently
+        # falling back to the pure-Python stack.
+        "http": guarded_protocol(header_timeout=settings.header_timeout),
         "loop": "uvloop",
+        "timeout_keep_alive": settings.keep_alive_timeout,
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
         "access_log": settings.access_log,
         "server_header": False,
         "date_header": True,
@@ -146,6 +210,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
     ):
         if value is not None:
             os.environ[name] = str(value)
+    options["http"] = "api.cli:WorkerProtocol"
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
         # uvicorn restarts a worker that does not answer its ping within this many seconds; its
         # default (5) is shorter than a start-up on a busy machine (imports, checking the file).
@@ -257,6 +322,20 @@ def main(argv: list[str] | None = None) -> int:
     coverage = commands.add_parser("coverage", help="regenerate the per-document coverage table (seeds/COVERAGE.md)")
     coverage.add_argument("--check", action="store_true", help="only report whether the committed table is stale")
     args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except (ValidationError, SettingsError) as exc:
+        print(settings_problem(exc), file=sys.stderr)
+        return 2
+    # A built file or PostgreSQL schema is served without reading any fixture.
+    reads_fixtures = args.command == "build" or (
+        args.command == "serve" and args.database is None and not args.dataset_version
+    )
+    if args.command in ("validate", "export", "coverage") or reads_fixtures:
+        problem = path_problem(settings)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
     if args.command == "build":
         return _build(args.out, args.database_url)
     if args.command == "serve":

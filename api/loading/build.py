@@ -273,7 +273,7 @@ def read_file_record(path: Path, *, verify_content: bool = True) -> BuildRecord:
 def open_file(path: Path, memo: Memo | None = None, *, verify_content: bool = True) -> tuple[Database, BuildRecord]:
     """A checked build record and a read-only Database on the file as it is (never copied)."""
     record = read_file_record(path, verify_content=verify_content)
-    return Database.from_sqlite_uri(immutable_uri(path), memo), record
+    return Database.from_file(path.resolve(), immutable_uri(path), memo), record
 
 
 def engine_counts(database: Database) -> dict[str, int]:

@@ -1,12 +1,12 @@
 """The whole dataset in one request, as JSON or as a ZIP of CSV tables, for mirroring."""
 
 import io
+import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session, select
@@ -15,7 +15,7 @@ from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.pages import to_public
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
-from api.render.formats import columns_of, csv_text
+from api.render.formats import DatasetFormatQuery, columns_of, csv_text
 from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic
@@ -119,18 +119,46 @@ def dataset_zip(dataset: Dataset) -> bytes:
 def get_dataset(
     session: SessionDep,
     meta: MetaDep,
-    format: Annotated[
-        str, Query(pattern="^(json|csv)$", description="json (default) or csv (a ZIP of tables).")
-    ] = "json",
-) -> Dataset | Response:
-    dataset = whole_dataset(session, meta)
+    format: DatasetFormatQuery = "json",
+) -> Response:
+    body = DOWNLOADS.get((meta.dataset_version, meta.built_at, format), lambda: _build(session, meta, format))
     if format == "csv":
         return Response(
-            dataset_zip(dataset),
+            body,
             media_type=ZIP_MEDIA_TYPE,
             headers={
                 "Content-Disposition": f'attachment; filename="tall-evidence-{meta.dataset_version}.zip"',
                 "X-Dataset-Version": meta.dataset_version,
             },
         )
-    return dataset
+    return Response(body, media_type="application/json")
+
+
+def _build(session: Session, meta: Meta, format: str) -> bytes:
+    dataset = whole_dataset(session, meta)
+    # model_dump_json gives the very bytes FastAPI's response_model serialisation would.
+    return dataset_zip(dataset) if format == "csv" else dataset.model_dump_json().encode()
+
+
+class DownloadMemo:
+    """The dataset's downloads, built once per loaded dataset and shared by every request.
+
+    Each is the same for every client (only the headers the middleware adds differ), and
+    building one reads every table: under many concurrent cache misses (one per Origin,
+    say) building it once keeps the database pool and the worker threads free.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._built: dict[tuple[str, str, str], bytes] = {}
+
+    def get(self, key: tuple[str, str, str], build: Callable[[], bytes]) -> bytes:
+        with self._lock:  # concurrent first requests wait for one build instead of each building
+            if key not in self._built:
+                if any(other[:2] != key[:2] for other in self._built):
+                    self._built.clear()  # another dataset's downloads
+                self._built[key] = build()
+            return self._built[key]
+
+
+DOWNLOADS = DownloadMemo()
