@@ -2,8 +2,8 @@
 
 `tall-evidence build` validates the fixtures and writes them into a database that records
 what it holds in a `dataset_build` table: the dataset version, the schema version of the
-code that wrote it, the build's time, the inputs (a hash per fixture file), the record
-counts and a hash of the tables' contents. `serve` then only opens it (read-only, and for
+code that wrote it, the build's time, the record counts and a hash of the file's pages
+(the inputs, a hash per fixture file, are in `dataset_inputs`). `serve` then only opens it (read-only, and for
 SQLite immutable), checks that record against the contents and this code, and serves: no
 YAML is parsed and nothing is copied, so any number of processes share one file or schema.
 """
