@@ -5,11 +5,12 @@ fixtures are loaded, SQLite connections run with `PRAGMA query_only` and Postgre
 transactions are opened READ ONLY.
 """
 
+import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -43,7 +44,15 @@ class DatabaseFault(Exception):
 class Database:
     """Owns the engine; filled once (api.loading.load), then hands out read-only sessions."""
 
-    def __init__(self, url: str | None, memo: Memo | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        memo: Memo | None = None,
+        *,
+        connect_args: dict[str, object] | None = None,
+        creator: Callable[[], sqlite3.Connection] | None = None,
+        read_only: bool = False,
+    ) -> None:
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         if url is None:
             # One private file per process: each thread gets its own connection, and
@@ -52,14 +61,17 @@ class Database:
             url = f"sqlite:///{Path(self._tmpdir.name) / 'evidence.sqlite3'}"
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        connect_args = {"check_same_thread": False} if self.is_sqlite else {}
+        args: dict[str, object] = {"check_same_thread": False} if self.is_sqlite else {}
+        args.update(connect_args or {})
+        extra: dict[str, Any] = {"creator": creator} if creator is not None else {}
         self.engine: Engine = create_engine(
-            url, connect_args=connect_args, pool_size=MAX_CONNECTIONS + 1, max_overflow=0, pool_timeout=30
+            url, connect_args=args, pool_size=MAX_CONNECTIONS + 1, max_overflow=0, pool_timeout=30, **extra
         )
-        self._read_only = False
+        # read_only: a database built elsewhere (`tall-evidence build`), attached and never written.
+        self._read_only = read_only
         self._file: Path | None = None
         self._fingerprint: tuple[int, ...] | None = None
-        if self.is_sqlite and self.engine.url.database not in (None, "", ":memory:"):
+        if self.is_sqlite and creator is None and self.engine.url.database not in (None, "", ":memory:"):
             self._file = Path(str(self.engine.url.database))
         self.memo = memo
         event.listen(self.engine, "connect", self._on_connect)
@@ -119,6 +131,24 @@ class Database:
             raise DatabaseFault(f"the database file {self._file} is gone")
         if current != self._fingerprint:
             raise DatabaseFault(f"the database file {self._file} was changed after loading")
+
+    @classmethod
+    def from_file(cls, path: Path, uri: str, memo: Memo | None = None) -> "Database":
+        """A read-only Database on a prebuilt file, connecting by uri (mode=ro&immutable=1).
+
+        SQLite trusts an immutable file not to change, so the file is watched like a loaded
+        one (check): edited or replaced under a running process, it is no longer served.
+        """
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+        # A file URL, so SQLAlchemy pools as for a file (not one connection per thread as for
+        # :memory:); the creator is what actually connects.
+        database = cls(f"sqlite:///{path}", memo, creator=connect, read_only=True)
+        database._file = path
+        database._fingerprint = database._stat()
+        return database
 
     def session(self) -> Iterator[Session]:
         self.check()

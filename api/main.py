@@ -1,18 +1,19 @@
 """The application: create_app() wires settings, lifespan (load fixtures), errors and routers."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.exc import DBAPIError
 
 from api import middleware
-from api.database import Database, DatabaseFault
+from api.database import DatabaseFault
 from api.errors import COMMON_PROBLEM_RESPONSES
 from api.loading.collector import freeze_survivors
 from api.loading.fixture_files import FixtureSet
-from api.loading.load import api_version, load_dataset
+from api.loading.load import api_version
+from api.loading.serving import open_dataset
 from api.middleware.limits import QUERY_PARAMETER_POLICY
 from api.queries.counts import CountMemo
 from api.render.openapi import build_openapi
@@ -79,16 +80,15 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal fixtures
-        database = Database(settings.database_url, CountMemo(settings.count_memo_entries))
-        try:
-            # Raises FixtureError before anything is served if any fixture is bad.
-            app.state.meta = load_dataset(settings, database, fixtures)
+        with ExitStack() as stack:
+            # Raises FixtureError (bad fixtures) or BuildFileError (a file or schema this code
+            # must not serve) before anything is served.
+            memo = CountMemo(settings.count_memo_entries)
+            database, app.state.meta = open_dataset(settings, stack, memo, fixtures)
             fixtures = None  # in the database now; the parsed files need not live as long as the app
             freeze_survivors()
             app.state.database = database
             yield
-        finally:
-            database.close()
 
     app = FastAPI(
         title="T-ALL Evidence API",

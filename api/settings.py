@@ -19,6 +19,21 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "TALL_DATABASE_URL"),
         description="SQLAlchemy URL; unset means an embedded SQLite file in a private temporary directory.",
     )
+    database_file: Path | None = Field(
+        default=None,
+        description="A database file written by `tall-evidence build`, served read-only and immutable as it is "
+        "(no fixtures read). Env TALL_DATABASE_FILE; `serve --database FILE` sets it.",
+    )
+    verify_database_file: bool = Field(
+        default=True,
+        description="Check database_file's contents against its recorded hash before serving it. "
+        "`serve --database` checks once and turns this off for its workers.",
+    )
+    dataset_version: str | None = Field(
+        default=None,
+        description="With a PostgreSQL DATABASE_URL: the built dataset version (schema tall_<version>) to attach "
+        "read-only. Unset: build the fixtures' version into its schema first, unless it is there already.",
+    )
     fixtures_dir: Path = Field(default=PROJECT_ROOT / "fixtures", description="Where the fixture files live.")
     sources_registry: Path = Field(
         default=PROJECT_ROOT / "seeds" / "sources.yaml", description="The seed registry file."
@@ -54,6 +69,18 @@ class Settings(BaseSettings):
     )
     cache_max_age: int = Field(
         default=300, ge=0, description="Seconds browsers and shared caches may reuse a response without asking."
+    )
+
+    cache_s_maxage: int | None = Field(
+        default=3600,
+        ge=0,
+        description="Seconds shared caches (proxies, CDNs) may reuse a response (s-maxage); None leaves it out.",
+    )
+    cache_stale_while_revalidate: int = Field(
+        default=86400,
+        ge=0,
+        description="Seconds a cache may keep answering with an expired response while it revalidates it "
+        "(stale-while-revalidate); 0 leaves it out.",
     )
 
     @field_validator("cors_origins", mode="before")

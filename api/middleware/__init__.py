@@ -30,7 +30,12 @@ def install(app: FastAPI, settings: Settings) -> ResponseCacheMiddleware | None:
       then FastAPI's exception handlers and the routes.
     """
     # add_middleware puts each layer outside those added before it: innermost first.
-    app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age)
+    app.add_middleware(
+        HttpCacheMiddleware,
+        max_age=settings.cache_max_age,
+        s_maxage=settings.cache_s_maxage,
+        stale_while_revalidate=settings.cache_stale_while_revalidate,
+    )
     app.add_middleware(QueryStringLimit)
     install_cors(app, settings)
     app.add_middleware(RequestTargetPolicy)

@@ -4,6 +4,7 @@ import io
 import threading
 import zipfile
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -29,6 +30,7 @@ from models.study_views import StudyPublic
 router = APIRouter(prefix="/v1", tags=["dataset"])
 
 ZIP_MEDIA_TYPE = "application/zip"
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a ZIP entry can hold
 CSV_TABLES = (
     "sources",
     "studies",
@@ -57,8 +59,29 @@ def whole_dataset(session: Session, meta: Meta) -> Dataset:
     )
 
 
+def zip_entry_time(built_at: str) -> tuple[int, int, int, int, int, int]:
+    """The build's time as a ZIP entry time: the same bytes from every process serving one build."""
+    try:
+        moment = datetime.fromisoformat(built_at)
+    except ValueError:
+        return ZIP_EPOCH
+    return max(ZIP_EPOCH, (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second))
+
+
 def dataset_zip(dataset: Dataset) -> bytes:
-    """One CSV per table, with the same columns as the list endpoints' CSV, plus a VERSION file."""
+    """One CSV per table, with the same columns as the list endpoints' CSV, plus a VERSION file.
+
+    Entries carry the build's time, never the time of the request (zipfile's default), so
+    the archive is byte-for-byte the same wherever and whenever it is made from one build.
+    """
+    stamp = zip_entry_time(dataset.built_at)
+
+    def write(archive: zipfile.ZipFile, name: str, text: str) -> None:
+        entry = zipfile.ZipInfo(name, date_time=stamp)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o644 << 16
+        archive.writestr(entry, text)
+
     studies = dataset.studies
     tables: dict[str, tuple[type[BaseModel], Sequence[BaseModel]]] = {
         "sources": (SourcePublic, dataset.sources),
@@ -71,11 +94,11 @@ def dataset_zip(dataset: Dataset) -> bytes:
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("VERSION", dataset.dataset_version + "\n")
+        write(archive, "VERSION", dataset.dataset_version + "\n")
         for name, (model, items) in tables.items():
             rows = [item.model_dump() for item in items]
-            archive.writestr(f"{name}.csv", csv_text(columns_of(model), rows))
-        archive.writestr("conflicts.csv", csv_text(CONFLICT_CSV_COLUMNS, conflict_member_rows(dataset.conflicts)))
+            write(archive, f"{name}.csv", csv_text(columns_of(model), rows))
+        write(archive, "conflicts.csv", csv_text(CONFLICT_CSV_COLUMNS, conflict_member_rows(dataset.conflicts)))
     return buffer.getvalue()
 
 
