@@ -5,13 +5,20 @@ from typing import Annotated
 from pydantic import StrictBool, StringConstraints
 from sqlmodel import JSON, Field, SQLModel
 
-from models.enums import ValueQualifier
+from models.enums import DenominatorBasis, ValueQualifier
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 """Local identifiers in fixtures: lower-case slug, stable across releases."""
 
 Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=80)]
 """A fixture identifier."""
+
+
+class Inference(SQLModel):
+    """A field the document does not state, filled in by curators, and why."""
+
+    field: str = Field(min_length=1, description="Name of the inferred field on this record, e.g. 'design'.")
+    reason: str = Field(min_length=1, description="Why the value was inferred and from what, in our own words.")
 
 
 class Provenance(SQLModel):
@@ -27,6 +34,14 @@ class Provenance(SQLModel):
         min_length=1,
         description="Where in the document: table and row, figure, section heading or slide title.",
         schema_extra={"examples": ["Table 1, column 'Abstract 54', row 'Survival outcome'"]},
+    )
+    inferred: list[Inference] = Field(
+        default_factory=list,
+        sa_type=JSON,
+        description=(
+            "Fields of this record that the document does not state and curators inferred, each with the reason; "
+            "empty when every field is as printed (or null because it is not printed)."
+        ),
     )
 
 
@@ -48,6 +63,13 @@ class FigureBase(Provenance):
     )
     derivation: str | None = Field(
         default=None, description="How a derived value was computed; required when derived is true."
+    )
+    denominator_basis: DenominatorBasis = Field(
+        default=DenominatorBasis.not_stated,
+        description=(
+            "Which patients the denominator counts, as the document states it: enrolled, treated (or infused), "
+            "evaluable, or not_stated. Figures pool only with figures of the same basis."
+        ),
     )
     unlabeled: StrictBool = Field(
         default=False,
