@@ -11,16 +11,41 @@ class LeftOut(BaseModel):
     reason: str = Field(min_length=1, description="Why it was not curated.")
 
 
-class Change(BaseModel):
-    """One correction made by a second reader, with the value before and after."""
+class SectionOutline(BaseModel):
+    """One section as the locators count it; every anchor is the verbatim start of a line."""
 
     model_config = ConfigDict(extra="forbid")
 
-    record: str = Field(min_length=1, description="Id of the record changed, e.g. 'zhang-cd7-car-t-ajh-2023.efs-2y'.")
-    field: str = Field(min_length=1, description="Field changed ('(removed)' when the record was deleted).")
-    before: str | None = Field(default=None, description="Value before, abridged where long.")
-    after: str | None = Field(default=None, description="Value after, abridged where long.")
-    why: str = Field(min_length=1, description="Why it was changed, in our own words.")
+    heading: str | None = Field(
+        description=(
+            "The heading as locators quote it (its opening words, verbatim); null for text before any heading, "
+            "which locators address as 'Paragraph N'."
+        )
+    )
+    paragraphs: list[str] = Field(
+        min_length=1, description="Opening words of each paragraph in order; paragraph N is item N (from 1)."
+    )
+
+
+class Legend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    figure: int = Field(ge=1, description="Figure number, as in 'Figure N legend'.")
+    opens_with: str = Field(min_length=1, description="Opening words of the legend, verbatim.")
+
+
+class Outline(BaseModel):
+    """The paragraph numbering a second reader used, so a locator resolver can be checked against it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: str = Field(min_length=1, description="How paragraphs were counted, in words.")
+    sections: list[SectionOutline] = Field(min_length=1)
+    legends: list[Legend] = Field(default_factory=list)
+    not_paragraphs: list[str] = Field(
+        default_factory=list,
+        description="Opening words of blocks that are not counted (page chrome, figure labels, datelines).",
+    )
 
 
 class StructureUnit(BaseModel):
@@ -35,17 +60,31 @@ class StructureUnit(BaseModel):
     last_line: int = Field(ge=1, description="Last non-blank line of this place.")
 
 
+class Change(BaseModel):
+    """One correction made by a second reader, with the value before and after."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record: str = Field(min_length=1, description="File and record id, e.g. 'ctd402-rp2d.outcomes.cr-bone-marrow'.")
+    field: str = Field(min_length=1, description="Field changed ('(removed)' when the record was deleted).")
+    before: str | None = Field(default=None, description="Value before, abridged where long.")
+    after: str | None = Field(default=None, description="Value after, abridged where long.")
+    why: str = Field(min_length=1, description="Why it was changed, in our own words.")
+
+
 class SecondReading(BaseModel):
     """An independent re-reading of every record citing the document, against its text."""
 
     model_config = ConfigDict(extra="forbid")
 
-    numbering: str = Field(min_length=1, description="How places (slides, paragraphs) were counted.")
+    checked_records: int = Field(ge=0, description="Records re-read (studies, reports, arms' interventions, ...).")
+    checked: list[str] = Field(default_factory=list, description="What was checked, in words.")
+    numbering: str | None = Field(default=None, description="How places (slides, paragraphs) were counted.")
+    outline: Outline | None = Field(default=None, description="Paragraph numbering of a prose document.")
     structure: list[StructureUnit] = Field(
-        default_factory=list, description="Every place the numbering yields, so a resolver can be checked against it."
+        default_factory=list, description="Every place a slide numbering yields, with its lines."
     )
-    checked_records: int = Field(ge=0, description="Records citing the document that were re-read.")
-    changes: list[Change] = Field(default_factory=list, description="Every correction made.")
+    changes: list[Change] = Field(default_factory=list)
 
 
 class CoverageFile(BaseModel):
@@ -55,6 +94,4 @@ class CoverageFile(BaseModel):
 
     source_id: str = Field(description="The document this file covers.")
     left_out: list[LeftOut] = Field(default_factory=list, description="Every figure deliberately left out.")
-    second_reading: SecondReading | None = Field(
-        default=None, description="The independent second reading of the document's records, when done."
-    )
+    second_reading: SecondReading | None = Field(default=None, description="The second reader's record, if done.")
