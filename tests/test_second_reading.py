@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from api.coverage import read_coverage
-from api.dataset import validate_fixtures
+from api.tools.coverage import read_coverage
+from api.loading.load import validate_fixtures
 from api.settings import Settings
 from models.coverage import CoverageFile
 
