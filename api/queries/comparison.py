@@ -87,7 +87,7 @@ def _exclusion(o: Outcome) -> str | None:
 
 
 def build_comparison(
-    session: Session, measure: Measure, time_point: str | None, outcome_conditions: Sequence[object], version: str
+    session: Session, measure: Measure, *, time_point: str | None, outcome_conditions: Sequence[object], version: str
 ) -> Comparison:
     statement = select(Outcome).where(Outcome.measure == measure, *outcome_conditions)  # type: ignore[arg-type]
     if time_point is not None:

@@ -25,6 +25,8 @@ class Format(StrEnum):
     ndjson = "ndjson"
 
 
+# Every `format` query parameter is declared here. Each keeps the values, validation and
+# wording its operation has always had (an unknown value is refused with the same problem).
 FormatQuery = Annotated[
     Format | None,
     Query(
@@ -32,6 +34,24 @@ FormatQuery = Annotated[
         "limit/offset are given). The Accept header (text/csv, application/x-ndjson) works too."
     ),
 ]
+"""Lists: JSON pages, or the whole result set as CSV or NDJSON."""
+
+
+class ComparisonFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+ComparisonFormatQuery = Annotated[
+    ComparisonFormat | None,
+    Query(description="json (default) or csv; the Accept header (text/csv) works too."),
+]
+"""GET /v1/comparison: JSON or CSV."""
+
+DatasetFormatQuery = Annotated[
+    str, Query(pattern="^(json|csv)$", description="json (default) or csv (a ZIP of tables).")
+]
+"""GET /v1/dataset: JSON or a ZIP of CSV tables."""
 
 
 def negotiate(request: Request, requested: Format | None) -> Format:
@@ -76,16 +96,19 @@ def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def csv_response(model: type[BaseModel], items: Iterable[BaseModel], filename: str, version: str) -> Response:
-    rows = (item.model_dump(mode="python") for item in items)
-    return Response(
-        csv_text(columns_of(model), rows),
-        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}-{version}.csv"',
-            "X-Dataset-Version": version,
-        },
-    )
+def model_rows(items: Iterable[BaseModel]) -> Iterator[dict[str, Any]]:
+    """Response models as CSV rows (see columns_of for their columns)."""
+    return (item.model_dump(mode="python") for item in items)
+
+
+def csv_response(
+    columns: Sequence[str], rows: Iterable[dict[str, Any]], *, version: str, filename: str | None = None
+) -> Response:
+    """Every CSV answer: UTF-8, the dataset version, and for whole lists a download file name."""
+    headers = {"X-Dataset-Version": version}
+    if filename is not None:
+        headers = {"Content-Disposition": f'attachment; filename="{filename}-{version}.csv"', **headers}
+    return Response(csv_text(columns, rows), media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8", headers=headers)
 
 
 def ndjson_response(items: Iterable[BaseModel], version: str) -> StreamingResponse:

@@ -3,9 +3,8 @@
 import io
 import zipfile
 from collections.abc import Sequence
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session, select
@@ -14,7 +13,7 @@ from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.pages import to_public
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
-from api.render.formats import columns_of, csv_text
+from api.render.formats import DatasetFormatQuery, columns_of, csv_text
 from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic
@@ -96,9 +95,7 @@ def dataset_zip(dataset: Dataset) -> bytes:
 def get_dataset(
     session: SessionDep,
     meta: MetaDep,
-    format: Annotated[
-        str, Query(pattern="^(json|csv)$", description="json (default) or csv (a ZIP of tables).")
-    ] = "json",
+    format: DatasetFormatQuery = "json",
 ) -> Dataset | Response:
     dataset = whole_dataset(session, meta)
     if format == "csv":

@@ -1,28 +1,19 @@
 """The read API over the real curated data: shapes, pagination, errors, exact JSON."""
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from api.settings import PROJECT_ROOT
+from tests import fixture_data
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 
 
-def _study_file(study_id: str) -> dict:
-    return yaml.safe_load((PROJECT_ROOT / "fixtures" / "studies" / f"{study_id}.yaml").read_text(encoding="utf-8"))
-
-
-def _all_study_ids() -> list[str]:
-    return sorted(p.stem for p in (PROJECT_ROOT / "fixtures" / "studies").glob("*.yaml"))
-
-
 def test_list_studies_lists_every_curated_study(client: TestClient) -> None:
     body = client.get("/v1/studies", params={"limit": 500}).json()
-    assert [s["id"] for s in body["items"]] == _all_study_ids()
-    assert body["total"] == len(_all_study_ids())
+    assert [s["id"] for s in body["items"]] == fixture_data.study_ids()
+    assert body["total"] == len(fixture_data.study_ids())
     assert (body["limit"], body["offset"]) == (500, 0)
 
 
@@ -40,7 +31,7 @@ def test_pagination_walks_the_whole_set_in_a_stable_order(client: TestClient) ->
 
 
 def test_study_detail_embeds_arms_outcomes_and_sources(client: TestClient) -> None:
-    raw = _study_file("jplsg-t11")
+    raw = fixture_data.study("jplsg-t11")
     body = client.get("/v1/studies/jplsg-t11").json()
     assert body["id"] == "jplsg-t11"
     assert body["registry_ids"] == raw["registry_ids"]
@@ -53,7 +44,7 @@ def test_study_detail_embeds_arms_outcomes_and_sources(client: TestClient) -> No
 
 def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
     """The served record is the curated one, field for field, plus derived ids."""
-    entry = next(o for o in _study_file("jplsg-t11")["outcomes"] if o["id"] == "efs-3y")
+    entry = next(o for o in fixture_data.study("jplsg-t11")["outcomes"] if o["id"] == "efs-3y")
     body = client.get("/v1/outcomes/jplsg-t11.efs-3y").json()
     expected = {
         "id": "jplsg-t11.efs-3y",
@@ -127,7 +118,7 @@ def test_meta_describes_the_dataset(client: TestClient) -> None:
     meta = client.get("/v1/meta").json()
     assert len(meta["dataset_version"]) == 16
     assert meta["licence"] == "CC-BY-4.0"
-    assert meta["counts"]["study"] == len(_all_study_ids())
+    assert meta["counts"]["study"] == len(fixture_data.study_ids())
     assert meta["counts"]["source"] == 5
     assert client.get("/health").json() == {"status": "ok", "dataset_version": meta["dataset_version"]}
 
@@ -163,4 +154,4 @@ def test_database_refuses_writes_after_loading(client: TestClient) -> None:
     database = client.app.state.database  # type: ignore[attr-defined]
     with pytest.raises(OperationalError, match=r"readonly|read-only|query_only"), database.engine.connect() as conn:
         conn.execute(text("DELETE FROM study"))
-    assert client.get("/v1/meta").json()["counts"]["study"] == len(_all_study_ids())
+    assert client.get("/v1/meta").json()["counts"]["study"] == len(fixture_data.study_ids())
