@@ -480,8 +480,6 @@ def _split_line(text: str, start: int, end: int, *, openings: tuple[str, ...] | 
 def _cell_boundary(before: str, word: str) -> bool:
     if before.endswith((",", ";", "+", ":", "(", "\u2011", "-")) or word.startswith(("(", "[", "+", "vs", "rate")):
         return False
-    if before in {"No", "NS7CAR\u2011T"}:
-        return before == "NS7CAR\u2011T"
     value_end = bool(re.search(r"(\d%?|N/A|\]|\)|[A-Z]{2,}|Retrospective|II|I|Yes|No|HAG|ASP|combination|rate)$", before))
     value_start = bool(re.match(r"(\d|N/A|Yes|No\b|[A-Z]|CR|ORR)", word))
     return value_end and value_start
