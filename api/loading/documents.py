@@ -573,7 +573,7 @@ def _read_interview(document: Document) -> None:
 # --- slide deck (004) ------------------------------------------------------------------------------------------
 
 _SLIDE_BREAK = re.compile(r"\n[ \t]*\n[ \t]*\n[ \t]*\n(?:[ \t]*\n)*")
-_CITATION = re.compile(r"et al|^\S+ \. [A-Z]+\. \d{4}|^www\.|^(NEJM|ASH) \d{4}$")
+_CITATION = re.compile(r"et al|^\S+ \. [A-Z]+\. \d{4}|^www\.")
 
 
 def _read_slides(document: Document) -> None:

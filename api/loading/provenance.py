@@ -239,3 +239,57 @@ def read_spans(path: Path) -> tuple[dict[str, str], dict[str, Span]]:
         for rid, v in (data.get("spans") or {}).items()
     }
     return {str(k): str(v) for k, v in (data.get("documents") or {}).items()}, spans
+
+
+# --- what `tall-evidence validate` and `tall-evidence resolve` run ----------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """The result of checking provenance: problems fail validation, notes are printed only."""
+
+    problems: list[str]
+    notes: list[str]
+    spans: dict[str, Span]
+    documents: dict[str, Document]
+    texts_present: bool
+
+
+def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, spans_file: Path) -> Outcome:
+    """Check every locator and printed string against the texts if present, and the committed spans file.
+
+    Without the texts, only the committed file is checked: it must cover every record with
+    `printed`, and its checksums must be the registry's (a stale file names an older text).
+    """
+    records = list(iter_records(fixtures_dir))
+    committed_docs, committed = read_spans(spans_file)
+    registry = yaml.safe_load(sources_registry.read_text(encoding="utf-8")) or {}
+    registry_sha = {s["id"]: s.get("sha256") for s in registry.get("sources", [])}
+    spans_label = spans_file.name
+    problems: list[str] = []
+    for doc_id, sha in committed_docs.items():
+        if registry_sha.get(doc_id) != sha:
+            problems.append(f"{spans_label}: documents.{doc_id}: sha256 {sha[:12]}... is not the registry's (run `tall-evidence resolve`)")
+    if not seeds_dir.is_dir():
+        missing = [r for r in records if r.printed is not None and r.id not in committed]
+        problems += [f"{spans_label}: spans.{r.id}: no span for {r.file}: {r.path}.printed (run `tall-evidence resolve`)" for r in missing]
+        return Outcome(problems, [f"texts not found at {seeds_dir}: locators checked only against {spans_label}"], committed, {}, False)
+    documents = read_documents(seeds_dir, sources_registry)
+    for doc_id, document in documents.items():
+        if registry_sha.get(doc_id) not in (None, document.sha256):
+            problems.append(f"{sources_registry.name}: {doc_id}.sha256: does not match the text in {seeds_dir}")
+    spans, issues, notes = check(records, documents)
+    problems += [str(issue) for issue in issues]
+    if committed_docs or committed:
+        for rid in sorted(set(spans) | set(committed)):
+            new, old = spans.get(rid), committed.get(rid)
+            if new is None or old is None or (new.source_id, new.start, new.end, new.context) != (
+                old.source_id,
+                old.start,
+                old.end,
+                old.context,
+            ):
+                problems.append(f"{spans_label}: spans.{rid}: does not match the text (run `tall-evidence resolve`)")
+    else:
+        problems.append(f"{spans_label}: missing (run `tall-evidence resolve`)")
+    return Outcome(problems, notes, spans, documents, True)

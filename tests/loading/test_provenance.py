@@ -1,0 +1,91 @@
+"""Printed words found in the texts, locators checked against them, and the committed spans file."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from api.loading.documents import Document
+from api.loading.provenance import Record, check, find_printed, read_spans, render_spans, verify
+from api.settings import PROJECT_ROOT, Settings
+from tests.loading.conftest import by_prefix
+
+
+def _record(document: Document, locator: str, printed: str | None) -> Record:
+    return Record("studies/x.yaml", "outcomes[0]", "x.y", document.id, locator, printed)
+
+
+def test_a_locator_one_paragraph_off_is_reported_with_file_and_field(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    # The error the issue describes: counting a page break as a paragraph names the next one.
+    wrong = _record(review, "Section 'CAR-T-based treatment', paragraph 2", "47/53 (88.7%)")
+    right = _record(review, "Section 'CAR-T-based treatment', paragraph 1", "47/53 (88.7%)")
+    spans, issues, _ = check([wrong], documents)
+    assert [(i.file, i.path, i.field) for i in issues] == [("studies/x.yaml", "outcomes[0]", "locator")]
+    assert "paragraph 1" in issues[0].message
+    assert check([right], documents)[1] == []
+    span = spans["x.y"]
+    assert review.text[span.start : span.end] == "47/53 (88.7%)"
+    assert span.context.startswith("A total of 47/53 (88.7%) patients had mild") and len(span.context) <= 300
+
+
+def test_printed_words_missing_from_the_text_are_reported(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    _, issues, _ = check([_record(review, "Table 1, column 'Abstract 54'", "3-year OS: 99.9%")], documents)
+    assert [i.field for i in issues] == ["printed"]
+
+
+def test_a_table_figure_gets_its_cell_as_context(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    cell = review.tables[2].cells[("Abstract 1995", "Survival outcome")]
+    span = find_printed(review, "CR: 80%", [cell])
+    assert span is not None and span.context == "CR: 80%" and not span.variant
+
+
+def test_whitespace_and_hyphen_variants_are_found_but_flagged(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    span = find_printed(review, "3-year overall survival (OS) for all patients was 78%", [])
+    assert span is not None and span.variant
+    assert "sur-\nvival" in review.text[span.start : span.end]
+
+
+def test_records_without_printed_need_existing_places(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    _, issues, _ = check([_record(review, "Section 'CAR-T-based treatment', paragraph 5", None)], documents)
+    assert [i.field for i in issues] == ["locator"]
+
+
+def test_committed_spans_match_the_texts(settings: Settings, documents: dict[str, Document]) -> None:
+    outcome = verify(settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, settings.spans_file)
+    stale = [p for p in outcome.problems if p.startswith(settings.spans_file.name)]
+    assert not stale, "\n".join(stale)
+    assert render_spans(outcome.spans, outcome.documents) == settings.spans_file.read_text(encoding="utf-8")
+
+
+def test_without_texts_the_committed_spans_are_checked_against_the_registry(settings: Settings, tmp_path: Path) -> None:
+    registry = tmp_path / "sources.yaml"
+    shutil.copy(settings.sources_registry, registry)
+    absent = tmp_path / "no-texts"
+    outcome = verify(settings.fixtures_dir, registry, absent, settings.spans_file)
+    assert outcome.problems == [] and not outcome.texts_present
+    docs, spans = read_spans(settings.spans_file)
+    assert spans and set(docs) <= {s.source_id for s in spans.values()}
+    text = registry.read_text(encoding="utf-8")
+    some_sha = next(iter(docs.values()))
+    registry.write_text(text.replace(some_sha, "0" * 64), encoding="utf-8")
+    changed = verify(settings.fixtures_dir, registry, absent, settings.spans_file)
+    assert any("is not the registry's" in p for p in changed.problems)
+
+
+def test_every_locator_holds_its_printed_words(settings: Settings, documents: dict[str, Document]) -> None:
+    """The real fixtures against the real texts: what `tall-evidence validate` enforces."""
+    outcome = verify(settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, settings.spans_file)
+    assert not outcome.problems, "\n".join(outcome.problems)
+
+
+def test_spans_file_exists_in_the_project() -> None:
+    if not (PROJECT_ROOT / "seeds" / "spans.yaml").exists():
+        pytest.fail("seeds/spans.yaml is missing (run `tall-evidence resolve`)")
+    data = yaml.safe_load((PROJECT_ROOT / "seeds" / "spans.yaml").read_text(encoding="utf-8"))
+    assert set(data) == {"documents", "spans"}
