@@ -194,7 +194,7 @@ class _ParagraphBuilder:
         if self.segments and new_block and self._closed_sentence(document):
             self.flush()
         start, end = line.content
-        if self.segments and not self.gap and self.segments[-1][1] + 1 >= start - (len(line.text) - len(line.text.lstrip())):
+        if self.segments and not self.gap:
             self.segments[-1] = (self.segments[-1][0], end)  # the next line of the same run
         else:
             self.segments.append((start, end))

@@ -281,18 +281,28 @@ _ABBREVIATION = re.compile(r"\b(?:Fig|Figs|al|vs|No|Dr|Prof|approx|e\.g|i\.e)\.$
 
 
 def _sentence_places(document: Document, place: Place) -> list[Place]:
-    """The sentences of a paragraph: '.', '?' or '!' then space and a capital, digit or '(' ends one."""
-    out = []
+    """The sentences of a paragraph: '.', '?' or '!' then space and a capital, digit or '(' ends one.
+
+    A sentence interrupted by a table or page footer (the paragraph's next segment) continues there.
+    """
+    pieces: list[list[tuple[int, int]]] = []
+    open_sentence = False
     for seg_start, seg_end in place.segments:
         text = document.text[seg_start:seg_end]
-        start = 0
+        bounds, start = [], 0
         for m in re.finditer(r"(?<=[.!?])\s+(?=[A-Z(0-9])", text):
             if _ABBREVIATION.search(text, 0, m.start()):
                 continue  # "Fig. 2a", "et al. [4]", "vs. 8%" do not end a sentence
-            out.append((seg_start + start, seg_start + m.start()))
+            bounds.append((seg_start + start, seg_start + m.start()))
             start = m.end()
-        out.append((seg_start + start, seg_end))
-    return [Place(f"{place.label}, sentence {i}", (seg,)) for i, seg in enumerate(out, 1)]
+        bounds.append((seg_start + start, seg_end))
+        for i, bound in enumerate(bounds):
+            if i == 0 and open_sentence:
+                pieces[-1].append(bound)
+            else:
+                pieces.append([bound])
+        open_sentence = not re.search(r"[.!?][)\]\"'\u201d]?\s*$", text)
+    return [Place(f"{place.label}, sentence {i}", tuple(p)) for i, p in enumerate(pieces, 1)]
 
 
 def _sentences(document: Document, places: list[Place], selector: str, part: str) -> list[Place]:
@@ -315,6 +325,6 @@ def _sentences(document: Document, places: list[Place], selector: str, part: str
         else:
             chosen = [place]  # "sentence beginning '...'", "sentence on ...": the paragraph is checked
         if len(chosen) > 1:
-            chosen = [Place(f"{place.label}, {selector}", ((chosen[0].start, chosen[-1].end),))]
+            chosen = [Place(f"{place.label}, {selector}", tuple(seg for c in chosen for seg in c.segments))]
         out.extend(chosen)
     return out

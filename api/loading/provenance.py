@@ -58,7 +58,7 @@ class Span:
     start: int
     end: int
     context: str
-    variant: bool = False  # found only with white-space or hyphen differences
+    variant: str = ""  # "" (exact), "white space" (a line break for a space) or "hyphen or dash"
 
 
 def read_documents(seeds_dir: Path, sources_registry: Path) -> dict[str, Document]:
@@ -112,10 +112,14 @@ def find_printed(document: Document, printed: str, within: list[Place]) -> Span 
     """The span of `printed` in the text, preferring an occurrence inside one of `within`."""
     text = document.text
     spans = [(m.start(), m.end()) for m in re.finditer(re.escape(printed), text)]
-    variant = False
+    variant = ""
+    if not spans:  # a line break where the record has a space: the same words
+        loose = r"\s+".join(re.escape(word) for word in printed.split())
+        spans = [(m.start(), m.end()) for m in re.finditer(loose, text)]
+        variant = "white space" if spans else ""
     if not spans:
         spans = [(m.start(), m.end()) for m in re.finditer(_tolerant_pattern(printed), text)]
-        variant = True
+        variant = "hyphen or dash" if spans else ""
     if not spans:
         return None
     inside = [s for s in spans if any(p.contains(*s) for p in within)]
@@ -148,10 +152,8 @@ def context(document: Document, start: int, end: int) -> str:
         sentences = [s for p in paragraphs[:1] for s in _sentence_places(document, p) if s.start <= start and end <= s.end]
         if sentences:
             lo, hi = sentences[0].start, sentences[0].end
-        else:  # a slide, legend or reference: the lines around the span
-            lo = document.text.rfind("\n", 0, start) + 1
-            hi = document.text.find("\n", end)
-            hi = len(document.text) if hi < 0 else hi
+        else:  # a slide, legend or reference: the block of lines around the span
+            lo, hi = _block(document.text, start, end)
     text = fold(document.text[lo:hi])
     if len(text) <= CONTEXT_MAX:
         return text
@@ -165,6 +167,22 @@ def context(document: Document, start: int, end: int) -> str:
     if a + CONTEXT_MAX - 2 < len(text):
         window = window.rsplit(" ", 1)[0] + "\u2026"
     return window
+
+
+def _block(text: str, start: int, end: int) -> tuple[int, int]:
+    """The lines between blank lines around [start, end); a bare value takes in the blocks before it ("ORR ... 96%")."""
+    breaks = [m.span() for m in re.finditer(r"\n[ \t]*\n", text)]
+    lo = max([b[1] for b in breaks if b[1] <= start], default=0)
+    hi = min([b[0] for b in breaks if b[0] >= end], default=len(text))
+    slide_start = max([m.end() for m in re.finditer(r"(?:\n[ \t]*){4,}", text[:start])], default=0)
+    bullets = [m.start() for m in re.finditer(r"(?m)^[ \t]*[\u2022\u00fc]", text[lo:hi])]
+    if len(bullets) > 1:  # a list without blank lines: the bullet holding the span
+        item_starts = [lo + b for b in bullets]
+        lo = max([b for b in item_starts if b <= start], default=lo)
+        hi = min([b - 1 for b in item_starts if b >= end], default=hi)
+    while len(fold(text[lo:hi])) < 40 and lo > slide_start:
+        lo = max([b[1] for b in breaks if b[1] < lo - 1 and b[1] >= slide_start], default=slide_start)
+    return lo, hi
 
 
 def check(records: list[Record], documents: dict[str, Document]) -> tuple[dict[str, Span], list[Issue], list[str]]:
@@ -193,7 +211,7 @@ def check(records: list[Record], documents: dict[str, Document]) -> tuple[dict[s
             continue
         spans[record.id] = span
         if span.variant:
-            notes.append(f"{record.file}: {record.path}.printed ({record.id}): found only with white-space/hyphen differences")
+            notes.append(f"{record.file}: {record.path}.printed ({record.id}): found only allowing {span.variant} differences")
         if resolved is not None and not any(p.contains(span.start, span.end) for p in resolved.places):
             holder = _where(document, span)
             issue(

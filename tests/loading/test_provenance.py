@@ -40,14 +40,16 @@ def test_a_table_figure_gets_its_cell_as_context(documents: dict[str, Document])
     review = by_prefix(documents, "002")
     cell = review.tables[2].cells[("Abstract 1995", "Survival outcome")]
     span = find_printed(review, "CR: 80%", [cell])
-    assert span is not None and span.context == "CR: 80%" and not span.variant
+    assert span is not None and span.context == "CR: 80%" and span.variant == ""
 
 
 def test_whitespace_and_hyphen_variants_are_found_but_flagged(documents: dict[str, Document]) -> None:
     review = by_prefix(documents, "002")
     span = find_printed(review, "3-year overall survival (OS) for all patients was 78%", [])
-    assert span is not None and span.variant
+    assert span is not None and span.variant == "hyphen or dash"
     assert "sur-\nvival" in review.text[span.start : span.end]
+    wrapped = find_printed(review, "281 newly diagnosed adult", [])
+    assert wrapped is not None and wrapped.variant == "white space"
 
 
 def test_records_without_printed_need_existing_places(documents: dict[str, Document]) -> None:
