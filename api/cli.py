@@ -54,7 +54,9 @@ def _resolve(check: bool) -> int:
 
     settings = get_settings()
     if not settings.seeds_text_dir.is_dir():
-        print(f"resolve: source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)", file=sys.stderr)
+        print(
+            f"resolve: source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)", file=sys.stderr
+        )
         return 1
     outcome = verify(settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, settings.spans_file)
     text = render_spans(outcome.spans, outcome.documents)

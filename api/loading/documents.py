@@ -12,6 +12,7 @@ The texts are PDF or web extractions, so structure has to be read back from layo
 """
 
 import hashlib
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -187,7 +188,9 @@ class _ParagraphBuilder:
         self.gap = False  # a blank line, a skipped block or a new text block came since the last line
 
     def _closed_sentence(self, document: Document) -> bool:
-        return bool(self.segments) and bool(_SENTENCE_END.search(document.text[self.segments[-1][0] : self.segments[-1][1]]))
+        return bool(self.segments) and bool(
+            _SENTENCE_END.search(document.text[self.segments[-1][0] : self.segments[-1][1]])
+        )
 
     def add(self, document: Document, line: _Line) -> None:
         new_block = self.gap or (self.split_on_indent and line.text.startswith(" "))
@@ -311,7 +314,7 @@ def _table_end(lines: list[_Line], start: int) -> int:
 
 def _read_references(document: Document, lines: list[_Line], i: int) -> int:
     """Numbered references until the next heading; returns the index after them."""
-    number, segments = 0, []
+    number, segments = 0, list[Segment]()
     while i < len(lines):
         line = lines[i]
         stripped = line.text.strip()
@@ -343,9 +346,9 @@ def _chunks(lines: list[_Line]) -> list[list[_Line]]:
 
 def _read_table(document: Document, number: int, lines: list[_Line]) -> Table:
     text = document.text
-    place = Place(f"Table {number}", ((lines[0].content[0], max(l.content[1] for l in lines if not l.blank)),))
+    place = Place(f"Table {number}", ((lines[0].content[0], max(line.content[1] for line in lines if not line.blank)),))
     # Find each row label's start by matching the folded label against the folded lines from there on.
-    body = [l for l in lines[1:]]
+    body = lines[1:]
     starts: list[tuple[str, int, int]] = []  # (label, line index, offset after the label)
     j = 0
     for label in _TABLE_ROWS:
@@ -360,7 +363,11 @@ def _read_table(document: Document, number: int, lines: list[_Line]) -> Table:
         end_index = starts[k + 1][1] if k + 1 < len(starts) else len(body)
         row_lines = body[line_index:end_index]
         rows[label] = _row_cells(
-            text, row_lines, after, _SHARED_LINE_CELLS.get((number, label)), columns=len(rows.get("Abstract #", [])) or None
+            text,
+            row_lines,
+            after,
+            _SHARED_LINE_CELLS.get((number, label)),
+            columns=len(rows.get("Abstract #", [])) or None,
         )
     header = rows.pop("Abstract #", [])
     table.columns = [f"Abstract {text[s:e]}" for s, e in header]
@@ -431,9 +438,9 @@ def _row_cells(
 ) -> list[Segment]:
     """The cells of one flattened row, left to right, as character ranges."""
     chunks: list[list[Segment]] = []
-    for chunk in _chunks(lines):
-        segments = []
-        for line in chunk:
+    for chunk_lines in _chunks(lines):
+        segments: list[Segment] = []
+        for line in chunk_lines:
             s, e = line.content
             if e <= after_label:
                 continue  # a line of the wrapped row label
@@ -462,7 +469,7 @@ def _split_line(text: str, start: int, end: int, *, openings: tuple[str, ...] | 
     tokens = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     cells: list[list[Segment]] = [[tokens[0]]]
     depth = 0  # open parentheses in the current cell: "281 (208 T-ALL; ..." is one cell
-    for prev, token in zip(tokens, tokens[1:], strict=False):
+    for prev, token in itertools.pairwise(tokens):
         before, word = text[prev[0] : prev[1]], text[token[0] : token[1]]
         depth += before.count("(") - before.count(")")
         if openings is not None:
@@ -480,7 +487,9 @@ def _split_line(text: str, start: int, end: int, *, openings: tuple[str, ...] | 
 def _cell_boundary(before: str, word: str) -> bool:
     if before.endswith((",", ";", "+", ":", "(", "\u2011", "-")) or word.startswith(("(", "[", "+", "vs", "rate")):
         return False
-    value_end = bool(re.search(r"(\d%?|N/A|\]|\)|[A-Z]{2,}|Retrospective|II|I|Yes|No|HAG|ASP|combination|rate)$", before))
+    value_end = bool(
+        re.search(r"(\d%?|N/A|\]|\)|[A-Z]{2,}|Retrospective|II|I|Yes|No|HAG|ASP|combination|rate)$", before)
+    )
     value_start = bool(re.match(r"(\d|N/A|Yes|No\b|[A-Z]|CR|ORR)", word))
     return value_end and value_start
 
@@ -563,7 +572,9 @@ def _read_interview(document: Document) -> None:
         _close_section(s, end)
     # The interview's title, date and similar lines sit before the introduction proper.
     intro = sections[0]
-    intro.paragraphs = [p for p in intro.paragraphs if _SENTENCE_END.search(p.text(document)) and len(p.text(document)) > 80]
+    intro.paragraphs = [
+        p for p in intro.paragraphs if _SENTENCE_END.search(p.text(document)) and len(p.text(document)) > 80
+    ]
     intro.paragraphs = [
         Place(f"Section 'Introduction', paragraph {n}", p.segments) for n, p in enumerate(intro.paragraphs, 1)
     ]
@@ -603,7 +614,7 @@ def _slide_title(text: str, seg: Segment) -> tuple[str | None, Segment | None]:
 
     A title may wrap: a long line (40 characters or more) continues on the next unless that is a bullet.
     """
-    lines = [l for l in _lines(text[seg[0] : seg[1]])]
+    lines = _lines(text[seg[0] : seg[1]])
     blocks = _chunks(lines)
     candidates = []
     for block in blocks:
@@ -622,4 +633,4 @@ def _slide_title(text: str, seg: Segment) -> tuple[str | None, Segment | None]:
     chosen = candidates[-1] if has_bullets_first else candidates[0]
     s = seg[0] + chosen[0].content[0]
     e = seg[0] + chosen[-1].content[1]
-    return fold(" ".join(l.text for l in chosen)), (s, e)
+    return fold(" ".join(line.text for line in chosen)), (s, e)

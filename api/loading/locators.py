@@ -50,7 +50,9 @@ def split_parts(locator: str) -> list[str]:
     # "; " separates places, but not inside a quoted title or a parenthesis.
     parts, depth, quote, current = [], 0, False, ""
     for i, ch in enumerate(locator):
-        if ch == "'" and (i == 0 or not locator[i - 1].isalnum() or not (i + 1 < len(locator) and locator[i + 1].isalnum())):
+        if ch == "'" and (
+            i == 0 or not locator[i - 1].isalnum() or not (i + 1 < len(locator) and locator[i + 1].isalnum())
+        ):
             quote = not quote
         depth += ch == "("
         depth -= ch == ")"
@@ -117,7 +119,9 @@ def _h_table(document: Document, m: re.Match[str], part: str, out: Resolved) -> 
         raise LocatorError(f"{part}: {document.id} has no Table {m['t']}")
     column, row = m["column"], m["row"]
     if column and fold(column) not in {fold(c) for c in table.columns}:
-        raise LocatorError(f"{part}: Table {table.number} has no column {column!r} (columns: {', '.join(table.columns)})")
+        raise LocatorError(
+            f"{part}: Table {table.number} has no column {column!r} (columns: {', '.join(table.columns)})"
+        )
     if row and heading_key(row) not in {heading_key(r) for r in table.rows}:
         raise LocatorError(f"{part}: Table {table.number} has no row {row!r}")
     if not column and not row:
@@ -247,14 +251,17 @@ def _h_slides_named(document: Document, m: re.Match[str], part: str, out: Resolv
 _ROLE_NAMES = "|".join(re.escape(k) for k in sorted(_LETTER_ROLES, key=len, reverse=True))
 _HANDLERS = [
     (
-        r"section '(?P<heading>.+?)'(?:,\s*(?:paragraphs? (?P<n>\d+)(?:\s*[-\u2013]\s*(?P<m>\d+))?|item (?P<item>\d+)))?"
-        + _SENTENCE
-        + _NOTE,
+        r"section '(?P<heading>.+?)'"
+        r"(?:,\s*(?:paragraphs? (?P<n>\d+)(?:\s*[-\u2013]\s*(?P<m>\d+))?|item (?P<item>\d+)))?" + _SENTENCE + _NOTE,
         _h_section,
     ),
     (r"table (?P<t>\d+)(?:,\s*column '(?P<column>[^']+)')?(?:,\s*row '(?P<row>[^']+)')?" + _NOTE, _h_table),
     # "Fig. 2b, c, e" cites panels of a figure; its only text is the legend.
-    (r"fig(?:ure|\.)\s*(?P<f>\d+)(?:[a-z](?:[-\u2013][a-z])?(?:, [a-z](?:[-\u2013][a-z])?)*)?(?: legend)?(?: \([a-z, \u2013-]+\))?" + _NOTE, _h_figure),
+    (
+        r"fig(?:ure|\.)\s*(?P<f>\d+)(?:[a-z](?:[-\u2013][a-z])?(?:, [a-z](?:[-\u2013][a-z])?)*)?"
+        r"(?: legend)?(?: \([a-z, \u2013-]+\))?" + _NOTE,
+        _h_figure,
+    ),
     (r"reference (?P<r>\d+)(?: title)?" + _NOTE, _h_reference),
     (r"slide (?P<n>\d+)(?: '(?P<title>.+)')?" + _NOTE, _h_slide_number),
     (r"paragraphs? (?P<n>\d+)(?:\s*[-\u2013]\s*(?P<m>\d+))?" + _SENTENCE + _NOTE, _h_paragraph),
@@ -271,7 +278,8 @@ _HANDLERS = [
     (r"(?P<role>" + _ROLE_NAMES + r")" + _SENTENCE + _NOTE, _h_letter_role),
     (
         r"(?:(?P<ordinal>first|second|third|three) )?(?P<words>.*?)\s*\b"
-        r"(?:slides?|slide title|slide citation|slides? citing)\b.*?(?P<detail>,\s*(?:bullets?|lines?|under|message|title|body|chart|citation)\b.*)?$",
+        r"(?:slides?|slide title|slide citation|slides? citing)\b.*?"
+        r"(?P<detail>,\s*(?:bullets?|lines?|under|message|title|body|chart|citation)\b.*)?$",
         _h_slides_named,
     ),
 ]
@@ -317,8 +325,8 @@ def _sentences(document: Document, places: list[Place], selector: str, part: str
         elif sel.startswith("last"):
             chosen = sentences[-1:]
         elif re.match(r"sentences? \d", sel):
-            a, b = re.findall(r"\d+", sel)[0], (re.findall(r"\d+", sel) + [None])[1]
-            first, last = int(a), int(b or a)
+            numbers = [int(n) for n in re.findall(r"\d+", sel)]
+            first, last = numbers[0], numbers[-1]
             if last > len(sentences):
                 raise LocatorError(f"{part}: {place.label} has {len(sentences)} sentence(s)")
             chosen = sentences[first - 1 : last]

@@ -148,8 +148,12 @@ def context(document: Document, start: int, end: int) -> str:
         holder = cells[0]
         lo, hi = holder.start, holder.end
     else:
-        paragraphs = sorted((p for p in holders if ", paragraph " in p.label or ", item " in p.label), key=lambda p: p.end - p.start)
-        sentences = [s for p in paragraphs[:1] for s in _sentence_places(document, p) if s.start <= start and end <= s.end]
+        paragraphs = sorted(
+            (p for p in holders if ", paragraph " in p.label or ", item " in p.label), key=lambda p: p.end - p.start
+        )
+        sentences = [
+            s for p in paragraphs[:1] for s in _sentence_places(document, p) if s.start <= start and end <= s.end
+        ]
         if sentences:
             lo, hi = sentences[0].start, sentences[0].end
         else:  # a slide, legend or reference: the block of lines around the span
@@ -180,6 +184,7 @@ def _block(text: str, start: int, end: int) -> tuple[int, int]:
         item_starts = [lo + b for b in bullets]
         lo = max([b for b in item_starts if b <= start], default=lo)
         hi = min([b - 1 for b in item_starts if b >= end], default=hi)
+        return lo, hi
     while len(fold(text[lo:hi])) < 40 and lo > slide_start:
         lo = max([b[1] for b in breaks if b[1] < lo - 1 and b[1] >= slide_start], default=slide_start)
     return lo, hi
@@ -211,7 +216,9 @@ def check(records: list[Record], documents: dict[str, Document]) -> tuple[dict[s
             continue
         spans[record.id] = span
         if span.variant:
-            notes.append(f"{record.file}: {record.path}.printed ({record.id}): found only allowing {span.variant} differences")
+            notes.append(
+                f"{record.file}: {record.path}.printed ({record.id}): found only allowing {span.variant} differences"
+            )
         if resolved is not None and not any(p.contains(span.start, span.end) for p in resolved.places):
             holder = _where(document, span)
             issue(
@@ -219,7 +226,9 @@ def check(records: list[Record], documents: dict[str, Document]) -> tuple[dict[s
                 f"{record.locator!r} does not hold {record.printed!r}; the text has it in {holder}",
             )
         elif resolved is not None and resolved.coarse:
-            notes.append(f"{record.file}: {record.path}.locator ({record.id}): checked to the slide only: {resolved.coarse[0]!r}")
+            notes.append(
+                f"{record.file}: {record.path}.locator ({record.id}): checked to the slide only: {resolved.coarse[0]!r}"
+            )
     return spans, issues, notes
 
 
@@ -244,7 +253,7 @@ def render_spans(spans: dict[str, Span], documents: dict[str, Document]) -> str:
             for rid, s in sorted(spans.items())
         },
     }
-    return SPANS_HEADER + yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=120)
+    return SPANS_HEADER + str(yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=120))
 
 
 def read_spans(path: Path) -> tuple[dict[str, str], dict[str, Span]]:
@@ -287,11 +296,21 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, spans_fi
     problems: list[str] = []
     for doc_id, sha in committed_docs.items():
         if registry_sha.get(doc_id) != sha:
-            problems.append(f"{spans_label}: documents.{doc_id}: sha256 {sha[:12]}... is not the registry's (run `tall-evidence resolve`)")
+            stale = f"sha256 {sha[:12]}... is not the registry's (run `tall-evidence resolve`)"
+            problems.append(f"{spans_label}: documents.{doc_id}: {stale}")
     if not seeds_dir.is_dir():
         missing = [r for r in records if r.printed is not None and r.id not in committed]
-        problems += [f"{spans_label}: spans.{r.id}: no span for {r.file}: {r.path}.printed (run `tall-evidence resolve`)" for r in missing]
-        return Outcome(problems, [f"texts not found at {seeds_dir}: locators checked only against {spans_label}"], committed, {}, False)
+        problems += [
+            f"{spans_label}: spans.{r.id}: no span for {r.file}: {r.path}.printed (run `tall-evidence resolve`)"
+            for r in missing
+        ]
+        return Outcome(
+            problems,
+            [f"texts not found at {seeds_dir}: locators checked only against {spans_label}"],
+            committed,
+            {},
+            False,
+        )
     documents = read_documents(seeds_dir, sources_registry)
     for doc_id, document in documents.items():
         if registry_sha.get(doc_id) not in (None, document.sha256):
@@ -301,11 +320,16 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, spans_fi
     if committed_docs or committed:
         for rid in sorted(set(spans) | set(committed)):
             new, old = spans.get(rid), committed.get(rid)
-            if new is None or old is None or (new.source_id, new.start, new.end, new.context) != (
-                old.source_id,
-                old.start,
-                old.end,
-                old.context,
+            if (
+                new is None
+                or old is None
+                or (new.source_id, new.start, new.end, new.context)
+                != (
+                    old.source_id,
+                    old.start,
+                    old.end,
+                    old.context,
+                )
             ):
                 problems.append(f"{spans_label}: spans.{rid}: does not match the text (run `tall-evidence resolve`)")
     else:

@@ -42,7 +42,11 @@ def test_a_new_text_block_after_a_full_stop_starts_a_paragraph(documents: dict[s
     section = review.section("Nelarabine\u2011based treatment")  # the text's own hyphen matches too
     assert section is not None
     starts = [_text(review, p)[:30] for p in section.paragraphs]
-    assert starts == ["The GMALL trial enrolled 281 n", "An intergroup phase II study w", "A retrospective study was desi"]
+    assert starts == [
+        "The GMALL trial enrolled 281 n",
+        "An intergroup phase II study w",
+        "A retrospective study was desi",
+    ]
 
 
 def test_table_columns_rows_and_cells(documents: dict[str, Document]) -> None:
@@ -92,7 +96,9 @@ def test_a_slide_title_can_follow_its_bullets_or_its_citation(documents: dict[st
     assert last.title_place.start > last.place.start + 100
     zhang = next(s for s in deck.slides if "AJH. 2023" in _text(deck, s.place))
     assert zhang.title == "CAR-T in T-ALL"  # after the 'Maciocia N et al' citation
-    assert deck.slides[10].title and deck.slides[10].title.endswith("Results of the Graall-2014/T Atriall Phase 2 Study")
+    assert deck.slides[10].title and deck.slides[10].title.endswith(
+        "Results of the Graall-2014/T Atriall Phase 2 Study"
+    )
     untitled = next(s for s in deck.slides if "N=19" in _text(deck, s.place))
     assert untitled.title is None  # a citation and data lines only
 
