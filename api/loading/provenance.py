@@ -61,15 +61,25 @@ class Span:
     variant: str = ""  # "" (exact), "white space" (a line break for a space) or "hyphen or dash"
 
 
-def read_documents(seeds_dir: Path, sources_registry: Path) -> dict[str, Document]:
-    """Every source document whose text is present, read according to its kind in the registry."""
+def read_documents(seeds_dir: Path, sources_registry: Path, problems: list[str] | None = None) -> dict[str, Document]:
+    """Every source document whose text is present, read according to its kind in the registry.
+
+    A text whose structure cannot be read is left out; with `problems` given, it is named there
+    instead of raising (validation reports every problem rather than stopping at the first).
+    """
     registry = yaml.safe_load(sources_registry.read_text(encoding="utf-8")) or {}
     kinds = {s["id"]: s.get("kind", "letter") for s in registry.get("sources", [])}
-    return {
-        path.stem: read_document(path, kinds.get(path.stem, "letter"))
-        for path in sorted(seeds_dir.glob("*.txt"))
-        if path.stem in kinds
-    }
+    documents = {}
+    for path in sorted(seeds_dir.glob("*.txt")):
+        if path.stem not in kinds:
+            continue
+        try:
+            documents[path.stem] = read_document(path, kinds[path.stem])
+        except (ValueError, IndexError) as exc:  # UnicodeDecodeError is a ValueError
+            if problems is None:
+                raise
+            problems.append(f"{path.name}: structure cannot be read: {exc}")
+    return documents
 
 
 def iter_records(fixtures_dir: Path) -> Iterator[Record]:
@@ -311,7 +321,7 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, spans_fi
             {},
             False,
         )
-    documents = read_documents(seeds_dir, sources_registry)
+    documents = read_documents(seeds_dir, sources_registry, problems)
     for doc_id, document in documents.items():
         if registry_sha.get(doc_id) not in (None, document.sha256):
             problems.append(f"{sources_registry.name}: {doc_id}.sha256: does not match the text in {seeds_dir}")

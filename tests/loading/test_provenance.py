@@ -91,3 +91,44 @@ def test_spans_file_exists_in_the_project() -> None:
         pytest.fail("seeds/spans.yaml is missing (run `tall-evidence resolve`)")
     data = yaml.safe_load((PROJECT_ROOT / "seeds" / "spans.yaml").read_text(encoding="utf-8"))
     assert set(data) == {"documents", "spans"}
+
+
+def test_a_wrong_paragraph_in_a_fixture_fails_naming_file_field_and_record(
+    settings: Settings, documents: dict[str, Document], fixture_copy: Settings
+) -> None:
+    before = verify(
+        fixture_copy.fixtures_dir, fixture_copy.sources_registry, settings.seeds_text_dir, settings.spans_file
+    )
+    # Move one locator that holds its words today one paragraph on, as a miscounted page break would.
+    target = None
+    for path in sorted((fixture_copy.fixtures_dir / "studies").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if "locator: \"Section 'Nelarabine-based treatment', paragraph 2\"" in text:
+            target = path
+            path.write_text(
+                text.replace(
+                    "Nelarabine-based treatment', paragraph 2\"", "Nelarabine-based treatment', paragraph 3\"", 1
+                ),
+                encoding="utf-8",
+            )
+            break
+    if target is None:
+        pytest.skip("no record cites Section 'Nelarabine-based treatment', paragraph 2 any more")
+    after = verify(
+        fixture_copy.fixtures_dir, fixture_copy.sources_registry, settings.seeds_text_dir, settings.spans_file
+    )
+    new = [p for p in after.problems if p not in before.problems]
+    assert len(new) == 1, new
+    assert new[0].startswith(f"studies/{target.name}: ") and ".locator (" in new[0]
+    assert "the text has it in Section 'Nelarabine-based treatment', paragraph 2" in new[0]
+
+
+def test_an_unreadable_text_is_a_problem_not_a_traceback(settings: Settings, tmp_path: Path) -> None:
+    if not settings.seeds_text_dir.is_dir():
+        pytest.skip(f"source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)")
+    texts = tmp_path / "texts"
+    shutil.copytree(settings.seeds_text_dir, texts)
+    victim = next(iter(sorted(texts.glob("*.txt"))))
+    victim.write_bytes(b"\xff\xfe not utf-8 \x80")
+    outcome = verify(settings.fixtures_dir, settings.sources_registry, texts, settings.spans_file)
+    assert any(p.startswith(f"{victim.name}: structure cannot be read") for p in outcome.problems)
