@@ -16,7 +16,7 @@ slides named by a quoted title or citation. A part that fits none of these is re
 import re
 from dataclasses import dataclass, field
 
-from api.loading.documents import Document, Place, Section, fold, heading_key
+from api.loading.documents import Document, Place, Section, Slide, fold, heading_key
 
 
 class LocatorError(ValueError):
@@ -152,10 +152,19 @@ def _h_slide_number(document: Document, m: re.Match[str], part: str, out: Resolv
     if not 1 <= n <= len(document.slides):
         raise LocatorError(f"{part}: {document.id} has {len(document.slides)} slides")
     slide = document.slides[n - 1]
-    if m["title"] and heading_key(m["title"].replace("...", " ")) != heading_key(slide.title or ""):
-        if not (slide.title and heading_key(slide.title).startswith(heading_key(m["title"].split("...")[0]))):
-            raise LocatorError(f"{part}: slide {n} is titled {slide.title!r}")
+    quoted = m["title"]
+    if quoted and not _names_slide(document, slide, quoted):
+        raise LocatorError(f"{part}: slide {n} is titled {slide.title!r}")
     return [slide.place]
+
+
+def _names_slide(document: Document, slide: Slide, quoted: str) -> bool:
+    """The quoted title is the slide's (or its opening, cut with '...'); an untitled slide by its citation."""
+    if slide.title is None:
+        return heading_key(quoted) in heading_key(slide.place.text(document))
+    if "..." in quoted:
+        return heading_key(slide.title).startswith(heading_key(quoted.split("...")[0]))
+    return heading_key(quoted) == heading_key(slide.title)
 
 
 def _h_paragraph(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:

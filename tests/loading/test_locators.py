@@ -24,6 +24,8 @@ def test_new_grammar_names_one_place_each(documents: dict[str, Document]) -> Non
     deck = by_prefix(documents, "004")
     [slide] = resolve(deck, "Slide 38 'Take home messages'").places
     assert slide == deck.slides[37].place
+    untitled = next(s for s in deck.slides if s.title is None and "Nat Med 2024" in s.place.text(deck))
+    assert resolve(deck, f"Slide {untitled.number} 'Pan J et al, Nat Med 2024'").places == [untitled.place]
     letter = by_prefix(documents, "000")
     assert resolve(letter, "Figure 1 legend").places == [letter.figures[1]]
 
