@@ -220,7 +220,7 @@ def _close_section(section: Section, end: int) -> None:
     section.place = Place(f"Section '{section.heading}'", ((start, max(start, end)),))
 
 
-def _new_section(heading: str, line: _Line | None, start: int, aliases: tuple[str, ...] = ()) -> Section:
+def _new_section(heading: str, line: _Line | None, start: int, *, aliases: tuple[str, ...] = ()) -> Section:
     heading_place = Place(f"Section '{heading}' heading", (line.content,)) if line is not None else None
     return Section(heading, Place(f"Section '{heading}'", ((start, start),)), heading_place, aliases=aliases)
 
@@ -352,7 +352,7 @@ def _read_table(document: Document, number: int, lines: list[_Line]) -> Table:
     starts: list[tuple[str, int, int]] = []  # (label, line index, offset after the label)
     j = 0
     for label in _TABLE_ROWS:
-        found = _find_label(text, body, j, label)
+        found = _find_label(text, body, j, label=label)
         if found is None:
             continue
         j, after = found
@@ -366,7 +366,7 @@ def _read_table(document: Document, number: int, lines: list[_Line]) -> Table:
             text,
             row_lines,
             after,
-            _SHARED_LINE_CELLS.get((number, label)),
+            openings=_SHARED_LINE_CELLS.get((number, label)),
             columns=len(rows.get("Abstract #", [])) or None,
         )
     header = rows.pop("Abstract #", [])
@@ -381,7 +381,7 @@ def _read_table(document: Document, number: int, lines: list[_Line]) -> Table:
     return table
 
 
-def _find_label(text: str, lines: list[_Line], from_index: int, label: str) -> tuple[int, int] | None:
+def _find_label(text: str, lines: list[_Line], from_index: int, *, label: str) -> tuple[int, int] | None:
     """(line index, offset just after the label) of the row label, which may wrap over lines."""
     words = label.split()
     for i in range(from_index, len(lines)):
@@ -434,7 +434,7 @@ _SHARED_LINE_CELLS: dict[tuple[int, str], tuple[str, ...]] = {
 
 
 def _row_cells(
-    text: str, lines: list[_Line], after_label: int, openings: tuple[str, ...] | None, *, columns: int | None
+    text: str, lines: list[_Line], after_label: int, *, openings: tuple[str, ...] | None, columns: int | None
 ) -> list[Segment]:
     """The cells of one flattened row, left to right, as character ranges."""
     chunks: list[list[Segment]] = []

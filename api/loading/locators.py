@@ -77,7 +77,7 @@ def resolve(document: Document, locator: str) -> Resolved:
     return out
 
 
-def _paragraphs(section: Section, first: int, last: int, where: str) -> list[Place]:
+def _paragraphs(section: Section, first: int, last: int, *, where: str) -> list[Place]:
     count = len(section.paragraphs)
     if first < 1 or last > count or first > last:
         raise LocatorError(f"{where}: section '{section.heading[:60]}' has {count} paragraph(s)")
@@ -95,13 +95,13 @@ def _resolve_part(document: Document, part: str, out: Resolved) -> list[Place]:
     for pattern, handler in _HANDLERS:
         match = re.match(pattern, part, flags=re.I)
         if match:
-            places = handler(document, match, part, out)
+            places = handler(document, match, part, out=out)
             sentence = match.groupdict().get("sentence")
-            return _sentences(document, places, sentence, part) if sentence else places
+            return _sentences(document, places, sentence, part=part) if sentence else places
     raise LocatorError(f"{part!r} is not a locator this resolver can read")
 
 
-def _h_section(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_section(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     section = _section(document, m["heading"], part)
     if m["item"]:
         n = int(m["item"])
@@ -109,11 +109,11 @@ def _h_section(document: Document, m: re.Match[str], part: str, out: Resolved) -
             raise LocatorError(f"{part}: section has {len(section.items)} item(s)")
         return [section.items[n - 1]]
     if m["n"]:
-        return _paragraphs(section, int(m["n"]), int(m["m"] or m["n"]), part)
+        return _paragraphs(section, int(m["n"]), int(m["m"] or m["n"]), where=part)
     return [section.place]
 
 
-def _h_table(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_table(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     table = document.tables.get(int(m["t"]))
     if table is None:
         raise LocatorError(f"{part}: {document.id} has no Table {m['t']}")
@@ -133,21 +133,21 @@ def _h_table(document: Document, m: re.Match[str], part: str, out: Resolved) -> 
     ]
 
 
-def _h_figure(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_figure(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     place = document.figures.get(int(m["f"]))
     if place is None:
         raise LocatorError(f"{part}: {document.id} has no Figure {m['f']} legend")
     return [place]
 
 
-def _h_reference(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_reference(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     place = document.references.get(int(m["r"]))
     if place is None:
         raise LocatorError(f"{part}: {document.id} has no Reference {m['r']}")
     return [place]
 
 
-def _h_slide_number(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_slide_number(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     n = int(m["n"])
     if not 1 <= n <= len(document.slides):
         raise LocatorError(f"{part}: {document.id} has {len(document.slides)} slides")
@@ -167,7 +167,7 @@ def _names_slide(document: Document, slide: Slide, quoted: str) -> bool:
     return heading_key(quoted) == heading_key(slide.title)
 
 
-def _h_paragraph(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_paragraph(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     paragraphs = document.paragraphs
     first, last = int(m["n"]), int(m["m"] or m["n"])
     if first < 1 or last > len(paragraphs):
@@ -183,7 +183,7 @@ def _question_sections(document: Document, numbers: str, part: str) -> list[Sect
     return found
 
 
-def _h_answer(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_answer(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     sections = _question_sections(document, m["numbers"], part)
     if len(sections) > 1 or not (m["n"] or m["last"] or m["item"]):
         return [p for s in sections for p in (*s.paragraphs, *s.items)]
@@ -195,31 +195,31 @@ def _h_answer(document: Document, m: re.Match[str], part: str, out: Resolved) ->
         return [section.items[n - 1]]
     if m["last"]:
         return section.paragraphs[-1:]
-    return _paragraphs(section, int(m["n"]), int(m["m"] or m["n"]), part)
+    return _paragraphs(section, int(m["n"]), int(m["m"] or m["n"]), where=part)
 
 
-def _h_question(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_question(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     section = _section(document, f"Question {m['q']}", part)
     places = [section.heading_place] if section.heading_place else []
     if m["answer"]:
-        places += _paragraphs(section, int(m["n"]), int(m["n"]), part) if m["n"] else section.paragraphs
+        places += _paragraphs(section, int(m["n"]), int(m["n"]), where=part) if m["n"] else section.paragraphs
     return places
 
 
-def _h_intro(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_intro(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     section = _section(document, "Introduction", part)
     return section.paragraphs[:1] if m[0].lower().startswith("introductory paragraph") else section.paragraphs
 
 
-def _h_whole(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_whole(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     return [document.whole]
 
 
-def _h_abstract(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
-    return _paragraphs(_section(document, "Abstract", part), int(m["n"]), int(m["n"]), part)
+def _h_abstract(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
+    return _paragraphs(_section(document, "Abstract", part), int(m["n"]), int(m["n"]), where=part)
 
 
-def _h_letter_role(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_letter_role(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     paragraphs = document.paragraphs
     n = _LETTER_ROLES[fold(m["role"]).lower()]
     if not paragraphs or n > len(paragraphs):
@@ -227,7 +227,7 @@ def _h_letter_role(document: Document, m: re.Match[str], part: str, out: Resolve
     return [paragraphs[n - 1 if n > 0 else -1]]
 
 
-def _h_slides_named(document: Document, m: re.Match[str], part: str, out: Resolved) -> list[Place]:
+def _h_slides_named(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
     """Slides named by quoted titles or citations, or by words before 'slide'; an ordinal picks one."""
     words = (m["words"] or "").strip()
     quoted_before = re.findall(r"'([^']+)'", words)
@@ -322,7 +322,7 @@ def _sentence_places(document: Document, place: Place) -> list[Place]:
     return [Place(f"{place.label}, sentence {i}", tuple(p)) for i, p in enumerate(pieces, 1)]
 
 
-def _sentences(document: Document, places: list[Place], selector: str, part: str) -> list[Place]:
+def _sentences(document: Document, places: list[Place], selector: str, *, part: str) -> list[Place]:
     out = []
     for place in places:
         sentences = _sentence_places(document, place)

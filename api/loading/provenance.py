@@ -90,10 +90,12 @@ def iter_records(fixtures_dir: Path) -> Iterator[Record]:
         if not isinstance(data, dict):
             continue
         prefix = f"{data['id']}." if label.startswith("studies/") and "id" in data else ""
-        yield from _walk(data, label, "", prefix, data.get("source_id"), data.get("id") if prefix else None)
+        yield from _walk(
+            data, label, "", prefix=prefix, source=data.get("source_id"), own_id=data.get("id") if prefix else None
+        )
 
 
-def _walk(node: Any, file: str, path: str, prefix: str, source: str | None, own_id: str | None) -> Iterator[Record]:
+def _walk(node: Any, file: str, path: str, *, prefix: str, source: str | None, own_id: str | None) -> Iterator[Record]:
     if isinstance(node, dict):
         source = node.get("source_id", source)
         if "locator" in node and source:
@@ -102,13 +104,15 @@ def _walk(node: Any, file: str, path: str, prefix: str, source: str | None, own_
         for key, value in node.items():
             if isinstance(value, list):
                 for i, item in enumerate(value):
-                    child_id = _child_id(prefix, own_id, key, item)
-                    yield from _walk(item, file, f"{path}.{key}[{i}]".lstrip("."), prefix, source, child_id)
+                    child_id = _child_id(prefix, own_id, key, item=item)
+                    yield from _walk(
+                        item, file, f"{path}.{key}[{i}]".lstrip("."), prefix=prefix, source=source, own_id=child_id
+                    )
             elif isinstance(value, dict):
-                yield from _walk(value, file, f"{path}.{key}".lstrip("."), prefix, source, own_id)
+                yield from _walk(value, file, f"{path}.{key}".lstrip("."), prefix=prefix, source=source, own_id=own_id)
 
 
-def _child_id(prefix: str, parent: str | None, key: str, item: Any) -> str | None:
+def _child_id(prefix: str, parent: str | None, key: str, *, item: Any) -> str | None:
     if not isinstance(item, dict):
         return None
     if key == "interventions" and parent and "agent" in item:
@@ -292,7 +296,7 @@ class Outcome:
     texts_present: bool
 
 
-def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, spans_file: Path) -> Outcome:
+def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, *, spans_file: Path) -> Outcome:
     """Check every locator and printed string against the texts if present, and the committed spans file.
 
     Without the texts, only the committed file is checked: it must cover every record with

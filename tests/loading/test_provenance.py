@@ -59,7 +59,9 @@ def test_records_without_printed_need_existing_places(documents: dict[str, Docum
 
 
 def test_committed_spans_match_the_texts(settings: Settings, documents: dict[str, Document]) -> None:
-    outcome = verify(settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, settings.spans_file)
+    outcome = verify(
+        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+    )
     stale = [p for p in outcome.problems if p.startswith(settings.spans_file.name)]
     assert not stale, "\n".join(stale)
     assert render_spans(outcome.spans, outcome.documents) == settings.spans_file.read_text(encoding="utf-8")
@@ -69,20 +71,22 @@ def test_without_texts_the_committed_spans_are_checked_against_the_registry(sett
     registry = tmp_path / "sources.yaml"
     shutil.copy(settings.sources_registry, registry)
     absent = tmp_path / "no-texts"
-    outcome = verify(settings.fixtures_dir, registry, absent, settings.spans_file)
+    outcome = verify(settings.fixtures_dir, registry, absent, spans_file=settings.spans_file)
     assert outcome.problems == [] and not outcome.texts_present
     docs, spans = read_spans(settings.spans_file)
     assert spans and set(docs) <= {s.source_id for s in spans.values()}
     text = registry.read_text(encoding="utf-8")
     some_sha = next(iter(docs.values()))
     registry.write_text(text.replace(some_sha, "0" * 64), encoding="utf-8")
-    changed = verify(settings.fixtures_dir, registry, absent, settings.spans_file)
+    changed = verify(settings.fixtures_dir, registry, absent, spans_file=settings.spans_file)
     assert any("is not the registry's" in p for p in changed.problems)
 
 
 def test_every_locator_holds_its_printed_words(settings: Settings, documents: dict[str, Document]) -> None:
     """The real fixtures against the real texts: what `tall-evidence validate` enforces."""
-    outcome = verify(settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, settings.spans_file)
+    outcome = verify(
+        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+    )
     assert not outcome.problems, "\n".join(outcome.problems)
 
 
@@ -97,7 +101,10 @@ def test_a_wrong_paragraph_in_a_fixture_fails_naming_file_field_and_record(
     settings: Settings, documents: dict[str, Document], fixture_copy: Settings
 ) -> None:
     before = verify(
-        fixture_copy.fixtures_dir, fixture_copy.sources_registry, settings.seeds_text_dir, settings.spans_file
+        fixture_copy.fixtures_dir,
+        fixture_copy.sources_registry,
+        settings.seeds_text_dir,
+        spans_file=settings.spans_file,
     )
     # Move one locator that holds its words today one paragraph on, as a miscounted page break would.
     target = None
@@ -115,7 +122,10 @@ def test_a_wrong_paragraph_in_a_fixture_fails_naming_file_field_and_record(
     if target is None:
         pytest.skip("no record cites Section 'Nelarabine-based treatment', paragraph 2 any more")
     after = verify(
-        fixture_copy.fixtures_dir, fixture_copy.sources_registry, settings.seeds_text_dir, settings.spans_file
+        fixture_copy.fixtures_dir,
+        fixture_copy.sources_registry,
+        settings.seeds_text_dir,
+        spans_file=settings.spans_file,
     )
     new = [p for p in after.problems if p not in before.problems]
     assert len(new) == 1, new
@@ -130,5 +140,5 @@ def test_an_unreadable_text_is_a_problem_not_a_traceback(settings: Settings, tmp
     shutil.copytree(settings.seeds_text_dir, texts)
     victim = next(iter(sorted(texts.glob("*.txt"))))
     victim.write_bytes(b"\xff\xfe not utf-8 \x80")
-    outcome = verify(settings.fixtures_dir, settings.sources_registry, texts, settings.spans_file)
+    outcome = verify(settings.fixtures_dir, settings.sources_registry, texts, spans_file=settings.spans_file)
     assert any(p.startswith(f"{victim.name}: structure cannot be read") for p in outcome.problems)
