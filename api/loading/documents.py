@@ -89,6 +89,19 @@ class Slide:
     title: str | None
     place: Place
     title_place: Place | None
+    # Every heading-like block: a running header and the slide's own title after its bullets can
+    # both read as the title (slide 22 of deck 004), so a locator may quote either.
+    headings: tuple[str, ...] = ()
+
+
+@dataclass
+class Question:
+    """An interview question and the paragraphs of its answer (older locators count by these)."""
+
+    number: int
+    place: Place
+    answer: list[Place]
+    items: list[Place]
 
 
 @dataclass
@@ -102,6 +115,7 @@ class Document:
     figures: dict[int, Place] = field(default_factory=dict)
     references: dict[int, Place] = field(default_factory=dict)
     slides: list[Slide] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
 
     @property
     def whole(self) -> Place:
@@ -501,7 +515,7 @@ _FIG_LABEL = re.compile(r"^Fig\. (\d+)$")
 
 def _read_letter(document: Document) -> None:
     lines = _lines(document.text)
-    section = _new_section("Letter", None, 0, aliases=("Whole letter",))
+    section = _new_section("To the editor", None, 0, aliases=("Letter",))
     builder = _ParagraphBuilder(section, split_on_indent=False)
     i = 0
     while i < len(lines):
@@ -517,7 +531,8 @@ def _read_letter(document: Document) -> None:
             builder.skip()
             i = j + 1
             continue
-        if line.text.strip() == "To the editor:":
+        if line.text.strip() == "To the editor:":  # the salutation heads the letter's one section
+            section.heading_place = Place("Section 'To the editor' heading", (line.content,))
             i += 1
             continue
         if line.blank:
@@ -533,52 +548,75 @@ def _read_letter(document: Document) -> None:
 _QUESTION_001 = re.compile(r"^(\d+)\. \S.*\?\s*$")
 _ITEM = re.compile(r"^ {2}(\d+)\. ")
 _INTERVIEWER = "Hematology Frontier:"
+_CHROME = {"Back", "Find out more"}
+_TAIL = {"Related Articles"}  # page chrome from here to the end
+_INTERVIEW_HEADINGS = {"Expert Profile"}
 
 
 def _read_interview(document: Document) -> None:
-    """Sections: the introduction, then one per question (the question is the heading, the answer its paragraphs)."""
+    """Headings and their paragraphs, plus the questions and answers older locators name.
+
+    Headings: a first line that ends no sentence (the web page's title), numbered questions, and
+    'Expert Profile'. A paragraph is a line, or a blank-line separated block of indented lines (a
+    numbered list, whose entries are its items). An interviewer's question that is not numbered
+    ('Hematology Frontier: ...') is a paragraph; its answer runs to the next question.
+    """
     lines = _lines(document.text)
-    section = _new_section("Introduction", None, 0, aliases=("Interview introduction", "Introductory paragraph"))
+    section = _new_section("", None, 0)
     sections = [section]
-    number = 0
+    first_content = True
+    previous_blank = True
     for line in lines:
         stripped = line.text.strip()
-        if stripped in {"Related Articles", "Expert Profile"}:
+        if stripped in _TAIL:
             break
-        match = _QUESTION_001.match(stripped)
-        if match or stripped.startswith(_INTERVIEWER):
-            number = int(match.group(1)) if match else number + 1
-            heading = stripped[len(match.group(1)) + 2 :] if match else stripped[len(_INTERVIEWER) :].strip()
-            section = _new_section(heading, line, line.content[0], aliases=(f"Question {number}",))
-            sections.append(section)
+        if line.blank or stripped in _CHROME:
+            previous_blank = True
             continue
-        if line.blank or stripped in {"Back"}:
+        is_title = first_content and not _SENTENCE_END.search(stripped)
+        first_content = False
+        if is_title or _QUESTION_001.match(stripped) or stripped in _INTERVIEW_HEADINGS:
+            _close_section(section, line.start)
+            section = _new_section(stripped, line, line.content[0])
+            sections.append(section)
+            previous_blank = True
             continue
         item = _ITEM.match(line.text)
+        if line.text.startswith(" ") and section.paragraphs and not previous_blank:
+            last = section.paragraphs[-1]  # the next line of an indented block
+            section.paragraphs[-1] = Place(last.label, ((last.start, line.content[1]),))
+        else:
+            n = len(section.paragraphs) + 1
+            # Before any heading the interview is addressed by 'Paragraph N'.
+            label = f"Section '{section.heading}', paragraph {n}" if section.heading else f"Paragraph {n}"
+            section.paragraphs.append(Place(label, (line.content,)))
         if item:
             section.items.append(Place(f"Section '{section.heading}', item {item.group(1)}", (line.content,)))
-            continue
-        if line.text.startswith("    ") and section.items:
+        elif line.text.startswith(" ") and section.items:
             last = section.items[-1]
             section.items[-1] = Place(last.label, ((last.start, line.content[1]),))
+        previous_blank = False
+    _close_section(section, len(document.text))
+    document.sections.extend(s for s in sections if s.heading or s.paragraphs)
+    document.questions = _questions(document)
+
+
+def _questions(document: Document) -> list["Question"]:
+    """Numbered questions (headings) or interviewer's lines, each with the answer after it."""
+    out: list[Question] = []
+    for section in document.sections:
+        match = _QUESTION_001.match(section.heading)
+        if match and section.heading_place is not None:
+            out.append(Question(int(match.group(1)), section.heading_place, section.paragraphs, section.items))
             continue
-        n = len(section.paragraphs) + 1
-        section.paragraphs.append(Place(f"Section '{section.heading}', paragraph {n}", (line.content,)))
-    for k, s in enumerate(sections):
-        following = sections[k + 1] if k + 1 < len(sections) else None
-        end = (following.heading_place.start if following and following.heading_place else None) or max(
-            [p.end for p in (*s.paragraphs, *s.items)] + [s.place.start]
-        )
-        _close_section(s, end)
-    # The interview's title, date and similar lines sit before the introduction proper.
-    intro = sections[0]
-    intro.paragraphs = [
-        p for p in intro.paragraphs if _SENTENCE_END.search(p.text(document)) and len(p.text(document)) > 80
-    ]
-    intro.paragraphs = [
-        Place(f"Section 'Introduction', paragraph {n}", p.segments) for n, p in enumerate(intro.paragraphs, 1)
-    ]
-    document.sections.extend(sections)
+        current: Question | None = None
+        for paragraph in section.paragraphs:
+            if document.text.startswith(_INTERVIEWER, paragraph.start):
+                current = Question(len(out) + 1, paragraph, [], [])
+                out.append(current)
+            elif current is not None:
+                current.answer.append(paragraph)
+    return out
 
 
 # --- slide deck (004) ------------------------------------------------------------------------------------------
@@ -603,13 +641,13 @@ def _read_slides(document: Document) -> None:
         number += 1
         lead = len(body) - len(body.lstrip())
         seg = (start + lead, start + len(body.rstrip()))
-        title, title_seg = _slide_title(text, seg)
+        title, title_seg, headings = _slide_title(text, seg)
         label = f"Slide {number}" + (f" '{title}'" if title else "")
         title_place = Place(f"{label} title", (title_seg,)) if title_seg else None
-        document.slides.append(Slide(number, title, Place(label, (seg,)), title_place))
+        document.slides.append(Slide(number, title, Place(label, (seg,)), title_place, headings))
 
 
-def _slide_title(text: str, seg: Segment) -> tuple[str | None, Segment | None]:
+def _slide_title(text: str, seg: Segment) -> tuple[str | None, Segment | None, tuple[str, ...]]:
     """The first block that is neither a citation, a bullet nor a figure; failing that, the last such block.
 
     A title may wrap: a long line (40 characters or more) continues on the next unless that is a bullet.
@@ -628,9 +666,10 @@ def _slide_title(text: str, seg: Segment) -> tuple[str | None, Segment | None]:
             title_lines.append(line)
         candidates.append(title_lines)
     if not candidates:
-        return None, None
+        return None, None, ()
+    headings = tuple(fold(" ".join(line.text for line in c)) for c in candidates)
     has_bullets_first = bool(blocks) and blocks[0][0].text.strip().startswith(_BULLETS)
     chosen = candidates[-1] if has_bullets_first else candidates[0]
     s = seg[0] + chosen[0].content[0]
     e = seg[0] + chosen[-1].content[1]
-    return fold(" ".join(line.text for line in chosen)), (s, e)
+    return fold(" ".join(line.text for line in chosen)), (s, e), headings

@@ -16,7 +16,7 @@ slides named by a quoted title or citation. A part that fits none of these is re
 import re
 from dataclasses import dataclass, field
 
-from api.loading.documents import Document, Place, Section, Slide, fold, heading_key
+from api.loading.documents import _SENTENCE_END, Document, Place, Question, Section, Slide, fold, heading_key
 
 
 class LocatorError(ValueError):
@@ -159,12 +159,16 @@ def _h_slide_number(document: Document, m: re.Match[str], part: str, *, out: Res
 
 
 def _names_slide(document: Document, slide: Slide, quoted: str) -> bool:
-    """The quoted title is the slide's (or its opening, cut with '...'); an untitled slide by its citation."""
+    """The quoted title is one of the slide's headings (or its opening, cut with '...').
+
+    An untitled slide is named by its citation.
+    """
     if slide.title is None:
         return heading_key(quoted) in heading_key(slide.place.text(document))
     if "..." in quoted:
-        return heading_key(slide.title).startswith(heading_key(quoted.split("...")[0]))
-    return heading_key(quoted) == heading_key(slide.title)
+        head = heading_key(quoted.split("...")[0])
+        return any(heading_key(h).startswith(head) for h in slide.headings)
+    return any(heading_key(quoted) == heading_key(h) for h in slide.headings)
 
 
 def _h_paragraph(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
@@ -175,40 +179,56 @@ def _h_paragraph(document: Document, m: re.Match[str], part: str, *, out: Resolv
     return paragraphs[first - 1 : last]
 
 
-def _question_sections(document: Document, numbers: str, part: str) -> list[Section]:
+def _questions(document: Document, numbers: str, part: str) -> list[Question]:
     found = []
     for a, b in re.findall(r"(\d+)(?:\s*[-\u2013]\s*(\d+))?", numbers):
         for n in range(int(a), int(b or a) + 1):
-            found.append(_section(document, f"Question {n}", part))
+            if not 1 <= n <= len(document.questions):
+                raise LocatorError(f"{part}: {document.id} has {len(document.questions)} questions")
+            found.append(document.questions[n - 1])
     return found
 
 
+def _answer_paragraphs(question: Question, first: int, last: int, *, where: str) -> list[Place]:
+    count = len(question.answer)
+    if first < 1 or last > count or first > last:
+        raise LocatorError(f"{where}: the answer to question {question.number} has {count} paragraph(s)")
+    return question.answer[first - 1 : last]
+
+
 def _h_answer(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
-    sections = _question_sections(document, m["numbers"], part)
-    if len(sections) > 1 or not (m["n"] or m["last"] or m["item"]):
-        return [p for s in sections for p in (*s.paragraphs, *s.items)]
-    section = sections[0]
+    questions = _questions(document, m["numbers"], part)
+    if len(questions) > 1 or not (m["n"] or m["last"] or m["item"]):
+        return [p for q in questions for p in (*q.answer, *q.items)]
+    question = questions[0]
     if m["item"]:
         n = int(m["item"])
-        if not 1 <= n <= len(section.items):
-            raise LocatorError(f"{part}: the answer has {len(section.items)} item(s)")
-        return [section.items[n - 1]]
+        if not 1 <= n <= len(question.items):
+            raise LocatorError(f"{part}: the answer has {len(question.items)} item(s)")
+        return [question.items[n - 1]]
     if m["last"]:
-        return section.paragraphs[-1:]
-    return _paragraphs(section, int(m["n"]), int(m["m"] or m["n"]), where=part)
+        return question.answer[-1:]
+    return _answer_paragraphs(question, int(m["n"]), int(m["m"] or m["n"]), where=part)
 
 
 def _h_question(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
-    section = _section(document, f"Question {m['q']}", part)
-    places = [section.heading_place] if section.heading_place else []
+    [question] = _questions(document, m["q"], part)
+    places = [question.place]
     if m["answer"]:
-        places += _paragraphs(section, int(m["n"]), int(m["n"]), where=part) if m["n"] else section.paragraphs
+        n = int(m["n"]) if m["n"] else None
+        places += _answer_paragraphs(question, n, n, where=part) if n else question.answer
     return places
 
 
 def _h_intro(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:
-    section = _section(document, "Introduction", part)
-    return section.paragraphs[:1] if m[0].lower().startswith("introductory paragraph") else section.paragraphs
+    """The paragraphs before the first question that read as prose (not a title or dateline)."""
+    first_question = document.questions[0].place.start if document.questions else len(document.text)
+    prose = [
+        p
+        for p in document.paragraphs
+        if p.end <= first_question and len(p.text(document)) > 80 and _SENTENCE_END.search(p.text(document))
+    ]
+    return prose[:1] if m[0].lower().startswith("introductory paragraph") else prose
 
 
 def _h_whole(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:

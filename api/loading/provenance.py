@@ -163,7 +163,8 @@ def context(document: Document, start: int, end: int) -> str:
         lo, hi = holder.start, holder.end
     else:
         paragraphs = sorted(
-            (p for p in holders if ", paragraph " in p.label or ", item " in p.label), key=lambda p: p.end - p.start
+            (p for p in holders if re.search(r"(^|, )(paragraph|item) \d", p.label, flags=re.I)),
+            key=lambda p: p.end - p.start,
         )
         sentences = [
             s for p in paragraphs[:1] for s in _sentence_places(document, p) if s.start <= start and end <= s.end

@@ -103,24 +103,35 @@ def test_a_slide_title_can_follow_its_bullets_or_its_citation(documents: dict[st
     assert untitled.title is None  # a citation and data lines only
 
 
-def test_interview_answers_are_sections_of_paragraphs(documents: dict[str, Document]) -> None:
+def test_interview_headings_questions_and_answers(documents: dict[str, Document]) -> None:
     pan = by_prefix(documents, "001")
-    first = pan.section("Question 1")
+    title = pan.sections[0]
+    assert title.heading.startswith("Dr. Jing Pan: Autologous CD7 CAR-T cells")  # the page title, no full stop
+    assert [_text(pan, p)[:9] for p in title.paragraphs] == ["2025-4-15", "T-cell ac", "Autologou"]
+    first = pan.section("1. Your team has conducted several studies")  # a question heading by its opening
     assert first is not None and len(first.paragraphs) == 7
     assert _text(pan, first.paragraphs[6]).startswith("Notably, none of the CD7 CAR-T products")
-    last = pan.section("Question 5")
-    assert last is not None and len(last.items) == 3
+    last = pan.section("5. What are your next research priorities?")
+    assert last is not None and len(last.paragraphs) == 2 and len(last.items) == 3
     assert _text(pan, last.items[1]).startswith("2. Dose Optimization: Following the FDA")
+    assert last.paragraphs[1].start == last.items[0].start and last.paragraphs[1].end == last.items[2].end
+    assert [q.number for q in pan.questions] == [1, 2, 3, 4, 5] and pan.questions[0].answer == first.paragraphs
+
     lu = by_prefix(documents, "003")
-    third = lu.section("Question 3")
-    assert third is not None and third.heading_place is not None
-    assert "close to 60%" in _text(lu, third.heading_place) and len(third.paragraphs) == 5
+    # No headings before 'Expert Profile': every line is a paragraph, the interviewer's questions too.
+    paragraphs = lu.paragraphs
+    asking = [n for n, p in enumerate(paragraphs, 1) if _text(lu, p).startswith("Hematology Frontier:")]
+    assert asking == [2, 6, 10, 16]
+    third = lu.questions[2]
+    assert "close to 60%" in _text(lu, third.place) and len(third.answer) == 5
+    profile = lu.section("Expert Profile")
+    assert profile is not None and len(profile.paragraphs) == 2
 
 
 def test_letter_paragraphs_and_figure_legends(documents: dict[str, Document]) -> None:
     letter = by_prefix(documents, "000")
     paragraphs = [_text(letter, p) for p in letter.paragraphs]
-    assert len(paragraphs) == 5
+    assert letter.section("To the editor:") is not None and len(paragraphs) == 5
     assert paragraphs[1].startswith("An 11-year-old male") and paragraphs[4].startswith("ALL/LBL exhibits")
     assert _text(letter, letter.figures[2]).startswith("BM analysis and PET-CT scan")
     assert not any("BM analysis and PET-CT scan" in p for p in paragraphs)
