@@ -350,3 +350,17 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, *, spans
     else:
         problems.append(f"{spans_label}: missing (run `tall-evidence resolve`)")
     return Outcome(problems, notes, spans, documents, True)
+
+
+def servable_spans(spans_file: Path, registry_sha: dict[str, str]) -> dict[str, Span]:
+    """Spans to serve, by record id: only those whose document's checksum is still the registry's.
+
+    A span from an older text would point at the wrong characters, so it is left out rather than
+    served (validate reports the stale file).
+    """
+    documents, spans = read_spans(spans_file)
+    return {
+        rid: span
+        for rid, span in spans.items()
+        if documents.get(span.source_id) is not None and documents[span.source_id] == registry_sha.get(span.source_id)
+    }

@@ -142,3 +142,16 @@ def test_an_unreadable_text_is_a_problem_not_a_traceback(settings: Settings, tmp
     victim.write_bytes(b"\xff\xfe not utf-8 \x80")
     outcome = verify(settings.fixtures_dir, settings.sources_registry, texts, spans_file=settings.spans_file)
     assert any(p.startswith(f"{victim.name}: structure cannot be read") for p in outcome.problems)
+
+
+def test_spans_of_a_changed_document_are_not_served(settings: Settings) -> None:
+    from api.loading.provenance import servable_spans
+
+    docs, spans = read_spans(settings.spans_file)
+    assert spans, "seeds/spans.yaml holds no spans"
+    served = servable_spans(settings.spans_file, docs)
+    assert served == spans
+    changed_doc = next(iter(docs))
+    stale = servable_spans(settings.spans_file, {**docs, changed_doc: "0" * 64})
+    assert stale and all(s.source_id != changed_doc for s in stale.values())
+    assert len(stale) == sum(1 for s in spans.values() if s.source_id != changed_doc)
