@@ -1,1 +1,19 @@
-"""HTTP service, loader and command line of the T-ALL evidence service."""
+"""The T-ALL evidence service: HTTP API, start-up loader and command line.
+
+Layers, and what each may import from this package (downwards only; `models` is open to all):
+
+    main        -> anything: it wires the application together
+    cli         -> main, loading, tools, database, settings
+    routes      -> queries, render, deps, errors, settings
+    middleware  -> render, errors, settings, lru
+    render      -> errors, settings
+    queries     -> database, errors, lru
+    loading     -> database, errors, settings
+    tools       -> loading, queries
+    deps        -> database, errors, settings
+    errors, settings, database, lru -> nothing of api
+    models (top-level package) -> nothing of api
+
+Nothing imports routes except main, and nothing imports cli. Modules of one layer may import
+each other. tests/test_layers.py walks every import and fails naming any that breaks a rule.
+"""

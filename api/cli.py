@@ -5,13 +5,13 @@ import json
 import sys
 from pathlib import Path
 
-from api.fixture_set import SCHEMA_DIR, FixtureError, FixtureSet
+from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
 from api.settings import get_settings
 
 
 def _checked_fixtures() -> FixtureSet | None:
     """The validated fixtures with a one-line summary on stdout, or None after listing the problems."""
-    from api.dataset import validate_fixtures
+    from api.loading.load import validate_fixtures
 
     try:
         fixtures = validate_fixtures(get_settings())
@@ -109,9 +109,9 @@ def _serve(host: str | None, port: int | None) -> int:
 
 
 def _export(out: Path) -> int:
-    from api.dataset import load_dataset
-    from api.db import Database
-    from api.export import export_database
+    from api.database import Database
+    from api.loading.load import load_dataset
+    from api.tools.export import export_database
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         # Never mix an export with older files: a stale study file would read as current data.
@@ -144,7 +144,7 @@ def _openapi(out: Path | None) -> int:
 
 
 def _schema(check: bool) -> int:
-    from api.schemas import stale_schemas, write_schemas
+    from api.tools.fixture_schemas import stale_schemas, write_schemas
 
     directory = get_settings().fixtures_dir / SCHEMA_DIR
     if check:
@@ -160,8 +160,8 @@ def _schema(check: bool) -> int:
 
 
 def _coverage(check: bool) -> int:
-    from api.coverage import read_coverage, render_coverage
-    from api.dataset import validate_fixtures
+    from api.loading.load import validate_fixtures
+    from api.tools.coverage import read_coverage, render_coverage
 
     settings = get_settings()
     try:

@@ -1,4 +1,4 @@
-"""Dependencies shared by the routes: a read-only session and pagination parameters."""
+"""Dependencies shared by the routes: the loaded dataset's metadata, a read-only session, pagination parameters."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -7,15 +7,31 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 
+from api.database import Database
+from models.meta import Meta
+
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 500
 
 
+# The lifespan (api.main) sets both before anything is served; these give them their types.
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_meta(request: Request) -> Meta:
+    meta: Meta = request.app.state.meta
+    return meta
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    yield from request.app.state.database.session()
+    yield from get_database(request).session()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+MetaDep = Annotated[Meta, Depends(get_meta)]
+"""The dataset's metadata: version, build time, counts."""
 
 
 @dataclass(frozen=True)

@@ -7,20 +7,19 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 
-from api.collector import freeze_survivors
-from api.cors import install_cors
-from api.dataset import api_version, load_dataset
-from api.db import Database
-from api.errors import COMMON_PROBLEM_RESPONSES, install_error_handlers
-from api.fixture_set import FixtureSet
-from api.http_cache import HttpCacheMiddleware
-from api.limits import QUERY_PARAMETER_POLICY, QueryStringLimit
-from api.openapi import build_openapi
-from api.response_cache import install_response_cache
+from api import middleware
+from api.database import Database
+from api.errors import COMMON_PROBLEM_RESPONSES
+from api.loading.collector import freeze_survivors
+from api.loading.fixture_files import FixtureSet
+from api.loading.load import api_version, load_dataset
+from api.middleware.limits import QUERY_PARAMETER_POLICY
+from api.queries.counts import CountMemo
+from api.render.openapi import build_openapi
+from api.render.problems import install_error_handlers
 from api.routes import (
     adverse_events,
     comparison,
-    comparison_plot,
     conflicts,
     dataset,
     docs,
@@ -31,7 +30,6 @@ from api.routes import (
     sources,
     studies,
 )
-from api.security import install_security
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -73,7 +71,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal fixtures
-        database = Database(settings.database_url, settings.count_memo_entries)
+        database = Database(settings.database_url, CountMemo(settings.count_memo_entries))
         try:
             # Raises FixtureError before anything is served if any fixture is bad.
             app.state.meta = load_dataset(settings, database, fixtures)
@@ -100,20 +98,12 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     )
     app.state.settings = settings
     install_error_handlers(app)
-    # Middleware added last is outermost: the response cache wraps everything (installed last,
-    # below), then security headers (see install_security), CORS (so 304s and 414s carry it),
-    # the query-string limit, and conditional GETs.
-    app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age)
-    app.add_middleware(QueryStringLimit)
-    install_cors(app, settings)
-    install_security(app, settings)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (
         studies,
         outcomes,
         adverse_events,
         comparison,
-        comparison_plot,
         sources,
         conflicts,
         epidemiology,
@@ -124,5 +114,5 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
-    app.state.response_cache = install_response_cache(app, settings)  # last: outside every other layer
+    app.state.response_cache = middleware.install(app, settings)
     return app

@@ -29,7 +29,16 @@ TABLES = (
     EpidemiologyFigure,
 )
 
+# The tables of sourced figures, by the kind name conflicts report their members under.
+FIGURE_TABLES: dict[str, type[Outcome] | type[AdverseEvent] | type[Characteristic] | type[EpidemiologyFigure]] = {
+    "outcome": Outcome,
+    "adverse_event": AdverseEvent,
+    "characteristic": Characteristic,
+    "epidemiology": EpidemiologyFigure,
+}
+
 __all__ = [
+    "FIGURE_TABLES",
     "TABLES",
     "AdverseEvent",
     "Arm",

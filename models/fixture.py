@@ -7,8 +7,9 @@ generated from these classes (`tall-evidence schema`).
 
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig
 
 from models.adverse_event import AdverseEventBase
 from models.arm import ArmBase, InterventionBase
@@ -22,21 +23,25 @@ from models.outcome import OutcomeBase
 from models.source import SourceBase
 from models.study import ReportBase, StudyBase, StudyLinkBase
 
-_STRICT = ConfigDict(extra="forbid")
+_STRICT = SQLModelConfig(extra="forbid")
 
 SourceId = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}_[0-9a-f]{16}$")]
 
 
+# Field() is typed Any; each helper names what the field holds.
 def _local_id() -> Slug:
-    return Field(description="Local id (slug), unique within its list in the study file.")
+    field: Slug = Field(description="Local id (slug), unique within its list in the study file.")
+    return field
 
 
 def _arm_ref() -> Slug | None:
-    return Field(default=None, description="Local id of the arm; omit for the whole study.")
+    field: Slug | None = Field(default=None, description="Local id of the arm; omit for the whole study.")
+    return field
 
 
 def _report_ref() -> Slug | None:
-    return Field(default=None, description="Local id of the report the figure comes from.")
+    field: Slug | None = Field(default=None, description="Local id of the report the figure comes from.")
+    return field
 
 
 class ReportEntry(ReportBase):

@@ -6,9 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from api.counts import CountMemo
-from api.filters import Conditions, StudyFilters
 from api.main import create_app
+from api.queries.counts import CountMemo
+from api.queries.filters import Conditions, StudyFilters
 from api.settings import Settings
 from models import Study
 from models.enums import Antigen

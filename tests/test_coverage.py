@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from api.coverage import read_coverage, render_coverage
-from api.dataset import validate_fixtures
+from api.loading.load import validate_fixtures
 from api.settings import PROJECT_ROOT, Settings
+from api.tools.coverage import read_coverage, render_coverage
 
 
 def test_coverage_table_is_up_to_date(settings: Settings) -> None:

@@ -7,8 +7,8 @@ import yaml
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.render.labels import label
 from api.settings import Settings
-from api.views.labels import label
 from models.enums import Antigen
 from tests.fixture_data import filter_values, matching_study_ids, sources, studies
 from tests.html_page import HtmlPage, assert_self_contained, squash

@@ -13,11 +13,11 @@ import yaml
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from api.dataset import load_dataset
-from api.db import Database
-from api.export import export_database
+from api.database import Database
+from api.loading.load import load_dataset
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
+from api.tools.export import export_database
 from models.fixture import ConflictsFile, EpidemiologyFile, OutcomeEntry, SourcesFile, StudyFile
 
 # A study touching every table and the awkward corners of YAML: explicit nulls and explicit

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.dataset import validate_fixtures
-from api.fixture_set import FixtureError
+from api.loading.fixture_files import FixtureError
+from api.loading.load import validate_fixtures
 from api.main import create_app
 from api.settings import Settings
 from tests.broken_fixtures.cases import FAULTS, Fault

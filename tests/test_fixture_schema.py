@@ -6,9 +6,9 @@ import jsonschema
 import pytest
 import yaml
 
-from api.fixture_set import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, SCHEMA_DIR
-from api.schemas import SCHEMAS, render_schema
+from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, SCHEMA_DIR
 from api.settings import PROJECT_ROOT
+from api.tools.fixture_schemas import SCHEMAS, render_schema
 
 SCHEMA_PATH = PROJECT_ROOT / "fixtures" / SCHEMA_DIR
 

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from fastapi.testclient import TestClient
 
-from api.views.forest_plot import render_forest_plot
+from api.render.forest_plot import render_forest_plot
 from models.comparison import Comparison, ComparisonRow, ExcludedRow, PooledEstimate
 from models.enums import Measure
 from tests.fixture_data import studies

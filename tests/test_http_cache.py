@@ -5,8 +5,8 @@ from pathlib import Path
 import yaml
 from fastapi.testclient import TestClient
 
-from api.http_cache import code_fingerprint, etag_matches, representation_etag
 from api.main import create_app
+from api.middleware.etags import code_fingerprint, etag_matches, representation_etag
 from api.settings import Settings
 
 

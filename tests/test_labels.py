@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.views.labels import grade_label, label, time_point_label
+from api.render.labels import grade_label, label, time_point_label
 
 
 @pytest.mark.parametrize(

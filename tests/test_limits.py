@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 
 from api.deps import PAGE_SIZE_MAX, PageDep
 from api.errors import answers_errors_as_html
-from api.limits import MAX_QUERY_STRING_BYTES
 from api.main import create_app
+from api.middleware.limits import MAX_QUERY_STRING_BYTES
 from api.settings import Settings
 
 

@@ -62,7 +62,7 @@ def test_postgres_search_finds_the_same_studies(pg_client: TestClient, client: T
 
 
 def test_postgres_exports_the_same_files_as_sqlite(pg_client: TestClient, client: TestClient, tmp_path) -> None:
-    from api.export import export_database
+    from api.tools.export import export_database
 
     pg_files = export_database(pg_client.app.state.database.engine, tmp_path / "pg")  # type: ignore[attr-defined]
     sqlite_files = export_database(client.app.state.database.engine, tmp_path / "sqlite")  # type: ignore[attr-defined]

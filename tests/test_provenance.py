@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from api.dataset import validate_fixtures
+from api.loading.load import validate_fixtures
 from api.settings import Settings
 
 

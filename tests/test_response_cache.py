@@ -10,7 +10,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api.lru import BoundedLRU
 from api.main import create_app
-from api.response_cache import ResponseCacheMiddleware
+from api.middleware.response_cache import ResponseCacheMiddleware
 from api.settings import Settings
 
 # Every kind of resource, filters, sorting, search, pages and each representation.

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from api.main import create_app
-from api.security import ALLOW
+from api.middleware.security import ALLOW
 from api.settings import Settings
 
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors {}"

@@ -7,7 +7,7 @@ import pytest
 from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.proportion import proportion_confint
 
-from api.comparison import _logit_effect, pool_random_effects, wilson_interval
+from api.queries.comparison import _logit_effect, pool_random_effects, wilson_interval
 
 
 @pytest.mark.parametrize(("events", "n"), [(0, 1), (1, 1), (4, 10), (18, 20), (47, 53), (56, 62), (0, 30), (30, 30)])

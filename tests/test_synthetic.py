@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from api.dataset import validate_fixtures
+from api.loading.load import validate_fixtures
 from api.main import create_app
 from api.settings import Settings
 from tests.benchmarks.synthetic import write_scaled_fixtures

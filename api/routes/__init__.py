@@ -1,1 +1,1 @@
-"""One router module per resource."""
+"""One router module per resource: parse the request, call a query, render the answer."""

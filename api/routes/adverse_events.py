@@ -3,19 +3,21 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.crud import get_or_404, respond_list, rows_to, to_public
-from api.deps import IdPath, PageDep, SessionDep
+from api.deps import IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
-from api.facets import column_facets
-from api.filters import AdverseEventFiltersDep
-from api.formats import FormatQuery, csv_columns_description, list_responses, negotiate
-from api.sorting import AdverseEventSortQuery, order_by
+from api.queries.facets import column_facets
+from api.queries.filters import AdverseEventFiltersDep
+from api.queries.pages import get_or_404, to_public
+from api.queries.sorting import AdverseEventSortQuery, order_by
+from api.render.formats import FormatQuery, csv_columns_description, list_responses, negotiate
+from api.routes.listing import ListQuery, ListSpec, respond_list
 from models import AdverseEvent
 from models.adverse_event import AdverseEventPublic
 from models.facets import Facets
 from models.page import AdverseEventPage
 
 router = APIRouter(prefix="/v1/adverse-events", tags=["adverse-events"])
+LIST = ListSpec(table=AdverseEvent, public=AdverseEventPublic, page_model=AdverseEventPage, filename="adverse-events")
 
 FACET_COLUMNS = ("term", "grade_min", "grade_max", "grading_system", "subgroup", "source_id", "study_id")
 
@@ -33,24 +35,19 @@ FACET_COLUMNS = ("term", "grade_min", "grade_max", "grading_system", "subgroup",
 def list_adverse_events(
     request: Request,
     session: SessionDep,
+    meta: MetaDep,
     params: PageDep,
     filters: AdverseEventFiltersDep,
     sort: AdverseEventSortQuery = None,
     format: FormatQuery = None,
 ) -> AdverseEventPage | Response:
-    return respond_list(
-        request,
-        session,
-        AdverseEvent,
-        filters.conditions(session),
-        order_by(AdverseEvent, sort),
-        params,
-        negotiate(request, format),
-        AdverseEventPublic,
-        AdverseEventPage,
-        rows_to(AdverseEventPublic),
-        "adverse-events",
+    query = ListQuery(
+        conditions=filters.conditions(session),
+        order=order_by(AdverseEvent, sort),
+        params=params,
+        fmt=negotiate(request, format),
     )
+    return respond_list(LIST, query, request=request, session=session, version=meta.dataset_version)
 
 
 @router.get(

@@ -1,15 +1,25 @@
-"""Comparison of one measure across studies, for forest plots."""
+"""Comparison of one measure across studies: forest-plot rows (JSON, CSV) and the plot itself (SVG).
+
+Both operations take the same query, parsed once by comparison_from_query.
+"""
 
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from api.comparison_query import ComparisonDep
+from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
-from api.formats import CSV_MEDIA_TYPE, Format, csv_text, negotiate
+from api.queries.comparison import build_comparison
+from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupQuery
+from api.render.forest_plot import render_forest_plot
+from api.render.formats import CSV_MEDIA_TYPE, Format, csv_text, negotiate
 from models.comparison import Comparison, ComparisonRow
+from models.enums import Measure
+from models.outcome import TimePoint
+
+SVG_MEDIA_TYPE = "image/svg+xml"
 
 router = APIRouter(prefix="/v1", tags=["comparison"])
 
@@ -31,6 +41,22 @@ DESCRIPTION = (
     + ", ".join(CSV_COLUMNS)
     + "."
 )
+
+
+def comparison_from_query(
+    session: SessionDep,
+    meta: MetaDep,
+    study: StudyFiltersDep,
+    measure: Annotated[Measure, Query(description="The measure to compare, e.g. cr.")],
+    time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
+    subgroup: SubgroupQuery = None,
+    study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
+) -> Comparison:
+    filters = OutcomeFilters(study=study, subgroup=subgroup or [NO_SUBGROUP], study_id=study_id)
+    return build_comparison(session, measure, time_point, filters.conditions(session).all, meta.dataset_version)
+
+
+ComparisonDep = Annotated[Comparison, Depends(comparison_from_query)]
 
 
 def comparison_csv(comparison: Comparison) -> str:
@@ -67,3 +93,17 @@ def compare_outcomes(
             headers={"X-Dataset-Version": comparison.dataset_version},
         )
     return comparison
+
+
+@router.get(
+    "/comparison.svg",
+    operation_id="getComparisonPlot",
+    summary="Forest plot of one measure across the matching studies (SVG)",
+    response_class=Response,
+    responses={**PROBLEM_RESPONSES, 200: {"content": {SVG_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+)
+def comparison_plot(comparison: ComparisonDep) -> Response:
+    """The rows of GET /v1/comparison with the same query, drawn as a standalone SVG for an <img>: each
+    proportion with its Wilson 95% interval, survival figures as printed points without intervals, and the
+    pooled diamond labelled descriptive; axis 0-100%, study and source labels, no external references."""
+    return Response(render_forest_plot(comparison), media_type=SVG_MEDIA_TYPE)

@@ -3,11 +3,11 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.crud import page_links
-from api.deps import PAGE_SIZE_DEFAULT, IdPath, PageDep, SessionDep
+from api.deps import PAGE_SIZE_DEFAULT, IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
-from api.evidence import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members
-from api.formats import CSV_MEDIA_TYPE, Format, FormatQuery, csv_text, ndjson_response, negotiate
+from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members
+from api.render.formats import CSV_MEDIA_TYPE, Format, FormatQuery, csv_text, ndjson_response, negotiate
+from api.render.lists import page_links
 from models.conflict import ConflictPublic
 from models.page import ConflictPage
 
@@ -27,13 +27,13 @@ router = APIRouter(prefix="/v1/conflicts", tags=["conflicts"])
     "by id. As CSV, one row per disagreeing figure with columns " + ", ".join(CONFLICT_CSV_COLUMNS) + ".",
 )
 def list_conflicts(
-    request: Request, session: SessionDep, params: PageDep, format: FormatQuery = None
+    request: Request, session: SessionDep, meta: MetaDep, params: PageDep, format: FormatQuery = None
 ) -> ConflictPage | Response:
     conflicts = conflicts_with_members(session)
     fmt = negotiate(request, format)
     limit = params.limit or (PAGE_SIZE_DEFAULT if fmt is Format.json else len(conflicts))
     items = conflicts[params.offset : params.offset + limit]
-    version = request.app.state.meta.dataset_version
+    version = meta.dataset_version
     if fmt is Format.csv:
         return Response(
             csv_text(CONFLICT_CSV_COLUMNS, conflict_member_rows(items)),

@@ -2,17 +2,19 @@
 
 import io
 import zipfile
+from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from api.crud import to_public
-from api.deps import SessionDep
+from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
-from api.evidence import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
-from api.formats import columns_of, csv_text
+from api.queries.pages import to_public
+from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
+from api.render.formats import columns_of, csv_text
 from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic
@@ -58,7 +60,7 @@ def whole_dataset(session: Session, meta: Meta) -> Dataset:
 def dataset_zip(dataset: Dataset) -> bytes:
     """One CSV per table, with the same columns as the list endpoints' CSV, plus a VERSION file."""
     studies = dataset.studies
-    tables = {
+    tables: dict[str, tuple[type[BaseModel], Sequence[BaseModel]]] = {
         "sources": (SourcePublic, dataset.sources),
         "studies": (StudyPublic, [StudyPublic.model_validate(dict(s)) for s in studies]),
         "outcomes": (OutcomePublic, [o for s in studies for o in s.outcomes]),
@@ -92,13 +94,12 @@ def dataset_zip(dataset: Dataset) -> bytes:
     + " and VERSION.",
 )
 def get_dataset(
-    request: Request,
     session: SessionDep,
+    meta: MetaDep,
     format: Annotated[
         str, Query(pattern="^(json|csv)$", description="json (default) or csv (a ZIP of tables).")
     ] = "json",
 ) -> Dataset | Response:
-    meta: Meta = request.app.state.meta
     dataset = whole_dataset(session, meta)
     if format == "csv":
         return Response(

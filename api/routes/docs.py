@@ -8,7 +8,7 @@ the docs work offline and under a Content-Security-Policy without 'unsafe-inline
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.views.templates import render_page
+from api.render.html import render_page
 
 router = APIRouter(include_in_schema=False)
 

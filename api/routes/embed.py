@@ -10,17 +10,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
-from api.crud import get_or_404, to_public
 from api.deps import IdPath, SessionDep
 from api.errors import html_problem_responses
-from api.evidence import study_detail
-from api.filters import StudyFiltersDep
-from api.study_filters import describe_filters, select_studies
-from api.views.citations import Citations
-from api.views.figure_order import MEASURE_ORDER, TERM_ORDER, ordered_adverse_events, ordered_outcomes
-from api.views.labels import LABELS
-from api.views.templates import render_page
+from api.queries.filters import StudyFiltersDep, describe_filters
+from api.queries.pages import get_or_404, to_public
+from api.queries.studies import select_studies, study_detail
+from api.render.citations import Citations
+from api.render.figure_order import MEASURE_ORDER, TERM_ORDER, ordered_adverse_events, ordered_outcomes
+from api.render.html import render_page
+from api.render.labels import LABELS
 from models import Outcome, Study
+from models.adverse_event import AdverseEventPublic
+from models.conflict import ConflictMember
 from models.display import DisplayVocabulary
 from models.outcome import OutcomePublic
 
@@ -42,7 +43,7 @@ def study_card(study_id: IdPath, request: Request, session: SessionDep) -> HTMLR
     adverse_events = ordered_adverse_events(study.adverse_events)
     members = [m for conflict in study.conflicts for m in conflict.members]
     # Numbered in the order the page cites them (the browser component does the same).
-    cited = [*outcomes, *adverse_events, *members]
+    cited: list[OutcomePublic | AdverseEventPublic | ConflictMember] = [*outcomes, *adverse_events, *members]
     citations = Citations(session, [*(f.source_id for f in cited), *study.source_ids])
     return render_page(
         request,

@@ -3,16 +3,20 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.crud import get_or_404, respond_list, rows_to, to_public
-from api.deps import IdPath, PageDep, SessionDep
+from api.deps import IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
-from api.filters import Conditions
-from api.formats import FormatQuery, list_responses, negotiate
+from api.queries.filters import Conditions
+from api.queries.pages import get_or_404, to_public
+from api.render.formats import FormatQuery, list_responses, negotiate
+from api.routes.listing import ListQuery, ListSpec, respond_list
 from models import EpidemiologyFigure
 from models.epidemiology import EpidemiologyFigurePublic
 from models.page import EpidemiologyPage
 
 router = APIRouter(prefix="/v1/epidemiology", tags=["epidemiology"])
+LIST = ListSpec(
+    table=EpidemiologyFigure, public=EpidemiologyFigurePublic, page_model=EpidemiologyPage, filename="epidemiology"
+)
 
 
 @router.get(
@@ -23,22 +27,13 @@ router = APIRouter(prefix="/v1/epidemiology", tags=["epidemiology"])
     responses={**PROBLEM_RESPONSES, **list_responses(EpidemiologyFigurePublic, EpidemiologyPage)},
 )
 def list_epidemiology(
-    request: Request, session: SessionDep, params: PageDep, format: FormatQuery = None
+    request: Request, session: SessionDep, meta: MetaDep, params: PageDep, format: FormatQuery = None
 ) -> EpidemiologyPage | Response:
     """Population-level figures (share of ALL cases, relapse rates) quoted by the documents. Ordered by id."""
-    return respond_list(
-        request,
-        session,
-        EpidemiologyFigure,
-        Conditions(),
-        [EpidemiologyFigure.id],
-        params,
-        negotiate(request, format),
-        EpidemiologyFigurePublic,
-        EpidemiologyPage,
-        rows_to(EpidemiologyFigurePublic),
-        "epidemiology",
+    query = ListQuery(
+        conditions=Conditions(), order=[EpidemiologyFigure.id], params=params, fmt=negotiate(request, format)
     )
+    return respond_list(LIST, query, request=request, session=session, version=meta.dataset_version)
 
 
 @router.get(

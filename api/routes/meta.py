@@ -1,23 +1,22 @@
 """Dataset metadata and health."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.deps import SessionDep
+from api.deps import MetaDep, SessionDep
 from models.meta import Health, Meta
 
 router = APIRouter(tags=["meta"])
 
 
 @router.get("/v1/meta", operation_id="getMeta", summary="Describe the dataset", response_model=Meta)
-def get_meta(request: Request) -> Meta:
+def get_meta(meta: MetaDep) -> Meta:
     """Dataset version (changes exactly when the fixtures change), record counts, licence and build time."""
-    meta: Meta = request.app.state.meta
     return meta
 
 
 @router.get("/health", operation_id="getHealth", summary="Check the service is up", response_model=Health)
-def get_health(request: Request, session: SessionDep) -> Health:
+def get_health(session: SessionDep, meta: MetaDep) -> Health:
     """'ok' once the dataset is loaded and the database answers a query."""
     session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-    return Health(status="ok", dataset_version=request.app.state.meta.dataset_version)
+    return Health(status="ok", dataset_version=meta.dataset_version)

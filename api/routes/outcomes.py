@@ -3,19 +3,21 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.crud import get_or_404, respond_list, rows_to, to_public
-from api.deps import IdPath, PageDep, SessionDep
+from api.deps import IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
-from api.facets import column_facets
-from api.filters import OutcomeFiltersDep
-from api.formats import FormatQuery, csv_columns_description, list_responses, negotiate
-from api.sorting import OutcomeSortQuery, order_by
+from api.queries.facets import column_facets
+from api.queries.filters import OutcomeFiltersDep
+from api.queries.pages import get_or_404, to_public
+from api.queries.sorting import OutcomeSortQuery, order_by
+from api.render.formats import FormatQuery, csv_columns_description, list_responses, negotiate
+from api.routes.listing import ListQuery, ListSpec, respond_list
 from models import Outcome
 from models.facets import Facets
 from models.outcome import OutcomePublic
 from models.page import OutcomePage
 
 router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"])
+LIST = ListSpec(table=Outcome, public=OutcomePublic, page_model=OutcomePage, filename="outcomes")
 
 FACET_COLUMNS = ("measure", "time_point", "subgroup", "unit", "source_id", "study_id")
 
@@ -32,24 +34,19 @@ FACET_COLUMNS = ("measure", "time_point", "subgroup", "unit", "source_id", "stud
 def list_outcomes(
     request: Request,
     session: SessionDep,
+    meta: MetaDep,
     params: PageDep,
     filters: OutcomeFiltersDep,
     sort: OutcomeSortQuery = None,
     format: FormatQuery = None,
 ) -> OutcomePage | Response:
-    return respond_list(
-        request,
-        session,
-        Outcome,
-        filters.conditions(session),
-        order_by(Outcome, sort),
-        params,
-        negotiate(request, format),
-        OutcomePublic,
-        OutcomePage,
-        rows_to(OutcomePublic),
-        "outcomes",
+    query = ListQuery(
+        conditions=filters.conditions(session),
+        order=order_by(Outcome, sort),
+        params=params,
+        fmt=negotiate(request, format),
     )
+    return respond_list(LIST, query, request=request, session=session, version=meta.dataset_version)
 
 
 @router.get(

@@ -3,16 +3,18 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.crud import get_or_404, respond_list, rows_to, to_public
-from api.deps import IdPath, PageDep, SessionDep
+from api.deps import IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
-from api.filters import Conditions
-from api.formats import FormatQuery, list_responses, negotiate
+from api.queries.filters import Conditions
+from api.queries.pages import get_or_404, to_public
+from api.render.formats import FormatQuery, list_responses, negotiate
+from api.routes.listing import ListQuery, ListSpec, respond_list
 from models import Source
 from models.page import SourcePage
 from models.source import SourcePublic
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
+LIST = ListSpec(table=Source, public=SourcePublic, page_model=SourcePage, filename="sources")
 
 
 @router.get(
@@ -23,22 +25,11 @@ router = APIRouter(prefix="/v1/sources", tags=["sources"])
     responses={**PROBLEM_RESPONSES, **list_responses(SourcePublic, SourcePage)},
 )
 def list_sources(
-    request: Request, session: SessionDep, params: PageDep, format: FormatQuery = None
+    request: Request, session: SessionDep, meta: MetaDep, params: PageDep, format: FormatQuery = None
 ) -> SourcePage | Response:
     """The source documents every figure is traced to. Ordered by id."""
-    return respond_list(
-        request,
-        session,
-        Source,
-        Conditions(),
-        [Source.id],
-        params,
-        negotiate(request, format),
-        SourcePublic,
-        SourcePage,
-        rows_to(SourcePublic),
-        "sources",
-    )
+    query = ListQuery(conditions=Conditions(), order=[Source.id], params=params, fmt=negotiate(request, format))
+    return respond_list(LIST, query, request=request, session=session, version=meta.dataset_version)
 
 
 @router.get(

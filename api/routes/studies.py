@@ -6,13 +6,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
-from api.crud import get_or_404, page, page_links, read_rows, where
-from api.deps import PAGE_SIZE_DEFAULT, IdPath, PageDep, SessionDep
+from api.deps import PAGE_SIZE_DEFAULT, IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
-from api.evidence import study_detail, study_details, study_summaries
-from api.facets import study_facets
-from api.filters import StudyFiltersDep
-from api.formats import (
+from api.queries.facets import study_facets
+from api.queries.filters import StudyFiltersDep
+from api.queries.pages import get_or_404, page, read_rows, where
+from api.queries.sorting import StudySort, StudySortQuery, order_by
+from api.queries.studies import study_detail, study_details, study_summaries
+from api.render.formats import (
     Format,
     FormatQuery,
     csv_columns_description,
@@ -21,7 +22,7 @@ from api.formats import (
     ndjson_response,
     negotiate,
 )
-from api.sorting import StudySort, StudySortQuery, order_by
+from api.render.lists import page_links
 from models import Study
 from models.facets import Facets
 from models.page import StudyPage
@@ -45,6 +46,7 @@ BATCH_MAX = 100
 def list_studies(
     request: Request,
     session: SessionDep,
+    meta: MetaDep,
     params: PageDep,
     filters: StudyFiltersDep,
     sort: StudySortQuery = None,
@@ -62,11 +64,11 @@ def list_studies(
         total = len(rows)
         rows = rows[params.offset : None if limit is None else params.offset + limit]
     elif limit is not None and fmt is Format.json:
-        rows, total = page(session, Study, conditions, order, limit, params.offset)
+        rows, total = page(session, Study, conditions, order_by=order, limit=limit, offset=params.offset)
     else:  # exports carry no total
-        rows = read_rows(session, Study, conditions, order, limit, params.offset)
+        rows = read_rows(session, Study, conditions, order_by=order, limit=limit, offset=params.offset)
     items = study_summaries(session, rows)
-    version = request.app.state.meta.dataset_version
+    version = meta.dataset_version
     if fmt is Format.csv:
         return csv_response(StudyPublic, items, "studies", version)
     if fmt is Format.ndjson:

@@ -8,8 +8,8 @@ agree: 'cr'), so SQL on enum columns uses names; the tag index (study_tag) holds
 import sys
 from pathlib import Path
 
-from api.dataset import load_dataset
-from api.db import Database
+from api.database import Database
+from api.loading.load import load_dataset
 from api.settings import Settings
 
 

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from api.dataset import load_dataset, validate_fixtures
-from api.db import Database
+from api.database import Database
+from api.loading.load import load_dataset, validate_fixtures
 from api.settings import PROJECT_ROOT, Settings
 
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from api.fixture_set import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR
-from api.fixture_yaml import SAFE_LOADER
+from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR
+from api.loading.yaml_parser import SAFE_LOADER
 from api.settings import PROJECT_ROOT, Settings
 
 CURATED = PROJECT_ROOT / "fixtures"

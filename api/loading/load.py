@@ -1,0 +1,65 @@
+"""Validating fixtures and loading them: the one path from files to a served database."""
+
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
+
+from api.database import Database
+from api.loading.checks import check_fixture_set
+from api.loading.collector import collector_paused
+from api.loading.fixture_files import FixtureSet, read_fixture_set
+from api.loading.rows import TableRows, build_rows, search_documents
+from api.loading.search_index import create_search_index
+from api.settings import Settings
+from models import TABLES
+from models.meta import Meta
+
+
+def validate_fixtures(settings: Settings) -> FixtureSet:
+    """Parse and check every fixture; raise FixtureError naming file and field on any problem."""
+    with collector_paused():
+        fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
+        check_fixture_set(fixtures)
+    return fixtures
+
+
+def api_version() -> str:
+    try:
+        return version("tall-evidence")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | None = None) -> Meta:
+    """Validate everything first, then write it all in one transaction; return the dataset's metadata.
+
+    fixtures, when given, were validated moments ago by the caller (`tall-evidence serve`
+    checks them before starting the server), so they are not read and checked twice.
+    """
+    fixtures = fixtures or validate_fixtures(settings)
+    with collector_paused():
+        write_rows(database, build_rows(fixtures), search_documents(fixtures))
+    with Session(database.engine) as session:
+        counts = {
+            str(table.__tablename__): session.exec(select(func.count()).select_from(table)).one() for table in TABLES
+        }
+    return Meta(
+        dataset_version=fixtures.version,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        licence=settings.data_licence,
+        api_version=api_version(),
+        counts=counts,
+    )
+
+
+def write_rows(database: Database, rows: TableRows, documents: dict[str, dict[str, str]]) -> None:
+    """Replace all data with rows and the search index in one transaction; read-only afterwards."""
+    by_table = {model.__table__: values for model, values in rows.items()}  # type: ignore[attr-defined]
+    with database.replacing() as conn:
+        # Parents before children, so foreign keys hold at every insert.
+        for table in SQLModel.metadata.sorted_tables:
+            if by_table.get(table):
+                conn.execute(table.insert(), by_table[table])
+        create_search_index(conn, documents)

@@ -1,0 +1,177 @@
+"""Turning validated fixtures into table rows (local ids become global ones)."""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from api.loading.fixture_files import FixtureSet
+from models import (
+    FIGURE_TABLES,
+    AdverseEvent,
+    Arm,
+    CarProduct,
+    Characteristic,
+    Conflict,
+    ConflictLink,
+    EpidemiologyFigure,
+    Finding,
+    Intervention,
+    Outcome,
+    Report,
+    Source,
+    Study,
+    StudyLink,
+    StudyTag,
+)
+from models.fixture import StudyFile
+from models.study import StudyBase
+
+_REFS = {"id", "arm", "report", "interventions"}
+
+
+def global_id(study_id: str, local_id: str | None) -> str | None:
+    return None if local_id is None else f"{study_id}.{local_id}"
+
+
+def study_tags(study: StudyFile, source_years: dict[str, int | None]) -> set[tuple[str, str]]:
+    """(facet, value) pairs a study is filtered and faceted on; facet names are the query parameters."""
+    products = study.car_products
+    interventions = [x for arm in study.arms for x in arm.interventions]
+    tags: set[tuple[str, str]] = {
+        ("design", study.design.value),
+        ("phase", study.phase.value),
+        ("setting", study.setting.value),
+        ("source_id", study.source_id),
+    }
+    tags |= {("disease", d.value) for d in study.diseases}
+    tags |= {("age_group", a.value) for a in study.age_groups}
+    tags |= {("therapy_class", t.value) for t in study.therapy_classes}
+    tags |= {("therapy_class", x.therapy_class.value) for x in interventions if x.therapy_class}
+    tags |= {("registry_id", r) for r in study.registry_ids}
+    tags |= {("agent", x.agent.value) for x in interventions}
+    tags |= {("target_antigen", a.value) for p in products for a in p.target_antigens}
+    tags |= {("cell_source", p.cell_source.value) for p in products}
+    tags |= {("fratricide_strategy", p.fratricide_strategy.value) for p in products}
+    tags |= {("source_id", r.source_id) for r in study.reports}
+    years = {r.year for r in study.reports if r.year is not None}
+    source_year = source_years.get(study.source_id)
+    if not years and source_year is not None:
+        years = {source_year}
+    tags |= {("year", str(y)) for y in years}
+    return tags
+
+
+Row = tuple[type[SQLModel], dict[str, Any]]
+TableRows = dict[type[SQLModel], list[dict[str, Any]]]
+"""Column values to insert, per table, in insertion order."""
+
+
+def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterator[Row]:
+    sid = study.id
+    yield Study, {"id": sid, **study.model_dump(include=set(StudyBase.model_fields))}
+    for report in study.reports:
+        yield Report, {"id": f"{sid}.{report.id}", "study_id": sid, **report.model_dump(exclude=_REFS)}
+    for arm in study.arms:
+        arm_id = f"{sid}.{arm.id}"
+        yield Arm, {"id": arm_id, "study_id": sid, **arm.model_dump(exclude=_REFS)}
+        for x in arm.interventions:
+            yield Intervention, {"id": f"{arm_id}.{x.agent.value}", "arm_id": arm_id, "study_id": sid, **x.model_dump()}
+    for p in study.car_products:
+        yield (
+            CarProduct,
+            {"id": f"{sid}.{p.id}", "study_id": sid, "arm_id": global_id(sid, p.arm), **p.model_dump(exclude=_REFS)},
+        )
+    figure_tables: tuple[tuple[type[SQLModel], list[Any]], ...] = (
+        (Outcome, study.outcomes),
+        (AdverseEvent, study.adverse_events),
+        (Characteristic, study.characteristics),
+    )
+    for table, figures in figure_tables:
+        for fig in figures:
+            yield (
+                table,
+                {
+                    "id": f"{sid}.{fig.id}",
+                    "study_id": sid,
+                    "arm_id": global_id(sid, fig.arm),
+                    "report_id": global_id(sid, fig.report),
+                    **fig.model_dump(exclude=_REFS),
+                },
+            )
+    for finding in study.findings:
+        yield Finding, {"id": f"{sid}.{finding.id}", "study_id": sid, **finding.model_dump(exclude=_REFS)}
+    for facet, value in sorted(study_tags(study, source_years)):
+        yield StudyTag, {"study_id": sid, "facet": facet, "value": value}
+
+
+def _all_rows(fixtures: FixtureSet) -> Iterator[Row]:
+    for s in fixtures.sources.sources:
+        yield Source, s.model_dump()
+    for c in fixtures.conflicts.conflicts:
+        yield Conflict, c.model_dump()
+    for f in fixtures.epidemiology.figures:
+        yield EpidemiologyFigure, f.model_dump()
+    source_years = {s.id: s.year for s in fixtures.sources.sources}
+    for study in fixtures.studies.values():
+        yield from _study_rows(study, source_years)
+        for link in study.related_studies:
+            yield (
+                StudyLink,
+                {"study_id": study.id, "related_study_id": link.study, "relation": link.relation, "note": link.note},
+            )
+
+
+def build_rows(fixtures: FixtureSet) -> TableRows:
+    """Every row to insert, as plain column values per table.
+
+    Plain dicts rather than table-model instances: building an ORM object per row (each
+    attribute set through SQLAlchemy's instrumentation) was most of the start-up time.
+    Every column must be given; a value the table has no column for is a KeyError, not
+    silently dropped.
+    """
+    rows: TableRows = defaultdict(list)
+    columns: dict[type[SQLModel], list[str]] = {}
+    for table, values in _all_rows(fixtures):
+        names = columns.get(table)
+        if names is None:
+            names = columns[table] = table.__table__.columns.keys()  # type: ignore[attr-defined]
+        rows[table].append({name: values[name] for name in names})
+    for kind, table in FIGURE_TABLES.items():
+        rows[ConflictLink] += conflict_links(kind, rows[table])
+    return rows
+
+
+def conflict_links(kind: str, figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conflict-to-figure index for one kind; position keeps the order the fixtures list figures in."""
+    return [
+        {"conflict_id": conflict_id, "kind": kind, "figure_id": fig["id"], "position": position}
+        for position, fig in enumerate(figures)
+        for conflict_id in dict.fromkeys(fig["conflict_ids"])
+    ]
+
+
+def search_documents(fixtures: FixtureSet) -> dict[str, dict[str, str]]:
+    """Per study, the text full-text search covers, by field."""
+    docs = {}
+    for study in fixtures.studies.values():
+        products = [
+            " ".join(filter(None, (p.name, p.binder, p.costimulatory_domain, p.manufacturing, *p.target_antigens)))
+            for p in study.car_products
+        ]
+        interventions = [
+            " ".join(filter(None, (x.agent.value.replace("_", " "), x.dose, x.schedule, arm.label, arm.description)))
+            for arm in study.arms
+            for x in arm.interventions
+        ]
+        notes = [study.notes, *(f.notes for f in (*study.outcomes, *study.adverse_events, *study.characteristics))]
+        docs[study.id] = {
+            "title": " ".join(filter(None, (study.title, study.acronym, *study.registry_ids))),
+            "summary": study.summary,
+            "products": " ".join(products),
+            "interventions": " ".join(interventions),
+            "findings": " ".join(f.statement for f in study.findings),
+            "notes": " ".join(filter(None, notes)),
+        }
+    return docs

@@ -1,0 +1,116 @@
+"""HTTP caching: an ETag per representation and dataset version, Cache-Control, and 304s.
+
+The ETag is not a hash of the body. The data only change when the fixtures change (the
+dataset version) and the format only when the software changes (a fingerprint of the
+code, templates and assets, taken once at start-up, so a deployment that changes them
+without a version bump still gets new tags), so a representation is identified by those
+two plus the URL (path and query) and the response's media type and encoding. Hashing
+that short string costs the same for every request; the body is never read. A matching
+If-None-Match turns a 200 into a 304 and drops the body. Responses that bring their own
+validator (static files: size and modification time) keep it.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CACHEABLE_METHODS = {"GET", "HEAD"}
+# Headers a 304 keeps (RFC 9110 section 15.4.5); the rest describe a body it does not have.
+NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "expires", "vary"}
+
+
+PACKAGE_ROOTS = (Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[2] / "models")
+
+
+@lru_cache  # once per process: the files do not change under a running service
+def code_fingerprint(roots: tuple[Path, ...] = PACKAGE_ROOTS) -> str:
+    """A digest of every file of the packages: what the service's output is made with."""
+    digest = hashlib.blake2b(digest_size=8)
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def representation_etag(
+    dataset_version: str, software: str, path: str, query: str, media_type: str, encoding: str = ""
+) -> str:
+    """A strong ETag for one representation of one URL, by one version of the software and the data."""
+    key = "\0".join((software, path, query, media_type, encoding)).encode()
+    return f'"{dataset_version}-{hashlib.blake2b(key, digest_size=8).hexdigest()}"'
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match uses the weak comparison: W/ prefixes are ignored; '*' matches anything."""
+
+    def opaque(tag: str) -> str:
+        return tag.strip().removeprefix("W/")
+
+    candidates: Iterable[str] = if_none_match.split(",")
+    return any(c.strip() == "*" or opaque(c) == opaque(etag) for c in candidates)
+
+
+class HttpCacheMiddleware:
+    """Adds ETag and Cache-Control to successful GET/HEAD responses and answers 304 when asked."""
+
+    def __init__(self, app: ASGIApp, max_age: int) -> None:
+        self.app = app
+        self.cache_control = f"public, max-age={max_age}"
+        self.software = code_fingerprint()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in CACHEABLE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        request_headers = Headers(scope=scope)
+        if_none_match = request_headers.get("if-none-match")
+        not_modified = False
+
+        async def send_with_validators(message: Message) -> None:
+            nonlocal not_modified
+            if message["type"] == "http.response.start":
+                not_modified = self._decorate(scope, message, if_none_match)
+            elif not_modified and message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # a 304 has no body: drop every chunk, end with an empty one
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app(scope, receive, send_with_validators)
+
+    def _decorate(self, scope: Scope, message: Message, if_none_match: str | None) -> bool:
+        """Set the validators on a response start; return True when it became a 304."""
+        status = message["status"]
+        headers = MutableHeaders(scope=message)
+        if status == 304:  # a static file answered If-None-Match itself
+            headers.setdefault("Cache-Control", self.cache_control)
+            return False
+        if not 200 <= status < 300:
+            return False
+        if "etag" not in headers:
+            meta = getattr(scope["app"].state, "meta", None)
+            if meta is None:  # not loaded yet: nothing stable to derive the tag from
+                return False
+            headers["ETag"] = representation_etag(
+                meta.dataset_version,
+                f"{meta.api_version}+{self.software}",
+                scope["path"],
+                scope.get("query_string", b"").decode("latin-1"),
+                headers.get("content-type", ""),
+                headers.get("content-encoding", ""),
+            )
+        headers.setdefault("Cache-Control", self.cache_control)
+        # Some routes choose CSV or JSON by Accept; shared caches must keep those apart.
+        vary = [v.strip() for value in headers.getlist("vary") for v in value.split(",") if v.strip()]
+        if "accept" not in {v.lower() for v in vary}:
+            headers["Vary"] = ", ".join([*vary, "Accept"])
+        if status != 200 or if_none_match is None or not etag_matches(if_none_match, headers["etag"]):
+            return False
+        message["status"] = 304
+        for name in {key for key in headers if key not in NOT_MODIFIED_HEADERS}:
+            del headers[name]
+        return True

@@ -1,0 +1,65 @@
+"""Input limits: a bounded query string, and only the query parameters a route declares.
+
+The page-size cap lives with the pagination parameters (api.deps) and path parameters are
+validated where they are declared; this module holds the limits that apply to every route.
+"""
+
+from fastapi import Depends, FastAPI, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.errors import InvalidInput
+from api.render.problems import problem_response
+from models.problem import ProblemField
+
+MAX_QUERY_STRING_BYTES = 2048
+
+
+class QueryStringLimit:
+    """Answer 414 (problem details) to a query string over MAX_QUERY_STRING_BYTES, before any parsing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        size = len(scope.get("query_string", b"")) if scope["type"] == "http" else 0
+        if size > MAX_QUERY_STRING_BYTES:
+            detail = f"The query string is {size} bytes long; at most {MAX_QUERY_STRING_BYTES} are accepted."
+            await problem_response(Request(scope), 414, detail)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def declared_query_parameters(app: FastAPI, path: str, method: str) -> frozenset[str] | None:
+    """Query parameter names the OpenAPI document gives the operation; None for undocumented routes."""
+    # The document is FastAPI's flattened view of every declared parameter (nested
+    # dependencies, parameter models, aliases), so reading it keeps this policy generic:
+    # a filter added to a route is accepted the moment it is documented.
+    operation = app.openapi().get("paths", {}).get(path, {}).get(method.lower())
+    if operation is None:
+        return None
+    return frozenset(p["name"] for p in operation.get("parameters", []) if p.get("in") == "query")
+
+
+async def reject_unknown_query_parameters(request: Request) -> None:
+    """422 naming every query parameter the matched route does not declare, and listing those it does."""
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None)
+    if path is None:
+        return
+    accepted = declared_query_parameters(request.app, path, request.method)
+    if accepted is None:
+        return
+    unknown = sorted(set(request.query_params) - accepted)
+    if unknown:
+        listing = ", ".join(sorted(accepted)) or "none"
+        raise InvalidInput(
+            f"Unknown query parameter(s): {', '.join(unknown)}. This route accepts: {listing}.",
+            [
+                ProblemField(location=f"query.{name}", message=f"unknown query parameter; accepted: {listing}")
+                for name in unknown
+            ],
+        )
+
+
+QUERY_PARAMETER_POLICY = [Depends(reject_unknown_query_parameters)]
+"""Route dependencies applying the unknown-parameter policy (give to FastAPI(dependencies=...))."""

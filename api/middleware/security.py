@@ -1,0 +1,102 @@
+"""Hardening every response: security headers, no server banner, a read-only method policy.
+
+Only GET, HEAD and OPTIONS are accepted anywhere; any other method is answered 405 with an
+Allow header before routing; CORS preflights pass through to the CORS layer. HEAD is served
+by the GET route with the body dropped, so every
+GET route (including ones added later) answers HEAD too. OPTIONS answers 204 with Allow on
+any existing path.
+
+The middleware wraps the whole application, outside Starlette's ServerErrorMiddleware, so
+even an unexpected 500 answer carries the headers.
+"""
+
+from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.render.problems import problem_response
+from api.settings import Settings
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+ALLOW = ", ".join(SAFE_METHODS)
+REFERRER_POLICY = "no-referrer"
+
+
+def content_security_policy(frame_ancestors: str) -> str:
+    """The policy for HTML responses; frame_ancestors decides who may embed them in iframes."""
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"frame-ancestors {frame_ancestors}"
+    )
+
+
+def _path_exists(scope: Scope) -> bool:
+    # Ask the routes themselves, as for a GET, so the answer follows whatever routes exist.
+    app = scope.get("app")
+    if scope["path"] == "*":
+        return True
+    probe = {**scope, "method": "GET"}
+    return app is not None and any(route.matches(probe)[0] is not Match.NONE for route in app.router.routes)
+
+
+def _is_cors_preflight(scope: Scope) -> bool:
+    return any(name == b"access-control-request-method" for name, _ in scope["headers"])
+
+
+class SecurityMiddleware:
+    """Pure ASGI (no BaseHTTPMiddleware) so streaming and performance are unaffected."""
+
+    def __init__(self, app: ASGIApp, frame_ancestors: str) -> None:
+        self.app = app
+        self.csp = content_security_policy(frame_ancestors)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        head = method == "HEAD"
+
+        async def send_hardened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                # uvicorn is started without its banner; this also covers any other server or app code.
+                del headers["server"]
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = REFERRER_POLICY
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers["Content-Security-Policy"] = self.csp
+            elif message["type"] == "http.response.body" and head:
+                # Content-Length stays that of the GET answer, as HTTP wants for HEAD.
+                message = {**message, "body": b""}
+            await send(message)
+
+        if method not in SAFE_METHODS:
+            response: Response = problem_response(
+                Request(scope),
+                405,
+                f"Method {method} is not allowed: this API is read-only.",
+                headers={"Allow": ALLOW},
+            )
+        elif method == "OPTIONS" and not _is_cors_preflight(scope):
+            response = (
+                Response(status_code=204, headers={"Allow": ALLOW})
+                if _path_exists(scope)
+                else problem_response(Request(scope), 404, "Not Found")
+            )
+        else:
+            # GET, HEAD, and CORS preflights (answered by the CORS layer inside).
+            await self.app({**scope, "method": "GET"} if head else scope, receive, send_hardened)
+            return
+        await response(scope, receive, send_hardened)
+
+
+def install_security(app: FastAPI, settings: Settings) -> None:
+    """Wrap the application's whole middleware stack in SecurityMiddleware."""
+    build = app.build_middleware_stack
+    # Outermost, around ServerErrorMiddleware: add_middleware would sit inside it, and the
+    # 500 answers it writes would go out without the headers.
+    app.build_middleware_stack = lambda: SecurityMiddleware(build(), settings.frame_ancestors)  # type: ignore[method-assign]

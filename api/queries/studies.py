@@ -1,0 +1,230 @@
+"""Reading the evidence back out of the database into response models.
+
+Children are fetched in bulk (one query per table, never one per row or per study), so a
+page of studies, a batch of details or the whole dataset costs the same number of queries.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
+
+from api.queries.filters import StudyFilters
+from api.queries.pages import to_public, where
+from models import (
+    FIGURE_TABLES,
+    AdverseEvent,
+    Arm,
+    CarProduct,
+    Characteristic,
+    Conflict,
+    ConflictLink,
+    Finding,
+    Intervention,
+    Outcome,
+    Report,
+    Source,
+    Study,
+    StudyLink,
+)
+from models.adverse_event import AdverseEventPublic
+from models.arm import ArmPublic, InterventionPublic
+from models.car_product import CarProductPublic
+from models.characteristic import CharacteristicPublic
+from models.conflict import ConflictMember, ConflictPublic
+from models.finding import FindingPublic
+from models.outcome import OutcomePublic
+from models.source import SourcePublic
+from models.study import ReportPublic, StudyLinkPublic
+from models.study_views import StudyDetail, StudyPublic
+
+R = TypeVar("R", bound=SQLModel)
+
+
+def _by_study(session: Session, table: type[R], study_ids: Sequence[str] | None) -> dict[str, list[R]]:
+    """Rows of a child table grouped by study, in id order; study_ids None reads them all."""
+    grouped: dict[str, list[R]] = defaultdict(list)
+    statement = select(table).order_by(table.id)  # type: ignore[attr-defined]
+    if study_ids is not None:
+        statement = statement.where(col(table.study_id).in_(study_ids))  # type: ignore[attr-defined]
+    for row in session.exec(statement):
+        grouped[row.study_id].append(row)  # type: ignore[attr-defined]
+    return grouped
+
+
+def _count_by_study(session: Session, table: type[SQLModel], study_ids: Sequence[str]) -> dict[str, int]:
+    column = table.study_id  # type: ignore[attr-defined]
+    statement = select(column, func.count()).where(col(column).in_(study_ids)).group_by(column)
+    return dict(session.exec(statement).all())
+
+
+def _unique(values: Sequence[object]) -> list:  # type: ignore[type-arg]
+    return sorted(set(values), key=str)
+
+
+def _summary(
+    study: Study,
+    interventions: list[Intervention],
+    products: list[CarProduct],
+    reports: list[Report],
+    n_outcomes: int,
+    n_adverse_events: int,
+) -> StudyPublic:
+    return to_public(
+        StudyPublic,
+        study,
+        agents=_unique([x.agent for x in interventions]),
+        target_antigens=_unique([a for p in products for a in p.target_antigens]),
+        cell_sources=_unique([p.cell_source for p in products]),
+        fratricide_strategies=_unique([p.fratricide_strategy for p in products]),
+        source_ids=_unique([study.source_id, *(r.source_id for r in reports)]),
+        n_outcomes=n_outcomes,
+        n_adverse_events=n_adverse_events,
+    )
+
+
+def study_summaries(session: Session, studies: Sequence[Study]) -> list[StudyPublic]:
+    ids = [s.id for s in studies]
+    interventions = _by_study(session, Intervention, ids)
+    products = _by_study(session, CarProduct, ids)
+    reports = _by_study(session, Report, ids)
+    n_outcomes = _count_by_study(session, Outcome, ids)
+    n_events = _count_by_study(session, AdverseEvent, ids)
+    return [
+        _summary(s, interventions[s.id], products[s.id], reports[s.id], n_outcomes.get(s.id, 0), n_events.get(s.id, 0))
+        for s in studies
+    ]
+
+
+def conflicts_with_members(session: Session, conflict_ids: Sequence[str] | None = None) -> list[ConflictPublic]:
+    """Conflicts (all, or those named) with every figure that refers to them.
+
+    Members come kind by kind, each kind in the order the fixtures list its figures.
+    """
+    statement = select(Conflict).order_by(Conflict.id)
+    if conflict_ids is not None:
+        statement = statement.where(col(Conflict.id).in_(conflict_ids))
+    conflicts = {c.id: to_public(ConflictPublic, c) for c in session.exec(statement)}
+    if not conflicts:
+        return []
+    for kind, table in FIGURE_TABLES.items():
+        members = (
+            # sqlmodel's select() is typed for at most four columns; sqlalchemy's takes any number.
+            select(  # type: ignore[call-overload]
+                ConflictLink.conflict_id, table.id, table.source_id, table.locator, table.printed
+            )
+            .join(table, col(table.id) == ConflictLink.figure_id)
+            .where(ConflictLink.kind == kind)
+            .order_by(col(ConflictLink.figure_id))  # by id, whatever order the files list them in
+        )
+        if conflict_ids is not None:
+            members = members.where(col(ConflictLink.conflict_id).in_(conflict_ids))
+        for conflict_id, figure_id, source_id, locator, printed in session.exec(members):
+            conflicts[conflict_id].members.append(
+                ConflictMember(kind=kind, id=figure_id, source_id=source_id, locator=locator, printed=printed)
+            )
+    return list(conflicts.values())
+
+
+def study_details(session: Session, studies: Sequence[Study], every_study: bool = False) -> list[StudyDetail]:
+    """Each study with everything embedded, in the order given, in a fixed number of queries.
+
+    every_study says the list is the whole table: children are then read without an id
+    list, which would otherwise grow with the dataset (and hit bound-parameter limits).
+    """
+    ids = None if every_study else [s.id for s in studies]
+    interventions = _by_study(session, Intervention, ids)
+    arms = _by_study(session, Arm, ids)
+    products = _by_study(session, CarProduct, ids)
+    reports = _by_study(session, Report, ids)
+    outcomes = _by_study(session, Outcome, ids)
+    events = _by_study(session, AdverseEvent, ids)
+    characteristics = _by_study(session, Characteristic, ids)
+    findings = _by_study(session, Finding, ids)
+    links: dict[str, list[StudyLink]] = defaultdict(list)
+    link_statement = select(StudyLink).order_by(StudyLink.study_id, StudyLink.related_study_id)
+    if ids is not None:
+        link_statement = link_statement.where(col(StudyLink.study_id).in_(ids))
+    for link in session.exec(link_statement):
+        links[link.study_id].append(link)
+
+    summaries = [
+        _summary(s, interventions[s.id], products[s.id], reports[s.id], len(outcomes[s.id]), len(events[s.id]))
+        for s in studies
+    ]
+    source_ids = sorted({i for summary in summaries for i in summary.source_ids})
+    sources = {
+        s.id: to_public(SourcePublic, s) for s in session.exec(select(Source).where(col(Source.id).in_(source_ids)))
+    }
+    figures = {s.id: (*outcomes[s.id], *events[s.id], *characteristics[s.id]) for s in studies}
+    conflict_ids = sorted({c for study_figures in figures.values() for fig in study_figures for c in fig.conflict_ids})
+    wanted = None if every_study else conflict_ids  # all of them, rather than an id list as long as the dataset
+    conflicts = {c.id: c for c in conflicts_with_members(session, wanted)} if conflict_ids else {}
+
+    details = []
+    for study, summary in zip(studies, summaries, strict=True):
+        by_arm = defaultdict(list)
+        for x in interventions[study.id]:
+            by_arm[x.arm_id].append(to_public(InterventionPublic, x))
+        study_conflicts = sorted({c for fig in figures[study.id] for c in fig.conflict_ids})
+        details.append(
+            StudyDetail(
+                **dict(summary),
+                reports=[to_public(ReportPublic, r) for r in reports[study.id]],
+                arms=[to_public(ArmPublic, a, interventions=by_arm[a.id]) for a in arms[study.id]],
+                car_products=[to_public(CarProductPublic, p) for p in products[study.id]],
+                outcomes=[to_public(OutcomePublic, o) for o in outcomes[study.id]],
+                adverse_events=[to_public(AdverseEventPublic, e) for e in events[study.id]],
+                characteristics=[to_public(CharacteristicPublic, c) for c in characteristics[study.id]],
+                findings=[to_public(FindingPublic, f) for f in findings[study.id]],
+                related_studies=[to_public(StudyLinkPublic, link) for link in links[study.id]],
+                sources=[sources[i] for i in summary.source_ids],
+                conflicts=[conflicts[c] for c in study_conflicts],
+            )
+        )
+    return details
+
+
+def study_detail(session: Session, study: Study) -> StudyDetail:
+    return study_details(session, [study])[0]
+
+
+CONFLICT_CSV_COLUMNS = [
+    "conflict_id",
+    "kind",
+    "description",
+    "member_kind",
+    "member_id",
+    "source_id",
+    "locator",
+    "printed",
+]
+
+
+def conflict_member_rows(conflicts: Sequence[ConflictPublic]) -> list[dict[str, str]]:
+    """Conflicts flattened for CSV: one row per disagreeing figure."""
+    return [
+        {
+            "conflict_id": c.id,
+            "kind": c.kind.value,
+            "description": c.description,
+            "member_kind": m.kind,
+            "member_id": m.id,
+            "source_id": m.source_id,
+            "locator": m.locator,
+            "printed": m.printed,
+        }
+        for c in conflicts
+        for m in c.members
+    ]
+
+
+def select_studies(session: Session, filters: StudyFilters) -> list[StudyPublic]:
+    """The matching studies: by relevance when searching with q, else by id (as /v1/studies)."""
+    conditions, ranks = filters.conditions(session)
+    rows = session.exec(where(select(Study), conditions.all).order_by(Study.id)).all()
+    if ranks is not None:
+        rows = sorted(rows, key=lambda s: (ranks[s.id], s.id))
+    return study_summaries(session, rows)

@@ -1,0 +1,38 @@
+"""The Jinja environment of the HTML views: autoescaped, strict about missing names.
+
+Pages carry no inline script or style (the service's Content-Security-Policy allows
+neither); CSS and JS come from /static, addressed through static_url.
+"""
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from api.render.labels import grade_label, label, time_point_label
+
+ENVIRONMENT = Environment(
+    loader=PackageLoader("api", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENVIRONMENT.globals.update(label=label, time_point_label=time_point_label, grade_label=grade_label)
+ENVIRONMENT.filters["label"] = label
+
+
+def site_url(request: Request, path: str) -> str:
+    """A path on this service as seen by the client (honours a proxy's root_path)."""
+    return f"{request.scope.get('root_path', '')}{path}"
+
+
+def render_page(request: Request, template: str, status_code: int = 200, **context: object) -> HTMLResponse:
+    """Render a template with the helpers every page uses."""
+    meta = getattr(request.app.state, "meta", None)
+    html = ENVIRONMENT.get_template(template).render(
+        url=lambda path: site_url(request, path),
+        dataset_version=meta.dataset_version if meta else None,
+        licence=meta.licence if meta else None,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)

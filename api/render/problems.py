@@ -1,0 +1,70 @@
+"""Problems as responses: problem+json, or an HTML page under /embed/; the exception handlers that send them."""
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.errors import PROBLEM_MEDIA_TYPE, ApiError, answers_errors_as_html
+from api.render.html import render_page
+from models.problem import Problem, ProblemField
+
+logger = logging.getLogger("tall_evidence")
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None,
+    errors: list[ProblemField] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors or [],
+    )
+    if answers_errors_as_html(request.url.path.removeprefix(request.scope.get("root_path", ""))):
+        page = render_page(request, "problem.html", status_code=status, problem=body)
+        page.headers.update(headers or {})
+        return page
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _location(loc: tuple[object, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return problem_response(request, exc.status, exc.detail, exc.errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [ProblemField(location=_location(tuple(e["loc"])), message=e["msg"]) for e in exc.errors()]
+    return problem_response(request, 422, "The request has invalid parameters.", errors)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # Never leak a traceback to the client; the log keeps it.
+    logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return problem_response(request, 500, "An unexpected error occurred.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

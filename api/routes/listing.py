@@ -1,0 +1,70 @@
+"""What the list routes share: read a page (JSON) or the whole result set (CSV, NDJSON), then render it."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlmodel import Session, SQLModel
+
+from api.deps import PAGE_SIZE_DEFAULT, PageParams
+from api.queries.filters import Conditions
+from api.queries.pages import page, read_rows, to_public
+from api.render.formats import Format, csv_response, ndjson_response
+from api.render.lists import page_links
+from models.page import Page
+
+R = TypeVar("R", bound=SQLModel)
+P = TypeVar("P", bound=BaseModel)
+PageT = TypeVar("PageT", bound=Page[Any])
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListSpec(Generic[R, P, PageT]):
+    """One resource's list: the table it reads, the model of each item and of a page, the CSV file name."""
+
+    table: type[R]
+    public: type[P]
+    page_model: type[PageT]
+    filename: str
+
+    def items(self, rows: list[R]) -> list[P]:
+        return [to_public(self.public, row) for row in rows]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListQuery:
+    """What one request asks of a list: which rows, in what order, which slice, in which format."""
+
+    conditions: Conditions
+    order: Sequence[Any]
+    params: PageParams
+    fmt: Format
+
+
+def respond_list(
+    spec: ListSpec[R, P, PageT], query: ListQuery, *, request: Request, session: Session, version: str
+) -> PageT | Response:
+    """A JSON page, or (for CSV and NDJSON) the whole result set unless limit/offset were given."""
+    params = query.params
+    if query.fmt is Format.json:
+        limit = params.limit or PAGE_SIZE_DEFAULT
+        rows, total = page(
+            session, spec.table, query.conditions, order_by=query.order, limit=limit, offset=params.offset
+        )
+        return spec.page_model(
+            items=spec.items(rows),
+            total=total,
+            limit=limit,
+            offset=params.offset,
+            links=page_links(request, total, limit, params.offset),
+        )
+    rows = read_rows(
+        session, spec.table, query.conditions, order_by=query.order, limit=params.limit, offset=params.offset
+    )
+    items = spec.items(rows)
+    if query.fmt is Format.csv:
+        return csv_response(spec.public, items, spec.filename, version)
+    return ndjson_response(items, version)

@@ -1,0 +1,1 @@
+"""Offline commands behind `tall-evidence`: export, coverage report, fixture JSON Schemas. Never served."""

@@ -1,1 +1,0 @@
-"""Server-rendered views: embeddable HTML pages and SVG charts."""

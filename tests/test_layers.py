@@ -1,0 +1,117 @@
+"""The import rules stated in api/__init__.py, checked on every import statement of api/ and models/."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from api.settings import PROJECT_ROOT
+
+# Layer -> the layers it may import ("models" is open to every layer of api).
+ALLOWED: dict[str, set[str]] = {
+    "main": {
+        "routes",
+        "middleware",
+        "render",
+        "queries",
+        "loading",
+        "tools",
+        "deps",
+        "errors",
+        "settings",
+        "database",
+        "lru",
+    },
+    "cli": {"main", "loading", "tools", "database", "settings"},
+    "routes": {"queries", "render", "deps", "errors", "settings"},
+    "middleware": {"render", "errors", "settings", "lru"},
+    "render": {"errors", "settings"},
+    "queries": {"database", "errors", "lru"},
+    "loading": {"database", "errors", "settings"},
+    "tools": {"loading", "queries"},
+    "deps": {"database", "errors", "settings"},
+    "errors": set(),
+    "settings": set(),
+    "database": set(),
+    "lru": set(),
+}
+
+
+def layer_of(module: str) -> str:
+    """api.queries.filters -> queries; api.main -> main; models.study -> models."""
+    parts = module.split(".")
+    if parts[0] == "models":
+        return "models"
+    return parts[1] if len(parts) > 1 else "api"
+
+
+def module_name(path: Path, root: Path = PROJECT_ROOT) -> str:
+    relative = path.relative_to(root).with_suffix("")
+    parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
+    return ".".join(parts)
+
+
+def imported_modules(path: Path, root: Path = PROJECT_ROOT) -> list[tuple[int, str]]:
+    """(line, module) for every import in the file, inside functions too; relative imports resolved."""
+    name = module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            # `from api import counts` imports a module, not a name of api/__init__.py.
+            found += [
+                (node.lineno, f"{base}.{alias.name}" if base in {"api", "models"} else base) for alias in node.names
+            ]
+    return [(line, name) for line, name in found if name.split(".")[0] in {"api", "models"}]
+
+
+def sources() -> list[Path]:
+    return sorted([*(PROJECT_ROOT / "api").rglob("*.py"), *(PROJECT_ROOT / "models").rglob("*.py")])
+
+
+def violations(path: Path, root: Path = PROJECT_ROOT) -> list[str]:
+    source = layer_of(module_name(path, root))
+    found = []
+    for line, target in imported_modules(path, root):
+        imported = layer_of(target)
+        if imported == source or (imported == "models" and source != "models"):
+            continue
+        if source == "models" or imported not in ALLOWED.get(source, set()):
+            found.append(f"{path.relative_to(root).as_posix()}:{line} imports {target} ({source} -> {imported})")
+    return found
+
+
+@pytest.mark.parametrize("path", sources(), ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+def test_imports_go_only_downwards(path: Path) -> None:
+    assert violations(path) == []
+
+
+def test_every_package_of_api_is_a_known_layer() -> None:
+    """A new package or top-level module must be given its rules before it can be imported."""
+    layers = {layer_of(module_name(p)) for p in (PROJECT_ROOT / "api").rglob("*.py")} - {"api"}
+    assert layers <= set(ALLOWED)
+
+
+def test_the_checker_names_an_import_that_goes_upwards(tmp_path: Path) -> None:
+    """The rules would catch a query building a Response through render, or errors importing templates."""
+    root = tmp_path
+    (root / "api" / "queries").mkdir(parents=True)
+    (root / "models").mkdir()
+    query = root / "api" / "queries" / "bad.py"
+    query.write_text("from api.render.formats import csv_response\nfrom api.queries.pages import where\n")
+    errors = root / "api" / "errors.py"
+    errors.write_text("def f():\n    from api.render.html import render_page\n")
+    model = root / "models" / "bad.py"
+    model.write_text("from api.settings import Settings\n")
+    relative = root / "api" / "queries" / "rel.py"
+    relative.write_text("from ..routes import studies\n")
+    assert violations(query, root) == ["api/queries/bad.py:1 imports api.render.formats (queries -> render)"]
+    assert violations(errors, root) == ["api/errors.py:2 imports api.render.html (errors -> render)"]
+    assert violations(model, root) == ["models/bad.py:1 imports api.settings (models -> settings)"]
+    assert violations(relative, root) == ["api/queries/rel.py:1 imports api.routes (queries -> routes)"]
