@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from api.loading.documents import Document, Place, fold, read_document
+from api.loading.documents import Document, Place, read_document
 from api.loading.locators import LocatorError, Resolved, _sentence_places, resolve
 
 SPANS_HEADER = (
@@ -154,8 +154,16 @@ def _tolerant_pattern(printed: str) -> str:
     return "".join(out).replace(r"\s+\s+", r"\s+")
 
 
+def _squash(text: str) -> str:
+    # Only white space is normalised: the context keeps the document's own hyphens and dashes.
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def context(document: Document, start: int, end: int) -> str:
-    """The table cell, sentence or line holding [start, end), white space folded, at most CONTEXT_MAX characters."""
+    """The table cell, sentence or bullet holding [start, end), as printed but with white space runs made one space.
+
+    At most CONTEXT_MAX characters: a longer one is cut to a window around the printed words.
+    """
     holders = [p for p in document.places() if p.contains(start, end)]
     cells = [p for p in holders if ", column '" in p.label]
     if cells:
@@ -173,12 +181,12 @@ def context(document: Document, start: int, end: int) -> str:
             lo, hi = sentences[0].start, sentences[0].end
         else:  # a slide, legend or reference: the block of lines around the span
             lo, hi = _block(document.text, start, end)
-    text = fold(document.text[lo:hi])
+    text = _squash(document.text[lo:hi])
     if len(text) <= CONTEXT_MAX:
         return text
     # Keep the printed words in view: a window around them, cut at word boundaries.
-    focus = fold(document.text[lo:start])
-    middle = len(focus) + len(fold(document.text[start:end])) // 2
+    focus = _squash(document.text[lo:start])
+    middle = len(focus) + len(_squash(document.text[start:end])) // 2
     a = max(0, min(middle - CONTEXT_MAX // 2, len(text) - CONTEXT_MAX + 2))
     window = text[a : a + CONTEXT_MAX - 2]
     if a > 0:
@@ -200,7 +208,7 @@ def _block(text: str, start: int, end: int) -> tuple[int, int]:
         lo = max([b for b in item_starts if b <= start], default=lo)
         hi = min([b - 1 for b in item_starts if b >= end], default=hi)
         return lo, hi
-    while len(fold(text[lo:hi])) < 40 and lo > slide_start:
+    while len(_squash(text[lo:hi])) < 40 and lo > slide_start:
         lo = max([b[1] for b in breaks if b[1] < lo - 1 and b[1] >= slide_start], default=slide_start)
     return lo, hi
 
