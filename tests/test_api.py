@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from api.loading.provenance import read_spans
 from api.settings import PROJECT_ROOT
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
@@ -55,6 +56,7 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
     """The served record is the curated one, field for field, plus derived ids."""
     entry = next(o for o in _study_file("jplsg-t11")["outcomes"] if o["id"] == "efs-3y")
     body = client.get("/v1/outcomes/jplsg-t11.efs-3y").json()
+    span = read_spans(PROJECT_ROOT / "seeds" / "spans.yaml")[1]["jplsg-t11.efs-3y"]
     expected = {
         "id": "jplsg-t11.efs-3y",
         "study_id": "jplsg-t11",
@@ -83,6 +85,10 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "caveat": None,
         "conflict_ids": [],
         "notes": None,
+        # Where the printed words sit in the document, from the committed spans file.
+        "span_start": span.start,
+        "span_end": span.end,
+        "context": span.context,
     }
     assert body == expected
 
