@@ -82,3 +82,23 @@ class FigureBase(Provenance):
         description="Ids of recorded conflicts this figure takes part in (see /v1/conflicts).",
     )
     notes: str | None = Field(default=None, description="Curator's notes, in our own words.")
+
+
+class SourceSpan(SQLModel):
+    """Where a figure's printed words sit in its document's text, so a reader can check them there.
+
+    Filled at load time from seeds/spans.yaml (written by `tall-evidence resolve`) for documents
+    whose SHA-256 is still the registry's; not part of the fixture format.
+    """
+
+    span_start: int | None = Field(
+        default=None,
+        description="Offset of the first character of `printed` in the document's text (see the source's sha256).",
+    )
+    span_end: int | None = Field(
+        default=None, description="Offset just after the last character of `printed` (end exclusive)."
+    )
+    context: str | None = Field(
+        default=None,
+        description="The sentence, table cell or slide bullet holding the printed words, at most 300 characters.",
+    )

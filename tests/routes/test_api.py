@@ -5,6 +5,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from api.loading.provenance import read_spans
+from api.settings import PROJECT_ROOT
 from tests import fixture_data
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
@@ -46,6 +48,7 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
     """The served record is the curated one, field for field, plus derived ids."""
     entry = next(o for o in fixture_data.study("jplsg-t11")["outcomes"] if o["id"] == "efs-3y")
     body = client.get("/v1/outcomes/jplsg-t11.efs-3y").json()
+    span = read_spans(PROJECT_ROOT / "seeds" / "spans.yaml")[1]["jplsg-t11.efs-3y"]
     expected = {
         "id": "jplsg-t11.efs-3y",
         "study_id": "jplsg-t11",
@@ -80,6 +83,10 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "inferred": entry.get("inferred", []),
         "denominator_basis": entry.get("denominator_basis", "not_stated"),
         "response_definition": entry.get("response_definition"),
+        # Where the printed words sit in the document, from the committed spans file.
+        "span_start": span.start,
+        "span_end": span.end,
+        "context": span.context,
     }
     assert body == expected
 
