@@ -648,17 +648,25 @@ def _read_slides(document: Document) -> None:
 
 
 def _slide_title(text: str, seg: Segment) -> tuple[str | None, Segment | None, tuple[str, ...]]:
-    """The first block that is neither a citation, a bullet nor a figure; failing that, the last such block.
+    """The first block that is neither a citation, a bullet nor a figure; the last such block when the
+    slide opens with bullets or closes with it after them (a title printed below its bullets).
 
     A title may wrap: a long line (40 characters or more) continues on the next unless that is a bullet.
     """
     lines = _lines(text[seg[0] : seg[1]])
     blocks = _chunks(lines)
     candidates = []
-    for block in blocks:
+    bullets_seen = False
+    title_last = False
+    for index, block in enumerate(blocks):
         first = block[0].text.strip()
+        after_bullets = bullets_seen
+        bullets_seen = bullets_seen or any(line.text.strip().startswith(_BULLETS) for line in block)
         if _CITATION.search(first) or first.startswith(_BULLETS) or re.search(r"[=%]|^\d|^\(", first):
             continue
+        # A heading that closes a slide after its bullets is the slide's own title; one before the
+        # bullets can be a running header shared by several slides (slide 22 of deck 004).
+        title_last = after_bullets and index == len(blocks) - 1
         title_lines = [block[0]]
         for line in block[1:]:
             if len(title_lines[-1].text.strip()) < 40 or line.text.strip().startswith(_BULLETS):
@@ -669,7 +677,7 @@ def _slide_title(text: str, seg: Segment) -> tuple[str | None, Segment | None, t
         return None, None, ()
     headings = tuple(fold(" ".join(line.text for line in c)) for c in candidates)
     has_bullets_first = bool(blocks) and blocks[0][0].text.strip().startswith(_BULLETS)
-    chosen = candidates[-1] if has_bullets_first else candidates[0]
+    chosen = candidates[-1] if has_bullets_first or title_last else candidates[0]
     s = seg[0] + chosen[0].content[0]
     e = seg[0] + chosen[-1].content[1]
     return fold(" ".join(line.text for line in chosen)), (s, e), headings
