@@ -41,7 +41,9 @@ class OutcomeBase(FigureBase):
     )
     response_definition: str | None = Field(
         default=None,
-        description="How the document defines the response measured, as printed (e.g. 'CR/CRi'); null when not printed.",
+        description=(
+            "How the document defines the response measured, as printed (e.g. 'CR/CRi'); null when not printed."
+        ),
     )
     value: StrictFloat | None = Field(default=None, description="The value, in the unit given (null if only counts).")
     value_low: StrictFloat | None = Field(default=None, description="Lower end when a range is printed.")

@@ -80,9 +80,6 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "caveat": None,
         "conflict_ids": [],
         "notes": None,
-        "inferred": entry.get("inferred", []),
-        "denominator_basis": entry.get("denominator_basis", "not_stated"),
-        "response_definition": entry.get("response_definition"),
         # Where the printed words sit in the document, from the committed spans file.
         "span_start": span.start,
         "span_end": span.end,
