@@ -2,11 +2,54 @@
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
-from api.settings import get_settings
+from api.settings import Settings, env_name, get_settings
+
+
+def settings_problem(exc: ValidationError | SettingsError) -> str:
+    """One line naming each bad setting by its environment variable."""
+    if isinstance(exc, SettingsError):
+        return f"invalid setting: {exc}"
+    parts = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        given = f" (got {error['input']!r})" if isinstance(error.get("input"), str | int | float) else ""
+        parts.append(f"{env_name(field)}: {error['msg']}{given}")
+    return "invalid setting " + "; ".join(parts)
+
+
+def path_problem(settings: Settings) -> str | None:
+    """A directory or file setting that cannot be read, named by its environment variable."""
+    for field, want_dir in (("fixtures_dir", True), ("sources_registry", False)):
+        path: Path = getattr(settings, field)
+        kind = "directory" if want_dir else "file"
+        if not path.exists():
+            return f"invalid setting {env_name(field)}: {path} does not exist"
+        if path.is_dir() != want_dir:
+            return f"invalid setting {env_name(field)}: {path} is not a {kind}"
+        if not os.access(path, os.R_OK | (os.X_OK if want_dir else 0)):
+            return f"invalid setting {env_name(field)}: {path} cannot be read"
+    return None
+
+
+def database_url_problem(url: str | None) -> str | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    if url is None:
+        return None
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        return f"invalid setting DATABASE_URL: {exc}"
+    return None
 
 
 def _checked_fixtures() -> FixtureSet | None:
@@ -84,8 +127,13 @@ def _serve(host: str | None, port: int | None) -> int:
     import uvicorn
 
     from api.main import create_app
+    from api.server import guarded_protocol
 
     settings = get_settings()
+    problem = database_url_problem(settings.database_url)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     # Fail fast with a clean message instead of a lifespan traceback; the app then loads
     # these same validated fixtures rather than reading and checking them a second time.
     fixtures = _checked_fixtures()
@@ -97,10 +145,13 @@ def _serve(host: str | None, port: int | None) -> int:
         app,
         host=host or settings.host,
         port=port or settings.port,
-        # The C parser and event loop (uvicorn[standard]); named so a missing one fails loudly
-        # instead of silently falling back to the pure-Python stack.
-        http="httptools",
+        # The C parser (bounded and answering in problem details, see api.server) and event
+        # loop (uvicorn[standard]); named so a missing one fails loudly instead of silently
+        # falling back to the pure-Python stack.
+        http=guarded_protocol(header_timeout=settings.header_timeout),
         loop="uvloop",
+        timeout_keep_alive=settings.keep_alive_timeout,
+        timeout_graceful_shutdown=settings.shutdown_timeout,
         access_log=settings.access_log,
         server_header=False,
         date_header=True,
@@ -201,6 +252,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     resolve.add_argument("--check", action="store_true", help="only report whether the committed spans file is stale")
     args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except (ValidationError, SettingsError) as exc:
+        print(settings_problem(exc), file=sys.stderr)
+        return 2
+    if args.command in ("serve", "validate", "export", "coverage"):
+        problem = path_problem(settings)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
     if args.command == "serve":
         return _serve(args.host, args.port)
     if args.command == "validate":

@@ -28,6 +28,18 @@ class Memo(Protocol):
     def clear(self) -> None: ...
 
 
+# Connections in the pool, and sessions open at once (api.deps admits no more): a request
+# waiting for a session holds neither a worker thread nor a connection, so the requests
+# holding connections can always finish. Fewer than anyio's 40 worker threads, which the
+# response serialisation also needs. One more connection is kept for /health alone, so it
+# answers while every other one is busy.
+MAX_CONNECTIONS = 16
+
+
+class DatabaseFault(Exception):
+    """The database is no longer the one loaded at start-up (deleted, replaced or edited)."""
+
+
 class Database:
     """Owns the engine; filled once (api.loading.load), then hands out read-only sessions."""
 
@@ -41,8 +53,14 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         connect_args = {"check_same_thread": False} if self.is_sqlite else {}
-        self.engine: Engine = create_engine(url, connect_args=connect_args)
+        self.engine: Engine = create_engine(
+            url, connect_args=connect_args, pool_size=MAX_CONNECTIONS + 1, max_overflow=0, pool_timeout=30
+        )
         self._read_only = False
+        self._file: Path | None = None
+        self._fingerprint: tuple[int, ...] | None = None
+        if self.is_sqlite and self.engine.url.database not in (None, "", ":memory:"):
+            self._file = Path(str(self.engine.url.database))
         self.memo = memo
         event.listen(self.engine, "connect", self._on_connect)
         event.listen(self.engine, "begin", self._on_begin)
@@ -76,8 +94,34 @@ class Database:
         if self.memo is not None:
             self.memo.clear()  # what was remembered of the data just replaced is void
         self._read_only = True
+        self._fingerprint = self._stat()
+
+    def _stat(self) -> tuple[int, ...] | None:
+        if self._file is None:
+            return None
+        try:
+            stat = self._file.stat()
+        except OSError:
+            return None
+        return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    def check(self) -> None:
+        """Raise DatabaseFault if the SQLite file is gone or changed since it was loaded.
+
+        Nothing here writes after loading, so any change is someone else's: serving it would
+        pair data with a dataset version and ETags that no longer describe it. A stat per
+        session costs microseconds; PostgreSQL (no file) relies on its READ ONLY transactions.
+        """
+        if self._fingerprint is None:
+            return
+        current = self._stat()
+        if current is None:
+            raise DatabaseFault(f"the database file {self._file} is gone")
+        if current != self._fingerprint:
+            raise DatabaseFault(f"the database file {self._file} was changed after loading")
 
     def session(self) -> Iterator[Session]:
+        self.check()
         with Session(self.engine, info={} if self.memo is None else {MEMO_KEY: self.memo}) as session:
             yield session
 

@@ -35,7 +35,20 @@ class Settings(BaseSettings):
         description="Directory holding the source documents' text (used by provenance checks).",
     )
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a request head (request line and headers) may take to arrive, from its first byte "
+        "or from the connection's opening; a connection that sends nothing is closed after this long.",
+    )
+    keep_alive_timeout: int = Field(
+        default=5, ge=1, le=600, description="Seconds an idle connection is kept open after a response."
+    )
+    shutdown_timeout: int = Field(
+        default=10, ge=1, le=600, description="Seconds requests in flight may take to finish after SIGTERM."
+    )
     data_licence: str = "CC-BY-4.0"
     max_fixture_bytes: int = 2_000_000
     # NoDecode: the environment gives a comma-separated list, not JSON (see _split_origins).
@@ -105,6 +118,11 @@ class Settings(BaseSettings):
         description="Log every request (uvicorn's access log). Off by default: formatting and writing a line "
         "per request costs more than serving a cached response.",
     )
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets a field."""
+    return "DATABASE_URL" if field == "database_url" else f"TALL_{field.upper()}"
 
 
 @lru_cache

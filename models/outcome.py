@@ -10,7 +10,8 @@ from sqlmodel import Field
 from models.enums import Measure, Subgroup, ValueUnit
 from models.figure import FigureBase, SourceSpan
 
-TIME_POINT_PATTERN = r"^(d\d+|\d+(\.\d+)?[my]|cycle\d+|best)$"
+# ASCII digits only: \d would also match other scripts' digits (full-width ones, for instance).
+TIME_POINT_PATTERN = r"^(d[0-9]+|[0-9]+(\.[0-9]+)?[my]|cycle[0-9]+|best)$"
 TimePoint = Annotated[str, StringConstraints(pattern=TIME_POINT_PATTERN)]
 _TIME_POINT = re.compile(r"^(\d+(?:\.\d+)?)([my])$")
 

@@ -1,8 +1,9 @@
 """The whole dataset in one request, as JSON or as a ZIP of CSV tables, for mirroring."""
 
 import io
+import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -96,15 +97,45 @@ def get_dataset(
     session: SessionDep,
     meta: MetaDep,
     format: DatasetFormatQuery = "json",
-) -> Dataset | Response:
-    dataset = whole_dataset(session, meta)
+) -> Response:
+    body = DOWNLOADS.get((meta.dataset_version, meta.built_at, format), lambda: _build(session, meta, format))
     if format == "csv":
         return Response(
-            dataset_zip(dataset),
+            body,
             media_type=ZIP_MEDIA_TYPE,
             headers={
                 "Content-Disposition": f'attachment; filename="tall-evidence-{meta.dataset_version}.zip"',
                 "X-Dataset-Version": meta.dataset_version,
             },
         )
-    return dataset
+    return Response(body, media_type="application/json")
+
+
+def _build(session: Session, meta: Meta, format: str) -> bytes:
+    dataset = whole_dataset(session, meta)
+    # model_dump_json gives the very bytes FastAPI's response_model serialisation would.
+    return dataset_zip(dataset) if format == "csv" else dataset.model_dump_json().encode()
+
+
+class DownloadMemo:
+    """The dataset's downloads, built once per loaded dataset and shared by every request.
+
+    Each is the same for every client (only the headers the middleware adds differ), and
+    building one reads every table: under many concurrent cache misses (one per Origin,
+    say) building it once keeps the database pool and the worker threads free.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._built: dict[tuple[str, str, str], bytes] = {}
+
+    def get(self, key: tuple[str, str, str], build: Callable[[], bytes]) -> bytes:
+        with self._lock:  # concurrent first requests wait for one build instead of each building
+            if key not in self._built:
+                if any(other[:2] != key[:2] for other in self._built):
+                    self._built.clear()  # another dataset's downloads
+                self._built[key] = build()
+            return self._built[key]
+
+
+DOWNLOADS = DownloadMemo()
