@@ -1,4 +1,4 @@
-"""Command line: `tall-evidence build | serve | validate | export | openapi | schema | coverage`."""
+"""Command line: `tall-evidence build | serve | validate | resolve | export | openapi | schema | coverage`."""
 
 import argparse
 import json
@@ -83,7 +83,59 @@ def _checked_fixtures() -> FixtureSet | None:
 
 
 def _validate() -> int:
-    return 0 if _checked_fixtures() is not None else 1
+    if _checked_fixtures() is None:
+        return 1
+    return 0 if _provenance_ok() else 1
+
+
+def _provenance_ok() -> bool:
+    """Locators and printed strings against the texts (TALL_SEEDS_TEXT_DIR), or the committed spans without them."""
+    from api.loading.provenance import verify
+
+    settings = get_settings()
+    outcome = verify(
+        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+    )
+    for note in outcome.notes:
+        print(f"note: {note}")
+    if outcome.problems:
+        print(f"provenance: {len(outcome.problems)} problem(s):", file=sys.stderr)
+        for problem in outcome.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return False
+    where = "the texts" if outcome.texts_present else settings.spans_file.name
+    print(f"ok: provenance of {len(outcome.spans)} printed figures checked against {where}")
+    return True
+
+
+def _resolve(check: bool) -> int:
+    """Write the spans file from the texts; problems are listed but do not stop the spans being written."""
+    from api.loading.provenance import render_spans, verify
+
+    settings = get_settings()
+    if not settings.seeds_text_dir.is_dir():
+        print(
+            f"resolve: source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)", file=sys.stderr
+        )
+        return 1
+    outcome = verify(
+        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+    )
+    text = render_spans(outcome.spans, outcome.documents)
+    target = settings.spans_file
+    stale = not target.exists() or target.read_text(encoding="utf-8") != text
+    if check:
+        if stale:
+            print(f"{target} is stale (run `tall-evidence resolve`)", file=sys.stderr)
+            return 1
+        print(f"{target.name} is up to date")
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target} ({len(outcome.spans)} spans)")
+    unresolved = [p for p in outcome.problems if not p.startswith(target.name)]
+    for problem in unresolved:
+        print(f"  {problem}", file=sys.stderr)
+    return 1 if unresolved else 0
 
 
 def _build(out: Path | None, database_url: str | None) -> int:
@@ -321,6 +373,10 @@ def main(argv: list[str] | None = None) -> int:
     schema.add_argument("--check", action="store_true", help="only report whether the committed ones are stale")
     coverage = commands.add_parser("coverage", help="regenerate the per-document coverage table (seeds/COVERAGE.md)")
     coverage.add_argument("--check", action="store_true", help="only report whether the committed table is stale")
+    resolve = commands.add_parser(
+        "resolve", help="find each printed figure in its source text and write the spans file (seeds/spans.yaml)"
+    )
+    resolve.add_argument("--check", action="store_true", help="only report whether the committed spans file is stale")
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -359,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         return _openapi(args.out)
     if args.command == "coverage":
         return _coverage(args.check)
+    if args.command == "resolve":
+        return _resolve(args.check)
     return _schema(args.check)
 
 

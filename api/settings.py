@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     coverage_dir: Path = Field(
         default=PROJECT_ROOT / "seeds" / "coverage", description="Per-document lists of figures left out."
     )
+    spans_file: Path = Field(
+        default=PROJECT_ROOT / "seeds" / "spans.yaml",
+        description="Where each record's printed words sit in its source text (written by `tall-evidence resolve`).",
+    )
     seeds_text_dir: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "seeds",
         description="Directory holding the source documents' text (used by provenance checks).",

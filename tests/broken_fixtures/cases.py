@@ -4,6 +4,7 @@ A case names the fault, how to make it, and the file, field path and words the e
 carry. The tests run every case through `validate` and through application start-up.
 """
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,8 @@ def _drop(key: str) -> Callable[[dict[str, Any]], None]:
 
 
 def _duplicate_outcome(data: dict[str, Any]) -> None:
-    data["outcomes"].append(dict(data["outcomes"][0]))
+    # A deep copy: a shared nested list (e.g. `inferred`) would be dumped as a YAML alias, another fault.
+    data["outcomes"].append(copy.deepcopy(data["outcomes"][0]))
 
 
 def _copy_study_as(name: str) -> Callable[[Path, Path], None]:

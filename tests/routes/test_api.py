@@ -5,6 +5,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from api.loading.provenance import read_spans
+from api.settings import PROJECT_ROOT
 from tests import fixture_data
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
@@ -46,6 +48,7 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
     """The served record is the curated one, field for field, plus derived ids."""
     entry = next(o for o in fixture_data.study("jplsg-t11")["outcomes"] if o["id"] == "efs-3y")
     body = client.get("/v1/outcomes/jplsg-t11.efs-3y").json()
+    span = read_spans(PROJECT_ROOT / "seeds" / "spans.yaml")[1]["jplsg-t11.efs-3y"]
     expected = {
         "id": "jplsg-t11.efs-3y",
         "study_id": "jplsg-t11",
@@ -53,11 +56,13 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "report_id": f"jplsg-t11.{entry['report']}",
         "source_id": entry["source_id"],
         "locator": entry["locator"],
+        "inferred": entry.get("inferred", []),
         "printed": entry["printed"],
         "measure": "efs",
         "subgroup": None,
         "time_point": "3y",
         "time_point_months": 36.0,
+        "response_definition": entry.get("response_definition"),
         "value": entry["value"],
         "value_low": None,
         "value_high": None,
@@ -70,10 +75,15 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "qualifier": "exact",
         "derived": False,
         "derivation": None,
+        "denominator_basis": entry.get("denominator_basis", "not_stated"),
         "unlabeled": False,
         "caveat": None,
         "conflict_ids": [],
         "notes": None,
+        # Where the printed words sit in the document, from the committed spans file.
+        "span_start": span.start,
+        "span_end": span.end,
+        "context": span.context,
     }
     assert body == expected
 
