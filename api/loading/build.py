@@ -30,8 +30,8 @@ import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from api.database import Database, Memo
 from api.loading.collector import collector_paused
 from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR, FixtureSet
-from api.loading.load import validate_fixtures, write_rows
-from api.loading.rows import build_rows, search_documents
+from api.loading.load import dataset_rows, validate_fixtures, write_rows
+from api.loading.rows import search_documents
 from api.loading.search_index import FIELDS as SEARCH_FIELDS
 from api.settings import Settings
 from models import TABLES
@@ -84,6 +84,8 @@ def input_hashes(settings: Settings) -> dict[str, str]:
     for name in (CONFLICTS_FILE, EPIDEMIOLOGY_FILE):
         if (settings.fixtures_dir / name).is_file():
             files[f"fixtures/{name}"] = settings.fixtures_dir / name
+    if settings.spans_file.is_file():  # figures are served with the spans it holds
+        files[f"seeds/{settings.spans_file.name}"] = settings.spans_file
     return {label: hashlib.sha256(path.read_bytes()).hexdigest() for label, path in files.items()}
 
 
@@ -183,7 +185,7 @@ def build_file(settings: Settings, out_dir: Path, fixtures: FixtureSet | None = 
         database = Database(f"sqlite:///{partial}")
         try:
             with collector_paused():
-                write_rows(database, build_rows(fixtures), search_documents(fixtures))
+                write_rows(database, dataset_rows(settings, fixtures), search_documents(fixtures))
         finally:
             database.close()
         connection = sqlite3.connect(partial, isolation_level=None)
@@ -360,7 +362,7 @@ def build_schema(settings: Settings, url: str, fixtures: FixtureSet | None = Non
         database = Database(url, connect_args=_pg_engine_options(schema, read_only=False))
         try:
             with collector_paused():
-                write_rows(database, build_rows(fixtures), search_documents(fixtures))
+                write_rows(database, dataset_rows(settings, fixtures), search_documents(fixtures))
             counts = engine_counts(database)
         finally:
             database.close()

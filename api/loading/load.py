@@ -33,6 +33,12 @@ def api_version() -> str:
         return "0+unknown"
 
 
+def dataset_rows(settings: Settings, fixtures: FixtureSet) -> TableRows:
+    """The table rows of validated fixtures, figures with their committed spans and context."""
+    registry = {s.id: s.sha256 for s in fixtures.sources.sources}
+    return build_rows(fixtures, servable_spans(settings.spans_file, registry))
+
+
 def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | None = None) -> Meta:
     """Validate everything first, then write it all in one transaction; return the dataset's metadata.
 
@@ -41,9 +47,7 @@ def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | 
     """
     fixtures = fixtures or validate_fixtures(settings)
     with collector_paused():
-        registry = {s.id: s.sha256 for s in fixtures.sources.sources}
-        spans = servable_spans(settings.spans_file, registry)
-        write_rows(database, build_rows(fixtures, spans), search_documents(fixtures))
+        write_rows(database, dataset_rows(settings, fixtures), search_documents(fixtures))
     with Session(database.engine) as session:
         counts = {
             str(table.__tablename__): session.exec(select(func.count()).select_from(table)).one() for table in TABLES
