@@ -36,6 +36,7 @@ from models.enums import (
     Measure,
     Phase,
     Setting,
+    SourceKind,
     Subgroup,
     TherapyClass,
 )
@@ -216,6 +217,15 @@ SubgroupQuery = Annotated[
 ]
 
 
+SourceKindQuery = Annotated[
+    list[SourceKind] | None,
+    _multi(
+        "Kind of document carrying the figure (review, letter, interview, slide_deck, journal_article, "
+        "conference_abstract)."
+    ),
+]
+
+
 @dataclass(frozen=True)
 class OutcomeFilters:
     study: StudyFilters
@@ -225,9 +235,11 @@ class OutcomeFilters:
     study_id: list[str] | None = None
     arm_id: list[str] | None = None
     figure_source_id: list[str] | None = None
+    source_kind: list[SourceKind] | None = None
 
     def conditions(self, session: Session) -> Conditions:
         conds = _figure_conditions(session, Outcome, self.study, self.study_id, self.arm_id, self.figure_source_id)
+        conds.add(col(Outcome.source_kind).in_(self.source_kind) if self.source_kind else None)
         conds.add(col(Outcome.measure).in_(self.measure) if self.measure else None)
         conds.add(col(Outcome.time_point).in_(self.time_point) if self.time_point else None)
         conds.add(_subgroup_condition(Outcome.subgroup, self.subgroup))
@@ -245,9 +257,11 @@ class AdverseEventFilters:
     study_id: list[str] | None = None
     arm_id: list[str] | None = None
     figure_source_id: list[str] | None = None
+    source_kind: list[SourceKind] | None = None
 
     def conditions(self, session: Session) -> Conditions:
         conds = _figure_conditions(session, AdverseEvent, self.study, self.study_id, self.arm_id, self.figure_source_id)
+        conds.add(col(AdverseEvent.source_kind).in_(self.source_kind) if self.source_kind else None)
         conds.add(col(AdverseEvent.term).in_(self.term) if self.term else None)
         # A figure counts only when every grade it covers is at least min_grade.
         conds.add(col(AdverseEvent.grade_min) >= self.min_grade if self.min_grade is not None else None)
@@ -286,6 +300,7 @@ def outcome_filters(
     study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,
     arm_id: Annotated[list[str] | None, _multi("Arm the figure is for.")] = None,
     figure_source_id: Annotated[list[str] | None, _multi("Document the figure itself comes from.")] = None,
+    source_kind: SourceKindQuery = None,
 ) -> OutcomeFilters:
     return OutcomeFilters(
         study=study,
@@ -295,6 +310,7 @@ def outcome_filters(
         study_id=study_id,
         arm_id=arm_id,
         figure_source_id=figure_source_id,
+        source_kind=source_kind,
     )
 
 
@@ -309,6 +325,7 @@ def adverse_event_filters(
     study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,
     arm_id: Annotated[list[str] | None, _multi("Arm the figure is for.")] = None,
     figure_source_id: Annotated[list[str] | None, _multi("Document the figure itself comes from.")] = None,
+    source_kind: SourceKindQuery = None,
 ) -> AdverseEventFilters:
     return AdverseEventFilters(
         study=study,
@@ -319,6 +336,7 @@ def adverse_event_filters(
         study_id=study_id,
         arm_id=arm_id,
         figure_source_id=figure_source_id,
+        source_kind=source_kind,
     )
 
 
