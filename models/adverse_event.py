@@ -28,7 +28,7 @@ class AdverseEventBase(FigureBase):
     subgroup: Subgroup | None = Field(default=None, description="Subgroup the figure is for; null for everyone.")
 
 
-class AdverseEvent(AdverseEventBase, FigureContext, table=True):
+class AdverseEvent(FigureContext, AdverseEventBase, table=True):
     __tablename__ = "adverse_event"
 
     id: str = Field(primary_key=True, description="Global id: '<study id>.<local id>'.")
@@ -37,7 +37,7 @@ class AdverseEvent(AdverseEventBase, FigureContext, table=True):
     report_id: str | None = Field(default=None, foreign_key="report.id")
 
 
-class AdverseEventPublic(AdverseEventBase, FigureContext):
+class AdverseEventPublic(FigureContext, AdverseEventBase):
     id: str = Field(description="Global id: '<study id>.<local id>'.")
     study_id: str = Field(description="Study the figure belongs to.")
     arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")

@@ -58,7 +58,7 @@ class OutcomeBase(FigureBase):
     comparison: str | None = Field(default=None, description="What the p-value compares, in our own words.")
 
 
-class Outcome(OutcomeBase, FigureContext, table=True):
+class Outcome(FigureContext, OutcomeBase, table=True):
     # Most queries name a measure. (measure, id) yields a page in id order without sorting every
     # match; (measure, study_id) counts the matches of a study filter from the index alone.
     __table_args__ = (
@@ -72,7 +72,7 @@ class Outcome(OutcomeBase, FigureContext, table=True):
     report_id: str | None = Field(default=None, foreign_key="report.id")
 
 
-class OutcomePublic(OutcomeBase, FigureContext):
+class OutcomePublic(FigureContext, OutcomeBase):
     id: str = Field(description="Global id: '<study id>.<local id>'.")
     study_id: str = Field(description="Study the figure belongs to.")
     arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")

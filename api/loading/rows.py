@@ -104,12 +104,12 @@ def _study_rows(
                 **fig.model_dump(exclude=_REFS),
             }
             if issubclass(table, FigureContext):
-                report = reports.get(fig.report) if fig.report else None
+                cited = reports.get(fig.report) if fig.report else None
                 row |= {
                     "arm_label": arm_labels.get(fig.arm) if fig.arm else None,
                     "source_kind": source_kinds[fig.source_id],
-                    "cited_publication": report.citation if report else None,
-                    "cited_venue": report.venue if report else None,
+                    "cited_publication": cited.citation if cited else None,
+                    "cited_venue": cited.venue if cited else None,
                 }
             yield table, row
     for finding in study.findings:
