@@ -12,7 +12,7 @@ class Dataset(BaseModel):
     """Everything served, stamped with the dataset version."""
 
     dataset_version: str = Field(description="Version of the dataset (changes exactly when the fixtures change).")
-    built_at: str = Field(description="When the served dataset was loaded (ISO 8601, UTC).")
+    built_at: str = Field(description="When the served database was built (ISO 8601, UTC).")
     licence: str = Field(description="Licence of the curated data (SPDX id).")
     sources: list[SourcePublic] = Field(description="Every source document.")
     studies: list[StudyDetail] = Field(description="Every study with everything curated for it.")

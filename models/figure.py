@@ -111,3 +111,23 @@ class FigureContext(SQLModel):
     cited_venue: str | None = Field(
         default=None, description="Meeting or journal of that primary publication, as given in its report."
     )
+
+
+class SourceSpan(SQLModel):
+    """Where a figure's printed words sit in its document's text, so a reader can check them there.
+
+    Filled at load time from seeds/spans.yaml (written by `tall-evidence resolve`) for documents
+    whose SHA-256 is still the registry's; not part of the fixture format.
+    """
+
+    span_start: int | None = Field(
+        default=None,
+        description="Offset of the first character of `printed` in the document's text (see the source's sha256).",
+    )
+    span_end: int | None = Field(
+        default=None, description="Offset just after the last character of `printed` (end exclusive)."
+    )
+    context: str | None = Field(
+        default=None,
+        description="The sentence, table cell or slide bullet holding the printed words, at most 300 characters.",
+    )

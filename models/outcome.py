@@ -8,9 +8,10 @@ from sqlalchemy import Index
 from sqlmodel import Field
 
 from models.enums import Measure, Subgroup, ValueUnit
-from models.figure import FigureBase, FigureContext
+from models.figure import FigureBase, FigureContext, SourceSpan
 
-TIME_POINT_PATTERN = r"^(d\d+|\d+(\.\d+)?[my]|cycle\d+|best)$"
+# ASCII digits only: \d would also match other scripts' digits (full-width ones, for instance).
+TIME_POINT_PATTERN = r"^(d[0-9]+|[0-9]+(\.[0-9]+)?[my]|cycle[0-9]+|best)$"
 TimePoint = Annotated[str, StringConstraints(pattern=TIME_POINT_PATTERN)]
 _TIME_POINT = re.compile(r"^(\d+(?:\.\d+)?)([my])$")
 
@@ -41,7 +42,9 @@ class OutcomeBase(FigureBase):
     )
     response_definition: str | None = Field(
         default=None,
-        description="How the document defines the response measured, as printed (e.g. 'CR/CRi'); null when not printed.",
+        description=(
+            "How the document defines the response measured, as printed (e.g. 'CR/CRi'); null when not printed."
+        ),
     )
     value: StrictFloat | None = Field(default=None, description="The value, in the unit given (null if only counts).")
     value_low: StrictFloat | None = Field(default=None, description="Lower end when a range is printed.")
@@ -58,7 +61,7 @@ class OutcomeBase(FigureBase):
     comparison: str | None = Field(default=None, description="What the p-value compares, in our own words.")
 
 
-class Outcome(FigureContext, OutcomeBase, table=True):
+class Outcome(SourceSpan, FigureContext, OutcomeBase, table=True):
     # Most queries name a measure. (measure, id) yields a page in id order without sorting every
     # match; (measure, study_id) counts the matches of a study filter from the index alone.
     __table_args__ = (
@@ -72,7 +75,7 @@ class Outcome(FigureContext, OutcomeBase, table=True):
     report_id: str | None = Field(default=None, foreign_key="report.id")
 
 
-class OutcomePublic(FigureContext, OutcomeBase):
+class OutcomePublic(SourceSpan, FigureContext, OutcomeBase):
     id: str = Field(description="Global id: '<study id>.<local id>'.")
     study_id: str = Field(description="Study the figure belongs to.")
     arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")

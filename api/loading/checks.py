@@ -78,9 +78,13 @@ class _Checker:
         self.range(file, "age_max", study.age_min, study.age_max)
         if study.period_start and study.period_end and study.period_start > study.period_end:
             self.add(file, "period_end", f"period ends ({study.period_end}) before it starts ({study.period_start})")
+        self.study_parts(file, study)
+        self.study_figures(file, study)
+        self.related_studies(file, study, study_ids)
 
+    def study_parts(self, file: str, study: StudyFile) -> None:
+        """Unique local ids, and the provenance of reports, arms and products."""
         arms = {a.id for a in study.arms}
-        reports = {r.id: r for r in study.reports}
         for name, items in (
             ("reports", study.reports),
             ("arms", study.arms),
@@ -100,6 +104,11 @@ class _Checker:
         for i, product in enumerate(study.car_products):
             self.provenance(file, f"car_products[{i}]", product)
             self.arm_ref(file, f"car_products[{i}].arm", product.arm, arms)
+
+    def study_figures(self, file: str, study: StudyFile) -> None:
+        """Each figure's provenance, arm, report and range; then what outcomes, events and findings add."""
+        arms = {a.id for a in study.arms}
+        reports = {r.id: r for r in study.reports}
         figure_lists: tuple[tuple[str, Sequence[OutcomeEntry | AdverseEventEntry | CharacteristicEntry]], ...] = (
             ("outcomes", study.outcomes),
             ("adverse_events", study.adverse_events),
@@ -128,6 +137,8 @@ class _Checker:
             self.adverse_event(file, f"adverse_events[{i}]", event)
         for i, finding in enumerate(study.findings):
             self.provenance(file, f"findings[{i}]", finding)
+
+    def related_studies(self, file: str, study: StudyFile, study_ids: set[str]) -> None:
         self.unique(file, "related_studies", (link.study for link in study.related_studies))
         for i, link in enumerate(study.related_studies):
             if link.study not in study_ids:

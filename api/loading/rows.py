@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from api.loading.fixture_files import FixtureSet
+from api.loading.provenance import Span
 from models import (
     FIGURE_TABLES,
     AdverseEvent,
@@ -136,20 +137,29 @@ def _all_rows(fixtures: FixtureSet) -> Iterator[Row]:
             )
 
 
-def build_rows(fixtures: FixtureSet) -> TableRows:
+def build_rows(fixtures: FixtureSet, spans: dict[str, Span] | None = None) -> TableRows:
     """Every row to insert, as plain column values per table.
 
     Plain dicts rather than table-model instances: building an ORM object per row (each
     attribute set through SQLAlchemy's instrumentation) was most of the start-up time.
     Every column must be given; a value the table has no column for is a KeyError, not
-    silently dropped.
+    silently dropped. Figures get their span and context from `spans` (by id) where there is one.
     """
+    spans = spans or {}
     rows: TableRows = defaultdict(list)
     columns: dict[type[SQLModel], list[str]] = {}
     for table, values in _all_rows(fixtures):
         names = columns.get(table)
         if names is None:
             names = columns[table] = table.__table__.columns.keys()  # type: ignore[attr-defined]
+        if "span_start" in names:
+            span = spans.get(values["id"])
+            values = {
+                **values,
+                "span_start": span.start if span else None,
+                "span_end": span.end if span else None,
+                "context": span.context if span else None,
+            }
         rows[table].append({name: values[name] for name in names})
     for kind, table in FIGURE_TABLES.items():
         rows[ConflictLink] += conflict_links(kind, rows[table])

@@ -201,8 +201,8 @@ def _why_not_pooled(measure: Measure, rows: list[ComparisonRow], chosen: int) ->
 def build_comparison(
     session: Session,
     measure: Measure,
-    time_point: str | None,
     *,
+    time_point: str | None,
     outcome_conditions: Sequence[object],
     version: str,
     include_derived: bool = False,

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from pydantic import Field
 from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import Session, col, select
 
@@ -40,7 +41,7 @@ from models.enums import (
     Subgroup,
     TherapyClass,
 )
-from models.outcome import TIME_POINT_PATTERN
+from models.outcome import TimePoint
 
 ANY_SUBGROUP = "any"
 NO_SUBGROUP = "none"
@@ -141,6 +142,17 @@ class StudyFilters:
         return conds, ranks
 
 
+# Bounds declared in the schema so the document and the service agree (and no value
+# reaches the database that its integer columns cannot hold).
+MAX_PATIENTS = 1_000_000
+YEAR_MIN, YEAR_MAX = 1000, 9999
+
+
+# Registry ids (NCT, ChiCTR, ISRCTN, jRCT, UMIN, EudraCT...) are letters, digits and hyphens ending in a
+# digit; declaring it lets clients and the fuzzer know that words such as 'false' are not ids.
+REGISTRY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{1,38}[0-9]$"
+
+
 def _multi(description: str) -> Any:
     return Query(description=description + " Repeat the parameter for alternatives.")
 
@@ -158,10 +170,19 @@ def study_filters(
     fratricide_strategy: Annotated[
         list[FratricideStrategy] | None, _multi("Fratricide strategy of a CAR product.")
     ] = None,
-    registry_id: Annotated[list[str] | None, _multi("Trial registry id, e.g. NCT04572308.")] = None,
-    year: Annotated[list[int] | None, _multi("Year a report of the study was presented or published.")] = None,
+    registry_id: Annotated[
+        list[Annotated[str, Field(pattern=REGISTRY_ID_PATTERN)]] | None,
+        _multi("Trial registry id, e.g. NCT04572308, ChiCTR2000032211 or 2015-001234-12 (EudraCT)."),
+    ] = None,
+    year: Annotated[
+        list[Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]] | None,
+        _multi(f"Year a report of the study was presented or published ({YEAR_MIN}-{YEAR_MAX})."),
+    ] = None,
     source_id: Annotated[list[str] | None, _multi("Document reporting on the study.")] = None,
-    min_patients: Annotated[int | None, Query(ge=0, description="At least this many patients enrolled.")] = None,
+    min_patients: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_PATIENTS, description=f"At least this many patients enrolled (at most {MAX_PATIENTS})."),
+    ] = None,
     age: Annotated[
         float | None, Query(ge=0, le=120, description="Printed age range includes this age (years).")
     ] = None,
@@ -290,11 +311,8 @@ def outcome_filters(
     study: StudyFiltersDep,
     measure: Annotated[list[Measure] | None, _multi("Outcome measure.")] = None,
     time_point: Annotated[
-        list[str] | None,
-        Query(
-            description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives.",
-            json_schema_extra={"items": {"type": "string", "pattern": TIME_POINT_PATTERN}},
-        ),
+        list[TimePoint] | None,
+        Query(description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives."),
     ] = None,
     subgroup: SubgroupQuery = None,
     study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,

@@ -3,7 +3,6 @@
 Both operations take the same query, parsed once by comparison_from_query.
 """
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +13,7 @@ from api.errors import PROBLEM_RESPONSES
 from api.queries.comparison import build_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupQuery
 from api.render.forest_plot import render_forest_plot
-from api.render.formats import CSV_MEDIA_TYPE, Format, csv_text, negotiate
+from api.render.formats import CSV_MEDIA_TYPE, ComparisonFormatQuery, Format, csv_response, negotiate
 from models.comparison import Comparison, ComparisonRow
 from models.enums import Measure
 from models.outcome import TimePoint
@@ -22,11 +21,6 @@ from models.outcome import TimePoint
 SVG_MEDIA_TYPE = "image/svg+xml"
 
 router = APIRouter(prefix="/v1", tags=["comparison"])
-
-
-class ComparisonFormat(StrEnum):
-    json = "json"
-    csv = "csv"
 
 
 CSV_COLUMNS = ["row_type", *ComparisonRow.model_fields, "reason", "i_squared", "tau_squared", "method", "label"]
@@ -64,7 +58,7 @@ def comparison_from_query(
     return build_comparison(
         session,
         measure,
-        time_point,
+        time_point=time_point,
         outcome_conditions=filters.conditions(session).all,
         version=meta.dataset_version,
         include_derived=include_derived,
@@ -74,12 +68,12 @@ def comparison_from_query(
 ComparisonDep = Annotated[Comparison, Depends(comparison_from_query)]
 
 
-def comparison_csv(comparison: Comparison) -> str:
+def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"row_type": "study", **r.model_dump()} for r in comparison.rows]
     if comparison.pooled is not None:
         rows.append({"row_type": "pooled", "n": None, **comparison.pooled.model_dump()})
     rows += [{"row_type": "excluded", **e.model_dump()} for e in comparison.excluded]
-    return csv_text(CSV_COLUMNS, rows)
+    return rows
 
 
 @router.get(
@@ -96,17 +90,10 @@ def comparison_csv(comparison: Comparison) -> str:
 def compare_outcomes(
     request: Request,
     comparison: ComparisonDep,
-    format: Annotated[
-        ComparisonFormat | None,
-        Query(description="json (default) or csv; the Accept header (text/csv) works too."),
-    ] = None,
+    format: ComparisonFormatQuery = None,
 ) -> Comparison | Response:
     if negotiate(request, Format(format) if format else None) is Format.csv:
-        return Response(
-            comparison_csv(comparison),
-            media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-            headers={"X-Dataset-Version": comparison.dataset_version},
-        )
+        return csv_response(CSV_COLUMNS, comparison_rows(comparison), version=comparison.dataset_version)
     return comparison
 
 

@@ -1,29 +1,22 @@
 """The read API over the real curated data: shapes, pagination, errors, exact JSON."""
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from api.loading.provenance import read_spans
 from api.settings import PROJECT_ROOT
+from tests import fixture_data
 from tests.fixture_data import sources as fixture_sources
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 
 
-def _study_file(study_id: str) -> dict:
-    return yaml.safe_load((PROJECT_ROOT / "fixtures" / "studies" / f"{study_id}.yaml").read_text(encoding="utf-8"))
-
-
-def _all_study_ids() -> list[str]:
-    return sorted(p.stem for p in (PROJECT_ROOT / "fixtures" / "studies").glob("*.yaml"))
-
-
 def test_list_studies_lists_every_curated_study(client: TestClient) -> None:
     body = client.get("/v1/studies", params={"limit": 500}).json()
-    assert [s["id"] for s in body["items"]] == _all_study_ids()
-    assert body["total"] == len(_all_study_ids())
+    assert [s["id"] for s in body["items"]] == fixture_data.study_ids()
+    assert body["total"] == len(fixture_data.study_ids())
     assert (body["limit"], body["offset"]) == (500, 0)
 
 
@@ -41,7 +34,7 @@ def test_pagination_walks_the_whole_set_in_a_stable_order(client: TestClient) ->
 
 
 def test_study_detail_embeds_arms_outcomes_and_sources(client: TestClient) -> None:
-    raw = _study_file("jplsg-t11")
+    raw = fixture_data.study("jplsg-t11")
     body = client.get("/v1/studies/jplsg-t11").json()
     assert body["id"] == "jplsg-t11"
     assert body["registry_ids"] == raw["registry_ids"]
@@ -54,11 +47,12 @@ def test_study_detail_embeds_arms_outcomes_and_sources(client: TestClient) -> No
 
 def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
     """The served record is the curated one, field for field, plus derived ids."""
-    study = _study_file("jplsg-t11")
+    study = fixture_data.study("jplsg-t11")
     entry = next(o for o in study["outcomes"] if o["id"] == "efs-3y")
     arm = next(a for a in study["arms"] if a["id"] == entry["arm"])
     report = next(r for r in study["reports"] if r["id"] == entry["report"])
     body = client.get("/v1/outcomes/jplsg-t11.efs-3y").json()
+    span = read_spans(PROJECT_ROOT / "seeds" / "spans.yaml")[1]["jplsg-t11.efs-3y"]
     expected = {
         # Copied at load from the arm, the seed registry and the report, never curated on the figure.
         "arm_label": arm["label"],
@@ -95,6 +89,10 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "caveat": None,
         "conflict_ids": [],
         "notes": None,
+        # Where the printed words sit in the document, from the committed spans file.
+        "span_start": span.start,
+        "span_end": span.end,
+        "context": span.context,
     }
     assert body == expected
 
@@ -133,7 +131,7 @@ def test_meta_describes_the_dataset(client: TestClient) -> None:
     meta = client.get("/v1/meta").json()
     assert len(meta["dataset_version"]) == 16
     assert meta["licence"] == "CC-BY-4.0"
-    assert meta["counts"]["study"] == len(_all_study_ids())
+    assert meta["counts"]["study"] == len(fixture_data.study_ids())
     assert meta["counts"]["source"] == 5
     assert client.get("/health").json() == {"status": "ok", "dataset_version": meta["dataset_version"]}
 
@@ -169,4 +167,4 @@ def test_database_refuses_writes_after_loading(client: TestClient) -> None:
     database = client.app.state.database  # type: ignore[attr-defined]
     with pytest.raises(OperationalError, match=r"readonly|read-only|query_only"), database.engine.connect() as conn:
         conn.execute(text("DELETE FROM study"))
-    assert client.get("/v1/meta").json()["counts"]["study"] == len(_all_study_ids())
+    assert client.get("/v1/meta").json()["counts"]["study"] == len(fixture_data.study_ids())

@@ -8,17 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from statsmodels.stats.proportion import proportion_confint
 
-from api.settings import PROJECT_ROOT
-
-STUDIES = PROJECT_ROOT / "fixtures" / "studies"
-
-
-def _fixtures() -> dict[str, dict]:
-    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(STUDIES.glob("*.yaml"))}
+from tests.fixture_data import studies
 
 
 def _targets(study: dict, antigen: str) -> bool:
@@ -38,7 +31,7 @@ def test_grade_3_or_worse_crs_in_cd7_car_t(client: TestClient) -> None:
     # Independently from the fixture files: CD7 studies' CRS figures whose every grade is >= 3.
     expected = {
         f"{sid}.{e['id']}"
-        for sid, study in _fixtures().items()
+        for sid, study in studies().items()
         if _targets(study, "CD7")
         for e in study.get("adverse_events", [])
         if e["term"] == "cytokine_release_syndrome" and (e.get("grade_min") or 0) >= 3
@@ -126,7 +119,7 @@ def test_outcomes_of_venetoclax_regimens_in_etp_all(client: TestClient) -> None:
     items = client.get("/v1/outcomes", params={"agent": "venetoclax", "disease": "ETP-ALL", "limit": 500}).json()[
         "items"
     ]
-    fixtures = _fixtures()
+    fixtures = studies()
     expected = {
         f"{sid}.{o['id']}"
         for sid, s in fixtures.items()
@@ -142,7 +135,7 @@ def test_outcomes_of_venetoclax_regimens_in_etp_all(client: TestClient) -> None:
 
 def test_full_text_search_for_nelarabine(client: TestClient) -> None:
     items = client.get("/v1/studies", params={"q": "nelarabine"}).json()["items"]
-    nelarabine_studies = {sid for sid, s in _fixtures().items() if "nelarabine" in _agents(s)}
+    nelarabine_studies = {sid for sid, s in studies().items() if "nelarabine" in _agents(s)}
     assert nelarabine_studies and nelarabine_studies <= {s["id"] for s in items}
     assert "gmall-08-2013" in nelarabine_studies  # the GMALL trial of 281 patients (002)
     assert all(s["id"] not in {"rd13-01", "ctd402-rp2d"} for s in items)
@@ -165,7 +158,7 @@ def test_unknown_enum_value_lists_the_allowed_values(client: TestClient) -> None
 
 
 def test_filters_combine(client: TestClient) -> None:
-    fixtures = _fixtures()
+    fixtures = studies()
     body = client.get(
         "/v1/studies", params={"target_antigen": "CD7", "cell_source": "donor_derived", "limit": 500}
     ).json()
