@@ -93,11 +93,12 @@ class FigureContext(SQLModel):
     arm_label: str | None = Field(
         default=None, description="Label of the arm the figure is for (from the study's arms); null for the study."
     )
-    source_kind: SourceKind = Field(
+    source_kind: SourceKind | None = Field(
+        default=None,
         index=True,
         description=(
             "Kind of document carrying the figure (review, letter, interview, slide_deck, journal_article, "
-            "conference_abstract), from the seed registry."
+            "conference_abstract), from the seed registry; the loader always fills it in."
         ),
     )
     cited_publication: str | None = Field(
