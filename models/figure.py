@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import StrictBool, StringConstraints
 from sqlmodel import JSON, Field, SQLModel
 
-from models.enums import DenominatorBasis, ValueQualifier
+from models.enums import DenominatorBasis, SourceKind, ValueQualifier
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 """Local identifiers in fixtures: lower-case slug, stable across releases."""
@@ -82,6 +82,36 @@ class FigureBase(Provenance):
         description="Ids of recorded conflicts this figure takes part in (see /v1/conflicts).",
     )
     notes: str | None = Field(default=None, description="Curator's notes, in our own words.")
+
+
+class FigureContext(SQLModel):
+    """What a reader weighs a figure by, filled in at load from the study, its arms, reports and sources.
+
+    Never curated by hand: the loader copies each value from the one record that holds it.
+    """
+
+    arm_label: str | None = Field(
+        default=None, description="Label of the arm the figure is for (from the study's arms); null for the study."
+    )
+    source_kind: SourceKind | None = Field(
+        default=None,
+        index=True,
+        description=(
+            "Kind of document carrying the figure (review, letter, interview, slide_deck, journal_article, "
+            "conference_abstract), from the seed registry; the loader always fills it in."
+        ),
+    )
+    cited_publication: str | None = Field(
+        default=None,
+        description=(
+            "The primary publication the document cites for this figure: the citation of the figure's report "
+            "(e.g. a conference abstract a review summarises); null when the figure names no report or the "
+            "report prints no citation."
+        ),
+    )
+    cited_venue: str | None = Field(
+        default=None, description="Meeting or journal of that primary publication, as given in its report."
+    )
 
 
 class SourceSpan(SQLModel):

@@ -8,7 +8,7 @@ from sqlalchemy import Index
 from sqlmodel import Field
 
 from models.enums import Measure, Subgroup, ValueUnit
-from models.figure import FigureBase, SourceSpan
+from models.figure import FigureBase, FigureContext, SourceSpan
 
 # ASCII digits only: \d would also match other scripts' digits (full-width ones, for instance).
 TIME_POINT_PATTERN = r"^(d[0-9]+|[0-9]+(\.[0-9]+)?[my]|cycle[0-9]+|best)$"
@@ -61,7 +61,7 @@ class OutcomeBase(FigureBase):
     comparison: str | None = Field(default=None, description="What the p-value compares, in our own words.")
 
 
-class Outcome(SourceSpan, OutcomeBase, table=True):
+class Outcome(SourceSpan, FigureContext, OutcomeBase, table=True):
     # Most queries name a measure. (measure, id) yields a page in id order without sorting every
     # match; (measure, study_id) counts the matches of a study filter from the index alone.
     __table_args__ = (
@@ -75,7 +75,7 @@ class Outcome(SourceSpan, OutcomeBase, table=True):
     report_id: str | None = Field(default=None, foreign_key="report.id")
 
 
-class OutcomePublic(SourceSpan, OutcomeBase):
+class OutcomePublic(SourceSpan, FigureContext, OutcomeBase):
     id: str = Field(description="Global id: '<study id>.<local id>'.")
     study_id: str = Field(description="Study the figure belongs to.")
     arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")

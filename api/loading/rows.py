@@ -26,6 +26,8 @@ from models import (
     StudyLink,
     StudyTag,
 )
+from models.enums import SourceKind
+from models.figure import FigureContext
 from models.fixture import StudyFile
 from models.study import StudyBase
 
@@ -69,8 +71,12 @@ TableRows = dict[type[SQLModel], list[dict[str, Any]]]
 """Column values to insert, per table, in insertion order."""
 
 
-def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterator[Row]:
+def _study_rows(
+    study: StudyFile, source_years: dict[str, int | None], source_kinds: dict[str, SourceKind]
+) -> Iterator[Row]:
     sid = study.id
+    arm_labels = {arm.id: arm.label for arm in study.arms}
+    reports = {report.id: report for report in study.reports}
     yield Study, {"id": sid, **study.model_dump(include=set(StudyBase.model_fields))}
     for report in study.reports:
         yield Report, {"id": f"{sid}.{report.id}", "study_id": sid, **report.model_dump(exclude=_REFS)}
@@ -91,16 +97,22 @@ def _study_rows(study: StudyFile, source_years: dict[str, int | None]) -> Iterat
     )
     for table, figures in figure_tables:
         for fig in figures:
-            yield (
-                table,
-                {
-                    "id": f"{sid}.{fig.id}",
-                    "study_id": sid,
-                    "arm_id": global_id(sid, fig.arm),
-                    "report_id": global_id(sid, fig.report),
-                    **fig.model_dump(exclude=_REFS),
-                },
-            )
+            row = {
+                "id": f"{sid}.{fig.id}",
+                "study_id": sid,
+                "arm_id": global_id(sid, fig.arm),
+                "report_id": global_id(sid, fig.report),
+                **fig.model_dump(exclude=_REFS),
+            }
+            if issubclass(table, FigureContext):
+                cited = reports.get(fig.report) if fig.report else None
+                row |= {
+                    "arm_label": arm_labels.get(fig.arm) if fig.arm else None,
+                    "source_kind": source_kinds[fig.source_id],
+                    "cited_publication": cited.citation if cited else None,
+                    "cited_venue": cited.venue if cited else None,
+                }
+            yield table, row
     for finding in study.findings:
         yield Finding, {"id": f"{sid}.{finding.id}", "study_id": sid, **finding.model_dump(exclude=_REFS)}
     for facet, value in sorted(study_tags(study, source_years)):
@@ -115,8 +127,9 @@ def _all_rows(fixtures: FixtureSet) -> Iterator[Row]:
     for f in fixtures.epidemiology.figures:
         yield EpidemiologyFigure, f.model_dump()
     source_years = {s.id: s.year for s in fixtures.sources.sources}
+    source_kinds = {s.id: s.kind for s in fixtures.sources.sources}
     for study in fixtures.studies.values():
-        yield from _study_rows(study, source_years)
+        yield from _study_rows(study, source_years, source_kinds)
         for link in study.related_studies:
             yield (
                 StudyLink,

@@ -37,6 +37,7 @@ from models.enums import (
     Measure,
     Phase,
     Setting,
+    SourceKind,
     Subgroup,
     TherapyClass,
 )
@@ -237,6 +238,15 @@ SubgroupQuery = Annotated[
 ]
 
 
+SourceKindQuery = Annotated[
+    list[SourceKind] | None,
+    _multi(
+        "Kind of document carrying the figure (review, letter, interview, slide_deck, journal_article, "
+        "conference_abstract)."
+    ),
+]
+
+
 @dataclass(frozen=True)
 class OutcomeFilters:
     study: StudyFilters
@@ -246,9 +256,11 @@ class OutcomeFilters:
     study_id: list[str] | None = None
     arm_id: list[str] | None = None
     figure_source_id: list[str] | None = None
+    source_kind: list[SourceKind] | None = None
 
     def conditions(self, session: Session) -> Conditions:
         conds = _figure_conditions(session, Outcome, self.study, self.study_id, self.arm_id, self.figure_source_id)
+        conds.add(col(Outcome.source_kind).in_(self.source_kind) if self.source_kind else None)
         conds.add(col(Outcome.measure).in_(self.measure) if self.measure else None)
         conds.add(col(Outcome.time_point).in_(self.time_point) if self.time_point else None)
         conds.add(_subgroup_condition(Outcome.subgroup, self.subgroup))
@@ -266,9 +278,11 @@ class AdverseEventFilters:
     study_id: list[str] | None = None
     arm_id: list[str] | None = None
     figure_source_id: list[str] | None = None
+    source_kind: list[SourceKind] | None = None
 
     def conditions(self, session: Session) -> Conditions:
         conds = _figure_conditions(session, AdverseEvent, self.study, self.study_id, self.arm_id, self.figure_source_id)
+        conds.add(col(AdverseEvent.source_kind).in_(self.source_kind) if self.source_kind else None)
         conds.add(col(AdverseEvent.term).in_(self.term) if self.term else None)
         # A figure counts only when every grade it covers is at least min_grade.
         conds.add(col(AdverseEvent.grade_min) >= self.min_grade if self.min_grade is not None else None)
@@ -304,6 +318,7 @@ def outcome_filters(
     study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,
     arm_id: Annotated[list[str] | None, _multi("Arm the figure is for.")] = None,
     figure_source_id: Annotated[list[str] | None, _multi("Document the figure itself comes from.")] = None,
+    source_kind: SourceKindQuery = None,
 ) -> OutcomeFilters:
     return OutcomeFilters(
         study=study,
@@ -313,6 +328,7 @@ def outcome_filters(
         study_id=study_id,
         arm_id=arm_id,
         figure_source_id=figure_source_id,
+        source_kind=source_kind,
     )
 
 
@@ -327,6 +343,7 @@ def adverse_event_filters(
     study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,
     arm_id: Annotated[list[str] | None, _multi("Arm the figure is for.")] = None,
     figure_source_id: Annotated[list[str] | None, _multi("Document the figure itself comes from.")] = None,
+    source_kind: SourceKindQuery = None,
 ) -> AdverseEventFilters:
     return AdverseEventFilters(
         study=study,
@@ -337,6 +354,7 @@ def adverse_event_filters(
         study_id=study_id,
         arm_id=arm_id,
         figure_source_id=figure_source_id,
+        source_kind=source_kind,
     )
 
 

@@ -28,8 +28,12 @@ CSV_COLUMNS = ["row_type", *ComparisonRow.model_fields, "reason", "i_squared", "
 
 DESCRIPTION = (
     "Per arm, the figure for the measure with n, events, proportion and a Wilson 95% interval (survival figures "
-    "as printed, without intervals), each with its provenance; a descriptive random-effects pooled estimate with "
-    "I² when at least two rows have counts; and every matching figure that could not be used, with the reason. "
+    "as printed, without intervals), each with its provenance, denominator basis and response definition; a "
+    "descriptive random-effects pooled estimate with I² and a leave-one-out sensitivity. Only comparable rows "
+    "pool: same measure, the same stated time point (a figure with none never pools) and the same denominator "
+    "basis, one row per independent population (arms of a study, never an arm with its whole study), and rows "
+    "with counts derived by curators only with include_derived=true. Every row not pooled says why, and so does "
+    "pooled_note when nothing is pooled; matching figures that could not be used are listed with the reason. "
     "Whole-population figures only unless `subgroup` is given. Takes every study filter. As CSV (format=csv or "
     "Accept: text/csv) one row per study row, pooled estimate and excluded figure, with columns: "
     + ", ".join(CSV_COLUMNS)
@@ -45,6 +49,10 @@ def comparison_from_query(
     time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
     subgroup: SubgroupQuery = None,
     study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
+    include_derived: Annotated[
+        bool,
+        Query(description="Let rows whose counts curators derived from a printed percentage enter the pool."),
+    ] = False,
 ) -> Comparison:
     filters = OutcomeFilters(study=study, subgroup=subgroup or [NO_SUBGROUP], study_id=study_id)
     return build_comparison(
@@ -53,6 +61,7 @@ def comparison_from_query(
         time_point=time_point,
         outcome_conditions=filters.conditions(session).all,
         version=meta.dataset_version,
+        include_derived=include_derived,
     )
 
 

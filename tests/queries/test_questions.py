@@ -64,28 +64,47 @@ def test_cr_comparison_across_cd7_car_t(client: TestClient) -> None:
     assert "conflict" in excluded["rd13-01.cr-text"] and "conflict" in excluded["rd13-01.cr-table"]
     # CTD402 (003): 74% in marrow disease, with no denominator printed.
     assert "denominator" in excluded["ctd402-rp2d.cr-bone-marrow"]
-    # With fewer than two CD7 rows carrying counts, no pooled figure is invented; the reason is given.
-    if len(rows) < 2:
-        assert body["pooled"] is None and "at least two rows" in body["pooled_note"]
-    else:
-        assert body["pooled"]["k"] == len(rows)
+    # Only comparable rows pool; every row says whether it is pooled, and if not, why.
+    pooled_ids = set(body["pooled"]["outcome_ids"]) if body["pooled"] else set()
+    for row in rows.values():
+        assert row["pooled"] == (row["outcome_id"] in pooled_ids)
+        assert row["pooled"] or row["not_pooled_reason"]
+    if body["pooled"] is None:
+        assert "at least two comparable rows" in body["pooled_note"]
 
 
-def test_cr_comparison_pools_rows_with_counts(client: TestClient) -> None:
+def test_default_cr_comparison_pools_nothing_that_is_not_comparable(client: TestClient) -> None:
     body = client.get("/v1/comparison", params={"measure": "cr"}).json()
-    rows = body["rows"]
-    # Shimony (002): CR 62% vs 40% in 29 and 15 patients -> 18/29 and 6/15.
-    assert {(r["events"], r["n"]) for r in rows} >= {(18, 29), (6, 15)}
-    assert all(r["subgroup"] is None for r in rows)  # whole populations unless asked
-    pooled = body["pooled"]
-    assert pooled["k"] == len(rows) >= 2 and body["pooled_note"] is None
-    assert "descriptive" in pooled["label"].lower()
-    assert 0 <= pooled["i_squared"] <= 100
-    assert pooled["ci_low"] < pooled["proportion"] < pooled["ci_high"]
+    rows = {r["outcome_id"]: r for r in body["rows"]}
+    # Shimony (002): CR 62% vs 40% in 29 and 15 patients -> 18/29 and 6/15, derived from the percentages.
+    shimony = [rows["shimony-nelarabine-rr.cr-combination"], rows["shimony-nelarabine-rr.cr-monotherapy"]]
+    assert [(r["events"], r["n"], r["derived"]) for r in shimony] == [(18, 29, True), (6, 15, True)]
+    assert all(r["subgroup"] is None for r in rows.values())  # whole populations unless asked
+    # Every row with counts here is derived: none pools by default, and the note says why.
+    assert all(r["derived"] and not r["pooled"] and "include_derived" in r["not_pooled_reason"] for r in shimony)
+    assert body["pooled"] is None and "derived" in body["pooled_note"]
+    # Asked to include derived rows, figures without a time point still pool with nothing, and the
+    # after-cycle-1 figure has no other row at its time point.
+    body = client.get("/v1/comparison", params={"measure": "cr", "include_derived": "true"}).json()
+    rows = {r["outcome_id"]: r for r in body["rows"]}
+    assert body["include_derived"] is True and body["pooled"] is None
+    assert "no time point" in rows["shimony-nelarabine-rr.cr-combination"]["not_pooled_reason"]
+    assert rows["yu-v-hag-phase2.cr-cycle1"]["not_pooled_reason"] == "no other comparable row to pool with"
+    for row in rows.values():
+        assert row["denominator_basis"] and "response_definition" in row
     csv_text = client.get("/v1/comparison", params={"measure": "cr", "format": "csv"}).text
-    kinds = [line.split(",", 1)[0] for line in csv_text.splitlines()[1:]]
-    assert kinds.count("study") == len(rows) and kinds.count("pooled") == 1
+    header, *lines = csv_text.splitlines()
+    for column in ("label", "derived", "denominator_basis", "response_definition", "pooled", "not_pooled_reason"):
+        assert column in header.split(",")
+    kinds = [line.split(",", 1)[0] for line in lines]
+    assert kinds.count("study") == len(rows) and kinds.count("pooled") == 0
     assert kinds.count("excluded") == len(body["excluded"])
+
+
+def test_comparison_refuses_a_bad_include_derived(client: TestClient) -> None:
+    response = client.get("/v1/comparison", params={"measure": "cr", "include_derived": "maybe"})
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 def test_comparison_carries_survival_figures_as_printed(client: TestClient) -> None:

@@ -202,6 +202,9 @@ def _row(outcome: OutcomePublic) -> ComparisonRow:
         source_id=outcome.source_id,
         locator=outcome.locator,
         derived=False,
+        label=f"Study A · {outcome.id}",
+        denominator_basis=outcome.denominator_basis,
+        pooled=True,
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 from api.loading.provenance import read_spans
 from api.settings import PROJECT_ROOT
 from tests import fixture_data
+from tests.fixture_data import sources as fixture_sources
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 
@@ -46,10 +47,18 @@ def test_study_detail_embeds_arms_outcomes_and_sources(client: TestClient) -> No
 
 def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
     """The served record is the curated one, field for field, plus derived ids."""
-    entry = next(o for o in fixture_data.study("jplsg-t11")["outcomes"] if o["id"] == "efs-3y")
+    study = fixture_data.study("jplsg-t11")
+    entry = next(o for o in study["outcomes"] if o["id"] == "efs-3y")
+    arm = next(a for a in study["arms"] if a["id"] == entry["arm"])
+    report = next(r for r in study["reports"] if r["id"] == entry["report"])
     body = client.get("/v1/outcomes/jplsg-t11.efs-3y").json()
     span = read_spans(PROJECT_ROOT / "seeds" / "spans.yaml")[1]["jplsg-t11.efs-3y"]
     expected = {
+        # Copied at load from the arm, the seed registry and the report, never curated on the figure.
+        "arm_label": arm["label"],
+        "source_kind": fixture_sources()[entry["source_id"]]["kind"],
+        "cited_publication": report["citation"],
+        "cited_venue": report["venue"],
         "id": "jplsg-t11.efs-3y",
         "study_id": "jplsg-t11",
         "arm_id": f"jplsg-t11.{entry['arm']}",
