@@ -3,7 +3,7 @@
 Layers, and what each may import from this package (downwards only; `models` is open to all):
 
     main        -> anything: it wires the application together
-    cli         -> main, loading, tools, database, settings
+    cli         -> main, loading, tools, database, settings, server
     routes      -> queries, render, deps, errors, settings
     middleware  -> render, errors, settings, lru
     render      -> errors, settings
@@ -11,7 +11,7 @@ Layers, and what each may import from this package (downwards only; `models` is 
     loading     -> database, errors, settings
     tools       -> loading, queries
     deps        -> database, errors, settings
-    errors, settings, database, lru -> nothing of api
+    errors, settings, database, lru, server -> nothing of api
     models (top-level package) -> nothing of api
 
 Nothing imports routes except main, and nothing imports cli. Modules of one layer may import

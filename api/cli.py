@@ -1,12 +1,70 @@
-"""Command line: `tall-evidence serve | validate | export | openapi | schema`."""
+"""Command line: `tall-evidence build | serve | validate | resolve | export | openapi | schema | coverage`."""
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
-from api.settings import get_settings
+from api.settings import Settings, env_name, get_settings
+
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
+def settings_problem(exc: ValidationError | SettingsError) -> str:
+    """One line naming each bad setting by its environment variable."""
+    if isinstance(exc, SettingsError):
+        return f"invalid setting: {exc}"
+    parts = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        given = f" (got {error['input']!r})" if isinstance(error.get("input"), str | int | float) else ""
+        parts.append(f"{env_name(field)}: {error['msg']}{given}")
+    return "invalid setting " + "; ".join(parts)
+
+
+def path_problem(settings: Settings) -> str | None:
+    """A directory or file setting that cannot be read, named by its environment variable."""
+    for field, want_dir in (("fixtures_dir", True), ("sources_registry", False)):
+        path: Path = getattr(settings, field)
+        kind = "directory" if want_dir else "file"
+        if not path.exists():
+            return f"invalid setting {env_name(field)}: {path} does not exist"
+        if path.is_dir() != want_dir:
+            return f"invalid setting {env_name(field)}: {path} is not a {kind}"
+        if not os.access(path, os.R_OK | (os.X_OK if want_dir else 0)):
+            return f"invalid setting {env_name(field)}: {path} cannot be read"
+    return None
+
+
+def database_url_problem(url: str | None) -> str | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    if url is None:
+        return None
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        return f"invalid setting DATABASE_URL: {exc}"
+    return None
+
+
+def __getattr__(name: str) -> object:
+    """`api.cli:WorkerProtocol`: the bounded HTTP protocol, by import string for `serve --workers`.
+
+    Workers are spawned processes that receive uvicorn's settings pickled; a protocol class
+    made by a function cannot be pickled, so each worker builds its own from its settings.
+    """
+    if name == "WorkerProtocol":
+        from api.server import guarded_protocol
+
+        return guarded_protocol(header_timeout=get_settings().header_timeout)
+    raise AttributeError(name)
 
 
 def _checked_fixtures() -> FixtureSet | None:
@@ -25,34 +83,191 @@ def _checked_fixtures() -> FixtureSet | None:
 
 
 def _validate() -> int:
-    return 0 if _checked_fixtures() is not None else 1
+    if _checked_fixtures() is None:
+        return 1
+    return 0 if _provenance_ok() else 1
 
 
-def _serve(host: str | None, port: int | None) -> int:
-    import uvicorn
-
-    from api.main import create_app
+def _provenance_ok() -> bool:
+    """Locators and printed strings against the texts (TALL_SEEDS_TEXT_DIR), or the committed spans without them."""
+    from api.loading.provenance import verify
 
     settings = get_settings()
-    # Fail fast with a clean message instead of a lifespan traceback; the app then loads
-    # these same validated fixtures rather than reading and checking them a second time.
+    outcome = verify(
+        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+    )
+    for note in outcome.notes:
+        print(f"note: {note}")
+    if outcome.problems:
+        print(f"provenance: {len(outcome.problems)} problem(s):", file=sys.stderr)
+        for problem in outcome.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return False
+    where = "the texts" if outcome.texts_present else settings.spans_file.name
+    print(f"ok: provenance of {len(outcome.spans)} printed figures checked against {where}")
+    return True
+
+
+def _resolve(check: bool) -> int:
+    """Write the spans file from the texts; problems are listed but do not stop the spans being written."""
+    from api.loading.provenance import render_spans, verify
+
+    settings = get_settings()
+    if not settings.seeds_text_dir.is_dir():
+        print(
+            f"resolve: source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)", file=sys.stderr
+        )
+        return 1
+    outcome = verify(
+        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+    )
+    text = render_spans(outcome.spans, outcome.documents)
+    target = settings.spans_file
+    stale = not target.exists() or target.read_text(encoding="utf-8") != text
+    if check:
+        if stale:
+            print(f"{target} is stale (run `tall-evidence resolve`)", file=sys.stderr)
+            return 1
+        print(f"{target.name} is up to date")
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target} ({len(outcome.spans)} spans)")
+    unresolved = [p for p in outcome.problems if not p.startswith(target.name)]
+    for problem in unresolved:
+        print(f"  {problem}", file=sys.stderr)
+    return 1 if unresolved else 0
+
+
+def _build(out: Path | None, database_url: str | None) -> int:
+    """Validate the fixtures, then write them into one file named by the version (or a PostgreSQL schema)."""
+    from api.loading.build import build_file, build_schema, schema_name
+    from api.loading.serving import is_postgres
+
     fixtures = _checked_fixtures()
     if fixtures is None:
         return 1
-    app = create_app(settings, fixtures)
-    del fixtures  # the app drops them once loaded; holding them here would keep them for good
-    uvicorn.run(
-        app,
-        host=host or settings.host,
-        port=port or settings.port,
-        # The C parser and event loop (uvicorn[standard]); named so a missing one fails loudly
-        # instead of silently falling back to the pure-Python stack.
-        http="httptools",
-        loop="uvloop",
-        access_log=settings.access_log,
-        server_header=False,
-        date_header=True,
-    )
+    settings = get_settings()
+    if database_url is not None:
+        if not is_postgres(database_url):
+            print("build: --database-url must be a PostgreSQL URL (postgresql+psycopg://...)", file=sys.stderr)
+            return 1
+        record = build_schema(settings, database_url, fixtures)
+        print(f"built dataset version {record.dataset_version} in schema {schema_name(record.dataset_version)}")
+        print(f"serve it with: tall-evidence serve --database-url URL --dataset-version {record.dataset_version}")
+        return 0
+    assert out is not None  # argparse requires one of the two
+    path = build_file(settings, out, fixtures)
+    print(f"wrote {path} ({path.stat().st_size} bytes)")
+    return 0
+
+
+def _serve(
+    host: str | None,
+    port: int | None,
+    *,
+    database: Path | None = None,
+    workers: int = 1,
+    database_url: str | None = None,
+    dataset_version: str | None = None,
+) -> int:
+    """Serve a prebuilt file (checked, then opened as it is), a PostgreSQL schema, or the fixtures built now.
+
+    Without --database the fixtures are validated and built into a temporary file first, and
+    that file is served exactly as a prebuilt one would be. Each of N workers is a separate
+    process opening the same file read-only: they share nothing else.
+    """
+    import tempfile
+
+    from api.loading.build import BuildFileError, attach_schema, build_file, build_schema, read_file_record
+    from api.loading.serving import is_postgres
+
+    settings = get_settings()
+    url = database_url or settings.database_url
+    problem = database_url_problem(url)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    updates: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="tall-evidence-") as scratch:
+        try:
+            if database is not None:
+                record = read_file_record(database)  # refuse a bad file in one line, before any worker starts
+                # Checked here once; the workers need not read the whole file again.
+                updates.update(database_file=database.resolve(), verify_database_file=False)
+                print(f"serving {database} (dataset version {record.dataset_version})")
+            elif url is not None and is_postgres(url):
+                version = dataset_version or settings.dataset_version
+                if version is None:
+                    fixtures = _checked_fixtures()
+                    if fixtures is None:
+                        return 1
+                    version = build_schema(settings, url, fixtures).dataset_version
+                    del fixtures
+                attach_schema(url, version)[0].close()  # checks the schema; each worker attaches its own
+                updates.update(database_url=url, dataset_version=version)
+            elif url is not None:
+                if workers > 1:
+                    print(
+                        "serve: --workers needs a built file or PostgreSQL, not a DATABASE_URL loaded in place",
+                        file=sys.stderr,
+                    )
+                    return 1
+            else:
+                # Fail fast with a clean message instead of a lifespan traceback.
+                fixtures = _checked_fixtures()
+                if fixtures is None:
+                    return 1
+                path = build_file(settings, Path(scratch), fixtures)
+                del fixtures  # served from the file; the parsed files need not live on
+                updates.update(database_file=path, verify_database_file=False)
+        except BuildFileError as exc:
+            print(f"serve: {exc}", file=sys.stderr)
+            return 1
+        return _run_uvicorn(settings.model_copy(update=updates), host=host, port=port, workers=workers)
+
+
+def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, workers: int) -> int:
+    import inspect
+    import os
+
+    import uvicorn
+
+    from api.main import create_app
+    from api.server import guarded_protocol
+
+    options: dict[str, object] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        # The C parser (bounded and answering in problem details, see api.server) and event
+        # loop (uvicorn[standard]); named so a missing one fails loudly instead of silently
+        # falling back to the pure-Python stack.
+        "http": guarded_protocol(header_timeout=settings.header_timeout),
+        "loop": "uvloop",
+        "timeout_keep_alive": settings.keep_alive_timeout,
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
+        "access_log": settings.access_log,
+        "server_header": False,
+        "date_header": True,
+    }
+    if workers <= 1:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        return 0
+    # Workers are fresh processes that import the app by name and read their settings from
+    # the environment: pass on what this command decided (the file or schema to serve).
+    for name, value in (
+        ("TALL_DATABASE_FILE", settings.database_file),
+        ("DATABASE_URL", settings.database_url),
+        ("TALL_DATASET_VERSION", settings.dataset_version),
+        ("TALL_VERIFY_DATABASE_FILE", str(settings.verify_database_file).lower()),
+    ):
+        if value is not None:
+            os.environ[name] = str(value)
+    options["http"] = "api.cli:WorkerProtocol"
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # uvicorn restarts a worker that does not answer its ping within this many seconds; its
+        # default (5) is shorter than a start-up on a busy machine (imports, checking the file).
+        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
+    uvicorn.run("api.main:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
     return 0
 
 
@@ -132,9 +347,23 @@ def _coverage(check: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tall-evidence", description="T-ALL evidence service")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="validate the fixtures, load them and serve the API")
+    build = commands.add_parser("build", help="validate the fixtures and write them into one database to serve")
+    target = build.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", type=Path, help="directory for the file tall-evidence-<dataset version>.sqlite3")
+    target.add_argument(
+        "--database-url", help="PostgreSQL URL: load into the schema tall_<dataset version> (kept if already built)"
+    )
+    serve = commands.add_parser("serve", help="serve the API (from a built file, or build the fixtures first)")
     serve.add_argument("--host", help="interface to bind (default from TALL_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default from TALL_PORT, 8000)")
+    serve.add_argument(
+        "--database", type=Path, help="a file written by `tall-evidence build`, served read-only as it is"
+    )
+    serve.add_argument("--workers", type=int, default=1, help="processes serving the same file or schema (1)")
+    serve.add_argument("--database-url", help="PostgreSQL URL to attach to read-only (default: DATABASE_URL)")
+    serve.add_argument(
+        "--dataset-version", help="with a PostgreSQL URL: the built version to serve (default: build the fixtures)"
+    )
     commands.add_parser("validate", help="check every fixture without starting a server")
     export = commands.add_parser("export", help="load the fixtures, then write the database back in fixture form")
     export.add_argument("--out", type=Path, required=True, help="new or empty directory to write into")
@@ -144,9 +373,40 @@ def main(argv: list[str] | None = None) -> int:
     schema.add_argument("--check", action="store_true", help="only report whether the committed ones are stale")
     coverage = commands.add_parser("coverage", help="regenerate the per-document coverage table (seeds/COVERAGE.md)")
     coverage.add_argument("--check", action="store_true", help="only report whether the committed table is stale")
+    resolve = commands.add_parser(
+        "resolve", help="find each printed figure in its source text and write the spans file (seeds/spans.yaml)"
+    )
+    resolve.add_argument("--check", action="store_true", help="only report whether the committed spans file is stale")
     args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except (ValidationError, SettingsError) as exc:
+        print(settings_problem(exc), file=sys.stderr)
+        return 2
+    # A built file or PostgreSQL schema is served without reading any fixture.
+    reads_fixtures = args.command == "build" or (
+        args.command == "serve" and args.database is None and not args.dataset_version
+    )
+    if args.command in ("validate", "export", "coverage") or reads_fixtures:
+        problem = path_problem(settings)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
+    if args.command == "build":
+        return _build(args.out, args.database_url)
     if args.command == "serve":
-        return _serve(args.host, args.port)
+        if args.workers < 1:
+            parser.error("--workers must be at least 1")
+        if args.database is not None and (args.database_url or args.dataset_version):
+            parser.error("--database serves a file; leave out --database-url and --dataset-version")
+        return _serve(
+            args.host,
+            args.port,
+            database=args.database,
+            workers=args.workers,
+            database_url=args.database_url,
+            dataset_version=args.dataset_version,
+        )
     if args.command == "validate":
         return _validate()
     if args.command == "export":
@@ -155,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         return _openapi(args.out)
     if args.command == "coverage":
         return _coverage(args.check)
+    if args.command == "resolve":
+        return _resolve(args.check)
     return _schema(args.check)
 
 

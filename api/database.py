@@ -5,11 +5,12 @@ fixtures are loaded, SQLite connections run with `PRAGMA query_only` and Postgre
 transactions are opened READ ONLY.
 """
 
+import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -28,10 +29,30 @@ class Memo(Protocol):
     def clear(self) -> None: ...
 
 
+# Connections in the pool, and sessions open at once (api.deps admits no more): a request
+# waiting for a session holds neither a worker thread nor a connection, so the requests
+# holding connections can always finish. Fewer than anyio's 40 worker threads, which the
+# response serialisation also needs. One more connection is kept for /health alone, so it
+# answers while every other one is busy.
+MAX_CONNECTIONS = 16
+
+
+class DatabaseFault(Exception):
+    """The database is no longer the one loaded at start-up (deleted, replaced or edited)."""
+
+
 class Database:
     """Owns the engine; filled once (api.loading.load), then hands out read-only sessions."""
 
-    def __init__(self, url: str | None, memo: Memo | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        memo: Memo | None = None,
+        *,
+        connect_args: dict[str, object] | None = None,
+        creator: Callable[[], sqlite3.Connection] | None = None,
+        read_only: bool = False,
+    ) -> None:
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         if url is None:
             # One private file per process: each thread gets its own connection, and
@@ -40,9 +61,18 @@ class Database:
             url = f"sqlite:///{Path(self._tmpdir.name) / 'evidence.sqlite3'}"
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        connect_args = {"check_same_thread": False} if self.is_sqlite else {}
-        self.engine: Engine = create_engine(url, connect_args=connect_args)
-        self._read_only = False
+        args: dict[str, object] = {"check_same_thread": False} if self.is_sqlite else {}
+        args.update(connect_args or {})
+        extra: dict[str, Any] = {"creator": creator} if creator is not None else {}
+        self.engine: Engine = create_engine(
+            url, connect_args=args, pool_size=MAX_CONNECTIONS + 1, max_overflow=0, pool_timeout=30, **extra
+        )
+        # read_only: a database built elsewhere (`tall-evidence build`), attached and never written.
+        self._read_only = read_only
+        self._file: Path | None = None
+        self._fingerprint: tuple[int, ...] | None = None
+        if self.is_sqlite and creator is None and self.engine.url.database not in (None, "", ":memory:"):
+            self._file = Path(str(self.engine.url.database))
         self.memo = memo
         event.listen(self.engine, "connect", self._on_connect)
         event.listen(self.engine, "begin", self._on_begin)
@@ -76,8 +106,52 @@ class Database:
         if self.memo is not None:
             self.memo.clear()  # what was remembered of the data just replaced is void
         self._read_only = True
+        self._fingerprint = self._stat()
+
+    def _stat(self) -> tuple[int, ...] | None:
+        if self._file is None:
+            return None
+        try:
+            stat = self._file.stat()
+        except OSError:
+            return None
+        return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    def check(self) -> None:
+        """Raise DatabaseFault if the SQLite file is gone or changed since it was loaded.
+
+        Nothing here writes after loading, so any change is someone else's: serving it would
+        pair data with a dataset version and ETags that no longer describe it. A stat per
+        session costs microseconds; PostgreSQL (no file) relies on its READ ONLY transactions.
+        """
+        if self._fingerprint is None:
+            return
+        current = self._stat()
+        if current is None:
+            raise DatabaseFault(f"the database file {self._file} is gone")
+        if current != self._fingerprint:
+            raise DatabaseFault(f"the database file {self._file} was changed after loading")
+
+    @classmethod
+    def from_file(cls, path: Path, uri: str, memo: Memo | None = None) -> "Database":
+        """A read-only Database on a prebuilt file, connecting by uri (mode=ro&immutable=1).
+
+        SQLite trusts an immutable file not to change, so the file is watched like a loaded
+        one (check): edited or replaced under a running process, it is no longer served.
+        """
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+        # A file URL, so SQLAlchemy pools as for a file (not one connection per thread as for
+        # :memory:); the creator is what actually connects.
+        database = cls(f"sqlite:///{path}", memo, creator=connect, read_only=True)
+        database._file = path
+        database._fingerprint = database._stat()
+        return database
 
     def session(self) -> Iterator[Session]:
+        self.check()
         with Session(self.engine, info={} if self.memo is None else {MEMO_KEY: self.memo}) as session:
             yield session
 

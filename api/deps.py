@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 
-from api.database import Database
+from api.database import MAX_CONNECTIONS, Database
 from models.meta import Meta
 
 PAGE_SIZE_DEFAULT = 50
@@ -29,7 +29,12 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from get_database(request).session()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function": the session (and its connection) is closed as soon as the route function
+# returns, before the response is serialised and sent; max_concurrency: requests beyond
+# the pool wait here without a thread, instead of in a thread waiting for a connection.
+SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=MAX_CONNECTIONS)]
+HealthSessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=1)]
+"""/health's own session, outside the others' limit (the pool keeps a connection for it)."""
 MetaDep = Annotated[Meta, Depends(get_meta)]
 """The dataset's metadata: version, build time, counts."""
 

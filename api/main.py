@@ -1,22 +1,23 @@
 """The application: create_app() wires settings, lifespan (load fixtures), errors and routers."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
+from fastapi import FastAPI, Request, Response
 from fastapi.telemetry import TelemetryConfig
+from sqlalchemy.exc import DBAPIError
 
 from api import middleware
-from api.database import Database
+from api.database import DatabaseFault
 from api.errors import COMMON_PROBLEM_RESPONSES
 from api.loading.collector import freeze_survivors
 from api.loading.fixture_files import FixtureSet
-from api.loading.load import api_version, load_dataset
+from api.loading.load import api_version
+from api.loading.serving import open_dataset
 from api.middleware.limits import QUERY_PARAMETER_POLICY
 from api.queries.counts import CountMemo
 from api.render.openapi import build_openapi
-from api.render.problems import install_error_handlers
+from api.render.problems import install_error_handlers, logger, problem_response
 from api.routes import (
     adverse_events,
     comparison,
@@ -25,12 +26,14 @@ from api.routes import (
     docs,
     embed,
     epidemiology,
+    fhir,
     home,
     meta,
     outcomes,
     sources,
     studies,
 )
+from api.routes.assets import AssetFiles
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -65,6 +68,12 @@ def telemetry_config(enabled: bool) -> TelemetryConfig:
     return TelemetryConfig() if enabled else TelemetryConfig(tracing=False, metrics=False, logs=False)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """503, not 500, when the database cannot serve the dataset that was loaded (deleted, corrupted, edited)."""
+    logger.error("database unavailable on %s: %s", request.url.path, exc)
+    return problem_response(request, 503, "The database is unavailable; the service needs a restart.")
+
+
 def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = None) -> FastAPI:
     """The application; fixtures already validated by the caller are loaded as they are."""
     settings = settings or get_settings()
@@ -72,16 +81,15 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal fixtures
-        database = Database(settings.database_url, CountMemo(settings.count_memo_entries))
-        try:
-            # Raises FixtureError before anything is served if any fixture is bad.
-            app.state.meta = load_dataset(settings, database, fixtures)
+        with ExitStack() as stack:
+            # Raises FixtureError (bad fixtures) or BuildFileError (a file or schema this code
+            # must not serve) before anything is served.
+            memo = CountMemo(settings.count_memo_entries)
+            database, app.state.meta = open_dataset(settings, stack, memo, fixtures)
             fixtures = None  # in the database now; the parsed files need not live as long as the app
             freeze_survivors()
             app.state.database = database
             yield
-        finally:
-            database.close()
 
     app = FastAPI(
         title="T-ALL Evidence API",
@@ -94,11 +102,16 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         # api.routes.docs serves both from the package instead of a CDN.
         docs_url=None,
         redoc_url=None,
+        # Off: Starlette's slash redirects write the request's Host into Location. A path with a
+        # stray slash is a 404 like any other unknown path.
+        redirect_slashes=False,
         dependencies=QUERY_PARAMETER_POLICY,
         responses=COMMON_PROBLEM_RESPONSES,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_exception_handler(DatabaseFault, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _database_unavailable)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (
         studies,
@@ -112,9 +125,10 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         meta,
         embed,
         docs,
+        fhir,
         home,
     ):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
+    app.mount("/static", AssetFiles(packages=[("api", "static")]), name="static")
     app.state.response_cache = middleware.install(app, settings)
     return app

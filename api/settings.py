@@ -27,6 +27,21 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "TALL_DATABASE_URL"),
         description="SQLAlchemy URL; unset means an embedded SQLite file in a private temporary directory.",
     )
+    database_file: Path | None = Field(
+        default=None,
+        description="A database file written by `tall-evidence build`, served read-only and immutable as it is "
+        "(no fixtures read). Env TALL_DATABASE_FILE; `serve --database FILE` sets it.",
+    )
+    verify_database_file: bool = Field(
+        default=True,
+        description="Check database_file's contents against its recorded hash before serving it. "
+        "`serve --database` checks once and turns this off for its workers.",
+    )
+    dataset_version: str | None = Field(
+        default=None,
+        description="With a PostgreSQL DATABASE_URL: the built dataset version (schema tall_<version>) to attach "
+        "read-only. Unset: build the fixtures' version into its schema first, unless it is there already.",
+    )
     fixtures_dir: Path = Field(
         default_factory=lambda: data_dir() / "fixtures", description="Where the fixture files live."
     )
@@ -37,6 +52,10 @@ class Settings(BaseSettings):
         default_factory=lambda: data_dir() / "seeds" / "coverage",
         description="Per-document lists of figures left out.",
     )
+    spans_file: Path = Field(
+        default_factory=lambda: data_dir() / "seeds" / "spans.yaml",
+        description="Where each record's printed words sit in its source text (written by `tall-evidence resolve`).",
+    )
     seeds_text_dir: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "seeds",
         description="Directory holding the source documents' text (used by provenance checks).",
@@ -46,7 +65,20 @@ class Settings(BaseSettings):
         description="Base URL the service is reached at (no trailing slash); figures' permalinks are built on it.",
     )
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a request head (request line and headers) may take to arrive, from its first byte "
+        "or from the connection's opening; a connection that sends nothing is closed after this long.",
+    )
+    keep_alive_timeout: int = Field(
+        default=5, ge=1, le=600, description="Seconds an idle connection is kept open after a response."
+    )
+    shutdown_timeout: int = Field(
+        default=10, ge=1, le=600, description="Seconds requests in flight may take to finish after SIGTERM."
+    )
     data_licence: str = "CC-BY-4.0"
     max_fixture_bytes: int = 2_000_000
     # NoDecode: the environment gives a comma-separated list, not JSON (see _split_origins).
@@ -56,6 +88,18 @@ class Settings(BaseSettings):
     )
     cache_max_age: int = Field(
         default=300, ge=0, description="Seconds browsers and shared caches may reuse a response without asking."
+    )
+
+    cache_s_maxage: int | None = Field(
+        default=3600,
+        ge=0,
+        description="Seconds shared caches (proxies, CDNs) may reuse a response (s-maxage); None leaves it out.",
+    )
+    cache_stale_while_revalidate: int = Field(
+        default=86400,
+        ge=0,
+        description="Seconds a cache may keep answering with an expired response while it revalidates it "
+        "(stale-while-revalidate); 0 leaves it out.",
     )
 
     @field_validator("cors_origins", mode="before")
@@ -124,6 +168,11 @@ class Settings(BaseSettings):
         description="Log every request (uvicorn's access log). Off by default: formatting and writing a line "
         "per request costs more than serving a cached response.",
     )
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets a field."""
+    return "DATABASE_URL" if field == "database_url" else f"TALL_{field.upper()}"
 
 
 @lru_cache

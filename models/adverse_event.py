@@ -4,7 +4,7 @@ from pydantic import StrictFloat, StrictInt
 from sqlmodel import Field
 
 from models.enums import AdverseEventTerm, GradingSystem, Subgroup
-from models.figure import FigureBase
+from models.figure import FigureBase, FigureContext, SourceSpan
 
 
 class AdverseEventBase(FigureBase):
@@ -28,7 +28,7 @@ class AdverseEventBase(FigureBase):
     subgroup: Subgroup | None = Field(default=None, description="Subgroup the figure is for; null for everyone.")
 
 
-class AdverseEvent(AdverseEventBase, table=True):
+class AdverseEvent(SourceSpan, FigureContext, AdverseEventBase, table=True):
     __tablename__ = "adverse_event"
 
     id: str = Field(primary_key=True, description="Global id: '<study id>.<local id>'.")
@@ -38,7 +38,7 @@ class AdverseEvent(AdverseEventBase, table=True):
     permalink: str = Field(description="Absolute URL of the figure, built from the public_url setting at load.")
 
 
-class AdverseEventPublic(AdverseEventBase):
+class AdverseEventPublic(SourceSpan, FigureContext, AdverseEventBase):
     id: str = Field(description="Global id: '<study id>.<local id>'.")
     study_id: str = Field(description="Study the figure belongs to.")
     arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")

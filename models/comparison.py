@@ -2,13 +2,16 @@
 
 from pydantic import BaseModel, Field
 
-from models.enums import Measure, Subgroup
+from models.enums import DenominatorBasis, Measure, Subgroup
 
 
 class ComparisonRow(BaseModel):
     """One usable figure: a proportion with its Wilson 95% interval, or a survival figure as printed."""
 
     outcome_id: str = Field(description="Id of the outcome figure.")
+    label: str = Field(
+        description="Readable label, unique among the rows: study and arm (and subgroup or time point when needed)."
+    )
     study_id: str = Field(description="Study the figure belongs to.")
     study_title: str = Field(description="Title of the study.")
     study_acronym: str | None = Field(default=None, description="Short name of the study, for plot labels.")
@@ -31,7 +34,19 @@ class ComparisonRow(BaseModel):
     printed: str = Field(description="The figure exactly as printed in the source.")
     source_id: str = Field(description="Document the figure comes from.")
     locator: str = Field(description="Where in that document.")
-    derived: bool = Field(description="Whether counts or value were derived by curators.")
+    derived: bool = Field(
+        description="Whether counts or value were derived by curators (e.g. counts from a printed percentage)."
+    )
+    denominator_basis: DenominatorBasis = Field(
+        description="Which patients the denominator counts (enrolled, treated, evaluable, not_stated)."
+    )
+    response_definition: str | None = Field(
+        default=None, description="How the document defines the response, as printed; null when not printed."
+    )
+    pooled: bool = Field(description="Whether this row is in the pooled estimate.")
+    not_pooled_reason: str | None = Field(
+        default=None, description="Why this row is shown but not pooled; null for pooled rows."
+    )
 
 
 class ExcludedRow(BaseModel):
@@ -41,6 +56,17 @@ class ExcludedRow(BaseModel):
     study_id: str = Field(description="Study the figure belongs to.")
     printed: str = Field(description="The figure exactly as printed.")
     reason: str = Field(description="Why it was left out of the rows or the pooled estimate.")
+
+
+class LeaveOneOut(BaseModel):
+    """The pooled estimate recomputed without one row (sensitivity analysis)."""
+
+    omitted_outcome_id: str = Field(description="The row left out.")
+    omitted_label: str = Field(description="Label of the row left out.")
+    proportion: float = Field(description="Pooled proportion (0-1) without that row.")
+    ci_low: float = Field(description="Lower bound of its 95% interval.")
+    ci_high: float = Field(description="Upper bound of its 95% interval.")
+    i_squared: float = Field(description="Heterogeneity I² (0-100) without that row.")
 
 
 class PooledEstimate(BaseModel):
@@ -55,6 +81,15 @@ class PooledEstimate(BaseModel):
     i_squared: float = Field(description="Heterogeneity I² (0-100, percent).")
     tau_squared: float = Field(description="Between-study variance on the logit scale.")
     q: float = Field(description="Cochran's Q.")
+    time_point: str | None = Field(default=None, description="The stated time point every pooled row shares.")
+    denominator_basis: DenominatorBasis | None = Field(
+        default=None, description="The denominator basis every pooled row shares."
+    )
+    outcome_ids: list[str] = Field(default_factory=list, description="The rows pooled, one per independent population.")
+    leave_one_out: list[LeaveOneOut] = Field(
+        default_factory=list,
+        description="The pool recomputed leaving out each row in turn; empty when fewer than three rows are pooled.",
+    )
 
 
 class Comparison(BaseModel):
@@ -62,10 +97,19 @@ class Comparison(BaseModel):
 
     measure: Measure = Field(description="The measure compared.")
     time_point: str | None = Field(default=None, description="Time point compared, if one was asked for.")
+    include_derived: bool = Field(
+        default=False, description="Whether rows with counts derived by curators may enter the pool."
+    )
     rows: list[ComparisonRow] = Field(description="Usable figures, ordered by study then arm.")
     pooled: PooledEstimate | None = Field(
-        default=None, description="Descriptive pooled estimate when at least two rows have counts; else null."
+        default=None,
+        description=(
+            "Descriptive pooled estimate of the largest set of at least two comparable rows (same measure, stated "
+            "time point and denominator basis, one per independent population); else null."
+        ),
     )
-    pooled_note: str | None = Field(default=None, description="Why no pooled estimate was computed, when none was.")
+    pooled_note: str | None = Field(
+        default=None, description="Why no pooled estimate was computed, when none was, or what the pool leaves out."
+    )
     excluded: list[ExcludedRow] = Field(description="Matching figures that could not be used, with reasons.")
     dataset_version: str = Field(description="Version of the dataset the comparison was computed from.")

@@ -13,7 +13,7 @@ class Dataset(BaseModel):
 
     dataset_version: str = Field(description="Version of the dataset (changes exactly when the fixtures change).")
     built_at: str = Field(
-        description="When the served dataset was loaded (ISO 8601, UTC).", json_schema_extra={"format": "date-time"}
+        description="When the served database was built (ISO 8601, UTC).", json_schema_extra={"format": "date-time"}
     )
     licence: str = Field(description="Licence of the curated data (SPDX id).")
     sources: list[SourcePublic] = Field(description="Every source document.")

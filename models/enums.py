@@ -257,6 +257,15 @@ class Subgroup(StrEnum):
     censored_at_hsct = "censored_at_hsct"
 
 
+class DenominatorBasis(StrEnum):
+    """Which patients a proportion's denominator counts, as the document states it."""
+
+    enrolled = "enrolled"
+    treated = "treated"
+    evaluable = "evaluable"
+    not_stated = "not_stated"
+
+
 class ValueQualifier(StrEnum):
     """How a printed value relates to the true one ("about 20%", "<20%", "≤ grade II")."""
 

@@ -4,7 +4,7 @@ from pydantic import StrictFloat
 from sqlmodel import Field
 
 from models.enums import Disease, EpidemiologyMeasure
-from models.figure import FigureBase
+from models.figure import FigureBase, SourceSpan
 
 
 class EpidemiologyFigureBase(FigureBase):
@@ -21,11 +21,11 @@ class EpidemiologyFigureBase(FigureBase):
     citation: str | None = Field(default=None, description="Primary publication the document cites for it.")
 
 
-class EpidemiologyFigure(EpidemiologyFigureBase, table=True):
+class EpidemiologyFigure(SourceSpan, EpidemiologyFigureBase, table=True):
     __tablename__ = "epidemiology_figure"
 
     id: str = Field(primary_key=True, description="Stable id (a slug).")
 
 
-class EpidemiologyFigurePublic(EpidemiologyFigureBase):
+class EpidemiologyFigurePublic(SourceSpan, EpidemiologyFigureBase):
     id: str = Field(description="Stable id (a slug).")

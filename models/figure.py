@@ -5,13 +5,20 @@ from typing import Annotated
 from pydantic import StrictBool, StringConstraints
 from sqlmodel import JSON, Field, SQLModel
 
-from models.enums import ValueQualifier
+from models.enums import DenominatorBasis, SourceKind, ValueQualifier
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 """Local identifiers in fixtures: lower-case slug, stable across releases."""
 
 Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=80)]
 """A fixture identifier."""
+
+
+class Inference(SQLModel):
+    """A field the document does not state, filled in by curators, and why."""
+
+    field: str = Field(min_length=1, description="Name of the inferred field on this record, e.g. 'design'.")
+    reason: str = Field(min_length=1, description="Why the value was inferred and from what, in our own words.")
 
 
 class Provenance(SQLModel):
@@ -27,6 +34,14 @@ class Provenance(SQLModel):
         min_length=1,
         description="Where in the document: table and row, figure, section heading or slide title.",
         schema_extra={"examples": ["Table 1, column 'Abstract 54', row 'Survival outcome'"]},
+    )
+    inferred: list[Inference] = Field(
+        default_factory=list,
+        sa_type=JSON,
+        description=(
+            "Fields of this record that the document does not state and curators inferred, each with the reason; "
+            "empty when every field is as printed (or null because it is not printed)."
+        ),
     )
 
 
@@ -49,6 +64,13 @@ class FigureBase(Provenance):
     derivation: str | None = Field(
         default=None, description="How a derived value was computed; required when derived is true."
     )
+    denominator_basis: DenominatorBasis = Field(
+        default=DenominatorBasis.not_stated,
+        description=(
+            "Which patients the denominator counts, as the document states it: enrolled, treated (or infused), "
+            "evaluable, or not_stated. Figures pool only with figures of the same basis."
+        ),
+    )
     unlabeled: StrictBool = Field(
         default=False,
         description="True when the source prints the figure without saying exactly what it measures; see caveat.",
@@ -60,3 +82,53 @@ class FigureBase(Provenance):
         description="Ids of recorded conflicts this figure takes part in (see /v1/conflicts).",
     )
     notes: str | None = Field(default=None, description="Curator's notes, in our own words.")
+
+
+class FigureContext(SQLModel):
+    """What a reader weighs a figure by, filled in at load from the study, its arms, reports and sources.
+
+    Never curated by hand: the loader copies each value from the one record that holds it.
+    """
+
+    arm_label: str | None = Field(
+        default=None, description="Label of the arm the figure is for (from the study's arms); null for the study."
+    )
+    source_kind: SourceKind | None = Field(
+        default=None,
+        index=True,
+        description=(
+            "Kind of document carrying the figure (review, letter, interview, slide_deck, journal_article, "
+            "conference_abstract), from the seed registry; the loader always fills it in."
+        ),
+    )
+    cited_publication: str | None = Field(
+        default=None,
+        description=(
+            "The primary publication the document cites for this figure: the citation of the figure's report "
+            "(e.g. a conference abstract a review summarises); null when the figure names no report or the "
+            "report prints no citation."
+        ),
+    )
+    cited_venue: str | None = Field(
+        default=None, description="Meeting or journal of that primary publication, as given in its report."
+    )
+
+
+class SourceSpan(SQLModel):
+    """Where a figure's printed words sit in its document's text, so a reader can check them there.
+
+    Filled at load time from seeds/spans.yaml (written by `tall-evidence resolve`) for documents
+    whose SHA-256 is still the registry's; not part of the fixture format.
+    """
+
+    span_start: int | None = Field(
+        default=None,
+        description="Offset of the first character of `printed` in the document's text (see the source's sha256).",
+    )
+    span_end: int | None = Field(
+        default=None, description="Offset just after the last character of `printed` (end exclusive)."
+    )
+    context: str | None = Field(
+        default=None,
+        description="The sentence, table cell or slide bullet holding the printed words, at most 300 characters.",
+    )

@@ -8,7 +8,9 @@ class Meta(BaseModel):
 
     dataset_version: str = Field(description="Changes exactly when the fixtures change (hash of their content).")
     built_at: str = Field(
-        description="When this process loaded the fixtures (ISO 8601, UTC).", json_schema_extra={"format": "date-time"}
+        description="When the database was built from the fixtures (ISO 8601, UTC); recorded in the database, "
+        "so every process serving one build gives the same value.",
+        json_schema_extra={"format": "date-time"},
     )
     licence: str = Field(description="Licence of the curated data (SPDX id).")
     api_version: str = Field(description="Version of the service software.")

@@ -8,9 +8,10 @@ from sqlalchemy import Index
 from sqlmodel import Field
 
 from models.enums import Measure, Subgroup, ValueUnit
-from models.figure import FigureBase
+from models.figure import FigureBase, FigureContext, SourceSpan
 
-TIME_POINT_PATTERN = r"^(d\d+|\d+(\.\d+)?[my]|cycle\d+|best)$"
+# ASCII digits only: \d would also match other scripts' digits (full-width ones, for instance).
+TIME_POINT_PATTERN = r"^(d[0-9]+|[0-9]+(\.[0-9]+)?[my]|cycle[0-9]+|best)$"
 TimePoint = Annotated[str, StringConstraints(pattern=TIME_POINT_PATTERN)]
 _TIME_POINT = re.compile(r"^(\d+(?:\.\d+)?)([my])$")
 
@@ -39,6 +40,12 @@ class OutcomeBase(FigureBase):
         ),
         schema_extra={"examples": ["3y"]},
     )
+    response_definition: str | None = Field(
+        default=None,
+        description=(
+            "How the document defines the response measured, as printed (e.g. 'CR/CRi'); null when not printed."
+        ),
+    )
     value: StrictFloat | None = Field(default=None, description="The value, in the unit given (null if only counts).")
     value_low: StrictFloat | None = Field(default=None, description="Lower end when a range is printed.")
     value_high: StrictFloat | None = Field(default=None, description="Upper end when a range is printed.")
@@ -54,7 +61,7 @@ class OutcomeBase(FigureBase):
     comparison: str | None = Field(default=None, description="What the p-value compares, in our own words.")
 
 
-class Outcome(OutcomeBase, table=True):
+class Outcome(SourceSpan, FigureContext, OutcomeBase, table=True):
     # Most queries name a measure. (measure, id) yields a page in id order without sorting every
     # match; (measure, study_id) counts the matches of a study filter from the index alone.
     __table_args__ = (
@@ -69,7 +76,7 @@ class Outcome(OutcomeBase, table=True):
     permalink: str = Field(description="Absolute URL of the figure, built from the public_url setting at load.")
 
 
-class OutcomePublic(OutcomeBase):
+class OutcomePublic(SourceSpan, FigureContext, OutcomeBase):
     id: str = Field(description="Global id: '<study id>.<local id>'.")
     study_id: str = Field(description="Study the figure belongs to.")
     arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")

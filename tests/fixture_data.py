@@ -13,9 +13,19 @@ def load_yaml(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
+def study_ids() -> list[str]:
+    """The id of every study file, sorted."""
+    return sorted(path.stem for path in STUDIES_DIR.glob("*.yaml"))
+
+
+def study(study_id: str) -> dict:
+    """One study file as curated."""
+    return load_yaml(STUDIES_DIR / f"{study_id}.yaml")
+
+
 def studies() -> dict[str, dict]:
     """Every study file, by id."""
-    return {path.stem: load_yaml(path) for path in sorted(STUDIES_DIR.glob("*.yaml"))}
+    return {study_id: study(study_id) for study_id in study_ids()}
 
 
 def filter_values(study: dict) -> dict[str, set[str]]:

@@ -2,6 +2,7 @@
 
 import os
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -9,6 +10,7 @@ from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
 
 from api.main import create_app
 from api.settings import Settings
+from tests.live_server import run_cli, running
 
 POSTGRES_URL = os.environ.get("TALL_TEST_POSTGRES_URL")
 
@@ -71,3 +73,59 @@ def test_postgres_exports_the_same_files_as_sqlite(pg_client: TestClient, client
     ]
     for pg_file, sqlite_file in zip(pg_files, sqlite_files, strict=True):
         assert pg_file.read_bytes() == sqlite_file.read_bytes(), pg_file.name
+
+
+def test_build_loads_one_schema_per_dataset_version(client: TestClient) -> None:
+    from api.loading.build import read_schema_record, schema_name
+
+    done = run_cli("build", "--database-url", str(POSTGRES_URL))
+    assert done.returncode == 0, done.stderr
+    version = client.get("/v1/meta").json()["dataset_version"]
+    assert schema_name(version) in done.stdout
+    record = read_schema_record(str(POSTGRES_URL), version)
+    assert record is not None and record.dataset_version == version
+    assert record.counts == client.get("/v1/meta").json()["counts"]
+    again = run_cli("build", "--database-url", str(POSTGRES_URL))  # already built: kept as it is
+    assert again.returncode == 0, again.stderr
+    assert read_schema_record(str(POSTGRES_URL), version) == record
+
+
+def test_two_processes_attached_to_one_schema_answer_identically(client: TestClient) -> None:
+    version = client.get("/v1/meta").json()["dataset_version"]
+    assert run_cli("build", "--database-url", str(POSTGRES_URL)).returncode == 0
+    attach = ("--database-url", str(POSTGRES_URL), "--dataset-version", version)
+    urls = ("/v1/meta", "/v1/studies?limit=4", "/v1/outcomes?limit=3&offset=1", "/v1/dataset?format=csv")
+    host = {"Host": "api.example.org"}  # links (and so ETags) follow the Host; the ports differ
+    with running(*attach) as first, running(*attach) as second:
+        ours = [
+            (r.status_code, r.content, r.headers["etag"])
+            for r in (httpx.get(first.base + u, headers=host) for u in urls)
+        ]
+        theirs = [
+            (r.status_code, r.content, r.headers["etag"])
+            for r in (httpx.get(second.base + u, headers=host) for u in urls)
+        ]
+    assert ours == theirs
+    assert all(status == 200 for status, _, _ in ours)
+
+
+def test_attached_sessions_cannot_write(client: TestClient) -> None:
+    from api.loading.build import attach_schema
+
+    version = client.get("/v1/meta").json()["dataset_version"]
+    assert run_cli("build", "--database-url", str(POSTGRES_URL)).returncode == 0
+    database, _ = attach_schema(str(POSTGRES_URL), version)
+    try:
+        with pytest.raises((InternalError, OperationalError, ProgrammingError), match="read-only"):
+            with database.engine.begin() as conn:
+                conn.execute(text("DELETE FROM outcome"))
+    finally:
+        database.close()
+
+
+def test_serve_refuses_a_version_that_was_never_built() -> None:
+    done = run_cli(
+        "serve", "--database-url", str(POSTGRES_URL), "--dataset-version", "0000000000000000", "--port", "1", timeout=60
+    )
+    assert done.returncode == 1
+    assert "no complete build of dataset version 0000000000000000" in done.stderr, done.stderr

@@ -6,26 +6,12 @@ raises FixtureError when any were found, before anything is written to a databas
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
+from api.loading.consistency import find_inconsistencies
 from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet
 from models.enums import ValueUnit
 from models.figure import FigureBase, Provenance
 from models.fixture import AdverseEventEntry, CharacteristicEntry, OutcomeEntry, StudyFile
-
-
-def rounding_tolerance(value: float) -> float:
-    """Half a unit in the last printed decimal place of value (88.7 -> 0.05, 40 -> 0.5)."""
-    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
-    places = max(0, -int(exponent)) if isinstance(exponent, int) else 0
-    return 0.5 * 10.0 ** (-places) + 1e-9
-
-
-def counts_match(percent: float, numerator: int, denominator: int) -> bool:
-    """Whether a printed percentage agrees with its counts within rounding."""
-    if denominator == 0:
-        return False
-    return abs(100.0 * numerator / denominator - percent) <= rounding_tolerance(percent)
 
 
 class _Checker:
@@ -79,17 +65,10 @@ class _Checker:
         numerator: int | None,
         denominator: int | None,
     ) -> None:
-        pct_field, num_field, den_field = fields
+        _, num_field, den_field = fields
         if numerator is not None and denominator is not None:
             if numerator > denominator:
                 self.add(file, f"{path}.{num_field}", f"{num_field} {numerator} exceeds {den_field} {denominator}")
-            elif percent is not None and not item.conflict_ids and not counts_match(percent, numerator, denominator):
-                self.add(
-                    file,
-                    f"{path}.{pct_field}",
-                    f"{percent}% does not match {numerator}/{denominator} "
-                    f"({100 * numerator / max(denominator, 1):.2f}%); fix it or record a conflict",
-                )
 
     def study(self, file: str, study: StudyFile, study_ids: set[str]) -> None:
         stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
@@ -99,9 +78,13 @@ class _Checker:
         self.range(file, "age_max", study.age_min, study.age_max)
         if study.period_start and study.period_end and study.period_start > study.period_end:
             self.add(file, "period_end", f"period ends ({study.period_end}) before it starts ({study.period_start})")
+        self.study_parts(file, study)
+        self.study_figures(file, study)
+        self.related_studies(file, study, study_ids)
 
+    def study_parts(self, file: str, study: StudyFile) -> None:
+        """Unique local ids, and the provenance of reports, arms and products."""
         arms = {a.id for a in study.arms}
-        reports = {r.id: r for r in study.reports}
         for name, items in (
             ("reports", study.reports),
             ("arms", study.arms),
@@ -121,6 +104,11 @@ class _Checker:
         for i, product in enumerate(study.car_products):
             self.provenance(file, f"car_products[{i}]", product)
             self.arm_ref(file, f"car_products[{i}].arm", product.arm, arms)
+
+    def study_figures(self, file: str, study: StudyFile) -> None:
+        """Each figure's provenance, arm, report and range; then what outcomes, events and findings add."""
+        arms = {a.id for a in study.arms}
+        reports = {r.id: r for r in study.reports}
         figure_lists: tuple[tuple[str, Sequence[OutcomeEntry | AdverseEventEntry | CharacteristicEntry]], ...] = (
             ("outcomes", study.outcomes),
             ("adverse_events", study.adverse_events),
@@ -149,6 +137,8 @@ class _Checker:
             self.adverse_event(file, f"adverse_events[{i}]", event)
         for i, finding in enumerate(study.findings):
             self.provenance(file, f"findings[{i}]", finding)
+
+    def related_studies(self, file: str, study: StudyFile, study_ids: set[str]) -> None:
         self.unique(file, "related_studies", (link.study for link in study.related_studies))
         for i, link in enumerate(study.related_studies):
             if link.study not in study_ids:
@@ -212,5 +202,11 @@ class _Checker:
 def check_fixture_set(fixtures: FixtureSet) -> None:
     """Raise FixtureError listing every cross-field problem in the fixtures."""
     issues = _Checker(fixtures).run()
+    # Inconsistencies a curator has recorded as a conflict are known; any other is an error.
+    issues += [
+        FixtureIssue(found.file, found.path, f"{found.message} ({found.kind}; record a conflict or fix it)")
+        for found in find_inconsistencies(fixtures.studies)
+        if not found.recorded
+    ]
     if issues:
         raise FixtureError(issues)

@@ -6,6 +6,7 @@ the file and the field path, so a curator fixes them all in one pass.
 
 import hashlib
 import json
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -94,7 +95,12 @@ class _Reader:
 
     def _read_yaml(self, path: Path, label: str) -> dict[str, Any] | None:
         try:
-            size = path.stat().st_size
+            status = path.stat()
+            if not stat.S_ISREG(status.st_mode):
+                # A FIFO or device would block the read (or never end): only regular files are fixtures.
+                self.issues.append(FixtureIssue(label, "", "is not a regular file"))
+                return None
+            size = status.st_size
             if size > self.max_bytes:
                 self.issues.append(
                     FixtureIssue(label, "", f"file is {size} bytes, over the {self.max_bytes}-byte limit")
@@ -156,7 +162,8 @@ def read_fixture_set(fixtures_dir: Path, sources_registry: Path, max_bytes: int)
     optional: dict[str, Any] = {}
     for name, model in ((CONFLICTS_FILE, ConflictsFile), (EPIDEMIOLOGY_FILE, EpidemiologyFile)):
         path = fixtures_dir / name
-        if path.exists():
+        # A dangling or looping symbolic link is a broken file, not an absent one.
+        if path.exists() or path.is_symlink():
             optional[name] = reader.parse(path, f"fixtures/{name}", model)
 
     unexpected = (

@@ -10,6 +10,7 @@ from api.database import Database
 from api.loading.checks import check_fixture_set
 from api.loading.collector import collector_paused
 from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set
+from api.loading.provenance import servable_spans
 from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
 from api.settings import Settings
@@ -43,6 +44,12 @@ def api_version() -> str:
         return "0+unknown"
 
 
+def dataset_rows(settings: Settings, fixtures: FixtureSet) -> TableRows:
+    """The table rows of validated fixtures, figures with their committed spans and context."""
+    registry = {s.id: s.sha256 for s in fixtures.sources.sources}
+    return build_rows(fixtures, servable_spans(settings.spans_file, registry), settings.public_url)
+
+
 def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | None = None) -> Meta:
     """Validate everything first, then write it all in one transaction; return the dataset's metadata.
 
@@ -51,7 +58,7 @@ def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | 
     """
     fixtures = fixtures or validate_fixtures(settings)
     with collector_paused():
-        write_rows(database, build_rows(fixtures, settings.public_url), search_documents(fixtures))
+        write_rows(database, dataset_rows(settings, fixtures), search_documents(fixtures))
     with Session(database.engine) as session:
         counts = {
             str(table.__tablename__): session.exec(select(func.count()).select_from(table)).one() for table in TABLES

@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from api.loading.fixture_files import FixtureSet
+from api.loading.provenance import Span
 from models import (
     FIGURE_TABLES,
     AdverseEvent,
@@ -25,6 +26,8 @@ from models import (
     StudyLink,
     StudyTag,
 )
+from models.enums import SourceKind
+from models.figure import FigureContext
 from models.fixture import StudyFile
 from models.study import StudyBase
 
@@ -70,8 +73,15 @@ TableRows = dict[type[SQLModel], list[dict[str, Any]]]
 """Column values to insert, per table, in insertion order."""
 
 
-def _study_rows(study: StudyFile, source_years: dict[str, int | None], public_url: str) -> Iterator[Row]:
+def _study_rows(
+    study: StudyFile,
+    source_years: dict[str, int | None],
+    source_kinds: dict[str, SourceKind],
+    public_url: str,
+) -> Iterator[Row]:
     sid = study.id
+    arm_labels = {arm.id: arm.label for arm in study.arms}
+    reports = {report.id: report for report in study.reports}
     yield Study, {"id": sid, **study.model_dump(include=set(StudyBase.model_fields))}
     for report in study.reports:
         yield Report, {"id": f"{sid}.{report.id}", "study_id": sid, **report.model_dump(exclude=_REFS)}
@@ -93,18 +103,24 @@ def _study_rows(study: StudyFile, source_years: dict[str, int | None], public_ur
     for table, figures in figure_tables:
         path = PERMALINK_PATHS.get(table)
         for fig in figures:
-            permalink = {"permalink": f"{public_url}{path}{sid}.{fig.id}"} if path else {}
-            yield (
-                table,
-                {
-                    **permalink,
-                    "id": f"{sid}.{fig.id}",
-                    "study_id": sid,
-                    "arm_id": global_id(sid, fig.arm),
-                    "report_id": global_id(sid, fig.report),
-                    **fig.model_dump(exclude=_REFS),
-                },
-            )
+            row = {
+                "id": f"{sid}.{fig.id}",
+                "study_id": sid,
+                "arm_id": global_id(sid, fig.arm),
+                "report_id": global_id(sid, fig.report),
+                **fig.model_dump(exclude=_REFS),
+            }
+            if path:
+                row["permalink"] = f"{public_url}{path}{sid}.{fig.id}"
+            if issubclass(table, FigureContext):
+                cited = reports.get(fig.report) if fig.report else None
+                row |= {
+                    "arm_label": arm_labels.get(fig.arm) if fig.arm else None,
+                    "source_kind": source_kinds[fig.source_id],
+                    "cited_publication": cited.citation if cited else None,
+                    "cited_venue": cited.venue if cited else None,
+                }
+            yield table, row
     for finding in study.findings:
         yield Finding, {"id": f"{sid}.{finding.id}", "study_id": sid, **finding.model_dump(exclude=_REFS)}
     for facet, value in sorted(study_tags(study, source_years)):
@@ -119,8 +135,9 @@ def _all_rows(fixtures: FixtureSet, public_url: str) -> Iterator[Row]:
     for f in fixtures.epidemiology.figures:
         yield EpidemiologyFigure, f.model_dump()
     source_years = {s.id: s.year for s in fixtures.sources.sources}
+    source_kinds = {s.id: s.kind for s in fixtures.sources.sources}
     for study in fixtures.studies.values():
-        yield from _study_rows(study, source_years, public_url)
+        yield from _study_rows(study, source_years, source_kinds, public_url)
         for link in study.related_studies:
             yield (
                 StudyLink,
@@ -128,20 +145,29 @@ def _all_rows(fixtures: FixtureSet, public_url: str) -> Iterator[Row]:
             )
 
 
-def build_rows(fixtures: FixtureSet, public_url: str) -> TableRows:
+def build_rows(fixtures: FixtureSet, spans: dict[str, Span] | None = None, public_url: str = "") -> TableRows:
     """Every row to insert, as plain column values per table.
 
     Plain dicts rather than table-model instances: building an ORM object per row (each
     attribute set through SQLAlchemy's instrumentation) was most of the start-up time.
     Every column must be given; a value the table has no column for is a KeyError, not
-    silently dropped.
+    silently dropped. Figures get their span and context from `spans` (by id) where there is one.
     """
+    spans = spans or {}
     rows: TableRows = defaultdict(list)
     columns: dict[type[SQLModel], list[str]] = {}
     for table, values in _all_rows(fixtures, public_url):
         names = columns.get(table)
         if names is None:
             names = columns[table] = table.__table__.columns.keys()  # type: ignore[attr-defined]
+        if "span_start" in names:
+            span = spans.get(values["id"])
+            values = {
+                **values,
+                "span_start": span.start if span else None,
+                "span_end": span.end if span else None,
+                "context": span.context if span else None,
+            }
         rows[table].append({name: values[name] for name in names})
     for kind, table in FIGURE_TABLES.items():
         rows[ConflictLink] += conflict_links(kind, rows[table])

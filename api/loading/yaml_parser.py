@@ -75,6 +75,10 @@ def _node_issues(root: Node) -> list[Issue]:
 def _value_issue(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
+    if isinstance(value, bytes | bytearray | set | frozenset):
+        # !!binary and !!set: no fixture field holds them, and they would reach the
+        # database as their Python repr (b'...').
+        return f"YAML {type(value).__name__} values (!!binary, !!set) are not allowed: write plain text or a list"
     if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
         return f"integer {value} is outside the range the database stores ({INT_MIN} to {INT_MAX})"
     if isinstance(value, float) and not math.isfinite(value):

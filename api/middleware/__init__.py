@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from api.middleware.cors import install_cors
 from api.middleware.etags import HttpCacheMiddleware
 from api.middleware.limits import QueryStringLimit
+from api.middleware.request_policy import RequestTargetPolicy
 from api.middleware.response_cache import ResponseCacheMiddleware, install_response_cache
 from api.middleware.security import install_security
 from api.settings import Settings
@@ -22,15 +23,22 @@ def install(app: FastAPI, settings: Settings) -> ResponseCacheMiddleware | None:
       2. security headers and the read-only method refusal: also outside the error handler,
          so its 500 answers carry the headers;
       (Starlette's ServerErrorMiddleware)
-      3. CORS, so 304s and 414s carry its headers;
-      4. the query-string limit;
-      5. conditional GETs (ETags, Cache-Control);
+      3. the request-target policy (encoded slashes, repeated or empty Host: 400);
+      4. CORS, so 304s and 414s carry its headers;
+      5. the query-string limit;
+      6. conditional GETs (ETags, Cache-Control);
       then FastAPI's exception handlers and the routes.
     """
     # add_middleware puts each layer outside those added before it: innermost first.
-    app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age)
+    app.add_middleware(
+        HttpCacheMiddleware,
+        max_age=settings.cache_max_age,
+        s_maxage=settings.cache_s_maxage,
+        stale_while_revalidate=settings.cache_stale_while_revalidate,
+    )
     app.add_middleware(QueryStringLimit)
     install_cors(app, settings)
+    app.add_middleware(RequestTargetPolicy)
     # These two wrap the built stack; the one wrapped last is outermost.
     install_security(app, settings)
     return install_response_cache(app, settings)

@@ -4,21 +4,34 @@ The ETag is not a hash of the body. The data only change when the fixtures chang
 dataset version) and the format only when the software changes (a fingerprint of the
 code, templates and assets, taken once at start-up, so a deployment that changes them
 without a version bump still gets new tags), so a representation is identified by those
-two plus the URL (path and query) and the response's media type and encoding. Hashing
+two plus the URL (scheme, host, path and query: page links are absolute, so the body
+depends on all four) and the response's media type and encoding. Hashing
 that short string costs the same for every request; the body is never read. A matching
 If-None-Match turns a 200 into a 304 and drops the body. Responses that bring their own
 validator (static files: size and modification time) keep it.
+
+Cache-Control suits shared caches too: s-maxage lets a proxy or CDN keep answers longer
+than browsers, and stale-while-revalidate lets it answer at once while it revalidates
+(a cheap 304). A URL pinned to the dataset version (`?version=<dataset version>`) never
+changes, so it is cacheable for a year and immutable; a pin naming another version is a
+404 saying which version is served here. The pin is taken off the query before routing.
 """
 
 import hashlib
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.render.problems import problem_response
+
 CACHEABLE_METHODS = {"GET", "HEAD"}
+PIN_PARAMETER = "version"
+PINNED_CACHE_CONTROL = "public, max-age=31536000, immutable"
 # Headers a 304 keeps (RFC 9110 section 15.4.5); the rest describe a body it does not have.
 NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "expires", "vary"}
 
@@ -37,10 +50,20 @@ def code_fingerprint(roots: tuple[Path, ...] = PACKAGE_ROOTS) -> str:
 
 
 def representation_etag(
-    dataset_version: str, software: str, path: str, query: str, media_type: str, encoding: str = ""
+    dataset_version: str,
+    software: str,
+    path: str,
+    query: str,
+    media_type: str,
+    encoding: str = "",
+    *,
+    origin: str = "",
 ) -> str:
-    """A strong ETag for one representation of one URL, by one version of the software and the data."""
-    key = "\0".join((software, path, query, media_type, encoding)).encode()
+    """A strong ETag for one representation of one URL, by one version of the software and the data.
+
+    origin is the scheme and host the request named: absolute links in the body depend on it.
+    """
+    key = "\0".join((software, origin, path, query, media_type, encoding)).encode()
     return f'"{dataset_version}-{hashlib.blake2b(key, digest_size=8).hexdigest()}"'
 
 
@@ -54,18 +77,57 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return any(c.strip() == "*" or opaque(c) == opaque(etag) for c in candidates)
 
 
+def split_pin(query: bytes) -> tuple[bytes, list[str]]:
+    """The query string without its version pins, and the versions pinned (usually none)."""
+    if PIN_PARAMETER.encode() not in query:
+        return query, []
+    kept: list[bytes] = []
+    pins: list[str] = []
+    for part in query.split(b"&"):
+        name, _, value = part.partition(b"=")
+        if unquote_plus(name.decode("latin-1")) == PIN_PARAMETER:
+            pins.append(unquote_plus(value.decode("latin-1")))
+        elif part:
+            kept.append(part)
+    return b"&".join(kept), pins
+
+
+def cache_control(max_age: int, s_maxage: int | None = None, stale_while_revalidate: int = 0) -> str:
+    parts = ["public", f"max-age={max_age}"]
+    if s_maxage is not None:
+        parts.append(f"s-maxage={s_maxage}")
+    if stale_while_revalidate:
+        parts.append(f"stale-while-revalidate={stale_while_revalidate}")
+    return ", ".join(parts)
+
+
 class HttpCacheMiddleware:
     """Adds ETag and Cache-Control to successful GET/HEAD responses and answers 304 when asked."""
 
-    def __init__(self, app: ASGIApp, max_age: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_age: int, s_maxage: int | None = None, stale_while_revalidate: int = 0
+    ) -> None:
         self.app = app
-        self.cache_control = f"public, max-age={max_age}"
+        self.cache_control = cache_control(max_age, s_maxage, stale_while_revalidate)
         self.software = code_fingerprint()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in CACHEABLE_METHODS:
             await self.app(scope, receive, send)
             return
+        query, pins = split_pin(scope.get("query_string", b""))
+        if pins:
+            meta = getattr(scope["app"].state, "meta", None)
+            served = meta.dataset_version if meta is not None else None
+            wrong = [pin for pin in pins if pin != served]
+            if wrong:
+                detail = (
+                    f"This service serves dataset version {served}, not {wrong[0]!r}; drop the version "
+                    "parameter for the current data, or ask a server that keeps that version."
+                )
+                await problem_response(Request(scope), 404, detail)(scope, receive, send)
+                return
+            scope = {**scope, "query_string": query, "tall.pinned": True}
         request_headers = Headers(scope=scope)
         if_none_match = request_headers.get("if-none-match")
         not_modified = False
@@ -86,8 +148,9 @@ class HttpCacheMiddleware:
         """Set the validators on a response start; return True when it became a 304."""
         status = message["status"]
         headers = MutableHeaders(scope=message)
+        policy = PINNED_CACHE_CONTROL if scope.get("tall.pinned") else self.cache_control
         if status == 304:  # a static file answered If-None-Match itself
-            headers.setdefault("Cache-Control", self.cache_control)
+            headers.setdefault("Cache-Control", policy)
             return False
         if not 200 <= status < 300:
             return False
@@ -102,8 +165,12 @@ class HttpCacheMiddleware:
                 scope.get("query_string", b"").decode("latin-1"),
                 headers.get("content-type", ""),
                 headers.get("content-encoding", ""),
+                origin=f"{scope.get('scheme', 'http')}://{request_host(scope)}",
             )
-        headers.setdefault("Cache-Control", self.cache_control)
+        if scope.get("tall.pinned"):
+            headers["Cache-Control"] = policy
+        else:
+            headers.setdefault("Cache-Control", policy)
         # Some routes choose CSV or JSON by Accept; shared caches must keep those apart.
         vary = [v.strip() for value in headers.getlist("vary") for v in value.split(",") if v.strip()]
         if "accept" not in {v.lower() for v in vary}:
@@ -114,3 +181,12 @@ class HttpCacheMiddleware:
         for name in {key for key in headers if key not in NOT_MODIFIED_HEADERS}:
             del headers[name]
         return True
+
+
+def request_host(scope: Scope) -> str:
+    """The Host the client named (what absolute links in the body are built from)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return str(value.decode("latin-1"))
+    server = scope.get("server")
+    return f"{server[0]}:{server[1]}" if server else ""

@@ -31,7 +31,8 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.lru import BoundedLRU
-from api.render.formats import representation_key
+from api.middleware.request_policy import refusal
+from api.render.formats import accept_header, representation_key
 from api.settings import Settings
 
 CacheKey = tuple[str, str, bytes, str, str, bytes, str, bytes | None, bytes | None]
@@ -58,24 +59,29 @@ class CachedResponse:
 
 
 def cache_key(scope: Scope) -> CacheKey | None:
-    """The key of a request, or None when its answer must not come from (or go into) the cache."""
-    host = b""
-    accept = b""
+    """The key of a request, or None when its answer must not come from (or go into) the cache.
+
+    Headers are read exactly as the application reads them: Host as Starlette builds URLs
+    (the first line; the server address only when there is none), Accept as api.formats
+    reads it (every line, as one list). Requests the application refuses before routing
+    (api.request_policy) are never keyed, so a refusal is never confused with an answer.
+    """
+    if refusal(scope) is not None:
+        return None
+    host: bytes | None = None
     origin: bytes | None = None
     if_none_match: bytes | None = None
     for name, value in scope["headers"]:
-        if name == b"host" and not host:
+        if name == b"host" and host is None:
             host = value
-        elif name == b"accept" and not accept:
-            accept = value
         elif name == b"origin" and origin is None:
             origin = value
         elif name == b"if-none-match" and if_none_match is None:
             if_none_match = value
         elif name in UNKEYED_CONDITIONS:
             return None
-    if not host and scope.get("server"):
-        host = "{}:{}".format(*scope["server"]).encode()
+    if host is None:
+        host = b"\0" + "{}:{}".format(*scope["server"]).encode() if scope.get("server") else b"\0"
     return (
         scope["method"],
         scope.get("scheme", "http"),
@@ -83,7 +89,7 @@ def cache_key(scope: Scope) -> CacheKey | None:
         scope.get("root_path", ""),
         scope["path"],
         scope.get("query_string", b""),
-        representation_key(accept.decode("latin-1")),
+        representation_key(accept_header(scope["headers"])),
         origin,
         if_none_match,
     )

@@ -23,6 +23,8 @@ from api.settings import Settings
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 ALLOW = ", ".join(SAFE_METHODS)
 REFERRER_POLICY = "no-referrer"
+# The forest plot uses presentation attributes only (api.views.forest_plot): nothing to load or run.
+SVG_CONTENT_SECURITY_POLICY = "default-src 'none'"
 
 
 def content_security_policy(frame_ancestors: str) -> str:
@@ -52,6 +54,7 @@ class SecurityMiddleware:
     def __init__(self, app: ASGIApp, frame_ancestors: str) -> None:
         self.app = app
         self.csp = content_security_policy(frame_ancestors)
+        self.svg_csp = SVG_CONTENT_SECURITY_POLICY + f"; frame-ancestors {frame_ancestors}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,8 +70,12 @@ class SecurityMiddleware:
                 del headers["server"]
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = REFERRER_POLICY
-                if headers.get("content-type", "").startswith("text/html"):
+                content_type = headers.get("content-type", "")
+                if content_type.startswith("text/html"):
                     headers["Content-Security-Policy"] = self.csp
+                elif content_type.startswith("image/svg+xml"):
+                    # Opened directly, an SVG is a document that could run script: it needs none.
+                    headers["Content-Security-Policy"] = self.svg_csp
             elif message["type"] == "http.response.body" and head:
                 # Content-Length stays that of the GET answer, as HTTP wants for HEAD.
                 message = {**message, "body": b""}

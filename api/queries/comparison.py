@@ -7,13 +7,14 @@ designs, and reports of one programme may overlap.
 """
 
 import math
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
 from models import Arm, Outcome, Study
-from models.comparison import Comparison, ComparisonRow, ExcludedRow, PooledEstimate
-from models.enums import Measure, ValueUnit
+from models.comparison import Comparison, ComparisonRow, ExcludedRow, LeaveOneOut, PooledEstimate
+from models.enums import DenominatorBasis, Measure, ValueUnit
 
 Z95 = 1.959963984540054
 TIME_TO_EVENT = {Measure.os, Measure.efs, Measure.rfs, Measure.pfs, Measure.dfs, Measure.cir}
@@ -86,8 +87,125 @@ def _exclusion(o: Outcome) -> str | None:
     return None
 
 
+DERIVED_REASON = "counts derived by curators, not printed; left out of the pool unless include_derived=true"
+NO_TIME_POINT_REASON = "no time point printed; a figure measured at an unknown time pools with no other, stated or not"
+
+
+def _row_label(study: Study, arm: Arm | None, o: Outcome) -> str:
+    name = study.acronym or study.title
+    return f"{name} · {arm.label}" if arm is not None else f"{name} · whole study"
+
+
+def _unique_labels(rows: list[ComparisonRow]) -> None:
+    """Make labels unique: add subgroup and time point where two rows share one, then the figure's id."""
+    for extra in (
+        lambda r: label_part(r.subgroup),
+        lambda r: f"at {r.time_point}" if r.time_point else "no time point",
+        lambda r: r.outcome_id.split(".", 1)[-1],
+    ):
+        seen = Counter(r.label for r in rows)
+        for r in rows:
+            if seen[r.label] > 1 and (part := extra(r)):
+                r.label = f"{r.label} · {part}"
+
+
+def label_part(subgroup: object) -> str | None:
+    return str(subgroup).replace("_", " ") if subgroup else None
+
+
+def _pool_rows(rows: list[ComparisonRow], include_derived: bool) -> list[ComparisonRow]:
+    """Choose the rows to pool and give every other proportion row its reason; return the chosen."""
+    candidates: list[ComparisonRow] = []
+    for r in rows:
+        if r.interval_method != "wilson":
+            r.not_pooled_reason = "survival figures are carried as printed and never pooled"
+        elif r.derived and not include_derived:
+            r.not_pooled_reason = DERIVED_REASON
+        elif r.time_point is None:
+            r.not_pooled_reason = NO_TIME_POINT_REASON
+        else:
+            candidates.append(r)
+    strata: dict[tuple[str, DenominatorBasis], list[ComparisonRow]] = defaultdict(list)
+    for r in candidates:
+        strata[(r.time_point or "", r.denominator_basis)].append(r)
+    if not strata:
+        return []
+    # The largest comparable set: most studies, then most patients, then the codes for a stable choice.
+    (time_point, basis), chosen = max(
+        strata.items(),
+        key=lambda item: (len({r.study_id for r in item[1]}), sum(r.n or 0 for r in item[1]), item[0]),
+    )
+    for (other_time, other_basis), others in strata.items():
+        if (other_time, other_basis) != (time_point, basis):
+            for r in others:
+                r.not_pooled_reason = (
+                    f"at {other_time} with a {other_basis.value} denominator; the pool is of figures at "
+                    f"{time_point} with a {basis.value} denominator"
+                )
+    return _independent(chosen)
+
+
+def _independent(rows: list[ComparisonRow]) -> list[ComparisonRow]:
+    """One row per independent population: an arm's patients are also in its whole study's figure."""
+    by_study: dict[str, list[ComparisonRow]] = defaultdict(list)
+    for r in rows:
+        by_study[r.study_id].append(r)
+    kept: list[ComparisonRow] = []
+    for study_rows in by_study.values():
+        arms = [r for r in study_rows if r.arm_id is not None]
+        for r in study_rows:
+            if r.arm_id is None and arms:
+                r.not_pooled_reason = "whole-study figure; its patients are in the arm rows pooled instead"
+        by_population: dict[str | None, list[ComparisonRow]] = defaultdict(list)
+        for r in arms or study_rows:
+            by_population[r.arm_id].append(r)
+        for same in by_population.values():
+            # Printed counts before derived ones, then the larger denominator.
+            best = min(same, key=lambda r: (r.derived, -(r.n or 0), r.outcome_id))
+            kept.append(best)
+            for r in same:
+                if r is not best:
+                    r.not_pooled_reason = f"same patients as {best.outcome_id}, which is pooled"
+    return kept
+
+
+def _leave_one_out(rows: list[ComparisonRow]) -> list[LeaveOneOut]:
+    if len(rows) < 3:
+        return []
+    result = []
+    for left_out in rows:
+        rest = [(r.events or 0, r.n or 0) for r in rows if r is not left_out]
+        pooled = pool_random_effects(rest)
+        result.append(
+            LeaveOneOut(
+                omitted_outcome_id=left_out.outcome_id,
+                omitted_label=left_out.label,
+                proportion=pooled.proportion,
+                ci_low=pooled.ci_low,
+                ci_high=pooled.ci_high,
+                i_squared=pooled.i_squared,
+            )
+        )
+    return result
+
+
+def _why_not_pooled(measure: Measure, rows: list[ComparisonRow], chosen: int) -> str:
+    if measure in TIME_TO_EVENT:
+        return "survival figures are carried as printed and never pooled"
+    reasons = Counter(r.not_pooled_reason for r in rows if r.not_pooled_reason)
+    parts = [f"{count} row{'s' if count != 1 else ''}: {reason}" for reason, count in sorted(reasons.items())]
+    found = f"a pooled estimate needs at least two comparable rows with counts; {chosen} available"
+    return found + (" (" + "; ".join(parts) + ")" if parts else "")
+
+
 def build_comparison(
-    session: Session, measure: Measure, time_point: str | None, outcome_conditions: Sequence[object], version: str
+    session: Session,
+    measure: Measure,
+    *,
+    time_point: str | None,
+    outcome_conditions: Sequence[object],
+    version: str,
+    include_derived: bool = False,
 ) -> Comparison:
     statement = select(Outcome).where(Outcome.measure == measure, *outcome_conditions)  # type: ignore[arg-type]
     if time_point is not None:
@@ -104,16 +222,18 @@ def build_comparison(
             excluded.append(ExcludedRow(outcome_id=o.id, study_id=o.study_id, printed=o.printed, reason=reason))
             continue
         study = studies[o.study_id]
+        arm = arms[o.arm_id] if o.arm_id else None
         has_counts = o.measure not in TIME_TO_EVENT
         low, high = wilson_interval(o.numerator, o.denominator) if has_counts else (None, None)  # type: ignore[arg-type]
         rows.append(
             ComparisonRow(
                 outcome_id=o.id,
+                label=_row_label(study, arm, o),
                 study_id=o.study_id,
                 study_title=study.title,
                 study_acronym=study.acronym,
                 arm_id=o.arm_id,
-                arm_label=arms[o.arm_id].label if o.arm_id else None,
+                arm_label=arm.label if arm is not None else None,
                 subgroup=o.subgroup,
                 time_point=o.time_point,
                 n=o.denominator,
@@ -126,20 +246,38 @@ def build_comparison(
                 source_id=o.source_id,
                 locator=o.locator,
                 derived=o.derived,
+                denominator_basis=o.denominator_basis,
+                response_definition=o.response_definition,
+                pooled=False,
             )
         )
-    counted = [(r.events, r.n) for r in rows if r.interval_method == "wilson"]
-    pooled = pool_random_effects(counted) if len(counted) >= 2 else None  # type: ignore[arg-type]
+    _unique_labels(rows)
+    chosen = _pool_rows(rows, include_derived)
+    pooled = None
     note = None
-    if pooled is None:
-        note = (
-            "survival figures are carried as printed and never pooled"
-            if measure in TIME_TO_EVENT
-            else f"a pooled estimate needs at least two rows with counts; {len(counted)} available"
+    if len(chosen) >= 2:
+        for r in chosen:
+            r.pooled = True
+        estimate = pool_random_effects([(r.events or 0, r.n or 0) for r in chosen])
+        pooled = estimate.model_copy(
+            update={
+                "time_point": chosen[0].time_point,
+                "denominator_basis": chosen[0].denominator_basis,
+                "outcome_ids": [r.outcome_id for r in chosen],
+                "leave_one_out": _leave_one_out(chosen),
+            }
         )
+        left_out = sum(1 for r in rows if not r.pooled)
+        if left_out:
+            note = f"{left_out} row{'s' if left_out != 1 else ''} shown but not pooled; each says why"
+    else:
+        for r in chosen:
+            r.not_pooled_reason = "no other comparable row to pool with"
+        note = _why_not_pooled(measure, rows, len(chosen))
     return Comparison(
         measure=measure,
         time_point=time_point,
+        include_derived=include_derived,
         rows=rows,
         pooled=pooled,
         pooled_note=note,

@@ -37,7 +37,7 @@ def _label(value: Any) -> str:
 
 
 def column_facets(
-    session: Session, table: Any, columns: Sequence[str], conditions: Sequence[ColumnElement[bool]]
+    session: Session, table: Any, columns: Sequence[str], *, conditions: Sequence[ColumnElement[bool]]
 ) -> FacetCounts:
     total = session.exec(select(func.count()).select_from(table).where(*conditions)).one()
     facets = {}

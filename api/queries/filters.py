@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from pydantic import Field
 from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import Session, col, select
 
@@ -36,10 +37,11 @@ from models.enums import (
     Measure,
     Phase,
     Setting,
+    SourceKind,
     Subgroup,
     TherapyClass,
 )
-from models.outcome import TIME_POINT_PATTERN
+from models.outcome import TimePoint
 
 ANY_SUBGROUP = "any"
 NO_SUBGROUP = "none"
@@ -140,6 +142,17 @@ class StudyFilters:
         return conds, ranks
 
 
+# Bounds declared in the schema so the document and the service agree (and no value
+# reaches the database that its integer columns cannot hold).
+MAX_PATIENTS = 1_000_000
+YEAR_MIN, YEAR_MAX = 1000, 9999
+
+
+# Registry ids (NCT, ChiCTR, ISRCTN, jRCT, UMIN, EudraCT...) are letters, digits and hyphens ending in a
+# digit; declaring it lets clients and the fuzzer know that words such as 'false' are not ids.
+REGISTRY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{1,38}[0-9]$"
+
+
 def _multi(description: str) -> Any:
     return Query(description=description + " Repeat the parameter for alternatives.")
 
@@ -157,10 +170,19 @@ def study_filters(
     fratricide_strategy: Annotated[
         list[FratricideStrategy] | None, _multi("Fratricide strategy of a CAR product.")
     ] = None,
-    registry_id: Annotated[list[str] | None, _multi("Trial registry id, e.g. NCT04572308.")] = None,
-    year: Annotated[list[int] | None, _multi("Year a report of the study was presented or published.")] = None,
+    registry_id: Annotated[
+        list[Annotated[str, Field(pattern=REGISTRY_ID_PATTERN)]] | None,
+        _multi("Trial registry id, e.g. NCT04572308, ChiCTR2000032211 or 2015-001234-12 (EudraCT)."),
+    ] = None,
+    year: Annotated[
+        list[Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]] | None,
+        _multi(f"Year a report of the study was presented or published ({YEAR_MIN}-{YEAR_MAX})."),
+    ] = None,
     source_id: Annotated[list[str] | None, _multi("Document reporting on the study.")] = None,
-    min_patients: Annotated[int | None, Query(ge=0, description="At least this many patients enrolled.")] = None,
+    min_patients: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_PATIENTS, description=f"At least this many patients enrolled (at most {MAX_PATIENTS})."),
+    ] = None,
     age: Annotated[
         float | None, Query(ge=0, le=120, description="Printed age range includes this age (years).")
     ] = None,
@@ -216,6 +238,15 @@ SubgroupQuery = Annotated[
 ]
 
 
+SourceKindQuery = Annotated[
+    list[SourceKind] | None,
+    _multi(
+        "Kind of document carrying the figure (review, letter, interview, slide_deck, journal_article, "
+        "conference_abstract)."
+    ),
+]
+
+
 @dataclass(frozen=True)
 class OutcomeFilters:
     study: StudyFilters
@@ -225,9 +256,11 @@ class OutcomeFilters:
     study_id: list[str] | None = None
     arm_id: list[str] | None = None
     figure_source_id: list[str] | None = None
+    source_kind: list[SourceKind] | None = None
 
     def conditions(self, session: Session) -> Conditions:
         conds = _figure_conditions(session, Outcome, self.study, self.study_id, self.arm_id, self.figure_source_id)
+        conds.add(col(Outcome.source_kind).in_(self.source_kind) if self.source_kind else None)
         conds.add(col(Outcome.measure).in_(self.measure) if self.measure else None)
         conds.add(col(Outcome.time_point).in_(self.time_point) if self.time_point else None)
         conds.add(_subgroup_condition(Outcome.subgroup, self.subgroup))
@@ -245,9 +278,11 @@ class AdverseEventFilters:
     study_id: list[str] | None = None
     arm_id: list[str] | None = None
     figure_source_id: list[str] | None = None
+    source_kind: list[SourceKind] | None = None
 
     def conditions(self, session: Session) -> Conditions:
         conds = _figure_conditions(session, AdverseEvent, self.study, self.study_id, self.arm_id, self.figure_source_id)
+        conds.add(col(AdverseEvent.source_kind).in_(self.source_kind) if self.source_kind else None)
         conds.add(col(AdverseEvent.term).in_(self.term) if self.term else None)
         # A figure counts only when every grade it covers is at least min_grade.
         conds.add(col(AdverseEvent.grade_min) >= self.min_grade if self.min_grade is not None else None)
@@ -276,16 +311,14 @@ def outcome_filters(
     study: StudyFiltersDep,
     measure: Annotated[list[Measure] | None, _multi("Outcome measure.")] = None,
     time_point: Annotated[
-        list[str] | None,
-        Query(
-            description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives.",
-            json_schema_extra={"items": {"type": "string", "pattern": TIME_POINT_PATTERN}},
-        ),
+        list[TimePoint] | None,
+        Query(description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives."),
     ] = None,
     subgroup: SubgroupQuery = None,
     study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,
     arm_id: Annotated[list[str] | None, _multi("Arm the figure is for.")] = None,
     figure_source_id: Annotated[list[str] | None, _multi("Document the figure itself comes from.")] = None,
+    source_kind: SourceKindQuery = None,
 ) -> OutcomeFilters:
     return OutcomeFilters(
         study=study,
@@ -295,6 +328,7 @@ def outcome_filters(
         study_id=study_id,
         arm_id=arm_id,
         figure_source_id=figure_source_id,
+        source_kind=source_kind,
     )
 
 
@@ -309,6 +343,7 @@ def adverse_event_filters(
     study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,
     arm_id: Annotated[list[str] | None, _multi("Arm the figure is for.")] = None,
     figure_source_id: Annotated[list[str] | None, _multi("Document the figure itself comes from.")] = None,
+    source_kind: SourceKindQuery = None,
 ) -> AdverseEventFilters:
     return AdverseEventFilters(
         study=study,
@@ -319,6 +354,7 @@ def adverse_event_filters(
         study_id=study_id,
         arm_id=arm_id,
         figure_source_id=figure_source_id,
+        source_kind=source_kind,
     )
 
 

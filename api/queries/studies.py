@@ -6,6 +6,7 @@ page of studies, a batch of details or the whole dataset costs the same number o
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import func
@@ -44,14 +45,47 @@ R = TypeVar("R", bound=SQLModel)
 
 
 def _by_study(session: Session, table: type[R], study_ids: Sequence[str] | None) -> dict[str, list[R]]:
-    """Rows of a child table grouped by study, in id order; study_ids None reads them all."""
+    """Rows of a child table grouped by study, in primary-key order; study_ids None reads them all."""
     grouped: dict[str, list[R]] = defaultdict(list)
-    statement = select(table).order_by(table.id)  # type: ignore[attr-defined]
+    statement = select(table).order_by(*table.__table__.primary_key.columns)  # type: ignore[attr-defined]
     if study_ids is not None:
         statement = statement.where(col(table.study_id).in_(study_ids))  # type: ignore[attr-defined]
     for row in session.exec(statement):
         grouped[row.study_id].append(row)  # type: ignore[attr-defined]
     return grouped
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudyRows:
+    """Every row the studies own, by study id: one query per table, never one per study."""
+
+    reports: dict[str, list[Report]]
+    arms: dict[str, list[Arm]]
+    interventions: dict[str, list[Intervention]]
+    car_products: dict[str, list[CarProduct]]
+    outcomes: dict[str, list[Outcome]]
+    adverse_events: dict[str, list[AdverseEvent]]
+    characteristics: dict[str, list[Characteristic]]
+    findings: dict[str, list[Finding]]
+    links: dict[str, list[StudyLink]]
+
+    @classmethod
+    def read(cls, session: Session, study_ids: Sequence[str] | None) -> "StudyRows":
+        """The rows of these studies; None reads every row (no id list as long as the dataset)."""
+        return cls(
+            reports=_by_study(session, Report, study_ids),
+            arms=_by_study(session, Arm, study_ids),
+            interventions=_by_study(session, Intervention, study_ids),
+            car_products=_by_study(session, CarProduct, study_ids),
+            outcomes=_by_study(session, Outcome, study_ids),
+            adverse_events=_by_study(session, AdverseEvent, study_ids),
+            characteristics=_by_study(session, Characteristic, study_ids),
+            findings=_by_study(session, Finding, study_ids),
+            links=_by_study(session, StudyLink, study_ids),
+        )
+
+    def figures(self, study_id: str) -> tuple[Outcome | AdverseEvent | Characteristic, ...]:
+        return (*self.outcomes[study_id], *self.adverse_events[study_id], *self.characteristics[study_id])
 
 
 def _count_by_study(session: Session, table: type[SQLModel], study_ids: Sequence[str]) -> dict[str, int]:
@@ -66,6 +100,7 @@ def _unique(values: Sequence[object]) -> list:  # type: ignore[type-arg]
 
 def _summary(
     study: Study,
+    *,
     interventions: list[Intervention],
     products: list[CarProduct],
     reports: list[Report],
@@ -93,7 +128,14 @@ def study_summaries(session: Session, studies: Sequence[Study]) -> list[StudyPub
     n_outcomes = _count_by_study(session, Outcome, ids)
     n_events = _count_by_study(session, AdverseEvent, ids)
     return [
-        _summary(s, interventions[s.id], products[s.id], reports[s.id], n_outcomes.get(s.id, 0), n_events.get(s.id, 0))
+        _summary(
+            s,
+            interventions=interventions[s.id],
+            products=products[s.id],
+            reports=reports[s.id],
+            n_outcomes=n_outcomes.get(s.id, 0),
+            n_adverse_events=n_events.get(s.id, 0),
+        )
         for s in studies
     ]
 
@@ -134,57 +176,60 @@ def study_details(session: Session, studies: Sequence[Study], every_study: bool 
     every_study says the list is the whole table: children are then read without an id
     list, which would otherwise grow with the dataset (and hit bound-parameter limits).
     """
-    ids = None if every_study else [s.id for s in studies]
-    interventions = _by_study(session, Intervention, ids)
-    arms = _by_study(session, Arm, ids)
-    products = _by_study(session, CarProduct, ids)
-    reports = _by_study(session, Report, ids)
-    outcomes = _by_study(session, Outcome, ids)
-    events = _by_study(session, AdverseEvent, ids)
-    characteristics = _by_study(session, Characteristic, ids)
-    findings = _by_study(session, Finding, ids)
-    links: dict[str, list[StudyLink]] = defaultdict(list)
-    link_statement = select(StudyLink).order_by(StudyLink.study_id, StudyLink.related_study_id)
-    if ids is not None:
-        link_statement = link_statement.where(col(StudyLink.study_id).in_(ids))
-    for link in session.exec(link_statement):
-        links[link.study_id].append(link)
-
+    rows = StudyRows.read(session, None if every_study else [s.id for s in studies])
     summaries = [
-        _summary(s, interventions[s.id], products[s.id], reports[s.id], len(outcomes[s.id]), len(events[s.id]))
+        _summary(
+            s,
+            interventions=rows.interventions[s.id],
+            products=rows.car_products[s.id],
+            reports=rows.reports[s.id],
+            n_outcomes=len(rows.outcomes[s.id]),
+            n_adverse_events=len(rows.adverse_events[s.id]),
+        )
         for s in studies
     ]
-    source_ids = sorted({i for summary in summaries for i in summary.source_ids})
-    sources = {
-        s.id: to_public(SourcePublic, s) for s in session.exec(select(Source).where(col(Source.id).in_(source_ids)))
-    }
-    figures = {s.id: (*outcomes[s.id], *events[s.id], *characteristics[s.id]) for s in studies}
-    conflict_ids = sorted({c for study_figures in figures.values() for fig in study_figures for c in fig.conflict_ids})
+    sources = _sources(session, sorted({i for summary in summaries for i in summary.source_ids}))
+    conflict_ids = sorted({c for s in studies for fig in rows.figures(s.id) for c in fig.conflict_ids})
     wanted = None if every_study else conflict_ids  # all of them, rather than an id list as long as the dataset
     conflicts = {c.id: c for c in conflicts_with_members(session, wanted)} if conflict_ids else {}
+    return [
+        _detail(study, summary, rows, sources=sources, conflicts=conflicts)
+        for study, summary in zip(studies, summaries, strict=True)
+    ]
 
-    details = []
-    for study, summary in zip(studies, summaries, strict=True):
-        by_arm = defaultdict(list)
-        for x in interventions[study.id]:
-            by_arm[x.arm_id].append(to_public(InterventionPublic, x))
-        study_conflicts = sorted({c for fig in figures[study.id] for c in fig.conflict_ids})
-        details.append(
-            StudyDetail(
-                **dict(summary),
-                reports=[to_public(ReportPublic, r) for r in reports[study.id]],
-                arms=[to_public(ArmPublic, a, interventions=by_arm[a.id]) for a in arms[study.id]],
-                car_products=[to_public(CarProductPublic, p) for p in products[study.id]],
-                outcomes=[to_public(OutcomePublic, o) for o in outcomes[study.id]],
-                adverse_events=[to_public(AdverseEventPublic, e) for e in events[study.id]],
-                characteristics=[to_public(CharacteristicPublic, c) for c in characteristics[study.id]],
-                findings=[to_public(FindingPublic, f) for f in findings[study.id]],
-                related_studies=[to_public(StudyLinkPublic, link) for link in links[study.id]],
-                sources=[sources[i] for i in summary.source_ids],
-                conflicts=[conflicts[c] for c in study_conflicts],
-            )
-        )
-    return details
+
+def _sources(session: Session, source_ids: list[str]) -> dict[str, SourcePublic]:
+    statement = select(Source).where(col(Source.id).in_(source_ids))
+    return {s.id: to_public(SourcePublic, s) for s in session.exec(statement)}
+
+
+def _detail(
+    study: Study,
+    summary: StudyPublic,
+    rows: StudyRows,
+    *,
+    sources: dict[str, SourcePublic],
+    conflicts: dict[str, ConflictPublic],
+) -> StudyDetail:
+    """One study's detail from rows already read."""
+    sid = study.id
+    by_arm = defaultdict(list)
+    for x in rows.interventions[sid]:
+        by_arm[x.arm_id].append(to_public(InterventionPublic, x))
+    study_conflicts = sorted({c for fig in rows.figures(sid) for c in fig.conflict_ids})
+    return StudyDetail(
+        **dict(summary),
+        reports=[to_public(ReportPublic, r) for r in rows.reports[sid]],
+        arms=[to_public(ArmPublic, a, interventions=by_arm[a.id]) for a in rows.arms[sid]],
+        car_products=[to_public(CarProductPublic, p) for p in rows.car_products[sid]],
+        outcomes=[to_public(OutcomePublic, o) for o in rows.outcomes[sid]],
+        adverse_events=[to_public(AdverseEventPublic, e) for e in rows.adverse_events[sid]],
+        characteristics=[to_public(CharacteristicPublic, c) for c in rows.characteristics[sid]],
+        findings=[to_public(FindingPublic, f) for f in rows.findings[sid]],
+        related_studies=[to_public(StudyLinkPublic, link) for link in rows.links[sid]],
+        sources=[sources[i] for i in summary.source_ids],
+        conflicts=[conflicts[c] for c in study_conflicts],
+    )
 
 
 def study_detail(session: Session, study: Study) -> StudyDetail:

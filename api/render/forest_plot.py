@@ -19,6 +19,7 @@ PLOT_LEFT, PLOT_RIGHT = 336, 616
 VALUE_X = 634
 TOP = 64  # below the title and the column headings
 ROW_HEIGHT = 36
+LINE = 14  # height of one extra line of text in a row
 TICKS = (0, 20, 40, 60, 80, 100)
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 INK, MUTED, GRID, ACCENT, POOLED = "#1c2430", "#5b6573", "#d9dee5", "#1f5fa8", "#b45309"
@@ -61,23 +62,62 @@ def _wrap(text: str, limit: int) -> list[str]:
     return lines
 
 
+def _label_lines(row: ComparisonRow) -> list[str]:
+    """The row's label wrapped, never clipped: two rows' labels differ, so their texts do too."""
+    return _wrap(row.label, LABEL_CHARS)
+
+
+def _row_height(row: ComparisonRow) -> float:
+    return ROW_HEIGHT + LINE * (len(_label_lines(row)) - 1) + (LINE if row.not_pooled_reason else 0)
+
+
+def _status(row: ComparisonRow) -> str:
+    marks = ["derived counts"] if row.derived else []
+    if row.not_pooled_reason:
+        marks.append(f"not pooled: {row.not_pooled_reason}")
+    elif row.pooled:
+        marks.append("pooled")
+    return " · ".join(marks)
+
+
 def _row(row: ComparisonRow, y: float) -> str:
-    study = row.study_acronym or row.study_title
-    detail = " · ".join(part for part in (row.arm_label, label(row.subgroup), time_point_label(row.time_point)) if part)
-    middle = y + ROW_HEIGHT / 2
+    lines = _label_lines(row)
+    basis = f"{row.denominator_basis.value.replace('_', ' ')} denominator" if row.interval_method else None
+    detail = " · ".join(
+        part
+        for part in (
+            label(row.subgroup),
+            time_point_label(row.time_point) or "no time point",
+            row.response_definition,
+            basis,
+        )
+        if part
+    )
+    height = _row_height(row)
+    middle = y + 8 + LINE * len(lines) / 2
     parts = [
-        f'<g data-outcome-id="{escape(row.outcome_id)}" data-study-id="{escape(row.study_id)}">',
-        _text(LABEL_X, y + 15, study, LABEL_CHARS, font_weight="600", fill=INK),
-        _text(LABEL_X, y + 29, detail, DETAIL_CHARS, size=11, fill=MUTED),
+        f'<g data-outcome-id="{escape(row.outcome_id)}" data-study-id="{escape(row.study_id)}" '
+        f'data-in-pool="{"true" if row.pooled else "false"}" data-derived="{"true" if row.derived else "false"}">',
+        f'<text x="{LABEL_X}" y="{y + 15}" font-size="12" font-weight="600" fill="{INK}" data-role="label">'
+        + "".join(
+            f'<tspan x="{LABEL_X}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>' for i, line in enumerate(lines)
+        )
+        + "</text>",
+        _text(LABEL_X, y + 15 + LINE * len(lines), detail, DETAIL_CHARS, size=11, fill=MUTED),
     ]
+    fill = ACCENT if row.pooled or row.interval_method is None else "#ffffff"
     if row.ci_low is not None and row.ci_high is not None:
         parts.append(
             f'<line x1="{_x(row.ci_low)}" y1="{middle}" x2="{_x(row.ci_high)}" y2="{middle}" '
             f'stroke="{ACCENT}" stroke-width="2"/>'
         )
         x = _x(row.proportion)
-        parts.append(f'<rect x="{x - 5}" y="{middle - 5}" width="10" height="10" fill="{ACCENT}"/>')
-        counts = f"{row.events}/{row.n} · " if row.events is not None and row.n is not None else ""
+        # A filled square is pooled; an open one is shown but not pooled.
+        parts.append(
+            f'<rect x="{x - 5}" y="{middle - 5}" width="10" height="10" fill="{fill}" stroke="{ACCENT}" '
+            'stroke-width="2"/>'
+        )
+        counts = f"{row.events}/{row.n}{'*' if row.derived else ''} · " if row.events is not None and row.n else ""
         value = f"{counts}{_pct(row.proportion)} ({_interval(row.ci_low, row.ci_high)})"
     else:
         # Survival figures: the printed point, no interval invented.
@@ -88,6 +128,9 @@ def _row(row: ComparisonRow, y: float) -> str:
     parts.append(_text(VALUE_X, y + 15, value, VALUE_CHARS, fill=INK))
     source = f"“{row.printed}” · {row.source_id}, {row.locator}"
     parts.append(_text(VALUE_X, y + 29, source, SOURCE_CHARS, size=11, fill=MUTED))
+    status = _status(row)
+    if status:
+        parts.append(_text(LABEL_X, y + height - 8, status, NOTE_CHARS, size=11, fill=POOLED, data_role="status"))
     parts.append("</g>")
     return "".join(parts)
 
@@ -134,10 +177,10 @@ def render_forest_plot(comparison: Comparison) -> str:
     if comparison.time_point:
         title += f" at {time_point_label(comparison.time_point)}"
     body: list[str] = []
-    y = TOP
+    y: float = TOP
     for row in comparison.rows:
         body.append(_row(row, y))
-        y += ROW_HEIGHT
+        y += _row_height(row)
     if not comparison.rows:
         body.append(_text(LABEL_X, y + 20, "No usable figures match this query.", 80, size=13, fill=MUTED))
         y += ROW_HEIGHT
@@ -147,17 +190,28 @@ def render_forest_plot(comparison: Comparison) -> str:
     bottom = y + 4
     legend = [
         ("■ proportion with Wilson 95% interval", any(r.ci_low is not None for r in comparison.rows)),
+        ("□ shown, not pooled", any(r.ci_low is not None and not r.pooled for r in comparison.rows)),
         ("○ survival figure as printed, no interval", any(r.ci_low is None for r in comparison.rows)),
+        ("* counts derived by curators", any(r.derived for r in comparison.rows)),
         ("◆ pooled, descriptive", comparison.pooled is not None),
     ]
     notes = ["   ".join(text for text, shown in legend if shown)]
     if comparison.pooled is not None:
         notes += _wrap(comparison.pooled.label, NOTE_CHARS)
-    elif comparison.pooled_note:
+        pooled = comparison.pooled
+        notes += _wrap(
+            f"Pooled: figures at {time_point_label(pooled.time_point)} with a "
+            f"{(pooled.denominator_basis.value if pooled.denominator_basis else 'not stated').replace('_', ' ')} "
+            "denominator, one row per independent population.",
+            NOTE_CHARS,
+        )
+    if comparison.pooled is None and comparison.pooled_note:
         notes += _wrap(f"No pooled estimate: {comparison.pooled_note}.", NOTE_CHARS)
     if comparison.excluded:
         count = len(comparison.excluded)
-        notes.append(f"{count} matching figure{'s' if count != 1 else ''} left out (reasons in the JSON).")
+        notes.append(f"{count} matching figure{'s' if count != 1 else ''} left out of the plot:")
+        for excluded in comparison.excluded:
+            notes += _wrap(f"- {excluded.outcome_id} (“{excluded.printed}”): {excluded.reason}", NOTE_CHARS)
     notes.append(f"T-ALL Evidence API · dataset {comparison.dataset_version}")
     notes_top = bottom + 40
     height = notes_top + 15 * len(notes)

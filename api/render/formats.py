@@ -1,7 +1,8 @@
 """Representations of list results: JSON pages, CSV and newline-delimited JSON.
 
 CSV columns are the response model's fields in declaration order (lists joined by '; ',
-empty cells for nulls), so they are stable and documented by the model itself.
+empty cells for nulls), so they are stable and documented by the model itself. Text cells
+that a spreadsheet would read as a formula get a leading apostrophe.
 
 Each representation has its own path in the OpenAPI document (/v1/outcomes is JSON,
 /v1/outcomes.csv CSV, /v1/outcomes.ndjson NDJSON) so generated clients see one media type per
@@ -13,8 +14,10 @@ what they select.
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -31,6 +34,8 @@ class Format(StrEnum):
     ndjson = "ndjson"
 
 
+# Every `format` query parameter is declared here. Each keeps the values, validation and
+# wording its operation has always had (an unknown value is refused with the same problem).
 FormatQuery = Annotated[
     Format | None,
     Query(
@@ -39,6 +44,27 @@ FormatQuery = Annotated[
         include_in_schema=False,
     ),
 ]
+"""Lists: JSON pages, or the whole result set as CSV or NDJSON."""
+
+
+class ComparisonFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+ComparisonFormatQuery = Annotated[
+    ComparisonFormat | None,
+    # Left out of the document: /v1/comparison.csv is the CSV operation generated clients can parse.
+    Query(description="json (default) or csv; the Accept header (text/csv) works too.", include_in_schema=False),
+]
+"""GET /v1/comparison: JSON or CSV."""
+
+DatasetFormatQuery = Annotated[
+    str,
+    # Left out of the document: /v1/dataset.zip is the operation generated clients can parse.
+    Query(pattern="^(json|csv)$", description="json (default) or csv (a ZIP of tables).", include_in_schema=False),
+]
+"""GET /v1/dataset: JSON or a ZIP of CSV tables."""
 
 OTHER_FORMATS = (
     "A JSON page; the same path with .csv or .ndjson appended gives the whole result set in that format "
@@ -65,21 +91,85 @@ def negotiate(request: Request, requested: Format | None) -> Format:
         return Format(by_path)
     if requested is not None:
         return requested
-    return accepted_format(request.headers.get("accept", ""))
+    return accepted_format(accept_header(request.scope["headers"]))
 
 
+def accept_header(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """Every Accept line of a request as one list (RFC 9110 5.3), empty lines included.
+
+    The response cache keys on this same reading, so the two can never disagree.
+    """
+    return ", ".join(value.decode("latin-1") for name, value in headers if name == b"accept")
+
+
+# What each format answers to, in the server's order of preference on a tie.
+OFFERED = (
+    (Format.json, "application", "json"),
+    (Format.csv, "text", "csv"),
+    (Format.ndjson, "application", "x-ndjson"),
+)
+QVALUE = re.compile(r"(0(\.[0-9]{0,3})?|1(\.0{0,3})?)")
+
+
+def _media_ranges(accept: str) -> list[tuple[str, str, float]]:
+    """(type, subtype, q) of each well-formed media range, lower-cased; malformed ones are skipped."""
+    ranges = []
+    for item in accept.split(","):
+        media, *parameters = item.split(";")
+        kind, slash, subtype = media.strip().lower().partition("/")
+        if not slash or not kind or not subtype or (kind == "*" and subtype != "*"):
+            continue
+        q = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                q = float(value.strip()) if QVALUE.fullmatch(value.strip()) else -1.0
+        if q >= 0:
+            ranges.append((kind, subtype, q))
+    return ranges
+
+
+def _specificity(range_type: str, range_subtype: str, kind: str, subtype: str) -> int:
+    """2 for an exact match, 1 for type/*, 0 for */*, -1 when the range does not match."""
+    if (range_type, range_subtype) == (kind, subtype):
+        return 2
+    if (range_type, range_subtype) == (kind, "*"):
+        return 1
+    return 0 if range_type == "*" else -1
+
+
+@lru_cache(maxsize=256)
 def accepted_format(accept: str) -> Format:
-    """The representation an Accept header asks for (the response cache keys on it too)."""
-    if CSV_MEDIA_TYPE in accept:
-        return Format.csv
-    if NDJSON_MEDIA_TYPE in accept:
-        return Format.ndjson
-    return Format.json
+    """The representation an Accept header asks for (RFC 9110 12.5.1): JSON unless CSV or NDJSON is preferred.
+
+    Each format takes the q of the most specific range that matches it (an exact type over
+    type/*, over */*); the highest q wins, then the more specific match, then the range listed
+    first, then JSON, CSV, NDJSON. Nothing acceptable (or no Accept) answers JSON, the default.
+    """
+    ranges = _media_ranges(accept)
+    best: tuple[float, int, int, int] | None = None
+    chosen = Format.json
+    for preference, (fmt, kind, subtype) in enumerate(OFFERED):
+        matches = [
+            (specificity, q, -position)
+            for position, (k, s, q) in enumerate(ranges)
+            if (
+                specificity := 2 if (k, s) == (kind, subtype) else 1 if (k, s) == (kind, "*") else 0 if k == "*" else -1
+            )
+            >= 0
+        ]
+        if not matches:
+            continue
+        specificity, q, neg_position = max(matches)
+        rank = (q, specificity, neg_position, -preference)
+        if q > 0 and (best is None or rank > best):
+            best, chosen = rank, fmt
+    return chosen
 
 
 def prefers_html(accept: str) -> bool:
     """A browser's Accept header (text/html named); API clients send */* or application/json, or nothing."""
-    return "text/html" in accept
+    return any((kind, subtype) == ("text", "html") and q > 0 for kind, subtype, q in _media_ranges(accept))
 
 
 def representation_key(accept: str) -> str:
@@ -89,6 +179,9 @@ def representation_key(accept: str) -> str:
 
 def columns_of(model: type[BaseModel]) -> list[str]:
     return [*model.model_fields, *model.model_computed_fields]
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
@@ -102,6 +195,10 @@ def _cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, StrEnum):
         return value.value
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        # A spreadsheet would run it as a formula (OWASP "CSV injection"): a leading
+        # apostrophe makes it text. The JSON representations carry the text unchanged.
+        return "'" + value
     return value
 
 
@@ -114,16 +211,19 @@ def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def csv_response(model: type[BaseModel], items: Iterable[BaseModel], filename: str, version: str) -> Response:
-    rows = (item.model_dump(mode="python") for item in items)
-    return Response(
-        csv_text(columns_of(model), rows),
-        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}-{version}.csv"',
-            "X-Dataset-Version": version,
-        },
-    )
+def model_rows(items: Iterable[BaseModel]) -> Iterator[dict[str, Any]]:
+    """Response models as CSV rows (see columns_of for their columns)."""
+    return (item.model_dump(mode="python") for item in items)
+
+
+def csv_response(
+    columns: Sequence[str], rows: Iterable[dict[str, Any]], *, version: str, filename: str | None = None
+) -> Response:
+    """Every CSV answer: UTF-8, the dataset version, and for whole lists a download file name."""
+    headers = {"X-Dataset-Version": version}
+    if filename is not None:
+        headers = {"Content-Disposition": f'attachment; filename="{filename}-{version}.csv"', **headers}
+    return Response(csv_text(columns, rows), media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8", headers=headers)
 
 
 def ndjson_response(items: Iterable[BaseModel], version: str) -> StreamingResponse:

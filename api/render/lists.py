@@ -5,7 +5,7 @@ from fastapi import Request
 from models.page import PageLinks
 
 
-def page_links(request: Request, total: int, limit: int, offset: int) -> PageLinks:
+def page_links(request: Request, *, total: int, limit: int, offset: int) -> PageLinks:
     def at(new_offset: int) -> str:
         return str(request.url.include_query_params(limit=limit, offset=new_offset))
 

@@ -19,6 +19,7 @@ def problem_response(
     request: Request,
     status: int,
     detail: str | None,
+    *,
     errors: list[ProblemField] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
@@ -42,7 +43,7 @@ def _location(loc: tuple[object, ...]) -> str:
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return problem_response(request, exc.status, exc.detail, exc.errors)
+    return problem_response(request, exc.status, exc.detail, errors=exc.errors)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -54,7 +55,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [ProblemField(location=_location(tuple(e["loc"])), message=e["msg"]) for e in exc.errors()]
-    return problem_response(request, 422, "The request has invalid parameters.", errors)
+    return problem_response(request, 422, "The request has invalid parameters.", errors=errors)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

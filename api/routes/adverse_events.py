@@ -66,7 +66,7 @@ def list_adverse_events(
 )
 def get_adverse_event_facets(session: SessionDep, filters: AdverseEventFiltersDep) -> FacetCounts:
     """For the adverse-event figures matching the filters, how many carry each value of each categorical field."""
-    return column_facets(session, AdverseEvent, FACET_COLUMNS, filters.conditions(session).all)
+    return column_facets(session, AdverseEvent, FACET_COLUMNS, conditions=filters.conditions(session).all)
 
 
 @router.get(

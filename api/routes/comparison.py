@@ -3,7 +3,6 @@
 Both operations take the same query, parsed once by comparison_from_query.
 """
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +13,7 @@ from api.errors import PROBLEM_RESPONSES
 from api.queries.comparison import build_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupQuery
 from api.render.forest_plot import render_forest_plot
-from api.render.formats import CSV_MEDIA_TYPE, Format, csv_text, negotiate
+from api.render.formats import ComparisonFormatQuery, Format, csv_response, negotiate
 from api.routes.listing import file_operations
 from models.comparison import Comparison, ComparisonRow
 from models.enums import Measure
@@ -25,21 +24,20 @@ SVG_MEDIA_TYPE = "image/svg+xml"
 router = APIRouter(prefix="/v1", tags=["comparison"])
 
 
-class ComparisonFormat(StrEnum):
-    json = "json"
-    csv = "csv"
-
-
 CSV_COLUMNS = ["row_type", *ComparisonRow.model_fields, "reason", "i_squared", "tau_squared", "method", "label"]
 
 
 DESCRIPTION = (
     "Per arm, the figure for the measure with n, events, proportion and a Wilson 95% interval (survival figures "
-    "as printed, without intervals), each with its provenance; a descriptive random-effects pooled estimate with "
-    "I² when at least two rows have counts; and every matching figure that could not be used, with the reason. "
+    "as printed, without intervals), each with its provenance, denominator basis and response definition; a "
+    "descriptive random-effects pooled estimate with I² and a leave-one-out sensitivity. Only comparable rows "
+    "pool: same measure, the same stated time point (a figure with none never pools) and the same denominator "
+    "basis, one row per independent population (arms of a study, never an arm with its whole study), and rows "
+    "with counts derived by curators only with include_derived=true. Every row not pooled says why, and so does "
+    "pooled_note when nothing is pooled; matching figures that could not be used are listed with the reason. "
     "Whole-population figures only unless `subgroup` is given. Takes every study filter. /v1/comparison.csv "
     "(or format=csv, or Accept: text/csv, on this path) gives one CSV row per study row, pooled estimate and "
-    "excluded figure."
+    "excluded figure, with columns: " + ", ".join(CSV_COLUMNS) + "."
 )
 
 
@@ -51,20 +49,31 @@ def comparison_from_query(
     time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
     subgroup: SubgroupQuery = None,
     study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
+    include_derived: Annotated[
+        bool,
+        Query(description="Let rows whose counts curators derived from a printed percentage enter the pool."),
+    ] = False,
 ) -> Comparison:
     filters = OutcomeFilters(study=study, subgroup=subgroup or [NO_SUBGROUP], study_id=study_id)
-    return build_comparison(session, measure, time_point, filters.conditions(session).all, meta.dataset_version)
+    return build_comparison(
+        session,
+        measure,
+        time_point=time_point,
+        outcome_conditions=filters.conditions(session).all,
+        version=meta.dataset_version,
+        include_derived=include_derived,
+    )
 
 
 ComparisonDep = Annotated[Comparison, Depends(comparison_from_query)]
 
 
-def comparison_csv(comparison: Comparison) -> str:
+def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"row_type": "study", **r.model_dump()} for r in comparison.rows]
     if comparison.pooled is not None:
         rows.append({"row_type": "pooled", "n": None, **comparison.pooled.model_dump()})
     rows += [{"row_type": "excluded", **e.model_dump()} for e in comparison.excluded]
-    return csv_text(CSV_COLUMNS, rows)
+    return rows
 
 
 @file_operations(router, "/comparison", operation_id="compareOutcomes", what="Comparison rows", csv_columns=CSV_COLUMNS)
@@ -79,18 +88,10 @@ def comparison_csv(comparison: Comparison) -> str:
 def compare_outcomes(
     request: Request,
     comparison: ComparisonDep,
-    format: Annotated[
-        ComparisonFormat | None,
-        # Left out of the document: /v1/comparison.csv is the CSV operation generated clients can parse.
-        Query(description="json (default) or csv; the Accept header (text/csv) works too.", include_in_schema=False),
-    ] = None,
+    format: ComparisonFormatQuery = None,
 ) -> Comparison | Response:
     if negotiate(request, Format(format) if format else None) is Format.csv:
-        return Response(
-            comparison_csv(comparison),
-            media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-            headers={"X-Dataset-Version": comparison.dataset_version},
-        )
+        return csv_response(CSV_COLUMNS, comparison_rows(comparison), version=comparison.dataset_version)
     return comparison
 
 

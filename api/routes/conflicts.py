@@ -6,7 +6,14 @@ from fastapi.responses import Response
 from api.deps import PAGE_SIZE_DEFAULT, IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members
-from api.render.formats import CSV_MEDIA_TYPE, OTHER_FORMATS, Format, FormatQuery, csv_text, ndjson_response, negotiate
+from api.render.formats import (
+    OTHER_FORMATS,
+    Format,
+    FormatQuery,
+    csv_response,
+    ndjson_response,
+    negotiate,
+)
 from api.render.lists import page_links
 from api.routes.listing import file_operations
 from models.conflict import ConflictPublic
@@ -41,11 +48,7 @@ def list_conflicts(
     items = conflicts[params.offset : params.offset + limit]
     version = meta.dataset_version
     if fmt is Format.csv:
-        return Response(
-            csv_text(CONFLICT_CSV_COLUMNS, conflict_member_rows(items)),
-            media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-            headers={"X-Dataset-Version": version},
-        )
+        return csv_response(CONFLICT_CSV_COLUMNS, conflict_member_rows(items), version=version)
     if fmt is Format.ndjson:
         return ndjson_response(items, version)
     return ConflictPage(
@@ -53,7 +56,7 @@ def list_conflicts(
         total=len(conflicts),
         limit=limit,
         offset=params.offset,
-        links=page_links(request, len(conflicts), limit, params.offset),
+        links=page_links(request, total=len(conflicts), limit=limit, offset=params.offset),
     )
 
 

@@ -13,7 +13,15 @@ from api.deps import PAGE_SIZE_DEFAULT, PageParams
 from api.errors import PROBLEM_RESPONSES
 from api.queries.filters import Conditions
 from api.queries.pages import page, read_rows, to_public
-from api.render.formats import Format, csv_response, csv_success, ndjson_response, ndjson_success
+from api.render.formats import (
+    Format,
+    columns_of,
+    csv_response,
+    csv_success,
+    model_rows,
+    ndjson_response,
+    ndjson_success,
+)
 from api.render.lists import page_links
 from models.page import Page
 
@@ -104,12 +112,12 @@ def respond_list(
             total=total,
             limit=limit,
             offset=params.offset,
-            links=page_links(request, total, limit, params.offset),
+            links=page_links(request, total=total, limit=limit, offset=params.offset),
         )
     rows = read_rows(
         session, spec.table, query.conditions, order_by=query.order, limit=params.limit, offset=params.offset
     )
     items = spec.items(rows)
     if query.fmt is Format.csv:
-        return csv_response(spec.public, items, spec.filename, version)
+        return csv_response(columns_of(spec.public), model_rows(items), version=version, filename=spec.filename)
     return ndjson_response(items, version)

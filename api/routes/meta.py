@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.deps import MetaDep, SessionDep
+from api.deps import HealthSessionDep, MetaDep
 from models.meta import Health, Meta
 
 router = APIRouter(tags=["meta"])
@@ -17,7 +17,7 @@ def get_meta(meta: MetaDep) -> Meta:
 
 
 @router.get("/health", operation_id="getHealth", summary="Check the service is up", response_model=Health)
-def get_health(session: SessionDep, meta: MetaDep) -> Health:
+def get_health(session: HealthSessionDep, meta: MetaDep) -> Health:
     """'ok' once the dataset is loaded and the database answers a query."""
     session.exec(text("SELECT 1"))  # type: ignore[call-overload]
     return Health(status="ok", dataset_version=meta.dataset_version)

@@ -66,7 +66,7 @@ def list_outcomes(
 )
 def get_outcome_facets(session: SessionDep, filters: OutcomeFiltersDep) -> FacetCounts:
     """For the outcome figures matching the filters, how many carry each value of each categorical field."""
-    return column_facets(session, Outcome, FACET_COLUMNS, filters.conditions(session).all)
+    return column_facets(session, Outcome, FACET_COLUMNS, conditions=filters.conditions(session).all)
 
 
 @router.get(

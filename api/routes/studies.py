@@ -19,6 +19,7 @@ from api.render.formats import (
     FormatQuery,
     columns_of,
     csv_response,
+    model_rows,
     ndjson_response,
     negotiate,
 )
@@ -79,7 +80,7 @@ def list_studies(
     items = study_summaries(session, rows)
     version = meta.dataset_version
     if fmt is Format.csv:
-        return csv_response(StudyPublic, items, "studies", version)
+        return csv_response(columns_of(StudyPublic), model_rows(items), version=version, filename="studies")
     if fmt is Format.ndjson:
         return ndjson_response(items, version)
     assert limit is not None and total is not None  # JSON: set above
@@ -88,7 +89,7 @@ def list_studies(
         total=total,
         limit=limit,
         offset=params.offset,
-        links=page_links(request, total, limit, params.offset),
+        links=page_links(request, total=total, limit=limit, offset=params.offset),
     )
 
 

@@ -428,8 +428,10 @@
                   return h(
                     "li",
                     { "data-figure-id": o.id },
-                    h("span", { class: "te-measure" }, what + ":"),
+                    h("span", { class: "te-measure" }, what),
                     " ",
+                    h("span", { class: "te-arm", "data-field": "arm" }, o.arm_label || "all patients"),
+                    ": ",
                     h("span", { class: "te-printed" }, o.printed),
                     flags(o, card),
                     h("br"),

@@ -17,20 +17,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
 from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR
+from api.queries.studies import StudyRows
 from models import (
-    AdverseEvent,
-    Arm,
-    CarProduct,
-    Characteristic,
     Conflict,
     EpidemiologyFigure,
-    Finding,
-    Intervention,
-    Outcome,
-    Report,
     Source,
     Study,
-    StudyLink,
 )
 from models.fixture import (
     AdverseEventEntry,
@@ -72,31 +64,16 @@ def _rows(session: Session, table: type[R]) -> list[R]:
     return list(session.exec(select(table).order_by(*table.__table__.primary_key.columns)))  # type: ignore[attr-defined]
 
 
-def _by_study(session: Session, table: type[R]) -> dict[str, list[R]]:
-    grouped: dict[str, list[R]] = defaultdict(list)
-    for row in _rows(session, table):
-        grouped[row.study_id].append(row)  # type: ignore[attr-defined]
-    return grouped
-
-
 class _StudyReader:
-    """Every study-owned row, read in one query per table, turned back into study files."""
+    """Every study-owned row (api.queries.studies.StudyRows, one query per table), turned back into study files."""
 
     def __init__(self, session: Session) -> None:
-        self.reports = _by_study(session, Report)
-        self.arms = _by_study(session, Arm)
-        self.interventions = _by_study(session, Intervention)
-        self.car_products = _by_study(session, CarProduct)
-        self.outcomes = _by_study(session, Outcome)
-        self.adverse_events = _by_study(session, AdverseEvent)
-        self.characteristics = _by_study(session, Characteristic)
-        self.findings = _by_study(session, Finding)
-        self.links = _by_study(session, StudyLink)
+        self.rows = StudyRows.read(session, None)
 
     def study_file(self, study: Study) -> StudyFile:
         sid = study.id
         interventions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for x in self.interventions[sid]:
+        for x in self.rows.interventions[sid]:
             interventions[x.arm_id].append(_entry(x, InterventionEntry))
 
         def local(row: Any, model: type[BaseModel], **refs: Any) -> dict[str, Any]:
@@ -108,15 +85,17 @@ class _StudyReader:
         return StudyFile.model_validate(
             _entry(study, StudyFile)
             | {
-                "reports": [local(r, ReportEntry) for r in self.reports[sid]],
-                "arms": [local(a, ArmEntry, interventions=interventions[a.id]) for a in self.arms[sid]],
-                "car_products": [local(p, CarProductEntry, arm=_local(sid, p.arm_id)) for p in self.car_products[sid]],
-                "outcomes": [figure(o, OutcomeEntry) for o in self.outcomes[sid]],
-                "adverse_events": [figure(e, AdverseEventEntry) for e in self.adverse_events[sid]],
-                "characteristics": [figure(c, CharacteristicEntry) for c in self.characteristics[sid]],
-                "findings": [local(f, FindingEntry) for f in self.findings[sid]],
+                "reports": [local(r, ReportEntry) for r in self.rows.reports[sid]],
+                "arms": [local(a, ArmEntry, interventions=interventions[a.id]) for a in self.rows.arms[sid]],
+                "car_products": [
+                    local(p, CarProductEntry, arm=_local(sid, p.arm_id)) for p in self.rows.car_products[sid]
+                ],
+                "outcomes": [figure(o, OutcomeEntry) for o in self.rows.outcomes[sid]],
+                "adverse_events": [figure(e, AdverseEventEntry) for e in self.rows.adverse_events[sid]],
+                "characteristics": [figure(c, CharacteristicEntry) for c in self.rows.characteristics[sid]],
+                "findings": [local(f, FindingEntry) for f in self.rows.findings[sid]],
                 "related_studies": [
-                    _entry(link, StudyLinkEntry, study=link.related_study_id) for link in self.links[sid]
+                    _entry(link, StudyLinkEntry, study=link.related_study_id) for link in self.rows.links[sid]
                 ],
             }
         )

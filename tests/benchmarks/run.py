@@ -159,6 +159,9 @@ def load_each(args: argparse.Namespace, wrk: str | None, running: dict[str, serv
                     "service_vs_limit": service["rps"] / limit["rps"],
                     "p99_vs_limit": service["p99_ms"] / limit["p99_ms"],
                     "service_vs_datasette": service["rps"] / datasette["rps"] if datasette else None,
+                    "two_workers_vs_one": results["service-2w"]["rps"] / service["rps"]
+                    if "service-2w" in results
+                    else None,
                 },
             }
         )
@@ -173,6 +176,9 @@ def compare(args: argparse.Namespace, wrk: str | None, work: Path) -> dict[str, 
         responses = work / "responses.json"
         record_responses(running["service"], responses)
         running["limit"] = servers.start_static(work, responses, ENDPOINTS[0].service)
+        # The same service, two workers on one built file: what a second core adds to cached throughput.
+        built, _ = servers.build_file(work / "built-curated")
+        running["service-2w"] = servers.start_service(work, database=built, workers=2, name="service-2w")
         if not args.skip_datasette:
             database = build_sqlite_file(Settings(), work / "evidence.db")
             metadata = work / "metadata.json"
@@ -186,6 +192,7 @@ def compare(args: argparse.Namespace, wrk: str | None, work: Path) -> dict[str, 
         )
         endpoints = load_each(args, wrk, running)
         memory = {name: {"rss_mib": s.rss_mib(), "peak_rss_mib": s.peak_rss_mib()} for name, s in running.items()}
+        memory["service-2w"]["worker_rss_mib"] = running["service-2w"].worker_rss_mib()
         return {"endpoints": endpoints, "memory": memory, "service_ready_s": running["service"].ready_s}
     finally:
         for server in running.values():
@@ -226,6 +233,7 @@ def at_scale(factor: int, args: argparse.Namespace, work: Path) -> dict[str, Any
                 ready_s = service.ready_s
         finally:
             service.stop()
+    prebuilt = prebuilt_at_scale(factor, args, work, settings)
     row = {
         "factor": factor,
         **startup,
@@ -233,7 +241,13 @@ def at_scale(factor: int, args: argparse.Namespace, work: Path) -> dict[str, Any
         "rss_mib": rss,
         "latency": latency,
         "latency_total_known": known_total,
+        **prebuilt,
     }
+    print(
+        f"  {factor:>5}x prebuilt: build {prebuilt['build_s']:.1f} s, ready {prebuilt['prebuilt_ready_s']:.2f} s, "
+        f"RSS per worker {prebuilt['prebuilt_worker_rss_mib']:.0f} MiB",
+        flush=True,
+    )
     print(
         f"  {factor:>5}x {startup['studies']:>7,} studies  validate {startup['validate_s']:6.2f} s  load "
         f"{startup['load_s']:6.2f} s  ready {ready_s:6.1f} s  RSS {rss:6.0f} MiB  "
@@ -242,6 +256,50 @@ def at_scale(factor: int, args: argparse.Namespace, work: Path) -> dict[str, Any
         + "  ".join(f"{name} {v['p50_ms']:.1f} ms" for name, v in known_total.items()),
         flush=True,
     )
+    return row
+
+
+def prebuilt_at_scale(factor: int, args: argparse.Namespace, work: Path, settings: Settings) -> dict[str, Any]:
+    """The build-once path at one scale: build time, start-up to first answer and memory of a
+    server on the built file (2 workers, so the memory is per worker), then uncached latency of
+    one worker on that file against Datasette serving the same file in immutable mode."""
+    built, build_s = servers.build_file(work / f"built-{factor}", settings.fixtures_dir, settings.max_fixture_bytes)
+    row: dict[str, Any] = {"build_s": build_s, "file_mib": built.stat().st_size / 2**20}
+    workers = servers.start_service(work, cache=False, database=built, workers=2, name=f"service-{factor}x-2w")
+    try:
+        for e in ENDPOINTS:  # every worker touches the data before its memory is read
+            for _ in range(4):
+                servers.get(workers.port, e.service, timeout=120)
+        worker_rss = workers.worker_rss_mib()
+    finally:
+        workers.stop()
+    single = servers.start_service(
+        work, cache=False, count_memo=False, database=built, name=f"service-{factor}x-prebuilt"
+    )
+    try:
+        row["prebuilt_ready_s"] = single.ready_s
+        row["prebuilt_latency"] = {
+            e.name: sequential_latency(single.url(e.service), args.scale_requests, 20.0) for e in ENDPOINTS
+        }
+        row["prebuilt_rss_mib"] = single.rss_mib()
+    finally:
+        single.stop()
+    row["prebuilt_worker_rss_mib"] = max(worker_rss, default=row["prebuilt_rss_mib"])
+    if not args.skip_datasette:
+        metadata = work / "metadata.json"
+        metadata.write_text(json.dumps(datasette_metadata()), encoding="utf-8")
+        # Datasette names a database after its file: the same file, under the name the queries use.
+        alias = work / f"datasette-{factor}" / "evidence.db"
+        alias.parent.mkdir(exist_ok=True)
+        alias.symlink_to(built)
+        datasette = servers.start_datasette(work, alias, metadata)
+        try:
+            check_datasette(datasette)
+            row["datasette_latency"] = {
+                e.name: sequential_latency(datasette.url(e.datasette), args.scale_requests, 20.0) for e in ENDPOINTS
+            }
+        finally:
+            datasette.stop()
     return row
 
 

@@ -57,6 +57,15 @@ class Server:
         """Resident memory now (the server is a single process: one uvicorn worker)."""
         return _memory_kib(self.process.pid, "VmRSS") / 1024
 
+    def worker_rss_mib(self) -> list[float]:
+        """Resident memory of each worker of a `--workers N` server (its parent left out); [] for one process."""
+        found = []
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(_memory_kib(int(child), "VmRSS") / 1024)
+        return found
+
     def peak_rss_mib(self) -> float:
         return _memory_kib(self.process.pid, "VmHWM") / 1024
 
@@ -100,10 +109,34 @@ def clean_env(**overrides: str) -> dict[str, str]:
     return {**env, **overrides}
 
 
-def service_argv(port: int) -> list[str]:
+def cli_command() -> list[str]:
     script = Path(sys.executable).parent / "tall-evidence"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
-    return [*command, "serve", "--host", HOST, "--port", str(port)]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+
+
+def service_argv(port: int) -> list[str]:
+    return [*cli_command(), "serve", "--host", HOST, "--port", str(port)]
+
+
+def build_file(out: Path, fixtures_dir: Path | None = None, max_fixture_bytes: int | None = None) -> tuple[Path, float]:
+    """`tall-evidence build --out out` in a fresh process: the file it wrote and the seconds it took."""
+    overrides = {}
+    if fixtures_dir is not None:
+        overrides["TALL_FIXTURES_DIR"] = str(fixtures_dir)
+    if max_fixture_bytes is not None:
+        overrides["TALL_MAX_FIXTURE_BYTES"] = str(max_fixture_bytes)
+    started = time.perf_counter()
+    subprocess.run(
+        [*cli_command(), "build", "--out", str(out)],
+        env=clean_env(**overrides),
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=7200,
+    )
+    seconds = time.perf_counter() - started
+    (path,) = out.glob("tall-evidence-*.sqlite3")
+    return path, seconds
 
 
 def start_service(
@@ -114,7 +147,10 @@ def start_service(
     timeout: float = 120.0,
     name: str = "service",
     count_memo: bool = True,
+    database: Path | None = None,
+    workers: int = 1,
 ) -> Server:
+    """The service on the fixtures (today's path: validate and build at start-up) or on a built file."""
     overrides = {"TALL_RESPONSE_CACHE_ENABLED": "true" if cache else "false"}
     if not count_memo:
         overrides["TALL_COUNT_MEMO_ENTRIES"] = "0"
@@ -123,7 +159,12 @@ def start_service(
     if max_fixture_bytes is not None:
         overrides["TALL_MAX_FIXTURE_BYTES"] = str(max_fixture_bytes)
     port = free_port()
-    return start(name, service_argv(port), clean_env(**overrides), "/health", log_dir, timeout)
+    argv = service_argv(port)
+    if database is not None:
+        argv += ["--database", str(database)]
+    if workers > 1:
+        argv += ["--workers", str(workers)]
+    return start(name, argv, clean_env(**overrides), "/health", log_dir, timeout)
 
 
 def start_static(log_dir: Path, responses: Path, ready_path: str) -> Server:

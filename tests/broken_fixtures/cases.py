@@ -4,6 +4,7 @@ A case names the fault, how to make it, and the file, field path and words the e
 carry. The tests run every case through `validate` and through application start-up.
 """
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,32 @@ def _outcome(**fields: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _second_arm(n: int) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data["arms"].append({"id": "second", "label": "Second arm", "n": n})
+
+    return change
+
+
+def _subgroup_sizes(t_all: int, t_lbl: int) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        sizes = (("Patients with T-ALL (subgroup size)", t_all), ("Patients with T-LBL (subgroup size)", t_lbl))
+        for label, value in sizes:
+            data["characteristics"].append(
+                {
+                    "id": f"added-{value}",
+                    "label": label,
+                    "value": value,
+                    "unit": "patients",
+                    "printed": str(value),
+                    "source_id": "002_34437a4f0dbbef9f",
+                    "locator": "nowhere",
+                }
+            )
+
+    return change
+
+
 def _drop(key: str) -> Callable[[dict[str, Any]], None]:
     def change(data: dict[str, Any]) -> None:
         del data[key]
@@ -74,7 +101,8 @@ def _drop(key: str) -> Callable[[dict[str, Any]], None]:
 
 
 def _duplicate_outcome(data: dict[str, Any]) -> None:
-    data["outcomes"].append(dict(data["outcomes"][0]))
+    # A deep copy: a shared nested list (e.g. `inferred`) would be dumped as a YAML alias, another fault.
+    data["outcomes"].append(copy.deepcopy(data["outcomes"][0]))
 
 
 def _copy_study_as(name: str) -> Callable[[Path, Path], None]:
@@ -379,5 +407,36 @@ FAULTS: list[Fault] = [
         BASE_FILE,
         "outcomes[4].value",
         "cannot be negative",
+    ),
+    # Consistency checks across figures: an unrecorded inconsistency is an error.
+    Fault(
+        "EFS above OS for the same arm and time point, unrecorded",
+        _edit_study(_outcome(arm="nelarabine-l-asp", measure="efs", time_point="3y", value=99.0)),
+        BASE_FILE,
+        "outcomes[4]",
+        "above OS",
+    ),
+    Fault(
+        "same figure printed twice with different values, unrecorded",
+        _edit_study(
+            _outcome(arm="nelarabine-l-asp", report="ash2022-abstract-54", measure="os", time_point="3y", value=99.0)
+        ),
+        BASE_FILE,
+        "outcomes[2]",
+        "printed twice with different values",
+    ),
+    Fault(
+        "second arm whose size does not add up to the enrolment",
+        _edit_study(_second_arm(n=5)),
+        BASE_FILE,
+        "arms",
+        "arm sizes add up to 67",
+    ),
+    Fault(
+        "T-ALL and T-LBL subgroups that do not add up to the enrolment",
+        _edit_study(_subgroup_sizes(50, 10)),
+        BASE_FILE,
+        "characteristics[2]",
+        "add up to 60",
     ),
 ]

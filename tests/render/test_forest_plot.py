@@ -20,6 +20,9 @@ def _row(
     counts = {"events": 9, "n": 20, "interval_method": "wilson"} if low is not None else {}
     return ComparisonRow(
         outcome_id=outcome_id,
+        label=extra.pop("label", f"Study {outcome_id} · Arm A"),
+        denominator_basis=extra.pop("denominator_basis", "not_stated"),
+        pooled=extra.pop("pooled", low is not None),
         study_id=outcome_id.split(".")[0],
         study_title=extra.pop("study_title", f"Study {outcome_id}"),
         study_acronym=extra.pop("study_acronym", None),
@@ -31,7 +34,7 @@ def _row(
         printed=extra.pop("printed", f"{100 * proportion:.0f}%"),
         source_id="002_34437a4f0dbbef9f",
         locator="Table 1",
-        derived=False,
+        derived=extra.pop("derived", False),
         **counts,
         **extra,
     )
@@ -151,7 +154,7 @@ def test_it_is_a_standalone_svg_with_no_external_reference_or_style() -> None:
 
 def test_text_from_the_data_is_escaped() -> None:
     nasty = '<script>alert("x")</script> & </svg>'
-    row = _row('a.cr"><x', 0.5, 0.4, 0.6, study_acronym=nasty, arm_label="<b>", printed="<i>50%</i>")
+    row = _row('a.cr"><x', 0.5, 0.4, 0.6, label=f"{nasty} · <b>", printed="<i>50%</i>")
     root = _parse(render_forest_plot(_comparison([row])))
     group = _group(root, 'a.cr"><x')
     assert nasty in _texts(group) and "<b>" in _texts(group) and "<i>50%</i>" in _texts(group)
@@ -163,12 +166,35 @@ def test_no_rows_says_so() -> None:
     assert "No usable figures" in _texts(root)
 
 
-def test_long_labels_are_clipped_but_kept_whole_in_a_title() -> None:
+def test_long_labels_are_wrapped_never_clipped_so_rows_stay_distinct() -> None:
     title = "A very long study title " * 6
-    root = _parse(render_forest_plot(_comparison([_row("a.cr", 0.5, 0.4, 0.6, study_title=title)])))
-    group = _group(root, "a.cr")
-    shown = [t for t in group.iter(f"{SVG}text") if t.find(f"{SVG}title") is not None]
-    assert any(t.find(f"{SVG}title").text == title for t in shown)
+    rows = [
+        _row("a.cr-1", 0.5, 0.4, 0.6, label=f"{title}· Arm A"),
+        _row("a.cr-2", 0.3, 0.2, 0.4, label=f"{title}· Arm B"),
+    ]
+    root = _parse(render_forest_plot(_comparison(rows)))
+    labels = []
+    for row in rows:
+        (text,) = [t for t in _group(root, row.outcome_id).iter(f"{SVG}text") if t.get("data-role") == "label"]
+        shown = " ".join(span.text or "" for span in text.iter(f"{SVG}tspan"))
+        assert shown == " ".join(row.label.split())  # every word, none dropped
+        labels.append(shown)
+    assert len(set(labels)) == len(labels)
+
+
+def test_derived_and_not_pooled_rows_are_marked() -> None:
+    rows = [
+        _row("a.cr", 0.5, 0.4, 0.6, derived=True, pooled=False, not_pooled_reason="counts derived by curators"),
+        _row("b.cr", 0.3, 0.2, 0.4),
+    ]
+    root = _parse(render_forest_plot(_comparison(rows)))
+    derived, printed = _group(root, "a.cr"), _group(root, "b.cr")
+    assert (derived.get("data-derived"), derived.get("data-in-pool")) == ("true", "false")
+    assert (printed.get("data-derived"), printed.get("data-in-pool")) == ("false", "true")
+    assert "not pooled: counts derived by curators" in _texts(derived)
+    assert "9/20*" in _texts(derived) and "9/20*" not in _texts(printed)
+    assert derived.find(f"{SVG}rect").get("fill") == "#ffffff"  # open square: not in the pool
+    assert "counts derived by curators" in _texts(root)  # the legend explains the asterisk
 
 
 # --- the route, on the curated data ---

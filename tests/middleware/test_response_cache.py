@@ -103,7 +103,7 @@ def test_representations_are_kept_apart(cached: TestClient) -> None:
     ndjson_body = cached.get("/v1/outcomes", headers={"accept": "application/x-ndjson"}).content
     assert cached.get("/v1/outcomes").content == json_body
     assert len({json_body, csv_body, ndjson_body}) == 3
-    assert csv_body.startswith(b"source_id,locator,printed,")
+    assert csv_body.startswith(b"source_id,locator,inferred,printed,")
 
 
 def test_host_is_part_of_the_key_because_page_links_are_absolute(cached: TestClient) -> None:

@@ -15,7 +15,7 @@ def test_every_successful_get_has_an_etag_and_cache_control(client: TestClient, 
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.headers["etag"].startswith('"'), path
-        assert response.headers["cache-control"] == f"public, max-age={settings.cache_max_age}", path
+        assert response.headers["cache-control"] == _policy(settings), path
 
 
 def test_responses_vary_on_accept_because_some_routes_negotiate(client: TestClient) -> None:
@@ -81,9 +81,20 @@ def test_errors_are_not_given_validators(client: TestClient) -> None:
     assert "etag" not in response.headers
 
 
-def test_the_max_age_setting_is_used(settings: Settings) -> None:
-    with TestClient(create_app(settings.model_copy(update={"cache_max_age": 42}))) as client:
-        assert client.get("/v1/meta").headers["cache-control"] == "public, max-age=42"
+def test_the_max_age_settings_are_used(settings: Settings) -> None:
+    changed = {"cache_max_age": 42, "cache_s_maxage": 600, "cache_stale_while_revalidate": 0}
+    with TestClient(create_app(settings.model_copy(update=changed))) as client:
+        assert client.get("/v1/meta").headers["cache-control"] == "public, max-age=42, s-maxage=600"
+    with TestClient(create_app(settings.model_copy(update={"cache_s_maxage": None}))) as client:
+        policy = client.get("/v1/meta").headers["cache-control"]
+        assert "s-maxage" not in policy and "stale-while-revalidate=" in policy
+
+
+def _policy(settings: Settings) -> str:
+    return (
+        f"public, max-age={settings.cache_max_age}, s-maxage={settings.cache_s_maxage}, "
+        f"stale-while-revalidate={settings.cache_stale_while_revalidate}"
+    )
 
 
 def test_etag_changes_exactly_when_the_dataset_version_does(fixture_copy: Settings) -> None:
@@ -120,7 +131,7 @@ def test_a_code_or_template_change_changes_the_software_part_of_the_tag(tmp_path
 def test_static_files_keep_their_own_validator_and_get_cache_control(client: TestClient, settings: Settings) -> None:
     first = client.get("/static/embed.css")
     assert first.status_code == 200
-    assert first.headers["cache-control"] == f"public, max-age={settings.cache_max_age}"
+    assert first.headers["cache-control"] == _policy(settings)
     again = client.get("/static/embed.css", headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
     assert again.headers["cache-control"] == first.headers["cache-control"]

@@ -1,28 +1,22 @@
 """The read API over the real curated data: shapes, pagination, errors, exact JSON."""
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from api.loading.provenance import read_spans
 from api.settings import PROJECT_ROOT, Settings
+from tests import fixture_data
+from tests.fixture_data import sources as fixture_sources
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 
 
-def _study_file(study_id: str) -> dict:
-    return yaml.safe_load((PROJECT_ROOT / "fixtures" / "studies" / f"{study_id}.yaml").read_text(encoding="utf-8"))
-
-
-def _all_study_ids() -> list[str]:
-    return sorted(p.stem for p in (PROJECT_ROOT / "fixtures" / "studies").glob("*.yaml"))
-
-
 def test_list_studies_lists_every_curated_study(client: TestClient) -> None:
     body = client.get("/v1/studies", params={"limit": 500}).json()
-    assert [s["id"] for s in body["items"]] == _all_study_ids()
-    assert body["total"] == len(_all_study_ids())
+    assert [s["id"] for s in body["items"]] == fixture_data.study_ids()
+    assert body["total"] == len(fixture_data.study_ids())
     assert (body["limit"], body["offset"]) == (500, 0)
 
 
@@ -40,7 +34,7 @@ def test_pagination_walks_the_whole_set_in_a_stable_order(client: TestClient) ->
 
 
 def test_study_detail_embeds_arms_outcomes_and_sources(client: TestClient) -> None:
-    raw = _study_file("jplsg-t11")
+    raw = fixture_data.study("jplsg-t11")
     body = client.get("/v1/studies/jplsg-t11").json()
     assert body["id"] == "jplsg-t11"
     assert body["registry_ids"] == raw["registry_ids"]
@@ -53,9 +47,18 @@ def test_study_detail_embeds_arms_outcomes_and_sources(client: TestClient) -> No
 
 def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
     """The served record is the curated one, field for field, plus derived ids."""
-    entry = next(o for o in _study_file("jplsg-t11")["outcomes"] if o["id"] == "efs-3y")
+    study = fixture_data.study("jplsg-t11")
+    entry = next(o for o in study["outcomes"] if o["id"] == "efs-3y")
+    arm = next(a for a in study["arms"] if a["id"] == entry["arm"])
+    report = next(r for r in study["reports"] if r["id"] == entry["report"])
     body = client.get("/v1/outcomes/jplsg-t11.efs-3y").json()
+    span = read_spans(PROJECT_ROOT / "seeds" / "spans.yaml")[1]["jplsg-t11.efs-3y"]
     expected = {
+        # Copied at load from the arm, the seed registry and the report, never curated on the figure.
+        "arm_label": arm["label"],
+        "source_kind": fixture_sources()[entry["source_id"]]["kind"],
+        "cited_publication": report["citation"],
+        "cited_venue": report["venue"],
         "id": "jplsg-t11.efs-3y",
         "study_id": "jplsg-t11",
         "arm_id": f"jplsg-t11.{entry['arm']}",
@@ -63,11 +66,13 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "permalink": f"{Settings().public_url}/v1/outcomes/jplsg-t11.efs-3y",
         "source_id": entry["source_id"],
         "locator": entry["locator"],
+        "inferred": entry.get("inferred", []),
         "printed": entry["printed"],
         "measure": "efs",
         "subgroup": None,
         "time_point": "3y",
         "time_point_months": 36.0,
+        "response_definition": entry.get("response_definition"),
         "value": entry["value"],
         "value_low": None,
         "value_high": None,
@@ -80,10 +85,15 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "qualifier": "exact",
         "derived": False,
         "derivation": None,
+        "denominator_basis": entry.get("denominator_basis", "not_stated"),
         "unlabeled": False,
         "caveat": None,
         "conflict_ids": [],
         "notes": None,
+        # Where the printed words sit in the document, from the committed spans file.
+        "span_start": span.start,
+        "span_end": span.end,
+        "context": span.context,
     }
     assert body == expected
 
@@ -122,7 +132,7 @@ def test_meta_describes_the_dataset(client: TestClient) -> None:
     meta = client.get("/v1/meta").json()
     assert len(meta["dataset_version"]) == 16
     assert meta["licence"] == "CC-BY-4.0"
-    assert meta["counts"]["study"] == len(_all_study_ids())
+    assert meta["counts"]["study"] == len(fixture_data.study_ids())
     assert meta["counts"]["source"] == 5
     assert client.get("/health").json() == {"status": "ok", "dataset_version": meta["dataset_version"]}
 
@@ -158,4 +168,4 @@ def test_database_refuses_writes_after_loading(client: TestClient) -> None:
     database = client.app.state.database  # type: ignore[attr-defined]
     with pytest.raises(OperationalError, match=r"readonly|read-only|query_only"), database.engine.connect() as conn:
         conn.execute(text("DELETE FROM study"))
-    assert client.get("/v1/meta").json()["counts"]["study"] == len(_all_study_ids())
+    assert client.get("/v1/meta").json()["counts"]["study"] == len(fixture_data.study_ids())

@@ -8,17 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from statsmodels.stats.proportion import proportion_confint
 
-from api.settings import PROJECT_ROOT
-
-STUDIES = PROJECT_ROOT / "fixtures" / "studies"
-
-
-def _fixtures() -> dict[str, dict]:
-    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(STUDIES.glob("*.yaml"))}
+from tests.fixture_data import studies
 
 
 def _targets(study: dict, antigen: str) -> bool:
@@ -38,7 +31,7 @@ def test_grade_3_or_worse_crs_in_cd7_car_t(client: TestClient) -> None:
     # Independently from the fixture files: CD7 studies' CRS figures whose every grade is >= 3.
     expected = {
         f"{sid}.{e['id']}"
-        for sid, study in _fixtures().items()
+        for sid, study in studies().items()
         if _targets(study, "CD7")
         for e in study.get("adverse_events", [])
         if e["term"] == "cytokine_release_syndrome" and (e.get("grade_min") or 0) >= 3
@@ -71,28 +64,47 @@ def test_cr_comparison_across_cd7_car_t(client: TestClient) -> None:
     assert "conflict" in excluded["rd13-01.cr-text"] and "conflict" in excluded["rd13-01.cr-table"]
     # CTD402 (003): 74% in marrow disease, with no denominator printed.
     assert "denominator" in excluded["ctd402-rp2d.cr-bone-marrow"]
-    # With fewer than two CD7 rows carrying counts, no pooled figure is invented; the reason is given.
-    if len(rows) < 2:
-        assert body["pooled"] is None and "at least two rows" in body["pooled_note"]
-    else:
-        assert body["pooled"]["k"] == len(rows)
+    # Only comparable rows pool; every row says whether it is pooled, and if not, why.
+    pooled_ids = set(body["pooled"]["outcome_ids"]) if body["pooled"] else set()
+    for row in rows.values():
+        assert row["pooled"] == (row["outcome_id"] in pooled_ids)
+        assert row["pooled"] or row["not_pooled_reason"]
+    if body["pooled"] is None:
+        assert "at least two comparable rows" in body["pooled_note"]
 
 
-def test_cr_comparison_pools_rows_with_counts(client: TestClient) -> None:
+def test_default_cr_comparison_pools_nothing_that_is_not_comparable(client: TestClient) -> None:
     body = client.get("/v1/comparison", params={"measure": "cr"}).json()
-    rows = body["rows"]
-    # Shimony (002): CR 62% vs 40% in 29 and 15 patients -> 18/29 and 6/15.
-    assert {(r["events"], r["n"]) for r in rows} >= {(18, 29), (6, 15)}
-    assert all(r["subgroup"] is None for r in rows)  # whole populations unless asked
-    pooled = body["pooled"]
-    assert pooled["k"] == len(rows) >= 2 and body["pooled_note"] is None
-    assert "descriptive" in pooled["label"].lower()
-    assert 0 <= pooled["i_squared"] <= 100
-    assert pooled["ci_low"] < pooled["proportion"] < pooled["ci_high"]
+    rows = {r["outcome_id"]: r for r in body["rows"]}
+    # Shimony (002): CR 62% vs 40% in 29 and 15 patients -> 18/29 and 6/15, derived from the percentages.
+    shimony = [rows["shimony-nelarabine-rr.cr-combination"], rows["shimony-nelarabine-rr.cr-monotherapy"]]
+    assert [(r["events"], r["n"], r["derived"]) for r in shimony] == [(18, 29, True), (6, 15, True)]
+    assert all(r["subgroup"] is None for r in rows.values())  # whole populations unless asked
+    # Every row with counts here is derived: none pools by default, and the note says why.
+    assert all(r["derived"] and not r["pooled"] and "include_derived" in r["not_pooled_reason"] for r in shimony)
+    assert body["pooled"] is None and "derived" in body["pooled_note"]
+    # Asked to include derived rows, figures without a time point still pool with nothing, and the
+    # after-cycle-1 figure has no other row at its time point.
+    body = client.get("/v1/comparison", params={"measure": "cr", "include_derived": "true"}).json()
+    rows = {r["outcome_id"]: r for r in body["rows"]}
+    assert body["include_derived"] is True and body["pooled"] is None
+    assert "no time point" in rows["shimony-nelarabine-rr.cr-combination"]["not_pooled_reason"]
+    assert rows["yu-v-hag-phase2.cr-cycle1"]["not_pooled_reason"] == "no other comparable row to pool with"
+    for row in rows.values():
+        assert row["denominator_basis"] and "response_definition" in row
     csv_text = client.get("/v1/comparison", params={"measure": "cr", "format": "csv"}).text
-    kinds = [line.split(",", 1)[0] for line in csv_text.splitlines()[1:]]
-    assert kinds.count("study") == len(rows) and kinds.count("pooled") == 1
+    header, *lines = csv_text.splitlines()
+    for column in ("label", "derived", "denominator_basis", "response_definition", "pooled", "not_pooled_reason"):
+        assert column in header.split(",")
+    kinds = [line.split(",", 1)[0] for line in lines]
+    assert kinds.count("study") == len(rows) and kinds.count("pooled") == 0
     assert kinds.count("excluded") == len(body["excluded"])
+
+
+def test_comparison_refuses_a_bad_include_derived(client: TestClient) -> None:
+    response = client.get("/v1/comparison", params={"measure": "cr", "include_derived": "maybe"})
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 def test_comparison_carries_survival_figures_as_printed(client: TestClient) -> None:
@@ -107,7 +119,7 @@ def test_outcomes_of_venetoclax_regimens_in_etp_all(client: TestClient) -> None:
     items = client.get("/v1/outcomes", params={"agent": "venetoclax", "disease": "ETP-ALL", "limit": 500}).json()[
         "items"
     ]
-    fixtures = _fixtures()
+    fixtures = studies()
     expected = {
         f"{sid}.{o['id']}"
         for sid, s in fixtures.items()
@@ -123,7 +135,7 @@ def test_outcomes_of_venetoclax_regimens_in_etp_all(client: TestClient) -> None:
 
 def test_full_text_search_for_nelarabine(client: TestClient) -> None:
     items = client.get("/v1/studies", params={"q": "nelarabine"}).json()["items"]
-    nelarabine_studies = {sid for sid, s in _fixtures().items() if "nelarabine" in _agents(s)}
+    nelarabine_studies = {sid for sid, s in studies().items() if "nelarabine" in _agents(s)}
     assert nelarabine_studies and nelarabine_studies <= {s["id"] for s in items}
     assert "gmall-08-2013" in nelarabine_studies  # the GMALL trial of 281 patients (002)
     assert all(s["id"] not in {"rd13-01", "ctd402-rp2d"} for s in items)
@@ -146,7 +158,7 @@ def test_unknown_enum_value_lists_the_allowed_values(client: TestClient) -> None
 
 
 def test_filters_combine(client: TestClient) -> None:
-    fixtures = _fixtures()
+    fixtures = studies()
     body = client.get(
         "/v1/studies", params={"target_antigen": "CD7", "cell_source": "donor_derived", "limit": 500}
     ).json()

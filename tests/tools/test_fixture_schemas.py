@@ -4,11 +4,11 @@ import json
 
 import jsonschema
 import pytest
-import yaml
 
 from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, SCHEMA_DIR
 from api.settings import PROJECT_ROOT
 from api.tools.fixture_schemas import SCHEMAS, render_schema
+from tests.fixture_data import STUDIES_DIR, load_yaml, study_ids
 
 SCHEMA_PATH = PROJECT_ROOT / "fixtures" / SCHEMA_DIR
 
@@ -21,8 +21,8 @@ def test_committed_schema_is_up_to_date(name: str) -> None:
 
 def _files() -> list[tuple[str, str]]:
     pairs = [
-        (str(p.relative_to(PROJECT_ROOT)), "study.schema.json")
-        for p in sorted((PROJECT_ROOT / "fixtures" / "studies").glob("*.yaml"))
+        (str((STUDIES_DIR / f"{study_id}.yaml").relative_to(PROJECT_ROOT)), "study.schema.json")
+        for study_id in study_ids()
     ]
     pairs.append(("seeds/sources.yaml", "sources.schema.json"))
     for name, schema in ((CONFLICTS_FILE, "conflicts.schema.json"), (EPIDEMIOLOGY_FILE, "epidemiology.schema.json")):
@@ -35,5 +35,5 @@ def _files() -> list[tuple[str, str]]:
 def test_fixture_file_conforms_to_its_schema(file: str, schema: str) -> None:
     # Editors validate with the JSON Schema alone, so it must accept what the loader accepts.
     document = json.loads((SCHEMA_PATH / schema).read_text(encoding="utf-8"))
-    data = json.loads(json.dumps(yaml.safe_load((PROJECT_ROOT / file).read_text(encoding="utf-8")), default=str))
+    data = json.loads(json.dumps(load_yaml(PROJECT_ROOT / file), default=str))
     jsonschema.validate(data, document)

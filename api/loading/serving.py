@@ -1,0 +1,64 @@
+"""What a process serves: a prebuilt file, a PostgreSQL schema, or the fixtures built just now.
+
+Every path ends the same way: a read-only Database and the Meta recorded at build time, so
+processes serving the same build answer with the same bytes (`built_at` is the build's time).
+"""
+
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from api.database import Database, Memo
+from api.loading.build import BuildRecord, attach_schema, build_file, build_schema, open_file
+from api.loading.fixture_files import FixtureSet
+from api.loading.load import api_version, load_dataset
+from api.settings import Settings
+from models.meta import Meta, attribution_text, how_to_cite_text
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql", "postgres:"))
+
+
+def meta_of(record: BuildRecord, settings: Settings) -> Meta:
+    return Meta(
+        dataset_version=record.dataset_version,
+        built_at=record.built_at,
+        licence=settings.data_licence,
+        api_version=api_version(),
+        counts=record.counts,
+        attribution=attribution_text(
+            version=record.dataset_version, licence=settings.data_licence, public_url=settings.public_url
+        ),
+        how_to_cite=how_to_cite_text(version=record.dataset_version, public_url=settings.public_url),
+        citation_file="CITATION.cff",
+    )
+
+
+def open_dataset(
+    settings: Settings, stack: ExitStack, memo: Memo | None = None, fixtures: FixtureSet | None = None
+) -> tuple[Database, Meta]:
+    """The database to serve and its metadata; closing stack releases both (and any temporary file).
+
+    In order: settings.database_file (a prebuilt file, opened as it is); a PostgreSQL
+    DATABASE_URL (the dataset_version's schema, built from the fixtures first when no version
+    is named); another DATABASE_URL (loaded in place, as before); otherwise the fixtures are
+    built into a temporary file, which is then served exactly like a prebuilt one.
+    """
+    url = settings.database_url
+    if settings.database_file is not None:
+        database, record = open_file(settings.database_file, memo, verify_content=settings.verify_database_file)
+    elif url is not None and is_postgres(url):
+        version = settings.dataset_version or build_schema(settings, url, fixtures).dataset_version
+        database, record = attach_schema(url, version, memo)
+    elif url is not None:
+        database = Database(url, memo)
+        stack.callback(database.close)
+        return database, load_dataset(settings, database, fixtures)
+    else:
+        directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="tall-evidence-"))
+        path = build_file(settings, Path(directory), fixtures)
+        # Just written by this process: its contents need no second check.
+        database, record = open_file(path, memo, verify_content=False)
+    stack.callback(database.close)
+    return database, meta_of(record, settings)

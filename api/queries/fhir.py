@@ -1,0 +1,59 @@
+"""What the FHIR face is mapped from: every study in full, every source, the comparisons.
+
+Read through the same queries the /v1 routes use, so FHIR never says something /v1 does not.
+"""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from api.queries.comparison import build_comparison
+from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters
+from api.queries.pages import to_public
+from api.queries.studies import study_details
+from models import Source, Study
+from models.comparison import Comparison
+from models.enums import Measure
+from models.source import SourcePublic
+from models.study_views import StudyDetail
+
+
+@dataclass(frozen=True)
+class FhirInputs:
+    studies: list[StudyDetail]
+    sources: list[SourcePublic]
+    comparisons: list[Comparison]
+    """Each comparison with a pooled estimate, as GET /v1/comparison computes it by default."""
+    intervals: dict[str, tuple[float, float]]
+    """The Wilson interval GET /v1/comparison gives each figure (any subgroup), by outcome id."""
+
+
+def _comparisons(
+    session: Session, measures: list[Measure], version: str
+) -> tuple[list[Comparison], dict[str, tuple[float, float]]]:
+    """Pools per measure and per measure at each time point (whole population, as /v1/comparison
+    does by default), and the Wilson interval of every figure of any subgroup."""
+    whole_population = OutcomeFilters(study=StudyFilters(), subgroup=[NO_SUBGROUP]).conditions(session).all
+    pooled: list[Comparison] = []
+    intervals: dict[str, tuple[float, float]] = {}
+    for measure in measures:
+        every_figure = build_comparison(session, measure, time_point=None, outcome_conditions=[], version=version)
+        for row in every_figure.rows:
+            if row.interval_method == "wilson" and row.ci_low is not None and row.ci_high is not None:
+                intervals[row.outcome_id] = (row.ci_low, row.ci_high)
+        time_points = sorted({r.time_point for r in every_figure.rows if r.time_point})
+        for time_point in [None, *time_points]:
+            comparison = build_comparison(
+                session, measure, time_point=time_point, outcome_conditions=whole_population, version=version
+            )
+            if comparison.pooled is not None:
+                pooled.append(comparison)
+    return pooled, intervals
+
+
+def fhir_inputs(session: Session, version: str) -> FhirInputs:
+    studies = study_details(session, session.exec(select(Study).order_by(Study.id)).all(), every_study=True)
+    sources = [to_public(SourcePublic, s) for s in session.exec(select(Source).order_by(Source.id))]
+    measures = sorted({o.measure for s in studies for o in s.outcomes})
+    comparisons, intervals = _comparisons(session, measures, version)
+    return FhirInputs(studies=studies, sources=sources, comparisons=comparisons, intervals=intervals)

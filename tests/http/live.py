@@ -1,0 +1,157 @@
+"""A real server on loopback (the `tall-evidence serve` command in a child process) and raw socket helpers.
+
+Nothing here imports the application: the tests speak HTTP to a process, as a client would.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+START_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def raw(self, data: bytes, *, timeout: float = 10.0) -> bytes:
+        """Send bytes on a fresh connection and read until the server closes it (or timeout)."""
+        return raw_exchange(self.port, data, timeout=timeout)
+
+
+def raw_exchange(port: int, data: bytes, *, timeout: float = 10.0) -> bytes:
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    with socket.create_connection((HOST, port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may refuse before reading everything; its answer is still readable
+        while time.monotonic() < deadline:
+            sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def split_response(data: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (lower-case names, last wins) and body of the first response in data."""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = body[: int(headers["content-length"])]
+    return status, headers, body
+
+
+def scratch_data(tmp: Path) -> dict[str, str]:
+    """Environment pointing the server at private copies of fixtures/ and the seed registry."""
+    fixtures = tmp / "fixtures"
+    shutil.copytree(PROJECT_ROOT / "fixtures", fixtures)
+    registry = tmp / "seeds" / "sources.yaml"
+    registry.parent.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "seeds" / "sources.yaml", registry)
+    return {"TALL_FIXTURES_DIR": str(fixtures), "TALL_SOURCES_REGISTRY": str(registry)}
+
+
+def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TALL_") and k != "DATABASE_URL"}
+    return {**clean, "PYTHONUNBUFFERED": "1", **(env or {})}
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=PROJECT_ROOT,
+        env=cli_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@contextmanager
+def live_server(log_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """Start `tall-evidence serve` on a free loopback port; stop it with SIGTERM afterwards."""
+    port = free_port()
+    log = log_dir / f"server-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=cli_env(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(port, process, log)
+    try:
+        _wait_until_up(server)
+        yield server
+    finally:
+        stop(server)
+
+
+def stop(server: LiveServer, timeout: float = 30.0) -> float:
+    """SIGTERM, wait for exit (kill after timeout); returns the seconds it took."""
+    started = time.monotonic()
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=10)
+    return time.monotonic() - started
+
+
+def _wait_until_up(server: LiveServer) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(f"{server.base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not answer /health within {START_TIMEOUT}s:\n{server.output()}")

@@ -1,0 +1,141 @@
+"""Structure read from the real source texts: paragraphs across page breaks, table cells, slides, interviews."""
+
+from api.loading.documents import Document, fold
+from tests.loading.conftest import by_prefix
+
+
+def _text(document: Document, place: object) -> str:
+    from api.loading.documents import Place
+
+    assert isinstance(place, Place)
+    return fold(place.text(document))
+
+
+def test_a_page_break_inside_a_sentence_does_not_start_a_paragraph(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    section = review.section("CAR-T-based treatment")
+    assert section is not None
+    paragraphs = [_text(review, p) for p in section.paragraphs]
+    # The first paragraph runs on after "derived from bulk" + blank line + "T cells without ...".
+    assert "NS7CARs were derived from bulk T cells without additional genetic manipulations" in paragraphs[0]
+    assert "1 patient experienced grade IV CRS" in paragraphs[0]
+    assert paragraphs[1].startswith("A phase I clinical trial") and "RD13-01" in paragraphs[1]
+    assert paragraphs[2].startswith("Twenty R/R T-ALL/LBL patients")
+    assert len(paragraphs) == 4
+
+
+def test_a_paragraph_split_by_a_table_joins_and_skips_the_table(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    section = review.section("CAR-T-based treatment")
+    assert section is not None
+    last = section.paragraphs[-1]
+    text = _text(review, last)
+    assert "PCART7-CD3 PEBL showed minimal fratricide and a reduced risk of GvHD" in text
+    assert "Study agents" not in text and len(last.segments) > 1
+    table = review.tables[1].place
+    assert last.start < table.start < table.end < last.end
+    assert not last.contains(table.start, table.start + 10)
+
+
+def test_a_new_text_block_after_a_full_stop_starts_a_paragraph(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    section = review.section("Nelarabine\u2011based treatment")  # the text's own hyphen matches too
+    assert section is not None
+    starts = [_text(review, p)[:30] for p in section.paragraphs]
+    assert starts == [
+        "The GMALL trial enrolled 281 n",
+        "An intergroup phase II study w",
+        "A retrospective study was desi",
+    ]
+
+
+def test_table_columns_rows_and_cells(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    one, two = review.tables[1], review.tables[2]
+    assert one.columns == ["Abstract 51", "Abstract 54", "Abstract 4053", "Abstract 942", "Abstract 1414"]
+    assert two.columns == ["Abstract 980", "Abstract 1995", "Abstract 2011", "Abstract 975"]
+    assert "MRD analysis used to assign risk/postremission therapy" in one.rows and "Survival outcome" in two.rows
+
+    def cell(table: object, column: str, row: str) -> str:
+        return _text(review, review.tables[1 if table is one else 2].cells[(column, row)])
+
+    assert cell(one, "Abstract 54", "Survival outcome") == "3-year EFS: 88.6%; 3-year OS: 93.4%; 3-year CIR: 5.3%"
+    assert cell(one, "Abstract 942", "Survival outcome") == "CR/CRi rate: 100%"
+    assert cell(one, "Abstract 1414", "Survival outcome").startswith("CR/CRi rate(after the first cycle): 85.7%")
+    assert cell(one, "Abstract 54", "No. of patients") == "62"
+    assert cell(one, "Abstract 4053", "No. of patients") == "44 (29 combination; 15 monotherapy)"
+    # A wrapped row label is not a cell; the row's five values follow it.
+    assert cell(one, "Abstract 51", "MRD analysis used to assign risk/postremission therapy") == "Yes"
+    assert cell(one, "Abstract 942", "MRD analysis used to assign risk/postremission therapy") == "No"
+    assert cell(two, "Abstract 1995", "Survival outcome") == "CR: 80%"
+    assert cell(two, "Abstract 2011", "Survival outcome").startswith("ORR: 90% at 3 months post-")
+    assert cell(two, "Abstract 1995", "Study agents") == "CD7 UCAR-T (RD13-01)"
+    assert cell(two, "Abstract 980", "NCT No") == "NCT04572308, NCT04916860"
+
+
+def test_references_are_numbered_entries(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    assert sorted(review.references) == list(range(1, 13))
+    assert "Venetoclax in combination with homoharringtonine" in _text(review, review.references[12])
+    assert "Goekbuget N" in _text(review, review.references[4]) and "Hatta" not in _text(review, review.references[4])
+
+
+def test_slides_are_separated_by_three_blank_lines(documents: dict[str, Document]) -> None:
+    deck = by_prefix(documents, "004")
+    assert len(deck.slides) == 38
+    assert [s.title for s in deck.slides[3:6]] == ["GIMEMA 1913 trial"] * 3
+    assert "How can we improve these results?" in _text(deck, deck.slides[5].place)
+    assert "How can we improve" not in _text(deck, deck.slides[4].place)
+
+
+def test_a_slide_title_can_follow_its_bullets_or_its_citation(documents: dict[str, Document]) -> None:
+    deck = by_prefix(documents, "004")
+    last = deck.slides[-1]
+    assert last.title == "Take home messages" and last.title_place is not None
+    assert _text(deck, last.place).startswith("\u00fc Outcome of T-ALL patients")  # bullets come first
+    assert last.title_place.start > last.place.start + 100
+    zhang = next(s for s in deck.slides if "AJH. 2023" in _text(deck, s.place))
+    # 'CAR-T in T-ALL' after the citation is the running header of the Maciocia slides; the slide's
+    # own title closes it, below its bullets.
+    assert zhang.title == "Auto CD7 CAR-T in T-ALL"
+    assert zhang.headings == ("CAR-T in T-ALL", "Auto CD7 CAR-T in T-ALL")
+    assert next(s for s in deck.slides if s.number == 23).title == "CAR-T in T-ALL"  # header only: it is the title
+    assert deck.slides[10].title and deck.slides[10].title.endswith(
+        "Results of the Graall-2014/T Atriall Phase 2 Study"
+    )
+    untitled = next(s for s in deck.slides if "N=19" in _text(deck, s.place))
+    assert untitled.title is None  # a citation and data lines only
+
+
+def test_interview_headings_questions_and_answers(documents: dict[str, Document]) -> None:
+    pan = by_prefix(documents, "001")
+    title = pan.sections[0]
+    assert title.heading.startswith("Dr. Jing Pan: Autologous CD7 CAR-T cells")  # the page title, no full stop
+    assert [_text(pan, p)[:9] for p in title.paragraphs] == ["2025-4-15", "T-cell ac", "Autologou"]
+    first = pan.section("1. Your team has conducted several studies")  # a question heading by its opening
+    assert first is not None and len(first.paragraphs) == 7
+    assert _text(pan, first.paragraphs[6]).startswith("Notably, none of the CD7 CAR-T products")
+    last = pan.section("5. What are your next research priorities?")
+    assert last is not None and len(last.paragraphs) == 2 and len(last.items) == 3
+    assert _text(pan, last.items[1]).startswith("2. Dose Optimization: Following the FDA")
+    assert last.paragraphs[1].start == last.items[0].start and last.paragraphs[1].end == last.items[2].end
+    assert [q.number for q in pan.questions] == [1, 2, 3, 4, 5] and pan.questions[0].answer == first.paragraphs
+
+    lu = by_prefix(documents, "003")
+    # No headings before 'Expert Profile': every line is a paragraph, the interviewer's questions too.
+    paragraphs = lu.paragraphs
+    asking = [n for n, p in enumerate(paragraphs, 1) if _text(lu, p).startswith("Hematology Frontier:")]
+    assert asking == [2, 6, 10, 16]
+    third = lu.questions[2]
+    assert "close to 60%" in _text(lu, third.place) and len(third.answer) == 5
+    profile = lu.section("Expert Profile")
+    assert profile is not None and len(profile.paragraphs) == 2
+
+
+def test_letter_paragraphs_and_figure_legends(documents: dict[str, Document]) -> None:
+    letter = by_prefix(documents, "000")
+    paragraphs = [_text(letter, p) for p in letter.paragraphs]
+    assert letter.section("To the editor:") is not None and len(paragraphs) == 5
+    assert paragraphs[1].startswith("An 11-year-old male") and paragraphs[4].startswith("ALL/LBL exhibits")
+    assert _text(letter, letter.figures[2]).startswith("BM analysis and PET-CT scan")
+    assert not any("BM analysis and PET-CT scan" in p for p in paragraphs)

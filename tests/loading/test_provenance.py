@@ -1,0 +1,173 @@
+"""Printed words found in the texts, locators checked against them, and the committed spans file."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from api.loading.documents import Document
+from api.loading.provenance import Record, check, find_printed, read_spans, render_spans, verify
+from api.settings import PROJECT_ROOT, Settings
+from tests.loading.conftest import by_prefix
+
+
+def _record(document: Document, locator: str, printed: str | None) -> Record:
+    return Record("studies/x.yaml", "outcomes[0]", "x.y", document.id, locator, printed)
+
+
+def test_a_locator_one_paragraph_off_is_reported_with_file_and_field(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    # The error the issue describes: counting a page break as a paragraph names the next one.
+    wrong = _record(review, "Section 'CAR-T-based treatment', paragraph 2", "47/53 (88.7%)")
+    right = _record(review, "Section 'CAR-T-based treatment', paragraph 1", "47/53 (88.7%)")
+    spans, issues, _ = check([wrong], documents)
+    assert [(i.file, i.path, i.field) for i in issues] == [("studies/x.yaml", "outcomes[0]", "locator")]
+    assert "paragraph 1" in issues[0].message
+    assert check([right], documents)[1] == []
+    span = spans["x.y"]
+    assert review.text[span.start : span.end] == "47/53 (88.7%)"
+    assert span.context.startswith("A total of 47/53 (88.7%) patients had mild") and len(span.context) <= 300
+
+
+def test_printed_words_missing_from_the_text_are_reported(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    _, issues, _ = check([_record(review, "Table 1, column 'Abstract 54'", "3-year OS: 99.9%")], documents)
+    assert [i.field for i in issues] == ["printed"]
+
+
+def test_a_table_figure_gets_its_cell_as_context(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    cell = review.tables[2].cells[("Abstract 1995", "Survival outcome")]
+    span = find_printed(review, "CR: 80%", [cell])
+    assert span is not None and span.context == "CR: 80%" and span.variant == ""
+
+
+def test_whitespace_and_hyphen_variants_are_found_but_flagged(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    span = find_printed(review, "3-year overall survival (OS) for all patients was 78%", [])
+    assert span is not None and span.variant == "hyphen or dash"
+    assert "sur-\nvival" in review.text[span.start : span.end]
+    wrapped = find_printed(review, "281 newly diagnosed adult", [])
+    assert wrapped is not None and wrapped.variant == "white space"
+
+
+def test_records_without_printed_need_existing_places(documents: dict[str, Document]) -> None:
+    review = by_prefix(documents, "002")
+    _, issues, _ = check([_record(review, "Section 'CAR-T-based treatment', paragraph 5", None)], documents)
+    assert [i.field for i in issues] == ["locator"]
+
+
+def test_committed_spans_match_the_texts(settings: Settings, documents: dict[str, Document]) -> None:
+    outcome = verify(
+        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+    )
+    stale = [p for p in outcome.problems if p.startswith(settings.spans_file.name)]
+    assert not stale, "\n".join(stale)
+    assert render_spans(outcome.spans, outcome.documents) == settings.spans_file.read_text(encoding="utf-8")
+
+
+def test_without_texts_the_committed_spans_are_checked_against_the_registry(settings: Settings, tmp_path: Path) -> None:
+    registry = tmp_path / "sources.yaml"
+    shutil.copy(settings.sources_registry, registry)
+    absent = tmp_path / "no-texts"
+    outcome = verify(settings.fixtures_dir, registry, absent, spans_file=settings.spans_file)
+    assert outcome.problems == [] and not outcome.texts_present
+    docs, spans = read_spans(settings.spans_file)
+    assert spans and set(docs) <= {s.source_id for s in spans.values()}
+    text = registry.read_text(encoding="utf-8")
+    some_sha = next(iter(docs.values()))
+    registry.write_text(text.replace(some_sha, "0" * 64), encoding="utf-8")
+    changed = verify(settings.fixtures_dir, registry, absent, spans_file=settings.spans_file)
+    assert any("is not the registry's" in p for p in changed.problems)
+
+
+def test_every_locator_holds_its_printed_words(settings: Settings, documents: dict[str, Document]) -> None:
+    """The real fixtures against the real texts: what `tall-evidence validate` enforces."""
+    outcome = verify(
+        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+    )
+    assert not outcome.problems, "\n".join(outcome.problems)
+
+
+def test_spans_file_exists_in_the_project() -> None:
+    if not (PROJECT_ROOT / "seeds" / "spans.yaml").exists():
+        pytest.fail("seeds/spans.yaml is missing (run `tall-evidence resolve`)")
+    data = yaml.safe_load((PROJECT_ROOT / "seeds" / "spans.yaml").read_text(encoding="utf-8"))
+    assert set(data) == {"documents", "spans"}
+
+
+def test_a_wrong_paragraph_in_a_fixture_fails_naming_file_field_and_record(
+    settings: Settings, documents: dict[str, Document], fixture_copy: Settings
+) -> None:
+    before = verify(
+        fixture_copy.fixtures_dir,
+        fixture_copy.sources_registry,
+        settings.seeds_text_dir,
+        spans_file=settings.spans_file,
+    )
+    # Move one locator that holds its words today one paragraph on, as a miscounted page break would.
+    target = None
+    for path in sorted((fixture_copy.fixtures_dir / "studies").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if "locator: \"Section 'Nelarabine-based treatment', paragraph 2\"" in text:
+            target = path
+            path.write_text(
+                text.replace(
+                    "Nelarabine-based treatment', paragraph 2\"", "Nelarabine-based treatment', paragraph 3\"", 1
+                ),
+                encoding="utf-8",
+            )
+            break
+    if target is None:
+        pytest.skip("no record cites Section 'Nelarabine-based treatment', paragraph 2 any more")
+    after = verify(
+        fixture_copy.fixtures_dir,
+        fixture_copy.sources_registry,
+        settings.seeds_text_dir,
+        spans_file=settings.spans_file,
+    )
+    new = [p for p in after.problems if p not in before.problems]
+    assert len(new) == 1, new
+    assert new[0].startswith(f"studies/{target.name}: ") and ".locator (" in new[0]
+    assert "the text has it in Section 'Nelarabine-based treatment', paragraph 2" in new[0]
+
+
+def test_an_unreadable_text_is_a_problem_not_a_traceback(settings: Settings, tmp_path: Path) -> None:
+    if not settings.seeds_text_dir.is_dir():
+        pytest.skip(f"source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)")
+    texts = tmp_path / "texts"
+    shutil.copytree(settings.seeds_text_dir, texts)
+    victim = next(iter(sorted(texts.glob("*.txt"))))
+    victim.write_bytes(b"\xff\xfe not utf-8 \x80")
+    outcome = verify(settings.fixtures_dir, settings.sources_registry, texts, spans_file=settings.spans_file)
+    assert any(p.startswith(f"{victim.name}: structure cannot be read") for p in outcome.problems)
+
+
+def test_spans_of_a_changed_document_are_not_served(settings: Settings) -> None:
+    from api.loading.provenance import servable_spans
+
+    docs, spans = read_spans(settings.spans_file)
+    assert spans, "seeds/spans.yaml holds no spans"
+    served = servable_spans(settings.spans_file, docs)
+    assert served == spans
+    changed_doc = next(iter(docs))
+    stale = servable_spans(settings.spans_file, {**docs, changed_doc: "0" * 64})
+    assert stale and all(s.source_id != changed_doc for s in stale.values())
+    assert len(stale) == sum(1 for s in spans.values() if s.source_id != changed_doc)
+
+
+def test_source_checksums_match_the_texts(settings: Settings) -> None:
+    import hashlib
+
+    from api.loading.load import validate_fixtures
+
+    seeds_dir: Path = settings.seeds_text_dir
+    if not seeds_dir.is_dir():
+        pytest.skip(f"source texts not found at {seeds_dir} (set TALL_SEEDS_TEXT_DIR); checksums cannot be checked")
+    fixtures = validate_fixtures(settings)
+    for source in fixtures.sources.sources:
+        text_file = seeds_dir / f"{source.id}.txt"
+        assert text_file.exists(), f"{source.id} has no text in {seeds_dir}"
+        assert hashlib.sha256(text_file.read_bytes()).hexdigest() == source.sha256, source.id
+    assert {s.id for s in fixtures.sources.sources} == {p.stem for p in seeds_dir.glob("*.txt")}

@@ -1,0 +1,343 @@
+"""The FHIR R5 face: every resource served is fetched, validated (fhir.resources, R5) and checked."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from models.enums import Measure
+from tests.fhir_checks import problems, references, validate
+
+FHIR_JSON = "application/fhir+json"
+TYPES = ("Evidence", "EvidenceVariable", "Citation", "ResearchStudy")
+BASE = "http://testserver/fhir"
+SOURCE_FIGURE = f"{BASE}/StructureDefinition/source-figure"
+RECORDED_CONFLICT = f"{BASE}/StructureDefinition/recorded-conflict"
+
+
+def _fhir(client: TestClient, path: str, **params: Any) -> dict[str, Any]:
+    response = client.get(path, params=params) if params else client.get(path)  # keep a link's own query
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    assert "invalid/fhir" not in response.text, "the placeholder base leaked"
+    return response.json()
+
+
+def _walk_search(client: TestClient, resource_type: str, **params: Any) -> tuple[list[dict[str, Any]], int]:
+    """Follow next links from the first page to the last; the resources in order, and the total."""
+    bundle = _fhir(client, f"/fhir/{resource_type}", **params)
+    total, found, pages = bundle["total"], [], 0
+    while True:
+        validate(bundle)
+        assert bundle["type"] == "searchset"
+        found += [entry["resource"] for entry in bundle.get("entry", [])]
+        links = {link["relation"]: link["url"] for link in bundle["link"]}
+        assert bundle["total"] == total
+        pages += 1
+        assert pages < 1000, "next links do not end"
+        if "next" not in links:
+            break
+        bundle = _fhir(client, links["next"].removeprefix("http://testserver"))
+    return found, total
+
+
+def _everything(client: TestClient) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every resource of every type, as the searches page through them (by type, then id)."""
+    served: dict[str, dict[str, dict[str, Any]]] = {}
+    for resource_type in TYPES:
+        found, total = _walk_search(client, resource_type, _count=40)
+        ids = [r["id"] for r in found]
+        assert len(ids) == total == len(set(ids)), f"{resource_type}: pages repeat or skip resources"
+        served[resource_type] = {r["id"]: r for r in found}
+    return served
+
+
+@pytest.fixture(scope="module")
+def served(client: TestClient) -> dict[str, dict[str, dict[str, Any]]]:
+    return _everything(client)
+
+
+def test_capability_statement_is_valid_r5_and_lists_every_type(client: TestClient) -> None:
+    statement = _fhir(client, "/fhir/metadata")
+    validate(statement)
+    assert problems(statement, BASE) == []
+    assert statement["fhirVersion"] == "5.0.0"
+    resources = statement["rest"][0]["resource"]
+    assert sorted(r["type"] for r in resources) == sorted(TYPES)
+    for resource in resources:
+        assert {i["code"] for i in resource["interaction"]} == {"read", "search-type"}
+        assert {"study", "measure", "source"} <= {p["name"] for p in resource["searchParam"]}
+
+
+def test_urls_follow_the_base_the_request_names(client: TestClient) -> None:
+    response = client.get("/fhir/Citation", params={"_count": 1}, headers={"Host": "evidence.example.org"})
+    bundle = response.json()
+    assert bundle["entry"][0]["fullUrl"].startswith("http://evidence.example.org/fhir/Citation/")
+    statement = client.get("/fhir/metadata", headers={"Host": "evidence.example.org"}).json()
+    assert statement["implementation"]["url"] == "http://evidence.example.org/fhir"
+    assert "http://evidence.example.org/fhir/StructureDefinition/source-figure" in statement["description"]
+
+
+def test_every_resource_type_has_resources(served: dict[str, dict[str, dict[str, Any]]]) -> None:
+    for resource_type in TYPES:
+        assert served[resource_type], f"no {resource_type} served"
+
+
+def test_every_resource_served_reads_back_identical_and_validates(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    for resource_type, resources in served.items():
+        for resource_id, resource in resources.items():
+            read = _fhir(client, f"/fhir/{resource_type}/{resource_id}")
+            assert read == resource
+            validate(read)
+            assert problems(read, BASE) == [], f"{resource_type}/{resource_id}"
+
+
+def test_every_reference_resolves_within_the_service(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    targets = {ref for resources in served.values() for r in resources.values() for ref in references(r)}
+    assert targets, "no references at all"
+    for target in sorted(targets):
+        resource_type, resource_id = target.split("/")
+        body = _fhir(client, f"/fhir/{target}")
+        assert (body["resourceType"], body["id"]) == (resource_type, resource_id)
+
+
+def _extension(resource: dict[str, Any], url: str) -> list[dict[str, Any]]:
+    return [e for e in resource.get("extension", []) if e["url"] == url]
+
+
+def _parts(extension: dict[str, Any]) -> dict[str, Any]:
+    return {p["url"]: next(v for k, v in p.items() if k.startswith("value")) for p in extension["extension"]}
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/v1/outcomes", "outcome"), ("/v1/adverse-events", "adverse_event")])
+def test_each_figure_is_an_evidence_carrying_printed_source_and_locator(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]], path: str, kind: str
+) -> None:
+    figures = client.get(path, params={"limit": 500}).json()
+    assert figures["total"] <= 500
+    by_printed = {}
+    for evidence in served["Evidence"].values():
+        for ext in _extension(evidence, SOURCE_FIGURE):
+            parts = _parts(ext)
+            by_printed[evidence["id"]] = parts
+    for figure in figures["items"]:
+        fhir_id = figure["id"].replace("_", "-")
+        parts = by_printed[fhir_id]
+        assert parts["printed"] == figure["printed"]
+        assert parts["locator"] == figure["locator"]
+        assert parts["source"]["reference"] == "Citation/" + figure["source_id"].replace("_", "-")
+        statistic = served["Evidence"][fhir_id]["statistic"][0]
+        counted = figure.get("numerator") if kind == "outcome" else figure.get("patients")
+        assert statistic.get("numberOfEvents") == counted
+        at_risk = figure.get("denominator") if kind == "outcome" else figure.get("at_risk")
+        assert statistic.get("sampleSize", {}).get("numberOfParticipants") == at_risk
+
+
+def test_wilson_intervals_are_the_comparisons_and_say_they_were_computed(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    seen = 0
+    for measure in ("cr", "cr_cri", "orr", "mrd_negative"):
+        rows = client.get("/v1/comparison", params={"measure": measure, "subgroup": "any"}).json()["rows"]
+        for row in rows:
+            if row["interval_method"] != "wilson":
+                continue
+            estimates = served["Evidence"][row["outcome_id"].replace("_", "-")]["statistic"][0]["attributeEstimate"]
+            interval = next(e for e in estimates if e["type"]["coding"][0]["code"] == "C53324")
+            assert interval["range"]["low"]["value"] == pytest.approx(row["ci_low"])
+            assert interval["range"]["high"]["value"] == pytest.approx(row["ci_high"])
+            assert "computed by this service" in interval["description"]
+            seen += 1
+    assert seen > 0, "no Wilson interval checked"
+    # A figure in a recorded conflict gets no interval: the comparison leaves it out.
+    for evidence in served["Evidence"].values():
+        if _extension(evidence, RECORDED_CONFLICT) and _extension(evidence, SOURCE_FIGURE):
+            estimates = evidence["statistic"][0].get("attributeEstimate", [])
+            assert not any(e["type"]["coding"][0]["code"] == "C53324" for e in estimates)
+
+
+def test_each_pooled_comparison_is_an_evidence_matching_v1_comparison(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    pooled = [e for e in served["Evidence"].values() if e["id"].startswith("comparison-")]
+    assert pooled, "no pooled comparison served"
+    codes = {m.value.replace("_", "-"): m.value for m in Measure}
+    for evidence in pooled:
+        measure, _, time_point = evidence["id"].removeprefix("comparison-").partition("-at-")
+        params = {"measure": codes[measure], **({"time_point": time_point} if time_point else {})}
+        variable = evidence["variableDefinition"][-1]["observed"]["reference"]
+        assert variable.removeprefix("EvidenceVariable/") in served["EvidenceVariable"]
+        expected = client.get("/v1/comparison", params=params).json()["pooled"]
+        statistic = evidence["statistic"][0]
+        assert statistic["quantity"]["value"] == pytest.approx(expected["proportion"])
+        interval = statistic["attributeEstimate"][0]
+        assert (interval["range"]["low"]["value"], interval["range"]["high"]["value"]) == pytest.approx(
+            (expected["ci_low"], expected["ci_high"])
+        )
+        assert "Descriptive" in evidence["description"]
+        assert len(evidence["relatedArtifact"]) == expected["k"]
+
+
+def test_recorded_conflicts_are_visible_on_the_figures_and_studies_they_touch(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    conflicts = client.get("/v1/conflicts", params={"limit": 500}).json()["items"]
+    checked = 0
+    for conflict in conflicts:
+        for member in conflict["members"]:
+            if member["kind"] not in ("outcome", "adverse_event"):
+                continue
+            evidence = served["Evidence"][member["id"].replace("_", "-")]
+            ids = [_parts(e)["id"] for e in _extension(evidence, RECORDED_CONFLICT)]
+            assert conflict["id"] in ids
+            assert any(conflict["id"] in n["text"] for n in evidence["note"])
+            study = served["ResearchStudy"][member["id"].split(".")[0]]
+            assert conflict["id"] in [_parts(e)["id"] for e in _extension(study, RECORDED_CONFLICT)]
+            document = served["Citation"][member["source_id"].replace("_", "-")]
+            assert conflict["id"] in [_parts(e)["id"] for e in _extension(document, RECORDED_CONFLICT)]
+            checked += 1
+    assert checked > 0, "no conflict touches an outcome or adverse event"
+
+
+def test_research_study_has_arms_as_comparison_groups_and_measures_as_outcome_measures(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    for study in client.get("/v1/studies", params={"limit": 500}).json()["items"]:
+        detail = client.get(f"/v1/studies/{study['id']}").json()
+        resource = served["ResearchStudy"][study["id"]]
+        assert [g["name"] for g in resource.get("comparisonGroup", [])] == [a["label"] for a in detail["arms"]]
+        measures = {o["measure"] for o in detail["outcomes"]}
+        assert len(resource.get("outcomeMeasure", [])) >= len(measures)
+        assert len(resource.get("result", [])) == len(detail["reports"])
+
+
+def test_citations_cover_every_source_document_and_report(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    sources = client.get("/v1/sources", params={"limit": 500}).json()["items"]
+    reports = [
+        r
+        for s in client.get("/v1/studies/batch", params={"id": list(served["ResearchStudy"])}).json()
+        for r in s["reports"]
+    ]
+    expected = {s["id"].replace("_", "-") for s in sources} | {r["id"].replace("_", "-") for r in reports}
+    assert set(served["Citation"]) == expected
+
+
+def _a_study_with_figures(served: dict[str, dict[str, dict[str, Any]]]) -> str:
+    return sorted(
+        ref.removeprefix("ResearchStudy/")
+        for evidence in served["Evidence"].values()
+        for ref in references(evidence)
+        if ref.startswith("ResearchStudy/")
+    )[0]
+
+
+@pytest.mark.parametrize("resource_type", TYPES)
+def test_search_by_study_measure_and_source_returns_only_matches(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]], resource_type: str
+) -> None:
+    study_id = _a_study_with_figures(served)
+    source_id = sorted(served["Citation"])[0]
+    for params in ({"study": study_id}, {"measure": "cr"}, {"source": source_id}, {"measure": "cr,os"}):
+        found, total = _walk_search(client, resource_type, _count=5, **params)
+        assert len(found) == total
+        assert {r["id"] for r in found} <= set(served[resource_type])
+    both, _ = _walk_search(client, resource_type, measure="cr,os")
+    each = [_walk_search(client, resource_type, measure=m)[0] for m in ("cr", "os")]
+    assert {r["id"] for r in both} == {r["id"] for found in each for r in found}
+
+
+def test_search_by_study_is_exactly_its_figures_and_the_pools_they_enter(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    study_id = _a_study_with_figures(served)
+    figures = {e["id"] for e in served["Evidence"].values() if f"ResearchStudy/{study_id}" in references(e)}
+    pools = {
+        e["id"]
+        for e in served["Evidence"].values()
+        if e["id"].startswith("comparison-") and {f"Evidence/{f}" for f in figures} & references(e)
+    }
+    found, _ = _walk_search(client, "Evidence", study=study_id)
+    assert figures and {r["id"] for r in found} == figures | pools
+    by_fhir_id, _ = _walk_search(client, "ResearchStudy", study=study_id)
+    assert [r["id"] for r in by_fhir_id] == [study_id]
+
+
+def test_search_by_measure_is_exactly_the_evidence_of_that_measure(
+    client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    outcomes = client.get("/v1/outcomes", params={"measure": "cr", "limit": 500}).json()["items"]
+    found, _ = _walk_search(client, "Evidence", measure="cr")
+    figure_ids = {r["id"] for r in found if not r["id"].startswith("comparison-")}
+    assert figure_ids == {o["id"].replace("_", "-") for o in outcomes}
+
+
+def test_paging_links_walk_forward_and_back_over_the_whole_set(client: TestClient) -> None:
+    first = _fhir(client, "/fhir/Evidence", _count=9)
+    forward, total = _walk_search(client, "Evidence", _count=9)
+    assert len(forward) == total > 9
+    links = {link["relation"]: link["url"] for link in first["link"]}
+    assert "previous" not in links
+    last = _fhir(client, links["last"].removeprefix("http://testserver"))
+    backward: list[dict[str, Any]] = []
+    bundle = last
+    while True:
+        backward = [e["resource"] for e in bundle["entry"]] + backward
+        links = {link["relation"]: link["url"] for link in bundle["link"]}
+        if "previous" not in links:
+            break
+        bundle = _fhir(client, links["previous"].removeprefix("http://testserver"))
+    assert [r["id"] for r in backward] == [r["id"] for r in forward]
+    page = _fhir(client, "/fhir/Evidence", _count=9, _offset=9)
+    assert [e["resource"]["id"] for e in page["entry"]] == [r["id"] for r in forward[9:18]]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "code"),
+    [
+        ("/fhir/Evidence", {"colour": "red"}, 400, "not-supported"),
+        ("/fhir/Evidence", {"measure:exact": "cr"}, 400, "not-supported"),
+        ("/fhir/Evidence", {"measure": "nonsense"}, 400, "code-invalid"),
+        ("/fhir/Evidence", {"_count": "0"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_count": "abc"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_count": "501"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_offset": "-1"}, 400, "invalid"),
+        ("/fhir/Evidence", {"study": "<script>"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_format": "xml"}, 406, "not-supported"),
+        ("/fhir/Patient", {}, 404, "not-supported"),
+        ("/fhir/Evidence/no-such-id", {}, 404, "not-found"),
+        ("/fhir/Evidence/bad_id!", {}, 400, "invalid"),
+        ("/fhir/Evidence/x", {"study": "y"}, 400, "not-supported"),
+        ("/fhir/Evidence/a/b", {}, 404, "not-supported"),
+    ],
+)
+def test_bad_requests_get_an_operation_outcome_with_the_right_status(
+    client: TestClient, path: str, params: dict[str, str], status: int, code: str
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body = response.json()
+    validate(body)
+    assert problems(body, BASE) == []
+    assert body["issue"][0]["code"] == code
+    assert body["issue"][0]["diagnostics"]
+
+
+def test_writes_are_refused(client: TestClient) -> None:
+    # The security layer refuses every write before routing, as problem details (see api/security.py).
+    for method in ("post", "put", "delete"):
+        assert getattr(client, method)("/fhir/Evidence/x").status_code == 405
+
+
+def test_format_parameter_accepts_the_json_spellings_only(client: TestClient) -> None:
+    for fmt in ("json", "application/json", "application/fhir+json"):
+        assert client.get("/fhir/metadata", params={"_format": fmt}).status_code == 200
+    response = client.get("/fhir/metadata", params={"_format": "application/fhir+xml"})
+    assert response.status_code == 406
+    validate(response.json())
