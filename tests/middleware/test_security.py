@@ -115,12 +115,18 @@ def test_options_lists_the_allowed_methods(client: TestClient) -> None:
     assert set(missing.json()) == PROBLEM_KEYS
 
 
-def test_an_internal_error_answers_problem_details_without_a_trace(settings: Settings) -> None:
+def test_an_internal_error_answers_problem_details_without_a_trace(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
-        database = app.state.database
-        secret = database.url
-        database.close()  # the database file disappears under the running service
+        secret = app.state.database.url
+
+        def failing_read(*_args: object, **_kwargs: object) -> None:
+            # A bug whose message names the database file: none of it may reach the client.
+            raise RuntimeError(f"sqlalchemy sqlite OperationalError: unable to open {secret}")
+
+        monkeypatch.setattr("api.routes.studies.study_detail", failing_read)
         response = client.get("/v1/studies/jplsg-t11")
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
