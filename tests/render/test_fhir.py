@@ -57,6 +57,7 @@ def _outcome(local: str = "cr", **fields: object) -> OutcomePublic:
         "value": 80.0,
         "numerator": 8,
         "denominator": 10,
+        "permalink": f"http://127.0.0.1:8000/v1/outcomes/study-a.{local}",
     }
     values.update(fields)
     return OutcomePublic.model_validate(values)
@@ -86,6 +87,7 @@ def _study(outcomes: list[OutcomePublic], conflicts: list[ConflictPublic] | None
                 term=AdverseEventTerm.crs,
                 patients=2,
                 at_risk=10,
+                permalink="http://127.0.0.1:8000/v1/adverse-events/study-a.crs",
             )
         ],
         conflicts=conflicts or [],
