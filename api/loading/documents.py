@@ -220,6 +220,13 @@ class _ParagraphBuilder:
     def skip(self) -> None:
         self.gap = True
 
+    def take(self, document: Document, line: _Line) -> None:
+        """A line of running text: a blank one only marks a gap."""
+        if line.blank:
+            self.skip()
+        else:
+            self.add(document, line)
+
     def flush(self) -> None:
         if self.segments:
             n = len(self.section.paragraphs) + 1
@@ -305,10 +312,7 @@ def _read_review(document: Document) -> None:
         if section.heading == "References":
             i = _read_references(document, lines, i)
             continue
-        if line.blank:
-            builder.skip()
-        else:
-            builder.add(document, line)
+        builder.take(document, line)
         i += 1
     builder.flush()
     _close_section(section, lines[i - 1].end if i else 0)
@@ -535,10 +539,7 @@ def _read_letter(document: Document) -> None:
             section.heading_place = Place("Section 'To the editor' heading", (line.content,))
             i += 1
             continue
-        if line.blank:
-            builder.skip()
-        else:
-            builder.add(document, line)
+        builder.take(document, line)
         i += 1
     builder.flush()
     _close_section(section, len(document.text))
