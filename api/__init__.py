@@ -5,12 +5,13 @@ Layers, and what each may import from this package (downwards only; `models` is 
     main        -> anything: it wires the application together
     cli         -> main, loading, tools, database, settings, server
     routes      -> queries, render, deps, errors, settings
-    middleware  -> render, errors, settings, lru
-    render      -> errors, settings
+    middleware  -> render, errors, settings, lru, state
+    render      -> errors, settings, state
     queries     -> database, errors, lru
     loading     -> database, errors, settings
     tools       -> loading, queries
-    deps        -> database, errors, settings
+    deps        -> database, errors, settings, state
+    state       -> database
     errors, settings, database, lru, server -> nothing of api
     models (top-level package) -> nothing of api
 

@@ -7,26 +7,28 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 
-from api.database import MAX_CONNECTIONS, Database
+from api.database import MAX_CONNECTIONS
+from api.state import AppState, app_state
 from models.meta import Meta
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 500
 
 
-# The lifespan (api.main) sets both before anything is served; these give them their types.
-def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+def get_app_state(request: Request) -> AppState:
+    return app_state(request.app)
 
 
-def get_meta(request: Request) -> Meta:
-    meta: Meta = request.app.state.meta
-    return meta
+AppStateDep = Annotated[AppState, Depends(get_app_state)]
+"""What the lifespan opened: the database and the dataset's metadata."""
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    yield from get_database(request).session()
+def get_meta(state: AppStateDep) -> Meta:
+    return state.meta
+
+
+def get_session(state: AppStateDep) -> Iterator[Session]:
+    yield from state.database.session()
 
 
 # "function": the session (and its connection) is closed as soon as the route function

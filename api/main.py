@@ -35,6 +35,7 @@ from api.routes import (
 )
 from api.routes.assets import AssetFiles
 from api.settings import Settings, get_settings
+from api.state import AppState, set_app_state
 
 DESCRIPTION = """\
 Curated evidence on therapy for T-cell acute lymphoblastic leukemia and lymphoma (T-ALL/LBL):
@@ -85,11 +86,14 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
             # Raises FixtureError (bad fixtures) or BuildFileError (a file or schema this code
             # must not serve) before anything is served.
             memo = CountMemo(settings.count_memo_entries)
-            database, app.state.meta = open_dataset(settings, stack, memo, fixtures)
+            database, meta = open_dataset(settings, stack, memo, fixtures)
             fixtures = None  # in the database now; the parsed files need not live as long as the app
             freeze_survivors()
-            app.state.database = database
-            yield
+            set_app_state(app, AppState(database=database, meta=meta))
+            try:
+                yield
+            finally:
+                set_app_state(app, None)
 
     app = FastAPI(
         title="T-ALL Evidence API",
@@ -108,7 +112,6 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         dependencies=QUERY_PARAMETER_POLICY,
         responses=COMMON_PROBLEM_RESPONSES,
     )
-    app.state.settings = settings
     install_error_handlers(app)
     app.add_exception_handler(DatabaseFault, _database_unavailable)
     app.add_exception_handler(DBAPIError, _database_unavailable)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
 
 from api.main import create_app
 from api.settings import Settings
+from api.state import app_state
 from tests.live_server import run_cli, running
 
 POSTGRES_URL = os.environ.get("TALL_TEST_POSTGRES_URL")
@@ -44,7 +45,7 @@ def test_postgres_serves_the_same_answers_as_sqlite(pg_client: TestClient, clien
 
 
 def test_postgres_refuses_writes_after_loading(pg_client: TestClient) -> None:
-    database = pg_client.app.state.database  # type: ignore[attr-defined]
+    database = app_state(pg_client.app).database
     with pytest.raises((InternalError, OperationalError, ProgrammingError), match="read-only"):
         with database.engine.connect() as conn:
             conn.execute(text("DELETE FROM outcome"))
@@ -66,8 +67,8 @@ def test_postgres_search_finds_the_same_studies(pg_client: TestClient, client: T
 def test_postgres_exports_the_same_files_as_sqlite(pg_client: TestClient, client: TestClient, tmp_path) -> None:
     from api.tools.export import export_database
 
-    pg_files = export_database(pg_client.app.state.database.engine, tmp_path / "pg")  # type: ignore[attr-defined]
-    sqlite_files = export_database(client.app.state.database.engine, tmp_path / "sqlite")  # type: ignore[attr-defined]
+    pg_files = export_database(app_state(pg_client.app).database.engine, tmp_path / "pg")
+    sqlite_files = export_database(app_state(client.app).database.engine, tmp_path / "sqlite")
     assert [p.relative_to(tmp_path / "pg") for p in pg_files] == [
         p.relative_to(tmp_path / "sqlite") for p in sqlite_files
     ]

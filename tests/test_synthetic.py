@@ -14,6 +14,7 @@ from sqlalchemy import event
 from api.loading.load import validate_fixtures
 from api.main import create_app
 from api.settings import Settings
+from api.state import app_state
 from tests.benchmarks.synthetic import write_scaled_fixtures
 
 
@@ -56,7 +57,7 @@ def _queries_per_request(settings: Settings, urls: list[str]) -> dict[str, int]:
     with TestClient(app) as client:
         current = [0]
         event.listen(
-            app.state.database.engine, "before_cursor_execute", lambda *_: current.__setitem__(0, current[0] + 1)
+            app_state(app).database.engine, "before_cursor_execute", lambda *_: current.__setitem__(0, current[0] + 1)
         )
         for url in urls:
             current[0] = 0

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.render.problems import problem_response
+from api.state import find_app_state
 
 CACHEABLE_METHODS = {"GET", "HEAD"}
 PIN_PARAMETER = "version"
@@ -117,8 +118,8 @@ class HttpCacheMiddleware:
             return
         query, pins = split_pin(scope.get("query_string", b""))
         if pins:
-            meta = getattr(scope["app"].state, "meta", None)
-            served = meta.dataset_version if meta is not None else None
+            state = find_app_state(scope["app"])
+            served = state.meta.dataset_version if state is not None else None
             wrong = [pin for pin in pins if pin != served]
             if wrong:
                 detail = (
@@ -155,12 +156,12 @@ class HttpCacheMiddleware:
         if not 200 <= status < 300:
             return False
         if "etag" not in headers:
-            meta = getattr(scope["app"].state, "meta", None)
-            if meta is None:  # not loaded yet: nothing stable to derive the tag from
+            state = find_app_state(scope["app"])
+            if state is None:  # not loaded yet: nothing stable to derive the tag from
                 return False
             headers["ETag"] = representation_etag(
-                meta.dataset_version,
-                f"{meta.api_version}+{self.software}",
+                state.meta.dataset_version,
+                f"{state.meta.api_version}+{self.software}",
                 scope["path"],
                 scope.get("query_string", b"").decode("latin-1"),
                 headers.get("content-type", ""),

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.loading.build import BUILD_TABLE, BuildFileError, schema_version
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
+from api.state import app_state
 from tests.live_server import built_file, free_port, run_cli, running
 
 COMPARED_URLS = (
@@ -67,7 +68,7 @@ def test_the_file_is_served_as_built_without_reading_fixtures(database_file: Pat
         assert meta["built_at"] == _record(database_file)["built_at"]
         for url in ("/v1/studies?limit=500", "/v1/outcomes?limit=500", "/v1/comparison?measure=cr"):
             assert served.get(url).json() == client.get(url).json(), url
-        database = served.app.state.database  # type: ignore[attr-defined]
+        database = app_state(served.app).database
         with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
             with database.engine.begin() as conn:
                 conn.exec_driver_sql("DELETE FROM outcome")

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from api.main import create_app
 from api.middleware.security import ALLOW
 from api.settings import Settings
+from api.state import app_state
 
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors {}"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
@@ -120,7 +121,7 @@ def test_an_internal_error_answers_problem_details_without_a_trace(
 ) -> None:
     app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
-        secret = app.state.database.url
+        secret = app_state(app).database.url
 
         def failing_read(*_args: object, **_kwargs: object) -> None:
             # A bug whose message names the database file: none of it may reach the client.

@@ -10,6 +10,7 @@ from api.main import create_app
 from api.queries.counts import CountMemo
 from api.queries.filters import Conditions, StudyFilters
 from api.settings import Settings
+from api.state import app_state
 from models import Study
 from models.enums import Antigen
 
@@ -23,7 +24,7 @@ def app_client() -> Iterator[TestClient]:
 
 def _count_queries(client: TestClient) -> list[str]:
     statements: list[str] = []
-    engine = client.app.state.database.engine  # type: ignore[attr-defined]
+    engine = app_state(client.app).database.engine
 
     def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         if statement.lstrip().upper().startswith("SELECT COUNT("):
@@ -57,7 +58,7 @@ def test_exports_do_not_count(app_client: TestClient) -> None:
 
 
 def test_conditions_extended_after_the_fact_are_not_remembered_under_the_old_text(app_client: TestClient) -> None:
-    database = app_client.app.state.database  # type: ignore[attr-defined]
+    database = app_state(app_client.app).database
     with next(database.session()) as session:
         cd7, _ = StudyFilters(target_antigen=[Antigen("CD7")]).conditions(session)
         assert cd7.asked is not None
@@ -74,7 +75,7 @@ def test_a_memo_of_no_entries_counts_every_time() -> None:
 
 
 def test_memo_keeps_tables_and_filters_apart(app_client: TestClient) -> None:
-    database = app_client.app.state.database  # type: ignore[attr-defined]
+    database = app_state(app_client.app).database
     memo = CountMemo(8)
     with next(database.session()) as session:
         cd7, _ = StudyFilters(target_antigen=[Antigen("CD7")]).conditions(session)

@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from api.loading.provenance import read_spans
 from api.settings import PROJECT_ROOT, Settings
+from api.state import app_state
 from tests import fixture_data
 from tests.fixture_data import sources as fixture_sources
 
@@ -165,7 +166,7 @@ def test_errors_are_problem_details(client: TestClient, method: str, path: str, 
 
 
 def test_database_refuses_writes_after_loading(client: TestClient) -> None:
-    database = client.app.state.database  # type: ignore[attr-defined]
+    database = app_state(client.app).database
     with pytest.raises(OperationalError, match=r"readonly|read-only|query_only"), database.engine.connect() as conn:
         conn.execute(text("DELETE FROM study"))
     assert client.get("/v1/meta").json()["counts"]["study"] == len(fixture_data.study_ids())
