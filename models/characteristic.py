@@ -3,7 +3,7 @@
 from pydantic import StrictFloat
 from sqlmodel import Field
 
-from models.figure import FigureBase, SourceSpan
+from models.figure import FigureBase, FigureContext, SourceSpan
 
 
 class CharacteristicBase(FigureBase):
@@ -16,14 +16,14 @@ class CharacteristicBase(FigureBase):
     unit: str | None = Field(default=None, description="Unit of value, e.g. 'patients', 'years', 'percent'.")
 
 
-class Characteristic(SourceSpan, CharacteristicBase, table=True):
+class Characteristic(SourceSpan, FigureContext, CharacteristicBase, table=True):
     id: str = Field(primary_key=True, description="Global id: '<study id>.<local id>'.")
     study_id: str = Field(foreign_key="study.id", index=True)
     arm_id: str | None = Field(default=None, foreign_key="arm.id")
     report_id: str | None = Field(default=None, foreign_key="report.id")
 
 
-class CharacteristicPublic(SourceSpan, CharacteristicBase):
+class CharacteristicPublic(SourceSpan, FigureContext, CharacteristicBase):
     id: str = Field(description="Global id: '<study id>.<local id>'.")
     arm_id: str | None = Field(default=None, description="Arm the figure is for; null for the whole study.")
     report_id: str | None = Field(default=None, description="Report of the study the figure comes from.")

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, Field
 
-from models.enums import DenominatorBasis, Measure, Subgroup
+from models.enums import DenominatorBasis, Measure, SourceKind, Subgroup
 
 
 class ComparisonRow(BaseModel):
@@ -33,6 +33,12 @@ class ComparisonRow(BaseModel):
     )
     printed: str = Field(description="The figure exactly as printed in the source.")
     source_id: str = Field(description="Document the figure comes from.")
+    source_kind: SourceKind | None = Field(
+        default=None, description="Kind of document carrying the figure (as on the outcome figure)."
+    )
+    cited_publication: str | None = Field(
+        default=None, description="The primary publication that document cites for the figure; null when none."
+    )
     locator: str = Field(description="Where in that document.")
     derived: bool = Field(
         description="Whether counts or value were derived by curators (e.g. counts from a printed percentage)."

@@ -39,7 +39,7 @@ from models import TABLES
 BUILD_TABLE = "dataset_build"
 # Bumped by hand when what is stored changes in a way the table definitions do not show
 # (say, how a column is encoded); table and index definitions are hashed in anyway.
-STORAGE_FORMAT = 1
+STORAGE_FORMAT = 2
 FILE_PREFIX = "tall-evidence-"
 FILE_SUFFIX = ".sqlite3"
 INPUTS_TABLE = "dataset_inputs"
@@ -97,7 +97,9 @@ def file_content_hash(path: Path, record_page: int) -> str:
     through SQL (a few tenths of a second for a few hundred MiB). The build record's own page
     is left out because the digest is written into it.
     """
-    digest = hashlib.blake2b(digest_size=16)
+    # SHA-256 runs on the CPU's SHA instructions where present: about three times BLAKE2b's speed
+    # here, which is most of a prebuilt file's start-up at 1000x the curated data.
+    digest = hashlib.sha256()
     with path.open("rb") as file:
         header = file.read(100)
         page_size = int.from_bytes(header[16:18], "big") or 65536  # 1 is stored for 65536
@@ -112,7 +114,7 @@ def file_content_hash(path: Path, record_page: int) -> str:
                 digest.update(view[: max(0, skip_from - position)])
                 digest.update(view[max(0, skip_to - position) :])
             position = end
-    return digest.hexdigest()
+    return digest.hexdigest()[: len(_HASH_PLACEHOLDER)]
 
 
 def record_page(connection: sqlite3.Connection) -> int:

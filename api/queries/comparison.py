@@ -244,6 +244,8 @@ def build_comparison(
                 interval_method="wilson" if has_counts else None,
                 printed=o.printed,
                 source_id=o.source_id,
+                source_kind=o.source_kind,
+                cited_publication=o.cited_publication,
                 locator=o.locator,
                 derived=o.derived,
                 denominator_basis=o.denominator_basis,

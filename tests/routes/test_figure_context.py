@@ -17,7 +17,7 @@ def _expected() -> dict[str, tuple[str | None, str, str | None]]:
     for sid, study in studies().items():
         arms = {a["id"]: a["label"] for a in study.get("arms", [])}
         reports = {r["id"]: r for r in study.get("reports", [])}
-        for section in ("outcomes", "adverse_events"):
+        for section in ("outcomes", "adverse_events", "characteristics"):
             for fig in study.get(section, []):
                 report = reports.get(fig.get("report")) or {}
                 expected[f"{sid}.{fig['id']}"] = (
@@ -84,3 +84,26 @@ def test_evidence_table_names_the_arm_of_each_figure(client: TestClient) -> None
         start = html.index(f'data-figure-id="{figure_id}"')
         item = html[start : html.index("</li>", start)]
         assert f'data-field="arm">{arm}</span>' in item
+
+
+def test_characteristics_carry_arm_source_kind_and_cited_publication(client: TestClient) -> None:
+    expected = _expected()
+    seen = 0
+    for study_id, study in studies().items():
+        details = client.get(f"/v1/studies/{study_id}").json()
+        for item in details["characteristics"]:
+            assert (item["arm_label"], item["source_kind"], item["cited_publication"]) == expected[item["id"]]
+            seen += 1
+        assert seen or not study.get("characteristics")
+    assert seen == sum(len(s.get("characteristics", [])) for s in studies().values()) > 0
+
+
+@pytest.mark.parametrize("measure", ["cr", "os", "orr"])
+def test_comparison_rows_say_where_each_figure_comes_from(client: TestClient, measure: str) -> None:
+    expected = _expected()
+    rows = client.get("/v1/comparison", params={"measure": measure, "include_derived": "true"}).json()["rows"]
+    for row in rows:
+        arm, kind, cited = expected[row["outcome_id"]]
+        assert (row["arm_label"], row["source_kind"], row["cited_publication"]) == (arm, kind, cited)
+    if measure == "cr":
+        assert {row["source_kind"] for row in rows} >= {"review"}
