@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
             # Raises FixtureError (bad fixtures) or BuildFileError (a file or schema this code
             # must not serve) before anything is served.
             memo = CountMemo(settings.count_memo_entries)
-            database, meta = open_dataset(settings, stack, memo, fixtures)
+            database, meta = open_dataset(settings, stack, memo, fixtures=fixtures)
             fixtures = None  # in the database now; the parsed files need not live as long as the app
             freeze_survivors()
             set_app_state(app, AppState(database=database, meta=meta))

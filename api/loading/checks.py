@@ -51,7 +51,7 @@ class _Checker:
         if value is not None and not 0 <= value <= 100:
             self.add(file, path, f"percentage {value} is outside 0-100")
 
-    def range(self, file: str, path: str, low: float | None, high: float | None) -> None:
+    def range(self, file: str, path: str, *, low: float | None, high: float | None) -> None:
         if low is not None and high is not None and low > high:
             self.add(file, path, f"range low {low} is above high {high}")
 
@@ -60,6 +60,7 @@ class _Checker:
         file: str,
         path: str,
         item: FigureBase,
+        *,
         fields: tuple[str, str, str],
         percent: float | None,
         numerator: int | None,
@@ -75,7 +76,7 @@ class _Checker:
         if study.id != stem:
             self.add(file, "id", f"study id {study.id!r} must equal the file name stem {stem!r}")
         self.provenance(file, "", study)
-        self.range(file, "age_max", study.age_min, study.age_max)
+        self.range(file, "age_max", low=study.age_min, high=study.age_max)
         if study.period_start and study.period_end and study.period_start > study.period_end:
             self.add(file, "period_end", f"period ends ({study.period_end}) before it starts ({study.period_start})")
         self.study_parts(file, study)
@@ -103,7 +104,7 @@ class _Checker:
                 self.provenance(file, f"arms[{i}].interventions[{j}]", intervention)
         for i, product in enumerate(study.car_products):
             self.provenance(file, f"car_products[{i}]", product)
-            self.arm_ref(file, f"car_products[{i}].arm", product.arm, arms)
+            self.arm_ref(file, f"car_products[{i}].arm", product.arm, arms=arms)
 
     def study_figures(self, file: str, study: StudyFile) -> None:
         """Each figure's provenance, arm, report and range; then what outcomes, events and findings add."""
@@ -118,7 +119,7 @@ class _Checker:
             for i, fig in enumerate(figures):
                 path = f"{name}[{i}]"
                 self.figure(file, path, fig)
-                self.arm_ref(file, f"{path}.arm", fig.arm, arms)
+                self.arm_ref(file, f"{path}.arm", fig.arm, arms=arms)
                 if fig.report is not None:
                     cited = reports.get(fig.report)
                     if cited is None:
@@ -130,7 +131,7 @@ class _Checker:
                             f"report {fig.report!r} is from {cited.source_id}, not {fig.source_id}",
                         )
                 if not isinstance(fig, AdverseEventEntry):
-                    self.range(file, f"{path}.value_high", fig.value_low, fig.value_high)
+                    self.range(file, f"{path}.value_high", low=fig.value_low, high=fig.value_high)
         for i, outcome in enumerate(study.outcomes):
             self.outcome(file, f"outcomes[{i}]", outcome)
         for i, event in enumerate(study.adverse_events):
@@ -146,7 +147,7 @@ class _Checker:
             elif link.study == study.id:
                 self.add(file, f"related_studies[{i}].study", "a study cannot be related to itself")
 
-    def arm_ref(self, file: str, path: str, arm: str | None, arms: set[str]) -> None:
+    def arm_ref(self, file: str, path: str, arm: str | None, *, arms: set[str]) -> None:
         if arm is not None and arm not in arms:
             self.add(file, path, f"no arm {arm!r} in this study's arms")
 
@@ -155,7 +156,15 @@ class _Checker:
             self.percent(file, f"{path}.value", o.value)
             self.percent(file, f"{path}.value_low", o.value_low)
             self.percent(file, f"{path}.value_high", o.value_high)
-            self.counts(file, path, o, ("value", "numerator", "denominator"), o.value, o.numerator, o.denominator)
+            self.counts(
+                file,
+                path,
+                o,
+                fields=("value", "numerator", "denominator"),
+                percent=o.value,
+                numerator=o.numerator,
+                denominator=o.denominator,
+            )
         else:
             # Patients and months are counts and durations: never below zero, ranges included.
             for name in ("value", "value_low", "value_high"):
@@ -169,7 +178,15 @@ class _Checker:
         self.percent(file, f"{path}.percentage", e.percentage)
         if e.grade_min is not None and e.grade_max is not None and e.grade_min > e.grade_max:
             self.add(file, f"{path}.grade_max", f"grade_max {e.grade_max} is below grade_min {e.grade_min}")
-        self.counts(file, path, e, ("percentage", "patients", "at_risk"), e.percentage, e.patients, e.at_risk)
+        self.counts(
+            file,
+            path,
+            e,
+            fields=("percentage", "patients", "at_risk"),
+            percent=e.percentage,
+            numerator=e.patients,
+            denominator=e.at_risk,
+        )
         if e.percentage is None and e.patients is None:
             self.add(file, f"{path}.patients", "an adverse event needs patients affected or a percentage")
 
@@ -187,7 +204,7 @@ class _Checker:
             self.study(file, study, study_ids)
         for i, fig in enumerate(fx.epidemiology.figures):
             self.figure(fx.epidemiology_file, f"figures[{i}]", fig)
-            self.range(fx.epidemiology_file, f"figures[{i}].value_high", fig.value_low, fig.value_high)
+            self.range(fx.epidemiology_file, f"figures[{i}].value_high", low=fig.value_low, high=fig.value_high)
         for i, conflict in enumerate(fx.conflicts.conflicts):
             if self.conflict_members[conflict.id] == 0:
                 self.add(

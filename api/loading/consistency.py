@@ -88,7 +88,7 @@ class _Finder:
             for i, item in enumerate(items):
                 self.paths[id(item)] = f"{name}[{i}]"
 
-    def add(self, kind: str, figures: Sequence[Figure], message: str, path: str | None = None) -> None:
+    def add(self, kind: str, figures: Sequence[Figure], message: str, *, path: str | None = None) -> None:
         members = tuple(f"{self.paths[id(f)]} ({f.id})" for f in figures)
         where = path if path is not None else (self.paths[id(figures[0])] if figures else "")
         recorded = _shared_conflicts(figures) if figures else ()
@@ -165,12 +165,12 @@ class _Finder:
     def percent_counts(self) -> None:
         for o in self.study.outcomes:
             if o.unit is ValueUnit.percent and o.value is not None:
-                self._percent(o, "value", o.value, o.numerator, o.denominator)
+                self._percent(o, "value", o.value, numerator=o.numerator, den=o.denominator)
         for e in self.study.adverse_events:
             if e.percentage is not None:
-                self._percent(e, "percentage", e.percentage, e.patients, e.at_risk)
+                self._percent(e, "percentage", e.percentage, numerator=e.patients, den=e.at_risk)
 
-    def _percent(self, figure: Figure, field: str, percent: float, numerator: int | None, den: int | None) -> None:
+    def _percent(self, figure: Figure, field: str, percent: float, *, numerator: int | None, den: int | None) -> None:
         if numerator is None or den is None or numerator > den or counts_match(percent, numerator, den):
             return
         self.add(

@@ -77,6 +77,7 @@ def _study_rows(
     study: StudyFile,
     source_years: dict[str, int | None],
     source_kinds: dict[str, SourceKind],
+    *,
     public_url: str,
 ) -> Iterator[Row]:
     sid = study.id
@@ -137,7 +138,7 @@ def _all_rows(fixtures: FixtureSet, public_url: str) -> Iterator[Row]:
     source_years = {s.id: s.year for s in fixtures.sources.sources}
     source_kinds = {s.id: s.kind for s in fixtures.sources.sources}
     for study in fixtures.studies.values():
-        yield from _study_rows(study, source_years, source_kinds, public_url)
+        yield from _study_rows(study, source_years, source_kinds, public_url=public_url)
         for link in study.related_studies:
             yield (
                 StudyLink,

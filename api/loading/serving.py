@@ -36,7 +36,7 @@ def meta_of(record: BuildRecord, settings: Settings) -> Meta:
 
 
 def open_dataset(
-    settings: Settings, stack: ExitStack, memo: Memo | None = None, fixtures: FixtureSet | None = None
+    settings: Settings, stack: ExitStack, memo: Memo | None = None, *, fixtures: FixtureSet | None = None
 ) -> tuple[Database, Meta]:
     """The database to serve and its metadata; closing stack releases both (and any temporary file).
 

@@ -54,10 +54,10 @@ def representation_etag(
     dataset_version: str,
     software: str,
     path: str,
+    *,
     query: str,
     media_type: str,
     encoding: str = "",
-    *,
     origin: str = "",
 ) -> str:
     """A strong ETag for one representation of one URL, by one version of the software and the data.
@@ -106,7 +106,7 @@ class HttpCacheMiddleware:
     """Adds ETag and Cache-Control to successful GET/HEAD responses and answers 304 when asked."""
 
     def __init__(
-        self, app: ASGIApp, max_age: int, s_maxage: int | None = None, stale_while_revalidate: int = 0
+        self, app: ASGIApp, max_age: int, s_maxage: int | None = None, *, stale_while_revalidate: int = 0
     ) -> None:
         self.app = app
         self.cache_control = cache_control(max_age, s_maxage, stale_while_revalidate)
@@ -163,9 +163,9 @@ class HttpCacheMiddleware:
                 state.meta.dataset_version,
                 f"{state.meta.api_version}+{self.software}",
                 scope["path"],
-                scope.get("query_string", b"").decode("latin-1"),
-                headers.get("content-type", ""),
-                headers.get("content-encoding", ""),
+                query=scope.get("query_string", b"").decode("latin-1"),
+                media_type=headers.get("content-type", ""),
+                encoding=headers.get("content-encoding", ""),
                 origin=f"{scope.get('scheme', 'http')}://{request_host(scope)}",
             )
         if scope.get("tall.pinned"):

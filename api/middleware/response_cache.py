@@ -122,6 +122,7 @@ class ResponseCacheMiddleware:
         app: ASGIApp,
         max_entries: int,
         max_bytes: int,
+        *,
         max_entry_bytes: int,
         skip_paths: frozenset[str] = frozenset(),
     ) -> None:
@@ -160,12 +161,12 @@ class ResponseCacheMiddleware:
             return
         self._filling[key] = filled = anyio.Event()
         try:
-            await self._fill(key, scope, receive, send, filled)
+            await self._fill(key, scope, receive, send=send, filled=filled)
         finally:
             del self._filling[key]
             filled.set()
 
-    async def _fill(self, key: CacheKey, scope: Scope, receive: Receive, send: Send, filled: anyio.Event) -> None:
+    async def _fill(self, key: CacheKey, scope: Scope, receive: Receive, *, send: Send, filled: anyio.Event) -> None:
         """Pass the inner response through unchanged, keeping a copy of it when it may be reused."""
         status = 0
         headers: list[tuple[bytes, bytes]] = []

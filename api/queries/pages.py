@@ -39,7 +39,7 @@ def page(
     return rows, counts.total(session, table, conditions)
 
 
-def get_or_404(session: Session, table: type[R], record_id: str, label: str) -> R:
+def get_or_404(session: Session, table: type[R], record_id: str, *, label: str) -> R:
     row = session.get(table, record_id)
     if row is None:
         raise NotFound(f"No {label} with id {record_id!r}.")

@@ -44,7 +44,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _text(x: float, y: float, content: str, limit: int, size: int = 12, **attributes: str) -> str:
+def _text(x: float, y: float, content: str, *, limit: int, size: int = 12, **attributes: str) -> str:
     """A text element, clipped to limit characters; a clipped one keeps the whole in its <title>."""
     extra = "".join(f' {name.replace("_", "-")}="{escape(value)}"' for name, value in attributes.items())
     shown = _clip(content, limit)
@@ -103,7 +103,7 @@ def _row(row: ComparisonRow, y: float) -> str:
             f'<tspan x="{LABEL_X}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>' for i, line in enumerate(lines)
         )
         + "</text>",
-        _text(LABEL_X, y + 15 + LINE * len(lines), detail, DETAIL_CHARS, size=11, fill=MUTED),
+        _text(LABEL_X, y + 15 + LINE * len(lines), detail, limit=DETAIL_CHARS, size=11, fill=MUTED),
     ]
     fill = ACCENT if row.pooled or row.interval_method is None else "#ffffff"
     if row.ci_low is not None and row.ci_high is not None:
@@ -125,12 +125,12 @@ def _row(row: ComparisonRow, y: float) -> str:
             f'<circle cx="{_x(row.proportion)}" cy="{middle}" r="5" fill="#ffffff" stroke="{ACCENT}" stroke-width="2"/>'
         )
         value = f"{_pct(row.proportion)} as printed, no interval"
-    parts.append(_text(VALUE_X, y + 15, value, VALUE_CHARS, fill=INK))
+    parts.append(_text(VALUE_X, y + 15, value, limit=VALUE_CHARS, fill=INK))
     source = f"“{row.printed}” · {row.source_id}, {row.locator}"
-    parts.append(_text(VALUE_X, y + 29, source, SOURCE_CHARS, size=11, fill=MUTED))
+    parts.append(_text(VALUE_X, y + 29, source, limit=SOURCE_CHARS, size=11, fill=MUTED))
     status = _status(row)
     if status:
-        parts.append(_text(LABEL_X, y + height - 8, status, NOTE_CHARS, size=11, fill=POOLED, data_role="status"))
+        parts.append(_text(LABEL_X, y + height - 8, status, limit=NOTE_CHARS, size=11, fill=POOLED, data_role="status"))
     parts.append("</g>")
     return "".join(parts)
 
@@ -143,17 +143,17 @@ def _pooled(pooled: PooledEstimate, y: float) -> str:
         [
             '<g data-pooled="descriptive">',
             f'<line x1="{mid}" y1="{TOP}" x2="{mid}" y2="{middle}" stroke="{POOLED}" stroke-dasharray="3 3"/>',
-            _text(LABEL_X, y + 15, "Pooled estimate (descriptive)", LABEL_CHARS, font_weight="600", fill=POOLED),
-            _text(LABEL_X, y + 29, f"random effects, k = {pooled.k}", DETAIL_CHARS, size=11, fill=MUTED),
+            _text(LABEL_X, y + 15, "Pooled estimate (descriptive)", limit=LABEL_CHARS, font_weight="600", fill=POOLED),
+            _text(LABEL_X, y + 29, f"random effects, k = {pooled.k}", limit=DETAIL_CHARS, size=11, fill=MUTED),
             f'<polygon points="{points}" fill="{POOLED}"/>',
             _text(
                 VALUE_X,
                 y + 15,
                 f"{_pct(pooled.proportion)} ({_interval(pooled.ci_low, pooled.ci_high)}), descriptive",
-                VALUE_CHARS,
+                limit=VALUE_CHARS,
                 fill=INK,
             ),
-            _text(VALUE_X, y + 29, f"I² = {pooled.i_squared:.0f}%", VALUE_CHARS, size=11, fill=MUTED),
+            _text(VALUE_X, y + 29, f"I² = {pooled.i_squared:.0f}%", limit=VALUE_CHARS, size=11, fill=MUTED),
             "</g>",
         ]
     )
@@ -182,7 +182,7 @@ def render_forest_plot(comparison: Comparison) -> str:
         body.append(_row(row, y))
         y += _row_height(row)
     if not comparison.rows:
-        body.append(_text(LABEL_X, y + 20, "No usable figures match this query.", 80, size=13, fill=MUTED))
+        body.append(_text(LABEL_X, y + 20, "No usable figures match this query.", limit=80, size=13, fill=MUTED))
         y += ROW_HEIGHT
     if comparison.pooled is not None:
         body.append(_pooled(comparison.pooled, y))
@@ -216,7 +216,8 @@ def render_forest_plot(comparison: Comparison) -> str:
     notes_top = bottom + 40
     height = notes_top + 15 * len(notes)
     note_elements = [
-        _text(LABEL_X, notes_top + 15 * i, line, NOTE_CHARS + 10, size=11, fill=MUTED) for i, line in enumerate(notes)
+        _text(LABEL_X, notes_top + 15 * i, line, limit=NOTE_CHARS + 10, size=11, fill=MUTED)
+        for i, line in enumerate(notes)
     ]
     description = f"Forest plot of {title}: {len(comparison.rows)} rows" + (
         f", pooled {_pct(comparison.pooled.proportion)} (descriptive)" if comparison.pooled else ""
@@ -227,11 +228,11 @@ def render_forest_plot(comparison: Comparison) -> str:
             f'viewBox="0 0 {WIDTH} {height}" role="img" font-family="{escape(FONT)}">',
             f"<title>{escape(description)}</title>",
             f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
-            _text(LABEL_X, 22, f"{title} across studies", 90, size=15, font_weight="700", fill=INK),
-            _text(LABEL_X, TOP - 10, "Study and arm", 40, size=11, fill=MUTED),
+            _text(LABEL_X, 22, f"{title} across studies", limit=90, size=15, font_weight="700", fill=INK),
+            _text(LABEL_X, TOP - 10, "Study and arm", limit=40, size=11, fill=MUTED),
             f'<text x="{(PLOT_LEFT + PLOT_RIGHT) / 2}" y="{TOP - 10}" font-size="11" text-anchor="middle" '
             f'fill="{MUTED}">Proportion (95% interval)</text>',
-            _text(VALUE_X, TOP - 10, "Estimate · as printed, source", 60, size=11, fill=MUTED),
+            _text(VALUE_X, TOP - 10, "Estimate · as printed, source", limit=60, size=11, fill=MUTED),
             _axis(bottom),
             *body,
             *note_elements,

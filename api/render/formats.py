@@ -129,7 +129,7 @@ def _media_ranges(accept: str) -> list[tuple[str, str, float]]:
     return ranges
 
 
-def _specificity(range_type: str, range_subtype: str, kind: str, subtype: str) -> int:
+def _specificity(range_type: str, range_subtype: str, kind: str, *, subtype: str) -> int:
     """2 for an exact match, 1 for type/*, 0 for */*, -1 when the range does not match."""
     if (range_type, range_subtype) == (kind, subtype):
         return 2

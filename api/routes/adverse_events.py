@@ -43,6 +43,7 @@ def list_adverse_events(
     request: Request,
     session: SessionDep,
     meta: MetaDep,
+    *,
     params: PageDep,
     filters: AdverseEventFiltersDep,
     sort: AdverseEventSortQuery = None,
@@ -78,4 +79,4 @@ def get_adverse_event_facets(session: SessionDep, filters: AdverseEventFiltersDe
 )
 def get_adverse_event(adverse_event_id: IdPath, session: SessionDep) -> AdverseEventPublic:
     """One adverse-event figure by id, with its provenance."""
-    return to_public(AdverseEventPublic, get_or_404(session, AdverseEvent, adverse_event_id, "adverse event"))
+    return to_public(AdverseEventPublic, get_or_404(session, AdverseEvent, adverse_event_id, label="adverse event"))

@@ -45,6 +45,7 @@ def comparison_from_query(
     session: SessionDep,
     meta: MetaDep,
     study: StudyFiltersDep,
+    *,
     measure: Annotated[Measure, Query(description="The measure to compare, e.g. cr.")],
     time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
     subgroup: SubgroupQuery = None,

@@ -40,7 +40,7 @@ router = APIRouter(prefix="/v1/conflicts", tags=["conflicts"])
     "by id. " + OTHER_FORMATS + " As CSV, one row per disagreeing figure.",
 )
 def list_conflicts(
-    request: Request, session: SessionDep, meta: MetaDep, params: PageDep, format: FormatQuery = None
+    request: Request, session: SessionDep, meta: MetaDep, *, params: PageDep, format: FormatQuery = None
 ) -> ConflictPage | Response:
     conflicts = conflicts_with_members(session)
     fmt = negotiate(request, format)

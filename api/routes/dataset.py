@@ -134,6 +134,7 @@ def get_dataset(
     request: Request,
     session: SessionDep,
     meta: MetaDep,
+    *,
     format: DatasetFormatQuery = "json",
 ) -> Response:
     if path_format(request) == "csv":

@@ -38,7 +38,7 @@ router = APIRouter(prefix="/embed", tags=["embed"])
 def study_card(study_id: IdPath, request: Request, session: SessionDep) -> HTMLResponse:
     """Title, design, phase, population, size, outcomes and adverse events with their printed
     figures and sources, and any recorded conflicts. For an iframe; no external assets."""
-    study = study_detail(session, get_or_404(session, Study, study_id, "study"))
+    study = study_detail(session, get_or_404(session, Study, study_id, label="study"))
     outcomes = ordered_outcomes(study.outcomes)
     adverse_events = ordered_adverse_events(study.adverse_events)
     members = [m for conflict in study.conflicts for m in conflict.members]

@@ -35,7 +35,7 @@ LIST = ListSpec(
     responses=PROBLEM_RESPONSES,
 )
 def list_epidemiology(
-    request: Request, session: SessionDep, meta: MetaDep, params: PageDep, format: FormatQuery = None
+    request: Request, session: SessionDep, meta: MetaDep, *, params: PageDep, format: FormatQuery = None
 ) -> EpidemiologyPage | Response:
     """Population-level figures (share of ALL cases, relapse rates) quoted by the documents. Ordered by id."""
     query = ListQuery(
@@ -54,5 +54,5 @@ def list_epidemiology(
 def get_epidemiology(figure_id: IdPath, session: SessionDep) -> EpidemiologyFigurePublic:
     """One epidemiology figure by id."""
     return to_public(
-        EpidemiologyFigurePublic, get_or_404(session, EpidemiologyFigure, figure_id, "epidemiology figure")
+        EpidemiologyFigurePublic, get_or_404(session, EpidemiologyFigure, figure_id, label="epidemiology figure")
     )

@@ -166,7 +166,7 @@ def get_metadata(request: Request, meta: MetaDep) -> Response:
 
 
 @router.get("/{resource_type}", summary="Search one resource type")
-def search(resource_type: str, request: Request, session: SessionDep, meta: MetaDep) -> Response:
+def search(resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep) -> Response:
     _check_type(resource_type)
     _check_format(request)
     criteria = _criteria(request)
@@ -188,7 +188,7 @@ def search(resource_type: str, request: Request, session: SessionDep, meta: Meta
 
 
 @router.get("/{resource_type}/{resource_id}", summary="Read one resource by id")
-def read(resource_type: str, resource_id: str, request: Request, session: SessionDep, meta: MetaDep) -> Response:
+def read(resource_type: str, resource_id: str, request: Request, *, session: SessionDep, meta: MetaDep) -> Response:
     _check_type(resource_type)
     _check_format(request)
     extra = sorted(set(request.query_params) - {"_format"})

@@ -41,6 +41,7 @@ def get_index(
     request: Request,
     response: Response,
     meta: MetaDep,
+    *,
     accept: Annotated[str, Header(include_in_schema=False)] = "",
 ) -> ServiceIndex | HTMLResponse:
     base = str(request.base_url).rstrip("/")

@@ -43,6 +43,7 @@ def list_outcomes(
     request: Request,
     session: SessionDep,
     meta: MetaDep,
+    *,
     params: PageDep,
     filters: OutcomeFiltersDep,
     sort: OutcomeSortQuery = None,
@@ -78,4 +79,4 @@ def get_outcome_facets(session: SessionDep, filters: OutcomeFiltersDep) -> Facet
 )
 def get_outcome(outcome_id: IdPath, session: SessionDep) -> OutcomePublic:
     """One outcome figure by id, with its provenance."""
-    return to_public(OutcomePublic, get_or_404(session, Outcome, outcome_id, "outcome"))
+    return to_public(OutcomePublic, get_or_404(session, Outcome, outcome_id, label="outcome"))

@@ -33,7 +33,7 @@ LIST = ListSpec(table=Source, public=SourcePublic, page_model=SourcePage, filena
     responses=PROBLEM_RESPONSES,
 )
 def list_sources(
-    request: Request, session: SessionDep, meta: MetaDep, params: PageDep, format: FormatQuery = None
+    request: Request, session: SessionDep, meta: MetaDep, *, params: PageDep, format: FormatQuery = None
 ) -> SourcePage | Response:
     """The source documents every figure is traced to. Ordered by id. The same path with .csv or .ndjson
     appended gives every document in that format."""
@@ -50,4 +50,4 @@ def list_sources(
 )
 def get_source(source_id: IdPath, session: SessionDep) -> SourcePublic:
     """One source document by id."""
-    return to_public(SourcePublic, get_or_404(session, Source, source_id, "source document"))
+    return to_public(SourcePublic, get_or_404(session, Source, source_id, label="source document"))

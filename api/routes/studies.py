@@ -57,6 +57,7 @@ def list_studies(
     request: Request,
     session: SessionDep,
     meta: MetaDep,
+    *,
     params: PageDep,
     filters: StudyFiltersDep,
     sort: StudySortQuery = None,
@@ -144,4 +145,4 @@ def get_studies_batch(
 def get_study(study_id: IdPath, session: SessionDep) -> StudyDetail:
     """A study with its reports, arms and interventions, CAR products, outcomes, adverse events,
     descriptive figures, findings, related studies, source documents and recorded conflicts."""
-    return study_detail(session, get_or_404(session, Study, study_id, "study"))
+    return study_detail(session, get_or_404(session, Study, study_id, label="study"))

@@ -64,11 +64,11 @@ def test_different_representations_have_different_etags(client: TestClient) -> N
 
 def test_media_type_and_encoding_are_part_of_the_tag() -> None:
     tags = {
-        representation_etag("v1", "0.1", "/x", "", "application/json"),
-        representation_etag("v1", "0.1", "/x", "", "text/html; charset=utf-8"),
-        representation_etag("v1", "0.1", "/x", "", "application/json", "gzip"),
-        representation_etag("v2", "0.1", "/x", "", "application/json"),
-        representation_etag("v1", "0.2", "/x", "", "application/json"),
+        representation_etag("v1", "0.1", "/x", query="", media_type="application/json"),
+        representation_etag("v1", "0.1", "/x", query="", media_type="text/html; charset=utf-8"),
+        representation_etag("v1", "0.1", "/x", query="", media_type="application/json", encoding="gzip"),
+        representation_etag("v2", "0.1", "/x", query="", media_type="application/json"),
+        representation_etag("v1", "0.2", "/x", query="", media_type="application/json"),
     }
     assert len(tags) == 5
     assert etag_matches('W/"a", "b"', '"b"')
