@@ -90,7 +90,7 @@ def compare_outcomes(
     comparison: ComparisonDep,
     format: ComparisonFormatQuery = None,
 ) -> Comparison | Response:
-    if negotiate(request, Format(format) if format else None) is Format.csv:
+    if negotiate(request, format) is Format.csv:
         return csv_response(CSV_COLUMNS, comparison_rows(comparison), version=comparison.dataset_version)
     return comparison
 
