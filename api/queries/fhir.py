@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from api.queries.comparison import build_comparison
-from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters
+from api.queries.filters import NO_SUBGROUP, OutcomeFilters, SubgroupFilter
 from api.queries.pages import to_public
 from api.queries.studies import study_details
 from models import Source, Study
@@ -33,7 +33,7 @@ def _comparisons(
 ) -> tuple[list[Comparison], dict[str, tuple[float, float]]]:
     """Pools per measure and per measure at each time point (whole population, as /v1/comparison
     does by default), and the Wilson interval of every figure of any subgroup."""
-    whole_population = OutcomeFilters(study=StudyFilters(), subgroup=[NO_SUBGROUP]).conditions(session).all
+    whole_population = OutcomeFilters(subgroup=[SubgroupFilter(NO_SUBGROUP)]).conditions(session).all
     pooled: list[Comparison] = []
     intervals: dict[str, tuple[float, float]] = {}
     for measure in measures:

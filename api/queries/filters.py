@@ -15,10 +15,10 @@ the data; counting that way probes the tag index once per row instead, which is 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self
 
 from fastapi import Depends, Query
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import Session, col, select
 
@@ -79,26 +79,69 @@ class Conditions:
         self.asked = None
 
 
-@dataclass(frozen=True)
-class StudyFilters:
-    disease: list[Disease] | None = None
-    setting: list[Setting] | None = None
-    age_group: list[AgeGroup] | None = None
-    design: list[Design] | None = None
-    phase: list[Phase] | None = None
-    therapy_class: list[TherapyClass] | None = None
-    agent: list[Agent] | None = None
-    target_antigen: list[Antigen] | None = None
-    cell_source: list[CellSource] | None = None
-    fratricide_strategy: list[FratricideStrategy] | None = None
-    registry_id: list[str] | None = None
-    year: list[int] | None = None
-    source_id: list[str] | None = None
-    min_patients: int | None = None
-    age: float | None = None
-    q: str | None = None
+# Bounds declared in the schema so the document and the service agree (and no value
+# reaches the database that its integer columns cannot hold).
+MAX_PATIENTS = 1_000_000
+YEAR_MIN, YEAR_MAX = 1000, 9999
 
-    TAG_FACETS = (
+
+# Registry ids (NCT, ChiCTR, ISRCTN, jRCT, UMIN, EudraCT...) are letters, digits and hyphens ending in a
+# digit; declaring it lets clients and the fuzzer know that words such as 'false' are not ids.
+REGISTRY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{1,38}[0-9]$"
+
+
+def _multi(description: str) -> Any:
+    """A list-valued filter, absent by default; FastAPI reads every repeat of the parameter into the list."""
+    return Field(default=None, description=description + " Repeat the parameter for alternatives.")
+
+
+# Each filter set below is one Pydantic model, and its fields are the operation's query
+# parameters: FastAPI flattens a model given as Annotated[Model, Query()] into one parameter a
+# field, with the field's type, bounds and description (its "query parameter models"), both
+# when it reads a request and in the OpenAPI document. The unknown-parameter refusal
+# (api.middleware.limits) reads the accepted names from that document, so it follows the
+# fields too. Unknown parameters are left to that refusal: the models ignore extras instead
+# of forbidding them, which would answer with a terser problem that lists nothing.
+
+
+class StudyFilters(BaseModel):
+    """Filters on studies; every list of figures takes them too, applied to each figure's study."""
+
+    model_config = ConfigDict(frozen=True)
+
+    disease: list[Disease] | None = _multi("Disease included.")
+    setting: list[Setting] | None = _multi("Disease setting.")
+    age_group: list[AgeGroup] | None = _multi("Age group included.")
+    design: list[Design] | None = _multi("Study design.")
+    phase: list[Phase] | None = _multi("Trial phase.")
+    therapy_class: list[TherapyClass] | None = _multi("Class of therapy studied.")
+    agent: list[Agent] | None = _multi("Agent given in any arm.")
+    target_antigen: list[Antigen] | None = _multi("Antigen targeted by a CAR product.")
+    cell_source: list[CellSource] | None = _multi("Cell source of a CAR product.")
+    fratricide_strategy: list[FratricideStrategy] | None = _multi("Fratricide strategy of a CAR product.")
+    registry_id: list[Annotated[str, Field(pattern=REGISTRY_ID_PATTERN)]] | None = _multi(
+        "Trial registry id, e.g. NCT04572308, ChiCTR2000032211 or 2015-001234-12 (EudraCT)."
+    )
+    year: list[Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]] | None = _multi(
+        f"Year a report of the study was presented or published ({YEAR_MIN}-{YEAR_MAX})."
+    )
+    source_id: list[str] | None = _multi("Document reporting on the study.")
+    min_patients: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_PATIENTS,
+        description=f"At least this many patients enrolled (at most {MAX_PATIENTS}).",
+    )
+    age: float | None = Field(default=None, ge=0, le=120, description="Printed age range includes this age (years).")
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Full-text search over titles, summaries, products, interventions, findings and notes; "
+        "every word must match (as a prefix). Results are ranked when no sort is given.",
+    )
+
+    TAG_FACETS: ClassVar[tuple[str, ...]] = (
         "disease",
         "setting",
         "age_group",
@@ -142,81 +185,14 @@ class StudyFilters:
         return conds, ranks
 
 
-# Bounds declared in the schema so the document and the service agree (and no value
-# reaches the database that its integer columns cannot hold).
-MAX_PATIENTS = 1_000_000
-YEAR_MIN, YEAR_MAX = 1000, 9999
+def _study_filters(filters: Annotated[StudyFilters, Query()]) -> StudyFilters:
+    return filters
 
 
-# Registry ids (NCT, ChiCTR, ISRCTN, jRCT, UMIN, EudraCT...) are letters, digits and hyphens ending in a
-# digit; declaring it lets clients and the fuzzer know that words such as 'false' are not ids.
-REGISTRY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{1,38}[0-9]$"
-
-
-def _multi(description: str) -> Any:
-    return Query(description=description + " Repeat the parameter for alternatives.")
-
-
-def study_filters(
-    disease: Annotated[list[Disease] | None, _multi("Disease included.")] = None,
-    setting: Annotated[list[Setting] | None, _multi("Disease setting.")] = None,
-    age_group: Annotated[list[AgeGroup] | None, _multi("Age group included.")] = None,
-    design: Annotated[list[Design] | None, _multi("Study design.")] = None,
-    phase: Annotated[list[Phase] | None, _multi("Trial phase.")] = None,
-    therapy_class: Annotated[list[TherapyClass] | None, _multi("Class of therapy studied.")] = None,
-    agent: Annotated[list[Agent] | None, _multi("Agent given in any arm.")] = None,
-    target_antigen: Annotated[list[Antigen] | None, _multi("Antigen targeted by a CAR product.")] = None,
-    cell_source: Annotated[list[CellSource] | None, _multi("Cell source of a CAR product.")] = None,
-    fratricide_strategy: Annotated[
-        list[FratricideStrategy] | None, _multi("Fratricide strategy of a CAR product.")
-    ] = None,
-    registry_id: Annotated[
-        list[Annotated[str, Field(pattern=REGISTRY_ID_PATTERN)]] | None,
-        _multi("Trial registry id, e.g. NCT04572308, ChiCTR2000032211 or 2015-001234-12 (EudraCT)."),
-    ] = None,
-    year: Annotated[
-        list[Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]] | None,
-        _multi(f"Year a report of the study was presented or published ({YEAR_MIN}-{YEAR_MAX})."),
-    ] = None,
-    source_id: Annotated[list[str] | None, _multi("Document reporting on the study.")] = None,
-    min_patients: Annotated[
-        int | None,
-        Query(ge=0, le=MAX_PATIENTS, description=f"At least this many patients enrolled (at most {MAX_PATIENTS})."),
-    ] = None,
-    age: Annotated[
-        float | None, Query(ge=0, le=120, description="Printed age range includes this age (years).")
-    ] = None,
-    q: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=200,
-            description="Full-text search over titles, summaries, products, interventions, findings and notes; "
-            "every word must match (as a prefix). Results are ranked when no sort is given.",
-        ),
-    ] = None,
-) -> StudyFilters:
-    return StudyFilters(
-        disease=disease,
-        setting=setting,
-        age_group=age_group,
-        design=design,
-        phase=phase,
-        therapy_class=therapy_class,
-        agent=agent,
-        target_antigen=target_antigen,
-        cell_source=cell_source,
-        fratricide_strategy=fratricide_strategy,
-        registry_id=registry_id,
-        year=year,
-        source_id=source_id,
-        min_patients=min_patients,
-        age=age,
-        q=q,
-    )
-
-
-StudyFiltersDep = Annotated[StudyFilters, Depends(study_filters)]
+# Through a dependency rather than the model in each route's own signature: FastAPI lists a
+# route's own parameters before its dependencies', and the document has always given the
+# filters after sort, limit and offset.
+StudyFiltersDep = Annotated[StudyFilters, Depends(_study_filters)]
 
 
 def _subgroup_condition(column: Any, subgroup: Sequence[str] | None) -> ColumnElement[bool] | None:
@@ -229,143 +205,112 @@ def _subgroup_condition(column: Any, subgroup: Sequence[str] | None) -> ColumnEl
     return conds[0] if len(conds) == 1 else conds[0] | conds[1]
 
 
-SubgroupQuery = Annotated[
-    list[SubgroupFilter] | None,
-    Query(
-        description="Subgroup the figure is for: a Subgroup value, 'none' for the whole population, "
-        "or 'any' (the default) for all. Repeat for alternatives."
-    ),
-]
+SUBGROUP_DESCRIPTION = (
+    "Subgroup the figure is for: a Subgroup value, 'none' for the whole population, or 'any' (the default) for "
+    "all. Repeat for alternatives."
+)
+
+SubgroupQuery = Annotated[list[SubgroupFilter] | None, Query(description=SUBGROUP_DESCRIPTION)]
+"""The subgroup filter on its own, for GET /v1/comparison (which takes no other figure filter)."""
 
 
-SourceKindQuery = Annotated[
-    list[SourceKind] | None,
-    _multi(
+class FigureFilters(BaseModel):
+    """The filters every list of figures (outcomes, adverse events) takes, besides its own and the study filters.
+
+    The study filters are not fields (a query model cannot hold another): `within` attaches
+    them, and conditions() applies them to the study each figure belongs to.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    subgroup: list[SubgroupFilter] | None = Field(default=None, description=SUBGROUP_DESCRIPTION)
+    study_id: list[str] | None = _multi("Study the figure belongs to.")
+    arm_id: list[str] | None = _multi("Arm the figure is for.")
+    figure_source_id: list[str] | None = _multi("Document the figure itself comes from.")
+    source_kind: list[SourceKind] | None = _multi(
         "Kind of document carrying the figure (review, letter, interview, slide_deck, journal_article, "
         "conference_abstract)."
-    ),
-]
+    )
+
+    _study: StudyFilters = PrivateAttr(default=StudyFilters())  # none: every study
+
+    def within(self, study: StudyFilters) -> Self:
+        """These filters, on figures of the studies that `study` selects."""
+        copy = self.model_copy()
+        copy._study = study
+        return copy
+
+    def figure_conditions(self, session: Session, table: Any) -> Conditions:
+        """The study filters and the shared figure filters, on `table` (Outcome or AdverseEvent)."""
+        conds, _ = self._study.conditions(session, table)
+        conds.add(col(table.study_id).in_(self.study_id) if self.study_id else None)
+        conds.add(col(table.arm_id).in_(self.arm_id) if self.arm_id else None)
+        conds.add(col(table.source_id).in_(self.figure_source_id) if self.figure_source_id else None)
+        conds.add(col(table.source_kind).in_(self.source_kind) if self.source_kind else None)
+        conds.add(_subgroup_condition(table.subgroup, self.subgroup))
+        return conds
+
+    def asked(self) -> str:
+        """Every filter as asked, the study filters included (a model's repr leaves private attributes out)."""
+        return f"{self!r} within {self._study!r}"
 
 
-@dataclass(frozen=True)
-class OutcomeFilters:
-    study: StudyFilters
-    measure: list[Measure] | None = None
-    time_point: list[str] | None = None
-    subgroup: Sequence[str] | None = None
-    study_id: list[str] | None = None
-    arm_id: list[str] | None = None
-    figure_source_id: list[str] | None = None
-    source_kind: list[SourceKind] | None = None
+# The fields an outcome or adverse-event list adds, in classes of their own: Pydantic places a
+# base's fields before the subclass's, and listing these as the second base puts them first,
+# where the document has always had them (measure, time_point, then subgroup...).
+class _OutcomeOwnFilters(BaseModel):
+    measure: list[Measure] | None = _multi("Outcome measure.")
+    time_point: list[TimePoint] | None = Field(
+        default=None, description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives."
+    )
 
+
+class _AdverseEventOwnFilters(BaseModel):
+    term: list[AdverseEventTerm] | None = _multi("Adverse-event term.")
+    min_grade: int | None = Field(
+        default=None, ge=1, le=5, description="Only figures whose grades are all at least this (3 = grade ≥3)."
+    )
+    grading_system: list[GradingSystem] | None = _multi("Grading system.")
+
+
+class OutcomeFilters(FigureFilters, _OutcomeOwnFilters):
     def conditions(self, session: Session) -> Conditions:
-        conds = _figure_conditions(session, Outcome, self.study, self.study_id, self.arm_id, self.figure_source_id)
-        conds.add(col(Outcome.source_kind).in_(self.source_kind) if self.source_kind else None)
+        conds = self.figure_conditions(session, Outcome)
         conds.add(col(Outcome.measure).in_(self.measure) if self.measure else None)
         conds.add(col(Outcome.time_point).in_(self.time_point) if self.time_point else None)
-        conds.add(_subgroup_condition(Outcome.subgroup, self.subgroup))
-        conds.asked = repr(self)
+        conds.asked = self.asked()
         return conds
 
 
-@dataclass(frozen=True)
-class AdverseEventFilters:
-    study: StudyFilters
-    term: list[AdverseEventTerm] | None = None
-    min_grade: int | None = None
-    grading_system: list[GradingSystem] | None = None
-    subgroup: Sequence[str] | None = None
-    study_id: list[str] | None = None
-    arm_id: list[str] | None = None
-    figure_source_id: list[str] | None = None
-    source_kind: list[SourceKind] | None = None
-
+class AdverseEventFilters(FigureFilters, _AdverseEventOwnFilters):
     def conditions(self, session: Session) -> Conditions:
-        conds = _figure_conditions(session, AdverseEvent, self.study, self.study_id, self.arm_id, self.figure_source_id)
-        conds.add(col(AdverseEvent.source_kind).in_(self.source_kind) if self.source_kind else None)
+        conds = self.figure_conditions(session, AdverseEvent)
         conds.add(col(AdverseEvent.term).in_(self.term) if self.term else None)
         # A figure counts only when every grade it covers is at least min_grade.
         conds.add(col(AdverseEvent.grade_min) >= self.min_grade if self.min_grade is not None else None)
         conds.add(col(AdverseEvent.grading_system).in_(self.grading_system) if self.grading_system else None)
-        conds.add(_subgroup_condition(AdverseEvent.subgroup, self.subgroup))
-        conds.asked = repr(self)
+        conds.asked = self.asked()
         return conds
 
 
-def _figure_conditions(
-    session: Session,
-    table: Any,
-    study: StudyFilters,
-    study_id: list[str] | None,
-    arm_id: list[str] | None,
-    figure_source_id: list[str] | None,
-) -> Conditions:
-    conds, _ = study.conditions(session, table)
-    conds.add(col(table.study_id).in_(study_id) if study_id else None)
-    conds.add(col(table.arm_id).in_(arm_id) if arm_id else None)
-    conds.add(col(table.source_id).in_(figure_source_id) if figure_source_id else None)
-    return conds
+def _outcome_filters(filters: Annotated[OutcomeFilters, Query()], study: StudyFiltersDep) -> OutcomeFilters:
+    return filters.within(study)
 
 
-def outcome_filters(
-    study: StudyFiltersDep,
-    measure: Annotated[list[Measure] | None, _multi("Outcome measure.")] = None,
-    time_point: Annotated[
-        list[TimePoint] | None,
-        Query(description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives."),
-    ] = None,
-    subgroup: SubgroupQuery = None,
-    study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,
-    arm_id: Annotated[list[str] | None, _multi("Arm the figure is for.")] = None,
-    figure_source_id: Annotated[list[str] | None, _multi("Document the figure itself comes from.")] = None,
-    source_kind: SourceKindQuery = None,
-) -> OutcomeFilters:
-    return OutcomeFilters(
-        study=study,
-        measure=measure,
-        time_point=time_point,
-        subgroup=subgroup,
-        study_id=study_id,
-        arm_id=arm_id,
-        figure_source_id=figure_source_id,
-        source_kind=source_kind,
-    )
-
-
-def adverse_event_filters(
-    study: StudyFiltersDep,
-    term: Annotated[list[AdverseEventTerm] | None, _multi("Adverse-event term.")] = None,
-    min_grade: Annotated[
-        int | None, Query(ge=1, le=5, description="Only figures whose grades are all at least this (3 = grade ≥3).")
-    ] = None,
-    grading_system: Annotated[list[GradingSystem] | None, _multi("Grading system.")] = None,
-    subgroup: SubgroupQuery = None,
-    study_id: Annotated[list[str] | None, _multi("Study the figure belongs to.")] = None,
-    arm_id: Annotated[list[str] | None, _multi("Arm the figure is for.")] = None,
-    figure_source_id: Annotated[list[str] | None, _multi("Document the figure itself comes from.")] = None,
-    source_kind: SourceKindQuery = None,
+def _adverse_event_filters(
+    filters: Annotated[AdverseEventFilters, Query()], study: StudyFiltersDep
 ) -> AdverseEventFilters:
-    return AdverseEventFilters(
-        study=study,
-        term=term,
-        min_grade=min_grade,
-        grading_system=grading_system,
-        subgroup=subgroup,
-        study_id=study_id,
-        arm_id=arm_id,
-        figure_source_id=figure_source_id,
-        source_kind=source_kind,
-    )
+    return filters.within(study)
 
 
-OutcomeFiltersDep = Annotated[OutcomeFilters, Depends(outcome_filters)]
-AdverseEventFiltersDep = Annotated[AdverseEventFilters, Depends(adverse_event_filters)]
+OutcomeFiltersDep = Annotated[OutcomeFilters, Depends(_outcome_filters)]
+AdverseEventFiltersDep = Annotated[AdverseEventFilters, Depends(_adverse_event_filters)]
 
 
 def describe_filters(filters: StudyFilters) -> dict[str, list[str]]:
     """The filters that were given, with their values, for the table's heading."""
     return {
         name: [str(v) for v in (value if isinstance(value, list) else [value])]
-        for name, value in vars(filters).items()
+        for name, value in filters
         if value is not None
     }

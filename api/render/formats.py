@@ -22,7 +22,8 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 CSV_MEDIA_TYPE = "text/csv"
 NDJSON_MEDIA_TYPE = "application/x-ndjson"
@@ -34,35 +35,49 @@ class Format(StrEnum):
     ndjson = "ndjson"
 
 
-# Every `format` query parameter is declared here. Each keeps the values, validation and
-# wording its operation has always had (an unknown value is refused with the same problem).
+def format_query(*offered: Format, description: str) -> Any:
+    """The `format` query parameter of an operation offering these representations: use it as
+    Annotated[Format | None, format_query(...)], absent (None) meaning the Accept header decides.
+
+    Every operation's `format` is made here, so they take and refuse values alike: anything
+    not offered is refused in the words Pydantic uses for an enumeration ("Input should be
+    'json' or 'csv'"). It is left out of the document: the operations whose paths end in
+    .csv, .ndjson or .zip are the ones a generated client can parse.
+    """
+    values = [f.value for f in offered]
+    expected = " or ".join(filter(None, [", ".join(map(repr, values[:-1])), repr(values[-1])]))
+
+    def check(value: Any) -> Any:
+        if value not in values:
+            raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
+        return value
+
+    query: Any = Query(description=description, include_in_schema=False)
+    query.metadata.append(BeforeValidator(check))  # Pydantic applies a field's metadata as its validators
+    return query
+
+
 FormatQuery = Annotated[
     Format | None,
-    Query(
+    format_query(
+        Format.json,
+        Format.csv,
+        Format.ndjson,
         description="Representation: json (paginated, the default), csv or ndjson (the whole result set unless "
         "limit/offset are given). The Accept header (text/csv, application/x-ndjson) works too.",
-        include_in_schema=False,
     ),
 ]
 """Lists: JSON pages, or the whole result set as CSV or NDJSON."""
 
-
-class ComparisonFormat(StrEnum):
-    json = "json"
-    csv = "csv"
-
-
 ComparisonFormatQuery = Annotated[
-    ComparisonFormat | None,
-    # Left out of the document: /v1/comparison.csv is the CSV operation generated clients can parse.
-    Query(description="json (default) or csv; the Accept header (text/csv) works too.", include_in_schema=False),
+    Format | None,
+    format_query(Format.json, Format.csv, description="json (default) or csv; the Accept header (text/csv) works too."),
 ]
 """GET /v1/comparison: JSON or CSV."""
 
 DatasetFormatQuery = Annotated[
-    str,
-    # Left out of the document: /v1/dataset.zip is the operation generated clients can parse.
-    Query(pattern="^(json|csv)$", description="json (default) or csv (a ZIP of tables).", include_in_schema=False),
+    Format | None,
+    format_query(Format.json, Format.csv, description="json (default) or csv (a ZIP of tables)."),
 ]
 """GET /v1/dataset: JSON or a ZIP of CSV tables."""
 

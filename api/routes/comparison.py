@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.comparison import build_comparison
-from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupQuery
+from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupFilter, SubgroupQuery
 from api.render.forest_plot import render_forest_plot
 from api.render.formats import ComparisonFormatQuery, Format, csv_response, negotiate
 from api.routes.listing import file_operations
@@ -55,7 +55,7 @@ def comparison_from_query(
         Query(description="Let rows whose counts curators derived from a printed percentage enter the pool."),
     ] = False,
 ) -> Comparison:
-    filters = OutcomeFilters(study=study, subgroup=subgroup or [NO_SUBGROUP], study_id=study_id)
+    filters = OutcomeFilters(subgroup=subgroup or [SubgroupFilter(NO_SUBGROUP)], study_id=study_id).within(study)
     return build_comparison(
         session,
         measure,
@@ -91,7 +91,7 @@ def compare_outcomes(
     comparison: ComparisonDep,
     format: ComparisonFormatQuery = None,
 ) -> Comparison | Response:
-    if negotiate(request, Format(format) if format else None) is Format.csv:
+    if negotiate(request, format) is Format.csv:
         return csv_response(CSV_COLUMNS, comparison_rows(comparison), version=comparison.dataset_version)
     return comparison
 

@@ -15,7 +15,7 @@ from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.pages import to_public
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
-from api.render.formats import DatasetFormatQuery, columns_of, csv_text, path_format
+from api.render.formats import DatasetFormatQuery, Format, columns_of, csv_text, path_format
 from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic
@@ -135,12 +135,11 @@ def get_dataset(
     session: SessionDep,
     meta: MetaDep,
     *,
-    format: DatasetFormatQuery = "json",
+    format: DatasetFormatQuery = None,
 ) -> Response:
-    if path_format(request) == "csv":
-        format = "csv"
-    body = DOWNLOADS.get((meta.dataset_version, meta.built_at, format), lambda: _build(session, meta, format))
-    if format == "csv":
+    fmt = Format.csv if path_format(request) == "csv" else format or Format.json
+    body = DOWNLOADS.get((meta.dataset_version, meta.built_at, fmt), lambda: _build(session, meta, fmt))
+    if fmt is Format.csv:
         return Response(
             body,
             media_type=ZIP_MEDIA_TYPE,

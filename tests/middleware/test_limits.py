@@ -5,6 +5,7 @@ from typing import Annotated
 import pytest
 from fastapi import APIRouter, Query
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from api.deps import PAGE_SIZE_MAX, PageDep
 from api.errors import answers_errors_as_html
@@ -102,6 +103,29 @@ def test_documented_query_parameters_are_accepted_without_naming_them(settings: 
         body = _problem(client.get("/v1/filtered", params={"measure": "os", "arm": "x"}), 422)
         assert body["errors"] == [
             {"location": "query.arm", "message": "unknown query parameter; accepted: limit, measure, offset"}
+        ]
+
+
+class _Window(BaseModel):
+    since: int | None = None
+    until: int | None = None
+
+
+def test_fields_of_a_query_model_are_accepted_and_listed(settings: Settings) -> None:
+    """A filter model given as Annotated[Model, Query()]: its fields are the names the refusal accepts."""
+    app = create_app(settings)
+    extra = APIRouter()
+
+    @extra.get("/v1/windowed", operation_id="windowed")
+    def windowed(window: Annotated[_Window, Query()]) -> dict[str, int | None]:
+        return window.model_dump()
+
+    app.include_router(extra)
+    with TestClient(app) as client:
+        assert client.get("/v1/windowed", params={"since": 2020}).json() == {"since": 2020, "until": None}
+        body = _problem(client.get("/v1/windowed", params={"since": 2020, "window": "x"}), 422)
+        assert body["errors"] == [
+            {"location": "query.window", "message": "unknown query parameter; accepted: since, until"}
         ]
 
 
