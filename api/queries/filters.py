@@ -72,7 +72,7 @@ class Conditions:
             self.first.append(condition)
             self.asked = None
 
-    def add_among(self, study_id: Any, column: Any, conditions: list[ColumnElement[bool]], table: Any) -> None:
+    def add_among(self, study_id: Any, column: Any, *, conditions: list[ColumnElement[bool]], table: Any) -> None:
         """study_id (a column of table) is among the values of column in the rows meeting conditions."""
         self.all.append(col(study_id).in_(select(column).where(*conditions)))
         self.first.append(exists().where(column == study_id, *conditions).correlate(table))
@@ -166,7 +166,7 @@ class StudyFilters(BaseModel):
             if values:
                 wanted = [v.value if hasattr(v, "value") else str(v) for v in values]
                 tagged = [col(StudyTag.facet) == facet, col(StudyTag.value).in_(wanted)]
-                conds.add_among(study_id, StudyTag.study_id, tagged, table)
+                conds.add_among(study_id, StudyTag.study_id, conditions=tagged, table=table)
         on_study: list[ColumnElement[bool]] = []
         if self.min_patients is not None:
             on_study.append(col(Study.n_enrolled) >= self.min_patients)
@@ -176,7 +176,7 @@ class StudyFilters(BaseModel):
             for condition in on_study:
                 conds.add(condition)
         elif on_study:
-            conds.add_among(study_id, Study.id, on_study, table)
+            conds.add_among(study_id, Study.id, conditions=on_study, table=table)
         ranks = None
         if self.q is not None:
             ranks = search_ranks(session, self.q)

@@ -3,6 +3,7 @@
 from fastapi.testclient import TestClient
 
 from api.queries.filters import AdverseEventFilters, FigureFilters, OutcomeFilters, StudyFilters
+from api.state import app_state
 from models.enums import Antigen, Disease, Measure
 
 STUDY = list(StudyFilters.model_fields)
@@ -57,7 +58,7 @@ def test_unknown_parameters_are_refused_listing_every_model_field(client: TestCl
 
 def test_the_study_filters_of_a_figure_list_are_part_of_what_was_asked(client: TestClient) -> None:
     """Totals are remembered under `asked`: two figure filters differing only in their study filters must differ."""
-    database = client.app.state.database  # type: ignore[attr-defined]
+    database = app_state(client.app).database
     figures = OutcomeFilters(measure=[Measure("cr")])
     with next(database.session()) as session:
         plain = figures.conditions(session)
