@@ -5,11 +5,14 @@ validated where they are declared; this module holds the limits that apply to ev
 """
 
 import re
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, get_args
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import InvalidInput
@@ -40,56 +43,65 @@ class QueryStringLimit:
 PLAIN_INTEGER = re.compile(r"-?[0-9]+")
 
 
-def _query_parameters(app: FastAPI, path: str, method: str) -> list[dict[str, Any]] | None:
-    """The operation's query parameters as the OpenAPI document gives them; None for undocumented routes."""
-    # The document is FastAPI's flattened view of every declared parameter (nested
-    # dependencies, parameter models, aliases), so reading it keeps this policy generic:
-    # a filter added to a route is accepted the moment it is documented.
-    operation = app.openapi().get("paths", {}).get(path, {}).get(method.lower())
-    if operation is None:
-        return None
-    return [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+@dataclass(frozen=True)
+class QueryParameters:
+    """What a route declares in its query string: every name, and those that take whole numbers."""
+
+    names: frozenset[str]
+    integers: frozenset[str]
 
 
-def declared_query_parameters(app: FastAPI, path: str, method: str) -> frozenset[str] | None:
-    """Query parameter names the OpenAPI document gives the operation; None for undocumented routes."""
-    parameters = _query_parameters(app, path, method)
-    return None if parameters is None else frozenset(p["name"] for p in parameters)
+def _takes_integers(annotation: Any) -> bool:
+    """int, or int inside Optional, list or Annotated (bool is not a whole number here)."""
+    if annotation is int:
+        return True
+    return any(_takes_integers(arg) for arg in get_args(annotation))
 
 
-def _is_integer(parameter: dict[str, Any]) -> bool:
-    schema = parameter.get("schema", {})
-    return any(alt.get("items", alt).get("type") == "integer" for alt in schema.get("anyOf", [schema]))
+def _declared(dependant: Dependant) -> Iterator[tuple[str, Any]]:
+    """(name, annotation) of every query parameter of the dependant and its dependencies, the
+    fields of a query-parameter model each counted as a parameter (as FastAPI documents them)."""
+    for field in dependant.query_params:
+        annotation = field.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for name, info in annotation.model_fields.items():
+                yield info.alias or name, info.annotation
+        else:
+            yield field.alias, annotation
+    for sub in dependant.dependencies:
+        yield from _declared(sub)
 
 
-def undocumented_query_parameters(route: APIRoute) -> frozenset[str]:
-    """Query parameters a route takes but leaves out of the document (format=, kept for curl users)."""
+# Kept on the route itself (routes are not hashable): its declaration never changes once it exists.
+_CACHED = "_tall_query_parameters"
 
-    def hidden(dependant: Dependant) -> set[str]:
-        names = {f.alias for f in dependant.query_params if not getattr(f.field_info, "include_in_schema", True)}
-        for sub in dependant.dependencies:
-            names |= hidden(sub)
-        return names
 
-    return frozenset(hidden(route.dependant))
+def query_parameters(route: APIRoute) -> QueryParameters:
+    """Read from the route's declaration, not from the OpenAPI document: the same names (FastAPI
+    documents exactly these), but building the document costs a new process about a second
+    before its first answer."""
+    cached = getattr(route, _CACHED, None)
+    if isinstance(cached, QueryParameters):
+        return cached
+    declared = list(_declared(route.dependant))
+    found = QueryParameters(
+        names=frozenset(name for name, _ in declared),
+        integers=frozenset(name for name, annotation in declared if _takes_integers(annotation)),
+    )
+    setattr(route, _CACHED, found)
+    return found
 
 
 async def reject_unknown_query_parameters(request: Request) -> None:
     """422 naming every query parameter the matched route does not declare, and every integer not written plainly."""
     route = request.scope.get("route")
-    path = getattr(route, "path_format", None)
-    if path is None:
+    # Documented operations only, as the OpenAPI document lists them (GET; HEAD is not listed).
+    if not isinstance(route, APIRoute) or not route.include_in_schema or request.method not in (route.methods or ()):
         return
-    parameters = _query_parameters(request.app, path, request.method)
-    if parameters is None:
-        return
-    accepted = frozenset(p["name"] for p in parameters)
-    # Only looked up when something is not in the document, so the common request pays nothing for it.
-    if set(request.query_params) - accepted and isinstance(route, APIRoute):
-        accepted |= undocumented_query_parameters(route)
-    unknown = sorted(set(request.query_params) - accepted)
+    declared = query_parameters(route)
+    unknown = sorted(set(request.query_params) - declared.names)
     if unknown:
-        listing = ", ".join(sorted(accepted)) or "none"
+        listing = ", ".join(sorted(declared.names)) or "none"
         raise InvalidInput(
             f"Unknown query parameter(s): {', '.join(unknown)}. This route accepts: {listing}.",
             [
@@ -98,10 +110,9 @@ async def reject_unknown_query_parameters(request: Request) -> None:
             ],
         )
     loose = [
-        ProblemField(location=f"query.{p['name']}", message=f"{value!r} is not a whole number in ASCII digits")
-        for p in parameters
-        if _is_integer(p)
-        for value in request.query_params.getlist(p["name"])
+        ProblemField(location=f"query.{name}", message=f"{value!r} is not a whole number in ASCII digits")
+        for name in sorted(declared.integers)
+        for value in request.query_params.getlist(name)
         if not PLAIN_INTEGER.fullmatch(value)
     ]
     if loose:

@@ -4,13 +4,14 @@ from typing import Annotated
 
 import pytest
 from fastapi import APIRouter, Query
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from api.deps import PAGE_SIZE_MAX, PageDep
 from api.errors import answers_errors_as_html
 from api.main import create_app
-from api.middleware.limits import MAX_QUERY_STRING_BYTES
+from api.middleware.limits import MAX_QUERY_STRING_BYTES, query_parameters
 from api.settings import Settings
 
 
@@ -137,3 +138,34 @@ def test_limits_are_declared_for_every_operation(client: TestClient) -> None:
         expected = ["text/html"] if answers_errors_as_html(path) else ["application/problem+json"]
         for status in ("414", "422"):
             assert list(responses[status]["content"]) == expected, (path, status)
+
+
+def test_the_policy_reads_the_same_parameters_the_document_lists(client: TestClient) -> None:
+    """Names and whole-number parameters from the declarations equal the document's, operation by operation."""
+    document = client.get("/openapi.json").json()
+
+    def walk(routes: list[object]) -> list[APIRoute]:
+        found = []
+        for route in routes:
+            if isinstance(route, APIRoute):
+                found.append(route)
+            if (included := getattr(route, "original_router", None)) is not None:  # FastAPI's included routers
+                found += walk(included.routes)
+        return found
+
+    routes = {r.path_format: r for r in walk(client.app.router.routes) if r.include_in_schema}  # type: ignore[attr-defined]
+    checked = 0
+    for path, operations in document["paths"].items():
+        parameters = [p for p in operations["get"].get("parameters", []) if p["in"] == "query"]
+        integers = {
+            p["name"]
+            for p in parameters
+            if any(alt.get("items", alt).get("type") == "integer" for alt in p["schema"].get("anyOf", [p["schema"]]))
+        }
+        declared = query_parameters(routes[path])
+        hidden = declared.names - {p["name"] for p in parameters}
+        assert hidden <= {"format"}, path  # format= is kept out of the document for curl users
+        assert declared.names - hidden == {p["name"] for p in parameters}, path
+        assert declared.integers == integers, path
+        checked += 1
+    assert checked == len(document["paths"]) > 30
