@@ -55,18 +55,10 @@ class _Checker:
         if low is not None and high is not None and low > high:
             self.add(file, path, f"range low {low} is above high {high}")
 
-    def counts(
-        self,
-        file: str,
-        path: str,
-        item: FigureBase,
-        *,
-        fields: tuple[str, str, str],
-        percent: float | None,
-        numerator: int | None,
-        denominator: int | None,
-    ) -> None:
-        _, num_field, den_field = fields
+    def counts(self, file: str, path: str, item: FigureBase, *, num_field: str, den_field: str) -> None:
+        """The item's count in num_field is at most its count in den_field."""
+        numerator: int | None = getattr(item, num_field)
+        denominator: int | None = getattr(item, den_field)
         if numerator is not None and denominator is not None:
             if numerator > denominator:
                 self.add(file, f"{path}.{num_field}", f"{num_field} {numerator} exceeds {den_field} {denominator}")
@@ -156,15 +148,7 @@ class _Checker:
             self.percent(file, f"{path}.value", o.value)
             self.percent(file, f"{path}.value_low", o.value_low)
             self.percent(file, f"{path}.value_high", o.value_high)
-            self.counts(
-                file,
-                path,
-                o,
-                fields=("value", "numerator", "denominator"),
-                percent=o.value,
-                numerator=o.numerator,
-                denominator=o.denominator,
-            )
+            self.counts(file, path, o, num_field="numerator", den_field="denominator")
         else:
             # Patients and months are counts and durations: never below zero, ranges included.
             for name in ("value", "value_low", "value_high"):
@@ -178,15 +162,7 @@ class _Checker:
         self.percent(file, f"{path}.percentage", e.percentage)
         if e.grade_min is not None and e.grade_max is not None and e.grade_min > e.grade_max:
             self.add(file, f"{path}.grade_max", f"grade_max {e.grade_max} is below grade_min {e.grade_min}")
-        self.counts(
-            file,
-            path,
-            e,
-            fields=("percentage", "patients", "at_risk"),
-            percent=e.percentage,
-            numerator=e.patients,
-            denominator=e.at_risk,
-        )
+        self.counts(file, path, e, num_field="patients", den_field="at_risk")
         if e.percentage is None and e.patients is None:
             self.add(file, f"{path}.patients", "an adverse event needs patients affected or a percentage")
 
