@@ -32,7 +32,8 @@ DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 # even where .dockerignore does not name them (an untracked checkout can hold any of these).
 HEAVY = [".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"]
 HEAVY += ["*.egg-info", "build", "dist", "tests/artifacts"]
-# Accounts are the container's business: there is no user namespace to create one in here.
+# `RUN useradd ...` and `USER` are skipped: there is no container user namespace here to create the
+# account in or switch to, so the stand-in runs as whoever runs the tests (the read-only check allows for root).
 ACCOUNT_COMMANDS = {"useradd", "adduser", "groupadd", "addgroup"}
 # Instructions that would change the build in a way the stand-in does not reproduce.
 UNSUPPORTED = {"ADD", "ARG", "SHELL", "ONBUILD", "VOLUME"}
@@ -207,6 +208,14 @@ def _database_argument(command: list[str]) -> Path:
     return Path(words[words.index("--database") + 1])
 
 
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's bookkeeping is left
+
+
 def _make_writable(directory: Path) -> None:
     if directory.exists():
         for path in [directory, *directory.rglob("*")]:
@@ -279,7 +288,8 @@ def test_dockerfile_build_and_serve_steps_run_on_this_machine(tmp_path: Path) ->
         assert again.status_code == 200 and again.content == meta.content
         assert again.headers["etag"] == meta.headers["etag"]
         # `serve --workers 1` answers in its own process; more start that many worker processes.
-        assert len(LiveServer(base, server.pid).worker_pids()) == (workers if workers > 1 else 0), log.read_text()
+        worker_pids = LiveServer(base, server.pid).worker_pids()
+        assert len(worker_pids) == (workers if workers > 1 else 0), log.read_text()
 
         data = built.parent
         if os.geteuid() == 0:
@@ -296,6 +306,10 @@ def test_dockerfile_build_and_serve_steps_run_on_this_machine(tmp_path: Path) ->
         server.send_signal(signal.SIGTERM)
         returncode = server.wait(timeout=10)
         assert returncode == 0, log.read_text()
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in worker_pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in worker_pids), "workers outlived the server"
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
