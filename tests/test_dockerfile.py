@@ -335,7 +335,9 @@ def test_docker_image_builds_and_serves(tmp_path: Path) -> None:
     context = tmp_path / "context"
     copy_context(context)
     image = f"tall-evidence-test:{uuid.uuid4().hex[:12]}"
-    built = subprocess.run(["docker", "build", "-q", "-t", image, str(context)], capture_output=True, text=True)
+    built = subprocess.run(
+        ["docker", "build", "-q", "-t", image, str(context)], capture_output=True, text=True, timeout=1800
+    )
     assert built.returncode == 0, built.stderr
     container = ""
     try:
