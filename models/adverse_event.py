@@ -4,7 +4,7 @@ from pydantic import StrictFloat, StrictInt
 from sqlmodel import Field
 
 from models.enums import AdverseEventTerm, GradingSystem, Subgroup
-from models.figure import FigureBase, FigureContext, SourceSpan
+from models.figure import FigureBase, FigureContext, PrintedOccurrence, SourceSpan
 
 
 class AdverseEventBase(FigureBase):
@@ -28,7 +28,7 @@ class AdverseEventBase(FigureBase):
     subgroup: Subgroup | None = Field(default=None, description="Subgroup the figure is for; null for everyone.")
 
 
-class AdverseEvent(SourceSpan, FigureContext, AdverseEventBase, table=True):
+class AdverseEvent(PrintedOccurrence, SourceSpan, FigureContext, AdverseEventBase, table=True):
     __tablename__ = "adverse_event"
 
     id: str = Field(primary_key=True, description="Global id: '<study id>.<local id>'.")

@@ -3,7 +3,7 @@
 from pydantic import StrictFloat
 from sqlmodel import Field
 
-from models.figure import FigureBase, FigureContext, SourceSpan
+from models.figure import FigureBase, FigureContext, PrintedOccurrence, SourceSpan
 
 
 class CharacteristicBase(FigureBase):
@@ -16,7 +16,7 @@ class CharacteristicBase(FigureBase):
     unit: str | None = Field(default=None, description="Unit of value, e.g. 'patients', 'years', 'percent'.")
 
 
-class Characteristic(SourceSpan, FigureContext, CharacteristicBase, table=True):
+class Characteristic(PrintedOccurrence, SourceSpan, FigureContext, CharacteristicBase, table=True):
     id: str = Field(primary_key=True, description="Global id: '<study id>.<local id>'.")
     study_id: str = Field(foreign_key="study.id", index=True)
     arm_id: str | None = Field(default=None, foreign_key="arm.id")

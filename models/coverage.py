@@ -95,3 +95,7 @@ class CoverageFile(BaseModel):
     source_id: str = Field(description="The document this file covers.")
     left_out: list[LeftOut] = Field(default_factory=list, description="Every figure deliberately left out.")
     second_reading: SecondReading | None = Field(default=None, description="The second reader's record, if done.")
+    third_reading: SecondReading | None = Field(
+        default=None,
+        description="A later fresh re-reading and what it changed, kept apart from the second reader's record.",
+    )

@@ -114,6 +114,19 @@ class FigureContext(SQLModel):
     )
 
 
+class PrintedOccurrence(SQLModel):
+    """Which of several identical printed strings in one place a figure is (stored, so an export gives it back)."""
+
+    occurrence: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Which occurrence of `printed` inside the place the locator names (1 = the first in the text); "
+            "needed only where that place prints the same words more than once."
+        ),
+    )
+
+
 class SourceSpan(SQLModel):
     """Where a figure's printed words sit in its document's text, so a reader can check them there.
 

@@ -17,7 +17,7 @@ from models.car_product import CarProductBase
 from models.characteristic import CharacteristicBase
 from models.conflict import ConflictBase
 from models.epidemiology import EpidemiologyFigureBase
-from models.figure import Slug
+from models.figure import PrintedOccurrence, Slug
 from models.finding import FindingBase
 from models.outcome import OutcomeBase
 from models.source import SourceBase
@@ -65,21 +65,21 @@ class CarProductEntry(CarProductBase):
     arm: Slug | None = _arm_ref()
 
 
-class OutcomeEntry(OutcomeBase):
+class OutcomeEntry(PrintedOccurrence, OutcomeBase):
     model_config = _STRICT
     id: Slug = _local_id()
     arm: Slug | None = _arm_ref()
     report: Slug | None = _report_ref()
 
 
-class AdverseEventEntry(AdverseEventBase):
+class AdverseEventEntry(PrintedOccurrence, AdverseEventBase):
     model_config = _STRICT
     id: Slug = _local_id()
     arm: Slug | None = _arm_ref()
     report: Slug | None = _report_ref()
 
 
-class CharacteristicEntry(CharacteristicBase):
+class CharacteristicEntry(PrintedOccurrence, CharacteristicBase):
     model_config = _STRICT
     id: Slug = _local_id()
     arm: Slug | None = _arm_ref()

@@ -8,7 +8,7 @@ from sqlalchemy import Index
 from sqlmodel import Field
 
 from models.enums import Measure, Subgroup, ValueUnit
-from models.figure import FigureBase, FigureContext, SourceSpan
+from models.figure import FigureBase, FigureContext, PrintedOccurrence, SourceSpan
 
 # ASCII digits only: \d would also match other scripts' digits (full-width ones, for instance).
 TIME_POINT_PATTERN = r"^(d[0-9]+|[0-9]+(\.[0-9]+)?[my]|cycle[0-9]+|best)$"
@@ -61,7 +61,7 @@ class OutcomeBase(FigureBase):
     comparison: str | None = Field(default=None, description="What the p-value compares, in our own words.")
 
 
-class Outcome(SourceSpan, FigureContext, OutcomeBase, table=True):
+class Outcome(PrintedOccurrence, SourceSpan, FigureContext, OutcomeBase, table=True):
     # Most queries name a measure. (measure, id) yields a page in id order without sorting every
     # match; (measure, study_id) counts the matches of a study filter from the index alone.
     __table_args__ = (

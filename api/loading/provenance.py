@@ -38,6 +38,9 @@ class Record:
     source_id: str
     locator: str
     printed: str | None
+    # Which occurrence of `printed` inside the located places (1 = first in the text), for words
+    # the place prints more than once ("100%" twice under one heading); None when they occur once.
+    occurrence: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,16 @@ def _walk(node: Any, file: str, path: str, *, prefix: str, source: str | None, o
         source = node.get("source_id", source)
         if "locator" in node and source:
             printed = node.get("printed")
-            yield Record(file, path or "(study)", own_id or path, source, str(node["locator"]), printed)
+            occurrence = node.get("occurrence")
+            yield Record(
+                file,
+                path or "(study)",
+                own_id or path,
+                source,
+                str(node["locator"]),
+                printed,
+                occurrence if isinstance(occurrence, int) else None,
+            )
         for key, value in node.items():
             if isinstance(value, list):
                 for i, item in enumerate(value):
@@ -122,8 +134,20 @@ def _child_id(prefix: str, parent: str | None, key: str, *, item: Any) -> str | 
     return None
 
 
-def find_printed(document: Document, printed: str, within: list[Place]) -> Span | None:
-    """The span of `printed` in the text, preferring an occurrence inside one of `within`."""
+class AmbiguousPrinted(ValueError):
+    """The printed words occur more than once inside one located place and the record does not say which."""
+
+
+def find_printed(
+    document: Document, printed: str, within: list[Place], *, occurrence: int | None = None
+) -> Span | None:
+    """The span of `printed` in the text, preferring an occurrence inside one of `within`.
+
+    Identical words printed more than once inside one place (a slide listing "100%" twice) are
+    told apart only by `occurrence`, the n-th of them inside `within` in text order; without it
+    such words raise AmbiguousPrinted rather than silently taking the first. `occurrence` past
+    the last one found gives None.
+    """
     text = document.text
     spans = [(m.start(), m.end()) for m in re.finditer(re.escape(printed), text)]
     variant = ""
@@ -137,6 +161,15 @@ def find_printed(document: Document, printed: str, within: list[Place]) -> Span 
     if not spans:
         return None
     inside = [s for s in spans if any(p.contains(*s) for p in within)]
+    if occurrence is not None:
+        if not 1 <= occurrence <= len(inside):
+            return None
+        start, end = inside[occurrence - 1]
+        return Span(document.id, start, end, context(document, start, end), variant)
+    repeated = [p for p in within if sum(p.contains(*s) for s in inside) > 1]
+    if repeated:
+        count = sum(repeated[0].contains(*s) for s in inside)
+        raise AmbiguousPrinted(f"printed {count} times in {repeated[0].label}; say which with `occurrence`")
     start, end = (inside or spans)[0]
     return Span(document.id, start, end, context(document, start, end), variant)
 
@@ -233,9 +266,16 @@ def check(records: list[Record], documents: dict[str, Document]) -> tuple[dict[s
             issue("locator", str(exc))
         if record.printed is None:
             continue
-        span = find_printed(document, record.printed, resolved.places if resolved else [])
+        try:
+            span = find_printed(
+                document, record.printed, resolved.places if resolved else [], occurrence=record.occurrence
+            )
+        except AmbiguousPrinted as exc:
+            issue("occurrence", f"{record.printed!r} is {exc}")
+            continue
         if span is None:
-            issue("printed", f"{record.printed!r} does not occur in {document.id}")
+            where = f" {record.occurrence} times in the located place" if record.occurrence else ""
+            issue("printed", f"{record.printed!r} does not occur{where} in {document.id}")
             continue
         spans[record.id] = span
         if span.variant:

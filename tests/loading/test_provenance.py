@@ -181,3 +181,62 @@ def test_source_checksums_match_the_texts(settings: Settings) -> None:
         assert text_file.exists(), f"{source.id} has no text in {seeds_dir}"
         assert hashlib.sha256(text_file.read_bytes()).hexdigest() == source.sha256, source.id
     assert {s.id for s in fixtures.sources.sources} == {p.stem for p in seeds_dir.glob("*.txt")}
+
+
+_SLIDE_13 = (
+    "Slide 13 'Nelarabine, Pegylated Asparginase and Venetoclax Incorporated to HCVAD Chemotherapy in the "
+    "Frontline Treatment of Adult Patients with T-ALL/T-LBL'"
+)
+
+
+def _figure(document: Document, rid: str, *, occurrence: int | None) -> Record:
+    return Record("studies/x.yaml", "outcomes[0]", rid, document.id, _SLIDE_13, "100%", occurrence)
+
+
+def test_identical_words_printed_twice_on_one_slide_take_the_occurrence_the_record_names(
+    documents: dict[str, Document],
+) -> None:
+    deck = by_prefix(documents, "004")
+    # Slide 13 lists five ORR values, two of them "100%": the third and fourth values.
+    spans, issues, _ = check(
+        [_figure(deck, "x.third", occurrence=1), _figure(deck, "x.fourth", occurrence=2)], documents
+    )
+    assert issues == []
+    third, fourth = spans["x.third"], spans["x.fourth"]
+    assert third.start < fourth.start
+    assert deck.text[third.start : third.end] == deck.text[fourth.start : fourth.end] == "100%"
+    assert "100%" not in deck.text[third.end : fourth.start]  # next to each other, nothing skipped
+
+
+def test_repeated_words_without_an_occurrence_are_reported_not_given_the_first(documents: dict[str, Document]) -> None:
+    deck = by_prefix(documents, "004")
+    spans, issues, _ = check([_figure(deck, "x.y", occurrence=None)], documents)
+    assert [(i.field, "2 times" in i.message) for i in issues] == [("occurrence", True)]
+    assert "x.y" not in spans
+    _, issues, _ = check([_figure(deck, "x.y", occurrence=3)], documents)
+    assert [i.field for i in issues] == ["printed"]
+
+
+def test_records_sharing_a_span_print_words_their_place_holds_once(
+    settings: Settings, documents: dict[str, Document]
+) -> None:
+    # Two figures may quote one sentence ("... were 10% and 40%"), but two figures whose words a
+    # place prints twice must not both point at the first of them.
+    from api.loading.locators import resolve
+    from api.loading.provenance import iter_records
+
+    records = {r.id: r for r in iter_records(settings.fixtures_dir) if r.printed and r.source_id in documents}
+    spans, _, _ = check(list(records.values()), documents)
+    by_span: dict[tuple[str, int, int], list[str]] = {}
+    for rid, span in spans.items():
+        by_span.setdefault((span.source_id, span.start, span.end), []).append(rid)
+    shared = [rids for rids in by_span.values() if len(rids) > 1]
+    assert shared, "the fixtures have figures quoting one sentence; this test would check nothing"
+    for rids in shared:
+        for rid in rids:
+            record = records[rid]
+            document = documents[record.source_id]
+            printed = str(record.printed)
+            for place in resolve(document, record.locator).places:
+                text = place.text(document)
+                assert text.count(printed) <= 1, f"{rids} share a span but {place.label} prints {printed!r} twice"
