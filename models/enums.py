@@ -234,6 +234,8 @@ class StudyRelation(StrEnum):
 
     same_study = "same_study"
     same_programme = "same_programme"
+    # Neither document ties the two; curators see a likely link (shared authors, product, cohort).
+    possibly_same_programme = "possibly_same_programme"
     follow_up_of = "follow_up_of"
 
 

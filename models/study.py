@@ -67,7 +67,10 @@ class ReportPublic(ReportBase):
 
 
 class StudyLinkBase(SQLModel):
-    relation: StudyRelation = Field(description="How the related study relates to this one.")
+    relation: StudyRelation = Field(
+        description="How the related study relates to this one: same_study, same_programme, possibly_same_programme "
+        "(curators see a likely link that neither document states; the note says what it rests on) or follow_up_of."
+    )
     note: str | None = Field(default=None, description="Why the studies are linked, in our own words.")
 
 
