@@ -77,11 +77,15 @@ def resolve(document: Document, locator: str) -> Resolved:
     return out
 
 
+def _numbered(places: list[Place], first: int, last: int, *, what: str) -> list[Place]:
+    """Places first..last, counted from 1 and inclusive; LocatorError naming `what` outside them."""
+    if first < 1 or last > len(places) or first > last:
+        raise LocatorError(f"{what} has {len(places)} paragraph(s)")
+    return places[first - 1 : last]
+
+
 def _paragraphs(section: Section, first: int, last: int, *, where: str) -> list[Place]:
-    count = len(section.paragraphs)
-    if first < 1 or last > count or first > last:
-        raise LocatorError(f"{where}: section '{section.heading[:60]}' has {count} paragraph(s)")
-    return section.paragraphs[first - 1 : last]
+    return _numbered(section.paragraphs, first, last, what=f"{where}: section '{section.heading[:60]}'")
 
 
 def _section(document: Document, heading: str, where: str) -> Section:
@@ -190,10 +194,7 @@ def _questions(document: Document, numbers: str, part: str) -> list[Question]:
 
 
 def _answer_paragraphs(question: Question, first: int, last: int, *, where: str) -> list[Place]:
-    count = len(question.answer)
-    if first < 1 or last > count or first > last:
-        raise LocatorError(f"{where}: the answer to question {question.number} has {count} paragraph(s)")
-    return question.answer[first - 1 : last]
+    return _numbered(question.answer, first, last, what=f"{where}: the answer to question {question.number}")
 
 
 def _h_answer(document: Document, m: re.Match[str], part: str, *, out: Resolved) -> list[Place]:

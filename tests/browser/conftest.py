@@ -5,20 +5,16 @@ Skipped, saying why, where Playwright or /usr/bin/chromium is missing (.ci/run i
 Chromium). Never runs `playwright install`: the browser is the system one.
 """
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
-from api.main import create_app
-from api.settings import PROJECT_ROOT, Settings
+from api.settings import PROJECT_ROOT
 from tests.browser.demo_server import start_demo_server
+from tests.live_server import serving_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,28 +39,11 @@ except ImportError:  # the browser fixture skips, saying so
     sync_api = None
 
 
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @pytest.fixture(scope="session")
 def api_url() -> Iterator[str]:
     """The API, served by uvicorn on a free loopback port for the whole session."""
-    sock = _free_socket()
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings()), log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving_in_thread() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

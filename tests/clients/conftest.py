@@ -8,17 +8,12 @@ tool fails instead, so CI cannot pass by skipping them.
 import json
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from api.main import create_app
-from api.settings import Settings
+from tests.live_server import serving_in_thread
 
 TS_DIR = Path(__file__).parent / "ts"
 
@@ -43,20 +38,8 @@ def need_node_packages() -> None:
 @pytest.fixture(scope="session")
 def live_url() -> Iterator[str]:
     """The API, served by uvicorn on a free loopback port for the whole session."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings()), log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving_in_thread() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

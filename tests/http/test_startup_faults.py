@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.http.live import free_port, run_cli, scratch_data
+from tests.http.live import run_cli, scratch_data
+from tests.live_server import free_port
 
 TIMEOUT = 60.0
 
