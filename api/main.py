@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from api import middleware
 from api.database import DatabaseFault
 from api.errors import COMMON_PROBLEM_RESPONSES
+from api.fhir import routes as fhir
 from api.loading.collector import freeze_survivors
 from api.loading.fixture_files import FixtureSet
 from api.loading.load import api_version
@@ -26,7 +27,6 @@ from api.routes import (
     docs,
     embed,
     epidemiology,
-    fhir,
     home,
     meta,
     outcomes,

@@ -4,18 +4,11 @@ import re
 
 import pytest
 
+from api.fhir.elements import Context, Urls, fhir_id
+from api.fhir.resources import outcome_evidence, outcome_statistic, pooled_evidence
+from api.fhir.responses import operation_outcome
+from api.fhir.search_index import FhirIndex, build_index
 from api.queries.comparison import pool_random_effects, wilson_interval
-from api.render.fhir import (
-    Context,
-    FhirIndex,
-    Urls,
-    build_index,
-    fhir_id,
-    operation_outcome,
-    outcome_evidence,
-    outcome_statistic,
-    pooled_evidence,
-)
 from models.adverse_event import AdverseEventPublic
 from models.arm import ArmPublic
 from models.comparison import Comparison, ComparisonRow

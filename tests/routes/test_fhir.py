@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.render.fhir import comparison_id
+from api.fhir.elements import comparison_id
 from models.enums import Measure
 from tests.fhir_checks import problems, references, validate
 

@@ -20,21 +20,19 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 
 from api.deps import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, MetaDep, SessionDep
-from api.queries.fhir import fhir_inputs
-from api.render.fhir import (
+from api.fhir.elements import Urls
+from api.fhir.queries import fhir_inputs
+from api.fhir.responses import (
     BASE_TOKEN,
     CONTROL_PARAMETERS,
     FHIR_MEDIA_TYPE,
     RESOURCE_TYPES,
-    SEARCH_PARAMETERS,
-    FhirIndex,
-    Urls,
-    build_index,
     capability_statement,
     operation_outcome,
     searchset,
     with_base,
 )
+from api.fhir.search_index import SEARCH_PARAMETERS, FhirIndex, build_index
 from models.enums import Measure
 
 MAX_OFFSET = 1_000_000
