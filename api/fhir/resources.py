@@ -234,7 +234,9 @@ def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
     """The descriptive random-effects pool of GET /v1/comparison, said to be computed here."""
     pooled = comparison.pooled
     assert pooled is not None, "only comparisons with a pooled estimate become Evidence"
-    counted = [r for r in comparison.rows if r.interval_method == "wilson"]
+    # Only the rows in the pool: a row can carry an interval and still be shown unpooled (its
+    # whole study beside its arms, one population printed twice, another denominator basis).
+    counted = [r for r in comparison.rows if r.pooled]
     when = time_point_label(comparison.time_point)
     what = f"{label(comparison.measure)}{' at ' + when if when else ''}"
     notes = [
@@ -242,6 +244,11 @@ def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
         annotation(f"Method: {pooled.method}. Computed by this service, not printed anywhere."),
     ]
     notes += [annotation(f"Left out: {e.outcome_id} ('{e.printed}'): {e.reason}.") for e in comparison.excluded]
+    notes += [
+        annotation(f"Shown but not pooled: {r.outcome_id} ('{r.printed}'): {r.not_pooled_reason}.")
+        for r in comparison.rows
+        if not r.pooled
+    ]
     statistic = {
         "description": f"Pooled proportion of {what}, computed by this service from {pooled.k} rows with counts.",
         "statisticType": codeable_concept(PROPORTION),

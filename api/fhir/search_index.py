@@ -113,7 +113,7 @@ def build_index(
 
     rows_by_outcome = {o.id: (study, o) for study in studies for o in study.outcomes}
     for comparison in comparisons:
-        used = [rows_by_outcome[r.outcome_id] for r in comparison.rows if r.interval_method == "wilson"]
+        used = [rows_by_outcome[r.outcome_id] for r in comparison.rows if r.pooled]
         index.add(
             pooled_evidence(ctx, comparison),
             study=_both(*(s.id for s, _ in used)),
