@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
             database, meta = open_dataset(settings, stack, memo, fixtures=fixtures)
             fixtures = None  # in the database now; the parsed files need not live as long as the app
             freeze_survivors()
-            set_app_state(app, AppState(database=database, meta=meta))
+            set_app_state(app, AppState(database=database, meta=meta, fhir_canonical_base=settings.fhir_canonical_base))
             try:
                 yield
             finally:

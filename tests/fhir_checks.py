@@ -79,6 +79,7 @@ VALUE_SETS: dict[str, set[str]] = {
         "C103385",
         "C18058",
     },
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationValue": {"SUBSETTED"},
     # Only the STATO classes the service uses and whose identifiers were checked.
     "http://purl.obolibrary.org/obo/stato.owl": {"STATO_0000196"},
 }

@@ -12,6 +12,7 @@ from api.render.labels import label
 from models.adverse_event import AdverseEventPublic
 from models.conflict import ConflictPublic
 from models.outcome import OutcomePublic
+from models.source import SourcePublic
 from models.study_views import StudyDetail
 
 Json = dict[str, Any]
@@ -41,6 +42,16 @@ def comparison_id(measure: str, time_point: str | None) -> str:
     return fhir_id(f"comparison-{measure}" + ("" if time_point is None else f"-at-{time_point}"))
 
 
+_ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def document_date(source: SourcePublic) -> str | None:
+    """A source document's publication date as a FHIR date: as published when ISO 8601, else its year."""
+    if source.published and _ISO_DATE.match(source.published):
+        return source.published
+    return str(source.year) if source.year else None
+
+
 def ref(resource_type: str, resource_id: str, display: str | None = None) -> Json:
     return compact({"reference": f"{resource_type}/{resource_id}", "display": display})
 
@@ -68,17 +79,22 @@ def ucum_quantity(value: float, unit: str, code: str, *, comparator: str | None 
 
 @dataclass(frozen=True)
 class Urls:
-    """Where this service answers FHIR (absolute, no trailing slash) and what it defines there."""
+    """The canonical base of this service's FHIR definitions (absolute, no trailing slash) and what it names.
+
+    A configured name (settings.fhir_canonical_base), never the Host of a request."""
 
     base: str
 
+    def structure_definition(self, name: str) -> str:
+        return f"{self.base}/StructureDefinition/{name}"
+
     @property
     def source_figure(self) -> str:
-        return f"{self.base}/StructureDefinition/source-figure"
+        return self.structure_definition("source-figure")
 
     @property
     def recorded_conflict(self) -> str:
-        return f"{self.base}/StructureDefinition/recorded-conflict"
+        return self.structure_definition("recorded-conflict")
 
     def code_system(self, name: str) -> str:
         return f"{self.base}/CodeSystem/{name}"
@@ -171,6 +187,7 @@ class Context:
     urls: Urls
     source_ids: dict[str, str] = field(default_factory=dict)
     source_titles: dict[str, str] = field(default_factory=dict)
+    source_dates: dict[str, str | None] = field(default_factory=dict)
     report_ids: dict[str, str] = field(default_factory=dict)
     evidence_ids: dict[tuple[str, str], str] = field(default_factory=dict)
     conflicts: dict[str, ConflictPublic] = field(default_factory=dict)
@@ -184,6 +201,7 @@ def provenance_links(ctx: Context, figure: OutcomePublic | AdverseEventPublic, s
                 "label": figure.locator,
                 "display": ctx.source_titles.get(figure.source_id),
                 "resourceReference": ref("Citation", ctx.source_ids[figure.source_id]),
+                "publicationDate": ctx.source_dates.get(figure.source_id),
             }
         ),
         {"type": "derived-from", "display": study.title, "resourceReference": ref("ResearchStudy", fhir_id(study.id))},

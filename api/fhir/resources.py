@@ -52,6 +52,7 @@ from api.fhir.elements import (
     codeable_concept,
     compact,
     comparison_id,
+    document_date,
     fhir_id,
     figure_notes,
     measure_variable_id,
@@ -407,9 +408,7 @@ def source_citation(ctx: Context, source: SourcePublic) -> Json:
     form = compact(
         {
             "publishedIn": compact({"title": source.venue}),
-            "articleDate": source.published
-            if source.published and re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", source.published)
-            else (str(source.year) if source.year else None),
+            "articleDate": document_date(source),
             "publicationDateText": source.published,
         }
     )
@@ -515,10 +514,13 @@ def research_study(ctx: Context, study: StudyDetail) -> Json:
             "label": [{"value": study.acronym}] if study.acronym else [],
             "status": "active",
             "relatedArtifact": [
-                {
-                    "type": "derived-from",
-                    "resourceReference": ref("Citation", ctx.source_ids[s], ctx.source_titles.get(s)),
-                }
+                compact(
+                    {
+                        "type": "derived-from",
+                        "resourceReference": ref("Citation", ctx.source_ids[s], ctx.source_titles.get(s)),
+                        "publicationDate": ctx.source_dates.get(s),
+                    }
+                )
                 for s in study.source_ids
                 if s in ctx.source_ids
             ]

@@ -1,60 +1,57 @@
-"""FHIR R5, read-only: the CapabilityStatement, read by id and search, as application/fhir+json.
+"""FHIR R5, read-only: the CapabilityStatement, read by id and search (GET, or POST [type]/_search
+with a form body), as application/fhir+json.
 
 Every error under /fhir is an OperationOutcome (FHIR's error format) rather than problem
 details, so FHIR clients can read it; the routes stay out of the OpenAPI document, which
 describes the /v1 API (FHIR clients read /fhir/metadata instead).
 
-The resources are mapped once per dataset version from the public models the
-/v1 routes serve (studies in full, sources, comparisons) and kept, so a read or a search is
-a lookup.
+The resources are mapped once per dataset version and canonical base from the public models
+the /v1 routes serve (studies in full, sources, comparisons) and kept, so a read or a search is
+a lookup. Answers vary with Accept (XML is refused) and Prefer (handling=strict), and say so.
 """
 
 import re
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, MetaDep, SessionDep
+from api.deps import AppStateDep, MetaDep, SessionDep
 from api.fhir.elements import Urls
 from api.fhir.queries import fhir_inputs
 from api.fhir.responses import (
-    BASE_TOKEN,
-    CONTROL_PARAMETERS,
     FHIR_MEDIA_TYPE,
     RESOURCE_TYPES,
     capability_statement,
+    fhir_json,
     operation_outcome,
     searchset,
-    with_base,
+    subset,
+    summary,
 )
-from api.fhir.search_index import SEARCH_PARAMETERS, FhirIndex, build_index
-from models.enums import Measure
+from api.fhir.search_index import FhirIndex, build_index
+from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling
 
-MAX_OFFSET = 1_000_000
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-_SEARCH_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
-JSON_FORMATS = {"json", "application/json", "application/fhir+json"}
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+FORM_BODY_MAX_BYTES = 2048
+"""A POST _search form body is held to the size a query string may have (api.middleware.limits)."""
+XML_MEDIA_TYPES = ("application/fhir+xml", "application/xml", "text/xml")
+VARY = "Accept, Prefer"
 
 
-class FhirError(Exception):
-    """An error answered as an OperationOutcome with an HTTP status."""
-
-    def __init__(self, status: int, code: str, diagnostics: str, *, expression: tuple[str, ...] = ()) -> None:
-        super().__init__(diagnostics)
-        self.status, self.code, self.diagnostics, self.expression = status, code, diagnostics, expression
-
-
-def fhir_response(request: Request, body: dict[str, Any], status: int = 200) -> Response:
-    return Response(with_base(body, fhir_base(request)), status_code=status, media_type=FHIR_MEDIA_TYPE)
+def fhir_response(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(fhir_json(body), status_code=status, media_type=FHIR_MEDIA_TYPE, headers={"Vary": VARY})
 
 
 class FhirRoute(APIRoute):
-    """Turns a FhirError raised anywhere in a handler into its OperationOutcome."""
+    """Turns a SearchRefused raised anywhere in a handler into its OperationOutcome."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -62,151 +59,176 @@ class FhirRoute(APIRoute):
         async def answer(request: Request) -> Response:
             try:
                 return await handler(request)
-            except FhirError as exc:
-                return fhir_response(request, operation_outcome(exc.code, exc.diagnostics, exc.expression), exc.status)
+            except SearchRefused as exc:
+                return fhir_response(operation_outcome(exc.code, exc.diagnostics, exc.expression), exc.status)
 
         return answer
 
 
 router = APIRouter(prefix="/fhir", tags=["fhir"], route_class=FhirRoute, include_in_schema=False)
 
-_latest: dict[str, FhirIndex] = {}  # dataset version -> its resources; only the latest is kept
+_latest: dict[tuple[str, str], FhirIndex] = {}  # (dataset version, canonical base) -> resources; latest only
 _lock = threading.Lock()
 
 
-def fhir_base(request: Request) -> str:
+def served_at(request: Request) -> str:
+    """Where this request reached the FHIR face: the base of fullUrl and paging links (locations, not names)."""
     return str(request.base_url).rstrip("/") + "/fhir"
 
 
-def fhir_index(session: Session, version: str) -> FhirIndex:
+def canonical_urls(state: AppStateDep) -> Urls:
+    return Urls(state.fhir_canonical_base)
+
+
+UrlsDep = Annotated[Urls, Depends(canonical_urls)]
+
+
+def fhir_index(session: Session, version: str, *, urls: Urls, built_at: str) -> FhirIndex:
     with _lock:  # one build per dataset version, even when requests arrive together
-        index = _latest.get(version)
+        index = _latest.get((version, urls.base))
         if index is None:
             inputs = fhir_inputs(session, version)
             index = build_index(
-                Urls(BASE_TOKEN),
+                urls,
                 studies=inputs.studies,
                 sources=inputs.sources,
                 comparisons=inputs.comparisons,
                 intervals=inputs.intervals,
+                built_at=built_at,
             )
             _latest.clear()
-            _latest[version] = index
+            _latest[(version, urls.base)] = index
     return index
 
 
-def _check_format(request: Request) -> None:
-    # The Accept header is not checked: the response cache keys on the /v1 formats it asks for,
-    # so FHIR answers JSON whatever it says; _format is in the query string, hence in the key.
-    fmt = request.query_params.get("_format")
-    if fmt is not None and fmt not in JSON_FORMATS:
-        raise FhirError(406, "not-supported", f"_format {fmt!r} is not served; only JSON is.", expression=("_format",))
+def _check_accept(request: Request) -> None:
+    """406 when the Accept header asks for XML and not JSON (FHIR's two formats; only JSON is served)."""
+    accept = ",".join(request.headers.getlist("accept")).lower()
+    ranges = [r.split(";")[0].strip() for r in accept.split(",") if r.strip()]
+    if any(r in XML_MEDIA_TYPES for r in ranges) and not any(
+        "json" in r or r in ("*/*", "application/*") for r in ranges
+    ):
+        raise SearchRefused(406, "not-supported", "Only JSON (application/fhir+json) is served; XML is not.")
 
 
-def _check_type(resource_type: str) -> None:
-    if resource_type not in RESOURCE_TYPES:
-        raise FhirError(
+def _check_request(request: Request, resource_type: str | None = None) -> None:
+    _check_accept(request)
+    check_format(request.query_params.getlist("_format"))
+    if resource_type is not None and resource_type not in RESOURCE_TYPES:
+        raise SearchRefused(
             404,
             "not-supported",
             f"Resource type {resource_type!r} is not served here; served: {', '.join(RESOURCE_TYPES)}.",
         )
 
 
-def _integer(request: Request, name: str, *, default: int, low: int, high: int) -> int:
-    raw = request.query_params.getlist(name)
-    if not raw:
-        return default
-    if len(raw) > 1 or not raw[0].isdigit() or not low <= int(raw[0]) <= high:
-        raise FhirError(400, "invalid", f"{name} must be one whole number from {low} to {high}.", expression=(name,))
-    return int(raw[0])
-
-
-def _criteria(request: Request) -> dict[str, list[str]]:
-    """Search parameters as lists of alternatives (repeated or comma-separated), each value checked."""
-    unknown = sorted(set(request.query_params) - set(SEARCH_PARAMETERS) - set(CONTROL_PARAMETERS))
-    if unknown:
-        accepted = ", ".join([*SEARCH_PARAMETERS, *CONTROL_PARAMETERS])
-        raise FhirError(
-            400,
-            "not-supported",
-            f"Unknown search parameter(s): {', '.join(unknown)}. Accepted: {accepted}.",
-            expression=tuple(unknown),
-        )
-    criteria: dict[str, list[str]] = {}
-    for name in SEARCH_PARAMETERS:
-        values = [v for raw in request.query_params.getlist(name) for v in raw.split(",")]
-        if not request.query_params.getlist(name):
-            continue
-        for value in values:
-            if not _SEARCH_VALUE.match(value):
-                raise FhirError(
-                    400, "invalid", f"{name}: {value!r} is not a valid identifier or code.", expression=(name,)
-                )
-            if name == "measure" and value not in Measure.__members__.values():
-                known = ", ".join(m.value for m in Measure)
-                raise FhirError(
-                    400, "code-invalid", f"measure: unknown code {value!r}; known: {known}.", expression=(name,)
-                )
-        criteria[name] = values
-    return criteria
-
-
 @router.get("/metadata", summary="The CapabilityStatement")
-def get_metadata(request: Request, meta: MetaDep) -> Response:
-    _check_format(request)
+def get_metadata(request: Request, meta: MetaDep, urls: UrlsDep) -> Response:
+    _check_request(request)
     statement = capability_statement(
-        Urls(BASE_TOKEN),
+        urls,
+        served_at=served_at(request),
         software_version=meta.api_version,
         dataset_version=meta.dataset_version,
         date=meta.built_at,
     )
-    return fhir_response(request, statement)
+    return fhir_response(statement)
 
 
-@router.get("/{resource_type}", summary="Search one resource type")
-def search(resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep) -> Response:
-    _check_type(resource_type)
-    _check_format(request)
-    criteria = _criteria(request)
-    count = _integer(request, "_count", default=PAGE_SIZE_DEFAULT, low=1, high=PAGE_SIZE_MAX)
-    offset = _integer(request, "_offset", default=0, low=0, high=MAX_OFFSET)
-    found = fhir_index(session, meta.dataset_version).search(resource_type, criteria)
+def _answer_search(request: Request, resource_type: str, pairs: list[tuple[str, str]], *, index: FhirIndex) -> Response:
+    search = read_search(pairs, strict=strict_handling(request.headers.getlist("prefer")))
+    found = index.search(resource_type, search.criteria, search.sort)
+    base = served_at(request)
+    kept = [(name, value) for name, value in pairs if name not in ("_count", "_offset")]
 
-    def at(new_offset: int) -> str:
-        return str(request.url.include_query_params(_count=count, _offset=new_offset))
+    def at(offset: int) -> str:
+        return f"{base}/{resource_type}?" + urlencode([*kept, ("_count", search.count), ("_offset", offset)])
 
+    total = None if search.total == "none" else len(found)
+    if search.summary == "count" or search.count == 0:
+        links = {"self": at(search.offset)}
+        return fhir_response(searchset([], base=base, total=len(found), links=links, ignored=search.ignored))
+    count, offset = search.count, search.offset
     links = {"self": at(offset), "first": at(0)}
     if offset > 0:
         links["previous"] = at(max(0, offset - count))
     if offset + count < len(found):
         links["next"] = at(offset + count)
     links["last"] = at(max(0, (len(found) - 1) // count * count))
-    bundle = searchset(found[offset : offset + count], base=BASE_TOKEN, total=len(found), links=links)
-    return fhir_response(request, bundle)
+    page = [_shaped(r, search) for r in found[offset : offset + count]]
+    return fhir_response(searchset(page, base=base, total=total, links=links, ignored=search.ignored))
+
+
+def _shaped(resource: dict[str, Any], search: Search) -> dict[str, Any]:
+    if search.summary == "true":
+        return summary(resource)
+    if search.elements is not None:
+        return subset(resource, search.elements)
+    return resource
+
+
+@router.get("/{resource_type}", summary="Search one resource type")
+def search_type(resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, urls: UrlsDep) -> Response:
+    _check_request(request, resource_type)
+    index = fhir_index(session, meta.dataset_version, urls=urls, built_at=meta.built_at)
+    return _answer_search(request, resource_type, list(request.query_params.multi_items()), index=index)
+
+
+async def _form_pairs(request: Request) -> list[tuple[str, str]]:
+    """The form body of POST [type]/_search, bounded like a query string, as (name, value) pairs."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in ("", FORM_MEDIA_TYPE):
+        raise SearchRefused(415, "not-supported", f"POST _search takes a form body ({FORM_MEDIA_TYPE}).")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > FORM_BODY_MAX_BYTES:
+            raise SearchRefused(
+                413, "too-costly", f"The form body is over {FORM_BODY_MAX_BYTES} bytes, the query-string limit."
+            )
+    try:
+        return parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise SearchRefused(400, "invalid", "The form body is not valid UTF-8 form encoding.") from None
+
+
+@router.post("/{resource_type}/_search", summary="Search one resource type, the parameters in a form body")
+async def search_type_by_post(
+    resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, urls: UrlsDep
+) -> Response:
+    _check_request(request, resource_type)
+    pairs = [*request.query_params.multi_items(), *await _form_pairs(request)]
+    index = await run_in_threadpool(fhir_index, session, meta.dataset_version, urls=urls, built_at=meta.built_at)
+    return _answer_search(request, resource_type, pairs, index=index)
 
 
 @router.get("/{resource_type}/{resource_id}", summary="Read one resource by id")
-def read(resource_type: str, resource_id: str, request: Request, *, session: SessionDep, meta: MetaDep) -> Response:
-    _check_type(resource_type)
-    _check_format(request)
+def read(
+    resource_type: str, resource_id: str, request: Request, *, session: SessionDep, meta: MetaDep, urls: UrlsDep
+) -> Response:
+    _check_request(request, resource_type)
     extra = sorted(set(request.query_params) - {"_format"})
     if extra:
-        raise FhirError(
+        raise SearchRefused(
             400,
             "not-supported",
             f"A read takes no parameters but _format; got {', '.join(extra)}.",
             expression=tuple(extra),
         )
     if not _FHIR_ID.match(resource_id):
-        raise FhirError(400, "invalid", f"{resource_id!r} is not a FHIR id ([A-Za-z0-9-.], 1 to 64 characters).")
-    resource = fhir_index(session, meta.dataset_version).resources[resource_type].get(resource_id)
+        raise SearchRefused(400, "invalid", f"{resource_id!r} is not a FHIR id ([A-Za-z0-9-.], 1 to 64 characters).")
+    index = fhir_index(session, meta.dataset_version, urls=urls, built_at=meta.built_at)
+    resource = index.resources[resource_type].get(resource_id)
     if resource is None:
-        raise FhirError(404, "not-found", f"No {resource_type} with id {resource_id!r}.")
-    return fhir_response(request, resource)
+        raise SearchRefused(404, "not-found", f"No {resource_type} with id {resource_id!r}.")
+    return fhir_response(resource)
 
 
 @router.get("/{path:path}", summary="Any other path: not a FHIR interaction served here")
 def unknown_path(path: str) -> Response:
-    raise FhirError(
-        404, "not-supported", f"/fhir/{path} is not served: use /fhir/metadata, /fhir/<type> or /fhir/<type>/<id>."
+    raise SearchRefused(
+        404,
+        "not-supported",
+        f"/fhir/{path} is not served: use /fhir/metadata, /fhir/<type>, /fhir/<type>/<id> "
+        "or POST /fhir/<type>/_search.",
     )

@@ -84,7 +84,14 @@ def test_pooled_evidence_counts_only_the_pooled_rows() -> None:
 def test_search_finds_the_pool_by_its_pooled_rows_studies_and_sources_only() -> None:
     study_a, study_b = _studies()
     sources = [_source(), _source("002_def")]
-    index = build_index(URLS, studies=[study_a, study_b], sources=sources, comparisons=[_comparison()], intervals={})
+    index = build_index(
+        URLS,
+        studies=[study_a, study_b],
+        sources=sources,
+        comparisons=[_comparison()],
+        intervals={},
+        built_at="2024-01-01",
+    )
     pool = index.resources["Evidence"]["comparison-cr"]
     assert f"Evidence/{OTHER_STUDY.id}" not in references(pool)
     assert "comparison-cr" in {r["id"] for r in index.search("Evidence", {"study": ["study-a"]})}

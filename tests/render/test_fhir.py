@@ -6,7 +6,7 @@ import pytest
 
 from api.fhir.elements import Context, Urls, fhir_id
 from api.fhir.resources import outcome_evidence, outcome_statistic, pooled_evidence
-from api.fhir.responses import operation_outcome
+from api.fhir.responses import RESOURCE_TYPES, operation_outcome
 from api.fhir.search_index import FhirIndex, build_index
 from api.queries.comparison import pool_random_effects, wilson_interval
 from models.adverse_event import AdverseEventPublic
@@ -244,9 +244,9 @@ def test_the_whole_index_validates_and_its_references_resolve_inside_it() -> Non
             ),
         ]
     )
-    index = build_index(URLS, studies=[study], sources=[_source()], comparisons=[], intervals={})
+    index = build_index(URLS, studies=[study], sources=[_source()], comparisons=[], intervals={}, built_at="2024-01-01")
     served = {(kind, rid) for kind, by_id in index.resources.items() for rid in by_id}
-    assert {kind for kind, _ in served} == {"Evidence", "EvidenceVariable", "Citation", "ResearchStudy"}
+    assert {kind for kind, _ in served} == set(RESOURCE_TYPES)
     for kind, by_id in index.resources.items():
         for resource in by_id.values():
             validate(resource)
