@@ -60,3 +60,45 @@ COMPARATORS: dict[ValueQualifier, str] = {
 }
 # Measures read as whether a patient had the event by a time: survival curves, not counts.
 TIME_TO_EVENT = {Measure.os, Measure.efs, Measure.rfs, Measure.pfs, Measure.dfs, Measure.cir}
+
+# STATO classes for the statistic types, as the EBM IG's own examples code them (HL7/ebm,
+# SEVCO codings STATO:0000607 proportion, STATO:0000047 count), beside the R5 statistic-type codes.
+STATO_PROPORTION = {"system": STATO, "code": "STATO_0000607", "display": "proportion"}
+STATO_COUNT = {"system": STATO, "code": "STATO_0000047", "display": "count"}
+
+# The HL7 Evidence-Based Medicine IG (EBMonFHIR), its R5 ballot of January 2024 (1.0.0-ballot,
+# FHIR 5.0.0): profiles claimed in meta.profile, pinned to that version, and its extensions.
+EBM_VERSION = "1.0.0-ballot"
+EBM_STRUCTURES = "http://hl7.org/fhir/uv/ebm/StructureDefinition"
+
+
+def ebm_profile(profile_id: str) -> str:
+    return f"{EBM_STRUCTURES}/{profile_id}|{EBM_VERSION}"
+
+
+SINGLE_STUDY_EVIDENCE = ebm_profile("single-study-evidence")
+NON_COMPARATIVE_EVIDENCE = ebm_profile("non-comparative-evidence")
+EVIDENCE_SYNTHESIS_EVIDENCE = ebm_profile("evidence-synthesis-evidence")
+STUDY_GROUP = ebm_profile("study-group")
+VARIABLE_DEFINITION = ebm_profile("variable-definition")
+JOURNAL_ARTICLE_CITATION = ebm_profile("journal-article-citation")
+VARIABLE_ROLE_CODE = f"{EBM_STRUCTURES}/variable-definition-variable-role-code"
+EVIDENCE_VARIABLE_DEFINITION = f"{EBM_STRUCTURES}/evidence-variable-definition"
+STATISTIC_MODEL_VALUE_QUANTITY = f"{EBM_STRUCTURES}/statistic-model-value-quantity"
+VARIABLE_ROLE_TEXT = "Use extension:variableRoleCode instead."
+"""EvidenceR6 fixes variableDefinition.variableRole.text to this; the role is in the extension."""
+NOT_APPLICABLE_SYNTHESIS = {"system": SYNTHESIS_TYPE, "code": "NotApplicable", "display": "not applicable"}
+KNOWLEDGE_ARTIFACT_TYPE = {
+    "system": "http://hl7.org/fhir/cited-artifact-classification-type",
+    "code": "knowledge-artifact-type",
+    "display": "Knowledge Artifact Type",
+}
+JOURNAL_ARTICLE = {
+    "system": "http://hl7.org/fhir/citation-artifact-classifier",
+    "code": "D016428",
+    "display": "Journal Article",
+}
+# A statistic's type in both code systems where STATO has the class.
+PROPORTION_TYPE = (PROPORTION, STATO_PROPORTION)
+COUNT_TYPE = (COUNT, STATO_COUNT)
+DESCRIPTIVE_TYPE = (DESCRIPTIVE,)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.fhir.codes import NCIT, UCUM, VARIABLE_ROLE
+from api.fhir.codes import NCIT, UCUM, VARIABLE_ROLE, VARIABLE_ROLE_CODE, VARIABLE_ROLE_TEXT
 from api.render.labels import label
 from models.adverse_event import AdverseEventPublic
 from models.conflict import ConflictPublic
@@ -160,14 +160,27 @@ def figure_notes(figure: OutcomePublic | AdverseEventPublic, source_title: str) 
     return notes
 
 
+# The EBM IG's role codes for R5's variable roles (measuredVariable is the IG's outcome).
+EBM_ROLES = {"population": "population", "exposure": "exposure", "measuredVariable": "outcome"}
+
+
 def variable_definition(role: str, description: str | None = None, observed: Json | None = None) -> Json:
+    """An Evidence.variableDefinition, in R5's terms and the EBM IG's (role-code extension, note slice)."""
+    ebm_role = EBM_ROLES[role]
     return compact(
         {
+            "extension": [{"url": VARIABLE_ROLE_CODE, "valueCode": ebm_role}],
             "description": description,
-            "variableRole": codeable_concept({"system": VARIABLE_ROLE, "code": role}),
+            "note": [{"text": ebm_role}],
+            "variableRole": codeable_concept({"system": VARIABLE_ROLE, "code": role}, text=VARIABLE_ROLE_TEXT),
             "observed": observed,
         }
     )
+
+
+def group_id(study_id: str, arm_id: str | None, subgroup: str | None) -> str:
+    """The StudyGroup of a study's whole population, an arm, or either's subgroup."""
+    return fhir_id(f"group-{arm_id or study_id}" + ("" if subgroup is None else f"-in-{subgroup}"))
 
 
 def population_text(study: StudyDetail, arm_id: str | None, subgroup: str | None) -> str:

@@ -27,22 +27,33 @@ from api.fhir.codes import (
     COCHRAN_Q,
     COMPARATORS,
     CONFIDENCE_INTERVAL,
-    COUNT,
-    DESCRIPTIVE,
+    COUNT_TYPE,
+    DESCRIPTIVE_TYPE,
     DOI,
+    EVIDENCE_SYNTHESIS_EVIDENCE,
+    EVIDENCE_VARIABLE_DEFINITION,
     I_SQUARED,
+    JOURNAL_ARTICLE,
+    JOURNAL_ARTICLE_CITATION,
+    KNOWLEDGE_ARTIFACT_TYPE,
     NCIT_DISEASES,
     NCIT_MEASURES,
+    NON_COMPARATIVE_EVIDENCE,
+    NOT_APPLICABLE_SYNTHESIS,
     P_VALUE,
     PHASES,
-    PROPORTION,
+    PROPORTION_TYPE,
     RANGE,
+    SINGLE_STUDY_EVIDENCE,
     STATISTIC_MODEL,
+    STATISTIC_MODEL_VALUE_QUANTITY,
+    STUDY_GROUP,
     STUDY_PHASE,
     SUMMARY_TYPE,
     SYNTHESIS_TYPE,
     TAU_SQUARED,
     TIME_TO_EVENT,
+    VARIABLE_DEFINITION,
 )
 from api.fhir.elements import (
     Context,
@@ -55,6 +66,7 @@ from api.fhir.elements import (
     document_date,
     fhir_id,
     figure_notes,
+    group_id,
     measure_variable_id,
     ncit_codings,
     population_text,
@@ -69,7 +81,7 @@ from api.fhir.elements import (
 from api.render.labels import grade_label, label, time_point_label
 from models.adverse_event import AdverseEventPublic
 from models.comparison import Comparison
-from models.enums import Measure, ValueUnit
+from models.enums import Measure, SourceKind, ValueUnit
 from models.outcome import OutcomePublic, time_point_months
 from models.source import SourcePublic
 from models.study import ReportPublic
@@ -82,15 +94,18 @@ def outcome_statistic(outcome: OutcomePublic, interval: tuple[float, float] | No
     """The one statistic of an outcome figure: the printed value, counts, and any interval we computed."""
     comparator = COMPARATORS.get(outcome.qualifier)
     quantity: Json | None = None
-    statistic_type: Mapping[str, str] = DESCRIPTIVE
+    statistic_type: tuple[Mapping[str, str], ...] = DESCRIPTIVE_TYPE
     if outcome.value is not None and outcome.unit is ValueUnit.percent:
-        statistic_type, quantity = PROPORTION, ucum_quantity(outcome.value, "%", "%", comparator=comparator)
+        statistic_type, quantity = PROPORTION_TYPE, ucum_quantity(outcome.value, "%", "%", comparator=comparator)
     elif outcome.value is not None and outcome.unit is ValueUnit.patients:
-        statistic_type, quantity = COUNT, ucum_quantity(outcome.value, "patients", "{patients}", comparator=comparator)
+        statistic_type, quantity = (
+            COUNT_TYPE,
+            ucum_quantity(outcome.value, "patients", "{patients}", comparator=comparator),
+        )
     elif outcome.value is not None and outcome.unit is ValueUnit.months:
         quantity = ucum_quantity(outcome.value, "months", "mo", comparator=comparator)
     elif outcome.numerator is not None and outcome.denominator is not None:
-        statistic_type = PROPORTION
+        statistic_type = PROPORTION_TYPE
     estimates: list[Json] = []
     if interval is not None:
         estimates.append(
@@ -132,7 +147,7 @@ def outcome_statistic(outcome: OutcomePublic, interval: tuple[float, float] | No
     return compact(
         {
             "description": f"{label(outcome.measure)} as printed: {outcome.printed}",
-            "statisticType": codeable_concept(statistic_type),
+            "statisticType": codeable_concept(*statistic_type),
             "quantity": quantity,
             "numberOfEvents": outcome.numerator,
             "sampleSize": sample,
@@ -141,13 +156,21 @@ def outcome_statistic(outcome: OutcomePublic, interval: tuple[float, float] | No
     )
 
 
+ONE_STUDY_FIGURE_PROFILES = [NON_COMPARATIVE_EVIDENCE, SINGLE_STUDY_EVIDENCE]
+"""A figure of one study, of one group, with no comparison: the EBM IG profiles it meets."""
+
+
 def outcome_evidence(
     ctx: Context, outcome: OutcomePublic, study: StudyDetail, *, interval: tuple[float, float] | None
 ) -> Json:
     when = time_point_label(outcome.time_point)
     population = population_text(study, outcome.arm_id, outcome.subgroup)
     title = f"{label(outcome.measure)}{' at ' + when if when else ''}: {population}"
-    variables = [variable_definition("population", population)]
+    variables = [
+        variable_definition(
+            "population", population, ref("Group", group_id(study.id, outcome.arm_id, outcome.subgroup), population)
+        )
+    ]
     if outcome.arm_id is not None:
         arm = next((a for a in study.arms if a.id == outcome.arm_id), None)
         if arm is not None:
@@ -163,6 +186,11 @@ def outcome_evidence(
         {
             "resourceType": "Evidence",
             "id": ctx.evidence_ids[("outcome", outcome.id)],
+            "meta": {
+                "profile": ONE_STUDY_FIGURE_PROFILES
+                if has_handling(outcome.measure, outcome.time_point)
+                else [SINGLE_STUDY_EVIDENCE]
+            },
             "extension": [source_figure_extension(ctx.urls, outcome, ctx.source_ids)],
             "title": title,
             "status": "active",
@@ -170,6 +198,7 @@ def outcome_evidence(
             "description": f"{label(outcome.measure)} reported for {population}.",
             "note": figure_notes(outcome, ctx.source_titles.get(outcome.source_id, outcome.source_id)),
             "variableDefinition": variables,
+            "synthesisType": codeable_concept(NOT_APPLICABLE_SYNTHESIS),
             "studyDesign": [{"text": label(study.design)}],
             "statistic": [outcome_statistic(outcome, interval)],
         }
@@ -183,20 +212,20 @@ def adverse_event_statistic(event: AdverseEventPublic) -> Json:
         f"{label(event.term)}, {grade_label(event.grade_min, event.grade_max)}{grading}; as printed: {event.printed}"
     )
     comparator = COMPARATORS.get(event.qualifier)
-    statistic_type: Mapping[str, str] = DESCRIPTIVE
+    statistic_type: tuple[Mapping[str, str], ...] = DESCRIPTIVE_TYPE
     quantity: Json | None = None
     if event.percentage is not None:
-        statistic_type, quantity = PROPORTION, ucum_quantity(event.percentage, "%", "%", comparator=comparator)
+        statistic_type, quantity = PROPORTION_TYPE, ucum_quantity(event.percentage, "%", "%", comparator=comparator)
     elif event.patients is not None:
         statistic_type, quantity = (
-            COUNT,
+            COUNT_TYPE,
             ucum_quantity(float(event.patients), "patients", "{patients}", comparator=comparator),
         )
     sample = {"numberOfParticipants": event.at_risk} if event.at_risk is not None else None
     return compact(
         {
             "description": description,
-            "statisticType": codeable_concept(statistic_type),
+            "statisticType": codeable_concept(*statistic_type),
             "quantity": quantity,
             "numberOfEvents": event.patients,
             "sampleSize": sample,
@@ -210,6 +239,7 @@ def adverse_event_evidence(ctx: Context, event: AdverseEventPublic, study: Study
         {
             "resourceType": "Evidence",
             "id": ctx.evidence_ids[("adverse_event", event.id)],
+            "meta": {"profile": ONE_STUDY_FIGURE_PROFILES},
             "extension": [source_figure_extension(ctx.urls, event, ctx.source_ids)],
             "title": f"{label(event.term)} ({grade_label(event.grade_min, event.grade_max)}): {population}",
             "status": "active",
@@ -217,13 +247,16 @@ def adverse_event_evidence(ctx: Context, event: AdverseEventPublic, study: Study
             "description": f"Patients with {label(event.term)} in {population}; numberOfEvents counts patients.",
             "note": figure_notes(event, ctx.source_titles.get(event.source_id, event.source_id)),
             "variableDefinition": [
-                variable_definition("population", population),
+                variable_definition(
+                    "population", population, ref("Group", group_id(study.id, event.arm_id, event.subgroup), population)
+                ),
                 variable_definition(
                     "measuredVariable",
                     f"{label(event.term)}, {grade_label(event.grade_min, event.grade_max)}",
                     ref("EvidenceVariable", term_variable_id(event.term)),
                 ),
             ],
+            "synthesisType": codeable_concept(NOT_APPLICABLE_SYNTHESIS),
             "studyDesign": [{"text": label(study.design)}],
             "statistic": [adverse_event_statistic(event)],
         }
@@ -252,7 +285,7 @@ def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
     ]
     statistic = {
         "description": f"Pooled proportion of {what}, computed by this service from {pooled.k} rows with counts.",
-        "statisticType": codeable_concept(PROPORTION),
+        "statisticType": codeable_concept(*PROPORTION_TYPE),
         "quantity": ucum_quantity(pooled.proportion, "proportion", "1"),
         "numberOfEvents": sum(r.events or 0 for r in counted),
         "sampleSize": {
@@ -286,7 +319,8 @@ def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
                     {"system": STATISTIC_MODEL, "code": "zeroCellContinuityCorrection"},
                     text="0.5 added to both cells when either is empty",
                 ),
-                "value": {"value": 0.5},
+                # EvidenceR6 moves modelCharacteristic.value (R5) into this extension.
+                "extension": [{"url": STATISTIC_MODEL_VALUE_QUANTITY, "valueQuantity": {"value": 0.5}}],
             },
         ],
     }
@@ -294,6 +328,7 @@ def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
         {
             "resourceType": "Evidence",
             "id": comparison_id(comparison.measure, comparison.time_point),
+            "meta": {"profile": [EVIDENCE_SYNTHESIS_EVIDENCE]},
             "title": f"Pooled {what} across studies (descriptive)",
             "status": "active",
             "description": pooled.label,
@@ -322,75 +357,110 @@ def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
 # --- EvidenceVariable -----------------------------------------------------------------------
 
 
+def has_handling(measure: Measure, time_point: str | None) -> bool:
+    """Whether the variable of a measure (at a time point) has one R5 handling, so it can be an EBM
+    VariableDefinition: a time-to-event measure with no time point is a time for some figures (a
+    median) and an event by an unstated time for others, and R5 has no time-to-event handling."""
+    return time_point is not None or measure not in TIME_TO_EVENT
+
+
+def _definition(concept: Json) -> Json:
+    return {"url": EVIDENCE_VARIABLE_DEFINITION, "valueCodeableReference": {"concept": concept}}
+
+
+def _measure_concept(urls: Urls, measure: Measure, text: str) -> Json:
+    return codeable_concept(
+        {"system": urls.code_system("measure"), "code": measure.value, "display": label(measure)},
+        *ncit_codings(NCIT_MEASURES.get(measure)),
+        text=text,
+    )
+
+
 def measure_variable(urls: Urls, measure: Measure) -> Json:
+    claimed = has_handling(measure, None)
     return compact(
         {
             "resourceType": "EvidenceVariable",
             "id": measure_variable_id(measure),
+            "meta": {"profile": [VARIABLE_DEFINITION]} if claimed else None,
+            "extension": [_definition(_measure_concept(urls, measure, label(measure)))],
             "name": re.sub(r"[^A-Za-z0-9]", "", f"Measure{measure.value.title()}"),
             "title": label(measure),
             "status": "active",
             "description": f"Outcome measure '{label(measure)}' as the sources report it, at any time point.",
-            "handling": None if measure in TIME_TO_EVENT else "dichotomous",
-            "characteristic": [
-                {
-                    "description": label(measure),
-                    "definitionCodeableConcept": codeable_concept(
-                        {"system": urls.code_system("measure"), "code": measure.value, "display": label(measure)},
-                        *ncit_codings(NCIT_MEASURES.get(measure)),
-                        text=label(measure),
-                    ),
-                }
-            ],
+            "handling": "dichotomous" if claimed else None,
         }
     )
 
 
-def measure_at_time_variable(measure: Measure, time_point: str) -> Json:
+def measure_at_time_variable(urls: Urls, measure: Measure, time_point: str) -> Json:
     months = time_point_months(time_point)
-    offset: Json = {
-        "description": f"{time_point_label(time_point)} (code '{time_point}'), from the event each source counts from"
-    }
+    after = f"{time_point_label(time_point)} (code '{time_point}'"
     if months is not None:
-        offset["quantity"] = ucum_quantity(months, "months", "mo")
-    elif time_point.startswith("d") and time_point[1:].isdigit():
-        offset["quantity"] = ucum_quantity(float(time_point[1:]), "days", "d")
+        after += f", {months:g} months"
+    elif time_point.startswith("d") and time_point[1:].isascii() and time_point[1:].isdigit():
+        after += f", {int(time_point[1:])} days"
+    after += "), from the event each source counts from"
+    what = f"{label(measure)} at {time_point_label(time_point)}"
     return {
         "resourceType": "EvidenceVariable",
         "id": measure_variable_id(measure, time_point),
-        "title": f"{label(measure)} at {time_point_label(time_point)}",
+        "meta": {"profile": [VARIABLE_DEFINITION]},
+        "extension": [_definition(_measure_concept(urls, measure, what))],
+        "title": what,
         "status": "active",
-        "description": f"Outcome measure '{label(measure)}' at the time point '{time_point}'.",
-        "characteristic": [
-            {
-                "description": f"{label(measure)} at {time_point_label(time_point)}",
-                "definitionReference": ref("EvidenceVariable", measure_variable_id(measure)),
-                "timeFromEvent": [offset],
-            }
+        "description": f"Outcome measure '{label(measure)}' at {after}: whether each patient had it by then.",
+        "relatedArtifact": [
+            {"type": "derived-from", "resourceReference": ref("EvidenceVariable", measure_variable_id(measure))}
         ],
+        "handling": "dichotomous",
     }
 
 
 def term_variable(urls: Urls, term: str) -> Json:
+    concept = codeable_concept(
+        {"system": urls.code_system("adverse-event-term"), "code": term, "display": label(term)}, text=label(term)
+    )
     return {
         "resourceType": "EvidenceVariable",
         "id": term_variable_id(term),
+        "meta": {"profile": [VARIABLE_DEFINITION]},
+        "extension": [_definition(concept)],
         "title": label(term),
         "status": "active",
         "description": f"Adverse event '{label(term)}'; each Evidence states the grades and grading system.",
         "handling": "dichotomous",
-        "characteristic": [
-            {
-                "description": label(term),
-                "definitionCodeableConcept": codeable_concept(
-                    {"system": urls.code_system("adverse-event-term"), "code": term, "display": label(term)}
-                ),
-            }
-        ],
     }
 
 
+# --- Group ----------------------------------------------------------------------------------
+
+
+def study_group(study: StudyDetail, arm_id: str | None, subgroup: str | None) -> Json:
+    """The patients of a study, an arm or a subgroup: the population an Evidence is about (EBM StudyGroup)."""
+    arm = next((a for a in study.arms if a.id == arm_id), None) if arm_id is not None else None
+    size = study.n_enrolled if arm_id is None else (arm.n if arm is not None else None)
+    return compact(
+        {
+            "resourceType": "Group",
+            "id": group_id(study.id, arm_id, subgroup),
+            "meta": {"profile": [STUDY_GROUP]},
+            "name": population_text(study, arm_id, subgroup),
+            "description": arm.description if arm is not None and subgroup is None else None,
+            "type": "person",
+            "membership": "enumerated",
+            "quantity": size if subgroup is None else None,
+        }
+    )
+
+
 # --- Citation -------------------------------------------------------------------------------
+
+
+JOURNAL_KINDS = {SourceKind.journal_article, SourceKind.review}
+"""Kinds of document that are journal articles when a journal (venue) is named: the EBM IG's
+JournalArticleCitation. Letters with no venue, interviews, slide decks and conference abstracts
+have no profile in the ballot that fits (docs/fhir.md)."""
 
 
 def source_citation(ctx: Context, source: SourcePublic) -> Json:
@@ -412,10 +482,21 @@ def source_citation(ctx: Context, source: SourcePublic) -> Json:
             "publicationDateText": source.published,
         }
     )
+    classifier: list[Json] = [{"text": label(source.kind)}]
+    journal_article = source.kind in JOURNAL_KINDS and bool(source.venue)
+    if journal_article:
+        classifier.insert(0, {"coding": [JOURNAL_ARTICLE]})
+    classification = compact(
+        {
+            "type": codeable_concept(KNOWLEDGE_ARTIFACT_TYPE) if journal_article else None,
+            "classifier": classifier,
+        }
+    )
     return compact(
         {
             "resourceType": "Citation",
             "id": ctx.source_ids[source.id],
+            "meta": {"profile": [JOURNAL_ARTICLE_CITATION]} if journal_article else None,
             "title": source.title,
             "status": "active",
             "description": source.summary,
@@ -425,7 +506,7 @@ def source_citation(ctx: Context, source: SourcePublic) -> Json:
                 {
                     "identifier": identifiers,
                     "title": [{"text": source.title}],
-                    "classification": [{"classifier": [{"text": label(source.kind)}]}],
+                    "classification": [classification],
                     "publicationForm": [form] if form else [],
                     "contributorship": compact(
                         {
@@ -543,9 +624,18 @@ def research_study(ctx: Context, study: StudyDetail) -> Json:
             "descriptionSummary": study.summary,
             "period": period,
             "note": notes,
-            "recruitment": compact({"actualNumber": study.n_enrolled}),
+            "recruitment": compact(
+                {"actualNumber": study.n_enrolled, "actualGroup": ref("Group", group_id(study.id, None, None))}
+            ),
             "comparisonGroup": [
-                compact({"linkId": fhir_id(arm.id), "name": arm.label, "description": arm.description})
+                compact(
+                    {
+                        "linkId": fhir_id(arm.id),
+                        "name": arm.label,
+                        "description": arm.description,
+                        "observedGroup": ref("Group", group_id(study.id, arm.id, None)),
+                    }
+                )
                 for arm in study.arms
             ],
             "outcomeMeasure": [

@@ -14,6 +14,7 @@ RESOURCE_TYPES = (
     "EvidenceVariable",
     "Citation",
     "ResearchStudy",
+    "Group",
     "StructureDefinition",
     "CodeSystem",
     "NamingSystem",

@@ -24,6 +24,7 @@ from api.fhir.resources import (
     report_citation,
     research_study,
     source_citation,
+    study_group,
     term_variable,
 )
 from models.comparison import Comparison
@@ -141,6 +142,11 @@ def build_index(
             measure=measures_of[study.id],
             source=_both(*study.source_ids),
         )
+        populations: set[tuple[str | None, str | None]] = {(None, None), *((a.id, None) for a in study.arms)}
+        populations |= {(o.arm_id, o.subgroup) for o in study.outcomes}
+        populations |= {(e.arm_id, e.subgroup) for e in study.adverse_events}
+        for arm_id, subgroup in sorted(populations, key=lambda p: (p[0] or "", p[1] or "")):
+            index.add(study_group(study, arm_id, subgroup), study=_both(study.id), source=_both(*study.source_ids))
         for r in study.reports:
             index.add(
                 report_citation(ctx, r, study),
@@ -173,7 +179,10 @@ def build_index(
         ):
             used_by = variables_used[measure_variable_id(m, tp)]
             index.add(
-                measure_at_time_variable(m, tp), measure={m.value}, study=used_by["study"], source=used_by["source"]
+                measure_at_time_variable(urls, m, tp),
+                measure={m.value},
+                study=used_by["study"],
+                source=used_by["source"],
             )
     for term in sorted({e.term.value for study in studies for e in study.adverse_events}):
         used_by = variables_used[term_variable_id(term)]
