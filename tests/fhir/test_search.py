@@ -194,3 +194,16 @@ def test_json_or_anything_alongside_xml_is_served(client: TestClient) -> None:
 def test_integers_take_ascii_digits_only(client: TestClient, name: str, digits: str) -> None:
     body = _refused(client.get("/fhir/Evidence", params={name: digits}), 400)
     assert name in body["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [("/fhir/Evidence?x=" + "a" * 3000, 414, "too-long"), ("/fhir/Evidence%2Fx", 400, "invalid")],
+)
+def test_errors_of_the_http_layers_are_operation_outcomes_too(
+    client: TestClient, path: str, status: int, code: str
+) -> None:
+    assert _refused(client.get(path), status)["issue"][0]["code"] == code
+    # Outside /fhir the same refusals stay problem details.
+    outside = client.get(path.replace("/fhir/Evidence", "/v1/outcomes"))
+    assert outside.status_code == status and outside.headers["content-type"].startswith("application/problem+json")
