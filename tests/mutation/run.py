@@ -47,23 +47,27 @@ GROUPS: dict[str, Group] = {
             "tests/loading/test_provenance.py",
             "tests/loading/test_locators.py",
             "tests/loading/test_documents.py",
-            "tests/mutation/test_provenance_kills.py",
+            "tests/loading/test_printed_literal.py",
         ),
     ),
     "consistency": Group(
         modules=("api/loading/consistency.py",),
-        tests=("tests/loading/test_consistency.py", "tests/mutation/test_consistency_kills.py"),
+        tests=("tests/loading/test_consistency.py", "tests/loading/test_consistency_cases.py"),
     ),
     "export": Group(
         modules=("api/render/formats.py",),
-        tests=("tests/render/test_formats.py", "tests/mutation/test_export_kills.py"),
+        tests=(
+            "tests/render/test_formats.py",
+            "tests/render/test_csv_formula_triggers.py",
+            "tests/render/test_format_negotiation.py",
+        ),
     ),
     "cache": Group(
         modules=("api/middleware/response_cache.py", "api/middleware/etags.py"),
         tests=(
             "tests/middleware/test_response_cache.py",
             "tests/middleware/test_etags.py",
-            "tests/mutation/test_cache_kills.py",
+            "tests/middleware/test_cache_edges.py",
         ),
     ),
     "comparison": Group(
@@ -71,7 +75,7 @@ GROUPS: dict[str, Group] = {
         tests=(
             "tests/queries/test_pooling.py",
             "tests/queries/test_statistics.py",
-            "tests/mutation/test_comparison_kills.py",
+            "tests/queries/test_comparison_edges.py",
         ),
     ),
     "filters": Group(
@@ -88,7 +92,11 @@ GROUPS: dict[str, Group] = {
     ),
     "fhir": Group(
         modules=("api/render/fhir.py", "api/fhir/*.py"),
-        tests=("tests/render/test_fhir.py", "tests/test_synthetic.py", "tests/mutation/test_fhir_kills.py"),
+        tests=(
+            "tests/render/test_fhir.py",
+            "tests/routes/test_fhir_source_figure.py",
+            "tests/pooled/test_pooled_faces.py",
+        ),
     ),
 }
 
