@@ -182,9 +182,7 @@ def test_openapi_responses_of_the_file_operations() -> None:
     assert ndjson_success("Thing") == {
         200: {
             "description": "The whole result set (or the limit/offset slice), one Thing JSON object per line.",
-            "content": {
-                "application/x-ndjson": {"schema": {"type": "string", "description": "One Thing per line."}}
-            },
+            "content": {"application/x-ndjson": {"schema": {"type": "string", "description": "One Thing per line."}}},
         }
     }
 
