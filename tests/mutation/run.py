@@ -9,9 +9,12 @@ it, runs the group's tests once to learn which test reaches which function, then
 tests against each mutant. The scratch directory remembers results, so a second run only tests
 the functions that changed.
 
-A surviving mutant fails the run unless tests/mutation/equivalents.toml records it as
-equivalent (the same behaviour whatever the input), with the reason. Scores are written to
-tests/mutation/scores.json; docs/testing-mutation.md quotes them.
+Every surviving mutant is in tests/mutation/survivors.toml, matched by module, function and the
+lines it changes: `equivalent` (the same behaviour whatever the input, with the reason), or
+`open` (a test that kills it is still to be written). A survivor the file does not list fails
+the run; `--record` rewrites the open entries of the modules run from what survived. Scores
+(killed / every mutant not equivalent) go to tests/mutation/scores.json; docs/testing-mutation.md
+quotes them.
 """
 
 import argparse
@@ -26,10 +29,11 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-EQUIVALENTS = HERE / "equivalents.toml"
+RECORD = HERE / "survivors.toml"
 SCORES = HERE / "scores.json"
 SCRATCH = ROOT / ".mutation"
 
@@ -189,19 +193,41 @@ def changed_lines(diff: str) -> tuple[str, str]:
     return removed, added
 
 
-def load_equivalents() -> list[dict[str, str]]:
-    if not EQUIVALENTS.exists():
+def load_record() -> list[dict[str, str]]:
+    if not RECORD.exists():
         return []
-    return list(tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8")).get("equivalent", []))
+    return list(tomllib.loads(RECORD.read_text(encoding="utf-8")).get("survivor", []))
 
 
-def is_equivalent(module: str, function: str, diff: str, equivalents: list[dict[str, str]]) -> str | None:
+def _toml(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_record(entries: list[dict[str, str]]) -> None:
+    lines = [
+        "# Surviving mutants (tests/mutation/run.py): `equivalent` ones behave as the code does for every",
+        "# input (the reason says why); `open` ones still need a test that kills them. Matched by module,",
+        "# function and the lines the mutant removes and adds.",
+    ]
+    order = {"equivalent": 0, "open": 1}
+    for entry in sorted(
+        entries, key=lambda e: (e["module"], order[e["verdict"]], e["function"], e["before"], e["after"])
+    ):
+        lines += ["", "[[survivor]]"]
+        lines += [f"{key} = {_toml(entry[key])}" for key in ("module", "function", "verdict", "before", "after")]
+        if entry.get("reason"):
+            lines.append(f"reason = {_toml(entry['reason'])}")
+    RECORD.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def verdict(module: str, function: str, diff: str, record: list[dict[str, str]]) -> str | None:
+    """equivalent or open when the record lists this survivor, else None (a new survivor)."""
     removed, added = changed_lines(diff)
-    for entry in equivalents:
+    for entry in record:
         if (entry["module"], entry["function"]) != (module, function):
             continue
         if entry["before"].strip() == removed and entry["after"].strip() == added:
-            return entry["reason"]
+            return entry["verdict"]
     return None
 
 
@@ -217,35 +243,36 @@ def mutant_diff(work: Path, mutant: str, module: str) -> str:
         os.chdir(here)
 
 
-def collect(name: str, work: Path, equivalents: list[dict[str, str]]) -> dict[str, object]:
-    """Per module: killed, survived (not recorded equivalent), equivalent, and the survivors' diffs."""
-    summary: dict[str, object] = {}
+def collect(name: str, work: Path, record: list[dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """Per module: how many mutants were killed, equivalent, open, new or not checked; and the survivors."""
+    summary: dict[str, dict[str, Any]] = {}
     for module in existing(GROUPS[name].modules):
         meta_path = work / "mutants" / (module + ".meta")
         if not meta_path.exists():
             continue
         codes: dict[str, int | None] = json.loads(meta_path.read_text(encoding="utf-8"))["exit_code_by_key"]
-        counts = {"killed": 0, "survived": 0, "equivalent": 0, "not checked": 0}
+        counts = {"killed": 0, "equivalent": 0, "open": 0, "new": 0, "not checked": 0}
         survivors = []
         for mutant, code in sorted(codes.items()):
             status = "not checked" if code is None else STATUS.get(code, "suspicious")
-            if status in KILLED:
-                counts["killed"] += 1
-                continue
-            if status == "not checked":
-                counts["not checked"] += 1
+            if status in KILLED or status == "not checked":
+                counts["killed" if status in KILLED else "not checked"] += 1
                 continue
             diff = mutant_diff(work, mutant, module)
-            reason = is_equivalent(module, function_of(mutant), diff, equivalents)
-            if reason is not None:
-                counts["equivalent"] += 1
-                continue
-            counts["survived"] += 1
-            survivors.append({"mutant": mutant, "status": status, "diff": diff})
-        checked = counts["killed"] + counts["survived"]
+            function = function_of(mutant)
+            found = verdict(module, function, diff, record) or "new"
+            counts[found] += 1
+            removed, added = changed_lines(diff)
+            survivors.append(
+                {"mutant": mutant, "status": status, "diff": diff, "verdict": found, "module": module,
+                 "function": function, "before": removed, "after": added}
+            )  # fmt: skip
+        alive = counts["open"] + counts["new"]
         summary[module] = {
             **counts,
-            "score": round(100 * counts["killed"] / checked, 1) if checked else None,
+            "score": round(100 * counts["killed"] / (counts["killed"] + alive), 1)
+            if counts["killed"] + alive
+            else None,
             "survivors": survivors,
         }
     return summary
@@ -267,9 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("groups", nargs="*", help=f"groups to run (default all): {', '.join(GROUPS)}")
     parser.add_argument("--changed-since", metavar="REF", help="only the groups whose modules changed since REF")
-    parser.add_argument("--budget", type=float, help="seconds each group may run; unfinished mutants are reported")
+    parser.add_argument("--budget", type=float, help="seconds for the whole run; mutants not reached are reported")
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("--mutants", nargs="*", default=[], help="mutmut name patterns to (re)run")
+    parser.add_argument("--no-run", action="store_true", help="only read the results a previous run left")
+    parser.add_argument("--record", action="store_true", help="list this run's survivors as open in survivors.toml")
     parser.add_argument("--no-write", action="store_true", help="do not update tests/mutation/scores.json")
     args = parser.parse_args(argv)
 
@@ -282,9 +311,10 @@ def main(argv: list[str] | None = None) -> int:
         groups = [g for g in groups if g in touched]
         print(f"mutation: groups touched since {args.changed_since}: {', '.join(groups) or 'none'}")
 
-    equivalents = load_equivalents()
+    record = load_record()
     scores = json.loads(SCORES.read_text(encoding="utf-8")) if SCORES.exists() else {}
-    failed = False
+    deadline = None if args.budget is None else time.monotonic() + args.budget
+    new = 0
     for name in groups:
         if not existing(GROUPS[name].modules):
             print(f"mutation: {name}: none of {GROUPS[name].modules} exists here; skipped")
@@ -292,27 +322,45 @@ def main(argv: list[str] | None = None) -> int:
         work = prepare(name, GROUPS[name])
         started = time.monotonic()
         alive = [] if args.mutants else not_killed(work, existing(GROUPS[name].modules))
-        finished = run_mutmut(work, max_children=args.max_children, budget=args.budget, patterns=args.mutants)
-        if finished and alive:
-            remaining = None if args.budget is None else max(1.0, args.budget - (time.monotonic() - started))
-            finished = run_mutmut(work, max_children=args.max_children, budget=remaining, patterns=alive)
-        summary = collect(name, work, equivalents)
+
+        def left() -> float | None:
+            return None if deadline is None else max(1.0, deadline - time.monotonic())
+
+        finished = args.no_run or run_mutmut(work, max_children=args.max_children, budget=left(), patterns=args.mutants)
+        if finished and alive and not args.no_run:
+            finished = run_mutmut(work, max_children=args.max_children, budget=left(), patterns=alive)
+        summary = collect(name, work, record)
         for module, result in summary.items():
-            assert isinstance(result, dict)
             survivors = result.pop("survivors")
             print(
-                f"mutation: {module}: {result['killed']} killed, {result['survived']} survived, "
-                f"{result['equivalent']} equivalent, {result['not checked']} not checked; score {result['score']}%"
+                f"mutation: {module}: {result['killed']} killed, {result['open'] + result['new']} survived "
+                f"({result['new']} not in survivors.toml), {result['equivalent']} equivalent, "
+                f"{result['not checked']} not checked; score {result['score']}%"
             )
             for survivor in survivors:
-                print(f"  survived: {survivor['mutant']} ({survivor['status']})\n{survivor['diff']}\n")
-            failed |= bool(survivors)
+                if survivor["verdict"] == "new":
+                    print(f"  new survivor: {survivor['mutant']} ({survivor['status']})\n{survivor['diff']}\n")
+            new += result["new"]
             if finished and not args.mutants:
                 scores[module] = result
+            if args.record and finished and not args.mutants:
+                record = [e for e in record if e["module"] != module or e["verdict"] == "equivalent"]
+                record += [
+                    {key: s[key] for key in ("module", "function", "before", "after")} | {"verdict": "open"}
+                    for s in survivors
+                    if s["verdict"] != "equivalent"
+                ]
         print(f"mutation: {name} took {time.monotonic() - started:.0f}s{'' if finished else ' (budget ran out)'}")
+        if deadline is not None and time.monotonic() >= deadline:
+            print("mutation: budget spent; the remaining groups were not run")
+            break
+    if args.record:
+        write_record(record)
+        new = 0
     if not args.no_write:
         SCORES.write_text(json.dumps(scores, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return 1 if failed else 0
+    print(f"mutation: {new} survivor(s) not recorded in {RECORD.relative_to(ROOT)}")
+    return 1 if new else 0
 
 
 if __name__ == "__main__":
