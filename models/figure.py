@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import StrictBool, StringConstraints
 from sqlmodel import JSON, Field, SQLModel
+from sqlmodel._compat import SQLModelConfig
 
 from models.enums import DenominatorBasis, SourceKind, ValueQualifier
 
@@ -16,6 +17,9 @@ Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=80)]
 
 class Inference(SQLModel):
     """A field the document does not state, filled in by curators, and why."""
+
+    # Written by hand in every fixture entry: a misspelt or stray key is refused, not dropped.
+    model_config = SQLModelConfig(extra="forbid")
 
     field: str = Field(min_length=1, description="Name of the inferred field on this record, e.g. 'design'.")
     reason: str = Field(min_length=1, description="Why the value was inferred and from what, in our own words.")

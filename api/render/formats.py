@@ -168,10 +168,7 @@ def accepted_format(accept: str) -> Format:
         matches = [
             (specificity, q, -position)
             for position, (k, s, q) in enumerate(ranges)
-            if (
-                specificity := 2 if (k, s) == (kind, subtype) else 1 if (k, s) == (kind, "*") else 0 if k == "*" else -1
-            )
-            >= 0
+            if (specificity := _specificity(k, s, kind, subtype=subtype)) >= 0
         ]
         if not matches:
             continue

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from api.settings import PROJECT_ROOT
+
 BASE = "jplsg-t11"
 BASE_FILE = f"fixtures/studies/{BASE}.yaml"
 BASE_SOURCE = "002_34437a4f0dbbef9f"  # the document the base study's figures and report come from
@@ -440,3 +442,124 @@ FAULTS: list[Fault] = [
         "add up to 60",
     ),
 ]
+
+
+# --- every kind of fixture entry: an unknown field, a wrong enum value, a value of the wrong type ---
+# Each entry type is reached where the curated data first hold one (a study file's lists, the seed
+# registry, the conflicts and epidemiology files), so the corpus follows the data as it grows.
+
+STUDY_LISTS = ("reports", "arms", "car_products", "outcomes", "adverse_events", "characteristics", "findings")
+STUDY_LISTS += ("related_studies",)
+
+
+def _first_study_with(section: str, nested: str | None = None) -> str:
+    for path in sorted((PROJECT_ROOT / "fixtures" / "studies").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data.get(section) and (nested is None or data[section][0].get(nested)):
+            return path.name
+    raise AssertionError(f"no curated study has {section}{'.' + nested if nested else ''}")
+
+
+def _set_entry(file: str, steps: tuple[str | int, ...], key: str, value: Any) -> Callable[[Path, Path], None]:
+    """Set key on the entry reached by steps (keys and list indexes) in a fixture file or the registry."""
+
+    def apply(fixtures: Path, registry: Path) -> None:
+        path = registry if file == "seeds/sources.yaml" else fixtures / file
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entry = data
+        for step in steps:
+            entry = entry[step]
+        entry[key] = value
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    return apply
+
+
+def _entry_path(steps: tuple[str | int, ...], key: str) -> str:
+    out = ""
+    for step in steps:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return f"{out}.{key}" if out else key
+
+
+@dataclass(frozen=True)
+class EntryType:
+    name: str
+    file: str  # relative to the project: fixtures/... or seeds/sources.yaml
+    steps: tuple[str | int, ...]
+    enum: tuple[str, str] | None  # (field, a value it does not take), when the entry has an enum field
+    wrong_type: tuple[str, Any, str]  # (field, a value of another type, words of the error)
+
+
+def _study(section: str, nested: str | None = None) -> tuple[str, tuple[str | int, ...]]:
+    file = "fixtures/studies/" + _first_study_with(section, nested)
+    return file, ((section, 0, nested, 0) if nested else (section, 0))
+
+
+ENTRY_TYPES = [
+    EntryType("study", BASE_FILE, (), ("design", "not_a_design"), ("n_enrolled", "many", "integer")),
+    EntryType("report", *_study("reports"), None, ("year", "last year", "integer")),
+    EntryType("arm", *_study("arms"), None, ("n", [3], "integer")),
+    EntryType("intervention", *_study("arms", "interventions"), ("role", "hero"), ("schedule", ["x"], "string")),
+    EntryType("CAR product", *_study("car_products"), ("cell_source", "moon"), ("name", {"a": 1}, "string")),
+    EntryType("outcome", *_study("outcomes"), ("qualifier", "roughly"), ("occurrence", "first", "integer")),
+    EntryType("adverse event", *_study("adverse_events"), ("term", "bad_day"), ("patients", "some", "integer")),
+    EntryType("characteristic", *_study("characteristics"), ("qualifier", "roughly"), ("value", "high", "number")),
+    EntryType("finding", *_study("findings"), ("category", "gossip"), ("statement", ["x"], "string")),
+    EntryType("related study", *_study("related_studies"), ("relation", "cousin"), ("note", ["x"], "string")),
+    EntryType("inference", *_study("outcomes"), None, ("reason", ["x"], "string")),
+    EntryType("source", "seeds/sources.yaml", ("sources", 0), ("kind", "tweet"), ("year", "recent", "integer")),
+    EntryType(
+        "conflict", "fixtures/conflicts.yaml", ("conflicts", 0), ("kind", "feud"), ("description", [1], "string")
+    ),
+    EntryType(
+        "epidemiology figure",
+        "fixtures/epidemiology.yaml",
+        ("figures", 0),
+        ("disease", "flu"),
+        ("derived", "yes", "boolean"),
+    ),
+    EntryType("seed registry", "seeds/sources.yaml", (), None, ("sources", "all of them", "array")),
+    EntryType("conflicts file", "fixtures/conflicts.yaml", (), None, ("conflicts", "none", "array")),
+    EntryType("epidemiology file", "fixtures/epidemiology.yaml", (), None, ("figures", "none", "array")),
+]
+
+
+def _entry_faults(entry: EntryType) -> list[Fault]:
+    file_key = entry.file.removeprefix("fixtures/")
+    steps = entry.steps
+    faults = []
+    base = None
+    if entry.name == "inference":  # the first outcome's first `inferred` item, given one
+        steps = (*steps, "inferred", 0)
+        base = _set_entry(file_key, entry.steps, "inferred", [{"field": "value", "reason": "curators' reading"}])
+
+    def with_base(change: Callable[[Path, Path], None]) -> Callable[[Path, Path], None]:
+        if base is None:
+            return change
+
+        def apply(fixtures: Path, registry: Path) -> None:
+            base(fixtures, registry)
+            change(fixtures, registry)
+
+        return apply
+
+    cases = [("unknown field", "zz_unknown", "text", "Extra inputs")]
+    if entry.enum is not None:
+        cases.append(("wrong enum", entry.enum[0], entry.enum[1], "Input should be"))
+    cases.append(("wrong type", entry.wrong_type[0], entry.wrong_type[1], entry.wrong_type[2]))
+    for fault, key, value, words in cases:
+        faults.append(
+            Fault(
+                f"{entry.name}: {fault}",
+                with_base(_set_entry(file_key, steps, key, value)),
+                entry.file,
+                _entry_path(steps, key),
+                words,
+            )
+        )
+    return faults
+
+
+ENTRY_FAULTS = [fault for entry in ENTRY_TYPES for fault in _entry_faults(entry)]
+FAULTS += ENTRY_FAULTS

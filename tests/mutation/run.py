@@ -1,0 +1,367 @@
+"""Mutation testing of the modules users depend on most, with mutmut 3, one group at a time.
+
+    python -m tests.mutation.run [GROUP ...] [--changed-since REF] [--budget SECONDS] [--max-children N]
+
+Each group names the modules to mutate and the few fast test files that cover them, so a mutant
+runs those tests (in a fork of an already warm process) instead of the whole suite. mutmut runs in
+a scratch directory per group (.mutation/GROUP, ignored by git): it copies the code there, mutates
+it, runs the group's tests once to learn which test reaches which function, then runs only those
+tests against each mutant. The scratch directory remembers results, so a second run only tests
+the functions that changed.
+
+Every surviving mutant is in tests/mutation/survivors.toml, matched by module, function and the
+lines it changes: `equivalent` (the same behaviour whatever the input, with the reason), or
+`open` (a test that kills it is still to be written). A survivor the file does not list fails
+the run; `--record` rewrites the open entries of the modules run from what survived. Scores
+(killed / every mutant not equivalent) go to tests/mutation/scores.json; docs/testing-mutation.md
+quotes them.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+RECORD = HERE / "survivors.toml"
+SCORES = HERE / "scores.json"
+SCRATCH = ROOT / ".mutation"
+
+
+@dataclass(frozen=True)
+class Group:
+    modules: tuple[str, ...]
+    tests: tuple[str, ...]
+
+
+GROUPS: dict[str, Group] = {
+    "provenance": Group(
+        modules=("api/loading/provenance.py", "api/loading/locators.py", "api/loading/documents.py"),
+        tests=(
+            "tests/loading/test_provenance.py",
+            "tests/loading/test_locators.py",
+            "tests/loading/test_documents.py",
+            "tests/loading/test_printed_literal.py",
+        ),
+    ),
+    "consistency": Group(
+        modules=("api/loading/consistency.py",),
+        tests=("tests/loading/test_consistency.py", "tests/loading/test_consistency_cases.py"),
+    ),
+    "export": Group(
+        modules=("api/render/formats.py",),
+        tests=(
+            "tests/render/test_formats.py",
+            "tests/render/test_csv_formula_triggers.py",
+            "tests/render/test_format_negotiation.py",
+        ),
+    ),
+    "cache": Group(
+        modules=("api/middleware/response_cache.py", "api/middleware/etags.py"),
+        tests=(
+            "tests/middleware/test_response_cache.py",
+            "tests/middleware/test_etags.py",
+            "tests/middleware/test_cache_edges.py",
+        ),
+    ),
+    "comparison": Group(
+        modules=("api/queries/comparison.py",),
+        tests=(
+            "tests/queries/test_pooling.py",
+            "tests/queries/test_statistics.py",
+            "tests/queries/test_comparison_edges.py",
+        ),
+    ),
+    "filters": Group(
+        modules=("api/queries/filters.py", "api/queries/sorting.py", "api/queries/pages.py"),
+        tests=("tests/queries/test_filters.py", "tests/properties/test_query_properties.py"),
+    ),
+    "limits": Group(
+        modules=("api/middleware/limits.py",),
+        tests=("tests/middleware/test_limits.py", "tests/http/test_limits_by_behaviour.py"),
+    ),
+    "fixtures": Group(
+        modules=("models/fixture.py", "api/loading/fixture_files.py"),
+        tests=("tests/loading/test_fixture_faults.py",),
+    ),
+    "fhir": Group(
+        modules=("api/render/fhir.py", "api/fhir/*.py"),
+        tests=(
+            "tests/render/test_fhir.py",
+            "tests/routes/test_fhir_source_figure.py",
+            "tests/pooled/test_pooled_faces.py",
+        ),
+    ),
+}
+
+# Everything the tests read besides the code: copied next to the mutated code.
+ALSO_COPY = ("fixtures", "seeds", "README.md", "CITATION.cff", "LICENSE", "LICENSE-DATA", "Dockerfile", ".ci", "docs")
+KILLED = {"killed", "timeout", "caught by type check"}
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped"}
+STATUS |= {36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", 37: "caught by type check"}
+
+
+def existing(paths: tuple[str, ...]) -> list[str]:
+    """The group's paths that exist here (a test file or module may not exist on every branch yet)."""
+    found = []
+    for pattern in paths:
+        found += [str(p.relative_to(ROOT)) for p in sorted(ROOT.glob(pattern))]
+    return found
+
+
+def prepare(name: str, group: Group) -> Path:
+    work = SCRATCH / name
+    work.mkdir(parents=True, exist_ok=True)
+    for entry in ("api", "models", "tests", *ALSO_COPY):
+        link = work / entry
+        if (ROOT / entry).exists() and not link.is_symlink():
+            link.symlink_to(ROOT / entry)
+    config = {
+        "source_paths": ["api", "models"],
+        "only_mutate": existing(group.modules),
+        "pytest_add_cli_args_test_selection": existing(group.tests),
+        "pytest_add_cli_args": ["-p", "no:cacheprovider"],
+        "also_copy": [e for e in ALSO_COPY if (ROOT / e).exists()],
+        "timeout_multiplier": 5.0,
+    }
+    body = (ROOT / "pyproject.toml").read_text(encoding="utf-8") + "\n[tool.mutmut]\n"
+    body += "".join(f"{key} = {json.dumps(value)}\n" for key, value in config.items())
+    pyproject = work / "pyproject.toml"
+    old = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
+    if f"only_mutate = {json.dumps(config['only_mutate'])}" not in old:
+        # Other modules to mutate: mutmut's remembered mutants no longer apply. (New test files
+        # need no reset: mutmut finds new tests itself, and survivors are re-run below.)
+        shutil.rmtree(work / "mutants", ignore_errors=True)
+    pyproject.write_text(body, encoding="utf-8")
+    return work
+
+
+def not_killed(work: Path, modules: list[str]) -> list[str]:
+    """Mutants a previous run left alive: re-run explicitly, since mutmut lets a result stand."""
+    names = []
+    for module in modules:
+        meta_path = work / "mutants" / (module + ".meta")
+        if meta_path.exists():
+            codes = json.loads(meta_path.read_text(encoding="utf-8"))["exit_code_by_key"]
+            names += [m for m, code in codes.items() if code is not None and STATUS.get(code) not in KILLED]
+    return names
+
+
+def run_mutmut(work: Path, *, max_children: int, budget: float | None, patterns: list[str]) -> bool:
+    """Run mutmut in work; False when the budget ran out first (results so far are kept)."""
+    env = dict(os.environ)
+    env.setdefault("TALL_SEEDS_TEXT_DIR", str(ROOT.parent / "shared" / "seeds"))
+    command = [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(max_children), *patterns]
+    process = subprocess.Popen(command, cwd=work, env=env, start_new_session=True)
+    try:
+        process.wait(timeout=budget)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        return False
+    return True
+
+
+def function_of(mutant: str) -> str:
+    """api.loading.consistency.x_counts_match__mutmut_3 -> counts_match; xǁ_FinderǁaddǁNN -> _Finder.add."""
+    stem = mutant.rsplit(".", 1)[-1]
+    stem = re.sub(r"__mutmut_\d+$", "", stem)
+    if stem.startswith("xǁ"):
+        return ".".join(part for part in stem[2:].split("ǁ") if part)
+    return stem.removeprefix("x_")
+
+
+def changed_lines(diff: str) -> tuple[str, str]:
+    """The lines a mutant removed and added, whitespace-trimmed: what equivalents.toml matches on."""
+    lines = diff.splitlines()[2:]
+    removed = "\n".join(line[1:].strip() for line in lines if line.startswith("-"))
+    added = "\n".join(line[1:].strip() for line in lines if line.startswith("+"))
+    return removed, added
+
+
+def load_record() -> list[dict[str, str]]:
+    if not RECORD.exists():
+        return []
+    return list(tomllib.loads(RECORD.read_text(encoding="utf-8")).get("survivor", []))
+
+
+def _toml(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_record(entries: list[dict[str, str]]) -> None:
+    lines = [
+        "# Surviving mutants (tests/mutation/run.py): `equivalent` ones behave as the code does for every",
+        "# input (the reason says why); `open` ones still need a test that kills them. Matched by module,",
+        "# function and the lines the mutant removes and adds.",
+    ]
+    order = {"equivalent": 0, "open": 1}
+    for entry in sorted(
+        entries, key=lambda e: (e["module"], order[e["verdict"]], e["function"], e["before"], e["after"])
+    ):
+        lines += ["", "[[survivor]]"]
+        lines += [f"{key} = {_toml(entry[key])}" for key in ("module", "function", "verdict", "before", "after")]
+        if entry.get("reason"):
+            lines.append(f"reason = {_toml(entry['reason'])}")
+    RECORD.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def verdict(module: str, function: str, diff: str, record: list[dict[str, str]]) -> str | None:
+    """equivalent or open when the record lists this survivor, else None (a new survivor)."""
+    removed, added = changed_lines(diff)
+    for entry in record:
+        if (entry["module"], entry["function"]) != (module, function):
+            continue
+        if entry["before"].strip() == removed and entry["after"].strip() == added:
+            return entry["verdict"]
+    return None
+
+
+def mutant_diff(work: Path, mutant: str, module: str) -> str:
+    """The mutant as a diff of its function, read in this process (a `mutmut show` each is slow)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    here = Path.cwd()
+    os.chdir(work)
+    try:
+        return str(get_diff_for_mutant(mutant, path=module))
+    finally:
+        os.chdir(here)
+
+
+def collect(name: str, work: Path, record: list[dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """Per module: how many mutants were killed, equivalent, open, new or not checked; and the survivors."""
+    summary: dict[str, dict[str, Any]] = {}
+    for module in existing(GROUPS[name].modules):
+        meta_path = work / "mutants" / (module + ".meta")
+        if not meta_path.exists():
+            continue
+        codes: dict[str, int | None] = json.loads(meta_path.read_text(encoding="utf-8"))["exit_code_by_key"]
+        counts = {"killed": 0, "equivalent": 0, "open": 0, "new": 0, "not checked": 0}
+        survivors = []
+        for mutant, code in sorted(codes.items()):
+            status = "not checked" if code is None else STATUS.get(code, "suspicious")
+            if status in KILLED or status == "not checked":
+                counts["killed" if status in KILLED else "not checked"] += 1
+                continue
+            diff = mutant_diff(work, mutant, module)
+            function = function_of(mutant)
+            found = verdict(module, function, diff, record) or "new"
+            counts[found] += 1
+            removed, added = changed_lines(diff)
+            survivors.append(
+                {"mutant": mutant, "status": status, "diff": diff, "verdict": found, "module": module,
+                 "function": function, "before": removed, "after": added}
+            )  # fmt: skip
+        alive = counts["open"] + counts["new"]
+        summary[module] = {
+            **counts,
+            "score": round(100 * counts["killed"] / (counts["killed"] + alive), 1)
+            if counts["killed"] + alive
+            else None,
+            "survivors": survivors,
+        }
+    return summary
+
+
+def changed_groups(ref: str) -> list[str]:
+    """Groups whose modules a change since ref touches (git diff --name-only)."""
+    names = subprocess.run(
+        ["git", "diff", "--name-only", ref, "--"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return [
+        name
+        for name, group in GROUPS.items()
+        if any(Path(changed).match(pattern) or changed == pattern for changed in names for pattern in group.modules)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("groups", nargs="*", help=f"groups to run (default all): {', '.join(GROUPS)}")
+    parser.add_argument("--changed-since", metavar="REF", help="only the groups whose modules changed since REF")
+    parser.add_argument("--budget", type=float, help="seconds for the whole run; mutants not reached are reported")
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--mutants", nargs="*", default=[], help="mutmut name patterns to (re)run")
+    parser.add_argument("--no-run", action="store_true", help="only read the results a previous run left")
+    parser.add_argument("--record", action="store_true", help="list this run's survivors as open in survivors.toml")
+    parser.add_argument("--no-write", action="store_true", help="do not update tests/mutation/scores.json")
+    args = parser.parse_args(argv)
+
+    unknown = [g for g in args.groups if g not in GROUPS]
+    if unknown:
+        parser.error(f"unknown group(s) {unknown}; known: {', '.join(GROUPS)}")
+    groups = args.groups or list(GROUPS)
+    if args.changed_since:
+        touched = changed_groups(args.changed_since)
+        groups = [g for g in groups if g in touched]
+        print(f"mutation: groups touched since {args.changed_since}: {', '.join(groups) or 'none'}")
+
+    record = load_record()
+    scores = json.loads(SCORES.read_text(encoding="utf-8")) if SCORES.exists() else {}
+    deadline = None if args.budget is None else time.monotonic() + args.budget
+    new = 0
+    for name in groups:
+        if not existing(GROUPS[name].modules):
+            print(f"mutation: {name}: none of {GROUPS[name].modules} exists here; skipped")
+            continue
+        work = prepare(name, GROUPS[name])
+        started = time.monotonic()
+        alive = [] if args.mutants else not_killed(work, existing(GROUPS[name].modules))
+
+        def left() -> float | None:
+            return None if deadline is None else max(1.0, deadline - time.monotonic())
+
+        finished = args.no_run or run_mutmut(work, max_children=args.max_children, budget=left(), patterns=args.mutants)
+        if finished and alive and not args.no_run:
+            finished = run_mutmut(work, max_children=args.max_children, budget=left(), patterns=alive)
+        summary = collect(name, work, record)
+        for module, result in summary.items():
+            survivors = result.pop("survivors")
+            print(
+                f"mutation: {module}: {result['killed']} killed, {result['open'] + result['new']} survived "
+                f"({result['new']} not in survivors.toml), {result['equivalent']} equivalent, "
+                f"{result['not checked']} not checked; score {result['score']}%"
+            )
+            for survivor in survivors:
+                if survivor["verdict"] == "new":
+                    print(f"  new survivor: {survivor['mutant']} ({survivor['status']})\n{survivor['diff']}\n")
+            new += result["new"]
+            if finished and not args.mutants:
+                scores[module] = result
+            if args.record and finished and not args.mutants:
+                record = [e for e in record if e["module"] != module or e["verdict"] == "equivalent"]
+                record += [
+                    {key: s[key] for key in ("module", "function", "before", "after")} | {"verdict": "open"}
+                    for s in survivors
+                    if s["verdict"] != "equivalent"
+                ]
+        print(f"mutation: {name} took {time.monotonic() - started:.0f}s{'' if finished else ' (budget ran out)'}")
+        if deadline is not None and time.monotonic() >= deadline:
+            print("mutation: budget spent; the remaining groups were not run")
+            break
+    if args.record:
+        write_record(record)
+        new = 0
+    if not args.no_write:
+        SCORES.write_text(json.dumps(scores, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"mutation: {new} survivor(s) not recorded in {RECORD.relative_to(ROOT)}")
+    return 1 if new else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

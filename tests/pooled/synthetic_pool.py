@@ -1,0 +1,79 @@
+"""Fixtures made for the tests in which a comparison pools (the curated data pool nothing).
+
+The curated fixtures, plus three made-up studies reporting complete remission at day 99 (a
+time point no curated figure uses, so only these figures meet there):
+- pool-a: one arm, 8/10 evaluable;
+- pool-b: the whole study, 18/20 evaluable;
+- pool-c: two arms, 5/10 and 6/12, and the whole study's 11/22: the arms pool, the whole-study
+  figure (the same patients) does not;
+- pool-d: the whole study, 3/5 of those enrolled: another denominator basis, so not pooled.
+Pooled: four rows of three studies, 37 events in 52 patients. Rows with an interval: six.
+"""
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from api.settings import PROJECT_ROOT, Settings
+
+TIME_POINT = "d99"
+SOURCE = "002_34437a4f0dbbef9f"
+HEADER = PROJECT_ROOT / "fixtures" / "studies" / "jplsg-t11.yaml"
+
+
+def _figure(id: str, events: int, n: int, *, arm: str | None = None, basis: str = "evaluable") -> dict[str, Any]:
+    return {
+        "id": id,
+        "arm": arm,
+        "measure": "cr",
+        "time_point": TIME_POINT,
+        "value": round(100 * events / n, 1),
+        "numerator": events,
+        "denominator": n,
+        "denominator_basis": basis,
+        "printed": f"{events}/{n}",
+        "source_id": SOURCE,
+        "locator": "Table 1",
+    }
+
+
+STUDIES: dict[str, dict[str, Any]] = {
+    "pool-a": {"arms": [("a1", 10)], "outcomes": [_figure("cr-d99", 8, 10, arm="a1")]},
+    "pool-b": {"arms": [], "outcomes": [_figure("cr-d99", 18, 20)]},
+    "pool-c": {
+        "arms": [("c1", 10), ("c2", 12)],
+        "outcomes": [
+            _figure("cr-d99-c1", 5, 10, arm="c1"),
+            _figure("cr-d99-c2", 6, 12, arm="c2"),
+            _figure("cr-d99-all", 11, 22),
+        ],
+    },
+    "pool-d": {"arms": [], "outcomes": [_figure("cr-d99", 3, 5, basis="enrolled")]},
+}
+POOLED = {"pool-a.cr-d99": (8, 10), "pool-b.cr-d99": (18, 20), "pool-c.cr-d99-c1": (5, 10), "pool-c.cr-d99-c2": (6, 12)}
+NOT_POOLED = {"pool-c.cr-d99-all", "pool-d.cr-d99"}
+
+
+def write_pooled_fixtures(directory: Path) -> Settings:
+    """The curated fixtures plus the made-up studies, under directory; settings that serve them."""
+    fixtures = directory / "fixtures"
+    shutil.copytree(PROJECT_ROOT / "fixtures", fixtures)
+    header = yaml.safe_load(HEADER.read_text(encoding="utf-8"))
+    for study_id, spec in STUDIES.items():
+        data = {
+            **header,
+            "id": study_id,
+            "title": f"Made-up study {study_id} for the pooling tests",
+            "acronym": study_id.upper(),
+            "n_enrolled": sum(n for _, n in spec["arms"]) or None,
+            "arms": [{"id": arm, "label": f"Arm {arm}", "n": n} for arm, n in spec["arms"]],
+            "outcomes": spec["outcomes"],
+            "related_studies": [],
+        }
+        for key in ("adverse_events", "characteristics", "findings", "car_products"):
+            data[key] = []
+        path = fixtures / "studies" / f"{study_id}.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return Settings(fixtures_dir=fixtures, response_cache_enabled=False)

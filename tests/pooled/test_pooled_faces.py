@@ -1,0 +1,130 @@
+"""A comparison that pools, served through every face: JSON, CSV, SVG and FHIR.
+
+The data are the made-up studies of tests/pooled/synthetic_pool.py; the expected pool is
+computed here from their counts with statsmodels (an independent implementation), and each
+face must show the same rows pooled, the same rows left out, and the same estimate.
+"""
+
+import csv
+import importlib.util
+import io
+import math
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from statsmodels.stats.meta_analysis import combine_effects
+
+from api.main import create_app
+from tests.pooled.synthetic_pool import NOT_POOLED, POOLED, TIME_POINT, write_pooled_fixtures
+
+QUERY = {"measure": "cr", "time_point": TIME_POINT}
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = write_pooled_fixtures(tmp_path_factory.mktemp("pooled"))
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def _reference(counts: list[tuple[int, int]]) -> tuple[float, float, float]:
+    """Proportion and 95% interval of the DerSimonian-Laird pool on logit proportions, by statsmodels."""
+    logits = np.array([math.log(e / (n - e)) for e, n in counts])
+    variances = np.array([1 / e + 1 / (n - e) for e, n in counts])
+    result = combine_effects(logits, variances, method_re="dl", use_t=False)
+    truncated = result.tau2 <= 0  # DL truncates tau² at zero: the fixed-effect answer then
+    mean = result.mean_effect_fe if truncated else result.mean_effect_re
+    se = result.sd_eff_w_fe if truncated else result.sd_eff_w_re
+
+    def expit(x: float) -> float:
+        return 1 / (1 + math.exp(-x))
+
+    return expit(mean), expit(mean - 1.959963984540054 * se), expit(mean + 1.959963984540054 * se)
+
+
+@pytest.fixture(scope="module")
+def comparison(client: TestClient) -> dict[str, Any]:
+    response = client.get("/v1/comparison", params=QUERY)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_json_pools_exactly_the_comparable_rows(comparison: dict[str, Any]) -> None:
+    pooled = comparison["pooled"]
+    assert pooled is not None
+    assert set(pooled["outcome_ids"]) == set(POOLED)
+    assert pooled["k"] == len(POOLED)
+    rows = {r["outcome_id"]: r for r in comparison["rows"]}
+    assert set(rows) == set(POOLED) | NOT_POOLED
+    for outcome_id, row in rows.items():
+        assert row["pooled"] is (outcome_id in POOLED), outcome_id
+        assert (row["not_pooled_reason"] is None) is (outcome_id in POOLED), outcome_id
+    assert "whole-study figure" in rows["pool-c.cr-d99-all"]["not_pooled_reason"]
+    assert "enrolled denominator" in rows["pool-d.cr-d99"]["not_pooled_reason"]
+    proportion, low, high = _reference(list(POOLED.values()))
+    assert (pooled["proportion"], pooled["ci_low"], pooled["ci_high"]) == pytest.approx((proportion, low, high))
+
+
+def test_json_leave_one_out_omits_each_pooled_row_in_turn(comparison: dict[str, Any]) -> None:
+    leave_one_out = comparison["pooled"]["leave_one_out"]
+    assert [e["omitted_outcome_id"] for e in leave_one_out] == comparison["pooled"]["outcome_ids"]
+    for entry in leave_one_out:
+        rest = [counts for outcome_id, counts in POOLED.items() if outcome_id != entry["omitted_outcome_id"]]
+        proportion, low, high = _reference(rest)
+        assert (entry["proportion"], entry["ci_low"], entry["ci_high"]) == pytest.approx((proportion, low, high))
+
+
+def test_csv_carries_the_same_rows_and_the_pooled_line(client: TestClient, comparison: dict[str, Any]) -> None:
+    response = client.get("/v1/comparison.csv", params=QUERY)
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text, newline="")))
+    studies = {r["outcome_id"]: r for r in rows if r["row_type"] == "study"}
+    assert set(studies) == set(POOLED) | NOT_POOLED
+    assert {k for k, r in studies.items() if r["pooled"] == "true"} == set(POOLED)
+    [pooled] = [r for r in rows if r["row_type"] == "pooled"]
+    expected = comparison["pooled"]
+    for column in ("proportion", "ci_low", "ci_high", "i_squared", "tau_squared"):
+        assert float(pooled[column]) == pytest.approx(expected[column]), column
+    assert pooled["method"] == expected["method"]
+
+
+def test_svg_marks_the_pooled_rows_and_draws_the_pooled_diamond(client: TestClient) -> None:
+    response = client.get("/v1/comparison.svg", params=QUERY)
+    assert response.status_code == 200
+    root = ET.fromstring(response.text)
+    marked = {g.get("data-outcome-id"): g.get("data-in-pool") for g in root.iter(f"{SVG}g") if g.get("data-outcome-id")}
+    assert marked == {outcome_id: "true" if outcome_id in POOLED else "false" for outcome_id in {*POOLED, *NOT_POOLED}}
+    [diamond] = [g for g in root.iter(f"{SVG}g") if g.get("data-pooled") == "descriptive"]
+    assert f"k = {len(POOLED)}" in "".join(diamond.itertext())
+
+
+# The fhir branch fixes the count (and moves FHIR to api/fhir/); until it is merged the old module
+# counts every row with an interval (pool-c's whole study and pool-d too): expected to fail there.
+OLD_FHIR = importlib.util.find_spec("api.render.fhir") is not None
+
+
+@pytest.mark.xfail(OLD_FHIR, reason="pooled Evidence counts every row with an interval until the fhir fix", strict=True)
+def test_fhir_pooled_evidence_counts_only_the_pooled_rows(client: TestClient, comparison: dict[str, Any]) -> None:
+    response = client.get(f"/fhir/Evidence/comparison-cr-at-{TIME_POINT}")
+    assert response.status_code == 200, response.text
+    evidence = response.json()
+    statistic = evidence["statistic"][0]
+    assert statistic["numberOfEvents"] == sum(e for e, _ in POOLED.values())
+    assert statistic["sampleSize"]["numberOfParticipants"] == sum(n for _, n in POOLED.values())
+    assert statistic["sampleSize"]["numberOfStudies"] == len({k.split(".")[0] for k in POOLED})
+    assert len(evidence["relatedArtifact"]) == len(POOLED)
+
+
+def test_fhir_pooled_evidence_gives_the_pooled_estimate(client: TestClient, comparison: dict[str, Any]) -> None:
+    evidence = client.get(f"/fhir/Evidence/comparison-cr-at-{TIME_POINT}").json()
+    statistic = evidence["statistic"][0]
+    assert statistic["quantity"]["value"] == pytest.approx(comparison["pooled"]["proportion"])
+    interval = statistic["attributeEstimate"][0]["range"]
+    assert (interval["low"]["value"], interval["high"]["value"]) == pytest.approx(
+        (comparison["pooled"]["ci_low"], comparison["pooled"]["ci_high"])
+    )

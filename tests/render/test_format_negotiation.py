@@ -1,0 +1,207 @@
+"""Choosing JSON, CSV or NDJSON from the Accept header (RFC 9110 12.5.1), and what each representation carries."""
+
+import csv
+import io
+import json
+from enum import StrEnum
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, computed_field
+
+from api.render.formats import (
+    Format,
+    _media_ranges,
+    accepted_format,
+    columns_of,
+    csv_columns_description,
+    csv_response,
+    csv_success,
+    csv_text,
+    ndjson_response,
+    ndjson_success,
+    prefers_html,
+    representation_key,
+)
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        ("", Format.json),
+        ("*/*", Format.json),
+        ("text/csv", Format.csv),
+        ("TEXT/CSV", Format.csv),
+        ("application/x-ndjson", Format.ndjson),
+        ("text/*", Format.csv),
+        ("application/*", Format.json),  # JSON and NDJSON tie: JSON is preferred
+        ("text/csv;q=0.5, application/json", Format.json),
+        ("application/json;q=0.5, text/csv", Format.csv),
+        ("application/json;q=0.4, text/csv;q=0.5", Format.csv),
+        ("text/csv, application/json", Format.csv),  # a tie on q: the range listed first
+        ("application/json, text/csv", Format.json),
+        ("text/csv;q=0", Format.json),  # refused: nothing acceptable, so the default
+        ("text/csv;q=0.0", Format.json),
+        ("text/csv;q=1.0", Format.csv),
+        ("text/csv;q=1.0001", Format.json),  # malformed q: the range is skipped
+        ("text/csv;q=2", Format.json),
+        ("text/csv;q=", Format.json),
+        ("text/csv;Q=0.9", Format.csv),
+        ("text/csv;charset=utf-8", Format.csv),
+        ("text/csv;level=1;q=0.3, application/x-ndjson;q=0.2", Format.csv),
+        # An exact match outranks type/* and */* for the same format, whatever their order.
+        # (NDJSON, named by nothing more specific, takes */*'s 0.9.)
+        ("*/*;q=0.9, text/csv;q=0.1, application/json;q=0.5", Format.ndjson),
+        ("*/*;q=0.9, text/csv;q=0.1, application/*;q=0.5", Format.json),
+        ("text/csv;q=0.1, text/*;q=0.9, application/json;q=0.2", Format.json),
+        ("text/*;q=0.9, text/csv;q=0.1, application/x-ndjson;q=0.5", Format.ndjson),
+        ("*/*;q=0.1, application/x-ndjson;q=0.5", Format.ndjson),
+        ("*/csv", Format.json),  # not a media range
+        ("text", Format.json),
+        ("/csv", Format.json),
+        ("text/", Format.json),
+        (" text/csv ; q=0.8 ", Format.csv),
+        ("text/html, application/x-ndjson;q=0.9", Format.ndjson),
+        ("image/png", Format.json),
+        # Equal q, equal specificity: the range listed first wins.
+        ("application/x-ndjson, text/csv", Format.ndjson),
+        ("application/x-ndjson;q=0.5, application/*;q=0.5", Format.ndjson),
+    ],
+)
+def test_accept_header_chooses_the_representation(accept: str, chosen: Format) -> None:
+    assert accepted_format(accept) is chosen
+
+
+def test_media_ranges_are_parsed_lower_cased_with_their_q() -> None:
+    assert _media_ranges("Text/CSV;q=0.5, */*, bad, a/b;x=1;q=1") == [
+        ("text", "csv", 0.5),
+        ("*", "*", 1.0),
+        ("a", "b", 1.0),
+    ]
+    assert _media_ranges("text/csv;q=-1") == []
+
+
+@pytest.mark.parametrize(
+    ("accept", "html"),
+    [
+        ("text/html", True),
+        ("text/html;q=0.1, */*", True),
+        ("TEXT/HTML", True),
+        ("text/html;q=0", False),
+        ("*/*", False),
+        ("text/*", False),
+        ("application/json", False),
+        ("", False),
+    ],
+)
+def test_browsers_are_told_apart_by_naming_html(accept: str, html: bool) -> None:
+    assert prefers_html(accept) is html
+
+
+def test_representation_key_combines_format_and_html() -> None:
+    assert representation_key("") == "json"
+    assert representation_key("text/csv") == "csv"
+    assert representation_key("text/html, application/x-ndjson;q=0.5") == "ndjson+html"
+    assert representation_key("text/html") == "json+html"
+
+
+class _Colour(StrEnum):
+    red = "red-value"
+
+
+class _Row(BaseModel):
+    name: str
+    tags: list[str]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+def test_columns_are_the_fields_then_the_computed_fields() -> None:
+    assert columns_of(_Row) == ["name", "tags", "shout"]
+    assert csv_columns_description(_Row) == "CSV columns, in order: `name`, `tags`, `shout`."
+
+
+def test_cells_render_nulls_lists_mappings_booleans_and_enums() -> None:
+    row = {
+        "none": None,
+        "list": ["=a", "b", _Colour.red, None],
+        "map": {"b": "é", "a": 1},
+        "yes": True,
+        "no": False,
+        "enum": _Colour.red,
+        "number": 3,
+    }
+    text = csv_text(list(row), [row])
+    assert text.endswith("\r\n") and text.count("\r\n") == 2
+    header, values = list(csv.reader(io.StringIO(text, newline="")))
+    assert header == list(row)
+    assert values == ["", "'=a; b; red-value; ", '{"a": 1, "b": "é"}', "true", "false", "red-value", "3"]
+    assert csv_text(["a"], []) == "a\r\n"
+
+
+def test_csv_response_headers() -> None:
+    named = csv_response(["a"], [{"a": 1}], version="v1", filename="things")
+    assert named.headers["content-disposition"] == 'attachment; filename="things-v1.csv"'
+    assert named.headers["x-dataset-version"] == "v1"
+    assert named.headers["content-type"] == "text/csv; charset=utf-8"
+    assert named.body == b"a\r\n1\r\n"
+    plain = csv_response(["a"], [], version="v2")
+    assert "content-disposition" not in plain.headers
+    assert plain.headers["x-dataset-version"] == "v2"
+
+
+def test_ndjson_response_is_one_object_a_line() -> None:
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/x")
+    def x() -> object:
+        return ndjson_response(iter([_Row(name="a", tags=[]), _Row(name="b", tags=["t"])]), "v3")
+
+    response = TestClient(app).get("/x")
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert response.headers["x-dataset-version"] == "v3"
+    assert response.content.endswith(b"\n")
+    assert [json.loads(line) for line in response.text.splitlines()] == [
+        {"name": "a", "tags": [], "shout": "A"},
+        {"name": "b", "tags": ["t"], "shout": "B"},
+    ]
+
+
+def test_openapi_responses_of_the_file_operations() -> None:
+    assert csv_success(["a", "b"], "Rows.") == {
+        200: {
+            "description": "Rows.",
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": "a,b\r\n"}},
+        }
+    }
+    assert ndjson_success("Thing") == {
+        200: {
+            "description": "The whole result set (or the limit/offset slice), one Thing JSON object per line.",
+            "content": {"application/x-ndjson": {"schema": {"type": "string", "description": "One Thing per line."}}},
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "params", "media"),
+    [
+        ("/v1/studies", "text/csv", {}, "text/csv"),
+        ("/v1/studies", "application/x-ndjson", {}, "application/x-ndjson"),
+        ("/v1/studies", "text/csv", {"format": "json"}, "application/json"),  # format= over Accept
+        ("/v1/studies", "", {"format": "ndjson"}, "application/x-ndjson"),
+        ("/v1/studies.csv", "application/x-ndjson", {"format": "json"}, "text/csv"),  # the path over both
+        ("/v1/studies.ndjson", "text/csv", {}, "application/x-ndjson"),
+        ("/v1/dataset.zip", "", {}, "application/zip"),
+    ],
+)
+def test_the_path_then_format_then_accept_choose(
+    client: TestClient, path: str, accept: str, params: dict[str, str], media: str
+) -> None:
+    response = client.get(path, params=params, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
