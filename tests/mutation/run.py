@@ -95,7 +95,7 @@ GROUPS: dict[str, Group] = {
         tests=("tests/loading/test_fixture_faults.py",),
     ),
     "fhir": Group(
-        modules=("api/render/fhir.py", "api/fhir/*.py"),
+        modules=("api/fhir/*.py",),
         tests=(
             "tests/render/test_fhir.py",
             "tests/routes/test_fhir_source_figure.py",
