@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from api.deps import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, MetaDep, SessionDep
+from api.deps import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, BuildMetaDep, MetaDep, SessionDep
 from api.queries.fhir import fhir_inputs
 from api.render.fhir import (
     BASE_TOKEN,
@@ -154,7 +154,7 @@ def _criteria(request: Request) -> dict[str, list[str]]:
 
 
 @router.get("/metadata", summary="The CapabilityStatement")
-def get_metadata(request: Request, meta: MetaDep) -> Response:
+def get_metadata(request: Request, meta: BuildMetaDep) -> Response:
     _check_format(request)
     statement = capability_statement(
         Urls(BASE_TOKEN),
