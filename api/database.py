@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine, Enum, String, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -41,6 +42,12 @@ class DatabaseFault(Exception):
     """The database is no longer the one loaded at start-up (deleted, replaced or edited)."""
 
 
+def _is_text(column_type: TypeEngine[Any]) -> bool:
+    """A string column (SQLModel's AutoString decorates String); enumerations sort by code in queries."""
+    impl = getattr(column_type, "impl", column_type)
+    return isinstance(impl, String) and not isinstance(impl, Enum)
+
+
 def _collate_bytewise(conn: Connection) -> None:
     """Collate every text column "C" on PostgreSQL: code-point order, as SQLite compares text.
 
@@ -48,7 +55,7 @@ def _collate_bytewise(conn: Connection) -> None:
     the deployer chose, and one dataset would be listed in two orders (docs/querying-order.md).
     """
     for table in SQLModel.metadata.sorted_tables:
-        texts = [c for c in table.columns if isinstance(c.type, String) and not isinstance(c.type, Enum)]
+        texts = [c for c in table.columns if _is_text(c.type)]
         if texts:
             changes = ", ".join(
                 f'ALTER COLUMN "{c.name}" TYPE {c.type.compile(dialect=conn.dialect)} COLLATE "C"' for c in texts
