@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, Enum, String, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -39,6 +40,27 @@ MAX_CONNECTIONS = 16
 
 class DatabaseFault(Exception):
     """The database is no longer the one loaded at start-up (deleted, replaced or edited)."""
+
+
+def _is_text(column_type: TypeEngine[Any]) -> bool:
+    """A string column (SQLModel's AutoString decorates String); enumerations sort by code in queries."""
+    impl = getattr(column_type, "impl", column_type)
+    return isinstance(impl, String) and not isinstance(impl, Enum)
+
+
+def _collate_bytewise(conn: Connection) -> None:
+    """Collate every text column "C" on PostgreSQL: code-point order, as SQLite compares text.
+
+    Otherwise PostgreSQL orders (and compares ranges of) text by the database's locale, which
+    the deployer chose, and one dataset would be listed in two orders (docs/querying-order.md).
+    """
+    for table in SQLModel.metadata.sorted_tables:
+        texts = [c for c in table.columns if _is_text(c.type)]
+        if texts:
+            changes = ", ".join(
+                f'ALTER COLUMN "{c.name}" TYPE {c.type.compile(dialect=conn.dialect)} COLLATE "C"' for c in texts
+            )
+            conn.exec_driver_sql(f'ALTER TABLE "{table.name}" {changes}')
 
 
 class Database:
@@ -100,6 +122,8 @@ class Database:
                 conn.exec_driver_sql("BEGIN")
             SQLModel.metadata.drop_all(conn)
             SQLModel.metadata.create_all(conn)
+            if not self.is_sqlite:
+                _collate_bytewise(conn)
             yield conn
         # Pooled connections opened while writable must not serve reads afterwards.
         self.engine.dispose()

@@ -8,7 +8,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 
 from api.database import MAX_CONNECTIONS
-from api.state import AppState, app_state
+from api.state import AppState, app_state, mark_build_described
 from models.meta import Meta
 
 PAGE_SIZE_DEFAULT = 50
@@ -39,6 +39,20 @@ HealthSessionDep = Annotated[Session, Depends(get_session, scope="function", max
 """/health's own session, outside the others' limit (the pool keeps a connection for it)."""
 MetaDep = Annotated[Meta, Depends(get_meta)]
 """The dataset's metadata: version, build time, counts."""
+
+
+def describe_build(request: Request, meta: Meta) -> None:
+    """Say the answer shows the build (meta.built_at): its ETag then differs between builds of one version."""
+    mark_build_described(request.scope, meta.built_at)
+
+
+def get_build_meta(request: Request, meta: MetaDep) -> Meta:
+    describe_build(request, meta)
+    return meta
+
+
+BuildMetaDep = Annotated[Meta, Depends(get_build_meta)]
+"""The dataset's metadata for an answer that shows the build time (see describe_build)."""
 
 
 @dataclass(frozen=True)

@@ -36,3 +36,19 @@ def app_state(app: Any) -> AppState:
     if state is None:
         raise RuntimeError("the application's lifespan has not opened the dataset yet")
     return state
+
+
+# An answer that shows the build itself (its time) rather than only the data says so here, in the
+# request's scope state (shared by every copy of the scope): its ETag then names the build too
+# (api.middleware.etags), since two builds of one dataset version give different bodies for it.
+_BUILD_DESCRIBED = "tall.build_described"
+
+
+def mark_build_described(scope: Any, built_at: str) -> None:
+    scope.setdefault("state", {})[_BUILD_DESCRIBED] = built_at
+
+
+def build_described(scope: Any) -> str | None:
+    """The build time the answer shows, when it shows one."""
+    described = scope.get("state", {}).get(_BUILD_DESCRIBED)
+    return described if isinstance(described, str) else None

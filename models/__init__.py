@@ -8,6 +8,7 @@ from models.conflict import Conflict, ConflictLink
 from models.epidemiology import EpidemiologyFigure
 from models.finding import Finding
 from models.outcome import Outcome
+from models.search_index import SearchDocument, SearchPosting
 from models.source import Source
 from models.study import Report, Study, StudyLink
 from models.study_tag import StudyTag
@@ -51,6 +52,8 @@ __all__ = [
     "Intervention",
     "Outcome",
     "Report",
+    "SearchDocument",
+    "SearchPosting",
     "Source",
     "Study",
     "StudyLink",

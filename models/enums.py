@@ -114,6 +114,8 @@ class InterventionRole(StrEnum):
     investigational = "investigational"
     backbone = "backbone"
     lymphodepletion = "lymphodepletion"
+    conditioning = "conditioning"
+    bridging = "bridging"
     supportive = "supportive"
     toxicity_management = "toxicity_management"
     prior_therapy = "prior_therapy"

@@ -19,7 +19,15 @@ class StudyPublic(StudyBase):
     """A study as listed: design, population and what it tested."""
 
     id: str = Field(description="Stable study id (a slug).")
-    agents: list[Agent] = Field(default_factory=list, description="Agents given in any arm.")
+    agents: list[Agent] = Field(
+        default_factory=list,
+        description="Agents the study gave as treatment in any arm (the roles agent= matches by default); never "
+        "prior therapies, toxicity management or supportive care, which the arms list with their role.",
+    )
+    prior_therapies: list[Agent] = Field(
+        default_factory=list,
+        description="Agents patients had before the study (role prior_therapy), as the source names them.",
+    )
     target_antigens: list[Antigen] = Field(default_factory=list, description="Antigens targeted by its CAR products.")
     cell_sources: list[CellSource] = Field(default_factory=list, description="Cell sources of its CAR products.")
     fratricide_strategies: list[FratricideStrategy] = Field(

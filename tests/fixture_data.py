@@ -28,22 +28,33 @@ def studies() -> dict[str, dict]:
     return {study_id: study(study_id) for study_id in study_ids()}
 
 
-def filter_values(study: dict) -> dict[str, set[str]]:
-    """What each evidence-table filter can match in a study, computed from the raw file."""
+# The roles of the treatment a study gave, which agent= and therapy_class= match by default (issue 19):
+# written out here, not imported, so a change to the service's list fails the tests that use it.
+GIVEN_ROLES = {"investigational", "backbone", "lymphodepletion", "conditioning", "bridging"}
+
+
+def interventions(study: dict, roles: set[str] | None = GIVEN_ROLES) -> list[dict]:
+    """The study's interventions in these roles (None: every role); a missing role is investigational."""
+    every = [x for arm in study.get("arms", []) for x in arm.get("interventions", [])]
+    return [x for x in every if roles is None or x.get("role", "investigational") in roles]
+
+
+def filter_values(study: dict, roles: set[str] | None = GIVEN_ROLES) -> dict[str, set[str]]:
+    """What each evidence-table filter can match in a study, computed from the raw file.
+
+    Agents and therapy classes count in the roles given (by default the treatment the study
+    gave); the study's own therapy_classes count with the default roles and with every role.
+    """
     products = study.get("car_products", [])
+    own_classes = set(study.get("therapy_classes", [])) if roles is None or roles == GIVEN_ROLES else set()
     return {
         "target_antigen": {a for p in products for a in p["target_antigens"]},
-        "agent": {x["agent"] for arm in study.get("arms", []) for x in arm.get("interventions", [])},
+        "agent": {x["agent"] for x in interventions(study, roles)},
         "disease": set(study.get("diseases", [])),
         "setting": {study["setting"]},
         "cell_source": {p["cell_source"] for p in products},
-        "therapy_class": set(study.get("therapy_classes", []))
-        | {
-            x["therapy_class"]
-            for arm in study.get("arms", [])
-            for x in arm.get("interventions", [])
-            if x.get("therapy_class")
-        },
+        "therapy_class": own_classes
+        | {x["therapy_class"] for x in interventions(study, roles) if x.get("therapy_class")},
     }
 
 

@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppStateDep, MetaDep, SessionDep
+from api.deps import AppStateDep, BuildMetaDep, MetaDep, SessionDep
 from api.fhir.elements import Urls
 from api.fhir.queries import fhir_inputs
 from api.fhir.responses import (
@@ -123,7 +123,7 @@ def _check_request(request: Request, resource_type: str | None = None) -> None:
 
 
 @router.get("/metadata", summary="The CapabilityStatement")
-def get_metadata(request: Request, meta: MetaDep, urls: UrlsDep) -> Response:
+def get_metadata(request: Request, meta: BuildMetaDep, urls: UrlsDep) -> Response:
     _check_request(request)
     statement = capability_statement(
         urls,

@@ -39,7 +39,7 @@ from models import TABLES
 BUILD_TABLE = "dataset_build"
 # Bumped by hand when what is stored changes in a way the table definitions do not show
 # (say, how a column is encoded); table and index definitions are hashed in anyway.
-STORAGE_FORMAT = 2
+STORAGE_FORMAT = 4
 FILE_PREFIX = "tall-evidence-"
 FILE_SUFFIX = ".sqlite3"
 INPUTS_TABLE = "dataset_inputs"

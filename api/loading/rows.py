@@ -30,6 +30,7 @@ from models.enums import SourceKind
 from models.figure import FigureContext
 from models.fixture import StudyFile
 from models.study import StudyBase
+from models.study_tag import NO_ROLE, STUDY_LEVEL
 
 _REFS = {"id", "arm", "report", "interventions"}
 # Where each figure is served, for its permalink (tables without an entry have none).
@@ -40,8 +41,12 @@ def global_id(study_id: str, local_id: str | None) -> str | None:
     return None if local_id is None else f"{study_id}.{local_id}"
 
 
-def study_tags(study: StudyFile, source_years: dict[str, int | None]) -> set[tuple[str, str]]:
-    """(facet, value) pairs a study is filtered and faceted on; facet names are the query parameters."""
+def study_tags(study: StudyFile, source_years: dict[str, int | None]) -> set[tuple[str, str, str]]:
+    """(facet, value, role) a study is filtered and faceted on; facet names are the query parameters.
+
+    Agents and therapy classes carry the role of the intervention they come from (a study's own
+    therapy_classes STUDY_LEVEL), which api.queries.roles reads; every other tag has NO_ROLE.
+    """
     products = study.car_products
     interventions = [x for arm in study.arms for x in arm.interventions]
     tags: set[tuple[str, str]] = {
@@ -52,10 +57,7 @@ def study_tags(study: StudyFile, source_years: dict[str, int | None]) -> set[tup
     }
     tags |= {("disease", d.value) for d in study.diseases}
     tags |= {("age_group", a.value) for a in study.age_groups}
-    tags |= {("therapy_class", t.value) for t in study.therapy_classes}
-    tags |= {("therapy_class", x.therapy_class.value) for x in interventions if x.therapy_class}
     tags |= {("registry_id", r) for r in study.registry_ids}
-    tags |= {("agent", x.agent.value) for x in interventions}
     tags |= {("target_antigen", a.value) for p in products for a in p.target_antigens}
     tags |= {("cell_source", p.cell_source.value) for p in products}
     tags |= {("fratricide_strategy", p.fratricide_strategy.value) for p in products}
@@ -65,7 +67,10 @@ def study_tags(study: StudyFile, source_years: dict[str, int | None]) -> set[tup
     if not years and source_year is not None:
         years = {source_year}
     tags |= {("year", str(y)) for y in years}
-    return tags
+    roled = {("therapy_class", t.value, STUDY_LEVEL) for t in study.therapy_classes}
+    roled |= {("therapy_class", x.therapy_class.value, x.role.value) for x in interventions if x.therapy_class}
+    roled |= {("agent", x.agent.value, x.role.value) for x in interventions}
+    return {(facet, value, NO_ROLE) for facet, value in tags} | roled
 
 
 Row = tuple[type[SQLModel], dict[str, Any]]
@@ -124,8 +129,8 @@ def _study_rows(
             yield table, row
     for finding in study.findings:
         yield Finding, {"id": f"{sid}.{finding.id}", "study_id": sid, **finding.model_dump(exclude=_REFS)}
-    for facet, value in sorted(study_tags(study, source_years)):
-        yield StudyTag, {"study_id": sid, "facet": facet, "value": value}
+    for facet, value, role in sorted(study_tags(study, source_years)):
+        yield StudyTag, {"study_id": sid, "facet": facet, "value": value, "role": role}
 
 
 def _all_rows(fixtures: FixtureSet, public_url: str) -> Iterator[Row]:

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.render.problems import problem_response
-from api.state import find_app_state
+from api.state import build_described, find_app_state
 
 CACHEABLE_METHODS = {"GET", "HEAD"}
 PIN_PARAMETER = "version"
@@ -116,6 +116,7 @@ class HttpCacheMiddleware:
         if scope["type"] != "http" or scope["method"] not in CACHEABLE_METHODS:
             await self.app(scope, receive, send)
             return
+        scope.setdefault("state", {})  # shared with the copies below: routes mark answers that show the build
         query, pins = split_pin(scope.get("query_string", b""))
         if pins:
             state = find_app_state(scope["app"])
@@ -159,9 +160,11 @@ class HttpCacheMiddleware:
             state = find_app_state(scope["app"])
             if state is None:  # not loaded yet: nothing stable to derive the tag from
                 return False
+            # An answer showing the build (its time) differs between builds of one version: never one ETag.
+            build = build_described(scope)
             headers["ETag"] = representation_etag(
                 state.meta.dataset_version,
-                f"{state.meta.api_version}+{self.software}",
+                f"{state.meta.api_version}+{self.software}" + (f"+built {build}" if build else ""),
                 scope["path"],
                 query=scope.get("query_string", b"").decode("latin-1"),
                 media_type=headers.get("content-type", ""),

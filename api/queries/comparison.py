@@ -241,7 +241,9 @@ def build_comparison(
     statement = select(*_FIGURE_COLUMNS).where(Outcome.measure == measure, *outcome_conditions)
     if time_point is not None:
         statement = statement.where(Outcome.time_point == time_point)
-    ordered = statement.order_by(col(Outcome.study_id), col(Outcome.arm_id), col(Outcome.id))
+    # A study's whole-study figures first (arm null), then its arms: the same on every database.
+    arm = col(Outcome.arm_id)
+    ordered = statement.order_by(col(Outcome.study_id), arm.is_not(None), arm, col(Outcome.id))
     outcomes = [_Figure(*row) for row in session.exec(ordered)]
     # Only the names a row shows (each outcome carries its arm's label already): whole study
     # records cost most of the time of a large comparison.

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from api.queries.roles import tag_condition
 from models import Study, StudyTag
 from models.facets import FacetCounts, FacetValue
 
@@ -16,13 +17,17 @@ def _sorted(counts: dict[str, int]) -> list[FacetValue]:
     return [FacetValue(value=v, count=n) for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def study_facets(session: Session, conditions: Sequence[ColumnElement[bool]]) -> FacetCounts:
+def study_facets(
+    session: Session, conditions: Sequence[ColumnElement[bool]], roles: Sequence[Any] | None = None
+) -> FacetCounts:
+    """Studies per facet value among those matching; agents and classes count in the roles asked (as filtered)."""
     matching = select(Study.id).where(*conditions)
     total = session.exec(select(func.count()).select_from(matching.subquery())).one()
     counts: dict[str, dict[str, int]] = defaultdict(dict)
+    in_roles = tag_condition(roles)
     statement = (
         select(StudyTag.facet, StudyTag.value, func.count(func.distinct(StudyTag.study_id)))
-        .where(col(StudyTag.study_id).in_(matching))
+        .where(col(StudyTag.study_id).in_(matching), *([] if in_roles is None else [in_roles]))
         .group_by(StudyTag.facet, StudyTag.value)
     )
     for facet, value, count in session.exec(statement):

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import Session, col, select
 
+from api.queries.roles import ROLE_DESCRIPTION, ROLE_FACETS, RoleFilter, tag_condition
 from api.queries.search import search_ranks
 from models import AdverseEvent, Outcome, Study, StudyTag
 from models.enums import (
@@ -114,8 +115,9 @@ class StudyFilters(BaseModel):
     age_group: list[AgeGroup] | None = _multi("Age group included.")
     design: list[Design] | None = _multi("Study design.")
     phase: list[Phase] | None = _multi("Trial phase.")
-    therapy_class: list[TherapyClass] | None = _multi("Class of therapy studied.")
-    agent: list[Agent] | None = _multi("Agent given in any arm.")
+    therapy_class: list[TherapyClass] | None = _multi("Class of therapy studied (see role).")
+    agent: list[Agent] | None = _multi("Agent given in any arm (by default as treatment; see role).")
+    role: list[RoleFilter] | None = Field(default=None, description=ROLE_DESCRIPTION)
     target_antigen: list[Antigen] | None = _multi("Antigen targeted by a CAR product.")
     cell_source: list[CellSource] | None = _multi("Cell source of a CAR product.")
     fratricide_strategy: list[FratricideStrategy] | None = _multi("Fratricide strategy of a CAR product.")
@@ -166,6 +168,8 @@ class StudyFilters(BaseModel):
             if values:
                 wanted = [v.value if hasattr(v, "value") else str(v) for v in values]
                 tagged = [col(StudyTag.facet) == facet, col(StudyTag.value).in_(wanted)]
+                if facet in ROLE_FACETS and (in_roles := tag_condition(self.role)) is not None:
+                    tagged.append(in_roles)
                 conds.add_among(study_id, StudyTag.study_id, conditions=tagged, table=table)
         on_study: list[ColumnElement[bool]] = []
         if self.min_patients is not None:

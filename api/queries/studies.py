@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
+from api.queries import roles
 from api.queries.filters import StudyFilters
 from api.queries.pages import to_public, where
 from models import (
@@ -35,6 +36,7 @@ from models.arm import ArmPublic, InterventionPublic
 from models.car_product import CarProductPublic
 from models.characteristic import CharacteristicPublic
 from models.conflict import ConflictMember, ConflictPublic
+from models.enums import InterventionRole
 from models.finding import FindingPublic
 from models.outcome import OutcomePublic
 from models.source import SourcePublic
@@ -110,7 +112,8 @@ def _summary(
     return to_public(
         StudyPublic,
         study,
-        agents=_unique([x.agent for x in interventions]),
+        agents=_unique([x.agent for x in interventions if roles.counts(x.role)]),
+        prior_therapies=_unique([x.agent for x in interventions if x.role == InterventionRole.prior_therapy]),
         target_antigens=_unique([a for p in products for a in p.target_antigens]),
         cell_sources=_unique([p.cell_source for p in products]),
         fratricide_strategies=_unique([p.fratricide_strategy for p in products]),

@@ -4,14 +4,13 @@ import io
 import threading
 import zipfile
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from api.deps import MetaDep, SessionDep
+from api.deps import MetaDep, SessionDep, describe_build
 from api.errors import PROBLEM_RESPONSES
 from api.queries.pages import to_public
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
@@ -59,22 +58,14 @@ def whole_dataset(session: Session, meta: Meta) -> Dataset:
     )
 
 
-def zip_entry_time(built_at: str) -> tuple[int, int, int, int, int, int]:
-    """The build's time as a ZIP entry time: the same bytes from every process serving one build."""
-    try:
-        moment = datetime.fromisoformat(built_at)
-    except ValueError:
-        return ZIP_EPOCH
-    return max(ZIP_EPOCH, (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second))
-
-
 def dataset_zip(dataset: Dataset) -> bytes:
     """One CSV per table, with the same columns as the list endpoints' CSV, plus a VERSION file.
 
-    Entries carry the build's time, never the time of the request (zipfile's default), so
-    the archive is byte-for-byte the same wherever and whenever it is made from one build.
+    Every entry carries ZIP_EPOCH, never the time of the request (zipfile's default) nor of the
+    build: the archive describes the data only, so every build of one dataset version, on any
+    database, gives the same bytes (and may share one ETag).
     """
-    stamp = zip_entry_time(dataset.built_at)
+    stamp = ZIP_EPOCH
 
     def write(archive: zipfile.ZipFile, name: str, text: str) -> None:
         entry = zipfile.ZipInfo(name, date_time=stamp)
@@ -148,6 +139,7 @@ def get_dataset(
                 "X-Dataset-Version": meta.dataset_version,
             },
         )
+    describe_build(request, meta)  # the JSON names built_at; the ZIP does not
     return Response(body, media_type="application/json")
 
 

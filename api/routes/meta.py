@@ -3,14 +3,14 @@
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.deps import HealthSessionDep, MetaDep
+from api.deps import BuildMetaDep, HealthSessionDep, MetaDep
 from models.meta import Health, Meta
 
 router = APIRouter(tags=["meta"])
 
 
 @router.get("/v1/meta", operation_id="getMeta", summary="Describe the dataset", response_model=Meta)
-def get_meta(meta: MetaDep) -> Meta:
+def get_meta(meta: BuildMetaDep) -> Meta:
     """Dataset version (changes exactly when the fixtures change), record counts, licence, build time, and how
     to attribute and cite what you use."""
     return meta

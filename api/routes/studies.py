@@ -105,7 +105,7 @@ def get_study_facets(session: SessionDep, filters: StudyFiltersDep) -> FacetCoun
     """For the studies matching the filters, how many carry each disease, setting, design, phase, therapy class,
     agent, target antigen, cell source, fratricide strategy, registry id, year and source document."""
     conditions, _ = filters.conditions(session)
-    return study_facets(session, conditions.all)
+    return study_facets(session, conditions.all, filters.role)
 
 
 @router.get(

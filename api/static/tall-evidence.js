@@ -349,6 +349,9 @@
             ? fact("Period", null, (study.period_start || "?") + "\u2013" + (study.period_end || "?"))
             : null,
           fact("Therapy", "therapy", therapy),
+          (study.prior_therapies || []).length
+            ? fact("Prior therapy", "prior-therapies", words.list(study.prior_therapies) + " (before the study; not its treatment)")
+            : null,
           study.registry_ids.length ? fact("Registry", null, study.registry_ids.join(", ")) : null
         ),
         h("p", { class: "te-summary" }, study.summary),

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -105,9 +106,8 @@ def body_record(body: bytes) -> dict[str, Any]:
     return record
 
 
-def crawl(settings: Settings | None = None) -> Iterator[dict[str, Any]]:
-    """Send every request of the list, in order, to a fresh app; yield one record per request."""
-    labels = EtagLabels()
+def exchanges(settings: Settings | None = None) -> Iterator[tuple[int, dict[str, Any], httpx.Response]]:
+    """Send every request of the list, in order, to a fresh app; yield each request and its raw response."""
     raw_etags: list[str | None] = []
     with TestClient(create_app(settings or Settings()), base_url="http://testserver") as client:
         for index, request in enumerate(load_requests()):
@@ -117,19 +117,26 @@ def crawl(settings: Settings | None = None) -> Iterator[dict[str, Any]]:
                 headers["If-None-Match"] = raw_etags[source] or '"none"'
             response = client.request(request["method"], request["url"], headers=headers, follow_redirects=False)
             raw_etags.append(response.headers.get("etag"))
-            recorded: dict[str, Any] = {}
-            for name in RECORDED_HEADERS:
-                if name in response.headers:
-                    value = ", ".join(response.headers.get_list(name))
-                    if name == "etag":
-                        value = labels(value)
-                    elif name == "last-modified":
-                        value = "<present>"
-                    recorded[name] = value
-            yield {
-                "i": index,
-                "request": request,
-                "status": response.status_code,
-                "headers": recorded,
-                "body": body_record(normalise_body(response.content, response.headers.get("content-type", ""))),
-            }
+            yield index, request, response
+
+
+def crawl(settings: Settings | None = None) -> Iterator[dict[str, Any]]:
+    """Send every request of the list, in order, to a fresh app; yield one record per request."""
+    labels = EtagLabels()
+    for index, request, response in exchanges(settings):
+        recorded: dict[str, Any] = {}
+        for name in RECORDED_HEADERS:
+            if name in response.headers:
+                value = ", ".join(response.headers.get_list(name))
+                if name == "etag":
+                    value = labels(value)
+                elif name == "last-modified":
+                    value = "<present>"
+                recorded[name] = value
+        yield {
+            "i": index,
+            "request": request,
+            "status": response.status_code,
+            "headers": recorded,
+            "body": body_record(normalise_body(response.content, response.headers.get("content-type", ""))),
+        }

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from statsmodels.stats.proportion import proportion_confint
 
-from tests.fixture_data import studies
+from tests.fixture_data import interventions, studies
 
 
 def _targets(study: dict, antigen: str) -> bool:
@@ -19,7 +19,8 @@ def _targets(study: dict, antigen: str) -> bool:
 
 
 def _agents(study: dict) -> set[str]:
-    return {x["agent"] for arm in study.get("arms", []) for x in arm.get("interventions", [])}
+    """The agents the study gave as treatment (not prior therapies, not toxicity management)."""
+    return {x["agent"] for x in interventions(study)}
 
 
 def test_grade_3_or_worse_crs_in_cd7_car_t(client: TestClient) -> None:
@@ -191,7 +192,15 @@ def test_sorting_and_pagination_links_walk_everything(client: TestClient) -> Non
         body = client.get(url).json()
         seen += body["items"]
         url = body["links"]["next"]
-    values = [o["value"] for o in seen]
+    # By proportion: a percentage, or numerator/denominator; figures with neither last.
+    values = [
+        o["value"] / 100
+        if o["unit"] == "percent" and o["value"] is not None
+        else o["numerator"] / o["denominator"]
+        if o["numerator"] is not None and o["denominator"]
+        else None
+        for o in seen
+    ]
     present = [v for v in values if v is not None]
     assert present == sorted(present, reverse=True)
     assert values[: len(present)] == present  # nulls last
