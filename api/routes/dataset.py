@@ -1,9 +1,8 @@
 """The whole dataset in one request, as JSON or as a ZIP of CSV tables, for mirroring."""
 
 import io
-import threading
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from fastapi import APIRouter, Request
@@ -11,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from api.deps import MetaDep, SessionDep
+from api.deps import ComputedDep, MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.pages import to_public
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
@@ -135,10 +134,13 @@ def get_dataset(
     session: SessionDep,
     meta: MetaDep,
     *,
+    computed: ComputedDep,
     format: DatasetFormatQuery = None,
 ) -> Response:
     fmt = Format.csv if path_format(request) == "csv" else format or Format.json
-    body = DOWNLOADS.get((meta.dataset_version, meta.built_at, fmt), lambda: _build(session, meta, fmt))
+    # Built once per release and format, and shared by every request: each is the same for every
+    # client (only the headers the middleware adds differ), and building one reads every table.
+    body = computed(("download", fmt), lambda: _build(session, meta, fmt))
     if fmt is Format.csv:
         return Response(
             body,
@@ -155,27 +157,3 @@ def _build(session: Session, meta: Meta, format: str) -> bytes:
     dataset = whole_dataset(session, meta)
     # model_dump_json gives the very bytes FastAPI's response_model serialisation would.
     return dataset_zip(dataset) if format == "csv" else dataset.model_dump_json().encode()
-
-
-class DownloadMemo:
-    """The dataset's downloads, built once per loaded dataset and shared by every request.
-
-    Each is the same for every client (only the headers the middleware adds differ), and
-    building one reads every table: under many concurrent cache misses (one per Origin,
-    say) building it once keeps the database pool and the worker threads free.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._built: dict[tuple[str, str, str], bytes] = {}
-
-    def get(self, key: tuple[str, str, str], build: Callable[[], bytes]) -> bytes:
-        with self._lock:  # concurrent first requests wait for one build instead of each building
-            if key not in self._built:
-                if any(other[:2] != key[:2] for other in self._built):
-                    self._built.clear()  # another dataset's downloads
-                self._built[key] = build()
-            return self._built[key]
-
-
-DOWNLOADS = DownloadMemo()

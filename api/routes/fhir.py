@@ -10,7 +10,6 @@ a lookup.
 """
 
 import re
-import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -19,7 +18,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from api.deps import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, MetaDep, SessionDep
+from api.deps import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Computed, ComputedDep, MetaDep, SessionDep
 from api.queries.fhir import fhir_inputs
 from api.render.fhir import (
     BASE_TOKEN,
@@ -72,29 +71,25 @@ class FhirRoute(APIRoute):
 
 router = APIRouter(prefix="/fhir", tags=["fhir"], route_class=FhirRoute, include_in_schema=False)
 
-_latest: dict[str, FhirIndex] = {}  # dataset version -> its resources; only the latest is kept
-_lock = threading.Lock()
-
 
 def fhir_base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/fhir"
 
 
-def fhir_index(session: Session, version: str) -> FhirIndex:
-    with _lock:  # one build per dataset version, even when requests arrive together
-        index = _latest.get(version)
-        if index is None:
-            inputs = fhir_inputs(session, version)
-            index = build_index(
-                Urls(BASE_TOKEN),
-                studies=inputs.studies,
-                sources=inputs.sources,
-                comparisons=inputs.comparisons,
-                intervals=inputs.intervals,
-            )
-            _latest.clear()
-            _latest[version] = index
-    return index
+def fhir_index(computed: Computed, session: Session, version: str) -> FhirIndex:
+    """The release's resources, mapped once (one build even when requests arrive together) and kept."""
+
+    def build() -> FhirIndex:
+        inputs = fhir_inputs(session, version)
+        return build_index(
+            Urls(BASE_TOKEN),
+            studies=inputs.studies,
+            sources=inputs.sources,
+            comparisons=inputs.comparisons,
+            intervals=inputs.intervals,
+        )
+
+    return computed("fhir-index", build)
 
 
 def _check_format(request: Request) -> None:
@@ -166,13 +161,15 @@ def get_metadata(request: Request, meta: MetaDep) -> Response:
 
 
 @router.get("/{resource_type}", summary="Search one resource type")
-def search(resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep) -> Response:
+def search(
+    resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, computed: ComputedDep
+) -> Response:
     _check_type(resource_type)
     _check_format(request)
     criteria = _criteria(request)
     count = _integer(request, "_count", default=PAGE_SIZE_DEFAULT, low=1, high=PAGE_SIZE_MAX)
     offset = _integer(request, "_offset", default=0, low=0, high=MAX_OFFSET)
-    found = fhir_index(session, meta.dataset_version).search(resource_type, criteria)
+    found = fhir_index(computed, session, meta.dataset_version).search(resource_type, criteria)
 
     def at(new_offset: int) -> str:
         return str(request.url.include_query_params(_count=count, _offset=new_offset))
@@ -188,7 +185,15 @@ def search(resource_type: str, request: Request, session: SessionDep, *, meta: M
 
 
 @router.get("/{resource_type}/{resource_id}", summary="Read one resource by id")
-def read(resource_type: str, resource_id: str, request: Request, *, session: SessionDep, meta: MetaDep) -> Response:
+def read(
+    resource_type: str,
+    resource_id: str,
+    request: Request,
+    *,
+    session: SessionDep,
+    meta: MetaDep,
+    computed: ComputedDep,
+) -> Response:
     _check_type(resource_type)
     _check_format(request)
     extra = sorted(set(request.query_params) - {"_format"})
@@ -201,7 +206,7 @@ def read(resource_type: str, resource_id: str, request: Request, *, session: Ses
         )
     if not _FHIR_ID.match(resource_id):
         raise FhirError(400, "invalid", f"{resource_id!r} is not a FHIR id ([A-Za-z0-9-.], 1 to 64 characters).")
-    resource = fhir_index(session, meta.dataset_version).resources[resource_type].get(resource_id)
+    resource = fhir_index(computed, session, meta.dataset_version).resources[resource_type].get(resource_id)
     if resource is None:
         raise FhirError(404, "not-found", f"No {resource_type} with id {resource_id!r}.")
     return fhir_response(request, resource)
