@@ -1,9 +1,11 @@
 """The whole dataset in one request, as JSON or as a ZIP of CSV tables, for mirroring."""
 
 import io
+import json
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -14,10 +16,12 @@ from api.deps import ComputedDep, MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.pages import to_public
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
+from api.render.datapackage import data_package, model_fields, table_schema
 from api.render.formats import DatasetFormatQuery, Format, columns_of, csv_text, path_format
 from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic
+from models.conflict import ConflictMember, ConflictPublic
 from models.dataset import Dataset
 from models.epidemiology import EpidemiologyFigurePublic
 from models.finding import FindingPublic
@@ -67,8 +71,11 @@ def zip_entry_time(built_at: str) -> tuple[int, int, int, int, int, int]:
     return max(ZIP_EPOCH, (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second))
 
 
-def dataset_zip(dataset: Dataset) -> bytes:
-    """One CSV per table, with the same columns as the list endpoints' CSV, plus a VERSION file.
+def dataset_zip(dataset: Dataset, meta: Meta) -> bytes:
+    """One CSV per table, with the same columns as the list endpoints' CSV, a VERSION file and datapackage.json.
+
+    datapackage.json (a Frictionless Data Package) describes each table from the same model
+    columns the CSV is written with, so it follows any change to them.
 
     Entries carry the build's time, never the time of the request (zipfile's default), so
     the archive is byte-for-byte the same wherever and whenever it is made from one build.
@@ -91,6 +98,9 @@ def dataset_zip(dataset: Dataset) -> bytes:
         "findings": (FindingPublic, [f for s in studies for f in s.findings]),
         "epidemiology": (EpidemiologyFigurePublic, dataset.epidemiology),
     }
+    schemas = {name: table_schema(model_fields(model, columns_of(model))) for name, (model, _) in tables.items()}
+    schemas["conflicts"] = table_schema(conflict_fields(), primary_key=["conflict_id", "member_kind", "member_id"])
+    package = data_package(schemas, meta=meta, sources=dataset.sources)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         write(archive, "VERSION", dataset.dataset_version + "\n")
@@ -98,10 +108,22 @@ def dataset_zip(dataset: Dataset) -> bytes:
             rows = [item.model_dump() for item in items]
             write(archive, f"{name}.csv", csv_text(columns_of(model), rows))
         write(archive, "conflicts.csv", csv_text(CONFLICT_CSV_COLUMNS, conflict_member_rows(dataset.conflicts)))
+        write(archive, "datapackage.json", json.dumps(package, indent=2, ensure_ascii=False) + "\n")
     return buffer.getvalue()
 
 
-ZIP_CONTENTS = ", ".join(f"{t}.csv" for t in CSV_TABLES) + " and VERSION"
+def conflict_fields() -> list[dict[str, Any]]:
+    """conflicts.csv's columns (one row per disagreeing figure), typed from the conflict and member models."""
+    conflict = {f["name"]: f for f in model_fields(ConflictPublic, ["id", "kind", "description"])}
+    member = {f["name"]: f for f in model_fields(ConflictMember, ["kind", "id", "source_id", "locator", "printed"])}
+    taken_from = {"conflict_id": conflict["id"], "kind": conflict["kind"], "description": conflict["description"]}
+    taken_from |= {"member_kind": member["kind"], "member_id": member["id"]}
+    return [{**(taken_from.get(c) or member.get(c) or {"type": "string"}), "name": c} for c in CONFLICT_CSV_COLUMNS]
+
+
+ZIP_CONTENTS = (
+    ", ".join(f"{t}.csv" for t in CSV_TABLES) + ", VERSION and datapackage.json (a Frictionless Data Package)"
+)
 
 
 @router.get(
@@ -156,4 +178,4 @@ def get_dataset(
 def _build(session: Session, meta: Meta, format: str) -> bytes:
     dataset = whole_dataset(session, meta)
     # model_dump_json gives the very bytes FastAPI's response_model serialisation would.
-    return dataset_zip(dataset) if format == "csv" else dataset.model_dump_json().encode()
+    return dataset_zip(dataset, meta) if format == "csv" else dataset.model_dump_json().encode()
