@@ -23,6 +23,7 @@ from api.routes import (
     adverse_events,
     comparison,
     conflicts,
+    corrections,
     dataset,
     docs,
     embed,
@@ -59,6 +60,7 @@ TAGS = [
     {"name": "dataset", "description": "The whole dataset in one download, for mirroring."},
     {"name": "meta", "description": "Dataset version, counts and health."},
     {"name": "releases", "description": "Releases served side by side and what changed between them."},
+    {"name": "corrections", "description": "What later readings of the documents corrected, and why."},
     {"name": "embed", "description": "HTML views for lab websites: a study card and an evidence table."},
 ]
 
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         comparison,
         sources,
         conflicts,
+        corrections,
         epidemiology,
         dataset,
         meta,

@@ -50,7 +50,9 @@ class RecordChange(BaseModel):
         description="study, arm, intervention, finding, conflict, source, or the kind of figure: outcome, "
         "adverse_event, characteristic or epidemiology."
     )
-    change: Literal["added", "removed", "changed"]
+    change: Literal["added", "removed", "changed"] = Field(
+        description="added (only in the newer release), removed (only in the older) or changed (in both, differing)."
+    )
     fields: list[FieldChange] = Field(
         description="For a changed record, each field that differs (a one-field edit is one entry); empty for "
         "an added or removed record."
