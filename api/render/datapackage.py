@@ -1,5 +1,7 @@
 """datapackage.json for the dataset ZIP: a Frictionless Data Package (v2) describing every CSV table.
 
+It depends on the data alone (no build time), so two builds of the same data carry the same package.
+
 Each table's schema is derived from the model whose columns the CSV has (the same columns_of
 the CSV writer uses), through the model's JSON Schema as served: a field's type, whether it
 is required, and the allowed values of an enumeration. A column a CSV writes as a list (items
@@ -107,7 +109,6 @@ def data_package(schemas: dict[str, dict[str, Any]], *, meta: Meta, sources: Seq
         "description": "Curated evidence on therapy for T-cell acute lymphoblastic leukemia and lymphoma "
         "(T-ALL/LBL): every figure with its source document, the place in it and the words as printed.",
         "version": meta.dataset_version,
-        "created": meta.built_at,
         "contributors": [{"title": DATASET_AUTHORS, "roles": ["creator"]}],
         "licenses": [
             {
