@@ -11,7 +11,7 @@ Layers, and what each may import from this package (downwards only; `models` is 
     loading     -> database, errors, settings
     tools       -> loading, queries
     deps        -> database, errors, settings, state
-    state       -> database
+    state       -> database, lru
     errors, settings, database, lru, server -> nothing of api
     models (top-level package) -> nothing of api
 

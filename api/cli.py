@@ -1,4 +1,4 @@
-"""Command line: `tall-evidence build | serve | validate | resolve | export | openapi | schema | coverage`."""
+"""Command line: `tall-evidence build | serve | validate | diff | resolve | export | openapi | schema | coverage`."""
 
 import argparse
 import json
@@ -165,7 +165,7 @@ def _serve(
     host: str | None,
     port: int | None,
     *,
-    database: Path | None = None,
+    databases: list[Path] | None = None,
     workers: int = 1,
     database_url: str | None = None,
     dataset_version: str | None = None,
@@ -174,7 +174,8 @@ def _serve(
 
     Without --database the fixtures are validated and built into a temporary file first, and
     that file is served exactly as a prebuilt one would be. Each of N workers is a separate
-    process opening the same file read-only: they share nothing else.
+    process opening the same file read-only: they share nothing else. With several
+    --database files, each is a release served side by side; the last given is the current one.
     """
     import tempfile
 
@@ -190,11 +191,24 @@ def _serve(
     updates: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="tall-evidence-") as scratch:
         try:
-            if database is not None:
-                record = read_file_record(database)  # refuse a bad file in one line, before any worker starts
-                # Checked here once; the workers need not read the whole file again.
-                updates.update(database_file=database.resolve(), verify_database_file=False)
-                print(f"serving {database} (dataset version {record.dataset_version})")
+            if databases:
+                seen: dict[str, Path] = {}
+                for database in databases:
+                    record = read_file_record(database)  # refuse a bad file in one line, before any worker starts
+                    if record.dataset_version in seen:
+                        raise BuildFileError(
+                            f"{database}: dataset version {record.dataset_version} is given already "
+                            f"({seen[record.dataset_version]})"
+                        )
+                    seen[record.dataset_version] = database
+                    current = " (current)" if database is databases[-1] and len(databases) > 1 else ""
+                    print(f"serving {database} (dataset version {record.dataset_version}){current}")
+                # Checked here once; the workers need not read the whole files again.
+                updates.update(
+                    database_file=databases[-1].resolve(),
+                    previous_database_files=[path.resolve() for path in databases[:-1]],
+                    verify_database_file=False,
+                )
             elif url is not None and is_postgres(url):
                 version = dataset_version or settings.dataset_version
                 if version is None:
@@ -259,6 +273,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         ("DATABASE_URL", settings.database_url),
         ("TALL_DATASET_VERSION", settings.dataset_version),
         ("TALL_VERIFY_DATABASE_FILE", str(settings.verify_database_file).lower()),
+        ("TALL_PREVIOUS_DATABASE_FILES", json.dumps([str(p) for p in settings.previous_database_files])),
     ):
         if value is not None:
             os.environ[name] = str(value)
@@ -268,6 +283,19 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         # default (5) is shorter than a start-up on a busy machine (imports, checking the file).
         options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
     uvicorn.run("api.main:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    return 0
+
+
+def _diff(old: Path, new: Path) -> int:
+    from api.loading.build import BuildFileError
+    from api.tools.diff import diff_files
+
+    try:
+        changes = diff_files(old, new)
+    except BuildFileError as exc:
+        print(f"diff: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(changes.model_dump_json(indent=2) + "\n")
     return 0
 
 
@@ -357,7 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="interface to bind (default from TALL_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default from TALL_PORT, 8000)")
     serve.add_argument(
-        "--database", type=Path, help="a file written by `tall-evidence build`, served read-only as it is"
+        "--database",
+        type=Path,
+        action="append",
+        help="a file written by `tall-evidence build`, served read-only as it is; repeat it to serve several "
+        "releases side by side (the last one given is current, the others are answered under ?version=)",
     )
     serve.add_argument("--workers", type=int, default=1, help="processes serving the same file or schema (1)")
     serve.add_argument("--database-url", help="PostgreSQL URL to attach to read-only (default: DATABASE_URL)")
@@ -365,6 +397,15 @@ def main(argv: list[str] | None = None) -> int:
         "--dataset-version", help="with a PostgreSQL URL: the built version to serve (default: build the fixtures)"
     )
     commands.add_parser("validate", help="check every fixture without starting a server")
+    diff = commands.add_parser(
+        "diff",
+        help="print what changed between two built files, as GET /v1/changes?from=OLD&to=NEW answers (JSON)",
+        description="Each study, arm, intervention, figure, finding, conflict and source added, removed or "
+        "changed from OLD to NEW, with the fields that differ. Example: tall-evidence diff "
+        "build/tall-evidence-OLD.sqlite3 build/tall-evidence-NEW.sqlite3",
+    )
+    diff.add_argument("old", type=Path, help="the older file written by `tall-evidence build`")
+    diff.add_argument("new", type=Path, help="the newer file written by `tall-evidence build`")
     export = commands.add_parser("export", help="load the fixtures, then write the database back in fixture form")
     export.add_argument("--out", type=Path, required=True, help="new or empty directory to write into")
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
@@ -385,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # A built file or PostgreSQL schema is served without reading any fixture.
     reads_fixtures = args.command == "build" or (
-        args.command == "serve" and args.database is None and not args.dataset_version
+        args.command == "serve" and not args.database and not args.dataset_version
     )
     if args.command in ("validate", "export", "coverage") or reads_fixtures:
         problem = path_problem(settings)
@@ -397,12 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         if args.workers < 1:
             parser.error("--workers must be at least 1")
-        if args.database is not None and (args.database_url or args.dataset_version):
+        if args.database and (args.database_url or args.dataset_version):
             parser.error("--database serves a file; leave out --database-url and --dataset-version")
         return _serve(
             args.host,
             args.port,
-            database=args.database,
+            databases=args.database,
             workers=args.workers,
             database_url=args.database_url,
             dataset_version=args.dataset_version,
@@ -411,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
         return _validate()
     if args.command == "export":
         return _export(args.out)
+    if args.command == "diff":
+        return _diff(args.old, args.new)
     if args.command == "openapi":
         return _openapi(args.out)
     if args.command == "coverage":

@@ -1,34 +1,70 @@
 """Dependencies shared by the routes: the loaded dataset's metadata, a read-only session, pagination parameters."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 
 from api.database import MAX_CONNECTIONS
-from api.state import AppState, app_state, mark_build_described
+from api.state import AppState, mark_build_described, request_state
+from api.state import Release as Release  # re-exported: routes name it, and may not import api.state
 from models.meta import Meta
+
+T = TypeVar("T")
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 500
 
 
 def get_app_state(request: Request) -> AppState:
-    return app_state(request.app)
+    return request_state(request.scope)
 
 
 AppStateDep = Annotated[AppState, Depends(get_app_state)]
-"""What the lifespan opened: the database and the dataset's metadata."""
+"""What the request is answered from: every release served, or only the one its ?version= names."""
 
 
-def get_meta(state: AppStateDep) -> Meta:
-    return state.meta
+def get_release(state: AppStateDep) -> Release:
+    return state.current
 
 
-def get_session(state: AppStateDep) -> Iterator[Session]:
-    yield from state.database.session()
+ReleaseDep = Annotated[Release, Depends(get_release)]
+"""The release the request reads: the current one, or the one its ?version= names."""
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What is computed from the request's release on first use and kept for later requests (api.state.Derived)."""
+
+    state: AppState
+    release: Release
+
+    def __call__(self, what: Hashable, build: Callable[[], T]) -> T:
+        return self.state.computed(self.release, what, build)
+
+
+def get_computed(state: AppStateDep, release: ReleaseDep) -> Computed:
+    return Computed(state, release)
+
+
+ComputedDep = Annotated[Computed, Depends(get_computed)]
+
+
+def get_meta(release: ReleaseDep) -> Meta:
+    return release.meta
+
+
+def get_session(release: ReleaseDep) -> Iterator[Session]:
+    yield from release.database.session()
+
+
+@contextmanager
+def release_session(release: Release) -> Iterator[Session]:
+    """A read-only session on any release's database (for answers that read two releases)."""
+    yield from release.database.session()
 
 
 # "function": the session (and its connection) is closed as soon as the route function

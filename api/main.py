@@ -11,10 +11,11 @@ from api import middleware
 from api.database import DatabaseFault
 from api.errors import COMMON_PROBLEM_RESPONSES
 from api.fhir import routes as fhir
+from api.loading.build import BuildFileError
 from api.loading.collector import freeze_survivors
 from api.loading.fixture_files import FixtureSet
 from api.loading.load import api_version
-from api.loading.serving import open_dataset
+from api.loading.serving import open_dataset, open_previous_releases
 from api.middleware.limits import QUERY_PARAMETER_POLICY
 from api.queries.counts import CountMemo
 from api.render.openapi import build_openapi
@@ -23,6 +24,7 @@ from api.routes import (
     adverse_events,
     comparison,
     conflicts,
+    corrections,
     dataset,
     docs,
     embed,
@@ -30,12 +32,13 @@ from api.routes import (
     home,
     meta,
     outcomes,
+    releases,
     sources,
     studies,
 )
 from api.routes.assets import AssetFiles
 from api.settings import Settings, get_settings
-from api.state import AppState, set_app_state
+from api.state import AppState, Release, set_app_state
 
 DESCRIPTION = """\
 Curated evidence on therapy for T-cell acute lymphoblastic leukemia and lymphoma (T-ALL/LBL):
@@ -56,6 +59,8 @@ TAGS = [
     {"name": "comparison", "description": "One measure across studies: forest-plot rows and a descriptive pool."},
     {"name": "dataset", "description": "The whole dataset in one download, for mirroring."},
     {"name": "meta", "description": "Dataset version, counts and health."},
+    {"name": "releases", "description": "Releases served side by side and what changed between them."},
+    {"name": "corrections", "description": "What later readings of the documents corrected, and why."},
     {"name": "embed", "description": "HTML views for lab websites: a study card and an evidence table."},
 ]
 
@@ -85,11 +90,17 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         with ExitStack() as stack:
             # Raises FixtureError (bad fixtures) or BuildFileError (a file or schema this code
             # must not serve) before anything is served.
-            memo = CountMemo(settings.count_memo_entries)
-            database, meta = open_dataset(settings, stack, memo, fixtures=fixtures)
+            def memo() -> CountMemo:
+                return CountMemo(settings.count_memo_entries)
+
+            previous = open_previous_releases(settings, stack, memo)
+            database, meta = open_dataset(settings, stack, memo(), fixtures=fixtures)
             fixtures = None  # in the database now; the parsed files need not live as long as the app
+            if meta.dataset_version in {m.dataset_version for _, m in previous}:
+                raise BuildFileError(f"dataset version {meta.dataset_version} is given both as current and earlier")
+            releases = tuple(Release(database=d, meta=m) for d, m in [*previous, (database, meta)])
             freeze_survivors()
-            set_app_state(app, AppState(database=database, meta=meta, fhir_canonical_base=settings.fhir_canonical_base))
+            set_app_state(app, AppState(releases=releases, fhir_canonical_base=settings.fhir_canonical_base))
             try:
                 yield
             finally:
@@ -123,9 +134,11 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         comparison,
         sources,
         conflicts,
+        corrections,
         epidemiology,
         dataset,
         meta,
+        releases,
         embed,
         docs,
         fhir,

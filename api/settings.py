@@ -1,6 +1,7 @@
 """All settings in one place, read from the environment (prefix TALL_)."""
 
 import json
+import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,16 @@ def data_dir() -> Path:
     return PROJECT_ROOT if (PROJECT_ROOT / "fixtures").is_dir() else INSTALLED_DATA
 
 
+def split_list(value: object, separator: str) -> object:
+    """A list setting given in the environment: a JSON list, or items joined by separator (blanks dropped)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(separator) if item.strip()]
+    return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TALL_", extra="ignore")
 
@@ -35,6 +46,12 @@ class Settings(BaseSettings):
         default=None,
         description="A database file written by `tall-evidence build`, served read-only and immutable as it is "
         "(no fixtures read). Env TALL_DATABASE_FILE; `serve --database FILE` sets it.",
+    )
+    previous_database_files: Annotated[list[Path], NoDecode] = Field(
+        default=[],
+        description="Earlier builds (files written by `tall-evidence build`) served beside the current one, oldest "
+        "first, and answered under ?version=<their version>. Env TALL_PREVIOUS_DATABASE_FILES: a JSON list or "
+        "paths separated by the platform's path separator; `serve --database OLD --database NEW` sets it.",
     )
     verify_database_file: bool = Field(
         default=True,
@@ -118,12 +135,7 @@ class Settings(BaseSettings):
     @classmethod
     def _split_origins(cls, value: object) -> object:
         """Accept 'https://a.org, https://b.org' (or a JSON list) as well as a list."""
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [origin.strip() for origin in text.split(",") if origin.strip()]
-        return value
+        return split_list(value, ",")
 
     frame_ancestors: str = Field(
         default="*",
@@ -132,6 +144,12 @@ class Settings(BaseSettings):
             "\"'self' https://lab.example.org\". Defaults to '*' because lab websites embed our HTML views."
         ),
     )
+
+    @field_validator("previous_database_files", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        """Accept 'old.sqlite3:older.sqlite3' (os.pathsep) or a JSON list as well as a list."""
+        return split_list(value, os.pathsep)
 
     @field_validator("public_url")
     @classmethod

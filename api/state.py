@@ -1,24 +1,128 @@
-"""The application's state: what the lifespan opened, typed, and the one way to read it."""
+"""The application's state: the releases the lifespan opened, typed, and the one way to read them.
 
-from dataclasses import dataclass
-from typing import Any
+Everything that belongs to one dataset build lives on its Release: the database (with its
+memo of counted totals) and the metadata; what is computed from a release's data on first
+use (the downloads, the FHIR index, the changes between two releases) is kept, bounded,
+in the state's Derived store under the release's version. A request reads the state
+through request_state: the whole state, or, for a URL pinned with ?version=, the view a
+server holding only that release would have (api.middleware.releases puts it in the scope).
+"""
+
+import hashlib
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from api.database import Database
+from api.lru import BoundedLRU
 from models.meta import Meta
+
+T = TypeVar("T")
+
+# Values computed from releases kept at once (each download, index or list of changes is
+# one): enough for the current release's and a pinned one's, and bounded whatever is asked.
+DERIVED_ENTRIES = 8
+
+
+class Derived:
+    """What is computed from a release's data on first use, built once and shared by every request.
+
+    Keyed by (dataset version, what): building one reads every table, so concurrent first
+    requests wait for one build instead of each building; least recently used out first.
+    """
+
+    def __init__(self, max_entries: int = DERIVED_ENTRIES) -> None:
+        self._values: BoundedLRU[Hashable, Any] = BoundedLRU(max_entries, max_entries)
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._lock:
+            value = self._values.get(key)
+            if value is None:
+                value = build()
+                self._values.put(key, value, 1)
+            return value
+
+
+@dataclass(frozen=True)
+class Release:
+    """One dataset build being served: its read-only database and the metadata recorded at build time."""
+
+    database: Database
+    meta: Meta
+
+    @property
+    def version(self) -> str:
+        return self.meta.dataset_version
 
 
 @dataclass(frozen=True)
 class AppState:
-    """Set once by the lifespan before anything is served; never changed afterwards."""
+    """Set once by the lifespan before anything is served; never changed afterwards.
 
-    database: Database
-    meta: Meta
+    releases: oldest first; the last is the current release, answered when no version is asked for.
+    """
+
+    releases: tuple[Release, ...]
     fhir_canonical_base: str
-    """Where the FHIR face's own definitions are named (settings.fhir_canonical_base)."""
+    """Where the FHIR face's own definitions are named (settings.fhir_canonical_base): one for every release."""
+    derived: Derived = field(default_factory=Derived, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.releases:
+            raise ValueError("an application state needs at least one release")
+
+    @property
+    def current(self) -> Release:
+        return self.releases[-1]
+
+    @property
+    def database(self) -> Database:
+        return self.current.database
+
+    @property
+    def meta(self) -> Meta:
+        return self.current.meta
+
+    @property
+    def versions(self) -> list[str]:
+        return [release.version for release in self.releases]
+
+    def find(self, version: str) -> Release | None:
+        return next((release for release in self.releases if release.version == version), None)
+
+    def not_served(self, asked: str) -> str:
+        """Why a version asked for cannot be answered: the versions that can, the current one marked."""
+        names = [*self.versions[:-1], f"{self.versions[-1]} (current)"]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return (
+            f"Dataset version {asked!r} is not served here; this service serves "
+            f"{'versions' if len(names) > 1 else 'version'} {listed}. Drop the version parameter for the "
+            "current data, or ask a server that keeps that version."
+        )
+
+    def only(self, release: Release) -> "AppState":
+        """The state of a server holding this release alone (what a URL pinned to it is answered from)."""
+        return AppState(releases=(release,), fhir_canonical_base=self.fhir_canonical_base, derived=self.derived)
+
+    @property
+    def identity(self) -> str:
+        """What ETags name as the data: the version, or with several releases the current one and the set."""
+        if len(self.releases) == 1:
+            return self.current.version
+        digest = hashlib.blake2b("\0".join(self.versions).encode(), digest_size=4).hexdigest()
+        return f"{self.current.version}.{digest}"
+
+    def computed(self, release: Release, what: Hashable, build: Callable[[], T]) -> T:
+        """Something computed from release's data, built on first use and kept (bounded) for later requests."""
+        return self.derived.get((release.version, what), build)
 
 
 # One attribute on Starlette's untyped app.state; everything else goes through the functions below.
 _ATTRIBUTE = "evidence"
+# Where a request's scope holds the view it is answered from, when it differs from the whole state.
+VIEW_KEY = "tall.view"
 
 
 def set_app_state(app: Any, state: AppState | None) -> None:
@@ -52,3 +156,25 @@ def build_described(scope: Any) -> str | None:
     """The build time the answer shows, when it shows one."""
     described = scope.get("state", {}).get(_BUILD_DESCRIBED)
     return described if isinstance(described, str) else None
+
+
+def find_request_state(scope: Any) -> AppState | None:
+    """The state a request is answered from: its pinned view, else the application's (None before start-up)."""
+    view = scope.get(VIEW_KEY)
+    if isinstance(view, AppState):
+        return view
+    app = scope.get("app")
+    return find_app_state(app) if app is not None else None
+
+
+def pinned_version(scope: Any) -> str | None:
+    """The version a request's ?version= named (its answer never changes), or None."""
+    view = scope.get(VIEW_KEY)
+    return view.current.version if isinstance(view, AppState) else None
+
+
+def request_state(scope: Any) -> AppState:
+    state = find_request_state(scope)
+    if state is None:
+        raise RuntimeError("the application's lifespan has not opened the dataset yet")
+    return state

@@ -5,6 +5,7 @@ from models.arm import Arm, Intervention
 from models.car_product import CarProduct
 from models.characteristic import Characteristic
 from models.conflict import Conflict, ConflictLink
+from models.correction import Correction, CorrectionLink
 from models.epidemiology import EpidemiologyFigure
 from models.finding import Finding
 from models.outcome import Outcome
@@ -47,6 +48,8 @@ __all__ = [
     "Characteristic",
     "Conflict",
     "ConflictLink",
+    "Correction",
+    "CorrectionLink",
     "EpidemiologyFigure",
     "Finding",
     "Intervention",

@@ -3,6 +3,7 @@
 from pydantic import StrictFloat, StrictInt
 from sqlmodel import Field
 
+from models.correction import Corrected
 from models.enums import AdverseEventTerm, GradingSystem, Subgroup
 from models.figure import FigureBase, FigureContext, PrintedOccurrence, SourceSpan
 
@@ -47,3 +48,7 @@ class AdverseEventPublic(SourceSpan, FigureContext, AdverseEventBase):
         description="Stable absolute URL of this figure (GET it for the figure and its provenance); "
         "cite it with the dataset version."
     )
+
+
+class AdverseEventDetail(Corrected, AdverseEventPublic):
+    """One record by id, with the corrections made to it."""

@@ -7,6 +7,7 @@ from pydantic import StrictFloat, StrictInt, StringConstraints, computed_field
 from sqlalchemy import Index
 from sqlmodel import Field
 
+from models.correction import Corrected
 from models.enums import Measure, Subgroup, ValueUnit
 from models.figure import FigureBase, FigureContext, PrintedOccurrence, SourceSpan
 
@@ -90,3 +91,7 @@ class OutcomePublic(SourceSpan, FigureContext, OutcomeBase):
     @property
     def time_point_months(self) -> float | None:
         return time_point_months(self.time_point)
+
+
+class OutcomeDetail(Corrected, OutcomePublic):
+    """One record by id, with the corrections made to it."""

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from models.adverse_event import AdverseEventPublic
 from models.conflict import ConflictPublic
+from models.correction import CorrectionPublic
 from models.epidemiology import EpidemiologyFigurePublic
 from models.outcome import OutcomePublic
 from models.source import SourcePublic
@@ -53,3 +54,7 @@ class ConflictPage(Page[ConflictPublic]):
 
 class EpidemiologyPage(Page[EpidemiologyFigurePublic]):
     """A page of epidemiology figures."""
+
+
+class CorrectionPage(Page[CorrectionPublic]):
+    """A page of corrections."""

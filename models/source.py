@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import StrictInt, StringConstraints
 from sqlmodel import JSON, Field, SQLModel
 
+from models.correction import Corrected
 from models.enums import SourceKind
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -38,3 +39,7 @@ class Source(SourceBase, table=True):
 
 class SourcePublic(SourceBase):
     id: str = Field(description="Document id: the seed's file name without '.txt'.")
+
+
+class SourceDetail(Corrected, SourcePublic):
+    """One record by id, with the corrections made to it."""

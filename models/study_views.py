@@ -8,6 +8,7 @@ from models.arm import ArmPublic
 from models.car_product import CarProductPublic
 from models.characteristic import CharacteristicPublic
 from models.conflict import ConflictPublic
+from models.correction import CorrectionPublic
 from models.enums import Agent, Antigen, CellSource, FratricideStrategy
 from models.finding import FindingPublic
 from models.outcome import OutcomePublic
@@ -52,4 +53,9 @@ class StudyDetail(StudyPublic):
     sources: list[SourcePublic] = Field(default_factory=list, description="The documents cited above, in full.")
     conflicts: list[ConflictPublic] = Field(
         default_factory=list, description="Recorded conflicts any of the study's figures take part in."
+    )
+    corrections: list[CorrectionPublic] = Field(
+        default_factory=list,
+        description="Corrections later readings of the documents made to the study or any of its records, with "
+        "the value before and after and why (all of them: GET /v1/corrections).",
     )

@@ -35,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "settings": set(),
     "database": set(),
-    "state": {"database"},
+    "state": {"database", "lru"},
     "lru": set(),
 }
 

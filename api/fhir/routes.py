@@ -11,7 +11,6 @@ a lookup. Answers vary with Accept (XML is refused) and Prefer (handling=strict)
 """
 
 import re
-import threading
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
@@ -22,7 +21,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppStateDep, BuildMetaDep, MetaDep, SessionDep
+from api.deps import AppStateDep, BuildMetaDep, Computed, ComputedDep, MetaDep, SessionDep
 from api.fhir.elements import Urls
 from api.fhir.queries import fhir_inputs
 from api.fhir.responses import (
@@ -37,6 +36,7 @@ from api.fhir.responses import (
 )
 from api.fhir.search_index import FhirIndex, build_index
 from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling
+from models.meta import Meta
 
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
@@ -67,9 +67,6 @@ class FhirRoute(APIRoute):
 
 router = APIRouter(prefix="/fhir", tags=["fhir"], route_class=FhirRoute, include_in_schema=False)
 
-_latest: dict[tuple[str, str], FhirIndex] = {}  # (dataset version, canonical base) -> resources; latest only
-_lock = threading.Lock()
-
 
 def served_at(request: Request) -> str:
     """Where this request reached the FHIR face: the base of fullUrl and paging links (locations, not names)."""
@@ -83,22 +80,21 @@ def canonical_urls(state: AppStateDep) -> Urls:
 UrlsDep = Annotated[Urls, Depends(canonical_urls)]
 
 
-def fhir_index(session: Session, version: str, *, urls: Urls, built_at: str) -> FhirIndex:
-    with _lock:  # one build per dataset version, even when requests arrive together
-        index = _latest.get((version, urls.base))
-        if index is None:
-            inputs = fhir_inputs(session, version)
-            index = build_index(
-                urls,
-                studies=inputs.studies,
-                sources=inputs.sources,
-                comparisons=inputs.comparisons,
-                intervals=inputs.intervals,
-                built_at=built_at,
-            )
-            _latest.clear()
-            _latest[(version, urls.base)] = index
-    return index
+def fhir_index(computed: Computed, session: Session, *, meta: Meta, urls: Urls) -> FhirIndex:
+    """The release's resources, mapped once (one build even when requests arrive together) and kept."""
+
+    def build() -> FhirIndex:
+        inputs = fhir_inputs(session, meta.dataset_version)
+        return build_index(
+            urls,
+            studies=inputs.studies,
+            sources=inputs.sources,
+            comparisons=inputs.comparisons,
+            intervals=inputs.intervals,
+            built_at=meta.built_at,
+        )
+
+    return computed(("fhir-index", urls.base), build)
 
 
 def _check_accept(request: Request) -> None:
@@ -168,9 +164,11 @@ def _shaped(resource: dict[str, Any], search: Search) -> dict[str, Any]:
 
 
 @router.get("/{resource_type}", summary="Search one resource type")
-def search_type(resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, urls: UrlsDep) -> Response:
+def search_type(
+    resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, urls: UrlsDep, computed: ComputedDep
+) -> Response:
     _check_request(request, resource_type)
-    index = fhir_index(session, meta.dataset_version, urls=urls, built_at=meta.built_at)
+    index = fhir_index(computed, session, meta=meta, urls=urls)
     return _answer_search(request, resource_type, list(request.query_params.multi_items()), index=index)
 
 
@@ -194,17 +192,24 @@ async def _form_pairs(request: Request) -> list[tuple[str, str]]:
 
 @router.post("/{resource_type}/_search", summary="Search one resource type, the parameters in a form body")
 async def search_type_by_post(
-    resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, urls: UrlsDep
+    resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, urls: UrlsDep, computed: ComputedDep
 ) -> Response:
     _check_request(request, resource_type)
     pairs = [*request.query_params.multi_items(), *await _form_pairs(request)]
-    index = await run_in_threadpool(fhir_index, session, meta.dataset_version, urls=urls, built_at=meta.built_at)
+    index = await run_in_threadpool(fhir_index, computed, session, meta=meta, urls=urls)
     return _answer_search(request, resource_type, pairs, index=index)
 
 
 @router.get("/{resource_type}/{resource_id}", summary="Read one resource by id")
 def read(
-    resource_type: str, resource_id: str, request: Request, *, session: SessionDep, meta: MetaDep, urls: UrlsDep
+    resource_type: str,
+    resource_id: str,
+    request: Request,
+    *,
+    session: SessionDep,
+    meta: MetaDep,
+    urls: UrlsDep,
+    computed: ComputedDep,
 ) -> Response:
     _check_request(request, resource_type)
     extra = sorted(set(request.query_params) - {"_format"})
@@ -217,7 +222,7 @@ def read(
         )
     if not _FHIR_ID.match(resource_id):
         raise SearchRefused(400, "invalid", f"{resource_id!r} is not a FHIR id ([A-Za-z0-9-.], 1 to 64 characters).")
-    index = fhir_index(session, meta.dataset_version, urls=urls, built_at=meta.built_at)
+    index = fhir_index(computed, session, meta=meta, urls=urls)
     resource = index.resources[resource_type].get(resource_id)
     if resource is None:
         raise SearchRefused(404, "not-found", f"No {resource_type} with id {resource_id!r}.")

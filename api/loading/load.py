@@ -9,6 +9,7 @@ from sqlmodel import Session, SQLModel, select
 from api.database import Database
 from api.loading.checks import check_fixture_set
 from api.loading.collector import collector_paused
+from api.loading.coverage_files import correction_rows, read_coverage
 from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set
 from api.loading.provenance import servable_spans
 from api.loading.rows import TableRows, build_rows, search_documents
@@ -47,7 +48,10 @@ def api_version() -> str:
 def dataset_rows(settings: Settings, fixtures: FixtureSet) -> TableRows:
     """The table rows of validated fixtures, figures with their committed spans and context."""
     registry = {s.id: s.sha256 for s in fixtures.sources.sources}
-    return build_rows(fixtures, servable_spans(settings.spans_file, registry), settings.public_url)
+    rows = build_rows(fixtures, servable_spans(settings.spans_file, registry), settings.public_url)
+    if settings.coverage_dir.is_dir():  # the corrections recorded by later readings, served with the data
+        rows.update(correction_rows(read_coverage(settings.coverage_dir), rows))
+    return rows
 
 
 def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | None = None) -> Meta:

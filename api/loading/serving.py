@@ -5,11 +5,12 @@ processes serving the same build answer with the same bytes (`built_at` is the b
 """
 
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
 from api.database import Database, Memo
-from api.loading.build import BuildRecord, attach_schema, build_file, build_schema, open_file
+from api.loading.build import BuildFileError, BuildRecord, attach_schema, build_file, build_schema, open_file
 from api.loading.fixture_files import FixtureSet
 from api.loading.load import api_version, load_dataset
 from api.settings import Settings
@@ -62,3 +63,24 @@ def open_dataset(
         database, record = open_file(path, memo, verify_content=False)
     stack.callback(database.close)
     return database, meta_of(record, settings)
+
+
+def open_previous_releases(
+    settings: Settings, stack: ExitStack, memos: Callable[[], Memo | None]
+) -> list[tuple[Database, Meta]]:
+    """The earlier builds served beside the current one (settings.previous_database_files), oldest first.
+
+    Each is opened like the current file, with a memo of its own (memos() makes one); two
+    files of one dataset version are refused, since a ?version= must name one build.
+    """
+    opened: list[tuple[Database, Meta]] = []
+    seen: dict[str, Path] = {}
+    for path in settings.previous_database_files:
+        database, record = open_file(path, memos(), verify_content=settings.verify_database_file)
+        stack.callback(database.close)
+        if record.dataset_version in seen:
+            first = seen[record.dataset_version]
+            raise BuildFileError(f"{path}: dataset version {record.dataset_version} is served already from {first}")
+        seen[record.dataset_version] = path
+        opened.append((database, meta_of(record, settings)))
+    return opened

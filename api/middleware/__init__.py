@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from api.middleware.cors import install_cors
 from api.middleware.etags import HttpCacheMiddleware
 from api.middleware.limits import QueryStringLimit
+from api.middleware.releases import ReleasePin
 from api.middleware.request_policy import RequestTargetPolicy
 from api.middleware.response_cache import ResponseCacheMiddleware, install_response_cache
 from api.middleware.security import install_security
@@ -26,7 +27,8 @@ def install(app: FastAPI, settings: Settings) -> ResponseCacheMiddleware | None:
       3. the request-target policy (encoded slashes, repeated or empty Host: 400);
       4. CORS, so 304s and 414s carry its headers;
       5. the query-string limit;
-      6. conditional GETs (ETags, Cache-Control);
+      6. the release a ?version= pins (404 for one not served);
+      7. conditional GETs (ETags, Cache-Control);
       then FastAPI's exception handlers and the routes.
     """
     # add_middleware puts each layer outside those added before it: innermost first.
@@ -36,6 +38,7 @@ def install(app: FastAPI, settings: Settings) -> ResponseCacheMiddleware | None:
         s_maxage=settings.cache_s_maxage,
         stale_while_revalidate=settings.cache_stale_while_revalidate,
     )
+    app.add_middleware(ReleasePin)
     app.add_middleware(QueryStringLimit)
     install_cors(app, settings)
     app.add_middleware(RequestTargetPolicy)

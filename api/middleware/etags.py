@@ -13,25 +13,21 @@ validator (static files: size and modification time) keep it.
 Cache-Control suits shared caches too: s-maxage lets a proxy or CDN keep answers longer
 than browsers, and stale-while-revalidate lets it answer at once while it revalidates
 (a cheap 304). A URL pinned to the dataset version (`?version=<dataset version>`) never
-changes, so it is cacheable for a year and immutable; a pin naming another version is a
-404 saying which version is served here. The pin is taken off the query before routing.
+changes, so it is cacheable for a year and immutable (api.middleware.releases takes the pin off
+the query and picks the release before this layer sees the request).
 """
 
 import hashlib
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote_plus
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.render.problems import problem_response
-from api.state import build_described, find_app_state
+from api.state import build_described, find_request_state, pinned_version
 
 CACHEABLE_METHODS = {"GET", "HEAD"}
-PIN_PARAMETER = "version"
 PINNED_CACHE_CONTROL = "public, max-age=31536000, immutable"
 # Headers a 304 keeps (RFC 9110 section 15.4.5); the rest describe a body it does not have.
 NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "expires", "vary"}
@@ -78,21 +74,6 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return any(c.strip() == "*" or opaque(c) == opaque(etag) for c in candidates)
 
 
-def split_pin(query: bytes) -> tuple[bytes, list[str]]:
-    """The query string without its version pins, and the versions pinned (usually none)."""
-    if PIN_PARAMETER.encode() not in query:
-        return query, []
-    kept: list[bytes] = []
-    pins: list[str] = []
-    for part in query.split(b"&"):
-        name, _, value = part.partition(b"=")
-        if unquote_plus(name.decode("latin-1")) == PIN_PARAMETER:
-            pins.append(unquote_plus(value.decode("latin-1")))
-        elif part:
-            kept.append(part)
-    return b"&".join(kept), pins
-
-
 def cache_control(max_age: int, s_maxage: int | None = None, stale_while_revalidate: int = 0) -> str:
     parts = ["public", f"max-age={max_age}"]
     if s_maxage is not None:
@@ -117,19 +98,6 @@ class HttpCacheMiddleware:
             await self.app(scope, receive, send)
             return
         scope.setdefault("state", {})  # shared with the copies below: routes mark answers that show the build
-        query, pins = split_pin(scope.get("query_string", b""))
-        if pins:
-            state = find_app_state(scope["app"])
-            served = state.meta.dataset_version if state is not None else None
-            wrong = [pin for pin in pins if pin != served]
-            if wrong:
-                detail = (
-                    f"This service serves dataset version {served}, not {wrong[0]!r}; drop the version "
-                    "parameter for the current data, or ask a server that keeps that version."
-                )
-                await problem_response(Request(scope), 404, detail)(scope, receive, send)
-                return
-            scope = {**scope, "query_string": query, "tall.pinned": True}
         request_headers = Headers(scope=scope)
         if_none_match = request_headers.get("if-none-match")
         not_modified = False
@@ -150,20 +118,20 @@ class HttpCacheMiddleware:
         """Set the validators on a response start; return True when it became a 304."""
         status = message["status"]
         headers = MutableHeaders(scope=message)
-        policy = PINNED_CACHE_CONTROL if scope.get("tall.pinned") else self.cache_control
+        policy = PINNED_CACHE_CONTROL if pinned_version(scope) else self.cache_control
         if status == 304:  # a static file answered If-None-Match itself
             headers.setdefault("Cache-Control", policy)
             return False
         if not 200 <= status < 300:
             return False
         if "etag" not in headers:
-            state = find_app_state(scope["app"])
+            state = find_request_state(scope)
             if state is None:  # not loaded yet: nothing stable to derive the tag from
                 return False
             # An answer showing the build (its time) differs between builds of one version: never one ETag.
             build = build_described(scope)
             headers["ETag"] = representation_etag(
-                state.meta.dataset_version,
+                state.identity,
                 f"{state.meta.api_version}+{self.software}" + (f"+built {build}" if build else ""),
                 scope["path"],
                 query=scope.get("query_string", b"").decode("latin-1"),
@@ -171,7 +139,7 @@ class HttpCacheMiddleware:
                 encoding=headers.get("content-encoding", ""),
                 origin=f"{scope.get('scheme', 'http')}://{request_host(scope)}",
             )
-        if scope.get("tall.pinned"):
+        if pinned_version(scope):
             headers["Cache-Control"] = policy
         else:
             headers.setdefault("Cache-Control", policy)

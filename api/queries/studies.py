@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
 from api.queries import roles
+from api.queries.corrections import corrections_by_study
 from api.queries.filters import StudyFilters
 from api.queries.pages import to_public, where
 from models import (
@@ -36,6 +37,7 @@ from models.arm import ArmPublic, InterventionPublic
 from models.car_product import CarProductPublic
 from models.characteristic import CharacteristicPublic
 from models.conflict import ConflictMember, ConflictPublic
+from models.correction import CorrectionPublic
 from models.enums import InterventionRole
 from models.finding import FindingPublic
 from models.outcome import OutcomePublic
@@ -195,8 +197,9 @@ def study_details(session: Session, studies: Sequence[Study], every_study: bool 
     conflict_ids = sorted({c for s in studies for fig in rows.figures(s.id) for c in fig.conflict_ids})
     wanted = None if every_study else conflict_ids  # all of them, rather than an id list as long as the dataset
     conflicts = {c.id: c for c in conflicts_with_members(session, wanted)} if conflict_ids else {}
+    corrected = corrections_by_study(session, None if every_study else [s.id for s in studies])
     return [
-        _detail(study, summary, rows, sources=sources, conflicts=conflicts)
+        _detail(study, summary, rows, sources=sources, conflicts=conflicts, corrections=corrected.get(study.id, []))
         for study, summary in zip(studies, summaries, strict=True)
     ]
 
@@ -213,6 +216,7 @@ def _detail(
     *,
     sources: dict[str, SourcePublic],
     conflicts: dict[str, ConflictPublic],
+    corrections: list[CorrectionPublic],
 ) -> StudyDetail:
     """One study's detail from rows already read."""
     sid = study.id
@@ -232,6 +236,7 @@ def _detail(
         related_studies=[to_public(StudyLinkPublic, link) for link in rows.links[sid]],
         sources=[sources[i] for i in summary.source_ids],
         conflicts=[conflicts[c] for c in study_conflicts],
+        corrections=corrections,
     )
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from api.render.labels import grade_label, label, time_point_label
-from api.state import find_app_state
+from api.state import find_request_state
 
 ENVIRONMENT = Environment(
     loader=PackageLoader("api", "templates"),
@@ -29,7 +29,7 @@ def site_url(request: Request, path: str) -> str:
 
 def render_page(request: Request, template: str, status_code: int = 200, **context: object) -> HTMLResponse:
     """Render a template with the helpers every page uses."""
-    state = find_app_state(request.app)
+    state = find_request_state(request.scope)
     meta = state.meta if state else None
     html = ENVIRONMENT.get_template(template).render(
         url=lambda path: site_url(request, path),

@@ -2,12 +2,17 @@
 
 from fastapi import Request
 
+from api.state import pinned_version
 from models.page import PageLinks
 
 
 def page_links(request: Request, *, total: int, limit: int, offset: int) -> PageLinks:
+    """Links to this list's pages; under a ?version= pin they stay pinned to that release."""
+    pin = pinned_version(request.scope)
+    pinned = {} if pin is None else {"version": pin}
+
     def at(new_offset: int) -> str:
-        return str(request.url.include_query_params(limit=limit, offset=new_offset))
+        return str(request.url.include_query_params(limit=limit, offset=new_offset, **pinned))
 
     return PageLinks(
         self=at(offset),

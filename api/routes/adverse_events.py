@@ -5,6 +5,7 @@ from fastapi.responses import Response
 
 from api.deps import IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
+from api.queries.corrections import corrections
 from api.queries.facets import column_facets
 from api.queries.filters import AdverseEventFiltersDep
 from api.queries.pages import get_or_404, to_public
@@ -12,7 +13,7 @@ from api.queries.sorting import AdverseEventSortQuery, order_by
 from api.render.formats import OTHER_FORMATS, FormatQuery, columns_of, negotiate
 from api.routes.listing import ListQuery, ListSpec, file_operations, respond_list
 from models import AdverseEvent
-from models.adverse_event import AdverseEventPublic
+from models.adverse_event import AdverseEventDetail, AdverseEventPublic
 from models.facets import FacetCounts
 from models.page import AdverseEventPage
 
@@ -74,9 +75,10 @@ def get_adverse_event_facets(session: SessionDep, filters: AdverseEventFiltersDe
     "/{adverse_event_id}",
     operation_id="getAdverseEvent",
     summary="Get one adverse-event figure",
-    response_model=AdverseEventPublic,
+    response_model=AdverseEventDetail,
     responses=NOT_FOUND_RESPONSES,
 )
-def get_adverse_event(adverse_event_id: IdPath, session: SessionDep) -> AdverseEventPublic:
+def get_adverse_event(adverse_event_id: IdPath, session: SessionDep) -> AdverseEventDetail:
     """One adverse-event figure by id, with its provenance."""
-    return to_public(AdverseEventPublic, get_or_404(session, AdverseEvent, adverse_event_id, label="adverse event"))
+    row = get_or_404(session, AdverseEvent, adverse_event_id, label="adverse event")
+    return to_public(AdverseEventDetail, row, corrections=corrections(session, record_id=row.id))

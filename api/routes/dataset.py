@@ -1,23 +1,26 @@
 """The whole dataset in one request, as JSON or as a ZIP of CSV tables, for mirroring."""
 
 import io
-import threading
+import json
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from api.deps import MetaDep, SessionDep, describe_build
+from api.deps import ComputedDep, MetaDep, SessionDep, describe_build
 from api.errors import PROBLEM_RESPONSES
 from api.queries.pages import to_public
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
+from api.render.datapackage import data_package, model_fields, table_schema
 from api.render.formats import DatasetFormatQuery, Format, columns_of, csv_text, path_format
 from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic
+from models.conflict import ConflictMember, ConflictPublic
 from models.dataset import Dataset
 from models.epidemiology import EpidemiologyFigurePublic
 from models.finding import FindingPublic
@@ -58,8 +61,11 @@ def whole_dataset(session: Session, meta: Meta) -> Dataset:
     )
 
 
-def dataset_zip(dataset: Dataset) -> bytes:
-    """One CSV per table, with the same columns as the list endpoints' CSV, plus a VERSION file.
+def dataset_zip(dataset: Dataset, meta: Meta) -> bytes:
+    """One CSV per table, with the same columns as the list endpoints' CSV, a VERSION file and datapackage.json.
+
+    datapackage.json (a Frictionless Data Package) describes each table from the same model
+    columns the CSV is written with, so it follows any change to them.
 
     Every entry carries ZIP_EPOCH, never the time of the request (zipfile's default) nor of the
     build: the archive describes the data only, so every build of one dataset version, on any
@@ -83,6 +89,9 @@ def dataset_zip(dataset: Dataset) -> bytes:
         "findings": (FindingPublic, [f for s in studies for f in s.findings]),
         "epidemiology": (EpidemiologyFigurePublic, dataset.epidemiology),
     }
+    schemas = {name: table_schema(model_fields(model, columns_of(model))) for name, (model, _) in tables.items()}
+    schemas["conflicts"] = table_schema(conflict_fields(), primary_key=["conflict_id", "member_kind", "member_id"])
+    package = data_package(schemas, meta=meta, sources=dataset.sources)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         write(archive, "VERSION", dataset.dataset_version + "\n")
@@ -90,10 +99,22 @@ def dataset_zip(dataset: Dataset) -> bytes:
             rows = [item.model_dump() for item in items]
             write(archive, f"{name}.csv", csv_text(columns_of(model), rows))
         write(archive, "conflicts.csv", csv_text(CONFLICT_CSV_COLUMNS, conflict_member_rows(dataset.conflicts)))
+        write(archive, "datapackage.json", json.dumps(package, indent=2, ensure_ascii=False) + "\n")
     return buffer.getvalue()
 
 
-ZIP_CONTENTS = ", ".join(f"{t}.csv" for t in CSV_TABLES) + " and VERSION"
+def conflict_fields() -> list[dict[str, Any]]:
+    """conflicts.csv's columns (one row per disagreeing figure), typed from the conflict and member models."""
+    conflict = {f["name"]: f for f in model_fields(ConflictPublic, ["id", "kind", "description"])}
+    member = {f["name"]: f for f in model_fields(ConflictMember, ["kind", "id", "source_id", "locator", "printed"])}
+    taken_from = {"conflict_id": conflict["id"], "kind": conflict["kind"], "description": conflict["description"]}
+    taken_from |= {"member_kind": member["kind"], "member_id": member["id"]}
+    return [{**(taken_from.get(c) or member.get(c) or {"type": "string"}), "name": c} for c in CONFLICT_CSV_COLUMNS]
+
+
+ZIP_CONTENTS = (
+    ", ".join(f"{t}.csv" for t in CSV_TABLES) + ", VERSION and datapackage.json (a Frictionless Data Package)"
+)
 
 
 @router.get(
@@ -126,10 +147,13 @@ def get_dataset(
     session: SessionDep,
     meta: MetaDep,
     *,
+    computed: ComputedDep,
     format: DatasetFormatQuery = None,
 ) -> Response:
     fmt = Format.csv if path_format(request) == "csv" else format or Format.json
-    body = DOWNLOADS.get((meta.dataset_version, meta.built_at, fmt), lambda: _build(session, meta, fmt))
+    # Built once per release and format, and shared by every request: each is the same for every
+    # client (only the headers the middleware adds differ), and building one reads every table.
+    body = computed(("download", fmt), lambda: _build(session, meta, fmt))
     if fmt is Format.csv:
         return Response(
             body,
@@ -146,28 +170,4 @@ def get_dataset(
 def _build(session: Session, meta: Meta, format: str) -> bytes:
     dataset = whole_dataset(session, meta)
     # model_dump_json gives the very bytes FastAPI's response_model serialisation would.
-    return dataset_zip(dataset) if format == "csv" else dataset.model_dump_json().encode()
-
-
-class DownloadMemo:
-    """The dataset's downloads, built once per loaded dataset and shared by every request.
-
-    Each is the same for every client (only the headers the middleware adds differ), and
-    building one reads every table: under many concurrent cache misses (one per Origin,
-    say) building it once keeps the database pool and the worker threads free.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._built: dict[tuple[str, str, str], bytes] = {}
-
-    def get(self, key: tuple[str, str, str], build: Callable[[], bytes]) -> bytes:
-        with self._lock:  # concurrent first requests wait for one build instead of each building
-            if key not in self._built:
-                if any(other[:2] != key[:2] for other in self._built):
-                    self._built.clear()  # another dataset's downloads
-                self._built[key] = build()
-            return self._built[key]
-
-
-DOWNLOADS = DownloadMemo()
+    return dataset_zip(dataset, meta) if format == "csv" else dataset.model_dump_json().encode()

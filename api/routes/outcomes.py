@@ -5,6 +5,7 @@ from fastapi.responses import Response
 
 from api.deps import IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
+from api.queries.corrections import corrections
 from api.queries.facets import column_facets
 from api.queries.filters import OutcomeFiltersDep
 from api.queries.pages import get_or_404, to_public
@@ -13,7 +14,7 @@ from api.render.formats import OTHER_FORMATS, FormatQuery, columns_of, negotiate
 from api.routes.listing import ListQuery, ListSpec, file_operations, respond_list
 from models import Outcome
 from models.facets import FacetCounts
-from models.outcome import OutcomePublic
+from models.outcome import OutcomeDetail, OutcomePublic
 from models.page import OutcomePage
 
 router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"])
@@ -74,9 +75,10 @@ def get_outcome_facets(session: SessionDep, filters: OutcomeFiltersDep) -> Facet
     "/{outcome_id}",
     operation_id="getOutcome",
     summary="Get one outcome figure",
-    response_model=OutcomePublic,
+    response_model=OutcomeDetail,
     responses=NOT_FOUND_RESPONSES,
 )
-def get_outcome(outcome_id: IdPath, session: SessionDep) -> OutcomePublic:
+def get_outcome(outcome_id: IdPath, session: SessionDep) -> OutcomeDetail:
     """One outcome figure by id, with its provenance."""
-    return to_public(OutcomePublic, get_or_404(session, Outcome, outcome_id, label="outcome"))
+    row = get_or_404(session, Outcome, outcome_id, label="outcome")
+    return to_public(OutcomeDetail, row, corrections=corrections(session, record_id=row.id))

@@ -5,13 +5,14 @@ from fastapi.responses import Response
 
 from api.deps import IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
+from api.queries.corrections import corrections
 from api.queries.filters import Conditions
 from api.queries.pages import get_or_404, to_public
 from api.render.formats import FormatQuery, columns_of, negotiate
 from api.routes.listing import ListQuery, ListSpec, file_operations, respond_list
 from models import Source
 from models.page import SourcePage
-from models.source import SourcePublic
+from models.source import SourceDetail, SourcePublic
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 LIST = ListSpec(table=Source, public=SourcePublic, page_model=SourcePage, filename="sources")
@@ -45,9 +46,10 @@ def list_sources(
     "/{source_id}",
     operation_id="getSource",
     summary="Get one source document",
-    response_model=SourcePublic,
+    response_model=SourceDetail,
     responses=NOT_FOUND_RESPONSES,
 )
-def get_source(source_id: IdPath, session: SessionDep) -> SourcePublic:
+def get_source(source_id: IdPath, session: SessionDep) -> SourceDetail:
     """One source document by id."""
-    return to_public(SourcePublic, get_or_404(session, Source, source_id, label="source document"))
+    row = get_or_404(session, Source, source_id, label="source document")
+    return to_public(SourceDetail, row, corrections=corrections(session, record_id=row.id))

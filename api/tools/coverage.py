@@ -1,29 +1,10 @@
 """The coverage table (seeds/COVERAGE.md), generated from the fixtures and the coverage files."""
 
 from collections import defaultdict
-from pathlib import Path
 
-import yaml
-
-from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet
+from api.loading.coverage_files import read_coverage as read_coverage  # where `coverage` and tests read them
+from api.loading.fixture_files import FixtureSet
 from models.coverage import CoverageFile
-
-
-def read_coverage(directory: Path) -> dict[str, CoverageFile]:
-    files: dict[str, CoverageFile] = {}
-    issues = []
-    for path in sorted(directory.glob("*.yaml")):
-        try:
-            coverage = CoverageFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except Exception as exc:  # any parse or validation failure is reported the same way
-            issues.append(FixtureIssue(f"seeds/coverage/{path.name}", "", str(exc).splitlines()[0]))
-            continue
-        if coverage.source_id != path.stem:
-            issues.append(FixtureIssue(f"seeds/coverage/{path.name}", "source_id", "must equal the file name stem"))
-        files[coverage.source_id] = coverage
-    if issues:
-        raise FixtureError(issues)
-    return files
 
 
 def figures_by_document(fixtures: FixtureSet) -> tuple[dict[str, set[str]], dict[str, int]]:

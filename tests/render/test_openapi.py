@@ -32,6 +32,10 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/comparison.csv"): "compareOutcomesCsv",
     ("get", "/v1/dataset.zip"): "getDatasetZip",
     ("get", "/"): "getIndex",
+    ("get", "/v1/releases"): "listReleases",
+    ("get", "/v1/changes"): "listChanges",
+    ("get", "/v1/changes.atom"): "getChangesFeed",
+    ("get", "/v1/corrections"): "listCorrections",
     **{
         ("get", f"{path}.{ext}"): f"{operation}{ext.capitalize()}"
         for path, operation in {

@@ -95,6 +95,8 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "span_start": span.start,
         "span_end": span.end,
         "context": span.context,
+        # The detail carries what later readings corrected in the record (GET /v1/corrections lists them all).
+        "corrections": client.get("/v1/corrections?record_id=jplsg-t11.efs-3y").json()["items"],
     }
     assert body == expected
 

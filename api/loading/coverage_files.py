@@ -1,0 +1,129 @@
+"""The per-document coverage files (seeds/coverage/<document id>.yaml): what was left out, and corrections made.
+
+Corrections become rows when the dataset is built: each names its records in words a reader
+wrote ('ctd402-rp2d.findings.future-indications', 'rd13-01 (study, report, ...)',
+'yu-v-hag-phase2.outcomes.crc, cr-cri-cycle1'), which are resolved here to the ids the
+records are served under. A name that is no record (a whole document, a group) resolves to
+nothing: the correction is still served, in /v1/corrections, with no record ids.
+"""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import SQLModel
+
+from api.loading.fixture_files import FixtureError, FixtureIssue
+from models import (
+    AdverseEvent,
+    Arm,
+    CarProduct,
+    Characteristic,
+    EpidemiologyFigure,
+    Finding,
+    Intervention,
+    Outcome,
+    Report,
+    Source,
+    Study,
+)
+from models.correction import Correction, CorrectionLink
+from models.coverage import CoverageFile
+
+# The parts of a study file a reader names between the study id and a record's own id.
+SECTIONS = frozenset(
+    {"outcomes", "adverse_events", "characteristics", "findings", "arms", "interventions", "car_products", "reports"}
+)
+NAMED_TABLES: tuple[type[SQLModel], ...] = (
+    Study,
+    Arm,
+    Intervention,
+    CarProduct,
+    Report,
+    Outcome,
+    AdverseEvent,
+    Characteristic,
+    Finding,
+    EpidemiologyFigure,
+    Source,
+)
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+READINGS = ("second_reading", "third_reading")
+
+
+def read_coverage(directory: Path) -> dict[str, CoverageFile]:
+    files: dict[str, CoverageFile] = {}
+    issues = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            coverage = CoverageFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except Exception as exc:  # any parse or validation failure is reported the same way
+            issues.append(FixtureIssue(f"seeds/coverage/{path.name}", "", str(exc).splitlines()[0]))
+            continue
+        if coverage.source_id != path.stem:
+            issues.append(FixtureIssue(f"seeds/coverage/{path.name}", "source_id", "must equal the file name stem"))
+        files[coverage.source_id] = coverage
+    if issues:
+        raise FixtureError(issues)
+    return files
+
+
+def named_records(record: str, known: dict[str, str | None]) -> list[str]:
+    """The ids of the records a reader's name points at, in the order named; known maps id -> its study.
+
+    'study.findings (a, b)' names the study's findings a and b; a group named only in words
+    ('study.adverse_events (all 12)') falls back to the study (or arm) itself. Names separated
+    by ';' are read one by one.
+    """
+    return list(dict.fromkeys(i for part in record.split(";") for i in _named_in(part, known)))
+
+
+def _named_in(record: str, known: dict[str, str | None]) -> list[str]:
+    found: list[str] = []
+    groups: list[str] = []
+    context: str | None = None  # after 'study.outcomes' or 'study.x': bare ids that follow are that study's
+    for token in TOKEN.findall(record):
+        parts = token.rstrip(".").split(".")
+        candidate = ".".join(p for p in parts if p not in SECTIONS)
+        if len(parts) > 1 and parts[-1] in SECTIONS and candidate in known:
+            context = candidate
+            groups.append(candidate)
+        elif candidate in known:
+            found.append(candidate)
+            context = candidate.rsplit(".", 1)[0] if "." in candidate else context
+        elif context and f"{context}.{candidate}" in known:
+            found.append(f"{context}.{candidate}")
+    return found or groups
+
+
+def correction_rows(
+    coverage: dict[str, CoverageFile], rows: dict[type[SQLModel], list[dict[str, Any]]]
+) -> dict[type[SQLModel], list[dict[str, Any]]]:
+    """Rows of the corrections and of the records each names, given the rows of everything else."""
+    known: dict[str, str | None] = {}
+    for table in NAMED_TABLES:
+        for row in rows.get(table, []):
+            known[str(row["id"])] = str(row["id"]) if table is Study else row.get("study_id")
+    corrections: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    for source_id, file in sorted(coverage.items()):
+        for reading, position, change in _changes(file):
+            correction_id = f"{source_id}.{reading}.{position}"
+            corrections.append(
+                {"id": correction_id, "position": position, "source_id": source_id, "reading": reading}
+                | change.model_dump()
+            )
+            links += [
+                {"correction_id": correction_id, "record_id": record_id, "study_id": known[record_id]}
+                for record_id in named_records(change.record, known)
+            ]
+    return {Correction: corrections, CorrectionLink: links}
+
+
+def _changes(file: CoverageFile) -> Iterator[tuple[str, int, Any]]:
+    for reading in READINGS:
+        done = getattr(file, reading)
+        for position, change in enumerate(done.changes if done else [], start=1):
+            yield reading, position, change

@@ -1,0 +1,131 @@
+"""Releases side by side: /v1/releases, answers as of a release (?version=), and what changed (/v1/changes)."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.settings import Settings
+from tests.releases.conftest import TwoBuilds
+
+# One of each kind of answer: JSON lists and details, CSV, the downloads, HTML, FHIR, the front door.
+ANSWERS = (
+    "/",
+    "/v1/meta",
+    "/v1/studies?limit=3",
+    "/v1/studies/{study}",
+    "/v1/outcomes?limit=5&format=csv",
+    "/v1/comparison?measure=cr",
+    "/v1/dataset",
+    "/v1/dataset.zip",
+    "/embed/studies/{study}",
+    "/embed/table",
+    "/fhir/metadata",
+    "/fhir/ResearchStudy?_count=3",
+    "/v1/releases",
+    "/v1/changes",
+)
+
+
+def test_releases_lists_every_release_oldest_first_the_last_current(both: TestClient, two_builds: TwoBuilds) -> None:
+    releases = both.get("/v1/releases").json()["releases"]
+    assert [r["version"] for r in releases] == [two_builds.old_version, two_builds.new_version]
+    assert [r["current"] for r in releases] == [False, True]
+    for release in releases:
+        meta = both.get(f"/v1/meta?version={release['version']}").json()
+        assert (release["built_at"], release["counts"]) == (meta["built_at"], meta["counts"])
+
+
+@pytest.mark.parametrize("path", ANSWERS)
+def test_a_pinned_answer_is_what_a_server_with_only_that_release_gives(
+    path: str, both: TestClient, old_only: TestClient, two_builds: TwoBuilds
+) -> None:
+    url = path.format(study=two_builds.study_id)
+    pinned = f"{url}{'&' if '?' in url else '?'}version={two_builds.old_version}"
+    together, alone = both.get(pinned), old_only.get(pinned)
+    assert together.status_code == alone.status_code == 200
+    assert together.content == alone.content
+    assert together.headers["etag"] == alone.headers["etag"]
+    assert together.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize("path", [p for p in ANSWERS if p not in ("/v1/releases", "/v1/changes")])
+def test_without_a_pin_the_current_release_answers(
+    path: str, both: TestClient, new_only: TestClient, two_builds: TwoBuilds
+) -> None:
+    url = path.format(study=two_builds.study_id)
+    assert both.get(url).content == new_only.get(url).content
+
+
+def test_the_old_answer_under_its_version_and_the_new_without(both: TestClient, two_builds: TwoBuilds) -> None:
+    path = f"/v1/studies/{two_builds.study_id}"
+    assert both.get(f"{path}?version={two_builds.old_version}").json()["title"] == two_builds.old_title
+    assert both.get(path).json()["title"] == two_builds.new_title
+    assert both.get(f"{path}?version={two_builds.new_version}").json()["title"] == two_builds.new_title
+
+
+def test_an_unknown_version_is_a_404_naming_the_versions_served(both: TestClient, two_builds: TwoBuilds) -> None:
+    response = both.get("/v1/studies?version=0123456789abcdef")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    detail = response.json()["detail"]
+    assert two_builds.old_version in detail and two_builds.new_version in detail and "0123456789abcdef" in detail
+    for url in ("/fhir/metadata?version=nope", "/embed/table?version=nope"):  # embed pages answer errors in HTML
+        response = both.get(url)
+        assert response.status_code == 404, url
+        assert two_builds.old_version in response.text and two_builds.new_version in response.text
+
+
+def test_two_different_pins_are_refused(both: TestClient, two_builds: TwoBuilds) -> None:
+    url = f"/v1/meta?version={two_builds.old_version}&version={two_builds.new_version}"
+    assert both.get(url).status_code == 404
+
+
+def test_page_links_of_a_pinned_list_stay_pinned(both: TestClient, two_builds: TwoBuilds) -> None:
+    links = both.get(f"/v1/studies?limit=2&version={two_builds.old_version}").json()["links"]
+    assert f"version={two_builds.old_version}" in links["next"]
+    assert "version=" not in both.get("/v1/studies?limit=2").json()["links"]["next"]
+
+
+def test_the_set_of_releases_is_part_of_the_etag(both: TestClient, new_only: TestClient) -> None:
+    # The same current data, but /v1/releases differs: a cache must not take one for the other.
+    assert both.get("/v1/releases").content != new_only.get("/v1/releases").content
+    assert both.get("/v1/releases").headers["etag"] != new_only.get("/v1/releases").headers["etag"]
+
+
+def test_changes_list_one_item_with_one_field_for_a_one_field_edit(both: TestClient, two_builds: TwoBuilds) -> None:
+    body = both.get("/v1/changes").json()
+    assert (body["from_version"], body["to_version"]) == (two_builds.old_version, two_builds.new_version)
+    assert body["changes"] == [
+        {
+            "id": two_builds.study_id,
+            "type": "study",
+            "change": "changed",
+            "fields": [{"field": "title", "before": two_builds.old_title, "after": two_builds.new_title}],
+        }
+    ]
+    explicit = both.get(f"/v1/changes?from={two_builds.old_version}&to={two_builds.new_version}")
+    assert explicit.json() == body
+    backwards = both.get(f"/v1/changes?from={two_builds.new_version}&to={two_builds.old_version}").json()
+    assert backwards["changes"][0]["fields"] == [
+        {"field": "title", "before": two_builds.new_title, "after": two_builds.old_title}
+    ]
+
+
+def test_changes_from_an_unknown_version_is_a_404(both: TestClient, two_builds: TwoBuilds) -> None:
+    response = both.get("/v1/changes?from=ffffffffffffffff")
+    assert response.status_code == 404
+    assert two_builds.old_version in response.json()["detail"]
+
+
+def test_one_release_has_nothing_to_compare(old_only: TestClient, two_builds: TwoBuilds) -> None:
+    body = old_only.get("/v1/changes").json()
+    assert body == {"from_version": None, "to_version": two_builds.old_version, "changes": []}
+
+
+def test_a_release_given_twice_stops_start_up(two_builds: TwoBuilds) -> None:
+    from api.loading.build import BuildFileError
+    from api.main import create_app
+
+    settings = Settings(database_file=two_builds.new, previous_database_files=[two_builds.old, two_builds.old])
+    with pytest.raises(BuildFileError, match="served already"):
+        with TestClient(create_app(settings)):
+            pass
