@@ -11,6 +11,7 @@ from models.outcome import Outcome
 from models.source import Source
 from models.study import Report, Study, StudyLink
 from models.study_tag import StudyTag
+from models.terminology import TermCode
 
 TABLES = (
     Source,
@@ -27,6 +28,7 @@ TABLES = (
     Finding,
     Conflict,
     EpidemiologyFigure,
+    TermCode,
 )
 
 # The tables of sourced figures, by the kind name conflicts report their members under.
@@ -55,4 +57,5 @@ __all__ = [
     "Study",
     "StudyLink",
     "StudyTag",
+    "TermCode",
 ]

@@ -24,7 +24,9 @@ SVG_MEDIA_TYPE = "image/svg+xml"
 router = APIRouter(prefix="/v1", tags=["comparison"])
 
 
-CSV_COLUMNS = ["row_type", *ComparisonRow.model_fields, "reason", "i_squared", "tau_squared", "method", "label"]
+# One name per column: the pooled row's label and the excluded rows' reason share the study rows' columns
+# where the meaning is the same, so pandas and csv.DictReader read every column.
+CSV_COLUMNS = ["row_type", *ComparisonRow.model_fields, "reason", "i_squared", "tau_squared", "method"]
 
 
 DESCRIPTION = (
