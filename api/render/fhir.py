@@ -5,7 +5,8 @@ Where our fields go (README, section "FHIR R5", says the same for clients):
 - A figure (outcome or adverse event) is an Evidence with one statistic. The figure as
   printed, its source document and the place in it travel together in the extension
   SOURCE_FIGURE (under this service's base URL: printed, source, locator, qualifier, derived,
-  derivation), are repeated for people in Evidence.note, and the document is linked as
+  derivation, each inferred field with its reason, denominator basis, unlabeled, response
+  definition, permalink), are repeated for people in Evidence.note, and the document is linked as
   relatesTo derived-from Citation/<document>. Whatever we computed (a Wilson interval, a
   pooled estimate) says so in its description, never passing for a printed value.
 - Recorded conflicts are the extension RECORDED_CONFLICT plus a note on every Evidence whose
@@ -198,6 +199,22 @@ def _source_figure(
     ]
     if figure.derivation:
         parts.append({"url": "derivation", "valueString": figure.derivation})
+    # A field the document does not print, with the reason: a reader must not take it as printed.
+    for inference in figure.inferred:
+        parts.append(
+            {
+                "url": "inferred",
+                "extension": [
+                    {"url": "field", "valueString": inference.field},
+                    {"url": "reason", "valueString": inference.reason},
+                ],
+            }
+        )
+    parts.append({"url": "denominatorBasis", "valueCode": figure.denominator_basis.value})
+    parts.append({"url": "unlabeled", "valueBoolean": figure.unlabeled})
+    if isinstance(figure, OutcomePublic) and figure.response_definition:
+        parts.append({"url": "responseDefinition", "valueString": figure.response_definition})
+    parts.append({"url": "permalink", "valueUrl": figure.permalink})
     return {"url": urls.source_figure, "extension": parts}
 
 
@@ -227,6 +244,8 @@ def _provenance_note(figure: OutcomePublic | AdverseEventPublic, source_title: s
 
 def _figure_notes(figure: OutcomePublic | AdverseEventPublic, source_title: str) -> list[Json]:
     notes = [_provenance_note(figure, source_title)]
+    for inference in figure.inferred:
+        notes.append(_note(f"Inferred by curators, not printed: {inference.field}. {inference.reason}"))
     if figure.derived:
         notes.append(_note(f"Derived by curators, not printed: {figure.derivation or 'see the source'}."))
     if figure.unlabeled:
