@@ -143,11 +143,12 @@ FACE_EXCEPTIONS: dict[Face, dict[str, Exception_]] = {
     Face.comparison_json: _COMPARISON,
     Face.comparison_csv: _COMPARISON,
     Face.comparison_svg: {
-        **_TEXT_COMMON,
+        **{
+            fact: rule
+            for fact, rule in _TEXT_COMMON.items()
+            if fact not in ("denominator_basis", "response_definition")
+        },
         "measure": _ONE_MEASURE,
-        "arm_label": ShownAs("label", "a row's label names its study and arm (and subgroup or time point if needed)"),
-        "response_definition": NotShown("shown in the row's detail line; checked with the label"),
-        "subgroup": ShownAs("label", "in the row's label or detail line"),
         "unlabeled": _COMPARISON["unlabeled"],
         "conflict_ids": _COMPARISON["conflict_ids"],
         "caveat": NotShown("a row is one line of a plot; the caveat is on the comparison's JSON row"),

@@ -103,7 +103,7 @@ NO_TIME_POINT_REASON = "no time point printed; a figure measured at an unknown t
 
 def _row_label(title: str, acronym: str | None, arm_label: str | None) -> str:
     name = acronym or title
-    return f"{name} · {arm_label}" if arm_label is not None else f"{name} · whole study"
+    return f"{name} · {arm_label}" if arm_label is not None else f"{name} · all patients"
 
 
 def _unique_labels(rows: list[ComparisonRow]) -> None:
@@ -222,7 +222,7 @@ def build_comparison(
         conditions.append(Outcome.time_point == time_point)
     order = (col(Outcome.study_id), col(Outcome.arm_id), col(Outcome.id))
     outcomes = outcome_projections(session, conditions, order_by=order)
-    # Only the names a row shows (each outcome carries its arm's label already): whole study
+    # Only the names a row shows (each outcome carries its arm's label already): whole-study
     # records cost most of the time of a large comparison.
     names = select(Study.id, Study.title, Study.acronym).where(col(Study.id).in_({o.study_id for o in outcomes}))
     studies = {sid: (title, acronym) for sid, title, acronym in session.exec(names)}

@@ -465,7 +465,7 @@
                     { "data-figure-id": o.id },
                     h("span", { class: "te-measure", "data-fact": "measure" }, what),
                     " ",
-                    h("span", { class: "te-arm", "data-field": "arm", "data-fact": "arm_label" }, o.arm_label || "all patients"),
+                    h("span", { class: "te-arm", "data-fact": "arm_label", "data-field": "arm" }, o.arm_label || "all patients"),
                     ": ",
                     h("span", { class: "te-printed", "data-fact": "printed" }, o.printed),
                     flags(o, card),
