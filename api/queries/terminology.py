@@ -7,6 +7,9 @@ from typing import TypeVar
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from api.errors import InvalidInput
+from models.enums import Measure
+from models.problem import ProblemField
 from models.terminology import TermCode
 
 F = TypeVar("F", bound=BaseModel)
@@ -39,3 +42,16 @@ def with_terms(session: Session, filters: F, vocabularies: Sequence[str]) -> tup
         resolved = (t for v in values for t in ([v] if isinstance(v, StrEnum) else asked[name][v] or [v]))
         update[name] = list(dict.fromkeys(resolved))
     return (filters.model_copy(update=update) if update else filters), asked
+
+
+def measure_of(session: Session, measure: Measure | str) -> Measure:
+    """The measure asked for, by its code or itself; a code of no measure is invalid input."""
+    if isinstance(measure, Measure):
+        return measure
+    terms = terms_of_codes(session, "measure", [measure])[measure]
+    if len(terms) != 1:
+        raise InvalidInput(
+            f"No measure has the code {measure!r}.",
+            [ProblemField(location="query.measure", message=f"no measure carries the code {measure!r}")],
+        )
+    return Measure(terms[0])

@@ -91,3 +91,17 @@ def test_an_unverified_code_stops_start_up_naming_file_and_term(tmp_path: Path, 
     codes.write_text(codes.read_text().replace("CD7: [HGNC:1695]", "CD7: [HGNC:1695, HGNC:99999]"))
     with pytest.raises(FixtureError, match=r"term_codes.yaml: target_antigen.CD7: not in seeds/terminology.csv"):
         read_terminology(settings.terminology_file, codes)
+
+
+@pytest.mark.parametrize("path", ["/v1/comparison", "/v1/comparison.csv", "/v1/comparison.svg"])
+def test_the_comparison_takes_its_measure_by_code(client: TestClient, path: str) -> None:
+    by_term = client.get(path, params={"measure": "cr", "subgroup": "any"})
+    assert by_term.status_code == 200
+    assert client.get(path, params={"measure": "NCIT:C4870", "subgroup": "any"}).content == by_term.content
+    assert client.get(path, params={"measure": "cri", "subgroup": "any"}).content != by_term.content
+
+
+def test_a_measure_code_no_measure_carries_is_a_problem(client: TestClient) -> None:
+    response = client.get("/v1/comparison", params={"measure": "NCIT:C3183"})  # T-ALL's code, not a measure's
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "query.measure"
