@@ -77,6 +77,14 @@ class Settings(BaseSettings):
         default_factory=lambda: data_dir() / "seeds" / "spans.yaml",
         description="Where each record's printed words sit in its source text (written by `tall-evidence resolve`).",
     )
+    terminology_file: Path = Field(
+        default_factory=lambda: data_dir() / "seeds" / "terminology.csv",
+        description="The verified code list (CURIEs with where each was verified).",
+    )
+    term_codes_file: Path = Field(
+        default_factory=lambda: data_dir() / "seeds" / "term_codes.yaml",
+        description="Which verified codes each term of our vocabularies carries.",
+    )
     seeds_text_dir: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "seeds",
         description="Directory holding the source documents' text (used by provenance checks).",

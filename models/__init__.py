@@ -13,6 +13,7 @@ from models.search_index import SearchDocument, SearchPosting
 from models.source import Source
 from models.study import Report, Study, StudyLink
 from models.study_tag import StudyTag
+from models.terminology import TermCode
 
 TABLES = (
     Source,
@@ -29,6 +30,7 @@ TABLES = (
     Finding,
     Conflict,
     EpidemiologyFigure,
+    TermCode,
 )
 
 # The tables of sourced figures, by the kind name conflicts report their members under.
@@ -61,4 +63,5 @@ __all__ = [
     "Study",
     "StudyLink",
     "StudyTag",
+    "TermCode",
 ]

@@ -2,7 +2,9 @@
 
 from pydantic import BaseModel, Field
 
-from models.enums import DenominatorBasis, Measure, SourceKind, Subgroup
+from models.enums import DenominatorBasis, Measure, SourceKind, Subgroup, ValueQualifier, ValueUnit
+from models.figure import Inference
+from models.terminology import CODES_DESCRIPTION
 
 
 class ComparisonRow(BaseModel):
@@ -43,12 +45,30 @@ class ComparisonRow(BaseModel):
     derived: bool = Field(
         description="Whether counts or value were derived by curators (e.g. counts from a printed percentage)."
     )
+    derivation: str | None = Field(default=None, description="How a derived value was computed (as on the figure).")
+    inferred: list[Inference] = Field(
+        default_factory=list,
+        description="Fields of the figure the document does not print and curators inferred, each with the reason "
+        "(as on /v1/outcomes); e.g. a denominator read from elsewhere in the document.",
+    )
+    qualifier: ValueQualifier = Field(
+        default=ValueQualifier.exact, description="How the printed value bounds the true one (as on the figure)."
+    )
+    caveat: str | None = Field(default=None, description="Why the figure should be read with care.")
+    value: float | None = Field(default=None, description="The figure's value in its unit (as on the figure).")
+    value_low: float | None = Field(default=None, description="Lower end when a range is printed.")
+    value_high: float | None = Field(default=None, description="Upper end when a range is printed.")
+    unit: ValueUnit = Field(default=ValueUnit.percent, description="Unit of value.")
     denominator_basis: DenominatorBasis = Field(
         description="Which patients the denominator counts (enrolled, treated, evaluable, not_stated)."
     )
     response_definition: str | None = Field(
         default=None, description="How the document defines the response, as printed; null when not printed."
     )
+    report_id: str | None = Field(default=None, description="Report of the study the figure comes from.")
+    cited_venue: str | None = Field(default=None, description="Meeting or journal of the cited publication.")
+    codes: dict[str, list[str]] = Field(default_factory=dict, description=CODES_DESCRIPTION)
+    permalink: str = Field(description="Stable absolute URL of the figure, with its provenance, span and context.")
     pooled: bool = Field(description="Whether this row is in the pooled estimate.")
     not_pooled_reason: str | None = Field(
         default=None, description="Why this row is shown but not pooled; null for pooled rows."

@@ -7,6 +7,7 @@ from sqlmodel import JSON, Field, SQLModel
 from sqlmodel._compat import SQLModelConfig
 
 from models.enums import DenominatorBasis, SourceKind, ValueQualifier
+from models.terminology import CODES_DESCRIPTION
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 """Local identifiers in fixtures: lower-case slug, stable across releases."""
@@ -116,6 +117,7 @@ class FigureContext(SQLModel):
     cited_venue: str | None = Field(
         default=None, description="Meeting or journal of that primary publication, as given in its report."
     )
+    codes: dict[str, list[str]] = Field(default_factory=dict, sa_type=JSON, description=CODES_DESCRIPTION)
 
 
 class PrintedOccurrence(SQLModel):

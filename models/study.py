@@ -5,6 +5,7 @@ from sqlmodel import JSON, Field, SQLModel
 
 from models.enums import AgeGroup, Design, Disease, Phase, Setting, StudyRelation, TherapyClass
 from models.figure import Provenance
+from models.terminology import CODES_DESCRIPTION
 
 
 class StudyBase(Provenance):
@@ -41,6 +42,7 @@ class StudyBase(Provenance):
 
 class Study(StudyBase, table=True):
     id: str = Field(primary_key=True, description="Stable study id (a slug).")
+    codes: dict[str, list[str]] = Field(default_factory=dict, sa_type=JSON, description=CODES_DESCRIPTION)
 
 
 class ReportBase(Provenance):

@@ -14,6 +14,7 @@ from models.finding import FindingPublic
 from models.outcome import OutcomePublic
 from models.source import SourcePublic
 from models.study import ReportPublic, StudyBase, StudyLinkPublic
+from models.terminology import CODES_DESCRIPTION
 
 
 class StudyPublic(StudyBase):
@@ -35,6 +36,10 @@ class StudyPublic(StudyBase):
         default_factory=list, description="Fratricide strategies of its CAR products."
     )
     source_ids: list[str] = Field(default_factory=list, description="Every document that reports on the study.")
+    codes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=CODES_DESCRIPTION + " Here: its diseases, the agents of its arms and its CAR products' antigens.",
+    )
     n_outcomes: StrictInt = Field(default=0, description="Number of outcome figures curated.")
     n_adverse_events: StrictInt = Field(default=0, description="Number of adverse-event figures curated.")
 

@@ -54,6 +54,17 @@ SOURCE_FIGURE = ExtensionDefinition(
         Part("qualifier", ("code",), "How the printed value qualifies the number: " + ", ".join(ValueQualifier)),
         Part("derived", ("boolean",), "Whether curators derived the counts or value rather than reading them."),
         Part("derivation", ("string",), "How the figure was derived, when it was.", min=0),
+        Part(
+            "inferred",
+            ("string",),
+            "A field the document does not print that curators filled in, as 'field: reason'.",
+            min=0,
+            max="*",
+        ),
+        Part("denominatorBasis", ("code",), "Which patients the denominator counts, as the document states it."),
+        Part("unlabeled", ("boolean",), "Whether the document prints the figure without saying what it measures."),
+        Part("responseDefinition", ("string",), "How the document defines the response, as printed.", min=0),
+        Part("permalink", ("url",), "The URL that answers with this figure and its provenance."),
     ),
 )
 RECORDED_CONFLICT = ExtensionDefinition(

@@ -121,6 +121,14 @@ def source_figure_extension(
     ]
     if figure.derivation:
         parts.append({"url": "derivation", "valueString": figure.derivation})
+    # A field the document does not print, with the reason: a reader must not take it as printed.
+    for inference in figure.inferred:
+        parts.append({"url": "inferred", "valueString": f"{inference.field}: {inference.reason}"})
+    parts.append({"url": "denominatorBasis", "valueCode": figure.denominator_basis.value})
+    parts.append({"url": "unlabeled", "valueBoolean": figure.unlabeled})
+    if isinstance(figure, OutcomePublic) and figure.response_definition:
+        parts.append({"url": "responseDefinition", "valueString": figure.response_definition})
+    parts.append({"url": "permalink", "valueUrl": figure.permalink})
     return {"url": urls.source_figure, "extension": parts}
 
 
@@ -150,6 +158,8 @@ def provenance_note(figure: OutcomePublic | AdverseEventPublic, source_title: st
 
 def figure_notes(figure: OutcomePublic | AdverseEventPublic, source_title: str) -> list[Json]:
     notes = [provenance_note(figure, source_title)]
+    for inference in figure.inferred:
+        notes.append(annotation(f"Inferred by curators, not printed: {inference.field}. {inference.reason}"))
     if figure.derived:
         notes.append(annotation(f"Derived by curators, not printed: {figure.derivation or 'see the source'}."))
     if figure.unlabeled:

@@ -5,7 +5,8 @@ Where our fields go (README, section "FHIR R5", says the same for clients):
 - A figure (outcome or adverse event) is an Evidence with one statistic. The figure as
   printed, its source document and the place in it travel together in the extension
   SOURCE_FIGURE (under this service's base URL: printed, source, locator, qualifier, derived,
-  derivation), are repeated for people in Evidence.note, and the document is linked as
+  derivation, each inferred field with its reason, denominator basis, unlabeled, response
+  definition, permalink), are repeated for people in Evidence.note, and the document is linked as
   relatesTo derived-from Citation/<document>. Whatever we computed (a Wilson interval, a
   pooled estimate) says so in its description, never passing for a printed value.
 - Recorded conflicts are the extension RECORDED_CONFLICT plus a note on every Evidence whose

@@ -77,7 +77,10 @@ def schema_version() -> str:
 
 def input_hashes(settings: Settings) -> dict[str, str]:
     """SHA-256 of each fixture file the dataset is built from, by the label validation messages use."""
-    files = {f"seeds/{settings.sources_registry.name}": settings.sources_registry}
+    files = {
+        f"seeds/{path.name}": path
+        for path in (settings.sources_registry, settings.terminology_file, settings.term_codes_file)
+    }
     studies = settings.fixtures_dir / STUDIES_DIR
     for path in sorted(studies.glob("*.yaml")):
         files[f"fixtures/{STUDIES_DIR}/{path.name}"] = path

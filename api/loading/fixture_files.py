@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.loading.yaml_parser import load_fixture_yaml
 from models.fixture import ConflictsFile, EpidemiologyFile, SourcesFile, StudyFile
+from models.terminology import Terminology
 
 STUDIES_DIR = "studies"
 CONFLICTS_FILE = "conflicts.yaml"
@@ -61,6 +62,7 @@ class FixtureSet:
     epidemiology: EpidemiologyFile = field(default_factory=EpidemiologyFile)
     epidemiology_file: str = EPIDEMIOLOGY_FILE
     version: str = ""
+    terminology: Terminology = field(default_factory=Terminology)
 
 
 def format_loc(loc: tuple[str | int, ...]) -> str:

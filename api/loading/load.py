@@ -1,5 +1,6 @@
 """Validating fixtures and loading them: the one path from files to a served database."""
 
+import dataclasses
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
@@ -14,6 +15,7 @@ from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, re
 from api.loading.provenance import servable_spans
 from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
+from api.loading.terminology import read_terminology
 from api.settings import Settings
 from models import TABLES
 from models.meta import Meta, attribution_text, how_to_cite_text
@@ -35,7 +37,8 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
     with collector_paused():
         fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
         check_fixture_set(fixtures)
-    return fixtures
+        terminology = read_terminology(settings.terminology_file, settings.term_codes_file)
+    return dataclasses.replace(fixtures, terminology=terminology)
 
 
 def api_version() -> str:

@@ -25,12 +25,14 @@ from models import (
     Study,
     StudyLink,
     StudyTag,
+    TermCode,
 )
 from models.enums import SourceKind
 from models.figure import FigureContext
 from models.fixture import StudyFile
 from models.study import StudyBase
 from models.study_tag import NO_ROLE, STUDY_LEVEL
+from models.terminology import Terminology
 
 _REFS = {"id", "arm", "report", "interventions"}
 # Where each figure is served, for its permalink (tables without an entry have none).
@@ -84,11 +86,17 @@ def _study_rows(
     source_kinds: dict[str, SourceKind],
     *,
     public_url: str,
+    terminology: Terminology,
 ) -> Iterator[Row]:
     sid = study.id
     arm_labels = {arm.id: arm.label for arm in study.arms}
     reports = {report.id: report for report in study.reports}
-    yield Study, {"id": sid, **study.model_dump(include=set(StudyBase.model_fields))}
+    codes = {
+        **terminology.of("disease", [d.value for d in study.diseases]),
+        **terminology.of("agent", [x.agent.value for arm in study.arms for x in arm.interventions]),
+        **terminology.of("target_antigen", [a.value for p in study.car_products for a in p.target_antigens]),
+    }
+    yield Study, {"id": sid, **study.model_dump(include=set(StudyBase.model_fields)), "codes": codes}
     for report in study.reports:
         yield Report, {"id": f"{sid}.{report.id}", "study_id": sid, **report.model_dump(exclude=_REFS)}
     for arm in study.arms:
@@ -125,12 +133,20 @@ def _study_rows(
                     "source_kind": source_kinds[fig.source_id],
                     "cited_publication": cited.citation if cited else None,
                     "cited_venue": cited.venue if cited else None,
+                    "codes": figure_codes(terminology, row),
                 }
             yield table, row
     for finding in study.findings:
         yield Finding, {"id": f"{sid}.{finding.id}", "study_id": sid, **finding.model_dump(exclude=_REFS)}
     for facet, value, role in sorted(study_tags(study, source_years)):
         yield StudyTag, {"study_id": sid, "facet": facet, "value": value, "role": role}
+
+
+def figure_codes(terminology: Terminology, row: dict[str, Any]) -> dict[str, list[str]]:
+    """The codes of the term a figure measures: its measure (outcomes) or its adverse-event term."""
+    term = row.get("measure") or row.get("term")
+    vocabulary = "measure" if "measure" in row else "term"
+    return terminology.of(vocabulary, [str(term)]) if term is not None else {}
 
 
 def _all_rows(fixtures: FixtureSet, public_url: str) -> Iterator[Row]:
@@ -140,10 +156,14 @@ def _all_rows(fixtures: FixtureSet, public_url: str) -> Iterator[Row]:
         yield Conflict, c.model_dump()
     for f in fixtures.epidemiology.figures:
         yield EpidemiologyFigure, f.model_dump()
+    for code in fixtures.terminology.rows():
+        yield TermCode, code
     source_years = {s.id: s.year for s in fixtures.sources.sources}
     source_kinds = {s.id: s.kind for s in fixtures.sources.sources}
     for study in fixtures.studies.values():
-        yield from _study_rows(study, source_years, source_kinds, public_url=public_url)
+        yield from _study_rows(
+            study, source_years, source_kinds, public_url=public_url, terminology=fixtures.terminology
+        )
         for link in study.related_studies:
             yield (
                 StudyLink,

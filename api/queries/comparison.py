@@ -9,13 +9,15 @@ designs, and reports of one programme may overlap.
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
+from api.queries.projection import outcome_projections
 from models import Outcome, Study
 from models.comparison import Comparison, ComparisonRow, ExcludedRow, LeaveOneOut, PooledEstimate
-from models.enums import DenominatorBasis, Measure, SourceKind, Subgroup, ValueUnit
+from models.enums import DenominatorBasis, Measure, ValueUnit
+from models.outcome import OutcomePublic
+from models.projection import FACE_EXCEPTIONS, Face, fact_names
 
 Z95 = 1.959963984540054
 TIME_TO_EVENT = {Measure.os, Measure.efs, Measure.rfs, Measure.pfs, Measure.dfs, Measure.cir}
@@ -74,37 +76,7 @@ def pool_random_effects(counts: Sequence[tuple[int, int]]) -> PooledEstimate:
     )
 
 
-class _Figure(NamedTuple):
-    """The columns of an outcome a comparison reads, as a plain tuple: at 1000x the curated data,
-    building full records for thousands of figures cost more than the rest of the comparison."""
-
-    id: str
-    study_id: str
-    arm_id: str | None
-    arm_label: str | None
-    measure: Measure
-    time_point: str | None
-    subgroup: Subgroup | None
-    numerator: int | None
-    denominator: int | None
-    value: float | None
-    unit: ValueUnit | None
-    unlabeled: bool
-    conflict_ids: list[str]
-    printed: str
-    source_id: str
-    source_kind: SourceKind | None
-    cited_publication: str | None
-    locator: str
-    derived: bool
-    denominator_basis: DenominatorBasis
-    response_definition: str | None
-
-
-_FIGURE_COLUMNS = tuple(getattr(Outcome, name) for name in _Figure._fields)
-
-
-def _exclusion(o: _Figure) -> str | None:
+def _exclusion(o: OutcomePublic) -> str | None:
     if o.conflict_ids:
         return f"in recorded conflict {', '.join(o.conflict_ids)}: values disagree between or within sources"
     if o.unlabeled:
@@ -118,13 +90,20 @@ def _exclusion(o: _Figure) -> str | None:
     return None
 
 
+# The figure's facts a row carries under the figure's own names (the rest: see FACE_EXCEPTIONS).
+SHOWN_FACTS = {
+    name
+    for name in fact_names(OutcomePublic)
+    if name not in FACE_EXCEPTIONS[Face.comparison_json] and name in ComparisonRow.model_fields
+}
+
 DERIVED_REASON = "counts derived by curators, not printed; left out of the pool unless include_derived=true"
 NO_TIME_POINT_REASON = "no time point printed; a figure measured at an unknown time pools with no other, stated or not"
 
 
 def _row_label(title: str, acronym: str | None, arm_label: str | None) -> str:
     name = acronym or title
-    return f"{name} · {arm_label}" if arm_label is not None else f"{name} · whole study"
+    return f"{name} · {arm_label}" if arm_label is not None else f"{name} · all patients"
 
 
 def _unique_labels(rows: list[ComparisonRow]) -> None:
@@ -238,14 +217,14 @@ def build_comparison(
     version: str,
     include_derived: bool = False,
 ) -> Comparison:
-    statement = select(*_FIGURE_COLUMNS).where(Outcome.measure == measure, *outcome_conditions)
+    conditions = [Outcome.measure == measure, *outcome_conditions]
     if time_point is not None:
-        statement = statement.where(Outcome.time_point == time_point)
+        conditions.append(Outcome.time_point == time_point)
     # A study's whole-study figures first (arm null), then its arms: the same on every database.
     arm = col(Outcome.arm_id)
-    ordered = statement.order_by(col(Outcome.study_id), arm.is_not(None), arm, col(Outcome.id))
-    outcomes = [_Figure(*row) for row in session.exec(ordered)]
-    # Only the names a row shows (each outcome carries its arm's label already): whole study
+    order = (col(Outcome.study_id), arm.is_not(None), arm, col(Outcome.id))
+    outcomes = outcome_projections(session, conditions, order_by=order)
+    # Only the names a row shows (each outcome carries its arm's label already): whole-study
     # records cost most of the time of a large comparison.
     names = select(Study.id, Study.title, Study.acronym).where(col(Study.id).in_({o.study_id for o in outcomes}))
     studies = {sid: (title, acronym) for sid, title, acronym in session.exec(names)}
@@ -264,28 +243,16 @@ def build_comparison(
             ComparisonRow(
                 outcome_id=o.id,
                 label=_row_label(title, acronym, o.arm_label),
-                study_id=o.study_id,
                 study_title=title,
                 study_acronym=acronym,
-                arm_id=o.arm_id,
-                arm_label=o.arm_label,
-                subgroup=o.subgroup,
-                time_point=o.time_point,
                 n=o.denominator,
                 events=o.numerator,
                 proportion=(o.numerator / o.denominator) if has_counts else o.value / 100,  # type: ignore[operator]
                 ci_low=low,
                 ci_high=high,
                 interval_method="wilson" if has_counts else None,
-                printed=o.printed,
-                source_id=o.source_id,
-                source_kind=o.source_kind,
-                cited_publication=o.cited_publication,
-                locator=o.locator,
-                derived=o.derived,
-                denominator_basis=o.denominator_basis,
-                response_definition=o.response_definition,
                 pooled=False,
+                **o.model_dump(include=SHOWN_FACTS),
             )
         )
     _unique_labels(rows)

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from api.queries.roles import ROLE_DESCRIPTION, ROLE_FACETS, RoleFilter, tag_condition
 from api.queries.search import search_ranks
+from api.queries.terminology import with_terms
 from models import AdverseEvent, Outcome, Study, StudyTag
 from models.enums import (
     AdverseEventTerm,
@@ -43,6 +44,7 @@ from models.enums import (
     TherapyClass,
 )
 from models.outcome import TimePoint
+from models.terminology import Curie
 
 ANY_SUBGROUP = "any"
 NO_SUBGROUP = "none"
@@ -65,6 +67,8 @@ class Conditions:
     """The filters as asked, written out (their repr): equal texts select the same rows of a
     table, so a count can be remembered under it. Set once every condition is in; adding one
     clears it, so conditions extended afterwards are never counted under the old text."""
+    codes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """Per parameter, each code (CURIE) asked for and the terms it stands for: a page's links name the terms."""
 
     def add(self, condition: ColumnElement[bool] | None) -> None:
         """A condition that is the same in both forms (one on the table's own columns)."""
@@ -110,15 +114,17 @@ class StudyFilters(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    disease: list[Disease] | None = _multi("Disease included.")
+    disease: list[Disease | Curie] | None = _multi("Disease included, or one of its codes (MONDO:0004963).")
     setting: list[Setting] | None = _multi("Disease setting.")
     age_group: list[AgeGroup] | None = _multi("Age group included.")
     design: list[Design] | None = _multi("Study design.")
     phase: list[Phase] | None = _multi("Trial phase.")
     therapy_class: list[TherapyClass] | None = _multi("Class of therapy studied (see role).")
-    agent: list[Agent] | None = _multi("Agent given in any arm (by default as treatment; see role).")
+    agent: list[Agent | Curie] | None = _multi(
+        "Agent given in any arm (by default as treatment; see role), or one of its codes (CHEBI:63612)."
+    )
     role: list[RoleFilter] | None = Field(default=None, description=ROLE_DESCRIPTION)
-    target_antigen: list[Antigen] | None = _multi("Antigen targeted by a CAR product.")
+    target_antigen: list[Antigen | Curie] | None = _multi("Antigen targeted by a CAR product, or its code (HGNC:1695).")
     cell_source: list[CellSource] | None = _multi("Cell source of a CAR product.")
     fratricide_strategy: list[FratricideStrategy] | None = _multi("Fratricide strategy of a CAR product.")
     registry_id: list[Annotated[str, Field(pattern=REGISTRY_ID_PATTERN)]] | None = _multi(
@@ -163,8 +169,9 @@ class StudyFilters(BaseModel):
         """Conditions on `table` (Study, or a figure table by its study_id), and search ranks when q is given."""
         study_id = table.id if table is Study else table.study_id
         conds = Conditions()
+        filters, conds.codes = with_terms(session, self, ("disease", "agent", "target_antigen"))
         for facet in self.TAG_FACETS:
-            values = getattr(self, facet)
+            values = getattr(filters, facet)
             if values:
                 wanted = [v.value if hasattr(v, "value") else str(v) for v in values]
                 tagged = [col(StudyTag.facet) == facet, col(StudyTag.value).in_(wanted)]
@@ -263,14 +270,14 @@ class FigureFilters(BaseModel):
 # base's fields before the subclass's, and listing these as the second base puts them first,
 # where the document has always had them (measure, time_point, then subgroup...).
 class _OutcomeOwnFilters(BaseModel):
-    measure: list[Measure] | None = _multi("Outcome measure.")
+    measure: list[Measure | Curie] | None = _multi("Outcome measure, or one of its codes (NCIT:C4870).")
     time_point: list[TimePoint] | None = Field(
         default=None, description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives."
     )
 
 
 class _AdverseEventOwnFilters(BaseModel):
-    term: list[AdverseEventTerm] | None = _multi("Adverse-event term.")
+    term: list[AdverseEventTerm | Curie] | None = _multi("Adverse-event term, or one of its codes (MEDDRA:10052015).")
     min_grade: int | None = Field(
         default=None, ge=1, le=5, description="Only figures whose grades are all at least this (3 = grade ≥3)."
     )
@@ -280,7 +287,9 @@ class _AdverseEventOwnFilters(BaseModel):
 class OutcomeFilters(FigureFilters, _OutcomeOwnFilters):
     def conditions(self, session: Session) -> Conditions:
         conds = self.figure_conditions(session, Outcome)
-        conds.add(col(Outcome.measure).in_(self.measure) if self.measure else None)
+        filters, codes = with_terms(session, self, ("measure",))
+        conds.codes |= codes
+        conds.add(col(Outcome.measure).in_(filters.measure) if filters.measure else None)
         conds.add(col(Outcome.time_point).in_(self.time_point) if self.time_point else None)
         conds.asked = self.asked()
         return conds
@@ -289,7 +298,9 @@ class OutcomeFilters(FigureFilters, _OutcomeOwnFilters):
 class AdverseEventFilters(FigureFilters, _AdverseEventOwnFilters):
     def conditions(self, session: Session) -> Conditions:
         conds = self.figure_conditions(session, AdverseEvent)
-        conds.add(col(AdverseEvent.term).in_(self.term) if self.term else None)
+        filters, codes = with_terms(session, self, ("term",))
+        conds.codes |= codes
+        conds.add(col(AdverseEvent.term).in_(filters.term) if filters.term else None)
         # A figure counts only when every grade it covers is at least min_grade.
         conds.add(col(AdverseEvent.grade_min) >= self.min_grade if self.min_grade is not None else None)
         conds.add(col(AdverseEvent.grading_system).in_(self.grading_system) if self.grading_system else None)

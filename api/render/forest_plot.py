@@ -10,7 +10,7 @@ descriptive. Everything from the data is XML-escaped.
 
 from html import escape
 
-from api.render.labels import EN_DASH, label, time_point_label
+from api.render.labels import EN_DASH, derived_note, inferred_note, label, time_point_label
 from models.comparison import Comparison, ComparisonRow, PooledEstimate
 
 WIDTH = 960
@@ -71,39 +71,71 @@ def _row_height(row: ComparisonRow) -> float:
     return ROW_HEIGHT + LINE * (len(_label_lines(row)) - 1) + (LINE if row.not_pooled_reason else 0)
 
 
-def _status(row: ComparisonRow) -> str:
-    marks = ["derived counts"] if row.derived else []
+def _status(row: ComparisonRow) -> tuple[str, list[str], list[str]]:
+    """The status line's words, the facts it shows, and what a reader sees on hover (why a value is not printed)."""
+    marks: list[str] = []
+    facts: list[str] = []
+    hover: list[str] = []
+    if row.inferred:
+        marks.append("inferred: " + ", ".join(i.field.replace("_", " ") for i in row.inferred))
+        facts.append("inferred")
+        hover.append(inferred_note(row.inferred))
+    if row.derived:
+        marks.append("derived counts")
+        facts += ["derived", "derivation"] if row.derivation else ["derived"]
+        hover.append(derived_note(row.derivation))
     if row.not_pooled_reason:
         marks.append(f"not pooled: {row.not_pooled_reason}")
     elif row.pooled:
         marks.append("pooled")
-    return " · ".join(marks)
+    return " · ".join(marks), facts, hover
+
+
+def _status_text(row: ComparisonRow, y: float) -> str:
+    """The status line, whole in its <title> (with the reasons for any inferred or derived value) when cut."""
+    words, facts, hover = _status(row)
+    if not words:
+        return ""
+    shown = _clip(words, NOTE_CHARS)
+    title = " ".join([*([words] if shown != words else []), *hover])
+    marked = f' data-fact="{" ".join(facts)}"' if facts else ""
+    return (
+        f'<text x="{LABEL_X}" y="{y}" font-size="11" fill="{POOLED}" data-role="status"{marked}>'
+        + (f"<title>{escape(title)}</title>" if title else "")
+        + f"{escape(shown)}</text>"
+    )
 
 
 def _row(row: ComparisonRow, y: float) -> str:
     lines = _label_lines(row)
-    basis = f"{row.denominator_basis.value.replace('_', ' ')} denominator" if row.interval_method else None
-    detail = " · ".join(
-        part
-        for part in (
-            label(row.subgroup),
-            time_point_label(row.time_point) or "no time point",
-            row.response_definition,
-            basis,
-        )
-        if part
-    )
+    # Each part with the fact it shows; a part with nothing to say is left out, and so is its fact.
+    shown = [
+        (label(row.subgroup), "subgroup"),
+        (time_point_label(row.time_point) or "no time point", "time_point"),
+        (row.response_definition, "response_definition"),
+        (f"{row.denominator_basis.value.replace('_', ' ')} denominator", "denominator_basis"),
+    ]
+    detail = " · ".join(text for text, _ in shown if text)
     height = _row_height(row)
     middle = y + 8 + LINE * len(lines) / 2
     parts = [
         f'<g data-outcome-id="{escape(row.outcome_id)}" data-study-id="{escape(row.study_id)}" '
         f'data-in-pool="{"true" if row.pooled else "false"}" data-derived="{"true" if row.derived else "false"}">',
-        f'<text x="{LABEL_X}" y="{y + 15}" font-size="12" font-weight="600" fill="{INK}" data-role="label">'
+        f'<text x="{LABEL_X}" y="{y + 15}" font-size="12" font-weight="600" fill="{INK}" data-role="label" '
+        'data-fact="arm_label">'
         + "".join(
             f'<tspan x="{LABEL_X}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>' for i, line in enumerate(lines)
         )
         + "</text>",
-        _text(LABEL_X, y + 15 + LINE * len(lines), detail, limit=DETAIL_CHARS, size=11, fill=MUTED),
+        _text(
+            LABEL_X,
+            y + 15 + LINE * len(lines),
+            detail,
+            limit=DETAIL_CHARS,
+            size=11,
+            fill=MUTED,
+            data_fact=" ".join(fact for text, fact in shown if text),
+        ),
     ]
     fill = ACCENT if row.pooled or row.interval_method is None else "#ffffff"
     if row.ci_low is not None and row.ci_high is not None:
@@ -127,10 +159,10 @@ def _row(row: ComparisonRow, y: float) -> str:
         value = f"{_pct(row.proportion)} as printed, no interval"
     parts.append(_text(VALUE_X, y + 15, value, limit=VALUE_CHARS, fill=INK))
     source = f"“{row.printed}” · {row.source_id}, {row.locator}"
-    parts.append(_text(VALUE_X, y + 29, source, limit=SOURCE_CHARS, size=11, fill=MUTED))
-    status = _status(row)
-    if status:
-        parts.append(_text(LABEL_X, y + height - 8, status, limit=NOTE_CHARS, size=11, fill=POOLED, data_role="status"))
+    parts.append(
+        _text(VALUE_X, y + 29, source, limit=SOURCE_CHARS, size=11, fill=MUTED, data_fact="printed source_id locator")
+    )
+    parts.append(_status_text(row, y + height - 8))
     parts.append("</g>")
     return "".join(parts)
 

@@ -215,6 +215,10 @@ def _cell(value: Any) -> Any:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    """CSV with a header row; a column named twice is refused, since pandas and csv.DictReader drop one."""
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise ValueError(f"CSV columns named more than once: {', '.join(repeated)}")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)

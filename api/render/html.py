@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from api.render.labels import grade_label, label, time_point_label
+from api.render.labels import derived_note, grade_label, inferred_note, label, time_point_label
 from api.state import find_request_state
 
 ENVIRONMENT = Environment(
@@ -18,7 +18,13 @@ ENVIRONMENT = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-ENVIRONMENT.globals.update(label=label, time_point_label=time_point_label, grade_label=grade_label)
+ENVIRONMENT.globals.update(
+    label=label,
+    time_point_label=time_point_label,
+    grade_label=grade_label,
+    inferred_note=inferred_note,
+    derived_note=derived_note,
+)
 ENVIRONMENT.filters["label"] = label
 
 

@@ -4,6 +4,10 @@ One table for the server-rendered views and, through /embed/labels.json, for the
 browser component, so both say the same thing.
 """
 
+from collections.abc import Sequence
+
+from models.figure import Inference
+
 # Only the codes whose readable form is not the code with spaces for underscores.
 LABELS: dict[str, str] = {
     # measures
@@ -100,3 +104,17 @@ def grade_label(grade_min: int | None, grade_max: int | None) -> str:
     if grade_min == grade_max:
         return f"grade {grade_max}"
     return f"grade {grade_min}{EN_DASH}{grade_max}"
+
+
+INFERRED_NOTE = "Inferred by curators, not printed"
+DERIVED_NOTE = "Derived by curators, not printed"
+
+
+def inferred_note(inferred: Sequence[Inference]) -> str:
+    """The hover text of an 'inferred' mark: each field the document does not print, and why it is read so."""
+    return INFERRED_NOTE + ": " + "; ".join(f"{i.field.replace('_', ' ')}: {i.reason}" for i in inferred)
+
+
+def derived_note(derivation: str | None) -> str:
+    """The hover text of a 'derived' mark."""
+    return f"{DERIVED_NOTE}: {derivation}" if derivation else DERIVED_NOTE

@@ -1,18 +1,35 @@
 """Lists as responses: a JSON page with its links, or the whole result set as CSV or NDJSON."""
 
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlencode
+
 from fastapi import Request
+from starlette.datastructures import URL
 
 from api.state import pinned_version
 from models.page import PageLinks
 
 
-def page_links(request: Request, *, total: int, limit: int, offset: int) -> PageLinks:
-    """Links to this list's pages; under a ?version= pin they stay pinned to that release."""
+def _by_terms(url: URL, codes: Mapping[str, Mapping[str, list[str]]]) -> URL:
+    """The URL with each code a filter was given replaced by the terms it stands for (each once)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in parse_qsl(url.query, keep_blank_values=True):
+        terms = codes.get(name, {}).get(value)
+        pairs += [(name, t) for t in terms] if terms else [(name, value)]
+    return url.replace(query=urlencode(list(dict.fromkeys(pairs))))
+
+
+def page_links(
+    request: Request, *, total: int, limit: int, offset: int, codes: Mapping[str, Mapping[str, list[str]]] | None = None
+) -> PageLinks:
+    """Links to this page and its neighbours; filters asked by code (CURIE) are written as their terms,
+    so asking by code and by term answers with the same body; under a ?version= pin they stay pinned."""
+    base = _by_terms(request.url, codes) if codes else request.url
     pin = pinned_version(request.scope)
     pinned = {} if pin is None else {"version": pin}
 
     def at(new_offset: int) -> str:
-        return str(request.url.include_query_params(limit=limit, offset=new_offset, **pinned))
+        return str(base.include_query_params(limit=limit, offset=new_offset, **pinned))
 
     return PageLinks(
         self=at(offset),

@@ -12,19 +12,23 @@ from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.comparison import build_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupFilter, SubgroupQuery
+from api.queries.terminology import measure_of
 from api.render.forest_plot import render_forest_plot
 from api.render.formats import ComparisonFormatQuery, Format, csv_response, negotiate
 from api.routes.listing import file_operations
 from models.comparison import Comparison, ComparisonRow
 from models.enums import Measure
 from models.outcome import TimePoint
+from models.terminology import Curie
 
 SVG_MEDIA_TYPE = "image/svg+xml"
 
 router = APIRouter(prefix="/v1", tags=["comparison"])
 
 
-CSV_COLUMNS = ["row_type", *ComparisonRow.model_fields, "reason", "i_squared", "tau_squared", "method", "label"]
+# One name per column: the pooled row's label and the excluded rows' reason share the study rows' columns
+# where the meaning is the same, so pandas and csv.DictReader read every column.
+CSV_COLUMNS = ["row_type", *ComparisonRow.model_fields, "reason", "i_squared", "tau_squared", "method"]
 
 
 DESCRIPTION = (
@@ -46,7 +50,9 @@ def comparison_from_query(
     meta: MetaDep,
     study: StudyFiltersDep,
     *,
-    measure: Annotated[Measure, Query(description="The measure to compare, e.g. cr.")],
+    measure: Annotated[
+        Measure | Curie, Query(description="The measure to compare, e.g. cr, or one of its codes (NCIT:C4870).")
+    ],
     time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
     subgroup: SubgroupQuery = None,
     study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
@@ -58,7 +64,7 @@ def comparison_from_query(
     filters = OutcomeFilters(subgroup=subgroup or [SubgroupFilter(NO_SUBGROUP)], study_id=study_id).within(study)
     return build_comparison(
         session,
-        measure,
+        measure_of(session, measure),
         time_point=time_point,
         outcome_conditions=filters.conditions(session).all,
         version=meta.dataset_version,

@@ -8,12 +8,13 @@ from collections import defaultdict
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import col, select
+from sqlmodel import col
 
 from api.deps import IdPath, SessionDep
 from api.errors import html_problem_responses
 from api.queries.filters import StudyFiltersDep, describe_filters
-from api.queries.pages import get_or_404, to_public
+from api.queries.pages import get_or_404
+from api.queries.projection import outcome_projections
 from api.queries.studies import select_studies, study_detail
 from api.render.citations import Citations
 from api.render.figure_order import MEASURE_ORDER, TERM_ORDER, ordered_adverse_events, ordered_outcomes
@@ -51,7 +52,6 @@ def study_card(study_id: IdPath, request: Request, session: SessionDep) -> HTMLR
         study=study,
         outcomes=outcomes,
         adverse_events=adverse_events,
-        arm_labels={arm.id: arm.label for arm in study.arms},
         citations=citations,
     )
 
@@ -68,9 +68,9 @@ def evidence_table(request: Request, session: SessionDep, filters: StudyFiltersD
     outcome figures as printed and their sources. For an iframe; no external assets."""
     studies = select_studies(session, filters)
     outcomes: dict[str, list[OutcomePublic]] = defaultdict(list)
-    statement = select(Outcome).where(col(Outcome.study_id).in_([s.id for s in studies])).order_by(Outcome.id)
-    for row in session.exec(statement):
-        outcomes[row.study_id].append(to_public(OutcomePublic, row))
+    in_studies = [col(Outcome.study_id).in_([s.id for s in studies])]
+    for outcome in outcome_projections(session, in_studies, order_by=[col(Outcome.id)]):
+        outcomes[outcome.study_id].append(outcome)
     ordered = {s.id: ordered_outcomes(outcomes[s.id]) for s in studies}
     citations = Citations(session, [o.source_id for s in studies for o in ordered[s.id]])
     return render_page(

@@ -112,7 +112,7 @@ def respond_list(
             total=total,
             limit=limit,
             offset=params.offset,
-            links=page_links(request, total=total, limit=limit, offset=params.offset),
+            links=page_links(request, total=total, limit=limit, offset=params.offset, codes=query.conditions.codes),
         )
     rows = read_rows(
         session, spec.table, query.conditions, order_by=query.order, limit=params.limit, offset=params.offset

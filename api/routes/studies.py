@@ -90,7 +90,7 @@ def list_studies(
         total=total,
         limit=limit,
         offset=params.offset,
-        links=page_links(request, total=total, limit=limit, offset=params.offset),
+        links=page_links(request, total=total, limit=limit, offset=params.offset, codes=conditions.codes),
     )
 
 

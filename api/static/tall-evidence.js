@@ -168,27 +168,63 @@
     var n = citations.cite(figure.source_id);
     return h(
       "span",
-      { class: "te-cite" },
+      { class: "te-cite", "data-fact": "source_id locator", title: figure.source_id },
       n ? [h("a", { href: "#source-" + n, title: figure.source_id }, "[" + n + "]"), " "] : null,
       figure.locator
     );
   }
 
+  // The hover texts of the marks, worded as api/render/labels.py words them.
+  function inferredNote(inferred) {
+    return (
+      "Inferred by curators, not printed: " +
+      inferred
+        .map(function (i) {
+          return i.field.replace(/_/g, " ") + ": " + i.reason;
+        })
+        .join("; ")
+    );
+  }
+
+  function derivedNote(derivation) {
+    return derivation ? "Derived by curators, not printed: " + derivation : "Derived by curators, not printed";
+  }
+
+  // Marks read with the printed words: each says what a reader must not take as printed.
   // page: where the conflicts are described ("" for this card).
   function flags(figure, page) {
     var out = (figure.conflict_ids || []).map(function (id) {
-      var link = { class: "te-flag te-flag-conflict", href: (page || "") + "#conflict-" + id, title: "Recorded conflict " + id };
+      var link = {
+        class: "te-flag te-flag-conflict",
+        "data-fact": "conflict_ids",
+        href: (page || "") + "#conflict-" + id,
+        title: "Recorded conflict " + id,
+      };
       if (page) link.target = "_blank";
       return [" ", h("a", link, "conflict")];
     });
-    if (figure.derived) out.push([" ", h("span", { class: "te-flag", title: figure.derivation || "" }, "derived")]);
-    if (figure.unlabeled) out.push([" ", h("span", { class: "te-flag", title: figure.caveat || "" }, "unlabeled")]);
+    if (figure.inferred && figure.inferred.length) {
+      out.push([
+        " ",
+        h("span", { class: "te-flag te-flag-inferred", "data-fact": "inferred", title: inferredNote(figure.inferred) }, "inferred"),
+      ]);
+    }
+    if (figure.derived) {
+      out.push([" ", h("span", { class: "te-flag", "data-fact": "derived derivation", title: derivedNote(figure.derivation) }, "derived")]);
+    }
+    if (figure.unlabeled) {
+      out.push([
+        " ",
+        h("span", { class: "te-flag", "data-fact": "unlabeled", title: "Printed without saying exactly what it measures" }, "unlabeled"),
+      ]);
+    }
+    if (figure.caveat) out.push([" ", h("span", { class: "te-flag", "data-fact": "caveat", title: figure.caveat }, "caveat")]);
     return out;
   }
 
-  function group(figure, armLabels, words) {
-    var who = figure.arm_id ? armLabels[figure.arm_id] || "" : "all patients";
-    return figure.subgroup ? who + " \u00b7 " + words.label(figure.subgroup) : who;
+  function group(figure, words) {
+    var who = h("span", { "data-fact": "arm_label" }, figure.arm_label || "all patients");
+    return figure.subgroup ? [who, " \u00b7 ", h("span", { "data-fact": "subgroup" }, words.label(figure.subgroup))] : who;
   }
 
   function figureTable(className, headings, rows) {
@@ -210,8 +246,8 @@
     );
   }
 
-  function cell(name, content) {
-    return h("td", { "data-label": name }, content);
+  function cell(name, content, fact) {
+    return h("td", { "data-label": name, "data-fact": fact || null }, content);
   }
 
   function sourceList(citations) {
@@ -255,10 +291,6 @@
 
   function renderCard(study, sources, words, base) {
     var vocab = words.vocab;
-    var armLabels = {};
-    study.arms.forEach(function (arm) {
-      armLabels[arm.id] = arm.label;
-    });
     var citations = new Citations(sources);
     var outcomes = orderedOutcomes(study.outcomes, vocab);
     var events = orderedEvents(study.adverse_events, vocab);
@@ -278,23 +310,25 @@
       return h(
         "tr",
         { "data-figure-id": o.id, class: o.conflict_ids.length ? "te-in-conflict" : null },
-        cell("Measure", words.label(o.measure)),
-        cell("Group", group(o, armLabels, words)),
-        cell("Time", h("span", { class: "te-nowrap" }, words.timePoint(o.time_point) || "\u2014")),
-        cell("As printed", [h("span", { class: "te-printed" }, o.printed), flags(o)]),
+        cell("Measure", words.label(o.measure), "measure"),
+        cell("Group", group(o, words)),
+        cell("Time", h("span", { class: "te-nowrap", "data-fact": "time_point" }, words.timePoint(o.time_point) || "\u2014")),
+        cell("As printed", [h("span", { class: "te-printed", "data-fact": "printed" }, o.printed), flags(o)]),
         cell("Source", cite(citations, o))
       );
     });
     var eventRows = events.map(function (e) {
-      var grade = words.grade(e.grade_min, e.grade_max);
-      if (e.grading_system !== "not_stated") grade += " (" + words.label(e.grading_system) + ")";
+      var grade = [h("span", { class: "te-nowrap", "data-fact": "grade_min grade_max" }, words.grade(e.grade_min, e.grade_max))];
+      if (e.grading_system !== "not_stated") {
+        grade.push(" (", h("span", { "data-fact": "grading_system" }, words.label(e.grading_system)), ")");
+      }
       return h(
         "tr",
         { "data-figure-id": e.id, class: e.conflict_ids.length ? "te-in-conflict" : null },
-        cell("Event", words.label(e.term)),
-        cell("Grade", h("span", { class: "te-nowrap" }, grade)),
-        cell("Group", group(e, armLabels, words)),
-        cell("As printed", [h("span", { class: "te-printed" }, e.printed), flags(e)]),
+        cell("Event", words.label(e.term), "term"),
+        cell("Grade", grade),
+        cell("Group", group(e, words)),
+        cell("As printed", [h("span", { class: "te-printed", "data-fact": "printed" }, e.printed), flags(e)]),
         cell("Source", cite(citations, e))
       );
     });
@@ -426,16 +460,17 @@
             { class: "te-figure-list" },
             outcomes.length
               ? outcomes.map(function (o) {
-                  var what = words.label(o.measure) + (o.time_point ? " " + words.timePoint(o.time_point) : "");
-                  if (o.subgroup) what += " (" + words.label(o.subgroup) + ")";
+                  var what = [words.label(o.measure)];
+                  if (o.time_point) what.push(" ", h("span", { "data-fact": "time_point" }, words.timePoint(o.time_point)));
+                  if (o.subgroup) what.push(" (" + words.label(o.subgroup) + ")");
                   return h(
                     "li",
                     { "data-figure-id": o.id },
-                    h("span", { class: "te-measure" }, what),
+                    h("span", { class: "te-measure", "data-fact": "measure" }, what),
                     " ",
-                    h("span", { class: "te-arm", "data-field": "arm" }, o.arm_label || "all patients"),
+                    h("span", { class: "te-arm", "data-fact": "arm_label", "data-field": "arm" }, o.arm_label || "all patients"),
                     ": ",
-                    h("span", { class: "te-printed" }, o.printed),
+                    h("span", { class: "te-printed", "data-fact": "printed" }, o.printed),
                     flags(o, card),
                     h("br"),
                     cite(citations, o)

@@ -36,6 +36,7 @@ def _row(
         ci_high=1.0,
         interval_method="wilson",
         printed=f"{events}/{n}",
+        permalink=f"http://127.0.0.1:8000/v1/outcomes/{outcome_id}",
         source_id="s",
         locator="Table 1",
         derived=derived,

@@ -194,6 +194,7 @@ def _row(outcome: OutcomePublic) -> ComparisonRow:
         ci_high=high,
         interval_method="wilson",
         printed=outcome.printed,
+        permalink=outcome.permalink,
         source_id=outcome.source_id,
         locator=outcome.locator,
         derived=False,

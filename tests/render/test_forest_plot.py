@@ -34,6 +34,7 @@ def _row(
         printed=extra.pop("printed", f"{100 * proportion:.0f}%"),
         source_id="002_34437a4f0dbbef9f",
         locator="Table 1",
+        permalink=f"http://127.0.0.1:8000/v1/outcomes/{outcome_id}",
         derived=extra.pop("derived", False),
         **counts,
         **extra,

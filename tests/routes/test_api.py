@@ -60,6 +60,7 @@ def test_outcome_json_is_exactly_the_fixture_entry(client: TestClient) -> None:
         "source_kind": fixture_sources()[entry["source_id"]]["kind"],
         "cited_publication": report["citation"],
         "cited_venue": report["venue"],
+        "codes": {},  # efs has no verified code
         "id": "jplsg-t11.efs-3y",
         "study_id": "jplsg-t11",
         "arm_id": f"jplsg-t11.{entry['arm']}",

@@ -117,7 +117,10 @@ def _extension(resource: dict[str, Any], url: str) -> list[dict[str, Any]]:
 
 
 def _parts(extension: dict[str, Any]) -> dict[str, Any]:
-    return {p["url"]: next(v for k, v in p.items() if k.startswith("value")) for p in extension["extension"]}
+    return {
+        p["url"]: next((v for k, v in p.items() if k.startswith("value")), p.get("extension"))
+        for p in extension["extension"]
+    }
 
 
 @pytest.mark.parametrize(("path", "kind"), [("/v1/outcomes", "outcome"), ("/v1/adverse-events", "adverse_event")])

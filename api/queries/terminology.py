@@ -1,0 +1,57 @@
+"""Terms asked for by their codes: a filter given a CURIE (HGNC:1695) answers as given the term (CD7)."""
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import TypeVar
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from api.errors import InvalidInput
+from models.enums import Measure
+from models.problem import ProblemField
+from models.terminology import TermCode
+
+F = TypeVar("F", bound=BaseModel)
+
+
+def terms_of_codes(session: Session, vocabulary: str, curies: Sequence[str]) -> dict[str, list[str]]:
+    """For each CURIE, the terms of one vocabulary that carry it (none for a code no term carries)."""
+    statement = select(TermCode.curie, TermCode.term).where(
+        TermCode.vocabulary == vocabulary, col(TermCode.curie).in_(curies)
+    )
+    found: dict[str, list[str]] = {c: [] for c in curies}
+    for curie, term in session.exec(statement.order_by(col(TermCode.term))):
+        found[curie].append(term)
+    return found
+
+
+def with_terms(session: Session, filters: F, vocabularies: Sequence[str]) -> tuple[F, dict[str, dict[str, list[str]]]]:
+    """The filters with every CURIE replaced by the terms carrying it, and what each CURIE stood for.
+
+    A code no term carries stays as asked and matches nothing, like any other unknown value.
+    """
+    update: dict[str, list[object]] = {}
+    asked: dict[str, dict[str, list[str]]] = {}
+    for name in vocabularies:
+        values = getattr(filters, name) or []
+        curies = [v for v in values if not isinstance(v, StrEnum)]
+        if not curies:
+            continue
+        asked[name] = terms_of_codes(session, name, curies)
+        resolved = (t for v in values for t in ([v] if isinstance(v, StrEnum) else asked[name][v] or [v]))
+        update[name] = list(dict.fromkeys(resolved))
+    return (filters.model_copy(update=update) if update else filters), asked
+
+
+def measure_of(session: Session, measure: Measure | str) -> Measure:
+    """The measure asked for, by its code or itself; a code of no measure is invalid input."""
+    if isinstance(measure, Measure):
+        return measure
+    terms = terms_of_codes(session, "measure", [measure])[measure]
+    if len(terms) != 1:
+        raise InvalidInput(
+            f"No measure has the code {measure!r}.",
+            [ProblemField(location="query.measure", message=f"no measure carries the code {measure!r}")],
+        )
+    return Measure(terms[0])

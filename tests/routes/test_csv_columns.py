@@ -1,0 +1,61 @@
+"""Every CSV the API serves is a table pandas and csv.DictReader read whole: no column name twice."""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from api.render.formats import csv_text
+from models.enums import Measure
+
+# Operations that need a query to answer at all, and the queries that reach every kind of row.
+REQUIRED_QUERIES = {"/v1/comparison.csv": [{"measure": m.value, "subgroup": "any"} for m in Measure]}
+
+
+def csv_paths(client: TestClient) -> list[str]:
+    """Every CSV operation the document lists, so a new one is checked without naming it here."""
+    paths = client.get("/openapi.json").json()["paths"]
+    return sorted(p for p in paths if p.endswith(".csv") and "{" not in p)
+
+
+def csv_bodies(client: TestClient) -> Iterator[tuple[str, str]]:
+    for path in csv_paths(client):
+        for query in REQUIRED_QUERIES.get(path, [{}]):
+            response = client.get(path, params=query)
+            assert response.status_code == 200, (path, query, response.text[:300])
+            yield f"{path}?{query}", response.text
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/v1/dataset.zip").content))
+    for name in archive.namelist():
+        if name.endswith(".csv"):
+            yield f"dataset.zip:{name}", archive.read(name).decode()
+
+
+def assert_whole_table(where: str, text: str) -> None:
+    header = next(csv.reader(io.StringIO(text)))
+    reader = csv.DictReader(io.StringIO(text))
+    rows = list(reader)
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    # pandas renames a repeated name ('label.1'); DictReader keeps one value per repeated key.
+    assert list(frame.columns) == header, where
+    assert len(reader.fieldnames or []) == len(header), where
+    assert all(len(row) == len(header) for row in rows), where
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    assert not repeated, f"{where}: repeated columns {repeated}"
+    assert len(frame) == len(rows), where
+
+
+def test_every_csv_reads_whole_in_pandas_and_dictreader(client: TestClient) -> None:
+    seen = [where for where, text in csv_bodies(client) if assert_whole_table(where, text) is None]
+    # Lists, the comparison (once per measure) and each table of the ZIP were all read.
+    assert any(w.startswith("/v1/comparison.csv") for w in seen)
+    assert sum(w.startswith("dataset.zip:") for w in seen) >= 8
+    assert any(w.startswith("/v1/outcomes.csv") for w in seen)
+
+
+def test_a_repeated_column_is_refused_before_it_is_written() -> None:
+    with pytest.raises(ValueError, match="label"):
+        csv_text(["row_type", "label", "label"], [])
