@@ -23,8 +23,9 @@ LINE = 14  # height of one extra line of text in a row
 TICKS = (0, 20, 40, 60, 80, 100)
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 INK, MUTED, GRID, ACCENT, POOLED = "#1c2430", "#5b6573", "#d9dee5", "#1f5fa8", "#b45309"
-# Characters that fit each column at its font size (system sans, about 0.6 em a character).
-LABEL_CHARS, DETAIL_CHARS, VALUE_CHARS, SOURCE_CHARS, NOTE_CHARS = 40, 48, 44, 48, 140
+# Characters that fit each column at its font size (system sans, about 0.6 em a character):
+# text from the data is wrapped to these widths, never cut, so nothing runs over the plot.
+LABEL_CHARS, DETAIL_CHARS, VALUE_CHARS, SOURCE_CHARS, NOTE_CHARS = 40, 46, 42, 46, 140
 
 
 def _x(proportion: float) -> float:
@@ -40,19 +41,8 @@ def _interval(low: float, high: float) -> str:
     return f"{100 * low:.0f}{EN_DASH}{100 * high:.0f}"
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _text(x: float, y: float, content: str, *, limit: int, size: int = 12, **attributes: str) -> str:
-    """A text element, clipped to limit characters; a clipped one keeps the whole in its <title>."""
-    extra = "".join(f' {name.replace("_", "-")}="{escape(value)}"' for name, value in attributes.items())
-    shown = _clip(content, limit)
-    title = f"<title>{escape(content)}</title>" if shown != content else ""
-    return f'<text x="{x}" y="{y}" font-size="{size}"{extra}>{title}{escape(shown)}</text>'
-
-
 def _wrap(text: str, limit: int) -> list[str]:
+    """Words into lines of at most limit characters (a longer word stands alone, whole)."""
     lines: list[str] = []
     for word in text.split():
         if lines and len(lines[-1]) + 1 + len(word) <= limit:
@@ -62,13 +52,29 @@ def _wrap(text: str, limit: int) -> list[str]:
     return lines
 
 
-def _label_lines(row: ComparisonRow) -> list[str]:
-    """The row's label wrapped, never clipped: two rows' labels differ, so their texts do too."""
-    return _wrap(row.label, LABEL_CHARS)
+def _lines(x: float, y: float, lines: list[str], *, size: int = 12, **attributes: str) -> str:
+    """One text element, a line per tspan, LINE apart: every word shown, none cut."""
+    extra = "".join(f' {name.replace("_", "-")}="{escape(value)}"' for name, value in attributes.items())
+    spans = "".join(
+        f'<tspan x="{x}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>' for i, line in enumerate(lines)
+    )
+    return f'<text x="{x}" y="{y}" font-size="{size}"{extra}>{spans}</text>'
 
 
-def _row_height(row: ComparisonRow) -> float:
-    return ROW_HEIGHT + LINE * (len(_label_lines(row)) - 1) + (LINE if row.not_pooled_reason else 0)
+def _text(x: float, y: float, content: str, *, limit: int, size: int = 12, **attributes: str) -> str:
+    """A text element wrapped to limit characters a line."""
+    return _lines(x, y, _wrap(content, limit) or [""], size=size, **attributes)
+
+
+def _detail(row: ComparisonRow) -> tuple[str, str]:
+    """The detail line and the facts it shows (a part with nothing to say is left out, and so is its fact)."""
+    shown = [
+        (label(row.subgroup), "subgroup"),
+        (time_point_label(row.time_point) or "no time point", "time_point"),
+        (row.response_definition, "response_definition"),
+        (f"{row.denominator_basis.value.replace('_', ' ')} denominator", "denominator_basis"),
+    ]
+    return " · ".join(text for text, _ in shown if text), " ".join(fact for text, fact in shown if text)
 
 
 def _status(row: ComparisonRow) -> tuple[str, list[str], list[str]]:
@@ -91,50 +97,63 @@ def _status(row: ComparisonRow) -> tuple[str, list[str], list[str]]:
     return " · ".join(marks), facts, hover
 
 
-def _status_text(row: ComparisonRow, y: float) -> str:
-    """The status line, whole in its <title> (with the reasons for any inferred or derived value) when cut."""
-    words, facts, hover = _status(row)
-    if not words:
+def _value(row: ComparisonRow) -> str:
+    if row.ci_low is not None and row.ci_high is not None:
+        counts = f"{row.events}/{row.n}{'*' if row.derived else ''} · " if row.events is not None and row.n else ""
+        return f"{counts}{_pct(row.proportion)} ({_interval(row.ci_low, row.ci_high)})"
+    return f"{_pct(row.proportion)} as printed, no interval"
+
+
+class _RowText:
+    """A row's texts, wrapped to their columns: the left beside the plot, the right after it."""
+
+    def __init__(self, row: ComparisonRow) -> None:
+        # The label is wrapped, never clipped: two rows' labels differ, so their texts do too.
+        self.label = _wrap(row.label, LABEL_CHARS)
+        detail, self.detail_facts = _detail(row)
+        self.detail = _wrap(detail, DETAIL_CHARS)
+        status, self.status_facts, self.hover = _status(row)
+        self.status = _wrap(status, DETAIL_CHARS)
+        self.value = _wrap(_value(row), VALUE_CHARS)
+        self.source = _wrap(f"“{row.printed}” · {row.source_id}, {row.locator}", SOURCE_CHARS)
+
+    @property
+    def height(self) -> float:
+        left = len(self.label) + len(self.detail) + len(self.status)
+        right = len(self.value) + len(self.source)
+        return ROW_HEIGHT + LINE * (max(left, right) - 2)
+
+
+def _row_height(row: ComparisonRow) -> float:
+    return _RowText(row).height
+
+
+def _status_text(text: _RowText, y: float) -> str:
+    """The status lines, with the reasons for any inferred or derived value in a <title> (shown on hover)."""
+    if not text.status:
         return ""
-    shown = _clip(words, NOTE_CHARS)
-    title = " ".join([*([words] if shown != words else []), *hover])
-    marked = f' data-fact="{" ".join(facts)}"' if facts else ""
-    return (
-        f'<text x="{LABEL_X}" y="{y}" font-size="11" fill="{POOLED}" data-role="status"{marked}>'
-        + (f"<title>{escape(title)}</title>" if title else "")
-        + f"{escape(shown)}</text>"
-    )
+    marked = f' data-fact="{" ".join(text.status_facts)}"' if text.status_facts else ""
+    title = f"<title>{escape(' '.join(text.hover))}</title>" if text.hover else ""
+    lines = _lines(LABEL_X, y, text.status, size=11, fill=POOLED, data_role="status")
+    return lines.replace('data-role="status">', f'data-role="status"{marked}>{title}', 1)
 
 
 def _row(row: ComparisonRow, y: float) -> str:
-    lines = _label_lines(row)
-    # Each part with the fact it shows; a part with nothing to say is left out, and so is its fact.
-    shown = [
-        (label(row.subgroup), "subgroup"),
-        (time_point_label(row.time_point) or "no time point", "time_point"),
-        (row.response_definition, "response_definition"),
-        (f"{row.denominator_basis.value.replace('_', ' ')} denominator", "denominator_basis"),
-    ]
-    detail = " · ".join(text for text, _ in shown if text)
-    height = _row_height(row)
-    middle = y + 8 + LINE * len(lines) / 2
+    text = _RowText(row)
+    middle = y + 8 + LINE * len(text.label) / 2
+    first = y + 15
     parts = [
         f'<g data-outcome-id="{escape(row.outcome_id)}" data-study-id="{escape(row.study_id)}" '
         f'data-in-pool="{"true" if row.pooled else "false"}" data-derived="{"true" if row.derived else "false"}">',
-        f'<text x="{LABEL_X}" y="{y + 15}" font-size="12" font-weight="600" fill="{INK}" data-role="label" '
-        'data-fact="arm_label">'
-        + "".join(
-            f'<tspan x="{LABEL_X}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>' for i, line in enumerate(lines)
-        )
-        + "</text>",
-        _text(
+        _lines(LABEL_X, first, text.label, font_weight="600", fill=INK, data_role="label", data_fact="arm_label"),
+        _lines(
             LABEL_X,
-            y + 15 + LINE * len(lines),
-            detail,
-            limit=DETAIL_CHARS,
+            first + LINE * len(text.label),
+            text.detail,
             size=11,
             fill=MUTED,
-            data_fact=" ".join(fact for text, fact in shown if text),
+            data_role="detail",
+            data_fact=text.detail_facts,
         ),
     ]
     fill = ACCENT if row.pooled or row.interval_method is None else "#ffffff"
@@ -149,20 +168,25 @@ def _row(row: ComparisonRow, y: float) -> str:
             f'<rect x="{x - 5}" y="{middle - 5}" width="10" height="10" fill="{fill}" stroke="{ACCENT}" '
             'stroke-width="2"/>'
         )
-        counts = f"{row.events}/{row.n}{'*' if row.derived else ''} · " if row.events is not None and row.n else ""
-        value = f"{counts}{_pct(row.proportion)} ({_interval(row.ci_low, row.ci_high)})"
     else:
         # Survival figures: the printed point, no interval invented.
         parts.append(
             f'<circle cx="{_x(row.proportion)}" cy="{middle}" r="5" fill="#ffffff" stroke="{ACCENT}" stroke-width="2"/>'
         )
-        value = f"{_pct(row.proportion)} as printed, no interval"
-    parts.append(_text(VALUE_X, y + 15, value, limit=VALUE_CHARS, fill=INK))
-    source = f"“{row.printed}” · {row.source_id}, {row.locator}"
+    parts.append(_lines(VALUE_X, first, text.value, fill=INK, data_role="value"))
+    source_top = first + LINE * len(text.value)
     parts.append(
-        _text(VALUE_X, y + 29, source, limit=SOURCE_CHARS, size=11, fill=MUTED, data_fact="printed source_id locator")
+        _lines(
+            VALUE_X,
+            source_top,
+            text.source,
+            size=11,
+            fill=MUTED,
+            data_role="source",
+            data_fact="printed source_id locator",
+        )
     )
-    parts.append(_status_text(row, y + height - 8))
+    parts.append(_status_text(text, first + LINE * (len(text.label) + len(text.detail))))
     parts.append("</g>")
     return "".join(parts)
 
@@ -203,6 +227,27 @@ def _axis(bottom: float) -> str:
     return "".join(parts)
 
 
+def _pack(items: list[str], limit: int) -> list[str]:
+    """Whole items into lines of at most limit characters, three spaces apart."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 3 + len(item) <= limit:
+            lines[-1] += "   " + item
+        else:
+            lines.append(item)
+    return lines
+
+
+def _axis_title(rows: list[ComparisonRow]) -> str:
+    """What the axis carries: intervals only where the rows have them (survival figures have none)."""
+    with_interval = [row.ci_low is not None for row in rows]
+    if with_interval and not any(with_interval):
+        return "Proportion as printed (no interval)"
+    if all(with_interval):
+        return "Proportion (Wilson 95% interval)"
+    return "Proportion (Wilson 95% interval where drawn)"
+
+
 def render_forest_plot(comparison: Comparison) -> str:
     """The comparison as a standalone SVG document (image/svg+xml)."""
     title = label(comparison.measure)
@@ -227,7 +272,7 @@ def render_forest_plot(comparison: Comparison) -> str:
         ("* counts derived by curators", any(r.derived for r in comparison.rows)),
         ("◆ pooled, descriptive", comparison.pooled is not None),
     ]
-    notes = ["   ".join(text for text, shown in legend if shown)]
+    notes = _pack([text for text, shown in legend if shown], NOTE_CHARS)
     if comparison.pooled is not None:
         notes += _wrap(comparison.pooled.label, NOTE_CHARS)
         pooled = comparison.pooled
@@ -246,11 +291,8 @@ def render_forest_plot(comparison: Comparison) -> str:
             notes += _wrap(f"- {excluded.outcome_id} (“{excluded.printed}”): {excluded.reason}", NOTE_CHARS)
     notes.append(f"T-ALL Evidence API · dataset {comparison.dataset_version}")
     notes_top = bottom + 40
-    height = notes_top + 15 * len(notes)
-    note_elements = [
-        _text(LABEL_X, notes_top + 15 * i, line, limit=NOTE_CHARS + 10, size=11, fill=MUTED)
-        for i, line in enumerate(notes)
-    ]
+    height = notes_top + LINE * len(notes)
+    note_elements = [_lines(LABEL_X, notes_top, notes, size=11, fill=MUTED, data_role="notes")]
     description = f"Forest plot of {title}: {len(comparison.rows)} rows" + (
         f", pooled {_pct(comparison.pooled.proportion)} (descriptive)" if comparison.pooled else ""
     )
@@ -263,7 +305,7 @@ def render_forest_plot(comparison: Comparison) -> str:
             _text(LABEL_X, 22, f"{title} across studies", limit=90, size=15, font_weight="700", fill=INK),
             _text(LABEL_X, TOP - 10, "Study and arm", limit=40, size=11, fill=MUTED),
             f'<text x="{(PLOT_LEFT + PLOT_RIGHT) / 2}" y="{TOP - 10}" font-size="11" text-anchor="middle" '
-            f'fill="{MUTED}">Proportion (95% interval)</text>',
+            f'fill="{MUTED}" data-role="axis-title">{_axis_title(comparison.rows)}</text>',
             _text(VALUE_X, TOP - 10, "Estimate · as printed, source", limit=60, size=11, fill=MUTED),
             _axis(bottom),
             *body,

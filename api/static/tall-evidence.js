@@ -55,10 +55,43 @@
     });
   }
 
+  // The display words and the dataset's meta (licence, version), once per API: the footer says
+  // what the iframe's footer says.
   var vocabularies = {};
   function vocabulary(base) {
-    if (!vocabularies[base]) vocabularies[base] = getJson(base + "/embed/labels.json");
+    if (!vocabularies[base]) {
+      vocabularies[base] = Promise.all([getJson(base + "/embed/labels.json"), getJson(base + "/v1/meta")]).then(
+        function (results) {
+          results[0].meta = results[1];
+          return results[0];
+        }
+      );
+    }
     return vocabularies[base];
+  }
+
+  // The stylesheet as a constructed CSSStyleSheet: a host page whose policy is style-src 'self'
+  // blocks a <link> to the API's stylesheet and any <style>, but not a sheet built through the
+  // CSSOM. The text is read with fetch, as the data is (connect-src).
+  var sheets = {};
+  function styleSheet(base) {
+    if (!sheets[base]) {
+      sheets[base] = fetch(base + "/static/embed.css")
+        .then(function (response) {
+          if (!response.ok) throw new Error("stylesheet: HTTP " + response.status);
+          return response.text();
+        })
+        .then(function (text) {
+          var sheet = new CSSStyleSheet();
+          sheet.replaceSync(text);
+          return sheet;
+        });
+    }
+    return sheets[base];
+  }
+
+  function constructable(root) {
+    return "adoptedStyleSheets" in root && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype;
   }
 
   // ---- words, as api/views/labels.py says them ----
@@ -274,11 +307,14 @@
     );
   }
 
-  function footer(base, jsonPath) {
+  // The iframe pages' footer: the licence and dataset version every figure shown belongs to.
+  function footer(base, jsonPath, meta) {
     return h(
       "footer",
       { class: "te-footer" },
       "T-ALL Evidence API",
+      meta && meta.licence ? h("span", { "data-field": "licence" }, " \u00b7 data " + meta.licence) : null,
+      meta && meta.dataset_version ? h("span", { "data-field": "dataset-version" }, " \u00b7 dataset " + meta.dataset_version) : null,
       jsonPath ? [" \u00b7 ", h("a", { href: base + jsonPath, target: "_blank", rel: "noopener noreferrer" }, "JSON")] : null
     );
   }
@@ -416,7 +452,7 @@
           : null,
         sourceList(citations)
       ),
-      footer(base, "/v1/studies/" + encodeURIComponent(study.id))
+      footer(base, "/v1/studies/" + encodeURIComponent(study.id), vocab.meta)
     );
   }
 
@@ -498,7 +534,7 @@
           : h("p", { class: "te-muted te-empty" }, "No study matches these filters."),
         sourceList(citations)
       ),
-      footer(base, null)
+      footer(base, null, words.vocab.meta)
     );
   }
 
@@ -521,7 +557,18 @@
       });
     }
     while (root.firstChild) root.removeChild(root.firstChild);
-    root.appendChild(h("link", { rel: "stylesheet", href: base + "/static/embed.css" }));
+    if (constructable(root)) {
+      styleSheet(base).then(
+        function (sheet) {
+          root.adoptedStyleSheets = [sheet];
+        },
+        function () {
+          root.insertBefore(h("link", { rel: "stylesheet", href: base + "/static/embed.css" }), root.firstChild);
+        }
+      );
+    } else {
+      root.appendChild(h("link", { rel: "stylesheet", href: base + "/static/embed.css" }));
+    }
     return root;
   }
 

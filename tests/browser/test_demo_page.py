@@ -21,8 +21,8 @@ def _printed(study_id: str, kind: str) -> dict[str, str]:
     return {f"{study_id}.{f['id']}": squash(f["printed"]) for f in STUDIES[study_id].get(kind, [])}
 
 
-def _loaded_demo(open_page, demo_url: str):
-    watched = open_page(f"{demo_url}/")
+def _loaded_demo(open_page, demo_url: str, path: str = "/"):
+    watched = open_page(f"{demo_url}{path}")
     page = watched.page
     page.frame_locator("#card-frame").locator("[data-study-id]").first.wait_for(timeout=TIMEOUT_MS)
     page.frame_locator("#table-frame").locator("[data-field=count]").wait_for(timeout=TIMEOUT_MS)
@@ -194,3 +194,38 @@ def test_docs_render_with_other_hosts_blocked(
     assert watched.page.evaluate(styled)
     screenshot(watched.page, "docs" + path.replace("/", "-"), full_page=full_page)  # ReDoc's full page is huge
     assert watched.problems() == []
+
+
+# --- a host page with a strict Content-Security-Policy ---
+
+
+def test_components_and_iframes_are_styled_under_a_strict_host_policy(open_page, demo_url: str, api_url: str) -> None:
+    """style-src 'self' on the host: the components still get every style (a constructed
+    stylesheet, not a <link> or <style>), the iframes theirs, and nothing is refused."""
+    watched = _loaded_demo(open_page, demo_url, "/strict/")
+    page = watched.page
+    policy = page.evaluate("() => fetch(location.href).then(r => r.headers.get('content-security-policy'))")
+    assert "style-src 'self';" in policy and "'unsafe-inline'" not in policy
+    screenshot(page, "demo-page-strict-csp")
+    assert watched.problems() == []  # a refused resource or style is a console error in Chromium
+    meta = httpx.get(f"{api_url}/v1/meta").json()
+    for component in ("#cd7-table", "#card-component"):
+        box = page.locator(f"{component} .te").first
+        # embed.css sets the root's font (15px system sans) and max width; the UA default is 16px serif.
+        assert box.evaluate("e => getComputedStyle(e).fontSize") == "15px", component
+        assert box.evaluate("e => getComputedStyle(e).maxWidth") != "none", component
+        footer = page.locator(f"{component} .te-footer")
+        assert footer.locator("[data-field=licence]").inner_text().endswith(meta["licence"])
+        assert footer.locator("[data-field=dataset-version]").inner_text().endswith(meta["dataset_version"])
+    frame_box = page.frame_locator("#card-frame").locator(".te").first
+    assert frame_box.evaluate("e => getComputedStyle(e).fontSize") == "15px"
+
+
+def test_components_footer_matches_the_iframe_footer(open_page, demo_url: str) -> None:
+    """The component's footer says what the iframe's says: licence and dataset version."""
+    watched = _loaded_demo(open_page, demo_url)
+    page = watched.page
+    frame_footer = squash(page.frame_locator("#card-frame").locator(".te-footer").inner_text())
+    component_footer = squash(page.locator("#card-component .te-footer").inner_text())
+    for part in frame_footer.split(" · ")[:3]:  # T-ALL Evidence API · data <licence> · dataset <version>
+        assert part.strip() in component_footer

@@ -1,5 +1,6 @@
 """The forest-plot renderer, on Comparison objects built here, and the SVG route on the real data."""
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -33,7 +34,7 @@ def _row(
         ci_high=high,
         printed=extra.pop("printed", f"{100 * proportion:.0f}%"),
         source_id="002_34437a4f0dbbef9f",
-        locator="Table 1",
+        locator=extra.pop("locator", "Table 1"),
         permalink=f"http://127.0.0.1:8000/v1/outcomes/{outcome_id}",
         derived=extra.pop("derived", False),
         **counts,
@@ -81,8 +82,15 @@ def _group(root: ET.Element, outcome_id: str) -> ET.Element:
     return group
 
 
+def _lines_of(text: ET.Element) -> list[str]:
+    """A text element's lines: its tspans, or its own text where it has none."""
+    spans = list(text.iter(f"{SVG}tspan"))
+    return [span.text or "" for span in spans] if spans else ["".join(text.itertext())]
+
+
 def _texts(element: ET.Element) -> str:
-    return " ".join("".join(t.itertext()) for t in element.iter(f"{SVG}text"))
+    """Everything the element writes, lines joined by spaces (as a reader reads wrapped text)."""
+    return " ".join(" ".join(_lines_of(t)) for t in element.iter(f"{SVG}text"))
 
 
 def test_proportion_rows_have_a_point_and_their_wilson_interval() -> None:
@@ -230,3 +238,77 @@ def test_svg_and_json_of_one_query_are_different_representations(client: TestCli
     csv = client.get("/v1/comparison?measure=cr", headers={"Accept": "text/csv"}).headers["etag"]
     assert len({svg, json_, csv}) == 3
     assert client.get("/v1/comparison.svg?measure=cr", headers={"If-None-Match": svg}).status_code == 304
+
+
+# --- layout: what the axis says, no text over the plot, nothing cut ---
+
+# Width of a character at a font size, as the renderer's column budgets assume (system sans).
+EM_PER_CHAR = 0.6
+
+
+def _extent(text: ET.Element) -> tuple[float, float]:
+    """Left and right x of a left-anchored text element's longest line."""
+    size = float(text.get("font-size"))
+    longest = max(len(line) for line in _lines_of(text))
+    left = float(text.get("x"))
+    return left, left + longest * size * EM_PER_CHAR
+
+
+def _plot_band(root: ET.Element) -> tuple[float, float]:
+    """The horizontal band the grid lines and marks occupy."""
+    left, right = _axis(root)
+    return left - 6, right + 6
+
+
+def _axis_title(root: ET.Element) -> str:
+    (title,) = [t for t in root.iter(f"{SVG}text") if t.get("data-role") == "axis-title"]
+    return "".join(title.itertext())
+
+
+@pytest.mark.parametrize(
+    ("rows", "says", "never"),
+    [
+        ([("a.cr", 0.5, 0.4, 0.6)], "Wilson 95% interval", "where drawn"),
+        ([("a.os", 0.4, None, None), ("b.os", 0.6, None, None)], "no interval", "95%"),
+        ([("a.cr", 0.5, 0.4, 0.6), ("b.os", 0.6, None, None)], "where drawn", "no interval"),
+    ],
+)
+def test_the_axis_names_what_its_rows_carry(rows, says, never) -> None:
+    root = _parse(render_forest_plot(_comparison([_row(*row) for row in rows])))
+    assert says in _axis_title(root) and never not in _axis_title(root)
+
+
+def test_no_row_text_runs_over_the_plot_and_nothing_is_cut() -> None:
+    reason = "a long reason why this figure is not pooled, with many words that must wrap onto further lines"
+    locator = "Results, paragraph 3, and Table 2 footnote b, as printed under the survival curve of figure 4"
+    rows = [
+        _row("a.cr", 0.5, 0.4, 0.6, pooled=False, not_pooled_reason=reason, locator=locator, derived=True),
+        _row("b.os", 0.6, locator=locator, subgroup="etp", response_definition="CR by the trial's own criteria"),
+    ]
+    svg = render_forest_plot(_comparison(rows))
+    root = _parse(svg)
+    band_left, band_right = _plot_band(root)
+    for row in rows:
+        group = _group(root, row.outcome_id)
+        for text in group.iter(f"{SVG}text"):
+            left, right = _extent(text)
+            assert right <= band_left or left >= band_right, (text.get("data-role"), _lines_of(text))
+        assert f"not pooled: {reason}" in _texts(group) if row.not_pooled_reason else True
+        assert f"{row.source_id}, {locator}" in _texts(group)  # the locator whole, wrapped
+    assert "…" not in svg
+
+
+def test_rows_of_wrapped_text_do_not_overlap_each_other() -> None:
+    locator = "Table 2, footnote b; Results, paragraph 3; Figure 4, the survival curve and its legend"
+    rows = [_row(f"s{i}.cr", 0.5, 0.4, 0.6, locator=locator, not_pooled_reason="r " * 40) for i in range(3)]
+    root = _parse(render_forest_plot(_comparison(rows)))
+    spans = []
+    for row in rows:
+        group = _group(root, row.outcome_id)
+        ys = []
+        for text in group.iter(f"{SVG}text"):
+            y = float(text.get("y"))
+            ys += [y + 14 * i for i in range(len(_lines_of(text)))]
+        spans.append((min(ys), max(ys)))
+    for (_, last), (first, _) in itertools.pairwise(spans):
+        assert last < first  # the next row starts below this one's last line
