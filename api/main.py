@@ -20,6 +20,7 @@ from api.render.openapi import build_openapi
 from api.render.problems import install_error_handlers, logger, problem_response
 from api.routes import (
     adverse_events,
+    claims,
     comparison,
     conflicts,
     dataset,
@@ -54,6 +55,7 @@ TAGS = [
     {"name": "conflicts", "description": "Disagreements within or between documents, kept visible."},
     {"name": "epidemiology", "description": "Population-level figures quoted by the documents."},
     {"name": "comparison", "description": "One measure across studies: forest-plot rows and a descriptive pool."},
+    {"name": "claims", "description": "Check a numeric claim against the curated figures: a verdict and the evidence."},
     {"name": "dataset", "description": "The whole dataset in one download, for mirroring."},
     {"name": "meta", "description": "Dataset version, counts and health."},
     {"name": "embed", "description": "HTML views for lab websites: a study card and an evidence table."},
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         outcomes,
         adverse_events,
         comparison,
+        claims,
         sources,
         conflicts,
         epidemiology,
