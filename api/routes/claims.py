@@ -4,16 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.claims.parameters import structured_claim
-from api.claims.text import MAX_TEXT_LENGTH, read_claim
+from api.claims.parameters import claim_of
+from api.claims.text import MAX_TEXT_LENGTH
 from api.claims.verdict import check_against_data
 from api.deps import MetaDep, SessionDep
-from api.errors import PROBLEM_RESPONSES, InvalidInput
+from api.errors import PROBLEM_RESPONSES
 from api.queries.claims import study_names
 from models.claim import Claim, ClaimCheck, ClaimUnit
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
 from models.outcome import TimePoint
-from models.problem import ProblemField
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -63,29 +62,14 @@ def claim_from_query(
     subgroup: Annotated[Subgroup | None, Query(description="Subgroup; absent: figures of any subgroup.")] = None,
     arm: Annotated[str | None, Query(max_length=200, description="Arm id (as arm_id in /v1/outcomes).")] = None,
 ) -> Claim:
-    structured = {
-        "measure": measure,
-        "value": value,
-        "study": study,
-        "agent": agent,
-        "target_antigen": target_antigen,
-        "therapy_class": therapy_class,
-        "cell_source": cell_source,
-        "disease": disease,
-        "time_point": time_point,
-        "subgroup": subgroup,
-        "arm": arm,
-    }
-    if text is not None:
-        given = [name for name, v in structured.items() if v is not None]
-        if given:
-            raise InvalidInput(
-                "Give the claim either as text or as parameters, not both.",
-                [ProblemField(location=f"query.{name}", message="not with text") for name in given],
-            )
-        return read_claim(text, study_names(session))
-    raw_value = request.query_params.get("value")
-    return structured_claim(structured, unit=unit, raw_value=raw_value)
+    return claim_of(
+        text=text,
+        values=locals(),
+        unit=unit,
+        raw_value=request.query_params.get("value"),
+        location="query",
+        study_names=lambda: study_names(session),
+    )
 
 
 @router.get(
