@@ -1,4 +1,4 @@
-"""Command line: `tall-evidence build | serve | validate | diff | resolve | export | openapi | schema | coverage`."""
+"""Command line: `tall-evidence build | serve | mcp | validate | diff | resolve | export | openapi`, and more."""
 
 import argparse
 import json
@@ -299,6 +299,25 @@ def _diff(old: Path, new: Path) -> int:
     return 0
 
 
+def _mcp(settings: Settings, database: Path | None) -> int:
+    """MCP over stdio: stdout carries the protocol, so every message of ours goes to stderr."""
+    from api.loading.build import BuildFileError, read_file_record
+    from api.mcp.transports import serve_stdio
+
+    if database is not None:
+        try:
+            read_file_record(database)
+        except BuildFileError as exc:
+            print(f"mcp: {exc}", file=sys.stderr)
+            return 1
+        settings = settings.model_copy(update={"database_file": database.resolve()})
+    elif (problem := database_url_problem(settings.database_url)) is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    serve_stdio(settings)
+    return 0
+
+
 def _export(out: Path) -> int:
     from api.database import Database
     from api.loading.load import load_dataset
@@ -396,6 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--dataset-version", help="with a PostgreSQL URL: the built version to serve (default: build the fixtures)"
     )
+    mcp = commands.add_parser("mcp", help="answer the Model Context Protocol over stdin/stdout (for an AI agent)")
+    mcp.add_argument(
+        "--database", type=Path, help="a file written by `tall-evidence build` (default: build the fixtures first)"
+    )
     commands.add_parser("validate", help="check every fixture without starting a server")
     diff = commands.add_parser(
         "diff",
@@ -426,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # A built file or PostgreSQL schema is served without reading any fixture.
     reads_fixtures = args.command == "build" or (
-        args.command == "serve" and not args.database and not args.dataset_version
+        args.command in ("serve", "mcp") and not args.database and not getattr(args, "dataset_version", None)
     )
     if args.command in ("validate", "export", "coverage") or reads_fixtures:
         problem = path_problem(settings)
@@ -448,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
             database_url=args.database_url,
             dataset_version=args.dataset_version,
         )
+    if args.command == "mcp":
+        return _mcp(settings, args.database)
     if args.command == "validate":
         return _validate()
     if args.command == "export":

@@ -6,6 +6,7 @@ from contextlib import ExitStack, asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.exc import DBAPIError
+from starlette.routing import Route
 
 from api import middleware
 from api.database import DatabaseFault
@@ -16,12 +17,15 @@ from api.loading.collector import freeze_survivors
 from api.loading.fixture_files import FixtureSet
 from api.loading.load import api_version
 from api.loading.serving import open_dataset, open_previous_releases
+from api.mcp.tools import build_mcp_server
+from api.mcp.transports import McpHttp
 from api.middleware.limits import QUERY_PARAMETER_POLICY
 from api.queries.counts import CountMemo
 from api.render.openapi import build_openapi
 from api.render.problems import install_error_handlers, logger, problem_response
 from api.routes import (
     adverse_events,
+    claims,
     comparison,
     conflicts,
     corrections,
@@ -37,8 +41,8 @@ from api.routes import (
     studies,
 )
 from api.routes.assets import AssetFiles
-from api.settings import Settings, get_settings
-from api.state import AppState, Release, set_app_state
+from api.settings import MCP_PATH, Settings, get_settings
+from api.state import AppState, Release, app_state, set_app_state
 
 DESCRIPTION = """\
 Curated evidence on therapy for T-cell acute lymphoblastic leukemia and lymphoma (T-ALL/LBL):
@@ -57,6 +61,7 @@ TAGS = [
     {"name": "conflicts", "description": "Disagreements within or between documents, kept visible."},
     {"name": "epidemiology", "description": "Population-level figures quoted by the documents."},
     {"name": "comparison", "description": "One measure across studies: forest-plot rows and a descriptive pool."},
+    {"name": "claims", "description": "Check a numeric claim against the curated figures: a verdict and the evidence."},
     {"name": "dataset", "description": "The whole dataset in one download, for mirroring."},
     {"name": "meta", "description": "Dataset version, counts and health."},
     {"name": "releases", "description": "Releases served side by side and what changed between them."},
@@ -83,6 +88,7 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = None) -> FastAPI:
     """The application; fixtures already validated by the caller are loaded as they are."""
     settings = settings or get_settings()
+    mcp = McpHttp(build_mcp_server(lambda: app_state(app)))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,7 +108,8 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
             freeze_survivors()
             set_app_state(app, AppState(releases=releases, fhir_canonical_base=settings.fhir_canonical_base))
             try:
-                yield
+                async with mcp.running():
+                    yield
             finally:
                 set_app_state(app, None)
 
@@ -132,6 +139,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         outcomes,
         adverse_events,
         comparison,
+        claims,
         sources,
         conflicts,
         corrections,
@@ -145,6 +153,8 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         home,
     ):
         app.include_router(module.router)
+    # The MCP server (streamable HTTP), outside the OpenAPI document: it is its own protocol.
+    app.router.routes.append(Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False))
     app.mount("/static", AssetFiles(packages=[("api", "static")]), name="static")
     app.state.response_cache = middleware.install(app, settings)
     return app

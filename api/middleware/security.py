@@ -1,7 +1,8 @@
 """Hardening every response: security headers, no server banner, a read-only method policy.
 
-Only GET, HEAD and OPTIONS are accepted anywhere (and POST on FHIR's search by form body,
-POST /fhir/<type>/_search, a read); any other method is answered 405 with an
+Only GET, HEAD and OPTIONS are accepted anywhere, but POST on FHIR's search by form body
+(POST /fhir/<type>/_search, a read) and on the MCP endpoint (settings.MCP_PATH, whose protocol
+sends its requests as POST; its tools only read); any other method is answered 405 with an
 Allow header before routing; CORS preflights pass through to the CORS layer. HEAD is served
 by the GET route with the body dropped, so every
 GET route (including ones added later) answers HEAD too. OPTIONS answers 204 with Allow on
@@ -21,7 +22,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.render.problems import problem_response
-from api.settings import Settings
+from api.settings import MCP_PATH, Settings
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 FHIR_SEARCH_BY_POST = re.compile(r"/fhir/[A-Za-z]{1,64}/_search")
@@ -89,7 +90,7 @@ class SecurityMiddleware:
             # FHIR's search by form body: a read, answered by its route (api.fhir.routes).
             await self.app(scope, receive, send_hardened)
             return
-        if method not in SAFE_METHODS:
+        if method not in SAFE_METHODS and not (method == "POST" and scope["path"] == MCP_PATH):
             response: Response = problem_response(
                 Request(scope),
                 405,

@@ -260,16 +260,36 @@ def csv_success(columns: Sequence[str], description: str) -> dict[int | str, dic
     }
 
 
-def ndjson_success(model_name: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI 200 response of an NDJSON operation."""
+OCTET_STREAM = "application/octet-stream"
+
+
+def bytes_success(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI 200 response of a body that is neither JSON nor text/* (ZIP, SVG, NDJSON), typed for every generator.
+
+    `format: binary` is what OpenAPI 3.0 generators read as "hand back the bytes" (openapi-generator's
+    Python client otherwise decodes a ZIP as text, or refuses SVG and NDJSON as unsupported);
+    `contentMediaType` is the OpenAPI 3.1 way of saying what the string holds. The same bytes are
+    listed again under application/octet-stream, the one media type beyond JSON and text/* that
+    openapi-python-client's default configuration reads: without it, its clients treat the 200 as
+    undeclared. The server labels the body with the first, real media type.
+    """
     return {
         200: {
-            "description": f"The whole result set (or the limit/offset slice), one {model_name} JSON object per line.",
+            "description": description,
             "content": {
-                NDJSON_MEDIA_TYPE: {"schema": {"type": "string", "description": f"One {model_name} per line."}}
+                media_type: {"schema": {"type": "string", "format": "binary", "contentMediaType": media_type}},
+                OCTET_STREAM: {"schema": {"type": "string", "format": "binary", "contentMediaType": media_type}},
             },
         }
     }
+
+
+def ndjson_success(model_name: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI 200 response of an NDJSON operation."""
+    return bytes_success(
+        NDJSON_MEDIA_TYPE,
+        f"The whole result set (or the limit/offset slice), one {model_name} JSON object per line (UTF-8).",
+    )
 
 
 def csv_columns_description(model: type[BaseModel]) -> str:

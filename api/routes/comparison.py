@@ -14,7 +14,7 @@ from api.queries.comparison import build_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupFilter, SubgroupQuery
 from api.queries.terminology import measure_of
 from api.render.forest_plot import render_forest_plot
-from api.render.formats import ComparisonFormatQuery, Format, csv_response, negotiate
+from api.render.formats import ComparisonFormatQuery, Format, bytes_success, csv_response, negotiate
 from api.routes.listing import file_operations
 from models.comparison import Comparison, ComparisonRow
 from models.enums import Measure
@@ -107,7 +107,7 @@ def compare_outcomes(
     operation_id="getComparisonPlot",
     summary="Forest plot of one measure across the matching studies (SVG)",
     response_class=Response,
-    responses={**PROBLEM_RESPONSES, 200: {"content": {SVG_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    responses={**PROBLEM_RESPONSES, **bytes_success(SVG_MEDIA_TYPE, "The forest plot, a standalone SVG document.")},
 )
 def comparison_plot(comparison: ComparisonDep) -> Response:
     """The rows of GET /v1/comparison with the same query, drawn as a standalone SVG for an <img>: each

@@ -16,7 +16,7 @@ from api.errors import PROBLEM_RESPONSES
 from api.queries.pages import to_public
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
 from api.render.datapackage import data_package, model_fields, table_schema
-from api.render.formats import DatasetFormatQuery, Format, columns_of, csv_text, path_format
+from api.render.formats import DatasetFormatQuery, Format, bytes_success, columns_of, csv_text, path_format
 from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic
@@ -125,10 +125,7 @@ ZIP_CONTENTS = (
     response_model=None,
     responses={
         **PROBLEM_RESPONSES,
-        200: {
-            "description": f"A ZIP holding {ZIP_CONTENTS}.",
-            "content": {ZIP_MEDIA_TYPE: {"schema": {"type": "string", "contentMediaType": ZIP_MEDIA_TYPE}}},
-        },
+        **bytes_success(ZIP_MEDIA_TYPE, f"A ZIP holding {ZIP_CONTENTS}."),
     },
     description=f"The whole dataset as one CSV per table, with the list operations' CSV columns: {ZIP_CONTENTS}. "
     "The same as /v1/dataset?format=csv.",

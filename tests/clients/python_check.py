@@ -2,10 +2,9 @@
 
 Type-checked with `mypy --strict` together with the generated package (tests/clients/test_clients.py),
 so every field used here must be typed as the server sends it: no casts, no Any.
-Operations whose body is not JSON or text (NDJSON, ZIP, SVG) are read from the detailed response's
-bytes: openapi-python-client's default configuration parses only JSON, text/* and octet-stream, so it
-leaves those 200 responses undeclared in the generated code, and they are read through a client that
-does not raise on undeclared statuses (`raw` below).
+Operations whose body is not JSON or text (NDJSON, ZIP, SVG) come back as File objects: the document
+lists their bytes under application/octet-stream too, the one such media type openapi-python-client's
+default configuration reads, so the client that raises on undeclared statuses returns them.
 """
 
 import io
@@ -23,6 +22,7 @@ from t_all_evidence_api_client.api.adverse_events import (
     list_adverse_events_csv,
     list_adverse_events_ndjson,
 )
+from t_all_evidence_api_client.api.claims import check_claim
 from t_all_evidence_api_client.api.comparison import compare_outcomes, compare_outcomes_csv, get_comparison_plot
 from t_all_evidence_api_client.api.conflicts import (
     get_conflict,
@@ -55,8 +55,8 @@ from t_all_evidence_api_client.api.studies import (
     list_studies_csv,
     list_studies_ndjson,
 )
-from t_all_evidence_api_client.models import Measure, OutcomeSort, Phase, Problem
-from t_all_evidence_api_client.types import Response
+from t_all_evidence_api_client.models import Measure, OutcomeSort, Phase, Problem, Verdict
+from t_all_evidence_api_client.types import File
 
 T = TypeVar("T")
 called: list[str] = []
@@ -70,11 +70,8 @@ def ok(result: T | Problem | None, operation: str) -> T:
     return result
 
 
-def body(response: Response[T], operation: str) -> bytes:
-    if response.status_code != 200:
-        raise SystemExit(f"{operation}: status {response.status_code}")
-    called.append(operation)
-    return response.content
+def body(result: File | Problem | None, operation: str) -> bytes:
+    return ok(result, operation).payload.read()
 
 
 def csv_header(text: str) -> list[str]:
@@ -87,7 +84,6 @@ def ndjson_ids(data: bytes) -> list[str]:
 
 def main(base_url: str) -> None:
     client = Client(base_url=base_url, raise_on_unexpected_status=True)
-    raw = Client(base_url=base_url)
 
     meta = ok(get_meta.sync(client=client), "getMeta")
     built: datetime = meta.built_at
@@ -103,7 +99,7 @@ def main(base_url: str) -> None:
     first = every_study.items[0]
     assert all(s.phase in (Phase.I_II, Phase.III) for s in studies.items)
     assert "id" in csv_header(ok(list_studies_csv.sync(client=client), "listStudiesCsv"))
-    assert ndjson_ids(body(list_studies_ndjson.sync_detailed(client=raw), "listStudiesNdjson")) == [
+    assert ndjson_ids(body(list_studies_ndjson.sync(client=client), "listStudiesNdjson")) == [
         s.id for s in every_study.items
     ]
     facets = ok(get_study_facets.sync(client=client), "getStudyFacets")
@@ -120,7 +116,7 @@ def main(base_url: str) -> None:
     assert outcome.printed and outcome.source_id and outcome.permalink.endswith("/v1/outcomes/" + outcome.id)
     assert outcomes.links is not None and outcomes.links.self_.startswith(base_url)
     assert csv_header(ok(list_outcomes_csv.sync(client=client, limit=3), "listOutcomesCsv"))[0]
-    assert len(ndjson_ids(body(list_outcomes_ndjson.sync_detailed(client=raw, limit=3), "listOutcomesNdjson"))) == 3
+    assert len(ndjson_ids(body(list_outcomes_ndjson.sync(client=client, limit=3), "listOutcomesNdjson"))) == 3
     outcome_facets = ok(get_outcome_facets.sync(client=client), "getOutcomeFacets")
     assert sum(v.count for v in outcome_facets.facets.additional_properties["measure"]) == outcome_facets.total
 
@@ -128,40 +124,45 @@ def main(base_url: str) -> None:
     event = ok(get_adverse_event.sync(events.items[0].id, client=client), "getAdverseEvent")
     assert event.term == events.items[0].term and event.permalink.endswith(event.id)
     assert csv_header(ok(list_adverse_events_csv.sync(client=client), "listAdverseEventsCsv"))[0]
-    assert ndjson_ids(body(list_adverse_events_ndjson.sync_detailed(client=raw, limit=5), "listAdverseEventsNdjson"))
+    assert ndjson_ids(body(list_adverse_events_ndjson.sync(client=client, limit=5), "listAdverseEventsNdjson"))
     assert ok(get_adverse_event_facets.sync(client=client), "getAdverseEventFacets").total == events.total
 
     comparison = ok(compare_outcomes.sync(client=client, measure=Measure.CR), "compareOutcomes")
     assert comparison.measure is Measure.CR and all(r.printed and 0 <= r.proportion <= 1 for r in comparison.rows)
     assert csv_header(ok(compare_outcomes_csv.sync(client=client, measure=Measure.CR), "compareOutcomesCsv"))[0]
-    svg = body(get_comparison_plot.sync_detailed(client=raw, measure=Measure.CR), "getComparisonPlot")
+    svg = body(get_comparison_plot.sync(client=client, measure=Measure.CR), "getComparisonPlot")
     assert svg.lstrip().startswith(b"<svg") or b"<svg" in svg[:200]
+
+    claim = ok(check_claim.sync(client=client, measure=Measure.CR, value=80, study="rd13-01"), "checkClaim")
+    assert claim.verdict is Verdict.SUPPORTED and claim.evidence[0].printed
+    read = ok(check_claim.sync(client=client, text="RD13-01 reported a CR rate of 80%"), "checkClaim")
+    assert read.understood.measure is Measure.CR and read.dataset_version == meta.dataset_version
 
     sources = ok(list_sources.sync(client=client), "listSources")
     assert ok(get_source.sync(sources.items[0].id, client=client), "getSource").id == sources.items[0].id
     assert "id" in csv_header(ok(list_sources_csv.sync(client=client), "listSourcesCsv"))
-    assert len(ndjson_ids(body(list_sources_ndjson.sync_detailed(client=raw), "listSourcesNdjson"))) == sources.total
+    assert len(ndjson_ids(body(list_sources_ndjson.sync(client=client), "listSourcesNdjson"))) == sources.total
 
     conflicts = ok(list_conflicts.sync(client=client), "listConflicts")
     if conflicts.items:
         assert ok(get_conflict.sync(conflicts.items[0].id, client=client), "getConflict").kind
     else:
-        body(get_conflict.sync_detailed("no-such-conflict", client=client), "getConflict")
+        missing = get_conflict.sync("no-such-conflict", client=client)
+        assert isinstance(missing, Problem) and missing.status == 404
+        called.append("getConflict")
     assert csv_header(ok(list_conflicts_csv.sync(client=client), "listConflictsCsv"))
-    assert len(ndjson_ids(body(list_conflicts_ndjson.sync_detailed(client=raw), "listConflictsNdjson"))) == (
-        conflicts.total
-    )
+    assert len(ndjson_ids(body(list_conflicts_ndjson.sync(client=client), "listConflictsNdjson"))) == (conflicts.total)
 
     figures = ok(list_epidemiology_figures.sync(client=client), "listEpidemiologyFigures")
     figure = ok(get_epidemiology_figure.sync(figures.items[0].id, client=client), "getEpidemiologyFigure")
     assert figure.id == figures.items[0].id
     assert "id" in csv_header(ok(list_epidemiology_figures_csv.sync(client=client), "listEpidemiologyFiguresCsv"))
-    assert ndjson_ids(body(list_epidemiology_figures_ndjson.sync_detailed(client=raw), "listEpidemiologyFiguresNdjson"))
+    assert ndjson_ids(body(list_epidemiology_figures_ndjson.sync(client=client), "listEpidemiologyFiguresNdjson"))
 
     dataset = ok(get_dataset.sync(client=client), "getDataset")
     assert dataset.dataset_version == meta.dataset_version and len(dataset.studies) == every_study.total
     assert dataset.built_at == built
-    archive = zipfile.ZipFile(io.BytesIO(body(get_dataset_zip.sync_detailed(client=raw), "getDatasetZip")))
+    archive = zipfile.ZipFile(io.BytesIO(body(get_dataset_zip.sync(client=client), "getDatasetZip")))
     assert archive.read("VERSION").decode().strip() == meta.dataset_version
 
     labels = ok(get_display_labels.sync(client=client), "getDisplayLabels")

@@ -13,6 +13,7 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/adverse-events/facets"): "getAdverseEventFacets",
     ("get", "/v1/comparison"): "compareOutcomes",
     ("get", "/v1/comparison.svg"): "getComparisonPlot",
+    ("get", "/v1/claims/check"): "checkClaim",
     ("get", "/v1/dataset"): "getDataset",
     ("get", "/v1/outcomes"): "listOutcomes",
     ("get", "/v1/outcomes/{outcome_id}"): "getOutcome",
@@ -121,16 +122,40 @@ LIST_PATHS = ["/v1/studies", "/v1/outcomes", "/v1/adverse-events", "/v1/sources"
 
 
 def test_each_success_response_has_one_media_type(client: TestClient) -> None:
-    """Generators type a body by its one media type; a JSON operation answering CSV too gets `JSON | string`."""
+    """Generators type a body by its one media type; a JSON operation answering CSV too gets `JSON | string`.
+
+    The one exception is the same bytes listed again as application/octet-stream (api.render.formats.bytes_success).
+    """
     document = client.get("/openapi.json").json()
-    several = {
-        (path, method, status): sorted(response.get("content", {}))
-        for path, ops in document["paths"].items()
-        for method, op in ops.items()
-        for status, response in op["responses"].items()
-        if status.startswith("2") and len(response.get("content", {})) != 1
-    }
+    several = {}
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            for status, response in op["responses"].items():
+                content = dict(response.get("content", {}))
+                octets = content.pop("application/octet-stream", None)
+                if octets is not None and [octets["schema"]] != [c["schema"] for c in content.values()]:
+                    several[(path, method, status)] = sorted(response["content"])
+                if status.startswith("2") and len(content) != 1:
+                    several[(path, method, status)] = sorted(response.get("content", {}))
     assert several == {}
+
+
+def test_bodies_that_are_not_json_or_text_are_declared_as_bytes(client: TestClient) -> None:
+    """ZIP, SVG and NDJSON: format binary (OpenAPI 3.0 generators), contentMediaType (3.1), and octet-stream."""
+    document = client.get("/openapi.json").json()
+    declared = {}
+    for ops in document["paths"].values():
+        for op in ops.values():
+            content = op["responses"]["200"].get("content", {})
+            for media_type, entry in content.items():
+                if media_type != "application/octet-stream" and not media_type.startswith(
+                    ("text/", "application/json")
+                ):
+                    declared[op["operationId"]] = (media_type, entry["schema"], sorted(content))
+    assert {media for media, _, _ in declared.values()} == {"application/zip", "image/svg+xml", "application/x-ndjson"}
+    for media_type, schema, listed in declared.values():
+        assert schema == {"type": "string", "format": "binary", "contentMediaType": media_type}
+        assert listed == sorted([media_type, "application/octet-stream"])
 
 
 @pytest.mark.parametrize("path", LIST_PATHS)

@@ -1,0 +1,1 @@
+"""Checking a numeric claim against the curated figures: reading a sentence, comparing numbers, the verdict."""

@@ -1,0 +1,107 @@
+"""Whether a claimed number agrees with a figure: both rounded to the coarser of their two precisions.
+
+90 agrees with a printed 90.3% (both read as 90 at no decimals); 95 does not; 90.0 does not
+either (the claim says one decimal, and 90.0 is not 90.3). A count with a denominator is
+compared as its proportion; an exact count against an exact count is compared exactly.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from models.claim import Claim, ClaimUnit
+from models.enums import ValueQualifier, ValueUnit
+from models.outcome import OutcomePublic
+
+# A number as printed: digits with an optional decimal part (a comma between digit groups is not a decimal mark).
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+
+
+def written_decimals(text: str) -> int:
+    """Decimals of a number as written: '90' -> 0, '90.30' -> 2."""
+    exponent = Decimal(text.strip()).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def printed_decimals(printed: str, value: float) -> int | None:
+    """Decimals of the printed number equal to value ('1-year OS: 60.0%' and 60 -> 1); None if none is printed."""
+    for match in _NUMBER.finditer(printed.replace(",", "")):
+        if Decimal(match.group()) == Decimal(str(value)):
+            return written_decimals(match.group())
+    return None
+
+
+def rounded(value: Fraction | float, decimals: int) -> Decimal:
+    exact = (
+        Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(str(value))
+    )
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    agrees: bool | None
+    said: str
+
+
+def _claimed(claim: Claim) -> tuple[Fraction, int | None]:
+    """The claim's number in its unit, exact, and its decimals (None for an exact count)."""
+    if claim.unit is ClaimUnit.percent and claim.numerator is not None and claim.denominator:
+        return Fraction(claim.numerator * 100, claim.denominator), None
+    return Fraction(str(claim.value)), claim.decimals
+
+
+def _figure_number(claim: Claim, figure: OutcomePublic) -> tuple[Fraction, int | None, str] | None:
+    """The figure in the claim's unit, exact, its decimals (None when exact) and what it was read from."""
+    if claim.unit is ClaimUnit.patients:
+        if figure.unit == ValueUnit.patients and figure.value is not None:
+            return Fraction(str(figure.value)), printed_decimals(figure.printed, figure.value) or 0, "its count"
+        if figure.numerator is not None:
+            return Fraction(figure.numerator), None, "its numerator"
+        return None
+    if figure.unit == ValueUnit.percent and figure.value is not None:
+        decimals = printed_decimals(figure.printed, figure.value)
+        if decimals is None:  # not printed as such (a derived value): its own decimals
+            decimals = written_decimals(f"{figure.value:g}")
+        return Fraction(str(figure.value)), decimals, "its percentage"
+    if figure.numerator is not None and figure.denominator:
+        proportion = Fraction(figure.numerator * 100, figure.denominator)
+        return proportion, None, f"its count {figure.numerator}/{figure.denominator} as a proportion"
+    return None
+
+
+_BOUNDS: dict[ValueQualifier, tuple[Callable[[Decimal | Fraction, Decimal | Fraction], bool], str]] = {
+    ValueQualifier.less_than: (lambda c, f: c < f, "below"),
+    ValueQualifier.at_most: (lambda c, f: c <= f, "at most"),
+    ValueQualifier.more_than: (lambda c, f: c > f, "above"),
+    ValueQualifier.at_least: (lambda c, f: c >= f, "at least"),
+}
+
+
+def compare(claim: Claim, figure: OutcomePublic) -> Comparison:
+    """Does the claim's number agree with this figure? None when the figure cannot be put in the claim's unit."""
+    found = _figure_number(claim, figure)
+    unit = "%" if claim.unit is ClaimUnit.percent else " patients"
+    if found is None:
+        return Comparison(None, f"printed as {figure.printed!r}, which gives no number in {claim.unit.value}")
+    number, figure_decimals, read_from = found
+    claimed, claim_decimals = _claimed(claim)
+    if claim_decimals is None and figure_decimals is None:
+        agrees = claimed == number
+        said = f"{read_from} and the claim compared exactly"
+        left = right = None
+    else:
+        decimals = min(d for d in (claim_decimals, figure_decimals) if d is not None)
+        left, right = rounded(claimed, decimals), rounded(number, decimals)
+        said = f"{read_from}, {right}{unit} against the claim's {left}{unit} at {decimals} decimal(s)"
+        agrees = left == right
+    bound = _BOUNDS.get(figure.qualifier)
+    if bound is not None:
+        test, words = bound
+        agrees = bool(test(left if left is not None else claimed, right if right is not None else number))
+        said += f"; the figure is printed as a bound, so the claim must be {words} it"
+    elif figure.qualifier is ValueQualifier.approximate:
+        said += "; the figure is printed as approximate"
+    return Comparison(agrees, said)

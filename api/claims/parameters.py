@@ -1,0 +1,74 @@
+"""A claim from its parameters (the REST query, the MCP tool's arguments): what is required, and its precision."""
+
+from collections.abc import Callable, Mapping
+
+from api.claims.agreement import written_decimals
+from api.claims.text import read_claim
+from api.errors import InvalidInput
+from models.claim import Claim, ClaimUnit
+from models.problem import ProblemField
+
+SCOPE = ("study", "agent", "target_antigen", "therapy_class", "cell_source", "disease")
+"""A claim names at least one of these."""
+MAX_VALUE = 1_000_000
+CLAIM_FIELDS = ("measure", "value", *SCOPE, "time_point", "subgroup", "arm")
+"""The parts of a structured claim, as the REST parameters and the MCP tool's arguments name them."""
+
+
+def claim_of(
+    *,
+    text: str | None,
+    values: Mapping[str, object],
+    unit: ClaimUnit,
+    raw_value: str | None,
+    location: str,
+    study_names: Callable[[], Mapping[str, str]],
+) -> Claim:
+    """The claim from a sentence or from its parts (values holds CLAIM_FIELDS, and may hold more), never both."""
+    given = {name: values[name] for name in CLAIM_FIELDS}
+    if text is None:
+        return structured_claim(given, unit=unit, raw_value=raw_value, location=location)
+    extra = [name for name, value in given.items() if value is not None]
+    if extra:
+        raise InvalidInput(
+            "Give the claim either as text or as its parts, not both.",
+            [ProblemField(location=f"{location}.{name}", message="not with text") for name in extra],
+        )
+    return read_claim(text, study_names())
+
+
+def structured_claim(
+    given: Mapping[str, object], *, unit: ClaimUnit, raw_value: str | None, location: str = "query"
+) -> Claim:
+    """The claim from its parameters; InvalidInput naming each one missing."""
+    problems = [
+        ProblemField(location=f"{location}.{name}", message="required (or give the claim as text)")
+        for name in ("measure", "value")
+        if given.get(name) is None
+    ]
+    if not any(given.get(name) is not None for name in SCOPE):
+        problems.append(
+            ProblemField(location=f"{location}.study", message="a scope is required: one of " + ", ".join(SCOPE))
+        )
+    if problems:
+        raise InvalidInput("The claim is incomplete.", problems)
+    value = float(given["value"])  # type: ignore[arg-type]
+    if not 0 <= value <= MAX_VALUE:
+        raise InvalidInput(
+            "The claimed number is out of range.",
+            [ProblemField(location=f"{location}.value", message=f"from 0 to {MAX_VALUE:g}")],
+        )
+    # The precision is the number as written: the query's own text, else the number's shortest form.
+    return Claim.model_validate(
+        {
+            **given,
+            "value": value,
+            "decimals": written_decimals(raw_value)
+            if raw_value is not None
+            else written_decimals(repr(given["value"])),
+            "unit": unit,
+            "numerator": None,
+            "denominator": None,
+            "text": None,
+        }
+    )

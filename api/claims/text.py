@@ -1,0 +1,234 @@
+"""Reading a claim from an English sentence, with the dataset's own vocabulary and its usual synonyms.
+
+Deterministic: patterns, no model. Each piece found is taken out of the sentence before the
+next is looked for (a study named 'RD13-01' leaves no '13' to be read as the claimed number).
+What cannot be read is said, piece by piece, in a 422.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.claims.agreement import written_decimals
+from api.errors import InvalidInput
+from models.claim import Claim, ClaimUnit
+from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
+from models.problem import ProblemField
+
+MAX_TEXT_LENGTH = 500
+
+# Most specific first: 'MRD-negative CR' before 'CR', 'CR/CRi' before 'CRi' and 'CR'.
+MEASURE_WORDS: tuple[tuple[str, Measure], ...] = (
+    (r"mrd[- ]negative (?:cr|complete (?:remission|response))s?", Measure.mrd_negative_cr),
+    (r"mrd[- ]negativ(?:e|ity)", Measure.mrd_negative),
+    (r"\bcr ?(?:/|or|\+) ?cri\b", Measure.cr_cri),
+    (r"\bcrc\b|composite complete (?:remission|response)", Measure.crc),
+    (r"\bcri\b|complete (?:remission|response) with incomplete (?:\w+ )?recovery", Measure.cri),
+    (r"\bcr\b|complete (?:remission|response)s?", Measure.cr),
+    (r"\bpr\b|partial (?:remission|response)s?", Measure.pr),
+    (r"\bno response\b|did not respond", Measure.no_response),
+    (r"\borr\b|(?:overall|objective) response(?: rate)?", Measure.orr),
+    (r"\bos\b|overall survival", Measure.os),
+    (r"\befs\b|event[- ]free survival", Measure.efs),
+    (r"\brfs\b|relapse[- ]free survival", Measure.rfs),
+    (r"\bpfs\b|progression[- ]free survival", Measure.pfs),
+    (r"\bdfs\b|disease[- ]free survival", Measure.dfs),
+    (r"\bcir\b|cumulative incidence of relapse", Measure.cir),
+    (r"\bdied\b|\bdeaths?\b", Measure.death),
+    (
+        r"(?:proceeded|went on|bridged|were bridged) to (?:an? )?(?:allo(?:geneic)?[- ]?)?(?:hsct|sct|transplant\w*)"
+        r"|\ballo[- ]?h?sct\b",
+        Measure.proceeded_to_hsct,
+    ),
+    (r"\bremissions?\b", Measure.remission),
+)
+
+DISEASE_WORDS = (
+    (r"\betp[- ]all\b", Disease.etp_all),
+    (r"\bt[- ]all\b", Disease.t_all),
+    (r"\bt[- ]lbl\b", Disease.t_lbl),
+    (r"\bb[- ]all\b", Disease.b_all),
+)
+SUBGROUP_WORDS = (
+    (r"\bnon[- ]etp\b", Subgroup.non_etp),
+    (r"\betp\b", Subgroup.etp),
+    (r"\bextramedullary(?: disease| lesions?)?\b|\bemd\b", Subgroup.extramedullary_disease),
+    (r"\bbone marrow(?: disease)?\b", Subgroup.bone_marrow_disease),
+    (r"\bhigh[- ]risk molecular(?: subtypes?)?\b", Subgroup.high_risk_molecular),
+)
+CELL_SOURCE_WORDS = (
+    (r"\bdonor[- ]derived\b", CellSource.donor_derived),
+    (r"\bautologous\b", CellSource.autologous),
+    (r"\buniversal\b|\boff[- ]the[- ]shelf\b", CellSource.universal),
+)
+THERAPY_WORDS = (
+    (r"\bcar[- ]?t(?:[- ]cells?| therapy)?\b", TherapyClass.car_t),
+    (r"\bcar[- ]?nk(?:[- ]cells?)?\b", TherapyClass.car_nk),
+    (r"\bbcl[- ]?2 inhibitors?\b", TherapyClass.bcl2_inhibitor),
+    (r"\bmonoclonal antibod(?:y|ies)\b", TherapyClass.monoclonal_antibody),
+    (r"\bnucleoside analog(?:ue)?s?\b", TherapyClass.nucleoside_analogue),
+    (r"\bhypomethylating agents?\b", TherapyClass.hypomethylating_agent),
+    (r"\bhdac inhibitors?\b", TherapyClass.hdac_inhibitor),
+    (r"\bchemotherapy\b", TherapyClass.chemotherapy),
+)
+AGENT_WORDS = (
+    *(
+        (r"\b" + re.escape(name) + r"\b", agent)
+        for agent in Agent
+        if agent is not Agent.car_t_cells  # 'CAR-T' reads as the therapy class
+        for name in sorted({agent.value.replace("_", "-"), agent.value.replace("_", " "), agent.value})
+    ),
+    (r"\bpeg[- ]?asparaginase\b", Agent.pegaspargase),
+    (r"\bhyper[- ]?cvad\b", Agent.hyper_cvad),
+)
+ANTIGEN_WORDS = tuple((r"\b" + antigen.value.lower() + r"\b", antigen) for antigen in Antigen)
+
+NUMBER_WORDS = {
+    word: n
+    for n, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_COUNT = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
+
+TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
+    (r"\b" + _COUNT + r"[- ]?(?:years?|yrs?|y)\b", lambda m: f"{_number(m.group(1))}y"),
+    (r"\b" + _COUNT + r"[- ]?(?:months?|mos?)\b", lambda m: f"{_number(m.group(1))}m"),
+    (r"\b(?:day|d)[- ]?(\d+)\b", lambda m: f"d{int(m.group(1))}"),
+    (
+        r"\bafter (?:the )?(" + "|".join(ORDINALS) + r") (?:cycle|course)\b",
+        lambda m: f"cycle{ORDINALS[m.group(1)]}",
+    ),
+    (r"\b(?:after )?cycle (\d+)\b", lambda m: f"cycle{int(m.group(1))}"),
+    (r"\bbest (?:overall )?response\b", lambda m: "best"),
+)
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else NUMBER_WORDS[word]
+
+
+@dataclass
+class _Reading:
+    """The sentence, lower-cased, with each piece blanked out once it has been read."""
+
+    rest: str
+    found: dict[str, Any] = field(default_factory=dict)
+
+    def take(self, pattern: str) -> re.Match[str] | None:
+        match = re.search(pattern, self.rest)
+        if match is not None:
+            self.rest = self.rest[: match.start()] + " ; " + self.rest[match.end() :]
+        return match
+
+    def take_all(self, words: tuple[tuple[str, Any], ...]) -> list[Any]:
+        """Every value whose words occur, in the table's order, each occurrence blanked out."""
+        values = []
+        for pattern, value in words:
+            while self.take(pattern) is not None:
+                if value not in values:
+                    values.append(value)
+        return values
+
+
+def _normalise(text: str) -> str:
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)  # hyphens, dashes, minus
+    text = re.sub(r"[\u00a0\u2009\u202f]", " ", text)
+    return " " + re.sub(r"\s+", " ", text).lower() + " "
+
+
+def _one(name: str, values: list[Any], problems: list[ProblemField]) -> Any:
+    if len(values) > 1:
+        shown = ", ".join(str(v) for v in values)
+        problems.append(ProblemField(location="query.text", message=f"more than one {name} ({shown}); name one"))
+    return values[0] if values else None
+
+
+def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
+    """The structured claim in a sentence; InvalidInput (422) saying what is missing or ambiguous."""
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidInput(
+            "The claim is too long.",
+            [ProblemField(location="query.text", message=f"at most {MAX_TEXT_LENGTH} characters")],
+        )
+    reading = _Reading(_normalise(text))
+    problems: list[ProblemField] = []
+    studies = []
+    for name in sorted(study_names, key=len, reverse=True):
+        if reading.take(r"(?<![\w-])" + re.escape(name.lower()) + r"(?![\w-])") is not None:
+            studies.append(study_names[name])
+    study = _one("study", list(dict.fromkeys(studies)), problems)
+    disease = _one("disease", reading.take_all(DISEASE_WORDS), problems)
+    times = []
+    for pattern, code in TIME_WORDS:
+        while (match := reading.take(pattern)) is not None:
+            times.append(code(match))
+    time_point = _one("time point", list(dict.fromkeys(times)), problems)
+
+    numerator = denominator = None
+    value: float | None = None
+    decimals: int | None = None
+    unit = ClaimUnit.percent
+    numbers: list[str] = []
+    while (match := reading.take(r"(?<![\w.])(\d+) ?(?:/|of|out of) ?(\d+)\b(?: patients| pts)?")) is not None:
+        numbers.append(match.group(0).strip())
+        numerator, denominator = int(match.group(1)), int(match.group(2))
+        value, decimals = round(numerator * 100 / denominator, 6) if denominator else None, None
+    while (match := reading.take(r"(?<![\w.])(\d+(?:\.\d+)?) ?(?:%|percent\b|per cent\b)")) is not None:
+        numbers.append(match.group(0).strip())
+        value, decimals = float(match.group(1)), written_decimals(match.group(1))
+    counted = r"(?<![\w.])" + _COUNT + r" (?:of the )?(?:patients|pts|cases|subjects|children|adults)\b"
+    while (match := reading.take(counted)) is not None:
+        numbers.append(match.group(0).strip())
+        value, decimals, unit = float(_number(match.group(1))), 0, ClaimUnit.patients
+    if len(numbers) > 1:
+        problems.append(
+            ProblemField(location="query.text", message=f"more than one number ({', '.join(numbers)}); claim one")
+        )
+
+    measure = _one("measure", reading.take_all(MEASURE_WORDS), problems)
+    subgroup = _one("subgroup", reading.take_all(SUBGROUP_WORDS), problems)
+    cell_source = _one("cell source", reading.take_all(CELL_SOURCE_WORDS), problems)
+    antigen = _one("target antigen", reading.take_all(ANTIGEN_WORDS), problems)
+    therapy_class = _one("therapy class", reading.take_all(THERAPY_WORDS), problems)
+    agent = _one("agent", reading.take_all(AGENT_WORDS), problems)
+
+    if measure is None:
+        problems.append(
+            ProblemField(location="query.text", message="no measure found (e.g. CR, CR/CRi, ORR, 2-year OS, EFS)")
+        )
+    if value is None:
+        problems.append(
+            ProblemField(location="query.text", message="no number found (a percentage, 'N patients' or 'N/M')")
+        )
+    if not any((study, agent, antigen, therapy_class, disease, cell_source)):
+        problems.append(
+            ProblemField(
+                location="query.text",
+                message="no scope found: name a study (its id or acronym), an agent, a target antigen, "
+                "a therapy class or a disease",
+            )
+        )
+    if problems:
+        raise InvalidInput(f"The claim could not be read completely from {text!r}.", problems)
+    return Claim(
+        measure=measure,
+        value=value,  # type: ignore[arg-type]  # checked above
+        decimals=decimals,
+        unit=unit,
+        numerator=numerator,
+        denominator=denominator,
+        time_point=time_point,
+        subgroup=subgroup,
+        study=study,
+        arm=None,
+        agent=agent,
+        target_antigen=antigen,
+        therapy_class=therapy_class,
+        cell_source=cell_source,
+        disease=disease,
+        text=text,
+    )

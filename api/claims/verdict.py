@@ -1,0 +1,118 @@
+"""The verdict on a claim from the figures that match it, and the one sentence that explains it."""
+
+from sqlmodel import Session
+
+from api.claims.agreement import compare
+from api.queries.claims import matching_outcomes
+from api.render.labels import label, time_point_label
+from models.claim import Claim, ClaimCheck, ClaimEvidence, ClaimUnit, Verdict
+from models.outcome import OutcomePublic
+
+MAX_EVIDENCE = 50
+"""Figures listed in one answer (agreeing ones first); the verdict weighs every match."""
+
+
+def claim_words(claim: Claim) -> str:
+    """'2-year OS of 42.7%' for the claim, as the explanation quotes it."""
+    number = f"{claim.value:g}" if claim.decimals is None else f"{claim.value:.{claim.decimals}f}"
+    if claim.numerator is not None and claim.denominator is not None:
+        number = f"{claim.numerator}/{claim.denominator}"
+    amount = f"{number}%" if claim.unit is ClaimUnit.percent and claim.numerator is None else number
+    if claim.unit is ClaimUnit.patients:
+        amount = f"{number} patients"
+    when = f" at {time_point_label(claim.time_point)}" if claim.time_point else ""
+    who = f" in the {label(claim.subgroup)} subgroup" if claim.subgroup else ""
+    return f"{label(claim.measure)}{when}{who} of {amount}"
+
+
+def scope_words(claim: Claim) -> str:
+    parts = [
+        f"study {claim.study}" if claim.study else None,
+        f"arm {claim.arm}" if claim.arm else None,
+        f"{label(claim.cell_source)}" if claim.cell_source else None,
+        f"{claim.target_antigen}-targeted" if claim.target_antigen else None,
+        label(claim.therapy_class) if claim.therapy_class else None,
+        f"agent {label(claim.agent)}" if claim.agent else None,
+        f"disease {claim.disease}" if claim.disease else None,
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def evidence(figure: OutcomePublic, claim: Claim) -> ClaimEvidence:
+    comparison = compare(claim, figure)
+    return ClaimEvidence(
+        **figure.model_dump(include=set(ClaimEvidence.model_fields) - {"agrees", "compared"}),
+        agrees=comparison.agrees,
+        compared=comparison.said,
+    )
+
+
+def _quoted(e: ClaimEvidence) -> str:
+    return f"{e.id} printed {e.printed!r} ({e.source_id}, {e.locator})"
+
+
+def _caveats(items: list[ClaimEvidence]) -> list[str]:
+    """What a reader must know about the matching figures: conflicts, derived values, inferred fields."""
+    said: list[str] = []
+    conflicts = sorted({c for e in items for c in e.conflict_ids})
+    if conflicts:
+        said.append(
+            "a recorded conflict involves the matching figures: "
+            + ", ".join(f"{c} (/v1/conflicts/{c})" for c in conflicts)
+        )
+    derived = [e.id for e in items if e.derived]
+    if derived:
+        said.append("derived by curators rather than printed: " + ", ".join(derived))
+    inferred = [f"{e.id} ({', '.join(i.field for i in e.inferred)})" for e in items if e.inferred]
+    if inferred:
+        said.append("with fields inferred by curators: " + ", ".join(inferred))
+    return said
+
+
+def check(claim: Claim, figures: list[OutcomePublic], *, version: str) -> ClaimCheck:
+    """Supported when a matching figure agrees; contradicted when figures match and none agrees; else not found."""
+    judged = [evidence(f, claim) for f in figures]
+    comparable = [e for e in judged if e.agrees is not None]
+    agreeing = [e for e in comparable if e.agrees]
+    disagreeing = [e for e in comparable if not e.agrees]
+    unusable = [e for e in judged if e.agrees is None]
+    claimed = claim_words(claim)
+    scope = scope_words(claim)
+    about = f"{claimed}{f' for {scope}' if scope else ''}"
+    if agreeing:
+        verdict = Verdict.supported
+        sentence = f"Supported: {len(agreeing)} of {len(comparable)} matching figures agree with {about}: " + "; ".join(
+            _quoted(e) for e in agreeing[:3]
+        )
+        if disagreeing:
+            sentence += f"; {len(disagreeing)} other matching figure(s) do not agree"
+    elif disagreeing:
+        verdict = Verdict.contradicted
+        sentence = f"Contradicted: no matching figure agrees with {about}; the data say " + "; ".join(
+            _quoted(e) for e in disagreeing[:3]
+        )
+    else:
+        verdict = Verdict.not_found
+        sentence = f"Not found: no figure in dataset version {version} reports {about}"
+        if unusable:
+            sentence += (
+                f"; {len(unusable)} figure(s) of that measure give no number in {claim.unit.value} to compare: "
+                + "; ".join(_quoted(e) for e in unusable[:3])
+            )
+    caveats = _caveats(comparable)
+    if caveats:
+        sentence += "; " + "; ".join(caveats)
+    ordered = agreeing + disagreeing + unusable
+    return ClaimCheck(
+        verdict=verdict,
+        explanation=sentence + ".",
+        understood=claim,
+        evidence=ordered[:MAX_EVIDENCE],
+        matching_figures=len(comparable),
+        dataset_version=version,
+    )
+
+
+def check_against_data(session: Session, claim: Claim, *, version: str) -> ClaimCheck:
+    """The verdict on a claim from every figure that matches it."""
+    return check(claim, matching_outcomes(session, claim), version=version)

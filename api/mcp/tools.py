@@ -1,0 +1,299 @@
+"""The MCP tools, written for agents: what each returns, bounded, read-only, every figure with its provenance.
+
+Each tool answers structured content (a model below, with the dataset version) and a short text
+an agent can quote. Bad arguments come back as a tool error naming the argument.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from api.claims.parameters import claim_of
+from api.claims.text import MAX_TEXT_LENGTH
+from api.claims.verdict import check_against_data
+from api.errors import ApiError
+from api.queries.claims import study_names
+from api.queries.comparison import build_comparison
+from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter
+from api.queries.pages import to_public, where
+from api.queries.studies import select_studies, study_detail
+from api.render.citations import Citations
+from api.render.labels import label
+from api.state import AppState
+from models import Outcome, Study
+from models.claim import ClaimCheck, ClaimUnit
+from models.comparison import Comparison
+from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
+from models.outcome import OutcomePublic, TimePoint
+from models.tool_results import CitationResult, FiguresResult, StudyResult, StudySearchResult
+
+MAX_STUDIES = 25
+MAX_FIGURES = 50
+MAX_COMPARISON_ROWS = 50
+AS_PRINTED = "Figures are as printed by the document each names (source_id, locator, printed words)."
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+
+NUMBER_PATTERN = r"^[0-9]{1,7}(\.[0-9]{1,6})?$"
+Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
+def _answer(text: str, result: BaseModel) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
+    )
+
+
+def _argument_error(exc: ApiError) -> ToolError:
+    """The problem's fields, named as the tool's arguments ('query.measure' -> argument 'measure')."""
+    named = "; ".join(f"argument '{e.location.rpartition('.')[2]}': {e.message}" for e in exc.errors)
+    return ToolError(f"{exc.detail} {named}".strip())
+
+
+def _figure_line(f: OutcomePublic) -> str:
+    when = f" at {f.time_point}" if f.time_point else ""
+    return f"- {f.id}: {label(f.measure)}{when} printed {f.printed!r} ({f.source_id}, {f.locator}) {f.permalink}"
+
+
+def _study_filters(**given: Any) -> StudyFilters:
+    return StudyFilters.model_validate({k: None if v is None else [v] for k, v in given.items()})
+
+
+def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer:
+    """The server with its six tools; state() gives the loaded dataset when a tool is called."""
+    server: MCPServer = MCPServer(
+        "tall-evidence",
+        instructions="Curated evidence on T-ALL/LBL therapy. Every figure is traced to its source document, the "
+        "place in it and the words as printed; quote those and the permalink. Use check_claim before stating a "
+        "number to a person.",
+        # The SDK configures the root logger at this level when nothing else has: quiet, as the API is.
+        log_level="WARNING",
+        **options,
+    )
+
+    @contextmanager
+    def reading() -> Iterator[tuple[Session, str]]:
+        current = state()
+        with contextmanager(current.database.session)() as session:
+            yield session, current.meta.dataset_version
+
+    @server.tool(annotations=READ_ONLY)
+    def search_studies(
+        *,
+        q: Annotated[str | None, Field(max_length=200, description="Words to search for (all must match).")] = None,
+        disease: Disease | None = None,
+        agent: Annotated[Agent | None, Field(description="Agent given in the study (not a prior therapy).")] = None,
+        target_antigen: Antigen | None = None,
+        therapy_class: TherapyClass | None = None,
+        limit: Annotated[int, Field(ge=1, le=MAX_STUDIES, description="How many studies to return.")] = 10,
+    ) -> Annotated[CallToolResult, StudySearchResult]:
+        """Find curated T-ALL/LBL studies (trials, cohorts, cases, preclinical work) by words and filters.
+
+        Returns each study's id, title, design, phase, population size, agents and target antigens, with the
+        dataset version; at most 25. Use get_study for a study's figures with their provenance.
+        """
+        filters = _study_filters(
+            disease=disease, agent=agent, target_antigen=target_antigen, therapy_class=therapy_class
+        ).model_copy(update={"q": q})
+        with reading() as (session, version):
+            found = select_studies(session, filters)
+        result = StudySearchResult(dataset_version=version, total=len(found), studies=found[:limit])
+        lines = [f"{len(found)} studies match (dataset version {version}); showing {len(result.studies)}:"]
+        lines += [f"- {s.id}: {s.title}" for s in result.studies]
+        return _answer("\n".join(lines), result)
+
+    @server.tool(annotations=READ_ONLY)
+    def get_study(
+        study_id: Annotated[Id, Field(description="Study id, from search_studies.")],
+    ) -> Annotated[CallToolResult, StudyResult]:
+        """One study with its arms, interventions (with their roles), outcome and adverse-event figures, findings,
+        sources and recorded conflicts. Each figure carries its printed words, locator, span and permalink.
+        """
+        with reading() as (session, version):
+            row = session.get(Study, study_id)
+            if row is None:
+                raise ToolError(f"argument 'study_id': no study with id {study_id!r}; search_studies lists them")
+            detail = study_detail(session, row)
+        lines = [f"{detail.title} ({detail.id}), dataset version {version}. {AS_PRINTED}"]
+        lines += [_figure_line(o) for o in detail.outcomes]
+        return _answer("\n".join(lines), StudyResult(dataset_version=version, study=detail))
+
+    @server.tool(annotations=READ_ONLY)
+    def find_figures(
+        *,
+        measure: Measure | None = None,
+        study_id: Id | None = None,
+        agent: Agent | None = None,
+        target_antigen: Antigen | None = None,
+        therapy_class: TherapyClass | None = None,
+        disease: Disease | None = None,
+        time_point: Annotated[TimePoint | None, Field(description="2y, 18m, d28, cycle1, best")] = None,
+        subgroup: Subgroup | None = None,
+        limit: Annotated[int, Field(ge=1, le=MAX_FIGURES, description="How many figures to return.")] = 20,
+    ) -> Annotated[CallToolResult, FiguresResult]:
+        """Outcome figures (response, MRD, survival) matching the filters, each with its value, the words exactly
+        as printed, the source document, the locator, the span in the text and its permalink; at most 50.
+        """
+        filters = OutcomeFilters.model_validate(
+            {
+                "measure": None if measure is None else [measure],
+                "study_id": None if study_id is None else [study_id],
+                "time_point": None if time_point is None else [time_point],
+                "subgroup": None if subgroup is None else [SubgroupFilter(subgroup.value)],
+            }
+        ).within(
+            _study_filters(agent=agent, target_antigen=target_antigen, therapy_class=therapy_class, disease=disease)
+        )
+        with reading() as (session, version):
+            conditions = filters.conditions(session).all
+            rows = session.exec(where(select(Outcome), conditions).order_by(col(Outcome.id))).all()
+        figures = [to_public(OutcomePublic, r) for r in rows[:limit]]
+        lines = [f"{len(rows)} figures match (dataset version {version}); showing {len(figures)}. {AS_PRINTED}"]
+        lines += [_figure_line(f) for f in figures]
+        return _answer("\n".join(lines), FiguresResult(dataset_version=version, total=len(rows), figures=figures))
+
+    @server.tool(annotations=READ_ONLY)
+    def compare(
+        *,
+        measure: Measure,
+        time_point: Annotated[TimePoint | None, Field(description="2y, 18m, d28, cycle1, best")] = None,
+        agent: Agent | None = None,
+        target_antigen: Antigen | None = None,
+        therapy_class: TherapyClass | None = None,
+        disease: Disease | None = None,
+    ) -> Annotated[CallToolResult, Comparison]:
+        """One measure across studies (as GET /v1/comparison): per arm n, events, proportion and a Wilson 95%
+        interval, each row with its printed words and source; a descriptive pooled estimate only where rows are
+        comparable, and why each row is or is not pooled. Whole-population figures; at most 50 rows.
+        """
+        filters = OutcomeFilters(subgroup=[SubgroupFilter(NO_SUBGROUP)]).within(
+            _study_filters(agent=agent, target_antigen=target_antigen, therapy_class=therapy_class, disease=disease)
+        )
+        with reading() as (session, version):
+            comparison = build_comparison(
+                session,
+                measure,
+                time_point=time_point,
+                outcome_conditions=filters.conditions(session).all,
+                version=version,
+            )
+        shown = comparison.model_copy(update={"rows": comparison.rows[:MAX_COMPARISON_ROWS]})
+        lines = [f"{label(measure)}: {len(comparison.rows)} rows (dataset version {version}). {AS_PRINTED}"]
+        lines += [f"- {r.label}: printed {r.printed!r} ({r.source_id}, {r.locator})" for r in shown.rows]
+        if comparison.pooled is not None:
+            p = comparison.pooled
+            lines.append(f"Pooled (descriptive): {p.proportion:.3f} [{p.ci_low:.3f}, {p.ci_high:.3f}]")
+        elif comparison.pooled_note:
+            lines.append(f"Not pooled: {comparison.pooled_note}")
+        return _answer("\n".join(lines), shown)
+
+    @server.tool(annotations=READ_ONLY)
+    def check_claim(
+        *,
+        text: Annotated[
+            str | None,
+            Field(
+                min_length=1,
+                max_length=MAX_TEXT_LENGTH,
+                description="The claim as one English sentence, e.g. 'RD13-01 gave a CR rate of 80%'. "
+                "Or leave it out and give measure, value and a scope.",
+            ),
+        ] = None,
+        measure: Measure | None = None,
+        value: Annotated[
+            int | float | Annotated[str, Field(pattern=NUMBER_PATTERN)] | None,
+            Field(
+                description="The number claimed; its decimals as written set its precision (90, 90.3). A string "
+                "keeps trailing zeros ('90.0')."
+            ),
+        ] = None,
+        unit: ClaimUnit = ClaimUnit.percent,
+        study: Id | None = None,
+        agent: Agent | None = None,
+        target_antigen: Antigen | None = None,
+        therapy_class: TherapyClass | None = None,
+        cell_source: CellSource | None = None,
+        disease: Disease | None = None,
+        time_point: TimePoint | None = None,
+        subgroup: Subgroup | None = None,
+        arm: Id | None = None,
+    ) -> Annotated[CallToolResult, ClaimCheck]:
+        """Check a numeric claim against the curated figures (same rules and answer as GET /v1/claims/check).
+
+        Verdict supported (a matching figure agrees when both numbers are rounded to the coarser of their
+        precisions), contradicted (figures match, none agrees) or not_found; the matching figures with their
+        printed words, locator, span and permalink, agreeing ones first; and one sentence to quote.
+        """
+        values = locals()
+        with reading() as (session, version):
+            try:
+                claim = claim_of(
+                    text=text,
+                    values=values,
+                    unit=unit,
+                    raw_value=value if isinstance(value, str) else None,
+                    location="argument",
+                    study_names=lambda: study_names(session),
+                )
+            except ApiError as exc:
+                raise _argument_error(exc) from exc
+            answer = check_against_data(session, claim, version=version)
+        return _answer(f"{answer.verdict.value}: {answer.explanation} (dataset version {version})", answer)
+
+    @server.tool(annotations=READ_ONLY)
+    def cite(
+        figure_id: Annotated[Id | None, Field(description="An outcome figure id, e.g. from find_figures.")] = None,
+        study_id: Annotated[Id | None, Field(description="A study id, to cite the study's documents.")] = None,
+    ) -> Annotated[CallToolResult, CitationResult]:
+        """How to cite a figure (its source document, the place in it, the printed words, its permalink and the
+        dataset version) or a study (its source documents and the dataset version). Give one of the two ids.
+        """
+        if (figure_id is None) == (study_id is None):
+            raise ToolError("argument 'figure_id' or 'study_id': give exactly one of the two")
+        current = state()
+        with reading() as (session, version):
+            if figure_id is not None:
+                outcome = session.get(Outcome, figure_id)
+                if outcome is None:
+                    raise ToolError(f"argument 'figure_id': no outcome figure with id {figure_id!r}")
+                figure = to_public(OutcomePublic, outcome)
+                sources = Citations(session, [figure.source_id]).sources
+                document = sources[0]
+                citation = (
+                    f"{', '.join(document.authors[:3]) or 'Anonymous'}{' et al.' if len(document.authors) > 3 else ''}"
+                    f" {document.title}. {document.venue or document.kind.value}"
+                    f"{f', {document.year}' if document.year else ''}. {figure.locator}: {figure.printed!r}. "
+                    f"Via the T-ALL Evidence API, dataset version {version}, {figure.permalink}"
+                )
+                result = CitationResult(
+                    **figure.model_dump(include={"id", "printed", "locator", "span_start", "span_end", "permalink"}),
+                    dataset_version=version,
+                    kind="figure",
+                    citation=citation,
+                    sources=sources,
+                    how_to_cite_dataset=current.meta.how_to_cite,
+                )
+            else:
+                study = session.get(Study, study_id)
+                if study is None:
+                    raise ToolError(f"argument 'study_id': no study with id {study_id!r}")
+                detail = study_detail(session, study)
+                sources = detail.sources
+                citation = "; ".join(f"{s.title} ({s.venue or s.kind.value}, {s.year or 'n.d.'})" for s in sources)
+                citation += f". Via the T-ALL Evidence API, dataset version {version}, study {detail.id}"
+                result = CitationResult(
+                    dataset_version=version,
+                    id=detail.id,
+                    kind="study",
+                    citation=citation,
+                    sources=sources,
+                    how_to_cite_dataset=current.meta.how_to_cite,
+                )
+        return _answer(result.citation, result)
+
+    return server

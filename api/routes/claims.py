@@ -1,0 +1,84 @@
+"""Checking a numeric claim against the curated figures: GET /v1/claims/check."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.claims.parameters import claim_of
+from api.claims.text import MAX_TEXT_LENGTH
+from api.claims.verdict import check_against_data
+from api.deps import MetaDep, SessionDep
+from api.errors import PROBLEM_RESPONSES
+from api.queries.claims import study_names
+from models.claim import Claim, ClaimCheck, ClaimUnit
+from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
+from models.outcome import TimePoint
+
+router = APIRouter(prefix="/v1/claims", tags=["claims"])
+
+DESCRIPTION = (
+    "Is a numeric claim borne out by the curated figures? Give the claim as parameters (measure, value, unit and "
+    "a scope of at least one of study, agent, target_antigen, therapy_class, cell_source, disease; optionally "
+    "time_point, subgroup, arm) or as one English sentence in `text` (not both). A figure matches when its "
+    "measure, scope, time point (when given) and subgroup (when given) match; an agent matches as in "
+    "/v1/studies (intervention roles count: a prior therapy is not an agent the study gave). A claimed number "
+    "agrees with a figure when both, rounded to the coarser of the two precisions (the claim's decimals, the "
+    "printed figure's decimals), are equal: 90 agrees with a printed 90.3%, 95 and 90.0 do not. A count with a "
+    "denominator is compared as its proportion. `supported`: some matching figure agrees; `contradicted`: "
+    "figures match and none agrees; `not_found`: none matches. The explanation names recorded conflicts among "
+    "the matching figures and says when one is derived or has inferred fields. Figures are as printed by the "
+    "document each names."
+)
+
+
+def claim_from_query(
+    request: Request,
+    session: SessionDep,
+    *,
+    text: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_TEXT_LENGTH,
+            description="The claim as one English sentence, e.g. 'RD13-01 gave a CR rate of 80%'. Read with the "
+            "dataset's own vocabulary; the answer says what was understood. Not with the other parameters.",
+        ),
+    ] = None,
+    measure: Annotated[Measure | None, Query(description="The measure claimed (the /v1/outcomes vocabulary).")] = None,
+    value: Annotated[
+        float | None,
+        Query(
+            ge=0, le=1_000_000, description="The number claimed; its decimals as written set its precision (90, 90.3)."
+        ),
+    ] = None,
+    unit: Annotated[ClaimUnit, Query(description="percent (the default) or patients (a count).")] = ClaimUnit.percent,
+    study: Annotated[str | None, Query(max_length=200, description="Study id the claim is about.")] = None,
+    agent: Annotated[Agent | None, Query(description="Agent the claim is about.")] = None,
+    target_antigen: Annotated[Antigen | None, Query(description="Antigen targeted by a CAR product.")] = None,
+    therapy_class: Annotated[TherapyClass | None, Query(description="Class of therapy.")] = None,
+    cell_source: Annotated[CellSource | None, Query(description="Cell source of a CAR product.")] = None,
+    disease: Annotated[Disease | None, Query(description="Disease.")] = None,
+    time_point: Annotated[TimePoint | None, Query(description="Time point (2y, 18m, d28, cycle1, best).")] = None,
+    subgroup: Annotated[Subgroup | None, Query(description="Subgroup; absent: figures of any subgroup.")] = None,
+    arm: Annotated[str | None, Query(max_length=200, description="Arm id (as arm_id in /v1/outcomes).")] = None,
+) -> Claim:
+    return claim_of(
+        text=text,
+        values=locals(),
+        unit=unit,
+        raw_value=request.query_params.get("value"),
+        location="query",
+        study_names=lambda: study_names(session),
+    )
+
+
+@router.get(
+    "/check",
+    operation_id="checkClaim",
+    summary="Check a numeric claim against the curated figures",
+    response_model=ClaimCheck,
+    responses=PROBLEM_RESPONSES,
+    description=DESCRIPTION,
+)
+def check_claim(claim: Annotated[Claim, Depends(claim_from_query)], session: SessionDep, meta: MetaDep) -> ClaimCheck:
+    return check_against_data(session, claim, version=meta.dataset_version)

@@ -1,0 +1,129 @@
+"""GET /v1/claims/check: the golden claims, the rules at their edges, the text reader, errors and caching."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.claims.golden import GOLDEN, arguments, assert_golden, golden_ids
+
+PATH = "/v1/claims/check"
+
+
+def test_the_golden_set_is_as_large_and_varied_as_asked() -> None:
+    kinds = {c["kind"] for c in GOLDEN}
+    assert len(GOLDEN) >= 80
+    assert sum(1 for c in GOLDEN if "text" in c) >= 30
+    assert {"true", "altered_number", "swapped_measure", "swapped_time_point", "wrong_study"} <= kinds
+    assert {"prior_therapy_agent", "absent_measure"} <= kinds
+    assert {c["expected"] for c in GOLDEN} == {"supported", "contradicted", "not_found"}
+
+
+@pytest.mark.parametrize("claim", GOLDEN, ids=golden_ids)
+def test_golden_claim(client: TestClient, claim: dict[str, Any]) -> None:
+    response = client.get(PATH, params=arguments(claim))
+    assert response.status_code == 200, response.text
+    assert_golden(claim, response.json())
+
+
+def check(client: TestClient, **params: Any) -> dict[str, Any]:
+    response = client.get(PATH, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_coarser_precision_decides(client: TestClient) -> None:
+    """Printed 90.3%: 90 and 90.3 agree, 90.0 (one decimal) and 95 do not."""
+    verdicts = {
+        value: check(client, measure="cr_cri", study="jplsg-t11", value=value)["verdict"]
+        for value in ("90", "90.3", "90.0", "95")
+    }
+    assert verdicts == {"90": "supported", "90.3": "supported", "90.0": "contradicted", "95": "contradicted"}
+
+
+def test_a_count_with_a_denominator_is_compared_as_its_proportion(client: TestClient) -> None:
+    answer = check(client, measure="cr", study="rd13-01", value="40")
+    [agreeing] = [e for e in answer["evidence"] if e["agrees"]]
+    assert (agreeing["numerator"], agreeing["denominator"]) == (4, 10)
+    assert "rd13-01-cr-text-vs-table" in answer["explanation"]  # the recorded conflict is named
+
+
+def test_evidence_carries_each_figures_provenance(client: TestClient) -> None:
+    answer = check(client, measure="pfs", study="tan-donor-cd7-car-t", value="62.3", time_point="1y")
+    [figure] = answer["evidence"]
+    outcome = client.get(f"/v1/outcomes/{figure['id']}").json()
+    for field in ("printed", "span_start", "span_end", "context", "locator", "source_id", "permalink", "derived"):
+        assert figure[field] == outcome[field]
+    assert figure["conflict_ids"] == ["tan-donor-cd7-car-t-pfs-above-os"]
+    assert answer["dataset_version"] == client.get("/v1/meta").json()["dataset_version"]
+
+
+@pytest.mark.parametrize(
+    ("text", "understood"),
+    [
+        (
+            "Donor-derived CD7 CAR-T gave a 1-year PFS of 62.3%",
+            {"measure": "pfs", "value": 62.3, "decimals": 1, "time_point": "1y", "cell_source": "donor_derived"},
+        ),
+        ("In RD13-01, four patients achieved complete remission", {"measure": "cr", "value": 4, "unit": "patients"}),
+        ("In jplsg-t11, 56/62 patients reached CR/CRi", {"numerator": 56, "denominator": 62, "study": "jplsg-t11"}),
+        (
+            "Venetoclax gave a CR/CRi rate of 100% after the first cycle",
+            {"agent": "venetoclax", "time_point": "cycle1"},
+        ),
+        ("zhang-cd7-car-t-ajh-2023 reported a day 28 MRD-negative CR rate of 94%", {"measure": "mrd_negative_cr"}),
+        ("In dara-ven-cage-rr-t-all the remission rate in non-ETP patients was 44.4%", {"subgroup": "non_etp"}),
+        ("GMALL 08/2013 reported a 1-year OS of 89%", {"study": "gmall-08-2013", "value": 89, "time_point": "1y"}),
+    ],
+)
+def test_the_sentence_is_read_into_the_structured_claim(client: TestClient, text: str, understood: dict) -> None:
+    got = check(client, text=text)["understood"]
+    assert {key: got[key] for key in understood} == understood
+    assert got["text"] == text
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"text": "hello"}, ["no measure", "no number", "no scope"]),
+        ({"text": "OS of 60%"}, ["no scope"]),
+        (
+            {"text": "gmall-08-2013 reported OS of 89% and EFS of 70%"},
+            ["more than one measure", "more than one number"],
+        ),
+        ({"text": "V-HAG gave a CR rate of 100%"}, ["no scope"]),  # two studies share the acronym: it names neither
+    ],
+)
+def test_an_unreadable_sentence_is_a_422_saying_what_is_missing(client: TestClient, params: dict, named: list) -> None:
+    response = client.get(PATH, params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    messages = " | ".join(e["message"] for e in response.json()["errors"])
+    for words in named:
+        assert words in messages
+
+
+def test_structured_claims_name_what_is_missing(client: TestClient) -> None:
+    response = client.get(PATH, params={"value": "90"})
+    assert response.status_code == 422
+    assert {e["location"] for e in response.json()["errors"]} == {"query.measure", "query.study"}
+    both = client.get(PATH, params={"text": "RD13-01 reported a CR rate of 80%", "measure": "cr"})
+    assert both.status_code == 422
+    assert [e["location"] for e in both.json()["errors"]] == ["query.measure"]
+    unknown = client.get(PATH, params={"measure": "cr", "value": "80", "study": "rd13-01", "colour": "red"})
+    assert unknown.status_code == 422
+
+
+def test_the_check_is_cacheable_like_every_get(client: TestClient) -> None:
+    params = {"measure": "cr", "study": "rd13-01", "value": "80"}
+    first = client.get(PATH, params=params)
+    assert "max-age" in first.headers["cache-control"]
+    again = client.get(PATH, params=params, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_the_openapi_document_describes_check_claim(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"][PATH]["get"]
+    assert operation["operationId"] == "checkClaim"
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"text", "measure", "value", "unit", "study", "agent", "target_antigen", "time_point", "subgroup"} <= names

@@ -1,0 +1,149 @@
+"""The MCP server, reached as agents reach it: the SDK's own client over streamable HTTP (a real socket,
+through every middleware layer) and over stdio (`tall-evidence mcp` as a subprocess)."""
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from api.settings import PROJECT_ROOT
+from tests.claims.golden import GOLDEN, arguments, assert_golden
+from tests.live_server import serving_in_thread
+
+TOOLS = {"search_studies", "get_study", "find_figures", "compare", "check_claim", "cite"}
+PROVENANCE = {"printed", "locator", "span_start", "span_end", "permalink", "source_id"}
+
+
+@pytest.fixture(scope="module")
+def live_url() -> Iterator[str]:
+    with serving_in_thread() as url:
+        yield url
+
+
+def over_http(live_url: str, session: Callable[[Client], Awaitable[Any]]) -> Any:
+    async def run() -> Any:
+        async with Client(f"{live_url}/mcp") as client:
+            return await session(client)
+
+    return asyncio.run(run())
+
+
+def over_stdio(session: Callable[[Client], Awaitable[Any]]) -> Any:
+    params = StdioServerParameters(command=sys.executable, args=["-m", "api.cli", "mcp"], cwd=str(PROJECT_ROOT))
+
+    async def run() -> Any:
+        async with Client(params) as client:
+            return await session(client)
+
+    return asyncio.run(run())
+
+
+async def golden_answers(client: Client) -> dict[str, Any]:
+    answers = {}
+    for claim in GOLDEN:
+        result = await client.call_tool("check_claim", arguments(claim))
+        assert not result.is_error, result.content
+        answers[claim["id"]] = result.structured_content
+    return answers
+
+
+def assert_golden_set(answers: dict[str, Any]) -> None:
+    for claim in GOLDEN:
+        assert_golden(claim, answers[claim["id"]])
+
+
+def test_the_golden_claims_over_streamable_http(live_url: str) -> None:
+    answers = over_http(live_url, golden_answers)
+    assert_golden_set(answers)
+    # The same answers as the REST endpoint, figure for figure.
+    for claim in GOLDEN[:: len(GOLDEN) // 12]:
+        rest = httpx.get(f"{live_url}/v1/claims/check", params=arguments(claim), timeout=30).json()
+        assert answers[claim["id"]] == rest
+
+
+def test_the_golden_claims_over_stdio(live_url: str) -> None:
+    assert_golden_set(over_stdio(golden_answers))
+
+
+def test_tools_are_read_only_described_and_bounded(live_url: str) -> None:
+    async def session(client: Client) -> Any:
+        return (await client.list_tools()).tools
+
+    tools = {t.name: t for t in over_http(live_url, session)}
+    assert set(tools) == TOOLS
+    for tool in tools.values():
+        assert tool.annotations is not None and tool.annotations.read_only_hint is True
+        assert tool.description and tool.output_schema is not None
+    assert tools["search_studies"].input_schema["properties"]["limit"]["maximum"] == 25
+    assert tools["find_figures"].input_schema["properties"]["limit"]["maximum"] == 50
+    assert "as printed" in tools["find_figures"].description
+
+
+def test_every_tool_answers_with_provenance_and_the_dataset_version(live_url: str) -> None:
+    version = httpx.get(f"{live_url}/v1/meta", timeout=30).json()["dataset_version"]
+
+    async def session(client: Client) -> dict[str, Any]:
+        calls = {
+            "search_studies": {"q": "CD7", "limit": 2},
+            "get_study": {"study_id": "rd13-01"},
+            "find_figures": {"measure": "os", "limit": 3},
+            "compare": {"measure": "cr"},
+            "check_claim": {"measure": "cr", "value": 80, "study": "rd13-01"},
+            "cite": {"figure_id": "rd13-01.cr-table"},
+        }
+        return {name: await client.call_tool(name, args) for name, args in calls.items()}
+
+    results = over_http(live_url, session)
+    for name, result in results.items():
+        assert not result.is_error, (name, result.content)
+        assert result.structured_content["dataset_version"] == version, name
+        assert result.content[0].text, name
+    assert len(results["search_studies"].structured_content["studies"]) == 2
+    figures = results["find_figures"].structured_content["figures"]
+    assert len(figures) == 3 and all(PROVENANCE <= set(f) for f in figures)
+    assert all(f["printed"] in results["find_figures"].content[0].text for f in figures)
+    study = results["get_study"].structured_content["study"]
+    assert all(PROVENANCE <= set(o) for o in study["outcomes"])
+    cited = results["cite"].structured_content
+    assert cited["printed"] == "CR: 80%" and cited["permalink"].endswith("/v1/outcomes/rd13-01.cr-table")
+    assert cited["permalink"] in cited["citation"]
+    assert results["check_claim"].structured_content["verdict"] == "supported"
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "named"),
+    [
+        ("check_claim", {"value": 3}, "argument 'measure'"),
+        ("check_claim", {"text": "hello"}, "argument 'text'"),
+        ("check_claim", {"measure": "nonsense", "value": 3, "study": "rd13-01"}, "measure"),
+        ("get_study", {"study_id": "no-such-study"}, "argument 'study_id'"),
+        ("find_figures", {"limit": 500}, "limit"),
+        ("cite", {}, "argument 'figure_id'"),
+    ],
+)
+def test_bad_arguments_are_tool_errors_naming_the_argument(live_url: str, tool: str, args: dict, named: str) -> None:
+    async def session(client: Client) -> Any:
+        return await client.call_tool(tool, args)
+
+    result = over_http(live_url, session)
+    assert result.is_error
+    assert named in result.content[0].text
+
+
+def test_the_api_layers_let_mcp_through_and_still_refuse_writes_elsewhere(live_url: str) -> None:
+    """POST reaches /mcp (with the security headers); every other path still refuses it; GET /mcp is no cache."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    answer = httpx.post(f"{live_url}/mcp", json=body, headers=headers, timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert {t["name"] for t in answer.json()["result"]["tools"]} == TOOLS
+    assert httpx.post(f"{live_url}/v1/studies", json=body, timeout=30).status_code == 405
+    # No never-ending GET stream for a public server to keep open: 405, as the protocol allows.
+    stream = httpx.get(f"{live_url}/mcp", headers={"Accept": "text/event-stream"}, timeout=30)
+    assert stream.status_code == 405 and stream.headers["allow"] == "POST" and "etag" not in stream.headers
