@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from api.render.labels import grade_label, label, time_point_label
 from api.state import find_app_state
+from models.meta import RESEARCH_ONLY_NOTICE
 
 ENVIRONMENT = Environment(
     loader=PackageLoader("api", "templates"),
@@ -18,7 +19,9 @@ ENVIRONMENT = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-ENVIRONMENT.globals.update(label=label, time_point_label=time_point_label, grade_label=grade_label)
+ENVIRONMENT.globals.update(
+    label=label, time_point_label=time_point_label, grade_label=grade_label, notice=RESEARCH_ONLY_NOTICE
+)
 ENVIRONMENT.filters["label"] = label
 
 

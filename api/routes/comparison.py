@@ -11,13 +11,19 @@ from fastapi.responses import Response
 from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.comparison import build_comparison
-from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupFilter, SubgroupQuery
+from api.queries.filters import (
+    NO_SUBGROUP,
+    OutcomeFilters,
+    StudyFiltersDep,
+    SubgroupFilter,
+    SubgroupQuery,
+    TimePointQuery,
+)
 from api.render.forest_plot import render_forest_plot
 from api.render.formats import ComparisonFormatQuery, Format, csv_response, negotiate
 from api.routes.listing import file_operations
 from models.comparison import Comparison, ComparisonRow
 from models.enums import Measure
-from models.outcome import TimePoint
 
 SVG_MEDIA_TYPE = "image/svg+xml"
 
@@ -47,7 +53,7 @@ def comparison_from_query(
     study: StudyFiltersDep,
     *,
     measure: Annotated[Measure, Query(description="The measure to compare, e.g. cr.")],
-    time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
+    time_point: Annotated[TimePointQuery | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
     subgroup: SubgroupQuery = None,
     study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
     include_derived: Annotated[

@@ -238,12 +238,14 @@
     );
   }
 
-  function footer(base, jsonPath) {
+  // The notice comes with the words (/embed/labels.json), the same text the server's pages carry.
+  function footer(base, jsonPath, words) {
     return h(
       "footer",
       { class: "te-footer" },
       "T-ALL Evidence API",
-      jsonPath ? [" \u00b7 ", h("a", { href: base + jsonPath, target: "_blank", rel: "noopener noreferrer" }, "JSON")] : null
+      jsonPath ? [" \u00b7 ", h("a", { href: base + jsonPath, target: "_blank", rel: "noopener noreferrer" }, "JSON")] : null,
+      words.vocab.notice ? h("p", { class: "te-notice", "data-notice": "" }, words.vocab.notice) : null
     );
   }
 
@@ -379,7 +381,7 @@
           : null,
         sourceList(citations)
       ),
-      footer(base, "/v1/studies/" + encodeURIComponent(study.id))
+      footer(base, "/v1/studies/" + encodeURIComponent(study.id), words)
     );
   }
 
@@ -460,7 +462,7 @@
           : h("p", { class: "te-muted te-empty" }, "No study matches these filters."),
         sourceList(citations)
       ),
-      footer(base, null)
+      footer(base, null, words)
     );
   }
 
