@@ -9,7 +9,7 @@ Layers, and what each may import from this package (downwards only; `models` is 
     render      -> errors, settings, state
     queries     -> database, errors, lru
     loading     -> database, errors, settings
-    tools       -> loading, queries
+    tools       -> loading, queries, settings
     deps        -> database, errors, settings, state
     state       -> database, lru
     errors, settings, database, lru, server -> nothing of api

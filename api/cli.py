@@ -4,6 +4,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -28,16 +29,20 @@ def settings_problem(exc: ValidationError | SettingsError) -> str:
 
 
 def path_problem(settings: Settings) -> str | None:
-    """A directory or file setting that cannot be read, named by its environment variable."""
+    """A directory or file setting that cannot be read, named by its environment variable with the fix."""
     for field, want_dir in (("fixtures_dir", True), ("sources_registry", False)):
         path: Path = getattr(settings, field)
         kind = "directory" if want_dir else "file"
         if not path.exists():
-            return f"invalid setting {env_name(field)}: {path} does not exist"
-        if path.is_dir() != want_dir:
-            return f"invalid setting {env_name(field)}: {path} is not a {kind}"
-        if not os.access(path, os.R_OK | (os.X_OK if want_dir else 0)):
-            return f"invalid setting {env_name(field)}: {path} cannot be read"
+            problem = "does not exist"
+        elif path.is_dir() != want_dir:
+            problem = f"is not a {kind}"
+        elif not os.access(path, os.R_OK | (os.X_OK if want_dir else 0)):
+            problem = "cannot be read"
+        else:
+            continue
+        name = env_name(field)
+        return f"invalid setting {name}: {path} {problem}; set {name} to the {kind} to read"
     return None
 
 
@@ -103,7 +108,9 @@ def _provenance_ok() -> bool:
         for problem in outcome.problems:
             print(f"  {problem}", file=sys.stderr)
         return False
-    where = "the texts" if outcome.texts_present else settings.spans_file.name
+    if not outcome.texts_present:
+        print("note: to check against the source texts, set TALL_SEEDS_TEXT_DIR to the directory holding them")
+    where = f"the texts in {settings.seeds_text_dir}" if outcome.texts_present else settings.spans_file.name
     print(f"ok: provenance of {len(outcome.spans)} printed figures checked against {where}")
     return True
 
@@ -379,28 +386,95 @@ def _coverage(check: bool) -> int:
     except FixtureError as exc:
         print(f"invalid fixtures: {exc}", file=sys.stderr)
         return 1
-    target = settings.coverage_dir.parent / "COVERAGE.md"
+    return _write_or_check(settings.coverage_dir.parent / "COVERAGE.md", text, check=check, command="coverage")
+
+
+def _write_or_check(target: Path, text: str, *, check: bool, command: str) -> int:
+    """Write a generated file, or (check) only say whether the committed one differs from it."""
     if check:
         if not target.exists() or target.read_text(encoding="utf-8") != text:
-            print(f"{target} is stale (run `tall-evidence coverage`)", file=sys.stderr)
+            print(f"{target} is stale (run `tall-evidence {command}`)", file=sys.stderr)
             return 1
-        print("coverage table is up to date")
+        print(f"{target.name} is up to date")
         return 0
     target.write_text(text, encoding="utf-8")
     print(f"wrote {target}")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tall-evidence", description="T-ALL evidence service")
-    commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="validate the fixtures and write them into one database to serve")
+def _configuration(check: bool) -> int:
+    """Regenerate (or check) the settings table of docs/configuration.md from the settings model."""
+    from api.tools.settings_reference import CONFIGURATION_PAGE, replace_settings_table
+
+    if not CONFIGURATION_PAGE.is_file():
+        print(f"configuration: {CONFIGURATION_PAGE} not found; run this in a source checkout", file=sys.stderr)
+        return 1
+    text = replace_settings_table(CONFIGURATION_PAGE.read_text(encoding="utf-8"))
+    return _write_or_check(CONFIGURATION_PAGE, text, check=check, command="configuration")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"tall-evidence {version('tall-evidence')}"
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "tall-evidence (not installed)"
+
+
+def _texts_words(settings: Settings) -> str:
+    """Where `validate` looks for the source texts, and how to point it elsewhere."""
+    found = "found" if settings.seeds_text_dir.is_dir() else "not found"
+    return (
+        f"Source texts: read from {settings.seeds_text_dir} ({found}), the setting TALL_SEEDS_TEXT_DIR; "
+        "set TALL_SEEDS_TEXT_DIR=/path/to/texts to read them elsewhere."
+    )
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number, at least 1 (got {text!r})")
+    return int(text)
+
+
+def _parser(texts_words: str) -> argparse.ArgumentParser:
+    """The command line: each subcommand says what it does, its arguments and an example."""
+    parser = argparse.ArgumentParser(
+        prog="tall-evidence",
+        description="The T-ALL evidence service: check the curated data, build it, serve it as a read-only API.",
+        epilog="Settings are environment variables (TALL_*, DATABASE_URL): see docs/configuration.md. "
+        "Run `tall-evidence COMMAND --help` for one command.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, *, details: str, example: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=summary,
+            description=textwrap.fill(f"{summary[0].upper()}{summary[1:]}. {details}", width=88),
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    build = command(
+        "build",
+        "validate the fixtures and write them into one database to serve",
+        details="The file is named by the dataset version; `serve --database FILE` serves it as it is.",
+        example="tall-evidence build --out data/",
+    )
     target = build.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", type=Path, help="directory for the file tall-evidence-<dataset version>.sqlite3")
     target.add_argument(
         "--database-url", help="PostgreSQL URL: load into the schema tall_<dataset version> (kept if already built)"
     )
-    serve = commands.add_parser("serve", help="serve the API (from a built file, or build the fixtures first)")
+    serve = command(
+        "serve",
+        "serve the API (from a built file, or build the fixtures first)",
+        details="Without --database the fixtures are validated and built into a temporary file, then served. "
+        "The API answers on http://HOST:PORT/ (docs at /docs).",
+        example="tall-evidence serve --port 8000   # or: tall-evidence serve --database data/tall-evidence-V.sqlite3",
+    )
     serve.add_argument("--host", help="interface to bind (default from TALL_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default from TALL_PORT, 8000)")
     serve.add_argument(
@@ -410,42 +484,90 @@ def main(argv: list[str] | None = None) -> int:
         help="a file written by `tall-evidence build`, served read-only as it is; repeat it to serve several "
         "releases side by side (the last one given is current, the others are answered under ?version=)",
     )
-    serve.add_argument("--workers", type=int, default=1, help="processes serving the same file or schema (1)")
+    serve.add_argument("--workers", type=_at_least_one, default=1, help="processes serving the same file or schema (1)")
     serve.add_argument("--database-url", help="PostgreSQL URL to attach to read-only (default: DATABASE_URL)")
     serve.add_argument(
         "--dataset-version", help="with a PostgreSQL URL: the built version to serve (default: build the fixtures)"
     )
-    mcp = commands.add_parser("mcp", help="answer the Model Context Protocol over stdin/stdout (for an AI agent)")
+    mcp = command(
+        "mcp",
+        "answer the Model Context Protocol over stdin/stdout, for an AI agent",
+        details="The tools search_studies, get_study, find_figures, compare, check_claim and cite, read-only; "
+        "stdout carries the protocol and every message of ours goes to stderr. Over HTTP the same server "
+        "answers at /mcp of `serve`.",
+        example="tall-evidence mcp --database data/tall-evidence-V.sqlite3",
+    )
     mcp.add_argument(
         "--database", type=Path, help="a file written by `tall-evidence build` (default: build the fixtures first)"
     )
-    commands.add_parser("validate", help="check every fixture without starting a server")
-    diff = commands.add_parser(
+    command(
+        "validate",
+        "check every fixture and its provenance without starting a server",
+        details="Exit status 1 and every problem listed as `file: field.path: message` when something is wrong. "
+        f"{texts_words} Without them, the committed spans file (TALL_SPANS_FILE) is checked instead.",
+        example="TALL_SEEDS_TEXT_DIR=../shared/seeds tall-evidence validate",
+    )
+    diff = command(
         "diff",
-        help="print what changed between two built files, as GET /v1/changes?from=OLD&to=NEW answers (JSON)",
-        description="Each study, arm, intervention, figure, finding, conflict and source added, removed or "
-        "changed from OLD to NEW, with the fields that differ. Example: tall-evidence diff "
-        "build/tall-evidence-OLD.sqlite3 build/tall-evidence-NEW.sqlite3",
+        "print what changed between two built files, as GET /v1/changes?from=OLD&to=NEW answers (JSON)",
+        details="Each study, arm, intervention, figure, finding, conflict and source added, removed or changed "
+        "from OLD to NEW, with the fields that differ.",
+        example="tall-evidence diff data/tall-evidence-OLD.sqlite3 data/tall-evidence-NEW.sqlite3",
     )
     diff.add_argument("old", type=Path, help="the older file written by `tall-evidence build`")
     diff.add_argument("new", type=Path, help="the newer file written by `tall-evidence build`")
-    export = commands.add_parser("export", help="load the fixtures, then write the database back in fixture form")
-    export.add_argument("--out", type=Path, required=True, help="new or empty directory to write into")
-    openapi = commands.add_parser("openapi", help="write the OpenAPI document")
-    openapi.add_argument("--out", type=Path, help="file to write (default: standard output)")
-    schema = commands.add_parser("schema", help="regenerate the fixture JSON Schemas")
-    schema.add_argument("--check", action="store_true", help="only report whether the committed ones are stale")
-    coverage = commands.add_parser("coverage", help="regenerate the per-document coverage table (seeds/COVERAGE.md)")
-    coverage.add_argument("--check", action="store_true", help="only report whether the committed table is stale")
-    resolve = commands.add_parser(
-        "resolve", help="find each printed figure in its source text and write the spans file (seeds/spans.yaml)"
+    export = command(
+        "export",
+        "load the fixtures, then write the database back in fixture form",
+        details="Records are written in one canonical form, ordered by id; loading an export gives the same answers.",
+        example="tall-evidence export --out /tmp/exported",
     )
-    resolve.add_argument("--check", action="store_true", help="only report whether the committed spans file is stale")
-    args = parser.parse_args(argv)
+    export.add_argument("--out", type=Path, required=True, help="new or empty directory to write into")
+    openapi = command(
+        "openapi",
+        "write the OpenAPI document",
+        details="The same document the server answers at /openapi.json.",
+        example="tall-evidence openapi --out openapi.json",
+    )
+    openapi.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    checks = {
+        "schema": (
+            "regenerate the fixture JSON Schemas",
+            "Written from the models into fixtures/schema/; point your editor at them.",
+            "the committed ones are stale",
+        ),
+        "coverage": (
+            "regenerate the per-document coverage table (seeds/COVERAGE.md)",
+            "Made from the fixtures and seeds/coverage/.",
+            "the committed table is stale",
+        ),
+        "resolve": (
+            "find each printed figure in its source text and write the spans file (seeds/spans.yaml)",
+            texts_words,
+            "the committed spans file is stale",
+        ),
+        "configuration": (
+            "regenerate the settings table of docs/configuration.md from the settings model",
+            "Run it after adding or changing a setting in api/settings.py.",
+            "the committed table is stale",
+        ),
+    }
+    for name, (summary, details, stale) in checks.items():
+        regenerate = command(name, summary, details=details, example=f"tall-evidence {name} --check")
+        regenerate.add_argument("--check", action="store_true", help=f"only report whether {stale} (exit status 1)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
     try:
         settings = get_settings()
     except (ValidationError, SettingsError) as exc:
-        print(settings_problem(exc), file=sys.stderr)
+        settings = None
+        settings_error = settings_problem(exc)
+    parser = _parser(_texts_words(settings) if settings is not None else "Source texts: TALL_SEEDS_TEXT_DIR.")
+    args = parser.parse_args(argv)
+    if settings is None:
+        print(settings_error, file=sys.stderr)
         return 2
     # A built file or PostgreSQL schema is served without reading any fixture.
     reads_fixtures = args.command == "build" or (
@@ -459,8 +581,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         return _build(args.out, args.database_url)
     if args.command == "serve":
-        if args.workers < 1:
-            parser.error("--workers must be at least 1")
         if args.database and (args.database_url or args.dataset_version):
             parser.error("--database serves a file; leave out --database-url and --dataset-version")
         return _serve(
@@ -485,6 +605,8 @@ def main(argv: list[str] | None = None) -> int:
         return _coverage(args.check)
     if args.command == "resolve":
         return _resolve(args.check)
+    if args.command == "configuration":
+        return _configuration(args.check)
     return _schema(args.check)
 
 

@@ -36,6 +36,11 @@ def split_list(value: object, separator: str) -> object:
     return value
 
 
+def texts_dir() -> Path:
+    """The source texts are not shipped: beside a checkout (../shared/seeds), else a named place to put them."""
+    return PROJECT_ROOT.parent / "shared" / "seeds" if data_dir() == PROJECT_ROOT else INSTALLED_DATA / "texts"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TALL_", extra="ignore")
 
@@ -88,8 +93,9 @@ class Settings(BaseSettings):
         description="Which verified codes each term of our vocabularies carries.",
     )
     seeds_text_dir: Path = Field(
-        default=PROJECT_ROOT.parent / "shared" / "seeds",
-        description="Directory holding the source documents' text (used by provenance checks).",
+        default_factory=texts_dir,
+        description="Directory holding the source documents' texts (file name = document id). `validate` checks every "
+        "locator and printed figure against them; where it is absent, it checks the committed spans file instead.",
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
@@ -103,8 +109,10 @@ class Settings(BaseSettings):
         "this service's /fhir is reached, and every definition is then served at its canonical URL. "
         "Env TALL_FHIR_CANONICAL_BASE.",
     )
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+    host: str = Field(default="127.0.0.1", description="Interface `tall-evidence serve` binds (`--host` overrides it).")
+    port: int = Field(
+        default=8000, ge=1, le=65535, description="Port `tall-evidence serve` listens on (`--port` overrides it)."
+    )
     header_timeout: float = Field(
         default=10.0,
         gt=0,
@@ -118,8 +126,12 @@ class Settings(BaseSettings):
     shutdown_timeout: int = Field(
         default=10, ge=1, le=600, description="Seconds requests in flight may take to finish after SIGTERM."
     )
-    data_licence: str = "CC-BY-4.0"
-    max_fixture_bytes: int = 2_000_000
+    data_licence: str = Field(
+        default="CC-BY-4.0", description="Licence of the curated data, stated in `/v1/meta` and the OpenAPI document."
+    )
+    max_fixture_bytes: int = Field(
+        default=2_000_000, description="Largest fixture file read, in bytes; a larger one stops start-up naming it."
+    )
     # NoDecode: the environment gives a comma-separated list, not JSON (see _split_origins).
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default=["*"],
@@ -202,7 +214,8 @@ class Settings(BaseSettings):
         default=4 * 1024 * 1024, ge=0, description="Responses with a larger body are served but not kept."
     )
     response_cache_skip_paths: list[str] = Field(
-        default=["/health"], description="Paths always answered afresh (the health check must reach the database)."
+        default=["/health"],
+        description="Paths always answered afresh (the health check must reach the database). Env: a JSON list.",
     )
     count_memo_entries: int = Field(
         default=4096,

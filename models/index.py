@@ -1,6 +1,8 @@
 """The front door: what this service is and where to go next."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
+
+from models.meta import RESEARCH_ONLY_NOTICE
 
 
 class IndexLink(BaseModel):
@@ -21,3 +23,10 @@ class ServiceIndex(BaseModel):
     attribution: str = Field(description="Attribution to give when reusing the data.")
     how_to_cite: str = Field(description="A citation of the dataset version served.")
     links: list[IndexLink] = Field(description="Documentation, the OpenAPI document, the data and FHIR.")
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The data is curated for research and is not for clinical decisions."
+    )
+    @property
+    def notice(self) -> str:
+        return RESEARCH_ONLY_NOTICE

@@ -1,6 +1,12 @@
 """Dataset metadata and health responses."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
+
+# Said wherever people read the data (/v1/meta, /, the embedded pages): what it is not for.
+RESEARCH_ONLY_NOTICE = (
+    "Curated from published documents for research, not for clinical decisions: it may be incomplete or wrong "
+    "and is not medical advice."
+)
 
 
 class Meta(BaseModel):
@@ -23,6 +29,13 @@ class Meta(BaseModel):
         "documents of the figures you quote as well, and each figure's permalink where you quote one."
     )
     citation_file: str = Field(description="The citation metadata file (Citation File Format) shipped with the code.")
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The data is curated for research and is not for clinical decisions."
+    )
+    @property
+    def notice(self) -> str:
+        return RESEARCH_ONLY_NOTICE
 
 
 DATASET_TITLE = "T-ALL Evidence API: curated, sourced evidence on T-ALL/LBL therapy"

@@ -33,6 +33,33 @@ def fixture_copy(tmp_path: Path) -> Settings:
     return Settings(fixtures_dir=fixtures, sources_registry=registry)
 
 
+# Groups of tests by what they need, by path under tests/ (a directory or a module): each gets the
+# marker (so `-m "not live"` and the like leave it out) and, where its tests share one resource that
+# two workers must not use at once (one PostgreSQL database) or that is costly to start twice
+# (Chromium, Node with its generated clients), an xdist group that keeps it on one worker.
+GROUPS: dict[str, tuple[str, str | None]] = {
+    "browser/": ("browser", "browser"),
+    "clients/": ("clients", "clients"),
+    "test_postgres.py": ("postgres", "postgres"),
+    "http/": ("live", None),
+    "test_dockerfile.py": ("live", None),
+    "test_wheel_install.py": ("live", None),
+    "test_cli.py": ("live", None),
+    "loading/test_build.py": ("live", None),
+}
+TESTS_DIR = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = item.path.relative_to(TESTS_DIR).as_posix()
+        for prefix, (marker, group) in GROUPS.items():
+            if where == prefix or (prefix.endswith("/") and where.startswith(prefix)):
+                item.add_marker(getattr(pytest.mark, marker))
+                if group is not None:
+                    item.add_marker(pytest.mark.xdist_group(group))
+
+
 # Benchmarks are scripts run by hand (they start a server and take a minute), never tests:
 # tests/benchmarks/load_test.py would otherwise be collected by the *_test.py pattern.
 collect_ignore = ["benchmarks"]

@@ -2,51 +2,38 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 from openapi_spec_validator import validate
 
 from api.settings import PROJECT_ROOT
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT
-    )
+from tests.support import free_port, run_cli, wait_until_up
 
 
 def test_validate_reports_counts_and_version() -> None:
-    done = _run("validate")
+    done = run_cli("validate")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok: ") and "version" in done.stdout
 
 
 def test_openapi_command_writes_a_valid_document(tmp_path: Path) -> None:
     out = tmp_path / "openapi.json"
-    assert _run("openapi", "--out", str(out)).returncode == 0
+    assert run_cli("openapi", "--out", str(out)).returncode == 0
     document = json.loads(out.read_text(encoding="utf-8"))
     validate(document)
     assert document["paths"]["/v1/studies"]["get"]["operationId"] == "listStudies"
 
 
 def test_schema_check_passes_on_the_committed_schemas() -> None:
-    done = _run("schema", "--check")
+    done = run_cli("schema", "--check")
     assert done.returncode == 0, done.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_answers_over_http() -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TALL_PORT": str(port)}
     server = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve"],
@@ -57,15 +44,8 @@ def test_serve_answers_over_http() -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/v1/studies", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                assert time.monotonic() < deadline, "server did not start within 60 s"
-                time.sleep(0.2)
+        wait_until_up(f"http://127.0.0.1:{port}/v1/studies", server, 60)
+        response = httpx.get(f"http://127.0.0.1:{port}/v1/studies", timeout=5)
         assert response.status_code == 200
         studies = {s["id"] for s in response.json()["items"]}
         assert studies == {p.stem for p in (PROJECT_ROOT / "fixtures" / "studies").glob("*.yaml")}

@@ -25,7 +25,7 @@ import pytest
 
 from api.loading.build import FILE_PREFIX, FILE_SUFFIX
 from api.settings import PROJECT_ROOT
-from tests.live_server import LiveServer, free_port, wait_until_up
+from tests.support import LiveServer, free_port, wait_until_up
 
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 # Never part of what the image needs, and large: left out of the stand-in for the build context

@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "render": {"errors", "settings", "state"},
     "queries": {"database", "errors", "lru"},
     "loading": {"database", "errors", "settings"},
-    "tools": {"loading", "queries"},
+    "tools": {"loading", "queries", "settings"},
     "deps": {"database", "errors", "settings", "state"},
     "errors": set(),
     "settings": set(),

@@ -11,7 +11,7 @@ from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
 from api.main import create_app
 from api.settings import Settings
 from api.state import app_state
-from tests.live_server import run_cli, running
+from tests.support import run_cli, running
 
 POSTGRES_URL = os.environ.get("TALL_TEST_POSTGRES_URL")
 

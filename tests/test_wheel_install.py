@@ -1,11 +1,9 @@
 """`pip install .` (not editable) serves the curated data, or stops at once naming the setting to set."""
 
 import json
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
 import urllib.request
 from pathlib import Path
 
@@ -15,18 +13,13 @@ from fastapi.testclient import TestClient
 from api.loading.fixture_files import FixtureError
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
+from tests.support import free_port, wait_until_up
 
 
 def test_missing_data_stops_start_up_naming_the_setting(tmp_path: Path) -> None:
     settings = Settings(fixtures_dir=tmp_path / "nowhere")
     with pytest.raises(FixtureError, match="TALL_FIXTURES_DIR"), TestClient(create_app(settings)):
         pass
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.slow
@@ -63,7 +56,7 @@ def test_wheel_installed_in_a_fresh_venv_serves_the_data(tmp_path: Path) -> None
     ).stdout.split()
     assert where[0].startswith(str(venv)) and where[1].startswith(str(venv)), where  # installed copy, not the checkout
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [venv / "bin" / "tall-evidence", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=work,
@@ -71,15 +64,9 @@ def test_wheel_installed_in_a_fresh_venv_serves_the_data(tmp_path: Path) -> None
         stderr=subprocess.STDOUT,
     )
     try:
-        meta = None
-        deadline = time.monotonic() + 90
-        while meta is None and time.monotonic() < deadline and server.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/meta", timeout=5) as answer:
-                    meta = json.load(answer)
-            except OSError:
-                time.sleep(0.5)
-        assert meta is not None, server.stdout.read().decode() if server.poll() is not None and server.stdout else ""
+        wait_until_up(f"http://127.0.0.1:{port}/v1/meta", server, 90)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/meta", timeout=5) as answer:
+            meta = json.load(answer)
         with TestClient(create_app()) as checkout:
             expected = checkout.get("/v1/meta").json()
         assert meta["dataset_version"] == expected["dataset_version"]

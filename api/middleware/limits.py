@@ -5,14 +5,17 @@ validated where they are declared; this module holds the limits that apply to ev
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, get_args
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import InvalidInput
@@ -49,6 +52,8 @@ class QueryParameters:
 
     names: frozenset[str]
     integers: frozenset[str]
+    canonical: Mapping[str, Mapping[str, str]]
+    """Per enumerated parameter: each allowed value, case-folded, to the value as declared."""
 
 
 def _takes_integers(annotation: Any) -> bool:
@@ -56,6 +61,19 @@ def _takes_integers(annotation: Any) -> bool:
     if annotation is int:
         return True
     return any(_takes_integers(arg) for arg in get_args(annotation))
+
+
+def _enum_values(annotation: Any) -> list[str]:
+    """The values of an Enum, or of an Enum inside Optional, list or Annotated; none for other types."""
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return [str(member.value) for member in annotation]
+    return [value for arg in get_args(annotation) for value in _enum_values(arg)]
+
+
+def _case_folded(values: list[str]) -> dict[str, str]:
+    folded = {value.casefold(): value for value in values}
+    # Two values equal but for case could not be told apart: such a parameter stays exact.
+    return folded if len(folded) == len(set(values)) else {}
 
 
 def _declared(dependant: Dependant) -> Iterator[tuple[str, Any]]:
@@ -87,6 +105,7 @@ def query_parameters(route: APIRoute) -> QueryParameters:
     found = QueryParameters(
         names=frozenset(name for name, _ in declared),
         integers=frozenset(name for name, annotation in declared if _takes_integers(annotation)),
+        canonical={name: _case_folded(values) for name, annotation in declared if (values := _enum_values(annotation))},
     )
     setattr(route, _CACHED, found)
     return found
@@ -117,6 +136,24 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     ]
     if loose:
         raise InvalidInput("The request has invalid parameters.", loose)
+    canonicalize_enumerated_values(request, declared.canonical)
+
+
+def canonicalize_enumerated_values(request: Request, canonical: Mapping[str, Mapping[str, str]]) -> None:
+    """`measure=CR` is read as `measure=cr`: enumerated values are matched regardless of case.
+
+    The request's query string is rewritten before any parameter is read, so validation, the
+    answer and the links it carries (built from the request's URL) all hold the declared value;
+    a value matching nothing is left as it is, to be refused with the allowed values listed.
+    """
+    items = request.query_params.multi_items()
+    fixed = [(name, canonical.get(name, {}).get(value.casefold(), value)) for name, value in items]
+    if fixed == items:
+        return
+    request.scope["query_string"] = urlencode(fixed).encode("latin-1")
+    # Starlette keeps what it parsed from the scope; read it again from the new query string.
+    request._query_params = QueryParams(request.scope["query_string"])
+    request.__dict__.pop("_url", None)
 
 
 QUERY_PARAMETER_POLICY = [Depends(reject_unknown_query_parameters)]

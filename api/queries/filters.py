@@ -12,13 +12,15 @@ an ordered `LIMIT` query walks its index and stops after one page, whatever the 
 the data; counting that way probes the tag index once per row instead, which is slower.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 
 from fastapi import Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema
+from pydantic_core import PydanticCustomError
 from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import Session, col, select
 
@@ -43,8 +45,25 @@ from models.enums import (
     Subgroup,
     TherapyClass,
 )
-from models.outcome import TimePoint
+from models.outcome import TIME_POINT_PATTERN
 from models.terminology import Curie
+
+TIME_POINT_FORMS = (
+    "a time point is d followed by days (d28), a number of months or years (18m, 2y, 1.5y), "
+    "cycle followed by its number (cycle1), or best (best response); ASCII digits only"
+)
+
+
+def _time_point(value: str) -> str:
+    if re.fullmatch(TIME_POINT_PATTERN, value) is None:
+        raise PydanticCustomError("time_point", f"{value!r} is not a time point: {TIME_POINT_FORMS}")
+    return value
+
+
+# The forms in words when refused, and the same pattern in the OpenAPI document as the stored field's.
+TimePointQuery = Annotated[
+    str, AfterValidator(_time_point), WithJsonSchema({"type": "string", "pattern": TIME_POINT_PATTERN})
+]
 
 ANY_SUBGROUP = "any"
 NO_SUBGROUP = "none"
@@ -271,7 +290,7 @@ class FigureFilters(BaseModel):
 # where the document has always had them (measure, time_point, then subgroup...).
 class _OutcomeOwnFilters(BaseModel):
     measure: list[Measure | Curie] | None = _multi("Outcome measure, or one of its codes (NCIT:C4870).")
-    time_point: list[TimePoint] | None = Field(
+    time_point: list[TimePointQuery] | None = Field(
         default=None, description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives."
     )
 

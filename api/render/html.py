@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from api.render.labels import derived_note, grade_label, inferred_note, label, time_point_label
 from api.state import find_request_state
+from models.meta import RESEARCH_ONLY_NOTICE
 
 ENVIRONMENT = Environment(
     loader=PackageLoader("api", "templates"),
@@ -24,6 +25,7 @@ ENVIRONMENT.globals.update(
     grade_label=grade_label,
     inferred_note=inferred_note,
     derived_note=derived_note,
+    notice=RESEARCH_ONLY_NOTICE,
 )
 ENVIRONMENT.filters["label"] = label
 

@@ -10,9 +10,9 @@ from api.claims.verdict import check_against_data
 from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.claims import study_names
+from api.queries.filters import TimePointQuery
 from models.claim import Claim, ClaimCheck, ClaimUnit
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
-from models.outcome import TimePoint
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -58,7 +58,7 @@ def claim_from_query(
     therapy_class: Annotated[TherapyClass | None, Query(description="Class of therapy.")] = None,
     cell_source: Annotated[CellSource | None, Query(description="Cell source of a CAR product.")] = None,
     disease: Annotated[Disease | None, Query(description="Disease.")] = None,
-    time_point: Annotated[TimePoint | None, Query(description="Time point (2y, 18m, d28, cycle1, best).")] = None,
+    time_point: Annotated[TimePointQuery | None, Query(description="Time point (2y, 18m, d28, cycle1, best).")] = None,
     subgroup: Annotated[Subgroup | None, Query(description="Subgroup; absent: figures of any subgroup.")] = None,
     arm: Annotated[str | None, Query(max_length=200, description="Arm id (as arm_id in /v1/outcomes).")] = None,
 ) -> Claim:

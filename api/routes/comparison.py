@@ -11,14 +11,20 @@ from fastapi.responses import Response
 from api.deps import MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.comparison import build_comparison
-from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFiltersDep, SubgroupFilter, SubgroupQuery
+from api.queries.filters import (
+    NO_SUBGROUP,
+    OutcomeFilters,
+    StudyFiltersDep,
+    SubgroupFilter,
+    SubgroupQuery,
+    TimePointQuery,
+)
 from api.queries.terminology import measure_of
 from api.render.forest_plot import render_forest_plot
 from api.render.formats import ComparisonFormatQuery, Format, bytes_success, csv_response, negotiate
 from api.routes.listing import file_operations
 from models.comparison import Comparison, ComparisonRow
 from models.enums import Measure
-from models.outcome import TimePoint
 from models.terminology import Curie
 
 SVG_MEDIA_TYPE = "image/svg+xml"
@@ -53,7 +59,7 @@ def comparison_from_query(
     measure: Annotated[
         Measure | Curie, Query(description="The measure to compare, e.g. cr, or one of its codes (NCIT:C4870).")
     ],
-    time_point: Annotated[TimePoint | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
+    time_point: Annotated[TimePointQuery | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
     subgroup: SubgroupQuery = None,
     study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
     include_derived: Annotated[

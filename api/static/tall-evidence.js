@@ -307,15 +307,21 @@
     );
   }
 
-  // The iframe pages' footer: the licence and dataset version every figure shown belongs to.
-  function footer(base, jsonPath, meta) {
+  // The iframe pages' footer: the licence and dataset version every figure shown belongs to, and the
+  // notice that comes with the words (/embed/labels.json), the same text the server's pages carry.
+  function footer(base, jsonPath, words) {
     return h(
       "footer",
       { class: "te-footer" },
       "T-ALL Evidence API",
-      meta && meta.licence ? h("span", { "data-field": "licence" }, " \u00b7 data " + meta.licence) : null,
-      meta && meta.dataset_version ? h("span", { "data-field": "dataset-version" }, " \u00b7 dataset " + meta.dataset_version) : null,
-      jsonPath ? [" \u00b7 ", h("a", { href: base + jsonPath, target: "_blank", rel: "noopener noreferrer" }, "JSON")] : null
+      words.vocab.meta && words.vocab.meta.licence
+        ? h("span", { "data-field": "licence" }, " \u00b7 data " + words.vocab.meta.licence)
+        : null,
+      words.vocab.meta && words.vocab.meta.dataset_version
+        ? h("span", { "data-field": "dataset-version" }, " \u00b7 dataset " + words.vocab.meta.dataset_version)
+        : null,
+      jsonPath ? [" \u00b7 ", h("a", { href: base + jsonPath, target: "_blank", rel: "noopener noreferrer" }, "JSON")] : null,
+      words.vocab.notice ? h("p", { class: "te-notice", "data-notice": "" }, words.vocab.notice) : null
     );
   }
 
@@ -452,7 +458,7 @@
           : null,
         sourceList(citations)
       ),
-      footer(base, "/v1/studies/" + encodeURIComponent(study.id), vocab.meta)
+      footer(base, "/v1/studies/" + encodeURIComponent(study.id), words)
     );
   }
 
@@ -534,7 +540,7 @@
           : h("p", { class: "te-muted te-empty" }, "No study matches these filters."),
         sourceList(citations)
       ),
-      footer(base, null, words.vocab.meta)
+      footer(base, null, words)
     );
   }
 

@@ -20,7 +20,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,10 @@ from pathlib import Path
 import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+if str(PROJECT_ROOT) not in sys.path:  # run as a script: make `tests` importable
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from tests.support import free_port, wait_until_up  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,6 @@ class Tally:
     statuses: Counter[int] = field(default_factory=Counter)
     error_kinds: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _rss_kib(pid: int) -> int:
@@ -79,20 +76,6 @@ def _start_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
     # The access log goes to a file: an unread pipe would fill up and stall the server.
     with log_path.open("wb") as log:
         return subprocess.Popen(_server_command(), env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait_until_healthy(base: str, server: subprocess.Popen[bytes], log_path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"server exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"server not healthy after {timeout} s:\n{log_path.read_text()[-3000:]}")
 
 
 def _probes(base: str) -> list[Probe]:
@@ -226,13 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     workdir = Path(tempfile.mkdtemp(prefix="tall-load-"))
     log_path = workdir / "server.log"
     server = _start_server(port, log_path)
     try:
-        _wait_until_healthy(base, server, log_path)
+        wait_until_up(f"{base}/health", server, 60, output=lambda: log_path.read_text()[-3000:])
         rss_start = _rss_kib(server.pid)
         probes = _probes(base)
         for probe in probes:  # every request once: first-use caches are part of the baseline

@@ -2,7 +2,6 @@
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,14 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.settings import PROJECT_ROOT
+from tests.support import free_port
 
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def get(port: int, path: str, timeout: float = 30.0) -> tuple[int, list[tuple[str, str]], bytes]:

@@ -14,7 +14,7 @@ import pytest
 
 from api.settings import PROJECT_ROOT
 from tests.browser.demo_server import start_demo_server
-from tests.live_server import serving_in_thread
+from tests.support import serving_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

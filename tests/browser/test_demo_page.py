@@ -86,6 +86,8 @@ def test_card_component_renders_the_same_from_the_json(open_page, demo_url: str,
     assert component.locator("[data-figure-id]").evaluate_all(ids) == served.locator("[data-figure-id]").evaluate_all(
         ids
     )
+    # The research-only notice, worded as the server's card words it.
+    assert component.locator("[data-notice]").inner_text() == served.locator("[data-notice]").inner_text() != ""
     screenshot(component, "demo-card-component")
 
 

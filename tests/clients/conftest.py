@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import serving_in_thread
+from tests.support import serving_in_thread
 
 TS_DIR = Path(__file__).parent / "ts"
 

@@ -15,9 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from tests.live_server import free_port
+from tests.support import free_port, wait_until_up
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -120,7 +118,7 @@ def live_server(log_dir: Path, env: dict[str, str] | None = None) -> Iterator[Li
         )
     server = LiveServer(port, process, log)
     try:
-        _wait_until_up(server)
+        wait_until_up(f"{server.base}/health", server.process, START_TIMEOUT, output=server.output)
         yield server
     finally:
         stop(server)
@@ -137,17 +135,3 @@ def stop(server: LiveServer, timeout: float = 30.0) -> float:
             server.process.kill()
             server.process.wait(timeout=10)
     return time.monotonic() - started
-
-
-def _wait_until_up(server: LiveServer) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server did not answer /health within {START_TIMEOUT}s:\n{server.output()}")

@@ -14,29 +14,10 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from tests.http.live import LiveServer
+from tests.support import fuzz_config, problem_details
 
 MAX_EXAMPLES = 10
-PROBLEM = "application/problem+json"
-
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "seed": 6,
-        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
-        "checks": {"negative_data_rejection": {"expected-statuses": [400, 404, 405, 414, 422]}},
-    }
-)
-
-
-def problem_details(_ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> None:
-    """Every error answer is problem details (an HTML page on the embed routes)."""
-    if response.status_code < 400:
-        return
-    content_type = response.headers.get("content-type", [""])[0]
-    if case.path.startswith("/embed") and not case.path.endswith(".json"):
-        assert content_type.startswith("text/html"), content_type
-        return
-    assert content_type == PROBLEM, f"{case.method} {case.formatted_path}: {content_type}"
-    assert response.json()["status"] == response.status_code
+CONFIG = fuzz_config(MAX_EXAMPLES)
 
 
 def _runner(operation: Any, mode: GenerationMode, excluded: list[Any]) -> Any:

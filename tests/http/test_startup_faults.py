@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.http.live import run_cli, scratch_data
-from tests.live_server import free_port
+from tests.support import free_port
 
 TIMEOUT = 60.0
 

@@ -15,7 +15,7 @@ from api.loading.build import BUILD_TABLE, BuildFileError, schema_version
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
 from api.state import app_state
-from tests.live_server import built_file, free_port, run_cli, running
+from tests.support import built_file, free_port, run_cli, running
 
 COMPARED_URLS = (
     "/v1/meta",

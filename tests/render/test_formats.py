@@ -27,7 +27,12 @@ def test_each_operation_takes_its_formats_and_refuses_the_rest_alike(
 ) -> None:
     for value in offered:
         assert client.get(path, params={**params, "format": value}).status_code == 200, (path, value)
-    for value in ["xml", "JSON", *(f for f in ALL if f not in offered)]:
+        # Enumerated values are matched regardless of case: CSV is csv, with the same body.
+        upper = client.get(path, params={**params, "format": value.upper()})
+        assert (
+            upper.status_code == 200 and upper.content == client.get(path, params={**params, "format": value}).content
+        )
+    for value in ["xml", "XML", *(f for f in ALL if f not in offered)]:
         response = client.get(path, params={**params, "format": value})
         assert response.status_code == 422, (path, value)
         assert response.json()["errors"] == [{"location": "query.format", "message": WORDING[len(offered)]}]

@@ -3,50 +3,23 @@
 Bounded and deterministic: a few examples per operation, valid and invalid, from a fixed seed.
 """
 
-from typing import Any
-
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from api.errors import PROBLEM_MEDIA_TYPE, answers_errors_as_html
 from api.main import create_app
-from models.problem import Problem
+from tests.support import fuzz_config, problem_details
 
 MAX_EXAMPLES = 50
 
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "seed": 6,
-        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
-        # Invalid input must be refused with one of the declared problem answers; 414 (query
-        # string over the limit) is one, though schemathesis does not count it by default.
-        "checks": {
-            "negative_data_rejection": {"expected-statuses": [400, 404, 405, 414, 422]},
-            # A schema-valid query can still be longer than the 2048-byte query-string limit
-            # (README, 'Limits'): many repeated filter values. 414 is the declared answer.
-            "positive_data_acceptance": {"expected-statuses": ["2XX", "3XX", 401, 403, 404, 409, 414, 429]},
-        },
-    }
+# A schema-valid query can still be longer than the 2048-byte query-string limit (docs, 'Limits'):
+# many repeated filter values. 414 is the declared answer.
+CONFIG = fuzz_config(
+    MAX_EXAMPLES,
+    positive_data_acceptance={"expected-statuses": ["2XX", "3XX", 401, 403, 404, 409, 414, 429]},
 )
 
 app = create_app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
-
-
-def problem_details(_ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> None:
-    """Every error answer is an RFC 9457 body with exactly the Problem fields, served as problem+json."""
-    if response.status_code < 400:
-        return
-    content_type = response.headers.get("content-type", [""])[0]
-    if answers_errors_as_html(case.path):
-        # Embed routes answer an iframe: the same problem fields, as an HTML page (README, 'Embedding').
-        assert content_type.startswith("text/html"), f"{case.method} {case.formatted_path}: {content_type}"
-        assert f">{response.status_code}<" in response.text or str(response.status_code) in response.text
-        return
-    assert content_type == PROBLEM_MEDIA_TYPE, f"{case.method} {case.formatted_path}: {content_type}"
-    body = response.json()
-    assert set(body) == set(Problem.model_fields), body
-    assert Problem.model_validate(body).status == response.status_code, body
 
 
 @schema.parametrize()
