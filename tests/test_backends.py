@@ -166,7 +166,25 @@ def test_random_filters_sort_the_same_on_both(
         params["sort"] = sort
     if csv:
         params["format"] = "csv"
-    url = f"{path}?{urlencode(params, doseq=True)}"
+    _same_on_both(clients, f"{path}?{urlencode(params, doseq=True)}")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    filters=st.one_of(st.just({}), STUDY_FILTERS),  # unfiltered half the time: every study's rows
+    measure=st.sampled_from([m.value for m in Measure]),
+    answer=st.sampled_from(["/v1/comparison", "/v1/comparison.csv", "/v1/comparison.svg", "/v1/studies/facets"]),
+)
+def test_random_filters_compare_and_count_the_same_on_both(
+    clients: tuple[TestClient, TestClient], filters: dict[str, object], measure: str, answer: str
+) -> None:
+    params = {k: v for k, v in filters.items() if k not in ("limit", "offset")}
+    if answer.startswith("/v1/comparison"):
+        params["measure"] = measure
+    _same_on_both(clients, f"{answer}?{urlencode(params, doseq=True)}")
+
+
+def _same_on_both(clients: tuple[TestClient, TestClient], url: str) -> None:
     ours, theirs = (client.get(url) for client in clients)
     assert ours.status_code == theirs.status_code == 200, (url, ours.text[:300])
     assert ours.content == theirs.content, url

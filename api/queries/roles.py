@@ -10,9 +10,8 @@ what patients had before enrolment (prior_therapy), nor toxicity management or s
 
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Query
 from sqlalchemy import ColumnElement
 from sqlmodel import col
 
@@ -48,8 +47,6 @@ ROLE_DESCRIPTION = (
     "itself); a role name (e.g. prior_therapy, toxicity_management) only interventions in that role; 'any' every "
     "role. Repeat for alternatives."
 )
-
-RoleQuery = Annotated[list[RoleFilter] | None, Query(description=ROLE_DESCRIPTION)]
 
 
 def counted_roles(asked: Sequence[Any] | None) -> frozenset[str] | None:

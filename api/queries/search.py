@@ -8,7 +8,6 @@ dataset version ranks identically on SQLite and PostgreSQL (docs/querying-order.
 """
 
 import math
-from collections import defaultdict
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -37,14 +36,15 @@ def query_words(q: str) -> list[str]:
 def _occurrences(session: Session, word: str) -> tuple[dict[str, int], dict[str, int]]:
     """For one query word: per matching study, how often words starting with it occur, and the text's length."""
     statement = (
-        select(SearchDocument.study_id, SearchDocument.length, SearchPosting.count)
+        select(SearchDocument.study_id, SearchDocument.length, func.sum(SearchPosting.count))
         .join(SearchDocument, col(SearchDocument.number) == col(SearchPosting.number))
         .where(col(SearchPosting.term) >= word, col(SearchPosting.term) < word + _LAST)
+        .group_by(col(SearchDocument.number), col(SearchDocument.study_id), col(SearchDocument.length))
     )
-    counts: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = {}
     lengths: dict[str, int] = {}
     for study_id, length, count in session.exec(statement):
-        counts[study_id] += count
+        counts[study_id] = int(count)  # integer sums: the same on every database
         lengths[study_id] = length
     return counts, lengths
 

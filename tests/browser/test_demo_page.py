@@ -231,3 +231,23 @@ def test_components_footer_matches_the_iframe_footer(open_page, demo_url: str) -
     component_footer = squash(page.locator("#card-component .te-footer").inner_text())
     for part in frame_footer.split(" · ")[:3]:  # T-ALL Evidence API · data <licence> · dataset <version>
         assert part.strip() in component_footer
+def test_card_component_labels_prior_therapies_apart_from_the_therapy(open_page, demo_url: str) -> None:
+    # The CAR-T case whose patient had venetoclax, decitabine and chidamide before the study (issue 19).
+    study_id = "cd7-car-t-etp-case"
+    prior = [
+        x["agent"]
+        for arm in STUDIES[study_id]["arms"]
+        for x in arm["interventions"]
+        if x.get("role") == "prior_therapy"
+    ]
+    assert {"venetoclax", "decitabine", "chidamide"} <= set(prior)
+    watched = _loaded_demo(open_page, demo_url)
+    component = watched.page.locator("#card-component")
+    component.evaluate(f"el => el.setAttribute('study', '{study_id}')")
+    card = component.locator(f"[data-study-id='{study_id}']")
+    card.wait_for(timeout=TIMEOUT_MS)
+    therapy = card.locator("[data-field=therapy]").inner_text().lower()
+    prior_line = card.locator("[data-field=prior-therapies]").inner_text().lower()
+    for agent in ("venetoclax", "decitabine", "chidamide"):
+        assert agent not in therapy and agent in prior_line, agent
+    assert "fludarabine" in therapy and "before the study" in prior_line

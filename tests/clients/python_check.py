@@ -110,8 +110,17 @@ def main(base_url: str) -> None:
     assert [s.id for s in batch] == [first.id]
 
     outcomes = ok(list_outcomes.sync(client=client, sort=OutcomeSort.VALUE_DESC, limit=20), "listOutcomes")
-    values = [o.value for o in outcomes.items if o.value is not None]
-    assert values == sorted(values, reverse=True)
+    # By proportion: a percentage, or numerator/denominator of a count; figures with neither last.
+    values = [
+        o.value / 100
+        if o.unit == "percent" and isinstance(o.value, float)
+        else o.numerator / o.denominator
+        if isinstance(o.numerator, int) and isinstance(o.denominator, int) and o.denominator
+        else None
+        for o in outcomes.items
+    ]
+    present = [v for v in values if v is not None]
+    assert present == sorted(present, reverse=True) and values[: len(present)] == present
     outcome = ok(get_outcome.sync(outcomes.items[0].id, client=client), "getOutcome")
     assert outcome.printed and outcome.source_id and outcome.permalink.endswith("/v1/outcomes/" + outcome.id)
     assert outcomes.links is not None and outcomes.links.self_.startswith(base_url)

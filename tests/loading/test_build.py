@@ -4,6 +4,7 @@ import hashlib
 import io
 import shutil
 import sqlite3
+import time
 import zipfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.loading.build import BUILD_TABLE, BuildFileError, schema_version
+from api.loading.build import BUILD_TABLE, BuildFileError, build_time, schema_version
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
 from api.state import app_state
@@ -180,3 +181,26 @@ def test_the_app_checks_the_file_unless_told_it_was_checked(database_file: Path,
     # `serve --database` checks once, then tells its workers not to read the whole file again.
     with TestClient(create_app(Settings(database_file=bad, verify_database_file=False))) as trusting:
         assert trusting.get("/health").status_code == 200
+
+
+def test_two_builds_of_one_version_share_etags_except_where_the_build_shows(
+    database_file: Path, tmp_path: Path
+) -> None:
+    """Answers about the data are one representation per version; those showing built_at are one per build."""
+    while build_time() == _record(database_file)["built_at"]:
+        time.sleep(0.2)  # a second build, at another second
+    other = built_file(tmp_path)
+    assert _record(other)["built_at"] != _record(database_file)["built_at"]
+    with (
+        TestClient(create_app(Settings(database_file=database_file))) as first,
+        TestClient(create_app(Settings(database_file=other))) as second,
+    ):
+        for url in ("/v1/studies?q=car", "/v1/outcomes?sort=-value", "/v1/dataset.zip", "/v1/comparison?measure=os"):
+            ours, theirs = first.get(url), second.get(url)
+            assert (ours.content, ours.headers["etag"]) == (theirs.content, theirs.headers["etag"]), url
+        for url in ("/v1/meta", "/v1/dataset", "/fhir/metadata"):
+            ours, theirs = first.get(url), second.get(url)
+            assert ours.status_code == theirs.status_code == 200, url
+            assert ours.content != theirs.content and ours.headers["etag"] != theirs.headers["etag"], url
+            # A client holding one build's tag gets the other build's body, not a 304.
+            assert second.get(url, headers={"If-None-Match": ours.headers["etag"]}).status_code == 200, url

@@ -81,8 +81,17 @@ async function main(): Promise<void> {
     await client.GET("/v1/outcomes", { params: { query: { sort: "-value", limit: 20 } } }),
     "listOutcomes",
   );
-  const values = outcomes.items.flatMap((o) => (o.value === null ? [] : [o.value]));
+  // By proportion: a percentage, or numerator/denominator of a count; figures with neither last.
+  const proportions = outcomes.items.map((o) =>
+    o.unit === "percent" && o.value !== null && o.value !== undefined
+      ? o.value / 100
+      : typeof o.numerator === "number" && typeof o.denominator === "number" && o.denominator > 0
+        ? o.numerator / o.denominator
+        : null,
+  );
+  const values = proportions.flatMap((v) => (v === null ? [] : [v]));
   check(values.every((v, i) => i === 0 || v <= (values[i - 1] ?? v)), "sorted by -value");
+  check(proportions.slice(0, values.length).every((v) => v !== null), "figures without a proportion last");
   const firstOutcome = outcomes.items[0];
   if (firstOutcome === undefined) throw new Error("no outcomes");
   const outcome = ok(
