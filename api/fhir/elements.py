@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.fhir.codes import NCIT, UCUM, VARIABLE_ROLE, VARIABLE_ROLE_CODE, VARIABLE_ROLE_TEXT
-from api.render.labels import label
+from api.render.labels import derived_note, inferred_note, label
 from models.adverse_event import AdverseEventPublic
 from models.conflict import ConflictPublic
 from models.outcome import OutcomePublic
@@ -152,16 +152,22 @@ def conflict_note(conflict: ConflictPublic) -> Json:
     return annotation(f"Recorded conflict {conflict.id} ({kind}): {conflict.description}")
 
 
+def _sentence(text: str) -> str:
+    """The text ending as a sentence does, once (a derivation may already end with a full stop)."""
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def provenance_note(figure: OutcomePublic | AdverseEventPublic, source_title: str) -> Json:
     return annotation(f"As printed: '{figure.printed}' in {source_title} ({figure.source_id}), at {figure.locator}.")
 
 
 def figure_notes(figure: OutcomePublic | AdverseEventPublic, source_title: str) -> list[Json]:
     notes = [provenance_note(figure, source_title)]
+    # The same words as the marks' hover text on the HTML and SVG faces (api.render.labels).
     for inference in figure.inferred:
-        notes.append(annotation(f"Inferred by curators, not printed: {inference.field}. {inference.reason}"))
+        notes.append(annotation(_sentence(inferred_note([inference]))))
     if figure.derived:
-        notes.append(annotation(f"Derived by curators, not printed: {figure.derivation or 'see the source'}."))
+        notes.append(annotation(_sentence(derived_note(figure.derivation))))
     if figure.unlabeled:
         notes.append(annotation("The source prints this figure without saying exactly what it measures."))
     for text in (figure.caveat, figure.notes):
