@@ -145,3 +145,11 @@ def test_values_computed_from_releases_are_kept_for_two_releases_at_most() -> No
         assert derived.get(version, "download", lambda v=version: build(v)) == version  # type: ignore[misc]
     # c pushes out b (a was used since); asking for b again builds it again, pushing out c.
     assert builds == ["a", "b", "c", "b"]
+
+
+def test_a_pinned_etag_revalidates_to_304(both: TestClient, two_builds: TwoBuilds) -> None:
+    url = f"/v1/studies/{two_builds.study_id}?version={two_builds.old_version}"
+    etag = both.get(url).headers["etag"]
+    assert both.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # The current release's answer has another tag: a cache holding the old one must fetch it anew.
+    assert both.get(f"/v1/studies/{two_builds.study_id}", headers={"If-None-Match": etag}).status_code == 200
