@@ -76,7 +76,9 @@ def test_an_unknown_version_is_a_404_naming_the_versions_served(both: TestClient
 
 def test_two_different_pins_are_refused(both: TestClient, two_builds: TwoBuilds) -> None:
     url = f"/v1/meta?version={two_builds.old_version}&version={two_builds.new_version}"
-    assert both.get(url).status_code == 404
+    response = both.get(url)
+    assert response.status_code == 404
+    assert "Two versions" in response.json()["detail"]
 
 
 def test_page_links_of_a_pinned_list_stay_pinned(both: TestClient, two_builds: TwoBuilds) -> None:
