@@ -2,9 +2,9 @@
 
 Everything that belongs to one dataset build lives on its Release: the database (with its
 memo of counted totals) and the metadata; what is computed from a release's data on first
-use (the downloads, the FHIR index, the changes between two releases) is kept, bounded,
-in the state's Derived store under the release's version. A request reads the state
-through request_state: the whole state, or, for a URL pinned with ?version=, the view a
+use (the downloads, the FHIR index, the changes between two releases) is kept in the
+state's Derived store under the release's version, two releases' worth at most. A request
+reads the state through request_state: the whole state, or, for a URL pinned with ?version=, the view a
 server holding only that release would have (api.middleware.releases puts it in the scope).
 """
 
@@ -20,28 +20,33 @@ from models.meta import Meta
 
 T = TypeVar("T")
 
-# Values computed from releases kept at once (each download, index or list of changes is
-# one): enough for the current release's and a pinned one's, and bounded whatever is asked.
-DERIVED_ENTRIES = 8
+# Releases whose computed values are kept at once: the current one and the last other one asked
+# for. A release's values (its downloads and FHIR index) can be a few hundred MiB at 100 times the
+# curated data, so memory is bounded by this, not by how many releases are served.
+DERIVED_RELEASES = 2
 
 
 class Derived:
     """What is computed from a release's data on first use, built once and shared by every request.
 
-    Keyed by (dataset version, what): building one reads every table, so concurrent first
-    requests wait for one build instead of each building; least recently used out first.
+    Building one reads every table, so concurrent first requests wait for one build instead
+    of each building. The values of at most max_releases releases are kept, least recently
+    used release out first.
     """
 
-    def __init__(self, max_entries: int = DERIVED_ENTRIES) -> None:
-        self._values: BoundedLRU[Hashable, Any] = BoundedLRU(max_entries, max_entries)
+    def __init__(self, max_releases: int = DERIVED_RELEASES) -> None:
+        self._releases: BoundedLRU[str, dict[Hashable, Any]] = BoundedLRU(max_releases, max_releases)
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+    def get(self, version: str, what: Hashable, build: Callable[[], T]) -> T:
         with self._lock:
-            value = self._values.get(key)
-            if value is None:
-                value = build()
-                self._values.put(key, value, 1)
+            values = self._releases.get(version)
+            if values is None:
+                values = {}
+                self._releases.put(version, values, 1)
+            if what not in values:
+                values[what] = build()
+            value: T = values[what]
             return value
 
 
@@ -116,7 +121,7 @@ class AppState:
 
     def computed(self, release: Release, what: Hashable, build: Callable[[], T]) -> T:
         """Something computed from release's data, built on first use and kept (bounded) for later requests."""
-        return self.derived.get((release.version, what), build)
+        return self.derived.get(release.version, what, build)
 
 
 # One attribute on Starlette's untyped app.state; everything else goes through the functions below.

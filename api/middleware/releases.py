@@ -49,9 +49,13 @@ class ReleasePin:
             await self.app(scope, receive, send)
             return
         release = state.find(pins[0])
-        wrong = next((pin for pin in pins if pin != pins[0] or release is None), None)
-        if release is None or wrong is not None:
-            detail = state.not_served(pins[0] if release is None else str(wrong))
+        other = next((pin for pin in pins if pin != pins[0]), None)
+        if release is None or other is not None:
+            detail = (
+                state.not_served(pins[0])
+                if release is None
+                else f"Two versions are asked for ({pins[0]!r} and {other!r}); name one."
+            )
             await problem_response(Request(scope), 404, detail)(scope, receive, send)
             return
         scope = {**scope, "query_string": query, VIEW_KEY: state.only(release)}

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,8 +144,12 @@ def start_service(
     count_memo: bool = True,
     database: Path | None = None,
     workers: int = 1,
+    earlier: Sequence[Path] = (),
 ) -> Server:
-    """The service on the fixtures (today's path: validate and build at start-up) or on a built file."""
+    """The service on the fixtures (today's path: validate and build at start-up) or on a built file.
+
+    earlier: older built files served beside database (each answered under ?version=), oldest first.
+    """
     overrides = {"TALL_RESPONSE_CACHE_ENABLED": "true" if cache else "false"}
     if not count_memo:
         overrides["TALL_COUNT_MEMO_ENTRIES"] = "0"
@@ -154,8 +159,8 @@ def start_service(
         overrides["TALL_MAX_FIXTURE_BYTES"] = str(max_fixture_bytes)
     port = free_port()
     argv = service_argv(port)
-    if database is not None:
-        argv += ["--database", str(database)]
+    for path in [*earlier, *([database] if database is not None else [])]:
+        argv += ["--database", str(path)]
     if workers > 1:
         argv += ["--workers", str(workers)]
     return start(name, argv, clean_env(**overrides), "/health", log_dir, timeout)

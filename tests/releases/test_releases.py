@@ -76,7 +76,9 @@ def test_an_unknown_version_is_a_404_naming_the_versions_served(both: TestClient
 
 def test_two_different_pins_are_refused(both: TestClient, two_builds: TwoBuilds) -> None:
     url = f"/v1/meta?version={two_builds.old_version}&version={two_builds.new_version}"
-    assert both.get(url).status_code == 404
+    response = both.get(url)
+    assert response.status_code == 404
+    assert "Two versions" in response.json()["detail"]
 
 
 def test_page_links_of_a_pinned_list_stay_pinned(both: TestClient, two_builds: TwoBuilds) -> None:
@@ -129,3 +131,27 @@ def test_a_release_given_twice_stops_start_up(two_builds: TwoBuilds) -> None:
     with pytest.raises(BuildFileError, match="served already"):
         with TestClient(create_app(settings)):
             pass
+
+
+def test_values_computed_from_releases_are_kept_for_two_releases_at_most() -> None:
+    from api.state import Derived
+
+    derived = Derived()
+    builds: list[str] = []
+
+    def build(version: str) -> str:
+        builds.append(version)
+        return version
+
+    for version in ("a", "b", "a", "c", "a", "b"):
+        assert derived.get(version, "download", lambda v=version: build(v)) == version  # type: ignore[misc]
+    # c pushes out b (a was used since); asking for b again builds it again, pushing out c.
+    assert builds == ["a", "b", "c", "b"]
+
+
+def test_a_pinned_etag_revalidates_to_304(both: TestClient, two_builds: TwoBuilds) -> None:
+    url = f"/v1/studies/{two_builds.study_id}?version={two_builds.old_version}"
+    etag = both.get(url).headers["etag"]
+    assert both.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # The current release's answer has another tag: a cache holding the old one must fetch it anew.
+    assert both.get(f"/v1/studies/{two_builds.study_id}", headers={"If-None-Match": etag}).status_code == 200
