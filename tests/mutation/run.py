@@ -80,6 +80,7 @@ GROUPS: dict[str, Group] = {
             "tests/queries/test_pooling.py",
             "tests/queries/test_statistics.py",
             "tests/queries/test_comparison_edges.py",
+            "tests/pooled/test_pooled_faces.py",
         ),
     ),
     "filters": Group(
