@@ -15,6 +15,8 @@ Layers, and what each may import from this package (downwards only; `models` is 
     errors, settings, database, lru, server -> nothing of api
     models (top-level package) -> nothing of api
 
-Nothing imports routes except main, and nothing imports cli. Modules of one layer may import
-each other. tests/test_layers.py walks every import and fails naming any that breaks a rule.
+A feature package (api/fhir/) holds one face whole; each of its modules keeps to the rules of
+the layer its job belongs to (routes, queries, or render for the rest). Nothing imports routes
+except main, and nothing imports cli. Modules of one layer may import each other.
+tests/test_layers.py walks every import and fails naming any that breaks a rule.
 """

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from api import middleware
 from api.database import DatabaseFault
 from api.errors import COMMON_PROBLEM_RESPONSES
+from api.fhir import routes as fhir
 from api.loading.collector import freeze_survivors
 from api.loading.fixture_files import FixtureSet
 from api.loading.load import api_version
@@ -26,7 +27,6 @@ from api.routes import (
     docs,
     embed,
     epidemiology,
-    fhir,
     home,
     meta,
     outcomes,
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
             database, meta = open_dataset(settings, stack, memo, fixtures=fixtures)
             fixtures = None  # in the database now; the parsed files need not live as long as the app
             freeze_survivors()
-            set_app_state(app, AppState(database=database, meta=meta))
+            set_app_state(app, AppState(database=database, meta=meta, fhir_canonical_base=settings.fhir_canonical_base))
             try:
                 yield
             finally:

@@ -5,6 +5,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -12,6 +13,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Where a non-editable install (pip install .) puts fixtures/ and seeds/ (pyproject: data-files).
 INSTALLED_DATA = Path(sys.prefix) / "share" / "tall-evidence"
+
+
+FHIR_CANONICAL_BASE_PLACEHOLDER = "https://canonical-base-not-configured.example.org/fhir"
 
 
 def data_dir() -> Path:
@@ -63,6 +67,14 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Base URL the service is reached at (no trailing slash); figures' permalinks are built on it.",
+    )
+    fhir_canonical_base: str = Field(
+        default=FHIR_CANONICAL_BASE_PLACEHOLDER,
+        description="Canonical base of the FHIR face's own definitions (extensions, code systems, naming "
+        "systems): a name, not where a request reached us, so it never follows the Host header. The default is a "
+        "placeholder under example.org; set it for a public deployment to the URL (path ending /fhir) at which "
+        "this service's /fhir is reached, and every definition is then served at its canonical URL. "
+        "Env TALL_FHIR_CANONICAL_BASE.",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -127,6 +139,18 @@ class Settings(BaseSettings):
         # Permalinks are printed in citations: a relative or slash-ended base would give broken ones.
         if not value.startswith(("http://", "https://")):
             raise ValueError("public_url must be an absolute http(s) URL, e.g. https://evidence.example.org")
+        return value.rstrip("/")
+
+    @field_validator("fhir_canonical_base")
+    @classmethod
+    def _canonical_fhir_base(cls, value: str) -> str:
+        # Definitions are served at /fhir/<Type>/<id>: a base whose path ends elsewhere would name
+        # URLs nothing here answers (behind a proxy, any path prefix before /fhir is fine).
+        parsed = urlsplit(value.rstrip("/"))
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError("must be an absolute http(s) URL without query or fragment")
+        if not parsed.path.endswith("/fhir") or any(c.isspace() or not c.isascii() for c in value):
+            raise ValueError("must end with /fhir (e.g. https://evidence.example.org/fhir), ASCII, no spaces")
         return value.rstrip("/")
 
     @field_validator("frame_ancestors")

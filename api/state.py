@@ -13,6 +13,8 @@ class AppState:
 
     database: Database
     meta: Meta
+    fhir_canonical_base: str
+    """Where the FHIR face's own definitions are named (settings.fhir_canonical_base)."""
 
 
 # One attribute on Starlette's untyped app.state; everything else goes through the functions below.

@@ -79,15 +79,20 @@ VALUE_SETS: dict[str, set[str]] = {
         "C103385",
         "C18058",
     },
-    # Only the STATO classes the service uses and whose identifiers were checked.
-    "http://purl.obolibrary.org/obo/stato.owl": {"STATO_0000196"},
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationValue": {"SUBSETTED"},
+    # Only the STATO classes the service uses and whose identifiers were checked (0000607 proportion
+    # and 0000047 count as the EBM IG's examples code them).
+    "http://purl.obolibrary.org/obo/stato.owl": {"STATO_0000196", "STATO_0000607", "STATO_0000047"},
+    # EBM IG (1.0.0-ballot) JournalArticleCitation's fixed codings.
+    "http://hl7.org/fhir/cited-artifact-classification-type": {"knowledge-artifact-type"},
+    "http://hl7.org/fhir/citation-artifact-classifier": {"D016428"},
 }
 PUBLICATION_STATUS = {"draft", "active", "retired", "unknown"}
 RELATED_ARTIFACT_TYPES = {"derived-from", "similar-to", "predecessor", "cited-by", "documentation", "part-of"}
 QUANTITY_COMPARATORS = {"<", "<=", ">=", ">", "ad"}
 REQUIRED_ARRAYS: dict[str, tuple[str, ...]] = {
     "Evidence": ("variableDefinition", "statistic"),
-    "EvidenceVariable": ("characteristic",),
+    # (R5 EvidenceVariable.characteristic is 0..*; the EBM IG's VariableDefinition forbids it.)
     "ResearchStudy": ("studyDesign",),
     "Citation": ("citedArtifact.title",),
     "CapabilityStatement": ("format", "rest"),

@@ -40,11 +40,18 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
+# Feature packages (api/<feature>/) hold one face whole; each module keeps to the layer of its job,
+# named here (a module not named is render). The package itself is open to main alone.
+FEATURE_LAYERS: dict[str, dict[str, str]] = {"fhir": {"routes": "routes", "queries": "queries"}}
+
+
 def layer_of(module: str) -> str:
-    """api.queries.filters -> queries; api.main -> main; models.study -> models."""
+    """api.queries.filters -> queries; api.main -> main; models.study -> models; api.fhir.routes -> routes."""
     parts = module.split(".")
     if parts[0] == "models":
         return "models"
+    if len(parts) > 1 and parts[1] in FEATURE_LAYERS:
+        return FEATURE_LAYERS[parts[1]].get(parts[2], "render") if len(parts) > 2 else "main"
     return parts[1] if len(parts) > 1 else "api"
 
 
@@ -68,9 +75,8 @@ def imported_modules(path: Path, root: Path = PROJECT_ROOT) -> list[tuple[int, s
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
             # `from api import counts` imports a module, not a name of api/__init__.py.
-            found += [
-                (node.lineno, f"{base}.{alias.name}" if base in {"api", "models"} else base) for alias in node.names
-            ]
+            packages = {"api", "models", *(f"api.{feature}" for feature in FEATURE_LAYERS)}
+            found += [(node.lineno, f"{base}.{alias.name}" if base in packages else base) for alias in node.names]
     return [(line, name) for line, name in found if name.split(".")[0] in {"api", "models"}]
 
 
@@ -118,6 +124,24 @@ def test_the_checker_names_an_import_that_goes_upwards(tmp_path: Path) -> None:
     assert violations(errors, root) == ["api/errors.py:2 imports api.render.html (errors -> render)"]
     assert violations(model, root) == ["models/bad.py:1 imports api.settings (models -> settings)"]
     assert violations(relative, root) == ["api/queries/rel.py:1 imports api.routes (queries -> routes)"]
+
+
+def test_feature_package_modules_keep_to_their_layers(tmp_path: Path) -> None:
+    """In api/fhir/, queries may not import the routes beside it, nor rendering the queries."""
+    package = tmp_path / "api" / "fhir"
+    package.mkdir(parents=True)
+    (package / "queries.py").write_text("from api.fhir import routes\nfrom api.queries.pages import where\n")
+    (package / "resources.py").write_text(
+        "from api.fhir.queries import fhir_inputs\nfrom api.render.labels import label\n"
+    )
+    (package / "routes.py").write_text("from api.fhir import queries, resources\n")
+    assert violations(package / "queries.py", tmp_path) == [
+        "api/fhir/queries.py:1 imports api.fhir.routes (queries -> routes)"
+    ]
+    assert violations(package / "resources.py", tmp_path) == [
+        "api/fhir/resources.py:1 imports api.fhir.queries (render -> queries)"
+    ]
+    assert violations(package / "routes.py", tmp_path) == []
 
 
 def positional_overflows(path: Path, root: Path = PROJECT_ROOT, limit: int = 3) -> list[str]:

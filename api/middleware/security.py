@@ -1,6 +1,7 @@
 """Hardening every response: security headers, no server banner, a read-only method policy.
 
-Only GET, HEAD and OPTIONS are accepted anywhere; any other method is answered 405 with an
+Only GET, HEAD and OPTIONS are accepted anywhere (and POST on FHIR's search by form body,
+POST /fhir/<type>/_search, a read); any other method is answered 405 with an
 Allow header before routing; CORS preflights pass through to the CORS layer. HEAD is served
 by the GET route with the body dropped, so every
 GET route (including ones added later) answers HEAD too. OPTIONS answers 204 with Allow on
@@ -9,6 +10,8 @@ any existing path.
 The middleware wraps the whole application, outside Starlette's ServerErrorMiddleware, so
 even an unexpected 500 answer carries the headers.
 """
+
+import re
 
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
@@ -21,6 +24,7 @@ from api.render.problems import problem_response
 from api.settings import Settings
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+FHIR_SEARCH_BY_POST = re.compile(r"/fhir/[A-Za-z]{1,64}/_search")
 ALLOW = ", ".join(SAFE_METHODS)
 REFERRER_POLICY = "no-referrer"
 # The forest plot uses presentation attributes only (api.views.forest_plot): nothing to load or run.
@@ -81,6 +85,10 @@ class SecurityMiddleware:
                 message = {**message, "body": b""}
             await send(message)
 
+        if method == "POST" and FHIR_SEARCH_BY_POST.fullmatch(scope["path"].removeprefix(scope.get("root_path", ""))):
+            # FHIR's search by form body: a read, answered by its route (api.fhir.routes).
+            await self.app(scope, receive, send_hardened)
+            return
         if method not in SAFE_METHODS:
             response: Response = problem_response(
                 Request(scope),

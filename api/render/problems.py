@@ -9,10 +9,27 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import PROBLEM_MEDIA_TYPE, ApiError, answers_errors_as_html
+from api.fhir.responses import FHIR_MEDIA_TYPE, fhir_json, operation_outcome
 from api.render.html import render_page
 from models.problem import Problem, ProblemField
 
 logger = logging.getLogger("tall_evidence")
+# FHIR's issue type for each status an error under /fhir can have.
+ISSUE_TYPES = {
+    400: "invalid",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    413: "too-costly",
+    414: "too-long",
+    415: "not-supported",
+    422: "invalid",
+    429: "throttled",
+    431: "too-long",
+    500: "exception",
+    503: "transient",
+    505: "not-supported",
+}
 
 
 def problem_response(
@@ -30,7 +47,12 @@ def problem_response(
         instance=request.url.path,
         errors=errors or [],
     )
-    if answers_errors_as_html(request.url.path.removeprefix(request.scope.get("root_path", ""))):
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+    if path == "/fhir" or path.startswith("/fhir/"):
+        # FHIR clients read OperationOutcomes, never problem details: the same status, FHIR's form.
+        outcome = operation_outcome(ISSUE_TYPES.get(status, "processing"), detail or HTTPStatus(status).phrase)
+        return Response(fhir_json(outcome), status_code=status, media_type=FHIR_MEDIA_TYPE, headers=headers)
+    if answers_errors_as_html(path):
         page = render_page(request, "problem.html", status_code=status, problem=body)
         page.headers.update(headers or {})
         return page

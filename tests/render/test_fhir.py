@@ -4,18 +4,11 @@ import re
 
 import pytest
 
+from api.fhir.elements import Context, Urls, fhir_id
+from api.fhir.resources import outcome_evidence, outcome_statistic, pooled_evidence
+from api.fhir.responses import RESOURCE_TYPES, operation_outcome
+from api.fhir.search_index import FhirIndex, build_index
 from api.queries.comparison import pool_random_effects, wilson_interval
-from api.render.fhir import (
-    Context,
-    FhirIndex,
-    Urls,
-    build_index,
-    fhir_id,
-    operation_outcome,
-    outcome_evidence,
-    outcome_statistic,
-    pooled_evidence,
-)
 from models.adverse_event import AdverseEventPublic
 from models.arm import ArmPublic
 from models.comparison import Comparison, ComparisonRow
@@ -251,9 +244,9 @@ def test_the_whole_index_validates_and_its_references_resolve_inside_it() -> Non
             ),
         ]
     )
-    index = build_index(URLS, studies=[study], sources=[_source()], comparisons=[], intervals={})
+    index = build_index(URLS, studies=[study], sources=[_source()], comparisons=[], intervals={}, built_at="2024-01-01")
     served = {(kind, rid) for kind, by_id in index.resources.items() for rid in by_id}
-    assert {kind for kind, _ in served} == {"Evidence", "EvidenceVariable", "Citation", "ResearchStudy"}
+    assert {kind for kind, _ in served} == set(RESOURCE_TYPES)
     for kind, by_id in index.resources.items():
         for resource in by_id.values():
             validate(resource)
@@ -264,12 +257,16 @@ def test_the_whole_index_validates_and_its_references_resolve_inside_it() -> Non
     conditions = index.resources["ResearchStudy"]["study-a"]["condition"]
     assert [c["coding"][0]["code"] for c in conditions] == ["C3183", "C6919"]
     assert all(c["coding"][0]["system"] == ncit for c in conditions)
-    measure = index.resources["EvidenceVariable"]["measure-cr"]["characteristic"][0]["definitionCodeableConcept"]
-    assert {"system": ncit, "code": "C4870", "display": "Complete Remission"} in measure["coding"]
-    os_codes = index.resources["EvidenceVariable"]["measure-os"]["characteristic"][0]["definitionCodeableConcept"]
-    assert [c["system"] for c in os_codes["coding"]] == [f"{BASE}/CodeSystem/measure"]  # no verified NCIt code
-    time_point = index.resources["EvidenceVariable"]["measure-os-at-2y"]
-    assert time_point["characteristic"][0]["timeFromEvent"][0]["quantity"]["value"] == 24.0
+
+    def definition(variable_id: str) -> dict:
+        (extension,) = index.resources["EvidenceVariable"][variable_id]["extension"]
+        assert extension["url"] == "http://hl7.org/fhir/uv/ebm/StructureDefinition/evidence-variable-definition"
+        return extension["valueCodeableReference"]["concept"]
+
+    assert {"system": ncit, "code": "C4870", "display": "Complete Remission"} in definition("measure-cr")["coding"]
+    os_codes = definition("measure-os")["coding"]
+    assert [c["system"] for c in os_codes] == [f"{BASE}/CodeSystem/measure"]  # no verified NCIt code
+    assert "24 months" in index.resources["EvidenceVariable"]["measure-os-at-2y"]["description"]
     assert [r["id"] for r in index.search("Evidence", {"measure": ["os"]})] == ["study-a.os-2y"]
     assert {r["id"] for r in index.search("Citation", {"study": ["study-a"]})} == {"001-abc", "study-a.letter"}
     assert index.search("Evidence", {"source": ["001_abc"]}) == index.search("Evidence", {"source": ["001-abc"]})

@@ -1,17 +1,20 @@
 """The FHIR R5 face: every resource served is fetched, validated (fhir.resources, R5) and checked."""
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.render.fhir import comparison_id
+from api.fhir.elements import comparison_id
+from api.fhir.responses import RESOURCE_TYPES
+from api.settings import FHIR_CANONICAL_BASE_PLACEHOLDER
 from models.enums import Measure
 from tests.fhir_checks import problems, references, validate
 
 FHIR_JSON = "application/fhir+json"
-TYPES = ("Evidence", "EvidenceVariable", "Citation", "ResearchStudy")
-BASE = "http://testserver/fhir"
+TYPES = RESOURCE_TYPES
+BASE = FHIR_CANONICAL_BASE_PLACEHOLDER
 SOURCE_FIGURE = f"{BASE}/StructureDefinition/source-figure"
 RECORDED_CONFLICT = f"{BASE}/StructureDefinition/recorded-conflict"
 
@@ -20,7 +23,6 @@ def _fhir(client: TestClient, path: str, **params: Any) -> dict[str, Any]:
     response = client.get(path, params=params) if params else client.get(path)  # keep a link's own query
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(FHIR_JSON)
-    assert "invalid/fhir" not in response.text, "the placeholder base leaked"
     return response.json()
 
 
@@ -70,13 +72,17 @@ def test_capability_statement_is_valid_r5_and_lists_every_type(client: TestClien
         assert {"study", "measure", "source"} <= {p["name"] for p in resource["searchParam"]}
 
 
-def test_urls_follow_the_base_the_request_names(client: TestClient) -> None:
-    response = client.get("/fhir/Citation", params={"_count": 1}, headers={"Host": "evidence.example.org"})
-    bundle = response.json()
-    assert bundle["entry"][0]["fullUrl"].startswith("http://evidence.example.org/fhir/Citation/")
-    statement = client.get("/fhir/metadata", headers={"Host": "evidence.example.org"}).json()
-    assert statement["implementation"]["url"] == "http://evidence.example.org/fhir"
-    assert "http://evidence.example.org/fhir/StructureDefinition/source-figure" in statement["description"]
+def test_canonical_urls_are_the_configured_base_never_the_host(client: TestClient) -> None:
+    """Canonical URLs name definitions; fullUrl and implementation.url say where the request reached us."""
+    for host in ("evidence.example.org", "testserver"):
+        bundle = client.get("/fhir/Evidence", params={"_count": 5}, headers={"Host": host}).json()
+        assert bundle["entry"][0]["fullUrl"].startswith(f"http://{host}/fhir/Evidence/")
+        assert f"{host}/fhir/StructureDefinition" not in json.dumps(bundle)
+        extensions = {e["url"] for entry in bundle["entry"] for e in entry["resource"].get("extension", [])}
+        assert SOURCE_FIGURE in extensions
+        statement = client.get("/fhir/metadata", headers={"Host": host}).json()
+        assert statement["implementation"]["url"] == f"http://{host}/fhir"
+        assert SOURCE_FIGURE in statement["description"]
 
 
 def test_every_resource_type_has_resources(served: dict[str, dict[str, dict[str, Any]]]) -> None:
@@ -310,10 +316,15 @@ def test_paging_links_walk_forward_and_back_over_the_whole_set(client: TestClien
 @pytest.mark.parametrize(
     ("path", "params", "status", "code"),
     [
-        ("/fhir/Evidence", {"colour": "red"}, 400, "not-supported"),
-        ("/fhir/Evidence", {"measure:exact": "cr"}, 400, "not-supported"),
         ("/fhir/Evidence", {"measure": "nonsense"}, 400, "code-invalid"),
-        ("/fhir/Evidence", {"_count": "0"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_count": "\u00b2"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_offset": "\u00b9"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_count": "\uff15"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_count": "\u0665"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_count": "+5"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_summary": "sometimes"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_total": "roughly"}, 400, "invalid"),
+        ("/fhir/Evidence", {"_elements": "title,<b>"}, 400, "invalid"),
         ("/fhir/Evidence", {"_count": "abc"}, 400, "invalid"),
         ("/fhir/Evidence", {"_count": "501"}, 400, "invalid"),
         ("/fhir/Evidence", {"_offset": "-1"}, 400, "invalid"),
@@ -339,10 +350,15 @@ def test_bad_requests_get_an_operation_outcome_with_the_right_status(
     assert body["issue"][0]["diagnostics"]
 
 
-def test_writes_are_refused(client: TestClient) -> None:
-    # The security layer refuses every write before routing, as problem details (see api/security.py).
-    for method in ("post", "put", "delete"):
-        assert getattr(client, method)("/fhir/Evidence/x").status_code == 405
+def test_writes_are_refused_with_an_operation_outcome(client: TestClient) -> None:
+    # The security layer refuses every write before routing; under /fhir its answer is FHIR's.
+    for method in ("post", "put", "delete", "patch"):
+        for path in ("/fhir/Evidence/x", "/fhir/Evidence", "/fhir/Evidence/x/_search"):
+            response = getattr(client, method)(path)
+            assert response.status_code == 405, (method, path)
+            assert response.headers["content-type"].startswith(FHIR_JSON)
+            validate(response.json())
+            assert response.json()["issue"][0]["code"] == "not-supported"
 
 
 def test_format_parameter_accepts_the_json_spellings_only(client: TestClient) -> None:

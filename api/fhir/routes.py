@@ -1,0 +1,234 @@
+"""FHIR R5, read-only: the CapabilityStatement, read by id and search (GET, or POST [type]/_search
+with a form body), as application/fhir+json.
+
+Every error under /fhir is an OperationOutcome (FHIR's error format) rather than problem
+details, so FHIR clients can read it; the routes stay out of the OpenAPI document, which
+describes the /v1 API (FHIR clients read /fhir/metadata instead).
+
+The resources are mapped once per dataset version and canonical base from the public models
+the /v1 routes serve (studies in full, sources, comparisons) and kept, so a read or a search is
+a lookup. Answers vary with Accept (XML is refused) and Prefer (handling=strict), and say so.
+"""
+
+import re
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import AppStateDep, MetaDep, SessionDep
+from api.fhir.elements import Urls
+from api.fhir.queries import fhir_inputs
+from api.fhir.responses import (
+    FHIR_MEDIA_TYPE,
+    RESOURCE_TYPES,
+    capability_statement,
+    fhir_json,
+    operation_outcome,
+    searchset,
+    subset,
+    summary,
+)
+from api.fhir.search_index import FhirIndex, build_index
+from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling
+
+_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+FORM_BODY_MAX_BYTES = 2048
+"""A POST _search form body is held to the size a query string may have (api.middleware.limits)."""
+XML_MEDIA_TYPES = ("application/fhir+xml", "application/xml", "text/xml")
+VARY = "Accept, Prefer"
+
+
+def fhir_response(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(fhir_json(body), status_code=status, media_type=FHIR_MEDIA_TYPE, headers={"Vary": VARY})
+
+
+class FhirRoute(APIRoute):
+    """Turns a SearchRefused raised anywhere in a handler into its OperationOutcome."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SearchRefused as exc:
+                return fhir_response(operation_outcome(exc.code, exc.diagnostics, exc.expression), exc.status)
+
+        return answer
+
+
+router = APIRouter(prefix="/fhir", tags=["fhir"], route_class=FhirRoute, include_in_schema=False)
+
+_latest: dict[tuple[str, str], FhirIndex] = {}  # (dataset version, canonical base) -> resources; latest only
+_lock = threading.Lock()
+
+
+def served_at(request: Request) -> str:
+    """Where this request reached the FHIR face: the base of fullUrl and paging links (locations, not names)."""
+    return str(request.base_url).rstrip("/") + "/fhir"
+
+
+def canonical_urls(state: AppStateDep) -> Urls:
+    return Urls(state.fhir_canonical_base)
+
+
+UrlsDep = Annotated[Urls, Depends(canonical_urls)]
+
+
+def fhir_index(session: Session, version: str, *, urls: Urls, built_at: str) -> FhirIndex:
+    with _lock:  # one build per dataset version, even when requests arrive together
+        index = _latest.get((version, urls.base))
+        if index is None:
+            inputs = fhir_inputs(session, version)
+            index = build_index(
+                urls,
+                studies=inputs.studies,
+                sources=inputs.sources,
+                comparisons=inputs.comparisons,
+                intervals=inputs.intervals,
+                built_at=built_at,
+            )
+            _latest.clear()
+            _latest[(version, urls.base)] = index
+    return index
+
+
+def _check_accept(request: Request) -> None:
+    """406 when the Accept header asks for XML and not JSON (FHIR's two formats; only JSON is served)."""
+    accept = ",".join(request.headers.getlist("accept")).lower()
+    ranges = [r.split(";")[0].strip() for r in accept.split(",") if r.strip()]
+    if any(r in XML_MEDIA_TYPES for r in ranges) and not any(
+        "json" in r or r in ("*/*", "application/*") for r in ranges
+    ):
+        raise SearchRefused(406, "not-supported", "Only JSON (application/fhir+json) is served; XML is not.")
+
+
+def _check_request(request: Request, resource_type: str | None = None) -> None:
+    _check_accept(request)
+    check_format(request.query_params.getlist("_format"))
+    if resource_type is not None and resource_type not in RESOURCE_TYPES:
+        raise SearchRefused(
+            404,
+            "not-supported",
+            f"Resource type {resource_type!r} is not served here; served: {', '.join(RESOURCE_TYPES)}.",
+        )
+
+
+@router.get("/metadata", summary="The CapabilityStatement")
+def get_metadata(request: Request, meta: MetaDep, urls: UrlsDep) -> Response:
+    _check_request(request)
+    statement = capability_statement(
+        urls,
+        served_at=served_at(request),
+        software_version=meta.api_version,
+        dataset_version=meta.dataset_version,
+        date=meta.built_at,
+    )
+    return fhir_response(statement)
+
+
+def _answer_search(request: Request, resource_type: str, pairs: list[tuple[str, str]], *, index: FhirIndex) -> Response:
+    search = read_search(pairs, strict=strict_handling(request.headers.getlist("prefer")))
+    found = index.search(resource_type, search.criteria, search.sort)
+    base = served_at(request)
+    kept = [(name, value) for name, value in pairs if name not in ("_count", "_offset")]
+
+    def at(offset: int) -> str:
+        return f"{base}/{resource_type}?" + urlencode([*kept, ("_count", search.count), ("_offset", offset)])
+
+    total = None if search.total == "none" else len(found)
+    if search.summary == "count" or search.count == 0:
+        links = {"self": at(search.offset)}
+        return fhir_response(searchset([], base=base, total=len(found), links=links, ignored=search.ignored))
+    count, offset = search.count, search.offset
+    links = {"self": at(offset), "first": at(0)}
+    if offset > 0:
+        links["previous"] = at(max(0, offset - count))
+    if offset + count < len(found):
+        links["next"] = at(offset + count)
+    links["last"] = at(max(0, (len(found) - 1) // count * count))
+    page = [_shaped(r, search) for r in found[offset : offset + count]]
+    return fhir_response(searchset(page, base=base, total=total, links=links, ignored=search.ignored))
+
+
+def _shaped(resource: dict[str, Any], search: Search) -> dict[str, Any]:
+    if search.summary == "true":
+        return summary(resource)
+    if search.elements is not None:
+        return subset(resource, search.elements)
+    return resource
+
+
+@router.get("/{resource_type}", summary="Search one resource type")
+def search_type(resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, urls: UrlsDep) -> Response:
+    _check_request(request, resource_type)
+    index = fhir_index(session, meta.dataset_version, urls=urls, built_at=meta.built_at)
+    return _answer_search(request, resource_type, list(request.query_params.multi_items()), index=index)
+
+
+async def _form_pairs(request: Request) -> list[tuple[str, str]]:
+    """The form body of POST [type]/_search, bounded like a query string, as (name, value) pairs."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in ("", FORM_MEDIA_TYPE):
+        raise SearchRefused(415, "not-supported", f"POST _search takes a form body ({FORM_MEDIA_TYPE}).")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > FORM_BODY_MAX_BYTES:
+            raise SearchRefused(
+                413, "too-costly", f"The form body is over {FORM_BODY_MAX_BYTES} bytes, the query-string limit."
+            )
+    try:
+        return parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise SearchRefused(400, "invalid", "The form body is not valid UTF-8 form encoding.") from None
+
+
+@router.post("/{resource_type}/_search", summary="Search one resource type, the parameters in a form body")
+async def search_type_by_post(
+    resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, urls: UrlsDep
+) -> Response:
+    _check_request(request, resource_type)
+    pairs = [*request.query_params.multi_items(), *await _form_pairs(request)]
+    index = await run_in_threadpool(fhir_index, session, meta.dataset_version, urls=urls, built_at=meta.built_at)
+    return _answer_search(request, resource_type, pairs, index=index)
+
+
+@router.get("/{resource_type}/{resource_id}", summary="Read one resource by id")
+def read(
+    resource_type: str, resource_id: str, request: Request, *, session: SessionDep, meta: MetaDep, urls: UrlsDep
+) -> Response:
+    _check_request(request, resource_type)
+    extra = sorted(set(request.query_params) - {"_format"})
+    if extra:
+        raise SearchRefused(
+            400,
+            "not-supported",
+            f"A read takes no parameters but _format; got {', '.join(extra)}.",
+            expression=tuple(extra),
+        )
+    if not _FHIR_ID.match(resource_id):
+        raise SearchRefused(400, "invalid", f"{resource_id!r} is not a FHIR id ([A-Za-z0-9-.], 1 to 64 characters).")
+    index = fhir_index(session, meta.dataset_version, urls=urls, built_at=meta.built_at)
+    resource = index.resources[resource_type].get(resource_id)
+    if resource is None:
+        raise SearchRefused(404, "not-found", f"No {resource_type} with id {resource_id!r}.")
+    return fhir_response(resource)
+
+
+@router.get("/{path:path}", summary="Any other path: not a FHIR interaction served here")
+def unknown_path(path: str) -> Response:
+    raise SearchRefused(
+        404,
+        "not-supported",
+        f"/fhir/{path} is not served: use /fhir/metadata, /fhir/<type>, /fhir/<type>/<id> "
+        "or POST /fhir/<type>/_search.",
+    )

@@ -1,0 +1,210 @@
+"""Every FHIR resource of a dataset, mapped once, by type and id, with the values each search parameter matches."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from api.fhir.definitions import definitions
+from api.fhir.elements import (
+    Context,
+    Json,
+    Urls,
+    document_date,
+    fhir_id,
+    measure_variable_id,
+    term_variable_id,
+    with_conflicts,
+)
+from api.fhir.resources import (
+    adverse_event_evidence,
+    measure_at_time_variable,
+    measure_variable,
+    outcome_evidence,
+    pooled_evidence,
+    report_citation,
+    research_study,
+    source_citation,
+    study_group,
+    term_variable,
+)
+from models.comparison import Comparison
+from models.source import SourcePublic
+from models.study_views import StudyDetail
+
+
+@dataclass
+class FhirIndex:
+    """Every resource the service serves, by type and id, with the values each search matches."""
+
+    resources: dict[str, dict[str, Json]] = field(default_factory=lambda: defaultdict(dict))
+    keys: dict[tuple[str, str], dict[str, set[str]]] = field(default_factory=dict)
+    sort_values: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
+
+    def add(self, resource: Json, *, date: str | None = None, **keys: Iterable[str]) -> None:
+        """Index a resource; date is the date of the document it is drawn from (sorts by _sort=date)."""
+        kind, rid = resource["resourceType"], resource["id"]
+        if rid in self.resources[kind]:
+            raise ValueError(f"two {kind} resources map to the id {rid!r}")
+        self.resources[kind][rid] = resource
+        wanted = {name: set(values) for name, values in keys.items()}
+        wanted.setdefault("_id", set()).add(rid)
+        self.keys[(kind, rid)] = wanted
+        title = resource.get("title") or resource.get("name")
+        self.sort_values[(kind, rid)] = {"_id": rid, "title": title, "date": date}
+
+    def search(
+        self, kind: str, criteria: Mapping[str, Sequence[str]], sort: Sequence[tuple[str, bool]] = ()
+    ) -> list[Json]:
+        """Resources of kind matching every criterion (any of its values), ordered by sort
+        ((parameter, descending) pairs, first one first), then by id."""
+        rids = [
+            rid
+            for rid in sorted(self.resources[kind])
+            if all(self.keys[(kind, rid)].get(name, set()) & set(values) for name, values in criteria.items())
+        ]
+        for name, descending in reversed(sort):  # stable sorts, least significant key first
+            valued = [r for r in rids if self.sort_values[(kind, r)][name] is not None]
+            missing = [r for r in rids if self.sort_values[(kind, r)][name] is None]  # last either way
+            valued.sort(key=lambda r: _sort_key(self.sort_values[(kind, r)][name]), reverse=descending)
+            rids = valued + missing
+        return [self.resources[kind][rid] for rid in rids]
+
+
+def _sort_key(value: str | None) -> tuple[str, str]:
+    text = value or ""
+    return (text.casefold(), text)
+
+
+def _both(*raw: str) -> set[str]:
+    """A search value matches our id or its FHIR form."""
+    return {*raw, *(fhir_id(r) for r in raw)}
+
+
+def build_index(
+    urls: Urls,
+    *,
+    studies: Sequence[StudyDetail],
+    sources: Sequence[SourcePublic],
+    comparisons: Sequence[Comparison],
+    intervals: Mapping[str, tuple[float, float]],
+    built_at: str,
+) -> FhirIndex:
+    """Every FHIR resource for the dataset, and the definitions they refer to: one pass over
+    the public models, no database. built_at dates the definitions."""
+    ctx = Context(urls)
+    for s in sources:
+        ctx.source_ids[s.id] = fhir_id(s.id)
+        ctx.source_titles[s.id] = s.title
+        ctx.source_dates[s.id] = document_date(s)
+    for study in studies:
+        for r in study.reports:
+            ctx.report_ids[r.id] = fhir_id(r.id)
+        for o in study.outcomes:
+            ctx.evidence_ids[("outcome", o.id)] = fhir_id(o.id)
+        for e in study.adverse_events:
+            ctx.evidence_ids[("adverse_event", e.id)] = fhir_id(e.id)
+        for c in study.conflicts:
+            ctx.conflicts[c.id] = c
+
+    index = FhirIndex()
+    reports_in: dict[str, set[str]] = defaultdict(set)  # source id -> studies it reports on
+    measures_of: dict[str, set[str]] = defaultdict(set)  # study id -> measures
+    variables_used: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for study in studies:
+        for source_id in study.source_ids:
+            reports_in[source_id].add(study.id)
+        for o in study.outcomes:
+            measures_of[study.id].add(o.measure.value)
+            for vid in (measure_variable_id(o.measure), measure_variable_id(o.measure, o.time_point)):
+                variables_used[vid]["study"] |= _both(study.id)
+                variables_used[vid]["source"] |= _both(o.source_id)
+            index.add(
+                outcome_evidence(ctx, o, study, interval=intervals.get(o.id)),
+                date=ctx.source_dates.get(o.source_id),
+                study=_both(study.id),
+                measure={o.measure.value},
+                source=_both(o.source_id),
+            )
+        for e in study.adverse_events:
+            vid = term_variable_id(e.term)
+            variables_used[vid]["study"] |= _both(study.id)
+            variables_used[vid]["source"] |= _both(e.source_id)
+            index.add(
+                adverse_event_evidence(ctx, e, study),
+                date=ctx.source_dates.get(e.source_id),
+                study=_both(study.id),
+                source=_both(e.source_id),
+            )
+        index.add(
+            research_study(ctx, study),
+            date=_latest(ctx.source_dates.get(s) for s in study.source_ids),
+            study=_both(study.id),
+            measure=measures_of[study.id],
+            source=_both(*study.source_ids),
+        )
+        populations: set[tuple[str | None, str | None]] = {(None, None), *((a.id, None) for a in study.arms)}
+        populations |= {(o.arm_id, o.subgroup) for o in study.outcomes}
+        populations |= {(e.arm_id, e.subgroup) for e in study.adverse_events}
+        for arm_id, subgroup in sorted(populations, key=lambda p: (p[0] or "", p[1] or "")):
+            index.add(study_group(study, arm_id, subgroup), study=_both(study.id), source=_both(*study.source_ids))
+        for r in study.reports:
+            index.add(
+                report_citation(ctx, r, study),
+                date=str(r.year) if r.year else None,
+                study=_both(study.id),
+                source=_both(r.source_id),
+            )
+    for s in sources:
+        touching = [c.id for c in ctx.conflicts.values() if any(m.source_id == s.id for m in c.members)]
+        citation = with_conflicts(ctx, source_citation(ctx, s), touching)
+        index.add(citation, date=ctx.source_dates[s.id], study=_both(*reports_in[s.id]), source=_both(s.id))
+
+    rows_by_outcome = {o.id: (study, o) for study in studies for o in study.outcomes}
+    for comparison in comparisons:
+        used = [rows_by_outcome[r.outcome_id] for r in comparison.rows if r.pooled]
+        index.add(
+            pooled_evidence(ctx, comparison),
+            date=_latest(ctx.source_dates.get(o.source_id) for _, o in used),
+            study=_both(*(s.id for s, _ in used)),
+            measure={comparison.measure.value},
+            source=_both(*(o.source_id for _, o in used)),
+        )
+
+    measures = sorted({o.measure for study in studies for o in study.outcomes})
+    for m in measures:
+        used_by = variables_used[measure_variable_id(m)]
+        index.add(measure_variable(urls, m), measure={m.value}, study=used_by["study"], source=used_by["source"])
+        for tp in sorted(
+            {o.time_point for study in studies for o in study.outcomes if o.measure is m and o.time_point}
+        ):
+            used_by = variables_used[measure_variable_id(m, tp)]
+            index.add(
+                measure_at_time_variable(urls, m, tp),
+                measure={m.value},
+                study=used_by["study"],
+                source=used_by["source"],
+            )
+    for term in sorted({e.term.value for study in studies for e in study.adverse_events}):
+        used_by = variables_used[term_variable_id(term)]
+        index.add(term_variable(urls, term), study=used_by["study"], source=used_by["source"])
+    for definition in definitions(urls, date=built_at):
+        index.add(definition)
+    return index
+
+
+def _latest(dates: Iterable[str | None]) -> str | None:
+    return max((d for d in dates if d), default=None)
+
+
+SORT_PARAMETERS: dict[str, str] = {
+    "_id": "The resource id.",
+    "title": "The resource's title (a definition's name when it has no title).",
+    "date": "The publication date of the document the resource is drawn from (a figure's, a study's latest); "
+    "resources without one sort last.",
+}
+SEARCH_PARAMETERS: dict[str, str] = {
+    "_id": "The resource id.",
+    "study": "Study id (ours or its FHIR id): resources about that study.",
+    "measure": "Outcome measure code, e.g. cr: Evidence, ResearchStudy and EvidenceVariable about it.",
+    "source": "Source document id (ours or its FHIR id): resources drawn from that document.",
+}

@@ -1,0 +1,160 @@
+"""A FHIR search request read as the specification says (https://hl7.org/fhir/R5/search.html).
+
+Parameters this server does not support (unknown names, modifiers, chains, _include and the
+like, values of _summary or _sort it does not offer) are ignored and reported back in the
+Bundle, unless the client asks `Prefer: handling=strict`, which makes each a 400. Values of
+the parameters it does support are checked: a malformed one is a 400 either way. Integers are
+ASCII digits only (no sign, no Unicode digits that Python's int() would read).
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from api.fhir.search_index import SEARCH_PARAMETERS, SORT_PARAMETERS
+from models.enums import Measure
+
+PAGE_SIZE_DEFAULT = 50
+PAGE_SIZE_MAX = 500
+MAX_OFFSET = 1_000_000
+JSON_FORMATS = ("json", "application/json", "application/fhir+json")
+SUMMARY_VALUES = ("true", "false", "count", "data")
+TOTAL_VALUES = ("none", "estimate", "accurate")
+CONTROL_PARAMETERS = ("_count", "_offset", "_format", "_summary", "_elements", "_sort", "_total")
+"""The result parameters supported, besides the search parameters (SEARCH_PARAMETERS)."""
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
+_SEARCH_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+_ELEMENT = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
+
+
+class SearchRefused(Exception):
+    """A search that cannot be answered: an OperationOutcome with this status and issue code."""
+
+    def __init__(self, status: int, code: str, diagnostics: str, *, expression: tuple[str, ...] = ()) -> None:
+        super().__init__(diagnostics)
+        self.status, self.code, self.diagnostics, self.expression = status, code, diagnostics, expression
+
+
+@dataclass
+class Search:
+    criteria: dict[str, list[str]] = field(default_factory=dict)
+    count: int = PAGE_SIZE_DEFAULT
+    offset: int = 0
+    summary: str | None = None
+    elements: tuple[str, ...] | None = None
+    sort: list[tuple[str, bool]] = field(default_factory=list)
+    total: str | None = None
+    ignored: list[str] = field(default_factory=list)
+    """One sentence per parameter ignored, for the Bundle's OperationOutcome."""
+
+
+def strict_handling(prefer: Sequence[str]) -> bool:
+    """Whether the Prefer header(s) ask handling=strict (RFC 7240; FHIR's handling preference)."""
+    preferences = [p.strip().lower().replace(" ", "") for line in prefer for p in line.split(",")]
+    return "handling=strict" in preferences
+
+
+def check_format(values: Sequence[str]) -> None:
+    """_format: JSON in any of its spellings; XML and anything else is a 406."""
+    for value in values:
+        if value.strip().lower() not in JSON_FORMATS:
+            raise SearchRefused(
+                406, "not-supported", f"_format {value!r} is not served; only JSON is.", expression=("_format",)
+            )
+
+
+def _integer(name: str, values: list[str], *, low: int, high: int) -> int:
+    if len(values) != 1 or not _DIGITS.fullmatch(values[0]) or not low <= int(values[0]) <= high:
+        raise SearchRefused(
+            400,
+            "invalid",
+            f"{name} must be one whole number from {low} to {high}, in ASCII digits.",
+            expression=(name,),
+        )
+    return int(values[0])
+
+
+def _one(name: str, values: list[str], allowed: Sequence[str]) -> str:
+    if len(values) != 1 or values[0] not in allowed:
+        raise SearchRefused(400, "invalid", f"{name} must be one of {', '.join(allowed)}.", expression=(name,))
+    return values[0]
+
+
+def _criterion(name: str, values: list[str]) -> list[str]:
+    alternatives = [v for raw in values for v in raw.split(",")]
+    for value in alternatives:
+        if not _SEARCH_VALUE.fullmatch(value):
+            raise SearchRefused(
+                400, "invalid", f"{name}: {value!r} is not a valid identifier or code.", expression=(name,)
+            )
+        if name == "measure" and value not in Measure.__members__.values():
+            known = ", ".join(m.value for m in Measure)
+            raise SearchRefused(
+                400, "code-invalid", f"measure: unknown code {value!r}; known: {known}.", expression=(name,)
+            )
+    return alternatives
+
+
+def _sort(values: list[str], ignored: list[str]) -> list[tuple[str, bool]]:
+    keys: list[tuple[str, bool]] = []
+    for item in (v.strip() for raw in values for v in raw.split(",")):
+        name = item.removeprefix("-")
+        if name in SORT_PARAMETERS:
+            keys.append((name, item.startswith("-")))
+        elif item:
+            ignored.append(f"_sort by {item!r} is not supported (only {', '.join(SORT_PARAMETERS)}); ignored.")
+    return keys
+
+
+def _elements(values: list[str]) -> tuple[str, ...]:
+    names = tuple(v.strip() for raw in values for v in raw.split(",") if v.strip())
+    for name in names:
+        if not _ELEMENT.fullmatch(name):
+            raise SearchRefused(
+                400, "invalid", f"_elements: {name!r} is not an element name.", expression=("_elements",)
+            )
+    return names
+
+
+def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool) -> Search:
+    """The search a list of (name, value) pairs asks for, from a query string or a form body."""
+    by_name: dict[str, list[str]] = {}
+    for name, value in pairs:
+        by_name.setdefault(name, []).append(value)
+    search = Search()
+    for name, values in by_name.items():
+        present = [v for v in values if v != ""]
+        if not present:  # FHIR: a parameter without a value is ignored
+            search.ignored.append(f"{name} has no value; ignored.")
+        elif name in SEARCH_PARAMETERS:
+            search.criteria[name] = _criterion(name, present)
+        elif name == "_count":
+            search.count = _integer(name, present, low=0, high=PAGE_SIZE_MAX)
+        elif name == "_offset":
+            search.offset = _integer(name, present, low=0, high=MAX_OFFSET)
+        elif name == "_format":
+            check_format(present)
+        elif name == "_summary":
+            if present == ["text"]:
+                search.ignored.append("_summary=text is not supported (resources carry no narrative); ignored.")
+            else:
+                search.summary = _one(name, present, SUMMARY_VALUES)
+        elif name == "_elements":
+            search.elements = _elements(present)
+        elif name == "_sort":
+            search.sort = _sort(present, search.ignored)
+        elif name == "_total":
+            search.total = _one(name, present, TOTAL_VALUES)
+        else:
+            base = re.split(r"[:.]", name, maxsplit=1)[0]
+            what = "modifier or chain" if base in SEARCH_PARAMETERS else "parameter"
+            search.ignored.append(f"Unsupported search {what} {name!r}; ignored.")
+    if strict and search.ignored:
+        accepted = ", ".join([*SEARCH_PARAMETERS, *CONTROL_PARAMETERS])
+        raise SearchRefused(
+            400,
+            "not-supported",
+            " ".join(search.ignored).replace("; ignored.", ".") + f" (Prefer: handling=strict.) Accepted: {accepted}.",
+        )
+    return search

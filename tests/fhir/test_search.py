@@ -1,0 +1,209 @@
+"""FHIR search as the specification says: unsupported parameters ignored and reported (or refused
+under Prefer: handling=strict), _summary, _elements, _sort, _total, _count=0, POST _search, XML
+refused, integers in ASCII digits only."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.fhir_checks import validate
+
+FHIR_JSON = "application/fhir+json"
+STRICT = {"Prefer": "handling=strict"}
+
+
+def _bundle(client: TestClient, path: str, params: Any = None, headers: dict[str, str] | None = None) -> Any:
+    response = client.get(path, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body = response.json()
+    validate(body)
+    return body
+
+
+def _matches(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["resource"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match"]
+
+
+def _outcomes(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["resource"] for e in bundle.get("entry", []) if e["search"]["mode"] == "outcome"]
+
+
+def _refused(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body: dict[str, Any] = response.json()
+    validate(body)
+    assert body["resourceType"] == "OperationOutcome"
+    return body
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [{"colour": "red"}, {"measure:exact": "cr"}, {"study.title": "x"}, {"_include": "Evidence:subject"}],
+)
+def test_unsupported_parameters_are_ignored_and_reported_unless_strict(
+    client: TestClient, unsupported: dict[str, str]
+) -> None:
+    plain = _bundle(client, "/fhir/Evidence", {"measure": "cr", "_count": 500})
+    lenient = _bundle(client, "/fhir/Evidence", {"measure": "cr", "_count": 500, **unsupported})
+    assert [r["id"] for r in _matches(lenient)] == [r["id"] for r in _matches(plain)]
+    assert lenient["total"] == plain["total"]
+    assert not _outcomes(plain)
+    (outcome,) = _outcomes(lenient)
+    name = next(iter(unsupported))
+    assert any(name in issue["diagnostics"] for issue in outcome["issue"])
+    assert {issue["severity"] for issue in outcome["issue"]} == {"warning"}
+    strict = client.get("/fhir/Evidence", params={"measure": "cr", **unsupported}, headers=STRICT)
+    assert name in _refused(strict, 400)["issue"][0]["diagnostics"]
+    # Strict handling changes nothing when every parameter is supported.
+    assert _bundle(client, "/fhir/Evidence", {"measure": "cr", "_count": 500}, STRICT) == plain
+
+
+def test_answers_say_they_vary_on_accept_and_prefer(client: TestClient) -> None:
+    response = client.get("/fhir/Evidence", params={"colour": "red"})
+    vary = {v.strip().lower() for v in response.headers["vary"].split(",")}
+    assert {"accept", "prefer"} <= vary
+    # Asked again under strict handling, the answer is not the remembered lenient one.
+    _refused(client.get("/fhir/Evidence", params={"colour": "red"}, headers=STRICT), 400)
+
+
+@pytest.mark.parametrize("params", [{"_summary": "count"}, {"_count": "0"}])
+def test_count_only_gives_the_total_and_no_entries(client: TestClient, params: dict[str, str]) -> None:
+    full = _bundle(client, "/fhir/Evidence", {"measure": "cr", "_count": 500})
+    counted = _bundle(client, "/fhir/Evidence", {"measure": "cr", **params})
+    assert counted["total"] == full["total"] == len(_matches(full)) > 0
+    assert "entry" not in counted
+
+
+def test_summary_true_keeps_summary_elements_only_and_says_so(client: TestClient) -> None:
+    full = _matches(_bundle(client, "/fhir/Evidence", {"_count": 20}))
+    short = _matches(_bundle(client, "/fhir/Evidence", {"_count": 20, "_summary": "true"}))
+    assert [r["id"] for r in short] == [r["id"] for r in full]
+    for whole, summary in zip(full, short, strict=True):
+        assert "statistic" in whole and "statistic" not in summary and "note" not in summary
+        assert summary["title"] == whole["title"] and summary["status"] == whole["status"]
+        assert {"code": "SUBSETTED"}.items() <= summary["meta"]["tag"][-1].items()
+    assert _matches(_bundle(client, "/fhir/Evidence", {"_count": 20, "_summary": "false"})) == full
+
+
+def test_elements_keeps_what_is_named_and_the_mandatory(client: TestClient) -> None:
+    found = _matches(_bundle(client, "/fhir/ResearchStudy", {"_elements": "title,phase", "_count": 500}))
+    assert found
+    for resource in found:
+        assert set(resource) <= {"resourceType", "id", "meta", "title", "phase", "status"}
+        assert {"title", "status"} <= set(resource)
+        assert resource["meta"]["tag"][-1]["code"] == "SUBSETTED"
+
+
+def _walk(client: TestClient, resource_type: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    bundle = _bundle(client, f"/fhir/{resource_type}", {**params, "_count": 7})
+    found = _matches(bundle)
+    while next_link := {link["relation"]: link["url"] for link in bundle["link"]}.get("next"):
+        bundle = _bundle(client, next_link.removeprefix("http://testserver"))
+        found += _matches(bundle)
+    return found
+
+
+def _document_date(resource: dict[str, Any]) -> str | None:
+    if resource["resourceType"] == "Citation":
+        forms = resource.get("citedArtifact", {}).get("publicationForm", [])
+        return forms[0].get("articleDate") if forms else None
+    dates = [a["publicationDate"] for a in resource.get("relatedArtifact", []) if "publicationDate" in a]
+    return max(dates, default=None)
+
+
+@pytest.mark.parametrize("resource_type", ["Evidence", "Citation", "ResearchStudy"])
+def test_sort_by_id_title_and_document_date_both_ways(client: TestClient, resource_type: str) -> None:
+    by_id = [r["id"] for r in _walk(client, resource_type, {"_sort": "_id"})]
+    assert by_id == sorted(by_id)
+    assert [r["id"] for r in _walk(client, resource_type, {"_sort": "-_id"})] == sorted(by_id, reverse=True)
+    titles = [r["title"].casefold() for r in _walk(client, resource_type, {"_sort": "title"})]
+    assert titles == sorted(titles)
+    for descending in (False, True):
+        found = _walk(client, resource_type, {"_sort": ("-" if descending else "") + "date,_id"})
+        dates = [_document_date(r) for r in found]
+        given = [d for d in dates if d is not None]
+        assert given, f"no {resource_type} carries a document date"
+        assert given == sorted(given, reverse=descending)
+        assert dates[: len(given)] == given, "resources without a date sort last"
+        assert sorted(r["id"] for r in found) == sorted(by_id)
+
+
+def test_total_none_leaves_the_total_out(client: TestClient) -> None:
+    assert "total" not in _bundle(client, "/fhir/Citation", {"_total": "none"})
+    assert _bundle(client, "/fhir/Citation", {"_total": "accurate"})["total"] > 0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"measure": "cr", "_count": "3"},
+        {"_sort": "-date", "_elements": "title", "_count": "4", "_offset": "2"},
+        {"colour": "red", "_summary": "count"},
+    ],
+)
+def test_post_search_with_a_form_body_gives_the_get_answer(client: TestClient, params: dict[str, str]) -> None:
+    got = _bundle(client, "/fhir/Evidence", params)
+    posted = client.post("/fhir/Evidence/_search", data=params)
+    assert posted.status_code == 200, posted.text
+    assert posted.headers["content-type"].startswith(FHIR_JSON)
+    assert posted.json() == got
+    # Split between the query string and the body, still the same answer.
+    first, *rest = params.items()
+    assert client.post("/fhir/Evidence/_search", params=dict([first]), data=dict(rest)).json() == got
+
+
+def test_post_search_refuses_other_bodies_as_operation_outcomes(client: TestClient) -> None:
+    as_json = client.post("/fhir/Evidence/_search", json={"measure": "cr"})
+    _refused(as_json, 415)
+    _refused(client.post("/fhir/Evidence/_search", content=b"measure=" + b"c" * 3000, headers=_form()), 413)
+    _refused(client.post("/fhir/Evidence/_search", content=b"measure=\xff", headers=_form()), 400)
+    _refused(client.post("/fhir/Patient/_search", data={"measure": "cr"}), 404)
+    _refused(client.post("/fhir/Evidence/_search", data={"_count": "\u00b2"}), 400)
+
+
+def _form() -> dict[str, str]:
+    return {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize(
+    ("params", "headers"),
+    [
+        ({}, {"Accept": "application/fhir+xml"}),
+        ({}, {"Accept": "application/xml"}),
+        ({"_format": "xml"}, {}),
+        ({"_format": "application/fhir+xml"}, {}),
+    ],
+)
+@pytest.mark.parametrize("path", ["/fhir/metadata", "/fhir/Evidence", "/fhir/CodeSystem/measure"])
+def test_xml_is_refused_with_406(
+    client: TestClient, path: str, params: dict[str, str], headers: dict[str, str]
+) -> None:
+    _refused(client.get(path, params=params, headers=headers), 406)
+
+
+def test_json_or_anything_alongside_xml_is_served(client: TestClient) -> None:
+    for accept in ("application/fhir+json", "application/fhir+xml, application/fhir+json;q=0.9", "*/*", ""):
+        assert client.get("/fhir/metadata", headers={"Accept": accept}).status_code == 200, accept
+
+
+@pytest.mark.parametrize("digits", ["\u00b2", "\uff15", "\u0665", "\u09e8", "1\u00b2"])
+@pytest.mark.parametrize("name", ["_count", "_offset"])
+def test_integers_take_ascii_digits_only(client: TestClient, name: str, digits: str) -> None:
+    body = _refused(client.get("/fhir/Evidence", params={name: digits}), 400)
+    assert name in body["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [("/fhir/Evidence?x=" + "a" * 3000, 414, "too-long"), ("/fhir/Evidence%2Fx", 400, "invalid")],
+)
+def test_errors_of_the_http_layers_are_operation_outcomes_too(
+    client: TestClient, path: str, status: int, code: str
+) -> None:
+    assert _refused(client.get(path), status)["issue"][0]["code"] == code
+    # Outside /fhir the same refusals stay problem details.
+    outside = client.get(path.replace("/fhir/Evidence", "/v1/outcomes"))
+    assert outside.status_code == status and outside.headers["content-type"].startswith("application/problem+json")
