@@ -18,11 +18,18 @@ from api.render.formats import (
     csv_response,
     csv_success,
     csv_text,
+    format_query,
     ndjson_response,
     ndjson_success,
     prefers_html,
     representation_key,
 )
+
+
+@pytest.fixture(autouse=True)
+def _uncached() -> None:
+    # accepted_format remembers answers; each test must see the choice computed, not remembered.
+    accepted_format.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -205,3 +212,29 @@ def test_the_path_then_format_then_accept_choose(
     response = client.get(path, params=params, headers={"Accept": accept} if accept else {})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(media)
+
+
+@pytest.mark.parametrize(
+    ("offered", "wording"),
+    [
+        ((Format.json, Format.csv, Format.ndjson), "Input should be 'json', 'csv' or 'ndjson'"),
+        ((Format.csv, Format.ndjson), "Input should be 'csv' or 'ndjson'"),
+        ((Format.ndjson,), "Input should be 'ndjson'"),
+    ],
+)
+def test_format_query_refuses_in_words_listing_what_is_offered(offered: tuple[Format, ...], wording: str) -> None:
+    from typing import Annotated
+
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/x")
+    def x(format: Annotated[Format | None, format_query(*offered, description="d")] = None) -> str:
+        return str(format)
+
+    client = TestClient(app)
+    assert client.get("/x", params={"format": offered[-1].value}).json() == offered[-1].value
+    refused = client.get("/x", params={"format": "xml"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["msg"] == wording
