@@ -346,9 +346,11 @@ def main(argv: list[str] | None = None) -> int:
                 new += result["new"]
             elif result["new"]:
                 print(f"  {module} has no recorded baseline yet (run with --record): its survivors do not fail")
-            if finished and not args.mutants:
+            # Only a module every mutant of which was checked becomes a baseline (its survivors then fail).
+            complete = finished and not args.mutants and not result["not checked"]
+            if complete:
                 scores[module] = result
-            if args.record and finished and not args.mutants:
+            if args.record and complete:
                 record = [e for e in record if e["module"] != module or e["verdict"] == "equivalent"]
                 record += [
                     {key: s[key] for key in ("module", "function", "before", "after")} | {"verdict": "open"}
