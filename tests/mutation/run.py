@@ -18,6 +18,7 @@ quotes them.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -140,12 +141,28 @@ def prepare(name: str, group: Group) -> Path:
     body += "".join(f"{key} = {json.dumps(value)}\n" for key, value in config.items())
     pyproject = work / "pyproject.toml"
     old = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
-    if f"only_mutate = {json.dumps(config['only_mutate'])}" not in old:
-        # Other modules to mutate: mutmut's remembered mutants no longer apply. (New test files
-        # need no reset: mutmut finds new tests itself, and survivors are re-run below.)
+    stamp = work / "code.sha256"
+    code = code_fingerprint(config["only_mutate"])
+    same_code = stamp.exists() and stamp.read_text() == code
+    if f"only_mutate = {json.dumps(config['only_mutate'])}" not in old or not same_code:
+        # Other modules to mutate, or other code around them: mutmut's copy no longer applies. (New
+        # test files need no reset: mutmut finds new tests itself, and survivors are re-run below.)
         shutil.rmtree(work / "mutants", ignore_errors=True)
     pyproject.write_text(body, encoding="utf-8")
+    stamp.write_text(code)
     return work
+
+
+def code_fingerprint(mutated: list[str]) -> str:
+    """The code besides the mutated modules: mutmut re-copies only what it mutates, so any other change
+    (a merge, a moved module) must start the scratch copy afresh."""
+    digest = hashlib.sha256()
+    for root in ("api", "models"):
+        for path in sorted((ROOT / root).rglob("*")):
+            relative = str(path.relative_to(ROOT))
+            if path.is_file() and "__pycache__" not in path.parts and relative not in mutated:
+                digest.update(relative.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def not_killed(work: Path, modules: list[str]) -> list[str]:
@@ -321,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         if not existing(GROUPS[name].modules):
             print(f"mutation: {name}: none of {GROUPS[name].modules} exists here; skipped")
             continue
-        work = prepare(name, GROUPS[name])
+        work = SCRATCH / name if args.no_run else prepare(name, GROUPS[name])
         started = time.monotonic()
         alive = [] if args.mutants else not_killed(work, existing(GROUPS[name].modules))
 

@@ -6,7 +6,6 @@ face must show the same rows pooled, the same rows left out, and the same estima
 """
 
 import csv
-import importlib.util
 import io
 import math
 import xml.etree.ElementTree as ET
@@ -157,12 +156,6 @@ def test_svg_marks_the_pooled_rows_and_draws_the_pooled_diamond(client: TestClie
     assert f"k = {len(POOLED)}" in "".join(diamond.itertext())
 
 
-# The fhir branch fixes the count (and moves FHIR to api/fhir/); until it is merged the old module
-# counts every row with an interval (pool-c's whole study and pool-d too): expected to fail there.
-OLD_FHIR = importlib.util.find_spec("api.render.fhir") is not None
-
-
-@pytest.mark.xfail(OLD_FHIR, reason="pooled Evidence counts every row with an interval until the fhir fix", strict=True)
 def test_fhir_pooled_evidence_counts_only_the_pooled_rows(client: TestClient, comparison: dict[str, Any]) -> None:
     response = client.get(f"/fhir/Evidence/comparison-cr-at-{TIME_POINT}")
     assert response.status_code == 200, response.text
