@@ -326,3 +326,74 @@ def test_shared_conflicts_are_those_every_figure_names() -> None:
     ]  # fmt: skip
     assert _shared_conflicts(figures) == ("a", "c")
     assert _shared_conflicts([]) == ()
+
+
+def test_a_zero_count_is_a_count_in_the_arms_total() -> None:
+    arms = [{"id": "a", "label": "A", "n": 10}, {"id": "b", "label": "B", "n": 10}]
+    zero_events = [
+        _outcome("o0", "cr", 0, arm="a", numerator=0, denominator=10),
+        _outcome("o1", "cr", 60, arm="b", numerator=6, denominator=10),
+        _outcome("o2", "cr", 30),  # 6/20
+    ]
+    assert find_inconsistencies({FILE: _study(n_enrolled=[{"n": 20}], arms=arms, outcomes=zero_events)}) == []
+    no_patients = [
+        _outcome("o0", "cr", 0, arm="a", numerator=0, denominator=0),
+        _outcome("o1", "cr", 60, arm="b", numerator=6, denominator=10),
+        _outcome("o2", "cr", 60),  # 6/10
+    ]
+    found = find_inconsistencies({FILE: _study(n_enrolled=[{"n": 20}], arms=arms, outcomes=no_patients)})
+    assert "subset_sum" not in [i.kind for i in found]
+
+
+def test_each_group_of_arm_figures_is_checked_after_one_that_cannot_be() -> None:
+    arms = [{"id": "a", "label": "A", "n": 10}, {"id": "b", "label": "B", "n": 10}]
+    mismatch = [
+        _outcome("c0", "cr", 50, arm="a", numerator=5, denominator=10),
+        _outcome("c1", "cr", 60, arm="b", numerator=6, denominator=10),
+        _outcome("c2", "cr", 70),
+    ]
+    one_arm_only = [_outcome("r0", "orr", 50, arm="a", numerator=5, denominator=10), _outcome("r1", "orr", 50)]
+    no_counts = [
+        _outcome("r0", "orr", 50, arm="a", numerator=5, denominator=10),
+        _outcome("r1", "orr", 50, arm="b"),
+        _outcome("r2", "orr", 50),
+    ]
+    for first in (one_arm_only, no_counts):
+        study = _study(n_enrolled=[{"n": 20}], arms=arms, outcomes=[*first, *mismatch])
+        assert [i.kind for i in find_inconsistencies({FILE: study})] == ["subset_sum"]
+
+
+def test_each_reports_subgroups_are_checked_after_one_that_cannot_be() -> None:
+    other = "other-report"
+    parts = [
+        {"id": "c0", "label": "Patients with T-ALL (subgroup size)", "value": 20, "unit": "patients", "printed": "20",
+         "report": other},
+        {"id": "c1", "label": "Patients with T-ALL (subgroup size)", "value": 20, "unit": "patients", "printed": "20"},
+        {"id": "c2", "label": "Patients with T-LBL (subgroup size)", "value": 5, "unit": "patients", "printed": "5"},
+    ]  # fmt: skip
+    data_reports = [{"id": other, "source_id": SOURCE, "locator": "nowhere"}]
+    study = _study(n_enrolled=[{"n": 30}], characteristics=parts, reports=data_reports)
+    [hit] = find_inconsistencies({FILE: study})
+    assert hit.members == ("characteristics[1] (c1)", "characteristics[2] (c2)")
+
+
+def test_a_percentage_against_one_patient_and_a_count_just_off_its_percentage() -> None:
+    [hit] = find_inconsistencies(
+        {FILE: _study(adverse_events=[{"id": "e0", "term": "fever", "percentage": 90.0, "patients": 1,
+                                       "at_risk": 1, "printed": "1"}])}
+    )  # fmt: skip
+    assert hit.message.startswith("90.0% does not match 1/1 (100.00%)")
+    # 50/100 is 50%, within rounding of a printed 49.9 and its own count's half unit; 50.5 would not be.
+    close = [
+        _outcome("o0", "cr", 49.9, locator="text"),
+        {"id": "o1", "measure": "cr", "value": 50, "unit": "patients", "numerator": 50, "denominator": 100,
+         "printed": "50/100", "locator": "table"},
+    ]  # fmt: skip
+    assert find_inconsistencies({FILE: _study(outcomes=close)}) == []
+
+
+def test_repeated_figures_compare_within_their_own_printed_precision() -> None:
+    # 88.7 and 89.2 are each printed to a tenth: half a tenth each way is all rounding explains.
+    study = _study(outcomes=[_outcome("o0", "cr", 88.7, locator="text"), _outcome("o1", "cr", 89.2, locator="table")])
+    [hit] = find_inconsistencies({FILE: study})
+    assert hit.kind == "text_vs_table"

@@ -44,3 +44,19 @@ def test_each_pass_finds_the_words_as_printed(document: Document, printed: str, 
 )
 def test_pattern_characters_in_the_printed_words_match_only_themselves(document: Document, printed: str) -> None:
     assert find_printed(document, printed, []) is None
+
+
+def test_a_word_broken_at_a_line_end_is_found_but_a_number_is_never_split() -> None:
+    document = Document(id="doc", kind="review", text="Of 4\u2010\n7/53 pa\u2010\ntients, 12\u2010month EFS", sha256="")
+    # A letter may be followed by a hyphen and a line break (a word hyphenated at the line end)...
+    span = find_printed(document, "tients, 12-month", [])
+    assert span is not None and span.variant == "hyphen or dash"
+    broken = find_printed(document, "7/53 patients, 12-month", [])
+    assert broken is not None and "pa\u2010\ntients" in document.text[broken.start : broken.end]
+    # ...but a digit is not: "4-7/53" printed across a line is not "47/53".
+    assert find_printed(document, "47/53 patients", []) is None
+
+
+def test_two_spaces_in_the_printed_words_match_any_white_space(document: Document) -> None:
+    span = find_printed(document, "12-month  follow-up", [])
+    assert span is not None and span.variant == "hyphen or dash"

@@ -6,7 +6,8 @@ time point no curated figure uses, so only these figures meet there):
 - pool-b: the whole study, 18/20 evaluable;
 - pool-c: two arms, 5/10 and 6/12, and the whole study's 11/22: the arms pool, the whole-study
   figure (the same patients) does not;
-- pool-d: the whole study, 3/5 of those enrolled: another denominator basis, so not pooled.
+- pool-d: the whole study, 3/5 of those enrolled: another denominator basis, so not pooled; and
+  two figures no comparison can use (no counts, no clear label).
 Pooled: four rows of three studies, 37 events in 52 patients. Rows with an interval: six.
 """
 
@@ -50,10 +51,22 @@ STUDIES: dict[str, dict[str, Any]] = {
             _figure("cr-d99-all", 11, 22),
         ],
     },
-    "pool-d": {"arms": [], "outcomes": [_figure("cr-d99", 3, 5, basis="enrolled")]},
+    "pool-d": {
+        "arms": [],
+        "outcomes": [
+            _figure("cr-d99", 3, 5, basis="enrolled"),
+            # Matching figures that cannot be used: listed as excluded, each with its reason.
+            {**_figure("cr-d99-no-counts", 3, 5), "numerator": None, "denominator": None},
+            {**_figure("cr-d99-unlabeled", 3, 5), "unlabeled": True, "caveat": "says only 'response'"},
+        ],
+    },
 }
 POOLED = {"pool-a.cr-d99": (8, 10), "pool-b.cr-d99": (18, 20), "pool-c.cr-d99-c1": (5, 10), "pool-c.cr-d99-c2": (6, 12)}
 NOT_POOLED = {"pool-c.cr-d99-all", "pool-d.cr-d99"}
+EXCLUDED = {
+    "pool-d.cr-d99-no-counts": "no denominator: a proportion without counts cannot be given an interval or pooled",
+    "pool-d.cr-d99-unlabeled": "printed without a clear label",
+}
 
 
 def write_pooled_fixtures(directory: Path) -> Settings:

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from statsmodels.stats.meta_analysis import combine_effects
 
 from api.main import create_app
-from tests.pooled.synthetic_pool import NOT_POOLED, POOLED, TIME_POINT, write_pooled_fixtures
+from tests.pooled.synthetic_pool import EXCLUDED, NOT_POOLED, POOLED, TIME_POINT, write_pooled_fixtures
 
 QUERY = {"measure": "cr", "time_point": TIME_POINT}
 SVG = "{http://www.w3.org/2000/svg}"
@@ -67,6 +67,60 @@ def test_json_pools_exactly_the_comparable_rows(comparison: dict[str, Any]) -> N
     assert "enrolled denominator" in rows["pool-d.cr-d99"]["not_pooled_reason"]
     proportion, low, high = _reference(list(POOLED.values()))
     assert (pooled["proportion"], pooled["ci_low"], pooled["ci_high"]) == pytest.approx((proportion, low, high))
+
+
+def test_json_rows_are_ordered_labelled_and_every_row_left_out_says_why(comparison: dict[str, Any]) -> None:
+    rows = comparison["rows"]
+    # By study, then arm (the whole study's figure first), then id.
+    assert [r["outcome_id"] for r in rows] == [
+        "pool-a.cr-d99",
+        "pool-b.cr-d99",
+        "pool-c.cr-d99-all",
+        "pool-c.cr-d99-c1",
+        "pool-c.cr-d99-c2",
+        "pool-d.cr-d99",
+    ]
+    assert [r["label"] for r in rows] == [
+        "POOL-A · Arm a1",
+        "POOL-B · whole study",
+        "POOL-C · whole study",
+        "POOL-C · Arm c1",
+        "POOL-C · Arm c2",
+        "POOL-D · whole study",
+    ]
+    reasons = {r["outcome_id"]: r["not_pooled_reason"] for r in rows if not r["pooled"]}
+    assert reasons == {
+        "pool-c.cr-d99-all": "whole-study figure; its patients are in the arm rows pooled instead",
+        "pool-d.cr-d99": f"at {TIME_POINT} with a enrolled denominator; the pool is of figures at {TIME_POINT} "
+        "with a evaluable denominator",
+    }
+    assert comparison["pooled_note"] == "2 rows shown but not pooled; each says why"
+    assert {e["outcome_id"]: e["reason"] for e in comparison["excluded"]} == EXCLUDED
+    assert comparison["pooled"]["time_point"] == TIME_POINT
+    assert comparison["pooled"]["denominator_basis"] == "evaluable"
+    for row in rows:
+        events, n = row["events"], row["n"]
+        assert row["proportion"] == pytest.approx(events / n)
+        assert row["interval_method"] == "wilson" and 0 <= row["ci_low"] < events / n < row["ci_high"] <= 1
+
+
+@pytest.mark.parametrize(
+    ("studies", "note"),
+    [
+        (["pool-a"], "a pooled estimate needs at least two comparable rows with counts; 1 available "
+         "(1 row: no other comparable row to pool with)"),
+        # Two strata of one row each: the larger (pool-a's ten patients) is chosen, and still alone.
+        (["pool-a", "pool-d"], "a pooled estimate needs at least two comparable rows with counts; 1 available "
+         f"(1 row: at {TIME_POINT} with a enrolled denominator; the pool is of figures at {TIME_POINT} with a "
+         "evaluable denominator; 1 row: no other comparable row to pool with)"),
+    ],
+)  # fmt: skip
+def test_one_comparable_row_is_not_pooled_and_the_note_counts_the_reasons(
+    client: TestClient, studies: list[str], note: str
+) -> None:
+    comparison = client.get("/v1/comparison", params={**QUERY, "study_id": studies}).json()
+    assert comparison["pooled"] is None
+    assert comparison["pooled_note"] == note
 
 
 def test_json_leave_one_out_omits_each_pooled_row_in_turn(comparison: dict[str, Any]) -> None:

@@ -12,17 +12,26 @@ from pydantic import BaseModel, computed_field
 from api.render.formats import (
     Format,
     _media_ranges,
+    _specificity,
+    accept_header,
     accepted_format,
     columns_of,
     csv_columns_description,
     csv_response,
     csv_success,
     csv_text,
+    format_query,
     ndjson_response,
     ndjson_success,
     prefers_html,
     representation_key,
 )
+
+
+@pytest.fixture(autouse=True)
+def _uncached() -> None:
+    # accepted_format remembers answers; each test must see the choice computed, not remembered.
+    accepted_format.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -79,6 +88,25 @@ def test_media_ranges_are_parsed_lower_cased_with_their_q() -> None:
         ("a", "b", 1.0),
     ]
     assert _media_ranges("text/csv;q=-1") == []
+    # Not media ranges: no subtype, no type, a subtype under the * type.
+    assert _media_ranges("text/, /csv, */csv") == []
+    assert _media_ranges("text/csv;q==0.5") == []  # a malformed q drops the range
+    assert _media_ranges("text/csv;q=0") == [("text", "csv", 0.0)]  # refused, but a range
+    assert _media_ranges("a/b/c") == [("a", "b/c", 1.0)]
+
+
+def test_specificity_of_a_range_for_a_type() -> None:
+    assert _specificity("text", "csv", "text", subtype="csv") == 2
+    assert _specificity("text", "*", "text", subtype="csv") == 1
+    assert _specificity("*", "*", "text", subtype="csv") == 0
+    assert _specificity("image", "*", "text", subtype="csv") == -1
+    assert _specificity("text", "html", "text", subtype="csv") == -1
+
+
+def test_repeated_accept_lines_are_one_list() -> None:
+    headers = [(b"accept", b"text/csv;q=0.1"), (b"host", b"x"), (b"accept", b"application/x-ndjson")]
+    assert accept_header(headers) == "text/csv;q=0.1, application/x-ndjson"
+    assert accept_header([]) == ""
 
 
 @pytest.mark.parametrize(
@@ -205,3 +233,30 @@ def test_the_path_then_format_then_accept_choose(
     response = client.get(path, params=params, headers={"Accept": accept} if accept else {})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(media)
+
+
+@pytest.mark.parametrize(
+    ("offered", "wording"),
+    [
+        ((Format.json, Format.csv, Format.ndjson), "Input should be 'json', 'csv' or 'ndjson'"),
+        ((Format.csv, Format.ndjson), "Input should be 'csv' or 'ndjson'"),
+        ((Format.ndjson,), "Input should be 'ndjson'"),
+    ],
+)
+def test_format_query_refuses_in_words_listing_what_is_offered(offered: tuple[Format, ...], wording: str) -> None:
+    from typing import Annotated
+
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/x")
+    def x(format: Annotated[Format | None, format_query(*offered, description="d")] = None) -> str:
+        return str(format)
+
+    client = TestClient(app)
+    assert client.get("/x", params={"format": offered[-1].value}).json() == offered[-1].value
+    refused = client.get("/x", params={"format": "xml"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["msg"] == wording
+    assert refused.json()["detail"][0]["type"] == "enum"

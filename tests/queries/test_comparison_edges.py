@@ -1,0 +1,171 @@
+"""The comparison's pieces at their edges: exclusions, labels, strata, the pool's statistics, the notes."""
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from statsmodels.stats.meta_analysis import combine_effects
+
+from api.queries.comparison import (
+    NO_TIME_POINT_REASON,
+    _exclusion,
+    _Figure,
+    _independent,
+    _leave_one_out,
+    _logit_effect,
+    _pool_rows,
+    _row_label,
+    _unique_labels,
+    _why_not_pooled,
+    label_part,
+    pool_random_effects,
+    wilson_interval,
+)
+from models.enums import DenominatorBasis, Measure, Subgroup, ValueUnit
+from tests.queries.test_pooling import _row
+
+
+def _figure(**fields: Any) -> _Figure:
+    base: dict[str, Any] = dict.fromkeys(_Figure._fields)
+    base.update(
+        id="s.o", study_id="s", measure=Measure.cr, numerator=5, denominator=10, value=50.0, unit=ValueUnit.percent,
+        unlabeled=False, conflict_ids=[], printed="5/10", source_id="x", locator="T1", derived=False,
+        denominator_basis=DenominatorBasis.evaluable,
+    )  # fmt: skip
+    base.update(fields)
+    return _Figure(**base)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({}, None),
+        ({"conflict_ids": ["k1", "k2"]}, "in recorded conflict k1, k2: values disagree between or within sources"),
+        ({"unlabeled": True}, "printed without a clear label"),
+        ({"measure": Measure.os, "numerator": None, "denominator": None}, None),
+        ({"measure": Measure.os, "value": None}, "no percentage printed"),
+        ({"measure": Measure.os, "unit": ValueUnit.months}, "no percentage printed"),
+        ({"numerator": None}, "no denominator: a proportion without counts cannot be given an interval or pooled"),
+        ({"denominator": None}, "no denominator: a proportion without counts cannot be given an interval or pooled"),
+        ({"denominator": 0}, "denominator is zero"),
+        ({"denominator": 1, "numerator": 1}, None),
+    ],
+)
+def test_exclusion_reasons(fields: dict[str, Any], reason: str | None) -> None:
+    assert _exclusion(_figure(**fields)) == reason
+
+
+def test_row_labels_name_the_acronym_or_title_and_the_arm() -> None:
+    assert _row_label("Long title", "ACR", "Arm A") == "ACR · Arm A"
+    assert _row_label("Long title", None, "Arm A") == "Long title · Arm A"
+    assert _row_label("Long title", "ACR", None) == "ACR · whole study"
+    assert label_part(Subgroup.t_lbl) == "t lbl"
+    assert label_part(None) is None
+
+
+def test_labels_are_made_unique_by_subgroup_then_time_point_then_id() -> None:
+    rows = [_row("s.cr-a", 1, 10), _row("s.cr-b", 1, 10), _row("t.cr", 1, 10)]
+    rows[0].subgroup = Subgroup.t_lbl
+    _unique_labels(rows)
+    assert [r.label for r in rows] == ["s · whole study · t lbl", "s · whole study", "t · whole study"]
+    rows = [_row("s.cr-a", 1, 10), _row("s.cr-b", 1, 10, time_point=None), _row("s.cr-c", 1, 10, time_point="d1")]
+    _unique_labels(rows)
+    assert [r.label for r in rows] == [
+        "s · whole study · at d28",
+        "s · whole study · no time point",
+        "s · whole study · at d1",
+    ]
+    rows = [_row("s.cr.x", 1, 10), _row("s.cr.y", 1, 10)]
+    _unique_labels(rows)
+    assert [r.label for r in rows] == ["s · whole study · at d28 · cr.x", "s · whole study · at d28 · cr.y"]
+
+
+def test_survival_rows_say_they_are_never_pooled_and_no_time_point_never_pools() -> None:
+    survival = _row("a.os", 1, 10)
+    survival.interval_method = None
+    undated = _row("b.cr", 1, 10, time_point=None)
+    assert _pool_rows([survival, undated], include_derived=False) == []
+    assert survival.not_pooled_reason == "survival figures are carried as printed and never pooled"
+    assert undated.not_pooled_reason == NO_TIME_POINT_REASON
+    assert _why_not_pooled(Measure.os, [survival], 0) == "survival figures are carried as printed and never pooled"
+    assert (
+        _why_not_pooled(Measure.cr, [], 0)
+        == "a pooled estimate needs at least two comparable rows with counts; 0 available"
+    )
+    two = [_row("a.cr", 1, 10), _row("b.cr", 1, 10)]
+    two[0].not_pooled_reason = two[1].not_pooled_reason = "r"
+    assert _why_not_pooled(Measure.cr, two, 0).endswith("; 0 available (2 rows: r)")
+
+
+def test_the_stratum_with_most_studies_then_most_patients_is_pooled() -> None:
+    rows = [
+        _row("a.cr", 1, 10),
+        _row("b.cr", 1, 10),
+        _row("c.cr", 1, 100, time_point="d99"),
+        _row("d.cr", 1, 100, time_point="d99"),
+        _row("e.cr", 1, 5, time_point="d7"),
+        _row("e.cr2", 1, 5, time_point="d7"),
+    ]
+    # Two studies each at d28 and d99: the one with more patients wins; d7 has one study only.
+    assert {r.outcome_id for r in _pool_rows(rows, include_derived=False)} == {"c.cr", "d.cr"}
+    assert rows[0].not_pooled_reason == (
+        "at d28 with a evaluable denominator; the pool is of figures at d99 with a evaluable denominator"
+    )
+    tied = [_row("a.cr", 1, 10), _row("b.cr", 1, 10, time_point="d99")]
+    # A tie on studies and patients goes to the later codes, so the choice does not depend on row order.
+    assert [r.outcome_id for r in _pool_rows(tied, include_derived=False)] == ["b.cr"]
+    assert [r.outcome_id for r in _pool_rows(list(reversed(tied)), include_derived=False)] == ["b.cr"]
+
+
+def test_one_population_keeps_the_printed_row_with_the_larger_denominator() -> None:
+    rows = [_row("a.cr-1", 5, 10), _row("a.cr-2", 5, 12, derived=True), _row("a.cr-3", 5, 11)]
+    assert [r.outcome_id for r in _independent(rows)] == ["a.cr-3"]
+    rows = [_row("a.cr-1", 5, 10), _row("a.cr-2", 5, 12)]
+    rows[1].n = None
+    assert [r.outcome_id for r in _independent(rows)] == ["a.cr-1"]
+    lone = [_row("a.cr", 5, 10)]
+    assert [r.outcome_id for r in _independent(lone)] == ["a.cr"] and lone[0].not_pooled_reason is None
+
+
+def test_logit_effect_corrects_empty_cells_only() -> None:
+    assert _logit_effect(1, 10) == (math.log(1 / 9), 1 + 1 / 9)
+    assert _logit_effect(0, 10) == (math.log(0.5 / 10.5), 1 / 0.5 + 1 / 10.5)
+    assert _logit_effect(10, 10) == (math.log(10.5 / 0.5), 1 / 10.5 + 1 / 0.5)
+
+
+@pytest.mark.parametrize("counts", [[(2, 10), (6, 10), (9, 10)], [(5, 10), (5, 10)], [(1, 30), (28, 30), (10, 20)]])
+def test_pool_statistics_match_statsmodels(counts: list[tuple[int, int]]) -> None:
+    effects = [_logit_effect(e, n) for e, n in counts]
+    reference = combine_effects(
+        np.array([y for y, _ in effects]), np.array([v for _, v in effects]), method_re="dl", use_t=False
+    )
+    pooled = pool_random_effects(counts)
+    assert pooled.k == len(counts)
+    assert pooled.q == pytest.approx(reference.q)
+    assert pooled.tau_squared == pytest.approx(max(0.0, reference.tau2), abs=1e-12)
+    expected_i2 = max(0.0, (reference.q - (len(counts) - 1)) / reference.q) * 100 if reference.q > 0 else 0.0
+    assert pooled.i_squared == pytest.approx(expected_i2, abs=1e-9)
+    assert pooled.label.startswith("Descriptive only")
+    assert pooled.method.startswith("DerSimonian-Laird random effects on logit proportions")
+    assert pooled.ci_low < pooled.proportion < pooled.ci_high
+
+
+def test_wilson_interval_edges() -> None:
+    with pytest.raises(ValueError, match="n must be positive"):
+        wilson_interval(0, 0)
+    assert wilson_interval(0, 5)[0] == 0.0
+    assert wilson_interval(5, 5)[1] == 1.0
+    low, high = wilson_interval(1, 2)
+    assert low == pytest.approx(1 - high)
+
+
+def test_leave_one_out_uses_each_rows_counts() -> None:
+    rows = [_row("a.cr", 0, 10), _row("b.cr", 6, 12), _row("c.cr", 9, 10)]
+    [without_a, _, without_c] = _leave_one_out(rows)
+    assert without_a.proportion == pytest.approx(pool_random_effects([(6, 12), (9, 10)]).proportion)
+    assert without_c.proportion == pytest.approx(pool_random_effects([(0, 10), (6, 12)]).proportion)
+    assert (without_a.omitted_label, without_a.i_squared) == (
+        "a · whole study",
+        pytest.approx(pool_random_effects([(6, 12), (9, 10)]).i_squared),
+    )
