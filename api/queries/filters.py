@@ -26,16 +26,11 @@ from api.queries.search import search_ranks
 from api.queries.terminology import with_terms
 from models import AdverseEvent, Outcome, Study, StudyTag
 from models.enums import (
-    AdverseEventTerm,
     AgeGroup,
-    Agent,
-    Antigen,
     CellSource,
     Design,
-    Disease,
     FratricideStrategy,
     GradingSystem,
-    Measure,
     Phase,
     Setting,
     SourceKind,
@@ -43,7 +38,7 @@ from models.enums import (
     TherapyClass,
 )
 from models.outcome import TimePoint
-from models.terminology import Curie
+from models.terminology import AgentOrCode, AntigenOrCode, DiseaseOrCode, MeasureOrCode, TermOrCode
 
 ANY_SUBGROUP = "any"
 NO_SUBGROUP = "none"
@@ -113,14 +108,14 @@ class StudyFilters(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    disease: list[Disease | Curie] | None = _multi("Disease included, or one of its codes (MONDO:0004963).")
+    disease: list[DiseaseOrCode] | None = _multi("Disease included, or one of its codes (MONDO:0004963).")
     setting: list[Setting] | None = _multi("Disease setting.")
     age_group: list[AgeGroup] | None = _multi("Age group included.")
     design: list[Design] | None = _multi("Study design.")
     phase: list[Phase] | None = _multi("Trial phase.")
     therapy_class: list[TherapyClass] | None = _multi("Class of therapy studied.")
-    agent: list[Agent | Curie] | None = _multi("Agent given in any arm, or one of its codes (CHEBI:63612).")
-    target_antigen: list[Antigen | Curie] | None = _multi("Antigen targeted by a CAR product, or its code (HGNC:1695).")
+    agent: list[AgentOrCode] | None = _multi("Agent given in any arm, or one of its codes (CHEBI:63612).")
+    target_antigen: list[AntigenOrCode] | None = _multi("Antigen targeted by a CAR product, or its code (HGNC:1695).")
     cell_source: list[CellSource] | None = _multi("Cell source of a CAR product.")
     fratricide_strategy: list[FratricideStrategy] | None = _multi("Fratricide strategy of a CAR product.")
     registry_id: list[Annotated[str, Field(pattern=REGISTRY_ID_PATTERN)]] | None = _multi(
@@ -264,14 +259,14 @@ class FigureFilters(BaseModel):
 # base's fields before the subclass's, and listing these as the second base puts them first,
 # where the document has always had them (measure, time_point, then subgroup...).
 class _OutcomeOwnFilters(BaseModel):
-    measure: list[Measure | Curie] | None = _multi("Outcome measure, or one of its codes (NCIT:C4870).")
+    measure: list[MeasureOrCode] | None = _multi("Outcome measure, or one of its codes (NCIT:C4870).")
     time_point: list[TimePoint] | None = Field(
         default=None, description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives."
     )
 
 
 class _AdverseEventOwnFilters(BaseModel):
-    term: list[AdverseEventTerm | Curie] | None = _multi("Adverse-event term, or one of its codes (MEDDRA:10052015).")
+    term: list[TermOrCode] | None = _multi("Adverse-event term, or one of its codes (MEDDRA:10052015).")
     min_grade: int | None = Field(
         default=None, ge=1, le=5, description="Only figures whose grades are all at least this (3 = grade ≥3)."
     )

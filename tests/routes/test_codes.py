@@ -101,7 +101,7 @@ def test_the_comparison_takes_its_measure_by_code(client: TestClient, path: str)
     assert client.get(path, params={"measure": "cri", "subgroup": "any"}).content != by_term.content
 
 
-def test_a_measure_code_no_measure_carries_is_a_problem(client: TestClient) -> None:
+def test_a_measure_code_no_measure_carries_is_not_found(client: TestClient) -> None:
     response = client.get("/v1/comparison", params={"measure": "NCIT:C3183"})  # T-ALL's code, not a measure's
-    assert response.status_code == 422
+    assert response.status_code == 404
     assert response.json()["errors"][0]["location"] == "query.measure"
