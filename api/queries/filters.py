@@ -40,6 +40,9 @@ from models.enums import (
 from models.outcome import TimePoint
 from models.terminology import AgentOrCode, AntigenOrCode, DiseaseOrCode, MeasureOrCode, TermOrCode
 
+# The study filters that take a term or one of its codes (see api.queries.terminology).
+CODED_STUDY_FILTERS = ("disease", "agent", "target_antigen")
+
 ANY_SUBGROUP = "any"
 NO_SUBGROUP = "none"
 
@@ -160,7 +163,7 @@ class StudyFilters(BaseModel):
         """Conditions on `table` (Study, or a figure table by its study_id), and search ranks when q is given."""
         study_id = table.id if table is Study else table.study_id
         conds = Conditions()
-        filters, conds.codes = with_terms(session, self, ("disease", "agent", "target_antigen"))
+        filters, conds.codes = with_terms(session, self, CODED_STUDY_FILTERS)
         for facet in self.TAG_FACETS:
             values = getattr(filters, facet)
             if values:

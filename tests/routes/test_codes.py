@@ -57,6 +57,7 @@ CASES = [
     ("/v1/outcomes.ndjson", "target_antigen", "CD7", "HGNC:1695"),
     ("/v1/adverse-events", "term", "cytokine_release_syndrome", "MEDDRA:10052015"),
     ("/v1/adverse-events", "disease", "T-ALL", "NCIT:C3183"),
+    ("/embed/table", "target_antigen", "CD7", "HGNC:1695"),
 ]
 
 
@@ -64,7 +65,7 @@ CASES = [
 def test_a_filter_given_a_code_answers_as_given_its_term(
     client: TestClient, *, path: str, name: str, term: str, curie: str
 ) -> None:
-    page = {} if path.endswith(("facets", ".csv", ".ndjson")) else {"limit": 2}
+    page = {} if path.endswith(("facets", ".csv", ".ndjson", "table")) else {"limit": 2}
     by_term = client.get(path, params={name: term, **page})
     by_code = client.get(path, params={name: curie, **page})
     assert by_term.status_code == by_code.status_code == 200
