@@ -4,10 +4,14 @@ Written at load from seeds/term_codes.yaml, which names for each term the codes 
 codes of the verified list may be named, so a term without a verified code carries none.
 """
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 from models.enums import AdverseEventTerm, Agent, Antigen, Disease, Measure
@@ -15,6 +19,26 @@ from models.enums import AdverseEventTerm, Agent, Antigen, Disease, Measure
 CURIE_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*:[A-Za-z0-9][A-Za-z0-9_./-]*$"
 Curie = Annotated[str, StringConstraints(pattern=CURIE_PATTERN, max_length=64)]
 """A compact identifier, prefix:local id (HGNC:1695, NCIT:C1704, MONDO:0004963)."""
+
+_CURIE = re.compile(CURIE_PATTERN)
+
+
+def _term_or_code(enum: type[StrEnum], example: str) -> Callable[[Any], Any]:
+    """A check that lets a term of enum or a CURIE through, refusing anything else in one message."""
+    values = [e.value for e in enum]
+    expected = ", ".join(map(repr, values[:-1])) + f" or {values[-1]!r}"
+
+    def check(value: Any) -> Any:
+        if isinstance(value, enum) or value in values or (isinstance(value, str) and _CURIE.fullmatch(value)):
+            return value
+        raise PydanticCustomError(
+            "enum",
+            "Input should be {expected}, or a code such as {example}",
+            {"expected": expected, "example": example},
+        )
+
+    return check
+
 
 # The vocabularies that carry codes, by the name of the filter parameter that takes their terms.
 CODED_VOCABULARIES: dict[str, type[Disease | Agent | Antigen | Measure | AdverseEventTerm]] = {
@@ -65,3 +89,11 @@ class Terminology:
             for term, curies in sorted(terms.items())
             for curie in curies
         ]
+
+
+# Filter values: a term, or one of its codes (a CURIE), refused in one message when neither.
+DiseaseOrCode = Annotated[Disease | Curie, BeforeValidator(_term_or_code(Disease, "MONDO:0004963"))]
+AgentOrCode = Annotated[Agent | Curie, BeforeValidator(_term_or_code(Agent, "CHEBI:63612"))]
+AntigenOrCode = Annotated[Antigen | Curie, BeforeValidator(_term_or_code(Antigen, "HGNC:1695"))]
+MeasureOrCode = Annotated[Measure | Curie, BeforeValidator(_term_or_code(Measure, "NCIT:C4870"))]
+TermOrCode = Annotated[AdverseEventTerm | Curie, BeforeValidator(_term_or_code(AdverseEventTerm, "MEDDRA:10052015"))]

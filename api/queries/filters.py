@@ -29,16 +29,11 @@ from api.queries.search import search_ranks
 from api.queries.terminology import with_terms
 from models import AdverseEvent, Outcome, Study, StudyTag
 from models.enums import (
-    AdverseEventTerm,
     AgeGroup,
-    Agent,
-    Antigen,
     CellSource,
     Design,
-    Disease,
     FratricideStrategy,
     GradingSystem,
-    Measure,
     Phase,
     Setting,
     SourceKind,
@@ -46,7 +41,10 @@ from models.enums import (
     TherapyClass,
 )
 from models.outcome import TIME_POINT_PATTERN
-from models.terminology import Curie
+from models.terminology import AgentOrCode, AntigenOrCode, DiseaseOrCode, MeasureOrCode, TermOrCode
+
+# The study filters that take a term or one of its codes (see api.queries.terminology).
+CODED_STUDY_FILTERS = ("disease", "agent", "target_antigen")
 
 TIME_POINT_FORMS = (
     "a time point is d followed by days (d28), a number of months or years (18m, 2y, 1.5y), "
@@ -133,17 +131,17 @@ class StudyFilters(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    disease: list[Disease | Curie] | None = _multi("Disease included, or one of its codes (MONDO:0004963).")
+    disease: list[DiseaseOrCode] | None = _multi("Disease included, or one of its codes (MONDO:0004963).")
     setting: list[Setting] | None = _multi("Disease setting.")
     age_group: list[AgeGroup] | None = _multi("Age group included.")
     design: list[Design] | None = _multi("Study design.")
     phase: list[Phase] | None = _multi("Trial phase.")
     therapy_class: list[TherapyClass] | None = _multi("Class of therapy studied (see role).")
-    agent: list[Agent | Curie] | None = _multi(
+    agent: list[AgentOrCode] | None = _multi(
         "Agent given in any arm (by default as treatment; see role), or one of its codes (CHEBI:63612)."
     )
     role: list[RoleFilter] | None = Field(default=None, description=ROLE_DESCRIPTION)
-    target_antigen: list[Antigen | Curie] | None = _multi("Antigen targeted by a CAR product, or its code (HGNC:1695).")
+    target_antigen: list[AntigenOrCode] | None = _multi("Antigen targeted by a CAR product, or its code (HGNC:1695).")
     cell_source: list[CellSource] | None = _multi("Cell source of a CAR product.")
     fratricide_strategy: list[FratricideStrategy] | None = _multi("Fratricide strategy of a CAR product.")
     registry_id: list[Annotated[str, Field(pattern=REGISTRY_ID_PATTERN)]] | None = _multi(
@@ -188,7 +186,7 @@ class StudyFilters(BaseModel):
         """Conditions on `table` (Study, or a figure table by its study_id), and search ranks when q is given."""
         study_id = table.id if table is Study else table.study_id
         conds = Conditions()
-        filters, conds.codes = with_terms(session, self, ("disease", "agent", "target_antigen"))
+        filters, conds.codes = with_terms(session, self, CODED_STUDY_FILTERS)
         for facet in self.TAG_FACETS:
             values = getattr(filters, facet)
             if values:
@@ -289,14 +287,14 @@ class FigureFilters(BaseModel):
 # base's fields before the subclass's, and listing these as the second base puts them first,
 # where the document has always had them (measure, time_point, then subgroup...).
 class _OutcomeOwnFilters(BaseModel):
-    measure: list[Measure | Curie] | None = _multi("Outcome measure, or one of its codes (NCIT:C4870).")
+    measure: list[MeasureOrCode] | None = _multi("Outcome measure, or one of its codes (NCIT:C4870).")
     time_point: list[TimePointQuery] | None = Field(
         default=None, description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives."
     )
 
 
 class _AdverseEventOwnFilters(BaseModel):
-    term: list[AdverseEventTerm | Curie] | None = _multi("Adverse-event term, or one of its codes (MEDDRA:10052015).")
+    term: list[TermOrCode] | None = _multi("Adverse-event term, or one of its codes (MEDDRA:10052015).")
     min_grade: int | None = Field(
         default=None, ge=1, le=5, description="Only figures whose grades are all at least this (3 = grade ≥3)."
     )

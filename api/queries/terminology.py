@@ -7,7 +7,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from api.errors import InvalidInput
+from api.errors import NotFound
 from models.enums import Measure
 from models.problem import ProblemField
 from models.terminology import TermCode
@@ -45,12 +45,12 @@ def with_terms(session: Session, filters: F, vocabularies: Sequence[str]) -> tup
 
 
 def measure_of(session: Session, measure: Measure | str) -> Measure:
-    """The measure asked for, by its code or itself; a code of no measure is invalid input."""
+    """The measure asked for, by its code or itself; a code no measure carries names nothing we hold (404)."""
     if isinstance(measure, Measure):
         return measure
     terms = terms_of_codes(session, "measure", [measure])[measure]
     if len(terms) != 1:
-        raise InvalidInput(
+        raise NotFound(
             f"No measure has the code {measure!r}.",
             [ProblemField(location="query.measure", message=f"no measure carries the code {measure!r}")],
         )

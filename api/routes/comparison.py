@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import MetaDep, SessionDep
-from api.errors import PROBLEM_RESPONSES
+from api.errors import NOT_FOUND_RESPONSES
 from api.queries.comparison import build_comparison
 from api.queries.filters import (
     NO_SUBGROUP,
@@ -24,8 +24,7 @@ from api.render.forest_plot import render_forest_plot
 from api.render.formats import ComparisonFormatQuery, Format, bytes_success, csv_response, negotiate
 from api.routes.listing import file_operations
 from models.comparison import Comparison, ComparisonRow
-from models.enums import Measure
-from models.terminology import Curie
+from models.terminology import MeasureOrCode
 
 SVG_MEDIA_TYPE = "image/svg+xml"
 
@@ -57,7 +56,7 @@ def comparison_from_query(
     study: StudyFiltersDep,
     *,
     measure: Annotated[
-        Measure | Curie, Query(description="The measure to compare, e.g. cr, or one of its codes (NCIT:C4870).")
+        MeasureOrCode, Query(description="The measure to compare, e.g. cr, or one of its codes (NCIT:C4870).")
     ],
     time_point: Annotated[TimePointQuery | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
     subgroup: SubgroupQuery = None,
@@ -89,14 +88,21 @@ def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
     return rows
 
 
-@file_operations(router, "/comparison", operation_id="compareOutcomes", what="Comparison rows", csv_columns=CSV_COLUMNS)
+@file_operations(
+    router,
+    "/comparison",
+    operation_id="compareOutcomes",
+    what="Comparison rows",
+    csv_columns=CSV_COLUMNS,
+    problems=NOT_FOUND_RESPONSES,
+)
 @router.get(
     "/comparison",
     operation_id="compareOutcomes",
     summary="Compare one measure across the matching studies (forest-plot rows)",
     response_model=Comparison,
     description=DESCRIPTION,
-    responses=PROBLEM_RESPONSES,
+    responses=NOT_FOUND_RESPONSES,
 )
 def compare_outcomes(
     request: Request,
@@ -113,7 +119,7 @@ def compare_outcomes(
     operation_id="getComparisonPlot",
     summary="Forest plot of one measure across the matching studies (SVG)",
     response_class=Response,
-    responses={**PROBLEM_RESPONSES, **bytes_success(SVG_MEDIA_TYPE, "The forest plot, a standalone SVG document.")},
+    responses={**NOT_FOUND_RESPONSES, **bytes_success(SVG_MEDIA_TYPE, "The forest plot, a standalone SVG document.")},
 )
 def comparison_plot(comparison: ComparisonDep) -> Response:
     """The rows of GET /v1/comparison with the same query, drawn as a standalone SVG for an <img>: each

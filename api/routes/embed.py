@@ -12,10 +12,11 @@ from sqlmodel import col
 
 from api.deps import IdPath, SessionDep
 from api.errors import html_problem_responses
-from api.queries.filters import StudyFiltersDep, describe_filters
+from api.queries.filters import CODED_STUDY_FILTERS, StudyFiltersDep, describe_filters
 from api.queries.pages import get_or_404
 from api.queries.projection import outcome_projections
 from api.queries.studies import select_studies, study_detail
+from api.queries.terminology import with_terms
 from api.render.citations import Citations
 from api.render.figure_order import MEASURE_ORDER, TERM_ORDER, ordered_adverse_events, ordered_outcomes
 from api.render.html import render_page
@@ -79,7 +80,7 @@ def evidence_table(request: Request, session: SessionDep, filters: StudyFiltersD
         studies=studies,
         outcomes=ordered,
         citations=citations,
-        filters=describe_filters(filters),
+        filters=describe_filters(with_terms(session, filters, CODED_STUDY_FILTERS)[0]),
     )
 
 

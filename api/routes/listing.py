@@ -39,6 +39,7 @@ def file_operations(
     what: str,
     csv_columns: Sequence[str],
     ndjson_model: str | None = None,
+    problems: dict[int | str, dict[str, object]] = PROBLEM_RESPONSES,
 ) -> Callable[[Endpoint], Endpoint]:
     """Register a JSON operation's endpoint again at path.csv (and path.ndjson when ndjson_model is given).
 
@@ -54,7 +55,7 @@ def file_operations(
             summary=f"{what} as CSV",
             response_class=Response,
             response_model=None,
-            responses={**PROBLEM_RESPONSES, **csv_success(csv_columns, f"{what} as CSV.")},
+            responses={**problems, **csv_success(csv_columns, f"{what} as CSV.")},
             description=f"The same query and rows as {router.prefix}{path}, as CSV (the whole result set unless "
             "limit/offset are given). Columns, in order: " + ", ".join(f"`{c}`" for c in csv_columns) + ".",
         )(endpoint)
@@ -65,7 +66,7 @@ def file_operations(
                 summary=f"{what} as NDJSON",
                 response_class=Response,
                 response_model=None,
-                responses={**PROBLEM_RESPONSES, **ndjson_success(ndjson_model)},
+                responses={**problems, **ndjson_success(ndjson_model)},
                 description=f"The same query as {router.prefix}{path}, one {ndjson_model} JSON object per line "
                 "(the whole result set unless limit/offset are given).",
             )(endpoint)

@@ -231,6 +231,8 @@ def test_components_footer_matches_the_iframe_footer(open_page, demo_url: str) -
     component_footer = squash(page.locator("#card-component .te-footer").inner_text())
     for part in frame_footer.split(" · ")[:3]:  # T-ALL Evidence API · data <licence> · dataset <version>
         assert part.strip() in component_footer
+
+
 def test_card_component_labels_prior_therapies_apart_from_the_therapy(open_page, demo_url: str) -> None:
     # The CAR-T case whose patient had venetoclax, decitabine and chidamide before the study (issue 19).
     study_id = "cd7-car-t-etp-case"

@@ -57,6 +57,7 @@ CASES = [
     ("/v1/outcomes.ndjson", "target_antigen", "CD7", "HGNC:1695"),
     ("/v1/adverse-events", "term", "cytokine_release_syndrome", "MEDDRA:10052015"),
     ("/v1/adverse-events", "disease", "T-ALL", "NCIT:C3183"),
+    ("/embed/table", "target_antigen", "CD7", "HGNC:1695"),
 ]
 
 
@@ -64,7 +65,7 @@ CASES = [
 def test_a_filter_given_a_code_answers_as_given_its_term(
     client: TestClient, *, path: str, name: str, term: str, curie: str
 ) -> None:
-    page = {} if path.endswith(("facets", ".csv", ".ndjson")) else {"limit": 2}
+    page = {} if path.endswith(("facets", ".csv", ".ndjson", "table")) else {"limit": 2}
     by_term = client.get(path, params={name: term, **page})
     by_code = client.get(path, params={name: curie, **page})
     assert by_term.status_code == by_code.status_code == 200
@@ -101,7 +102,7 @@ def test_the_comparison_takes_its_measure_by_code(client: TestClient, path: str)
     assert client.get(path, params={"measure": "cri", "subgroup": "any"}).content != by_term.content
 
 
-def test_a_measure_code_no_measure_carries_is_a_problem(client: TestClient) -> None:
+def test_a_measure_code_no_measure_carries_is_not_found(client: TestClient) -> None:
     response = client.get("/v1/comparison", params={"measure": "NCIT:C3183"})  # T-ALL's code, not a measure's
-    assert response.status_code == 422
+    assert response.status_code == 404
     assert response.json()["errors"][0]["location"] == "query.measure"
