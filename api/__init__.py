@@ -1,22 +1,6 @@
 """The T-ALL evidence service: HTTP API, start-up loader and command line.
 
-Layers, and what each may import from this package (downwards only; `models` is open to all):
-
-    main        -> anything: it wires the application together
-    cli         -> main, loading, tools, database, settings, server
-    routes      -> queries, render, deps, errors, settings
-    middleware  -> render, errors, settings, lru, state
-    render      -> errors, settings, state
-    queries     -> database, errors, lru
-    loading     -> database, errors, settings
-    tools       -> loading, queries, settings
-    deps        -> database, errors, settings, state
-    state       -> database, lru
-    errors, settings, database, lru, server -> nothing of api
-    models (top-level package) -> nothing of api
-
-A feature package (api/fhir/) holds one face whole; each of its modules keeps to the rules of
-the layer its job belongs to (routes, queries, or render for the rest). Nothing imports routes
-except main, and nothing imports cli. Modules of one layer may import each other.
-tests/test_layers.py walks every import and fails naming any that breaks a rule.
+Its packages are layers that import only downwards, and SQL runs only in queries/ and loading/:
+the rules are stated in docs/architecture.md and enforced by the import-linter contracts in
+pyproject.toml (`lint-imports`, run by .ci/run).
 """

@@ -12,7 +12,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.claims.parameters import claim_of
 from api.claims.text import MAX_TEXT_LENGTH
@@ -21,12 +21,12 @@ from api.errors import ApiError
 from api.queries.claims import study_names
 from api.queries.comparison import build_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter
-from api.queries.pages import to_public, where
-from api.queries.studies import select_studies, study_detail
+from api.queries.projection import outcome_projection, outcomes_in_id_order
+from api.queries.studies import select_studies, sources_by_id, study_detail
 from api.render.citations import Citations
 from api.render.labels import label
 from api.state import AppState
-from models import Outcome, Study
+from models import Study
 from models.claim import ClaimCheck, ClaimUnit
 from models.comparison import Comparison
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
@@ -151,8 +151,8 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         )
         with reading() as (session, version):
             conditions = filters.conditions(session).all
-            rows = session.exec(where(select(Outcome), conditions).order_by(col(Outcome.id))).all()
-        figures = [to_public(OutcomePublic, r) for r in rows[:limit]]
+            rows = outcomes_in_id_order(session, conditions)
+        figures = rows[:limit]
         lines = [f"{len(rows)} figures match (dataset version {version}); showing {len(figures)}. {AS_PRINTED}"]
         lines += [_figure_line(f) for f in figures]
         return _answer("\n".join(lines), FiguresResult(dataset_version=version, total=len(rows), figures=figures))
@@ -258,11 +258,10 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         current = state()
         with reading() as (session, version):
             if figure_id is not None:
-                outcome = session.get(Outcome, figure_id)
-                if outcome is None:
+                figure = outcome_projection(session, figure_id)
+                if figure is None:
                     raise ToolError(f"argument 'figure_id': no outcome figure with id {figure_id!r}")
-                figure = to_public(OutcomePublic, outcome)
-                sources = Citations(session, [figure.source_id]).sources
+                sources = Citations(sources_by_id(session, [figure.source_id]), [figure.source_id]).sources
                 document = sources[0]
                 citation = (
                     f"{', '.join(document.authors[:3]) or 'Anonymous'}{' et al.' if len(document.authors) > 3 else ''}"

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.queries.pages import to_public, where
 from models import AdverseEvent, Outcome
@@ -20,3 +20,14 @@ def outcome_projections(session: Session, conditions: Sequence[Any], *, order_by
     """The projections of the outcomes meeting conditions, in the order given."""
     rows = session.exec(where(select(Outcome), list(conditions)).order_by(*order_by))
     return [to_public(OutcomePublic, row) for row in rows]
+
+
+def outcomes_in_id_order(session: Session, conditions: Sequence[Any]) -> list[OutcomePublic]:
+    """The projections of the outcomes meeting conditions, by id."""
+    return outcome_projections(session, conditions, order_by=[col(Outcome.id)])
+
+
+def outcome_projection(session: Session, figure_id: str) -> OutcomePublic | None:
+    """One outcome's projection, or None when no outcome has that id."""
+    row = session.get(Outcome, figure_id)
+    return None if row is None else to_public(OutcomePublic, row)

@@ -5,11 +5,11 @@ page of studies, a batch of details or the whole dataset costs the same number o
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, SQLModel, col, select
 
 from api.queries import roles
@@ -193,7 +193,7 @@ def study_details(session: Session, studies: Sequence[Study], every_study: bool 
         )
         for s in studies
     ]
-    sources = _sources(session, sorted({i for summary in summaries for i in summary.source_ids}))
+    sources = sources_by_id(session, sorted({i for summary in summaries for i in summary.source_ids}))
     conflict_ids = sorted({c for s in studies for fig in rows.figures(s.id) for c in fig.conflict_ids})
     wanted = None if every_study else conflict_ids  # all of them, rather than an id list as long as the dataset
     conflicts = {c.id: c for c in conflicts_with_members(session, wanted)} if conflict_ids else {}
@@ -204,8 +204,9 @@ def study_details(session: Session, studies: Sequence[Study], every_study: bool 
     ]
 
 
-def _sources(session: Session, source_ids: list[str]) -> dict[str, SourcePublic]:
-    statement = select(Source).where(col(Source.id).in_(source_ids))
+def sources_by_id(session: Session, source_ids: Sequence[str]) -> dict[str, SourcePublic]:
+    """The source documents among source_ids that exist, by id."""
+    statement = select(Source).where(col(Source.id).in_(list(source_ids)))
     return {s.id: to_public(SourcePublic, s) for s in session.exec(statement)}
 
 
@@ -277,7 +278,25 @@ def conflict_member_rows(conflicts: Sequence[ConflictPublic]) -> list[dict[str, 
 def select_studies(session: Session, filters: StudyFilters) -> list[StudyPublic]:
     """The matching studies: by relevance when searching with q, else by id (as /v1/studies)."""
     conditions, ranks = filters.conditions(session)
-    rows = session.exec(where(select(Study), conditions.all).order_by(Study.id)).all()
     if ranks is not None:
-        rows = sorted(rows, key=lambda s: (ranks[s.id], s.id))
+        return study_summaries(session, ranked_studies(session, conditions.all, ranks))
+    rows = session.exec(where(select(Study), conditions.all).order_by(Study.id)).all()
     return study_summaries(session, rows)
+
+
+def ranked_studies(
+    session: Session, conditions: Sequence[ColumnElement[bool]], ranks: Mapping[str, float]
+) -> list[Study]:
+    """Every study matching a search, by rank, then id (ranked search results are few)."""
+    return sorted(session.exec(where(select(Study), list(conditions))).all(), key=lambda s: (ranks[s.id], s.id))
+
+
+def studies_by_id(session: Session, study_ids: Sequence[str]) -> dict[str, Study]:
+    """The studies among study_ids that exist, by id."""
+    return {s.id: s for s in session.exec(select(Study).where(col(Study.id).in_(list(study_ids))))}
+
+
+def outcomes_by_study(session: Session, study_ids: Sequence[str]) -> dict[str, list[OutcomePublic]]:
+    """The outcome figures of each study, in id order (a study without any is absent)."""
+    grouped = _by_study(session, Outcome, study_ids)
+    return {study_id: [to_public(OutcomePublic, row) for row in rows] for study_id, rows in grouped.items()}

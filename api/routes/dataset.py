@@ -9,15 +9,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.deps import ComputedDep, MetaDep, SessionDep, describe_build
 from api.errors import PROBLEM_RESPONSES
-from api.queries.pages import to_public
-from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows, conflicts_with_members, study_details
+from api.queries.dataset import whole_dataset
+from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows
 from api.render.datapackage import data_package, model_fields, table_schema
 from api.render.formats import DatasetFormatQuery, Format, bytes_success, columns_of, csv_text, path_format
-from models import EpidemiologyFigure, Source, Study
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic
 from models.conflict import ConflictMember, ConflictPublic
@@ -43,22 +42,6 @@ CSV_TABLES = (
     "conflicts",
     "epidemiology",
 )
-
-
-def whole_dataset(session: Session, meta: Meta) -> Dataset:
-    studies = session.exec(select(Study).order_by(Study.id)).all()
-    return Dataset(
-        dataset_version=meta.dataset_version,
-        built_at=meta.built_at,
-        licence=meta.licence,
-        sources=[to_public(SourcePublic, s) for s in session.exec(select(Source).order_by(Source.id))],
-        studies=study_details(session, studies, every_study=True),
-        conflicts=conflicts_with_members(session),
-        epidemiology=[
-            to_public(EpidemiologyFigurePublic, f)
-            for f in session.exec(select(EpidemiologyFigure).order_by(EpidemiologyFigure.id))
-        ],
-    )
 
 
 def dataset_zip(dataset: Dataset, meta: Meta) -> bytes:

@@ -4,24 +4,20 @@ Errors here are HTML pages carrying the problem-details fields (see api.errors),
 a person reads them inside an iframe.
 """
 
-from collections import defaultdict
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import col
 
 from api.deps import IdPath, SessionDep
 from api.errors import html_problem_responses
 from api.queries.filters import CODED_STUDY_FILTERS, StudyFiltersDep, describe_filters
 from api.queries.pages import get_or_404
-from api.queries.projection import outcome_projections
-from api.queries.studies import select_studies, study_detail
+from api.queries.studies import outcomes_by_study, select_studies, sources_by_id, study_detail
 from api.queries.terminology import with_terms
 from api.render.citations import Citations
 from api.render.figure_order import MEASURE_ORDER, TERM_ORDER, ordered_adverse_events, ordered_outcomes
 from api.render.html import render_page
 from api.render.labels import LABELS
-from models import Outcome, Study
+from models import Study
 from models.adverse_event import AdverseEventPublic
 from models.conflict import ConflictMember
 from models.display import DisplayVocabulary
@@ -46,7 +42,8 @@ def study_card(study_id: IdPath, request: Request, session: SessionDep) -> HTMLR
     members = [m for conflict in study.conflicts for m in conflict.members]
     # Numbered in the order the page cites them (the browser component does the same).
     cited: list[OutcomePublic | AdverseEventPublic | ConflictMember] = [*outcomes, *adverse_events, *members]
-    citations = Citations(session, [*(f.source_id for f in cited), *study.source_ids])
+    cited_ids = [*(f.source_id for f in cited), *study.source_ids]
+    citations = Citations(sources_by_id(session, cited_ids), cited_ids)
     return render_page(
         request,
         "study_card.html",
@@ -68,12 +65,10 @@ def evidence_table(request: Request, session: SessionDep, filters: StudyFiltersD
     """One row per study matching the filters of GET /v1/studies (design, population, therapy), with its
     outcome figures as printed and their sources. For an iframe; no external assets."""
     studies = select_studies(session, filters)
-    outcomes: dict[str, list[OutcomePublic]] = defaultdict(list)
-    in_studies = [col(Outcome.study_id).in_([s.id for s in studies])]
-    for outcome in outcome_projections(session, in_studies, order_by=[col(Outcome.id)]):
-        outcomes[outcome.study_id].append(outcome)
-    ordered = {s.id: ordered_outcomes(outcomes[s.id]) for s in studies}
-    citations = Citations(session, [o.source_id for s in studies for o in ordered[s.id]])
+    outcomes = outcomes_by_study(session, [s.id for s in studies])
+    ordered = {s.id: ordered_outcomes(outcomes.get(s.id, [])) for s in studies}
+    cited_ids = [o.source_id for s in studies for o in ordered[s.id]]
+    citations = Citations(sources_by_id(session, cited_ids), cited_ids)
     return render_page(
         request,
         "evidence_table.html",

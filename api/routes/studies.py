@@ -4,15 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlmodel import col, select
 
 from api.deps import PAGE_SIZE_DEFAULT, IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
 from api.queries.facets import study_facets
 from api.queries.filters import StudyFiltersDep
-from api.queries.pages import get_or_404, page, read_rows, where
+from api.queries.pages import get_or_404, page, read_rows
 from api.queries.sorting import StudySort, StudySortQuery, order_by
-from api.queries.studies import study_detail, study_details, study_summaries
+from api.queries.studies import ranked_studies, studies_by_id, study_detail, study_details, study_summaries
 from api.render.formats import (
     OTHER_FORMATS,
     Format,
@@ -71,7 +70,7 @@ def list_studies(
     total = None
     if ranks is not None and sort in (None, StudySort.relevance):
         # Ranked search results are few; order them here by rank, then id.
-        rows = sorted(session.exec(where(select(Study), conditions.all)).all(), key=lambda s: (ranks[s.id], s.id))
+        rows = ranked_studies(session, conditions.all, ranks)
         total = len(rows)
         rows = rows[params.offset : None if limit is None else params.offset + limit]
     elif limit is not None and fmt is Format.json:
@@ -125,7 +124,7 @@ def get_studies_batch(
     ],
 ) -> list[StudyDetail]:
     """The full detail of each requested study, in the order asked. Any unknown id is a 404 naming it."""
-    found = {s.id: s for s in session.exec(select(Study).where(col(Study.id).in_(id)))}
+    found = studies_by_id(session, id)
     missing = [i for i in dict.fromkeys(id) if i not in found]
     if missing:
         raise NotFound(
