@@ -3,16 +3,16 @@
 Layers, and what each may import from this package (downwards only; `models` is open to all):
 
     main        -> anything: it wires the application together
-    cli         -> main, loading, tools, database, settings, server
+    cli         -> main, loading, provenance, tools, database, settings, server
     routes      -> queries, render, deps, errors, settings
     middleware  -> render, errors, settings, lru, state
     render      -> errors, settings, state
     queries     -> database, errors, lru
-    loading     -> database, errors, settings
+    loading     -> provenance, database, errors, settings
     tools       -> loading, queries
     deps        -> database, errors, settings, state
     state       -> database, lru
-    errors, settings, database, lru, server -> nothing of api
+    errors, settings, database, lru, server, provenance -> nothing of api
     models (top-level package) -> nothing of api
 
 A feature package (api/fhir/) holds one face whole; each of its modules keeps to the rules of

@@ -90,7 +90,7 @@ def _validate() -> int:
 
 def _provenance_ok() -> bool:
     """Locators and printed strings against the texts (TALL_SEEDS_TEXT_DIR), or the committed spans without them."""
-    from api.loading.provenance import verify
+    from api.provenance.check import verify
 
     settings = get_settings()
     outcome = verify(
@@ -110,7 +110,8 @@ def _provenance_ok() -> bool:
 
 def _resolve(check: bool) -> int:
     """Write the spans file from the texts; problems are listed but do not stop the spans being written."""
-    from api.loading.provenance import render_spans, verify
+    from api.provenance.check import verify
+    from api.provenance.spans import render_spans
 
     settings = get_settings()
     if not settings.seeds_text_dir.is_dir():
