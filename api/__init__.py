@@ -8,11 +8,12 @@ Layers, and what each may import from this package (downwards only; `models` is 
     middleware  -> render, errors, settings, lru, state
     render      -> errors, settings, state
     queries     -> database, errors, lru
-    loading     -> provenance, database, errors, settings
+    data_source -> loading, database, settings
+    loading     -> provenance, database, errors, settings, garbage_collector
     tools       -> loading, queries
     deps        -> database, errors, settings, state
     state       -> database, lru
-    errors, settings, database, lru, server, provenance -> nothing of api
+    errors, settings, database, lru, server, provenance, garbage_collector -> nothing of api
     models (top-level package) -> nothing of api
 
 A feature package (api/fhir/) holds one face whole; each of its modules keeps to the rules of

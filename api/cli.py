@@ -141,8 +141,8 @@ def _resolve(check: bool) -> int:
 
 def _build(out: Path | None, database_url: str | None) -> int:
     """Validate the fixtures, then write them into one file named by the version (or a PostgreSQL schema)."""
+    from api.database import is_postgres
     from api.loading.build import build_file, build_schema, schema_name
-    from api.loading.serving import is_postgres
 
     fixtures = _checked_fixtures()
     if fixtures is None:
@@ -180,8 +180,8 @@ def _serve(
     """
     import tempfile
 
+    from api.database import is_postgres
     from api.loading.build import BuildFileError, attach_schema, build_file, build_schema, read_file_record
-    from api.loading.serving import is_postgres
 
     settings = get_settings()
     url = database_url or settings.database_url

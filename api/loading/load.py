@@ -7,8 +7,8 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from api.database import Database
+from api.garbage_collector import collector_paused
 from api.loading.checks import check_fixture_set
-from api.loading.collector import collector_paused
 from api.loading.coverage_files import correction_rows, read_coverage
 from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set
 from api.loading.rows import TableRows, build_rows, search_documents
