@@ -95,7 +95,7 @@ def _validate() -> int:
 
 def _provenance_ok() -> bool:
     """Locators and printed strings against the texts (TALL_SEEDS_TEXT_DIR), or the committed spans without them."""
-    from api.loading.provenance import verify
+    from api.provenance.check import verify
 
     settings = get_settings()
     outcome = verify(
@@ -117,7 +117,8 @@ def _provenance_ok() -> bool:
 
 def _resolve(check: bool) -> int:
     """Write the spans file from the texts; problems are listed but do not stop the spans being written."""
-    from api.loading.provenance import render_spans, verify
+    from api.provenance.check import verify
+    from api.provenance.spans import render_spans
 
     settings = get_settings()
     if not settings.seeds_text_dir.is_dir():
@@ -147,8 +148,8 @@ def _resolve(check: bool) -> int:
 
 def _build(out: Path | None, database_url: str | None) -> int:
     """Validate the fixtures, then write them into one file named by the version (or a PostgreSQL schema)."""
+    from api.database import is_postgres
     from api.loading.build import build_file, build_schema, schema_name
-    from api.loading.serving import is_postgres
 
     fixtures = _checked_fixtures()
     if fixtures is None:
@@ -186,8 +187,8 @@ def _serve(
     """
     import tempfile
 
+    from api.database import is_postgres
     from api.loading.build import BuildFileError, attach_schema, build_file, build_schema, read_file_record
-    from api.loading.serving import is_postgres
 
     settings = get_settings()
     url = database_url or settings.database_url

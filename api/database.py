@@ -24,6 +24,11 @@ MEMO_KEY = "counts"
 """Where a session's `info` holds the memo of the database it reads (see Database.session)."""
 
 
+def is_postgres(url: str) -> bool:
+    """Whether a DATABASE_URL names PostgreSQL (served from a schema per dataset version)."""
+    return url.startswith(("postgresql", "postgres:"))
+
+
 class Memo(Protocol):
     """Something remembered about the data (api.queries.counts.CountMemo): void once it is replaced."""
 

@@ -9,14 +9,14 @@ from sqlalchemy.exc import DBAPIError
 from starlette.routing import Route
 
 from api import middleware
+from api.data_source import open_dataset, open_previous_releases
 from api.database import DatabaseFault
 from api.errors import COMMON_PROBLEM_RESPONSES
 from api.fhir import routes as fhir
+from api.garbage_collector import freeze_survivors
 from api.loading.build import BuildFileError
-from api.loading.collector import freeze_survivors
 from api.loading.fixture_files import FixtureSet
 from api.loading.load import api_version
-from api.loading.serving import open_dataset, open_previous_releases
 from api.mcp.tools import build_mcp_server
 from api.mcp.transports import McpHttp
 from api.middleware.limits import QUERY_PARAMETER_POLICY

@@ -1,8 +1,5 @@
 """The start-up write path: YAML -> fixture set -> checks -> table rows -> database (and the search index).
 
-Also the source documents checked against: `documents` reads a source text into places (sections
-and paragraphs, tables and cells, figure legends, references, slides) with character ranges;
-`locators` parses a record's locator into such places; `provenance` finds each record's printed
-words in the text, checks that its locator names the place holding them, and keeps the spans in a
-committed file (seeds/spans.yaml) so the service can serve them without the texts.
+The spans of printed words it writes come from the committed spans file (api.provenance.spans);
+checking them against the source texts is api.provenance's job.
 """

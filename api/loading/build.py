@@ -28,7 +28,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from api.database import Database, Memo
-from api.loading.collector import collector_paused
+from api.garbage_collector import collector_paused
 from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR, FixtureSet
 from api.loading.load import dataset_rows, validate_fixtures, write_rows
 from api.loading.rows import search_documents

@@ -8,14 +8,14 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from api.database import Database
+from api.garbage_collector import collector_paused
 from api.loading.checks import check_fixture_set
-from api.loading.collector import collector_paused
 from api.loading.coverage_files import correction_rows, read_coverage
 from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set
-from api.loading.provenance import servable_spans
 from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
 from api.loading.terminology import read_terminology
+from api.provenance.spans import servable_spans
 from api.settings import Settings
 from models import TABLES
 from models.meta import Meta, attribution_text, how_to_cite_text

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from api.loading.fixture_files import FixtureSet
-from api.loading.provenance import Span
+from api.provenance.spans import Span
 from models import (
     FIGURE_TABLES,
     AdverseEvent,

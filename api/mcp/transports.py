@@ -16,7 +16,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from api.loading.serving import open_dataset
+from api.data_source import open_dataset
 from api.mcp.tools import build_mcp_server
 from api.render.problems import problem_response
 from api.settings import Settings

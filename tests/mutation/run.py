@@ -47,12 +47,12 @@ class Group:
 
 GROUPS: dict[str, Group] = {
     "provenance": Group(
-        modules=("api/loading/provenance.py", "api/loading/locators.py", "api/loading/documents.py"),
+        modules=("api/provenance/*.py",),
         tests=(
-            "tests/loading/test_provenance.py",
-            "tests/loading/test_locators.py",
-            "tests/loading/test_documents.py",
-            "tests/loading/test_printed_literal.py",
+            "tests/provenance/test_provenance.py",
+            "tests/provenance/test_locators.py",
+            "tests/provenance/test_documents.py",
+            "tests/provenance/test_printed_literal.py",
         ),
     ),
     "consistency": Group(

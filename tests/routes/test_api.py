@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from api.loading.provenance import read_spans
+from api.provenance.spans import read_spans
 from api.settings import PROJECT_ROOT, Settings
 from api.state import app_state
 from tests import fixture_data

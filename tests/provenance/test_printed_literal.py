@@ -7,8 +7,8 @@ own case here, with a control that the same words printed correctly are found by
 
 import pytest
 
-from api.loading.documents import Document
-from api.loading.provenance import find_printed
+from api.provenance.check import find_printed
+from api.provenance.documents import Document
 
 TEXT = "Of the patients, 47/53 (88.7%) had\nmild CRS; at 12\u2010month follow-up, 40/53 were alive."
 

@@ -16,7 +16,17 @@ slides named by a quoted title or citation. A part that fits none of these is re
 import re
 from dataclasses import dataclass, field
 
-from api.loading.documents import _SENTENCE_END, Document, Place, Question, Section, Slide, fold, heading_key
+from api.provenance.documents import (
+    SENTENCE_END,
+    Document,
+    Place,
+    Question,
+    Section,
+    Slide,
+    fold,
+    heading_key,
+    sentence_places,
+)
 
 
 class LocatorError(ValueError):
@@ -227,7 +237,7 @@ def _h_intro(document: Document, m: re.Match[str], part: str, *, out: Resolved) 
     prose = [
         p
         for p in document.paragraphs
-        if p.end <= first_question and len(p.text(document)) > 80 and _SENTENCE_END.search(p.text(document))
+        if p.end <= first_question and len(p.text(document)) > 80 and SENTENCE_END.search(p.text(document))
     ]
     return prose[:1] if m[0].lower().startswith("introductory paragraph") else prose
 
@@ -315,38 +325,10 @@ _HANDLERS = [
 ]
 
 
-_ABBREVIATION = re.compile(r"\b(?:Fig|Figs|al|vs|No|Dr|Prof|approx|e\.g|i\.e)\.$")
-
-
-def _sentence_places(document: Document, place: Place) -> list[Place]:
-    """The sentences of a paragraph: '.', '?' or '!' then space and a capital, digit or '(' ends one.
-
-    A sentence interrupted by a table or page footer (the paragraph's next segment) continues there.
-    """
-    pieces: list[list[tuple[int, int]]] = []
-    open_sentence = False
-    for seg_start, seg_end in place.segments:
-        text = document.text[seg_start:seg_end]
-        bounds, start = [], 0
-        for m in re.finditer(r"(?<=[.!?])\s+(?=[A-Z(0-9])", text):
-            if _ABBREVIATION.search(text, 0, m.start()):
-                continue  # "Fig. 2a", "et al. [4]", "vs. 8%" do not end a sentence
-            bounds.append((seg_start + start, seg_start + m.start()))
-            start = m.end()
-        bounds.append((seg_start + start, seg_end))
-        for i, bound in enumerate(bounds):
-            if i == 0 and open_sentence:
-                pieces[-1].append(bound)
-            else:
-                pieces.append([bound])
-        open_sentence = not re.search(r"[.!?][)\]\"'\u201d]?\s*$", text)
-    return [Place(f"{place.label}, sentence {i}", tuple(p)) for i, p in enumerate(pieces, 1)]
-
-
 def _sentences(document: Document, places: list[Place], selector: str, *, part: str) -> list[Place]:
     out = []
     for place in places:
-        sentences = _sentence_places(document, place)
+        sentences = sentence_places(document, place)
         sel = selector.lower()
         if sel.startswith("first"):
             chosen = sentences[:1]

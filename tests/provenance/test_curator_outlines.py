@@ -9,12 +9,12 @@ passages a curator left out are where their locators say.
 
 import re
 
-from api.loading.documents import Document, Section, fold
-from api.loading.locators import LocatorError, resolve
+from api.provenance.documents import Document, Section, fold
+from api.provenance.locators import LocatorError, resolve
 from api.settings import Settings
 from api.tools.coverage import read_coverage
 from models.coverage import CoverageFile, Outline
-from tests.loading.conftest import by_prefix
+from tests.provenance.conftest import by_prefix
 
 # Left-out page furniture (footer, publisher's advertisement) is named by the table it follows.
 _CHROME = re.compile(r"^(?:Page footer|Publisher advertisement \(\w+\)) after Table (?P<table>\d+)$")

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from api.loading.documents import Document
-from api.loading.provenance import read_documents
+from api.provenance.check import read_documents
+from api.provenance.documents import Document
 from api.settings import Settings
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from api.loading.documents import Document
-from api.loading.provenance import Record, check, find_printed, read_spans, render_spans, verify
+from api.provenance.check import Record, check, find_printed, verify
+from api.provenance.documents import Document
+from api.provenance.spans import read_spans, render_spans
 from api.settings import PROJECT_ROOT, Settings
-from tests.loading.conftest import by_prefix
+from tests.provenance.conftest import by_prefix
 
 
 def _record(document: Document, locator: str, printed: str | None) -> Record:
@@ -155,7 +156,7 @@ def test_an_unreadable_text_is_a_problem_not_a_traceback(settings: Settings, tmp
 
 
 def test_spans_of_a_changed_document_are_not_served(settings: Settings) -> None:
-    from api.loading.provenance import servable_spans
+    from api.provenance.spans import servable_spans
 
     docs, spans = read_spans(settings.spans_file)
     assert spans, "seeds/spans.yaml holds no spans"
@@ -222,8 +223,8 @@ def test_records_sharing_a_span_print_words_their_place_holds_once(
 ) -> None:
     # Two figures may quote one sentence ("... were 10% and 40%"), but two figures whose words a
     # place prints twice must not both point at the first of them.
-    from api.loading.locators import resolve
-    from api.loading.provenance import iter_records
+    from api.provenance.check import iter_records
+    from api.provenance.locators import resolve
 
     records = {r.id: r for r in iter_records(settings.fixtures_dir) if r.printed and r.source_id in documents}
     spans, _, _ = check(list(records.values()), documents)

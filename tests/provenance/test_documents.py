@@ -1,11 +1,11 @@
 """Structure read from the real source texts: paragraphs across page breaks, table cells, slides, interviews."""
 
-from api.loading.documents import Document, fold
-from tests.loading.conftest import by_prefix
+from api.provenance.documents import Document, fold
+from tests.provenance.conftest import by_prefix
 
 
 def _text(document: Document, place: object) -> str:
-    from api.loading.documents import Place
+    from api.provenance.documents import Place
 
     assert isinstance(place, Place)
     return fold(place.text(document))

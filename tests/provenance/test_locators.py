@@ -2,9 +2,9 @@
 
 import pytest
 
-from api.loading.documents import Document, fold
-from api.loading.locators import LocatorError, resolve, split_parts
-from tests.loading.conftest import by_prefix
+from api.provenance.documents import Document, fold
+from api.provenance.locators import LocatorError, resolve, split_parts
+from tests.provenance.conftest import by_prefix
 
 
 def test_parts_split_on_semicolons_outside_quotes_and_parentheses() -> None:

@@ -9,16 +9,12 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from api.database import Database, Memo
+from api.database import Database, Memo, is_postgres
 from api.loading.build import BuildFileError, BuildRecord, attach_schema, build_file, build_schema, open_file
 from api.loading.fixture_files import FixtureSet
 from api.loading.load import api_version, load_dataset
 from api.settings import Settings
 from models.meta import Meta, attribution_text, how_to_cite_text
-
-
-def is_postgres(url: str) -> bool:
-    return url.startswith(("postgresql", "postgres:"))
 
 
 def meta_of(record: BuildRecord, settings: Settings) -> Meta:

@@ -4,7 +4,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from api.loading.provenance import read_spans
+from api.provenance.spans import read_spans
 from api.settings import Settings
 
 

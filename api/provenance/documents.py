@@ -23,7 +23,7 @@ Segment = tuple[int, int]
 # Hyphens and spaces the PDF extraction uses instead of the ASCII ones.
 _HYPHENS = "\u2010\u2011\u2012\u2013\u2014\u2212"
 _SPACES = "\u00a0\u2009\u202f"
-_SENTENCE_END = re.compile(r"[.:?!][)\]\"'\u201d]?\s*$")
+SENTENCE_END = re.compile(r"[.:?!][)\]\"'\u201d]?\s*$")
 _BULLETS = ("\u2022", "\u00fc", "-")
 
 
@@ -157,6 +157,34 @@ class Document:
                 yield slide.title_place
 
 
+_ABBREVIATION = re.compile(r"\b(?:Fig|Figs|al|vs|No|Dr|Prof|approx|e\.g|i\.e)\.$")
+
+
+def sentence_places(document: Document, place: Place) -> list[Place]:
+    """The sentences of a paragraph: '.', '?' or '!' then space and a capital, digit or '(' ends one.
+
+    A sentence interrupted by a table or page footer (the paragraph's next segment) continues there.
+    """
+    pieces: list[list[tuple[int, int]]] = []
+    open_sentence = False
+    for seg_start, seg_end in place.segments:
+        text = document.text[seg_start:seg_end]
+        bounds, start = [], 0
+        for m in re.finditer(r"(?<=[.!?])\s+(?=[A-Z(0-9])", text):
+            if _ABBREVIATION.search(text, 0, m.start()):
+                continue  # "Fig. 2a", "et al. [4]", "vs. 8%" do not end a sentence
+            bounds.append((seg_start + start, seg_start + m.start()))
+            start = m.end()
+        bounds.append((seg_start + start, seg_end))
+        for i, bound in enumerate(bounds):
+            if i == 0 and open_sentence:
+                pieces[-1].append(bound)
+            else:
+                pieces.append([bound])
+        open_sentence = not re.search(r"[.!?][)\]\"'\u201d]?\s*$", text)
+    return [Place(f"{place.label}, sentence {i}", tuple(p)) for i, p in enumerate(pieces, 1)]
+
+
 @dataclass(frozen=True)
 class _Line:
     start: int
@@ -203,7 +231,7 @@ class _ParagraphBuilder:
 
     def _closed_sentence(self, document: Document) -> bool:
         return bool(self.segments) and bool(
-            _SENTENCE_END.search(document.text[self.segments[-1][0] : self.segments[-1][1]])
+            SENTENCE_END.search(document.text[self.segments[-1][0] : self.segments[-1][1]])
         )
 
     def add(self, document: Document, line: _Line) -> None:
@@ -574,7 +602,7 @@ def _read_interview(document: Document) -> None:
         if line.blank or stripped in _CHROME:
             previous_blank = True
             continue
-        is_title = first_content and not _SENTENCE_END.search(stripped)
+        is_title = first_content and not SENTENCE_END.search(stripped)
         first_content = False
         if is_title or _QUESTION_001.match(stripped) or stripped in _INTERVIEW_HEADINGS:
             _close_section(section, line.start)
