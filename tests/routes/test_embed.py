@@ -1,5 +1,7 @@
 """Embeddable HTML views: the study card and the evidence table, checked against the fixtures."""
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,29 @@ def test_card_shows_the_study_with_every_figure_as_printed_and_its_source(client
     }:
         assert page.text("data-conflict-id", conflict_id)
     assert_self_contained(page)
+
+
+# The study's and its CAR products' own fields the card shows: each the fixtures flag as inferred is marked.
+CARD_STUDY_FIELDS = {"design", "randomised", "phase", "diseases", "age_groups", "age_min", "age_max", "setting"}
+CARD_PRODUCT_FIELDS = {"target_antigens", "cell_type", "cell_source", "costimulatory_domain", "vector", "dose"}
+
+
+@pytest.mark.parametrize("study_id", sorted(STUDIES))
+def test_card_marks_every_inferred_study_and_product_field_it_shows(client: TestClient, study_id: str) -> None:
+    raw = STUDIES[study_id]
+    flagged = {i["field"] for i in raw.get("inferred", [])} & CARD_STUDY_FIELDS
+    for product in raw.get("car_products", []):
+        flagged |= {i["field"] for i in product.get("inferred", [])} & CARD_PRODUCT_FIELDS
+    response = client.get(f"/embed/studies/{study_id}")
+    marked = {f for value in re.findall(r'data-inferred="([^"]*)"', response.text) for f in value.split()}
+    assert flagged <= marked, f"inferred but shown unmarked: {sorted(flagged - marked)}"
+    for field in flagged:
+        reason = next(i["reason"] for i in [*raw.get("inferred", []), *_product_inferences(raw)] if i["field"] == field)
+        assert squash(reason)[:40] in squash(html.unescape(response.text))  # the reason, on hover
+
+
+def _product_inferences(raw: dict) -> list[dict]:
+    return [i for product in raw.get("car_products", []) for i in product.get("inferred", [])]
 
 
 def test_card_flags_conflicts_with_their_description(fixture_copy: Settings) -> None:
