@@ -11,6 +11,7 @@ from api.fhir.codes import NCIT, UCUM, VARIABLE_ROLE, VARIABLE_ROLE_CODE, VARIAB
 from api.render.labels import derived_note, inferred_note, label
 from models.adverse_event import AdverseEventPublic
 from models.conflict import ConflictPublic
+from models.figure import Inference
 from models.outcome import OutcomePublic
 from models.source import SourcePublic
 from models.study_views import StudyDetail
@@ -157,6 +158,11 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def inferred_sentence(inference: Inference) -> str:
+    """One inferred field and why, in the words of the HTML and SVG marks."""
+    return _sentence(inferred_note([inference]))
+
+
 def provenance_note(figure: OutcomePublic | AdverseEventPublic, source_title: str) -> Json:
     return annotation(f"As printed: '{figure.printed}' in {source_title} ({figure.source_id}), at {figure.locator}.")
 
@@ -165,7 +171,7 @@ def figure_notes(figure: OutcomePublic | AdverseEventPublic, source_title: str) 
     notes = [provenance_note(figure, source_title)]
     # The same words as the marks' hover text on the HTML and SVG faces (api.render.labels).
     for inference in figure.inferred:
-        notes.append(annotation(_sentence(inferred_note([inference]))))
+        notes.append(annotation(inferred_sentence(inference)))
     if figure.derived:
         notes.append(annotation(_sentence(derived_note(figure.derivation))))
     if figure.unlabeled:

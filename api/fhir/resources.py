@@ -68,6 +68,7 @@ from api.fhir.elements import (
     fhir_id,
     figure_notes,
     group_id,
+    inferred_sentence,
     measure_variable_id,
     ncit_codings,
     population_text,
@@ -586,6 +587,9 @@ def research_study(ctx: Context, study: StudyDetail) -> Json:
     notes = [annotation(study.notes)] if study.notes else []
     if study.enrolled_printed:
         notes.append(annotation(f"Enrolment as printed: {study.enrolled_printed}."))
+    # The study's and its products' fields the documents do not print (design, phase...), said as on every face.
+    for record in (study, *study.car_products):
+        notes += [annotation(inferred_sentence(inference)) for inference in record.inferred]
     phase = PHASES.get(study.phase)
     resource = compact(
         {
