@@ -213,7 +213,25 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
             )
         )
     if problems:
-        raise InvalidInput(f"The claim could not be read completely from {text!r}.", problems)
+        found = {
+            "measure": measure,
+            "number": value,
+            "unit": unit if value is not None else None,
+            "time point": time_point,
+            "subgroup": subgroup,
+            "study": study,
+            "agent": agent,
+            "target antigen": antigen,
+            "therapy class": therapy_class,
+            "cell source": cell_source,
+            "disease": disease,
+        }
+        understood = ", ".join(
+            f"{name} {v:g}" if isinstance(v, float) else f"{name} {v}" for name, v in found.items() if v
+        )
+        raise InvalidInput(
+            f"The claim could not be read completely from {text!r}. Understood: {understood or 'nothing'}.", problems
+        )
     return Claim(
         measure=measure,
         value=value,  # type: ignore[arg-type]  # checked above

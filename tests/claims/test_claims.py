@@ -109,6 +109,16 @@ def test_an_unreadable_sentence_is_a_422_saying_what_is_missing(client: TestClie
         assert words in messages
 
 
+def test_an_unreadable_sentence_says_what_was_understood(client: TestClient) -> None:
+    detail = client.get(PATH, params={"text": "The 2-year OS was 42.7%"}).json()["detail"]
+    assert "Understood: measure os, number 42.7, unit percent, time point 2y." in detail
+
+
+def test_a_study_id_the_data_do_not_hold_is_named(client: TestClient) -> None:
+    answer = check(client, measure="cr", study="no-such-study", value="80")
+    assert answer["verdict"] == "not_found" and "no study has the id 'no-such-study'" in answer["explanation"]
+
+
 def test_structured_claims_name_what_is_missing(client: TestClient) -> None:
     response = client.get(PATH, params={"value": "90"})
     assert response.status_code == 422
