@@ -155,3 +155,19 @@ def test_the_api_layers_let_mcp_through_and_still_refuse_writes_elsewhere(live_u
     # No never-ending GET stream for a public server to keep open: 405, as the protocol allows.
     stream = httpx.get(f"{live_url}/mcp", headers={"Accept": "text/event-stream"}, timeout=30)
     assert stream.status_code == 405 and stream.headers["allow"] == "POST" and "etag" not in stream.headers
+
+
+def test_mcp_over_stdio_refuses_a_missing_database_file_in_one_line_on_stderr(tmp_path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "mcp", "--database", str(tmp_path / "missing.sqlite3")],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""  # stdout is the protocol's channel
+    assert done.stderr.startswith("mcp: ") and "missing.sqlite3" in done.stderr
