@@ -154,7 +154,9 @@ def test_the_api_layers_let_mcp_through_and_still_refuse_writes_elsewhere(live_u
     assert httpx.post(f"{live_url}/v1/studies", json=body, timeout=30).status_code == 405
     # No never-ending GET stream for a public server to keep open: 405, as the protocol allows.
     stream = httpx.get(f"{live_url}/mcp", headers={"Accept": "text/event-stream"}, timeout=30)
-    assert stream.status_code == 405 and stream.headers["allow"] == "POST" and "etag" not in stream.headers
+    assert stream.status_code == 405 and stream.headers["allow"] == "POST, OPTIONS" and "etag" not in stream.headers
+    assert httpx.options(f"{live_url}/mcp", timeout=30).headers["allow"] == "POST, OPTIONS"
+    assert httpx.put(f"{live_url}/mcp", timeout=30).headers["allow"] == "POST, OPTIONS"
 
 
 def test_mcp_over_stdio_refuses_a_missing_database_file_in_one_line_on_stderr(tmp_path) -> None:
