@@ -89,7 +89,7 @@ def test_tools_are_read_only_described_and_bounded(live_url: str) -> None:
         assert tool.description and tool.output_schema is not None
     assert tools["search_studies"].input_schema["properties"]["limit"]["maximum"] == 25
     assert tools["find_figures"].input_schema["properties"]["limit"]["maximum"] == 50
-    assert "as printed" in tools["find_figures"].description
+    assert all("as printed by the document each names" in t.description for t in tools.values())
 
 
 def test_every_tool_answers_with_provenance_and_the_dataset_version(live_url: str) -> None:
