@@ -98,6 +98,8 @@ def test_the_sentence_is_read_into_the_structured_claim(client: TestClient, text
             ["more than one measure", "more than one number"],
         ),
         ({"text": "V-HAG gave a CR rate of 100%"}, ["no scope"]),  # two studies share the acronym: it names neither
+        ({"text": "RD13-01 reported a CR rate of 1234567890123456789012345678901234567890%"}, ["over 1e+06"]),
+        ({"text": "In RD13-01, 99999999999999999999999999999999 patients died"}, ["over 1e+06"]),
     ],
 )
 def test_an_unreadable_sentence_is_a_422_saying_what_is_missing(client: TestClient, params: dict, named: list) -> None:
