@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Where a non-editable install (pip install .) puts fixtures/ and seeds/ (pyproject: data-files).
 MCP_PATH = "/mcp"
 """Where the MCP server answers (streamable HTTP); the one path that takes POST."""
+MCP_ALLOW = "POST, OPTIONS"
+"""The methods the MCP endpoint takes (its Allow header)."""
 INSTALLED_DATA = Path(sys.prefix) / "share" / "tall-evidence"
 
 

@@ -15,6 +15,9 @@ from models.claim import Claim, ClaimUnit
 from models.enums import ValueQualifier, ValueUnit
 from models.outcome import OutcomePublic
 
+MAX_VALUE = 1_000_000
+"""The largest number a claim may state (percentages, counts of patients)."""
+
 # A number as printed: digits with an optional decimal part (a comma between digit groups is not a decimal mark).
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Mapping
 
-from api.claims.agreement import written_decimals
+from api.claims.agreement import MAX_VALUE, written_decimals
 from api.claims.text import read_claim
 from api.errors import InvalidInput
 from models.claim import Claim, ClaimUnit
@@ -10,7 +10,6 @@ from models.problem import ProblemField
 
 SCOPE = ("study", "agent", "target_antigen", "therapy_class", "cell_source", "disease")
 """A claim names at least one of these."""
-MAX_VALUE = 1_000_000
 CLAIM_FIELDS = ("measure", "value", *SCOPE, "time_point", "subgroup", "arm")
 """The parts of a structured claim, as the REST parameters and the MCP tool's arguments name them."""
 

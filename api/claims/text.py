@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.claims.agreement import written_decimals
+from api.claims.agreement import MAX_VALUE, written_decimals
 from api.errors import InvalidInput
 from models.claim import Claim, ClaimUnit
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
@@ -184,6 +184,8 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
     while (match := reading.take(counted)) is not None:
         numbers.append(match.group(0).strip())
         value, decimals, unit = float(_number(match.group(1))), 0, ClaimUnit.patients
+    if value is not None and value > MAX_VALUE:
+        problems.append(ProblemField(location="query.text", message=f"the number is over {MAX_VALUE:g}"))
     if len(numbers) > 1:
         problems.append(
             ProblemField(location="query.text", message=f"more than one number ({', '.join(numbers)}); claim one")
@@ -213,7 +215,25 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
             )
         )
     if problems:
-        raise InvalidInput(f"The claim could not be read completely from {text!r}.", problems)
+        found = {
+            "measure": measure,
+            "number": value,
+            "unit": unit if value is not None else None,
+            "time point": time_point,
+            "subgroup": subgroup,
+            "study": study,
+            "agent": agent,
+            "target antigen": antigen,
+            "therapy class": therapy_class,
+            "cell source": cell_source,
+            "disease": disease,
+        }
+        understood = ", ".join(
+            f"{name} {v:g}" if isinstance(v, float) else f"{name} {v}" for name, v in found.items() if v
+        )
+        raise InvalidInput(
+            f"The claim could not be read completely from {text!r}. Understood: {understood or 'nothing'}.", problems
+        )
     return Claim(
         measure=measure,
         value=value,  # type: ignore[arg-type]  # checked above

@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from api.claims.agreement import compare
-from api.queries.claims import matching_outcomes
+from api.queries.claims import matching_outcomes, study_exists
 from api.render.labels import label, time_point_label
 from models.claim import Claim, ClaimCheck, ClaimEvidence, ClaimUnit, Verdict
 from models.outcome import OutcomePublic
@@ -114,5 +114,8 @@ def check(claim: Claim, figures: list[OutcomePublic], *, version: str) -> ClaimC
 
 
 def check_against_data(session: Session, claim: Claim, *, version: str) -> ClaimCheck:
-    """The verdict on a claim from every figure that matches it."""
-    return check(claim, matching_outcomes(session, claim), version=version)
+    """The verdict on a claim from every figure that matches it; a study id the data do not hold is said so."""
+    answer = check(claim, matching_outcomes(session, claim), version=version)
+    if claim.study is not None and not study_exists(session, claim.study):
+        answer.explanation = answer.explanation.removesuffix(".") + f"; no study has the id {claim.study!r}."
+    return answer

@@ -96,6 +96,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
 
         Returns each study's id, title, design, phase, population size, agents and target antigens, with the
         dataset version; at most 25. Use get_study for a study's figures with their provenance.
+        Figures are as printed by the document each names; the dataset version comes with every answer.
         """
         filters = _study_filters(
             disease=disease, agent=agent, target_antigen=target_antigen, therapy_class=therapy_class
@@ -113,6 +114,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
     ) -> Annotated[CallToolResult, StudyResult]:
         """One study with its arms, interventions (with their roles), outcome and adverse-event figures, findings,
         sources and recorded conflicts. Each figure carries its printed words, locator, span and permalink.
+        Figures are as printed by the document each names; the dataset version comes with every answer.
         """
         with reading() as (session, version):
             row = session.get(Study, study_id)
@@ -138,6 +140,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
     ) -> Annotated[CallToolResult, FiguresResult]:
         """Outcome figures (response, MRD, survival) matching the filters, each with its value, the words exactly
         as printed, the source document, the locator, the span in the text and its permalink; at most 50.
+        Figures are as printed by the document each names; the dataset version comes with every answer.
         """
         filters = OutcomeFilters.model_validate(
             {
@@ -170,6 +173,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         """One measure across studies (as GET /v1/comparison): per arm n, events, proportion and a Wilson 95%
         interval, each row with its printed words and source; a descriptive pooled estimate only where rows are
         comparable, and why each row is or is not pooled. Whole-population figures; at most 50 rows.
+        Figures are as printed by the document each names; the dataset version comes with every answer.
         """
         filters = OutcomeFilters(subgroup=[SubgroupFilter(NO_SUBGROUP)]).within(
             _study_filters(agent=agent, target_antigen=target_antigen, therapy_class=therapy_class, disease=disease)
@@ -228,6 +232,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         Verdict supported (a matching figure agrees when both numbers are rounded to the coarser of their
         precisions), contradicted (figures match, none agrees) or not_found; the matching figures with their
         printed words, locator, span and permalink, agreeing ones first; and one sentence to quote.
+        Figures are as printed by the document each names; the dataset version comes with every answer.
         """
         values = locals()
         with reading() as (session, version):
@@ -252,6 +257,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
     ) -> Annotated[CallToolResult, CitationResult]:
         """How to cite a figure (its source document, the place in it, the printed words, its permalink and the
         dataset version) or a study (its source documents and the dataset version). Give one of the two ids.
+        Figures are as printed by the document each names; the dataset version comes with every answer.
         """
         if (figure_id is None) == (study_id is None):
             raise ToolError("argument 'figure_id' or 'study_id': give exactly one of the two")

@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from api.data_source import open_dataset
 from api.mcp.tools import build_mcp_server
 from api.render.problems import problem_response
-from api.settings import Settings
+from api.settings import MCP_ALLOW, Settings
 from api.state import AppState, Release
 
 MAX_REQUEST_BYTES = 256 * 1024
@@ -48,7 +48,7 @@ class McpHttp:
             # No server-initiated messages and no sessions: the optional GET stream would only hold a
             # connection open for good, and DELETE has no session to end. The protocol allows a 405.
             detail = "The MCP endpoint takes JSON-RPC messages by POST (streamable HTTP, stateless)."
-            await problem_response(Request(scope), 405, detail, headers={"Allow": "POST"})(scope, receive, send)
+            await problem_response(Request(scope), 405, detail, headers={"Allow": MCP_ALLOW})(scope, receive, send)
             return
         await self.server.session_manager.handle_request(scope, receive, send)
 

@@ -22,11 +22,18 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.render.problems import problem_response
-from api.settings import MCP_PATH, Settings
+from api.settings import MCP_ALLOW, MCP_PATH, Settings
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 FHIR_SEARCH_BY_POST = re.compile(r"/fhir/[A-Za-z]{1,64}/_search")
 ALLOW = ", ".join(SAFE_METHODS)
+
+
+def allowed(scope: Scope) -> str:
+    """The methods a path takes, for Allow: the MCP endpoint takes POST only (and OPTIONS)."""
+    return MCP_ALLOW if scope["path"] == MCP_PATH else ALLOW
+
+
 REFERRER_POLICY = "no-referrer"
 # The forest plot uses presentation attributes only (api.views.forest_plot): nothing to load or run.
 SVG_CONTENT_SECURITY_POLICY = "default-src 'none'"
@@ -95,11 +102,11 @@ class SecurityMiddleware:
                 Request(scope),
                 405,
                 f"Method {method} is not allowed: this API is read-only.",
-                headers={"Allow": ALLOW},
+                headers={"Allow": allowed(scope)},
             )
         elif method == "OPTIONS" and not _is_cors_preflight(scope):
             response = (
-                Response(status_code=204, headers={"Allow": ALLOW})
+                Response(status_code=204, headers={"Allow": allowed(scope)})
                 if _path_exists(scope)
                 else problem_response(Request(scope), 404, "Not Found")
             )

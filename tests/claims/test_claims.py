@@ -92,6 +92,8 @@ def test_the_sentence_is_read_into_the_structured_claim(client: TestClient, text
             ["more than one measure", "more than one number"],
         ),
         ({"text": "V-HAG gave a CR rate of 100%"}, ["no scope"]),  # two studies share the acronym: it names neither
+        ({"text": "RD13-01 reported a CR rate of 1234567890123456789012345678901234567890%"}, ["over 1e+06"]),
+        ({"text": "In RD13-01, 99999999999999999999999999999999 patients died"}, ["over 1e+06"]),
     ],
 )
 def test_an_unreadable_sentence_is_a_422_saying_what_is_missing(client: TestClient, params: dict, named: list) -> None:
@@ -101,6 +103,16 @@ def test_an_unreadable_sentence_is_a_422_saying_what_is_missing(client: TestClie
     messages = " | ".join(e["message"] for e in response.json()["errors"])
     for words in named:
         assert words in messages
+
+
+def test_an_unreadable_sentence_says_what_was_understood(client: TestClient) -> None:
+    detail = client.get(PATH, params={"text": "The 2-year OS was 42.7%"}).json()["detail"]
+    assert "Understood: measure os, number 42.7, unit percent, time point 2y." in detail
+
+
+def test_a_study_id_the_data_do_not_hold_is_named(client: TestClient) -> None:
+    answer = check(client, measure="cr", study="no-such-study", value="80")
+    assert answer["verdict"] == "not_found" and "no study has the id 'no-such-study'" in answer["explanation"]
 
 
 def test_structured_claims_name_what_is_missing(client: TestClient) -> None:

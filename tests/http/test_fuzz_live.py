@@ -46,6 +46,9 @@ def test_every_operation_survives_generated_input_over_the_wire(server: LiveServ
         # for): a "negative" non-string value for a list of strings reaches the server as its
         # text (true, car_t_cells), a valid string, so over the wire it reports valid requests.
         excluded = [schemathesis.checks.negative_data_rejection]
+        if operation.path == "/v1/claims/check":
+            # Required in combinations a schema cannot state (tests/routes/test_fuzz.py says which).
+            excluded.append(schemathesis.checks.positive_data_acceptance)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
                 _runner(operation, mode, excluded)()

@@ -10,9 +10,14 @@ PROBLEM = "application/problem+json"
 HUGE = str(2**63)
 
 
-def _required(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, str]:
+# Parameters required together, which a schema cannot say: a claim checked by numbers needs a measure
+# and a scope besides its value.
+REQUIRED_TOGETHER = {"/v1/claims/check": {"measure": "cr", "study": "rd13-01"}}
+
+
+def _required(document: dict[str, Any], operation: dict[str, Any], path: str = "") -> dict[str, str]:
     """A valid value for each required query parameter (the first of its enum or its example)."""
-    values = {}
+    values = dict(REQUIRED_TOGETHER.get(path, {}))
     for parameter in operation.get("parameters", []):
         if parameter.get("required") and parameter["in"] == "query":
             schema = parameter.get("schema", {})
@@ -40,7 +45,7 @@ def _numeric_query_parameters(document: dict[str, Any]) -> list[tuple[str, str, 
                             (
                                 method,
                                 path,
-                                {"name": parameter["name"], "required": _required(document, operation), **item},
+                                {"name": parameter["name"], "required": _required(document, operation, path), **item},
                             )
                         )
     return found

@@ -81,7 +81,7 @@ def test_tools_are_read_only_described_and_bounded(live_url: str) -> None:
         assert tool.description and tool.output_schema is not None
     assert tools["search_studies"].input_schema["properties"]["limit"]["maximum"] == 25
     assert tools["find_figures"].input_schema["properties"]["limit"]["maximum"] == 50
-    assert "as printed" in tools["find_figures"].description
+    assert all("as printed by the document each names" in t.description for t in tools.values())
 
 
 def test_every_tool_answers_with_provenance_and_the_dataset_version(live_url: str) -> None:
@@ -146,4 +146,22 @@ def test_the_api_layers_let_mcp_through_and_still_refuse_writes_elsewhere(live_u
     assert httpx.post(f"{live_url}/v1/studies", json=body, timeout=30).status_code == 405
     # No never-ending GET stream for a public server to keep open: 405, as the protocol allows.
     stream = httpx.get(f"{live_url}/mcp", headers={"Accept": "text/event-stream"}, timeout=30)
-    assert stream.status_code == 405 and stream.headers["allow"] == "POST" and "etag" not in stream.headers
+    assert stream.status_code == 405 and stream.headers["allow"] == "POST, OPTIONS" and "etag" not in stream.headers
+    assert httpx.options(f"{live_url}/mcp", timeout=30).headers["allow"] == "POST, OPTIONS"
+    assert httpx.put(f"{live_url}/mcp", timeout=30).headers["allow"] == "POST, OPTIONS"
+
+
+def test_mcp_over_stdio_refuses_a_missing_database_file_in_one_line_on_stderr(tmp_path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "mcp", "--database", str(tmp_path / "missing.sqlite3")],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""  # stdout is the protocol's channel
+    assert done.stderr.startswith("mcp: ") and "missing.sqlite3" in done.stderr

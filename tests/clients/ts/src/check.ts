@@ -145,6 +145,17 @@ async function main(): Promise<void> {
   );
   check(svg.includes("<svg"), "SVG plot");
 
+  const claim = ok(
+    await client.GET("/v1/claims/check", { params: { query: { measure: "cr", value: 80, study: "rd13-01" } } }),
+    "checkClaim",
+  );
+  check(claim.verdict === "supported" && claim.evidence.every((e) => e.printed.length > 0), "claim verdict");
+  const read = ok(
+    await client.GET("/v1/claims/check", { params: { query: { text: "RD13-01 reported a CR rate of 60%" } } }),
+    "checkClaim",
+  );
+  check(read.verdict === "contradicted" && read.understood.study === "rd13-01", "claim read from text");
+
   const sources = ok(await client.GET("/v1/sources"), "listSources");
   const firstSource = sources.items[0];
   if (firstSource === undefined) throw new Error("no sources");
