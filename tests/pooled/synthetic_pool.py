@@ -2,8 +2,8 @@
 
 The curated fixtures, plus three made-up studies reporting complete remission at day 99 (a
 time point no curated figure uses, so only these figures meet there):
-- pool-a: one arm, 8/10 evaluable;
-- pool-b: the whole study, 18/20 evaluable;
+- pool-a: one arm, 8/10 evaluable (and its ORR and OS at day 99, other measures);
+- pool-b: the whole study, 18/20 evaluable, and no acronym (its rows carry its title);
 - pool-c: two arms, 5/10 and 6/12, and the whole study's 11/22: the arms pool, the whole-study
   figure (the same patients) does not;
 - pool-d: the whole study, 3/5 of those enrolled: another denominator basis, so not pooled; and
@@ -41,7 +41,22 @@ def _figure(id: str, events: int, n: int, *, arm: str | None = None, basis: str 
 
 
 STUDIES: dict[str, dict[str, Any]] = {
-    "pool-a": {"arms": [("a1", 10)], "outcomes": [_figure("cr-d99", 8, 10, arm="a1")]},
+    "pool-a": {
+        "arms": [("a1", 10)],
+        "outcomes": [
+            _figure("cr-d99", 8, 10, arm="a1"),
+            # Other measures at the same time point, which a comparison of CR must leave out.
+            {**_figure("orr-d99", 9, 10, arm="a1"), "measure": "orr"},
+            {
+                **_figure("os-d99", 9, 10, arm="a1"),
+                "measure": "os",
+                "numerator": None,
+                "denominator": None,
+                "value": 90.0,
+                "printed": "90%",
+            },
+        ],
+    },
     "pool-b": {"arms": [], "outcomes": [_figure("cr-d99", 18, 20)]},
     "pool-c": {
         "arms": [("c1", 10), ("c2", 12)],
@@ -79,7 +94,8 @@ def write_pooled_fixtures(directory: Path) -> Settings:
             **header,
             "id": study_id,
             "title": f"Made-up study {study_id} for the pooling tests",
-            "acronym": study_id.upper(),
+            # pool-b has no acronym: its rows are labelled with its title.
+            "acronym": None if study_id == "pool-b" else study_id.upper(),
             "n_enrolled": sum(n for _, n in spec["arms"]) or None,
             "arms": [{"id": arm, "label": f"Arm {arm}", "n": n} for arm, n in spec["arms"]],
             "outcomes": spec["outcomes"],

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from statsmodels.stats.meta_analysis import combine_effects
+from statsmodels.stats.proportion import proportion_confint
 
 from api.main import create_app
 from tests.pooled.synthetic_pool import EXCLUDED, NOT_POOLED, POOLED, TIME_POINT, write_pooled_fixtures
@@ -46,7 +47,7 @@ def _reference(counts: list[tuple[int, int]]) -> tuple[float, float, float]:
     return expit(mean), expit(mean - 1.959963984540054 * se), expit(mean + 1.959963984540054 * se)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, so each test reaches the comparison itself (mutation testing maps tests to code)
 def comparison(client: TestClient) -> dict[str, Any]:
     response = client.get("/v1/comparison", params=QUERY)
     assert response.status_code == 200, response.text
@@ -82,7 +83,7 @@ def test_json_rows_are_ordered_labelled_and_every_row_left_out_says_why(comparis
     ]
     assert [r["label"] for r in rows] == [
         "POOL-A · Arm a1",
-        "POOL-B · whole study",
+        "Made-up study pool-b for the pooling tests · whole study",
         "POOL-C · whole study",
         "POOL-C · Arm c1",
         "POOL-C · Arm c2",
@@ -121,6 +122,34 @@ def test_one_comparable_row_is_not_pooled_and_the_note_counts_the_reasons(
     comparison = client.get("/v1/comparison", params={**QUERY, "study_id": studies}).json()
     assert comparison["pooled"] is None
     assert comparison["pooled_note"] == note
+
+
+def test_json_rows_carry_each_figures_provenance_and_wilson_interval(
+    client: TestClient, comparison: dict[str, Any]
+) -> None:
+    for row in comparison["rows"]:
+        figure = client.get(f"/v1/outcomes/{row['outcome_id']}").json()
+        study = client.get(f"/v1/studies/{row['study_id']}").json()
+        for field in ("printed", "source_id", "locator", "source_kind", "cited_publication", "derived"):
+            assert row[field] == figure[field], field
+        assert row["response_definition"] == figure["response_definition"]
+        assert (row["arm_id"], row["arm_label"], row["subgroup"]) == (
+            figure["arm_id"],
+            figure["arm_label"],
+            figure["subgroup"],
+        )
+        assert (row["study_title"], row["study_acronym"]) == (study["title"], study["acronym"])
+        low, high = proportion_confint(row["events"], row["n"], alpha=0.05, method="wilson")
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+    assert {r["arm_label"] for r in comparison["rows"]} >= {"Arm a1", "Arm c1", "Arm c2"}
+
+
+def test_survival_figures_are_carried_as_printed_without_an_interval(client: TestClient) -> None:
+    comparison = client.get("/v1/comparison", params={"measure": "os", "time_point": TIME_POINT}).json()
+    [row] = comparison["rows"]
+    assert (row["outcome_id"], row["proportion"]) == ("pool-a.os-d99", pytest.approx(0.9))
+    assert (row["interval_method"], row["ci_low"], row["ci_high"], row["pooled"]) == (None, None, None, False)
+    assert comparison["pooled_note"] == "survival figures are carried as printed and never pooled"
 
 
 def test_json_leave_one_out_omits_each_pooled_row_in_turn(comparison: dict[str, Any]) -> None:

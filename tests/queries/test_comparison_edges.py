@@ -134,7 +134,11 @@ def test_logit_effect_corrects_empty_cells_only() -> None:
     assert _logit_effect(10, 10) == (math.log(10.5 / 0.5), 1 / 10.5 + 1 / 0.5)
 
 
-@pytest.mark.parametrize("counts", [[(2, 10), (6, 10), (9, 10)], [(5, 10), (5, 10)], [(1, 30), (28, 30), (10, 20)]])
+@pytest.mark.parametrize(
+    "counts",
+    # The last: heterogeneous rows of few patients, whose weights leave c below 1.
+    [[(2, 10), (6, 10), (9, 10)], [(5, 10), (5, 10)], [(1, 30), (28, 30), (10, 20)], [(0, 2), (2, 2)]],
+)
 def test_pool_statistics_match_statsmodels(counts: list[tuple[int, int]]) -> None:
     effects = [_logit_effect(e, n) for e, n in counts]
     reference = combine_effects(
@@ -169,3 +173,9 @@ def test_leave_one_out_uses_each_rows_counts() -> None:
         "a · whole study",
         pytest.approx(pool_random_effects([(6, 12), (9, 10)]).i_squared),
     )
+
+
+def test_a_pool_of_one_row_has_no_between_row_variance() -> None:
+    pooled = pool_random_effects([(5, 10)])
+    assert (pooled.k, pooled.tau_squared, pooled.q, pooled.i_squared) == (1, 0.0, 0.0, 0.0)
+    assert pooled.proportion == pytest.approx(0.5)
