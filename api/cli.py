@@ -63,7 +63,8 @@ def __getattr__(name: str) -> object:
     if name == "WorkerProtocol":
         from api.server import guarded_protocol
 
-        return guarded_protocol(header_timeout=get_settings().header_timeout)
+        settings = get_settings()
+        return guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout)
     raise AttributeError(name)
 
 
@@ -241,7 +242,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         # The C parser (bounded and answering in problem details, see api.server) and event
         # loop (uvicorn[standard]); named so a missing one fails loudly instead of silently
         # falling back to the pure-Python stack.
-        "http": guarded_protocol(header_timeout=settings.header_timeout),
+        "http": guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout),
         "loop": "uvloop",
         "timeout_keep_alive": settings.keep_alive_timeout,
         "timeout_graceful_shutdown": settings.shutdown_timeout,

@@ -7,10 +7,20 @@ request head a deadline from its first byte, or from the connection's opening, (
 408 when partly sent, closed silently when nothing was sent), and answers each parser
 refusal as RFC 9457 problem details. What still cannot be answered in that format is
 listed in the README (Limits).
+
+It also bounds what one connection may cost while its client does not read: once
+MAX_PENDING_REQUESTS requests are parsed and unanswered, the connection is not read any
+further (the rest stays in the kernel's socket buffers, which the client cannot grow) until
+responses are taken; and a response that cannot be written for send_timeout seconds closes
+the connection. Both use only asyncio's public flow control (Transport.pause_reading and
+resume_reading, Protocol.pause_writing and resume_writing) and httptools' parser callbacks;
+the uvicorn methods overridden here are those of the pinned, tested uvicorn release
+(tests/http/test_uvicorn_contract.py says which, and fails on a release without them).
 """
 
 import asyncio
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -22,7 +32,38 @@ from models.problem import Problem
 PROBLEM_MEDIA_TYPE = b"application/problem+json"
 # The request line and every header line, as on the wire; as h11's and Node's default.
 MAX_HEAD_BYTES = 16 * 1024
+# Requests parsed but not yet answered on one connection (pipelining) before it stops being read.
+MAX_PENDING_REQUESTS = 8
+# The parser is fed this much at a time, so that the count above is checked between slices: one
+# read may hold hundreds of tiny pipelined requests.
+FEED_SLICE_BYTES = 256
+# Most bytes taken from a socket in one read (asyncio's own reads take up to 256 KiB), and so the
+# most a held connection keeps that it has read but not parsed.
+READ_BUFFER_BYTES = 16 * 1024
 ALLOW = b"GET, HEAD, OPTIONS"
+
+
+# The methods of uvicorn's HttpToolsProtocol this module overrides or calls: uvicorn is pinned to
+# the release they were tested on (pyproject.toml), and tests/http/test_uvicorn_contract.py
+# fails on one without them.
+UVICORN_HOOKS = (
+    "connection_made",
+    "connection_lost",
+    "data_received",
+    "eof_received",
+    "pause_writing",
+    "resume_writing",
+    "on_message_begin",
+    "on_url",
+    "on_header",
+    "on_headers_complete",
+    "on_response_complete",
+    "send_400_response",
+    "handle_websocket_upgrade",
+    "_should_upgrade",
+    "_unsupported_upgrade_warning",
+    "_unset_keepalive_if_required",
+)
 
 
 class HeadTooLarge(Exception):
@@ -58,8 +99,71 @@ def parser_refusal(exc: httptools.HttpParserError) -> tuple[int, str]:
     return 400, f"The request is not valid HTTP/1.1 ({reason})."
 
 
-def guarded_protocol(*, header_timeout: float) -> type[HttpToolsProtocol]:
-    """The protocol class for uvicorn.run(http=...), with the given request-head deadline (seconds)."""
+class ReadGate:
+    """A transport as uvicorn's protocol sees it: reading is paused while uvicorn or the
+    pipelining bound wants it paused, and resumes only when neither does.
+
+    uvicorn resumes reading after every response and whenever the application asks for the
+    request body; on the bare transport that would undo the bound's pause. Everything other
+    than pausing and resuming reading goes to the transport itself.
+    """
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self._paused_by_server = False
+        self._held_by_bound = False
+
+    def pause_reading(self) -> None:
+        self._paused_by_server = True
+        self._apply()
+
+    def resume_reading(self) -> None:
+        self._paused_by_server = False
+        self._apply()
+
+    def hold(self, held: bool) -> None:
+        self._held_by_bound = held
+        self._apply()
+
+    def _apply(self) -> None:
+        if self.transport.is_closing():
+            return
+        paused = self._paused_by_server or self._held_by_bound
+        if paused and self.transport.is_reading():
+            self.transport.pause_reading()
+        elif not paused and not self.transport.is_reading():
+            self.transport.resume_reading()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
+class Deadline:
+    """A callback due a fixed number of seconds after arming; arming an armed one changes nothing."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float, expire: Callable[[], None]) -> None:
+        self._loop = loop
+        self._seconds = seconds
+        self._expire = expire
+        self._handle: asyncio.TimerHandle | None = None
+
+    def arm(self) -> None:
+        if self._handle is None:
+            self._handle = self._loop.call_later(self._seconds, self._fire)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _fire(self) -> None:
+        self._handle = None
+        self._expire()
+
+
+def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyncio.BufferedProtocol]:
+    """The protocol class for uvicorn.run(http=...), with the request-head deadline and the
+    deadline for a blocked response to move again (seconds)."""
 
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -67,27 +171,36 @@ def guarded_protocol(*, header_timeout: float) -> type[HttpToolsProtocol]:
             self._awaiting_head = True
             self._head_bytes = 0  # bytes read since the head began, ended or not
             self._head_size = 0  # bytes of the lines the parser has handed over
-            self._head_timer: asyncio.TimerHandle | None = None
+            self._head_deadline = Deadline(self.loop, header_timeout, self._head_timed_out)
+            self._pending = 0  # requests whose head is parsed and whose response is not complete
+            self._held: bytes | None = None  # read but not yet parsed while the connection is held
+            self._send_deadline = Deadline(self.loop, send_timeout, self._send_timed_out)
+            self._gate: ReadGate | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm_head_timer()  # a client that never sends a byte is closed after the deadline too
+            self._gate = ReadGate(transport)
+            super().connection_made(self._gate)  # type: ignore[arg-type]
+            self._head_deadline.arm()  # a client that never sends a byte is closed after the deadline too
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._cancel_head_timer()
+            self._head_deadline.cancel()
+            self._send_deadline.cancel()
+            self._held = None
             super().connection_lost(exc)
 
-        def _arm_head_timer(self) -> None:
-            if self._head_timer is None:
-                self._head_timer = self.loop.call_later(header_timeout, self._head_timed_out)
+        def pause_writing(self) -> None:
+            # The client is not taking what was written: it has send_timeout seconds to start again.
+            super().pause_writing()
+            self._send_deadline.arm()
 
-        def _cancel_head_timer(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
+        def resume_writing(self) -> None:
+            self._send_deadline.cancel()
+            super().resume_writing()
+
+        def _send_timed_out(self) -> None:
+            self.transport.abort()  # nothing can be said to a client that does not read
 
         def _head_timed_out(self) -> None:
-            self._head_timer = None
             if self.transport.is_closing() or not self._awaiting_head:
                 return
             if self._head_bytes:
@@ -96,17 +209,50 @@ def guarded_protocol(*, header_timeout: float) -> type[HttpToolsProtocol]:
             self.transport.close()
 
         def _refuse(self, status: int, detail: str) -> None:
-            self._cancel_head_timer()
+            self._head_deadline.cancel()
             self._unset_keepalive_if_required()
             if not self.transport.is_closing():
                 self.transport.write(problem_bytes(status, detail))
                 self.transport.close()
 
-        def data_received(self, data: bytes) -> None:
+        def data_received(self, data: bytes | memoryview) -> None:
             self._unset_keepalive_if_required()
+            if self._held is not None:
+                # Read before the pause took effect: kept, at most one read's worth.
+                self._held += data
+                return
+            self._feed(memoryview(data))
+
+        def _feed(self, data: memoryview) -> None:
+            """Parse data a slice at a time; once too many requests are pending, keep the rest and stop reading."""
+            for start in range(0, len(data), FEED_SLICE_BYTES):
+                if self._pending >= MAX_PENDING_REQUESTS:
+                    self._hold(bytes(data[start:]))
+                    return
+                if not self._parse(data[start : start + FEED_SLICE_BYTES]):
+                    return
+
+        def _hold(self, rest: bytes) -> None:
+            self._held = rest
+            self._head_deadline.cancel()  # the head waits on us, not on the client
+            assert self._gate is not None
+            self._gate.hold(True)
+
+        def _release(self) -> None:
+            """Parse what was held back, then read again unless that filled the connection up once more."""
+            held, self._held = self._held, None
+            if held is None or self.transport.is_closing():
+                return
+            self._unset_keepalive_if_required()
+            self._feed(memoryview(held))
+            if self._held is None and self._gate is not None:
+                self._gate.hold(False)
+
+        def _parse(self, data: memoryview) -> bool:
+            """Feed the parser; False when the connection was refused or handed over."""
             if self._awaiting_head:
                 self._head_bytes += len(data)
-                self._arm_head_timer()
+                self._head_deadline.arm()
             try:
                 self.parser.feed_data(data)
             except httptools.HttpParserCallbackError as exc:
@@ -114,19 +260,21 @@ def guarded_protocol(*, header_timeout: float) -> type[HttpToolsProtocol]:
                     self._refuse(431, f"The request head is over {MAX_HEAD_BYTES} bytes.")
                 else:
                     self._refuse(400, "The request is not valid HTTP/1.1.")
-                return
+                return False
             except httptools.HttpParserUpgrade:
                 if self._should_upgrade():
                     self.handle_websocket_upgrade()
                 else:
                     self._unsupported_upgrade_warning()
-                return
+                return False
             except httptools.HttpParserError as exc:
                 self._refuse(*parser_refusal(exc))
-                return
+                return False
             if self._awaiting_head and self._head_bytes > MAX_HEAD_BYTES:
                 # Still no end of head after this many bytes: refuse before buffering more.
                 self._refuse(431, f"The request head is over {MAX_HEAD_BYTES} bytes.")
+                return False
+            return not self.transport.is_closing()
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
@@ -150,14 +298,55 @@ def guarded_protocol(*, header_timeout: float) -> type[HttpToolsProtocol]:
         def on_headers_complete(self) -> None:
             self._awaiting_head = False
             self._head_bytes = 0
-            self._cancel_head_timer()
+            self._head_deadline.cancel()
+            self._pending += 1
             super().on_headers_complete()
 
         def on_response_complete(self) -> None:
+            self._pending -= 1
             super().on_response_complete()
             self._awaiting_head = True  # the next request's head; its deadline starts with its first byte
+            if self._held is not None and self._pending < MAX_PENDING_REQUESTS:
+                # Not from inside the response's send: parsing may start the next request.
+                self.loop.call_soon(self._release)
 
         def send_400_response(self, msg: str) -> None:
             self._refuse(400, msg)
 
-    return GuardedHttpToolsProtocol
+    # One buffer for every connection of the process: what is read into it is parsed, or copied
+    # aside, before the next read (buffer_updated runs to completion first).
+    read_buffer = memoryview(bytearray(READ_BUFFER_BYTES))
+
+    class GuardedConnection(asyncio.BufferedProtocol):
+        """What the event loop talks to: reads at most READ_BUFFER_BYTES at a time into the shared
+        buffer (asyncio's BufferedProtocol) and hands them to the HTTP protocol.
+
+        uvloop reads into a caller's buffer only for a protocol that is not also an
+        asyncio.Protocol, as uvicorn's is; hence this wrapper rather than a mix-in.
+        """
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.http = GuardedHttpToolsProtocol(*args, **kwargs)
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.http.connection_made(transport)  # type: ignore[arg-type]
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self.http.connection_lost(exc)
+
+        def eof_received(self) -> bool | None:
+            return self.http.eof_received()  # type: ignore[func-returns-value]
+
+        def pause_writing(self) -> None:
+            self.http.pause_writing()
+
+        def resume_writing(self) -> None:
+            self.http.resume_writing()
+
+        def get_buffer(self, sizehint: int) -> memoryview:
+            return read_buffer
+
+        def buffer_updated(self, nbytes: int) -> None:
+            self.http.data_received(read_buffer[:nbytes])
+
+    return GuardedConnection

@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         description="Seconds a request head (request line and headers) may take to arrive, from its first byte "
         "or from the connection's opening; a connection that sends nothing is closed after this long.",
     )
+    send_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Seconds a response may stay blocked on a client that reads nothing (the connection's send "
+        "buffer full) before the connection is closed.",
+    )
     keep_alive_timeout: int = Field(
         default=5, ge=1, le=600, description="Seconds an idle connection is kept open after a response."
     )

@@ -151,3 +151,33 @@ def _wait_until_up(server: LiveServer) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"server did not answer /health within {START_TIMEOUT}s:\n{server.output()}")
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process now (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def read_responses(sock: socket.socket, count: int, *, timeout: float = 30.0) -> list[tuple[int, bytes]]:
+    """Status and body of the next count responses on a connection (each framed by content-length)."""
+    sock.settimeout(timeout)
+    buffered = b""
+    found: list[tuple[int, bytes]] = []
+    while len(found) < count:
+        head_end = buffered.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = buffered[:head_end].decode("latin-1").split("\r\n")
+            length = next(int(line.split(":")[1]) for line in head if line.lower().startswith("content-length:"))
+            end = head_end + 4 + length
+            if len(buffered) >= end:
+                found.append((int(head[0].split()[1]), buffered[head_end + 4 : end]))
+                buffered = buffered[end:]
+                continue
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed after {len(found)} of {count} responses")
+        buffered += chunk
+    return found
