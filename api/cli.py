@@ -179,7 +179,14 @@ def _serve(
     """
     import tempfile
 
-    from api.loading.build import BuildFileError, attach_schema, build_file, build_schema, read_file_record
+    from api.loading.build import (
+        BuildFileError,
+        attach_schema,
+        build_file,
+        build_schema,
+        checked_file,
+        file_sha256,
+    )
     from api.loading.serving import is_postgres
 
     settings = get_settings()
@@ -192,9 +199,12 @@ def _serve(
     with tempfile.TemporaryDirectory(prefix="tall-evidence-") as scratch:
         try:
             if database is not None:
-                record = read_file_record(database)  # refuse a bad file in one line, before any worker starts
-                # Checked here once; the workers need not read the whole file again.
-                updates.update(database_file=database.resolve(), verify_database_file=False)
+                # Refuse a bad file in one line, before any worker starts. Each worker then checks
+                # that the bytes it opens are still these (a file altered or replaced since is refused).
+                record, sha256 = checked_file(database)
+                updates.update(
+                    database_file=database.resolve(), verify_database_file=False, database_file_sha256=sha256
+                )
                 print(f"serving {database} (dataset version {record.dataset_version})")
             elif url is not None and is_postgres(url):
                 version = dataset_version or settings.dataset_version
@@ -220,7 +230,8 @@ def _serve(
                     return 1
                 path = build_file(settings, Path(scratch), fixtures)
                 del fixtures  # served from the file; the parsed files need not live on
-                updates.update(database_file=path, verify_database_file=False)
+                # Just written; its workers check that it still holds these bytes, as for --database.
+                updates.update(database_file=path, verify_database_file=False, database_file_sha256=file_sha256(path))
         except BuildFileError as exc:
             print(f"serve: {exc}", file=sys.stderr)
             return 1
@@ -260,6 +271,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         ("DATABASE_URL", settings.database_url),
         ("TALL_DATASET_VERSION", settings.dataset_version),
         ("TALL_VERIFY_DATABASE_FILE", str(settings.verify_database_file).lower()),
+        ("TALL_DATABASE_FILE_SHA256", settings.database_file_sha256),
     ):
         if value is not None:
             os.environ[name] = str(value)

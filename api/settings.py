@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         description="Check database_file's contents against its recorded hash before serving it. "
         "`serve --database` checks once and turns this off for its workers.",
     )
+    database_file_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="The SHA-256 of database_file's bytes as `serve --database` checked them before any worker "
+        "started; each worker serves the file only if its bytes still have it. Set by `serve` for its workers.",
+    )
     dataset_version: str | None = Field(
         default=None,
         description="With a PostgreSQL DATABASE_URL: the built dataset version (schema tall_<version>) to attach "

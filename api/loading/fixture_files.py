@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from api.errors import StartupRefusal
 from api.loading.yaml_parser import load_fixture_yaml
 from models.fixture import ConflictsFile, EpidemiologyFile, SourcesFile, StudyFile
 
@@ -40,7 +41,7 @@ class FixtureIssue:
         return f"{self.file}: {self.path or '(file)'}: {self.message}"
 
 
-class FixtureError(Exception):
+class FixtureError(StartupRefusal):
     """Fixtures that must not be served. Carries every issue found."""
 
     def __init__(self, issues: list[FixtureIssue]) -> None:

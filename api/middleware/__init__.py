@@ -11,6 +11,7 @@ from api.middleware.limits import QueryStringLimit
 from api.middleware.request_policy import RequestTargetPolicy
 from api.middleware.response_cache import ResponseCacheMiddleware, install_response_cache
 from api.middleware.security import install_security
+from api.middleware.startup import StartupRefusals
 from api.settings import Settings
 
 
@@ -27,9 +28,11 @@ def install(app: FastAPI, settings: Settings) -> ResponseCacheMiddleware | None:
       4. CORS, so 304s and 414s carry its headers;
       5. the query-string limit;
       6. conditional GETs (ETags, Cache-Control);
+      7. start-up refusals in one line (lifespan only);
       then FastAPI's exception handlers and the routes.
     """
     # add_middleware puts each layer outside those added before it: innermost first.
+    app.add_middleware(StartupRefusals)
     app.add_middleware(
         HttpCacheMiddleware,
         max_age=settings.cache_max_age,

@@ -106,13 +106,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60.0
 
 
 @contextmanager
-def live_server(log_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """Start `tall-evidence serve` on a free loopback port; stop it with SIGTERM afterwards."""
+def live_server(
+    log_dir: Path, env: dict[str, str] | None = None, *, args: tuple[str, ...] = ()
+) -> Iterator[LiveServer]:
+    """Start `tall-evidence serve [args]` on a free loopback port; stop it with SIGTERM afterwards."""
     port = free_port()
     log = log_dir / f"server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port)],
+            [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port), *args],
             cwd=PROJECT_ROOT,
             env=cli_env(env),
             stdout=out,
@@ -180,4 +182,14 @@ def read_responses(sock: socket.socket, count: int, *, timeout: float = 30.0) ->
         if not chunk:
             raise ConnectionError(f"closed after {len(found)} of {count} responses")
         buffered += chunk
+    return found
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The worker processes of a `serve --workers N` parent (multiprocessing's resource tracker left out)."""
+    found = []
+    for task in Path(f"/proc/{parent}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(int(child))
     return found
