@@ -94,9 +94,13 @@ def _provenance_ok() -> bool:
     from api.loading.provenance import verify
 
     settings = get_settings()
-    outcome = verify(
-        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
-    )
+    try:
+        outcome = verify(
+            settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+        )
+    except FixtureError as exc:
+        print(f"provenance: {exc}", file=sys.stderr)
+        return False
     for note in outcome.notes:
         print(f"note: {note}")
     if outcome.problems:
@@ -119,9 +123,13 @@ def _resolve(check: bool) -> int:
             f"resolve: source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)", file=sys.stderr
         )
         return 1
-    outcome = verify(
-        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
-    )
+    try:
+        outcome = verify(
+            settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+        )
+    except FixtureError as exc:
+        print(f"resolve: {exc}", file=sys.stderr)
+        return 1
     text = render_spans(outcome.spans, outcome.documents)
     target = settings.spans_file
     stale = not target.exists() or target.read_text(encoding="utf-8") != text

@@ -1,5 +1,6 @@
 """Validating fixtures and loading them: the one path from files to a served database."""
 
+import hashlib
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
@@ -10,7 +11,7 @@ from api.database import Database
 from api.loading.checks import check_fixture_set
 from api.loading.collector import collector_paused
 from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set
-from api.loading.provenance import servable_spans
+from api.loading.provenance import Span, servable_spans
 from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
 from api.settings import Settings
@@ -34,7 +35,20 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
     with collector_paused():
         fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
         check_fixture_set(fixtures)
+        registry = {s.id: s.sha256 for s in fixtures.sources.sources}
+        fixtures.spans = servable_spans(settings.spans_file, registry)
+    fixtures.version = served_version(fixtures.version, fixtures.spans, settings.public_url)
     return fixtures
+
+
+def served_version(fixtures_digest: str, spans: dict[str, Span], public_url: str) -> str:
+    """The dataset version: names everything the build writes, so two builds that differ in any
+    stored byte never share it. The fixture files, the spans served with their figures, and the
+    public URL the figures' permalinks are built on."""
+    digest = hashlib.sha256(f"fixtures {fixtures_digest}\0public_url {public_url}\0".encode())
+    for rid, span in sorted(spans.items()):
+        digest.update(f"{rid}\0{span.source_id}\0{span.start}\0{span.end}\0{span.context}\0".encode())
+    return digest.hexdigest()[:16]
 
 
 def api_version() -> str:
@@ -46,8 +60,10 @@ def api_version() -> str:
 
 def dataset_rows(settings: Settings, fixtures: FixtureSet) -> TableRows:
     """The table rows of validated fixtures, figures with their committed spans and context."""
-    registry = {s.id: s.sha256 for s in fixtures.sources.sources}
-    return build_rows(fixtures, servable_spans(settings.spans_file, registry), settings.public_url)
+    spans = fixtures.spans
+    if spans is None:  # read without validate_fixtures
+        spans = servable_spans(settings.spans_file, {s.id: s.sha256 for s in fixtures.sources.sources})
+    return build_rows(fixtures, spans, settings.public_url)
 
 
 def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | None = None) -> Meta:

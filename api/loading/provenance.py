@@ -15,9 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 
 from api.loading.documents import Document, Place, read_document
+from api.loading.fixture_files import fixture_paths, read_model_file, read_yaml_data
 from api.loading.locators import LocatorError, Resolved, _sentence_places, resolve
+
+# The most bytes of one file read for provenance (the spans file, fixtures re-read by `validate`).
+SPANS_FILE_LIMIT = 64 * 1024 * 1024
 
 SPANS_HEADER = (
     "# Where each record's printed words sit in its source text: character offsets [start, end) into\n"
@@ -70,7 +76,7 @@ def read_documents(seeds_dir: Path, sources_registry: Path, problems: list[str] 
     A text whose structure cannot be read is left out; with `problems` given, it is named there
     instead of raising (validation reports every problem rather than stopping at the first).
     """
-    registry = yaml.safe_load(sources_registry.read_text(encoding="utf-8")) or {}
+    registry = read_yaml_data(sources_registry, f"seeds/{sources_registry.name}", max_bytes=SPANS_FILE_LIMIT)
     kinds = {s["id"]: s.get("kind", "letter") for s in registry.get("sources", [])}
     documents = {}
     for path in sorted(seeds_dir.glob("*.txt")):
@@ -85,13 +91,11 @@ def read_documents(seeds_dir: Path, sources_registry: Path, problems: list[str] 
     return documents
 
 
-def iter_records(fixtures_dir: Path) -> Iterator[Record]:
-    """Records with a locator in every fixture file, in file order."""
-    for path in sorted(fixtures_dir.rglob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        label = path.relative_to(fixtures_dir).as_posix()
-        if not isinstance(data, dict):
-            continue
+def iter_records(fixtures_dir: Path, max_bytes: int = SPANS_FILE_LIMIT) -> Iterator[Record]:
+    """Records with a locator in every fixture file the loader reads (and only those), in file order,
+    each read under the loader's guards (FixtureError on a file that fails them)."""
+    for label, path in fixture_paths(fixtures_dir):
+        data = read_yaml_data(path, f"fixtures/{label}", max_bytes=max_bytes)
         prefix = f"{data['id']}." if label.startswith("studies/") and "id" in data else ""
         yield from _walk(
             data, label, "", prefix=prefix, source=data.get("source_id"), own_id=data.get("id") if prefix else None
@@ -319,16 +323,36 @@ def render_spans(spans: dict[str, Span], documents: dict[str, Document]) -> str:
     return SPANS_HEADER + str(yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=120))
 
 
-def read_spans(path: Path) -> tuple[dict[str, str], dict[str, Span]]:
-    """(sha256 by document, span by record id) from the committed file; empty when it is absent."""
-    if not path.exists():
+class SpanEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: str
+    start: int = PydanticField(ge=0)
+    end: int = PydanticField(ge=0)
+    context: str
+
+
+class SpansFile(BaseModel):
+    """The committed spans file, as `tall-evidence resolve` writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    documents: dict[str, str] = PydanticField(default_factory=dict)
+    spans: dict[str, SpanEntry] = PydanticField(default_factory=dict)
+
+
+def read_spans(path: Path, max_bytes: int = SPANS_FILE_LIMIT) -> tuple[dict[str, str], dict[str, Span]]:
+    """(sha256 by document, span by record id) from the committed file; empty when there is no file.
+
+    Read under the fixtures' guards: a FIFO, a directory, a dangling link, malformed YAML or
+    another shape raise FixtureError naming the file and TALL_SPANS_FILE, rather than hanging,
+    passing silently or ending in a traceback.
+    """
+    if not path.exists() and not path.is_symlink():
         return {}, {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    spans = {
-        rid: Span(str(v["source_id"]), int(v["start"]), int(v["end"]), str(v["context"]))
-        for rid, v in (data.get("spans") or {}).items()
-    }
-    return {str(k): str(v) for k, v in (data.get("documents") or {}).items()}, spans
+    parsed = read_model_file(path, f"{path} (TALL_SPANS_FILE)", SpansFile, max_bytes=max_bytes)
+    spans = {rid: Span(v.source_id, v.start, v.end, v.context) for rid, v in parsed.spans.items()}
+    return dict(parsed.documents), spans
 
 
 # --- what `tall-evidence validate` and `tall-evidence resolve` run ----------------------------------------------
@@ -353,7 +377,7 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, *, spans
     """
     records = list(iter_records(fixtures_dir))
     committed_docs, committed = read_spans(spans_file)
-    registry = yaml.safe_load(sources_registry.read_text(encoding="utf-8")) or {}
+    registry = read_yaml_data(sources_registry, f"seeds/{sources_registry.name}", max_bytes=SPANS_FILE_LIMIT)
     registry_sha = {s["id"]: s.get("sha256") for s in registry.get("sources", [])}
     spans_label = spans_file.name
     problems: list[str] = []

@@ -1,13 +1,15 @@
 """HTTP caching: an ETag per representation and dataset version, Cache-Control, and 304s.
 
-The ETag is not a hash of the body. The data only change when the fixtures change (the
-dataset version) and the format only when the software changes (a fingerprint of the
-code, templates and assets, taken once at start-up, so a deployment that changes them
-without a version bump still gets new tags), so a representation is identified by those
-two plus the URL (scheme, host, path and query: page links are absolute, so the body
+The ETag is not a hash of the body. The data only change when the build changes (the
+dataset version, and the build's own record: its time, counts and the public URL and
+licence the service names, all in /v1/meta) and the format only when the software changes
+(a fingerprint of the code, templates and assets, taken once at start-up, so a deployment
+that changes them without a version bump still gets new tags), so a representation is
+identified by those plus the URL (scheme, host, path and query: page links are absolute, so the body
 depends on all four) and the response's media type and encoding. Hashing
 that short string costs the same for every request; the body is never read. A matching
-If-None-Match turns a 200 into a 304 and drops the body. Responses that bring their own
+If-None-Match (one header line or several, RFC 9110 5.3) turns a 200 into a 304 and drops the
+body. A response that says `Cache-Control: no-store` (the health check) gets no tag. Responses that bring their own
 validator (static files: size and modification time) keep it.
 
 Cache-Control suits shared caches too: s-maxage lets a proxy or CDN keep answers longer
@@ -29,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.render.problems import problem_response
 from api.state import find_app_state
+from models.meta import Meta
 
 CACHEABLE_METHODS = {"GET", "HEAD"}
 PIN_PARAMETER = "version"
@@ -111,6 +114,7 @@ class HttpCacheMiddleware:
         self.app = app
         self.cache_control = cache_control(max_age, s_maxage, stale_while_revalidate)
         self.software = code_fingerprint()
+        self._identities: dict[int, tuple[Meta, str]] = {}  # by the served Meta object
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in CACHEABLE_METHODS:
@@ -130,7 +134,8 @@ class HttpCacheMiddleware:
                 return
             scope = {**scope, "query_string": query, "tall.pinned": True}
         request_headers = Headers(scope=scope)
-        if_none_match = request_headers.get("if-none-match")
+        # A list field may come on several lines: they mean the lines joined with commas.
+        if_none_match = ", ".join(request_headers.getlist("if-none-match")) or None
         not_modified = False
 
         async def send_with_validators(message: Message) -> None:
@@ -145,6 +150,15 @@ class HttpCacheMiddleware:
 
         await self.app(scope, receive, send_with_validators)
 
+    def _build_identity(self, meta: Meta) -> str:
+        """A digest of everything /v1/meta says (build time, counts, public URL, licence, API version):
+        two builds of the same fixtures, or two processes that built them, differ here."""
+        known = self._identities.get(id(meta))
+        if known is None or known[0] is not meta:
+            known = (meta, hashlib.blake2b(meta.model_dump_json().encode(), digest_size=8).hexdigest())
+            self._identities[id(meta)] = known
+        return known[1]
+
     def _decorate(self, scope: Scope, message: Message, if_none_match: str | None) -> bool:
         """Set the validators on a response start; return True when it became a 304."""
         status = message["status"]
@@ -155,13 +169,15 @@ class HttpCacheMiddleware:
             return False
         if not 200 <= status < 300:
             return False
+        if "no-store" in headers.get("cache-control", ""):
+            return False  # never to be kept, so never to be revalidated
         if "etag" not in headers:
             state = find_app_state(scope["app"])
             if state is None:  # not loaded yet: nothing stable to derive the tag from
                 return False
             headers["ETag"] = representation_etag(
                 state.meta.dataset_version,
-                f"{state.meta.api_version}+{self.software}",
+                f"{self._build_identity(state.meta)}+{self.software}",
                 scope["path"],
                 query=scope.get("query_string", b"").decode("latin-1"),
                 media_type=headers.get("content-type", ""),

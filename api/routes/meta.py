@@ -1,6 +1,6 @@
 """Dataset metadata and health."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlalchemy import text
 
 from api.deps import HealthSessionDep, MetaDep
@@ -17,7 +17,9 @@ def get_meta(meta: MetaDep) -> Meta:
 
 
 @router.get("/health", operation_id="getHealth", summary="Check the service is up", response_model=Health)
-def get_health(session: HealthSessionDep, meta: MetaDep) -> Health:
-    """'ok' once the dataset is loaded and the database answers a query."""
+def get_health(session: HealthSessionDep, meta: MetaDep, response: Response) -> Health:
+    """'ok' once the dataset is loaded and the database answers a query. Never cached (no-store): an
+    answer kept by a proxy would say the service is up when it is not."""
     session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    response.headers["Cache-Control"] = "no-store"
     return Health(status="ok", dataset_version=meta.dataset_version)

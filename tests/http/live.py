@@ -105,6 +105,14 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60.0
     )
 
 
+def built_file(out: Path, env: dict[str, str]) -> Path:
+    """`tall-evidence build --out out` in a child process; the file it wrote."""
+    done = run_cli("build", "--out", str(out), env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (path,) = out.glob("tall-evidence-*.sqlite3")
+    return path
+
+
 @contextmanager
 def live_server(
     log_dir: Path, env: dict[str, str] | None = None, *, args: tuple[str, ...] = ()

@@ -17,18 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.http.live import LiveServer, live_server, run_cli, scratch_data, worker_pids
+from tests.http.live import LiveServer, built_file, live_server, scratch_data, worker_pids
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the workers in Linux /proc")
 
 PATHS = ("/v1/meta", "/v1/studies?limit=100", "/health")
-
-
-def _build(tmp: Path, env: dict[str, str]) -> Path:
-    done = run_cli("build", "--out", str(tmp), env=env, timeout=300)
-    assert done.returncode == 0, done.stderr
-    (path,) = tmp.glob("tall-evidence-*.sqlite3")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +29,10 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two different builds: the curated data, and the same with one study's title changed."""
     root = tmp_path_factory.mktemp("builds")
     env = scratch_data(root / "a")
-    first = _build(root / "a" / "out", env)
+    first = built_file(root / "a" / "out", env)
     study = next(Path(env["TALL_FIXTURES_DIR"], "studies").glob("*.yaml"))
     study.write_text(study.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: Changed ", 1), encoding="utf-8")
-    second = _build(root / "b" / "out", env)
+    second = built_file(root / "b" / "out", env)
     return first, second
 
 
