@@ -263,6 +263,9 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         # falling back to the pure-Python stack.
         "http": guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout),
         "loop": "uvloop",
+        # No WebSocket endpoint exists: an Upgrade is ignored (RFC 9110 7.8) and the request answered
+        # as HTTP by the application, with its headers, instead of a bare 403 from the WebSocket layer.
+        "ws": "none",
         "timeout_keep_alive": settings.keep_alive_timeout,
         "timeout_graceful_shutdown": settings.shutdown_timeout,
         "access_log": settings.access_log,

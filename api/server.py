@@ -66,8 +66,34 @@ UVICORN_HOOKS = (
 )
 
 
-class HeadTooLarge(Exception):
-    """Raised inside a parser callback: the head is over MAX_HEAD_BYTES."""
+class Refusal(Exception):
+    """Raised inside a parser callback: the request is answered with this status and detail, then closed."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def head_too_large() -> Refusal:
+    return Refusal(431, f"The request head is over {MAX_HEAD_BYTES} bytes.")
+
+
+def target_too_long() -> Refusal:
+    return Refusal(414, f"The request target is over {MAX_HEAD_BYTES} bytes.")
+
+
+SERVED_VERSIONS = ("1.0", "1.1")
+
+
+def head_refusal(http_version: str, headers: list[tuple[bytes, bytes]]) -> Refusal | None:
+    """A parsed head this server does not serve: another HTTP version (a request line with none is
+    HTTP/0.9), or HTTP/1.1 without a Host line (RFC 9112 3.2)."""
+    if http_version not in SERVED_VERSIONS:
+        return Refusal(505, f"Only HTTP/1.0 and HTTP/1.1 are served, not HTTP/{http_version}.")
+    if http_version == "1.1" and not any(name == b"host" for name, _ in headers):
+        return Refusal(400, "An HTTP/1.1 request must have a Host header line (RFC 9112, 3.2).")
+    return None
 
 
 def problem_bytes(status: int, detail: str) -> bytes:
@@ -92,6 +118,8 @@ def parser_refusal(exc: httptools.HttpParserError) -> tuple[int, str]:
     reason = str(exc) or "malformed request"
     if isinstance(exc, httptools.HttpParserInvalidMethodError):
         return 405, f"The request method is not one this server knows ({reason}); methods are case-sensitive."
+    if "CRLF" in reason or " LF " in reason:
+        return 400, f"Lines of a request head end with CR LF ({reason})."
     if "version" in reason.lower():
         return 505, f"Only HTTP/1.0 and HTTP/1.1 are served ({reason})."
     if isinstance(exc, httptools.HttpParserInvalidURLError):
@@ -171,6 +199,8 @@ def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyn
             self._awaiting_head = True
             self._head_bytes = 0  # bytes read since the head began, ended or not
             self._head_size = 0  # bytes of the lines the parser has handed over
+            self._in_request_line = True  # no header line of the current head parsed yet
+            self._in_message = False  # a request's head is parsed and its body has not ended
             self._head_deadline = Deadline(self.loop, header_timeout, self._head_timed_out)
             self._pending = 0  # requests whose head is parsed and whose response is not complete
             self._held: bytes | None = None  # read but not yet parsed while the connection is held
@@ -256,8 +286,8 @@ def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyn
             try:
                 self.parser.feed_data(data)
             except httptools.HttpParserCallbackError as exc:
-                if isinstance(exc.__context__, HeadTooLarge):
-                    self._refuse(431, f"The request head is over {MAX_HEAD_BYTES} bytes.")
+                if isinstance(exc.__context__, Refusal):
+                    self._refuse(exc.__context__.status, exc.__context__.detail)
                 else:
                     self._refuse(400, "The request is not valid HTTP/1.1.")
                 return False
@@ -272,13 +302,15 @@ def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyn
                 return False
             if self._awaiting_head and self._head_bytes > MAX_HEAD_BYTES:
                 # Still no end of head after this many bytes: refuse before buffering more.
-                self._refuse(431, f"The request head is over {MAX_HEAD_BYTES} bytes.")
+                refusal = target_too_long() if self._in_request_line else head_too_large()
+                self._refuse(refusal.status, refusal.detail)
                 return False
             return not self.transport.is_closing()
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self._awaiting_head = True
+            self._in_request_line = True
             self._head_size = 0
 
         def on_url(self, url: bytes) -> None:
@@ -286,6 +318,7 @@ def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyn
             self._count(len(url))
 
         def on_header(self, name: bytes, value: bytes) -> None:
+            self._in_request_line = False
             self._count(len(name) + len(value) + 4)
             super().on_header(name, value)
 
@@ -293,19 +326,33 @@ def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyn
             # The parser hands over whole lines: a head that arrived in one read is measured here.
             self._head_size += size
             if self._head_size > MAX_HEAD_BYTES:
-                raise HeadTooLarge
+                # The request line alone over the limit: the URL is too long (414, as the OpenAPI says).
+                raise target_too_long() if self._in_request_line else head_too_large()
 
         def on_headers_complete(self) -> None:
             self._awaiting_head = False
+            self._in_request_line = False
             self._head_bytes = 0
             self._head_deadline.cancel()
+            refusal = head_refusal(self.parser.get_http_version(), self.headers)
+            if refusal is not None:
+                raise refusal
             self._pending += 1
+            self._in_message = True
             super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._in_message = False
+            super().on_message_complete()
+            if self.cycle is not None and self.cycle.response_complete:
+                self._awaiting_head = True  # answered before its body ended: the next head may come now
 
         def on_response_complete(self) -> None:
             self._pending -= 1
             super().on_response_complete()
-            self._awaiting_head = True  # the next request's head; its deadline starts with its first byte
+            # The next request's head, its deadline starting with its first byte; unless this
+            # request's body is still arriving (answered early): those bytes are no head.
+            self._awaiting_head = not self._in_message
             if self._held is not None and self._pending < MAX_PENDING_REQUESTS:
                 # Not from inside the response's send: parsing may start the next request.
                 self.loop.call_soon(self._release)

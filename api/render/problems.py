@@ -15,6 +15,20 @@ from models.problem import Problem, ProblemField
 logger = logging.getLogger("tall_evidence")
 
 
+# Problems listed in one answer: a 2 KB query of bad values would otherwise be answered with
+# tens of KB (each listed problem repeats what is accepted).
+MAX_LISTED_PROBLEMS = 20
+
+
+def listed(errors: list[ProblemField]) -> list[ProblemField]:
+    """The first MAX_LISTED_PROBLEMS problems, and one more saying how many were left out."""
+    if len(errors) <= MAX_LISTED_PROBLEMS:
+        return errors
+    left_out = len(errors) - MAX_LISTED_PROBLEMS
+    more = ProblemField(location="(more)", message=f"{left_out} more problem(s) of the same request not listed")
+    return [*errors[:MAX_LISTED_PROBLEMS], more]
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -28,7 +42,7 @@ def problem_response(
         status=status,
         detail=detail,
         instance=request.url.path,
-        errors=errors or [],
+        errors=listed(errors or []),
     )
     if answers_errors_as_html(request.url.path.removeprefix(request.scope.get("root_path", ""))):
         page = render_page(request, "problem.html", status_code=status, problem=body)
