@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -18,7 +19,10 @@ WORKER_HEALTHCHECK_SECONDS = 60
 def settings_problem(exc: ValidationError | SettingsError) -> str:
     """One line naming each bad setting by its environment variable."""
     if isinstance(exc, SettingsError):
-        return f"invalid setting: {exc}"
+        # pydantic-settings names the field, not the variable: 'error parsing value for field "x" ...'
+        named = re.search(r'field "([a-z_]+)"', str(exc))
+        name = env_name(named.group(1)) if named else "(unknown)"
+        return f"invalid setting {name}: cannot be parsed ({exc.__cause__ or exc})"
     parts = []
     for error in exc.errors(include_url=False):
         field = str(error["loc"][0]) if error["loc"] else ""
@@ -41,16 +45,79 @@ def path_problem(settings: Settings) -> str | None:
     return None
 
 
-def database_url_problem(url: str | None) -> str | None:
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def database_url_problem(url: str | None, *, connect: bool = True) -> str | None:
+    """What is wrong with DATABASE_URL, in one line naming it: not a URL, a backend this service
+    does not support, a SQLite file that cannot be written where it points, a PostgreSQL server
+    that cannot be reached (connect=False leaves that to the caller)."""
+    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
     if url is None:
         return None
     try:
-        make_url(url).get_dialect()
+        parsed = make_url(url)
+        parsed.get_dialect()
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         return f"invalid setting DATABASE_URL: {exc}"
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        return f"invalid setting DATABASE_URL: {parsed.get_backend_name()} is not supported (sqlite or postgresql)"
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_path_problem(parsed.database)
+    if connect:
+        try:
+            engine = create_engine(url, connect_args={"connect_timeout": 10})
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+            finally:
+                engine.dispose()
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            return f"invalid setting DATABASE_URL: cannot connect ({reason})"
+    return None
+
+
+def _sqlite_path_problem(database: str | None) -> str | None:
+    if database in (None, "", ":memory:"):
+        return None
+    path = Path(database)
+    if path.is_dir():
+        return f"invalid setting DATABASE_URL: {path} is a directory, not a database file"
+    if path.exists():
+        writable = os.access(path, os.R_OK | os.W_OK)
+    else:
+        writable = path.parent.is_dir() and os.access(path.parent, os.W_OK | os.X_OK)
+    if not writable:
+        return f"invalid setting DATABASE_URL: {path} cannot be written (the service loads the fixtures into it)"
+    return None
+
+
+def out_dir_problem(out: Path) -> str | None:
+    """`build --out`: a directory that exists or can be made, and can be written."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        return f"build: --out {out} is a file, not a directory"
+    try:  # by trying: permission bits do not tell (root, read-only mounts)
+        out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=out).close()
+    except OSError as exc:
+        return f"build: --out {out} cannot be written ({exc.strerror or exc})"
+    return None
+
+
+def host_problem(host: str, port: int) -> str | None:
+    """A host `serve` cannot bind: named by its variable before uvicorn tries."""
+    import socket
+
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"invalid setting TALL_HOST: {host!r} cannot be resolved ({exc.strerror or exc})"
     return None
 
 
@@ -165,7 +232,11 @@ def _build(out: Path | None, database_url: str | None) -> int:
         print(f"serve it with: tall-evidence serve --database-url URL --dataset-version {record.dataset_version}")
         return 0
     assert out is not None  # argparse requires one of the two
-    path = build_file(settings, out, fixtures)
+    try:
+        path = build_file(settings, out, fixtures)
+    except OSError as exc:
+        print(f"build: cannot write into {out} ({exc.strerror or exc})", file=sys.stderr)
+        return 1
     print(f"wrote {path} ({path.stat().st_size} bytes)")
     return 0
 
@@ -199,7 +270,7 @@ def _serve(
 
     settings = get_settings()
     url = database_url or settings.database_url
-    problem = database_url_problem(url)
+    problem = host_problem(host or settings.host, port or settings.port) or database_url_problem(url)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
@@ -407,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ValidationError, SettingsError) as exc:
         print(settings_problem(exc), file=sys.stderr)
         return 2
+    if args.command == "serve" and args.database is None and settings.database_file is not None:
+        args.database = settings.database_file  # TALL_DATABASE_FILE alone means `serve --database` it
     # A built file or PostgreSQL schema is served without reading any fixture.
     reads_fixtures = args.command == "build" or (
         args.command == "serve" and args.database is None and not args.dataset_version
@@ -417,6 +490,10 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
             return 2
     if args.command == "build":
+        problem = out_dir_problem(args.out) if args.out is not None else database_url_problem(args.database_url)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
         return _build(args.out, args.database_url)
     if args.command == "serve":
         if args.workers < 1:
@@ -434,6 +511,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "validate":
         return _validate()
     if args.command == "export":
+        problem = database_url_problem(settings.database_url)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
         return _export(args.out)
     if args.command == "openapi":
         return _openapi(args.out)

@@ -1,10 +1,13 @@
 """All settings in one place, read from the environment (prefix TALL_)."""
 
+import ipaddress
 import json
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -12,6 +15,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Where a non-editable install (pip install .) puts fixtures/ and seeds/ (pyproject: data-files).
 INSTALLED_DATA = Path(sys.prefix) / "share" / "tall-evidence"
+
+
+HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
 
 
 def data_dir() -> Path:
@@ -74,14 +82,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     header_timeout: float = Field(
         default=10.0,
-        gt=0,
+        ge=0.1,
         le=600,
         description="Seconds a request head (request line and headers) may take to arrive, from its first byte "
         "or from the connection's opening; a connection that sends nothing is closed after this long.",
     )
     send_timeout: float = Field(
         default=30.0,
-        gt=0,
+        ge=0.1,
         le=600,
         description="Seconds a response may stay blocked on a client that reads nothing (the connection's send "
         "buffer full) before the connection is closed.",
@@ -138,9 +146,21 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute_base(cls, value: str) -> str:
         # Permalinks are printed in citations: a relative or slash-ended base would give broken ones.
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("public_url must be an absolute http(s) URL, e.g. https://evidence.example.org")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an absolute http(s) URL with a host, e.g. https://evidence.example.org")
         return value.rstrip("/")
+
+    @field_validator("host")
+    @classmethod
+    def _bindable_host(cls, value: str) -> str:
+        # An IP address or a DNS name; whether it resolves is checked when `serve` binds.
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not HOST_NAME.fullmatch(value):
+                raise ValueError("must be an IP address or a host name (letters, digits, '-' and '.')") from None
+        return value
 
     @field_validator("frame_ancestors")
     @classmethod
