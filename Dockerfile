@@ -7,14 +7,16 @@ FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 COPY --chown=app:app . /app
+# The figures' permalinks are written into the built file: build the image for the URL it is reached at.
+ARG TALL_PUBLIC_URL=http://127.0.0.1:8000
 RUN python3 -m venv /app/.venv && /app/.venv/bin/pip install --no-cache-dir -e . \
-    && /app/.venv/bin/tall-evidence build --out /app/data \
+    && TALL_PUBLIC_URL="$TALL_PUBLIC_URL" /app/.venv/bin/tall-evidence build --out /app/data \
     && ln -s "$(ls /app/data/tall-evidence-*.sqlite3)" /app/data/current.sqlite3 \
     && chmod -R a-w /app/data
 
 USER app
 # TALL_WORKERS: processes in this container (about one per core it is given).
-ENV TALL_HOST=0.0.0.0 TALL_PORT=8000 TALL_WORKERS=2
+ENV TALL_HOST=0.0.0.0 TALL_PORT=8000 TALL_WORKERS=2 TALL_PUBLIC_URL=$TALL_PUBLIC_URL
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["/app/.venv/bin/python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status == 200 else 1)"]

@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -19,7 +20,10 @@ WORKER_HEALTHCHECK_SECONDS = 60
 def settings_problem(exc: ValidationError | SettingsError) -> str:
     """One line naming each bad setting by its environment variable."""
     if isinstance(exc, SettingsError):
-        return f"invalid setting: {exc}"
+        # pydantic-settings names the field, not the variable: 'error parsing value for field "x" ...'
+        named = re.search(r'field "([a-z_]+)"', str(exc))
+        name = env_name(named.group(1)) if named else "(unknown)"
+        return f"invalid setting {name}: cannot be parsed ({exc.__cause__ or exc})"
     parts = []
     for error in exc.errors(include_url=False):
         field = str(error["loc"][0]) if error["loc"] else ""
@@ -46,16 +50,79 @@ def path_problem(settings: Settings) -> str | None:
     return None
 
 
-def database_url_problem(url: str | None) -> str | None:
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def database_url_problem(url: str | None, *, connect: bool = True) -> str | None:
+    """What is wrong with DATABASE_URL, in one line naming it: not a URL, a backend this service
+    does not support, a SQLite file that cannot be written where it points, a PostgreSQL server
+    that cannot be reached (connect=False leaves that to the caller)."""
+    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
     if url is None:
         return None
     try:
-        make_url(url).get_dialect()
+        parsed = make_url(url)
+        parsed.get_dialect()
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         return f"invalid setting DATABASE_URL: {exc}"
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        return f"invalid setting DATABASE_URL: {parsed.get_backend_name()} is not supported (sqlite or postgresql)"
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_path_problem(parsed.database)
+    if connect:
+        try:
+            engine = create_engine(url, connect_args={"connect_timeout": 10})
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+            finally:
+                engine.dispose()
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            return f"invalid setting DATABASE_URL: cannot connect ({reason})"
+    return None
+
+
+def _sqlite_path_problem(database: str | None) -> str | None:
+    if database in (None, "", ":memory:"):
+        return None
+    path = Path(database)
+    if path.is_dir():
+        return f"invalid setting DATABASE_URL: {path} is a directory, not a database file"
+    if path.exists():
+        writable = os.access(path, os.R_OK | os.W_OK)
+    else:
+        writable = path.parent.is_dir() and os.access(path.parent, os.W_OK | os.X_OK)
+    if not writable:
+        return f"invalid setting DATABASE_URL: {path} cannot be written (the service loads the fixtures into it)"
+    return None
+
+
+def out_dir_problem(out: Path) -> str | None:
+    """`build --out`: a directory that exists or can be made, and can be written."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        return f"build: --out {out} is a file, not a directory"
+    try:  # by trying: permission bits do not tell (root, read-only mounts)
+        out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=out).close()
+    except OSError as exc:
+        return f"build: --out {out} cannot be written ({exc.strerror or exc})"
+    return None
+
+
+def host_problem(host: str, port: int) -> str | None:
+    """A host `serve` cannot bind: named by its variable before uvicorn tries."""
+    import socket
+
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"invalid setting TALL_HOST: {host!r} cannot be resolved ({exc.strerror or exc})"
     return None
 
 
@@ -68,7 +135,8 @@ def __getattr__(name: str) -> object:
     if name == "WorkerProtocol":
         from api.server import guarded_protocol
 
-        return guarded_protocol(header_timeout=get_settings().header_timeout)
+        settings = get_settings()
+        return guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout)
     raise AttributeError(name)
 
 
@@ -98,9 +166,13 @@ def _provenance_ok() -> bool:
     from api.provenance.check import verify
 
     settings = get_settings()
-    outcome = verify(
-        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
-    )
+    try:
+        outcome = verify(
+            settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+        )
+    except FixtureError as exc:
+        print(f"provenance: {exc}", file=sys.stderr)
+        return False
     for note in outcome.notes:
         print(f"note: {note}")
     if outcome.problems:
@@ -126,9 +198,13 @@ def _resolve(check: bool) -> int:
             f"resolve: source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)", file=sys.stderr
         )
         return 1
-    outcome = verify(
-        settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
-    )
+    try:
+        outcome = verify(
+            settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
+        )
+    except FixtureError as exc:
+        print(f"resolve: {exc}", file=sys.stderr)
+        return 1
     text = render_spans(outcome.spans, outcome.documents)
     target = settings.spans_file
     stale = not target.exists() or target.read_text(encoding="utf-8") != text
@@ -164,7 +240,11 @@ def _build(out: Path | None, database_url: str | None) -> int:
         print(f"serve it with: tall-evidence serve --database-url URL --dataset-version {record.dataset_version}")
         return 0
     assert out is not None  # argparse requires one of the two
-    path = build_file(settings, out, fixtures)
+    try:
+        path = build_file(settings, out, fixtures)
+    except OSError as exc:
+        print(f"build: cannot write into {out} ({exc.strerror or exc})", file=sys.stderr)
+        return 1
     print(f"wrote {path} ({path.stat().st_size} bytes)")
     return 0
 
@@ -188,11 +268,11 @@ def _serve(
     import tempfile
 
     from api.database import is_postgres
-    from api.loading.build import BuildFileError, attach_schema, build_file, build_schema, read_file_record
+    from api.loading.build import BuildFileError, attach_schema, build_file, build_schema, checked_file, file_sha256
 
     settings = get_settings()
     url = database_url or settings.database_url
-    problem = database_url_problem(url)
+    problem = host_problem(host or settings.host, port or settings.port) or database_url_problem(url)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
@@ -201,8 +281,10 @@ def _serve(
         try:
             if databases:
                 seen: dict[str, Path] = {}
+                sha256 = ""
                 for database in databases:
-                    record = read_file_record(database)  # refuse a bad file in one line, before any worker starts
+                    # Refuse a bad file in one line, before any worker starts.
+                    record, sha256 = checked_file(database)
                     if record.dataset_version in seen:
                         raise BuildFileError(
                             f"{database}: dataset version {record.dataset_version} is given already "
@@ -211,11 +293,13 @@ def _serve(
                     seen[record.dataset_version] = database
                     current = " (current)" if database is databases[-1] and len(databases) > 1 else ""
                     print(f"serving {database} (dataset version {record.dataset_version}){current}")
-                # Checked here once; the workers need not read the whole files again.
+                # Checked here once; each worker then checks that the current file's bytes it opens are
+                # still these (a file altered or replaced since is refused).
                 updates.update(
                     database_file=databases[-1].resolve(),
                     previous_database_files=[path.resolve() for path in databases[:-1]],
                     verify_database_file=False,
+                    database_file_sha256=sha256,
                 )
             elif url is not None and is_postgres(url):
                 version = dataset_version or settings.dataset_version
@@ -241,7 +325,8 @@ def _serve(
                     return 1
                 path = build_file(settings, Path(scratch), fixtures)
                 del fixtures  # served from the file; the parsed files need not live on
-                updates.update(database_file=path, verify_database_file=False)
+                # Just written; its workers check that it still holds these bytes, as for --database.
+                updates.update(database_file=path, verify_database_file=False, database_file_sha256=file_sha256(path))
         except BuildFileError as exc:
             print(f"serve: {exc}", file=sys.stderr)
             return 1
@@ -263,8 +348,11 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         # The C parser (bounded and answering in problem details, see api.server) and event
         # loop (uvicorn[standard]); named so a missing one fails loudly instead of silently
         # falling back to the pure-Python stack.
-        "http": guarded_protocol(header_timeout=settings.header_timeout),
+        "http": guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout),
         "loop": "uvloop",
+        # No WebSocket endpoint exists: an Upgrade is ignored (RFC 9110 7.8) and the request answered
+        # as HTTP by the application, with its headers, instead of a bare 403 from the WebSocket layer.
+        "ws": "none",
         "timeout_keep_alive": settings.keep_alive_timeout,
         "timeout_graceful_shutdown": settings.shutdown_timeout,
         "access_log": settings.access_log,
@@ -282,6 +370,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         ("TALL_DATASET_VERSION", settings.dataset_version),
         ("TALL_VERIFY_DATABASE_FILE", str(settings.verify_database_file).lower()),
         ("TALL_PREVIOUS_DATABASE_FILES", json.dumps([str(p) for p in settings.previous_database_files])),
+        ("TALL_DATABASE_FILE_SHA256", settings.database_file_sha256),
     ):
         if value is not None:
             os.environ[name] = str(value)
@@ -570,6 +659,8 @@ def main(argv: list[str] | None = None) -> int:
     if settings is None:
         print(settings_error, file=sys.stderr)
         return 2
+    if args.command == "serve" and args.database is None and settings.database_file is not None:
+        args.database = settings.database_file  # TALL_DATABASE_FILE alone means `serve --database` it
     # A built file or PostgreSQL schema is served without reading any fixture.
     reads_fixtures = args.command == "build" or (
         args.command in ("serve", "mcp") and not args.database and not getattr(args, "dataset_version", None)
@@ -580,6 +671,10 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
             return 2
     if args.command == "build":
+        problem = out_dir_problem(args.out) if args.out is not None else database_url_problem(args.database_url)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
         return _build(args.out, args.database_url)
     if args.command == "serve":
         if args.database and (args.database_url or args.dataset_version):
@@ -597,6 +692,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "validate":
         return _validate()
     if args.command == "export":
+        problem = database_url_problem(settings.database_url)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
         return _export(args.out)
     if args.command == "diff":
         return _diff(args.old, args.new)

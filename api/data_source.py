@@ -44,7 +44,12 @@ def open_dataset(
     """
     url = settings.database_url
     if settings.database_file is not None:
-        database, record = open_file(settings.database_file, memo, verify_content=settings.verify_database_file)
+        database, record = open_file(
+            settings.database_file,
+            memo,
+            verify_content=settings.verify_database_file,
+            expected_sha256=settings.database_file_sha256,
+        )
     elif url is not None and is_postgres(url):
         version = settings.dataset_version or build_schema(settings, url, fixtures).dataset_version
         database, record = attach_schema(url, version, memo)

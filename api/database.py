@@ -138,13 +138,20 @@ class Database:
         self._fingerprint = self._stat()
 
     def _stat(self) -> tuple[int, ...] | None:
-        if self._file is None:
-            return None
+        return None if self._file is None else self.file_identity(self._file)
+
+    @staticmethod
+    def file_identity(path: Path) -> tuple[int, ...] | None:
+        """The file's inode and its size, modification and change times; None if it cannot be read.
+
+        The change time moves on every write (and on chmod or a new hard link); unlike the
+        modification time, no one can set it back, so an edit that keeps size and mtime shows.
+        """
         try:
-            stat = self._file.stat()
+            stat = path.stat()
         except OSError:
             return None
-        return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
     def check(self) -> None:
         """Raise DatabaseFault if the SQLite file is gone or changed since it was loaded.
@@ -162,21 +169,31 @@ class Database:
             raise DatabaseFault(f"the database file {self._file} was changed after loading")
 
     @classmethod
-    def from_file(cls, path: Path, uri: str, memo: Memo | None = None) -> "Database":
+    def from_file(
+        cls, path: Path, uri: str, memo: Memo | None = None, *, identity: tuple[int, ...] | None = None
+    ) -> "Database":
         """A read-only Database on a prebuilt file, connecting by uri (mode=ro&immutable=1).
 
         SQLite trusts an immutable file not to change, so the file is watched like a loaded
         one (check): edited or replaced under a running process, it is no longer served.
+        identity is the file_identity of the bytes checked, when they were checked earlier;
+        each new connection is checked against it too, just after it opens the file.
         """
 
         def connect() -> sqlite3.Connection:
-            return sqlite3.connect(uri, uri=True, check_same_thread=False)
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            try:
+                database.check()  # the inode just opened is the one checked, unchanged
+            except DatabaseFault:
+                connection.close()
+                raise
+            return connection
 
         # A file URL, so SQLAlchemy pools as for a file (not one connection per thread as for
         # :memory:); the creator is what actually connects.
         database = cls(f"sqlite:///{path}", memo, creator=connect, read_only=True)
         database._file = path
-        database._fingerprint = database._stat()
+        database._fingerprint = identity or database._stat()
         return database
 
     def session(self) -> Iterator[Session]:

@@ -18,6 +18,11 @@ def answers_errors_as_html(path: str) -> bool:
     return path.startswith(HTML_ERROR_PREFIX) and not path.endswith(".json")
 
 
+class StartupRefusal(Exception):
+    """Something this code must not serve (a database file, schema or fixtures): its message,
+    naming the file and the problem, is the whole report (api.middleware.startup)."""
+
+
 class ApiError(Exception):
     """An error the API reports to its client."""
 

@@ -7,10 +7,20 @@ request head a deadline from its first byte, or from the connection's opening, (
 408 when partly sent, closed silently when nothing was sent), and answers each parser
 refusal as RFC 9457 problem details. What still cannot be answered in that format is
 listed in the README (Limits).
+
+It also bounds what one connection may cost while its client does not read: once
+MAX_PENDING_REQUESTS requests are parsed and unanswered, the connection is not read any
+further (the rest stays in the kernel's socket buffers, which the client cannot grow) until
+responses are taken; and a response that cannot be written for send_timeout seconds closes
+the connection. Both use only asyncio's public flow control (Transport.pause_reading and
+resume_reading, Protocol.pause_writing and resume_writing) and httptools' parser callbacks;
+the uvicorn methods overridden here are those of the pinned, tested uvicorn release
+(tests/http/test_uvicorn_contract.py says which, and fails on a release without them).
 """
 
 import asyncio
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -22,11 +32,68 @@ from models.problem import Problem
 PROBLEM_MEDIA_TYPE = b"application/problem+json"
 # The request line and every header line, as on the wire; as h11's and Node's default.
 MAX_HEAD_BYTES = 16 * 1024
+# Requests parsed but not yet answered on one connection (pipelining) before it stops being read.
+MAX_PENDING_REQUESTS = 8
+# The parser is fed this much at a time, so that the count above is checked between slices: one
+# read may hold hundreds of tiny pipelined requests.
+FEED_SLICE_BYTES = 256
+# Most bytes taken from a socket in one read (asyncio's own reads take up to 256 KiB), and so the
+# most a held connection keeps that it has read but not parsed.
+READ_BUFFER_BYTES = 16 * 1024
 ALLOW = b"GET, HEAD, OPTIONS"
 
 
-class HeadTooLarge(Exception):
-    """Raised inside a parser callback: the head is over MAX_HEAD_BYTES."""
+# The methods of uvicorn's HttpToolsProtocol this module overrides or calls: uvicorn is pinned to
+# the release they were tested on (pyproject.toml), and tests/http/test_uvicorn_contract.py
+# fails on one without them.
+UVICORN_HOOKS = (
+    "connection_made",
+    "connection_lost",
+    "data_received",
+    "eof_received",
+    "pause_writing",
+    "resume_writing",
+    "on_message_begin",
+    "on_url",
+    "on_header",
+    "on_headers_complete",
+    "on_response_complete",
+    "send_400_response",
+    "handle_websocket_upgrade",
+    "_should_upgrade",
+    "_unsupported_upgrade_warning",
+    "_unset_keepalive_if_required",
+)
+
+
+class Refusal(Exception):
+    """Raised inside a parser callback: the request is answered with this status and detail, then closed."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def head_too_large() -> Refusal:
+    return Refusal(431, f"The request head is over {MAX_HEAD_BYTES} bytes.")
+
+
+def target_too_long() -> Refusal:
+    return Refusal(414, f"The request target is over {MAX_HEAD_BYTES} bytes.")
+
+
+SERVED_VERSIONS = ("1.0", "1.1")
+
+
+def head_refusal(http_version: str, headers: list[tuple[bytes, bytes]]) -> Refusal | None:
+    """A parsed head this server does not serve: another HTTP version (a request line with none is
+    HTTP/0.9), or HTTP/1.1 without a Host line (RFC 9112 3.2)."""
+    if http_version not in SERVED_VERSIONS:
+        return Refusal(505, f"Only HTTP/1.0 and HTTP/1.1 are served, not HTTP/{http_version}.")
+    if http_version == "1.1" and not any(name == b"host" for name, _ in headers):
+        return Refusal(400, "An HTTP/1.1 request must have a Host header line (RFC 9112, 3.2).")
+    return None
 
 
 def problem_bytes(status: int, detail: str) -> bytes:
@@ -51,6 +118,8 @@ def parser_refusal(exc: httptools.HttpParserError) -> tuple[int, str]:
     reason = str(exc) or "malformed request"
     if isinstance(exc, httptools.HttpParserInvalidMethodError):
         return 405, f"The request method is not one this server knows ({reason}); methods are case-sensitive."
+    if "CRLF" in reason or " LF " in reason:
+        return 400, f"Lines of a request head end with CR LF ({reason})."
     if "version" in reason.lower():
         return 505, f"Only HTTP/1.0 and HTTP/1.1 are served ({reason})."
     if isinstance(exc, httptools.HttpParserInvalidURLError):
@@ -58,8 +127,71 @@ def parser_refusal(exc: httptools.HttpParserError) -> tuple[int, str]:
     return 400, f"The request is not valid HTTP/1.1 ({reason})."
 
 
-def guarded_protocol(*, header_timeout: float) -> type[HttpToolsProtocol]:
-    """The protocol class for uvicorn.run(http=...), with the given request-head deadline (seconds)."""
+class ReadGate:
+    """A transport as uvicorn's protocol sees it: reading is paused while uvicorn or the
+    pipelining bound wants it paused, and resumes only when neither does.
+
+    uvicorn resumes reading after every response and whenever the application asks for the
+    request body; on the bare transport that would undo the bound's pause. Everything other
+    than pausing and resuming reading goes to the transport itself.
+    """
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self._paused_by_server = False
+        self._held_by_bound = False
+
+    def pause_reading(self) -> None:
+        self._paused_by_server = True
+        self._apply()
+
+    def resume_reading(self) -> None:
+        self._paused_by_server = False
+        self._apply()
+
+    def hold(self, held: bool) -> None:
+        self._held_by_bound = held
+        self._apply()
+
+    def _apply(self) -> None:
+        if self.transport.is_closing():
+            return
+        paused = self._paused_by_server or self._held_by_bound
+        if paused and self.transport.is_reading():
+            self.transport.pause_reading()
+        elif not paused and not self.transport.is_reading():
+            self.transport.resume_reading()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
+class Deadline:
+    """A callback due a fixed number of seconds after arming; arming an armed one changes nothing."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float, expire: Callable[[], None]) -> None:
+        self._loop = loop
+        self._seconds = seconds
+        self._expire = expire
+        self._handle: asyncio.TimerHandle | None = None
+
+    def arm(self) -> None:
+        if self._handle is None:
+            self._handle = self._loop.call_later(self._seconds, self._fire)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _fire(self) -> None:
+        self._handle = None
+        self._expire()
+
+
+def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyncio.BufferedProtocol]:
+    """The protocol class for uvicorn.run(http=...), with the request-head deadline and the
+    deadline for a blocked response to move again (seconds)."""
 
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -67,27 +199,38 @@ def guarded_protocol(*, header_timeout: float) -> type[HttpToolsProtocol]:
             self._awaiting_head = True
             self._head_bytes = 0  # bytes read since the head began, ended or not
             self._head_size = 0  # bytes of the lines the parser has handed over
-            self._head_timer: asyncio.TimerHandle | None = None
+            self._in_request_line = True  # no header line of the current head parsed yet
+            self._in_message = False  # a request's head is parsed and its body has not ended
+            self._head_deadline = Deadline(self.loop, header_timeout, self._head_timed_out)
+            self._pending = 0  # requests whose head is parsed and whose response is not complete
+            self._held: bytes | None = None  # read but not yet parsed while the connection is held
+            self._send_deadline = Deadline(self.loop, send_timeout, self._send_timed_out)
+            self._gate: ReadGate | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm_head_timer()  # a client that never sends a byte is closed after the deadline too
+            self._gate = ReadGate(transport)
+            super().connection_made(self._gate)  # type: ignore[arg-type]
+            self._head_deadline.arm()  # a client that never sends a byte is closed after the deadline too
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._cancel_head_timer()
+            self._head_deadline.cancel()
+            self._send_deadline.cancel()
+            self._held = None
             super().connection_lost(exc)
 
-        def _arm_head_timer(self) -> None:
-            if self._head_timer is None:
-                self._head_timer = self.loop.call_later(header_timeout, self._head_timed_out)
+        def pause_writing(self) -> None:
+            # The client is not taking what was written: it has send_timeout seconds to start again.
+            super().pause_writing()
+            self._send_deadline.arm()
 
-        def _cancel_head_timer(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
+        def resume_writing(self) -> None:
+            self._send_deadline.cancel()
+            super().resume_writing()
+
+        def _send_timed_out(self) -> None:
+            self.transport.abort()  # nothing can be said to a client that does not read
 
         def _head_timed_out(self) -> None:
-            self._head_timer = None
             if self.transport.is_closing() or not self._awaiting_head:
                 return
             if self._head_bytes:
@@ -96,41 +239,78 @@ def guarded_protocol(*, header_timeout: float) -> type[HttpToolsProtocol]:
             self.transport.close()
 
         def _refuse(self, status: int, detail: str) -> None:
-            self._cancel_head_timer()
+            self._head_deadline.cancel()
             self._unset_keepalive_if_required()
             if not self.transport.is_closing():
                 self.transport.write(problem_bytes(status, detail))
                 self.transport.close()
 
-        def data_received(self, data: bytes) -> None:
+        def data_received(self, data: bytes | memoryview) -> None:
             self._unset_keepalive_if_required()
+            if self._held is not None:
+                # Read before the pause took effect: kept, at most one read's worth.
+                self._held += data
+                return
+            self._feed(memoryview(data))
+
+        def _feed(self, data: memoryview) -> None:
+            """Parse data a slice at a time; once too many requests are pending, keep the rest and stop reading."""
+            for start in range(0, len(data), FEED_SLICE_BYTES):
+                if self._pending >= MAX_PENDING_REQUESTS:
+                    self._hold(bytes(data[start:]))
+                    return
+                if not self._parse(data[start : start + FEED_SLICE_BYTES]):
+                    return
+
+        def _hold(self, rest: bytes) -> None:
+            self._held = rest
+            self._head_deadline.cancel()  # the head waits on us, not on the client
+            assert self._gate is not None
+            self._gate.hold(True)
+
+        def _release(self) -> None:
+            """Parse what was held back, then read again unless that filled the connection up once more."""
+            held, self._held = self._held, None
+            if held is None or self.transport.is_closing():
+                return
+            self._unset_keepalive_if_required()
+            self._feed(memoryview(held))
+            if self._held is None and self._gate is not None:
+                self._gate.hold(False)
+
+        def _parse(self, data: memoryview) -> bool:
+            """Feed the parser; False when the connection was refused or handed over."""
             if self._awaiting_head:
                 self._head_bytes += len(data)
-                self._arm_head_timer()
+                self._head_deadline.arm()
             try:
                 self.parser.feed_data(data)
             except httptools.HttpParserCallbackError as exc:
-                if isinstance(exc.__context__, HeadTooLarge):
-                    self._refuse(431, f"The request head is over {MAX_HEAD_BYTES} bytes.")
+                if isinstance(exc.__context__, Refusal):
+                    self._refuse(exc.__context__.status, exc.__context__.detail)
                 else:
                     self._refuse(400, "The request is not valid HTTP/1.1.")
-                return
+                return False
             except httptools.HttpParserUpgrade:
                 if self._should_upgrade():
                     self.handle_websocket_upgrade()
                 else:
                     self._unsupported_upgrade_warning()
-                return
+                return False
             except httptools.HttpParserError as exc:
                 self._refuse(*parser_refusal(exc))
-                return
+                return False
             if self._awaiting_head and self._head_bytes > MAX_HEAD_BYTES:
                 # Still no end of head after this many bytes: refuse before buffering more.
-                self._refuse(431, f"The request head is over {MAX_HEAD_BYTES} bytes.")
+                refusal = target_too_long() if self._in_request_line else head_too_large()
+                self._refuse(refusal.status, refusal.detail)
+                return False
+            return not self.transport.is_closing()
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self._awaiting_head = True
+            self._in_request_line = True
             self._head_size = 0
 
         def on_url(self, url: bytes) -> None:
@@ -138,6 +318,7 @@ def guarded_protocol(*, header_timeout: float) -> type[HttpToolsProtocol]:
             self._count(len(url))
 
         def on_header(self, name: bytes, value: bytes) -> None:
+            self._in_request_line = False
             self._count(len(name) + len(value) + 4)
             super().on_header(name, value)
 
@@ -145,19 +326,74 @@ def guarded_protocol(*, header_timeout: float) -> type[HttpToolsProtocol]:
             # The parser hands over whole lines: a head that arrived in one read is measured here.
             self._head_size += size
             if self._head_size > MAX_HEAD_BYTES:
-                raise HeadTooLarge
+                # The request line alone over the limit: the URL is too long (414, as the OpenAPI says).
+                raise target_too_long() if self._in_request_line else head_too_large()
 
         def on_headers_complete(self) -> None:
             self._awaiting_head = False
+            self._in_request_line = False
             self._head_bytes = 0
-            self._cancel_head_timer()
+            self._head_deadline.cancel()
+            refusal = head_refusal(self.parser.get_http_version(), self.headers)
+            if refusal is not None:
+                raise refusal
+            self._pending += 1
+            self._in_message = True
             super().on_headers_complete()
 
+        def on_message_complete(self) -> None:
+            self._in_message = False
+            super().on_message_complete()
+            if self.cycle is not None and self.cycle.response_complete:
+                self._awaiting_head = True  # answered before its body ended: the next head may come now
+
         def on_response_complete(self) -> None:
+            self._pending -= 1
             super().on_response_complete()
-            self._awaiting_head = True  # the next request's head; its deadline starts with its first byte
+            # The next request's head, its deadline starting with its first byte; unless this
+            # request's body is still arriving (answered early): those bytes are no head.
+            self._awaiting_head = not self._in_message
+            if self._held is not None and self._pending < MAX_PENDING_REQUESTS:
+                # Not from inside the response's send: parsing may start the next request.
+                self.loop.call_soon(self._release)
 
         def send_400_response(self, msg: str) -> None:
             self._refuse(400, msg)
 
-    return GuardedHttpToolsProtocol
+    # One buffer for every connection of the process: what is read into it is parsed, or copied
+    # aside, before the next read (buffer_updated runs to completion first).
+    read_buffer = memoryview(bytearray(READ_BUFFER_BYTES))
+
+    class GuardedConnection(asyncio.BufferedProtocol):
+        """What the event loop talks to: reads at most READ_BUFFER_BYTES at a time into the shared
+        buffer (asyncio's BufferedProtocol) and hands them to the HTTP protocol.
+
+        uvloop reads into a caller's buffer only for a protocol that is not also an
+        asyncio.Protocol, as uvicorn's is; hence this wrapper rather than a mix-in.
+        """
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.http = GuardedHttpToolsProtocol(*args, **kwargs)
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.http.connection_made(transport)  # type: ignore[arg-type]
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self.http.connection_lost(exc)
+
+        def eof_received(self) -> bool | None:
+            return self.http.eof_received()  # type: ignore[func-returns-value]
+
+        def pause_writing(self) -> None:
+            self.http.pause_writing()
+
+        def resume_writing(self) -> None:
+            self.http.resume_writing()
+
+        def get_buffer(self, sizehint: int) -> memoryview:
+            return read_buffer
+
+        def buffer_updated(self, nbytes: int) -> None:
+            self.http.data_received(read_buffer[:nbytes])
+
+    return GuardedConnection

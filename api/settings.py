@@ -1,7 +1,9 @@
 """All settings in one place, read from the environment (prefix TALL_)."""
 
+import ipaddress
 import json
 import os
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +23,9 @@ INSTALLED_DATA = Path(sys.prefix) / "share" / "tall-evidence"
 
 
 FHIR_CANONICAL_BASE_PLACEHOLDER = "https://canonical-base-not-configured.example.org/fhir"
+HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
 
 
 def data_dir() -> Path:
@@ -66,6 +71,12 @@ class Settings(BaseSettings):
         default=True,
         description="Check database_file's contents against its recorded hash before serving it. "
         "`serve --database` checks once and turns this off for its workers.",
+    )
+    database_file_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="The SHA-256 of database_file's bytes as `serve --database` checked them before any worker "
+        "started; each worker serves the file only if its bytes still have it. Set by `serve` for its workers.",
     )
     dataset_version: str | None = Field(
         default=None,
@@ -117,10 +128,17 @@ class Settings(BaseSettings):
     )
     header_timeout: float = Field(
         default=10.0,
-        gt=0,
+        ge=0.1,
         le=600,
         description="Seconds a request head (request line and headers) may take to arrive, from its first byte "
         "or from the connection's opening; a connection that sends nothing is closed after this long.",
+    )
+    send_timeout: float = Field(
+        default=30.0,
+        ge=0.1,
+        le=600,
+        description="Seconds a response may stay blocked on a client that reads nothing (the connection's send "
+        "buffer full) before the connection is closed.",
     )
     keep_alive_timeout: int = Field(
         default=5, ge=1, le=600, description="Seconds an idle connection is kept open after a response."
@@ -179,8 +197,9 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute_base(cls, value: str) -> str:
         # Permalinks are printed in citations: a relative or slash-ended base would give broken ones.
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("public_url must be an absolute http(s) URL, e.g. https://evidence.example.org")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an absolute http(s) URL with a host, e.g. https://evidence.example.org")
         return value.rstrip("/")
 
     @field_validator("fhir_canonical_base")
@@ -194,6 +213,17 @@ class Settings(BaseSettings):
         if not parsed.path.endswith("/fhir") or any(c.isspace() or not c.isascii() for c in value):
             raise ValueError("must end with /fhir (e.g. https://evidence.example.org/fhir), ASCII, no spaces")
         return value.rstrip("/")
+
+    @field_validator("host")
+    @classmethod
+    def _bindable_host(cls, value: str) -> str:
+        # An IP address or a DNS name; whether it resolves is checked when `serve` binds.
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not HOST_NAME.fullmatch(value):
+                raise ValueError("must be an IP address or a host name (letters, digits, '-' and '.')") from None
+        return value
 
     @field_validator("frame_ancestors")
     @classmethod

@@ -28,6 +28,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from api.database import Database, Memo
+from api.errors import StartupRefusal
 from api.garbage_collector import collector_paused
 from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR, FixtureSet
 from api.loading.load import dataset_rows, validate_fixtures, write_rows
@@ -48,7 +49,7 @@ _READ_CHUNK = 1 << 20
 _HASH_PLACEHOLDER = "0" * 32
 
 
-class BuildFileError(Exception):
+class BuildFileError(StartupRefusal):
     """A database this code must not serve; the message is one line naming the file and the problem."""
 
 
@@ -95,22 +96,32 @@ def input_hashes(settings: Settings) -> dict[str, str]:
 
 
 def file_content_hash(path: Path, record_page: int) -> str:
-    """A digest of the file's bytes, less the 100-byte header (change counters) and the record's page.
+    """A digest of the file's bytes, less the 100-byte header (change counters) and the record's page."""
+    return file_digests(path, record_page)[0]
 
-    Every table, index and the full-text index live in the file's pages, so this covers all
-    the contents; reading the file straight through costs far less than reading every row
-    through SQL (a few tenths of a second for a few hundred MiB). The build record's own page
-    is left out because the digest is written into it.
+
+def file_digests(path: Path, record_page: int) -> tuple[str, str]:
+    """The content hash (the file's bytes less the 100-byte header, whose change counters move,
+    and the record's page, which the digest is written into) and the SHA-256 of all its bytes,
+    read in one pass.
+
+    Every table, index and the full-text index live in the file's pages, so the content hash
+    covers all the contents; reading the file straight through costs far less than reading
+    every row through SQL (a few tenths of a second for a few hundred MiB). The whole-file
+    SHA-256 names the exact bytes, record included: what `serve` passes to its workers.
     """
     # SHA-256 runs on the CPU's SHA instructions where present: about three times BLAKE2b's speed
     # here, which is most of a prebuilt file's start-up at 1000x the curated data.
     digest = hashlib.sha256()
+    whole = hashlib.sha256()
     with path.open("rb") as file:
         header = file.read(100)
+        whole.update(header)
         page_size = int.from_bytes(header[16:18], "big") or 65536  # 1 is stored for 65536
         skip_from, skip_to = (record_page - 1) * page_size, record_page * page_size
         position = 100
         while chunk := file.read(_READ_CHUNK):
+            whole.update(chunk)
             end = position + len(chunk)
             view = memoryview(chunk)
             if end <= skip_from or position >= skip_to:
@@ -119,7 +130,16 @@ def file_content_hash(path: Path, record_page: int) -> str:
                 digest.update(view[: max(0, skip_from - position)])
                 digest.update(view[max(0, skip_to - position) :])
             position = end
-    return digest.hexdigest()[: len(_HASH_PLACEHOLDER)]
+    return digest.hexdigest()[: len(_HASH_PLACEHOLDER)], whole.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of all the file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(_READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def record_page(connection: sqlite3.Connection) -> int:
@@ -239,6 +259,21 @@ def read_file_record(path: Path, *, verify_content: bool = True) -> BuildRecord:
 
     Raises BuildFileError with one line naming the file and what is wrong.
     """
+    return _checked_record(path, verify_content=verify_content)[0]
+
+
+def checked_file(path: Path) -> tuple[BuildRecord, str]:
+    """The file's build record checked against its contents, and the SHA-256 of the bytes checked.
+
+    What `serve` checks once and hands to its workers: each of them serves the file only if
+    its bytes still have this SHA-256 (open_file). Raises BuildFileError as read_file_record.
+    """
+    record, sha256 = _checked_record(path, verify_content=True)
+    assert sha256 is not None
+    return record, sha256
+
+
+def _checked_record(path: Path, *, verify_content: bool) -> tuple[BuildRecord, str | None]:
     if not path.is_file():
         raise BuildFileError(f"{path}: no such file")
     try:
@@ -264,25 +299,49 @@ def read_file_record(path: Path, *, verify_content: bool = True) -> BuildRecord:
                 f"{path}: schema version {record.schema_version} is not this code's ({ours}); rebuild it with "
                 "`tall-evidence build`"
             )
-        if verify_content:
-            try:
-                actual = file_content_hash(path, page)
-            except OSError as exc:
-                raise BuildFileError(f"{path}: cannot be read ({exc})") from exc
-            if actual != record.content_hash:
-                raise BuildFileError(
-                    f"{path}: contents do not match the recorded dataset version {record.dataset_version} "
-                    f"(content hash {actual}, recorded {record.content_hash})"
-                )
-        return record
+        if not verify_content:
+            return record, None
+        try:
+            actual, sha256 = file_digests(path, page)
+        except OSError as exc:
+            raise BuildFileError(f"{path}: cannot be read ({exc})") from exc
+        if actual != record.content_hash:
+            raise BuildFileError(
+                f"{path}: contents do not match the recorded dataset version {record.dataset_version} "
+                f"(content hash {actual}, recorded {record.content_hash})"
+            )
+        return record, sha256
     finally:
         connection.close()
 
 
-def open_file(path: Path, memo: Memo | None = None, *, verify_content: bool = True) -> tuple[Database, BuildRecord]:
-    """A checked build record and a read-only Database on the file as it is (never copied)."""
-    record = read_file_record(path, verify_content=verify_content)
-    return Database.from_file(path.resolve(), immutable_uri(path), memo), record
+def open_file(
+    path: Path, memo: Memo | None = None, *, verify_content: bool = True, expected_sha256: str | None = None
+) -> tuple[Database, BuildRecord]:
+    """A checked build record and a read-only Database on the file as it is (never copied).
+
+    With expected_sha256 (what `serve` checked before any worker started) the file is served
+    only if all its bytes still have that digest: every worker checks the file it opens, so
+    one started later, after the file was altered or replaced, refuses it instead of serving
+    other data under the same version. The Database then refuses to go on (DatabaseFault) as
+    soon as the file's inode is replaced or changed in any way, its change time included.
+    """
+    path = path.resolve()
+    if expected_sha256 is None:
+        record = read_file_record(path, verify_content=verify_content)
+        return Database.from_file(path, immutable_uri(path), memo), record
+    before = Database.file_identity(path)
+    try:
+        actual = file_sha256(path)
+    except OSError as exc:
+        raise BuildFileError(f"{path}: cannot be read ({exc})") from exc
+    if actual != expected_sha256 or Database.file_identity(path) != before:
+        raise BuildFileError(
+            f"{path}: its bytes are not those checked when `serve` started (SHA-256 {actual}, checked "
+            f"{expected_sha256}): the file was altered or replaced; restart `serve` to check and serve it anew"
+        )
+    record = read_file_record(path, verify_content=False)  # the bytes are those `serve` checked
+    return Database.from_file(path, immutable_uri(path), memo, identity=before), record
 
 
 def engine_counts(database: Database) -> dict[str, int]:

@@ -9,14 +9,18 @@ import json
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from api.errors import StartupRefusal
 from api.loading.yaml_parser import load_fixture_yaml
 from models.fixture import ConflictsFile, EpidemiologyFile, SourcesFile, StudyFile
 from models.terminology import Terminology
+
+if TYPE_CHECKING:
+    from api.provenance.spans import Span
 
 STUDIES_DIR = "studies"
 CONFLICTS_FILE = "conflicts.yaml"
@@ -41,7 +45,7 @@ class FixtureIssue:
         return f"{self.file}: {self.path or '(file)'}: {self.message}"
 
 
-class FixtureError(Exception):
+class FixtureError(StartupRefusal):
     """Fixtures that must not be served. Carries every issue found."""
 
     def __init__(self, issues: list[FixtureIssue]) -> None:
@@ -63,6 +67,8 @@ class FixtureSet:
     epidemiology_file: str = EPIDEMIOLOGY_FILE
     version: str = ""
     terminology: Terminology = field(default_factory=Terminology)
+    # The spans served with the figures (api.provenance.spans.Span by record id), once read.
+    spans: "dict[str, Span] | None" = None
 
 
 def format_loc(loc: tuple[str | int, ...]) -> str:
@@ -137,6 +143,40 @@ class _Reader:
             self.issues.append(FixtureIssue(label, "", f"top level must be a mapping, found {type(data).__name__}"))
             return None
         return data
+
+
+def fixture_paths(fixtures_dir: Path) -> list[tuple[str, Path]]:
+    """(label relative to fixtures_dir, path) of every YAML file the loader reads, in its order:
+    the study files (hidden ones left out), then the optional conflicts and epidemiology files."""
+    studies_dir = fixtures_dir / STUDIES_DIR
+    found = [
+        (f"{STUDIES_DIR}/{path.name}", path)
+        for path in (sorted(studies_dir.iterdir()) if studies_dir.is_dir() else [])
+        if not path.name.startswith(".") and path.suffix == ".yaml"
+    ]
+    for name in (CONFLICTS_FILE, EPIDEMIOLOGY_FILE):
+        if (fixtures_dir / name).exists():
+            found.append((name, fixtures_dir / name))
+    return found
+
+
+def read_yaml_data(path: Path, label: str, *, max_bytes: int) -> dict[str, Any]:
+    """One fixture file's YAML under the loader's guards, as plain data; FixtureError naming label otherwise."""
+    reader = _Reader(max_bytes)
+    data = reader._read_yaml(path, label)
+    if data is None:
+        raise FixtureError(reader.issues)
+    return data
+
+
+def read_model_file(path: Path, label: str, model: type[M], *, max_bytes: int) -> M:
+    """One YAML file read under the fixtures' guards (a regular file, at most max_bytes, UTF-8,
+    no aliases or repeated keys) and validated as model; FixtureError naming label otherwise."""
+    reader = _Reader(max_bytes)
+    parsed = reader.parse(path, label, model)
+    if parsed is None:
+        raise FixtureError(reader.issues)
+    return parsed
 
 
 def read_fixture_set(fixtures_dir: Path, sources_registry: Path, max_bytes: int) -> FixtureSet:

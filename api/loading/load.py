@@ -1,8 +1,9 @@
 """Validating fixtures and loading them: the one path from files to a served database."""
 
-import dataclasses
+import hashlib
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
@@ -15,7 +16,7 @@ from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, re
 from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
 from api.loading.terminology import read_terminology
-from api.provenance.spans import servable_spans
+from api.provenance.spans import Span, servable_spans
 from api.settings import Settings
 from models import TABLES
 from models.meta import Meta, attribution_text, how_to_cite_text
@@ -37,8 +38,41 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
     with collector_paused():
         fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
         check_fixture_set(fixtures)
-        terminology = read_terminology(settings.terminology_file, settings.term_codes_file)
-    return dataclasses.replace(fixtures, terminology=terminology)
+        fixtures.terminology = read_terminology(settings.terminology_file, settings.term_codes_file)
+        registry = {s.id: s.sha256 for s in fixtures.sources.sources}
+        fixtures.spans = servable_spans(settings.spans_file, registry)
+    # The code list and the recorded corrections are served with the data: they are part of what it names.
+    served_inputs = [settings.terminology_file, settings.term_codes_file, *sorted_files(settings.coverage_dir)]
+    fixtures.version = served_version(
+        fixtures.version, fixtures.spans, settings.public_url, inputs=files_digest(served_inputs)
+    )
+    return fixtures
+
+
+def sorted_files(directory: Path) -> list[Path]:
+    """The regular files of a directory, by name (none when it is absent)."""
+    return sorted(p for p in directory.iterdir() if p.is_file()) if directory.is_dir() else []
+
+
+def files_digest(paths: list[Path]) -> str:
+    """One digest of several files' names and bytes (a missing file counts as absent)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(f"{path.name}\0".encode())
+        digest.update(path.read_bytes() if path.is_file() else b"\0absent")
+    return digest.hexdigest()
+
+
+def served_version(fixtures_digest: str, spans: dict[str, Span], public_url: str, *, inputs: str = "") -> str:
+    """The dataset version: names everything the build writes, so two builds that differ in any
+    stored byte never share it. The fixture files, the spans served with their figures, and the
+    public URL the figures' permalinks are built on."""
+    digest = hashlib.sha256(f"fixtures {fixtures_digest}\0public_url {public_url}\0".encode())
+    if inputs:  # the code list and recorded corrections, served with the data
+        digest.update(f"inputs {inputs}\0".encode())
+    for rid, span in sorted(spans.items()):
+        digest.update(f"{rid}\0{span.source_id}\0{span.start}\0{span.end}\0{span.context}\0".encode())
+    return digest.hexdigest()[:16]
 
 
 def api_version() -> str:
@@ -50,8 +84,10 @@ def api_version() -> str:
 
 def dataset_rows(settings: Settings, fixtures: FixtureSet) -> TableRows:
     """The table rows of validated fixtures, figures with their committed spans and context."""
-    registry = {s.id: s.sha256 for s in fixtures.sources.sources}
-    rows = build_rows(fixtures, servable_spans(settings.spans_file, registry), settings.public_url)
+    spans = fixtures.spans
+    if spans is None:  # read without validate_fixtures
+        spans = servable_spans(settings.spans_file, {s.id: s.sha256 for s in fixtures.sources.sources})
+    rows = build_rows(fixtures, spans, settings.public_url)
     if settings.coverage_dir.is_dir():  # the corrections recorded by later readings, served with the data
         rows.update(correction_rows(read_coverage(settings.coverage_dir), rows))
     return rows

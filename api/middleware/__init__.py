@@ -12,6 +12,7 @@ from api.middleware.releases import ReleasePin
 from api.middleware.request_policy import RequestTargetPolicy
 from api.middleware.response_cache import ResponseCacheMiddleware, install_response_cache
 from api.middleware.security import install_security
+from api.middleware.startup import StartupRefusals
 from api.settings import Settings
 
 
@@ -29,9 +30,11 @@ def install(app: FastAPI, settings: Settings) -> ResponseCacheMiddleware | None:
       5. the query-string limit;
       6. the release a ?version= pins (404 for one not served);
       7. conditional GETs (ETags, Cache-Control);
+      8. start-up refusals in one line (lifespan only);
       then FastAPI's exception handlers and the routes.
     """
     # add_middleware puts each layer outside those added before it: innermost first.
+    app.add_middleware(StartupRefusals)
     app.add_middleware(
         HttpCacheMiddleware,
         max_age=settings.cache_max_age,

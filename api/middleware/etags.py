@@ -1,13 +1,16 @@
 """HTTP caching: an ETag per representation and dataset version, Cache-Control, and 304s.
 
-The ETag is not a hash of the body. The data only change when the fixtures change (the
-dataset version) and the format only when the software changes (a fingerprint of the
-code, templates and assets, taken once at start-up, so a deployment that changes them
-without a version bump still gets new tags), so a representation is identified by those
-two plus the URL (scheme, host, path and query: page links are absolute, so the body
+The ETag is not a hash of the body. The data only change when the dataset version changes
+(it names the fixtures, the spans, the code list, the recorded corrections and the public URL
+the permalinks are built on); an answer that shows the build itself (its time: /v1/meta, the
+dataset JSON, /fhir/metadata) says so and its tag names the build too; the format only when the software changes
+(a fingerprint of the code, templates and assets, taken once at start-up, so a deployment
+that changes them without a version bump still gets new tags), so a representation is
+identified by those plus the URL (scheme, host, path and query: page links are absolute, so the body
 depends on all four) and the response's media type and encoding. Hashing
 that short string costs the same for every request; the body is never read. A matching
-If-None-Match turns a 200 into a 304 and drops the body. Responses that bring their own
+If-None-Match (one header line or several, RFC 9110 5.3) turns a 200 into a 304 and drops the
+body. A response that says `Cache-Control: no-store` (the health check) gets no tag. Responses that bring their own
 validator (static files: size and modification time) keep it.
 
 Cache-Control suits shared caches too: s-maxage lets a proxy or CDN keep answers longer
@@ -99,7 +102,8 @@ class HttpCacheMiddleware:
             return
         scope.setdefault("state", {})  # shared with the copies below: routes mark answers that show the build
         request_headers = Headers(scope=scope)
-        if_none_match = request_headers.get("if-none-match")
+        # A list field may come on several lines: they mean the lines joined with commas.
+        if_none_match = ", ".join(request_headers.getlist("if-none-match")) or None
         not_modified = False
 
         async def send_with_validators(message: Message) -> None:
@@ -124,6 +128,8 @@ class HttpCacheMiddleware:
             return False
         if not 200 <= status < 300:
             return False
+        if "no-store" in headers.get("cache-control", ""):
+            return False  # never to be kept, so never to be revalidated
         if "etag" not in headers:
             state = find_request_state(scope)
             if state is None:  # not loaded yet: nothing stable to derive the tag from

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from api.loading.fixture_files import fixture_paths, read_yaml_data
 from api.provenance.documents import Document, Place, read_document, sentence_places
 from api.provenance.locators import LocatorError, Resolved, resolve
-from api.provenance.spans import Span, read_spans
+from api.provenance.spans import SPANS_FILE_LIMIT, Span, read_spans
 
 CONTEXT_MAX = 300
 _HYPHEN_CLASS = "[-\u2010\u2011\u2012\u2013\u2014\u2212]"
@@ -57,7 +56,7 @@ def read_documents(seeds_dir: Path, sources_registry: Path, problems: list[str] 
     A text whose structure cannot be read is left out; with `problems` given, it is named there
     instead of raising (validation reports every problem rather than stopping at the first).
     """
-    registry = yaml.safe_load(sources_registry.read_text(encoding="utf-8")) or {}
+    registry = read_yaml_data(sources_registry, f"seeds/{sources_registry.name}", max_bytes=SPANS_FILE_LIMIT)
     kinds = {s["id"]: s.get("kind", "letter") for s in registry.get("sources", [])}
     documents = {}
     for path in sorted(seeds_dir.glob("*.txt")):
@@ -72,13 +71,11 @@ def read_documents(seeds_dir: Path, sources_registry: Path, problems: list[str] 
     return documents
 
 
-def iter_records(fixtures_dir: Path) -> Iterator[Record]:
-    """Records with a locator in every fixture file, in file order."""
-    for path in sorted(fixtures_dir.rglob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        label = path.relative_to(fixtures_dir).as_posix()
-        if not isinstance(data, dict):
-            continue
+def iter_records(fixtures_dir: Path, max_bytes: int = SPANS_FILE_LIMIT) -> Iterator[Record]:
+    """Records with a locator in every fixture file the loader reads (and only those), in file order,
+    each read under the loader's guards (FixtureError on a file that fails them)."""
+    for label, path in fixture_paths(fixtures_dir):
+        data = read_yaml_data(path, f"fixtures/{label}", max_bytes=max_bytes)
         prefix = f"{data['id']}." if label.startswith("studies/") and "id" in data else ""
         yield from _walk(
             data, label, "", prefix=prefix, source=data.get("source_id"), own_id=data.get("id") if prefix else None
@@ -313,7 +310,7 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, *, spans
     """
     records = list(iter_records(fixtures_dir))
     committed_docs, committed = read_spans(spans_file)
-    registry = yaml.safe_load(sources_registry.read_text(encoding="utf-8")) or {}
+    registry = read_yaml_data(sources_registry, f"seeds/{sources_registry.name}", max_bytes=SPANS_FILE_LIMIT)
     registry_sha = {s["id"]: s.get("sha256") for s in registry.get("sources", [])}
     spans_label = spans_file.name
     problems: list[str] = []

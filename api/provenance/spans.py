@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 
+from api.loading.fixture_files import read_model_file
 from api.provenance.documents import Document
+
+# The most bytes of one file read for provenance (the spans file, fixtures re-read by `validate`).
+SPANS_FILE_LIMIT = 64 * 1024 * 1024
 
 SPANS_HEADER = (
     "# Where each record's printed words sit in its source text: character offsets [start, end) into\n"
@@ -39,16 +45,36 @@ def render_spans(spans: dict[str, Span], documents: dict[str, Document]) -> str:
     return SPANS_HEADER + str(yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=120))
 
 
-def read_spans(path: Path) -> tuple[dict[str, str], dict[str, Span]]:
-    """(sha256 by document, span by record id) from the committed file; empty when it is absent."""
-    if not path.exists():
+class SpanEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: str
+    start: int = PydanticField(ge=0)
+    end: int = PydanticField(ge=0)
+    context: str
+
+
+class SpansFile(BaseModel):
+    """The committed spans file, as `tall-evidence resolve` writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    documents: dict[str, str] = PydanticField(default_factory=dict)
+    spans: dict[str, SpanEntry] = PydanticField(default_factory=dict)
+
+
+def read_spans(path: Path, max_bytes: int = SPANS_FILE_LIMIT) -> tuple[dict[str, str], dict[str, Span]]:
+    """(sha256 by document, span by record id) from the committed file; empty when there is no file.
+
+    Read under the fixtures' guards: a FIFO, a directory, a dangling link, malformed YAML or
+    another shape raise FixtureError naming the file and TALL_SPANS_FILE, rather than hanging,
+    passing silently or ending in a traceback.
+    """
+    if not path.exists() and not path.is_symlink():
         return {}, {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    spans = {
-        rid: Span(str(v["source_id"]), int(v["start"]), int(v["end"]), str(v["context"]))
-        for rid, v in (data.get("spans") or {}).items()
-    }
-    return {str(k): str(v) for k, v in (data.get("documents") or {}).items()}, spans
+    parsed = read_model_file(path, f"{path} (TALL_SPANS_FILE)", SpansFile, max_bytes=max_bytes)
+    spans = {rid: Span(v.source_id, v.start, v.end, v.context) for rid, v in parsed.spans.items()}
+    return dict(parsed.documents), spans
 
 
 def servable_spans(spans_file: Path, registry_sha: dict[str, str]) -> dict[str, Span]:

@@ -32,6 +32,20 @@ ISSUE_TYPES = {
 }
 
 
+# Problems listed in one answer: a 2 KB query of bad values would otherwise be answered with
+# tens of KB (each listed problem repeats what is accepted).
+MAX_LISTED_PROBLEMS = 20
+
+
+def listed(errors: list[ProblemField]) -> list[ProblemField]:
+    """The first MAX_LISTED_PROBLEMS problems, and one more saying how many were left out."""
+    if len(errors) <= MAX_LISTED_PROBLEMS:
+        return errors
+    left_out = len(errors) - MAX_LISTED_PROBLEMS
+    more = ProblemField(location="(more)", message=f"{left_out} more problem(s) of the same request not listed")
+    return [*errors[:MAX_LISTED_PROBLEMS], more]
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -45,7 +59,7 @@ def problem_response(
         status=status,
         detail=detail,
         instance=request.url.path,
-        errors=errors or [],
+        errors=listed(errors or []),
     )
     path = request.url.path.removeprefix(request.scope.get("root_path", ""))
     if path == "/fhir" or path.startswith("/fhir/"):

@@ -1,6 +1,6 @@
 """Dataset metadata and health."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.deps import BuildMetaDep, HealthSessionDep, MetaDep
 from api.queries.health import check_database
@@ -17,7 +17,9 @@ def get_meta(meta: BuildMetaDep) -> Meta:
 
 
 @router.get("/health", operation_id="getHealth", summary="Check the service is up", response_model=Health)
-def get_health(session: HealthSessionDep, meta: MetaDep) -> Health:
-    """'ok' once the dataset is loaded and the database answers a query."""
+def get_health(session: HealthSessionDep, meta: MetaDep, response: Response) -> Health:
+    """'ok' once the dataset is loaded and the database answers a query. Never cached (no-store): an
+    answer kept by a proxy would say the service is up when it is not."""
     check_database(session)
+    response.headers["Cache-Control"] = "no-store"
     return Health(status="ok", dataset_version=meta.dataset_version)

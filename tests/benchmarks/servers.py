@@ -74,12 +74,21 @@ class Server:
                 self.process.wait(timeout=15)
 
 
-def start(name: str, argv: list[str], env: dict[str, str], ready_path: str, log_dir: Path, timeout: float) -> Server:
-    """Start argv and wait until ready_path answers 200; the time that took is ready_s."""
+def start(
+    name: str,
+    argv: list[str],
+    env: dict[str, str],
+    ready_path: str,
+    log_dir: Path,
+    timeout: float,
+    *,
+    cwd: Path = PROJECT_ROOT,
+) -> Server:
+    """Start argv (in cwd) and wait until ready_path answers 200; the time that took is ready_s."""
     log = log_dir / f"{name}.log"
     with log.open("wb") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(argv, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
     port = int(argv[argv.index("--port") + 1])
     server = Server(name, port, process, log)
     deadline = started + timeout

@@ -103,14 +103,24 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60.0
     )
 
 
+def built_file(out: Path, env: dict[str, str]) -> Path:
+    """`tall-evidence build --out out` in a child process; the file it wrote."""
+    done = run_cli("build", "--out", str(out), env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (path,) = out.glob("tall-evidence-*.sqlite3")
+    return path
+
+
 @contextmanager
-def live_server(log_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """Start `tall-evidence serve` on a free loopback port; stop it with SIGTERM afterwards."""
+def live_server(
+    log_dir: Path, env: dict[str, str] | None = None, *, args: tuple[str, ...] = ()
+) -> Iterator[LiveServer]:
+    """Start `tall-evidence serve [args]` on a free loopback port; stop it with SIGTERM afterwards."""
     port = free_port()
     log = log_dir / f"server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port)],
+            [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port), *args],
             cwd=PROJECT_ROOT,
             env=cli_env(env),
             stdout=out,
@@ -135,3 +145,43 @@ def stop(server: LiveServer, timeout: float = 30.0) -> float:
             server.process.kill()
             server.process.wait(timeout=10)
     return time.monotonic() - started
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process now (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def read_responses(sock: socket.socket, count: int, *, timeout: float = 30.0) -> list[tuple[int, bytes]]:
+    """Status and body of the next count responses on a connection (each framed by content-length)."""
+    sock.settimeout(timeout)
+    buffered = b""
+    found: list[tuple[int, bytes]] = []
+    while len(found) < count:
+        head_end = buffered.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = buffered[:head_end].decode("latin-1").split("\r\n")
+            length = next(int(line.split(":")[1]) for line in head if line.lower().startswith("content-length:"))
+            end = head_end + 4 + length
+            if len(buffered) >= end:
+                found.append((int(head[0].split()[1]), buffered[head_end + 4 : end]))
+                buffered = buffered[end:]
+                continue
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed after {len(found)} of {count} responses")
+        buffered += chunk
+    return found
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The worker processes of a `serve --workers N` parent (multiprocessing's resource tracker left out)."""
+    found = []
+    for task in Path(f"/proc/{parent}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(int(child))
+    return found

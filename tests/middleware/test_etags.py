@@ -5,6 +5,7 @@ from pathlib import Path
 import yaml
 from fastapi.testclient import TestClient
 
+from api.loading.build import build_file
 from api.main import create_app
 from api.middleware.etags import code_fingerprint, etag_matches, representation_etag
 from api.settings import Settings
@@ -97,12 +98,14 @@ def _policy(settings: Settings) -> str:
     )
 
 
-def test_etag_changes_exactly_when_the_dataset_version_does(fixture_copy: Settings) -> None:
-    with TestClient(create_app(fixture_copy)) as client:
+def test_etag_changes_exactly_when_the_build_does(fixture_copy: Settings, tmp_path: Path) -> None:
+    built = build_file(fixture_copy, tmp_path / "built")
+    served = fixture_copy.model_copy(update={"database_file": built})
+    with TestClient(create_app(served)) as client:
         before = client.get("/v1/studies/jplsg-t11").headers["etag"]
         version = client.get("/v1/meta").json()["dataset_version"]
-    with TestClient(create_app(fixture_copy)) as client:
-        assert client.get("/v1/studies/jplsg-t11").headers["etag"] == before  # same data, same tag
+    with TestClient(create_app(served)) as client:
+        assert client.get("/v1/studies/jplsg-t11").headers["etag"] == before  # same build, same tag
 
     study = Path(fixture_copy.fixtures_dir) / "studies" / "jplsg-t11.yaml"
     data = yaml.safe_load(study.read_text(encoding="utf-8"))

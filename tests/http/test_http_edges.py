@@ -1,0 +1,85 @@
+"""Issue 21, item 9: HTTP edges over a real socket. Another HTTP version, or a request line with
+none, is 505; HTTP/1.1 without Host and bare-LF line ends are 400; a WebSocket upgrade is answered
+as plain HTTP with the usual headers; a GET whose body trickles in gets its answer and nothing
+more; a 2 KB query of bad values gets a short 422; a URL over the head limit is 414, as the
+OpenAPI document says. (If-None-Match over two lines: tests/http/test_identity.py.)
+"""
+
+import json
+import socket
+import time
+from urllib.parse import quote
+
+import pytest
+
+from api.server import MAX_HEAD_BYTES
+from tests.http.live import HOST, LiveServer, split_response
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(data: bytes) -> tuple[int, dict[str, str]]:
+    status, headers, body = split_response(data)
+    assert headers.get("content-type") == PROBLEM, (status, headers, body[:200])
+    assert json.loads(body)["status"] == status
+    return status, headers
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /v1/meta HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        (b"GET /v1/meta\r\nHost: x\r\n\r\n", 505),
+        (b"GET /v1/meta HTTP/1.1\r\n\r\n", 400),
+        (b"GET /v1/meta HTTP/1.1\nHost: x\n\n", 400),
+    ],
+    ids=["HTTP/2.0", "no version", "no Host", "bare LF"],
+)
+def test_heads_this_server_does_not_serve_are_refused(server: LiveServer, request_bytes: bytes, status: int) -> None:
+    assert _problem(server.raw(request_bytes))[0] == status
+
+
+def test_http_1_0_without_host_is_still_served(server: LiveServer) -> None:
+    status, _, _ = split_response(server.raw(b"GET /health HTTP/1.0\r\n\r\n"))
+    assert status == 200
+
+
+def test_a_websocket_upgrade_is_answered_as_http_with_the_security_headers(server: LiveServer) -> None:
+    request = (
+        b"GET /v1/meta HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    status, headers, _ = split_response(server.raw(request, timeout=5))
+    assert status == 200, headers
+    assert headers.get("x-content-type-options") == "nosniff"
+
+
+def test_a_get_whose_body_trickles_in_gets_one_answer_and_no_408(server: LiveServer) -> None:
+    with socket.create_connection((HOST, server.port), timeout=30) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n")
+        received = b""
+        for _ in range(20):
+            sock.sendall(b"a")
+            time.sleep(0.6)  # 12 s in all: past the 10 s head deadline
+        sock.settimeout(3)
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except TimeoutError:
+            pass
+    assert received.startswith(b"HTTP/1.1 200"), received[:200]
+    assert b"408" not in received, received
+
+
+def test_a_long_query_of_bad_values_gets_a_short_answer(server: LiveServer) -> None:
+    query = "&".join(f"z{i}=1" for i in range(300))[:2000]
+    data = server.raw(f"GET /v1/studies?{query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    status, _, body = split_response(data)
+    assert status == 422
+    assert len(body) < 16 * 1024, len(body)
+    assert "more problem(s)" in json.loads(body)["errors"][-1]["message"]
+
+
+def test_a_url_longer_than_the_head_limit_is_414(server: LiveServer) -> None:
+    path = "/v1/studies/" + quote("x" * (MAX_HEAD_BYTES + 100))
+    assert _problem(server.raw(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()))[0] == 414

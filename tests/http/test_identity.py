@@ -1,0 +1,73 @@
+"""Issue 21, items 3 and 7: the version and the ETag name the bytes, and /health is never cached.
+
+Real builds (`tall-evidence build`) served by real processes: two builds of the same fixtures
+(built at different times) answer /v1/meta, /v1/dataset.zip and /fhir/metadata with different
+bodies, so with different tags; a build for another public URL is another version (its
+permalinks differ); an If-None-Match written over two header lines is honoured.
+"""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.http.live import LiveServer, built_file, live_server, scratch_data, split_response
+
+IDENTITY_PATHS = ("/v1/meta", "/v1/dataset.zip", "/fhir/metadata")
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
+    root = tmp_path_factory.mktemp("identity")
+    env = scratch_data(root)
+    first = built_file(root / "one", env)
+    time.sleep(1.1)  # build times are recorded to the second
+    second = built_file(root / "two", env)
+    with (
+        live_server(root, args=("--database", str(first))) as one,
+        live_server(root, args=("--database", str(second))) as two,
+    ):
+        yield one, two
+
+
+@pytest.mark.parametrize("path", IDENTITY_PATHS)
+def test_two_builds_of_the_same_fixtures_never_share_a_tag_for_different_bodies(two_builds, path: str) -> None:
+    # Asked by the same name (the Host is part of a tag, as links in the body are built on it).
+    host = {"Host": "evidence.example.org"}
+    one, two = (httpx.get(server.base + path, headers=host, timeout=60) for server in two_builds)
+    assert one.status_code == two.status_code == 200
+    assert one.content != two.content, "the build time is in these bodies"
+    assert one.headers["etag"] != two.headers["etag"]
+    # And the tag of one is no validator for the other's body.
+    revalidated = httpx.get(
+        two_builds[1].base + path, headers={**host, "If-None-Match": one.headers["etag"]}, timeout=60
+    )
+    assert revalidated.status_code == 200
+
+
+def test_a_build_for_another_public_url_is_another_version(tmp_path: Path) -> None:
+    env = scratch_data(tmp_path)
+    here = built_file(tmp_path / "here", env)
+    there = built_file(tmp_path / "there", {**env, "TALL_PUBLIC_URL": "https://evidence.example.org"})
+    assert here.name != there.name, "the file name is the dataset version, and the permalinks differ"
+
+
+def test_health_is_never_stored_by_a_cache(two_builds) -> None:
+    server = two_builds[0]
+    version = httpx.get(server.base + "/health", timeout=30).json()["dataset_version"]
+    for target in ("/health", f"/health?version={version}"):
+        response = httpx.get(server.base + target, timeout=30)
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "no-store", target
+        assert "etag" not in response.headers, target
+
+
+def test_if_none_match_over_two_header_lines_is_read_as_one_list(two_builds) -> None:
+    server = two_builds[0]
+    etag = httpx.get(server.base + "/v1/meta", timeout=30).headers["etag"]
+    lines = [f"Host: 127.0.0.1:{server.port}", 'If-None-Match: "other"', f"If-None-Match: {etag}", "Connection: close"]
+    request = "GET /v1/meta HTTP/1.1\r\n" + "".join(line + "\r\n" for line in lines) + "\r\n"
+    status, _, _ = split_response(server.raw(request.encode()))
+    assert status == 304

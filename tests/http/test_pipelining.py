@@ -1,0 +1,76 @@
+"""Issue 21, item 1: a client that pipelines requests and never reads the answers costs a
+bounded amount of memory, and its connection is closed once nothing it is sent moves.
+
+The bounds are MAX_PENDING_REQUESTS requests parsed and unanswered per connection (then the
+connection is not read until answers are taken), READ_BUFFER_BYTES read but not parsed, and
+TALL_SEND_TIMEOUT seconds for a blocked response (docs/limits-hostile.md). The figures under
+one and 200 such connections are measured in tests/benchmarks/pipelining.py.
+"""
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.http.live import HOST, LiveServer, live_server, read_responses, rss_mib
+
+SEND_TIMEOUT = 2
+REQUEST = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads memory from Linux /proc")
+
+
+@pytest.fixture(scope="module")
+def pipelined(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(tmp_path_factory.mktemp("pipelined"), {"TALL_SEND_TIMEOUT": str(SEND_TIMEOUT)}) as running:
+        yield running
+
+
+def _flood(port: int, seconds: float) -> tuple[int, bool]:
+    """Pipeline GET /health on one connection for seconds without reading: bytes the server's side
+    accepted, and whether the server closed the connection."""
+    burst = REQUEST * 512
+    sent = 0
+    with socket.create_connection((HOST, port)) as sock:
+        sock.setblocking(False)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                sent += sock.send(burst)
+            except BlockingIOError:
+                time.sleep(0.01)
+            except (BrokenPipeError, ConnectionResetError):
+                return sent, True
+    return sent, False
+
+
+def test_unread_pipelined_requests_do_not_grow_the_worker(pipelined: LiveServer) -> None:
+    before = rss_mib(pipelined.process.pid)
+    sent, _ = _flood(pipelined.port, 3)
+    grown = rss_mib(pipelined.process.pid) - before
+    # Before the bound, the worker read and queued all it was sent: hundreds of MiB in 3 s.
+    assert grown < 32, f"{grown:.0f} MiB more after {sent / 2**20:.0f} MiB of unread pipelined requests"
+
+
+def test_a_client_that_reads_nothing_is_disconnected_after_the_send_timeout(pipelined: LiveServer) -> None:
+    _, closed = _flood(pipelined.port, SEND_TIMEOUT + 20)
+    assert closed, f"the connection was still open {SEND_TIMEOUT + 20} s after its client stopped reading"
+
+
+def test_every_pipelined_request_is_answered_in_order(pipelined: LiveServer) -> None:
+    """Far more requests than are let pending at once, in one write: each is answered, in turn."""
+    count = 1500
+    requests = b"".join(
+        REQUEST if i % 2 else b"GET /v1/unknown-%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(count)
+    )
+    assert len(requests) > 32 * 1024  # more than one read, more than one slice
+    with socket.create_connection((HOST, pipelined.port)) as sock:
+        sock.sendall(requests)
+        answers = read_responses(sock, count)
+    for i, (status, body) in enumerate(answers):
+        if i % 2:
+            assert status == 200 and b'"status":"ok"' in body, (i, status, body)
+        else:
+            assert status == 404 and f"/v1/unknown-{i}".encode() in body, (i, status, body)
