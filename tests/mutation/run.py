@@ -91,7 +91,7 @@ GROUPS: dict[str, Group] = {
     "limits": Group(
         modules=("api/middleware/limits.py",),
         # The behavioural limit tests start a server process of their own, which mutants do not reach.
-        tests=("tests/middleware/test_limits.py",),
+        tests=("tests/middleware/test_limits.py", "tests/middleware/test_limits_edges.py"),
     ),
     "fixtures": Group(
         modules=("models/fixture.py", "api/loading/fixture_files.py"),
