@@ -24,3 +24,8 @@ def test_unknown_parameters_are_named_with_what_the_route_accepts(client: TestCl
     # format is declared though left out of the document (see api.render.formats.format_query).
     assert problem["detail"] == "Unknown query parameter(s): aa, zz. This route accepts: format, limit, offset."
     assert [e["location"] for e in problem["errors"]] == ["query.aa", "query.zz"]
+
+
+def test_operations_left_out_of_the_document_are_not_checked(client: TestClient) -> None:
+    # The API reference page is not an operation of the document: its query string is its own business.
+    assert client.get("/docs", params={"anything": "1"}).status_code == 200
