@@ -29,3 +29,30 @@ def test_unknown_parameters_are_named_with_what_the_route_accepts(client: TestCl
 def test_operations_left_out_of_the_document_are_not_checked(client: TestClient) -> None:
     # The API reference page is not an operation of the document: its query string is its own business.
     assert client.get("/docs", params={"anything": "1"}).status_code == 200
+
+
+def test_which_declared_parameters_take_whole_numbers() -> None:
+    from typing import Annotated
+
+    from fastapi import FastAPI, Query
+    from fastapi.routing import APIRoute
+
+    from api.middleware.limits import _takes_integers, query_parameters
+
+    assert _takes_integers(int) and _takes_integers(int | None) and _takes_integers(list[int] | None)
+    assert _takes_integers(Annotated[int, "bound"])
+    assert not _takes_integers(bool) and not _takes_integers(str | None) and not _takes_integers(float)
+    app = FastAPI()
+
+    # A route made here, so its declaration is read afresh rather than remembered from another test.
+    @app.get("/x")
+    def x(
+        n: Annotated[int | None, Query()] = None, word: str = "", many: Annotated[list[int] | None, Query()] = None
+    ) -> None:
+        return None
+
+    [route] = [r for r in app.routes if isinstance(r, APIRoute)]
+    declared = query_parameters(route)
+    assert declared.names == {"n", "word", "many"}
+    assert declared.integers == {"n", "many"}
+    assert query_parameters(route) is declared  # remembered on the route
