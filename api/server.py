@@ -149,6 +149,13 @@ class ReadGate:
         self._paused_by_server = False
         self._apply()
 
+    def write(self, data: bytes) -> None:
+        # uvicorn marks only the newest pipelined request disconnected when the connection is lost;
+        # an older one still answering would write to the closed transport, which uvloop refuses
+        # with an error (asyncio's own transports drop such writes, as this does).
+        if not self.transport.is_closing():
+            self.transport.write(data)
+
     def hold(self, held: bool) -> None:
         self._held_by_bound = held
         self._apply()

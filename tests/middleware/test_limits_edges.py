@@ -1,0 +1,58 @@
+"""The unknown-parameter and plain-integer refusals in their exact words, in process (where mutants are reached)."""
+
+from fastapi.testclient import TestClient
+
+FULLWIDTH_TWO = "\uff12"  # a digit in another script: not an ASCII digit
+
+
+def test_integers_not_written_plainly_are_refused_one_problem_field_each(client: TestClient) -> None:
+    response = client.get(
+        "/v1/studies", params=[("limit", "1.0"), ("offset", "+5"), ("year", "2020"), ("year", FULLWIDTH_TWO)]
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["detail"] == "The request has invalid parameters."
+    assert problem["errors"] == [
+        {"location": "query.limit", "message": "'1.0' is not a whole number in ASCII digits"},
+        {"location": "query.offset", "message": "'+5' is not a whole number in ASCII digits"},
+        {"location": "query.year", "message": f"'{FULLWIDTH_TWO}' is not a whole number in ASCII digits"},
+    ]
+
+
+def test_unknown_parameters_are_named_with_what_the_route_accepts(client: TestClient) -> None:
+    problem = client.get("/v1/sources", params={"zz": "1", "aa": "2"}).json()
+    # format is declared though left out of the document (see api.render.formats.format_query).
+    assert problem["detail"] == "Unknown query parameter(s): aa, zz. This route accepts: format, limit, offset."
+    assert [e["location"] for e in problem["errors"]] == ["query.aa", "query.zz"]
+
+
+def test_operations_left_out_of_the_document_are_not_checked(client: TestClient) -> None:
+    # The API reference page is not an operation of the document: its query string is its own business.
+    assert client.get("/docs", params={"anything": "1"}).status_code == 200
+
+
+def test_which_declared_parameters_take_whole_numbers() -> None:
+    from typing import Annotated
+
+    from fastapi import FastAPI, Query
+    from fastapi.routing import APIRoute
+
+    from api.middleware.limits import _takes_integers, query_parameters
+
+    assert _takes_integers(int) and _takes_integers(int | None) and _takes_integers(list[int] | None)
+    assert _takes_integers(Annotated[int, "bound"])
+    assert not _takes_integers(bool) and not _takes_integers(str | None) and not _takes_integers(float)
+    app = FastAPI()
+
+    # A route made here, so its declaration is read afresh rather than remembered from another test.
+    @app.get("/x")
+    def x(
+        n: Annotated[int | None, Query()] = None, word: str = "", many: Annotated[list[int] | None, Query()] = None
+    ) -> None:
+        return None
+
+    [route] = [r for r in app.routes if isinstance(r, APIRoute)]
+    declared = query_parameters(route)
+    assert declared.names == {"n", "word", "many"}
+    assert declared.integers == {"n", "many"}
+    assert query_parameters(route) is declared  # remembered on the route
