@@ -660,7 +660,8 @@ def main(argv: list[str] | None = None) -> int:
         print(settings_error, file=sys.stderr)
         return 2
     if args.command == "serve" and args.database is None and settings.database_file is not None:
-        args.database = settings.database_file  # TALL_DATABASE_FILE alone means `serve --database` it
+        # TALL_DATABASE_FILE alone means `serve --database` it (after TALL_PREVIOUS_DATABASE_FILES, if set)
+        args.database = [*settings.previous_database_files, settings.database_file]
     # A built file or PostgreSQL schema is served without reading any fixture.
     reads_fixtures = args.command == "build" or (
         args.command in ("serve", "mcp") and not args.database and not getattr(args, "dataset_version", None)

@@ -9,6 +9,7 @@ from api.deps import AppStateDep, Release, release_session
 from api.errors import NOT_FOUND_RESPONSES, NotFound
 from api.queries.changes import changes_between
 from api.render.atom import ATOM_MEDIA_TYPE, ReleaseChanges, changes_feed
+from api.render.formats import bytes_success
 from models.release import ChangeList, RecordChange, ReleaseInfo, ReleaseList
 
 router = APIRouter(prefix="/v1", tags=["releases"])
@@ -96,13 +97,11 @@ def list_changes(
     summary="The changes of each release as an Atom feed",
     response_class=Response,
     response_model=None,
-    responses={
-        200: {
-            "description": "An Atom feed: one entry per release, listing its changes with links to each changed "
-            "record at both versions.",
-            "content": {ATOM_MEDIA_TYPE: {"schema": {"type": "string"}}},
-        }
-    },
+    # An XML document that is not text/*: declared as bytes, as the ZIP and SVG are, so every generator returns it.
+    responses=bytes_success(
+        ATOM_MEDIA_TYPE,
+        "An Atom feed: one entry per release, listing its changes with links to each changed record at both versions.",
+    ),
     description="For feed readers and websites that follow the dataset: one entry per release served, newest "
     "first, listing what it changed from the release before it.",
 )

@@ -83,11 +83,11 @@ def test_json_rows_are_ordered_labelled_and_every_row_left_out_says_why(comparis
     ]
     assert [r["label"] for r in rows] == [
         "POOL-A · Arm a1",
-        "Made-up study pool-b for the pooling tests · whole study",
-        "POOL-C · whole study",
+        "Made-up study pool-b for the pooling tests · all patients",
+        "POOL-C · all patients",
         "POOL-C · Arm c1",
         "POOL-C · Arm c2",
-        "POOL-D · whole study",
+        "POOL-D · all patients",
     ]
     reasons = {r["outcome_id"]: r["not_pooled_reason"] for r in rows if not r["pooled"]}
     assert reasons == {

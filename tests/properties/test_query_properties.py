@@ -189,19 +189,24 @@ def _check_order(items: list[Item], sort: str | None) -> None:
         assert ids == sorted(ids, reverse=True)
         return
     field, descending = _sort_key(sort)
-    values = [item[field] for item in items]
+    key = _proportion if field == "value" else (lambda item: item[field])
+    values = [key(item) for item in items]
     present = [v for v in values if v is not None]
     assert values == present + [None] * (len(values) - len(present)), f"{sort}: nulls not last"
-    if field == "value":
-        # Values of different units need not be ordered against each other; within one unit they are.
-        for unit in {item["unit"] for item in items}:
-            same = [item["value"] for item in items if item["unit"] == unit and item["value"] is not None]
-            assert same == sorted(same, reverse=descending), f"{sort} within {unit}"
-        return
     assert present == sorted(present, reverse=descending), sort
     for before, after in itertools.pairwise(items):
-        if before[field] == after[field]:
+        if key(before) == key(after):
             assert before["id"] < after["id"], f"{sort}: tie not broken by id"
+
+
+def _proportion(item: Item) -> float | None:
+    """What sort=value compares (like with like): a percentage as a proportion, else numerator/denominator;
+    a figure with neither (a count without its denominator, a time) has none and sorts last."""
+    if item["unit"] == "percent" and item["value"] is not None:
+        return float(item["value"]) / 100
+    if item["numerator"] is not None and item["denominator"]:
+        return float(item["numerator"]) / float(item["denominator"])
+    return None
 
 
 def _check_listing(

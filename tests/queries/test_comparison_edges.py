@@ -10,7 +10,6 @@ from statsmodels.stats.meta_analysis import combine_effects
 from api.queries.comparison import (
     NO_TIME_POINT_REASON,
     _exclusion,
-    _Figure,
     _independent,
     _leave_one_out,
     _logit_effect,
@@ -23,18 +22,23 @@ from api.queries.comparison import (
     wilson_interval,
 )
 from models.enums import DenominatorBasis, Measure, Subgroup, ValueUnit
+from models.outcome import OutcomePublic
 from tests.queries.test_pooling import _row
 
 
-def _figure(**fields: Any) -> _Figure:
-    base: dict[str, Any] = dict.fromkeys(_Figure._fields)
+def _figure(**fields: Any) -> OutcomePublic:
+    """An outcome's projection (what the comparison reads), unvalidated: only the fields given matter."""
+    base: dict[str, Any] = {
+        name: None if field.is_required() else field.get_default(call_default_factory=True)
+        for name, field in OutcomePublic.model_fields.items()
+    }
     base.update(
         id="s.o", study_id="s", measure=Measure.cr, numerator=5, denominator=10, value=50.0, unit=ValueUnit.percent,
         unlabeled=False, conflict_ids=[], printed="5/10", source_id="x", locator="T1", derived=False,
         denominator_basis=DenominatorBasis.evaluable,
     )  # fmt: skip
     base.update(fields)
-    return _Figure(**base)
+    return OutcomePublic.model_construct(**base)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +63,7 @@ def test_exclusion_reasons(fields: dict[str, Any], reason: str | None) -> None:
 def test_row_labels_name_the_acronym_or_title_and_the_arm() -> None:
     assert _row_label("Long title", "ACR", "Arm A") == "ACR · Arm A"
     assert _row_label("Long title", None, "Arm A") == "Long title · Arm A"
-    assert _row_label("Long title", "ACR", None) == "ACR · whole study"
+    assert _row_label("Long title", "ACR", None) == "ACR · all patients"
     assert label_part(Subgroup.t_lbl) == "t lbl"
     assert label_part(None) is None
 
@@ -68,17 +72,17 @@ def test_labels_are_made_unique_by_subgroup_then_time_point_then_id() -> None:
     rows = [_row("s.cr-a", 1, 10), _row("s.cr-b", 1, 10), _row("t.cr", 1, 10)]
     rows[0].subgroup = Subgroup.t_lbl
     _unique_labels(rows)
-    assert [r.label for r in rows] == ["s · whole study · t lbl", "s · whole study", "t · whole study"]
+    assert [r.label for r in rows] == ["s · all patients · t lbl", "s · all patients", "t · all patients"]
     rows = [_row("s.cr-a", 1, 10), _row("s.cr-b", 1, 10, time_point=None), _row("s.cr-c", 1, 10, time_point="d1")]
     _unique_labels(rows)
     assert [r.label for r in rows] == [
-        "s · whole study · at d28",
-        "s · whole study · no time point",
-        "s · whole study · at d1",
+        "s · all patients · at d28",
+        "s · all patients · no time point",
+        "s · all patients · at d1",
     ]
     rows = [_row("s.cr.x", 1, 10), _row("s.cr.y", 1, 10)]
     _unique_labels(rows)
-    assert [r.label for r in rows] == ["s · whole study · at d28 · cr.x", "s · whole study · at d28 · cr.y"]
+    assert [r.label for r in rows] == ["s · all patients · at d28 · cr.x", "s · all patients · at d28 · cr.y"]
 
 
 def test_survival_rows_say_they_are_never_pooled_and_no_time_point_never_pools() -> None:
@@ -170,7 +174,7 @@ def test_leave_one_out_uses_each_rows_counts() -> None:
     assert without_a.proportion == pytest.approx(pool_random_effects([(6, 12), (9, 10)]).proportion)
     assert without_c.proportion == pytest.approx(pool_random_effects([(0, 10), (6, 12)]).proportion)
     assert (without_a.omitted_label, without_a.i_squared) == (
-        "a · whole study",
+        "a · all patients",
         pytest.approx(pool_random_effects([(6, 12), (9, 10)]).i_squared),
     )
 

@@ -24,7 +24,7 @@ def _row(
     study_id = outcome_id.split(".")[0]
     return ComparisonRow(
         outcome_id=outcome_id,
-        label=f"{study_id} · {arm_id or 'whole study'}",
+        label=f"{study_id} · {arm_id or 'all patients'}",
         study_id=study_id,
         study_title=study_id,
         arm_id=arm_id,

@@ -141,7 +141,7 @@ def test_each_success_response_has_one_media_type(client: TestClient) -> None:
 
 
 def test_bodies_that_are_not_json_or_text_are_declared_as_bytes(client: TestClient) -> None:
-    """ZIP, SVG and NDJSON: format binary (OpenAPI 3.0 generators), contentMediaType (3.1), and octet-stream."""
+    """ZIP, SVG, NDJSON and Atom: format binary (OpenAPI 3.0 generators), contentMediaType (3.1), and octet-stream."""
     document = client.get("/openapi.json").json()
     declared = {}
     for ops in document["paths"].values():
@@ -152,7 +152,12 @@ def test_bodies_that_are_not_json_or_text_are_declared_as_bytes(client: TestClie
                     ("text/", "application/json")
                 ):
                     declared[op["operationId"]] = (media_type, entry["schema"], sorted(content))
-    assert {media for media, _, _ in declared.values()} == {"application/zip", "image/svg+xml", "application/x-ndjson"}
+    assert {media for media, _, _ in declared.values()} == {
+        "application/zip",
+        "image/svg+xml",
+        "application/x-ndjson",
+        "application/atom+xml",
+    }
     for media_type, schema, listed in declared.values():
         assert schema == {"type": "string", "format": "binary", "contentMediaType": media_type}
         assert listed == sorted([media_type, "application/octet-stream"])

@@ -32,7 +32,11 @@ def test_studies_and_figures_carry_only_verified_codes_of_their_own_terms(
     dataset = client.get("/v1/dataset").json()
     seen = set()
     for study in dataset["studies"]:
-        terms = {*study["diseases"], *study["agents"], *study["target_antigens"]}
+        # Every agent the record names carries its codes: the treatment given (agents), and also what the
+        # arms list in other roles (prior therapy, toxicity management), which the study detail shows.
+        named_agents = {x["agent"] for arm in study["arms"] for x in arm["interventions"]}
+        assert set(study["agents"]) | set(study["prior_therapies"]) <= named_agents
+        terms = {*study["diseases"], *named_agents, *study["target_antigens"]}
         assert set(study["codes"]) <= terms
         for vocabulary in ("disease", "agent", "target_antigen"):
             field = {"disease": "diseases", "agent": "agents", "target_antigen": "target_antigens"}[vocabulary]
