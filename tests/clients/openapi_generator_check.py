@@ -16,11 +16,13 @@ from tall_evidence_client.api import (
     ClaimsApi,
     ComparisonApi,
     ConflictsApi,
+    CorrectionsApi,
     DatasetApi,
     EmbedApi,
     EpidemiologyApi,
     MetaApi,
     OutcomesApi,
+    ReleasesApi,
     SourcesApi,
     StudiesApi,
 )
@@ -121,6 +123,16 @@ def main(base_url: str) -> None:
     archive = did("getDatasetZip", dataset_api.get_dataset_zip())
     assert isinstance(archive, bytes | bytearray)
     assert zipfile.ZipFile(io.BytesIO(archive)).read("VERSION").decode().strip() == meta.dataset_version
+
+    releases_api = ReleasesApi(client)
+    releases = did("listReleases", releases_api.list_releases())
+    assert [r.version for r in releases.releases if r.current] == [meta.dataset_version]
+    changes = did("listChanges", releases_api.list_changes())
+    assert changes.to_version == meta.dataset_version and changes.changes == []  # one release: nothing before it
+    feed = did("getChangesFeed", releases_api.get_changes_feed())
+    assert isinstance(feed, bytes | bytearray) and b"<feed" in feed[:500]
+    corrections = did("listCorrections", CorrectionsApi(client).list_corrections(limit=5))
+    assert corrections.total > 0 and corrections.items[0].why
 
     embed_api = EmbedApi(client)
     assert did("getDisplayLabels", embed_api.get_display_labels())

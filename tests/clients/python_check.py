@@ -30,6 +30,7 @@ from t_all_evidence_api_client.api.conflicts import (
     list_conflicts_csv,
     list_conflicts_ndjson,
 )
+from t_all_evidence_api_client.api.corrections import list_corrections
 from t_all_evidence_api_client.api.dataset import get_dataset, get_dataset_zip
 from t_all_evidence_api_client.api.embed import get_display_labels, get_evidence_table, get_study_card
 from t_all_evidence_api_client.api.epidemiology import (
@@ -46,6 +47,7 @@ from t_all_evidence_api_client.api.outcomes import (
     list_outcomes_csv,
     list_outcomes_ndjson,
 )
+from t_all_evidence_api_client.api.releases import get_changes_feed, list_changes, list_releases
 from t_all_evidence_api_client.api.sources import get_source, list_sources, list_sources_csv, list_sources_ndjson
 from t_all_evidence_api_client.api.studies import (
     get_studies_batch,
@@ -173,6 +175,14 @@ def main(base_url: str) -> None:
     assert dataset.built_at == built
     archive = zipfile.ZipFile(io.BytesIO(body(get_dataset_zip.sync(client=client), "getDatasetZip")))
     assert archive.read("VERSION").decode().strip() == meta.dataset_version
+
+    releases = ok(list_releases.sync(client=client), "listReleases")
+    assert [r.version for r in releases.releases if r.current] == [meta.dataset_version]
+    changes = ok(list_changes.sync(client=client), "listChanges")
+    assert changes.to_version == meta.dataset_version and changes.changes == []  # one release: nothing before it
+    assert b"<feed" in body(get_changes_feed.sync(client=client), "getChangesFeed")[:500]
+    corrections = ok(list_corrections.sync(client=client, limit=5), "listCorrections")
+    assert corrections.total > 0 and corrections.items[0].why
 
     labels = ok(get_display_labels.sync(client=client), "getDisplayLabels")
     assert labels.to_dict()

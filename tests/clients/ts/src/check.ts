@@ -196,6 +196,18 @@ async function main(): Promise<void> {
   const magic = new Uint8Array(zip, 0, 2);
   check(magic[0] === 0x50 && magic[1] === 0x4b, "ZIP signature");
 
+  const releases = ok(await client.GET("/v1/releases"), "listReleases");
+  check(
+    releases.releases.filter((r) => r.current).map((r) => r.version).join() === meta.dataset_version,
+    "the current release is the one /v1/meta names",
+  );
+  const changes = ok(await client.GET("/v1/changes"), "listChanges");
+  check(changes.to_version === meta.dataset_version && changes.changes.length === 0, "one release: nothing changed");
+  const feed = ok(await client.GET("/v1/changes.atom", { parseAs: "text" }), "getChangesFeed");
+  check(feed.includes("<feed"), "Atom feed");
+  const corrections = ok(await client.GET("/v1/corrections", { params: { query: { limit: 5 } } }), "listCorrections");
+  check(corrections.total > 0 && (corrections.items[0]?.why ?? "").length > 0, "corrections");
+
   const labels = ok(await client.GET("/embed/labels.json"), "getDisplayLabels");
   check(Object.keys(labels).length > 0, "display labels");
   const card = ok(
