@@ -36,7 +36,7 @@ HEAVY += ["*.egg-info", "build", "dist", "tests/artifacts"]
 # account in or switch to, so the stand-in runs as whoever runs the tests (the read-only check allows for root).
 ACCOUNT_COMMANDS = {"useradd", "adduser", "groupadd", "addgroup"}
 # Instructions that would change the build in a way the stand-in does not reproduce.
-UNSUPPORTED = {"ADD", "ARG", "SHELL", "ONBUILD", "VOLUME"}
+UNSUPPORTED = {"ADD", "SHELL", "ONBUILD", "VOLUME"}
 NETWORK_FAILURES = ("NewConnectionError", "Temporary failure in name resolution", "Network is unreachable")
 
 
@@ -49,6 +49,8 @@ class DockerSteps:
     # Each RUN with the ENV values declared before it, as the build would see them.
     runs: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    # ARG values with their defaults: seen by later RUNs and ENV lines, not by the running image.
+    args: dict[str, str] = field(default_factory=dict)
     cmd: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
@@ -91,6 +93,11 @@ def _env_pairs(arguments: str) -> dict[str, str]:
     return dict(word.split("=", 1) for word in words)
 
 
+def _expand(value: str, known: dict[str, str]) -> str:
+    """$NAME and ${NAME} in an ENV value, from the ARG and ENV values declared before it."""
+    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: known.get(m.group(1), ""), value)
+
+
 def parse_dockerfile(text: str) -> DockerSteps:
     steps = DockerSteps()
     stages = 0
@@ -111,8 +118,12 @@ def parse_dockerfile(text: str) -> DockerSteps:
                 raise ValueError("COPY --from is not reproduced by the stand-in build")
             paths = [word for word in words if not word.startswith("--")]
             steps.copies.append((paths[:-1], paths[-1]))
+        elif keyword == "ARG":
+            name, _, default = arguments.partition("=")
+            steps.args[name.strip()] = default.strip()
         elif keyword == "ENV":
-            steps.env.update(_env_pairs(arguments))
+            known = {**steps.args, **steps.env}
+            steps.env.update({k: _expand(v, known) for k, v in _env_pairs(arguments).items()})
         elif keyword == "RUN":
             exec_form = _exec_form(arguments)
             command = shlex.join(exec_form) if exec_form is not None else arguments
@@ -122,7 +133,7 @@ def parse_dockerfile(text: str) -> DockerSteps:
                 continue
             if any(re.search(rf"\b{name}\b", command) for name in ACCOUNT_COMMANDS):
                 raise ValueError(f"an account command mixed with build commands cannot be skipped alone: {line}")
-            steps.runs.append((command, dict(steps.env)))
+            steps.runs.append((command, {**steps.args, **steps.env}))
         elif keyword == "CMD":
             steps.cmd = _exec_form(arguments) or ["/bin/sh", "-c", arguments]
         elif keyword == "USER":
