@@ -3,7 +3,8 @@ through every middleware layer) and over stdio (`tall-evidence mcp` as a subproc
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -25,12 +26,19 @@ def live_url() -> Iterator[str]:
         yield url
 
 
+def run_client(main: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run the SDK's async client in a thread of its own: a test before this one in the same process
+    may have left an event loop running in this thread (Playwright's sync API keeps one for the session)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
 def over_http(live_url: str, session: Callable[[Client], Awaitable[Any]]) -> Any:
     async def run() -> Any:
         async with Client(f"{live_url}/mcp") as client:
             return await session(client)
 
-    return asyncio.run(run())
+    return run_client(run)
 
 
 def over_stdio(session: Callable[[Client], Awaitable[Any]]) -> Any:
@@ -40,7 +48,7 @@ def over_stdio(session: Callable[[Client], Awaitable[Any]]) -> Any:
         async with Client(params) as client:
             return await session(client)
 
-    return asyncio.run(run())
+    return run_client(run)
 
 
 async def golden_answers(client: Client) -> dict[str, Any]:
