@@ -527,6 +527,12 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
+def _port(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 65535 (got {text!r})")
+    return int(text)
+
+
 def _parser(texts_words: str) -> argparse.ArgumentParser:
     """The command line: each subcommand says what it does, its arguments and an example."""
     parser = argparse.ArgumentParser(
@@ -566,7 +572,7 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
         example="tall-evidence serve --port 8000   # or: tall-evidence serve --database data/tall-evidence-V.sqlite3",
     )
     serve.add_argument("--host", help="interface to bind (default from TALL_HOST, 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default from TALL_PORT, 8000)")
+    serve.add_argument("--port", type=_port, help="port, 1 to 65535 (default from TALL_PORT, 8000)")
     serve.add_argument(
         "--database",
         type=Path,

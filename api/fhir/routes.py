@@ -10,8 +10,10 @@ the /v1 routes serve (studies in full, sources, comparisons) and kept, so a read
 a lookup. Answers vary with Accept (XML is refused) and Prefer (handling=strict), and say so.
 """
 
+import asyncio
 import re
 from collections.abc import Callable, Coroutine
+from contextlib import contextmanager
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -41,6 +43,8 @@ from models.meta import Meta
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 FORM_BODY_MAX_BYTES = 2048
+# How long a form body may take to arrive once its head has: a client that never sends it is cut off.
+FORM_BODY_SECONDS = 10.0
 """A POST _search form body is held to the size a query string may have (api.middleware.limits)."""
 XML_MEDIA_TYPES = ("application/fhir+xml", "application/xml", "text/xml")
 VARY = "Accept, Prefer"
@@ -178,12 +182,16 @@ async def _form_pairs(request: Request) -> list[tuple[str, str]]:
     if media_type not in ("", FORM_MEDIA_TYPE):
         raise SearchRefused(415, "not-supported", f"POST _search takes a form body ({FORM_MEDIA_TYPE}).")
     body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > FORM_BODY_MAX_BYTES:
-            raise SearchRefused(
-                413, "too-costly", f"The form body is over {FORM_BODY_MAX_BYTES} bytes, the query-string limit."
-            )
+    try:
+        async with asyncio.timeout(FORM_BODY_SECONDS):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > FORM_BODY_MAX_BYTES:
+                    raise SearchRefused(
+                        413, "too-costly", f"The form body is over {FORM_BODY_MAX_BYTES} bytes, the query-string limit."
+                    )
+    except TimeoutError:
+        raise SearchRefused(408, "timeout", f"The form body did not arrive within {FORM_BODY_SECONDS:g} s.") from None
     try:
         return parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
@@ -192,12 +200,19 @@ async def _form_pairs(request: Request) -> list[tuple[str, str]]:
 
 @router.post("/{resource_type}/_search", summary="Search one resource type, the parameters in a form body")
 async def search_type_by_post(
-    resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, urls: UrlsDep, computed: ComputedDep
+    resource_type: str, request: Request, *, meta: MetaDep, urls: UrlsDep, computed: ComputedDep
 ) -> Response:
     _check_request(request, resource_type)
+    # The body first, holding no database session: a client that is slow to send it, or never does,
+    # keeps nothing from the requests that read.
     pairs = [*request.query_params.multi_items(), *await _form_pairs(request)]
-    index = await run_in_threadpool(fhir_index, computed, session, meta=meta, urls=urls)
+    index = await run_in_threadpool(_index_in_own_session, computed, meta=meta, urls=urls)
     return _answer_search(request, resource_type, pairs, index=index)
+
+
+def _index_in_own_session(computed: Computed, *, meta: Meta, urls: Urls) -> FhirIndex:
+    with contextmanager(computed.release.database.session)() as session:
+        return fhir_index(computed, session, meta=meta, urls=urls)
 
 
 @router.get("/{resource_type}/{resource_id}", summary="Read one resource by id")

@@ -86,6 +86,11 @@ def cache_control(max_age: int, s_maxage: int | None = None, stale_while_revalid
     return ", ".join(parts)
 
 
+def _pin_suffix(scope: Scope) -> str:
+    pin = pinned_version(scope)
+    return "" if pin is None else f"\0version={pin}"
+
+
 class HttpCacheMiddleware:
     """Adds ETag and Cache-Control to successful GET/HEAD responses and answers 304 when asked."""
 
@@ -140,7 +145,9 @@ class HttpCacheMiddleware:
                 state.identity,
                 f"{state.meta.api_version}+{self.software}" + (f"+built {build}" if build else ""),
                 scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
+                # The pin was taken off the query before routing, but the body still names it (page
+                # links keep it): a pinned answer is another representation than the unpinned one.
+                query=scope.get("query_string", b"").decode("latin-1") + _pin_suffix(scope),
                 media_type=headers.get("content-type", ""),
                 encoding=headers.get("content-encoding", ""),
                 origin=f"{scope.get('scheme', 'http')}://{request_host(scope)}",

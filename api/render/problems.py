@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from api.errors import PROBLEM_MEDIA_TYPE, ApiError, answers_errors_as_html
 from api.fhir.responses import FHIR_MEDIA_TYPE, fhir_json, operation_outcome
@@ -94,6 +95,13 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return problem_response(request, 422, "The request has invalid parameters.", errors=errors)
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client hung up before sending its whole body: nothing went wrong here and no one reads the
+    # answer. Handled inside (not by the catch-all), so it is neither logged as an error nor re-raised.
+    logger.debug("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     # Never leak a traceback to the client; the log keeps it.
     logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
@@ -104,4 +112,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected)
