@@ -88,10 +88,13 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
 
 def _sqlite_path_problem(database: str | None) -> str | None:
     if database in (None, "", ":memory:"):
-        return None
+        # Each worker and each pooled connection would get a database of its own, empty.
+        return "invalid setting DATABASE_URL: an in-memory SQLite database cannot be served; name a file"
     path = Path(database)
     if path.is_dir():
         return f"invalid setting DATABASE_URL: {path} is a directory, not a database file"
+    if path.exists() and not path.is_file():
+        return f"invalid setting DATABASE_URL: {path} is not a regular file (a device, FIFO or socket)"
     if path.exists():
         writable = os.access(path, os.R_OK | os.W_OK)
     else:

@@ -26,6 +26,8 @@ BAD_SETTINGS = {
     "DATABASE_URL unsupported scheme": ("DATABASE_URL", "mysql://user@127.0.0.1/db"),
     "DATABASE_URL refusing PostgreSQL": ("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:{closed}/x"),
     "DATABASE_URL unwritable path": ("DATABASE_URL", "sqlite:///{tmp}/missing/dir/x.db"),
+    "DATABASE_URL in memory": ("DATABASE_URL", "sqlite:///:memory:"),
+    "DATABASE_URL a device": ("DATABASE_URL", "sqlite:////dev/full"),
     "TALL_HEADER_TIMEOUT tiny": ("TALL_HEADER_TIMEOUT", "1e-9"),
     "TALL_PUBLIC_URL no host": ("TALL_PUBLIC_URL", "http://"),
     "TALL_HOST not a host": ("TALL_HOST", "not*a*host"),
