@@ -22,11 +22,10 @@ from api.queries.claims import study_names
 from api.queries.comparison import build_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.projection import outcome_projection, outcomes_in_id_order
-from api.queries.studies import select_studies, sources_by_id, study_detail
+from api.queries.studies import select_studies, sources_by_id, studies_by_id, study_detail
 from api.render.citations import Citations
 from api.render.labels import label
 from api.state import AppState
-from models import Study
 from models.claim import ClaimCheck, ClaimUnit
 from models.comparison import Comparison
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
@@ -117,7 +116,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         Figures are as printed by the document each names; the dataset version comes with every answer.
         """
         with reading() as (session, version):
-            row = session.get(Study, study_id)
+            row = studies_by_id(session, [study_id]).get(study_id)
             if row is None:
                 raise ToolError(f"argument 'study_id': no study with id {study_id!r}; search_studies lists them")
             detail = study_detail(session, row)
@@ -284,7 +283,8 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
                     how_to_cite_dataset=current.meta.how_to_cite,
                 )
             else:
-                study = session.get(Study, study_id)
+                assert study_id is not None  # exactly one of the two was given (checked above)
+                study = studies_by_id(session, [study_id]).get(study_id)
                 if study is None:
                     raise ToolError(f"argument 'study_id': no study with id {study_id!r}")
                 detail = study_detail(session, study)

@@ -13,8 +13,8 @@ from api.main import create_app
 from api.settings import Settings
 from api.state import app_state
 from models.projection import Face
-from tests.live_server import serving_in_thread
 from tests.projection_faces import Faces, Key, html_marks, projections, write_synthetic_fixtures
+from tests.support import serving_in_thread
 
 RENDERED = """async (names) => {
   const done = (el) => el.shadowRoot && el.shadowRoot.querySelector('.te-card, .te-table-view, .te-error');

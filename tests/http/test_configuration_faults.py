@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.http.live import built_file, live_server, run_cli, scratch_data
-from tests.live_server import free_port
+from tests.support import free_port
 
 TIMEOUT = 90.0
 

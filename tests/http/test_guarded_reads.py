@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.http.live import run_cli, scratch_data
-from tests.live_server import free_port
+from tests.support import free_port
 
 TIMEOUT = 60.0
 ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(

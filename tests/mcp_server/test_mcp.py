@@ -14,7 +14,7 @@ from mcp.client.stdio import StdioServerParameters
 
 from api.settings import PROJECT_ROOT
 from tests.claims.golden import GOLDEN, arguments, assert_golden
-from tests.live_server import serving_in_thread
+from tests.support import serving_in_thread
 
 TOOLS = {"search_studies", "get_study", "find_figures", "compare", "check_claim", "cite"}
 PROVENANCE = {"printed", "locator", "span_start", "span_end", "permalink", "source_id"}

@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 import feedparser
 from fastapi.testclient import TestClient
 
-from tests.live_server import run_cli
 from tests.releases.conftest import TwoBuilds
+from tests.support import run_cli
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -9,8 +9,8 @@ an Atom entry naming the change.
 import feedparser
 import httpx
 
-from tests.live_server import running
 from tests.releases.conftest import TwoBuilds
+from tests.support import running
 
 
 def test_serving_two_builds_side_by_side(two_builds: TwoBuilds) -> None:
