@@ -197,9 +197,13 @@ class Database:
         return database
 
     def session(self) -> Iterator[Session]:
-        self.check()
-        with Session(self.engine, info={} if self.memo is None else {MEMO_KEY: self.memo}) as session:
+        with self.open_session() as session:
             yield session
+
+    def open_session(self) -> Session:
+        """A session on the checked database; it connects on its first query, and the caller closes it."""
+        self.check()
+        return Session(self.engine, info={} if self.memo is None else {MEMO_KEY: self.memo})
 
     def close(self) -> None:
         self.engine.dispose()

@@ -77,7 +77,7 @@ def served_at(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/fhir"
 
 
-def canonical_urls(state: AppStateDep) -> Urls:
+async def canonical_urls(state: AppStateDep) -> Urls:
     return Urls(state.fhir_canonical_base)
 
 

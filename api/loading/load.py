@@ -13,6 +13,7 @@ from api.garbage_collector import collector_paused
 from api.loading.checks import check_fixture_set
 from api.loading.coverage_files import correction_rows, read_coverage
 from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set
+from api.loading.fragments import write_fragments
 from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
 from api.loading.terminology import read_terminology
@@ -129,3 +130,4 @@ def write_rows(database: Database, rows: TableRows, documents: dict[str, dict[st
             if by_table.get(table):
                 conn.execute(table.insert(), by_table[table])
         create_search_index(conn, documents)
+        write_fragments(conn)

@@ -213,7 +213,7 @@ class StudyFilters(BaseModel):
         return conds, ranks
 
 
-def _study_filters(filters: Annotated[StudyFilters, Query()]) -> StudyFilters:
+async def _study_filters(filters: Annotated[StudyFilters, Query()]) -> StudyFilters:
     return filters
 
 
@@ -325,11 +325,11 @@ class AdverseEventFilters(FigureFilters, _AdverseEventOwnFilters):
         return conds
 
 
-def _outcome_filters(filters: Annotated[OutcomeFilters, Query()], study: StudyFiltersDep) -> OutcomeFilters:
+async def _outcome_filters(filters: Annotated[OutcomeFilters, Query()], study: StudyFiltersDep) -> OutcomeFilters:
     return filters.within(study)
 
 
-def _adverse_event_filters(
+async def _adverse_event_filters(
     filters: Annotated[AdverseEventFilters, Query()], study: StudyFiltersDep
 ) -> AdverseEventFilters:
     return filters.within(study)

@@ -15,10 +15,17 @@ from api.routes.listing import ListQuery, ListSpec, file_operations, respond_lis
 from models import AdverseEvent
 from models.adverse_event import AdverseEventDetail, AdverseEventPublic
 from models.facets import FacetCounts
+from models.fragment import FragmentKind
 from models.page import AdverseEventPage
 
 router = APIRouter(prefix="/v1/adverse-events", tags=["adverse-events"])
-LIST = ListSpec(table=AdverseEvent, public=AdverseEventPublic, page_model=AdverseEventPage, filename="adverse-events")
+LIST = ListSpec(
+    table=AdverseEvent,
+    public=AdverseEventPublic,
+    page_model=AdverseEventPage,
+    filename="adverse-events",
+    fragment=FragmentKind.adverse_event,
+)
 
 FACET_COLUMNS = ("term", "grade_min", "grade_max", "grading_system", "subgroup", "source_id", "study_id")
 

@@ -11,7 +11,9 @@ from sqlmodel import Session, SQLModel
 
 from api.deps import PAGE_SIZE_DEFAULT, PageParams
 from api.errors import PROBLEM_RESPONSES
+from api.queries import counts
 from api.queries.filters import Conditions
+from api.queries.fragments import page_fragments
 from api.queries.pages import page, read_rows, to_public
 from api.render.formats import (
     Format,
@@ -23,6 +25,8 @@ from api.render.formats import (
     ndjson_success,
 )
 from api.render.lists import page_links
+from api.render.splice import json_response, page_body
+from models.fragment import FragmentKind
 from models.page import Page
 
 R = TypeVar("R", bound=SQLModel)
@@ -83,6 +87,8 @@ class ListSpec(Generic[R, P, PageT]):
     public: type[P]
     page_model: type[PageT]
     filename: str
+    fragment: FragmentKind | None = None
+    """The stored JSON of its items, when the build precomputes it (models.fragment)."""
 
     def items(self, rows: list[R]) -> list[P]:
         return [to_public(self.public, row) for row in rows]
@@ -103,6 +109,21 @@ def respond_list(
 ) -> PageT | Response:
     """A JSON page, or (for CSV and NDJSON) the whole result set unless limit/offset were given."""
     params = query.params
+    if query.fmt is Format.json and spec.fragment is not None:
+        limit = params.limit or PAGE_SIZE_DEFAULT
+        stored = page_fragments(
+            session,
+            spec.table,
+            spec.fragment,
+            query.conditions,
+            order_by=query.order,
+            limit=limit,
+            offset=params.offset,
+        )
+        total = counts.total(session, spec.table, query.conditions)
+        links = page_links(request, total=total, limit=limit, offset=params.offset, codes=query.conditions.codes)
+        envelope = spec.page_model(items=[], total=total, limit=limit, offset=params.offset, links=links)
+        return json_response(page_body(envelope, stored))
     if query.fmt is Format.json:
         limit = params.limit or PAGE_SIZE_DEFAULT
         rows, total = page(

@@ -14,11 +14,14 @@ from api.render.formats import OTHER_FORMATS, FormatQuery, columns_of, negotiate
 from api.routes.listing import ListQuery, ListSpec, file_operations, respond_list
 from models import Outcome
 from models.facets import FacetCounts
+from models.fragment import FragmentKind
 from models.outcome import OutcomeDetail, OutcomePublic
 from models.page import OutcomePage
 
 router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"])
-LIST = ListSpec(table=Outcome, public=OutcomePublic, page_model=OutcomePage, filename="outcomes")
+LIST = ListSpec(
+    table=Outcome, public=OutcomePublic, page_model=OutcomePage, filename="outcomes", fragment=FragmentKind.outcome
+)
 
 FACET_COLUMNS = ("measure", "time_point", "subgroup", "unit", "source_id", "study_id")
 

@@ -7,11 +7,13 @@ from fastapi.responses import Response
 
 from api.deps import PAGE_SIZE_DEFAULT, IdPath, MetaDep, PageDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES, NotFound
+from api.queries import counts
 from api.queries.facets import study_facets
 from api.queries.filters import StudyFiltersDep
-from api.queries.pages import get_or_404, page, read_rows
+from api.queries.fragments import fragment, fragments_by_id, page_fragments
+from api.queries.pages import read_rows
 from api.queries.sorting import StudySort, StudySortQuery, order_by
-from api.queries.studies import ranked_studies, studies_by_id, study_detail, study_details, study_summaries
+from api.queries.studies import ranked_studies, study_summaries
 from api.render.formats import (
     OTHER_FORMATS,
     Format,
@@ -23,9 +25,11 @@ from api.render.formats import (
     negotiate,
 )
 from api.render.lists import page_links
+from api.render.splice import json_array, json_response, page_body
 from api.routes.listing import file_operations
 from models import Study
 from models.facets import FacetCounts
+from models.fragment import FragmentKind
 from models.page import StudyPage
 from models.problem import ProblemField
 from models.study_views import StudyDetail, StudyPublic
@@ -61,36 +65,37 @@ def list_studies(
     filters: StudyFiltersDep,
     sort: StudySortQuery = None,
     format: FormatQuery = None,
-) -> StudyPage | Response:
+) -> Response:
     conditions, ranks = filters.conditions(session)
     fmt = negotiate(request, format)
     order = order_by(Study, sort)
-    # JSON is always a page; CSV and NDJSON are every match unless limit is given.
-    limit = params.limit or (PAGE_SIZE_DEFAULT if fmt is Format.json else None)
-    total = None
-    if ranks is not None and sort in (None, StudySort.relevance):
-        # Ranked search results are few; order them here by rank, then id.
-        rows = ranked_studies(session, conditions.all, ranks)
-        total = len(rows)
-        rows = rows[params.offset : None if limit is None else params.offset + limit]
-    elif limit is not None and fmt is Format.json:
-        rows, total = page(session, Study, conditions, order_by=order, limit=limit, offset=params.offset)
-    else:  # exports carry no total
-        rows = read_rows(session, Study, conditions, order_by=order, limit=limit, offset=params.offset)
-    items = study_summaries(session, rows)
     version = meta.dataset_version
+    ranked = ranks is not None and sort in (None, StudySort.relevance)
+    if fmt is Format.json:  # a page, spliced from the studies' stored JSON
+        limit = params.limit or PAGE_SIZE_DEFAULT
+        if ranked:  # ranked search results are few; ordered here by rank, then id
+            ids = [s.id for s in ranked_studies(session, conditions.all, ranks or {})]
+            total = len(ids)
+            found = fragments_by_id(session, FragmentKind.study, ids[params.offset : params.offset + limit])
+            items = [found[i] for i in ids[params.offset : params.offset + limit]]
+        else:
+            items = page_fragments(
+                session, Study, FragmentKind.study, conditions, order_by=order, limit=limit, offset=params.offset
+            )
+            total = counts.total(session, Study, conditions)
+        links = page_links(request, total=total, limit=limit, offset=params.offset, codes=conditions.codes)
+        envelope = StudyPage(items=[], total=total, limit=limit, offset=params.offset, links=links)
+        return json_response(page_body(envelope, items))
+    # Exports are every match unless limit is given, and carry no total.
+    if ranked:
+        rows = ranked_studies(session, conditions.all, ranks or {})
+        rows = rows[params.offset : None if params.limit is None else params.offset + params.limit]
+    else:
+        rows = read_rows(session, Study, conditions, order_by=order, limit=params.limit, offset=params.offset)
+    summaries = study_summaries(session, rows)
     if fmt is Format.csv:
-        return csv_response(columns_of(StudyPublic), model_rows(items), version=version, filename="studies")
-    if fmt is Format.ndjson:
-        return ndjson_response(items, version)
-    assert limit is not None and total is not None  # JSON: set above
-    return StudyPage(
-        items=items,
-        total=total,
-        limit=limit,
-        offset=params.offset,
-        links=page_links(request, total=total, limit=limit, offset=params.offset, codes=conditions.codes),
-    )
+        return csv_response(columns_of(StudyPublic), model_rows(summaries), version=version, filename="studies")
+    return ndjson_response(summaries, version)
 
 
 @router.get(
@@ -122,16 +127,17 @@ def get_studies_batch(
             min_length=1, max_length=BATCH_MAX, description=f"Study ids (repeat the parameter; at most {BATCH_MAX})."
         ),
     ],
-) -> list[StudyDetail]:
+) -> Response:
     """The full detail of each requested study, in the order asked. Any unknown id is a 404 naming it."""
-    found = studies_by_id(session, id)
-    missing = [i for i in dict.fromkeys(id) if i not in found]
+    asked = list(dict.fromkeys(id))
+    found = fragments_by_id(session, FragmentKind.study_detail, asked)
+    missing = [i for i in asked if i not in found]
     if missing:
         raise NotFound(
             f"No study with id {', '.join(repr(m) for m in missing)}.",
             [ProblemField(location="query.id", message=f"unknown study {m!r}") for m in missing],
         )
-    return study_details(session, [found[i] for i in dict.fromkeys(id)])
+    return json_response(json_array([found[i] for i in asked]))
 
 
 @router.get(
@@ -141,7 +147,10 @@ def get_studies_batch(
     response_model=StudyDetail,
     responses=NOT_FOUND_RESPONSES,
 )
-def get_study(study_id: IdPath, session: SessionDep) -> StudyDetail:
+def get_study(study_id: IdPath, session: SessionDep) -> Response:
     """A study with its reports, arms and interventions, CAR products, outcomes, adverse events,
     descriptive figures, findings, related studies, source documents and recorded conflicts."""
-    return study_detail(session, get_or_404(session, Study, study_id, label="study"))
+    body = fragment(session, FragmentKind.study_detail, study_id)
+    if body is None:
+        raise NotFound(f"No study with id {study_id!r}.")
+    return json_response(body)

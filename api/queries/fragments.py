@@ -1,0 +1,107 @@
+"""Records' JSON computed once at load time, and read back by id or by page (models.fragment).
+
+The fragments are made here, by the very functions that would answer a request
+(study_summaries, study_details, to_public) and serialised as FastAPI serialises a response
+model, so a route splicing them answers with the bytes it would have computed.
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter
+from sqlalchemy import and_, text
+from sqlmodel import Session, SQLModel, col, select
+
+from api.queries.filters import Conditions
+from api.queries.pages import to_public
+from api.queries.studies import study_details, study_summaries
+from models import AdverseEvent, Outcome, Study
+from models.adverse_event import AdverseEventPublic
+from models.fragment import Fragment, FragmentKind
+from models.outcome import OutcomePublic
+from models.study_views import StudyDetail, StudyPublic
+
+T = TypeVar("T")
+
+# Studies computed together: a fixed number of queries each, with id lists short enough for any database.
+STUDIES_PER_BATCH = 500
+FIGURES_PER_BATCH = 5000
+
+FIGURE_FRAGMENTS: tuple[tuple[FragmentKind, type[SQLModel], type[BaseModel]], ...] = (
+    (FragmentKind.outcome, Outcome, OutcomePublic),
+    (FragmentKind.adverse_event, AdverseEvent, AdverseEventPublic),
+)
+
+
+def json_of(model: type[BaseModel], value: BaseModel) -> bytes:
+    """value's JSON as FastAPI writes a response model (pydantic-core's dump_json, by alias)."""
+    return _adapter(model).dump_json(value, by_alias=True)
+
+
+_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
+    if model not in _ADAPTERS:
+        _ADAPTERS[model] = TypeAdapter(model)
+    return _ADAPTERS[model]
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def fragment_rows(session: Session) -> Iterator[dict[str, object]]:
+    """Every fragment of the dataset the session reads, as rows for the fragment table."""
+    study_ids = session.exec(select(Study.id).order_by(Study.id)).all()
+    for chunk in _batches(study_ids, STUDIES_PER_BATCH):
+        studies = session.exec(select(Study).where(col(Study.id).in_(chunk)).order_by(Study.id)).all()
+        for summary in study_summaries(session, studies):
+            yield {"kind": FragmentKind.study.value, "id": summary.id, "body": json_of(StudyPublic, summary)}
+        for detail in study_details(session, studies):
+            yield {"kind": FragmentKind.study_detail.value, "id": detail.id, "body": json_of(StudyDetail, detail)}
+    for kind, table, public in FIGURE_FRAGMENTS:
+        # By id lists, not one cursor held open: the caller writes between batches on the same connection.
+        figure_ids = session.exec(select(table.id).order_by(table.id)).all()  # type: ignore[attr-defined]
+        for ids in _batches(figure_ids, FIGURES_PER_BATCH):
+            rows = session.exec(select(table).where(col(table.id).in_(ids)).order_by(table.id)).all()  # type: ignore[attr-defined]
+            for row in rows:
+                yield {"kind": kind.value, "id": row.id, "body": json_of(public, to_public(public, row))}  # type: ignore[attr-defined]
+
+
+# A plain statement: this is the one read on the path of every detail, and a text() clause
+# skips building and caching an ORM statement per request.
+_ONE = text("SELECT body FROM fragment WHERE kind = :kind AND id = :id")
+
+
+def fragment(session: Session, kind: FragmentKind, record_id: str) -> bytes | None:
+    """One record's JSON, or None when there is no such record."""
+    found = session.connection().execute(_ONE, {"kind": kind.value, "id": record_id}).scalar()
+    return None if found is None else bytes(found)
+
+
+def fragments_by_id(session: Session, kind: FragmentKind, record_ids: Sequence[str]) -> dict[str, bytes]:
+    """The JSON of each of record_ids that exists, by id."""
+    statement = select(Fragment.id, Fragment.body).where(Fragment.kind == kind.value, col(Fragment.id).in_(record_ids))
+    return {record_id: bytes(body) for record_id, body in session.exec(statement)}
+
+
+def page_fragments(
+    session: Session,
+    table: Any,
+    kind: FragmentKind,
+    conditions: Conditions,
+    *,
+    order_by: Sequence[Any],
+    limit: int,
+    offset: int,
+) -> list[bytes]:
+    """One page of the matching records' JSON, in the order read_rows reads their rows."""
+    joined = and_(col(Fragment.kind) == kind.value, col(Fragment.id) == table.id)
+    statement = select(Fragment.body).select_from(table).join(Fragment, joined)
+    if conditions.first:
+        statement = statement.where(*conditions.first)
+    return [bytes(body) for body in session.exec(statement.order_by(*order_by).offset(offset).limit(limit))]

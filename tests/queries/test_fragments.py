@@ -1,0 +1,99 @@
+"""Precomputed fragments: every record's stored JSON is its response model's JSON, and the answers
+spliced from them are the bytes the models would have written."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from api.queries.fragments import json_of
+from api.queries.pages import to_public
+from api.queries.studies import study_details, study_summaries
+from api.render.splice import page_body
+from api.state import app_state
+from models import AdverseEvent, Fragment, Outcome, Study
+from models.adverse_event import AdverseEventPublic
+from models.fragment import FragmentKind
+from models.outcome import OutcomePublic
+from models.page import AdverseEventPage, OutcomePage, PageLinks, StudyPage
+from models.study_views import StudyDetail, StudyPublic
+
+MODELS = {
+    FragmentKind.study: StudyPublic,
+    FragmentKind.study_detail: StudyDetail,
+    FragmentKind.outcome: OutcomePublic,
+    FragmentKind.adverse_event: AdverseEventPublic,
+}
+
+
+@pytest.fixture(scope="module")
+def session(client: TestClient) -> Session:
+    with Session(app_state(client.app).database.engine) as opened:
+        yield opened  # type: ignore[misc]
+
+
+def test_every_fragment_parses_with_its_model_and_writes_back_the_same_bytes(session: Session) -> None:
+    fragments = session.exec(select(Fragment)).all()
+    assert {f.kind for f in fragments} == {k.value for k in FragmentKind}
+    for fragment in fragments:
+        model = MODELS[FragmentKind(fragment.kind)]
+        parsed = model.model_validate_json(fragment.body)
+        assert json_of(model, parsed) == fragment.body, (fragment.kind, fragment.id)
+        assert parsed.id == fragment.id  # type: ignore[attr-defined]
+
+
+def test_each_record_has_exactly_its_fragments(session: Session) -> None:
+    stored: dict[str, set[str]] = {}
+    for kind, record_id in session.exec(select(Fragment.kind, Fragment.id)):
+        stored.setdefault(kind, set()).add(record_id)
+    studies = set(session.exec(select(Study.id)).all())
+    assert stored[FragmentKind.study] == studies
+    assert stored[FragmentKind.study_detail] == studies
+    assert stored[FragmentKind.outcome] == set(session.exec(select(Outcome.id)).all())
+    assert stored[FragmentKind.adverse_event] == set(session.exec(select(AdverseEvent.id)).all())
+
+
+def test_fragments_are_what_the_queries_compute_now(session: Session) -> None:
+    stored = {(f.kind, f.id): f.body for f in session.exec(select(Fragment))}
+    studies = session.exec(select(Study).order_by(col(Study.id))).all()
+    for summary in study_summaries(session, studies):
+        assert stored[(FragmentKind.study, summary.id)] == json_of(StudyPublic, summary)
+    for detail in study_details(session, studies):
+        assert stored[(FragmentKind.study_detail, detail.id)] == json_of(StudyDetail, detail)
+    for row in session.exec(select(Outcome)):
+        assert stored[(FragmentKind.outcome, row.id)] == json_of(OutcomePublic, to_public(OutcomePublic, row))
+    for event in session.exec(select(AdverseEvent)):
+        public = to_public(AdverseEventPublic, event)
+        assert stored[(FragmentKind.adverse_event, event.id)] == json_of(AdverseEventPublic, public)
+
+
+@pytest.mark.parametrize(
+    ("path", "page_model"),
+    [
+        ("/v1/studies?limit=7&offset=3&sort=-id", StudyPage),
+        ("/v1/studies?q=CD7", StudyPage),
+        ("/v1/outcomes?measure=cr&limit=5&offset=2", OutcomePage),
+        ("/v1/adverse-events?min_grade=3", AdverseEventPage),
+    ],
+)
+def test_a_spliced_page_is_the_bytes_its_page_model_writes(client: TestClient, path: str, page_model: type) -> None:
+    body = client.get(path).content
+    page = page_model.model_validate_json(body)
+    assert page.items, path  # the splice is exercised with items in it
+    assert page.model_dump_json(by_alias=True).encode() == body
+
+
+def test_a_spliced_detail_and_batch_are_the_bytes_their_models_write(client: TestClient) -> None:
+    detail = client.get("/v1/studies/ns7car-t").content
+    assert json_of(StudyDetail, StudyDetail.model_validate_json(detail)) == detail
+    batch = client.get("/v1/studies/batch?id=rd13-01&id=ns7car-t&id=rd13-01").json()
+    assert [d["id"] for d in batch] == ["rd13-01", "ns7car-t"]  # in the order asked, each once
+    assert batch[1] == json.loads(detail)
+
+
+def test_page_body_refuses_an_envelope_holding_items(client: TestClient) -> None:
+    links = PageLinks(self="/x", first="/x")
+    item = StudyPublic.model_validate(client.get("/v1/studies?limit=1").json()["items"][0])
+    with pytest.raises(ValueError, match="without items"):
+        page_body(StudyPage(items=[item], total=1, limit=1, offset=0, links=links), [b"{}"])
