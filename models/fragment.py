@@ -23,6 +23,10 @@ class FragmentKind(StrEnum):
     adverse_event = "adverse_event"  # AdverseEventPublic, an item of /v1/adverse-events
 
 
+COMPRESSED = frozenset({FragmentKind.study_detail})
+"""Kinds stored zlib-compressed (api.queries.fragments.pack): large, and read one at a time."""
+
+
 class Fragment(SQLModel, table=True):
     """One record's JSON as served: (kind, id) is the key, so a page reads its fragments by index."""
 

@@ -5,6 +5,7 @@ The fragments are made here, by the very functions that would answer a request
 model, so a route splicing them answers with the bytes it would have computed.
 """
 
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
@@ -15,10 +16,10 @@ from sqlmodel import Session, SQLModel, col, select
 
 from api.queries.filters import Conditions
 from api.queries.pages import to_public
-from api.queries.studies import study_details, study_summaries
+from api.queries.studies import study_details
 from models import AdverseEvent, Outcome, Study
 from models.adverse_event import AdverseEventPublic
-from models.fragment import Fragment, FragmentKind
+from models.fragment import COMPRESSED, Fragment, FragmentKind
 from models.outcome import OutcomePublic
 from models.study_views import StudyDetail, StudyPublic
 
@@ -54,15 +55,26 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+def pack(kind: FragmentKind, body: bytes) -> bytes:
+    """A fragment as stored: details compressed (they are a study's every record, a third of a file
+    otherwise; read one at a time, so a decompression each), list items as they are."""
+    return zlib.compress(body, 6) if kind in COMPRESSED else body
+
+
+def unpack(kind: FragmentKind, stored: bytes) -> bytes:
+    return zlib.decompress(stored) if kind in COMPRESSED else bytes(stored)
+
+
 def fragment_rows(session: Session) -> Iterator[dict[str, object]]:
     """Every fragment of the dataset the session reads, as rows for the fragment table."""
     study_ids = session.exec(select(Study.id).order_by(Study.id)).all()
     for chunk in _batches(study_ids, STUDIES_PER_BATCH):
         studies = session.exec(select(Study).where(col(Study.id).in_(chunk)).order_by(Study.id)).all()
-        for summary in study_summaries(session, studies):
-            yield {"kind": FragmentKind.study.value, "id": summary.id, "body": json_of(StudyPublic, summary)}
         for detail in study_details(session, studies):
-            yield {"kind": FragmentKind.study_detail.value, "id": detail.id, "body": json_of(StudyDetail, detail)}
+            # A detail is its summary with more fields: written as StudyPublic, it is the summary's JSON.
+            yield {"kind": FragmentKind.study.value, "id": detail.id, "body": json_of(StudyPublic, detail)}
+            body = pack(FragmentKind.study_detail, json_of(StudyDetail, detail))
+            yield {"kind": FragmentKind.study_detail.value, "id": detail.id, "body": body}
     for kind, table, public in FIGURE_FRAGMENTS:
         # By id lists, not one cursor held open: the caller writes between batches on the same connection.
         figure_ids = session.exec(select(table.id).order_by(table.id)).all()  # type: ignore[attr-defined]
@@ -80,13 +92,13 @@ _ONE = text("SELECT body FROM fragment WHERE kind = :kind AND id = :id")
 def fragment(session: Session, kind: FragmentKind, record_id: str) -> bytes | None:
     """One record's JSON, or None when there is no such record."""
     found = session.connection().execute(_ONE, {"kind": kind.value, "id": record_id}).scalar()
-    return None if found is None else bytes(found)
+    return None if found is None else unpack(kind, found)
 
 
 def fragments_by_id(session: Session, kind: FragmentKind, record_ids: Sequence[str]) -> dict[str, bytes]:
     """The JSON of each of record_ids that exists, by id."""
     statement = select(Fragment.id, Fragment.body).where(Fragment.kind == kind.value, col(Fragment.id).in_(record_ids))
-    return {record_id: bytes(body) for record_id, body in session.exec(statement)}
+    return {record_id: unpack(kind, body) for record_id, body in session.exec(statement)}
 
 
 def page_fragments(
@@ -104,4 +116,4 @@ def page_fragments(
     statement = select(Fragment.body).select_from(table).join(Fragment, joined)
     if conditions.first:
         statement = statement.where(*conditions.first)
-    return [bytes(body) for body in session.exec(statement.order_by(*order_by).offset(offset).limit(limit))]
+    return [unpack(kind, body) for body in session.exec(statement.order_by(*order_by).offset(offset).limit(limit))]

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from api.queries.fragments import json_of
+from api.queries.fragments import json_of, unpack
 from api.queries.pages import to_public
 from api.queries.studies import study_details, study_summaries
 from api.render.splice import page_body
@@ -37,9 +37,10 @@ def test_every_fragment_parses_with_its_model_and_writes_back_the_same_bytes(ses
     fragments = session.exec(select(Fragment)).all()
     assert {f.kind for f in fragments} == {k.value for k in FragmentKind}
     for fragment in fragments:
-        model = MODELS[FragmentKind(fragment.kind)]
-        parsed = model.model_validate_json(fragment.body)
-        assert json_of(model, parsed) == fragment.body, (fragment.kind, fragment.id)
+        kind = FragmentKind(fragment.kind)
+        body = unpack(kind, fragment.body)
+        parsed = MODELS[kind].model_validate_json(body)
+        assert json_of(MODELS[kind], parsed) == body, (fragment.kind, fragment.id)
         assert parsed.id == fragment.id  # type: ignore[attr-defined]
 
 
@@ -55,7 +56,7 @@ def test_each_record_has_exactly_its_fragments(session: Session) -> None:
 
 
 def test_fragments_are_what_the_queries_compute_now(session: Session) -> None:
-    stored = {(f.kind, f.id): f.body for f in session.exec(select(Fragment))}
+    stored = {(f.kind, f.id): unpack(FragmentKind(f.kind), f.body) for f in session.exec(select(Fragment))}
     studies = session.exec(select(Study).order_by(col(Study.id))).all()
     for summary in study_summaries(session, studies):
         assert stored[(FragmentKind.study, summary.id)] == json_of(StudyPublic, summary)
