@@ -40,7 +40,7 @@ ENDPOINTS = (
         "first page of studies",
         "/v1/studies",
         _datasette("study.json", _size="50"),
-        0.6,
+        0.85,
         True,
     ),
     Endpoint(
@@ -48,7 +48,7 @@ ENDPOINTS = (
         "one study, everything embedded",
         "/v1/studies/ns7car-t",
         _datasette("study/ns7car-t.json"),
-        0.6,
+        0.85,
         False,
     ),
     Endpoint(
@@ -56,7 +56,7 @@ ENDPOINTS = (
         "CR outcomes of CD7-targeting studies",
         "/v1/outcomes?measure=cr&target_antigen=CD7&subgroup=any",
         _datasette("outcome.json", measure="cr", _where=CD7_STUDIES, _size="50"),
-        0.4,
+        0.85,
         True,
     ),
     Endpoint(
@@ -64,7 +64,7 @@ ENDPOINTS = (
         "CR compared across studies",
         "/v1/comparison?measure=cr",
         _datasette("comparison.json", measure="cr"),
-        0.4,
+        0.85,
         False,
     ),
 )

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -186,3 +187,40 @@ def sequential_latency(url: str, requests: int, max_seconds: float) -> dict[str,
         "p50_ms": ordered[len(ordered) // 2] * 1000,
         "p99_ms": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000,
     }
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used: unlike latency, hardly moved by other work on the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def paired_latency(
+    targets: dict[str, tuple[str, int]], requests: int, *, rounds: int = 3, max_seconds: float = 20.0
+) -> dict[str, dict[str, float]]:
+    """Uncached latency of several servers asked alike, taking turns in rounds so that a noisy
+    neighbour hits all of them: per server the median round's p50 and p99, the first request
+    of the first round, and the server's CPU time per request over all rounds.
+
+    targets: name -> (url, server pid).
+    """
+    per_round = max(4, requests // rounds)
+    seen: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
+    cpu: dict[str, float] = dict.fromkeys(targets, 0.0)
+    for _ in range(rounds):
+        for name, (url, pid) in targets.items():
+            before = process_cpu_s(pid)
+            seen[name].append(sequential_latency(url, per_round, max_seconds / rounds))
+            cpu[name] += process_cpu_s(pid) - before
+    result = {}
+    for name, runs in seen.items():
+        asked = sum(r["requests"] for r in runs)
+        result[name] = {
+            "requests": asked,
+            "bytes": runs[-1]["bytes"],
+            "first_ms": runs[0]["first_ms"],
+            "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+            "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+            "cpu_ms": cpu[name] / asked * 1000,
+        }
+    return result

@@ -18,10 +18,12 @@ Prints the tables and writes tests/benchmarks/results/latest.{json,md}.
 
 import argparse
 import base64
+import contextlib
 import importlib.util
 import json
 import os
 import platform
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -37,7 +39,7 @@ if str(ROOT) not in sys.path:  # run as a script: make `tests.benchmarks` import
 from api.settings import Settings  # noqa: E402
 from tests.benchmarks import report, servers  # noqa: E402
 from tests.benchmarks.endpoints import ENDPOINTS, datasette_metadata  # noqa: E402
-from tests.benchmarks.load import LoadResult, drive, find_wrk, sequential_latency  # noqa: E402
+from tests.benchmarks.load import LoadResult, drive, find_wrk, paired_latency, sequential_latency  # noqa: E402
 from tests.benchmarks.sqlite_file import build_sqlite_file  # noqa: E402
 from tests.benchmarks.synthetic import write_scaled_fixtures  # noqa: E402
 
@@ -60,6 +62,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--startup-repeats", type=int, default=5, help="fresh processes timing curated start-up")
     parser.add_argument("--skip-datasette", action="store_true", help="leave Datasette out")
+    parser.add_argument(
+        "--built-only",
+        action="store_true",
+        help="at each scale, measure only the built file (skip start-up and latency of `serve` on the fixtures)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json and latest.md go")
     return parser.parse_args(argv)
 
@@ -206,6 +213,19 @@ def at_scale(factor: int, args: argparse.Namespace, work: Path) -> dict[str, Any
     that remembers totals (the next pages of a query, or its other sort orders and formats).
     """
     settings = write_scaled_fixtures(factor, work / f"scale-{factor}")
+    if args.built_only:
+        prebuilt = prebuilt_at_scale(factor, args, work, settings)
+        theirs = prebuilt.get("datasette_latency", {})
+        each = [
+            f"{name} {v['p50_ms']:.1f} ms" + (f" (Datasette {theirs[name]['p50_ms']:.1f})" if name in theirs else "")
+            for name, v in prebuilt["prebuilt_latency"].items()
+        ]
+        print(
+            f"  {factor:>5}x prebuilt: build {prebuilt['build_s']:.1f} s, ready {prebuilt['prebuilt_ready_s']:.2f} s, "
+            f"RSS per worker {prebuilt['prebuilt_worker_rss_mib']:.0f} MiB  " + "  ".join(each),
+            flush=True,
+        )
+        return {"factor": factor, **prebuilt}
     startup = measure_startup(settings.fixtures_dir, settings.max_fixture_bytes)
     latency: dict[str, dict[str, float]] = {}
     known_total: dict[str, dict[str, float]] = {}
@@ -264,7 +284,9 @@ def prebuilt_at_scale(factor: int, args: argparse.Namespace, work: Path, setting
     server on the built file (2 workers, so the memory is per worker), then uncached latency of
     one worker on that file against Datasette serving the same file in immutable mode."""
     built, build_s = servers.build_file(work / f"built-{factor}", settings.fixtures_dir, settings.max_fixture_bytes)
-    row: dict[str, Any] = {"build_s": build_s, "file_mib": built.stat().st_size / 2**20}
+    with contextlib.closing(sqlite3.connect(f"file:{built}?mode=ro", uri=True)) as connection:
+        studies = connection.execute("SELECT count(*) FROM study").fetchone()[0]
+    row: dict[str, Any] = {"build_s": build_s, "file_mib": built.stat().st_size / 2**20, "studies": studies}
     workers = servers.start_service(work, cache=False, database=built, workers=2, name=f"service-{factor}x-2w")
     try:
         for e in ENDPOINTS:  # every worker touches the data before its memory is read
@@ -276,30 +298,35 @@ def prebuilt_at_scale(factor: int, args: argparse.Namespace, work: Path, setting
     single = servers.start_service(
         work, cache=False, count_memo=False, database=built, name=f"service-{factor}x-prebuilt"
     )
+    datasette = None
     try:
         row["prebuilt_ready_s"] = single.ready_s
-        row["prebuilt_latency"] = {
-            e.name: sequential_latency(single.url(e.service), args.scale_requests, 20.0) for e in ENDPOINTS
-        }
+        if not args.skip_datasette:
+            metadata = work / "metadata.json"
+            metadata.write_text(json.dumps(datasette_metadata()), encoding="utf-8")
+            # Datasette names a database after its file: the same file, under the name the queries use.
+            alias = work / f"datasette-{factor}" / "evidence.db"
+            alias.parent.mkdir(exist_ok=True)
+            alias.symlink_to(built)
+            datasette = servers.start_datasette(work, alias, metadata)
+            check_datasette(datasette)
+        row["prebuilt_latency"], row["datasette_latency"] = {}, {}
+        for e in ENDPOINTS:
+            targets = {"service": (single.url(e.service), single.process.pid)}
+            if datasette is not None:
+                targets["datasette"] = (datasette.url(e.datasette), datasette.process.pid)
+            measured = paired_latency(targets, args.scale_requests, rounds=3, max_seconds=30.0)
+            row["prebuilt_latency"][e.name] = measured["service"]
+            if datasette is not None:
+                row["datasette_latency"][e.name] = measured["datasette"]
         row["prebuilt_rss_mib"] = single.rss_mib()
     finally:
         single.stop()
-    row["prebuilt_worker_rss_mib"] = max(worker_rss, default=row["prebuilt_rss_mib"])
-    if not args.skip_datasette:
-        metadata = work / "metadata.json"
-        metadata.write_text(json.dumps(datasette_metadata()), encoding="utf-8")
-        # Datasette names a database after its file: the same file, under the name the queries use.
-        alias = work / f"datasette-{factor}" / "evidence.db"
-        alias.parent.mkdir(exist_ok=True)
-        alias.symlink_to(built)
-        datasette = servers.start_datasette(work, alias, metadata)
-        try:
-            check_datasette(datasette)
-            row["datasette_latency"] = {
-                e.name: sequential_latency(datasette.url(e.datasette), args.scale_requests, 20.0) for e in ENDPOINTS
-            }
-        finally:
+        if datasette is not None:
             datasette.stop()
+    if not row["datasette_latency"]:
+        del row["datasette_latency"]
+    row["prebuilt_worker_rss_mib"] = max(worker_rss, default=row["prebuilt_rss_mib"])
     return row
 
 
