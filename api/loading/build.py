@@ -31,6 +31,7 @@ from api.database import Database, Memo
 from api.errors import StartupRefusal
 from api.garbage_collector import collector_paused
 from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR, FixtureSet
+from api.loading.fragments import fragment_code_digest
 from api.loading.load import dataset_rows, validate_fixtures, write_rows
 from api.loading.rows import search_documents
 from api.loading.search_index import FIELDS as SEARCH_FIELDS
@@ -66,9 +67,11 @@ class BuildRecord:
 
 
 def schema_version() -> str:
-    """A digest of every table and index definition this code creates, plus STORAGE_FORMAT."""
+    """A digest of every table and index definition this code creates, plus STORAGE_FORMAT and what
+    the stored fragments depend on besides the data (api.queries.fragments.fragment_code_digest)."""
     dialect = sqlite_dialect.dialect()
     digest = hashlib.blake2b(f"format {STORAGE_FORMAT}\0search {','.join(SEARCH_FIELDS)}\0".encode(), digest_size=8)
+    digest.update(f"fragments {fragment_code_digest()}\0".encode())
     for table in sorted(SQLModel.metadata.sorted_tables, key=lambda t: t.name):
         digest.update(str(CreateTable(table).compile(dialect=dialect)).encode())
         for index in sorted(table.indexes, key=lambda i: i.name or ""):

@@ -7,10 +7,12 @@ read side answers, so it is computed by that code (api.queries.fragments), once,
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from api.queries.fragments import fragment_rows
+from api.queries.fragments import fragment_code_digest, fragment_rows
 from models.fragment import Fragment
 
 INSERT_BATCH = 1000
+
+__all__ = ["fragment_code_digest", "write_fragments"]
 
 
 def write_fragments(conn: Connection) -> None:

@@ -5,15 +5,22 @@ The fragments are made here, by the very functions that would answer a request
 model, so a route splicing them answers with the bytes it would have computed.
 """
 
+import functools
+import hashlib
+import inspect
+import json
+import sys
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import and_, text
 from sqlmodel import Session, SQLModel, col, select
 
+from api.queries import corrections, pages, roles, studies
 from api.queries.filters import Conditions
 from api.queries.pages import to_public
 from api.queries.studies import study_details
@@ -53,6 +60,23 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+# What a fragment's bytes depend on besides the data: the code that computes them and the models
+# that write them. A file built by other code is refused at start-up, as for another schema
+# (api.loading.build.schema_version), so no answer is spliced from JSON this code would not write.
+_COMPUTED_BY = (sys.modules[__name__], studies, pages, corrections, roles)
+
+
+@functools.cache  # the same for the life of the process
+def fragment_code_digest() -> str:
+    """A digest of the fragment models' JSON schemas and of the source of the modules computing them."""
+    digest = hashlib.blake2b(digest_size=8)
+    for model in (StudyPublic, StudyDetail, OutcomePublic, AdverseEventPublic):
+        digest.update(json.dumps(model.model_json_schema(), sort_keys=True).encode())
+    for module in _COMPUTED_BY:
+        digest.update(Path(inspect.getfile(module)).read_bytes())
+    return digest.hexdigest()
 
 
 def pack(kind: FragmentKind, body: bytes) -> bytes:

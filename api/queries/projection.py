@@ -3,11 +3,13 @@
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
-from api.queries.pages import to_public, where
-from models import AdverseEvent, Outcome
+from api.queries.pages import to_public
+from models import AdverseEvent, Fragment, Outcome
 from models.adverse_event import AdverseEventPublic
+from models.fragment import FragmentKind
 from models.outcome import OutcomePublic
 
 
@@ -17,9 +19,16 @@ def project(row: Outcome | AdverseEvent) -> OutcomePublic | AdverseEventPublic:
 
 
 def outcome_projections(session: Session, conditions: Sequence[Any], *, order_by: Sequence[Any]) -> list[OutcomePublic]:
-    """The projections of the outcomes meeting conditions, in the order given."""
-    rows = session.exec(where(select(Outcome), list(conditions)).order_by(*order_by))
-    return [to_public(OutcomePublic, row) for row in rows]
+    """The projections of the outcomes meeting conditions, in the order given.
+
+    Parsed from the outcomes' stored JSON (models.fragment), which is this projection written
+    out at build time: several times cheaper than loading rows and validating them again.
+    """
+    joined = and_(col(Fragment.kind) == FragmentKind.outcome.value, col(Fragment.id) == Outcome.id)
+    statement = select(Fragment.body).select_from(Outcome).join(Fragment, joined)
+    if conditions:
+        statement = statement.where(*conditions)
+    return [OutcomePublic.model_validate_json(body) for body in session.exec(statement.order_by(*order_by))]
 
 
 def outcomes_in_id_order(session: Session, conditions: Sequence[Any]) -> list[OutcomePublic]:
