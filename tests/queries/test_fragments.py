@@ -7,7 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from api.queries.fragments import json_of, unpack
+from api.loading import build
+from api.queries.fragments import fragment_code_digest, json_of, unpack
 from api.queries.pages import to_public
 from api.queries.studies import study_details, study_summaries
 from api.render.splice import page_body
@@ -98,3 +99,13 @@ def test_page_body_refuses_an_envelope_holding_items(client: TestClient) -> None
     item = StudyPublic.model_validate(client.get("/v1/studies?limit=1").json()["items"][0])
     with pytest.raises(ValueError, match="without items"):
         page_body(StudyPage(items=[item], total=1, limit=1, offset=0, links=links), [b"{}"])
+
+
+def test_a_file_names_the_code_its_fragments_were_written_by(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other code could write other JSON for the same data: its files must not be served by this code."""
+    ours = fragment_code_digest.__wrapped__()  # type: ignore[attr-defined]
+    before = build.schema_version()
+    monkeypatch.setattr(build, "fragment_code_digest", lambda: "another")
+    assert build.schema_version() != before
+    monkeypatch.setattr(OutcomePublic, "model_json_schema", classmethod(lambda cls, *_, **__: {"other": True}))
+    assert fragment_code_digest.__wrapped__() != ours  # type: ignore[attr-defined]
