@@ -9,10 +9,12 @@ designs, and reports of one programme may overlap.
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
-from api.queries.projection import outcome_projections
+from api.queries.projection import outcome_facts
 from models import Outcome, Study
 from models.comparison import Comparison, ComparisonRow, ExcludedRow, LeaveOneOut, PooledEstimate
 from models.enums import DenominatorBasis, Measure, ValueUnit
@@ -76,7 +78,26 @@ def pool_random_effects(counts: Sequence[tuple[int, int]]) -> PooledEstimate:
     )
 
 
-def _exclusion(o: OutcomePublic) -> str | None:
+class FigureFacts(Protocol):
+    """What deciding a figure's place in a comparison reads of it (an OutcomePublic, or its JSON's view)."""
+
+    @property
+    def conflict_ids(self) -> Sequence[str]: ...
+    @property
+    def unlabeled(self) -> bool: ...
+    @property
+    def measure(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def numerator(self) -> int | None: ...
+    @property
+    def denominator(self) -> int | None: ...
+
+
+def _exclusion(o: FigureFacts) -> str | None:
     if o.conflict_ids:
         return f"in recorded conflict {', '.join(o.conflict_ids)}: values disagree between or within sources"
     if o.unlabeled:
@@ -223,7 +244,10 @@ def build_comparison(
     # A study's whole-study figures first (arm null), then its arms: the same on every database.
     arm = col(Outcome.arm_id)
     order = (col(Outcome.study_id), arm.is_not(None), arm, col(Outcome.id))
-    outcomes = outcome_projections(session, conditions, order_by=order)
+    # The figures' projections as read from their stored JSON, viewed by attribute: validating
+    # thousands of models again cost most of a large comparison's time.
+    facts = outcome_facts(session, conditions, order_by=order)
+    outcomes = [SimpleNamespace(**f) for f in facts]
     # Only the names a row shows (each outcome carries its arm's label already): whole-study
     # records cost most of the time of a large comparison.
     names = select(Study.id, Study.title, Study.acronym).where(col(Study.id).in_({o.study_id for o in outcomes}))
@@ -231,14 +255,14 @@ def build_comparison(
 
     rows: list[ComparisonRow] = []
     excluded: list[ExcludedRow] = []
-    for o in outcomes:
+    for o, fact in zip(outcomes, facts, strict=True):
         reason = _exclusion(o)
         if reason is not None:
             excluded.append(ExcludedRow(outcome_id=o.id, study_id=o.study_id, printed=o.printed, reason=reason))
             continue
         title, acronym = studies[o.study_id]
         has_counts = o.measure not in TIME_TO_EVENT
-        low, high = wilson_interval(o.numerator, o.denominator) if has_counts else (None, None)  # type: ignore[arg-type]
+        low, high = wilson_interval(o.numerator, o.denominator) if has_counts else (None, None)
         rows.append(
             ComparisonRow(
                 outcome_id=o.id,
@@ -247,12 +271,12 @@ def build_comparison(
                 study_acronym=acronym,
                 n=o.denominator,
                 events=o.numerator,
-                proportion=(o.numerator / o.denominator) if has_counts else o.value / 100,  # type: ignore[operator]
+                proportion=(o.numerator / o.denominator) if has_counts else o.value / 100,
                 ci_low=low,
                 ci_high=high,
                 interval_method="wilson" if has_counts else None,
                 pooled=False,
-                **o.model_dump(include=SHOWN_FACTS),
+                **{name: fact[name] for name in SHOWN_FACTS},
             )
         )
     _unique_labels(rows)

@@ -1,5 +1,6 @@
 """Reading figures' projections (models.projection): the one way a face gets a figure's facts."""
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,17 +19,28 @@ def project(row: Outcome | AdverseEvent) -> OutcomePublic | AdverseEventPublic:
     return to_public(OutcomePublic, row) if isinstance(row, Outcome) else to_public(AdverseEventPublic, row)
 
 
-def outcome_projections(session: Session, conditions: Sequence[Any], *, order_by: Sequence[Any]) -> list[OutcomePublic]:
-    """The projections of the outcomes meeting conditions, in the order given.
-
-    Parsed from the outcomes' stored JSON (models.fragment), which is this projection written
-    out at build time: several times cheaper than loading rows and validating them again.
-    """
+def _outcome_json(session: Session, conditions: Sequence[Any], *, order_by: Sequence[Any]) -> list[bytes]:
+    """The stored JSON (models.fragment) of the outcomes meeting conditions, in the order given:
+    each outcome's projection as written at build time."""
     joined = and_(col(Fragment.kind) == FragmentKind.outcome.value, col(Fragment.id) == Outcome.id)
     statement = select(Fragment.body).select_from(Outcome).join(Fragment, joined)
     if conditions:
         statement = statement.where(*conditions)
-    return [OutcomePublic.model_validate_json(body) for body in session.exec(statement.order_by(*order_by))]
+    return list(session.exec(statement.order_by(*order_by)))
+
+
+def outcome_projections(session: Session, conditions: Sequence[Any], *, order_by: Sequence[Any]) -> list[OutcomePublic]:
+    """The projections of the outcomes meeting conditions, in the order given.
+
+    Parsed from their stored JSON: several times cheaper than loading rows and validating them again.
+    """
+    return [OutcomePublic.model_validate_json(body) for body in _outcome_json(session, conditions, order_by=order_by)]
+
+
+def outcome_facts(session: Session, conditions: Sequence[Any], *, order_by: Sequence[Any]) -> list[dict[str, Any]]:
+    """The same projections as JSON objects (enumerations as their values), for a face that reads
+    thousands of figures' facts and builds no model of each (the comparison)."""
+    return [json.loads(body) for body in _outcome_json(session, conditions, order_by=order_by)]
 
 
 def outcomes_in_id_order(session: Session, conditions: Sequence[Any]) -> list[OutcomePublic]:
