@@ -13,7 +13,7 @@ from api.queries.filters import StudyFiltersDep
 from api.queries.fragments import fragment, fragments_by_id, page_fragments
 from api.queries.pages import read_rows
 from api.queries.sorting import StudySort, StudySortQuery, order_by
-from api.queries.studies import ranked_studies, study_summaries
+from api.queries.studies import ranked_studies, ranked_study_ids, study_summaries
 from api.render.formats import (
     OTHER_FORMATS,
     Format,
@@ -74,7 +74,7 @@ def list_studies(
     if fmt is Format.json:  # a page, spliced from the studies' stored JSON
         limit = params.limit or PAGE_SIZE_DEFAULT
         if ranked:  # ranked search results are few; ordered here by rank, then id
-            ids = [s.id for s in ranked_studies(session, conditions.all, ranks or {})]
+            ids = ranked_study_ids(session, conditions.all, ranks or {})
             total = len(ids)
             found = fragments_by_id(session, FragmentKind.study, ids[params.offset : params.offset + limit])
             items = [found[i] for i in ids[params.offset : params.offset + limit]]
