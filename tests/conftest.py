@@ -1,5 +1,6 @@
 """Shared fixtures: the app on the real curated data, and a scratch copy of the fixtures to break."""
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +51,11 @@ GROUPS: dict[str, tuple[str, str | None]] = {
 TESTS_DIR = Path(__file__).parent
 
 
+# Run first, in this order: the tests that take longest each (a fresh venv, then real processes and
+# browsers), so that no worker starts one of them while the others have nothing left to do.
+FIRST = ("slow", "live", "browser", "postgres", "clients")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         where = item.path.relative_to(TESTS_DIR).as_posix()
@@ -58,6 +64,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(getattr(pytest.mark, marker))
                 if group is not None:
                     item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=_start_order)  # stable: collection order within each rank (every worker sorts alike)
+
+
+def _start_order(item: pytest.Item) -> int:
+    names = {mark.name for mark in item.iter_markers()}
+    return next((rank for rank, name in enumerate(FIRST) if name in names), len(FIRST))
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers more than cores, as much of the suite waits on servers, timeouts
+    and child processes rather than computing (PYTEST_XDIST_AUTO_NUM_WORKERS still decides)."""
+    if chosen := os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(chosen)
+    return (os.cpu_count() or 1) + 2
 
 
 # Benchmarks are scripts run by hand (they start a server and take a minute), never tests:
