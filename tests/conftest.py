@@ -1,6 +1,5 @@
 """Shared fixtures: the app on the real curated data, and a scratch copy of the fixtures to break."""
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,14 +69,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _start_order(item: pytest.Item) -> int:
     names = {mark.name for mark in item.iter_markers()}
     return next((rank for rank, name in enumerate(FIRST) if name in names), len(FIRST))
-
-
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto`: two workers more than cores, as much of the suite waits on servers, timeouts
-    and child processes rather than computing (PYTEST_XDIST_AUTO_NUM_WORKERS still decides)."""
-    if chosen := os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
-        return int(chosen)
-    return (os.cpu_count() or 1) + 2
 
 
 # Benchmarks are scripts run by hand (they start a server and take a minute), never tests:
