@@ -50,6 +50,11 @@ GROUPS: dict[str, tuple[str, str | None]] = {
 TESTS_DIR = Path(__file__).parent
 
 
+# Run first, in this order: the tests that take longest each (a fresh venv, then real processes and
+# browsers), so that no worker starts one of them while the others have nothing left to do.
+FIRST = ("slow", "live", "browser", "postgres", "clients")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         where = item.path.relative_to(TESTS_DIR).as_posix()
@@ -58,6 +63,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(getattr(pytest.mark, marker))
                 if group is not None:
                     item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=_start_order)  # stable: collection order within each rank (every worker sorts alike)
+
+
+def _start_order(item: pytest.Item) -> int:
+    names = {mark.name for mark in item.iter_markers()}
+    return next((rank for rank, name in enumerate(FIRST) if name in names), len(FIRST))
 
 
 # Benchmarks are scripts run by hand (they start a server and take a minute), never tests:

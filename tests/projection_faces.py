@@ -19,7 +19,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import Session, select
 
 from api.fhir.elements import fhir_id
@@ -29,6 +28,7 @@ from api.render.labels import grade_label, label, time_point_label
 from api.settings import PROJECT_ROOT, Settings
 from models import AdverseEvent, Outcome
 from models.projection import FACE_EXCEPTIONS, PROJECTIONS, Face, NotShown, ShownAs, fact_names
+from tests.fixture_data import dump_yaml, read_yaml
 
 SYNTHETIC_STUDY = "jplsg-t11"
 SYNTHETIC_CONFLICT = "synthetic-flags-conflict"
@@ -105,17 +105,17 @@ def write_synthetic_fixtures(root: Path) -> Settings:
     fixtures = root / "fixtures"
     shutil.copytree(PROJECT_ROOT / "fixtures", fixtures)
     study_file = fixtures / "studies" / f"{SYNTHETIC_STUDY}.yaml"
-    study = yaml.safe_load(study_file.read_text(encoding="utf-8"))
+    study = read_yaml(study_file.read_text(encoding="utf-8"))
     outcomes, events = synthetic_figures()
     study["outcomes"] += outcomes
     study["adverse_events"] = study.get("adverse_events", []) + events
-    study_file.write_text(yaml.safe_dump(study, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    study_file.write_text(dump_yaml(study, allow_unicode=True, sort_keys=False), encoding="utf-8")
     conflicts_file = fixtures / "conflicts.yaml"
-    conflicts = yaml.safe_load(conflicts_file.read_text(encoding="utf-8"))
+    conflicts = read_yaml(conflicts_file.read_text(encoding="utf-8"))
     conflicts["conflicts"].append(
         {"id": SYNTHETIC_CONFLICT, "kind": "within_document", "description": "Synthetic figures that disagree."}
     )
-    conflicts_file.write_text(yaml.safe_dump(conflicts, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    conflicts_file.write_text(dump_yaml(conflicts, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return Settings(fixtures_dir=fixtures, response_cache_enabled=False)
 
 

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from api.settings import PROJECT_ROOT
+from tests.fixture_data import dump_yaml, read_yaml
 
 BASE = "jplsg-t11"
 BASE_FILE = f"fixtures/studies/{BASE}.yaml"
@@ -32,9 +31,9 @@ class Fault:
 def _edit_study(change: Callable[[dict[str, Any]], None]) -> Callable[[Path, Path], None]:
     def apply(fixtures: Path, _registry: Path) -> None:
         path = fixtures / "studies" / f"{BASE}.yaml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
         change(data)
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        path.write_text(dump_yaml(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
     return apply
 
@@ -147,9 +146,9 @@ def _laughs(fixtures: Path, _registry: Path) -> None:
 
 
 def _bad_registry(fixtures: Path, registry: Path) -> None:
-    data = yaml.safe_load(registry.read_text(encoding="utf-8"))
+    data = read_yaml(registry.read_text(encoding="utf-8"))
     data["sources"][0]["sha256"] = "not-a-checksum"
-    registry.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    registry.write_text(dump_yaml(data, sort_keys=False), encoding="utf-8")
 
 
 FAULTS: list[Fault] = [
@@ -454,7 +453,7 @@ STUDY_LISTS += ("related_studies",)
 
 def _first_study_with(section: str, nested: str | None = None) -> str:
     for path in sorted((PROJECT_ROOT / "fixtures" / "studies").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
         if data.get(section) and (nested is None or data[section][0].get(nested)):
             return path.name
     raise AssertionError(f"no curated study has {section}{'.' + nested if nested else ''}")
@@ -465,12 +464,12 @@ def _set_entry(file: str, steps: tuple[str | int, ...], key: str, value: Any) ->
 
     def apply(fixtures: Path, registry: Path) -> None:
         path = registry if file == "seeds/sources.yaml" else fixtures / file
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
         entry = data
         for step in steps:
             entry = entry[step]
         entry[key] = value
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        path.write_text(dump_yaml(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
     return apply
 

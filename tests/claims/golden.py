@@ -3,9 +3,9 @@
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tests.fixture_data import read_yaml
 
-GOLDEN: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "golden.yaml").read_text(encoding="utf-8"))
+GOLDEN: list[dict[str, Any]] = read_yaml((Path(__file__).parent / "golden.yaml").read_text(encoding="utf-8"))
 
 
 def golden_ids(claim: dict[str, Any]) -> str:

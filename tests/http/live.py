@@ -125,6 +125,7 @@ def live_server(
             env=cli_env(env),
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # so a server that will not stop is killed with its workers
         )
     server = LiveServer(port, process, log)
     try:
@@ -135,14 +136,14 @@ def live_server(
 
 
 def stop(server: LiveServer, timeout: float = 30.0) -> float:
-    """SIGTERM, wait for exit (kill after timeout); returns the seconds it took."""
+    """SIGTERM, wait for exit (kill it and its workers after timeout); returns the seconds it took."""
     started = time.monotonic()
     if server.process.poll() is None:
         server.process.send_signal(signal.SIGTERM)
         try:
             server.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            server.process.kill()
+            os.killpg(server.process.pid, signal.SIGKILL)  # its workers too: none is left serving
             server.process.wait(timeout=10)
     return time.monotonic() - started
 

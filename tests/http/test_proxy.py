@@ -107,7 +107,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     log = (root / "error.log").read_text() if (root / "error.log").exists() else ""
                     assert nginx.poll() is None, f"nginx exited: {nginx.stdout.read() if nginx.stdout else ''}{log}"
                     assert time.monotonic() < deadline, f"nginx did not answer within 30 s: {log}"
-                    time.sleep(0.2)
+                    time.sleep(0.05)
             yield base
         finally:
             nginx.send_signal(signal.SIGQUIT)

@@ -44,7 +44,7 @@ def served(builds: tuple[Path, Path], tmp_path: Path) -> Iterator[tuple[LiveServ
     with live_server(tmp_path, args=("--database", str(database), "--workers", "2")) as server:
         deadline = time.monotonic() + 60
         while len(worker_pids(server.process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
+            time.sleep(0.05)
         first = {path: httpx.get(server.base + path, timeout=30).content for path in PATHS}
         yield server, database, first
 

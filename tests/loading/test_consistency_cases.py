@@ -9,7 +9,6 @@ import math
 from typing import Any
 
 import pytest
-import yaml
 
 from api.loading.consistency import (
     Inconsistency,
@@ -20,6 +19,7 @@ from api.loading.consistency import (
 )
 from api.settings import PROJECT_ROOT
 from models.fixture import OutcomeEntry, StudyFile
+from tests.fixture_data import read_yaml
 
 FILE = "studies/made-up.yaml"
 SOURCE = "002_34437a4f0dbbef9f"
@@ -28,7 +28,7 @@ REPORT = "ash2022-abstract-54"
 
 def _study(**lists: list[dict[str, Any]]) -> StudyFile:
     """A real study's header (jplsg-t11) with only the arms and figures given here."""
-    data = yaml.safe_load((PROJECT_ROOT / "fixtures" / "studies" / "jplsg-t11.yaml").read_text(encoding="utf-8"))
+    data = read_yaml((PROJECT_ROOT / "fixtures" / "studies" / "jplsg-t11.yaml").read_text(encoding="utf-8"))
     for key in ("arms", "outcomes", "adverse_events", "characteristics", "findings", "related_studies"):
         data[key] = []
     data["car_products"] = []

@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
-import yaml
 from fastapi.testclient import TestClient
 
 from api.loading.build import build_file
 from api.main import create_app
 from api.middleware.etags import code_fingerprint, etag_matches, representation_etag
 from api.settings import Settings
+from tests.fixture_data import dump_yaml, read_yaml
 
 
 def test_every_successful_get_has_an_etag_and_cache_control(client: TestClient, settings: Settings) -> None:
@@ -108,9 +108,9 @@ def test_etag_changes_exactly_when_the_build_does(fixture_copy: Settings, tmp_pa
         assert client.get("/v1/studies/jplsg-t11").headers["etag"] == before  # same build, same tag
 
     study = Path(fixture_copy.fixtures_dir) / "studies" / "jplsg-t11.yaml"
-    data = yaml.safe_load(study.read_text(encoding="utf-8"))
+    data = read_yaml(study.read_text(encoding="utf-8"))
     data["notes"] = "a curator's edit"
-    study.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    study.write_text(dump_yaml(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with TestClient(create_app(fixture_copy)) as client:
         assert client.get("/v1/meta").json()["dataset_version"] != version
         after = client.get("/v1/studies/jplsg-t11", headers={"If-None-Match": before})

@@ -15,9 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from api.settings import PROJECT_ROOT, Settings
+from tests.fixture_data import dump_yaml, read_yaml
 
 TIME_POINT = "d99"
 SOURCE = "002_34437a4f0dbbef9f"
@@ -88,7 +87,7 @@ def write_pooled_fixtures(directory: Path) -> Settings:
     """The curated fixtures plus the made-up studies, under directory; settings that serve them."""
     fixtures = directory / "fixtures"
     shutil.copytree(PROJECT_ROOT / "fixtures", fixtures)
-    header = yaml.safe_load(HEADER.read_text(encoding="utf-8"))
+    header = read_yaml(HEADER.read_text(encoding="utf-8"))
     for study_id, spec in STUDIES.items():
         data = {
             **header,
@@ -104,5 +103,5 @@ def write_pooled_fixtures(directory: Path) -> Settings:
         for key in ("adverse_events", "characteristics", "findings", "car_products"):
             data[key] = []
         path = fixtures / "studies" / f"{study_id}.yaml"
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        path.write_text(dump_yaml(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return Settings(fixtures_dir=fixtures, response_cache_enabled=False)

@@ -5,12 +5,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from api.provenance.check import Record, check, find_printed, verify
 from api.provenance.documents import Document
 from api.provenance.spans import read_spans, render_spans
 from api.settings import PROJECT_ROOT, Settings
+from tests.fixture_data import read_yaml
 from tests.provenance.conftest import by_prefix
 
 
@@ -95,7 +95,7 @@ def test_every_locator_holds_its_printed_words(settings: Settings, documents: di
 def test_spans_file_exists_in_the_project() -> None:
     if not (PROJECT_ROOT / "seeds" / "spans.yaml").exists():
         pytest.fail("seeds/spans.yaml is missing (run `tall-evidence resolve`)")
-    data = yaml.safe_load((PROJECT_ROOT / "seeds" / "spans.yaml").read_text(encoding="utf-8"))
+    data = read_yaml((PROJECT_ROOT / "seeds" / "spans.yaml").read_text(encoding="utf-8"))
     assert set(data) == {"documents", "spans"}
 
 

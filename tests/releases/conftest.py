@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 
 from api.loading.build import build_file
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
+from tests.fixture_data import read_yaml
 
 EDITED_STUDY = "candoni-campus-all-relapse-2020"
 SUFFIX = " [re-read]"
@@ -35,10 +35,10 @@ def edited_fixtures(root: Path, study_id: str) -> tuple[Settings, str, str]:
     shutil.copy(PROJECT_ROOT / "seeds" / "sources.yaml", root / "seeds" / "sources.yaml")
     path = root / "fixtures" / "studies" / f"{study_id}.yaml"
     text = path.read_text(encoding="utf-8")
-    before = yaml.safe_load(text)["title"]
+    before = read_yaml(text)["title"]
     line = next(line for line in text.splitlines() if line.startswith("title: "))
     path.write_text(text.replace(line, line + SUFFIX, 1), encoding="utf-8")
-    after = yaml.safe_load(path.read_text(encoding="utf-8"))["title"]
+    after = read_yaml(path.read_text(encoding="utf-8"))["title"]
     assert after == before + SUFFIX  # the edit is the one field it is meant to be
     return Settings(fixtures_dir=root / "fixtures", sources_registry=root / "seeds" / "sources.yaml"), before, after
 

@@ -12,12 +12,12 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.render.formats import csv_text
 from api.settings import PROJECT_ROOT, Settings
+from tests.fixture_data import dump_yaml, read_yaml
 
 # What a spreadsheet would run, one per trigger; the same text after the trigger each time.
 TITLES = {trigger: f"{trigger}HYPERLINK(1)" for trigger in ("=", "+", "-", "@", "\t", "\r")}
@@ -36,9 +36,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClie
     shutil.copytree(PROJECT_ROOT / "fixtures", fixtures)
     titled: dict[str, str] = {}
     for path, title in zip(sorted((fixtures / "studies").glob("*.yaml")), TITLES.values(), strict=False):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
         data["title"] = title
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        path.write_text(dump_yaml(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         titled[data["id"]] = title
     app = create_app(Settings(fixtures_dir=fixtures, response_cache_enabled=False))
     with TestClient(app) as client:

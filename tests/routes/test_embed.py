@@ -5,14 +5,13 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.render.labels import label
 from api.settings import Settings
 from models.enums import Antigen
-from tests.fixture_data import filter_values, matching_study_ids, sources, studies
+from tests.fixture_data import dump_yaml, filter_values, matching_study_ids, read_yaml, sources, studies
 from tests.html_page import HtmlPage, assert_self_contained, squash
 
 STUDIES = studies()
@@ -85,14 +84,14 @@ def test_card_flags_conflicts_with_their_description(fixture_copy: Settings) -> 
     """A figure taking part in a recorded conflict is flagged and the conflict described."""
     fixtures = Path(fixture_copy.fixtures_dir)
     path = fixtures / "studies" / "jplsg-t11.yaml"
-    study = yaml.safe_load(path.read_text(encoding="utf-8"))
+    study = read_yaml(path.read_text(encoding="utf-8"))
     study["outcomes"][0]["conflict_ids"] = ["test-disagreement"]
-    path.write_text(yaml.safe_dump(study, allow_unicode=True), encoding="utf-8")
+    path.write_text(dump_yaml(study, allow_unicode=True), encoding="utf-8")
     conflicts = fixtures / "conflicts.yaml"
-    existing = yaml.safe_load(conflicts.read_text(encoding="utf-8")) if conflicts.exists() else None
+    existing = read_yaml(conflicts.read_text(encoding="utf-8")) if conflicts.exists() else None
     listed = (existing or {}).get("conflicts", [])
     listed.append({"id": "test-disagreement", "kind": "between_documents", "description": "Two documents differ."})
-    conflicts.write_text(yaml.safe_dump({"conflicts": listed}), encoding="utf-8")
+    conflicts.write_text(dump_yaml({"conflicts": listed}), encoding="utf-8")
 
     with TestClient(create_app(fixture_copy)) as client:
         page = _page(client, "/embed/studies/jplsg-t11")
@@ -107,14 +106,14 @@ def test_card_flags_conflicts_with_their_description(fixture_copy: Settings) -> 
 
 def test_everything_from_the_data_is_escaped(fixture_copy: Settings) -> None:
     path = Path(fixture_copy.fixtures_dir) / "studies" / "jplsg-t11.yaml"
-    study = yaml.safe_load(path.read_text(encoding="utf-8"))
+    study = read_yaml(path.read_text(encoding="utf-8"))
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     study["title"] = f"Title {payload}"
     study["acronym"] = f'"><b>{payload}'
     study["outcomes"][0]["printed"] = f"56 {payload}"
     study["outcomes"][0]["locator"] = f"Table 1 {payload}"
     study["arms"][0]["label"] = f"Arm {payload}"
-    path.write_text(yaml.safe_dump(study, allow_unicode=True), encoding="utf-8")
+    path.write_text(dump_yaml(study, allow_unicode=True), encoding="utf-8")
 
     with TestClient(create_app(fixture_copy)) as client:
         for url in ("/embed/studies/jplsg-t11", "/embed/table"):

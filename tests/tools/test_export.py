@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
@@ -19,6 +18,7 @@ from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
 from api.tools.export import export_database
 from models.fixture import ConflictsFile, EpidemiologyFile, OutcomeEntry, SourcesFile, StudyFile
+from tests.fixture_data import dump_yaml, read_yaml
 
 # A study touching every table and the awkward corners of YAML: explicit nulls and explicit
 # defaults next to omitted fields, ranges, counts of zero, text needing quotes, unicode,
@@ -122,9 +122,9 @@ def rich(fixture_copy: Settings) -> Settings:
         ("epidemiology.yaml", EPIDEMIOLOGY, "figures"),
     ):
         path = fixtures / name
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {key: []}
-        data[key] += yaml.safe_load(extra)[key]
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        data = read_yaml(path.read_text(encoding="utf-8")) if path.exists() else {key: []}
+        data[key] += read_yaml(extra)[key]
+        path.write_text(dump_yaml(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return fixture_copy
 
 
@@ -157,7 +157,7 @@ def _normalised(data: Any, model: type[BaseModel]) -> Any:
 
 
 def _read(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return read_yaml(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def _dataset(settings: Settings) -> dict[str, Any]:
