@@ -14,6 +14,10 @@ from pydantic_settings import SettingsError
 from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
 from api.settings import Settings, env_name, get_settings
 
+# A worker of `serve --workers N` must serve within this many seconds of being started (imports,
+# checking the file, on a busy machine), and a serving one whose event loop stops ticking for
+# this long is killed and replaced.
+WORKER_START_SECONDS = 120
 WORKER_HEALTHCHECK_SECONDS = 60
 
 
@@ -127,20 +131,6 @@ def host_problem(host: str, port: int) -> str | None:
     except OSError as exc:
         return f"invalid setting TALL_HOST: {host!r} cannot be resolved ({exc.strerror or exc})"
     return None
-
-
-def __getattr__(name: str) -> object:
-    """`api.cli:WorkerProtocol`: the bounded HTTP protocol, by import string for `serve --workers`.
-
-    Workers are spawned processes that receive uvicorn's settings pickled; a protocol class
-    made by a function cannot be pickled, so each worker builds its own from its settings.
-    """
-    if name == "WorkerProtocol":
-        from api.server import guarded_protocol
-
-        settings = get_settings()
-        return guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout)
-    raise AttributeError(name)
 
 
 def _checked_fixtures() -> FixtureSet | None:
@@ -337,13 +327,13 @@ def _serve(
 
 
 def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, workers: int) -> int:
-    import inspect
     import os
 
     import uvicorn
 
     from api.main import create_app
     from api.server import guarded_protocol
+    from api.supervisor import supervise
 
     options: dict[str, object] = {
         "host": host or settings.host,
@@ -365,8 +355,8 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
     if workers <= 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return 0
-    # Workers are fresh processes that import the app by name and read their settings from
-    # the environment: pass on what this command decided (the file or schema to serve).
+    # Workers are fresh processes that make the app from their settings, read from the
+    # environment: pass on what this command decided (the file or schema to serve).
     for name, value in (
         ("TALL_DATABASE_FILE", settings.database_file),
         ("DATABASE_URL", settings.database_url),
@@ -377,13 +367,15 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
     ):
         if value is not None:
             os.environ[name] = str(value)
-    options["http"] = "api.cli:WorkerProtocol"
-    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
-        # uvicorn restarts a worker that does not answer its ping within this many seconds; its
-        # default (5) is shorter than a start-up on a busy machine (imports, checking the file).
-        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
-    uvicorn.run("api.main:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
-    return 0
+    # Each worker builds the bounded protocol itself (a class made by a function cannot be pickled).
+    del options["http"]
+    return supervise(
+        options,
+        workers=workers,
+        start_seconds=WORKER_START_SECONDS,
+        healthcheck_seconds=WORKER_HEALTHCHECK_SECONDS,
+        shutdown_seconds=settings.shutdown_timeout,
+    )
 
 
 def _diff(old: Path, new: Path) -> int:
