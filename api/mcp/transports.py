@@ -13,6 +13,7 @@ or an integer for a notification (answered 202, never answered again). The body 
 first, bounded, so those are refused before the SDK sees them.
 """
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable
 from contextlib import ExitStack, asynccontextmanager
@@ -32,6 +33,9 @@ from api.state import AppState, Release
 
 MAX_REQUEST_BYTES = 256 * 1024
 """A tool call is a few hundred bytes; nothing an agent sends here needs more."""
+BODY_SECONDS = 10.0
+"""How long a body may take to arrive once its head has (as FHIR's POST _search): a client that
+trickles it in, a byte every few seconds, would otherwise hold its connection for good."""
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 
@@ -160,7 +164,13 @@ class McpHttp:
             return
         declared = Request(scope).headers.get("content-length", "")
         too_large = declared.isdigit() and int(declared) > MAX_REQUEST_BYTES
-        body = None if too_large else await bounded_body(receive, MAX_REQUEST_BYTES)
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                body = None if too_large else await bounded_body(receive, MAX_REQUEST_BYTES)
+        except TimeoutError:
+            detail = f"Invalid Request: the body did not arrive within {BODY_SECONDS:g} s"
+            await _answer(send, jsonrpc_error(408, INVALID_REQUEST, detail, headers=[(b"connection", b"close")]))
+            return
         if body is None:
             detail = f"Invalid Request: the body is over {MAX_REQUEST_BYTES} bytes"
             await _answer(send, jsonrpc_error(413, INVALID_REQUEST, detail, headers=[(b"connection", b"close")]))

@@ -10,8 +10,8 @@ import json
 import httpx
 import pytest
 
-from api.mcp.transports import MAX_REQUEST_BYTES
-from tests.http.live import LiveServer
+from api.mcp.transports import BODY_SECONDS, MAX_REQUEST_BYTES
+from tests.http.live import LiveServer, split_response
 
 JSON = {"Content-Type": "application/json", "Accept": "application/json"}
 MODERN = "2026-07-28"  # a protocol revision the SDK routes to its stateless handler
@@ -83,3 +83,15 @@ def test_the_sdks_own_refusals_are_json_rpc_errors(http: httpx.Client, headers: 
     assert response.status_code in (400, 406, 415), response.text
     _error(response, response.status_code, -32600)
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_body_that_never_arrives_is_answered_408_and_closed(server: LiveServer) -> None:
+    head = (
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
+        "Content-Length: 100\r\n\r\n"
+    )
+    answer = server.raw(head.encode() + b'{"jsonrpc"', timeout=BODY_SECONDS + 20)
+    status, headers, body = split_response(answer)
+    assert status == 408, answer[:500]
+    assert headers["content-type"] == "application/json" and headers["connection"] == "close"
+    assert json.loads(body)["error"]["code"] == -32600
