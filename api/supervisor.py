@@ -124,6 +124,9 @@ def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection) -
         server.should_exit = True
 
     threading.Thread(target=stop_with_parent, daemon=True).start()
+    # A Ctrl-C reaches every process of the terminal's group: `serve` stops its workers itself (SIGTERM).
+    # Ignored here, it is not raised again as a KeyboardInterrupt traceback once uvicorn has shut down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         server.run(sockets=[sock])
     except Exception as exc:
@@ -170,6 +173,9 @@ def supervise(
     try:
         while not stopping:
             wait([w.process.sentinel for w in running] + [w.conn for w in running], timeout=0.5)
+            if stopping:
+                # A Ctrl-C reaches the workers too: those it ends are not failures, nor to be replaced.
+                break
             failure = _watch(running, start=start, start_seconds=start_seconds, healthcheck_seconds=healthcheck_seconds)
             if failure is not None:
                 logger.error(f"serve: stopping the service: {failure}")

@@ -178,3 +178,16 @@ def test_workers_stop_when_serve_itself_is_killed(served) -> None:
         time.sleep(0.2)
     assert all(_gone(pid) for pid in workers), server.output()[-2000:]
     _nothing_listens(server.port)
+
+
+def test_ctrl_c_stops_every_worker_and_exits_0_without_a_traceback(served) -> None:
+    """A Ctrl-C reaches `serve` and its workers at once (one process group): signalled each here."""
+    server, _database, _first = served
+    workers = worker_pids(server.process.pid)
+    for pid in [server.process.pid, *workers]:
+        os.kill(pid, signal.SIGINT)
+    assert server.process.wait(timeout=STOP_BOUND_SECONDS) == 0, server.output()[-2000:]
+    assert "Traceback" not in server.output(), server.output()[-3000:]
+    assert "could not start" not in server.output() and "starting another" not in server.output()
+    assert all(_gone(pid) for pid in workers)
+    _nothing_listens(server.port)
