@@ -7,6 +7,7 @@ import re
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -14,6 +15,13 @@ from pydantic_settings import SettingsError
 from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
 from api.settings import Settings, env_name, get_settings
 
+if TYPE_CHECKING:
+    from api.loading.build import BuildRecord
+
+# A worker of `serve --workers N` must serve within this many seconds of being started (imports,
+# checking the file, on a busy machine), and a serving one whose event loop stops ticking for
+# this long is killed and replaced.
+WORKER_START_SECONDS = 120
 WORKER_HEALTHCHECK_SECONDS = 60
 
 
@@ -118,6 +126,24 @@ def out_dir_problem(out: Path) -> str | None:
     return None
 
 
+def served_public_url(settings: Settings, built: list[tuple[str, "BuildRecord"]]) -> tuple[str, str | None]:
+    """The public URL to serve built data with, and what is wrong, if anything, in one line naming
+    TALL_PUBLIC_URL. Permalinks are written into the data at build time: TALL_PUBLIC_URL set now
+    must be the one each file (or schema) was built with; unset, the current one's is taken."""
+    recorded = [(where, record.public_url) for where, record in built if record.public_url is not None]
+    explicit = "public_url" in settings.model_fields_set
+    wanted = settings.public_url if explicit or not recorded else str(recorded[-1][1])
+    for where, url in recorded:
+        if url != wanted:
+            now = "as set now" if explicit else f"as {recorded[-1][0]} was"
+            return wanted, (
+                f"invalid setting TALL_PUBLIC_URL: {where} was built with TALL_PUBLIC_URL={url}, not {wanted} {now}, "
+                f"and its permalinks name {url}; build it again with TALL_PUBLIC_URL={wanted} "
+                f"(tall-evidence build), or serve it with TALL_PUBLIC_URL={url}"
+            )
+    return wanted, None
+
+
 def host_problem(host: str, port: int) -> str | None:
     """A host `serve` cannot bind: named by its variable before uvicorn tries."""
     import socket
@@ -127,20 +153,6 @@ def host_problem(host: str, port: int) -> str | None:
     except OSError as exc:
         return f"invalid setting TALL_HOST: {host!r} cannot be resolved ({exc.strerror or exc})"
     return None
-
-
-def __getattr__(name: str) -> object:
-    """`api.cli:WorkerProtocol`: the bounded HTTP protocol, by import string for `serve --workers`.
-
-    Workers are spawned processes that receive uvicorn's settings pickled; a protocol class
-    made by a function cannot be pickled, so each worker builds its own from its settings.
-    """
-    if name == "WorkerProtocol":
-        from api.server import guarded_protocol
-
-        settings = get_settings()
-        return guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout)
-    raise AttributeError(name)
 
 
 def _checked_fixtures() -> FixtureSet | None:
@@ -271,7 +283,15 @@ def _serve(
     import tempfile
 
     from api.database import is_postgres
-    from api.loading.build import BuildFileError, attach_schema, build_file, build_schema, checked_file, file_sha256
+    from api.loading.build import (
+        BuildFileError,
+        attach_schema,
+        build_file,
+        build_schema,
+        checked_file,
+        file_sha256,
+        schema_name,
+    )
 
     settings = get_settings()
     url = database_url or settings.database_url
@@ -285,9 +305,11 @@ def _serve(
             if databases:
                 seen: dict[str, Path] = {}
                 sha256 = ""
+                built = []
                 for database in databases:
                     # Refuse a bad file in one line, before any worker starts.
                     record, sha256 = checked_file(database)
+                    built.append((str(database), record))
                     if record.dataset_version in seen:
                         raise BuildFileError(
                             f"{database}: dataset version {record.dataset_version} is given already "
@@ -296,9 +318,14 @@ def _serve(
                     seen[record.dataset_version] = database
                     current = " (current)" if database is databases[-1] and len(databases) > 1 else ""
                     print(f"serving {database} (dataset version {record.dataset_version}){current}")
+                public_url, problem = served_public_url(settings, built)
+                if problem is not None:
+                    print(problem, file=sys.stderr)
+                    return 2
                 # Checked here once; each worker then checks that the current file's bytes it opens are
                 # still these (a file altered or replaced since is refused).
                 updates.update(
+                    public_url=public_url,
                     database_file=databases[-1].resolve(),
                     previous_database_files=[path.resolve() for path in databases[:-1]],
                     verify_database_file=False,
@@ -312,8 +339,13 @@ def _serve(
                         return 1
                     version = build_schema(settings, url, fixtures).dataset_version
                     del fixtures
-                attach_schema(url, version)[0].close()  # checks the schema; each worker attaches its own
-                updates.update(database_url=url, dataset_version=version)
+                attached, record = attach_schema(url, version)  # checks the schema; each worker attaches its own
+                attached.close()
+                public_url, problem = served_public_url(settings, [(f"schema {schema_name(version)}", record)])
+                if problem is not None:
+                    print(problem, file=sys.stderr)
+                    return 2
+                updates.update(database_url=url, dataset_version=version, public_url=public_url)
             elif url is not None:
                 if workers > 1:
                     print(
@@ -337,13 +369,13 @@ def _serve(
 
 
 def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, workers: int) -> int:
-    import inspect
     import os
 
     import uvicorn
 
     from api.main import create_app
     from api.server import guarded_protocol
+    from api.supervisor import supervise
 
     options: dict[str, object] = {
         "host": host or settings.host,
@@ -365,8 +397,8 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
     if workers <= 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return 0
-    # Workers are fresh processes that import the app by name and read their settings from
-    # the environment: pass on what this command decided (the file or schema to serve).
+    # Workers are fresh processes that make the app from their settings, read from the
+    # environment: pass on what this command decided (the file or schema to serve).
     for name, value in (
         ("TALL_DATABASE_FILE", settings.database_file),
         ("DATABASE_URL", settings.database_url),
@@ -374,16 +406,19 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         ("TALL_VERIFY_DATABASE_FILE", str(settings.verify_database_file).lower()),
         ("TALL_PREVIOUS_DATABASE_FILES", json.dumps([str(p) for p in settings.previous_database_files])),
         ("TALL_DATABASE_FILE_SHA256", settings.database_file_sha256),
+        ("TALL_PUBLIC_URL", settings.public_url),
     ):
         if value is not None:
             os.environ[name] = str(value)
-    options["http"] = "api.cli:WorkerProtocol"
-    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
-        # uvicorn restarts a worker that does not answer its ping within this many seconds; its
-        # default (5) is shorter than a start-up on a busy machine (imports, checking the file).
-        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
-    uvicorn.run("api.main:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
-    return 0
+    # Each worker builds the bounded protocol itself (a class made by a function cannot be pickled).
+    del options["http"]
+    return supervise(
+        options,
+        workers=workers,
+        start_seconds=WORKER_START_SECONDS,
+        healthcheck_seconds=WORKER_HEALTHCHECK_SECONDS,
+        shutdown_seconds=settings.shutdown_timeout,
+    )
 
 
 def _diff(old: Path, new: Path) -> int:
@@ -406,11 +441,15 @@ def _mcp(settings: Settings, database: Path | None) -> int:
 
     if database is not None:
         try:
-            read_file_record(database)
+            record = read_file_record(database)
         except BuildFileError as exc:
             print(f"mcp: {exc}", file=sys.stderr)
             return 1
-        settings = settings.model_copy(update={"database_file": database.resolve()})
+        public_url, problem = served_public_url(settings, [(str(database), record)])
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
+        settings = settings.model_copy(update={"database_file": database.resolve(), "public_url": public_url})
     elif (problem := database_url_problem(settings.database_url)) is not None:
         print(problem, file=sys.stderr)
         return 2
@@ -448,7 +487,11 @@ def _openapi(out: Path | None) -> int:
     if out is None:
         sys.stdout.write(document)
     else:
-        out.write_text(document, encoding="utf-8")
+        try:
+            out.write_text(document, encoding="utf-8")
+        except OSError as exc:
+            print(f"openapi: cannot write {out} ({exc.strerror or exc})", file=sys.stderr)
+            return 1
         print(f"wrote {out}")
     return 0
 
@@ -530,6 +573,13 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
+def _named_path(text: str) -> Path:
+    # Path("") is ".": an empty argument (an unset shell variable) would name the working directory.
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must name a file or directory (got {text!r})")
+    return Path(text)
+
+
 def _port(text: str) -> int:
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 65535 (got {text!r})")
@@ -563,7 +613,9 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
         example="tall-evidence build --out data/",
     )
     target = build.add_mutually_exclusive_group(required=True)
-    target.add_argument("--out", type=Path, help="directory for the file tall-evidence-<dataset version>.sqlite3")
+    target.add_argument(
+        "--out", type=_named_path, help="directory for the file tall-evidence-<dataset version>.sqlite3"
+    )
     target.add_argument(
         "--database-url", help="PostgreSQL URL: load into the schema tall_<dataset version> (kept if already built)"
     )
@@ -578,7 +630,7 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, help="port, 1 to 65535 (default from TALL_PORT, 8000)")
     serve.add_argument(
         "--database",
-        type=Path,
+        type=_named_path,
         action="append",
         help="a file written by `tall-evidence build`, served read-only as it is; repeat it to serve several "
         "releases side by side (the last one given is current, the others are answered under ?version=)",
@@ -597,7 +649,9 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
         example="tall-evidence mcp --database data/tall-evidence-V.sqlite3",
     )
     mcp.add_argument(
-        "--database", type=Path, help="a file written by `tall-evidence build` (default: build the fixtures first)"
+        "--database",
+        type=_named_path,
+        help="a file written by `tall-evidence build` (default: build the fixtures first)",
     )
     command(
         "validate",
@@ -613,22 +667,22 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
         "from OLD to NEW, with the fields that differ.",
         example="tall-evidence diff data/tall-evidence-OLD.sqlite3 data/tall-evidence-NEW.sqlite3",
     )
-    diff.add_argument("old", type=Path, help="the older file written by `tall-evidence build`")
-    diff.add_argument("new", type=Path, help="the newer file written by `tall-evidence build`")
+    diff.add_argument("old", type=_named_path, help="the older file written by `tall-evidence build`")
+    diff.add_argument("new", type=_named_path, help="the newer file written by `tall-evidence build`")
     export = command(
         "export",
         "load the fixtures, then write the database back in fixture form",
         details="Records are written in one canonical form, ordered by id; loading an export gives the same answers.",
         example="tall-evidence export --out /tmp/exported",
     )
-    export.add_argument("--out", type=Path, required=True, help="new or empty directory to write into")
+    export.add_argument("--out", type=_named_path, required=True, help="new or empty directory to write into")
     openapi = command(
         "openapi",
         "write the OpenAPI document",
         details="The same document the server answers at /openapi.json.",
         example="tall-evidence openapi --out openapi.json",
     )
-    openapi.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    openapi.add_argument("--out", type=_named_path, help="file to write (default: standard output)")
     checks = {
         "schema": (
             "regenerate the fixture JSON Schemas",

@@ -48,6 +48,24 @@ def texts_dir() -> Path:
     return PROJECT_ROOT.parent / "shared" / "seeds" if data_dir() == PROJECT_ROOT else INSTALLED_DATA / "texts"
 
 
+def http_base(value: str, *, example: str) -> str:
+    """An absolute http(s) URL with a host, to build other URLs on: printable ASCII with no spaces
+    (it is written into links as it is), no user name or password, query or fragment, and a valid
+    port if any; without its trailing slash."""
+    if any(not c.isascii() or not c.isprintable() or c.isspace() for c in value):
+        raise ValueError(f"must be printable ASCII with no spaces (percent-encode the rest), e.g. {example}")
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (read for its check: a port that is not a number from 0 to 65535 raises)
+    except ValueError as exc:
+        raise ValueError(f"has an invalid port ({exc}), e.g. {example}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"must be an absolute http(s) URL with a host and no query or fragment, e.g. {example}")
+    if parts.username is not None:
+        raise ValueError(f"must not carry a user name or password, e.g. {example}")
+    return value.rstrip("/")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TALL_", extra="ignore")
 
@@ -112,7 +130,9 @@ class Settings(BaseSettings):
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="Base URL the service is reached at (no trailing slash); figures' permalinks are built on it.",
+        description="Base URL the service is reached at (no trailing slash); figures' permalinks are written on it "
+        "by `build`, which records it in the file. `serve` and `mcp` of a built file refuse another value; left "
+        "unset there, the file's own is used.",
     )
     fhir_canonical_base: str = Field(
         default=FHIR_CANONICAL_BASE_PLACEHOLDER,
@@ -197,22 +217,17 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute_base(cls, value: str) -> str:
         # Permalinks are printed in citations: a relative or slash-ended base would give broken ones.
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-            raise ValueError("must be an absolute http(s) URL with a host, e.g. https://evidence.example.org")
-        return value.rstrip("/")
+        return http_base(value, example="https://evidence.example.org")
 
     @field_validator("fhir_canonical_base")
     @classmethod
     def _canonical_fhir_base(cls, value: str) -> str:
         # Definitions are served at /fhir/<Type>/<id>: a base whose path ends elsewhere would name
         # URLs nothing here answers (behind a proxy, any path prefix before /fhir is fine).
-        parsed = urlsplit(value.rstrip("/"))
-        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
-            raise ValueError("must be an absolute http(s) URL without query or fragment")
-        if not parsed.path.endswith("/fhir") or any(c.isspace() or not c.isascii() for c in value):
-            raise ValueError("must end with /fhir (e.g. https://evidence.example.org/fhir), ASCII, no spaces")
-        return value.rstrip("/")
+        base = http_base(value, example="https://evidence.example.org/fhir")
+        if not urlsplit(base).path.endswith("/fhir"):
+            raise ValueError("must end with /fhir (e.g. https://evidence.example.org/fhir)")
+        return base
 
     @field_validator("host")
     @classmethod

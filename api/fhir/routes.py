@@ -38,6 +38,7 @@ from api.fhir.responses import (
 )
 from api.fhir.search_index import FhirIndex, build_index
 from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling
+from api.render.lists import pin_of
 from models.meta import Meta
 
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -140,6 +141,7 @@ def _answer_search(request: Request, resource_type: str, pairs: list[tuple[str, 
     found = index.search(resource_type, search.criteria, search.sort)
     base = served_at(request)
     kept = [(name, value) for name, value in pairs if name not in ("_count", "_offset")]
+    kept += pin_of(request).items()
 
     def at(offset: int) -> str:
         return f"{base}/{resource_type}?" + urlencode([*kept, ("_count", search.count), ("_offset", offset)])

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from api.fhir.search_index import SEARCH_PARAMETERS, SORT_PARAMETERS
+from api.render.problems import capped
 from models.enums import Measure
 
 PAGE_SIZE_DEFAULT = 50
@@ -150,6 +151,11 @@ def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool) -> Search:
             base = re.split(r"[:.]", name, maxsplit=1)[0]
             what = "modifier or chain" if base in SEARCH_PARAMETERS else "parameter"
             search.ignored.append(f"Unsupported search {what} {name!r}; ignored.")
+    # Each sentence once, and at most MAX_LISTED_PROBLEMS of them: `_sort=a,a,a,...` in a 2 KB
+    # query would otherwise be answered with a thousand.
+    search.ignored = capped(
+        list(dict.fromkeys(search.ignored)), lambda left_out: f"{left_out} more parameter(s) or value(s) ignored."
+    )
     if strict and search.ignored:
         accepted = ", ".join([*SEARCH_PARAMETERS, *CONTROL_PARAMETERS])
         raise SearchRefused(

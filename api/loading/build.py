@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,9 @@ class BuildRecord:
     content_hash: str
     inputs: dict[str, str]
     counts: dict[str, int]
+    public_url: str | None = None
+    """TALL_PUBLIC_URL at build time, which the figures' permalinks are written on (None: built
+    before it was recorded)."""
 
 
 def schema_version() -> str:
@@ -180,6 +184,7 @@ def _record_rows(record: BuildRecord, *, with_inputs: bool) -> list[tuple[str, s
         ("built_at", record.built_at),
         ("content_hash", record.content_hash),
         ("counts", json.dumps(record.counts)),  # in TABLES order, as /v1/meta lists them
+        *([("public_url", record.public_url)] if record.public_url is not None else []),
     ]
     return [*rows, ("inputs", json.dumps(record.inputs, sort_keys=True))] if with_inputs else rows
 
@@ -192,6 +197,7 @@ def _record_from_rows(rows: dict[str, str], inputs: dict[str, str] | None = None
         content_hash=rows["content_hash"],
         inputs=inputs if inputs is not None else json.loads(rows["inputs"]),
         counts=json.loads(rows["counts"]),
+        public_url=rows.get("public_url"),
     )
 
 
@@ -229,6 +235,7 @@ def build_file(settings: Settings, out_dir: Path, fixtures: FixtureSet | None = 
                 content_hash=_HASH_PLACEHOLDER,
                 inputs=inputs,
                 counts=table_counts(connection),
+                public_url=settings.public_url,
             )
             _write_record(connection, record)
             connection.execute("COMMIT")
@@ -276,9 +283,28 @@ def checked_file(path: Path) -> tuple[BuildRecord, str]:
     return record, sha256
 
 
+def not_a_file(path: Path) -> str | None:
+    """What the path is when it is not a regular file (following links), in words; None when it is one."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a dangling symbolic link" if path.is_symlink() else "no such file"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    kinds = (
+        (stat.S_ISREG, None),
+        (stat.S_ISDIR, "a directory, not a file"),
+        (stat.S_ISFIFO, "a FIFO (named pipe), not a regular file"),
+        (stat.S_ISSOCK, "a socket, not a regular file"),
+        (stat.S_ISCHR, "a character device, not a regular file"),
+        (stat.S_ISBLK, "a block device, not a regular file"),
+    )
+    return next((words for test, words in kinds if test(mode)), "not a regular file")
+
+
 def _checked_record(path: Path, *, verify_content: bool) -> tuple[BuildRecord, str | None]:
-    if not path.is_file():
-        raise BuildFileError(f"{path}: no such file")
+    if (kind := not_a_file(path)) is not None:
+        raise BuildFileError(f"{path}: {kind}")
     try:
         connection = connect_immutable(path)
     except sqlite3.Error as exc:
@@ -442,6 +468,7 @@ def build_schema(settings: Settings, url: str, fixtures: FixtureSet | None = Non
             content_hash="",  # not recomputed on PostgreSQL: the schema is only ever written here
             inputs=input_hashes(settings),
             counts=counts,
+            public_url=settings.public_url,
         )
         writer = create_engine(url, connect_args=_pg_engine_options(schema, read_only=False))
         try:

@@ -5,16 +5,25 @@ read, so no session, stream or event store is needed, any worker can answer any 
 the API's layers (security headers, request limits) see ordinary request/response pairs.
 The SDK's DNS-rebinding guard is off: it protects servers that act on local resources with
 the caller's rights, while this one serves public data to anyone, under any host name.
+
+Every refusal of a POST is a JSON-RPC error object (`id` null), whether it is ours or the
+SDK's: the SDK answers some (a wrong Content-Type, an unacceptable Accept) in plain text or
+with no body, and takes `NaN` and `Infinity` for JSON and a message whose `id` is not a string
+or an integer for a notification (answered 202, never answered again). The body is read here
+first, bounded, so those are refused before the SDK sees them.
 """
 
-from collections.abc import AsyncIterator
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable
 from contextlib import ExitStack, asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.requests import Request
-from starlette.types import Receive, Scope, Send
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Message, Receive, Scope, Send
 
 from api.data_source import open_dataset
 from api.mcp.tools import build_mcp_server
@@ -24,6 +33,109 @@ from api.state import AppState, Release
 
 MAX_REQUEST_BYTES = 256 * 1024
 """A tool call is a few hundred bytes; nothing an agent sends here needs more."""
+BODY_SECONDS = 10.0
+"""How long a body may take to arrive once its head has (as FHIR's POST _search): a client that
+trickles it in, a byte every few seconds, would otherwise hold its connection for good."""
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+
+
+def jsonrpc_error(
+    status: int, code: int, message: str, *, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> list[Message]:
+    """The ASGI messages of a JSON-RPC error object answered with an HTTP status; `id` is null,
+    as JSON-RPC 2.0 has it when the request's id could not be read."""
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}, separators=(",", ":")
+    ).encode()
+    kept = [(name, value) for name, value in headers if name.lower() not in (b"content-type", b"content-length")]
+    return [
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*kept, (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        },
+        {"type": "http.response.body", "body": body},
+    ]
+
+
+def _not_json(constant: str) -> float:
+    raise ValueError(f"{constant} is not JSON (RFC 8259 has no such number)")
+
+
+def message_problem(body: bytes) -> tuple[int, str] | None:
+    """A body the SDK would take but JSON-RPC does not: NaN or Infinity, or a request `id` that is
+    not a string or an integer. What the SDK refuses itself (other malformed JSON) is left to it."""
+    try:
+        message = json.loads(body, parse_constant=_not_json)
+    except ValueError as exc:
+        if "is not JSON" in str(exc):
+            return PARSE_ERROR, f"Parse error: {exc}"
+        return None
+    except RecursionError:
+        return None
+    for item in message if isinstance(message, list) else [message]:
+        if isinstance(item, dict) and "id" in item:
+            found = item["id"]
+            if isinstance(found, bool) or not isinstance(found, str | int):
+                return INVALID_REQUEST, f"Invalid Request: id must be a string or an integer, not {json.dumps(found)}"
+    return None
+
+
+async def bounded_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it is over limit bytes (the rest is not read)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """receive() as if the body had not been read yet."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+async def _answer(send: Send, messages: list[Message]) -> None:
+    for message in messages:
+        await send(message)
+
+
+def json_errors(send: Send) -> Send:
+    """send() with every refusal not in JSON (the SDK's plain-text and empty ones) put into a JSON-RPC error object."""
+    held: list[Message] = []
+    body = bytearray()
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers", []))
+            if message["status"] >= 400 and not headers.get(b"content-type", b"").startswith(b"application/json"):
+                held.append(message)
+                return
+        elif held and message["type"] == "http.response.body":
+            body.extend(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            status = held[0]["status"]
+            text = body.decode("utf-8", "replace").strip() or HTTPStatus(status).phrase
+            await _answer(send, jsonrpc_error(status, INVALID_REQUEST, text, headers=held[0].get("headers", [])))
+            return
+        await send(message)
+
+    return sending
 
 
 class McpHttp:
@@ -50,7 +162,23 @@ class McpHttp:
             detail = "The MCP endpoint takes JSON-RPC messages by POST (streamable HTTP, stateless)."
             await problem_response(Request(scope), 405, detail, headers={"Allow": MCP_ALLOW})(scope, receive, send)
             return
-        await self.server.session_manager.handle_request(scope, receive, send)
+        declared = Request(scope).headers.get("content-length", "")
+        too_large = declared.isdigit() and int(declared) > MAX_REQUEST_BYTES
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                body = None if too_large else await bounded_body(receive, MAX_REQUEST_BYTES)
+        except TimeoutError:
+            detail = f"Invalid Request: the body did not arrive within {BODY_SECONDS:g} s"
+            await _answer(send, jsonrpc_error(408, INVALID_REQUEST, detail, headers=[(b"connection", b"close")]))
+            return
+        if body is None:
+            detail = f"Invalid Request: the body is over {MAX_REQUEST_BYTES} bytes"
+            await _answer(send, jsonrpc_error(413, INVALID_REQUEST, detail, headers=[(b"connection", b"close")]))
+            return
+        if (problem := message_problem(body)) is not None:
+            await _answer(send, jsonrpc_error(400, *problem))
+            return
+        await self.server.session_manager.handle_request(scope, replaying(body, receive), json_errors(send))
 
 
 def serve_stdio(settings: Settings) -> None:

@@ -1,14 +1,17 @@
-"""Input limits: a bounded query string, and only the query parameters a route declares.
+"""Input limits: a bounded query string, and only the query parameters a route declares, each
+given once unless it takes a list.
 
 The page-size cap lives with the pagination parameters (api.deps) and path parameters are
 validated where they are declared; this module holds the limits that apply to every route.
 """
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, get_args
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request
@@ -52,6 +55,8 @@ class QueryParameters:
 
     names: frozenset[str]
     integers: frozenset[str]
+    lists: frozenset[str]
+    """Those that take several values (repeated: `?measure=cr&measure=os`); every other one takes one."""
     canonical: Mapping[str, Mapping[str, str]]
     """Per enumerated parameter: each allowed value, case-folded, to the value as declared."""
 
@@ -61,6 +66,16 @@ def _takes_integers(annotation: Any) -> bool:
     if annotation is int:
         return True
     return any(_takes_integers(arg) for arg in get_args(annotation))
+
+
+def _takes_list(annotation: Any) -> bool:
+    """list[...] (or a set or tuple), alone or inside Optional or Annotated: FastAPI reads every repeat of it."""
+    origin = get_origin(annotation)
+    if origin in (list, set, frozenset, tuple):
+        return True
+    if origin is Annotated or origin in (Union, UnionType):
+        return any(_takes_list(arg) for arg in get_args(annotation))
+    return False
 
 
 def _enum_values(annotation: Any) -> list[str]:
@@ -105,6 +120,7 @@ def query_parameters(route: APIRoute) -> QueryParameters:
     found = QueryParameters(
         names=frozenset(name for name, _ in declared),
         integers=frozenset(name for name, annotation in declared if _takes_integers(annotation)),
+        lists=frozenset(name for name, annotation in declared if _takes_list(annotation)),
         canonical={name: _case_folded(values) for name, annotation in declared if (values := _enum_values(annotation))},
     )
     setattr(route, _CACHED, found)
@@ -128,7 +144,14 @@ async def reject_unknown_query_parameters(request: Request) -> None:
                 for name in unknown
             ],
         )
+    # One value given twice would otherwise be read as the last one silently.
+    given = Counter(name for name, _ in request.query_params.multi_items())
     loose = [
+        ProblemField(location=f"query.{name}", message=f"given {times} times; it takes one value")
+        for name, times in sorted(given.items())
+        if times > 1 and name not in declared.lists
+    ]
+    loose += [
         ProblemField(location=f"query.{name}", message=f"{value!r} is not a whole number in ASCII digits")
         for name in sorted(declared.integers)
         for value in request.query_params.getlist(name)

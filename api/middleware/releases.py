@@ -1,4 +1,5 @@
-"""Answers as of a release: `?version=<dataset version>` on any GET picks the release it is answered from.
+"""Answers as of a release: `?version=<dataset version>` on any GET (and on FHIR's POST
+[type]/_search, a read whose parameters come in a form body) picks the release it is answered from.
 
 The pin is taken off the query string before routing, and the request is answered from the
 view of a server holding that release alone (api.state.AppState.only), so the body and the
@@ -16,6 +17,14 @@ from api.state import VIEW_KEY, find_app_state
 
 PIN_PARAMETER = "version"
 PINNED_METHODS = {"GET", "HEAD"}
+# The one POST that reads the data as a GET would (FHIR search with a form body).
+PINNED_POST_SUFFIX = "/_search"
+
+
+def pinnable(scope: Scope) -> bool:
+    if scope["method"] == "POST":
+        return str(scope["path"]).endswith(PINNED_POST_SUFFIX)
+    return scope["method"] in PINNED_METHODS
 
 
 def split_pin(query: bytes) -> tuple[bytes, list[str]]:
@@ -40,7 +49,7 @@ class ReleasePin:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in PINNED_METHODS:
+        if scope["type"] != "http" or not pinnable(scope):
             await self.app(scope, receive, send)
             return
         query, pins = split_pin(scope.get("query_string", b""))

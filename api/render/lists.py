@@ -19,14 +19,20 @@ def _by_terms(url: URL, codes: Mapping[str, Mapping[str, list[str]]]) -> URL:
     return url.replace(query=urlencode(list(dict.fromkeys(pairs))))
 
 
+def pin_of(request: Request) -> dict[str, str]:
+    """`{"version": V}` under a ?version= pin (taken off the query before routing), else nothing:
+    the links of a pinned answer stay pinned."""
+    pin = pinned_version(request.scope)
+    return {} if pin is None else {"version": pin}
+
+
 def page_links(
     request: Request, *, total: int, limit: int, offset: int, codes: Mapping[str, Mapping[str, list[str]]] | None = None
 ) -> PageLinks:
     """Links to this page and its neighbours; filters asked by code (CURIE) are written as their terms,
     so asking by code and by term answers with the same body; under a ?version= pin they stay pinned."""
     base = _by_terms(request.url, codes) if codes else request.url
-    pin = pinned_version(request.scope)
-    pinned = {} if pin is None else {"version": pin}
+    pinned = pin_of(request)
 
     def at(new_offset: int) -> str:
         return str(base.include_query_params(limit=limit, offset=new_offset, **pinned))

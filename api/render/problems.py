@@ -1,7 +1,9 @@
 """Problems as responses: problem+json, or an HTML page under /embed/; the exception handlers that send them."""
 
 import logging
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
+from typing import TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,15 +38,24 @@ ISSUE_TYPES = {
 # Problems listed in one answer: a 2 KB query of bad values would otherwise be answered with
 # tens of KB (each listed problem repeats what is accepted).
 MAX_LISTED_PROBLEMS = 20
+T = TypeVar("T")
+
+
+def capped(items: Sequence[T], more: Callable[[int], T]) -> list[T]:
+    """The first MAX_LISTED_PROBLEMS items, and one more made by `more` from how many were left out."""
+    if len(items) <= MAX_LISTED_PROBLEMS:
+        return list(items)
+    return [*items[:MAX_LISTED_PROBLEMS], more(len(items) - MAX_LISTED_PROBLEMS)]
 
 
 def listed(errors: list[ProblemField]) -> list[ProblemField]:
     """The first MAX_LISTED_PROBLEMS problems, and one more saying how many were left out."""
-    if len(errors) <= MAX_LISTED_PROBLEMS:
-        return errors
-    left_out = len(errors) - MAX_LISTED_PROBLEMS
-    more = ProblemField(location="(more)", message=f"{left_out} more problem(s) of the same request not listed")
-    return [*errors[:MAX_LISTED_PROBLEMS], more]
+    return capped(
+        errors,
+        lambda left_out: ProblemField(
+            location="(more)", message=f"{left_out} more problem(s) of the same request not listed"
+        ),
+    )
 
 
 def problem_response(

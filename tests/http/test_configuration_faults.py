@@ -1,6 +1,9 @@
 """Issue 21, item 8: bad configuration ends the real command with one line naming the setting and
-exit status 2, never a traceback; TALL_DATABASE_FILE alone is served as `serve --database` would."""
+exit status 2, never a traceback; TALL_DATABASE_FILE alone is served as `serve --database` would.
+And from the second fresh probe: an empty `--out`, a `--database` that is a directory or a FIFO,
+and a TALL_PUBLIC_URL other than the one a file was built with."""
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -30,6 +33,9 @@ BAD_SETTINGS = {
     "DATABASE_URL a device": ("DATABASE_URL", "sqlite:////dev/full"),
     "TALL_HEADER_TIMEOUT tiny": ("TALL_HEADER_TIMEOUT", "1e-9"),
     "TALL_PUBLIC_URL no host": ("TALL_PUBLIC_URL", "http://"),
+    "TALL_PUBLIC_URL with a space": ("TALL_PUBLIC_URL", "https://evidence example.org"),
+    "TALL_PUBLIC_URL not ASCII": ("TALL_PUBLIC_URL", "https://évidence.example.org"),
+    "TALL_PUBLIC_URL bad port": ("TALL_PUBLIC_URL", "https://evidence.example.org:99999"),
     "TALL_HOST not a host": ("TALL_HOST", "not*a*host"),
     "TALL_HOST unresolvable": ("TALL_HOST", "no-such-host.invalid"),
     "TALL_RESPONSE_CACHE_SKIP_PATHS not JSON": ("TALL_RESPONSE_CACHE_SKIP_PATHS", "not json"),
@@ -66,3 +72,60 @@ def test_tall_database_file_alone_is_served(tmp_path: Path) -> None:
         version = httpx.get(server.base + "/v1/meta", timeout=30).json()["dataset_version"]
         assert database.name == f"tall-evidence-{version}.sqlite3"
         assert f"serving {database}" in server.output()
+
+
+@pytest.mark.parametrize("command", [("build", "--out"), ("openapi", "--out"), ("serve", "--database")])
+def test_an_empty_path_argument_is_refused_not_taken_for_the_working_directory(
+    tmp_path: Path, command: tuple[str, str]
+) -> None:
+    result = run_cli(*command, "", env=scratch_data(tmp_path), timeout=TIMEOUT)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert f"argument {command[1]}: must name a file or directory" in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("kind", ["a directory", "a FIFO"])
+def test_serve_database_that_is_no_file_says_what_it_is(tmp_path: Path, kind: str) -> None:
+    database = tmp_path / "served.sqlite3"
+    if kind == "a directory":
+        database.mkdir()
+    else:
+        os.mkfifo(database)
+    result = run_cli("serve", "--database", str(database), "--port", str(free_port()), timeout=TIMEOUT)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert result.stderr.strip() == f"serve: {database}: {kind}" + (
+        ", not a file" if kind == "a directory" else " (named pipe), not a regular file"
+    )
+
+
+BUILT_FOR = "https://evidence.example.org"
+
+
+@pytest.fixture(scope="module")
+def built_for_a_public_url(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("public-url")
+    return built_file(root / "out", {**scratch_data(root), "TALL_PUBLIC_URL": BUILT_FOR})
+
+
+@pytest.mark.parametrize("command", ["serve", "mcp"])
+def test_serving_a_file_under_another_public_url_is_refused(built_for_a_public_url: Path, command: str) -> None:
+    other = "https://other.example.org"
+    args = ("--port", str(free_port())) if command == "serve" else ()
+    result = run_cli(
+        command, "--database", str(built_for_a_public_url), *args, env={"TALL_PUBLIC_URL": other}, timeout=TIMEOUT
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("invalid setting TALL_PUBLIC_URL: ")
+    assert f"built with TALL_PUBLIC_URL={BUILT_FOR}, not {other}" in line and "build it again" in line
+
+
+def test_a_file_served_without_tall_public_url_is_cited_under_the_url_it_was_built_for(
+    built_for_a_public_url: Path, tmp_path: Path
+) -> None:
+    with live_server(tmp_path, args=("--database", str(built_for_a_public_url), "--workers", "2")) as server:
+        meta = httpx.get(server.base + "/v1/meta", timeout=30).json()
+        figure = httpx.get(server.base + "/v1/outcomes?limit=1", timeout=30).json()["items"][0]
+    assert figure["permalink"].startswith(BUILT_FOR + "/"), figure["permalink"]
+    assert BUILT_FOR in meta["how_to_cite"], meta["how_to_cite"]
+    assert "127.0.0.1:8000" not in meta["how_to_cite"] + meta["attribution"]

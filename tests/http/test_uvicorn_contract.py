@@ -10,6 +10,7 @@ import inspect
 import tomllib
 from importlib.metadata import version
 
+import uvicorn
 from packaging.requirements import Requirement
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -36,3 +37,17 @@ def test_responses_report_completion_and_reading_goes_through_the_transport() ->
     assert "on_response=self.on_response_complete" in inspect.getsource(HttpToolsProtocol.on_headers_complete)
     assert "self._transport.pause_reading()" in inspect.getsource(FlowControl.pause_reading)
     assert "self._transport.resume_reading()" in inspect.getsource(FlowControl.resume_reading)
+
+
+def test_the_public_interface_the_worker_supervisor_uses_is_there() -> None:
+    # api/supervisor.py binds through Config.bind_socket, runs Server.run(sockets=...) in each
+    # worker, reads Server.started and sets Server.should_exit, and takes Config's callback_notify
+    # (called from the event loop once serving) as the heartbeat; tests/http/test_worker_file_check.py
+    # checks over real processes that it behaves so.
+    config_parameters = inspect.signature(uvicorn.Config).parameters
+    assert {"callback_notify", "timeout_notify", "lifespan", "http"} <= set(config_parameters)
+    assert callable(uvicorn.Config.bind_socket)
+    assert "sockets" in inspect.signature(uvicorn.Server.run).parameters
+    server = uvicorn.Server(uvicorn.Config("api.main:create_app", factory=True))
+    assert server.started is False and server.should_exit is False
+    assert "callback_notify" in inspect.getsource(uvicorn.Server.on_tick)

@@ -1,0 +1,230 @@
+"""`serve --workers N`: N worker processes serving one bound socket, watched by the `serve` process.
+
+uvicorn's own supervisor (0.55) learns that a worker ended through a ping it waits on for up to
+its health-check timeout, and keeps the worker's end of that pipe open, so a worker that died
+before answering is noticed only after the whole timeout; and it exits 0 even when a worker
+could not start. This one waits on the processes themselves, so it knows the moment one ends,
+and tells apart:
+
+- a worker that ends before it serves (its start-up refused the file, or failed): the service
+  stops at once, every other worker is stopped, and `serve` exits STARTUP_FAILURE (3) after one
+  line giving the worker's reason (for a refused file, the file and what is wrong with it);
+- a worker that ends after it served (it crashed, or was killed): another is started, which
+  checks the file again;
+- a serving worker whose event loop has not ticked for `healthcheck_seconds`: killed, then
+  replaced; one that has not started serving within `start_seconds`: the service stops.
+
+SIGINT, SIGTERM and SIGHUP stop every worker gracefully and exit 0. A worker whose `serve`
+process is gone stops too (the pipe between them closes), so nothing is left listening.
+
+Only uvicorn's public interface is used: Config (with callback_notify, which uvicorn calls from
+a worker's event loop once it serves, as its heartbeat), Config.bind_socket and
+Server.run(sockets); tests/http/test_uvicorn_contract.py checks they are there.
+"""
+
+import logging
+import multiprocessing
+import signal
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from types import FrameType
+from typing import Any
+
+# As uvicorn's own exit status for a server that could not start.
+STARTUP_FAILURE = 3
+BEAT = b"beat"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+logger = logging.getLogger("uvicorn.error")
+
+ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+@dataclass
+class Worker:
+    process: BaseProcess
+    conn: Connection
+    started_at: float
+    last_beat: float | None = None  # None: not serving yet
+    reason: str | None = None  # why its start-up failed, as its application said
+
+    def take_messages(self) -> None:
+        try:
+            while self.conn.poll():
+                message = self.conn.recv()
+                if message == BEAT:
+                    self.last_beat = time.monotonic()
+                elif isinstance(message, str):
+                    self.reason = message
+        except (EOFError, OSError):
+            pass  # the worker is gone; its sentinel says so
+
+
+def recording_startup_failure(app: ASGIApp, reasons: list[str]) -> ASGIApp:
+    """The application, noting the message of a failed start-up (its lifespan's own words)."""
+
+    async def recorded(scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+
+        async def send_noting(message: dict[str, Any]) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                reasons.append(str(message.get("message") or "the application's start-up failed"))
+            await send(message)
+
+        await app(scope, receive, send_noting)
+
+    return recorded
+
+
+def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection) -> None:
+    """One worker process: the application from this process's settings (the environment), served
+    on the socket `serve` bound; it reports to `serve` through conn, and stops when `serve` is gone."""
+    import uvicorn
+
+    from api.main import create_app
+    from api.server import guarded_protocol
+    from api.settings import get_settings
+
+    settings = get_settings()
+    reasons: list[str] = []
+    lock = threading.Lock()  # the heartbeat and the last words may come from two threads
+
+    def tell(message: object) -> None:
+        with lock:
+            try:
+                conn.send(message)
+            except OSError:
+                pass  # serve is gone: the watcher below stops this worker
+
+    async def beat() -> None:
+        tell(BEAT)
+
+    config = uvicorn.Config(
+        recording_startup_failure(create_app(settings), reasons),
+        http=guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout),  # type: ignore[arg-type]
+        lifespan="on",
+        callback_notify=beat,
+        timeout_notify=1,
+        **options,
+    )
+    server = uvicorn.Server(config)
+
+    def stop_with_parent() -> None:
+        try:
+            conn.recv()  # serve never writes: this returns only when its end closes
+        except (EOFError, OSError):
+            pass
+        server.should_exit = True
+
+    threading.Thread(target=stop_with_parent, daemon=True).start()
+    # A Ctrl-C reaches every process of the terminal's group: `serve` stops its workers itself (SIGTERM).
+    # Ignored here, it is not raised again as a KeyboardInterrupt traceback once uvicorn has shut down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        server.run(sockets=[sock])
+    except Exception as exc:
+        reasons.append(f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        if not server.started:
+            tell(reasons[0] if reasons else "it stopped before serving")
+
+
+def supervise(
+    options: dict[str, Any],
+    *,
+    workers: int,
+    start_seconds: float,
+    healthcheck_seconds: float,
+    shutdown_seconds: float,
+) -> int:
+    """Bind once, run `workers` worker processes on the socket until a stop signal (0) or a worker
+    that cannot start (STARTUP_FAILURE); options are uvicorn.Config's, picklable."""
+    import uvicorn
+
+    # Logging as the workers log, and the bound socket they share (announced as uvicorn does).
+    sock = uvicorn.Config("api.main:create_app", factory=True, **options).bind_socket()
+    context = multiprocessing.get_context("spawn")
+    stopping: list[int] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stopping.append(signum)
+
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, on_signal)
+
+    def start() -> Worker:
+        ours, theirs = context.Pipe()
+        process = context.Process(target=run_worker, args=(options, sock, theirs), name="tall-evidence worker")
+        process.start()
+        theirs.close()  # so that its end closing (the worker gone) reads as EOF here
+        logger.info(f"Started worker process [{process.pid}]")
+        return Worker(process, ours, time.monotonic())
+
+    running = [start() for _ in range(workers)]
+    status = 0
+    try:
+        while not stopping:
+            wait([w.process.sentinel for w in running] + [w.conn for w in running], timeout=0.5)
+            if stopping:
+                # A Ctrl-C reaches the workers too: those it ends are not failures, nor to be replaced.
+                break
+            failure = _watch(running, start=start, start_seconds=start_seconds, healthcheck_seconds=healthcheck_seconds)
+            if failure is not None:
+                logger.error(f"serve: stopping the service: {failure}")
+                status = STARTUP_FAILURE
+                break
+        if stopping:
+            logger.info(f"Received {signal.Signals(stopping[0]).name}, stopping the workers.")
+    finally:
+        _stop_all(running, shutdown_seconds)
+        sock.close()
+    return status
+
+
+def _watch(
+    running: list[Worker], *, start: Callable[[], Worker], start_seconds: float, healthcheck_seconds: float
+) -> str | None:
+    """Replace workers that died after serving, kill hung ones; what stops the service, if anything."""
+    now = time.monotonic()
+    for index, worker in enumerate(running):
+        worker.take_messages()
+        pid = worker.process.pid
+        if worker.process.is_alive():
+            if worker.last_beat is None and now - worker.started_at > start_seconds:
+                return f"worker [{pid}] did not start serving within {start_seconds:g} s"
+            if worker.last_beat is not None and now - worker.last_beat > healthcheck_seconds:
+                logger.error(f"Worker [{pid}] has not answered for {healthcheck_seconds:g} s; killing it")
+                worker.process.kill()
+            continue
+        worker.process.join()
+        worker.take_messages()  # its last words, sent just before it ended
+        code = worker.process.exitcode
+        if worker.last_beat is None:
+            return f"worker [{pid}] could not start (exit status {code}): {worker.reason or 'no reason given'}"
+        logger.warning(f"Worker [{pid}] ended (exit status {code}); starting another")
+        worker.conn.close()
+        running[index] = start()
+    return None
+
+
+def _stop_all(running: list[Worker], shutdown_seconds: float) -> None:
+    """SIGTERM to each worker (uvicorn's graceful shutdown), then SIGKILL to any still there after the grace."""
+    for worker in running:
+        if worker.process.is_alive():
+            worker.process.terminate()
+    deadline = time.monotonic() + shutdown_seconds + 5
+    for worker in running:
+        worker.process.join(max(0.0, deadline - time.monotonic()))
+        if worker.process.is_alive():
+            logger.error(f"Worker [{worker.process.pid}] did not stop within {shutdown_seconds:g} s; killing it")
+            worker.process.kill()
+            worker.process.join()
+        worker.conn.close()

@@ -1,0 +1,93 @@
+"""Issue 21 (second fresh probe), over a real socket: FHIR search honours a ?version= pin by POST as
+by GET and keeps it in its paging links, and reports ignored parameters each once, at most
+MAX_LISTED_PROBLEMS of them (a `_sort` of a thousand unknown keys was a thousand sentences, 130 KB).
+"""
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from api.render.problems import MAX_LISTED_PROBLEMS
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture(scope="module")
+def version(http: httpx.Client) -> str:
+    return str(http.get("/v1/meta").json()["dataset_version"])
+
+
+def _links(bundle: dict[str, object]) -> dict[str, str]:
+    return {link["relation"]: link["url"] for link in bundle["link"]}  # type: ignore[attr-defined]
+
+
+def test_post_search_refuses_a_version_not_served_as_get_does(http: httpx.Client) -> None:
+    by_get = http.get("/fhir/ResearchStudy?version=zzz")
+    by_post = http.post("/fhir/ResearchStudy/_search?version=zzz", content="_count=1", headers=FORM)
+    assert by_get.status_code == by_post.status_code == 404, by_post.text
+    assert by_post.headers["content-type"].startswith("application/fhir+json")
+    assert by_post.json()["resourceType"] == "OperationOutcome"
+    assert "'zzz' is not served" in by_post.json()["issue"][0]["diagnostics"]
+
+
+def test_post_search_honours_a_served_version(http: httpx.Client, version: str) -> None:
+    pinned = http.post(f"/fhir/ResearchStudy/_search?version={version}", content="_count=2", headers=FORM)
+    unpinned = http.post("/fhir/ResearchStudy/_search", content="_count=2", headers=FORM)
+    assert pinned.status_code == 200, pinned.text
+    assert [e["resource"]["id"] for e in pinned.json()["entry"]] == [
+        e["resource"]["id"] for e in unpinned.json()["entry"]
+    ]
+    assert not any("version" in issue for issue in _ignored(pinned.json())), "taken, not ignored"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_pages_of_a_pinned_search_stay_pinned(http: httpx.Client, version: str, method: str) -> None:
+    if method == "GET":
+        bundle = http.get(f"/fhir/ResearchStudy?_count=2&_offset=2&version={version}").json()
+    else:
+        bundle = http.post(
+            f"/fhir/ResearchStudy/_search?version={version}", content="_count=2&_offset=2", headers=FORM
+        ).json()
+    links = _links(bundle)
+    assert {"self", "first", "previous", "next", "last"} <= set(links), links
+    for relation, url in links.items():
+        assert parse_qs(urlsplit(url).query).get("version") == [version], (relation, url)
+    # And a link followed answers the next page of the same release.
+    following = http.get(links["next"].replace(str(http.base_url).rstrip("/"), ""))
+    assert following.status_code == 200, following.text
+    assert _links(following.json())["next"] != links["next"]
+
+
+def test_unpinned_pages_carry_no_pin(http: httpx.Client) -> None:
+    links = _links(http.get("/fhir/ResearchStudy?_count=2").json())
+    assert all("version" not in parse_qs(urlsplit(url).query) for url in links.values()), links
+
+
+def _ignored(bundle: dict[str, object]) -> list[str]:
+    """The diagnostics of the Bundle's OperationOutcome entry (the parameters ignored), if any."""
+    entries: list[dict[str, dict[str, object]]] = bundle.get("entry", [])  # type: ignore[assignment]
+    outcomes = [e["resource"] for e in entries if e["resource"]["resourceType"] == "OperationOutcome"]
+    return [issue["diagnostics"] for outcome in outcomes for issue in outcome["issue"]]  # type: ignore[attr-defined]
+
+
+def test_a_thousand_unknown_sort_keys_are_reported_once_each_and_capped(http: httpx.Client) -> None:
+    repeated = http.get("/fhir/ResearchStudy?_count=1&_sort=" + ",".join(["a"] * 1000))
+    assert repeated.status_code == 200
+    (issue,) = _ignored(repeated.json())
+    assert issue.startswith("_sort by 'a' is not supported"), issue
+    many = http.get("/fhir/ResearchStudy?_count=1&_sort=" + ",".join(f"k{i}" for i in range(400)))
+    issues = _ignored(many.json())
+    assert len(issues) == MAX_LISTED_PROBLEMS + 1, len(issues)
+    assert issues[-1] == f"{400 - MAX_LISTED_PROBLEMS} more parameter(s) or value(s) ignored."
+    assert len(many.content) < 16_000, len(many.content)
+
+
+def test_strict_handling_lists_them_capped_too(http: httpx.Client) -> None:
+    refused = http.get(
+        "/fhir/ResearchStudy?_sort=" + ",".join(f"k{i}" for i in range(400)), headers={"Prefer": "handling=strict"}
+    )
+    assert refused.status_code == 400
+    diagnostics = refused.json()["issue"][0]["diagnostics"]
+    assert diagnostics.count("is not supported") == MAX_LISTED_PROBLEMS, diagnostics
+    assert f"{400 - MAX_LISTED_PROBLEMS} more" in diagnostics

@@ -1,0 +1,97 @@
+"""Issue 21 (fresh probe): every refusal of a POST to /mcp is a JSON-RPC error object, over a real socket.
+
+Before, the SDK answered a wrong Content-Type and a body over the limit in plain text (400,
+413) and an unacceptable Accept with no body, and took `"id": NaN` (not JSON) or an id that is
+neither a string nor an integer for a notification: 202 and no answer ever.
+"""
+
+import json
+
+import httpx
+import pytest
+
+from api.mcp.transports import BODY_SECONDS, MAX_REQUEST_BYTES
+from tests.http.live import LiveServer, split_response
+
+JSON = {"Content-Type": "application/json", "Accept": "application/json"}
+MODERN = "2026-07-28"  # a protocol revision the SDK routes to its stateless handler
+
+
+def _error(response: httpx.Response, status: int, code: int) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json", response.headers
+    answer = response.json()
+    assert answer["jsonrpc"] == "2.0" and answer["id"] is None, answer
+    assert answer["error"]["code"] == code, answer
+    message: str = answer["error"]["message"]
+    assert message, answer
+    return message
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_non_json_number_is_a_parse_error_not_a_notification(http: httpx.Client, constant: str) -> None:
+    body = f'{{"jsonrpc":"2.0","id":{constant},"method":"ping"}}'
+    assert constant in _error(http.post("/mcp", content=body, headers=JSON), 400, -32700)
+
+
+@pytest.mark.parametrize("request_id", [1.5, True, None, {}, [1]])
+def test_an_id_that_is_not_a_string_or_integer_is_an_invalid_request(http: httpx.Client, request_id: object) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "ping"})
+    assert "id must be a string or an integer" in _error(http.post("/mcp", content=body, headers=JSON), 400, -32600)
+
+
+@pytest.mark.parametrize("request_id", [7, "seven"])
+def test_a_well_formed_request_is_still_answered(http: httpx.Client, request_id: object) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "ping"})
+    response = http.post("/mcp", content=body, headers=JSON)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"jsonrpc": "2.0", "id": request_id, "result": {}}
+
+
+def test_a_notification_is_still_accepted(http: httpx.Client) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    assert http.post("/mcp", content=body, headers=JSON).status_code == 202
+
+
+def test_a_body_over_the_limit_is_a_json_rpc_error(http: httpx.Client) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"x": "y" * MAX_REQUEST_BYTES}})
+    assert str(MAX_REQUEST_BYTES) in _error(http.post("/mcp", content=body, headers=JSON), 413, -32600)
+
+
+def test_a_body_over_the_limit_without_a_declared_length_is_refused_too(server: LiveServer) -> None:
+    def chunks():
+        yield b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"'
+        for _ in range(MAX_REQUEST_BYTES // 4096 + 1):
+            yield b"y" * 4096
+
+    with httpx.Client(base_url=server.base, timeout=30) as client:
+        response = client.post("/mcp", content=chunks(), headers=JSON)  # chunked: no Content-Length
+    _error(response, 413, -32600)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "text/plain", "Accept": "application/json"},
+        {"Content-Type": "application/json", "Accept": "text/html"},
+        {"Content-Type": "application/json", "Accept": "text/html", "MCP-Protocol-Version": MODERN},
+    ],
+    ids=["content-type", "accept", "accept-modern"],
+)
+def test_the_sdks_own_refusals_are_json_rpc_errors(http: httpx.Client, headers: dict[str, str]) -> None:
+    response = http.post("/mcp", content=b'{"jsonrpc":"2.0","id":1,"method":"ping"}', headers=headers)
+    assert response.status_code in (400, 406, 415), response.text
+    _error(response, response.status_code, -32600)
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_body_that_never_arrives_is_answered_408_and_closed(server: LiveServer) -> None:
+    head = (
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
+        "Content-Length: 100\r\n\r\n"
+    )
+    answer = server.raw(head.encode() + b'{"jsonrpc"', timeout=BODY_SECONDS + 20)
+    status, headers, body = split_response(answer)
+    assert status == 408, answer[:500]
+    assert headers["content-type"] == "application/json" and headers["connection"] == "close"
+    assert json.loads(body)["error"]["code"] == -32600
