@@ -86,7 +86,15 @@ GROUPS: dict[str, Group] = {
     ),
     "filters": Group(
         modules=("api/queries/filters.py", "api/queries/sorting.py", "api/queries/pages.py"),
-        tests=("tests/queries/test_filters.py", "tests/properties/test_query_properties.py"),
+        # The drawn property tests take minutes a mutant; each filter alone, each sort and each
+        # time point are fixed cases of the same checks.
+        tests=(
+            "tests/queries/test_filters.py",
+            "tests/queries/test_order.py",
+            "tests/queries/test_pages.py",
+            "tests/properties/test_query_properties.py::test_each_filter_alone_selects_exactly_its_items",
+            "tests/properties/test_query_properties.py::test_each_time_point_filter_returns_exactly_its_figures",
+        ),
     ),
     "limits": Group(
         modules=("api/middleware/limits.py",),
@@ -95,13 +103,20 @@ GROUPS: dict[str, Group] = {
     ),
     "fixtures": Group(
         modules=("models/fixture.py", "api/loading/fixture_files.py"),
-        tests=("tests/loading/test_fixture_faults.py",),
+        # The corpus through validation only: start-up and the command line repeat it (the latter in a
+        # child process, which mutants do not reach).
+        tests=(
+            "tests/loading/test_fixture_files.py",
+            "tests/loading/test_fixture_faults.py::test_validation_names_file_and_field",
+            "tests/loading/test_fixture_faults.py::test_the_unbroken_copy_is_valid",
+            "tests/loading/test_fixture_faults.py::test_dataset_version_changes_exactly_when_fixtures_change",
+        ),
     ),
     "fhir": Group(
         modules=("api/fhir/*.py",),
         tests=(
             "tests/render/test_fhir.py",
-            "tests/fhir/test_pooled_evidence.py",
+            "tests/fhir/test_*.py",
             "tests/routes/test_fhir_source_figure.py",
             "tests/pooled/test_pooled_faces.py",
         ),
@@ -116,10 +131,12 @@ STATUS |= {36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "t
 
 
 def existing(paths: tuple[str, ...]) -> list[str]:
-    """The group's paths that exist here (a test file or module may not exist on every branch yet)."""
+    """The group's paths that exist here (a test file or module may not exist on every branch yet).
+    A test may be named by its pytest node id (file::test)."""
     found = []
-    for pattern in paths:
-        found += [str(p.relative_to(ROOT)) for p in sorted(ROOT.glob(pattern))]
+    for entry in paths:
+        pattern, node = entry.partition("::")[::2]
+        found += [str(p.relative_to(ROOT)) + (f"::{node}" if node else "") for p in sorted(ROOT.glob(pattern))]
     return found
 
 
@@ -134,9 +151,15 @@ def prepare(name: str, group: Group) -> Path:
         "source_paths": ["api", "models"],
         "only_mutate": existing(group.modules),
         "pytest_add_cli_args_test_selection": existing(group.tests),
-        "pytest_add_cli_args": ["-p", "no:cacheprovider"],
+        # One process: xdist's workers (addopts' -n auto) would start cold for every mutant.
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-n", "0"],
         "also_copy": [e for e in ALSO_COPY if (ROOT / e).exists()],
-        "timeout_multiplier": 5.0,
+        # mutmut limits a mutant's CPU time to (timeout_constant + the tests' call time) x multiplier x 2,
+        # and a timeout counts as killed. The call time leaves out fixture set-up (an app built per test),
+        # so with the default constant of 1 s a surviving mutant that runs every test ran out of time and
+        # was counted killed; 20 s covers the set-up, and a mutant that loops still stops.
+        "timeout_multiplier": 3.0,
+        "timeout_constant": 20.0,
     }
     body = (ROOT / "pyproject.toml").read_text(encoding="utf-8") + "\n[tool.mutmut]\n"
     body += "".join(f"{key} = {json.dumps(value)}\n" for key, value in config.items())
