@@ -1,6 +1,10 @@
 """Cache-Control and If-None-Match at their edges, and the software part of every ETag."""
 
+from fastapi.testclient import TestClient
+
+from api.main import create_app
 from api.middleware.etags import HttpCacheMiddleware, cache_control, code_fingerprint, etag_matches
+from api.settings import Settings
 
 
 def test_cache_control_names_only_the_directives_given() -> None:
@@ -23,3 +27,30 @@ def test_if_none_match_lists_weak_and_strong_tags_with_or_without_spaces() -> No
     assert etag_matches(' "b" ', 'W/"b"')
     assert not etag_matches('"a","c"', '"b"')
     assert not etag_matches("", '"b"')
+
+
+def test_the_skip_paths_setting_is_what_the_cache_skips() -> None:
+    with TestClient(create_app(Settings(response_cache_skip_paths=["/v1/meta"]))) as client:
+        cache = client.app.state.response_cache  # type: ignore[attr-defined]
+        for _ in range(2):
+            assert client.get("/v1/meta").status_code == client.get("/v1/sources").status_code == 200
+        # /v1/meta answered afresh both times (neither kept nor looked up); /v1/sources kept, then reused.
+        assert (len(cache.store), cache.misses, cache.hits) == (1, 1, 1)
+        # /health is skipped only by default: this setting replaced the default list.
+        assert client.get("/health").status_code == 200 and cache.misses == 2
+
+
+def test_a_pinned_url_is_another_representation_with_its_own_tag() -> None:
+    """?version=<dataset version> names the pin in its page links: its tag must not validate the unpinned body."""
+    with TestClient(create_app(Settings(response_cache_enabled=False))) as client:
+        version = client.get("/v1/meta").json()["dataset_version"]
+        plain = client.get("/v1/studies?limit=2")
+        pinned = client.get(f"/v1/studies?limit=2&version={version}")
+        assert (
+            f"version={version}" in pinned.json()["links"]["self"] and "version=" not in plain.json()["links"]["self"]
+        )
+        assert pinned.headers["etag"] != plain.headers["etag"]
+        assert pinned.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert client.get("/v1/studies?limit=2", headers={"If-None-Match": pinned.headers["etag"]}).status_code == 200
+        again = client.get(f"/v1/studies?limit=2&version={version}", headers={"If-None-Match": pinned.headers["etag"]})
+        assert again.status_code == 304 and again.headers["etag"] == pinned.headers["etag"]

@@ -10,10 +10,11 @@ tests against each mutant. The scratch directory remembers results, so a second 
 the functions that changed.
 
 Every surviving mutant is in tests/mutation/survivors.toml, matched by module, function and the
-lines it changes: `equivalent` (the same behaviour whatever the input, with the reason), or
-`open` (a test that kills it is still to be written). A survivor the file does not list fails
+lines it changes: `equivalent` (the same behaviour whatever the input, with the reason),
+`unreachable` (code that runs only at import, before mutmut switches a mutant on; the reason names
+what checks that code), or `open` (a test that kills it is still to be written). A survivor the file does not list fails
 the run; `--record` rewrites the open entries of the modules run from what survived. Scores
-(killed / every mutant not equivalent) go to tests/mutation/scores.json; docs/testing-mutation.md
+(killed / every mutant neither equivalent nor unreachable) go to tests/mutation/scores.json; docs/testing-mutation.md
 quotes them.
 """
 
@@ -249,10 +250,12 @@ def _toml(value: str) -> str:
 def write_record(entries: list[dict[str, str]]) -> None:
     lines = [
         "# Surviving mutants (tests/mutation/run.py): `equivalent` ones behave as the code does for every",
-        "# input (the reason says why); `open` ones still need a test that kills them. Matched by module,",
-        "# function and the lines the mutant removes and adds.",
+        "# input (the reason says why); `unreachable` ones change code that runs only at import, before",
+        "# mutmut switches a mutant on, so no test can see them (the reason names what checks that code);",
+        "# `open` ones still need a test that kills them. Matched by module, function and the lines the",
+        "# mutant removes and adds.",
     ]
-    order = {"equivalent": 0, "open": 1}
+    order = {"equivalent": 0, "unreachable": 1, "open": 2}
     for entry in sorted(
         entries, key=lambda e: (e["module"], order[e["verdict"]], e["function"], e["before"], e["after"])
     ):
@@ -264,7 +267,7 @@ def write_record(entries: list[dict[str, str]]) -> None:
 
 
 def verdict(module: str, function: str, diff: str, record: list[dict[str, str]]) -> str | None:
-    """equivalent or open when the record lists this survivor, else None (a new survivor)."""
+    """equivalent, unreachable or open when the record lists this survivor, else None (a new survivor)."""
     removed, added = changed_lines(diff)
     for entry in record:
         if (entry["module"], entry["function"]) != (module, function):
@@ -294,7 +297,7 @@ def collect(name: str, work: Path, record: list[dict[str, str]]) -> dict[str, di
         if not meta_path.exists():
             continue
         codes: dict[str, int | None] = json.loads(meta_path.read_text(encoding="utf-8"))["exit_code_by_key"]
-        counts = {"killed": 0, "equivalent": 0, "open": 0, "new": 0, "not checked": 0}
+        counts = {"killed": 0, "equivalent": 0, "unreachable": 0, "open": 0, "new": 0, "not checked": 0}
         survivors = []
         for mutant, code in sorted(codes.items()):
             status = "not checked" if code is None else STATUS.get(code, "suspicious")
@@ -382,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"mutation: {module}: {result['killed']} killed, {result['open'] + result['new']} survived "
                 f"({result['new']} not in survivors.toml), {result['equivalent']} equivalent, "
+                f"{result['unreachable']} unreachable at import, "
                 f"{result['not checked']} not checked; score {result['score']}%"
             )
             for survivor in survivors:
@@ -396,11 +400,11 @@ def main(argv: list[str] | None = None) -> int:
             if complete:
                 scores[module] = result
             if args.record and complete:
-                record = [e for e in record if e["module"] != module or e["verdict"] == "equivalent"]
+                record = [e for e in record if e["module"] != module or e["verdict"] != "open"]
                 record += [
                     {key: s[key] for key in ("module", "function", "before", "after")} | {"verdict": "open"}
                     for s in survivors
-                    if s["verdict"] != "equivalent"
+                    if s["verdict"] in ("open", "new")
                 ]
         print(f"mutation: {name} took {time.monotonic() - started:.0f}s{'' if finished else ' (budget ran out)'}")
         if deadline is not None and time.monotonic() >= deadline:

@@ -21,7 +21,18 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.enums import AdverseEventTerm, Design, Disease, Measure, Phase, Setting, SourceKind, TherapyClass
+from models.enums import (
+    AdverseEventTerm,
+    Design,
+    Disease,
+    GradingSystem,
+    Measure,
+    Phase,
+    Setting,
+    SourceKind,
+    Subgroup,
+    TherapyClass,
+)
 
 Item = dict[str, Any]
 Params = dict[str, Any]
@@ -59,6 +70,7 @@ EXTRA_VALUES = {
     "measure": [m.value for m in Measure],
     "term": [t.value for t in AdverseEventTerm],
     "source_kind": [k.value for k in SourceKind],
+    "grading_system": [g.value for g in GradingSystem],
     "time_point": ["2y", "3y", "1y", "d28", "best", "cycle1", "18m"],
 }
 
@@ -401,7 +413,9 @@ def _one_filter_cases(data: dict[str, Any], path: str) -> tuple[list[Params], se
     can_narrow |= {"min_patients", "age"}
     if path != "/v1/studies":
         subgroups = _values(items, "subgroup")
-        cases += [{"subgroup": [s]} for s in [*subgroups, "none", "any"]] + [{"subgroup": [*subgroups[:1], "none"]}]
+        unused = sorted({s.value for s in Subgroup} - set(subgroups))[:1]  # a subgroup no figure is for
+        cases += [{"subgroup": [s]} for s in [*subgroups, *unused, "none", "any"]]
+        cases += [{"subgroup": [*subgroups[:1], "none"]}]
         can_narrow |= {"subgroup"} if subgroups else set()
     if path == "/v1/adverse-events":
         cases += [{"min_grade": grade} for grade in range(1, 6)]
