@@ -5,11 +5,13 @@ The broken-fixture corpus (test_fixture_faults.py) runs each fault through the w
 check the reader alone, so they are quick enough for the mutation run of the fixtures group.
 """
 
+import datetime
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from api.loading.fixture_files import (
     FixtureError,
@@ -22,7 +24,7 @@ from api.loading.fixture_files import (
 )
 from api.settings import PROJECT_ROOT
 from api.tools.fixture_schemas import stale_schemas
-from models.fixture import ConflictsFile, SourcesFile
+from models.fixture import ConflictsFile, SourcesFile, StudyFile
 
 STUDY = "jplsg-t11.yaml"
 LIMIT = 1_000_000
@@ -227,6 +229,16 @@ def test_a_model_file_is_validated_strictly_with_paths(tmp_path: Path) -> None:
     assert read_model_file(PROJECT_ROOT / "seeds" / "sources.yaml", "s", SourcesFile, max_bytes=LIMIT).sources
     with pytest.raises(FixtureError):
         read_model_file(path, "conflicts.yaml", ConflictsFile, max_bytes=10)
+
+
+def test_a_date_written_unquoted_reaches_a_text_field_as_its_iso_text(tmp_path: Path) -> None:
+    """YAML reads 2024-06-01 as a date: a curator writing one where text is expected gets the text, not a traceback."""
+    data = yaml.safe_load((PROJECT_ROOT / "fixtures" / "studies" / STUDY).read_text(encoding="utf-8"))
+    data["reports"][0]["follow_up"] = datetime.date(2024, 6, 1)
+    path = tmp_path / STUDY
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert "follow_up: 2024-06-01\n" in path.read_text(encoding="utf-8")  # unquoted: a date to YAML
+    assert read_model_file(path, STUDY, StudyFile, max_bytes=LIMIT).reports[0].follow_up == "2024-06-01"
 
 
 def test_fixture_paths_lists_what_the_loader_reads_in_its_order(fixtures: Path) -> None:

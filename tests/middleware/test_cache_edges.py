@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.middleware.etags import HttpCacheMiddleware, cache_control, code_fingerprint, etag_matches
+from api.middleware.etags import HttpCacheMiddleware, cache_control, code_fingerprint, etag_matches, request_host
 from api.settings import Settings
 
 
@@ -54,3 +54,28 @@ def test_a_pinned_url_is_another_representation_with_its_own_tag() -> None:
         assert client.get("/v1/studies?limit=2", headers={"If-None-Match": pinned.headers["etag"]}).status_code == 200
         again = client.get(f"/v1/studies?limit=2&version={version}", headers={"If-None-Match": pinned.headers["etag"]})
         assert again.status_code == 304 and again.headers["etag"] == pinned.headers["etag"]
+
+
+def test_the_tag_follows_the_scheme_and_host_the_links_are_built_from() -> None:
+    with TestClient(create_app(Settings(response_cache_enabled=False))) as client:
+
+        def fetch(base: str) -> tuple[str, str]:
+            response = client.get(f"{base}/v1/studies?limit=1")
+            return response.headers["etag"], response.json()["links"]["self"]
+
+        tags = {}
+        for base in ("http://one.example", "http://two.example", "https://one.example", "http://one.example:8080"):
+            tag, link = fetch(base)
+            assert link.startswith(f"{base}/v1/studies?")  # the body names the origin asked for
+            tags[base] = tag
+        assert len(set(tags.values())) == len(tags)
+        assert fetch("http://one.example")[0] == tags["http://one.example"]  # and is stable for it
+
+
+def test_the_host_is_the_first_host_line_else_the_server_address() -> None:
+    assert request_host({"headers": [(b"accept", b"*/*"), (b"host", b"a.example"), (b"host", b"b.example")]}) == (
+        "a.example"
+    )
+    assert request_host({"headers": [], "server": ("10.0.0.1", 8000)}) == "10.0.0.1:8000"
+    assert request_host({"headers": [], "server": None}) == ""
+    assert request_host({}) == ""

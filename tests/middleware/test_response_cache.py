@@ -10,7 +10,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api.lru import BoundedLRU
 from api.main import create_app
-from api.middleware.response_cache import ResponseCacheMiddleware
+from api.middleware.response_cache import ENTRY_OVERHEAD, ResponseCacheMiddleware
 from api.settings import Settings
 
 # Every kind of resource, filters, sorting, search, pages and each representation.
@@ -338,3 +338,91 @@ def test_lru_bounds_and_recency() -> None:
     assert len(lru) == 2
     assert lru.put("a", "A2", 10)  # replacing an entry updates its size
     assert lru.total_bytes == 50 and lru.get("a") == "A2"
+
+
+def _kept_bytes(path: str, *, body: bytes, header: bytes, query: bytes = b"") -> int:
+    """The bytes the cache counts for the one response to a GET of path."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"x-h", header)]})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10**6, max_entry_bytes=10**6)
+
+    async def send(message: Message) -> None:
+        pass
+
+    async def main() -> None:
+        await cache({**_scope(path), "query_string": query}, _noop_receive, send)
+
+    _run(main)
+    assert len(cache.store) == 1
+    return cache.store.total_bytes
+
+
+def test_each_entry_counts_its_body_headers_and_key() -> None:
+    """The byte bound holds for what an entry really holds, and many tiny ones cannot slip past it."""
+    base = _kept_bytes("/a", body=b"x" * 100, header=b"v")
+    assert _kept_bytes("/a", body=b"x" * 150, header=b"v") == base + 50
+    assert _kept_bytes("/a", body=b"x" * 100, header=b"v" * 8) == base + 7
+    assert _kept_bytes("/abcdef", body=b"x" * 100, header=b"v") == base + 5
+    assert _kept_bytes("/a", body=b"x" * 100, header=b"v", query=b"q=1") == base + 3
+    empty = _kept_bytes("/a", body=b"", header=b"")
+    assert empty == base - 101 >= ENTRY_OVERHEAD + len("/a") + len(b"x-h")
+
+
+def _kept_count(status: int, headers: list[tuple[bytes, bytes]], *, request_headers: list[tuple[bytes, bytes]]) -> int:
+    """How many of two identical requests' responses the cache kept (and so how often the app answered)."""
+    calls = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal calls
+        calls += 1
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"body", "more_body": False})
+
+    cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10**6, max_entry_bytes=10**6)
+
+    async def send(message: Message) -> None:
+        pass
+
+    async def main() -> None:
+        for _ in range(2):
+            await cache({**_scope(), "headers": [(b"host", b"t"), *request_headers]}, _noop_receive, send)
+
+    _run(main)
+    assert calls == 2 - len(cache.store)
+    return len(cache.store)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"set-cookie", b"a=1")],
+        [(b"Set-Cookie", b"a=1")],
+        [(b"cache-control", b"no-store")],
+        [(b"Cache-Control", b"private, max-age=60")],
+        [(b"vary", b"Accept, Cookie")],
+        [(b"Vary", b"user-agent")],
+    ],
+)
+def test_responses_that_forbid_sharing_or_vary_on_other_headers_are_not_kept(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    assert _kept_count(200, headers, request_headers=[]) == 0
+
+
+def test_responses_that_may_be_shared_are_kept() -> None:
+    assert (
+        _kept_count(200, [(b"vary", b"Accept, Origin"), (b"Cache-Control", b"public, max-age=60")], request_headers=[])
+        == 1
+    )
+    # A 304 only for the If-None-Match it answered (which is in the key).
+    assert _kept_count(304, [], request_headers=[(b"if-none-match", b'"a"')]) == 1
+    assert _kept_count(304, [], request_headers=[]) == 0
+
+
+@pytest.mark.parametrize("status", [201, 206, 404, 500])
+def test_other_statuses_are_not_kept_even_for_a_conditional_request(status: int) -> None:
+    assert _kept_count(status, [], request_headers=[(b"if-none-match", b'"a"')]) == 0
+    assert _kept_count(status, [], request_headers=[]) == 0

@@ -154,3 +154,13 @@ def test_every_sort_parameter_says_how_it_orders(client: TestClient) -> None:
         assert what.startswith("Sort order") and how == (
             "nulls come last either way; ties go by id; text and codes sort by code point."
         ), path
+
+
+@pytest.mark.parametrize("path", ["/v1/studies", "/v1/outcomes", "/v1/adverse-events"])
+def test_id_orders_and_relevance_without_a_search_are_by_id(client: TestClient, path: str) -> None:
+    ids = sorted(i["id"] for i in _all(client, path, "id"))
+    assert len(ids) > 2
+    assert [i["id"] for i in _all(client, path, "-id")] == ids[::-1]
+    assert [i["id"] for i in client.get(path, params={"limit": 500}).json()["items"]] == ids  # the default
+    if path == "/v1/studies":
+        assert [i["id"] for i in _all(client, path, "relevance")] == ids
