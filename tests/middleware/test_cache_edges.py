@@ -1,6 +1,11 @@
 """Cache-Control and If-None-Match at their edges, and the software part of every ETag."""
 
+import threading
+
+import anyio
+import pytest
 from fastapi.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from api.main import create_app
 from api.middleware.etags import HttpCacheMiddleware, cache_control, code_fingerprint, etag_matches, request_host
@@ -79,3 +84,80 @@ def test_the_host_is_the_first_host_line_else_the_server_address() -> None:
     assert request_host({"headers": [], "server": ("10.0.0.1", 8000)}) == "10.0.0.1:8000"
     assert request_host({"headers": [], "server": None}) == ""
     assert request_host({}) == ""
+
+
+def test_if_none_match_on_several_lines_means_the_lines_joined() -> None:
+    """RFC 9110 5.3: a list field sent on several lines is the one list; the tag on any line matches."""
+    with TestClient(create_app(Settings(response_cache_enabled=False))) as client:
+        etag = client.get("/v1/meta").headers["etag"]
+        for lines in ([etag, '"other"'], ['"other"', etag], ['"a", "b"', f'"c", {etag}']):
+            response = client.get("/v1/meta", headers=[("If-None-Match", line) for line in lines])
+            assert response.status_code == 304, lines
+        refused = client.get("/v1/meta", headers=[("If-None-Match", '"a"'), ("If-None-Match", '"b"')])
+        assert refused.status_code == 200
+
+
+def _through_validators(
+    status: int, headers: list[tuple[bytes, bytes]], chunks: list[bytes], *, if_none_match: bytes | None = None
+) -> list[Message]:
+    """The messages HttpCacheMiddleware sends for an inner response that brings its own validator."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        for i, chunk in enumerate(chunks):
+            await send({"type": "http.response.body", "body": chunk, "more_body": i < len(chunks) - 1})
+
+    middleware = HttpCacheMiddleware(app, max_age=60)
+    request = [(b"if-none-match", if_none_match)] if if_none_match else []
+    scope = {"type": "http", "method": "GET", "path": "/x", "query_string": b"", "headers": request}
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    # In a thread of its own (as the response cache's tests do): a browser test may hold a loop in this one.
+    # An error there leaves `sent` short, which the callers' assertions catch.
+    runner = threading.Thread(target=anyio.run, args=(middleware, scope, receive, send))
+    runner.start()
+    runner.join()
+    return sent
+
+
+def _headers(message: Message) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in message["headers"]}
+
+
+def test_a_matching_tag_turns_a_streamed_answer_into_one_empty_304() -> None:
+    sent = _through_validators(200, [(b"etag", b'"t"'), (b"content-type", b"text/plain")], [b"a", b"b", b"c"],
+                               if_none_match=b'"t"')  # fmt: skip
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 304 and "content-type" not in _headers(sent[0])
+    assert sent[1] == {"type": "http.response.body", "body": b"", "more_body": False}
+    # Not matching: every chunk passes through as it came.
+    sent = _through_validators(200, [(b"etag", b'"t"')], [b"a", b"b", b"c"], if_none_match=b'"u"')
+    assert sent[0]["status"] == 200 and [m.get("body") for m in sent[1:]] == [b"a", b"b", b"c"]
+    assert [m["more_body"] for m in sent[1:]] == [True, True, False]
+
+
+def test_a_304_the_inner_app_made_gets_cache_control_and_keeps_its_own() -> None:
+    sent = _through_validators(304, [(b"etag", b'"t"')], [b""], if_none_match=b'"t"')
+    assert sent[0]["status"] == 304 and _headers(sent[0])["cache-control"] == "public, max-age=60"
+    assert sent[1] == {"type": "http.response.body", "body": b"", "more_body": False}
+    sent = _through_validators(304, [(b"etag", b'"t"'), (b"cache-control", b"max-age=5")], [b""])
+    assert _headers(sent[0])["cache-control"] == "max-age=5"
+
+
+@pytest.mark.parametrize("status", [300, 301, 404, 500])
+def test_answers_other_than_success_get_no_validators(status: int) -> None:
+    sent = _through_validators(status, [], [b"x", b"y"], if_none_match=b"*")
+    assert sent[0]["status"] == status
+    assert set(_headers(sent[0])) == set() and [m["body"] for m in sent[1:]] == [b"x", b"y"]
+
+
+def test_an_answer_that_forbids_storing_is_never_revalidated() -> None:
+    sent = _through_validators(200, [(b"etag", b'"t"'), (b"cache-control", b"no-store")], [b"ok"], if_none_match=b'"t"')
+    assert sent[0]["status"] == 200 and _headers(sent[0]) == {"etag": '"t"', "cache-control": "no-store"}
+    assert sent[1]["body"] == b"ok"

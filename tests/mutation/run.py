@@ -129,6 +129,7 @@ GROUPS: dict[str, Group] = {
 # Everything the tests read besides the code: copied next to the mutated code.
 ALSO_COPY = ("fixtures", "seeds", "README.md", "CITATION.cff", "LICENSE", "LICENSE-DATA", "Dockerfile", ".ci", "docs")
 KILLED = {"killed", "timeout", "caught by type check"}
+SETTLED = {"equivalent", "unreachable"}
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped"}
 STATUS |= {36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", 37: "caught by type check"}
 
@@ -192,14 +193,18 @@ def code_fingerprint(mutated: list[str]) -> str:
     return digest.hexdigest()
 
 
-def not_killed(work: Path, modules: list[str]) -> list[str]:
-    """Mutants a previous run left alive: re-run explicitly, since mutmut lets a result stand."""
+def not_killed(work: Path, modules: list[str], record: list[dict[str, str]]) -> list[str]:
+    """Mutants a previous run left alive, save those recorded as equivalent or unreachable (no test can
+    kill them, and each would run every test again): re-run explicitly, since mutmut lets a result stand."""
     names = []
     for module in modules:
         meta_path = work / "mutants" / (module + ".meta")
         if meta_path.exists():
             codes = json.loads(meta_path.read_text(encoding="utf-8"))["exit_code_by_key"]
-            names += [m for m, code in codes.items() if code is not None and STATUS.get(code) not in KILLED]
+            alive = [m for m, code in codes.items() if code is not None and STATUS.get(code) not in KILLED]
+            names += [
+                m for m in alive if verdict(module, function_of(m), mutant_diff(work, m, module), record) not in SETTLED
+            ]
     return names
 
 
@@ -373,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         work = SCRATCH / name if args.no_run else prepare(name, GROUPS[name])
         started = time.monotonic()
-        alive = [] if args.mutants else not_killed(work, existing(GROUPS[name].modules))
+        alive = [] if args.mutants else not_killed(work, existing(GROUPS[name].modules), record)
 
         def left() -> float | None:
             return None if deadline is None else max(1.0, deadline - time.monotonic())

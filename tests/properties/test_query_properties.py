@@ -409,7 +409,12 @@ def _one_filter_cases(data: dict[str, Any], path: str) -> tuple[list[Params], se
         absent = sorted(set(EXTRA_VALUES.get(name, [])) - set(present))[:1]
         cases += [{name: [chosen[0]]}, {name: [chosen[-1]]}, {name: sorted({chosen[0], present[-1]})}]
         cases += [{name: absent}] if absent else []
-    cases += [{"min_patients": n} for n in (0, 50, 100, 300)] + [{"age": a} for a in (0, 10, 20, 40)]
+    # Bounds are inclusive: ages and sizes some study has at its very edge, as well as round ones.
+    edges = [min(s["age_min"] for s in studies if s["age_min"] is not None)]
+    edges += [max(s["age_max"] for s in studies if s["age_max"] is not None)]
+    sizes = sorted(s["n_enrolled"] for s in studies if s["n_enrolled"] is not None)
+    cases += [{"min_patients": n} for n in (0, 50, 100, 300, sizes[len(sizes) // 2])]
+    cases += [{"age": a} for a in (0, 10, 20, 40, *edges)]
     can_narrow |= {"min_patients", "age"}
     if path != "/v1/studies":
         subgroups = _values(items, "subgroup")

@@ -75,10 +75,6 @@ def test_the_study_filters_of_a_figure_list_are_part_of_what_was_asked(client: T
         t_lbl = figures.within(StudyFilters(disease=[Disease("T-LBL")])).conditions(session)
     assert len({plain.asked, cd7.asked, t_lbl.asked}) == 3
     assert len(cd7.all) == len(plain.all) + 1
-    events = AdverseEventFilters(min_grade=3)
-    with next(database.session()) as session:
-        asked = {events.within(StudyFilters(disease=[d])).conditions(session).asked for d in Disease}
-    assert None not in asked and len(asked) == len(Disease)
 
 
 def test_a_condition_added_after_the_filters_were_written_out_clears_them() -> None:
@@ -141,3 +137,42 @@ def test_a_code_selects_what_its_term_does_and_links_name_the_term(
     assert by_code["items"] == by_term["items"]
     for name in ("self", "first", "next"):
         assert by_code["links"][name] == by_term["links"][name]
+
+
+def test_the_role_decides_which_interventions_an_agent_filter_counts(client: TestClient) -> None:
+    """Expected from each study's own arms: the studies giving the agent in one of the roles asked."""
+    studies = [client.get(f"/v1/studies/{s['id']}").json() for s in client.get("/v1/studies?limit=500").json()["items"]]
+
+    def giving(agent: str, roles: set[str]) -> set[str]:
+        return {
+            s["id"]
+            for s in studies
+            for arm in s["arms"]
+            for given in arm["interventions"]
+            if given["agent"] == agent and given["role"] in roles
+        }
+
+    cases = [({"lymphodepletion"}), ({"investigational"}), ({"investigational", "lymphodepletion"}), ({"backbone"})]
+    found = []
+    for roles in cases:
+        params = [("agent", "cyclophosphamide"), *(("role", r) for r in sorted(roles)), ("limit", 500)]
+        found.append({s["id"] for s in client.get("/v1/studies", params=params).json()["items"]})
+        assert found[-1] == giving("cyclophosphamide", roles), roles
+    assert found[0] and found[1] and not found[0] & found[1] and found[2] == found[0] | found[1]
+
+
+def test_study_filters_are_written_out_for_the_count_memo(client: TestClient) -> None:
+    database = app_state(client.app).database
+    with next(database.session()) as session:
+        asked = [StudyFilters(disease=[d]).conditions(session)[0].asked for d in Disease]
+        asked.append(StudyFilters().conditions(session)[0].asked)
+    assert None not in asked and len(set(asked)) == len(asked)
+
+
+def test_adverse_event_filters_are_written_out_with_their_study_filters(client: TestClient) -> None:
+    database = app_state(client.app).database
+    events = AdverseEventFilters(min_grade=3)
+    with next(database.session()) as session:
+        asked = {events.within(StudyFilters(disease=[d])).conditions(session).asked for d in Disease}
+        asked.add(events.conditions(session).asked)
+    assert None not in asked and len(asked) == len(Disease) + 1
