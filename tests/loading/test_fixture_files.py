@@ -279,3 +279,14 @@ def test_field_paths_are_written_as_curators_read_them(loc: tuple[str | int, ...
 def test_the_committed_fixture_schemas_are_what_the_models_generate() -> None:
     """In process (the CLI's `schema --check` runs in a child): descriptions, defaults and required fields."""
     assert stale_schemas(PROJECT_ROOT / "fixtures" / "schema") == []
+
+
+def test_a_repeated_key_is_reported_with_the_problems_of_other_files(fixtures: Path, registry: Path) -> None:
+    (fixtures / "studies" / "a.yaml").write_bytes(b"")
+    (fixtures / "studies" / "b.yaml").write_bytes(b"id: b\nid: c\n")
+    (fixtures / "studies" / "c.yaml").write_bytes(b"- 1\n")
+    assert [(i.file, i.path) for i in _issues(fixtures, registry)] == [
+        ("fixtures/studies/a.yaml", ""),
+        ("fixtures/studies/b.yaml", "id"),
+        ("fixtures/studies/c.yaml", ""),
+    ]
