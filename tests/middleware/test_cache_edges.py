@@ -161,3 +161,10 @@ def test_an_answer_that_forbids_storing_is_never_revalidated() -> None:
     sent = _through_validators(200, [(b"etag", b'"t"'), (b"cache-control", b"no-store")], [b"ok"], if_none_match=b'"t"')
     assert sent[0]["status"] == 200 and _headers(sent[0]) == {"etag": '"t"', "cache-control": "no-store"}
     assert sent[1]["body"] == b"ok"
+
+
+def test_before_start_up_an_answer_gets_no_tag_and_is_never_a_304() -> None:
+    """No loaded state to derive a tag from (the app not started): the answer passes through whole."""
+    sent = _through_validators(200, [(b"content-type", b"text/plain")], [b"a", b"b"], if_none_match=b"*")
+    assert sent[0]["status"] == 200 and _headers(sent[0]) == {"content-type": "text/plain"}
+    assert [m["body"] for m in sent[1:]] == [b"a", b"b"]
