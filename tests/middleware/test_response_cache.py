@@ -426,3 +426,60 @@ def test_responses_that_may_be_shared_are_kept() -> None:
 def test_other_statuses_are_not_kept_even_for_a_conditional_request(status: int) -> None:
     assert _kept_count(status, [], request_headers=[(b"if-none-match", b'"a"')]) == 0
     assert _kept_count(status, [], request_headers=[]) == 0
+
+
+def _twice(messages: list[Message], *, max_entry_bytes: int = 10**6) -> tuple[int, list[Message]]:
+    """Two identical GETs through the cache to an app sending messages: how often it ran, what the second got."""
+    calls = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal calls
+        calls += 1
+        for message in messages:
+            await send(dict(message))
+
+    cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10**7, max_entry_bytes=max_entry_bytes)
+    second: list[Message] = []
+
+    async def main() -> None:
+        for sink in ([], second):
+
+            async def send(message: Message, sink: list[Message] = sink) -> None:
+                sink.append(message)
+
+            await cache(_scope(), _noop_receive, send)
+
+    _run(main)
+    return calls, second
+
+
+def _body(sent: list[Message]) -> bytes:
+    return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def test_messages_without_their_optional_keys_are_kept_and_replayed_the_same() -> None:
+    """ASGI lets a start omit its headers and a body message its body (and more_body)."""
+    messages = [
+        {"type": "http.response.start", "status": 200},
+        {"type": "http.response.body", "body": b"part", "more_body": True},
+        {"type": "http.response.body", "more_body": True},
+        {"type": "http.response.body"},
+    ]
+    calls, second = _twice(messages)
+    assert calls == 1 and second[0]["status"] == 200 and second[0]["headers"] == []
+    assert _body(second) == b"part"
+
+
+@pytest.mark.parametrize(
+    ("chunks", "kept"),
+    [([b"x" * 1000], True), ([b"x" * 500, b"x" * 500], True), ([b"x" * 1001], False), ([b"x" * 400] * 3, False)],
+)
+def test_the_per_entry_limit_counts_every_chunk_and_is_inclusive(chunks: list[bytes], kept: bool) -> None:
+    messages: list[Message] = [{"type": "http.response.start", "status": 200, "headers": []}]
+    messages += [
+        {"type": "http.response.body", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
+    calls, second = _twice(messages, max_entry_bytes=1000)
+    assert calls == (1 if kept else 2)
+    assert _body(second) == b"".join(chunks)  # served whole either way
