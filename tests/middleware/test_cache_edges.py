@@ -1,12 +1,14 @@
 """Cache-Control and If-None-Match at their edges, and the software part of every ETag."""
 
 import threading
+from pathlib import Path
 
 import anyio
 import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
+from api.loading import build
 from api.main import create_app
 from api.middleware.etags import HttpCacheMiddleware, cache_control, code_fingerprint, etag_matches, request_host
 from api.settings import Settings
@@ -168,3 +170,19 @@ def test_before_start_up_an_answer_gets_no_tag_and_is_never_a_304() -> None:
     sent = _through_validators(200, [(b"content-type", b"text/plain")], [b"a", b"b"], if_none_match=b"*")
     assert sent[0]["status"] == 200 and _headers(sent[0]) == {"content-type": "text/plain"}
     assert [m["body"] for m in sent[1:]] == [b"a", b"b"]
+
+
+def test_only_answers_that_show_the_build_differ_between_builds_of_one_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = []
+    for day in ("01", "02"):
+        monkeypatch.setattr(build, "build_time", lambda day=day: f"2026-01-{day}T00:00:00+00:00")
+        served = Settings(database_file=build.build_file(Settings(), tmp_path / day), response_cache_enabled=False)
+        with TestClient(create_app(served)) as client:
+            meta = client.get("/v1/meta")
+            assert meta.json()["built_at"] == f"2026-01-{day}T00:00:00+00:00"
+            tags.append((meta.headers["etag"], client.get("/v1/studies/jplsg-t11").headers["etag"]))
+    (meta_one, study_one), (meta_two, study_two) = tags
+    assert meta_one != meta_two  # it shows the build time: another body
+    assert study_one == study_two  # the same body in both builds

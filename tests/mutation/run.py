@@ -119,6 +119,7 @@ GROUPS: dict[str, Group] = {
         modules=("api/fhir/*.py",),
         tests=(
             "tests/render/test_fhir.py",
+            "tests/routes/test_fhir.py",
             "tests/fhir/test_*.py",
             "tests/routes/test_fhir_source_figure.py",
             "tests/pooled/test_pooled_faces.py",
