@@ -10,7 +10,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api.lru import BoundedLRU
 from api.main import create_app
-from api.middleware.response_cache import ENTRY_OVERHEAD, ResponseCacheMiddleware
+from api.middleware.response_cache import ENTRY_OVERHEAD, ResponseCacheMiddleware, cache_key
 from api.settings import Settings
 
 # Every kind of resource, filters, sorting, search, pages and each representation.
@@ -483,3 +483,14 @@ def test_the_per_entry_limit_counts_every_chunk_and_is_inclusive(chunks: list[by
     calls, second = _twice(messages, max_entry_bytes=1000)
     assert calls == (1 if kept else 2)
     assert _body(second) == b"".join(chunks)  # served whole either way
+
+
+def test_the_host_is_keyed_wherever_its_line_comes() -> None:
+    """Page links are absolute: two hosts never share an entry, whichever header a client sends first."""
+    scopes = [
+        {**_scope(), "headers": [(b"accept", b"*/*"), (b"host", b"a.example")]},
+        {**_scope(), "headers": [(b"accept", b"*/*"), (b"host", b"b.example")]},
+        {**_scope(), "headers": [(b"host", b"a.example"), (b"accept", b"*/*")]},
+    ]
+    keys = [cache_key(scope) for scope in scopes]
+    assert keys[0] != keys[1] and keys[0] == keys[2]
