@@ -186,3 +186,20 @@ def test_only_answers_that_show_the_build_differ_between_builds_of_one_version(
     (meta_one, study_one), (meta_two, study_two) = tags
     assert meta_one != meta_two  # it shows the build time: another body
     assert study_one == study_two  # the same body in both builds
+
+
+@pytest.mark.parametrize(
+    ("vary", "sent"),
+    [
+        ([], ["Accept"]),
+        (["Origin"], ["Origin, Accept"]),
+        (["Accept, Origin"], ["Accept, Origin"]),
+        (["origin", "ACCEPT"], ["origin", "ACCEPT"]),
+        (["Origin,, Cookie"], ["Origin, Cookie, Accept"]),
+    ],
+)
+def test_vary_gains_accept_once_keeping_what_the_answer_varies_on(vary: list[str], sent: list[str]) -> None:
+    """Some routes choose CSV or JSON by Accept: shared caches must keep them apart, and still apart by Origin."""
+    headers = [(b"etag", b'"t"'), *((b"vary", v.encode()) for v in vary)]
+    start = _through_validators(200, headers, [b"x"])[0]
+    assert [v.decode() for k, v in start["headers"] if k == b"vary"] == sent
