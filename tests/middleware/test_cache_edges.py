@@ -203,3 +203,32 @@ def test_vary_gains_accept_once_keeping_what_the_answer_varies_on(vary: list[str
     headers = [(b"etag", b'"t"'), *((b"vary", v.encode()) for v in vary)]
     start = _through_validators(200, headers, [b"x"])[0]
     assert [v.decode() for k, v in start["headers"] if k == b"vary"] == sent
+
+
+def test_a_304_ends_even_when_the_last_body_message_leaves_more_body_out() -> None:
+    """ASGI's more_body defaults to false: a last message without it ends the response, 304 or not."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"t"')]})
+        await send({"type": "http.response.body", "body": b"all"})
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/x",
+        "query_string": b"",
+        "headers": [(b"if-none-match", b'"t"')],
+    }
+    runner = threading.Thread(target=anyio.run, args=(HttpCacheMiddleware(app, max_age=60), scope, receive, send))
+    runner.start()
+    runner.join()
+    assert sent[0]["status"] == 304
+    assert sent[1:] == [{"type": "http.response.body", "body": b"", "more_body": False}]
