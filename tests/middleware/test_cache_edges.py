@@ -157,6 +157,9 @@ def test_answers_other_than_success_get_no_validators(status: int) -> None:
     sent = _through_validators(status, [], [b"x", b"y"], if_none_match=b"*")
     assert sent[0]["status"] == status
     assert set(_headers(sent[0])) == set() and [m["body"] for m in sent[1:]] == [b"x", b"y"]
+    # Nor Cache-Control or Vary, even when the answer names a tag of its own.
+    sent = _through_validators(status, [(b"etag", b'"t"')], [b"x"], if_none_match=b'"t"')
+    assert sent[0]["status"] == status and _headers(sent[0]) == {"etag": '"t"'}
 
 
 def test_an_answer_that_forbids_storing_is_never_revalidated() -> None:
