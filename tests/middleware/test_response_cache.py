@@ -494,3 +494,40 @@ def test_the_host_is_keyed_wherever_its_line_comes() -> None:
     ]
     keys = [cache_key(scope) for scope in scopes]
     assert keys[0] != keys[1] and keys[0] == keys[2]
+
+
+def test_the_key_holds_what_the_links_and_answer_depend_on() -> None:
+    """Scheme, host (else the server's address, never confused with a Host line), root path and query."""
+    base = {**_scope(), "scheme": "http", "root_path": "", "server": ("10.0.0.1", 80)}
+    variants = [
+        base,
+        {**base, "scheme": "https"},
+        {**base, "root_path": "/api", "path": "/api/x"},
+        {**base, "query_string": b"a=1"},
+        {**base, "headers": []},  # no Host: the server's address
+        {**base, "headers": [], "server": ("10.0.0.2", 80)},
+        {**base, "headers": [(b"host", b"10.0.0.1:80")]},  # a Host line naming that address is another key
+        {**base, "headers": [], "server": None},
+        {**base, "headers": [(b"host", b"t"), (b"if-none-match", b'"a"')]},
+        {**base, "headers": [(b"host", b"t"), (b"if-none-match", b'"b"')]},
+    ]
+    keys = [cache_key(scope) for scope in variants]
+    assert len(set(keys)) == len(keys)
+    # What ASGI leaves out reads as its documented default: the same key as when given.
+    bare = {"type": "http", "method": "GET", "path": "/x", "headers": [(b"host", b"t")]}
+    assert cache_key(bare) == cache_key({**bare, "scheme": "http", "root_path": "", "query_string": b""})
+
+
+def test_a_replayed_answer_is_one_start_and_one_final_body() -> None:
+    messages = [
+        {"type": "http.response.start", "status": 200, "headers": [(b"x-h", b"v")]},
+        {"type": "http.response.body", "body": b"a", "more_body": True},
+        {"type": "http.response.body", "body": b"b", "more_body": False},
+    ]
+    calls, second = _twice(messages)
+    assert calls == 1
+    assert second == [
+        {"type": "http.response.start", "status": 200, "headers": [(b"x-h", b"v")]},
+        {"type": "http.response.body", "body": b"ab", "more_body": False},
+    ]
+
