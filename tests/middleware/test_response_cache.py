@@ -531,3 +531,16 @@ def test_a_replayed_answer_is_one_start_and_one_final_body() -> None:
         {"type": "http.response.body", "body": b"ab", "more_body": False},
     ]
 
+
+def test_every_if_none_match_line_is_keyed() -> None:
+    """A 304 earned by a tag on a later line must not be replayed to a request that sends only the first."""
+    with TestClient(create_app(Settings())) as client:
+        etag = client.get("/v1/meta").headers["etag"]
+        both = client.get("/v1/meta", headers=[("If-None-Match", '"old"'), ("If-None-Match", etag)])
+        assert both.status_code == 304
+        only_old = client.get("/v1/meta", headers={"If-None-Match": '"old"'})
+        assert only_old.status_code == 200 and only_old.json()["dataset_version"]
+    # The same lines in one header are the same list, and the same key.
+    one_line = {**_scope(), "headers": [(b"host", b"t"), (b"if-none-match", b'"a", "b"')]}
+    two_lines = {**_scope(), "headers": [(b"host", b"t"), (b"if-none-match", b'"a"'), (b"if-none-match", b'"b"')]}
+    assert cache_key(one_line) == cache_key(two_lines) != cache_key({**_scope(), "headers": [(b"host", b"t")]})
