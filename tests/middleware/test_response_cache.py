@@ -544,3 +544,36 @@ def test_every_if_none_match_line_is_keyed() -> None:
     one_line = {**_scope(), "headers": [(b"host", b"t"), (b"if-none-match", b'"a", "b"')]}
     two_lines = {**_scope(), "headers": [(b"host", b"t"), (b"if-none-match", b'"a"'), (b"if-none-match", b'"b"')]}
     assert cache_key(one_line) == cache_key(two_lines) != cache_key({**_scope(), "headers": [(b"host", b"t")]})
+
+
+def test_waiters_answer_afresh_when_the_response_they_waited_for_was_not_kept() -> None:
+    """The first of concurrent misses ends in an error (never kept): the others each ask the app themselves."""
+    statuses = [503, 200, 200]
+    release = anyio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        status = statuses.pop(0)
+        if status == 503:
+            await release.wait()
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": str(status).encode(), "more_body": False})
+
+    cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10_000, max_entry_bytes=1_000)
+    bodies: list[bytes] = []
+
+    async def request() -> None:
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                bodies.append(message["body"])
+
+        await cache(_scope(), _noop_receive, send)
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(request)
+            await anyio.wait_all_tasks_blocked()
+            release.set()
+
+    _run(main)
+    assert sorted(bodies) == [b"200", b"200", b"503"] and statuses == []
