@@ -10,7 +10,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api.lru import BoundedLRU
 from api.main import create_app
-from api.middleware.response_cache import ENTRY_OVERHEAD, ResponseCacheMiddleware, cache_key
+from api.middleware.response_cache import ENTRY_OVERHEAD, FILL_WAIT_SECONDS, ResponseCacheMiddleware, cache_key
 from api.settings import Settings
 
 # Every kind of resource, filters, sorting, search, pages and each representation.
@@ -513,6 +513,9 @@ def test_the_key_holds_what_the_links_and_answer_depend_on() -> None:
     ]
     keys = [cache_key(scope) for scope in variants]
     assert len(set(keys)) == len(keys)
+    # Other headers never stand in for a missing Host; two Host lines are refused, never keyed.
+    assert cache_key({**base, "headers": [(b"host", b"a.example"), (b"host", b"b.example")]}) is None
+    assert cache_key({**base, "headers": [(b"accept", b"*/*")]}) == cache_key({**base, "headers": []})
     # What ASGI leaves out reads as its documented default: the same key as when given.
     bare = {"type": "http", "method": "GET", "path": "/x", "headers": [(b"host", b"t")]}
     assert cache_key(bare) == cache_key({**bare, "scheme": "http", "root_path": "", "query_string": b""})
@@ -577,3 +580,40 @@ def test_waiters_answer_afresh_when_the_response_they_waited_for_was_not_kept() 
 
     _run(main)
     assert sorted(bodies) == [b"200", b"200", b"503"] and statuses == []
+
+
+def test_a_miss_waits_only_briefly_for_a_slow_identical_one() -> None:
+    """A filler paced by a slow client must not hold up everyone else: after FILL_WAIT_SECONDS the others
+    answer by themselves."""
+    release = anyio.Event()
+    calls = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await release.wait()  # the first answer is held up until the second has been given
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok", "more_body": False})
+
+    cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10_000, max_entry_bytes=1_000)
+    answered: list[bytes] = []
+
+    async def request() -> None:
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                answered.append(message["body"])
+
+        await cache(_scope(), _noop_receive, send)
+
+    async def main() -> None:
+        with anyio.fail_after(10 * FILL_WAIT_SECONDS):
+            async with anyio.create_task_group() as group:
+                group.start_soon(request)
+                await anyio.wait_all_tasks_blocked()
+                await request()  # waits for the first, gives up, and answers by itself
+                assert answered == [b"ok"] and calls == 2
+                release.set()
+
+    _run(main)
+    assert answered == [b"ok", b"ok"]
