@@ -558,8 +558,10 @@ def test_waiters_answer_afresh_when_the_response_they_waited_for_was_not_kept() 
         status = statuses.pop(0)
         if status == 503:
             await release.wait()
+        request = await receive()  # each answer reads its own request
+        body = f"{status} {scope['path']} {request['type']}".encode()
         await send({"type": "http.response.start", "status": status, "headers": []})
-        await send({"type": "http.response.body", "body": str(status).encode(), "more_body": False})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
     cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10_000, max_entry_bytes=1_000)
     bodies: list[bytes] = []
@@ -579,7 +581,7 @@ def test_waiters_answer_afresh_when_the_response_they_waited_for_was_not_kept() 
             release.set()
 
     _run(main)
-    assert sorted(bodies) == [b"200", b"200", b"503"] and statuses == []
+    assert sorted(bodies) == [b"200 /x http.request"] * 2 + [b"503 /x http.request"] and statuses == []
 
 
 def test_a_miss_waits_only_briefly_for_a_slow_identical_one() -> None:
