@@ -63,21 +63,24 @@ def cache_key(scope: Scope) -> CacheKey | None:
 
     Headers are read exactly as the application reads them: Host as Starlette builds URLs
     (the first line; the server address only when there is none), Accept as api.formats
-    reads it (every line, as one list). Requests the application refuses before routing
-    (api.request_policy) are never keyed, so a refusal is never confused with an answer.
+    reads it and If-None-Match as api.middleware.etags reads it (every line, as one list).
+    Requests the application refuses before routing (api.request_policy) are never keyed, so
+    a refusal is never confused with an answer.
     """
     if refusal(scope) is not None:
         return None
     host: bytes | None = None
     origin: bytes | None = None
-    if_none_match: bytes | None = None
+    # Every If-None-Match line, as the ETag layer reads them (one list): keying the first alone would
+    # replay a 304 earned by a later line to a request without it.
+    if_none_match: list[bytes] = []
     for name, value in scope["headers"]:
         if name == b"host" and host is None:
             host = value
         elif name == b"origin" and origin is None:
             origin = value
-        elif name == b"if-none-match" and if_none_match is None:
-            if_none_match = value
+        elif name == b"if-none-match":
+            if_none_match.append(value)
         elif name in UNKEYED_CONDITIONS:
             return None
     if host is None:
@@ -91,7 +94,7 @@ def cache_key(scope: Scope) -> CacheKey | None:
         scope.get("query_string", b""),
         representation_key(accept_header(scope["headers"])),
         origin,
-        if_none_match,
+        b", ".join(if_none_match) if if_none_match else None,
     )
 
 

@@ -1,6 +1,6 @@
 """The reads every resource shares: rows to response models, one record by id, one page of a list."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -44,10 +44,6 @@ def get_or_404(session: Session, table: type[R], record_id: str, *, label: str) 
     if row is None:
         raise NotFound(f"No {label} with id {record_id!r}.")
     return row
-
-
-def rows_to(public: type[P]) -> Callable[[list[Any]], list[P]]:
-    return lambda rows: [to_public(public, row) for row in rows]
 
 
 def where(statement: SelectOfScalar[R], conditions: Sequence[ColumnElement[bool]]) -> SelectOfScalar[R]:

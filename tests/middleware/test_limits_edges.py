@@ -2,6 +2,9 @@
 
 from fastapi.testclient import TestClient
 
+from api.main import create_app
+from api.settings import Settings
+
 FULLWIDTH_TWO = "\uff12"  # a digit in another script: not an ASCII digit
 
 
@@ -56,3 +59,24 @@ def test_which_declared_parameters_take_whole_numbers() -> None:
     assert declared.names == {"n", "word", "many"}
     assert declared.integers == {"n", "many"}
     assert query_parameters(route) is declared  # remembered on the route
+
+
+def test_enumerated_values_in_any_case_are_the_declared_ones() -> None:
+    """measure=CR is measure=cr: the same items, and the links carry the declared value. An app of its own:
+    the values each parameter accepts are gathered once per app, by the first request that needs them."""
+    with TestClient(create_app(Settings(response_cache_enabled=False))) as client:
+        _check_any_case(client)
+
+
+def _check_any_case(client: TestClient) -> None:
+    plain = client.get("/v1/outcomes", params={"measure": "cr", "limit": 2}).json()
+    for asked in ("CR", "Cr"):
+        shouted = client.get("/v1/outcomes", params={"measure": asked, "limit": 2}).json()
+        assert shouted["items"] == plain["items"] and shouted["total"] == plain["total"]
+        assert shouted["links"] == plain["links"]
+    # Two values of one parameter in different cases, and an unknown one left to be refused.
+    both = client.get("/v1/studies", params=[("design", "CASE_REPORT"), ("design", "Single_Arm_Trial")]).json()
+    wanted = client.get("/v1/studies", params=[("design", "case_report"), ("design", "single_arm_trial")]).json()
+    assert both["total"] == wanted["total"] > 0 and both["links"]["self"] == wanted["links"]["self"]
+    refused = client.get("/v1/outcomes", params={"measure": "NOT-A-MEASURE"})
+    assert refused.status_code == 422

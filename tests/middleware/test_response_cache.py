@@ -10,7 +10,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api.lru import BoundedLRU
 from api.main import create_app
-from api.middleware.response_cache import ResponseCacheMiddleware
+from api.middleware.response_cache import ENTRY_OVERHEAD, FILL_WAIT_SECONDS, ResponseCacheMiddleware, cache_key
 from api.settings import Settings
 
 # Every kind of resource, filters, sorting, search, pages and each representation.
@@ -338,3 +338,284 @@ def test_lru_bounds_and_recency() -> None:
     assert len(lru) == 2
     assert lru.put("a", "A2", 10)  # replacing an entry updates its size
     assert lru.total_bytes == 50 and lru.get("a") == "A2"
+
+
+def _kept_bytes(path: str, *, body: bytes, header: bytes, query: bytes = b"") -> int:
+    """The bytes the cache counts for the one response to a GET of path."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"x-h", header)]})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10**6, max_entry_bytes=10**6)
+
+    async def send(message: Message) -> None:
+        pass
+
+    async def main() -> None:
+        await cache({**_scope(path), "query_string": query}, _noop_receive, send)
+
+    _run(main)
+    assert len(cache.store) == 1
+    return cache.store.total_bytes
+
+
+def test_each_entry_counts_its_body_headers_and_key() -> None:
+    """The byte bound holds for what an entry really holds, and many tiny ones cannot slip past it."""
+    base = _kept_bytes("/a", body=b"x" * 100, header=b"v")
+    assert _kept_bytes("/a", body=b"x" * 150, header=b"v") == base + 50
+    assert _kept_bytes("/a", body=b"x" * 100, header=b"v" * 8) == base + 7
+    assert _kept_bytes("/abcdef", body=b"x" * 100, header=b"v") == base + 5
+    assert _kept_bytes("/a", body=b"x" * 100, header=b"v", query=b"q=1") == base + 3
+    empty = _kept_bytes("/a", body=b"", header=b"")
+    assert empty == base - 101 >= ENTRY_OVERHEAD + len("/a") + len(b"x-h")
+
+
+def _kept_count(status: int, headers: list[tuple[bytes, bytes]], *, request_headers: list[tuple[bytes, bytes]]) -> int:
+    """How many of two identical requests' responses the cache kept (and so how often the app answered)."""
+    calls = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal calls
+        calls += 1
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"body", "more_body": False})
+
+    cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10**6, max_entry_bytes=10**6)
+
+    async def send(message: Message) -> None:
+        pass
+
+    async def main() -> None:
+        for _ in range(2):
+            await cache({**_scope(), "headers": [(b"host", b"t"), *request_headers]}, _noop_receive, send)
+
+    _run(main)
+    assert calls == 2 - len(cache.store)
+    return len(cache.store)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"set-cookie", b"a=1")],
+        [(b"Set-Cookie", b"a=1")],
+        [(b"cache-control", b"no-store")],
+        [(b"Cache-Control", b"private, max-age=60")],
+        [(b"vary", b"Accept, Cookie")],
+        [(b"Vary", b"user-agent")],
+    ],
+)
+def test_responses_that_forbid_sharing_or_vary_on_other_headers_are_not_kept(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    assert _kept_count(200, headers, request_headers=[]) == 0
+
+
+def test_responses_that_may_be_shared_are_kept() -> None:
+    assert (
+        _kept_count(200, [(b"vary", b"Accept, Origin"), (b"Cache-Control", b"public, max-age=60")], request_headers=[])
+        == 1
+    )
+    # A 304 only for the If-None-Match it answered (which is in the key).
+    assert _kept_count(304, [], request_headers=[(b"if-none-match", b'"a"')]) == 1
+    assert _kept_count(304, [], request_headers=[]) == 0
+
+
+@pytest.mark.parametrize("status", [201, 206, 404, 500])
+def test_other_statuses_are_not_kept_even_for_a_conditional_request(status: int) -> None:
+    assert _kept_count(status, [], request_headers=[(b"if-none-match", b'"a"')]) == 0
+    assert _kept_count(status, [], request_headers=[]) == 0
+
+
+def _twice(messages: list[Message], *, max_entry_bytes: int = 10**6) -> tuple[int, list[Message]]:
+    """Two identical GETs through the cache to an app sending messages: how often it ran, what the second got."""
+    calls = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal calls
+        calls += 1
+        for message in messages:
+            await send(dict(message))
+
+    cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10**7, max_entry_bytes=max_entry_bytes)
+    second: list[Message] = []
+
+    async def main() -> None:
+        for sink in ([], second):
+
+            async def send(message: Message, sink: list[Message] = sink) -> None:
+                sink.append(message)
+
+            await cache(_scope(), _noop_receive, send)
+
+    _run(main)
+    return calls, second
+
+
+def _body(sent: list[Message]) -> bytes:
+    return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def test_messages_without_their_optional_keys_are_kept_and_replayed_the_same() -> None:
+    """ASGI lets a start omit its headers and a body message its body (and more_body)."""
+    messages = [
+        {"type": "http.response.start", "status": 200},
+        {"type": "http.response.body", "body": b"part", "more_body": True},
+        {"type": "http.response.body", "more_body": True},
+        {"type": "http.response.body"},
+    ]
+    calls, second = _twice(messages)
+    assert calls == 1 and second[0]["status"] == 200 and second[0]["headers"] == []
+    assert _body(second) == b"part"
+
+
+@pytest.mark.parametrize(
+    ("chunks", "kept"),
+    [([b"x" * 1000], True), ([b"x" * 500, b"x" * 500], True), ([b"x" * 1001], False), ([b"x" * 400] * 3, False)],
+)
+def test_the_per_entry_limit_counts_every_chunk_and_is_inclusive(chunks: list[bytes], kept: bool) -> None:
+    messages: list[Message] = [{"type": "http.response.start", "status": 200, "headers": []}]
+    messages += [
+        {"type": "http.response.body", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
+    calls, second = _twice(messages, max_entry_bytes=1000)
+    assert calls == (1 if kept else 2)
+    assert _body(second) == b"".join(chunks)  # served whole either way
+
+
+def test_the_host_is_keyed_wherever_its_line_comes() -> None:
+    """Page links are absolute: two hosts never share an entry, whichever header a client sends first."""
+    scopes = [
+        {**_scope(), "headers": [(b"accept", b"*/*"), (b"host", b"a.example")]},
+        {**_scope(), "headers": [(b"accept", b"*/*"), (b"host", b"b.example")]},
+        {**_scope(), "headers": [(b"host", b"a.example"), (b"accept", b"*/*")]},
+    ]
+    keys = [cache_key(scope) for scope in scopes]
+    assert keys[0] != keys[1] and keys[0] == keys[2]
+
+
+def test_the_key_holds_what_the_links_and_answer_depend_on() -> None:
+    """Scheme, host (else the server's address, never confused with a Host line), root path and query."""
+    base = {**_scope(), "scheme": "http", "root_path": "", "server": ("10.0.0.1", 80)}
+    variants = [
+        base,
+        {**base, "scheme": "https"},
+        {**base, "root_path": "/api", "path": "/api/x"},
+        {**base, "query_string": b"a=1"},
+        {**base, "headers": []},  # no Host: the server's address
+        {**base, "headers": [], "server": ("10.0.0.2", 80)},
+        {**base, "headers": [(b"host", b"10.0.0.1:80")]},  # a Host line naming that address is another key
+        {**base, "headers": [], "server": None},
+        {**base, "headers": [(b"host", b"t"), (b"if-none-match", b'"a"')]},
+        {**base, "headers": [(b"host", b"t"), (b"if-none-match", b'"b"')]},
+    ]
+    keys = [cache_key(scope) for scope in variants]
+    assert len(set(keys)) == len(keys)
+    # Other headers never stand in for a missing Host; two Host lines are refused, never keyed.
+    assert cache_key({**base, "headers": [(b"host", b"a.example"), (b"host", b"b.example")]}) is None
+    assert cache_key({**base, "headers": [(b"accept", b"*/*")]}) == cache_key({**base, "headers": []})
+    # What ASGI leaves out reads as its documented default: the same key as when given.
+    bare = {"type": "http", "method": "GET", "path": "/x", "headers": [(b"host", b"t")]}
+    assert cache_key(bare) == cache_key({**bare, "scheme": "http", "root_path": "", "query_string": b""})
+
+
+def test_a_replayed_answer_is_one_start_and_one_final_body() -> None:
+    messages = [
+        {"type": "http.response.start", "status": 200, "headers": [(b"x-h", b"v")]},
+        {"type": "http.response.body", "body": b"a", "more_body": True},
+        {"type": "http.response.body", "body": b"b", "more_body": False},
+    ]
+    calls, second = _twice(messages)
+    assert calls == 1
+    assert second == [
+        {"type": "http.response.start", "status": 200, "headers": [(b"x-h", b"v")]},
+        {"type": "http.response.body", "body": b"ab", "more_body": False},
+    ]
+
+
+def test_every_if_none_match_line_is_keyed() -> None:
+    """A 304 earned by a tag on a later line must not be replayed to a request that sends only the first."""
+    with TestClient(create_app(Settings())) as client:
+        etag = client.get("/v1/meta").headers["etag"]
+        both = client.get("/v1/meta", headers=[("If-None-Match", '"old"'), ("If-None-Match", etag)])
+        assert both.status_code == 304
+        only_old = client.get("/v1/meta", headers={"If-None-Match": '"old"'})
+        assert only_old.status_code == 200 and only_old.json()["dataset_version"]
+    # The same lines in one header are the same list, and the same key.
+    one_line = {**_scope(), "headers": [(b"host", b"t"), (b"if-none-match", b'"a", "b"')]}
+    two_lines = {**_scope(), "headers": [(b"host", b"t"), (b"if-none-match", b'"a"'), (b"if-none-match", b'"b"')]}
+    assert cache_key(one_line) == cache_key(two_lines) != cache_key({**_scope(), "headers": [(b"host", b"t")]})
+
+
+def test_waiters_answer_afresh_when_the_response_they_waited_for_was_not_kept() -> None:
+    """The first of concurrent misses ends in an error (never kept): the others each ask the app themselves."""
+    statuses = [503, 200, 200]
+    release = anyio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        status = statuses.pop(0)
+        if status == 503:
+            await release.wait()
+        request = await receive()  # each answer reads its own request
+        body = f"{status} {scope['path']} {request['type']}".encode()
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10_000, max_entry_bytes=1_000)
+    bodies: list[bytes] = []
+
+    async def request() -> None:
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                bodies.append(message["body"])
+
+        await cache(_scope(), _noop_receive, send)
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(request)
+            await anyio.wait_all_tasks_blocked()
+            release.set()
+
+    _run(main)
+    assert sorted(bodies) == [b"200 /x http.request"] * 2 + [b"503 /x http.request"] and statuses == []
+
+
+def test_a_miss_waits_only_briefly_for_a_slow_identical_one() -> None:
+    """A filler paced by a slow client must not hold up everyone else: after FILL_WAIT_SECONDS the others
+    answer by themselves."""
+    release = anyio.Event()
+    calls = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await release.wait()  # the first answer is held up until the second has been given
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok", "more_body": False})
+
+    cache = ResponseCacheMiddleware(app, max_entries=10, max_bytes=10_000, max_entry_bytes=1_000)
+    answered: list[bytes] = []
+
+    async def request() -> None:
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                answered.append(message["body"])
+
+        await cache(_scope(), _noop_receive, send)
+
+    async def main() -> None:
+        with anyio.fail_after(10 * FILL_WAIT_SECONDS):
+            async with anyio.create_task_group() as group:
+                group.start_soon(request)
+                await anyio.wait_all_tasks_blocked()
+                await request()  # waits for the first, gives up, and answers by itself
+                assert answered == [b"ok"] and calls == 2
+                release.set()
+
+    _run(main)
+    assert answered == [b"ok", b"ok"]

@@ -21,7 +21,18 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.enums import AdverseEventTerm, Design, Disease, Measure, Phase, Setting, SourceKind, TherapyClass
+from models.enums import (
+    AdverseEventTerm,
+    Design,
+    Disease,
+    GradingSystem,
+    Measure,
+    Phase,
+    Setting,
+    SourceKind,
+    Subgroup,
+    TherapyClass,
+)
 
 Item = dict[str, Any]
 Params = dict[str, Any]
@@ -59,6 +70,7 @@ EXTRA_VALUES = {
     "measure": [m.value for m in Measure],
     "term": [t.value for t in AdverseEventTerm],
     "source_kind": [k.value for k in SourceKind],
+    "grading_system": [g.value for g in GradingSystem],
     "time_point": ["2y", "3y", "1y", "d28", "best", "cycle1", "18m"],
 }
 
@@ -358,3 +370,81 @@ def test_each_time_point_filter_returns_exactly_its_figures(client: TestClient, 
         items, total = _walk(client, "/v1/outcomes", {"time_point": time_point, "limit": 500})
         assert {o["id"] for o in items} == {o["id"] for o in outcomes if o["time_point"] == time_point}
         assert 0 < total < len(outcomes)
+
+
+# Each filter on its own, every list: the same checks as above over a fixed set of values instead of
+# drawn combinations, so every filter is certainly exercised (and quickly: the mutation run uses these).
+ONE_FILTER_LISTS = {
+    "/v1/studies": ({}, STUDY_FACETS),
+    "/v1/outcomes": (OUTCOME_OWN, OUTCOME_FACETS),
+    "/v1/adverse-events": (AE_OWN, AE_FACETS),
+}
+
+
+def _listed(data: dict[str, Any], path: str) -> list[Item]:
+    return list({"/v1/studies": data["studies"], "/v1/outcomes": data["outcomes"]}.get(path, data["adverse_events"]))
+
+
+def _partial_values(items: list[Item], field: str) -> tuple[list[str], list[str]]:
+    """The values of field among items, and those only some of the items have (a filter on one narrows)."""
+    present = _values(items, field)
+    having = Counter(v for item in items for v in set(_values([item], field)))
+    return present, [v for v in present if having[v] < len(items)]
+
+
+def _one_filter_cases(data: dict[str, Any], path: str) -> tuple[list[Params], set[str]]:
+    """Cases of one filter each (a value, two values, a value nobody has), and the filters that can narrow."""
+    items = _listed(data, path)
+    own, _ = ONE_FILTER_LISTS[path]
+    studies = items if path == "/v1/studies" else [data["by_study"][item["study_id"]] for item in items]
+    fields = {**STUDY_LIST_FILTERS, **STUDY_SCALAR_FILTERS, **STUDY_TAG_ONLY}
+    if path != "/v1/studies":
+        fields |= {**FIGURE_FIELDS, "source_kind": "source_kind", **own}
+    cases: list[Params] = []
+    can_narrow: set[str] = set()
+    for name, field in fields.items():
+        present, partial = _partial_values(studies if name in STUDY_FILTER_NAMES else items, field)
+        chosen = partial or present
+        can_narrow |= {name} if partial and name not in STUDY_TAG_ONLY else set()
+        absent = sorted(set(EXTRA_VALUES.get(name, [])) - set(present))[:1]
+        cases += [{name: [chosen[0]]}, {name: [chosen[-1]]}, {name: sorted({chosen[0], present[-1]})}]
+        cases += [{name: absent}] if absent else []
+    # Bounds are inclusive: ages and sizes some study has at its very edge, as well as round ones.
+    edges = [min(s["age_min"] for s in studies if s["age_min"] is not None)]
+    edges += [max(s["age_max"] for s in studies if s["age_max"] is not None)]
+    sizes = sorted(s["n_enrolled"] for s in studies if s["n_enrolled"] is not None)
+    cases += [{"min_patients": n} for n in (0, 50, 100, 300, sizes[len(sizes) // 2])]
+    cases += [{"age": a} for a in (0, 10, 20, 40, *edges)]
+    can_narrow |= {"min_patients", "age"}
+    if path != "/v1/studies":
+        subgroups = _values(items, "subgroup")
+        unused = sorted({s.value for s in Subgroup} - set(subgroups))[:1]  # a subgroup no figure is for
+        cases += [{"subgroup": [s]} for s in [*subgroups, *unused, "none", "any"]]
+        cases += [{"subgroup": [*subgroups[:1], "none"]}]
+        can_narrow |= {"subgroup"} if subgroups else set()
+    if path == "/v1/adverse-events":
+        cases += [{"min_grade": grade} for grade in range(1, 6)]
+        can_narrow |= {"min_grade"}
+    return cases, can_narrow
+
+
+STUDY_FILTER_NAMES = {*STUDY_LIST_FILTERS, *STUDY_SCALAR_FILTERS, *STUDY_TAG_ONLY}
+
+
+@pytest.mark.parametrize("path", list(ONE_FILTER_LISTS))
+def test_each_filter_alone_selects_exactly_its_items(client: TestClient, data: dict[str, Any], path: str) -> None:
+    own, facet_fields = ONE_FILTER_LISTS[path]
+    items = _listed(data, path)
+    cases, can_narrow = _one_filter_cases(data, path)
+    narrowed: set[str] = set()
+    for params in cases:
+        tagged = {n: _tagged(client, n, params[n]) for n in STUDY_TAG_ONLY if n in params}
+        if path == "/v1/studies":
+            expected = [s for s in items if _study_matches(s, params, tagged)]
+        else:
+            expected = [i for i in items if _figure_matches(i, params, own, by_study=data["by_study"], tagged=tagged)]
+        if 0 < len(expected) < len(items):
+            narrowed |= set(params)
+        _check_listing(client, path, {**params, "limit": 7}, expected, facet_fields=facet_fields)
+    # Every filter the data let narrow a list was seen to keep some items and leave others out.
+    assert can_narrow <= narrowed

@@ -1,9 +1,18 @@
 """The filter models are the single declaration of the filter query parameters."""
 
+import pytest
 from fastapi.testclient import TestClient
 
-from api.queries.filters import AdverseEventFilters, FigureFilters, OutcomeFilters, StudyFilters
+from api.queries.filters import (
+    TIME_POINT_FORMS,
+    AdverseEventFilters,
+    Conditions,
+    FigureFilters,
+    OutcomeFilters,
+    StudyFilters,
+)
 from api.state import app_state
+from models import Outcome, Study
 from models.enums import Antigen, Disease, Measure
 
 STUDY = list(StudyFilters.model_fields)
@@ -66,3 +75,104 @@ def test_the_study_filters_of_a_figure_list_are_part_of_what_was_asked(client: T
         t_lbl = figures.within(StudyFilters(disease=[Disease("T-LBL")])).conditions(session)
     assert len({plain.asked, cd7.asked, t_lbl.asked}) == 3
     assert len(cd7.all) == len(plain.all) + 1
+
+
+def test_a_condition_added_after_the_filters_were_written_out_clears_them() -> None:
+    """A count is remembered under `asked`; conditions added later must not be counted under the old text."""
+    for add in (
+        lambda c: c.add(Study.id == "x"),
+        lambda c: c.add_among(Outcome.study_id, Study.id, conditions=[Study.id == "x"], table=Outcome),
+    ):
+        conditions = Conditions(asked="the filters as asked")
+        add(conditions)
+        assert conditions.asked is None and len(conditions.all) == len(conditions.first) == 1
+    unchanged = Conditions(asked="the filters as asked")
+    unchanged.add(None)  # no condition: nothing to clear
+    assert unchanged.asked == "the filters as asked" and unchanged.all == unchanged.first == []
+
+
+def test_a_time_point_not_in_a_known_form_is_refused_naming_the_forms(client: TestClient) -> None:
+    for value in ("2 years", "2Y", "d", "cycle", "٢y"):
+        response = client.get("/v1/outcomes", params={"time_point": value})
+        assert response.status_code == 422, value
+        [error] = response.json()["errors"]
+        assert error["location"] == "query.time_point.0"
+        assert error["message"] == f"{value!r} is not a time point: {TIME_POINT_FORMS}"
+    for value in ("d28", "18m", "1.5y", "cycle1", "best"):
+        assert client.get("/v1/outcomes", params={"time_point": value}).status_code == 200, value
+
+
+def test_list_filters_say_they_can_be_repeated_and_are_optional(client: TestClient) -> None:
+    """Declared by one helper at import (so the mutation run cannot vary it): checked here, in the document."""
+    parameters = client.get("/openapi.json").json()["paths"]["/v1/outcomes"]["get"]["parameters"]
+    listed = [p for p in parameters if p["in"] == "query" and "array" in str(p["schema"])]
+    assert len(listed) > 10
+    for parameter in listed:
+        # Each says what it filters on, then that repeats are alternatives.
+        what, repeat = parameter["description"].split(" Repeat", 1)
+        assert what and repeat.endswith(" for alternatives."), parameter["name"]
+    assert not any(p.get("required") for p in parameters if p["in"] == "query")
+
+
+@pytest.mark.parametrize(
+    ("path", "codes", "terms"),
+    [
+        ("/v1/studies", {"disease": "MONDO:0004963", "target_antigen": "HGNC:1695"}, {"target_antigen": "CD7"}),
+        ("/v1/outcomes", {"measure": "NCIT:C4870", "disease": "MONDO:0004963"}, {"measure": "cr"}),
+        (
+            "/v1/adverse-events",
+            {"term": "MEDDRA:10052015", "disease": "MONDO:0004963"},
+            {"term": "cytokine_release_syndrome"},
+        ),
+    ],
+)
+def test_a_code_selects_what_its_term_does_and_links_name_the_term(
+    client: TestClient, path: str, codes: dict[str, str], terms: dict[str, str]
+) -> None:
+    """Codes of the list's own filter and of the study filters together: each is read, and each link names its term."""
+    terms = {name: terms.get(name, "T-ALL") for name in codes}  # in the same order: links keep it
+    by_code = client.get(path, params={**codes, "limit": 2}).json()
+    by_term = client.get(path, params={**terms, "limit": 2}).json()
+    assert 2 < by_code["total"] == by_term["total"] < client.get(path).json()["total"]
+    assert by_code["items"] == by_term["items"]
+    for name in ("self", "first", "next"):
+        assert by_code["links"][name] == by_term["links"][name]
+
+
+def test_the_role_decides_which_interventions_an_agent_filter_counts(client: TestClient) -> None:
+    """Expected from each study's own arms: the studies giving the agent in one of the roles asked."""
+    studies = [client.get(f"/v1/studies/{s['id']}").json() for s in client.get("/v1/studies?limit=500").json()["items"]]
+
+    def giving(agent: str, roles: set[str]) -> set[str]:
+        return {
+            s["id"]
+            for s in studies
+            for arm in s["arms"]
+            for given in arm["interventions"]
+            if given["agent"] == agent and given["role"] in roles
+        }
+
+    cases = [({"lymphodepletion"}), ({"investigational"}), ({"investigational", "lymphodepletion"}), ({"backbone"})]
+    found = []
+    for roles in cases:
+        params = [("agent", "cyclophosphamide"), *(("role", r) for r in sorted(roles)), ("limit", 500)]
+        found.append({s["id"] for s in client.get("/v1/studies", params=params).json()["items"]})
+        assert found[-1] == giving("cyclophosphamide", roles), roles
+    assert found[0] and found[1] and not found[0] & found[1] and found[2] == found[0] | found[1]
+
+
+def test_study_filters_are_written_out_for_the_count_memo(client: TestClient) -> None:
+    database = app_state(client.app).database
+    with next(database.session()) as session:
+        asked = [StudyFilters(disease=[d]).conditions(session)[0].asked for d in Disease]
+        asked.append(StudyFilters().conditions(session)[0].asked)
+    assert None not in asked and len(set(asked)) == len(asked)
+
+
+def test_adverse_event_filters_are_written_out_with_their_study_filters(client: TestClient) -> None:
+    database = app_state(client.app).database
+    events = AdverseEventFilters(min_grade=3)
+    with next(database.session()) as session:
+        asked = {events.within(StudyFilters(disease=[d])).conditions(session).asked for d in Disease}
+        asked.add(events.conditions(session).asked)
+    assert None not in asked and len(asked) == len(Disease) + 1

@@ -7,12 +7,17 @@ order for text), never read back from the service.
 
 import math
 from collections import Counter
+from enum import Enum
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Column, MetaData, String, Table, create_engine, select
+from sqlalchemy import Enum as EnumType
+from sqlalchemy import text as sql
 
 from api.loading.fixture_files import read_fixture_set
 from api.loading.rows import search_documents
+from api.queries.sorting import code_order
 from api.settings import Settings
 from models.search_index import search_words
 
@@ -115,3 +120,47 @@ def _bm25(q: str) -> list[str]:
 def test_search_ranks_by_the_defined_bm25(client: TestClient, q: str) -> None:
     ranked = [s["id"] for s in client.get("/v1/studies", params={"q": q, "limit": 500}).json()["items"]]
     assert ranked and ranked == _bm25(q)
+
+
+class _Code(Enum):
+    # Declared, and stored by name, in the opposite order to the codes served (a plain Enum: its members
+    # do not compare as their codes, as a StrEnum's do).
+    zebra = "a_code"
+    middle = "m_code"
+    apple = "z_code"
+
+
+def test_an_enumerated_column_sorts_by_its_code_whatever_is_stored() -> None:
+    """Whatever the database keeps (SQLite the member names, PostgreSQL its own declaration order)."""
+    metadata = MetaData()
+    table = Table("coded", metadata, Column("id", String, primary_key=True), Column("code", EnumType(_Code)))
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(table.insert(), [{"id": f"r-{c.name}", "code": c} for c in _Code])
+        stored = connection.execute(sql("SELECT code FROM coded ORDER BY code")).scalars().all()
+        assert stored == ["apple", "middle", "zebra"]  # what the column alone would sort by
+        ordered = connection.execute(select(table.c.code).order_by(code_order(table.c.code))).scalars().all()
+    assert [c.value for c in ordered] == ["a_code", "m_code", "z_code"]
+    assert code_order(table.c.id) is table.c.id  # other columns sort as they are
+
+
+def test_every_sort_parameter_says_how_it_orders(client: TestClient) -> None:
+    """Worded by one helper at import (so the mutation run cannot vary it): checked here, in the document."""
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/v1/studies", "/v1/outcomes", "/v1/adverse-events"):
+        [sort] = [p for p in paths[path]["get"]["parameters"] if p["name"] == "sort"]
+        what, how = sort["description"].split(" A leading '-' sorts descending; ", 1)
+        assert what.startswith("Sort order") and how == (
+            "nulls come last either way; ties go by id; text and codes sort by code point."
+        ), path
+
+
+@pytest.mark.parametrize("path", ["/v1/studies", "/v1/outcomes", "/v1/adverse-events"])
+def test_id_orders_and_relevance_without_a_search_are_by_id(client: TestClient, path: str) -> None:
+    ids = sorted(i["id"] for i in _all(client, path, "id"))
+    assert len(ids) > 2
+    assert [i["id"] for i in _all(client, path, "-id")] == ids[::-1]
+    assert [i["id"] for i in client.get(path, params={"limit": 500}).json()["items"]] == ids  # the default
+    if path == "/v1/studies":
+        assert [i["id"] for i in _all(client, path, "relevance")] == ids
