@@ -375,7 +375,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
 
     from api.main import create_app
     from api.server import guarded_protocol
-    from api.supervisor import supervise
+    from api.supervisor import STARTUP_FAILURE, supervise
 
     options: dict[str, object] = {
         "host": host or settings.host,
@@ -395,8 +395,19 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         "date_header": True,
     }
     if workers <= 1:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
-        return 0
+        changed: list[str] = []
+
+        def stop(reason: str) -> None:
+            changed.append(reason)
+            server.should_exit = True  # uvicorn's graceful shutdown
+
+        # uvicorn.run, with a handle on the server so the application can stop it.
+        server = uvicorn.Server(uvicorn.Config(create_app(settings, on_database_changed=stop), **options))  # type: ignore[arg-type]
+        server.run()
+        if changed:
+            print(f"serve: stopping the service: {changed[0]}; rebuild or restore it and start again", file=sys.stderr)
+            return STARTUP_FAILURE
+        return 0 if server.started else STARTUP_FAILURE
     # Workers are fresh processes that make the app from their settings, read from the
     # environment: pass on what this command decided (the file or schema to serve).
     for name, value in (

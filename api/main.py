@@ -1,6 +1,6 @@
 """The application: create_app() wires settings, lifespan (load fixtures), errors and routers."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
@@ -85,8 +85,17 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     return problem_response(request, 503, "The database is unavailable; the service needs a restart.")
 
 
-def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = None) -> FastAPI:
-    """The application; fixtures already validated by the caller are loaded as they are."""
+def create_app(
+    settings: Settings | None = None,
+    fixtures: FixtureSet | None = None,
+    *,
+    on_database_changed: Callable[[str], None] | None = None,
+) -> FastAPI:
+    """The application; fixtures already validated by the caller are loaded as they are.
+
+    on_database_changed: told (once) when the database file turns out changed or gone under the
+    running service; `serve` stops the service then, instead of answering 503 until restarted.
+    """
     settings = settings or get_settings()
     mcp = McpHttp(build_mcp_server(lambda: app_state(app)))
 
@@ -131,7 +140,15 @@ def create_app(settings: Settings | None = None, fixtures: FixtureSet | None = N
         responses=COMMON_PROBLEM_RESPONSES,
     )
     install_error_handlers(app)
-    app.add_exception_handler(DatabaseFault, _database_unavailable)
+    told: list[str] = []
+
+    async def database_changed(request: Request, exc: Exception) -> Response:
+        if on_database_changed is not None and not told:
+            told.append(str(exc))
+            on_database_changed(str(exc))
+        return await _database_unavailable(request, exc)
+
+    app.add_exception_handler(DatabaseFault, database_changed)
     app.add_exception_handler(DBAPIError, _database_unavailable)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (

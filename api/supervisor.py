@@ -38,6 +38,7 @@ from typing import Any
 # As uvicorn's own exit status for a server that could not start.
 STARTUP_FAILURE = 3
 BEAT = b"beat"
+CHANGED = "database changed: "  # a serving worker's word that its file changed under it
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 logger = logging.getLogger("uvicorn.error")
@@ -52,6 +53,7 @@ class Worker:
     started_at: float
     last_beat: float | None = None  # None: not serving yet
     reason: str | None = None  # why its start-up failed, as its application said
+    changed: str | None = None  # set when, serving, it found its database file changed or gone
 
     def take_messages(self) -> None:
         try:
@@ -59,6 +61,8 @@ class Worker:
                 message = self.conn.recv()
                 if message == BEAT:
                     self.last_beat = time.monotonic()
+                elif isinstance(message, str) and message.startswith(CHANGED):
+                    self.changed = message.removeprefix(CHANGED)
                 elif isinstance(message, str):
                     self.reason = message
         except (EOFError, OSError):
@@ -86,6 +90,10 @@ def recording_startup_failure(app: ASGIApp, reasons: list[str]) -> ASGIApp:
 def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection) -> None:
     """One worker process: the application from this process's settings (the environment), served
     on the socket `serve` bound; it reports to `serve` through conn, and stops when `serve` is gone."""
+    # A Ctrl-C reaches every process of the terminal's group: `serve` stops its workers itself (SIGTERM).
+    # Ignored from the first moment (importing the service takes seconds), it is never raised here as
+    # a KeyboardInterrupt traceback, during imports or once uvicorn has shut down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import uvicorn
 
     from api.main import create_app
@@ -106,8 +114,13 @@ def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection) -
     async def beat() -> None:
         tell(BEAT)
 
+    def database_changed(reason: str) -> None:
+        # Serving it on is 503s until a restart, and a new worker would refuse the file: stop the service.
+        tell(CHANGED + reason)
+        server.should_exit = True
+
     config = uvicorn.Config(
-        recording_startup_failure(create_app(settings), reasons),
+        recording_startup_failure(create_app(settings, on_database_changed=database_changed), reasons),
         http=guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout),  # type: ignore[arg-type]
         lifespan="on",
         callback_notify=beat,
@@ -124,9 +137,6 @@ def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection) -
         server.should_exit = True
 
     threading.Thread(target=stop_with_parent, daemon=True).start()
-    # A Ctrl-C reaches every process of the terminal's group: `serve` stops its workers itself (SIGTERM).
-    # Ignored here, it is not raised again as a KeyboardInterrupt traceback once uvicorn has shut down.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         server.run(sockets=[sock])
     except Exception as exc:
@@ -197,6 +207,8 @@ def _watch(
     for index, worker in enumerate(running):
         worker.take_messages()
         pid = worker.process.pid
+        if worker.changed is not None:
+            return f"worker [{pid}] found {worker.changed}"
         if worker.process.is_alive():
             if worker.last_beat is None and now - worker.started_at > start_seconds:
                 return f"worker [{pid}] did not start serving within {start_seconds:g} s"

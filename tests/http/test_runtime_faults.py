@@ -1,7 +1,8 @@
 """Item 5: a database file deleted, corrupted or edited behind the server's back is reported, not served.
 
 /health answers 503 and uncached requests are refused with a 503 in our format instead of a 500,
-or of data that no longer matches the dataset version and ETags the server announces.
+or of data that no longer matches the dataset version and ETags the server announces; the first
+such request stops the service (exit status 3), which a process supervisor sees.
 """
 
 import json
@@ -29,10 +30,14 @@ def _assert_unavailable(response: httpx.Response) -> None:
 
 
 def _check(server: LiveServer) -> None:
+    """503 in our format, then the service stops (exit 3, one line saying why) rather than answer
+    503 until someone restarts it."""
     with httpx.Client(base_url=server.base, timeout=30) as client:
         _assert_unavailable(client.get("/health"))
         _assert_unavailable(client.get("/v1/studies", params={"limit": 7}))
-        _assert_unavailable(client.get("/v1/outcomes", params={"limit": 9}))
+    assert server.process.wait(timeout=60) == 3, server.output()[-2000:]
+    stopping = [line for line in server.output().splitlines() if "stopping the service" in line]
+    assert len(stopping) == 1 and "database" in stopping[0], server.output()[-2000:]
 
 
 def test_a_deleted_database_file_is_reported(own_database: tuple[LiveServer, Path]) -> None:

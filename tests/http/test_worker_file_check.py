@@ -27,6 +27,7 @@ from tests.http.live import HOST, LiveServer, built_file, live_server, scratch_d
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the workers in Linux /proc")
 
 PATHS = ("/v1/meta", "/v1/studies?limit=100", "/health")
+UNASKED = "/v1/studies?limit=7"  # read from the file, never from a worker's response cache
 # From killing a worker to `serve` having exited: the replacement's start-up (a fresh Python
 # process importing the service and hashing the file), about 10 s on 2 busy cores but over 45 s
 # when the test suite shares them, with a wide margin. uvicorn's own supervisor took over 80 s,
@@ -48,10 +49,15 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _serving_workers(server: LiveServer, count: int) -> list[int]:
+    """The workers' pids once each has started serving (one killed while starting stops the service)."""
     deadline = time.monotonic() + WORKER_START_SECONDS
-    while len(pids := worker_pids(server.process.pid)) < count and time.monotonic() < deadline:
+    while time.monotonic() < deadline and (
+        len(pids := worker_pids(server.process.pid)) < count
+        or server.output().count("Application startup complete.") < count
+    ):
         time.sleep(0.2)
     assert len(pids) == count, server.output()[-2000:]
+    assert server.output().count("Application startup complete.") >= count, server.output()[-2000:]
     return pids
 
 
@@ -88,31 +94,41 @@ def _gone(pid: int) -> bool:
     return not status.exists() or "\nState:\tZ" in status.read_text()
 
 
-def _refused_and_stopped(server: LiveServer, database: Path, first: dict[str, bytes]) -> None:
-    """Kill one worker; until `serve` exits, ask every path on fresh connections: every 200 must
-    carry the bytes answered before. `serve` must exit with status 3 within the bound, after one
-    line naming the file and the reason, leaving nothing listening."""
+def _stopped(server: LiveServer, first: dict[str, bytes], *, reasons: tuple[str, ...], ask: bool = True) -> None:
+    """Until `serve` exits, ask every path on fresh connections (when ask): every 200 must carry
+    the bytes answered before. `serve` must exit with status 3 within the bound, after one line
+    giving one of the reasons, with no traceback, leaving nothing listening and no worker."""
     workers = worker_pids(server.process.pid)
-    os.kill(workers[0], signal.SIGKILL)
     deadline = time.monotonic() + STOP_BOUND_SECONDS
     while server.process.poll() is None and time.monotonic() < deadline:
-        _ask_all(server, first)
+        if ask:
+            _ask_all(server, first)
+        else:
+            time.sleep(0.2)
     try:
         status = server.process.wait(timeout=max(0.1, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        pytest.fail(f"serve still runs {STOP_BOUND_SECONDS} s after a worker was killed:\n{server.output()[-2000:]}")
+        pytest.fail(f"serve still runs {STOP_BOUND_SECONDS} s later:\n{server.output()[-2000:]}")
     log = server.output()
     assert status == 3, log[-2000:]
     stopping = [line for line in log.splitlines() if "stopping the service" in line]
     assert len(stopping) == 1, log[-2000:]
-    assert f"start-up refused: {database}: its bytes are not those checked" in stopping[0], log[-2000:]
+    assert any(reason in stopping[0] for reason in reasons), log[-2000:]
     assert "Traceback" not in log, log[-3000:]
     _nothing_listens(server.port)
     assert all(_gone(pid) for pid in workers), log[-2000:]
 
 
-def test_a_worker_started_after_the_file_was_altered_in_place_refuses_it(served) -> None:
-    server, database, first = served
+def _refused(database: Path) -> str:
+    return f"start-up refused: {database}: its bytes are not those checked"
+
+
+def _changed(database: Path) -> str:
+    return f"the database file {database} was changed after loading"
+
+
+def _alter_in_place(server: LiveServer, database: Path) -> None:
+    """One byte of a stored title flipped, in place, with size, modification time and inode kept."""
     original = os.stat(database)
     data = bytearray(database.read_bytes())
     title = httpx.get(server.base + "/v1/studies?limit=1", timeout=30).json()["items"][0]["title"].encode()
@@ -128,15 +144,45 @@ def test_a_worker_started_after_the_file_was_altered_in_place_refuses_it(served)
         original.st_mtime_ns,
         original.st_ino,
     )
-    _refused_and_stopped(server, database, first)
+
+
+def test_a_worker_started_after_the_file_was_altered_in_place_refuses_it(served) -> None:
+    """Nothing asked meanwhile, so the serving worker never reads the file: the replacement's
+    own check is what stops the service."""
+    server, database, first = served
+    _alter_in_place(server, database)
+    os.kill(worker_pids(server.process.pid)[0], signal.SIGKILL)
+    _stopped(server, first, reasons=(_refused(database),), ask=False)
 
 
 def test_a_worker_started_after_the_file_was_replaced_refuses_it(served, builds: tuple[Path, Path]) -> None:
+    """Asked meanwhile: the worker left serving finds the file changed first, or the replacement
+    refuses it first; either stops the service, and no 200 carries other data."""
     server, database, first = served
     replacement = database.with_name("replacement.sqlite3")
     shutil.copy(builds[1], replacement)
     os.replace(replacement, database)
-    _refused_and_stopped(server, database, first)
+    os.kill(worker_pids(server.process.pid)[0], signal.SIGKILL)
+    _stopped(server, first, reasons=(_refused(database), _changed(database)))
+
+
+def test_a_file_altered_under_serving_workers_stops_the_service(served) -> None:
+    """No worker killed: the first one to read the altered file answers 503 and stops the service
+    (it used to answer 503 to every read until restarted by hand)."""
+    server, database, first = served
+    _alter_in_place(server, database)
+    assert httpx.get(server.base + UNASKED, timeout=30, headers={"Connection": "close"}).status_code == 503
+    _stopped(server, first, reasons=(f"found {_changed(database)}",))
+
+
+def test_one_worker_stops_when_its_file_is_altered(builds: tuple[Path, Path], tmp_path: Path) -> None:
+    database = tmp_path / "served.sqlite3"
+    shutil.copy(builds[0], database)
+    with live_server(tmp_path, args=("--database", str(database))) as server:
+        first = {path: httpx.get(server.base + path, timeout=30).content for path in PATHS}
+        _alter_in_place(server, database)
+        assert httpx.get(server.base + UNASKED, timeout=30).status_code == 503
+        _stopped(server, first, reasons=(_changed(database),))
 
 
 def test_a_worker_killed_with_the_file_intact_is_replaced_and_serving_goes_on(served) -> None:
