@@ -115,7 +115,7 @@ def respond_list(
             session,
             spec.table,
             spec.fragment,
-            query.conditions,
+            conditions=query.conditions,
             order_by=query.order,
             limit=limit,
             offset=params.offset,

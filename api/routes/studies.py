@@ -80,7 +80,13 @@ def list_studies(
             items = [found[i] for i in ids[params.offset : params.offset + limit]]
         else:
             items = page_fragments(
-                session, Study, FragmentKind.study, conditions, order_by=order, limit=limit, offset=params.offset
+                session,
+                Study,
+                FragmentKind.study,
+                conditions=conditions,
+                order_by=order,
+                limit=limit,
+                offset=params.offset,
             )
             total = counts.total(session, Study, conditions)
         links = page_links(request, total=total, limit=limit, offset=params.offset, codes=conditions.codes)

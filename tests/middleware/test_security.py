@@ -127,7 +127,7 @@ def test_an_internal_error_answers_problem_details_without_a_trace(
             # A bug whose message names the database file: none of it may reach the client.
             raise RuntimeError(f"sqlalchemy sqlite OperationalError: unable to open {secret}")
 
-        monkeypatch.setattr("api.routes.studies.study_detail", failing_read)
+        monkeypatch.setattr("api.routes.studies.fragment", failing_read)
         response = client.get("/v1/studies/jplsg-t11")
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
