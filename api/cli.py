@@ -306,9 +306,11 @@ def _serve(
                 seen: dict[str, Path] = {}
                 sha256 = ""
                 built = []
+                digests: list[str] = []
                 for database in databases:
                     # Refuse a bad file in one line, before any worker starts.
                     record, sha256 = checked_file(database)
+                    digests.append(sha256)
                     built.append((str(database), record))
                     if record.dataset_version in seen:
                         raise BuildFileError(
@@ -328,6 +330,7 @@ def _serve(
                     public_url=public_url,
                     database_file=databases[-1].resolve(),
                     previous_database_files=[path.resolve() for path in databases[:-1]],
+                    previous_database_files_sha256=digests[:-1],
                     verify_database_file=False,
                     database_file_sha256=sha256,
                 )
@@ -417,6 +420,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         ("TALL_VERIFY_DATABASE_FILE", str(settings.verify_database_file).lower()),
         ("TALL_PREVIOUS_DATABASE_FILES", json.dumps([str(p) for p in settings.previous_database_files])),
         ("TALL_DATABASE_FILE_SHA256", settings.database_file_sha256),
+        ("TALL_PREVIOUS_DATABASE_FILES_SHA256", json.dumps(settings.previous_database_files_sha256)),
         ("TALL_PUBLIC_URL", settings.public_url),
     ):
         if value is not None:

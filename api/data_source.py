@@ -76,8 +76,18 @@ def open_previous_releases(
     """
     opened: list[tuple[Database, Meta]] = []
     seen: dict[str, Path] = {}
-    for path in settings.previous_database_files:
-        database, record = open_file(path, memos(), verify_content=settings.verify_database_file)
+    digests: list[str | None] = list(settings.previous_database_files_sha256)
+    if digests and len(digests) != len(settings.previous_database_files):
+        raise BuildFileError(
+            f"TALL_PREVIOUS_DATABASE_FILES_SHA256 names {len(digests)} digests for "
+            f"{len(settings.previous_database_files)} files in TALL_PREVIOUS_DATABASE_FILES"
+        )
+    digests = digests or [None] * len(settings.previous_database_files)
+    for path, digest in zip(settings.previous_database_files, digests, strict=True):
+        # As the current file: a worker serves an earlier build only if its bytes are those `serve` checked.
+        database, record = open_file(
+            path, memos(), verify_content=settings.verify_database_file, expected_sha256=digest
+        )
         stack.callback(database.close)
         if record.dataset_version in seen:
             first = seen[record.dataset_version]

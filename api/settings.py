@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, StringConstraints, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +66,9 @@ def http_base(value: str, *, example: str) -> str:
     return value.rstrip("/")
 
 
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TALL_", extra="ignore")
 
@@ -84,6 +87,14 @@ class Settings(BaseSettings):
         description="Earlier builds (files written by `tall-evidence build`) served beside the current one, oldest "
         "first, and answered under ?version=<their version>. Env TALL_PREVIOUS_DATABASE_FILES: a JSON list or "
         "paths separated by the platform's path separator; `serve --database OLD --database NEW` sets it.",
+    )
+    previous_database_files_sha256: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]], NoDecode
+    ] = Field(
+        default=[],
+        description="The SHA-256 of each of previous_database_files' bytes, in the same order, as `serve --database` "
+        "checked them before any worker started; each worker serves an earlier build only if its bytes still have "
+        "it. Env TALL_PREVIOUS_DATABASE_FILES_SHA256: a JSON list or comma-separated. Set by `serve` for its workers.",
     )
     verify_database_file: bool = Field(
         default=True,
@@ -212,6 +223,11 @@ class Settings(BaseSettings):
     def _split_paths(cls, value: object) -> object:
         """Accept 'old.sqlite3:older.sqlite3' (os.pathsep) or a JSON list as well as a list."""
         return split_list(value, os.pathsep)
+
+    @field_validator("previous_database_files_sha256", mode="before")
+    @classmethod
+    def _split_digests(cls, value: object) -> object:
+        return split_list(value, ",")
 
     @field_validator("public_url")
     @classmethod

@@ -238,3 +238,23 @@ def test_ctrl_c_stops_every_worker_and_exits_0_without_a_traceback(served) -> No
     assert "could not start" not in server.output() and "starting another" not in server.output()
     assert all(_gone(pid) for pid in workers)
     _nothing_listens(server.port)
+
+
+def test_an_earlier_build_altered_is_refused_by_a_new_worker(builds: tuple[Path, Path], tmp_path: Path) -> None:
+    """`serve --database OLD --database CUR`: OLD is checked like CUR, so a worker started after
+    OLD was altered refuses it (it used to serve OLD's new bytes under its version and ETag)."""
+    old, current = tmp_path / "old.sqlite3", tmp_path / "current.sqlite3"
+    shutil.copy(builds[1], old)
+    shutil.copy(builds[0], current)
+    args = ("--database", str(old), "--database", str(current), "--workers", "2")
+    with live_server(tmp_path, args=args) as server:
+        _serving_workers(server, 2)
+        first = {path: httpx.get(server.base + path, timeout=30).content for path in PATHS}
+        original = os.stat(old)
+        data = bytearray(old.read_bytes())
+        data[len(data) // 2] ^= 0xFF  # one byte of the earlier build, in place, size and mtime kept
+        with old.open("r+b") as file:
+            file.write(data)
+        os.utime(old, ns=(original.st_atime_ns, original.st_mtime_ns))
+        os.kill(worker_pids(server.process.pid)[0], signal.SIGKILL)
+        _stopped(server, first, reasons=(f"start-up refused: {old}: its bytes are not those checked",), ask=False)
