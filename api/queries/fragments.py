@@ -47,13 +47,9 @@ def json_of(model: type[BaseModel], value: BaseModel) -> bytes:
     return _adapter(model).dump_json(value, by_alias=True)
 
 
-_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
-
-
+@functools.cache
 def _adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
-    if model not in _ADAPTERS:
-        _ADAPTERS[model] = TypeAdapter(model)
-    return _ADAPTERS[model]
+    return TypeAdapter(model)
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -125,6 +121,12 @@ def fragments_by_id(session: Session, kind: FragmentKind, record_ids: Sequence[s
     return {record_id: unpack(kind, body) for record_id, body in session.exec(statement)}
 
 
+def bodies_of(table: Any, kind: FragmentKind) -> Any:
+    """SELECT the stored JSON of table's rows (a statement to filter and order like one on table)."""
+    joined = and_(col(Fragment.kind) == kind.value, col(Fragment.id) == table.id)
+    return select(Fragment.body).select_from(table).join(Fragment, joined)
+
+
 def page_fragments(
     session: Session,
     table: Any,
@@ -136,8 +138,7 @@ def page_fragments(
     offset: int,
 ) -> list[bytes]:
     """One page of the matching records' JSON, in the order read_rows reads their rows."""
-    joined = and_(col(Fragment.kind) == kind.value, col(Fragment.id) == table.id)
-    statement = select(Fragment.body).select_from(table).join(Fragment, joined)
+    statement = bodies_of(table, kind)
     if conditions.first:
         statement = statement.where(*conditions.first)
     return [unpack(kind, body) for body in session.exec(statement.order_by(*order_by).offset(offset).limit(limit))]

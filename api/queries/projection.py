@@ -4,11 +4,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
+from api.queries.fragments import bodies_of
 from api.queries.pages import to_public
-from models import AdverseEvent, Fragment, Outcome
+from models import AdverseEvent, Outcome
 from models.adverse_event import AdverseEventPublic
 from models.fragment import FragmentKind
 from models.outcome import OutcomePublic
@@ -22,8 +22,7 @@ def project(row: Outcome | AdverseEvent) -> OutcomePublic | AdverseEventPublic:
 def _outcome_json(session: Session, conditions: Sequence[Any], *, order_by: Sequence[Any]) -> list[bytes]:
     """The stored JSON (models.fragment) of the outcomes meeting conditions, in the order given:
     each outcome's projection as written at build time."""
-    joined = and_(col(Fragment.kind) == FragmentKind.outcome.value, col(Fragment.id) == Outcome.id)
-    statement = select(Fragment.body).select_from(Outcome).join(Fragment, joined)
+    statement = bodies_of(Outcome, FragmentKind.outcome)
     if conditions:
         statement = statement.where(*conditions)
     return list(session.exec(statement.order_by(*order_by)))

@@ -76,8 +76,9 @@ def list_studies(
         if ranked:  # ranked search results are few; ordered here by rank, then id
             ids = ranked_study_ids(session, conditions.all, ranks or {})
             total = len(ids)
-            found = fragments_by_id(session, FragmentKind.study, ids[params.offset : params.offset + limit])
-            items = [found[i] for i in ids[params.offset : params.offset + limit]]
+            shown = ids[params.offset : params.offset + limit]
+            found = fragments_by_id(session, FragmentKind.study, shown)
+            items = [found[i] for i in shown]
         else:
             items = page_fragments(
                 session,
