@@ -8,7 +8,7 @@ from models.conflict import Conflict, ConflictLink
 from models.correction import Correction, CorrectionLink
 from models.epidemiology import EpidemiologyFigure
 from models.finding import Finding
-from models.fragment import Fragment
+from models.fragment import ComparisonFragment, Fragment
 from models.outcome import Outcome
 from models.search_index import SearchDocument, SearchPosting
 from models.source import Source
@@ -49,6 +49,7 @@ __all__ = [
     "Arm",
     "CarProduct",
     "Characteristic",
+    "ComparisonFragment",
     "Conflict",
     "ConflictLink",
     "Correction",

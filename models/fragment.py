@@ -21,6 +21,7 @@ class FragmentKind(StrEnum):
     study_detail = "study_detail"  # StudyDetail, /v1/studies/{id}
     outcome = "outcome"  # OutcomePublic, an item of /v1/outcomes
     adverse_event = "adverse_event"  # AdverseEventPublic, an item of /v1/adverse-events
+    comparison = "comparison"  # Comparison, /v1/comparison?measure={id} with nothing else asked
 
 
 COMPRESSED = frozenset({FragmentKind.study_detail})
@@ -36,4 +37,28 @@ class Fragment(SQLModel, table=True):
 
     kind: str = Field(primary_key=True)
     id: str = Field(primary_key=True)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class ComparisonFragment(SQLModel, table=True):
+    """An outcome's part of every comparison it can appear in, computed once at load time
+    (api.queries.comparison.comparison_fragment): either its excluded-row JSON, or its row's JSON
+    without the three fields that depend on the other rows (label made unique, pooled and the
+    reason it is not), with the facts that decide those. Keyed by the outcome's id."""
+
+    __tablename__ = "comparison_fragment"
+
+    outcome_id: str = Field(primary_key=True)
+    usable: bool  # false: body is the ExcludedRow's JSON
+    study_id: str
+    arm_id: str | None = None
+    label: str = ""  # the row's label before it is made unique; empty for an excluded figure
+    subgroup: str | None = None
+    time_point: str | None = None
+    interval_method: str | None = None
+    derived: bool
+    denominator_basis: str
+    n: int | None = None
+    events: int | None = None
+    # A usable row's JSON from after its label to before "pooled"; an excluded row's whole JSON.
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

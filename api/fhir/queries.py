@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from api.queries.comparison import build_comparison
+from api.queries.comparison import comparison_model, plan_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, SubgroupFilter
 from api.queries.pages import to_public
 from api.queries.studies import study_details
@@ -37,14 +37,18 @@ def _comparisons(
     pooled: list[Comparison] = []
     intervals: dict[str, tuple[float, float]] = {}
     for measure in measures:
-        every_figure = build_comparison(session, measure, time_point=None, outcome_conditions=[], version=version)
+        every_figure = comparison_model(
+            plan_comparison(session, measure, time_point=None, outcome_conditions=[], version=version)
+        )
         for row in every_figure.rows:
             if row.interval_method == "wilson" and row.ci_low is not None and row.ci_high is not None:
                 intervals[row.outcome_id] = (row.ci_low, row.ci_high)
         time_points = sorted({r.time_point for r in every_figure.rows if r.time_point})
         for time_point in [None, *time_points]:
-            comparison = build_comparison(
-                session, measure, time_point=time_point, outcome_conditions=whole_population, version=version
+            comparison = comparison_model(
+                plan_comparison(
+                    session, measure, time_point=time_point, outcome_conditions=whole_population, version=version
+                )
             )
             if comparison.pooled is not None:
                 pooled.append(comparison)

@@ -33,8 +33,7 @@ from api.errors import StartupRefusal
 from api.garbage_collector import collector_paused
 from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR, FixtureSet
 from api.loading.fragments import fragment_code_digest
-from api.loading.load import dataset_rows, validate_fixtures, write_rows
-from api.loading.rows import search_documents
+from api.loading.load import validate_fixtures, write_dataset
 from api.loading.search_index import FIELDS as SEARCH_FIELDS
 from api.settings import Settings
 from models import TABLES
@@ -221,7 +220,7 @@ def build_file(settings: Settings, out_dir: Path, fixtures: FixtureSet | None = 
         database = Database(f"sqlite:///{partial}")
         try:
             with collector_paused():
-                write_rows(database, dataset_rows(settings, fixtures), search_documents(fixtures))
+                write_dataset(database, settings, fixtures)
         finally:
             database.close()
         connection = sqlite3.connect(partial, isolation_level=None)
@@ -457,7 +456,7 @@ def build_schema(settings: Settings, url: str, fixtures: FixtureSet | None = Non
         database = Database(url, connect_args=_pg_engine_options(schema, read_only=False))
         try:
             with collector_paused():
-                write_rows(database, dataset_rows(settings, fixtures), search_documents(fixtures))
+                write_dataset(database, settings, fixtures)
             counts = engine_counts(database)
         finally:
             database.close()

@@ -102,7 +102,7 @@ def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | 
     """
     fixtures = fixtures or validate_fixtures(settings)
     with collector_paused():
-        write_rows(database, dataset_rows(settings, fixtures), search_documents(fixtures))
+        write_dataset(database, settings, fixtures)
     with Session(database.engine) as session:
         counts = {
             str(table.__tablename__): session.exec(select(func.count()).select_from(table)).one() for table in TABLES
@@ -121,7 +121,12 @@ def load_dataset(settings: Settings, database: Database, fixtures: FixtureSet | 
     )
 
 
-def write_rows(database: Database, rows: TableRows, documents: dict[str, dict[str, str]]) -> None:
+def write_dataset(database: Database, settings: Settings, fixtures: FixtureSet) -> None:
+    """Write the validated fixtures' rows, search index and fragments into database, in one transaction."""
+    write_rows(database, dataset_rows(settings, fixtures), search_documents(fixtures), version=fixtures.version)
+
+
+def write_rows(database: Database, rows: TableRows, documents: dict[str, dict[str, str]], *, version: str) -> None:
     """Replace all data with rows and the search index in one transaction; read-only afterwards."""
     by_table = {model.__table__: values for model, values in rows.items()}  # type: ignore[attr-defined]
     with database.replacing() as conn:
@@ -130,4 +135,4 @@ def write_rows(database: Database, rows: TableRows, documents: dict[str, dict[st
             if by_table.get(table):
                 conn.execute(table.insert(), by_table[table])
         create_search_index(conn, documents)
-        write_fragments(conn)
+        write_fragments(conn, version=version)

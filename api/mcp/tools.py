@@ -19,7 +19,7 @@ from api.claims.text import MAX_TEXT_LENGTH
 from api.claims.verdict import check_against_data
 from api.errors import ApiError
 from api.queries.claims import study_names
-from api.queries.comparison import build_comparison
+from api.queries.comparison import comparison_model, plan_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.projection import outcome_projection, outcomes_in_id_order
 from api.queries.studies import select_studies, sources_by_id, studies_by_id, study_detail
@@ -178,12 +178,14 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
             _study_filters(agent=agent, target_antigen=target_antigen, therapy_class=therapy_class, disease=disease)
         )
         with reading() as (session, version):
-            comparison = build_comparison(
-                session,
-                measure,
-                time_point=time_point,
-                outcome_conditions=filters.conditions(session).all,
-                version=version,
+            comparison = comparison_model(
+                plan_comparison(
+                    session,
+                    measure,
+                    time_point=time_point,
+                    outcome_conditions=filters.conditions(session).all,
+                    version=version,
+                )
             )
         shown = comparison.model_copy(update={"rows": comparison.rows[:MAX_COMPARISON_ROWS]})
         lines = [f"{label(measure)}: {len(comparison.rows)} rows (dataset version {version}). {AS_PRINTED}"]

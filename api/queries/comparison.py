@@ -9,15 +9,19 @@ designs, and reports of one programme may overlap.
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from types import SimpleNamespace
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
-from sqlmodel import Session, col, select
+from pydantic_core import to_json
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, col
 
-from api.queries.projection import outcome_facts
-from models import Outcome, Study
+from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter
+from models import Outcome
 from models.comparison import Comparison, ComparisonRow, ExcludedRow, LeaveOneOut, PooledEstimate
 from models.enums import DenominatorBasis, Measure, ValueUnit
+from models.fragment import ComparisonFragment
 from models.outcome import OutcomePublic
 from models.projection import FACE_EXCEPTIONS, Face, fact_names
 
@@ -97,6 +101,50 @@ class FigureFacts(Protocol):
     def denominator(self) -> int | None: ...
 
 
+@dataclass(slots=True)
+class PlannedRow:
+    """A usable figure's row while the comparison is decided: the facts that decide its label and
+    its place in the pool, and its stored JSON (models.fragment.ComparisonFragment) for the rest."""
+
+    outcome_id: str
+    study_id: str
+    arm_id: str | None
+    label: str
+    subgroup: str | None
+    time_point: str | None
+    interval_method: str | None
+    derived: bool
+    denominator_basis: DenominatorBasis
+    n: int | None
+    events: int | None
+    body: bytes
+    pooled: bool = False
+    not_pooled_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        self.denominator_basis = DenominatorBasis(self.denominator_basis)  # stored as its value
+
+    def json(self) -> bytes:
+        """The row's JSON as ComparisonRow writes it: the stored part between the label and "pooled"."""
+        return b"".join(
+            (
+                b'{"outcome_id":',
+                to_json(self.outcome_id),
+                b',"label":',
+                to_json(self.label),
+                self.body,
+                b',"pooled":true' if self.pooled else b',"pooled":false',
+                b',"not_pooled_reason":',
+                to_json(self.not_pooled_reason),
+                b"}",
+            )
+        )
+
+
+# The rows the pooling steps decide: the model's rows (as the tests build them), or the planned ones.
+Row = TypeVar("Row", ComparisonRow, PlannedRow)
+
+
 def _exclusion(o: FigureFacts) -> str | None:
     if o.conflict_ids:
         return f"in recorded conflict {', '.join(o.conflict_ids)}: values disagree between or within sources"
@@ -127,7 +175,7 @@ def _row_label(title: str, acronym: str | None, arm_label: str | None) -> str:
     return f"{name} · {arm_label}" if arm_label is not None else f"{name} · all patients"
 
 
-def _unique_labels(rows: list[ComparisonRow]) -> None:
+def _unique_labels(rows: list[Row]) -> None:
     """Make labels unique: add subgroup and time point where two rows share one, then the figure's id."""
     for extra in (
         lambda r: label_part(r.subgroup),
@@ -144,9 +192,9 @@ def label_part(subgroup: object) -> str | None:
     return str(subgroup).replace("_", " ") if subgroup else None
 
 
-def _pool_rows(rows: list[ComparisonRow], include_derived: bool) -> list[ComparisonRow]:
+def _pool_rows(rows: list[Row], include_derived: bool) -> list[Row]:
     """Choose the rows to pool and give every other proportion row its reason; return the chosen."""
-    candidates: list[ComparisonRow] = []
+    candidates: list[Row] = []
     for r in rows:
         if r.interval_method != "wilson":
             r.not_pooled_reason = "survival figures are carried as printed and never pooled"
@@ -156,7 +204,7 @@ def _pool_rows(rows: list[ComparisonRow], include_derived: bool) -> list[Compari
             r.not_pooled_reason = NO_TIME_POINT_REASON
         else:
             candidates.append(r)
-    strata: dict[tuple[str, DenominatorBasis], list[ComparisonRow]] = defaultdict(list)
+    strata: dict[tuple[str, DenominatorBasis], list[Row]] = defaultdict(list)
     for r in candidates:
         strata[(r.time_point or "", r.denominator_basis)].append(r)
     if not strata:
@@ -176,18 +224,18 @@ def _pool_rows(rows: list[ComparisonRow], include_derived: bool) -> list[Compari
     return _independent(chosen)
 
 
-def _independent(rows: list[ComparisonRow]) -> list[ComparisonRow]:
+def _independent(rows: list[Row]) -> list[Row]:
     """One row per independent population: an arm's patients are also in its whole study's figure."""
-    by_study: dict[str, list[ComparisonRow]] = defaultdict(list)
+    by_study: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         by_study[r.study_id].append(r)
-    kept: list[ComparisonRow] = []
+    kept: list[Row] = []
     for study_rows in by_study.values():
         arms = [r for r in study_rows if r.arm_id is not None]
         for r in study_rows:
             if r.arm_id is None and arms:
                 r.not_pooled_reason = "whole-study figure; its patients are in the arm rows pooled instead"
-        by_population: dict[str | None, list[ComparisonRow]] = defaultdict(list)
+        by_population: dict[str | None, list[Row]] = defaultdict(list)
         for r in arms or study_rows:
             by_population[r.arm_id].append(r)
         for same in by_population.values():
@@ -200,7 +248,7 @@ def _independent(rows: list[ComparisonRow]) -> list[ComparisonRow]:
     return kept
 
 
-def _leave_one_out(rows: list[ComparisonRow]) -> list[LeaveOneOut]:
+def _leave_one_out(rows: list[Row]) -> list[LeaveOneOut]:
     if len(rows) < 3:
         return []
     result = []
@@ -220,7 +268,7 @@ def _leave_one_out(rows: list[ComparisonRow]) -> list[LeaveOneOut]:
     return result
 
 
-def _why_not_pooled(measure: Measure, rows: list[ComparisonRow], chosen: int) -> str:
+def _why_not_pooled(measure: Measure, rows: list[Row], chosen: int) -> str:
     if measure in TIME_TO_EVENT:
         return "survival figures are carried as printed and never pooled"
     reasons = Counter(r.not_pooled_reason for r in rows if r.not_pooled_reason)
@@ -229,7 +277,90 @@ def _why_not_pooled(measure: Measure, rows: list[ComparisonRow], chosen: int) ->
     return found + (" (" + "; ".join(parts) + ")" if parts else "")
 
 
-def build_comparison(
+@dataclass(slots=True)
+class ComparisonPlan:
+    """A comparison decided: its envelope (rows and excluded empty), its rows, and the excluded rows' JSON."""
+
+    envelope: Comparison
+    rows: list[PlannedRow]
+    excluded: list[bytes]
+
+
+# The stored row's JSON without what depends on the other rows: its label, written empty, and its
+# pooling, written as not pooled with no reason (ComparisonRow lists them in this place).
+_STORED_LABEL = b',"label":""'
+_STORED_TAIL = b',"pooled":false,"not_pooled_reason":null}'
+
+
+def comparison_fragment(fact: dict[str, Any], *, title: str, acronym: str | None) -> dict[str, object]:
+    """An outcome's ComparisonFragment row, from its projection's JSON object (its stored fragment)
+    and its study's title and acronym: the part of every comparison row it can be that the other
+    rows do not change, computed once at load time."""
+    o = SimpleNamespace(**fact)
+    decided = {
+        "outcome_id": o.id,
+        "study_id": o.study_id,
+        "arm_id": o.arm_id,
+        "subgroup": o.subgroup,
+        "time_point": o.time_point,
+        "derived": o.derived,
+        "denominator_basis": o.denominator_basis,
+    }
+    reason = _exclusion(o)
+    if reason is not None:
+        excluded = ExcludedRow(outcome_id=o.id, study_id=o.study_id, printed=o.printed, reason=reason)
+        body = excluded.model_dump_json(by_alias=True).encode()
+        return {
+            **decided,
+            "usable": False,
+            "label": "",
+            "interval_method": None,
+            "n": None,
+            "events": None,
+            "body": body,
+        }
+    has_counts = o.measure not in TIME_TO_EVENT
+    low, high = wilson_interval(o.numerator, o.denominator) if has_counts else (None, None)
+    row = ComparisonRow(
+        outcome_id=o.id,
+        label="",
+        study_title=title,
+        study_acronym=acronym,
+        n=o.denominator,
+        events=o.numerator,
+        proportion=(o.numerator / o.denominator) if has_counts else o.value / 100,
+        ci_low=low,
+        ci_high=high,
+        interval_method="wilson" if has_counts else None,
+        pooled=False,
+        **{name: fact[name] for name in SHOWN_FACTS},
+    )
+    written = row.model_dump_json(by_alias=True).encode()
+    head = b'{"outcome_id":' + to_json(o.id) + _STORED_LABEL
+    if not (written.startswith(head) and written.endswith(_STORED_TAIL)):
+        raise ValueError(
+            f"ComparisonRow no longer writes outcome_id, label first and pooled, not_pooled_reason last: {o.id}"
+        )
+    return {
+        **decided,
+        "usable": True,
+        "label": _row_label(title, acronym, o.arm_label),
+        "interval_method": row.interval_method,
+        "n": row.n,
+        "events": row.events,
+        "body": written[len(head) : -len(_STORED_TAIL)],
+    }
+
+
+_FRAGMENT = ComparisonFragment
+# Whether usable, then the row's stored fields in PlannedRow's order, so a result row builds a PlannedRow.
+_PLAN_COLUMNS = (
+    col(_FRAGMENT.usable),
+    *(getattr(_FRAGMENT, f.name) for f in fields(PlannedRow) if f.name in _FRAGMENT.model_fields),
+)
+
+
+def plan_comparison(
     session: Session,
     measure: Measure,
     *,
@@ -237,48 +368,30 @@ def build_comparison(
     outcome_conditions: Sequence[object],
     version: str,
     include_derived: bool = False,
-) -> Comparison:
-    conditions = [Outcome.measure == measure, *outcome_conditions]
+) -> ComparisonPlan:
+    """Decide the comparison of measure over the outcomes meeting the conditions: which figures are
+    rows and which excluded, the rows' unique labels, which rows pool, and the pooled estimate."""
+    conditions: list[Any] = [Outcome.measure == measure, *outcome_conditions]
     if time_point is not None:
         conditions.append(Outcome.time_point == time_point)
     # A study's whole-study figures first (arm null), then its arms: the same on every database.
     arm = col(Outcome.arm_id)
     order = (col(Outcome.study_id), arm.is_not(None), arm, col(Outcome.id))
-    # The figures' projections as read from their stored JSON, viewed by attribute: validating
-    # thousands of models again cost most of a large comparison's time.
-    facts = outcome_facts(session, conditions, order_by=order)
-    outcomes = [SimpleNamespace(**f) for f in facts]
-    # Only the names a row shows (each outcome carries its arm's label already): whole-study
-    # records cost most of the time of a large comparison.
-    names = select(Study.id, Study.title, Study.acronym).where(col(Study.id).in_({o.study_id for o in outcomes}))
-    studies = {sid: (title, acronym) for sid, title, acronym in session.exec(names)}
-
-    rows: list[ComparisonRow] = []
-    excluded: list[ExcludedRow] = []
-    for o, fact in zip(outcomes, facts, strict=True):
-        reason = _exclusion(o)
-        if reason is not None:
-            excluded.append(ExcludedRow(outcome_id=o.id, study_id=o.study_id, printed=o.printed, reason=reason))
-            continue
-        title, acronym = studies[o.study_id]
-        has_counts = o.measure not in TIME_TO_EVENT
-        low, high = wilson_interval(o.numerator, o.denominator) if has_counts else (None, None)
-        rows.append(
-            ComparisonRow(
-                outcome_id=o.id,
-                label=_row_label(title, acronym, o.arm_label),
-                study_title=title,
-                study_acronym=acronym,
-                n=o.denominator,
-                events=o.numerator,
-                proportion=(o.numerator / o.denominator) if has_counts else o.value / 100,
-                ci_low=low,
-                ci_high=high,
-                interval_method="wilson" if has_counts else None,
-                pooled=False,
-                **{name: fact[name] for name in SHOWN_FACTS},
-            )
-        )
+    statement = (
+        sql_select(*_PLAN_COLUMNS)
+        .select_from(Outcome)
+        .join(_FRAGMENT, col(_FRAGMENT.outcome_id) == col(Outcome.id))
+        .where(*conditions)
+        .order_by(*order)
+    )
+    rows: list[PlannedRow] = []
+    excluded: list[bytes] = []
+    # The stored facts as plain tuples (a Core read): the comparison's rows number in the thousands at scale.
+    for usable, *stored in session.connection().execute(statement):
+        if usable:
+            rows.append(PlannedRow(*stored))
+        else:
+            excluded.append(stored[-1])
     _unique_labels(rows)
     chosen = _pool_rows(rows, include_derived)
     pooled = None
@@ -302,13 +415,99 @@ def build_comparison(
         for r in chosen:
             r.not_pooled_reason = "no other comparable row to pool with"
         note = _why_not_pooled(measure, rows, len(chosen))
-    return Comparison(
+    envelope = Comparison(
         measure=measure,
         time_point=time_point,
         include_derived=include_derived,
-        rows=rows,
+        rows=[],
         pooled=pooled,
         pooled_note=note,
-        excluded=excluded,
+        excluded=[],
         dataset_version=version,
+    )
+    return ComparisonPlan(envelope=envelope, rows=rows, excluded=excluded)
+
+
+def comparison_json(plan: ComparisonPlan) -> bytes:
+    """The comparison's JSON as its response model writes it, spliced from the rows' stored JSON."""
+    written = plan.envelope.model_dump_json(by_alias=True).encode()
+    before_rows, rest = written.split(b'"rows":[]', 1)  # strings are escaped: no value holds these
+    between, after_excluded = rest.split(b'"excluded":[]', 1)
+    return b"".join(
+        (
+            before_rows,
+            b'"rows":[',
+            b",".join(r.json() for r in plan.rows),
+            b"]",
+            between,
+            b'"excluded":[',
+            b",".join(plan.excluded),
+            b"]",
+            after_excluded,
+        )
+    )
+
+
+def comparison_model(plan: ComparisonPlan) -> Comparison:
+    """The comparison as its model, for the faces that read it (CSV, SVG, FHIR, MCP): parsed from
+    its JSON, so every face shows what the JSON says."""
+    return Comparison.model_validate_json(comparison_json(plan))
+
+
+def comparison_filters(
+    study: StudyFilters, *, subgroup: Sequence[SubgroupFilter] | None, study_id: list[str] | None
+) -> OutcomeFilters:
+    """The figures a comparison reads: the studies' filters, and whole populations unless a subgroup is asked."""
+    return OutcomeFilters(subgroup=list(subgroup or [SubgroupFilter(NO_SUBGROUP)]), study_id=study_id).within(study)
+
+
+def default_filters() -> OutcomeFilters:
+    """The figures of the comparison asked with nothing but its measure."""
+    return comparison_filters(StudyFilters(), subgroup=None, study_id=None)
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonQuery:
+    """A comparison as asked, parsed: what plan_comparison takes, and whether nothing but the
+    measure was asked (that answer is stored with the dataset, api.queries.fragments)."""
+
+    measure: Measure
+    time_point: str | None
+    outcome_conditions: Sequence[Any]
+    version: str
+    include_derived: bool
+    default: bool
+
+
+def comparison_query(
+    session: Session,
+    measure: Measure,
+    *,
+    study: StudyFilters,
+    subgroup: Sequence[SubgroupFilter] | None,
+    study_id: list[str] | None,
+    time_point: str | None,
+    include_derived: bool,
+    version: str,
+) -> ComparisonQuery:
+    filters = comparison_filters(study, subgroup=subgroup, study_id=study_id)
+    asked_more = study != StudyFilters() or subgroup or study_id or time_point is not None or include_derived
+    return ComparisonQuery(
+        measure=measure,
+        time_point=time_point,
+        outcome_conditions=filters.conditions(session).all,
+        version=version,
+        include_derived=include_derived,
+        default=not asked_more,
+    )
+
+
+def plan(session: Session, query: ComparisonQuery) -> ComparisonPlan:
+    return plan_comparison(
+        session,
+        query.measure,
+        time_point=query.time_point,
+        outcome_conditions=query.outcome_conditions,
+        version=query.version,
+        include_derived=query.include_derived,
     )

@@ -20,12 +20,14 @@ from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import and_, text
 from sqlmodel import Session, SQLModel, col, select
 
-from api.queries import corrections, pages, roles, studies
+from api.queries import comparison, corrections, pages, roles, studies
 from api.queries.filters import Conditions
 from api.queries.pages import to_public
 from api.queries.studies import study_details
 from models import AdverseEvent, Outcome, Study
 from models.adverse_event import AdverseEventPublic
+from models.comparison import Comparison, ComparisonRow, ExcludedRow
+from models.enums import Measure
 from models.fragment import COMPRESSED, Fragment, FragmentKind
 from models.outcome import OutcomePublic
 from models.study_views import StudyDetail, StudyPublic
@@ -61,14 +63,14 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 # What a fragment's bytes depend on besides the data: the code that computes them and the models
 # that write them. A file built by other code is refused at start-up, as for another schema
 # (api.loading.build.schema_version), so no answer is spliced from JSON this code would not write.
-_COMPUTED_BY = (sys.modules[__name__], studies, pages, corrections, roles)
+_COMPUTED_BY = (sys.modules[__name__], studies, pages, corrections, roles, comparison)
 
 
 @functools.cache  # the same for the life of the process
 def fragment_code_digest() -> str:
     """A digest of the fragment models' JSON schemas and of the source of the modules computing them."""
     digest = hashlib.blake2b(digest_size=8)
-    for model in (StudyPublic, StudyDetail, OutcomePublic, AdverseEventPublic):
+    for model in (StudyPublic, StudyDetail, OutcomePublic, AdverseEventPublic, Comparison, ComparisonRow, ExcludedRow):
         digest.update(json.dumps(model.model_json_schema(), sort_keys=True).encode())
     for module in _COMPUTED_BY:
         digest.update(Path(inspect.getfile(module)).read_bytes())
@@ -102,6 +104,41 @@ def fragment_rows(session: Session) -> Iterator[dict[str, object]]:
             rows = session.exec(select(table).where(col(table.id).in_(ids)).order_by(table.id)).all()  # type: ignore[attr-defined]
             for row in rows:
                 yield {"kind": kind.value, "id": row.id, "body": json_of(public, to_public(public, row))}  # type: ignore[attr-defined]
+
+
+def comparison_fragment_rows(session: Session) -> Iterator[dict[str, object]]:
+    """Every outcome's ComparisonFragment row, from the outcome fragments already written in this
+    session's transaction: the comparison reads the projection as every face does."""
+    titles = {
+        sid: (title, acronym) for sid, title, acronym in session.exec(select(Study.id, Study.title, Study.acronym))
+    }
+    statement = bodies_of(Outcome, FragmentKind.outcome).order_by(col(Outcome.id))
+    for body in session.exec(statement):
+        fact = json.loads(body)
+        title, acronym = titles[fact["study_id"]]
+        yield comparison.comparison_fragment(fact, title=title, acronym=acronym)
+
+
+def stored_comparison_rows(session: Session, *, version: str) -> Iterator[dict[str, object]]:
+    """The default comparison of each measure (every study, whole populations, any time point,
+    counts as printed): the question most asked, and at scale the largest answer, stored whole."""
+    conditions = comparison.default_filters().conditions(session).all
+    for measure in session.exec(select(Outcome.measure).distinct().order_by(Outcome.measure)):
+        plan = comparison.plan_comparison(
+            session, Measure(measure), time_point=None, outcome_conditions=conditions, version=version
+        )
+        yield {
+            "kind": FragmentKind.comparison.value,
+            "id": Measure(measure).value,
+            "body": comparison.comparison_json(plan),
+        }
+
+
+def comparison_body(session: Session, query: comparison.ComparisonQuery) -> bytes:
+    """The comparison's JSON: stored when nothing but the measure was asked, computed otherwise."""
+    if query.default and (stored := fragment(session, FragmentKind.comparison, query.measure.value)) is not None:
+        return stored
+    return comparison.comparison_json(comparison.plan(session, query))
 
 
 # A plain statement: this is the one read on the path of every detail, and a text() clause

@@ -1,6 +1,5 @@
 """Reading figures' projections (models.projection): the one way a face gets a figure's facts."""
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,12 +33,6 @@ def outcome_projections(session: Session, conditions: Sequence[Any], *, order_by
     Parsed from their stored JSON: several times cheaper than loading rows and validating them again.
     """
     return [OutcomePublic.model_validate_json(body) for body in _outcome_json(session, conditions, order_by=order_by)]
-
-
-def outcome_facts(session: Session, conditions: Sequence[Any], *, order_by: Sequence[Any]) -> list[dict[str, Any]]:
-    """The same projections as JSON objects (enumerations as their values), for a face that reads
-    thousands of figures' facts and builds no model of each (the comparison)."""
-    return [json.loads(body) for body in _outcome_json(session, conditions, order_by=order_by)]
 
 
 def outcomes_in_id_order(session: Session, conditions: Sequence[Any]) -> list[OutcomePublic]:

@@ -10,18 +10,17 @@ from fastapi.responses import Response
 
 from api.deps import MetaDep, SessionDep
 from api.errors import NOT_FOUND_RESPONSES
-from api.queries.comparison import build_comparison
+from api.queries.comparison import ComparisonQuery, comparison_model, comparison_query, plan
 from api.queries.filters import (
-    NO_SUBGROUP,
-    OutcomeFilters,
     StudyFiltersDep,
-    SubgroupFilter,
     SubgroupQuery,
     TimePointQuery,
 )
+from api.queries.fragments import comparison_body
 from api.queries.terminology import measure_of
 from api.render.forest_plot import render_forest_plot
 from api.render.formats import ComparisonFormatQuery, Format, bytes_success, csv_response, negotiate
+from api.render.splice import json_response
 from api.routes.listing import file_operations
 from models.comparison import Comparison, ComparisonRow
 from models.terminology import MeasureOrCode
@@ -65,19 +64,20 @@ def comparison_from_query(
         bool,
         Query(description="Let rows whose counts curators derived from a printed percentage enter the pool."),
     ] = False,
-) -> Comparison:
-    filters = OutcomeFilters(subgroup=subgroup or [SubgroupFilter(NO_SUBGROUP)], study_id=study_id).within(study)
-    return build_comparison(
+) -> ComparisonQuery:
+    return comparison_query(
         session,
         measure_of(session, measure),
+        study=study,
+        subgroup=subgroup,
+        study_id=study_id,
         time_point=time_point,
-        outcome_conditions=filters.conditions(session).all,
-        version=meta.dataset_version,
         include_derived=include_derived,
+        version=meta.dataset_version,
     )
 
 
-ComparisonDep = Annotated[Comparison, Depends(comparison_from_query)]
+ComparisonDep = Annotated[ComparisonQuery, Depends(comparison_from_query)]
 
 
 def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
@@ -106,12 +106,15 @@ def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
 )
 def compare_outcomes(
     request: Request,
+    session: SessionDep,
     comparison: ComparisonDep,
     format: ComparisonFormatQuery = None,
 ) -> Comparison | Response:
     if negotiate(request, format) is Format.csv:
-        return csv_response(CSV_COLUMNS, comparison_rows(comparison), version=comparison.dataset_version)
-    return comparison
+        model = comparison_model(plan(session, comparison))
+        return csv_response(CSV_COLUMNS, comparison_rows(model), version=model.dataset_version)
+    # Stored, or spliced from the rows' stored JSON: the bytes the response model would write.
+    return json_response(comparison_body(session, comparison))
 
 
 @router.get(
@@ -121,8 +124,8 @@ def compare_outcomes(
     response_class=Response,
     responses={**NOT_FOUND_RESPONSES, **bytes_success(SVG_MEDIA_TYPE, "The forest plot, a standalone SVG document.")},
 )
-def comparison_plot(comparison: ComparisonDep) -> Response:
+def comparison_plot(session: SessionDep, comparison: ComparisonDep) -> Response:
     """The rows of GET /v1/comparison with the same query, drawn as a standalone SVG for an <img>: each
     proportion with its Wilson 95% interval, survival figures as printed points without intervals, and the
     pooled diamond labelled descriptive; axis 0-100%, study and source labels, no external references."""
-    return Response(render_forest_plot(comparison), media_type=SVG_MEDIA_TYPE)
+    return Response(render_forest_plot(comparison_model(plan(session, comparison))), media_type=SVG_MEDIA_TYPE)

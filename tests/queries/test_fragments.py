@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from api.loading import build
+from api.queries import comparison
 from api.queries.fragments import fragment_code_digest, json_of, unpack
 from api.queries.pages import to_public
 from api.queries.studies import study_details, study_summaries
@@ -15,6 +16,8 @@ from api.render.splice import page_body
 from api.state import app_state
 from models import AdverseEvent, Fragment, Outcome, Study
 from models.adverse_event import AdverseEventPublic
+from models.comparison import Comparison
+from models.enums import Measure
 from models.fragment import FragmentKind
 from models.outcome import OutcomePublic
 from models.page import AdverseEventPage, OutcomePage, PageLinks, StudyPage
@@ -25,6 +28,7 @@ MODELS = {
     FragmentKind.study_detail: StudyDetail,
     FragmentKind.outcome: OutcomePublic,
     FragmentKind.adverse_event: AdverseEventPublic,
+    FragmentKind.comparison: Comparison,
 }
 
 
@@ -42,7 +46,8 @@ def test_every_fragment_parses_with_its_model_and_writes_back_the_same_bytes(ses
         body = unpack(kind, fragment.body)
         parsed = MODELS[kind].model_validate_json(body)
         assert json_of(MODELS[kind], parsed) == body, (fragment.kind, fragment.id)
-        assert parsed.id == fragment.id  # type: ignore[attr-defined]
+        key = parsed.measure if isinstance(parsed, Comparison) else parsed.id  # type: ignore[attr-defined]
+        assert key == fragment.id
 
 
 def test_each_record_has_exactly_its_fragments(session: Session) -> None:
@@ -54,9 +59,10 @@ def test_each_record_has_exactly_its_fragments(session: Session) -> None:
     assert stored[FragmentKind.study_detail] == studies
     assert stored[FragmentKind.outcome] == set(session.exec(select(Outcome.id)).all())
     assert stored[FragmentKind.adverse_event] == set(session.exec(select(AdverseEvent.id)).all())
+    assert stored[FragmentKind.comparison] == set(session.exec(select(Outcome.measure)).all())
 
 
-def test_fragments_are_what_the_queries_compute_now(session: Session) -> None:
+def test_fragments_are_what_the_queries_compute_now(client: TestClient, session: Session) -> None:
     stored = {(f.kind, f.id): unpack(FragmentKind(f.kind), f.body) for f in session.exec(select(Fragment))}
     studies = session.exec(select(Study).order_by(col(Study.id))).all()
     for summary in study_summaries(session, studies):
@@ -68,6 +74,13 @@ def test_fragments_are_what_the_queries_compute_now(session: Session) -> None:
     for event in session.exec(select(AdverseEvent)):
         public = to_public(AdverseEventPublic, event)
         assert stored[(FragmentKind.adverse_event, event.id)] == json_of(AdverseEventPublic, public)
+    version = app_state(client.app).meta.dataset_version
+    conditions = comparison.default_filters().conditions(session).all
+    for measure in set(session.exec(select(Outcome.measure))):
+        plan = comparison.plan_comparison(
+            session, Measure(measure), time_point=None, outcome_conditions=conditions, version=version
+        )
+        assert stored[(FragmentKind.comparison, measure)] == comparison.comparison_json(plan)
 
 
 @pytest.mark.parametrize(
