@@ -5,6 +5,7 @@ busy for a fixed time and stop by themselves."""
 import asyncio
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,6 +38,10 @@ class LoadResult:
     max_ms: float
     errors: int  # connection errors and timeouts
     non_2xx: int
+    # CPU the load generator used, in cores (CPU seconds per second of load): on two cores, what is
+    # left for the servers is 2 minus this.
+    client_cores: float = 0.0
+    server_cores: float = 0.0  # CPU the server's processes used, in cores (set by the caller that knows them)
 
     def as_dict(self) -> dict[str, float | int | str]:
         return asdict(self)
@@ -63,9 +68,11 @@ def run_wrk(wrk: str, url: str, connections: int, seconds: float, threads: int) 
         script.write(WRK_REPORT)
     try:
         argv = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
             [*argv, "-s", script.name, url], capture_output=True, text=True, timeout=seconds + 60, check=True
         )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk is the only child reaped in between
     finally:
         Path(script.name).unlink()
     line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("{"))
@@ -81,7 +88,12 @@ def run_wrk(wrk: str, url: str, connections: int, seconds: float, threads: int) 
         max_ms=raw["max_us"] / 1000,
         errors=raw["errors"],
         non_2xx=raw["non_2xx"],
+        client_cores=(_cpu_s(after) - _cpu_s(before)) / duration,
     )
+
+
+def _cpu_s(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:
@@ -131,7 +143,9 @@ def run_python(url: str, connections: int, seconds: float) -> LoadResult:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 30)
         return time.perf_counter() - started
 
+    cpu_before = time.process_time()
     elapsed = asyncio.run(drive())
+    client_cores = (time.process_time() - cpu_before) / elapsed
     ordered = sorted(latencies) or [0.0]
 
     def percentile(p: float) -> float:
@@ -147,6 +161,7 @@ def run_python(url: str, connections: int, seconds: float) -> LoadResult:
         max_ms=ordered[-1] * 1000,
         errors=counts["errors"],
         non_2xx=counts["non_2xx"],
+        client_cores=client_cores,
     )
 
 

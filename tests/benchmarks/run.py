@@ -19,6 +19,7 @@ Prints the tables and writes tests/benchmarks/results/latest.{json,md}.
 import argparse
 import base64
 import contextlib
+import dataclasses
 import importlib.util
 import json
 import os
@@ -39,11 +40,21 @@ if str(ROOT) not in sys.path:  # run as a script: make `tests.benchmarks` import
 from api.settings import Settings  # noqa: E402
 from tests.benchmarks import report, servers  # noqa: E402
 from tests.benchmarks.endpoints import ENDPOINTS, datasette_metadata  # noqa: E402
-from tests.benchmarks.load import LoadResult, drive, find_wrk, paired_latency, sequential_latency  # noqa: E402
+from tests.benchmarks.load import (  # noqa: E402
+    LoadResult,
+    drive,
+    find_wrk,
+    paired_latency,
+    process_cpu_s,
+    sequential_latency,
+)
 from tests.benchmarks.sqlite_file import build_sqlite_file  # noqa: E402
 from tests.benchmarks.synthetic import write_scaled_fixtures  # noqa: E402
 
 RESULTS = ROOT / "tests" / "benchmarks" / "results"
+
+
+CORES = os.cpu_count() or 1
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -127,6 +138,8 @@ def median_round(rounds: list[LoadResult]) -> dict[str, Any]:
         "errors": sum(r.errors for r in rounds),
         "non_2xx": sum(r.non_2xx for r in rounds),
         "rps_each_round": [round(r.rps) for r in rounds],
+        "client_cores": statistics.median(r.client_cores for r in rounds),
+        "server_cores": statistics.median(r.server_cores for r in rounds),
         "p99_ms_each_round": [round(r.p99_ms, 2) for r in rounds],
     }
 
@@ -144,7 +157,11 @@ def load_each(args: argparse.Namespace, wrk: str | None, running: dict[str, serv
         rounds: dict[str, list[LoadResult]] = {name: [] for name in urls}
         for _ in range(args.rounds):
             for name, url in urls.items():
-                rounds[name].append(drive(wrk, url, args.connections, args.duration / args.rounds, args.threads))
+                pids = [running[name].process.pid, *running[name].worker_pids()]
+                cpu_before = sum(process_cpu_s(pid) for pid in pids)
+                result = drive(wrk, url, args.connections, args.duration / args.rounds, args.threads)
+                cores = (sum(process_cpu_s(pid) for pid in pids) - cpu_before) / result.seconds
+                rounds[name].append(dataclasses.replace(result, server_cores=cores))
         results = {name: median_round(each) for name, each in rounds.items()}
         for name, r in results.items():
             print(
@@ -168,6 +185,11 @@ def load_each(args: argparse.Namespace, wrk: str | None, running: dict[str, serv
                     "service_vs_datasette": service["rps"] / datasette["rps"] if datasette else None,
                     "two_workers_vs_one": results["service-2w"]["rps"] / service["rps"]
                     if "service-2w" in results
+                    else None,
+                    # What two workers could reach here at most: the cores the load generator left them,
+                    # against the cores one worker used for its throughput.
+                    "two_workers_ceiling": (CORES - results["service-2w"]["client_cores"]) / service["server_cores"]
+                    if "service-2w" in results and service["server_cores"] > 0
                     else None,
                 },
             }

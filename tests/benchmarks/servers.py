@@ -52,14 +52,18 @@ class Server:
         """Resident memory now (the server is a single process: one uvicorn worker)."""
         return _memory_kib(self.process.pid, "VmRSS") / 1024
 
-    def worker_rss_mib(self) -> list[float]:
-        """Resident memory of each worker of a `--workers N` server (its parent left out); [] for one process."""
+    def worker_pids(self) -> list[int]:
+        """The workers of a `--workers N` server (its parent left out); [] for one process."""
         found = []
         for task in Path(f"/proc/{self.process.pid}/task").iterdir():
             for child in (task / "children").read_text().split():
                 if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes():
-                    found.append(_memory_kib(int(child), "VmRSS") / 1024)
+                    found.append(int(child))
         return found
+
+    def worker_rss_mib(self) -> list[float]:
+        """Resident memory of each worker of a `--workers N` server (its parent left out); [] for one process."""
+        return [_memory_kib(pid, "VmRSS") / 1024 for pid in self.worker_pids()]
 
     def peak_rss_mib(self) -> float:
         return _memory_kib(self.process.pid, "VmHWM") / 1024
