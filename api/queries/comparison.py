@@ -54,15 +54,22 @@ def _logit_effect(events: int, n: int) -> tuple[float, float]:
 
 def pool_random_effects(counts: Sequence[tuple[int, int]]) -> PooledEstimate:
     """DerSimonian-Laird random-effects pool of proportions (events, n) on the logit scale."""
-    effects = [_logit_effect(e, n) for e, n in counts]
-    weights = [1 / v for _, v in effects]
-    fixed = sum(w * y for w, (y, _) in zip(weights, effects, strict=True)) / sum(weights)
-    q = sum(w * (y - fixed) ** 2 for w, (y, _) in zip(weights, effects, strict=True))
-    df = len(counts) - 1
-    c = sum(weights) - sum(w * w for w in weights) / sum(weights)
+    return _random_effects([(*_logit_effect(e, n), 1) for e, n in counts])
+
+
+def _random_effects(effects: Sequence[tuple[float, float, int]]) -> PooledEstimate:
+    """DerSimonian-Laird over (logit, variance, copies): copies rows with the same counts counted once
+    with their number, so a row's copies cost one term (each copy is a row of the pool all the same)."""
+    weights = [m / v for _, v, m in effects]
+    total = sum(weights)
+    fixed = sum(w * y for w, (y, _, _) in zip(weights, effects, strict=True)) / total
+    q = sum(w * (y - fixed) ** 2 for w, (y, _, _) in zip(weights, effects, strict=True))
+    k = sum(m for _, _, m in effects)
+    df = k - 1
+    c = total - sum(w * w / m for w, (_, _, m) in zip(weights, effects, strict=True)) / total
     tau2 = max(0.0, (q - df) / c) if c > 0 else 0.0
-    re_weights = [1 / (v + tau2) for _, v in effects]
-    mean = sum(w * y for w, (y, _) in zip(re_weights, effects, strict=True)) / sum(re_weights)
+    re_weights = [m / (v + tau2) for _, v, m in effects]
+    mean = sum(w * y for w, (y, _, _) in zip(re_weights, effects, strict=True)) / sum(re_weights)
     se = math.sqrt(1 / sum(re_weights))
     i2 = max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
 
@@ -72,7 +79,7 @@ def pool_random_effects(counts: Sequence[tuple[int, int]]) -> PooledEstimate:
     return PooledEstimate(
         label=POOLED_LABEL,
         method="DerSimonian-Laird random effects on logit proportions (0.5 continuity correction for empty cells)",
-        k=len(counts),
+        k=k,
         proportion=expit(mean),
         ci_low=expit(mean - Z95 * se),
         ci_high=expit(mean + Z95 * se),
@@ -251,10 +258,12 @@ def _independent(rows: list[Row]) -> list[Row]:
 def _leave_one_out(rows: list[Row]) -> list[LeaveOneOut]:
     if len(rows) < 3:
         return []
+    # Leaving out either of two rows with the same counts leaves the same pool: one pool per distinct
+    # counts, each over the distinct counts with their copies, instead of one pool of n - 1 rows per row.
+    without = _pools_without_one(Counter((r.events or 0, r.n or 0) for r in rows))
     result = []
     for left_out in rows:
-        rest = [(r.events or 0, r.n or 0) for r in rows if r is not left_out]
-        pooled = pool_random_effects(rest)
+        pooled = without[(left_out.events or 0, left_out.n or 0)]
         result.append(
             LeaveOneOut(
                 omitted_outcome_id=left_out.outcome_id,
@@ -266,6 +275,15 @@ def _leave_one_out(rows: list[Row]) -> list[LeaveOneOut]:
             )
         )
     return result
+
+
+def _pools_without_one(copies: Counter[tuple[int, int]]) -> dict[tuple[int, int], PooledEstimate]:
+    """For each distinct (events, n), the pool of every row but one copy of it."""
+    effects = [(counts, m, *_logit_effect(*counts)) for counts, m in copies.items()]
+    return {
+        left: _random_effects([(y, v, m - (counts == left)) for counts, m, y, v in effects if m - (counts == left)])
+        for left in copies
+    }
 
 
 def _why_not_pooled(measure: Measure, rows: list[Row], chosen: int) -> str:

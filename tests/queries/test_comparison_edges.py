@@ -179,6 +179,22 @@ def test_leave_one_out_uses_each_rows_counts() -> None:
     )
 
 
+def test_leave_one_out_of_rows_sharing_counts_is_the_pool_of_the_others() -> None:
+    """Rows with the same counts share one leave-one-out pool; each is still the pool of every other row."""
+    counts = [(8, 10), (3, 12), (8, 10), (18, 20), (8, 10), (3, 12)]
+    rows = [_row(f"s{i}.cr", e, n) for i, (e, n) in enumerate(counts)]
+    for i, left in enumerate(_leave_one_out(rows)):
+        others = pool_random_effects(counts[:i] + counts[i + 1 :])
+        assert left.omitted_outcome_id == f"s{i}.cr"
+        assert (left.proportion, left.ci_low, left.ci_high, left.i_squared) == (
+            pytest.approx(others.proportion, rel=1e-12),
+            pytest.approx(others.ci_low, rel=1e-12),
+            pytest.approx(others.ci_high, rel=1e-12),
+            pytest.approx(others.i_squared, rel=1e-9, abs=1e-9),
+        )
+    assert pool_random_effects(counts).k == len(counts)
+
+
 def test_a_pool_of_one_row_has_no_between_row_variance() -> None:
     pooled = pool_random_effects([(5, 10)])
     assert (pooled.k, pooled.tau_squared, pooled.q, pooled.i_squared) == (1, 0.0, 0.0, 0.0)
