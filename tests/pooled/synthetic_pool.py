@@ -9,6 +9,11 @@ time point no curated figure uses, so only these figures meet there):
 - pool-d: the whole study, 3/5 of those enrolled: another denominator basis, so not pooled; and
   two figures no comparison can use (no counts, no clear label).
 Pooled: four rows of three studies, 37 events in 52 patients. Rows with an interval: six.
+
+And one more at day 98, alone there: pool-e, two arms, 0/13 with counts curators derived and
+3/7 printed, so they pool only with include_derived=true. No patient responded in the first (an
+empty cell the pool corrects by 0.5); the second's printed percentage (42.9) is rounded, so a
+row's proportion read from it would differ from its counts'.
 """
 
 import shutil
@@ -19,16 +24,19 @@ from api.settings import PROJECT_ROOT, Settings
 from tests.fixture_data import dump_yaml, read_yaml
 
 TIME_POINT = "d99"
+DERIVED_TIME_POINT = "d98"
 SOURCE = "002_34437a4f0dbbef9f"
 HEADER = PROJECT_ROOT / "fixtures" / "studies" / "jplsg-t11.yaml"
 
 
-def _figure(id: str, events: int, n: int, *, arm: str | None = None, basis: str = "evaluable") -> dict[str, Any]:
+def _figure(
+    id: str, events: int, n: int, *, arm: str | None = None, basis: str = "evaluable", time_point: str = TIME_POINT
+) -> dict[str, Any]:
     return {
         "id": id,
         "arm": arm,
         "measure": "cr",
-        "time_point": TIME_POINT,
+        "time_point": time_point,
         "value": round(100 * events / n, 1),
         "numerator": events,
         "denominator": n,
@@ -74,7 +82,20 @@ STUDIES: dict[str, dict[str, Any]] = {
             {**_figure("cr-d99-unlabeled", 3, 5), "unlabeled": True, "caveat": "says only 'response'"},
         ],
     },
+    "pool-e": {
+        "arms": [("e1", 13), ("e2", 7)],
+        "outcomes": [
+            {
+                **_figure("cr-d98-e1", 0, 13, arm="e1", time_point=DERIVED_TIME_POINT),
+                "derived": True,
+                "derivation": "Made up: the printed 0% of 13 patients is 0/13.",
+                "printed": "0%",
+            },
+            _figure("cr-d98-e2", 3, 7, arm="e2", time_point=DERIVED_TIME_POINT),
+        ],
+    },
 }
+DERIVED_POOL = {"pool-e.cr-d98-e1": (0, 13), "pool-e.cr-d98-e2": (3, 7)}
 POOLED = {"pool-a.cr-d99": (8, 10), "pool-b.cr-d99": (18, 20), "pool-c.cr-d99-c1": (5, 10), "pool-c.cr-d99-c2": (6, 12)}
 NOT_POOLED = {"pool-c.cr-d99-all", "pool-d.cr-d99"}
 EXCLUDED = {

@@ -19,7 +19,15 @@ from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.proportion import proportion_confint
 
 from api.main import create_app
-from tests.pooled.synthetic_pool import EXCLUDED, NOT_POOLED, POOLED, TIME_POINT, write_pooled_fixtures
+from tests.pooled.synthetic_pool import (
+    DERIVED_POOL,
+    DERIVED_TIME_POINT,
+    EXCLUDED,
+    NOT_POOLED,
+    POOLED,
+    TIME_POINT,
+    write_pooled_fixtures,
+)
 
 QUERY = {"measure": "cr", "time_point": TIME_POINT}
 SVG = "{http://www.w3.org/2000/svg}"
@@ -33,9 +41,11 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 def _reference(counts: list[tuple[int, int]]) -> tuple[float, float, float]:
-    """Proportion and 95% interval of the DerSimonian-Laird pool on logit proportions, by statsmodels."""
-    logits = np.array([math.log(e / (n - e)) for e, n in counts])
-    variances = np.array([1 / e + 1 / (n - e) for e, n in counts])
+    """Proportion and 95% interval of the DerSimonian-Laird pool on logit proportions, by statsmodels
+    (0.5 added to both cells of a row with an empty one, as the comparison documents)."""
+    cells = [(e + 0.5, n - e + 0.5) if e in (0, n) else (e, n - e) for e, n in counts]
+    logits = np.array([math.log(a / b) for a, b in cells])
+    variances = np.array([1 / a + 1 / b for a, b in cells])
     result = combine_effects(logits, variances, method_re="dl", use_t=False)
     truncated = result.tau2 <= 0  # DL truncates tau² at zero: the fixed-effect answer then
     mean = result.mean_effect_fe if truncated else result.mean_effect_re
@@ -122,6 +132,50 @@ def test_one_comparable_row_is_not_pooled_and_the_note_counts_the_reasons(
     comparison = client.get("/v1/comparison", params={**QUERY, "study_id": studies}).json()
     assert comparison["pooled"] is None
     assert comparison["pooled_note"] == note
+
+
+@pytest.mark.parametrize(
+    ("studies", "note"),
+    [
+        (["pool-a", "pool-b"], None),  # two rows, the fewest that pool, and nothing left out
+        (["pool-a", "pool-b", "pool-d"], "1 row shown but not pooled; each says why"),
+    ],
+)
+def test_two_comparable_rows_pool_and_the_note_counts_the_rows_left_out(
+    client: TestClient, studies: list[str], note: str | None
+) -> None:
+    comparison = client.get("/v1/comparison", params={**QUERY, "study_id": studies}).json()
+    pooled = comparison["pooled"]
+    assert pooled["outcome_ids"] == ["pool-a.cr-d99", "pool-b.cr-d99"] and pooled["k"] == 2
+    assert (pooled["time_point"], pooled["denominator_basis"]) == (TIME_POINT, "evaluable")
+    assert (pooled["proportion"], pooled["ci_low"], pooled["ci_high"]) == pytest.approx(
+        _reference([POOLED["pool-a.cr-d99"], POOLED["pool-b.cr-d99"]])
+    )
+    assert pooled["leave_one_out"] == []  # fewer than three rows: leaving one out leaves no pool
+    assert comparison["pooled_note"] == note
+    assert (comparison["measure"], comparison["time_point"], comparison["include_derived"]) == ("cr", TIME_POINT, False)
+
+
+def test_rows_with_derived_counts_pool_only_when_asked(client: TestClient) -> None:
+    query = {"measure": "cr", "time_point": DERIVED_TIME_POINT}
+    printed_only = client.get("/v1/comparison", params=query).json()
+    assert printed_only["pooled"] is None and printed_only["include_derived"] is False
+    assert {r["outcome_id"]: r["not_pooled_reason"] for r in printed_only["rows"]} == {
+        "pool-e.cr-d98-e1": "counts derived by curators, not printed; left out of the pool unless include_derived=true",
+        "pool-e.cr-d98-e2": "no other comparable row to pool with",
+    }
+    asked = client.get("/v1/comparison", params={**query, "include_derived": "true"}).json()
+    assert asked["include_derived"] is True and asked["time_point"] == DERIVED_TIME_POINT
+    assert asked["pooled"]["outcome_ids"] == list(DERIVED_POOL) and asked["pooled_note"] is None
+    assert asked["pooled"]["proportion"] == pytest.approx(_reference(list(DERIVED_POOL.values()))[0])
+    for row in asked["rows"]:
+        # From the counts, not from the rounded percentage printed (42.9% for 3/7).
+        events, n = DERIVED_POOL[row["outcome_id"]]
+        assert (row["events"], row["n"]) == (events, n)
+        assert row["proportion"] == pytest.approx(events / n, rel=1e-12)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+            proportion_confint(events, n, alpha=0.05, method="wilson"), rel=1e-12
+        )
 
 
 def test_json_rows_carry_each_figures_provenance_and_wilson_interval(

@@ -21,6 +21,7 @@ from api.queries.comparison import (
     pool_random_effects,
     wilson_interval,
 )
+from models.comparison import ComparisonRow
 from models.enums import DenominatorBasis, Measure, Subgroup, ValueUnit
 from models.outcome import OutcomePublic
 from tests.queries.test_pooling import _row
@@ -122,6 +123,21 @@ def test_the_stratum_with_most_studies_then_most_patients_is_pooled() -> None:
     assert [r.outcome_id for r in _pool_rows(list(reversed(tied)), include_derived=False)] == ["b.cr"]
 
 
+@pytest.mark.parametrize(
+    ("rows", "chosen"),
+    [
+        # Three studies at d1 against two larger ones at d99: the most studies first.
+        ([*(_row(f"{s}.cr", 1, 5, time_point="d1") for s in "xyz"),
+          *(_row(f"{s}.cr", 1, 900, time_point="d99") for s in "ab")], {"x.cr", "y.cr", "z.cr"}),
+        # Two studies each: the most patients (200 at d28 against 20 at d99), whatever the codes' order.
+        ([_row(f"{s}.cr", 1, 100) for s in "ab"] + [_row(f"{s}.cr", 1, 10, time_point="d99") for s in "cd"],
+         {"a.cr", "b.cr"}),
+    ],
+)  # fmt: skip
+def test_the_stratum_chosen_is_not_the_one_with_the_last_codes(rows: list[ComparisonRow], chosen: set[str]) -> None:
+    assert {r.outcome_id for r in _pool_rows(rows, include_derived=False)} == chosen
+
+
 def test_one_population_keeps_the_printed_row_with_the_larger_denominator() -> None:
     rows = [_row("a.cr-1", 5, 10), _row("a.cr-2", 5, 12, derived=True), _row("a.cr-3", 5, 11)]
     assert [r.outcome_id for r in _independent(rows)] == ["a.cr-3"]
@@ -160,10 +176,13 @@ def test_pool_statistics_match_statsmodels(counts: list[tuple[int, int]]) -> Non
 
 
 def test_wilson_interval_edges() -> None:
-    with pytest.raises(ValueError, match="n must be positive"):
+    with pytest.raises(ValueError, match=r"^n must be positive$"):
         wilson_interval(0, 0)
     assert wilson_interval(0, 5)[0] == 0.0
     assert wilson_interval(5, 5)[1] == 1.0
+    # Rounding takes these bounds just past 0 and 1 (by about 1e-17 and 2e-16); they are clamped.
+    assert wilson_interval(0, 21)[0] == 0.0
+    assert wilson_interval(16, 16)[1] == 1.0
     low, high = wilson_interval(1, 2)
     assert low == pytest.approx(1 - high)
 
