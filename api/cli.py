@@ -386,7 +386,11 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         # The C parser (bounded and answering in problem details, see api.server) and event
         # loop (uvicorn[standard]); named so a missing one fails loudly instead of silently
         # falling back to the pure-Python stack.
-        "http": guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout),
+        "http": guarded_protocol(
+            header_timeout=settings.header_timeout,
+            send_timeout=settings.send_timeout,
+            body_timeout=settings.body_timeout,
+        ),
         "loop": "uvloop",
         # No WebSocket endpoint exists: an Upgrade is ignored (RFC 9110 7.8) and the request answered
         # as HTTP by the application, with its headers, instead of a bare 403 from the WebSocket layer.

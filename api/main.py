@@ -97,7 +97,7 @@ def create_app(
     running service; `serve` stops the service then, instead of answering 503 until restarted.
     """
     settings = settings or get_settings()
-    mcp = McpHttp(build_mcp_server(lambda: app_state(app)))
+    mcp = McpHttp(build_mcp_server(lambda: app_state(app)), body_timeout=settings.body_timeout)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,7 +115,10 @@ def create_app(
                 raise BuildFileError(f"dataset version {meta.dataset_version} is given both as current and earlier")
             releases = tuple(Release(database=d, meta=m) for d, m in [*previous, (database, meta)])
             freeze_survivors()
-            set_app_state(app, AppState(releases=releases, fhir_canonical_base=settings.fhir_canonical_base))
+            state = AppState(
+                releases=releases, fhir_canonical_base=settings.fhir_canonical_base, body_timeout=settings.body_timeout
+            )
+            set_app_state(app, state)
             try:
                 async with mcp.running():
                     yield

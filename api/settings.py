@@ -171,6 +171,14 @@ class Settings(BaseSettings):
         description="Seconds a response may stay blocked on a client that reads nothing (the connection's send "
         "buffer full) before the connection is closed.",
     )
+    body_timeout: float = Field(
+        default=10.0,
+        ge=0.1,
+        le=600,
+        description="Seconds a request body may take to arrive once its head has. A POST /mcp or FHIR POST "
+        "_search body not in by then is answered 408 and the connection closed; of a request answered before "
+        "its body ended, the rest is read and dropped until then (64 KiB at most), then the connection is closed.",
+    )
     keep_alive_timeout: int = Field(
         default=5, ge=1, le=600, description="Seconds an idle connection is kept open after a response."
     )

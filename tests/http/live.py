@@ -41,25 +41,30 @@ class LiveServer:
 
 
 def raw_exchange(port: int, data: bytes, *, timeout: float = 10.0) -> bytes:
-    deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
     with socket.create_connection((HOST, port), timeout=timeout) as sock:
         try:
             sock.sendall(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server may refuse before reading everything; its answer is still readable
-        while time.monotonic() < deadline:
-            sock.settimeout(max(0.05, deadline - time.monotonic()))
-            try:
-                chunk = sock.recv(65536)
-            except TimeoutError:
-                break
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    return b"".join(chunks)
+        return read_until_closed(sock, timeout)[0]
+
+
+def read_until_closed(sock: socket.socket, seconds: float) -> tuple[bytes, bool]:
+    """What the server sends within seconds, and whether it closed the connection by then."""
+    deadline = time.monotonic() + seconds
+    chunks: list[bytes] = []
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            break
+        except ConnectionResetError:
+            return b"".join(chunks), True
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+    return b"".join(chunks), False
 
 
 def split_response(data: bytes) -> tuple[int, dict[str, str], bytes]:
