@@ -101,6 +101,27 @@ def head_refusal(http_version: str, headers: list[tuple[bytes, bytes]]) -> Refus
     return None
 
 
+def origin_form(url: bytes) -> tuple[bytes, bytes] | None:
+    """For an absolute-form request target (`http://host/path?query`, RFC 9112 3.2.2), its origin
+    form (`/path?query`) and its authority (`host[:port]`), which the server must use as the
+    target's host in place of Host; None for any other form. Raises Refusal for an absolute URL
+    this server cannot take: another scheme, no host, a user name (RFC 9110 4.2.4), or not a URL."""
+    if url.startswith(b"/") or b"://" not in url:
+        return None
+    try:
+        httptools.parse_url(url)
+    except httptools.HttpParserInvalidURLError:
+        raise Refusal(400, "The request target is not a valid URL.") from None
+    scheme, _, rest = url.partition(b"://")
+    if scheme.lower() not in (b"http", b"https"):
+        raise Refusal(400, "An absolute request target must be an http or https URL.")
+    ends = [at for at in (rest.find(b"/"), rest.find(b"?"), rest.find(b"#")) if at >= 0]
+    authority, target = rest[: min(ends, default=len(rest))], rest[min(ends, default=len(rest)) :]
+    if not authority or b"@" in authority:
+        raise Refusal(400, "An absolute request target must name a host, and no user name or password.")
+    return (target if target.startswith(b"/") else b"/" + target), authority
+
+
 def problem_bytes(status: int, detail: str) -> bytes:
     """A complete HTTP/1.1 response carrying problem details, closing the connection."""
     body = json.dumps(
@@ -363,11 +384,26 @@ def guarded_protocol(
             refusal = head_refusal(self.parser.get_http_version(), self.headers)
             if refusal is not None:
                 raise refusal
+            self._take_absolute_form()
             self._pending += 1
             self._in_message = True
             self._head_done_at = self.loop.time()
             self._drained = 0
             super().on_headers_complete()
+
+        def _take_absolute_form(self) -> None:
+            """An absolute-form target is served as its path, its authority taking the Host line's
+            place, so that every layer (links, the response cache's key, ETags) reads it as Host."""
+            found = origin_form(self.url)
+            if found is None:
+                return
+            self.url, authority = found
+            hosts = [at for at, (name, _) in enumerate(self.headers) if name == b"host"]
+            if len(hosts) == 1:
+                self.headers[hosts[0]] = (b"host", authority)
+            elif not hosts:  # HTTP/1.0 (an HTTP/1.1 request without Host is refused above)
+                self.headers.append((b"host", authority))
+            # More than one Host line is refused by the application (api.middleware.request_policy).
 
         def on_body(self, body: bytes) -> None:
             if self.cycle is not None and self.cycle.response_complete:
