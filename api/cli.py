@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
-from api.settings import Settings, env_name, get_settings
+from api.settings import LOG_NAME, Settings, env_name, get_settings
 
 if TYPE_CHECKING:
     from api.loading.build import BuildRecord
@@ -398,6 +398,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         "timeout_keep_alive": settings.keep_alive_timeout,
         "timeout_graceful_shutdown": settings.shutdown_timeout,
         "access_log": settings.access_log,
+        "log_config": log_config(),
         "server_header": False,
         "date_header": True,
     }
@@ -438,6 +439,18 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         healthcheck_seconds=WORKER_HEALTHCHECK_SECONDS,
         shutdown_seconds=settings.shutdown_timeout,
     )
+
+
+def log_config() -> dict[str, object]:
+    """uvicorn's logging configuration, with the service's own logger written by the same plain
+    handler (one line per record: 'ERROR:    ...'), not left to whatever the root logger has."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"][LOG_NAME] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def _diff(old: Path, new: Path) -> int:

@@ -19,6 +19,8 @@ MCP_PATH = "/mcp"
 """Where the MCP server answers (streamable HTTP); the one path that takes POST."""
 MCP_ALLOW = "POST, OPTIONS"
 """The methods the MCP endpoint takes (its Allow header)."""
+LOG_NAME = "tall_evidence"
+"""The service's own logger; `serve` writes it through uvicorn's handler, as uvicorn's own lines."""
 INSTALLED_DATA = Path(sys.prefix) / "share" / "tall-evidence"
 
 

@@ -4,6 +4,7 @@ Nothing here imports the application: the tests speak HTTP to a process, as a cl
 """
 
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -118,9 +119,15 @@ def built_file(out: Path, env: dict[str, str]) -> Path:
 
 @contextmanager
 def live_server(
-    log_dir: Path, env: dict[str, str] | None = None, *, args: tuple[str, ...] = ()
+    log_dir: Path, env: dict[str, str] | None = None, *, args: tuple[str, ...] = (), nofile: int | None = None
 ) -> Iterator[LiveServer]:
-    """Start `tall-evidence serve [args]` on a free loopback port; stop it with SIGTERM afterwards."""
+    """Start `tall-evidence serve [args]` on a free loopback port; stop it with SIGTERM afterwards.
+    nofile: the most file descriptors the server may hold open (its RLIMIT_NOFILE), if not the usual."""
+
+    def limit_descriptors() -> None:
+        if nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
     port = free_port()
     log = log_dir / f"server-{port}.log"
     with log.open("wb") as out:
@@ -131,6 +138,7 @@ def live_server(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # so a server that will not stop is killed with its workers
+            preexec_fn=limit_descriptors,
         )
     server = LiveServer(port, process, log)
     try:
