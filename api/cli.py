@@ -144,6 +144,23 @@ def served_public_url(settings: Settings, built: list[tuple[str, "BuildRecord"]]
     return wanted, None
 
 
+def served_files_problem(settings: Settings, *, database_given: bool) -> str | None:
+    """Settings `serve` would overwrite, set anyway: the digests it hands its workers from the
+    files it checks, and, with --database, the files named in the environment instead."""
+    for field in ("database_file_sha256", "previous_database_files_sha256"):
+        if field in settings.model_fields_set:
+            name = env_name(field)
+            return f"invalid setting {name}: serve sets it for its workers, from the files it checks; unset it"
+    for field in ("database_file", "previous_database_files"):
+        if database_given and field in settings.model_fields_set:
+            name = env_name(field)
+            return (
+                f"invalid setting {name}: serve --database names every file served (earlier builds as more "
+                f"--database, oldest first); unset {name}, or leave out --database"
+            )
+    return None
+
+
 def host_problem(host: str, port: int) -> str | None:
     """A host `serve` cannot bind: named by its variable before uvicorn tries."""
     import socket
@@ -352,7 +369,8 @@ def _serve(
             elif url is not None:
                 if workers > 1:
                     print(
-                        "serve: --workers needs a built file or PostgreSQL, not a DATABASE_URL loaded in place",
+                        "serve: more than one worker (--workers, WEB_CONCURRENCY) needs a built file or PostgreSQL, "
+                        "not a DATABASE_URL loaded in place",
                         file=sys.stderr,
                     )
                     return 1
@@ -667,7 +685,11 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
         help="a file written by `tall-evidence build`, served read-only as it is; repeat it to serve several "
         "releases side by side (the last one given is current, the others are answered under ?version=)",
     )
-    serve.add_argument("--workers", type=_at_least_one, default=1, help="processes serving the same file or schema (1)")
+    serve.add_argument(
+        "--workers",
+        type=_at_least_one,
+        help="processes serving the same file or schema (default from WEB_CONCURRENCY, 1)",
+    )
     serve.add_argument("--database-url", help="PostgreSQL URL to attach to read-only (default: DATABASE_URL)")
     serve.add_argument(
         "--dataset-version", help="with a PostgreSQL URL: the built version to serve (default: build the fixtures)"
@@ -754,6 +776,9 @@ def main(argv: list[str] | None = None) -> int:
     if settings is None:
         print(settings_error, file=sys.stderr)
         return 2
+    if args.command == "serve" and (problem := served_files_problem(settings, database_given=bool(args.database))):
+        print(problem, file=sys.stderr)
+        return 2
     if args.command == "serve" and args.database is None and settings.database_file is not None:
         # TALL_DATABASE_FILE alone means `serve --database` it (after TALL_PREVIOUS_DATABASE_FILES, if set)
         args.database = [*settings.previous_database_files, settings.database_file]
@@ -779,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
             args.host,
             args.port,
             databases=args.database,
-            workers=args.workers,
+            workers=args.workers or settings.workers,
             database_url=args.database_url,
             dataset_version=args.dataset_version,
         )
