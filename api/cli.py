@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
-from api.settings import Settings, env_name, get_settings
+from api.settings import LOG_NAME, Settings, env_name, get_settings
 
 if TYPE_CHECKING:
     from api.loading.build import BuildRecord
@@ -142,6 +142,23 @@ def served_public_url(settings: Settings, built: list[tuple[str, "BuildRecord"]]
                 f"(tall-evidence build), or serve it with TALL_PUBLIC_URL={url}"
             )
     return wanted, None
+
+
+def served_files_problem(settings: Settings, *, database_given: bool) -> str | None:
+    """Settings `serve` would overwrite, set anyway: the digests it hands its workers from the
+    files it checks, and, with --database, the files named in the environment instead."""
+    for field in ("database_file_sha256", "previous_database_files_sha256"):
+        if field in settings.model_fields_set:
+            name = env_name(field)
+            return f"invalid setting {name}: serve sets it for its workers, from the files it checks; unset it"
+    for field in ("database_file", "previous_database_files"):
+        if database_given and field in settings.model_fields_set:
+            name = env_name(field)
+            return (
+                f"invalid setting {name}: serve --database names every file served (earlier builds as more "
+                f"--database, oldest first); unset {name}, or leave out --database"
+            )
+    return None
 
 
 def host_problem(host: str, port: int) -> str | None:
@@ -352,7 +369,8 @@ def _serve(
             elif url is not None:
                 if workers > 1:
                     print(
-                        "serve: --workers needs a built file or PostgreSQL, not a DATABASE_URL loaded in place",
+                        "serve: more than one worker (--workers, WEB_CONCURRENCY) needs a built file or PostgreSQL, "
+                        "not a DATABASE_URL loaded in place",
                         file=sys.stderr,
                     )
                     return 1
@@ -386,7 +404,11 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         # The C parser (bounded and answering in problem details, see api.server) and event
         # loop (uvicorn[standard]); named so a missing one fails loudly instead of silently
         # falling back to the pure-Python stack.
-        "http": guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout),
+        "http": guarded_protocol(
+            header_timeout=settings.header_timeout,
+            send_timeout=settings.send_timeout,
+            body_timeout=settings.body_timeout,
+        ),
         "loop": "uvloop",
         # No WebSocket endpoint exists: an Upgrade is ignored (RFC 9110 7.8) and the request answered
         # as HTTP by the application, with its headers, instead of a bare 403 from the WebSocket layer.
@@ -394,6 +416,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         "timeout_keep_alive": settings.keep_alive_timeout,
         "timeout_graceful_shutdown": settings.shutdown_timeout,
         "access_log": settings.access_log,
+        "log_config": log_config(),
         "server_header": False,
         "date_header": True,
     }
@@ -434,6 +457,18 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         healthcheck_seconds=WORKER_HEALTHCHECK_SECONDS,
         shutdown_seconds=settings.shutdown_timeout,
     )
+
+
+def log_config() -> dict[str, object]:
+    """uvicorn's logging configuration, with the service's own logger written by the same plain
+    handler (one line per record: 'ERROR:    ...'), not left to whatever the root logger has."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"][LOG_NAME] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def _diff(old: Path, new: Path) -> int:
@@ -650,7 +685,11 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
         help="a file written by `tall-evidence build`, served read-only as it is; repeat it to serve several "
         "releases side by side (the last one given is current, the others are answered under ?version=)",
     )
-    serve.add_argument("--workers", type=_at_least_one, default=1, help="processes serving the same file or schema (1)")
+    serve.add_argument(
+        "--workers",
+        type=_at_least_one,
+        help="processes serving the same file or schema (default from WEB_CONCURRENCY, 1)",
+    )
     serve.add_argument("--database-url", help="PostgreSQL URL to attach to read-only (default: DATABASE_URL)")
     serve.add_argument(
         "--dataset-version", help="with a PostgreSQL URL: the built version to serve (default: build the fixtures)"
@@ -737,6 +776,9 @@ def main(argv: list[str] | None = None) -> int:
     if settings is None:
         print(settings_error, file=sys.stderr)
         return 2
+    if args.command == "serve" and (problem := served_files_problem(settings, database_given=bool(args.database))):
+        print(problem, file=sys.stderr)
+        return 2
     if args.command == "serve" and args.database is None and settings.database_file is not None:
         # TALL_DATABASE_FILE alone means `serve --database` it (after TALL_PREVIOUS_DATABASE_FILES, if set)
         args.database = [*settings.previous_database_files, settings.database_file]
@@ -762,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
             args.host,
             args.port,
             databases=args.database,
-            workers=args.workers,
+            workers=args.workers or settings.workers,
             database_url=args.database_url,
             dataset_version=args.dataset_version,
         )

@@ -5,6 +5,8 @@ fixtures are loaded, SQLite connections run with `PRAGMA query_only` and Postgre
 transactions are opened READ ONLY.
 """
 
+import errno
+import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -41,6 +43,15 @@ class Memo(Protocol):
 # response serialisation also needs. One more connection is kept for /health alone, so it
 # answers while every other one is busy.
 MAX_CONNECTIONS = 16
+
+
+def no_descriptor_free() -> bool:
+    """Whether this process cannot open a file now for want of a file descriptor (EMFILE, ENFILE)."""
+    try:
+        os.close(os.open(os.devnull, os.O_RDONLY))
+    except OSError as exc:
+        return exc.errno in (errno.EMFILE, errno.ENFILE)
+    return False
 
 
 class DatabaseFault(Exception):
@@ -181,7 +192,14 @@ class Database:
         """
 
         def connect() -> sqlite3.Connection:
-            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            try:
+                connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            except sqlite3.OperationalError as exc:
+                # SQLite says only "unable to open database file"; the file was there a moment ago
+                # (check()), so say so when it is for want of a file descriptor.
+                if no_descriptor_free():
+                    raise OSError(errno.EMFILE, "no file descriptor free to open the database file") from exc
+                raise
             try:
                 database.check()  # the inode just opened is the one checked, unchanged
             except DatabaseFault:

@@ -5,6 +5,7 @@ by people inside an iframe, so there the same fields come as an HTML page (same 
 Turning a problem into a response is api.render.problems' job.
 """
 
+import errno
 from http import HTTPStatus
 
 from models.problem import Problem, ProblemField
@@ -21,6 +22,24 @@ def answers_errors_as_html(path: str) -> bool:
 class StartupRefusal(Exception):
     """Something this code must not serve (a database file, schema or fixtures): its message,
     naming the file and the problem, is the whole report (api.middleware.startup)."""
+
+
+DESCRIPTOR_ERRNOS = (errno.EMFILE, errno.ENFILE)
+
+
+def out_of_descriptors(exc: BaseException) -> bool:
+    """Whether a failure comes from the process (or the system) having no file descriptor left:
+    an OSError saying so, itself or among its causes (api.database raises one when SQLite cannot
+    open its file for that reason). A shortage passes as connections close: it is no fault to
+    restart for, and no traceback helps."""
+    seen: set[int] = set()
+    found: BaseException | None = exc
+    while found is not None and id(found) not in seen:
+        if isinstance(found, OSError) and found.errno in DESCRIPTOR_ERRNOS:
+            return True
+        seen.add(id(found))
+        found = found.__cause__ or found.__context__
+    return False
 
 
 class ApiError(Exception):

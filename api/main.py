@@ -22,7 +22,7 @@ from api.mcp.transports import McpHttp
 from api.middleware.limits import QUERY_PARAMETER_POLICY
 from api.queries.counts import CountMemo
 from api.render.openapi import build_openapi
-from api.render.problems import install_error_handlers, logger, problem_response
+from api.render.problems import descriptor_shortage, install_error_handlers, logger, one_line, problem_response
 from api.routes import (
     adverse_events,
     claims,
@@ -80,8 +80,12 @@ def telemetry_config(enabled: bool) -> TelemetryConfig:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
-    """503, not 500, when the database cannot serve the dataset that was loaded (deleted, corrupted, edited)."""
-    logger.error("database unavailable on %s: %s", request.url.path, exc)
+    """503, not 500, when the database cannot serve the dataset that was loaded (deleted, corrupted,
+    edited), or for the moment when no file descriptor is free to open it with."""
+    shortage = descriptor_shortage(request, exc)
+    if shortage is not None:
+        return shortage
+    logger.error("database unavailable on %s: %s", request.url.path, one_line(exc))
     return problem_response(request, 503, "The database is unavailable; the service needs a restart.")
 
 
@@ -97,7 +101,7 @@ def create_app(
     running service; `serve` stops the service then, instead of answering 503 until restarted.
     """
     settings = settings or get_settings()
-    mcp = McpHttp(build_mcp_server(lambda: app_state(app)))
+    mcp = McpHttp(build_mcp_server(lambda: app_state(app)), body_timeout=settings.body_timeout)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,7 +119,10 @@ def create_app(
                 raise BuildFileError(f"dataset version {meta.dataset_version} is given both as current and earlier")
             releases = tuple(Release(database=d, meta=m) for d, m in [*previous, (database, meta)])
             freeze_survivors()
-            set_app_state(app, AppState(releases=releases, fhir_canonical_base=settings.fhir_canonical_base))
+            state = AppState(
+                releases=releases, fhir_canonical_base=settings.fhir_canonical_base, body_timeout=settings.body_timeout
+            )
+            set_app_state(app, state)
             try:
                 async with mcp.running():
                     yield

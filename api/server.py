@@ -41,6 +41,9 @@ FEED_SLICE_BYTES = 256
 # most a held connection keeps that it has read but not parsed.
 READ_BUFFER_BYTES = 16 * 1024
 ALLOW = b"GET, HEAD, OPTIONS"
+# Body bytes read and dropped, after a request was answered before its body ended, before the
+# connection is closed instead (the time bound is body_timeout after the head).
+DRAIN_BYTES = 64 * 1024
 
 
 # The methods of uvicorn's HttpToolsProtocol this module overrides or calls: uvicorn is pinned to
@@ -57,6 +60,8 @@ UVICORN_HOOKS = (
     "on_url",
     "on_header",
     "on_headers_complete",
+    "on_body",
+    "on_message_complete",
     "on_response_complete",
     "send_400_response",
     "handle_websocket_upgrade",
@@ -94,6 +99,27 @@ def head_refusal(http_version: str, headers: list[tuple[bytes, bytes]]) -> Refus
     if http_version == "1.1" and not any(name == b"host" for name, _ in headers):
         return Refusal(400, "An HTTP/1.1 request must have a Host header line (RFC 9112, 3.2).")
     return None
+
+
+def origin_form(url: bytes) -> tuple[bytes, bytes] | None:
+    """For an absolute-form request target (`http://host/path?query`, RFC 9112 3.2.2), its origin
+    form (`/path?query`) and its authority (`host[:port]`), which the server must use as the
+    target's host in place of Host; None for any other form. Raises Refusal for an absolute URL
+    this server cannot take: another scheme, no host, a user name (RFC 9110 4.2.4), or not a URL."""
+    if url.startswith(b"/") or b"://" not in url:
+        return None
+    try:
+        httptools.parse_url(url)
+    except httptools.HttpParserInvalidURLError:
+        raise Refusal(400, "The request target is not a valid URL.") from None
+    scheme, _, rest = url.partition(b"://")
+    if scheme.lower() not in (b"http", b"https"):
+        raise Refusal(400, "An absolute request target must be an http or https URL.")
+    ends = [at for at in (rest.find(b"/"), rest.find(b"?"), rest.find(b"#")) if at >= 0]
+    authority, target = rest[: min(ends, default=len(rest))], rest[min(ends, default=len(rest)) :]
+    if not authority or b"@" in authority:
+        raise Refusal(400, "An absolute request target must name a host, and no user name or password.")
+    return (target if target.startswith(b"/") else b"/" + target), authority
 
 
 def problem_bytes(status: int, detail: str) -> bytes:
@@ -182,9 +208,10 @@ class Deadline:
         self._expire = expire
         self._handle: asyncio.TimerHandle | None = None
 
-    def arm(self) -> None:
+    def arm(self, seconds: float | None = None) -> None:
+        """Due in its seconds, or in these (a deadline counted from an earlier moment)."""
         if self._handle is None:
-            self._handle = self._loop.call_later(self._seconds, self._fire)
+            self._handle = self._loop.call_later(self._seconds if seconds is None else seconds, self._fire)
 
     def cancel(self) -> None:
         if self._handle is not None:
@@ -196,9 +223,12 @@ class Deadline:
         self._expire()
 
 
-def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyncio.BufferedProtocol]:
-    """The protocol class for uvicorn.run(http=...), with the request-head deadline and the
-    deadline for a blocked response to move again (seconds)."""
+def guarded_protocol(
+    *, header_timeout: float, send_timeout: float, body_timeout: float
+) -> type[asyncio.BufferedProtocol]:
+    """The protocol class for uvicorn.run(http=...), with the request-head deadline, the deadline
+    for a blocked response to move again, and the one for a request's body to have arrived once
+    its head has (seconds)."""
 
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -213,6 +243,9 @@ def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyn
             self._held: bytes | None = None  # read but not yet parsed while the connection is held
             self._send_deadline = Deadline(self.loop, send_timeout, self._send_timed_out)
             self._gate: ReadGate | None = None
+            self._head_done_at = 0.0  # when the current request's head ended (event-loop time)
+            self._drained = 0  # bytes of its body read and dropped since it was answered
+            self._drain_deadline = Deadline(self.loop, body_timeout, self._drain_timed_out)
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             self._gate = ReadGate(transport)
@@ -222,6 +255,7 @@ def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyn
         def connection_lost(self, exc: Exception | None) -> None:
             self._head_deadline.cancel()
             self._send_deadline.cancel()
+            self._drain_deadline.cancel()
             self._held = None
             super().connection_lost(exc)
 
@@ -236,6 +270,12 @@ def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyn
 
         def _send_timed_out(self) -> None:
             self.transport.abort()  # nothing can be said to a client that does not read
+
+        def _drain_timed_out(self) -> None:
+            # Answered, and the rest of its body still not in body_timeout after the head: a client
+            # trickling it would otherwise hold the connection for as long as it keeps sending.
+            if self._in_message and not self.transport.is_closing():
+                self.transport.close()
 
         def _head_timed_out(self) -> None:
             if self.transport.is_closing() or not self._awaiting_head:
@@ -344,15 +384,46 @@ def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyn
             refusal = head_refusal(self.parser.get_http_version(), self.headers)
             if refusal is not None:
                 raise refusal
+            self._take_absolute_form()
             self._pending += 1
             self._in_message = True
+            self._head_done_at = self.loop.time()
+            self._drained = 0
             super().on_headers_complete()
+
+        def _take_absolute_form(self) -> None:
+            """An absolute-form target is served as its path, its authority taking the Host line's
+            place, so that every layer (links, the response cache's key, ETags) reads it as Host."""
+            found = origin_form(self.url)
+            if found is None:
+                return
+            self.url, authority = found
+            hosts = [at for at, (name, _) in enumerate(self.headers) if name == b"host"]
+            if len(hosts) == 1:
+                self.headers[hosts[0]] = (b"host", authority)
+            elif not hosts:  # HTTP/1.0 (an HTTP/1.1 request without Host is refused above)
+                self.headers.append((b"host", authority))
+            # More than one Host line is refused by the application (api.middleware.request_policy).
+
+        def on_body(self, body: bytes) -> None:
+            if self.cycle is not None and self.cycle.response_complete:
+                # Answered already: uvicorn drops these bytes; past DRAIN_BYTES, they are not read at all.
+                self._drained += len(body)
+                if self._drained > DRAIN_BYTES and not self.transport.is_closing():
+                    self.transport.close()
+                return
+            super().on_body(body)
 
         def on_message_complete(self) -> None:
             self._in_message = False
+            self._drain_deadline.cancel()
             super().on_message_complete()
             if self.cycle is not None and self.cycle.response_complete:
-                self._awaiting_head = True  # answered before its body ended: the next head may come now
+                # Answered before its body ended: the next head may come now, and the connection
+                # going idle instead is closed after the head deadline (uvicorn's keep-alive timer
+                # was stopped by the body's bytes).
+                self._awaiting_head = True
+                self._head_deadline.arm()
 
         def on_response_complete(self) -> None:
             self._pending -= 1
@@ -360,6 +431,10 @@ def guarded_protocol(*, header_timeout: float, send_timeout: float) -> type[asyn
             # The next request's head, its deadline starting with its first byte; unless this
             # request's body is still arriving (answered early): those bytes are no head.
             self._awaiting_head = not self._in_message
+            if self._in_message and self.cycle is not None and self.cycle.response_complete:
+                # Answered before its body ended: the rest is read and dropped until body_timeout
+                # after the head (at most DRAIN_BYTES), then the connection is closed.
+                self._drain_deadline.arm(max(0.0, self._head_done_at + body_timeout - self.loop.time()))
             if self._held is not None and self._pending < MAX_PENDING_REQUESTS:
                 # Not from inside the response's send: parsing may start the next request.
                 self.loop.call_soon(self._release)

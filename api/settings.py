@@ -19,6 +19,8 @@ MCP_PATH = "/mcp"
 """Where the MCP server answers (streamable HTTP); the one path that takes POST."""
 MCP_ALLOW = "POST, OPTIONS"
 """The methods the MCP endpoint takes (its Allow header)."""
+LOG_NAME = "tall_evidence"
+"""The service's own logger; `serve` writes it through uvicorn's handler, as uvicorn's own lines."""
 INSTALLED_DATA = Path(sys.prefix) / "share" / "tall-evidence"
 
 
@@ -34,12 +36,25 @@ def data_dir() -> Path:
 
 
 def split_list(value: object, separator: str) -> object:
-    """A list setting given in the environment: a JSON list, or items joined by separator (blanks dropped)."""
+    """A list setting given in the environment: a JSON list, or items joined by separator (blanks dropped).
+    Text that starts as JSON does ('[', '{' or '"') must be a JSON list, not split."""
     if isinstance(value, str):
         text = value.strip()
-        if text.startswith("["):
-            return json.loads(text)
+        if text.startswith(("[", "{", '"')):
+            found = json.loads(text)
+            if not isinstance(found, list):
+                kind = type(found).__name__
+                raise ValueError(f"must be a JSON list or items separated by {separator!r}, not a JSON {kind}")
+            return found
         return [item.strip() for item in text.split(separator) if item.strip()]
+    return value
+
+
+def printable_text(value: str, *, example: str) -> str:
+    """Text written as it is into answers (and so into headers or documents): no control
+    characters (a newline would start another line), not blank, no spaces around it."""
+    if not value.strip() or value != value.strip() or not value.isprintable():
+        raise ValueError(f"must be printable text, not blank, with no control character (a newline...), e.g. {example}")
     return value
 
 
@@ -154,6 +169,13 @@ class Settings(BaseSettings):
         "Env TALL_FHIR_CANONICAL_BASE.",
     )
     host: str = Field(default="127.0.0.1", description="Interface `tall-evidence serve` binds (`--host` overrides it).")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        validation_alias=AliasChoices("WEB_CONCURRENCY"),
+        description="Worker processes `tall-evidence serve` runs (`--workers` overrides it), under the name "
+        "uvicorn and gunicorn read it by. Env WEB_CONCURRENCY.",
+    )
     port: int = Field(
         default=8000, ge=1, le=65535, description="Port `tall-evidence serve` listens on (`--port` overrides it)."
     )
@@ -171,6 +193,14 @@ class Settings(BaseSettings):
         description="Seconds a response may stay blocked on a client that reads nothing (the connection's send "
         "buffer full) before the connection is closed.",
     )
+    body_timeout: float = Field(
+        default=10.0,
+        ge=0.1,
+        le=600,
+        description="Seconds a request body may take to arrive once its head has. A POST /mcp or FHIR POST "
+        "_search body not in by then is answered 408 and the connection closed; of a request answered before "
+        "its body ended, the rest is read and dropped until then (64 KiB at most), then the connection is closed.",
+    )
     keep_alive_timeout: int = Field(
         default=5, ge=1, le=600, description="Seconds an idle connection is kept open after a response."
     )
@@ -181,7 +211,9 @@ class Settings(BaseSettings):
         default="CC-BY-4.0", description="Licence of the curated data, stated in `/v1/meta` and the OpenAPI document."
     )
     max_fixture_bytes: int = Field(
-        default=2_000_000, description="Largest fixture file read, in bytes; a larger one stops start-up naming it."
+        default=2_000_000,
+        ge=1,
+        description="Largest fixture file read, in bytes; a larger one stops start-up naming it.",
     )
     # NoDecode: the environment gives a comma-separated list, not JSON (see _split_origins).
     cors_origins: Annotated[list[str], NoDecode] = Field(
@@ -222,7 +254,16 @@ class Settings(BaseSettings):
     @classmethod
     def _split_paths(cls, value: object) -> object:
         """Accept 'old.sqlite3:older.sqlite3' (os.pathsep) or a JSON list as well as a list."""
-        return split_list(value, os.pathsep)
+        paths = split_list(value, os.pathsep)
+        if isinstance(paths, list) and any(isinstance(path, str) and not path.strip() for path in paths):
+            # Path("") is ".": a blank entry would name the working directory.
+            raise ValueError("each entry must name a file, not be blank")
+        return paths
+
+    @field_validator("data_licence")
+    @classmethod
+    def _printable_licence(cls, value: str) -> str:
+        return printable_text(value, example="CC-BY-4.0")
 
     @field_validator("previous_database_files_sha256", mode="before")
     @classmethod
@@ -299,8 +340,12 @@ class Settings(BaseSettings):
 
 
 def env_name(field: str) -> str:
-    """The environment variable that sets a field."""
-    return "DATABASE_URL" if field == "database_url" else f"TALL_{field.upper()}"
+    """The environment variable that sets a field (or named in an error: a field's name or its alias)."""
+    for name, info in Settings.model_fields.items():
+        aliases = info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices) else []
+        if field == name or field in aliases:
+            return str(aliases[0]) if aliases else f"TALL_{name.upper()}"
+    return f"TALL_{field.upper()}"
 
 
 @lru_cache

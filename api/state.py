@@ -72,6 +72,8 @@ class AppState:
     releases: tuple[Release, ...]
     fhir_canonical_base: str
     """Where the FHIR face's own definitions are named (settings.fhir_canonical_base): one for every release."""
+    body_timeout: float
+    """Seconds a request body may take to arrive once its head has (settings.body_timeout)."""
     derived: Derived = field(default_factory=Derived, compare=False)
 
     def __post_init__(self) -> None:
@@ -109,7 +111,12 @@ class AppState:
 
     def only(self, release: Release) -> "AppState":
         """The state of a server holding this release alone (what a URL pinned to it is answered from)."""
-        return AppState(releases=(release,), fhir_canonical_base=self.fhir_canonical_base, derived=self.derived)
+        return AppState(
+            releases=(release,),
+            fhir_canonical_base=self.fhir_canonical_base,
+            body_timeout=self.body_timeout,
+            derived=self.derived,
+        )
 
     @property
     def identity(self) -> str:

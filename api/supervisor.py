@@ -121,7 +121,11 @@ def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection) -
 
     config = uvicorn.Config(
         recording_startup_failure(create_app(settings, on_database_changed=database_changed), reasons),
-        http=guarded_protocol(header_timeout=settings.header_timeout, send_timeout=settings.send_timeout),  # type: ignore[arg-type]
+        http=guarded_protocol(  # type: ignore[arg-type]
+            header_timeout=settings.header_timeout,
+            send_timeout=settings.send_timeout,
+            body_timeout=settings.body_timeout,
+        ),
         lifespan="on",
         callback_notify=beat,
         timeout_notify=1,

@@ -10,7 +10,6 @@ the /v1 routes serve (studies in full, sources, comparisons) and kept, so a read
 a lookup. Answers vary with Accept (XML is refused) and Prefer (handling=strict), and say so.
 """
 
-import asyncio
 import re
 from collections.abc import Callable, Coroutine
 from contextlib import contextmanager
@@ -39,13 +38,14 @@ from api.fhir.responses import (
 from api.fhir.search_index import FhirIndex, build_index
 from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling
 from api.render.lists import pin_of
+from api.request_body import CLOSE_CONNECTION, BodyRefused, read_body
 from models.meta import Meta
 
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+# The charsets a form body may declare: the percent-encoding is read as UTF-8, of which US-ASCII is part.
+FORM_CHARSETS = ("utf-8", "us-ascii")
 FORM_BODY_MAX_BYTES = 2048
-# How long a form body may take to arrive once its head has: a client that never sends it is cut off.
-FORM_BODY_SECONDS = 10.0
 """A POST _search form body is held to the size a query string may have (api.middleware.limits)."""
 XML_MEDIA_TYPES = ("application/fhir+xml", "application/xml", "text/xml")
 VARY = "Accept, Prefer"
@@ -66,6 +66,12 @@ class FhirRoute(APIRoute):
                 return await handler(request)
             except SearchRefused as exc:
                 return fhir_response(operation_outcome(exc.code, exc.diagnostics, exc.expression), exc.status)
+            except BodyRefused as exc:
+                code = "timeout" if exc.status == 408 else "too-costly"
+                diagnostics = f"The form body of POST _search was not read: {exc.reason}."
+                response = fhir_response(operation_outcome(code, diagnostics), exc.status)
+                response.headers.update(CLOSE_CONNECTION)
+                return response
 
         return answer
 
@@ -178,22 +184,30 @@ def search_type(
     return _answer_search(request, resource_type, list(request.query_params.multi_items()), index=index)
 
 
-async def _form_pairs(request: Request) -> list[tuple[str, str]]:
-    """The form body of POST [type]/_search, bounded like a query string, as (name, value) pairs."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in ("", FORM_MEDIA_TYPE):
-        raise SearchRefused(415, "not-supported", f"POST _search takes a form body ({FORM_MEDIA_TYPE}).")
-    body = b""
-    try:
-        async with asyncio.timeout(FORM_BODY_SECONDS):
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > FORM_BODY_MAX_BYTES:
-                    raise SearchRefused(
-                        413, "too-costly", f"The form body is over {FORM_BODY_MAX_BYTES} bytes, the query-string limit."
-                    )
-    except TimeoutError:
-        raise SearchRefused(408, "timeout", f"The form body did not arrive within {FORM_BODY_SECONDS:g} s.") from None
+def _check_form_type(request: Request) -> None:
+    """415 unless the body is declared a form (FHIR's POST _search) in UTF-8: Content-Type
+    application/x-www-form-urlencoded with no charset or utf-8 or us-ascii. Only a request with no
+    body at all (every parameter in the URL) may leave Content-Type out."""
+    wanted = f"POST _search takes a form body: Content-Type {FORM_MEDIA_TYPE}, in UTF-8"
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        if request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers:
+            raise SearchRefused(415, "not-supported", f"{wanted}; this request has a body and no Content-Type.")
+        return
+    media_type, *parameters = (part.strip() for part in content_type.split(";"))
+    if media_type.lower() != FORM_MEDIA_TYPE:
+        raise SearchRefused(415, "not-supported", f"{wanted}, not {media_type or 'an empty one'}.")
+    for name, _, value in (parameter.partition("=") for parameter in parameters):
+        charset = value.strip().strip('"').lower()
+        if name.strip().lower() == "charset" and charset not in FORM_CHARSETS:
+            raise SearchRefused(415, "not-supported", f"{wanted} (charset utf-8 or us-ascii), not charset {charset}.")
+
+
+async def _form_pairs(request: Request, *, seconds: float) -> list[tuple[str, str]]:
+    """The form body of POST [type]/_search, bounded like a query string and by the body deadline,
+    as (name, value) pairs."""
+    _check_form_type(request)
+    body = await read_body(request.scope, request.receive, limit=FORM_BODY_MAX_BYTES, seconds=seconds)
     try:
         return parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
@@ -202,12 +216,18 @@ async def _form_pairs(request: Request) -> list[tuple[str, str]]:
 
 @router.post("/{resource_type}/_search", summary="Search one resource type, the parameters in a form body")
 async def search_type_by_post(
-    resource_type: str, request: Request, *, meta: MetaDep, urls: UrlsDep, computed: ComputedDep
+    resource_type: str,
+    request: Request,
+    *,
+    state: AppStateDep,
+    meta: MetaDep,
+    urls: UrlsDep,
+    computed: ComputedDep,
 ) -> Response:
     _check_request(request, resource_type)
     # The body first, holding no database session: a client that is slow to send it, or never does,
     # keeps nothing from the requests that read.
-    pairs = [*request.query_params.multi_items(), *await _form_pairs(request)]
+    pairs = [*request.query_params.multi_items(), *await _form_pairs(request, seconds=state.body_timeout)]
     index = await run_in_threadpool(_index_in_own_session, computed, meta=meta, urls=urls)
     return _answer_search(request, resource_type, pairs, index=index)
 

@@ -4,6 +4,7 @@ Each tool answers structured content (a model below, with the dataset version) a
 an agent can quote. Bad arguments come back as a tool error naming the argument.
 """
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -63,17 +64,36 @@ def _study_filters(**given: Any) -> StudyFilters:
     return StudyFilters.model_validate({k: None if v is None else [v] for k, v in given.items()})
 
 
+@contextmanager
+def root_logger_kept() -> Iterator[None]:
+    """The root logger's handlers and level as they were before, whatever the block does to them.
+
+    MCPServer() puts a `rich` handler on the root logger (logging.basicConfig) when it has none. Rich
+    imports modules as it formats a record, which fails once file descriptors run out, and that
+    failure escapes the logging call itself: a chained traceback, and a 500 for the request that
+    logged. The service logs through uvicorn's plain handlers instead (api.cli); what reaches the
+    root logger without a handler goes to Python's last-resort handler (stderr, warnings and up).
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
 def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer:
     """The server with its six tools; state() gives the loaded dataset when a tool is called."""
-    server: MCPServer = MCPServer(
-        "tall-evidence",
-        instructions="Curated evidence on T-ALL/LBL therapy. Every figure is traced to its source document, the "
-        "place in it and the words as printed; quote those and the permalink. Use check_claim before stating a "
-        "number to a person.",
-        # The SDK configures the root logger at this level when nothing else has: quiet, as the API is.
-        log_level="WARNING",
-        **options,
-    )
+    with root_logger_kept():
+        server: MCPServer = MCPServer(
+            "tall-evidence",
+            instructions="Curated evidence on T-ALL/LBL therapy. Every figure is traced to its source document, the "
+            "place in it and the words as printed; quote those and the permalink. Use check_claim before stating a "
+            "number to a person.",
+            log_level="WARNING",
+            **options,
+        )
 
     @contextmanager
     def reading() -> Iterator[tuple[Session, str]]:

@@ -13,7 +13,6 @@ or an integer for a notification (answered 202, never answered again). The body 
 first, bounded, so those are refused before the SDK sees them.
 """
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable
 from contextlib import ExitStack, asynccontextmanager
@@ -22,20 +21,20 @@ from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
 from api.data_source import open_dataset
 from api.mcp.tools import build_mcp_server
 from api.render.problems import problem_response
+from api.request_body import CLOSE_CONNECTION, BodyRefused, read_body
 from api.settings import MCP_ALLOW, Settings
 from api.state import AppState, Release
 
 MAX_REQUEST_BYTES = 256 * 1024
 """A tool call is a few hundred bytes; nothing an agent sends here needs more."""
-BODY_SECONDS = 10.0
-"""How long a body may take to arrive once its head has (as FHIR's POST _search): a client that
-trickles it in, a byte every few seconds, would otherwise hold its connection for good."""
+# A refused body's rest is never read: the connection is closed after the answer.
+CLOSING = [(name.lower().encode(), value.encode()) for name, value in CLOSE_CONNECTION.items()]
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 
@@ -82,23 +81,6 @@ def message_problem(body: bytes) -> tuple[int, str] | None:
     return None
 
 
-async def bounded_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None once it is over limit bytes (the rest is not read)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            raise ClientDisconnect()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
 def replaying(body: bytes, receive: Receive) -> Receive:
     """receive() as if the body had not been read yet."""
     pending = [{"type": "http.request", "body": body, "more_body": False}]
@@ -139,10 +121,15 @@ def json_errors(send: Send) -> Send:
 
 
 class McpHttp:
-    """The ASGI endpoint for /mcp; running() starts a fresh session manager each time the application starts."""
+    """The ASGI endpoint for /mcp; running() starts a fresh session manager each time the application starts.
 
-    def __init__(self, server: MCPServer) -> None:
+    body_timeout: seconds the body may take to arrive once the head has (settings.body_timeout): a
+    client that trickles it in, a byte every few seconds, would otherwise hold its connection for good.
+    """
+
+    def __init__(self, server: MCPServer, *, body_timeout: float) -> None:
         self.server = server
+        self.body_timeout = body_timeout
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -162,18 +149,11 @@ class McpHttp:
             detail = "The MCP endpoint takes JSON-RPC messages by POST (streamable HTTP, stateless)."
             await problem_response(Request(scope), 405, detail, headers={"Allow": MCP_ALLOW})(scope, receive, send)
             return
-        declared = Request(scope).headers.get("content-length", "")
-        too_large = declared.isdigit() and int(declared) > MAX_REQUEST_BYTES
         try:
-            async with asyncio.timeout(BODY_SECONDS):
-                body = None if too_large else await bounded_body(receive, MAX_REQUEST_BYTES)
-        except TimeoutError:
-            detail = f"Invalid Request: the body did not arrive within {BODY_SECONDS:g} s"
-            await _answer(send, jsonrpc_error(408, INVALID_REQUEST, detail, headers=[(b"connection", b"close")]))
-            return
-        if body is None:
-            detail = f"Invalid Request: the body is over {MAX_REQUEST_BYTES} bytes"
-            await _answer(send, jsonrpc_error(413, INVALID_REQUEST, detail, headers=[(b"connection", b"close")]))
+            body = await read_body(scope, receive, limit=MAX_REQUEST_BYTES, seconds=self.body_timeout)
+        except BodyRefused as exc:
+            detail = f"Invalid Request: {exc.reason}"
+            await _answer(send, jsonrpc_error(exc.status, INVALID_REQUEST, detail, headers=CLOSING))
             return
         if (problem := message_problem(body)) is not None:
             await _answer(send, jsonrpc_error(400, *problem))
@@ -193,6 +173,7 @@ def serve_stdio(settings: Settings) -> None:
                 AppState(
                     releases=(Release(database=database, meta=meta),),
                     fhir_canonical_base=settings.fhir_canonical_base,
+                    body_timeout=settings.body_timeout,
                 )
             )
             yield {}

@@ -40,6 +40,7 @@ def install(app: FastAPI, settings: Settings) -> ResponseCacheMiddleware | None:
         max_age=settings.cache_max_age,
         s_maxage=settings.cache_s_maxage,
         stale_while_revalidate=settings.cache_stale_while_revalidate,
+        shaping=(settings.data_licence, settings.fhir_canonical_base),
     )
     app.add_middleware(ReleasePin)
     app.add_middleware(QueryStringLimit)

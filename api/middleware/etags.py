@@ -5,7 +5,8 @@ The ETag is not a hash of the body. The data only change when the dataset versio
 the permalinks are built on); an answer that shows the build itself (its time: /v1/meta, the
 dataset JSON, /fhir/metadata) says so and its tag names the build too; the format only when the software changes
 (a fingerprint of the code, templates and assets, taken once at start-up, so a deployment
-that changes them without a version bump still gets new tags), so a representation is
+that changes them without a version bump still gets new tags, with the settings that change
+bodies but not data: the licence stated and the FHIR canonical base), so a representation is
 identified by those plus the URL (scheme, host, path and query: page links are absolute, so the body
 depends on all four) and the response's media type and encoding. Hashing
 that short string costs the same for every request; the body is never read. A matching
@@ -95,11 +96,22 @@ class HttpCacheMiddleware:
     """Adds ETag and Cache-Control to successful GET/HEAD responses and answers 304 when asked."""
 
     def __init__(
-        self, app: ASGIApp, max_age: int, s_maxage: int | None = None, *, stale_while_revalidate: int = 0
+        self,
+        app: ASGIApp,
+        max_age: int,
+        s_maxage: int | None = None,
+        *,
+        stale_while_revalidate: int = 0,
+        shaping: tuple[str, ...] = (),
     ) -> None:
+        """shaping: the values of the settings that change bodies without changing the data (the
+        licence stated, the FHIR canonical base): one built file served with other values gives
+        other bodies, so other tags."""
         self.app = app
         self.cache_control = cache_control(max_age, s_maxage, stale_while_revalidate)
         self.software = code_fingerprint()
+        if shaping:
+            self.software += "+" + hashlib.blake2b("\0".join(shaping).encode(), digest_size=4).hexdigest()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in CACHEABLE_METHODS:

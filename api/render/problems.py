@@ -11,12 +11,15 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from api.errors import PROBLEM_MEDIA_TYPE, ApiError, answers_errors_as_html
+from api.errors import PROBLEM_MEDIA_TYPE, ApiError, answers_errors_as_html, out_of_descriptors
 from api.fhir.responses import FHIR_MEDIA_TYPE, fhir_json, operation_outcome
 from api.render.html import render_page
+from api.settings import LOG_NAME
 from models.problem import Problem, ProblemField
 
-logger = logging.getLogger("tall_evidence")
+logger = logging.getLogger(LOG_NAME)
+# A client told the service is out of file descriptors may ask again this many seconds later.
+RETRY_AFTER_SECONDS = 1
 # FHIR's issue type for each status an error under /fhir can have.
 ISSUE_TYPES = {
     400: "invalid",
@@ -113,7 +116,25 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
     return Response(status_code=400)
 
 
+def one_line(exc: BaseException) -> str:
+    """An error's message on one line (a database driver's, not SQLAlchemy's wrapping of it)."""
+    return " ".join(str(getattr(exc, "orig", None) or exc).split())
+
+
+def descriptor_shortage(request: Request, exc: BaseException) -> Response | None:
+    """503 with Retry-After, and one log line without a traceback, when exc comes from having no
+    file descriptor free (too many connections or files open at once); None for any other failure."""
+    if not out_of_descriptors(exc):
+        return None
+    logger.error("out of file descriptors on %s (%s): answered 503", request.url.path, one_line(exc))
+    detail = "The service has no file descriptor free (too many connections at once); try again shortly."
+    return problem_response(request, 503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    shortage = descriptor_shortage(request, exc)
+    if shortage is not None:
+        return shortage
     # Never leak a traceback to the client; the log keeps it.
     logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return problem_response(request, 500, "An unexpected error occurred.")
@@ -124,4 +145,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ClientDisconnect, _client_gone)
+    # OSError by name too: an exception handled there is answered and done, while the catch-all's
+    # is raised again to the server (to log its traceback), which a descriptor shortage must not be.
+    app.add_exception_handler(OSError, _unexpected)
     app.add_exception_handler(Exception, _unexpected)

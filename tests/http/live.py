@@ -4,6 +4,7 @@ Nothing here imports the application: the tests speak HTTP to a process, as a cl
 """
 
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -41,25 +42,30 @@ class LiveServer:
 
 
 def raw_exchange(port: int, data: bytes, *, timeout: float = 10.0) -> bytes:
-    deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
     with socket.create_connection((HOST, port), timeout=timeout) as sock:
         try:
             sock.sendall(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server may refuse before reading everything; its answer is still readable
-        while time.monotonic() < deadline:
-            sock.settimeout(max(0.05, deadline - time.monotonic()))
-            try:
-                chunk = sock.recv(65536)
-            except TimeoutError:
-                break
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    return b"".join(chunks)
+        return read_until_closed(sock, timeout)[0]
+
+
+def read_until_closed(sock: socket.socket, seconds: float) -> tuple[bytes, bool]:
+    """What the server sends within seconds, and whether it closed the connection by then."""
+    deadline = time.monotonic() + seconds
+    chunks: list[bytes] = []
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            break
+        except ConnectionResetError:
+            return b"".join(chunks), True
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+    return b"".join(chunks), False
 
 
 def split_response(data: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -113,9 +119,15 @@ def built_file(out: Path, env: dict[str, str]) -> Path:
 
 @contextmanager
 def live_server(
-    log_dir: Path, env: dict[str, str] | None = None, *, args: tuple[str, ...] = ()
+    log_dir: Path, env: dict[str, str] | None = None, *, args: tuple[str, ...] = (), nofile: int | None = None
 ) -> Iterator[LiveServer]:
-    """Start `tall-evidence serve [args]` on a free loopback port; stop it with SIGTERM afterwards."""
+    """Start `tall-evidence serve [args]` on a free loopback port; stop it with SIGTERM afterwards.
+    nofile: the most file descriptors the server may hold open (its RLIMIT_NOFILE), if not the usual."""
+
+    def limit_descriptors() -> None:
+        if nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
     port = free_port()
     log = log_dir / f"server-{port}.log"
     with log.open("wb") as out:
@@ -126,6 +138,7 @@ def live_server(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # so a server that will not stop is killed with its workers
+            preexec_fn=limit_descriptors,
         )
     server = LiveServer(port, process, log)
     try:

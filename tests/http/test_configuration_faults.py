@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.http.live import built_file, live_server, run_cli, scratch_data
+from tests.http.live import built_file, live_server, run_cli, scratch_data, worker_pids
 from tests.support import free_port
 
 TIMEOUT = 90.0
@@ -39,6 +39,16 @@ BAD_SETTINGS = {
     "TALL_HOST not a host": ("TALL_HOST", "not*a*host"),
     "TALL_HOST unresolvable": ("TALL_HOST", "no-such-host.invalid"),
     "TALL_RESPONSE_CACHE_SKIP_PATHS not JSON": ("TALL_RESPONSE_CACHE_SKIP_PATHS", "not json"),
+    # The last probe of issue 21: each was a traceback (WEB_CONCURRENCY, exit 1) or accepted silently.
+    # (Values are format strings: braces doubled.)
+    "WEB_CONCURRENCY not a number": ("WEB_CONCURRENCY", "abc"),
+    "WEB_CONCURRENCY zero": ("WEB_CONCURRENCY", "0"),
+    "TALL_DATA_LICENCE a newline": ("TALL_DATA_LICENCE", "\n"),
+    "TALL_DATA_LICENCE a control character": ("TALL_DATA_LICENCE", "CC-BY-4.0\x07"),
+    "TALL_MAX_FIXTURE_BYTES negative": ("TALL_MAX_FIXTURE_BYTES", "-1"),
+    "TALL_PREVIOUS_DATABASE_FILES a JSON object": ("TALL_PREVIOUS_DATABASE_FILES", '{{"a": 1}}'),
+    "TALL_PREVIOUS_DATABASE_FILES a blank entry": ("TALL_PREVIOUS_DATABASE_FILES", '["old.sqlite3", " "]'),
+    "TALL_PREVIOUS_DATABASE_FILES_SHA256 a JSON object": ("TALL_PREVIOUS_DATABASE_FILES_SHA256", '{{"a": 1}}'),
 }
 
 
@@ -129,3 +139,35 @@ def test_a_file_served_without_tall_public_url_is_cited_under_the_url_it_was_bui
     assert figure["permalink"].startswith(BUILT_FOR + "/"), figure["permalink"]
     assert BUILT_FOR in meta["how_to_cite"], meta["how_to_cite"]
     assert "127.0.0.1:8000" not in meta["how_to_cite"] + meta["attribution"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "TALL_PREVIOUS_DATABASE_FILES",
+        "TALL_DATABASE_FILE",
+        "TALL_PREVIOUS_DATABASE_FILES_SHA256",
+        "TALL_DATABASE_FILE_SHA256",
+    ],
+)
+def test_files_and_digests_serve_would_overwrite_are_refused_next_to_database(
+    built_for_a_public_url: Path, name: str
+) -> None:
+    """With --database, the environment's files were ignored silently, and the digests `serve` hands
+    its workers are always its own: set anyway, each is refused (a well-formed value, so that only
+    the conflict can be what is refused)."""
+    value = {
+        "TALL_PREVIOUS_DATABASE_FILES": str(built_for_a_public_url),
+        "TALL_DATABASE_FILE": str(built_for_a_public_url),
+        "TALL_PREVIOUS_DATABASE_FILES_SHA256": "[]",
+        "TALL_DATABASE_FILE_SHA256": "0" * 64,
+    }[name]
+    args = ("--database", str(built_for_a_public_url), "--port", str(free_port()))
+    result = run_cli("serve", *args, env={name: value}, timeout=TIMEOUT)
+    _one_line(result, name)
+
+
+def test_web_concurrency_sets_how_many_workers_serve(built_for_a_public_url: Path, tmp_path: Path) -> None:
+    with live_server(tmp_path, {"WEB_CONCURRENCY": "2"}, args=("--database", str(built_for_a_public_url))) as server:
+        assert len(worker_pids(server.process.pid)) == 2
+        assert httpx.get(server.base + "/health", timeout=30).status_code == 200

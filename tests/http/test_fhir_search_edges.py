@@ -1,6 +1,8 @@
 """Issue 21 (second fresh probe), over a real socket: FHIR search honours a ?version= pin by POST as
 by GET and keeps it in its paging links, and reports ignored parameters each once, at most
 MAX_LISTED_PROBLEMS of them (a `_sort` of a thousand unknown keys was a thousand sentences, 130 KB).
+Last probe: a POST _search body declared in another charset than UTF-8 (utf-16), or with no
+Content-Type at all, was read as a UTF-8 form; it is now a 415 OperationOutcome.
 """
 
 from urllib.parse import parse_qs, urlsplit
@@ -91,3 +93,37 @@ def test_strict_handling_lists_them_capped_too(http: httpx.Client) -> None:
     diagnostics = refused.json()["issue"][0]["diagnostics"]
     assert diagnostics.count("is not supported") == MAX_LISTED_PROBLEMS, diagnostics
     assert f"{400 - MAX_LISTED_PROBLEMS} more" in diagnostics
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "application/x-www-form-urlencoded; charset=utf-16"},
+        {"Content-Type": 'application/x-www-form-urlencoded;charset="ISO-8859-1"'},
+        {},  # a body, and no Content-Type
+        {"Content-Type": "text/plain"},
+    ],
+    ids=["utf-16", "latin-1 quoted", "none", "text/plain"],
+)
+def test_post_search_refuses_a_body_not_declared_a_utf8_form(http: httpx.Client, headers: dict[str, str]) -> None:
+    response = http.post("/fhir/ResearchStudy/_search", content=b"_count=1", headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["code"] == "not-supported"
+
+
+@pytest.mark.parametrize(
+    ("headers", "content"),
+    [
+        ({"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}, b"_offset=1"),
+        ({"Content-Type": 'application/x-www-form-urlencoded; charset="us-ascii"'}, b"_offset=1"),
+        ({}, b""),  # every parameter in the URL and no body: no Content-Type needed
+    ],
+    ids=["utf-8", "us-ascii quoted", "no body"],
+)
+def test_post_search_takes_a_utf8_form_or_no_body(http: httpx.Client, headers: dict[str, str], content: bytes) -> None:
+    response = http.post("/fhir/ResearchStudy/_search?_count=1", content=content, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["resourceType"] == "Bundle"

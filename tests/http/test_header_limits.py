@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.http.live import HOST, LiveServer, live_server, split_response
+from tests.http.live import HOST, LiveServer, live_server, read_until_closed, split_response
 
 HEADER_TIMEOUT = 2
 KEEP_ALIVE = 2
@@ -27,20 +27,8 @@ def quick(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 def _closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
     """Whether the server closed the connection within seconds, and what it sent before."""
-    deadline = time.monotonic() + seconds
-    received = b""
-    while time.monotonic() < deadline:
-        sock.settimeout(max(0.05, deadline - time.monotonic()))
-        try:
-            chunk = sock.recv(65536)
-        except TimeoutError:
-            return False, received
-        except ConnectionResetError:
-            return True, received
-        if not chunk:
-            return True, received
-        received += chunk
-    return False, received
+    received, closed = read_until_closed(sock, seconds)
+    return closed, received
 
 
 def _assert_problem(data: bytes, statuses: tuple[int, ...]) -> None:

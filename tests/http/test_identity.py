@@ -75,3 +75,32 @@ def test_if_none_match_over_two_header_lines_is_read_as_one_list(two_builds) -> 
     request = "GET /v1/meta HTTP/1.1\r\n" + "".join(line + "\r\n" for line in lines) + "\r\n"
     status, _, _ = split_response(server.raw(request.encode()))
     assert status == 304
+
+
+@pytest.fixture(scope="module")
+def one_build_two_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """One built file served by two processes whose settings change bodies (the licence stated,
+    the FHIR canonical base), not the data."""
+    root = tmp_path_factory.mktemp("shaping")
+    built = built_file(root / "out", scratch_data(root))
+    other = {"TALL_DATA_LICENCE": "CC0-1.0", "TALL_FHIR_CANONICAL_BASE": "https://other.example.org/fhir"}
+    with (
+        live_server(root, args=("--database", str(built))) as one,
+        live_server(root, other, args=("--database", str(built))) as two,
+    ):
+        yield one, two
+
+
+@pytest.mark.parametrize("path", ["/v1/meta", "/openapi.json", "/fhir/metadata"])
+def test_settings_that_change_a_body_change_its_tag(one_build_two_settings, path: str) -> None:
+    """Found re-checking issue 21: one file served with another TALL_DATA_LICENCE or
+    TALL_FHIR_CANONICAL_BASE answered these with other bodies under the same tags."""
+    host = {"Host": "evidence.example.org"}  # asked by the same name: the Host is part of a tag
+    one, two = (httpx.get(server.base + path, headers=host, timeout=60) for server in one_build_two_settings)
+    assert one.status_code == two.status_code == 200
+    assert one.content != two.content
+    assert one.headers["etag"] != two.headers["etag"]
+    revalidated = httpx.get(
+        one_build_two_settings[1].base + path, headers={**host, "If-None-Match": one.headers["etag"]}, timeout=60
+    )
+    assert revalidated.status_code == 200

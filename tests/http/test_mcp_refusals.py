@@ -10,10 +10,12 @@ import json
 import httpx
 import pytest
 
-from api.mcp.transports import BODY_SECONDS, MAX_REQUEST_BYTES
+from api.mcp.transports import MAX_REQUEST_BYTES
+from api.settings import Settings
 from tests.http.live import LiveServer, split_response
 
 JSON = {"Content-Type": "application/json", "Accept": "application/json"}
+BODY_SECONDS = Settings.model_fields["body_timeout"].default  # the default, which the shared server runs with
 MODERN = "2026-07-28"  # a protocol revision the SDK routes to its stateless handler
 
 

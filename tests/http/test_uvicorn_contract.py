@@ -51,3 +51,12 @@ def test_the_public_interface_the_worker_supervisor_uses_is_there() -> None:
     server = uvicorn.Server(uvicorn.Config("api.main:create_app", factory=True))
     assert server.started is False and server.should_exit is False
     assert "callback_notify" in inspect.getsource(uvicorn.Server.on_tick)
+
+
+def test_the_target_and_headers_are_read_after_the_absolute_form_is_rewritten() -> None:
+    # api.server takes an absolute-form target by rewriting self.url and the Host line of
+    # self.headers (the scope's own list) before uvicorn's on_headers_complete reads them; and it
+    # counts the body bytes uvicorn drops once the response is complete.
+    assert "httptools.parse_url(self.url)" in inspect.getsource(HttpToolsProtocol.on_headers_complete)
+    assert '"headers": self.headers' in inspect.getsource(HttpToolsProtocol.on_message_begin)
+    assert "self.cycle.response_complete" in inspect.getsource(HttpToolsProtocol.on_body)

@@ -1,0 +1,54 @@
+"""Reading a request body under the service's bounds: at most so many bytes, all of it within
+the body deadline (settings.body_timeout) of the route starting to read it, which is when the
+head has arrived (and when `Expect: 100-continue` is answered).
+
+The two routes that take a body, POST /mcp and FHIR POST [type]/_search, read it through here
+and answer a BodyRefused in their own format (a JSON-RPC error, an OperationOutcome), with
+CLOSE_CONNECTION among the headers: the rest of a refused body is never read, so the connection
+cannot carry another request. The connection layer (api.server) holds the body of a request
+answered without reading it to the same deadline.
+"""
+
+import asyncio
+
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope
+
+CLOSE_CONNECTION = {"Connection": "close"}
+
+
+class BodyRefused(Exception):
+    """A body not read: over its limit (413) or not arrived in time (408); reason is a clause,
+    e.g. 'the body is over 2048 bytes', for each face to put in its own sentence."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+async def read_body(scope: Scope, receive: Receive, *, limit: int, seconds: float) -> bytes:
+    """The whole request body; BodyRefused when its declared length or what arrives is over limit
+    bytes (the rest is not read) or when it has not all arrived within seconds. A client that
+    hangs up raises ClientDisconnect."""
+    too_large = BodyRefused(413, f"the body is over {limit} bytes")
+    declared = dict(scope["headers"]).get(b"content-length", b"")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    raise ClientDisconnect()
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+    except TimeoutError:
+        raise BodyRefused(408, f"the body did not arrive within {seconds:g} s of the request head") from None

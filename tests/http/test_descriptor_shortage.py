@@ -1,0 +1,81 @@
+"""Issue 21, last probe: when file descriptors run out (EMFILE), the error log showed a chained
+traceback: the MCP SDK had put a `rich` handler on the root logger, rich imports modules as it
+formats a record, and that import failed too, escaping the logging call (the request got a 500).
+
+Now, over a real `serve` process whose descriptor limit is reached by held connections: a request
+that needs a descriptor (a static file, a new database connection) is answered 503 with
+Retry-After, the log gets one line saying what happened and no traceback, and once the
+connections close the service serves as before.
+"""
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.http.live import HOST, LiveServer, live_server, read_until_closed, split_response
+
+NOFILE = 160  # the server's descriptor limit: room to start, then used up by held connections
+WAIT = 30.0
+
+
+@pytest.fixture(scope="module")
+def scarce(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(tmp_path_factory.mktemp("scarce"), nofile=NOFILE) as running:
+        yield running
+
+
+def _open_descriptors(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/fd").iterdir()))
+
+
+def _ask(sock: socket.socket, target: str) -> None:
+    sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+
+
+def _get(port: int, target: str) -> int:
+    with socket.create_connection((HOST, port), timeout=WAIT) as sock:
+        _ask(sock, target)
+        received, _ = read_until_closed(sock, WAIT)
+    return split_response(received)[0] if received else 0
+
+
+def test_out_of_descriptors_is_a_503_and_one_log_line_then_served_again(scarce: LiveServer) -> None:
+    log_before = len(scarce.output())
+    held = [socket.create_connection((HOST, scarce.port), timeout=WAIT) for _ in range(NOFILE + 20)]
+    try:
+        deadline = time.monotonic() + WAIT
+        while _open_descriptors(scarce.process.pid) < NOFILE - 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _open_descriptors(scarce.process.pid) >= NOFILE - 1, "the held connections did not use the limit up"
+        # The first connections were accepted before the limit was reached; each asks for something
+        # never asked before (no cached answer), which needs a descriptor to open.
+        asked = {held[i]: f"/static/embed.css?n={i}" for i in range(6)}
+        asked.update({held[6 + i]: f"/v1/studies?limit=1&offset={100 + i}" for i in range(12)})
+        for sock, target in asked.items():
+            _ask(sock, target)
+        answers = [read_until_closed(sock, WAIT)[0] for sock in asked]
+    finally:
+        for sock in held:
+            sock.close()
+    statuses = [split_response(data)[0] for data in answers if data]
+    assert set(statuses) <= {200, 503} and 503 in statuses, statuses  # answered, or told to retry; never a 500
+    for data in answers:
+        status, headers, body = split_response(data)
+        if status == 503:
+            assert headers["content-type"] == "application/problem+json" and headers["retry-after"].isdigit()
+            assert "file descriptor" in json.loads(body)["detail"]
+    log = scarce.output()[log_before:]
+    assert "Traceback" not in log and "Logging error" not in log and "Exception in ASGI" not in log, log[-3000:]
+    shortages = [line for line in log.splitlines() if "out of file descriptors" in line]
+    assert len(shortages) == statuses.count(503), log[-3000:]
+    assert all(line.startswith("ERROR:") and line.endswith("answered 503") for line in shortages), shortages
+    # The connections gone, the same requests are served.
+    deadline = time.monotonic() + WAIT
+    while _get(scarce.port, "/static/embed.css?n=2") != 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _get(scarce.port, "/static/embed.css?n=3") == 200
+    assert _get(scarce.port, "/v1/studies?limit=1&offset=200") == 200
