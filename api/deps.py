@@ -92,9 +92,10 @@ MetaDep = Annotated[Meta, Depends(get_meta)]
 """The dataset's metadata: version, build time, counts."""
 
 
-def describe_build(request: Request, meta: Meta) -> None:
-    """Say the answer shows the build (meta.built_at): its ETag then differs between builds of one version."""
-    mark_build_described(request.scope, meta.built_at)
+def describe_build(request: Request, *metas: Meta) -> None:
+    """Say the answer shows the build of each release given (its built_at): its ETag then differs
+    between builds of one version."""
+    mark_build_described(request.scope, " ".join(meta.built_at for meta in metas))
 
 
 async def get_build_meta(request: Request, meta: MetaDep) -> Meta:

@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppStateDep, BuildMetaDep, Computed, ComputedDep, MetaDep, SessionDep
+from api.deps import AppStateDep, BuildMetaDep, Computed, ComputedDep, MetaDep, SessionDep, describe_build
 from api.fhir.elements import Urls
 from api.fhir.queries import fhir_inputs
 from api.fhir.responses import (
@@ -89,6 +89,16 @@ async def canonical_urls(state: AppStateDep) -> Urls:
 
 
 UrlsDep = Annotated[Urls, Depends(canonical_urls)]
+
+
+# The definitions the served resources refer to are dated with the build (definitions.definitions):
+# an answer holding one shows the build, so its ETag names it (api.deps.describe_build).
+DATED_TYPES = frozenset({"StructureDefinition", "CodeSystem", "NamingSystem"})
+
+
+def _describe_dated(request: Request, resource_type: str, meta: Meta) -> None:
+    if resource_type in DATED_TYPES:
+        describe_build(request, meta)
 
 
 def fhir_index(computed: Computed, session: Session, *, meta: Meta, urls: Urls) -> FhirIndex:
@@ -180,6 +190,7 @@ def search_type(
     resource_type: str, request: Request, session: SessionDep, *, meta: MetaDep, urls: UrlsDep, computed: ComputedDep
 ) -> Response:
     _check_request(request, resource_type)
+    _describe_dated(request, resource_type, meta)
     index = fhir_index(computed, session, meta=meta, urls=urls)
     return _answer_search(request, resource_type, list(request.query_params.multi_items()), index=index)
 
@@ -225,6 +236,7 @@ async def search_type_by_post(
     computed: ComputedDep,
 ) -> Response:
     _check_request(request, resource_type)
+    _describe_dated(request, resource_type, meta)
     # The body first, holding no database session: a client that is slow to send it, or never does,
     # keeps nothing from the requests that read.
     pairs = [*request.query_params.multi_items(), *await _form_pairs(request, seconds=state.body_timeout)]
@@ -259,6 +271,7 @@ def read(
         )
     if not _FHIR_ID.match(resource_id):
         raise SearchRefused(400, "invalid", f"{resource_id!r} is not a FHIR id ([A-Za-z0-9-.], 1 to 64 characters).")
+    _describe_dated(request, resource_type, meta)
     index = fhir_index(computed, session, meta=meta, urls=urls)
     resource = index.resources[resource_type].get(resource_id)
     if resource is None:

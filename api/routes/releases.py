@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import AppStateDep, Release, release_session
+from api.deps import AppStateDep, Release, describe_build, release_session
 from api.errors import NOT_FOUND_RESPONSES, NotFound
 from api.queries.changes import changes_between
 from api.render.atom import ATOM_MEDIA_TYPE, ReleaseChanges, changes_feed
@@ -30,7 +30,9 @@ ToQuery = Annotated[
 ]
 
 
-def release_infos(state: AppStateDep) -> list[ReleaseInfo]:
+def release_infos(request: Request, state: AppStateDep) -> list[ReleaseInfo]:
+    """Each release with its build time: the answer shows the builds, so its ETag names them."""
+    describe_build(request, *(r.meta for r in state.releases))
     return [
         ReleaseInfo(version=r.version, built_at=r.meta.built_at, counts=r.meta.counts, current=r is state.current)
         for r in state.releases
@@ -62,8 +64,8 @@ def _changes(state: AppStateDep, old: Release, new: Release) -> list[RecordChang
     description="Every dataset build this service answers from, oldest first, with its build time and counts; "
     "the last is current. Add ?version=<version> to any GET to be answered from an earlier one.",
 )
-def list_releases(state: AppStateDep) -> ReleaseList:
-    return ReleaseList(releases=release_infos(state))
+def list_releases(request: Request, state: AppStateDep) -> ReleaseList:
+    return ReleaseList(releases=release_infos(request, state))
 
 
 @router.get(
@@ -113,7 +115,7 @@ def get_changes_feed(request: Request, state: AppStateDep) -> Response:
             previous=releases[i - 1].version if i else None,
             changes=_changes(state, releases[i - 1], releases[i]) if i else [],
         )
-        for i, info in enumerate(release_infos(state))
+        for i, info in enumerate(release_infos(request, state))
     ]
     base = str(request.base_url).rstrip("/")
     body = changes_feed(base, title="T-ALL Evidence API: changes by release", releases=items)

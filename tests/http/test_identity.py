@@ -18,8 +18,19 @@ from tests.http.live import LiveServer, built_file, live_server, scratch_data, s
 
 # Answers that show the build (its time) differ between two builds of the same fixtures; the ZIP's
 # entries carry a fixed time, so its bytes, and then its tag, are the same (replicas share a cache).
-BUILD_SHOWN = ("/v1/meta", "/fhir/metadata", "/v1/dataset")
-DATA_ONLY = ("/v1/dataset.zip", "/v1/studies", "/v1/outcomes.csv")
+BUILD_SHOWN = (
+    "/v1/meta",
+    "/fhir/metadata",
+    "/v1/dataset",
+    # Each release with its build time, and the feed dated by them; the definitions FHIR resources refer to.
+    "/v1/releases",
+    "/v1/changes.atom",
+    "/fhir/CodeSystem",
+    "/fhir/CodeSystem/measure",
+    "/fhir/NamingSystem",
+    "/fhir/StructureDefinition",
+)
+DATA_ONLY = ("/v1/dataset.zip", "/v1/studies", "/v1/outcomes.csv", "/fhir/Evidence", "/fhir/ResearchStudy")
 
 
 @pytest.fixture(scope="module")
