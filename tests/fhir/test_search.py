@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.fhir.search_parameters import SearchRefused
 from tests.fhir_checks import validate
 
 FHIR_JSON = "application/fhir+json"
@@ -207,3 +208,17 @@ def test_errors_of_the_http_layers_are_operation_outcomes_too(
     # Outside /fhir the same refusals stay problem details.
     outside = client.get(path.replace("/fhir/Evidence", "/v1/outcomes"))
     assert outside.status_code == status and outside.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_refused_search_says_why_as_its_message() -> None:
+    """Read where it surfaces outside an OperationOutcome (a log line, a traceback)."""
+    refused = SearchRefused(400, "invalid", "_count must be a whole number.")
+    assert str(refused) == "_count must be a whole number."
+
+
+def test_an_unsupported_sort_key_is_ignored_and_the_supported_ones_named(client: TestClient) -> None:
+    asked = _bundle(client, "/fhir/Evidence", {"_sort": "colour,-title", "_count": 500})
+    assert _matches(asked) == _matches(_bundle(client, "/fhir/Evidence", {"_sort": "-title", "_count": 500}))
+    (outcome,) = _outcomes(asked)
+    (issue,) = outcome["issue"]
+    assert issue["diagnostics"] == "_sort by 'colour' is not supported (only _id, title, date); ignored."

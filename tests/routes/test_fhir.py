@@ -10,7 +10,7 @@ from api.fhir.elements import comparison_id
 from api.fhir.responses import RESOURCE_TYPES
 from api.settings import FHIR_CANONICAL_BASE_PLACEHOLDER
 from models.enums import Measure
-from tests.fhir_checks import problems, references, validate
+from tests.fhir_checks import fresh_index, problems, references, resources_of, validate
 
 FHIR_JSON = "application/fhir+json"
 TYPES = RESOURCE_TYPES
@@ -55,9 +55,9 @@ def _everything(client: TestClient) -> dict[str, dict[str, dict[str, Any]]]:
     return served
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: see fresh_index
 def served(client: TestClient) -> dict[str, dict[str, dict[str, Any]]]:
-    return _everything(client)
+    return resources_of(fresh_index(client))
 
 
 def test_capability_statement_is_valid_r5_and_lists_every_type(client: TestClient) -> None:
@@ -93,6 +93,7 @@ def test_every_resource_type_has_resources(served: dict[str, dict[str, dict[str,
 def test_every_resource_served_reads_back_identical_and_validates(
     client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
 ) -> None:
+    assert _everything(client) == served  # searching pages through exactly what the mapping gives
     for resource_type, resources in served.items():
         for resource_id, resource in resources.items():
             read = _fhir(client, f"/fhir/{resource_type}/{resource_id}")
@@ -351,6 +352,39 @@ def test_bad_requests_get_an_operation_outcome_with_the_right_status(
     assert problems(body, BASE) == []
     assert body["issue"][0]["code"] == code
     assert body["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "expression"),
+    [
+        ("/fhir/Evidence", {"measure": "nonsense"}, ["measure"]),
+        ("/fhir/Evidence", {"study": "<script>"}, ["study"]),
+        ("/fhir/Evidence", {"_count": "501"}, ["_count"]),
+        ("/fhir/Evidence", {"_offset": "-1"}, ["_offset"]),
+        ("/fhir/Evidence", {"_summary": "sometimes"}, ["_summary"]),
+        ("/fhir/Evidence", {"_total": "roughly"}, ["_total"]),
+        ("/fhir/Evidence", {"_elements": "title,<b>"}, ["_elements"]),
+        ("/fhir/Evidence", {"_format": "xml"}, ["_format"]),
+        ("/fhir/Evidence/x", {"study": "y", "_count": "1"}, ["_count", "study"]),
+        ("/fhir/Evidence/bad_id!", {}, None),
+        ("/fhir/Patient", {}, None),
+    ],
+)
+def test_a_refused_parameter_is_named_in_the_issue(
+    client: TestClient, path: str, params: dict[str, str], expression: list[str] | None
+) -> None:
+    (issue,) = client.get(path, params=params).json()["issue"]
+    assert issue.get("expression") == expression
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"), [("_summary", "true, false, count, data"), ("_total", "none, estimate, accurate")]
+)
+def test_a_value_outside_a_closed_set_is_answered_with_the_values_allowed(
+    client: TestClient, name: str, allowed: str
+) -> None:
+    (issue,) = client.get("/fhir/Evidence", params={name: "sometimes"}).json()["issue"]
+    assert issue["diagnostics"] == f"{name} must be one of {allowed}."
 
 
 def test_writes_are_refused_with_an_operation_outcome(client: TestClient) -> None:
