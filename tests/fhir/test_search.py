@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.fhir.search_parameters import SearchRefused
+from models.enums import Measure
 from tests.fhir_checks import validate
 
 FHIR_JSON = "application/fhir+json"
@@ -220,5 +221,23 @@ def test_an_unsupported_sort_key_is_ignored_and_the_supported_ones_named(client:
     asked = _bundle(client, "/fhir/Evidence", {"_sort": "colour,-title", "_count": 500})
     assert _matches(asked) == _matches(_bundle(client, "/fhir/Evidence", {"_sort": "-title", "_count": 500}))
     (outcome,) = _outcomes(asked)
-    (issue,) = outcome["issue"]
-    assert issue["diagnostics"] == "_sort by 'colour' is not supported (only _id, title, date); ignored."
+    assert outcome["issue"] == [
+        {
+            "severity": "warning",
+            "code": "not-supported",
+            "diagnostics": "_sort by 'colour' is not supported (only _id, title, date); ignored.",
+        }
+    ]
+
+
+def test_an_unknown_measure_is_answered_with_every_known_code(client: TestClient) -> None:
+    body = _refused(client.get("/fhir/Evidence", params={"measure": "cr,nonsense"}), 400)
+    known = ", ".join(m.value for m in Measure)
+    assert body["issue"] == [
+        {
+            "severity": "error",
+            "code": "code-invalid",
+            "diagnostics": f"measure: unknown code 'nonsense'; known: {known}.",
+            "expression": ["measure"],
+        }
+    ]

@@ -404,3 +404,75 @@ def test_format_parameter_accepts_the_json_spellings_only(client: TestClient) ->
     response = client.get("/fhir/metadata", params={"_format": "application/fhir+xml"})
     assert response.status_code == 406
     validate(response.json())
+
+
+def test_the_capability_statement_says_what_this_server_does(client: TestClient) -> None:
+    """The whole statement: what a FHIR client reads before anything else, its words included (a
+    change to them is a change to what the server publishes about itself, so it is made here too)."""
+    meta = client.get("/v1/meta").json()
+    served_at = "http://evidence.example.org/fhir"
+    statement = client.get("/fhir/metadata", headers={"Host": "evidence.example.org"}).json()
+    sorts = (
+        "_id: The resource id.; title: The resource's title (a definition's name when it has no title).; "
+        "date: The publication date of the document the resource is drawn from (a figure's, a study's latest); "
+        "resources without one sort last."
+    )
+    search_parameters = [
+        {"name": "_id", "type": "token", "documentation": "The resource id."},
+        {
+            "name": "study",
+            "type": "token",
+            "documentation": "Study id (ours or its FHIR id): resources about that study.",
+        },
+        {
+            "name": "measure",
+            "type": "token",
+            "documentation": "Outcome measure code, e.g. cr: Evidence, ResearchStudy and EvidenceVariable about it.",
+        },
+        {
+            "name": "source",
+            "type": "token",
+            "documentation": "Source document id (ours or its FHIR id): resources drawn from that document.",
+        },
+    ]
+    assert statement == {
+        "resourceType": "CapabilityStatement",
+        "id": "tall-evidence",
+        "url": f"{BASE}/CapabilityStatement/tall-evidence",
+        "name": "TallEvidenceFhir",
+        "title": "T-ALL Evidence API, FHIR R5 face",
+        "status": "active",
+        "date": meta["built_at"],
+        "publisher": "T-ALL Evidence API",
+        "description": "Read-only FHIR R5 view of curated T-ALL/LBL therapy evidence (dataset version "
+        f"{meta['dataset_version']}): Evidence per outcome and adverse-event figure and per pooled comparison, "
+        "EvidenceVariable per measure, time point and adverse-event term, Citation per source document and "
+        f"report, ResearchStudy per study. Extensions defined here: {SOURCE_FIGURE} (the figure as printed, "
+        f"its document and locator) and {RECORDED_CONFLICT} (a recorded disagreement between figures); "
+        "each definition is served at its canonical URL.",
+        "kind": "instance",
+        "software": {"name": "tall-evidence", "version": meta["api_version"]},
+        "implementation": {"description": "T-ALL Evidence API", "url": served_at},
+        "fhirVersion": "5.0.0",
+        "format": ["json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": "Search (GET [type]?..., or POST [type]/_search with a form body: the same "
+                "answer) returns a searchset Bundle, paged with _count (0-500, default 50; 0 gives the total "
+                "alone) and _offset. Also _summary=true|false|count|data, _elements, _total, and _sort by "
+                f"_id, title, date (a leading - for descending; {sorts}). Parameters not supported are ignored "
+                "and reported in the Bundle as an OperationOutcome entry (search.mode outcome), or answered 400 "
+                "under Prefer: handling=strict. Malformed values of supported parameters are a 400; XML is a "
+                "406; every error is an OperationOutcome.",
+                "resource": [
+                    {
+                        "type": kind,
+                        "interaction": [{"code": "read"}, {"code": "search-type"}],
+                        "searchParam": search_parameters,
+                    }
+                    for kind in TYPES
+                ],
+            }
+        ],
+    }
