@@ -241,3 +241,28 @@ def test_an_unknown_measure_is_answered_with_every_known_code(client: TestClient
             "expression": ["measure"],
         }
     ]
+
+
+SUBSETTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+    "display": "subsetted",
+}
+# R5's mandatory elements (min 1) of the types below, which _elements keeps whatever it names.
+MANDATORY = {"Evidence": {"status", "variableDefinition"}, "Group": {"membership", "type"}, "ResearchStudy": {"status"}}
+
+
+@pytest.mark.parametrize("resource_type", sorted(MANDATORY))
+def test_elements_keeps_exactly_the_named_and_the_mandatory_and_tags_the_rest_subsetted(
+    client: TestClient, resource_type: str
+) -> None:
+    whole = _matches(_bundle(client, f"/fhir/{resource_type}", {"_count": 500}))
+    kept = _matches(_bundle(client, f"/fhir/{resource_type}", {"_count": 500, "_elements": "title,name"}))
+    assert [r["id"] for r in kept] == [r["id"] for r in whole] != []
+    wanted = {"resourceType", "id", "title", "name", *MANDATORY[resource_type]}
+    for resource, subset in zip(whole, kept, strict=True):
+        meta = resource.get("meta", {})
+        expected = {k: v for k, v in resource.items() if k in wanted} | {
+            "meta": {**meta, "tag": [*meta.get("tag", []), SUBSETTED]}
+        }
+        assert subset == expected

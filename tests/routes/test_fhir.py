@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.fhir.elements import comparison_id
-from api.fhir.responses import RESOURCE_TYPES
+from api.fhir.responses import RESOURCE_TYPES, fhir_json
 from api.settings import FHIR_CANONICAL_BASE_PLACEHOLDER
 from models.enums import Measure
 from tests.fhir_checks import fresh_index, problems, references, resources_of, validate
@@ -476,3 +476,24 @@ def test_the_capability_statement_says_what_this_server_does(client: TestClient)
             }
         ],
     }
+
+
+def test_answers_are_compact_utf8_json_text(client: TestClient, served: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """As fhir_json writes them: no spaces between tokens, characters as they are rather than \\u escapes."""
+    found = [
+        (kind, rid)
+        for kind, resources in served.items()
+        for rid, resource in resources.items()
+        if not json.dumps(resource, ensure_ascii=False).isascii()
+    ]
+    assert found, "no resource with a character outside ASCII"
+    kind, rid = found[0]
+    response = client.get(f"/fhir/{kind}/{rid}")
+    compact = json.dumps(response.json(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    assert response.content == compact.encode("utf-8")
+
+
+def test_json_text_refuses_what_fhir_forbids() -> None:
+    for value in (float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            fhir_json({"resourceType": "Basic", "extension": [{"url": "x", "valueDecimal": value}]})
