@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.fhir.search_parameters import SearchRefused
+from api.fhir.search_parameters import SearchRefused, strict_handling
 from models.enums import Measure
 from tests.fhir_checks import validate
 
@@ -266,3 +266,90 @@ def test_elements_keeps_exactly_the_named_and_the_mandatory_and_tags_the_rest_su
             "meta": {**meta, "tag": [*meta.get("tag", []), SUBSETTED]}
         }
         assert subset == expected
+
+
+@pytest.mark.parametrize(
+    ("prefer", "strict"),
+    [
+        (["handling=strict"], True),
+        (["Handling=STRICT"], True),
+        (["handling = strict"], True),
+        (["return=minimal, handling=strict"], True),
+        (["return=minimal,handling=strict"], True),
+        (["return=minimal", "handling=strict"], True),
+        (["handling=lenient"], False),
+        (["return=minimal"], False),
+        ([], False),
+    ],
+)
+def test_strict_handling_is_read_from_any_preference_of_any_prefer_line(prefer: list[str], strict: bool) -> None:
+    assert strict_handling(prefer) is strict
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("colour=red", ["Unsupported search parameter 'colour'; ignored."]),
+        ("measure:exact=cr", ["Unsupported search modifier or chain 'measure:exact'; ignored."]),
+        ("study.title=x", ["Unsupported search modifier or chain 'study.title'; ignored."]),
+        ("colour.x=red", ["Unsupported search parameter 'colour.x'; ignored."]),
+        ("study=", ["study has no value; ignored."]),
+        ("_summary=text", ["_summary=text is not supported (resources carry no narrative); ignored."]),
+        ("_sort=colour,colour&_sort=colour", ["_sort by 'colour' is not supported (only _id, title, date); ignored."]),
+        ("b=1&a=1&b=2", ["Unsupported search parameter 'b'; ignored.", "Unsupported search parameter 'a'; ignored."]),
+    ],
+)
+def test_each_parameter_ignored_is_reported_once_in_its_own_words(
+    client: TestClient, query: str, said: list[str]
+) -> None:
+    (outcome,) = _outcomes(_bundle(client, f"/fhir/Evidence?{query}&_count=1"))
+    assert [issue["diagnostics"] for issue in outcome["issue"]] == said
+
+
+def test_at_most_twenty_ignored_parameters_are_listed_and_the_rest_counted(client: TestClient) -> None:
+    query = "&".join(f"p{n}=x" for n in range(23))
+    (outcome,) = _outcomes(_bundle(client, f"/fhir/Evidence?{query}&_count=1"))
+    said = [issue["diagnostics"] for issue in outcome["issue"]]
+    assert said == [f"Unsupported search parameter 'p{n}'; ignored." for n in range(20)] + [
+        "3 more parameter(s) or value(s) ignored."
+    ]
+
+
+def test_strict_handling_refuses_naming_each_parameter_and_what_is_accepted(client: TestClient) -> None:
+    body = _refused(client.get("/fhir/Evidence?colour=red&study=", headers=STRICT), 400)
+    accepted = "_id, study, measure, source, _count, _offset, _format, _summary, _elements, _sort, _total"
+    assert body["issue"] == [
+        {
+            "severity": "error",
+            "code": "not-supported",
+            "diagnostics": "Unsupported search parameter 'colour'. study has no value. (Prefer: handling=strict.) "
+            f"Accepted: {accepted}.",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "ok"),
+    [
+        ({"_count": "500"}, True),
+        ({"_count": "0"}, True),
+        ({"_offset": "1000000"}, True),
+        ({"_offset": "1000001"}, False),
+        ({"_count": ["1", "2"]}, False),
+        ({"_total": ["none", "none"]}, False),
+        ({"_summary": ["true", "false"]}, False),
+        ({"_count": "0000000005"}, False),
+        ({"_id": "a" * 200}, True),
+        ({"_id": "a" * 201}, False),
+        ({"_id": "-a"}, False),
+        ({"_elements": "a" * 64}, True),
+        ({"_elements": "a" * 65}, False),
+        ({"_elements": "9a"}, False),
+        ({"_elements": " title , ,status"}, True),
+    ],
+)
+def test_values_of_supported_parameters_are_checked_at_their_bounds(
+    client: TestClient, params: dict[str, Any], ok: bool
+) -> None:
+    response = client.get("/fhir/Evidence", params=params)
+    assert response.status_code == (200 if ok else 400), response.text
