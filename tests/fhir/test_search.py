@@ -353,3 +353,11 @@ def test_values_of_supported_parameters_are_checked_at_their_bounds(
 ) -> None:
     response = client.get("/fhir/Evidence", params=params)
     assert response.status_code == (200 if ok else 400), response.text
+
+
+def test_format_is_a_supported_parameter_of_a_search_in_the_query_or_the_body(client: TestClient) -> None:
+    assert not _outcomes(_bundle(client, "/fhir/Evidence", {"_format": "json", "_count": "1"}))
+    posted = client.post("/fhir/Evidence/_search", data={"_format": "application/fhir+json", "_count": "1"})
+    assert posted.status_code == 200 and not _outcomes(posted.json())
+    refused = _refused(client.post("/fhir/Evidence/_search", data={"_format": "xml"}), 406)
+    assert refused["issue"][0]["expression"] == ["_format"]
