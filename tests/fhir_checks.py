@@ -7,7 +7,14 @@ the service emits outside them fails the test naming it.
 from collections.abc import Iterator
 from typing import Any
 
+from fastapi.testclient import TestClient
 from fhir.resources import get_fhir_model_class
+from sqlmodel import Session
+
+from api.fhir.elements import Urls
+from api.fhir.queries import fhir_inputs
+from api.fhir.search_index import FhirIndex, build_index
+from api.state import app_state
 
 VALUE_SETS: dict[str, set[str]] = {
     "http://terminology.hl7.org/CodeSystem/statistic-type": set(
@@ -151,3 +158,28 @@ def references(resource: dict[str, Any]) -> set[str]:
         for _, value in walk(resource)
         if isinstance(value, dict) and isinstance(value.get("reference"), str)
     }
+
+
+def fresh_index(client: TestClient) -> FhirIndex:
+    """The FHIR resources of the client's dataset, mapped afresh, as the service maps them on first use.
+
+    The service maps them once per process and keeps them, so only the first test that reads one
+    would reach the mapping: a test that checks what the mapping says builds its own (mutation
+    testing runs against each mutant only the tests that reached its function).
+    """
+    state = app_state(client.app)
+    with Session(state.database.engine) as session:
+        inputs = fhir_inputs(session, state.meta.dataset_version)
+    return build_index(
+        Urls(state.fhir_canonical_base),
+        studies=inputs.studies,
+        sources=inputs.sources,
+        comparisons=inputs.comparisons,
+        intervals=inputs.intervals,
+        built_at=state.meta.built_at,
+    )
+
+
+def resources_of(index: FhirIndex) -> dict[str, dict[str, dict[str, Any]]]:
+    """An index's resources, by type and id."""
+    return {kind: dict(by_id) for kind, by_id in index.resources.items()}

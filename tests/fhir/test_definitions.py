@@ -7,8 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from api.fhir.definitions import RECORDED_CONFLICT, SOURCE_FIGURE, ExtensionDefinition, definitions
+from api.fhir.elements import Urls
 from api.main import create_app
+from api.render.labels import label
 from api.settings import FHIR_CANONICAL_BASE_PLACEHOLDER, Settings
+from models.enums import AdverseEventTerm, Measure
 from tests.fhir_checks import validate, walk
 
 TYPES = ("Evidence", "EvidenceVariable", "Citation", "ResearchStudy")
@@ -113,3 +117,107 @@ def test_code_systems_hold_every_code_the_resources_use(configured: TestClient) 
 def test_a_bad_canonical_base_is_refused_naming_the_setting(value: str) -> None:
     with pytest.raises(ValidationError, match="fhir_canonical_base"):
         Settings(fhir_canonical_base=value)
+
+
+def _complex_extension(definition: ExtensionDefinition, url: str) -> list[dict[str, Any]]:
+    """The differential of a complex extension (FHIR R5, Extension): closed slices by url, one per part,
+    each with its fixed url, its value types and cardinality, no nested extensions; no value of its own."""
+    elements: list[dict[str, Any]] = [
+        {"id": "Extension", "path": "Extension", "short": definition.title, "definition": definition.description},
+        {
+            "id": "Extension.extension",
+            "path": "Extension.extension",
+            "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "closed"},
+        },
+    ]
+    for part in definition.parts:
+        key = f"Extension.extension:{part.name}"
+        types = [
+            {
+                "code": t,
+                **(
+                    {"targetProfile": [f"http://hl7.org/fhir/StructureDefinition/{r}" for r in part.targets]}
+                    if t == "Reference"
+                    else {}
+                ),
+            }
+            for t in part.types
+        ]
+        elements += [
+            {
+                "id": key,
+                "path": "Extension.extension",
+                "sliceName": part.name,
+                "short": part.definition,
+                "definition": part.definition,
+                "min": part.min,
+                "max": part.max,
+            },
+            {"id": f"{key}.extension", "path": "Extension.extension.extension", "max": "0"},
+            {"id": f"{key}.url", "path": "Extension.extension.url", "fixedUri": part.name},
+            {"id": f"{key}.value[x]", "path": "Extension.extension.value[x]", "min": 1, "type": types},
+        ]
+    return [
+        *elements,
+        {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+        {"id": "Extension.value[x]", "path": "Extension.value[x]", "max": "0"},
+    ]
+
+
+def test_each_definition_is_exactly_the_fhir_definition_of_what_it_names() -> None:
+    urls = Urls(CONFIGURED)
+    built = {(d["resourceType"], d["id"]): d for d in definitions(urls, date="2024-05-06")}
+    expected: dict[tuple[str, str], dict[str, Any]] = {}
+    for extension in (SOURCE_FIGURE, RECORDED_CONFLICT):
+        url = f"{CONFIGURED}/StructureDefinition/{extension.id}"
+        expected[("StructureDefinition", extension.id)] = {
+            "resourceType": "StructureDefinition",
+            "id": extension.id,
+            "url": url,
+            "name": extension.name,
+            "title": extension.title,
+            "status": "active",
+            "date": "2024-05-06",
+            "description": extension.description,
+            "fhirVersion": "5.0.0",
+            "kind": "complex-type",
+            "abstract": False,
+            "context": [{"type": "element", "expression": c} for c in extension.contexts],
+            "type": "Extension",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
+            "derivation": "constraint",
+            "differential": {"element": _complex_extension(extension, url)},
+        }
+    for cs_id, name, title, codes in (
+        ("measure", "Measure", "Outcome measures", [m.value for m in Measure]),
+        ("adverse-event-term", "AdverseEventTerm", "Adverse-event terms", [t.value for t in AdverseEventTerm]),
+    ):
+        expected[("CodeSystem", cs_id)] = {
+            "resourceType": "CodeSystem",
+            "id": cs_id,
+            "url": f"{CONFIGURED}/CodeSystem/{cs_id}",
+            "name": name,
+            "title": title,
+            "status": "active",
+            "date": "2024-05-06",
+            "caseSensitive": True,
+            "content": "complete",
+            "count": len(codes),
+            "concept": [{"code": code, "display": label(code)} for code in codes],
+        }
+    naming = f"{CONFIGURED}/NamingSystem/source-document"
+    expected[("NamingSystem", "source-document")] = {
+        "resourceType": "NamingSystem",
+        "id": "source-document",
+        "url": naming,
+        "name": "SourceDocument",
+        "title": "Source document ids of this service",
+        "status": "active",
+        "kind": "identifier",
+        "date": "2024-05-06",
+        "description": "The id this service gives each source document (its file name in the curated sources).",
+        "uniqueId": [{"type": "uri", "value": naming, "preferred": True}],
+    }
+    assert built == expected
+    for definition in built.values():
+        validate(definition)

@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 
 from api.fhir.search_index import build_index
 from tests.fhir.test_pooled_evidence import _comparison, _studies
+from tests.fhir_checks import fresh_index, resources_of
 from tests.render.test_fhir import URLS, _source
 
 Resource = dict[str, Any]
@@ -169,18 +170,9 @@ def violations(served: dict[str, dict[str, Resource]]) -> list[str]:
     return found
 
 
-def _served_over_http(client: TestClient) -> dict[str, dict[str, Resource]]:
-    served = {}
-    for kind in ("Evidence", "EvidenceVariable", "Group", "Citation", "ResearchStudy"):
-        bundle = client.get(f"/fhir/{kind}", params={"_count": 500}).json()
-        assert bundle["total"] <= 500
-        served[kind] = {e["resource"]["id"]: e["resource"] for e in bundle["entry"]}
-    return served
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: see fresh_index
 def served(client: TestClient) -> dict[str, dict[str, Resource]]:
-    return _served_over_http(client)
+    return resources_of(fresh_index(client))
 
 
 def test_every_served_resource_meets_the_profiles_it_claims(served: dict[str, dict[str, Resource]]) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.fhir.search_parameters import SearchRefused, strict_handling
+from models.enums import Measure
 from tests.fhir_checks import validate
 
 FHIR_JSON = "application/fhir+json"
@@ -207,3 +209,155 @@ def test_errors_of_the_http_layers_are_operation_outcomes_too(
     # Outside /fhir the same refusals stay problem details.
     outside = client.get(path.replace("/fhir/Evidence", "/v1/outcomes"))
     assert outside.status_code == status and outside.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_refused_search_says_why_as_its_message() -> None:
+    """Read where it surfaces outside an OperationOutcome (a log line, a traceback)."""
+    refused = SearchRefused(400, "invalid", "_count must be a whole number.")
+    assert str(refused) == "_count must be a whole number."
+
+
+def test_an_unsupported_sort_key_is_ignored_and_the_supported_ones_named(client: TestClient) -> None:
+    asked = _bundle(client, "/fhir/Evidence", {"_sort": "colour,-title", "_count": 500})
+    assert _matches(asked) == _matches(_bundle(client, "/fhir/Evidence", {"_sort": "-title", "_count": 500}))
+    (outcome,) = _outcomes(asked)
+    assert outcome["issue"] == [
+        {
+            "severity": "warning",
+            "code": "not-supported",
+            "diagnostics": "_sort by 'colour' is not supported (only _id, title, date); ignored.",
+        }
+    ]
+
+
+def test_an_unknown_measure_is_answered_with_every_known_code(client: TestClient) -> None:
+    body = _refused(client.get("/fhir/Evidence", params={"measure": "cr,nonsense"}), 400)
+    known = ", ".join(m.value for m in Measure)
+    assert body["issue"] == [
+        {
+            "severity": "error",
+            "code": "code-invalid",
+            "diagnostics": f"measure: unknown code 'nonsense'; known: {known}.",
+            "expression": ["measure"],
+        }
+    ]
+
+
+SUBSETTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+    "display": "subsetted",
+}
+# R5's mandatory elements (min 1) of the types below, which _elements keeps whatever it names.
+MANDATORY = {"Evidence": {"status", "variableDefinition"}, "Group": {"membership", "type"}, "ResearchStudy": {"status"}}
+
+
+@pytest.mark.parametrize("resource_type", sorted(MANDATORY))
+def test_elements_keeps_exactly_the_named_and_the_mandatory_and_tags_the_rest_subsetted(
+    client: TestClient, resource_type: str
+) -> None:
+    whole = _matches(_bundle(client, f"/fhir/{resource_type}", {"_count": 500}))
+    kept = _matches(_bundle(client, f"/fhir/{resource_type}", {"_count": 500, "_elements": "title,name"}))
+    assert [r["id"] for r in kept] == [r["id"] for r in whole] != []
+    wanted = {"resourceType", "id", "title", "name", *MANDATORY[resource_type]}
+    for resource, subset in zip(whole, kept, strict=True):
+        meta = resource.get("meta", {})
+        expected = {k: v for k, v in resource.items() if k in wanted} | {
+            "meta": {**meta, "tag": [*meta.get("tag", []), SUBSETTED]}
+        }
+        assert subset == expected
+
+
+@pytest.mark.parametrize(
+    ("prefer", "strict"),
+    [
+        (["handling=strict"], True),
+        (["Handling=STRICT"], True),
+        (["handling = strict"], True),
+        (["return=minimal, handling=strict"], True),
+        (["return=minimal,handling=strict"], True),
+        (["return=minimal", "handling=strict"], True),
+        (["handling=lenient"], False),
+        (["return=minimal"], False),
+        ([], False),
+    ],
+)
+def test_strict_handling_is_read_from_any_preference_of_any_prefer_line(prefer: list[str], strict: bool) -> None:
+    assert strict_handling(prefer) is strict
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("colour=red", ["Unsupported search parameter 'colour'; ignored."]),
+        ("measure:exact=cr", ["Unsupported search modifier or chain 'measure:exact'; ignored."]),
+        ("study.title=x", ["Unsupported search modifier or chain 'study.title'; ignored."]),
+        ("colour.x=red", ["Unsupported search parameter 'colour.x'; ignored."]),
+        ("study=", ["study has no value; ignored."]),
+        ("_summary=text", ["_summary=text is not supported (resources carry no narrative); ignored."]),
+        ("_sort=colour,colour&_sort=colour", ["_sort by 'colour' is not supported (only _id, title, date); ignored."]),
+        ("b=1&a=1&b=2", ["Unsupported search parameter 'b'; ignored.", "Unsupported search parameter 'a'; ignored."]),
+    ],
+)
+def test_each_parameter_ignored_is_reported_once_in_its_own_words(
+    client: TestClient, query: str, said: list[str]
+) -> None:
+    (outcome,) = _outcomes(_bundle(client, f"/fhir/Evidence?{query}&_count=1"))
+    assert [issue["diagnostics"] for issue in outcome["issue"]] == said
+
+
+def test_at_most_twenty_ignored_parameters_are_listed_and_the_rest_counted(client: TestClient) -> None:
+    query = "&".join(f"p{n}=x" for n in range(23))
+    (outcome,) = _outcomes(_bundle(client, f"/fhir/Evidence?{query}&_count=1"))
+    said = [issue["diagnostics"] for issue in outcome["issue"]]
+    assert said == [f"Unsupported search parameter 'p{n}'; ignored." for n in range(20)] + [
+        "3 more parameter(s) or value(s) ignored."
+    ]
+
+
+def test_strict_handling_refuses_naming_each_parameter_and_what_is_accepted(client: TestClient) -> None:
+    body = _refused(client.get("/fhir/Evidence?colour=red&study=", headers=STRICT), 400)
+    accepted = "_id, study, measure, source, _count, _offset, _format, _summary, _elements, _sort, _total"
+    assert body["issue"] == [
+        {
+            "severity": "error",
+            "code": "not-supported",
+            "diagnostics": "Unsupported search parameter 'colour'. study has no value. (Prefer: handling=strict.) "
+            f"Accepted: {accepted}.",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "ok"),
+    [
+        ({"_count": "500"}, True),
+        ({"_count": "0"}, True),
+        ({"_offset": "1000000"}, True),
+        ({"_offset": "1000001"}, False),
+        ({"_count": ["1", "2"]}, False),
+        ({"_total": ["none", "none"]}, False),
+        ({"_summary": ["true", "false"]}, False),
+        ({"_count": "0000000005"}, False),
+        ({"_id": "a" * 200}, True),
+        ({"_id": "a" * 201}, False),
+        ({"_id": "-a"}, False),
+        ({"_elements": "a" * 64}, True),
+        ({"_elements": "a" * 65}, False),
+        ({"_elements": "9a"}, False),
+        ({"_elements": " title , ,status"}, True),
+    ],
+)
+def test_values_of_supported_parameters_are_checked_at_their_bounds(
+    client: TestClient, params: dict[str, Any], ok: bool
+) -> None:
+    response = client.get("/fhir/Evidence", params=params)
+    assert response.status_code == (200 if ok else 400), response.text
+
+
+def test_format_is_a_supported_parameter_of_a_search_in_the_query_or_the_body(client: TestClient) -> None:
+    assert not _outcomes(_bundle(client, "/fhir/Evidence", {"_format": "json", "_count": "1"}))
+    posted = client.post("/fhir/Evidence/_search", data={"_format": "application/fhir+json", "_count": "1"})
+    assert posted.status_code == 200 and not _outcomes(posted.json())
+    refused = _refused(client.post("/fhir/Evidence/_search", data={"_format": "xml"}), 406)
+    assert refused["issue"][0]["expression"] == ["_format"]

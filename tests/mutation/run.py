@@ -44,6 +44,9 @@ SCRATCH = ROOT / ".mutation"
 class Group:
     modules: tuple[str, ...]
     tests: tuple[str, ...]
+    timeout_multiplier: float = 3.0
+    """mutmut stops a mutant after (timeout_constant + its tests' call time) x this, in wall-clock seconds, and
+    counts it killed: a group whose surviving mutants run many tests on a shared machine needs more."""
 
 
 GROUPS: dict[str, Group] = {
@@ -124,6 +127,10 @@ GROUPS: dict[str, Group] = {
             "tests/routes/test_fhir_source_figure.py",
             "tests/pooled/test_pooled_faces.py",
         ),
+        # A mutant of the mapping or the search runs up to a hundred tests, each building an app or
+        # the index; with 3 x, surviving ones ran out of wall-clock time on a busy machine and were
+        # counted killed.
+        timeout_multiplier=15.0,
     ),
 }
 
@@ -160,10 +167,11 @@ def prepare(name: str, group: Group) -> Path:
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-n", "0"],
         "also_copy": [e for e in ALSO_COPY if (ROOT / e).exists()],
         # mutmut limits a mutant's CPU time to (timeout_constant + the tests' call time) x multiplier x 2,
-        # and a timeout counts as killed. The call time leaves out fixture set-up (an app built per test),
-        # so with the default constant of 1 s a surviving mutant that runs every test ran out of time and
-        # was counted killed; 20 s covers the set-up, and a mutant that loops still stops.
-        "timeout_multiplier": 3.0,
+        # its wall-clock time to half that, and a timeout counts as killed. The call time leaves out fixture
+        # set-up (an app built per test), so with the default constant of 1 s a surviving mutant that runs
+        # every test ran out of time and was counted killed; 20 s covers the set-up, and a mutant that
+        # loops still stops.
+        "timeout_multiplier": group.timeout_multiplier,
         "timeout_constant": 20.0,
     }
     body = (ROOT / "pyproject.toml").read_text(encoding="utf-8") + "\n[tool.mutmut]\n"

@@ -7,7 +7,9 @@ time point no curated figure uses, so only these figures meet there):
 - pool-c: two arms, 5/10 and 6/12, and the whole study's 11/22: the arms pool, the whole-study
   figure (the same patients) does not;
 - pool-d: the whole study, 3/5 of those enrolled: another denominator basis, so not pooled; and
-  two figures no comparison can use (no counts, no clear label).
+  two figures no comparison can use (no counts, no clear label);
+- pool-f: a subgroup's figure only, 4/8 ETP-ALL patients: a comparison takes the whole population
+  by default (as the FHIR face's pooled Evidence does), so it pools with nothing.
 Pooled: four rows of three studies, 37 events in 52 patients. Rows with an interval: six.
 
 And one more at day 98, alone there: pool-e, two arms, 0/13 with counts curators derived and
@@ -94,6 +96,7 @@ STUDIES: dict[str, dict[str, Any]] = {
             _figure("cr-d98-e2", 3, 7, arm="e2", time_point=DERIVED_TIME_POINT),
         ],
     },
+    "pool-f": {"arms": [], "outcomes": [{**_figure("cr-d99-etp", 4, 8), "subgroup": "etp"}]},
 }
 DERIVED_POOL = {"pool-e.cr-d98-e1": (0, 13), "pool-e.cr-d98-e2": (3, 7)}
 POOLED = {"pool-a.cr-d99": (8, 10), "pool-b.cr-d99": (18, 20), "pool-c.cr-d99-c1": (5, 10), "pool-c.cr-d99-c2": (6, 12)}

@@ -6,7 +6,7 @@ import pytest
 
 from api.fhir.elements import Context, Urls, fhir_id
 from api.fhir.resources import outcome_evidence, outcome_statistic, pooled_evidence
-from api.fhir.responses import RESOURCE_TYPES, operation_outcome
+from api.fhir.responses import RESOURCE_TYPES, operation_outcome, subset
 from api.fhir.search_index import FhirIndex, build_index
 from api.queries.comparison import pool_random_effects, wilson_interval
 from models.adverse_event import AdverseEventPublic
@@ -289,3 +289,28 @@ def test_operation_outcome_is_valid_r5() -> None:
         "diagnostics": "bad _count",
         "expression": ["_count"],
     }
+
+
+def test_a_subset_keeps_the_tags_a_resource_had_and_adds_subsetted() -> None:
+    other = {"system": "https://example.org/tags", "code": "reviewed"}
+    resource = {
+        "resourceType": "Citation",
+        "id": "x",
+        "meta": {"profile": ["https://example.org/p"], "tag": [other]},
+        "title": "T",
+        "status": "active",
+        "note": [{"text": "n"}],
+    }
+    subsetted = {
+        "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+        "code": "SUBSETTED",
+        "display": "subsetted",
+    }
+    assert subset(resource, ["title"]) == {
+        "resourceType": "Citation",
+        "id": "x",
+        "meta": {"profile": ["https://example.org/p"], "tag": [other, subsetted]},
+        "title": "T",
+        "status": "active",
+    }
+    assert resource["meta"]["tag"] == [other], "the resource served whole is left as it was"

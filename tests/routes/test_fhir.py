@@ -7,10 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.fhir.elements import comparison_id
-from api.fhir.responses import RESOURCE_TYPES
+from api.fhir.responses import RESOURCE_TYPES, fhir_json
 from api.settings import FHIR_CANONICAL_BASE_PLACEHOLDER
 from models.enums import Measure
-from tests.fhir_checks import problems, references, validate
+from tests.fhir_checks import fresh_index, problems, references, resources_of, validate
 
 FHIR_JSON = "application/fhir+json"
 TYPES = RESOURCE_TYPES
@@ -55,9 +55,9 @@ def _everything(client: TestClient) -> dict[str, dict[str, dict[str, Any]]]:
     return served
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: see fresh_index
 def served(client: TestClient) -> dict[str, dict[str, dict[str, Any]]]:
-    return _everything(client)
+    return resources_of(fresh_index(client))
 
 
 def test_capability_statement_is_valid_r5_and_lists_every_type(client: TestClient) -> None:
@@ -93,6 +93,7 @@ def test_every_resource_type_has_resources(served: dict[str, dict[str, dict[str,
 def test_every_resource_served_reads_back_identical_and_validates(
     client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
 ) -> None:
+    assert _everything(client) == served  # searching pages through exactly what the mapping gives
     for resource_type, resources in served.items():
         for resource_id, resource in resources.items():
             read = _fhir(client, f"/fhir/{resource_type}/{resource_id}")
@@ -353,6 +354,39 @@ def test_bad_requests_get_an_operation_outcome_with_the_right_status(
     assert body["issue"][0]["diagnostics"]
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "expression"),
+    [
+        ("/fhir/Evidence", {"measure": "nonsense"}, ["measure"]),
+        ("/fhir/Evidence", {"study": "<script>"}, ["study"]),
+        ("/fhir/Evidence", {"_count": "501"}, ["_count"]),
+        ("/fhir/Evidence", {"_offset": "-1"}, ["_offset"]),
+        ("/fhir/Evidence", {"_summary": "sometimes"}, ["_summary"]),
+        ("/fhir/Evidence", {"_total": "roughly"}, ["_total"]),
+        ("/fhir/Evidence", {"_elements": "title,<b>"}, ["_elements"]),
+        ("/fhir/Evidence", {"_format": "xml"}, ["_format"]),
+        ("/fhir/Evidence/x", {"study": "y", "_count": "1"}, ["_count", "study"]),
+        ("/fhir/Evidence/bad_id!", {}, None),
+        ("/fhir/Patient", {}, None),
+    ],
+)
+def test_a_refused_parameter_is_named_in_the_issue(
+    client: TestClient, path: str, params: dict[str, str], expression: list[str] | None
+) -> None:
+    (issue,) = client.get(path, params=params).json()["issue"]
+    assert issue.get("expression") == expression
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"), [("_summary", "true, false, count, data"), ("_total", "none, estimate, accurate")]
+)
+def test_a_value_outside_a_closed_set_is_answered_with_the_values_allowed(
+    client: TestClient, name: str, allowed: str
+) -> None:
+    (issue,) = client.get("/fhir/Evidence", params={name: "sometimes"}).json()["issue"]
+    assert issue["diagnostics"] == f"{name} must be one of {allowed}."
+
+
 def test_writes_are_refused_with_an_operation_outcome(client: TestClient) -> None:
     # The security layer refuses every write before routing; under /fhir its answer is FHIR's.
     for method in ("post", "put", "delete", "patch"):
@@ -370,3 +404,96 @@ def test_format_parameter_accepts_the_json_spellings_only(client: TestClient) ->
     response = client.get("/fhir/metadata", params={"_format": "application/fhir+xml"})
     assert response.status_code == 406
     validate(response.json())
+
+
+def test_the_capability_statement_says_what_this_server_does(client: TestClient) -> None:
+    """The whole statement: what a FHIR client reads before anything else, its words included (a
+    change to them is a change to what the server publishes about itself, so it is made here too)."""
+    meta = client.get("/v1/meta").json()
+    served_at = "http://evidence.example.org/fhir"
+    statement = client.get("/fhir/metadata", headers={"Host": "evidence.example.org"}).json()
+    sorts = (
+        "_id: The resource id.; title: The resource's title (a definition's name when it has no title).; "
+        "date: The publication date of the document the resource is drawn from (a figure's, a study's latest); "
+        "resources without one sort last."
+    )
+    search_parameters = [
+        {"name": "_id", "type": "token", "documentation": "The resource id."},
+        {
+            "name": "study",
+            "type": "token",
+            "documentation": "Study id (ours or its FHIR id): resources about that study.",
+        },
+        {
+            "name": "measure",
+            "type": "token",
+            "documentation": "Outcome measure code, e.g. cr: Evidence, ResearchStudy and EvidenceVariable about it.",
+        },
+        {
+            "name": "source",
+            "type": "token",
+            "documentation": "Source document id (ours or its FHIR id): resources drawn from that document.",
+        },
+    ]
+    assert statement == {
+        "resourceType": "CapabilityStatement",
+        "id": "tall-evidence",
+        "url": f"{BASE}/CapabilityStatement/tall-evidence",
+        "name": "TallEvidenceFhir",
+        "title": "T-ALL Evidence API, FHIR R5 face",
+        "status": "active",
+        "date": meta["built_at"],
+        "publisher": "T-ALL Evidence API",
+        "description": "Read-only FHIR R5 view of curated T-ALL/LBL therapy evidence (dataset version "
+        f"{meta['dataset_version']}): Evidence per outcome and adverse-event figure and per pooled comparison, "
+        "EvidenceVariable per measure, time point and adverse-event term, Citation per source document and "
+        f"report, ResearchStudy per study. Extensions defined here: {SOURCE_FIGURE} (the figure as printed, "
+        f"its document and locator) and {RECORDED_CONFLICT} (a recorded disagreement between figures); "
+        "each definition is served at its canonical URL.",
+        "kind": "instance",
+        "software": {"name": "tall-evidence", "version": meta["api_version"]},
+        "implementation": {"description": "T-ALL Evidence API", "url": served_at},
+        "fhirVersion": "5.0.0",
+        "format": ["json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": "Search (GET [type]?..., or POST [type]/_search with a form body: the same "
+                "answer) returns a searchset Bundle, paged with _count (0-500, default 50; 0 gives the total "
+                "alone) and _offset. Also _summary=true|false|count|data, _elements, _total, and _sort by "
+                f"_id, title, date (a leading - for descending; {sorts}). Parameters not supported are ignored "
+                "and reported in the Bundle as an OperationOutcome entry (search.mode outcome), or answered 400 "
+                "under Prefer: handling=strict. Malformed values of supported parameters are a 400; XML is a "
+                "406; every error is an OperationOutcome.",
+                "resource": [
+                    {
+                        "type": kind,
+                        "interaction": [{"code": "read"}, {"code": "search-type"}],
+                        "searchParam": search_parameters,
+                    }
+                    for kind in TYPES
+                ],
+            }
+        ],
+    }
+
+
+def test_answers_are_compact_utf8_json_text(client: TestClient, served: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """As fhir_json writes them: no spaces between tokens, characters as they are rather than \\u escapes."""
+    found = [
+        (kind, rid)
+        for kind, resources in served.items()
+        for rid, resource in resources.items()
+        if not json.dumps(resource, ensure_ascii=False).isascii()
+    ]
+    assert found, "no resource with a character outside ASCII"
+    kind, rid = found[0]
+    response = client.get(f"/fhir/{kind}/{rid}")
+    compact = json.dumps(response.json(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    assert response.content == compact.encode("utf-8")
+
+
+def test_json_text_refuses_what_fhir_forbids() -> None:
+    for value in (float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            fhir_json({"resourceType": "Basic", "extension": [{"url": "x", "valueDecimal": value}]})
