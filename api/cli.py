@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
-from api.settings import LOG_NAME, Settings, env_name, get_settings
+from api.settings import LOG_NAME, MAX_WORKERS, Settings, env_name, get_settings
 
 if TYPE_CHECKING:
     from api.loading.build import BuildRecord
@@ -73,7 +73,7 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
         return None
     try:
         parsed = make_url(url)
-        parsed.get_dialect()
+        parsed.get_dialect().import_dbapi()  # the driver named (postgresql+asyncpg...) must be installed
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         return f"invalid setting DATABASE_URL: {exc}"
     if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
@@ -95,6 +95,8 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
 
 
 def _sqlite_path_problem(database: str | None) -> str | None:
+    from api.loading.build import holds_a_build
+
     if database in (None, "", ":memory:"):
         # Each worker and each pooled connection would get a database of its own, empty.
         return "invalid setting DATABASE_URL: an in-memory SQLite database cannot be served; name a file"
@@ -103,6 +105,11 @@ def _sqlite_path_problem(database: str | None) -> str | None:
         return f"invalid setting DATABASE_URL: {path} is a directory, not a database file"
     if path.exists() and not path.is_file():
         return f"invalid setting DATABASE_URL: {path} is not a regular file (a device, FIFO or socket)"
+    if path.exists() and holds_a_build(path):
+        return (
+            f"invalid setting DATABASE_URL: {path} was written by `tall-evidence build` and is served read-only "
+            f"as it is: use `serve --database {path}` (DATABASE_URL names a database the fixtures are loaded into)"
+        )
     if path.exists():
         writable = os.access(path, os.R_OK | os.W_OK)
     else:
@@ -617,9 +624,9 @@ def _texts_words(settings: Settings) -> str:
     )
 
 
-def _at_least_one(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number, at least 1 (got {text!r})")
+def _worker_count(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_WORKERS} (got {text!r})")
     return int(text)
 
 
@@ -687,7 +694,7 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--workers",
-        type=_at_least_one,
+        type=_worker_count,
         help="processes serving the same file or schema (default from WEB_CONCURRENCY, 1)",
     )
     serve.add_argument("--database-url", help="PostgreSQL URL to attach to read-only (default: DATABASE_URL)")

@@ -84,6 +84,11 @@ def http_base(value: str, *, example: str) -> str:
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
+# Each worker is a process with the whole read side in memory: a mistyped count must not start
+# thousands of them (a probe's --workers 99999 took a shared machine's memory).
+MAX_WORKERS = 64
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TALL_", extra="ignore")
 
@@ -172,9 +177,11 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1,
         ge=1,
+        le=MAX_WORKERS,
         validation_alias=AliasChoices("WEB_CONCURRENCY"),
         description="Worker processes `tall-evidence serve` runs (`--workers` overrides it), under the name "
-        "uvicorn and gunicorn read it by. Env WEB_CONCURRENCY.",
+        f"uvicorn and gunicorn read it by; at most {MAX_WORKERS} (each holds its own copy of the read side, "
+        "100-200 MiB). Env WEB_CONCURRENCY.",
     )
     port: int = Field(
         default=8000, ge=1, le=65535, description="Port `tall-evidence serve` listens on (`--port` overrides it)."

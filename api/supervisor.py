@@ -182,9 +182,12 @@ def supervise(
         logger.info(f"Started worker process [{process.pid}]")
         return Worker(process, ours, time.monotonic())
 
-    running = [start() for _ in range(workers)]
+    running: list[Worker] = []
     status = 0
     try:
+        # One at a time, heeding a stop signal between them: a signal while they start stops those started.
+        while len(running) < workers and not stopping:
+            running.append(start())
         while not stopping:
             wait([w.process.sentinel for w in running] + [w.conn for w in running], timeout=0.5)
             if stopping:

@@ -8,6 +8,7 @@ SQLite immutable), checks that record against the contents and this code, and se
 YAML is parsed and nothing is copied, so any number of processes share one file or schema.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -280,6 +281,17 @@ def checked_file(path: Path) -> tuple[BuildRecord, str]:
     record, sha256 = _checked_record(path, verify_content=True)
     assert sha256 is not None
     return record, sha256
+
+
+def holds_a_build(path: Path) -> bool:
+    """Whether the SQLite file at path was written by `build` (it has a build record): such a file is
+    only ever served read-only, never loaded into."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            found = connection.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (BUILD_TABLE,)).fetchone()
+    except sqlite3.DatabaseError:  # not a database at all: the load will say so
+        return False
+    return found is not None
 
 
 def not_a_file(path: Path) -> str | None:

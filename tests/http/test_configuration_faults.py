@@ -42,7 +42,10 @@ BAD_SETTINGS = {
     # The last probe of issue 21: each was a traceback (WEB_CONCURRENCY, exit 1) or accepted silently.
     # (Values are format strings: braces doubled.)
     "WEB_CONCURRENCY not a number": ("WEB_CONCURRENCY", "abc"),
+    # A fresh probe: the driver named is not installed (a traceback, exit 1).
+    "DATABASE_URL a driver not installed": ("DATABASE_URL", "postgresql+asyncpg://127.0.0.1:{closed}/x"),
     "WEB_CONCURRENCY zero": ("WEB_CONCURRENCY", "0"),
+    "WEB_CONCURRENCY over the most workers": ("WEB_CONCURRENCY", "65"),
     "TALL_DATA_LICENCE a newline": ("TALL_DATA_LICENCE", "\n"),
     "TALL_DATA_LICENCE a control character": ("TALL_DATA_LICENCE", "CC-BY-4.0\x07"),
     "TALL_MAX_FIXTURE_BYTES negative": ("TALL_MAX_FIXTURE_BYTES", "-1"),
@@ -171,3 +174,16 @@ def test_web_concurrency_sets_how_many_workers_serve(built_for_a_public_url: Pat
     with live_server(tmp_path, {"WEB_CONCURRENCY": "2"}, args=("--database", str(built_for_a_public_url))) as server:
         assert len(worker_pids(server.process.pid)) == 2
         assert httpx.get(server.base + "/health", timeout=30).status_code == 200
+
+
+def test_database_url_naming_a_built_file_is_refused_and_the_file_left_as_it_was(tmp_path: Path) -> None:
+    """A fresh probe: serve loaded the fixtures into a built file another serve was serving, which broke it."""
+    env = scratch_data(tmp_path)
+    database = built_file(tmp_path / "out", env)
+    before = database.read_bytes()
+    result = run_cli(
+        "serve", "--port", str(free_port()), env={**env, "DATABASE_URL": f"sqlite:///{database}"}, timeout=TIMEOUT
+    )
+    _one_line(result, "DATABASE_URL")
+    assert f"serve --database {database}" in result.stderr.splitlines()[-1]
+    assert database.read_bytes() == before
