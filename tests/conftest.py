@@ -1,5 +1,7 @@
 """Shared fixtures: the app on the real curated data, and a scratch copy of the fixtures to break."""
 
+import compileall
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +11,17 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
+
+# Test modules and conftest files are compiled by pytest itself (with their asserts rewritten).
+PYTEST_COMPILED = re.compile(r"/(test_[^/]*|conftest)\.py$")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the project once, before the xdist workers start, rather than in each worker and
+    each child process (tests/__init__.py keeps what is compiled); a no-op when nothing changed."""
+    if not hasattr(config, "workerinput"):
+        for package in ("api", "models", "tests"):
+            compileall.compile_dir(PROJECT_ROOT / package, quiet=1, rx=PYTEST_COMPILED, workers=0)
 
 
 @pytest.fixture(scope="session")

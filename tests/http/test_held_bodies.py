@@ -7,18 +7,19 @@
   of lines, a stalled worker); now a disconnect is not an error;
 - a URL pinned with ?version= and the same URL unpinned had one ETag for two bodies (the pinned
   page's links keep the pin).
+
+The server is the worker's shared one (tests/http/conftest.py): every held connection is closed
+before a test ends, and the log is compared with what it held before.
 """
 
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from api.settings import Settings
-from tests.http.live import LiveServer, live_server, split_response
+from tests.http.live import LiveServer, split_response
 
 FORM_BODY_SECONDS = Settings.model_fields["body_timeout"].default  # the default, which this module's server runs with
 HELD = 40  # twice the number that stalled every read before
@@ -26,12 +27,6 @@ HEAD = (
     b"POST /fhir/Evidence/_search HTTP/1.1\r\nHost: x\r\n"
     b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
 )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(tmp_path_factory.mktemp("held")) as running:
-        yield running
 
 
 def _holding(port: int, count: int) -> list[socket.socket]:
