@@ -241,3 +241,34 @@ def test_records_sharing_a_span_print_words_their_place_holds_once(
             for place in resolve(document, record.locator).places:
                 text = place.text(document)
                 assert text.count(printed) <= 1, f"{rids} share a span but {place.label} prints {printed!r} twice"
+
+
+def test_the_spans_file_is_read_under_the_guards_and_serves_only_registered_documents(tmp_path: Path) -> None:
+    from api.loading.fixture_files import FixtureError
+    from api.provenance.spans import Span, servable_spans
+
+    assert read_spans(tmp_path / "absent.yaml") == ({}, {})
+    dangling = tmp_path / "dangling.yaml"
+    dangling.symlink_to(tmp_path / "nowhere.yaml")
+    with pytest.raises(FixtureError, match=r"dangling\.yaml \(TALL_SPANS_FILE\)"):
+        read_spans(dangling)
+    spans_file = tmp_path / "spans.yaml"
+    spans_file.write_text(
+        "documents:\n  d1: 'aaa'\n  d2: 'bbb'\n"
+        "spans:\n"
+        "  s.one: {source_id: d1, start: 3, end: 7, context: 'the words'}\n"
+        "  s.two: {source_id: d2, start: 0, end: 1, context: 'x'}\n"
+        "  s.three: {source_id: d3, start: 5, end: 9, context: 'y'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FixtureError, match=r"spans\.yaml \(TALL_SPANS_FILE\)"):
+        read_spans(spans_file, max_bytes=10)
+    documents, spans = read_spans(spans_file)
+    assert documents == {"d1": "aaa", "d2": "bbb"}
+    assert spans == {
+        "s.one": Span("d1", 3, 7, "the words"),
+        "s.two": Span("d2", 0, 1, "x"),
+        "s.three": Span("d3", 5, 9, "y"),
+    }
+    # d2's text changed since; d3 is in neither the file's documents nor the registry.
+    assert servable_spans(spans_file, {"d1": "aaa", "d2": "ccc"}) == {"s.one": Span("d1", 3, 7, "the words")}

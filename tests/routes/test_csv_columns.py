@@ -57,5 +57,6 @@ def test_every_csv_reads_whole_in_pandas_and_dictreader(client: TestClient) -> N
 
 
 def test_a_repeated_column_is_refused_before_it_is_written() -> None:
-    with pytest.raises(ValueError, match="label"):
-        csv_text(["row_type", "label", "label"], [])
+    # Each repeated column named once, in order, whether given twice or three times.
+    with pytest.raises(ValueError, match=r"^CSV columns named more than once: label, n$"):
+        csv_text(["n", "row_type", "label", "label", "n", "n"], [])
