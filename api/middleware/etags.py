@@ -3,7 +3,8 @@
 The ETag is not a hash of the body. The data only change when the dataset version changes
 (it names the fixtures, the spans, the code list, the recorded corrections and the public URL
 the permalinks are built on); an answer that shows the build itself (its time: /v1/meta, the
-dataset JSON, /fhir/metadata, the releases and their feed, FHIR's dated definitions) says so and its tag names the build too; the format only when the software changes
+dataset JSON, /fhir/metadata, the releases and their feed, FHIR's dated definitions) says so
+and its tag names the build too; the format only when the software changes
 (a fingerprint of the code, templates and assets, taken once at start-up, so a deployment
 that changes them without a version bump still gets new tags, with the settings that change
 bodies but not data: the licence stated and the FHIR canonical base), so a representation is
