@@ -108,6 +108,7 @@ def compare_outcomes(
     request: Request,
     session: SessionDep,
     comparison: ComparisonDep,
+    *,
     format: ComparisonFormatQuery = None,
 ) -> Comparison | Response:
     if negotiate(request, format) is Format.csv:
