@@ -39,7 +39,9 @@ class SearchRefused(Exception):
 
 @dataclass
 class Search:
-    criteria: dict[str, list[str]] = field(default_factory=dict)
+    criteria: list[tuple[str, list[str]]] = field(default_factory=list)
+    """(parameter, alternatives): each repeat of a parameter is one more criterion, ANDed with the
+    others (FHIR search: a repeated parameter is AND); its comma-separated values are alternatives (OR)."""
     count: int = PAGE_SIZE_DEFAULT
     offset: int = 0
     summary: str | None = None
@@ -82,9 +84,10 @@ def _one(name: str, values: list[str], allowed: Sequence[str]) -> str:
     return values[0]
 
 
-def _criterion(name: str, values: list[str]) -> list[str]:
-    alternatives = [v for raw in values for v in raw.split(",")]
-    for value in alternatives:
+def _criteria(name: str, values: list[str]) -> list[tuple[str, list[str]]]:
+    """One criterion per repeat of the parameter (ANDed), each its comma-separated alternatives (ORed)."""
+    criteria = [(name, raw.split(",")) for raw in values]
+    for value in (v for _, alternatives in criteria for v in alternatives):
         if not _SEARCH_VALUE.fullmatch(value):
             raise SearchRefused(
                 400, "invalid", f"{name}: {value!r} is not a valid identifier or code.", expression=(name,)
@@ -94,7 +97,7 @@ def _criterion(name: str, values: list[str]) -> list[str]:
             raise SearchRefused(
                 400, "code-invalid", f"measure: unknown code {value!r}; known: {known}.", expression=(name,)
             )
-    return alternatives
+    return criteria
 
 
 def _sort(values: list[str], ignored: list[str]) -> list[tuple[str, bool]]:
@@ -129,7 +132,7 @@ def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool) -> Search:
         if not present:  # FHIR: a parameter without a value is ignored
             search.ignored.append(f"{name} has no value; ignored.")
         elif name in SEARCH_PARAMETERS:
-            search.criteria[name] = _criterion(name, present)
+            search.criteria += _criteria(name, present)
         elif name == "_count":
             search.count = _integer(name, present, low=0, high=PAGE_SIZE_MAX)
         elif name == "_offset":

@@ -127,3 +127,32 @@ def test_post_search_takes_a_utf8_form_or_no_body(http: httpx.Client, headers: d
     response = http.post("/fhir/ResearchStudy/_search?_count=1", content=content, headers=headers)
     assert response.status_code == 200, response.text
     assert response.json()["resourceType"] == "Bundle"
+
+
+def _ids(bundle: dict[str, object]) -> list[str]:
+    return [e["resource"]["id"] for e in bundle.get("entry", [])]  # type: ignore[attr-defined, index]
+
+
+def test_a_repeated_search_parameter_is_anded_and_its_comma_values_ored(http: httpx.Client) -> None:
+    # Third probe: `_id=a&_id=b` answered both (ORed); FHIR search ANDs the repeats of a parameter.
+    a, b = _ids(http.get("/fhir/ResearchStudy?_count=2").json())
+    assert http.get(f"/fhir/ResearchStudy?_id={a}&_id={b}").json()["total"] == 0
+    assert sorted(_ids(http.get(f"/fhir/ResearchStudy?_id={a},{b}").json())) == sorted([a, b])
+    both = http.get(f"/fhir/ResearchStudy?_id={a}&_id={b},{a}").json()
+    assert (both["total"], _ids(both)) == (1, [a])
+    # A query string and a form body are one search: their repeats are ANDed too.
+    assert http.post(f"/fhir/ResearchStudy/_search?_id={a}", content=f"_id={b}", headers=FORM).json()["total"] == 0
+    posted = http.post(f"/fhir/ResearchStudy/_search?_id={a}", content=f"_id={a},{b}", headers=FORM).json()
+    assert _ids(posted) == [a]
+
+
+def test_each_repeat_of_a_search_parameter_narrows_evidence(http: httpx.Client) -> None:
+    def found(query: str) -> set[str]:
+        return set(_ids(http.get(f"/fhir/Evidence?{query}&_count=500").json()))
+
+    cr, os_ = found("measure=cr"), found("measure=os")
+    assert cr - os_ and os_ - cr, "the curated data has Evidence of CR and of OS apart"
+    assert found("measure=cr&measure=os") == cr & os_
+    assert found("measure=cr,os") == cr | os_
+    study = _ids(http.get("/fhir/ResearchStudy?_count=1").json())[0]
+    assert found(f"study={study}&measure=cr&measure=cr,os") == found(f"study={study}") & cr
