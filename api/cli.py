@@ -575,7 +575,9 @@ def _coverage(check: bool) -> int:
 
     settings = get_settings()
     try:
-        text = render_coverage(validate_fixtures(settings), read_coverage(settings.coverage_dir))
+        text = render_coverage(
+            validate_fixtures(settings), read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
+        )
     except FixtureError as exc:
         print(f"invalid fixtures: {exc}", file=sys.stderr)
         return 1
