@@ -103,8 +103,9 @@ PARAGRAPH_1 = "Section 'CAR-T-based treatment', paragraph 1"
 
 
 def test_each_record_is_checked_whatever_the_records_before_it(documents: dict[str, Document]) -> None:
-    """A record of a document whose text is absent, one without printed words, and one whose words
-    are ambiguous each end that record's check, not the checking of the records after them."""
+    """A record of a document whose text is absent, one without printed words, one whose words are
+    ambiguous and one whose words are missing each end that record's check, not the checking of the
+    records after them."""
     review = by_prefix(documents, "002")
     deck = by_prefix(documents, "004")
     good = _record(review, "good", PARAGRAPH_1, "47/53 (88.7%)")
@@ -113,6 +114,7 @@ def test_each_record_is_checked_whatever_the_records_before_it(documents: dict[s
         absent,
         _record(review, "bare", PARAGRAPH_1, None),
         _record(deck, "ambiguous", _SLIDE_13, "100%"),
+        _record(review, "missing", PARAGRAPH_1, "3-year OS: 99.9%"),
     ):
         spans, _, _ = check([before, good], documents)
         assert set(spans) == {"x.good"}, before
@@ -210,6 +212,8 @@ def test_a_context_of_exactly_the_limit_is_whole() -> None:
         (_at(3), _at(3) + 4, _words(1, 59) + "\u2026"),
         # The window opening one character in: its first word is cut, so it is left out.
         (_at(31) + 1, _at(31) + 2, "\u2026" + _words(2, 59) + "\u2026"),
+        # One more character in: the window ends on a space, so its last word is whole and kept.
+        (_at(31) + 1, _at(31) + 3, "\u2026" + _words(2, 60) + "\u2026"),
         # In the middle: the printed words' centre CONTEXT_MAX / 2 characters in (counted in the text before
         # them with white space made one and trimmed), whole words each side. A window that ends just after a
         # word cannot tell it is whole, so w090 is left out.
