@@ -1,6 +1,12 @@
 """Structure read from the real source texts: paragraphs across page breaks, table cells, slides, interviews."""
 
-from api.provenance.documents import Document, fold
+from pathlib import Path
+
+import pytest
+
+from api.provenance.documents import Document, Place, fold, read_document
+from api.provenance.locators import resolve
+from api.settings import Settings
 from tests.provenance.conftest import by_prefix
 
 
@@ -139,3 +145,87 @@ def test_letter_paragraphs_and_figure_legends(documents: dict[str, Document]) ->
     assert paragraphs[1].startswith("An 11-year-old male") and paragraphs[4].startswith("ALL/LBL exhibits")
     assert _text(letter, letter.figures[2]).startswith("BM analysis and PET-CT scan")
     assert not any("BM analysis and PET-CT scan" in p for p in paragraphs)
+
+
+# The letter's reading, each test reading its own text (the documents fixture is read once per session,
+# so mutation testing maps a parsing function only to the first test that reads it).
+
+
+def _letter(tmp_path: Path, text: str) -> Document:
+    path = tmp_path / "letter.txt"
+    path.write_text(text, encoding="utf-8")
+    return read_document(path, "letter")
+
+
+def _real_letter(settings: Settings) -> Document:
+    seeds: Path = settings.seeds_text_dir
+    if not seeds.is_dir():
+        pytest.skip(f"source texts not found at {seeds} (set TALL_SEEDS_TEXT_DIR)")
+    [path] = seeds.glob("000_*.txt")
+    return read_document(path, "letter")
+
+
+def test_the_letter_is_one_section_headed_by_its_salutation(settings: Settings) -> None:
+    letter = _real_letter(settings)
+    [section] = letter.sections
+    salutation = "To the editor:"
+    assert letter.text.startswith(salutation)
+    assert section.heading_place == Place("Section 'To the editor' heading", ((0, len(salutation)),))
+    assert section.place == Place("Section 'To the editor'", ((0, len(letter.text)),))
+    assert [p.label for p in section.paragraphs] == [f"Section 'To the editor', paragraph {n}" for n in range(1, 6)]
+    # Its locators may also call it the letter.
+    assert resolve(letter, "Section 'Letter', paragraph 2").places == [section.paragraphs[1]]
+
+
+def test_the_letters_figure_legends_are_named_and_left_out_of_the_paragraphs(settings: Settings) -> None:
+    letter = _real_letter(settings)
+    assert sorted(letter.figures) == [1, 2]
+    for number, legend in letter.figures.items():
+        assert legend.label == f"Figure {number} legend"
+        line = _text(letter, legend)
+        assert line and "\n" not in letter.text[legend.start : legend.end]
+        assert not any(line in _text(letter, p) for p in letter.paragraphs)
+
+
+def test_a_letter_without_a_salutation_is_one_section_from_its_first_character(tmp_path: Path) -> None:
+    text = "First paragraph of the letter.\n\nSecond paragraph.\n"
+    letter = _letter(tmp_path, text)
+    [section] = letter.sections
+    assert section.heading_place is None
+    assert section.place == Place("Section 'To the editor'", ((0, len(text)),))
+    assert [letter.text[p.start : p.end] for p in section.paragraphs] == [
+        "First paragraph of the letter.",
+        "Second paragraph.",
+    ]
+
+
+def test_a_letters_paragraphs_are_split_by_blank_lines_only(tmp_path: Path) -> None:
+    letter = _letter(tmp_path, "A sentence ends here.\n  An indented line goes on.\n\nNext paragraph.\n")
+    assert [letter.text[p.start : p.end] for p in letter.paragraphs] == [
+        "A sentence ends here.\n  An indented line goes on.",
+        "Next paragraph.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        "",  # the legend on the line after the label
+        "\n",  # after a blank line
+        "figure 3\n\n",  # after the figure's own caption line and a blank line
+    ],
+)
+def test_a_figure_legend_is_the_first_line_after_its_label(tmp_path: Path, between: str) -> None:
+    letter = _letter(
+        tmp_path, f"Opening paragraph.\n\nFig. 3\n{between}The legend of figure three.\n\nClosing paragraph.\n"
+    )
+    [legend] = letter.figures.values()
+    assert (sorted(letter.figures), legend.label) == ([3], "Figure 3 legend")
+    assert letter.text[legend.start : legend.end] == "The legend of figure three."
+    assert [letter.text[p.start : p.end] for p in letter.paragraphs] == ["Opening paragraph.", "Closing paragraph."]
+
+
+def test_a_figure_label_at_the_end_of_a_letter_has_no_legend(tmp_path: Path) -> None:
+    letter = _letter(tmp_path, "Only paragraph.\n\nFig. 4\n\n")
+    assert letter.figures == {}
+    assert [letter.text[p.start : p.end] for p in letter.paragraphs] == ["Only paragraph."]
