@@ -229,3 +229,40 @@ def test_a_figure_label_at_the_end_of_a_letter_has_no_legend(tmp_path: Path) -> 
     letter = _letter(tmp_path, "Only paragraph.\n\nFig. 4\n\n")
     assert letter.figures == {}
     assert [letter.text[p.start : p.end] for p in letter.paragraphs] == ["Only paragraph."]
+
+
+def test_the_line_after_a_legend_is_read_again_as_text(tmp_path: Path) -> None:
+    letter = _letter(tmp_path, "Fig. 1\nThe legend.\nA paragraph right after it.\n")
+    assert letter.text[letter.figures[1].start : letter.figures[1].end] == "The legend."
+    assert [letter.text[p.start : p.end] for p in letter.paragraphs] == ["A paragraph right after it."]
+
+
+def test_a_salutation_heads_the_letter_wherever_it_is_and_the_next_line_is_text(tmp_path: Path) -> None:
+    text = "The letterhead of the journal.\n\nTo the editor:\nThe first line of the letter.\n"
+    letter = _letter(tmp_path, text)
+    [section] = letter.sections
+    start = text.index("To the editor:")
+    assert section.heading_place == Place("Section 'To the editor' heading", ((start, start + len("To the editor:")),))
+    assert [letter.text[p.start : p.end] for p in section.paragraphs] == [
+        "The letterhead of the journal.",
+        "The first line of the letter.",
+    ]
+
+
+def test_a_review_keeps_the_text_before_its_first_heading_as_a_section(tmp_path: Path) -> None:
+    """The review's outline (tab-indented lines at the end, the first its title) names its headings."""
+    text = "Words before any heading.\n An indented line.\n\nIntro\nThe body of the intro.\n\tThe title\n\tIntro\n"
+    path = tmp_path / "review.txt"
+    path.write_text(text, encoding="utf-8")
+    review = read_document(path, "review")
+    first, intro = review.sections
+    assert first.heading == "(before the first heading)" and first.heading_place is None
+    blank_line = text.index("\n\nIntro") + 1
+    assert first.place == Place("Section '(before the first heading)'", ((0, blank_line),))
+    # A review's indented line after a finished sentence starts a paragraph.
+    assert [(p.label, review.text[p.start : p.end]) for p in first.paragraphs] == [
+        ("Section '(before the first heading)', paragraph 1", "Words before any heading."),
+        ("Section '(before the first heading)', paragraph 2", "An indented line."),
+    ]
+    assert intro.heading == "Intro"
+    assert [review.text[p.start : p.end] for p in intro.paragraphs] == ["The body of the intro."]
