@@ -252,9 +252,7 @@ def test_a_salutation_heads_the_letter_wherever_it_is_and_the_next_line_is_text(
 def test_a_review_keeps_the_text_before_its_first_heading_as_a_section(tmp_path: Path) -> None:
     """The review's outline (tab-indented lines at the end, the first its title) names its headings."""
     text = "Words before any heading.\n An indented line.\n\nIntro\nThe body of the intro.\n\tThe title\n\tIntro\n"
-    path = tmp_path / "review.txt"
-    path.write_text(text, encoding="utf-8")
-    review = read_document(path, "review")
+    review = _review(tmp_path, text)
     first, intro = review.sections
     assert first.heading == "(before the first heading)" and first.heading_place is None
     blank_line = text.index("\n\nIntro") + 1
@@ -266,3 +264,28 @@ def test_a_review_keeps_the_text_before_its_first_heading_as_a_section(tmp_path:
     ]
     assert intro.heading == "Intro"
     assert [review.text[p.start : p.end] for p in intro.paragraphs] == ["The body of the intro."]
+
+
+def _review(tmp_path: Path, text: str) -> Document:
+    path = tmp_path / "review.txt"
+    path.write_text(text, encoding="utf-8")
+    return read_document(path, "review")
+
+
+def test_a_review_without_an_outline_is_read_to_its_end(tmp_path: Path) -> None:
+    """Without an outline only the review's fixed headings (Abbreviations, References...) open sections."""
+    review = _review(tmp_path, "Opening words.\n\nAbbreviations\nT-ALL: T-cell acute lymphoblastic leukemia.\n")
+    assert [(s.heading, [review.text[p.start : p.end] for p in s.paragraphs]) for s in review.sections] == [
+        ("(before the first heading)", ["Opening words."]),
+        ("Abbreviations", ["T-ALL: T-cell acute lymphoblastic leukemia."]),
+    ]
+
+
+def test_a_review_that_is_only_its_outline_has_one_empty_section(tmp_path: Path) -> None:
+    review = _review(tmp_path, "\tThe title\n\tIntro\n")
+    [section] = review.sections
+    assert (section.heading, section.place, section.paragraphs) == (
+        "(before the first heading)",
+        Place("Section '(before the first heading)'", ((0, 0),)),
+        [],
+    )
