@@ -289,3 +289,41 @@ def test_a_review_that_is_only_its_outline_has_one_empty_section(tmp_path: Path)
         Place("Section '(before the first heading)'", ((0, 0),)),
         [],
     )
+
+
+def test_a_reviews_page_footer_is_skipped_to_its_last_line(tmp_path: Path) -> None:
+    text = (
+        "Body of the first page.\n\nPage 1 of 2 Journal running header\nsubmission advertisement\n"
+        "Choose BMC and benefit from: fast publication\nBody of the second page.\n"
+    )
+    review = _review(tmp_path, text)
+    assert [review.text[p.start : p.end] for p in review.paragraphs] == [
+        "Body of the first page.",
+        "Body of the second page.",
+    ]
+    # A footer the text ends in, with no last line, runs to the end.
+    review = _review(tmp_path, "Body of the only page.\n\nPage 1 of 1 Journal running header\nadvertisement\n")
+    assert [review.text[p.start : p.end] for p in review.paragraphs] == ["Body of the only page."]
+
+
+def test_a_reviews_headings_are_named_as_printed_less_a_trailing_comma(tmp_path: Path) -> None:
+    text = "Intro,\nThe body of the intro.\n\nAnnex X\nThe annex.\n\tThe title\n\tIntro\n\tAnnex X\n"
+    review = _review(tmp_path, text)
+    assert [(s.heading, s.heading_place) for s in review.sections] == [
+        ("Intro", Place("Section 'Intro' heading", ((0, len("Intro,")),))),
+        ("Annex X", Place("Section 'Annex X' heading", ((text.index("Annex X"), text.index("Annex X") + 7),))),
+    ]
+
+
+def test_each_section_of_the_review_has_its_printed_heading(settings: Settings) -> None:
+    seeds: Path = settings.seeds_text_dir
+    if not seeds.is_dir():
+        pytest.skip(f"source texts not found at {seeds} (set TALL_SEEDS_TEXT_DIR)")
+    [path] = seeds.glob("002_*.txt")
+    review = read_document(path, "review")
+    assert [s.heading for s in review.sections][:2] == ["Abstract", "To the editor"]
+    for section in review.sections:
+        assert section.heading_place is not None, section.heading
+        assert section.heading_place.label == f"Section '{section.heading}' heading"
+        assert _text(review, section.heading_place).rstrip(",") == section.heading
+        assert section.place.start == section.heading_place.start
