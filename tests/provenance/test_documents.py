@@ -321,9 +321,54 @@ def test_each_section_of_the_review_has_its_printed_heading(settings: Settings) 
         pytest.skip(f"source texts not found at {seeds} (set TALL_SEEDS_TEXT_DIR)")
     [path] = seeds.glob("002_*.txt")
     review = read_document(path, "review")
-    assert [s.heading for s in review.sections][:2] == ["Abstract", "To the editor"]
+    # The headings its outline lists and the text prints (its "Acknowledgements" has no heading line),
+    # and the fixed ones of the journal's layout, in the order printed.
+    assert [s.heading for s in review.sections] == [
+        "Abstract",
+        "To the editor",
+        "Nelarabine-based treatment",
+        "CAR-T-based treatment",
+        "Venetoclax-based treatment",
+        "Abbreviations",
+        "Competing interests",
+        "References",
+        "Publisher\u2019s Note",
+    ]
     for section in review.sections:
         assert section.heading_place is not None, section.heading
         assert section.heading_place.label == f"Section '{section.heading}' heading"
         assert _text(review, section.heading_place).rstrip(",") == section.heading
         assert section.place.start == section.heading_place.start
+
+
+def test_a_reviews_references_are_numbered_until_the_next_heading_or_the_outline(tmp_path: Path) -> None:
+    text = (
+        "References\n1. First reference.\n   its second line\n2. Second reference.\n"
+        "Publisher\u2019s Note\nA note.\n\tThe title\n\tReferences\n"
+    )
+    review = _review(tmp_path, text)
+    assert {n: (p.label, _text(review, p)) for n, p in review.references.items()} == {
+        1: ("Reference 1", "1. First reference. its second line"),
+        2: ("Reference 2", "2. Second reference."),
+    }
+    assert [s.heading for s in review.sections] == ["References", "Publisher\u2019s Note"]
+    # Running into the outline, or to the end of the text.
+    review = _review(tmp_path, "References\n1. Only reference.\n\tThe title\n\tReferences\n")
+    assert [_text(review, p) for p in review.references.values()] == ["1. Only reference."]
+    review = _review(tmp_path, "References\n1. Only reference.\n")
+    assert [_text(review, p) for p in review.references.values()] == ["1. Only reference."]
+
+
+def test_the_reviews_tables_are_read_apart_from_its_paragraphs(settings: Settings) -> None:
+    seeds: Path = settings.seeds_text_dir
+    if not seeds.is_dir():
+        pytest.skip(f"source texts not found at {seeds} (set TALL_SEEDS_TEXT_DIR)")
+    [path] = seeds.glob("002_*.txt")
+    review = read_document(path, "review")
+    assert sorted(review.tables) == [1, 2]
+    # One column per abstract the table compares, one cell per column and row label.
+    assert review.tables[2].columns == ["Abstract 980", "Abstract 1995", "Abstract 2011", "Abstract 975"]
+    for table in review.tables.values():
+        assert len(table.cells) == len(table.columns) * len(table.rows)
+    assert _text(review, review.tables[2].cells[("Abstract 1995", "Survival outcome")]) == "CR: 80%"
+    assert not any("Selected studies on" in _text(review, p) for p in review.paragraphs)
