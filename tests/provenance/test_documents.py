@@ -263,6 +263,9 @@ def test_a_review_keeps_the_text_before_its_first_heading_as_a_section(tmp_path:
         ("Section '(before the first heading)', paragraph 2", "An indented line."),
     ]
     assert intro.heading == "Intro"
+    # A section runs from its heading to the end of its last line (here, the last before the outline).
+    body_end = text.index("\n\tThe title")
+    assert intro.place == Place("Section 'Intro'", ((text.index("Intro\n"), body_end),))
     assert [review.text[p.start : p.end] for p in intro.paragraphs] == ["The body of the intro."]
 
 
@@ -368,7 +371,14 @@ def test_the_reviews_tables_are_read_apart_from_its_paragraphs(settings: Setting
     assert sorted(review.tables) == [1, 2]
     # One column per abstract the table compares, one cell per column and row label.
     assert review.tables[2].columns == ["Abstract 980", "Abstract 1995", "Abstract 2011", "Abstract 975"]
-    for table in review.tables.values():
+    for number, table in review.tables.items():
         assert len(table.cells) == len(table.columns) * len(table.rows)
+        # The table's place runs from its "Table N" label to its last printed character, holding every cell.
+        assert table.number == number and table.place.label == f"Table {number}"
+        assert review.text[table.place.start :].startswith(f"Table {number} ")
+        assert not review.text[table.place.end - 1].isspace()
+        last_cell_end = max(cell.end for cell in table.cells.values())
+        assert review.text[last_cell_end : table.place.end].strip() == ""
+        assert all(table.place.contains(cell.start, cell.end) for cell in table.cells.values())
     assert _text(review, review.tables[2].cells[("Abstract 1995", "Survival outcome")]) == "CR: 80%"
     assert not any("Selected studies on" in _text(review, p) for p in review.paragraphs)
