@@ -382,3 +382,49 @@ def test_the_reviews_tables_are_read_apart_from_its_paragraphs(settings: Setting
         assert all(table.place.contains(cell.start, cell.end) for cell in table.cells.values())
     assert _text(review, review.tables[2].cells[("Abstract 1995", "Survival outcome")]) == "CR: 80%"
     assert not any("Selected studies on" in _text(review, p) for p in review.paragraphs)
+
+
+def _label_at(text: str, label: str, from_index: int = 0) -> tuple[int, str] | None:
+    """Where _find_label finds a table's row label: the line it starts on, and the text after it on its last line."""
+    from api.provenance.documents import _find_label, _lines
+
+    lines = _lines(text)
+    found = _find_label(text, lines, from_index, label=label)
+    if found is None:
+        return None
+    index, after = found
+    end = next(line.end for line in lines if line.start <= after <= line.end)
+    return index, text[after:end]
+
+
+def test_a_row_label_is_found_on_one_line_or_wrapped_over_several() -> None:
+    assert _label_at("Study agents Nelarabine", "Study agents") == (0, " Nelarabine")
+    assert _label_at("Age range,\nyears 18-60", "Age range, years") == (0, " 18-60")
+    # The label's words may each sit on a line of their own, and a word may be split by a hyphen.
+    assert _label_at("Age\nrange,\nyears 1-9", "Age range, years") == (0, " 1-9")
+    assert _label_at(
+        "MRD analysis used to assign risk/postremis-\nsion therapy Yes",
+        "MRD analysis used to assign risk/postremission therapy",
+    ) == (0, " Yes")
+
+
+def test_a_row_label_is_looked_for_from_the_line_given_on_lines_that_open_a_row() -> None:
+    text = "Summary first\nother\nSummary second"
+    assert _label_at(text, "Summary") == (0, " first")
+    assert _label_at(text, "Summary", from_index=1) == (2, " second")
+    # A line opening with a space continues a cell: no row label starts there.
+    assert _label_at(" Summary inside a cell\nSummary row", "Summary") == (1, " row")
+
+
+def test_a_row_label_cut_by_a_blank_line_or_the_end_or_other_words_is_not_found() -> None:
+    assert _label_at("Age range,\n\nyears 18-60", "Age range, years") is None
+    assert _label_at("Age range,", "Age range, years") is None
+    assert _label_at("Age limits, years", "Age range, years") is None
+    assert (
+        _label_at(
+            "MRD analysis used to assign risk/postremis-\nsionary therapy",
+            "MRD analysis used to assign risk/postremission therapy",
+        )
+        is None
+    )
+    assert _label_at("Study agents", "Summary") is None
