@@ -428,3 +428,16 @@ def test_a_row_label_cut_by_a_blank_line_or_the_end_or_other_words_is_not_found(
         is None
     )
     assert _label_at("Study agents", "Summary") is None
+    # Cut by white space at the text's end, or by a hyphen on its last line.
+    assert _label_at("Age range,   ", "Age range, years") is None
+    mrd = "MRD analysis used to assign risk/postremission therapy"
+    assert _label_at("MRD analysis used to assign risk/postremis-", mrd) is None
+
+
+def test_a_row_label_that_fails_on_one_line_is_looked_for_on_the_next() -> None:
+    assert _label_at("Age range,\n\nAge range, years 5", "Age range, years") == (2, " 5")
+    assert _label_at("Age limits, years\nAge range, years 5", "Age range, years") == (1, " 5")
+    mrd = "MRD analysis used to assign risk/postremission therapy"
+    assert _label_at(f"MRD analysis used to assign risk/postremis-\nsionary\n{mrd} Yes", mrd) == (2, " Yes")
+    # A word's line ending in spaces wraps onto the next, the last line of the text.
+    assert _label_at("Age range,  \nyears 5", "Age range, years") == (0, " 5")
