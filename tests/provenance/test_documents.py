@@ -439,5 +439,7 @@ def test_a_row_label_that_fails_on_one_line_is_looked_for_on_the_next() -> None:
     assert _label_at("Age limits, years\nAge range, years 5", "Age range, years") == (1, " 5")
     mrd = "MRD analysis used to assign risk/postremission therapy"
     assert _label_at(f"MRD analysis used to assign risk/postremis-\nsionary\n{mrd} Yes", mrd) == (2, " Yes")
+    # A hyphenated word whose next line does not finish it.
+    assert _label_at(f"MRD analysis used to assign risk/postremis-\nother words\n{mrd} Yes", mrd) == (2, " Yes")
     # A word's line ending in spaces wraps onto the next, the last line of the text.
     assert _label_at("Age range,  \nyears 5", "Age range, years") == (0, " 5")
