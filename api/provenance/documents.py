@@ -335,7 +335,7 @@ def _read_review(document: Document) -> None:
             while i < len(lines) and _FOOTER_END not in lines[i].text:
                 i += 1
             builder.skip()
-            i += 1
+            i = min(i + 1, len(lines))  # past the footer's last line; a footer the text ends in has none
             continue
         if section.heading == "References":
             i = _read_references(document, lines, i)

@@ -57,6 +57,7 @@ GROUPS: dict[str, Group] = {
             "tests/provenance/test_locators.py",
             "tests/provenance/test_documents.py",
             "tests/provenance/test_printed_literal.py",
+            "tests/provenance/test_check.py",
         ),
     ),
     "consistency": Group(

@@ -1,14 +1,22 @@
 """The comparison's pieces at their edges: exclusions, labels, strata, the pool's statistics, the notes."""
 
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
+from pydantic_core import to_json
+from sqlmodel import Session
 from statsmodels.stats.meta_analysis import combine_effects
+from statsmodels.stats.proportion import proportion_confint
 
+from api.queries import comparison
 from api.queries.comparison import (
+    DERIVED_REASON,
     NO_TIME_POINT_REASON,
+    TIME_TO_EVENT,
     _exclusion,
     _independent,
     _leave_one_out,
@@ -17,11 +25,16 @@ from api.queries.comparison import (
     _row_label,
     _unique_labels,
     _why_not_pooled,
+    comparison_fragment,
+    comparison_query,
     label_part,
+    plan_comparison,
     pool_random_effects,
     wilson_interval,
 )
-from models.comparison import ComparisonRow
+from api.queries.filters import ANY_SUBGROUP, StudyFilters, SubgroupFilter
+from api.state import app_state
+from models.comparison import ComparisonRow, ExcludedRow
 from models.enums import DenominatorBasis, Measure, Subgroup, ValueUnit
 from models.outcome import OutcomePublic
 from tests.queries.test_pooling import _row
@@ -218,3 +231,167 @@ def test_a_pool_of_one_row_has_no_between_row_variance() -> None:
     pooled = pool_random_effects([(5, 10)])
     assert (pooled.k, pooled.tau_squared, pooled.q, pooled.i_squared) == (1, 0.0, 0.0, 0.0)
     assert pooled.proportion == pytest.approx(0.5)
+
+
+# The comparison's stored parts and its query, each in a test of its own: mutation testing maps a test
+# to the code it reached when first seen (docs/testing-mutation.md), and the stored parts are computed
+# at load time, before any test of the shared app runs.
+
+
+def _every_outcome(client: TestClient) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    page = client.get("/v1/outcomes", params={"limit": 100}).json()
+    while True:
+        items += page["items"]
+        if not page["links"].get("next"):
+            return items
+        page = client.get(page["links"]["next"]).json()
+
+
+def _stored_row(fragment: dict[str, object]) -> ComparisonRow:
+    """The row a usable figure's stored part stands for: its body between the id and label, and the pooling."""
+    head = b'{"outcome_id":' + to_json(fragment["outcome_id"]) + b',"label":""'
+    body = fragment["body"]
+    assert isinstance(body, bytes)
+    return ComparisonRow.model_validate_json(head + body + b',"pooled":false,"not_pooled_reason":null}')
+
+
+def _usable(o: dict[str, Any]) -> bool:
+    return _exclusion(OutcomePublic.model_construct(**o)) is None
+
+
+def test_a_figure_with_counts_is_stored_with_its_wilson_interval_label_and_subgroup(client: TestClient) -> None:
+    figures = [
+        o for o in _every_outcome(client)
+        if _usable(o) and o["measure"] not in TIME_TO_EVENT and o["subgroup"] and o["arm_label"]
+    ]  # fmt: skip
+    assert figures, "the curated data hold a usable subgroup figure of an arm with counts"
+    for o in figures:
+        fragment = comparison_fragment(o, title="The study's title", acronym="ACRO")
+        assert fragment["usable"] is True
+        assert (fragment["outcome_id"], fragment["study_id"], fragment["arm_id"]) == (
+            o["id"],
+            o["study_id"],
+            o["arm_id"],
+        )
+        assert fragment["subgroup"] == o["subgroup"]
+        assert fragment["label"] == f"ACRO · {o['arm_label']}"
+        assert (fragment["interval_method"], fragment["n"], fragment["events"]) == (
+            "wilson", o["denominator"], o["numerator"],
+        )  # fmt: skip
+        row = _stored_row(fragment)
+        low, high = proportion_confint(o["numerator"], o["denominator"], alpha=0.05, method="wilson")
+        assert row.proportion == pytest.approx(o["numerator"] / o["denominator"])
+        assert (row.ci_low, row.ci_high) == (pytest.approx(low), pytest.approx(high))
+        assert (row.study_title, row.study_acronym, row.interval_method) == ("The study's title", "ACRO", "wilson")
+        assert row.printed == o["printed"]
+        # A study without an acronym is named by its title.
+        untitled = comparison_fragment(o, title="The study's title", acronym=None)
+        assert untitled["label"] == f"The study's title · {o['arm_label']}"
+        assert _stored_row(untitled).study_acronym is None
+
+
+def test_a_survival_figure_is_stored_as_its_printed_percentage_without_an_interval(client: TestClient) -> None:
+    figures = [o for o in _every_outcome(client) if _usable(o) and o["measure"] in TIME_TO_EVENT]
+    assert figures, "the curated data hold usable survival figures"
+    for o in figures:
+        fragment = comparison_fragment(o, title="T", acronym=None)
+        assert fragment["interval_method"] is None
+        row = _stored_row(fragment)
+        assert row.proportion == pytest.approx(o["value"] / 100)
+        assert (row.ci_low, row.ci_high, row.interval_method) == (None, None, None)
+        expected = "T · all patients" if o["arm_label"] is None else f"T · {o['arm_label']}"
+        assert fragment["label"] == expected
+
+
+def test_an_unusable_figure_is_stored_as_its_excluded_row(client: TestClient) -> None:
+    figures = [o for o in _every_outcome(client) if not _usable(o)]
+    assert figures, "the curated data hold figures a comparison cannot use"
+    for o in figures:
+        fragment = comparison_fragment(o, title="T", acronym="A")
+        assert fragment["usable"] is False
+        assert ExcludedRow.model_validate_json(fragment["body"]) == ExcludedRow(  # type: ignore[arg-type]
+            outcome_id=o["id"],
+            study_id=o["study_id"],
+            printed=o["printed"],
+            reason=_exclusion(OutcomePublic.model_construct(**o)),
+        )
+
+
+def test_the_stored_part_refuses_a_row_model_that_writes_its_fields_in_another_order(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored part is the row's JSON cut between its label and "pooled": a field written after
+    not_pooled_reason would be cut into it, so the row is refused, naming the figure."""
+
+    class Reordered(ComparisonRow):
+        after_the_reason: int = 0
+
+    monkeypatch.setattr(comparison, "ComparisonRow", Reordered)
+    o = next(o for o in _every_outcome(client) if _usable(o))
+    message = "ComparisonRow no longer writes outcome_id, label first and pooled, not_pooled_reason last: "
+    with pytest.raises(ValueError, match=f"^{re.escape(message + o['id'])}$"):
+        comparison_fragment(o, title="T", acronym=None)
+
+
+def test_only_a_comparison_asked_by_its_measure_alone_is_the_stored_default(client: TestClient) -> None:
+    asked: dict[str, Any] = {
+        "study": StudyFilters(), "subgroup": None, "study_id": None, "time_point": None,
+        "include_derived": False, "version": "v",
+    }  # fmt: skip
+    with Session(app_state(client.app).database.engine) as session:
+        assert comparison_query(session, Measure.cr, **asked).default is True
+        for more in (
+            {"study": StudyFilters(q="nelarabine")},
+            {"subgroup": [SubgroupFilter(ANY_SUBGROUP)]},
+            {"study_id": ["rd13-01"]},
+            {"time_point": "d28"},
+            {"include_derived": True},
+        ):
+            assert comparison_query(session, Measure.cr, **(asked | more)).default is False, more
+
+
+def test_a_comparison_with_more_asked_reads_whole_populations_only(client: TestClient) -> None:
+    """Computed when asked (include_derived is more than the measure): whole-population figures
+    only, every one of them, as a row or as excluded."""
+    body = client.get("/v1/comparison", params={"measure": "cr", "include_derived": "true"}).json()
+    shown = {r["outcome_id"] for r in body["rows"]} | {e["outcome_id"] for e in body["excluded"]}
+    every_cr = [o for o in _every_outcome(client) if o["measure"] == "cr"]
+    assert any(o["subgroup"] for o in every_cr), "the curated data hold CR figures of subgroups"
+    assert shown == {o["id"] for o in every_cr if o["subgroup"] is None}
+
+
+def test_a_comparison_of_a_subgroup_reads_that_subgroups_figures(client: TestClient) -> None:
+    body = client.get("/v1/comparison", params={"measure": "cr", "subgroup": "extramedullary_disease"}).json()
+    shown = {r["outcome_id"] for r in body["rows"]} | {e["outcome_id"] for e in body["excluded"]}
+    expected = {
+        o["id"] for o in _every_outcome(client) if (o["measure"], o["subgroup"]) == ("cr", "extramedullary_disease")
+    }
+    assert shown == expected
+    assert expected
+
+
+def test_a_comparison_takes_the_study_search(client: TestClient) -> None:
+    """q is a study filter read through the session (the search index): the comparison's figures are
+    those of the studies the search finds."""
+    found = {s["id"] for s in client.get("/v1/studies", params={"q": "nelarabine", "limit": 100}).json()["items"]}
+    body = client.get("/v1/comparison", params={"measure": "cr", "q": "nelarabine"}).json()
+    shown = {r["outcome_id"] for r in body["rows"]} | {e["outcome_id"] for e in body["excluded"]}
+    expected = {
+        o["id"] for o in _every_outcome(client)
+        if o["measure"] == "cr" and o["subgroup"] is None and o["study_id"] in found
+    }  # fmt: skip
+    assert shown == expected
+    every_cr = {o["id"] for o in _every_outcome(client) if o["measure"] == "cr" and o["subgroup"] is None}
+    assert set() < expected < every_cr  # the search narrows the comparison, and leaves something
+
+
+def test_a_comparison_planned_without_include_derived_pools_printed_counts_only(client: TestClient) -> None:
+    """The FHIR Evidence plans its comparisons without include_derived: by default, counts curators
+    derived stay out of the pool, each row saying so."""
+    with Session(app_state(client.app).database.engine) as session:
+        plan = plan_comparison(session, Measure.cr, time_point=None, outcome_conditions=[], version="v")
+    assert plan.envelope.include_derived is False
+    derived = [r for r in plan.rows if r.derived and r.interval_method == "wilson"]
+    assert derived, "the curated data hold CR figures with derived counts"
+    assert all(r.not_pooled_reason == DERIVED_REASON and not r.pooled for r in derived)
