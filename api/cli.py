@@ -401,7 +401,6 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
 
     import uvicorn
 
-    from api.main import create_app
     from api.server import guarded_protocol
     from api.supervisor import STARTUP_FAILURE, supervise
 
@@ -428,6 +427,10 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
         "date_header": True,
     }
     if workers <= 1:
+        # Imported here only: with workers, this process supervises and never makes the app (each
+        # worker is a fresh process that imports it), and importing it costs about a second of CPU.
+        from api.main import create_app
+
         changed: list[str] = []
 
         def stop(reason: str) -> None:

@@ -17,7 +17,6 @@ from api.garbage_collector import freeze_survivors
 from api.loading.build import BuildFileError
 from api.loading.fixture_files import FixtureSet
 from api.loading.load import api_version
-from api.mcp.tools import build_mcp_server
 from api.mcp.transports import McpHttp
 from api.middleware.limits import QUERY_PARAMETER_POLICY
 from api.queries.counts import CountMemo
@@ -101,7 +100,7 @@ def create_app(
     running service; `serve` stops the service then, instead of answering 503 until restarted.
     """
     settings = settings or get_settings()
-    mcp = McpHttp(build_mcp_server(lambda: app_state(app)), body_timeout=settings.body_timeout)
+    mcp = McpHttp(lambda: app_state(app), body_timeout=settings.body_timeout)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

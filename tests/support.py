@@ -143,6 +143,19 @@ def built_file(out: Path) -> Path:
     return path
 
 
+def operation_labels() -> list[str]:
+    """Every operation of the OpenAPI document, as schemathesis labels them ('GET /v1/studies'): what the
+    fuzzing tests parametrize over, read while collecting without building any case."""
+    from schemathesis.core.transport import HTTP_METHODS_SCHEMA
+
+    return [
+        f"{method.upper()} {path}"
+        for path, item in create_app().openapi()["paths"].items()
+        for method in item
+        if method in HTTP_METHODS_SCHEMA
+    ]
+
+
 def fuzz_config(max_examples: int, **checks: dict[str, Any]) -> schemathesis.Config:
     """The schema-driven fuzzing's configuration: a fixed seed, every generation mode, deterministic.
 

@@ -11,25 +11,31 @@ SDK's: the SDK answers some (a wrong Content-Type, an unacceptable Accept) in pl
 with no body, and takes `NaN` and `Infinity` for JSON and a message whose `id` is not a string
 or an integer for a notification (answered 202, never answered again). The body is read here
 first, bounded, so those are refused before the SDK sees them.
+
+The SDK (about half a second of CPU to import, a quarter of a process's start-up) is imported
+and its server built on the first POST to /mcp, not at start-up: most processes that serve the
+API (every `serve` worker, every test) never answer one.
 """
 
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import ExitStack, asynccontextmanager
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mcp.server import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
+import anyio
+from anyio.abc import TaskGroup, TaskStatus
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
 from api.data_source import open_dataset
-from api.mcp.tools import build_mcp_server
 from api.render.problems import problem_response
 from api.request_body import CLOSE_CONNECTION, BodyRefused, read_body
 from api.settings import MCP_ALLOW, Settings
 from api.state import AppState, Release
+
+if TYPE_CHECKING:
+    from mcp.server import MCPServer
 
 MAX_REQUEST_BYTES = 256 * 1024
 """A tool call is a few hundred bytes; nothing an agent sends here needs more."""
@@ -121,26 +127,55 @@ def json_errors(send: Send) -> Send:
 
 
 class McpHttp:
-    """The ASGI endpoint for /mcp; running() starts a fresh session manager each time the application starts.
+    """The ASGI endpoint for /mcp; running() holds, while the application runs, the task group in which
+    the SDK's session manager is started on the first POST (a fresh one each time the application starts).
 
+    state: the loaded dataset, when a tool is called.
     body_timeout: seconds the body may take to arrive once the head has (settings.body_timeout): a
     client that trickles it in, a byte every few seconds, would otherwise hold its connection for good.
     """
 
-    def __init__(self, server: MCPServer, *, body_timeout: float) -> None:
-        self.server = server
+    def __init__(self, state: Callable[[], AppState], *, body_timeout: float) -> None:
+        self.state = state
         self.body_timeout = body_timeout
+        self._group: TaskGroup | None = None
+        self._server: MCPServer | None = None
+        self._starting: anyio.Lock | None = None
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        self.server.streamable_http_app(
+        async with anyio.create_task_group() as group:
+            self._group, self._server, self._starting = group, None, anyio.Lock()
+            try:
+                yield
+            finally:
+                self._group = self._server = self._starting = None
+                group.cancel_scope.cancel()
+
+    async def _started(self) -> "MCPServer":
+        """The server whose session manager is running, started by the first caller."""
+        if self._group is None or self._starting is None:
+            raise RuntimeError("the MCP endpoint is called outside the application's lifespan")
+        async with self._starting:
+            if self._server is None:
+                self._server = await self._group.start(self._serve)
+        return self._server
+
+    async def _serve(self, *, task_status: TaskStatus["MCPServer"]) -> None:
+        from mcp.server.transport_security import TransportSecuritySettings
+
+        from api.mcp.tools import build_mcp_server
+
+        server = build_mcp_server(self.state)
+        server.streamable_http_app(
             stateless_http=True,
             json_response=True,
             max_request_body_size=MAX_REQUEST_BYTES,
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
-        async with self.server.session_manager.run():
-            yield
+        async with server.session_manager.run():
+            task_status.started(server)
+            await anyio.sleep_forever()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
@@ -158,15 +193,18 @@ class McpHttp:
         if (problem := message_problem(body)) is not None:
             await _answer(send, jsonrpc_error(400, *problem))
             return
-        await self.server.session_manager.handle_request(scope, replaying(body, receive), json_errors(send))
+        server = await self._started()
+        await server.session_manager.handle_request(scope, replaying(body, receive), json_errors(send))
 
 
 def serve_stdio(settings: Settings) -> None:
     """Answer MCP over stdin/stdout until the client closes them; the dataset is opened as `serve` opens it."""
+    from api.mcp.tools import build_mcp_server
+
     opened: list[AppState] = []
 
     @asynccontextmanager
-    async def lifespan(_: MCPServer) -> AsyncIterator[dict[str, Any]]:
+    async def lifespan(_: "MCPServer") -> AsyncIterator[dict[str, Any]]:
         with ExitStack() as stack:
             database, meta = open_dataset(settings, stack)
             opened.append(

@@ -173,3 +173,31 @@ def test_mcp_over_stdio_refuses_a_missing_database_file_in_one_line_on_stderr(tm
     assert done.returncode == 1
     assert done.stdout == ""  # stdout is the protocol's channel
     assert done.stderr.startswith("mcp: ") and "missing.sqlite3" in done.stderr
+
+
+def test_the_sdk_is_imported_on_the_first_mcp_request_not_when_the_app_is_made() -> None:
+    """Most processes serving the API never answer /mcp; importing the SDK costs a quarter of a start-up."""
+    import subprocess
+
+    script = (
+        "import sys; from api.main import create_app; create_app(); "
+        "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith(('mcp.', 'mcp_types'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_concurrent_first_requests_are_all_answered() -> None:
+    """The SDK's server is started by whichever first POST arrives; the others wait for it, none fails."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    with serving_in_thread() as url:
+
+        async def together() -> list[httpx.Response]:
+            async with httpx.AsyncClient(timeout=60) as client:
+                return await asyncio.gather(*(client.post(f"{url}/mcp", json=body, headers=headers) for _ in range(6)))
+
+        answers = run_client(together)
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    assert all({t["name"] for t in a.json()["result"]["tools"]} == TOOLS for a in answers)

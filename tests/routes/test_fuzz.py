@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.core.transport import HTTP_METHODS_SCHEMA
 from schemathesis.pytest.lazy import get_all_tests
 
 from api.main import create_app
-from tests.support import fuzz_config, problem_details
+from tests.support import fuzz_config, operation_labels, problem_details
 
 MAX_EXAMPLES = 50
 
@@ -28,12 +27,7 @@ CONFIG = fuzz_config(
     positive_data_acceptance={"expected-statuses": ["2XX", "3XX", 401, 403, 404, 409, 414, 429]},
 )
 
-OPERATIONS = [
-    f"{method.upper()} {path}"
-    for path, item in create_app().openapi()["paths"].items()
-    for method in item
-    if method in HTTP_METHODS_SCHEMA
-]
+OPERATIONS = operation_labels()
 
 
 @pytest.fixture(scope="module")
