@@ -67,7 +67,7 @@ class FhirRoute(APIRoute):
             except SearchRefused as exc:
                 return fhir_response(operation_outcome(exc.code, exc.diagnostics, exc.expression), exc.status)
             except BodyRefused as exc:
-                code = "timeout" if exc.status == 408 else "too-costly"
+                code = {408: "timeout", 501: "not-supported"}.get(exc.status, "too-costly")
                 diagnostics = f"The form body of POST _search was not read: {exc.reason}."
                 response = fhir_response(operation_outcome(code, diagnostics), exc.status)
                 response.headers.update(CLOSE_CONNECTION)
