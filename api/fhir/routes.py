@@ -156,7 +156,8 @@ def _answer_search(request: Request, resource_type: str, pairs: list[tuple[str, 
     search = read_search(pairs, strict=strict_handling(request.headers.getlist("prefer")))
     found = index.search(resource_type, search.criteria, search.sort)
     base = served_at(request)
-    kept = [(name, value) for name, value in pairs if name not in ("_count", "_offset")]
+    # The links name the search as it was run: an empty parameter was ignored (FHIR: not an error).
+    kept = [(name, value) for name, value in pairs if name not in ("_count", "_offset") and value != ""]
     kept += pin_of(request).items()
 
     def at(offset: int) -> str:
