@@ -22,6 +22,9 @@ a worker's event loop once it serves, as its heartbeat), Config.bind_socket and
 Server.run(sockets); tests/http/test_uvicorn_contract.py checks they are there.
 """
 
+import asyncio
+import contextlib
+import json
 import logging
 import multiprocessing
 import signal
@@ -34,6 +37,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
+
+from models.problem import Problem
 
 # As uvicorn's own exit status for a server that could not start.
 STARTUP_FAILURE = 3
@@ -85,6 +90,60 @@ def recording_startup_failure(app: ASGIApp, reasons: list[str]) -> ASGIApp:
         await app(scope, receive, send_noting)
 
     return recorded
+
+
+def quiet_when_forced(app: ASGIApp, forced: Callable[[], bool]) -> ASGIApp:
+    """The application, stopped quietly by a second Ctrl-C.
+
+    That makes uvicorn stop without waiting for requests in flight or running the application's
+    shutdown (its force_exit): their tasks are cancelled as the event loop closes, and each
+    cancellation was logged with a traceback (as an exception in the application, and, through
+    Starlette, as a failed shutdown). Here a request not yet answered is answered 503 instead,
+    and the lifespan's cancellation ends it: the application's own clean-up has run by then (the
+    cancellation leaves its lifespan context)."""
+
+    async def quiet(scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send: Any) -> None:
+        if scope["type"] == "lifespan":
+
+            async def send_unless_forced(message: dict[str, Any]) -> None:
+                if message["type"] == "lifespan.shutdown.failed" and forced():
+                    return
+                await send(message)
+
+            try:
+                await app(scope, receive, send_unless_forced)
+            except asyncio.CancelledError:
+                if not forced():
+                    raise
+            return
+        try:
+            await app(scope, receive, send)
+        except asyncio.CancelledError:
+            if not forced() or scope["type"] != "http":
+                raise
+            with contextlib.suppress(RuntimeError):  # its answer had begun: uvicorn closes the connection
+                for message in STOPPING_ANSWER:
+                    await send(message)
+
+    return quiet
+
+
+_STOPPING = Problem(
+    title="Service Unavailable", status=503, detail="The service was stopped before this request was answered."
+)
+_STOPPING_BODY = json.dumps(_STOPPING.model_dump(), separators=(",", ":")).encode()
+STOPPING_ANSWER = [
+    {
+        "type": "http.response.start",
+        "status": 503,
+        "headers": [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(_STOPPING_BODY)).encode()),
+            (b"connection", b"close"),
+        ],
+    },
+    {"type": "http.response.body", "body": _STOPPING_BODY},
+]
 
 
 def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection) -> None:
