@@ -44,6 +44,11 @@ ALLOW = b"GET, HEAD, OPTIONS"
 # Body bytes read and dropped, after a request was answered before its body ended, before the
 # connection is closed instead (the time bound is body_timeout after the head).
 DRAIN_BYTES = 64 * 1024
+# Then the connection lingers: the server's side is shut (the client reads the answer, then the
+# end) while what still arrives is read and dropped, at most this long and this much, so that the
+# close does not reset the connection and take the answer with it (RFC 9112 9.6).
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 1024 * 1024
 
 
 # The methods of uvicorn's HttpToolsProtocol this module overrides or calls: uvicorn is pinned to
@@ -246,6 +251,8 @@ def guarded_protocol(
             self._head_done_at = 0.0  # when the current request's head ended (event-loop time)
             self._drained = 0  # bytes of its body read and dropped since it was answered
             self._drain_deadline = Deadline(self.loop, body_timeout, self._drain_timed_out)
+            self._lingered: int | None = None  # bytes dropped since it began lingering; None: it is not
+            self._linger_deadline = Deadline(self.loop, LINGER_SECONDS, self._linger_timed_out)
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             self._gate = ReadGate(transport)
@@ -256,6 +263,7 @@ def guarded_protocol(
             self._head_deadline.cancel()
             self._send_deadline.cancel()
             self._drain_deadline.cancel()
+            self._linger_deadline.cancel()
             self._held = None
             super().connection_lost(exc)
 
@@ -274,7 +282,30 @@ def guarded_protocol(
         def _drain_timed_out(self) -> None:
             # Answered, and the rest of its body still not in body_timeout after the head: a client
             # trickling it would otherwise hold the connection for as long as it keeps sending.
-            if self._in_message and not self.transport.is_closing():
+            if self._in_message:
+                self._linger()
+
+        def _linger(self) -> None:
+            """End a connection whose answer is sent while its client is still sending: shut this
+            side (the answer, then the end, reach the client), drop what still comes, and close
+            once the client closes its side, or after LINGER_SECONDS or LINGER_BYTES. Closed at
+            once instead, with bytes unread, the kernel resets the connection, and a client that
+            had not read the answer yet loses it."""
+            if self._lingered is not None or self.transport.is_closing():
+                return
+            self._lingered = 0
+            self._drain_deadline.cancel()
+            if not self.transport.can_write_eof():
+                self.transport.close()
+                return
+            self.transport.write_eof()
+            self._linger_deadline.arm()
+            if self._gate is not None:
+                self._gate.hold(False)
+                self._gate.resume_reading()  # what arrives must be read for the end to be clean
+
+        def _linger_timed_out(self) -> None:
+            if not self.transport.is_closing():
                 self.transport.close()
 
         def _head_timed_out(self) -> None:
@@ -294,6 +325,11 @@ def guarded_protocol(
 
         def data_received(self, data: bytes | memoryview) -> None:
             self._unset_keepalive_if_required()
+            if self._lingered is not None:
+                self._lingered += len(data)
+                if self._lingered > LINGER_BYTES:
+                    self._linger_timed_out()
+                return
             if self._held is not None:
                 # Read before the pause took effect: kept, at most one read's worth.
                 self._held += data
@@ -306,7 +342,7 @@ def guarded_protocol(
                 if self._pending >= MAX_PENDING_REQUESTS:
                     self._hold(bytes(data[start:]))
                     return
-                if not self._parse(data[start : start + FEED_SLICE_BYTES]):
+                if not self._parse(data[start : start + FEED_SLICE_BYTES]) or self._lingered is not None:
                     return
 
         def _hold(self, rest: bytes) -> None:
@@ -407,10 +443,10 @@ def guarded_protocol(
 
         def on_body(self, body: bytes) -> None:
             if self.cycle is not None and self.cycle.response_complete:
-                # Answered already: uvicorn drops these bytes; past DRAIN_BYTES, they are not read at all.
+                # Answered already: uvicorn drops these bytes; past DRAIN_BYTES, the connection ends.
                 self._drained += len(body)
-                if self._drained > DRAIN_BYTES and not self.transport.is_closing():
-                    self.transport.close()
+                if self._drained > DRAIN_BYTES:
+                    self._linger()
                 return
             super().on_body(body)
 

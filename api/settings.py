@@ -221,7 +221,7 @@ class Settings(BaseSettings):
         le=600,
         description="Seconds a request body may take to arrive once its head has. A POST /mcp or FHIR POST "
         "_search body not in by then is answered 408 and the connection closed; of a request answered before "
-        "its body ended, the rest is read and dropped until then (64 KiB at most), then the connection is closed.",
+        "its body ended, the rest is read and dropped until then (64 KiB at most), then the connection is ended.",
     )
     keep_alive_timeout: WholeNumber = Field(
         default=5, ge=1, le=600, description="Seconds an idle connection is kept open after a response."
