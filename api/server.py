@@ -69,9 +69,6 @@ UVICORN_HOOKS = (
     "on_message_complete",
     "on_response_complete",
     "send_400_response",
-    "handle_websocket_upgrade",
-    "_should_upgrade",
-    "_unsupported_upgrade_warning",
     "_unset_keepalive_if_required",
 )
 
@@ -94,6 +91,17 @@ def target_too_long() -> Refusal:
 
 
 SERVED_VERSIONS = ("1.0", "1.1")
+UPGRADE_WITH_BODY = (
+    "This server switches to no other protocol, and cannot read the body of a request that asks it to "
+    "(Upgrade): send the request without Upgrade (curl: without --http2 for an http:// URL)."
+)
+
+
+def declares_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a request head announces a body: Transfer-Encoding, or a Content-Length other than 0."""
+    return any(
+        name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0") for name, value in headers
+    )
 
 
 def head_refusal(http_version: str, headers: list[tuple[bytes, bytes]]) -> Refusal | None:
@@ -374,12 +382,15 @@ def guarded_protocol(
                 else:
                     self._refuse(400, "The request is not valid HTTP/1.1.")
                 return False
-            except httptools.HttpParserUpgrade:
-                if self._should_upgrade():
-                    self.handle_websocket_upgrade()
-                else:
-                    self._unsupported_upgrade_warning()
-                return False
+            except httptools.HttpParserUpgrade as upgrade:
+                # No protocol is switched to here (no WebSocket endpoint, no h2c): the Upgrade is
+                # ignored (RFC 9110 7.8) and the request answered as HTTP. The parser stops at the
+                # end of its head, as if what follows were the other protocol's; it is the next
+                # request, read by a fresh parser (a body, which the parser has skipped, is refused
+                # in on_headers_complete).
+                self.parser = httptools.HttpRequestParser(self)
+                rest = data[int(upgrade.args[0]) :]
+                return self._parse(rest) if len(rest) else not self.transport.is_closing()
             except httptools.HttpParserError as exc:
                 self._refuse(*parser_refusal(exc))
                 return False
@@ -420,6 +431,10 @@ def guarded_protocol(
             refusal = head_refusal(self.parser.get_http_version(), self.headers)
             if refusal is not None:
                 raise refusal
+            if self.parser.should_upgrade() and declares_body(self.headers):
+                # httptools skips the body of a request asking to Upgrade (it would be the other
+                # protocol's): the application would read it as empty, and answer for no body.
+                raise Refusal(400, UPGRADE_WITH_BODY)
             self._take_absolute_form()
             self._pending += 1
             self._in_message = True
