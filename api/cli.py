@@ -44,7 +44,8 @@ def settings_problem(exc: ValidationError | SettingsError) -> str:
 
 def path_problem(settings: Settings) -> str | None:
     """A directory or file setting that cannot be read, named by its environment variable with the fix."""
-    for field, want_dir in (("fixtures_dir", True), ("sources_registry", False)):
+    # The coverage files are served too (their corrections): a mistyped directory would build without them.
+    for field, want_dir in (("fixtures_dir", True), ("sources_registry", False), ("coverage_dir", True)):
         path: Path = getattr(settings, field)
         kind = "directory" if want_dir else "file"
         if not path.exists():
@@ -595,7 +596,9 @@ def _coverage(check: bool) -> int:
 
     settings = get_settings()
     try:
-        text = render_coverage(validate_fixtures(settings), read_coverage(settings.coverage_dir))
+        text = render_coverage(
+            validate_fixtures(settings), read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
+        )
     except FixtureError as exc:
         print(f"invalid fixtures: {exc}", file=sys.stderr)
         return 1

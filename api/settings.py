@@ -99,6 +99,8 @@ WholeNumber = Annotated[int, BeforeValidator(whole_number)]
 ONE_YEAR_SECONDS = 31_536_000
 
 
+# The largest fixture or coverage file read (TALL_MAX_FIXTURE_BYTES' default).
+MAX_FIXTURE_BYTES = 2_000_000
 # Each worker is a process with the whole read side in memory: a mistyped count must not start
 # thousands of them (a probe's --workers 99999 took a shared machine's memory).
 MAX_WORKERS = 64
@@ -233,7 +235,7 @@ class Settings(BaseSettings):
         default="CC-BY-4.0", description="Licence of the curated data, stated in `/v1/meta` and the OpenAPI document."
     )
     max_fixture_bytes: WholeNumber = Field(
-        default=2_000_000,
+        default=MAX_FIXTURE_BYTES,
         ge=1,
         description="Largest fixture file read, in bytes; a larger one stops start-up naming it.",
     )

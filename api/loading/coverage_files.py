@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import SQLModel
 
-from api.loading.fixture_files import FixtureError, FixtureIssue
+from api.loading.fixture_files import FixtureError, FixtureIssue, read_model_file
+from api.settings import MAX_FIXTURE_BYTES
 from models import (
     AdverseEvent,
     Arm,
@@ -53,17 +53,21 @@ TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 READINGS = ("second_reading", "third_reading")
 
 
-def read_coverage(directory: Path) -> dict[str, CoverageFile]:
+def read_coverage(directory: Path, *, max_bytes: int = MAX_FIXTURE_BYTES) -> dict[str, CoverageFile]:
+    """Every coverage file (*.yaml) of directory, by document id, read under the fixtures' guards: a
+    regular file (a FIFO would hang the read), at most max_bytes, UTF-8, no YAML aliases (a
+    500-byte alias bomb grew `build` without end) or repeated keys. FixtureError naming each file
+    by its path and what is wrong with it otherwise."""
     files: dict[str, CoverageFile] = {}
     issues = []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            coverage = CoverageFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except Exception as exc:  # any parse or validation failure is reported the same way
-            issues.append(FixtureIssue(f"seeds/coverage/{path.name}", "", str(exc).splitlines()[0]))
+            coverage = read_model_file(path, str(path), CoverageFile, max_bytes=max_bytes)
+        except FixtureError as exc:
+            issues += exc.issues
             continue
         if coverage.source_id != path.stem:
-            issues.append(FixtureIssue(f"seeds/coverage/{path.name}", "source_id", "must equal the file name stem"))
+            issues.append(FixtureIssue(str(path), "source_id", "must equal the file name stem"))
         files[coverage.source_id] = coverage
     if issues:
         raise FixtureError(issues)

@@ -21,6 +21,7 @@ from models.terminology import Terminology
 
 if TYPE_CHECKING:
     from api.provenance.spans import Span
+    from models.coverage import CoverageFile
 
 STUDIES_DIR = "studies"
 CONFLICTS_FILE = "conflicts.yaml"
@@ -69,6 +70,8 @@ class FixtureSet:
     terminology: Terminology = field(default_factory=Terminology)
     # The spans served with the figures (api.provenance.spans.Span by record id), once read.
     spans: "dict[str, Span] | None" = None
+    # The coverage files (seeds/coverage) by document id, once read: their corrections are served.
+    coverage: "dict[str, CoverageFile] | None" = None
 
 
 def format_loc(loc: tuple[str | int, ...]) -> str:

@@ -42,6 +42,7 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
         fixtures.terminology = read_terminology(settings.terminology_file, settings.term_codes_file)
         registry = {s.id: s.sha256 for s in fixtures.sources.sources}
         fixtures.spans = servable_spans(settings.spans_file, registry)
+        fixtures.coverage = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
     # The code list and the recorded corrections are served with the data: they are part of what it names.
     served_inputs = [settings.terminology_file, settings.term_codes_file, *sorted_files(settings.coverage_dir)]
     fixtures.version = served_version(
@@ -90,7 +91,10 @@ def dataset_rows(settings: Settings, fixtures: FixtureSet) -> TableRows:
         spans = servable_spans(settings.spans_file, {s.id: s.sha256 for s in fixtures.sources.sources})
     rows = build_rows(fixtures, spans, settings.public_url)
     if settings.coverage_dir.is_dir():  # the corrections recorded by later readings, served with the data
-        rows.update(correction_rows(read_coverage(settings.coverage_dir), rows))
+        coverage = fixtures.coverage
+        if coverage is None:  # read without validate_fixtures
+            coverage = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
+        rows.update(correction_rows(coverage, rows))
     return rows
 
 
