@@ -40,7 +40,9 @@ class SearchRefused(Exception):
 
 @dataclass
 class Search:
-    criteria: dict[str, list[str]] = field(default_factory=dict)
+    criteria: dict[str, list[list[str]]] = field(default_factory=dict)
+    """Per search parameter, one group of alternatives per time it is given: FHIR joins the
+    comma-separated values of one with OR, and its repeats with AND (search 3.2.1.5.4)."""
     count: int = PAGE_SIZE_DEFAULT
     offset: int = 0
     summary: str | None = None
@@ -83,9 +85,9 @@ def _one(name: str, values: list[str], allowed: Sequence[str]) -> str:
     return values[0]
 
 
-def _criterion(name: str, values: list[str]) -> list[str]:
-    alternatives = [v for raw in values for v in raw.split(",")]
-    for value in alternatives:
+def _criterion(name: str, values: list[str]) -> list[list[str]]:
+    groups = [raw.split(",") for raw in values]
+    for value in (v for group in groups for v in group):
         if not _SEARCH_VALUE.fullmatch(value):
             raise SearchRefused(
                 400, "invalid", f"{name}: {value!r} is not a valid identifier or code.", expression=(name,)
@@ -95,7 +97,7 @@ def _criterion(name: str, values: list[str]) -> list[str]:
             raise SearchRefused(
                 400, "code-invalid", f"measure: unknown code {value!r}; known: {known}.", expression=(name,)
             )
-    return alternatives
+    return groups
 
 
 def _sort(values: list[str], ignored: list[str]) -> list[tuple[str, bool]]:

@@ -155,3 +155,30 @@ def test_an_empty_parameter_in_a_post_search_body_is_ignored_under_strict_handli
     response = http.post("/fhir/ResearchStudy/_search", content="_count=&_offset=", headers=headers)
     assert response.status_code == 200, response.text
     assert _links(response.json()) == _links(http.get("/fhir/ResearchStudy").json())
+
+
+# Session 7's probe (medium): repeats of a search parameter were ORed like its comma-separated
+# values, so a client narrowing a search by repeating one got a superset. FHIR (search 3.2.1.5.4)
+# joins repeats with AND and the values of one with OR.
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("_id=ns7car-t,yu-v-hag-phase2", {"ns7car-t", "yu-v-hag-phase2"}),
+        ("_id=ns7car-t&_id=yu-v-hag-phase2", set()),
+        ("_id=ns7car-t&_id=ns7car-t", {"ns7car-t"}),
+        ("_id=ns7car-t,yu-v-hag-phase2&_id=yu-v-hag-phase2", {"yu-v-hag-phase2"}),
+    ],
+)
+def test_repeats_of_a_search_parameter_are_anded_and_its_values_ored(
+    http: httpx.Client, query: str, expected: set[str]
+) -> None:
+    bundle = http.get(f"/fhir/ResearchStudy?{query}").json()
+    assert {e["resource"]["id"] for e in bundle.get("entry", [])} == expected, bundle
+    assert bundle["total"] == len(expected)
+
+
+def test_a_parameter_in_the_query_and_the_body_of_a_post_search_is_anded(http: httpx.Client) -> None:
+    response = http.post("/fhir/ResearchStudy/_search?_id=ns7car-t", content="_id=yu-v-hag-phase2", headers=FORM)
+    assert response.status_code == 200 and response.json()["total"] == 0, response.text
+    evidence = http.get("/fhir/Evidence?study=ns7car-t&study=yu-v-hag-phase2").json()
+    assert evidence["total"] == 0, "no figure belongs to two studies"
