@@ -55,12 +55,13 @@ def no_descriptor_free() -> bool:
 
 
 def connect_naming_a_descriptor_shortage(
-    dialect: Dialect, _record: ConnectionPoolEntry, cargs: tuple[Any, ...], cparams: dict[str, Any]
+    dialect: Dialect, cargs: tuple[Any, ...], cparams: dict[str, Any]
 ) -> DBAPIConnection:
-    """The driver's own connect; a failure while no file descriptor is free raised as that
-    (OSError EMFILE): psycopg says only "could not create socket: Too many open files", SQLite
-    "unable to open database file", each in its OperationalError, which read as the database
-    being down for good (a 503 asking for a restart) instead of a shortage that passes."""
+    """The driver's own connect (SQLAlchemy's do_connect event); a failure while no file
+    descriptor is free raised as that (OSError EMFILE). psycopg says only "could not create
+    socket: Too many open files", SQLite "unable to open database file", each in an
+    OperationalError, which read as the database down for good (a 503 asking for a restart)
+    rather than a shortage that passes."""
     try:
         return dialect.connect(*cargs, **cparams)
     except Exception as exc:
@@ -127,7 +128,11 @@ class Database:
         if self.is_sqlite and creator is None and self.engine.url.database not in (None, "", ":memory:"):
             self._file = Path(str(self.engine.url.database))
         self.memo = memo
-        event.listen(self.engine, "do_connect", connect_naming_a_descriptor_shortage)
+        event.listen(
+            self.engine,
+            "do_connect",
+            lambda dialect, _record, cargs, cparams: connect_naming_a_descriptor_shortage(dialect, cargs, cparams),
+        )
         event.listen(self.engine, "connect", self._on_connect)
         event.listen(self.engine, "begin", self._on_begin)
 

@@ -167,7 +167,7 @@ def end_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection, parent: int) -> None:
+def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection, *, parent: int) -> None:
     """One worker process: the application from this process's settings (the environment), served
     on the socket `serve` (pid parent) bound; it reports to `serve` through conn, and stops when
     `serve` is gone."""
@@ -265,7 +265,7 @@ def supervise(
     def start() -> Worker:
         ours, theirs = context.Pipe()
         process = context.Process(
-            target=run_worker, args=(options, sock, theirs, os.getpid()), name="tall-evidence worker"
+            target=run_worker, args=(options, sock, theirs), kwargs={"parent": os.getpid()}, name="tall-evidence worker"
         )
         process.start()
         theirs.close()  # so that its end closing (the worker gone) reads as EOF here
