@@ -36,7 +36,7 @@ from api.fhir.responses import (
     summary,
 )
 from api.fhir.search_index import FhirIndex, build_index
-from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling
+from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling, taken
 from api.render.lists import pin_of
 from api.request_body import CLOSE_CONNECTION, BodyRefused, read_body
 from models.meta import Meta
@@ -156,8 +156,9 @@ def _answer_search(request: Request, resource_type: str, pairs: list[tuple[str, 
     search = read_search(pairs, strict=strict_handling(request.headers.getlist("prefer")))
     found = index.search(resource_type, search.criteria, search.sort)
     base = served_at(request)
-    # The links name the search as it was run: an empty parameter was ignored (FHIR: not an error).
-    kept = [(name, value) for name, value in pairs if name not in ("_count", "_offset") and value != ""]
+    # The links name the search as it was run (FHIR: a client reads the self link to see what was
+    # used): a parameter ignored (unknown, a modifier, _summary=text, empty) is left out of them.
+    kept = [(name, value) for name, value in pairs if taken(name, value) and name not in ("_count", "_offset")]
     kept += pin_of(request).items()
 
     def at(offset: int) -> str:

@@ -121,6 +121,11 @@ def _elements(values: list[str]) -> tuple[str, ...]:
     return names
 
 
+def taken(name: str, value: str) -> bool:
+    """Whether read_search uses a (name, value) pair rather than ignoring it."""
+    return value != "" and name in (*SEARCH_PARAMETERS, *CONTROL_PARAMETERS) and (name, value) != ("_summary", "text")
+
+
 def _more_ignored(left_out: int) -> str:
     return f"{left_out} more parameter(s) or value(s) ignored."
 

@@ -182,3 +182,18 @@ def test_a_parameter_in_the_query_and_the_body_of_a_post_search_is_anded(http: h
     assert response.status_code == 200 and response.json()["total"] == 0, response.text
     evidence = http.get("/fhir/Evidence?study=ns7car-t&study=yu-v-hag-phase2").json()
     assert evidence["total"] == 0, "no figure belongs to two studies"
+
+
+# Session 7's probe (low): an ignored parameter stayed in the links (`_id:not=...` in `self`),
+# which FHIR clients read to learn what the search used.
+@pytest.mark.parametrize("query", ["_id:not=ns7car-t", "colour=red", "_summary=text", "study.title=x&colour=red"])
+def test_an_ignored_parameter_is_left_out_of_the_links(http: httpx.Client, query: str) -> None:
+    bundle = http.get(f"/fhir/ResearchStudy?{query}").json()
+    assert _ignored(bundle), bundle  # reported as ignored
+    assert _links(bundle) == _links(http.get("/fhir/ResearchStudy").json())
+
+
+def test_parameters_used_stay_in_the_links(http: httpx.Client) -> None:
+    links = _links(http.get("/fhir/ResearchStudy?_id=ns7car-t&_sort=-title&_summary=true&colour=red").json())
+    assert "_id=ns7car-t" in links["self"] and "_sort=-title" in links["self"] and "_summary=true" in links["self"]
+    assert "colour" not in links["self"]
