@@ -168,17 +168,24 @@ def parser_refusal(exc: httptools.HttpParserError) -> tuple[int, str]:
 
 class ReadGate:
     """A transport as uvicorn's protocol sees it: reading is paused while uvicorn or the
-    pipelining bound wants it paused, and resumes only when neither does.
+    pipelining bound wants it paused, and resumes only when neither does; and the writes of one
+    response go out in one send.
 
     uvicorn resumes reading after every response and whenever the application asks for the
-    request body; on the bare transport that would undo the bound's pause. Everything other
-    than pausing and resuming reading goes to the transport itself.
+    request body; on the bare transport that would undo the bound's pause. uvicorn also writes
+    a response's head and its body separately, two sends (two system calls) for every response;
+    here a final response's head is held back and sent with the response's first body bytes, with
+    writelines (one vectored send, no copy), or alone when the response ends or the connection
+    closes first. An interim response (100 Continue) is never held: the client waits for it.
+    Everything other than pausing and resuming reading, writing and closing goes to the
+    transport itself.
     """
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self.transport = transport
         self._paused_by_server = False
         self._held_by_bound = False
+        self._head: bytes | None = None
 
     def pause_reading(self) -> None:
         self._paused_by_server = True
@@ -192,8 +199,30 @@ class ReadGate:
         # uvicorn marks only the newest pipelined request disconnected when the connection is lost;
         # an older one still answering would write to the closed transport, which uvloop refuses
         # with an error (asyncio's own transports drop such writes, as this does).
-        if not self.transport.is_closing():
+        if self.transport.is_closing():
+            return
+        head = self._head
+        if head is not None:
+            self._head = None
+            self.transport.writelines((head, data))
+        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1"):
+            self._head = data  # a final response's head: it goes out with what follows
+        else:
             self.transport.write(data)
+
+    def flush(self) -> None:
+        """Send a head held back (a response without body bytes, or ending)."""
+        head, self._head = self._head, None
+        if head is not None and not self.transport.is_closing():
+            self.transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        # Asked several times a request: a method here spares __getattr__'s failed lookup first.
+        return self.transport.is_closing()
 
     def hold(self, held: bool) -> None:
         self._held_by_bound = held
@@ -248,6 +277,7 @@ def guarded_protocol(
             super().__init__(*args, **kwargs)
             self._awaiting_head = True
             self._head_bytes = 0  # bytes read since the head began, ended or not
+            self._head_began = 0.0  # when its first byte was read (event-loop time)
             self._head_size = 0  # bytes of the lines the parser has handed over
             self._in_request_line = True  # no header line of the current head parsed yet
             self._in_message = False  # a request's head is parsed and its body has not ended
@@ -372,8 +402,9 @@ def guarded_protocol(
         def _parse(self, data: memoryview) -> bool:
             """Feed the parser; False when the connection was refused or handed over."""
             if self._awaiting_head:
+                if not self._head_bytes:
+                    self._head_began = self.loop.time()
                 self._head_bytes += len(data)
-                self._head_deadline.arm()
             try:
                 self.parser.feed_data(data)
             except httptools.HttpParserCallbackError as exc:
@@ -394,11 +425,15 @@ def guarded_protocol(
             except httptools.HttpParserError as exc:
                 self._refuse(*parser_refusal(exc))
                 return False
-            if self._awaiting_head and self._head_bytes > MAX_HEAD_BYTES:
-                # Still no end of head after this many bytes: refuse before buffering more.
-                refusal = target_too_long() if self._in_request_line else head_too_large()
-                self._refuse(refusal.status, refusal.detail)
-                return False
+            if self._awaiting_head and self._head_bytes:
+                if self._head_bytes > MAX_HEAD_BYTES:
+                    # Still no end of head after this many bytes: refuse before buffering more.
+                    refusal = target_too_long() if self._in_request_line else head_too_large()
+                    self._refuse(refusal.status, refusal.detail)
+                    return False
+                # A head still arriving has what is left of the deadline from its first byte; armed
+                # only now, since nearly every head arrives whole in one read and needs no timer.
+                self._head_deadline.arm(max(0.0, self._head_began + header_timeout - self.loop.time()))
             return not self.transport.is_closing()
 
         def on_message_begin(self) -> None:
@@ -435,7 +470,8 @@ def guarded_protocol(
                 # httptools skips the body of a request asking to Upgrade (it would be the other
                 # protocol's): the application would read it as empty, and answer for no body.
                 raise Refusal(400, UPGRADE_WITH_BODY)
-            self._take_absolute_form()
+            if not self.url.startswith(b"/"):  # nearly every target is origin-form: no call for those
+                self._take_absolute_form()
             self._pending += 1
             self._in_message = True
             self._head_done_at = self.loop.time()
@@ -477,6 +513,8 @@ def guarded_protocol(
                 self._head_deadline.arm()
 
         def on_response_complete(self) -> None:
+            if self._gate is not None:
+                self._gate.flush()  # the response's head and body, in one send
             self._pending -= 1
             super().on_response_complete()
             # The next request's head, its deadline starting with its first byte; unless this

@@ -53,19 +53,15 @@ class FhirIndex:
         self.sort_values[(kind, rid)] = {"_id": rid, "title": title, "date": date}
 
     def search(
-        self, kind: str, criteria: Mapping[str, Sequence[Sequence[str]]], sort: Sequence[tuple[str, bool]] = ()
+        self, kind: str, criteria: Sequence[tuple[str, Sequence[str]]], sort: Sequence[tuple[str, bool]] = ()
     ) -> list[Json]:
-        """Resources of kind matching every criterion, ordered by sort ((parameter, descending)
-        pairs, first one first), then by id. A criterion is groups of alternatives, one group per
-        time the parameter was given: a resource matches when each group has a value it carries
-        (FHIR: `study=a,b` is a or b; `study=a&study=b` is a and b)."""
+        """Resources of kind matching every criterion ((parameter, alternatives) pairs: any of its
+        values; a parameter given twice is two criteria, both to be met), ordered by sort
+        ((parameter, descending) pairs, first one first), then by id."""
         rids = [
             rid
             for rid in sorted(self.resources[kind])
-            if all(
-                all(self.keys[(kind, rid)].get(name, set()) & set(group) for group in groups)
-                for name, groups in criteria.items()
-            )
+            if all(self.keys[(kind, rid)].get(name, set()) & set(values) for name, values in criteria)
         ]
         for name, descending in reversed(sort):  # stable sorts, least significant key first
             valued = [r for r in rids if self.sort_values[(kind, r)][name] is not None]

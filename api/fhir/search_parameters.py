@@ -40,9 +40,9 @@ class SearchRefused(Exception):
 
 @dataclass
 class Search:
-    criteria: dict[str, list[list[str]]] = field(default_factory=dict)
-    """Per search parameter, one group of alternatives per time it is given: FHIR joins the
-    comma-separated values of one with OR, and its repeats with AND (search 3.2.1.5.4)."""
+    criteria: list[tuple[str, list[str]]] = field(default_factory=list)
+    """(parameter, alternatives): each repeat of a parameter is one more criterion, ANDed with the
+    others (FHIR search: a repeated parameter is AND); its comma-separated values are alternatives (OR)."""
     count: int = PAGE_SIZE_DEFAULT
     offset: int = 0
     summary: str | None = None
@@ -85,9 +85,10 @@ def _one(name: str, values: list[str], allowed: Sequence[str]) -> str:
     return values[0]
 
 
-def _criterion(name: str, values: list[str]) -> list[list[str]]:
-    groups = [raw.split(",") for raw in values]
-    for value in (v for group in groups for v in group):
+def _criteria(name: str, values: list[str]) -> list[tuple[str, list[str]]]:
+    """One criterion per repeat of the parameter (ANDed), each its comma-separated alternatives (ORed)."""
+    criteria = [(name, raw.split(",")) for raw in values]
+    for value in (v for _, alternatives in criteria for v in alternatives):
         if not _SEARCH_VALUE.fullmatch(value):
             raise SearchRefused(
                 400, "invalid", f"{name}: {value!r} is not a valid identifier or code.", expression=(name,)
@@ -97,7 +98,7 @@ def _criterion(name: str, values: list[str]) -> list[list[str]]:
             raise SearchRefused(
                 400, "code-invalid", f"measure: unknown code {value!r}; known: {known}.", expression=(name,)
             )
-    return groups
+    return criteria
 
 
 def _sort(values: list[str], ignored: list[str]) -> list[tuple[str, bool]]:
@@ -144,7 +145,7 @@ def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool) -> Search:
             # the server", whatever Prefer: handling says; the Bundle still says so.
             empty.append(f"{name} has no value; ignored (an empty parameter is not an error).")
         elif name in SEARCH_PARAMETERS:
-            search.criteria[name] = _criterion(name, present)
+            search.criteria += _criteria(name, present)
         elif name == "_count":
             search.count = _integer(name, present, low=0, high=PAGE_SIZE_MAX)
         elif name == "_offset":

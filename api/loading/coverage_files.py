@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import SQLModel
 
-from api.loading.fixture_files import FixtureError, FixtureIssue, read_model_file
-from api.settings import MAX_FIXTURE_BYTES
+from api.loading.fixture_files import FixtureError, FixtureIssue, format_loc, read_yaml_data
 from models import (
     AdverseEvent,
     Arm,
@@ -53,21 +53,31 @@ TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 READINGS = ("second_reading", "third_reading")
 
 
-def read_coverage(directory: Path, *, max_bytes: int = MAX_FIXTURE_BYTES) -> dict[str, CoverageFile]:
-    """Every coverage file (*.yaml) of directory, by document id, read under the fixtures' guards: a
-    regular file (a FIFO would hang the read), at most max_bytes, UTF-8, no YAML aliases (a
-    500-byte alias bomb grew `build` without end) or repeated keys. FixtureError naming each file
-    by its path and what is wrong with it otherwise."""
+def read_coverage(directory: Path, *, max_bytes: int) -> dict[str, CoverageFile]:
+    """Every coverage file of the directory (TALL_COVERAGE_DIR), by document id.
+
+    Read under the fixtures' guards (a regular file, at most max_bytes, UTF-8, no YAML aliases,
+    repeated keys or deep nesting): a FIFO would hang the build and a 400-byte alias bomb grow it
+    without bound. Raises FixtureError naming each file by its path and what is wrong.
+    """
+    if not directory.is_dir():
+        raise FixtureError([FixtureIssue(str(directory), "", "not a directory; set TALL_COVERAGE_DIR to where it is")])
     files: dict[str, CoverageFile] = {}
     issues = []
     for path in sorted(directory.glob("*.yaml")):
+        label = str(path)
         try:
-            coverage = read_model_file(path, str(path), CoverageFile, max_bytes=max_bytes)
+            coverage = CoverageFile.model_validate(read_yaml_data(path, label, max_bytes=max_bytes))
         except FixtureError as exc:
             issues += exc.issues
             continue
+        except ValidationError as exc:
+            issues += [
+                FixtureIssue(label, format_loc(tuple(e["loc"])), e["msg"]) for e in exc.errors(include_url=False)
+            ]
+            continue
         if coverage.source_id != path.stem:
-            issues.append(FixtureIssue(str(path), "source_id", "must equal the file name stem"))
+            issues.append(FixtureIssue(label, "source_id", "must equal the file name stem"))
         files[coverage.source_id] = coverage
     if issues:
         raise FixtureError(issues)

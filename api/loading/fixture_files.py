@@ -70,7 +70,7 @@ class FixtureSet:
     terminology: Terminology = field(default_factory=Terminology)
     # The spans served with the figures (api.provenance.spans.Span by record id), once read.
     spans: "dict[str, Span] | None" = None
-    # The coverage files (seeds/coverage) by document id, once read: their corrections are served.
+    # The coverage files (api.loading.coverage_files), by document id, once read.
     coverage: "dict[str, CoverageFile] | None" = None
 
 

@@ -31,6 +31,7 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
         for name, path, present in (
             ("TALL_FIXTURES_DIR", settings.fixtures_dir, settings.fixtures_dir.is_dir()),
             ("TALL_SOURCES_REGISTRY", settings.sources_registry, settings.sources_registry.is_file()),
+            ("TALL_COVERAGE_DIR", settings.coverage_dir, settings.coverage_dir.is_dir()),
         )
         if not present
     ]
@@ -42,6 +43,7 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
         fixtures.terminology = read_terminology(settings.terminology_file, settings.term_codes_file)
         registry = {s.id: s.sha256 for s in fixtures.sources.sources}
         fixtures.spans = servable_spans(settings.spans_file, registry)
+        # Read before anything hashes the directory's files (the version, the build record's inputs).
         fixtures.coverage = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
     # The code list and the recorded corrections are served with the data: they are part of what it names.
     served_inputs = [settings.terminology_file, settings.term_codes_file, *sorted_files(settings.coverage_dir)]
@@ -61,7 +63,12 @@ def files_digest(paths: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in paths:
         digest.update(f"{path.name}\0".encode())
-        digest.update(path.read_bytes() if path.is_file() else b"\0absent")
+        if not path.is_file():
+            digest.update(b"\0absent")
+            continue
+        with path.open("rb") as file:  # a chunk at a time: a large file in the directory is not held whole
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -90,11 +97,11 @@ def dataset_rows(settings: Settings, fixtures: FixtureSet) -> TableRows:
     if spans is None:  # read without validate_fixtures
         spans = servable_spans(settings.spans_file, {s.id: s.sha256 for s in fixtures.sources.sources})
     rows = build_rows(fixtures, spans, settings.public_url)
-    if settings.coverage_dir.is_dir():  # the corrections recorded by later readings, served with the data
-        coverage = fixtures.coverage
-        if coverage is None:  # read without validate_fixtures
-            coverage = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
-        rows.update(correction_rows(coverage, rows))
+    # The corrections recorded by later readings, served with the data.
+    coverage = fixtures.coverage
+    if coverage is None:  # read without validate_fixtures
+        coverage = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
+    rows.update(correction_rows(coverage, rows))
     return rows
 
 

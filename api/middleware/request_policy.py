@@ -17,7 +17,7 @@ from api.render.problems import problem_response
 def refusal(scope: Scope) -> str | None:
     """Why a request is refused before routing, or None."""
     raw_path = scope.get("raw_path") or b""
-    if b"%2f" in raw_path.lower():
+    if b"%" in raw_path and b"%2f" in raw_path.lower():
         return "An encoded slash (%2F) is not accepted in the path: write '/' to separate segments."
     hosts = [value for name, value in scope["headers"] if name == b"host"]
     if len(hosts) > 1:

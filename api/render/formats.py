@@ -184,6 +184,7 @@ def prefers_html(accept: str) -> bool:
     return any((kind, subtype) == ("text", "html") and q > 0 for kind, subtype, q in _media_ranges(accept))
 
 
+@lru_cache(maxsize=256)
 def representation_key(accept: str) -> str:
     """What an Accept header can change in a response: the list format, and HTML or not at the front door."""
     return accepted_format(accept).value + ("+html" if prefers_html(accept) else "")

@@ -94,6 +94,6 @@ def test_search_finds_the_pool_by_its_pooled_rows_studies_and_sources_only() -> 
     )
     pool = index.resources["Evidence"]["comparison-cr"]
     assert f"Evidence/{OTHER_STUDY.id}" not in references(pool)
-    assert "comparison-cr" in {r["id"] for r in index.search("Evidence", {"study": [["study-a"]]})}
-    assert "comparison-cr" not in {r["id"] for r in index.search("Evidence", {"study": [["study-b"]]})}
-    assert "comparison-cr" not in {r["id"] for r in index.search("Evidence", {"source": [["002_def"]]})}
+    assert "comparison-cr" in {r["id"] for r in index.search("Evidence", [("study", ["study-a"])])}
+    assert "comparison-cr" not in {r["id"] for r in index.search("Evidence", [("study", ["study-b"])])}
+    assert "comparison-cr" not in {r["id"] for r in index.search("Evidence", [("source", ["002_def"])])}

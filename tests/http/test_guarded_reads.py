@@ -5,12 +5,13 @@ a message, never a traceback. A dangling spans link is an error, not a build wit
 """
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.http.live import run_cli, scratch_data
+from tests.http.live import PROJECT_ROOT, run_cli, scratch_data
 from tests.support import free_port
 
 TIMEOUT = 60.0
@@ -73,6 +74,22 @@ def _directory(path: Path) -> None:
     path.mkdir()
 
 
+def _refused(command: str, tmp_path: Path, env: dict[str, str]) -> str:
+    """Run build, serve or validate on env's data: it must stop with a message, no traceback and no file
+    built; its standard error."""
+    args = {
+        "build": ("build", "--out", str(tmp_path / "out")),
+        "serve": ("serve", "--port", str(free_port())),
+        "validate": ("validate",),
+    }[command]
+    result = _run(*args, env=env)
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    if command == "build":
+        assert not list((tmp_path / "out").glob("*.sqlite3"))
+    return result.stderr
+
+
 SPANS_FAULTS = {
     "fifo": _fifo,
     "dangling link": _dangling,
@@ -89,14 +106,46 @@ def test_a_bad_spans_file_is_named_and_stops_the_command(tmp_path: Path, fault: 
     env = scratch_data(tmp_path)
     spans = _spans_copy(tmp_path, env)
     SPANS_FAULTS[fault](spans)
-    args = {
-        "build": ("build", "--out", str(tmp_path / "out")),
-        "serve": ("serve", "--port", str(free_port())),
-        "validate": ("validate",),
-    }[command]
-    result = _run(*args, env=env)
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stderr, result.stderr
-    assert "TALL_SPANS_FILE" in result.stderr and str(spans) in result.stderr, result.stderr
-    if command == "build":
-        assert not list((tmp_path / "out").glob("*.sqlite3"))
+    stderr = _refused(command, tmp_path, env)
+    assert "TALL_SPANS_FILE" in stderr and str(spans) in stderr, stderr
+
+
+def _coverage_copy(tmp: Path, env: dict[str, str]) -> Path:
+    coverage = tmp / "seeds" / "coverage"
+    shutil.copytree(PROJECT_ROOT / "seeds" / "coverage", coverage)
+    env["TALL_COVERAGE_DIR"] = str(coverage)
+    return coverage
+
+
+COVERAGE_FAULTS = {
+    "fifo": lambda directory: _fifo(directory / "zz.yaml"),
+    "alias bomb": lambda directory: (directory / "zz.yaml").write_text(ALIAS_BOMB, encoding="utf-8"),
+    "malformed": lambda directory: (directory / "zz.yaml").write_text("a: [unclosed\n", encoding="utf-8"),
+    "missing directory": lambda directory: shutil.rmtree(directory),
+    "a file, not a directory": lambda directory: shutil.rmtree(directory) or directory.write_text("", "utf-8"),
+}
+
+
+@pytest.mark.parametrize("command", ["build", "serve", "validate"])
+@pytest.mark.parametrize("fault", sorted(COVERAGE_FAULTS))
+def test_a_bad_coverage_directory_is_named_and_stops_the_command(tmp_path: Path, fault: str, command: str) -> None:
+    # Third probe: a FIFO there hung `build` and `serve`, an alias bomb grew `build` without bound,
+    # malformed YAML was a traceback, a missing directory built silently without the corrections;
+    # `validate` said ok to all of them.
+    env = scratch_data(tmp_path)
+    coverage = _coverage_copy(tmp_path, env)
+    COVERAGE_FAULTS[fault](coverage)
+    stderr = _refused(command, tmp_path, env)
+    assert str(coverage) in stderr, stderr
+    if fault.endswith("directory"):
+        assert "TALL_COVERAGE_DIR" in stderr, stderr
+
+
+def test_a_good_coverage_directory_elsewhere_builds_the_same_dataset(tmp_path: Path) -> None:
+    env = scratch_data(tmp_path)
+    default = _run("build", "--out", str(tmp_path / "default"), env=env)
+    _coverage_copy(tmp_path, env)
+    moved = _run("build", "--out", str(tmp_path / "moved"), env=env)
+    assert default.returncode == moved.returncode == 0, default.stderr + moved.stderr
+    names = [sorted(p.name for p in (tmp_path / d).glob("*.sqlite3")) for d in ("default", "moved")]
+    assert names[0] == names[1] and len(names[0]) == 1

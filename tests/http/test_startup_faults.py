@@ -6,14 +6,13 @@ and so is a Python traceback.
 
 import base64
 import os
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.http.live import PROJECT_ROOT, run_cli, scratch_data
+from tests.http.live import run_cli, scratch_data
 from tests.support import free_port
 
 TIMEOUT = 60.0
@@ -80,47 +79,6 @@ def test_a_broken_fixture_file_is_named(tmp_path: Path, fault: str, command: str
     assert label in result.stderr, result.stderr
     if fault == "loop-epidemiology":
         assert "studies/" not in result.stderr, result.stderr  # blamed on the file itself, not the studies
-
-
-def _coverage_copy(root: Path) -> Path:
-    copy = root / "coverage"
-    shutil.copytree(PROJECT_ROOT / "seeds" / "coverage", copy)
-    return copy
-
-
-def _alias_bomb() -> str:
-    """A 500-byte YAML file that expands to 9**10 items."""
-    lines = ["a0: &a0 [" + ",".join(["x"] * 9) + "]"]
-    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
-    return "\n".join(lines) + "\n"
-
-
-COVERAGE_FAULTS = {
-    "fifo": lambda path: os.mkfifo(path),
-    "alias-bomb": lambda path: path.write_text(_alias_bomb(), encoding="utf-8"),
-    "malformed": lambda path: path.write_text("a: [1\n", encoding="utf-8"),
-}
-
-
-# Session 7's probe: the coverage files (TALL_COVERAGE_DIR, read by `build` and `serve`) were read
-# unguarded: a FIFO hung `build`, an alias bomb grew it by 35 MiB/s, malformed YAML was a
-# traceback naming seeds/coverage whatever the directory; `validate` did not read them at all.
-@pytest.mark.parametrize("command", ["validate", "build"])
-@pytest.mark.parametrize("fault", sorted(COVERAGE_FAULTS))
-def test_a_broken_coverage_file_is_named(tmp_path: Path, fault: str, command: str) -> None:
-    env = scratch_data(tmp_path)
-    coverage = _coverage_copy(tmp_path)
-    COVERAGE_FAULTS[fault](coverage / "zz.yaml")
-    env["TALL_COVERAGE_DIR"] = str(coverage)
-    args = ("build", "--out", str(tmp_path / "out")) if command == "build" else (command,)
-    try:
-        result = run_cli(*args, env=env, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"`{command}` still running after {TIMEOUT}s")
-    assert result.returncode == 1, result.stderr[-2000:]
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
-    assert str(coverage / "zz.yaml") in result.stderr, result.stderr
-    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
 SETTINGS_FAULTS = {

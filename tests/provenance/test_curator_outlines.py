@@ -21,7 +21,7 @@ _CHROME = re.compile(r"^(?:Page footer|Publisher advertisement \(\w+\)) after Ta
 
 
 def _coverage(settings: Settings) -> dict[str, CoverageFile]:
-    files = read_coverage(settings.coverage_dir)
+    files = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
     assert files, f"no coverage files in {settings.coverage_dir}"
     return files
 

@@ -15,7 +15,7 @@ SECTION_PATH = {"outcomes": "/v1/outcomes/", "adverse_events": "/v1/adverse-even
 def recorded(settings: Settings) -> list[tuple[str, str, int, dict[str, object]]]:
     """Every correction in the coverage files: (document, reading, position from 1, the change)."""
     found = []
-    for source_id, file in sorted(read_coverage(settings.coverage_dir).items()):
+    for source_id, file in sorted(read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes).items()):
         for reading in READINGS:
             done = getattr(file, reading)
             for position, change in enumerate(done.changes if done else [], start=1):

@@ -268,9 +268,9 @@ def test_the_whole_index_validates_and_its_references_resolve_inside_it() -> Non
     os_codes = definition("measure-os")["coding"]
     assert [c["system"] for c in os_codes] == [f"{BASE}/CodeSystem/measure"]  # no verified NCIt code
     assert "24 months" in index.resources["EvidenceVariable"]["measure-os-at-2y"]["description"]
-    assert [r["id"] for r in index.search("Evidence", {"measure": [["os"]]})] == ["study-a.os-2y"]
-    assert {r["id"] for r in index.search("Citation", {"study": [["study-a"]]})} == {"001-abc", "study-a.letter"}
-    assert index.search("Evidence", {"source": [["001_abc"]]}) == index.search("Evidence", {"source": [["001-abc"]]})
+    assert [r["id"] for r in index.search("Evidence", [("measure", ["os"])])] == ["study-a.os-2y"]
+    assert {r["id"] for r in index.search("Citation", [("study", ["study-a"])])} == {"001-abc", "study-a.letter"}
+    assert index.search("Evidence", [("source", ["001_abc"])]) == index.search("Evidence", [("source", ["001-abc"])])
 
 
 def test_two_records_mapping_to_one_id_are_refused() -> None:

@@ -10,7 +10,9 @@ from api.tools.coverage import read_coverage, render_coverage
 
 
 def test_coverage_table_is_up_to_date(settings: Settings) -> None:
-    expected = render_coverage(validate_fixtures(settings), read_coverage(settings.coverage_dir))
+    expected = render_coverage(
+        validate_fixtures(settings), read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
+    )
     assert (PROJECT_ROOT / "seeds" / "COVERAGE.md").read_text(encoding="utf-8") == expected, (
         "seeds/COVERAGE.md is stale: run `tall-evidence coverage`"
     )
@@ -18,7 +20,7 @@ def test_coverage_table_is_up_to_date(settings: Settings) -> None:
 
 def test_every_document_has_a_coverage_file_and_contributes(settings: Settings) -> None:
     fixtures = validate_fixtures(settings)
-    coverage = read_coverage(settings.coverage_dir)
+    coverage = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
     assert set(coverage) == {s.id for s in fixtures.sources.sources}
     render = render_coverage(fixtures, coverage)
     for source in fixtures.sources.sources:
@@ -33,7 +35,7 @@ def test_left_out_figures_occur_in_their_documents(settings: Settings) -> None:
     def fold(text: str) -> str:
         return re.sub(r"\s+", " ", text)
 
-    for source_id, coverage in read_coverage(settings.coverage_dir).items():
+    for source_id, coverage in read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes).items():
         text = fold((settings.seeds_text_dir / f"{source_id}.txt").read_text(encoding="utf-8"))
         missing = [x.printed for x in coverage.left_out if fold(x.printed).strip() not in text]
         assert not missing, f"{source_id}: {missing}"
