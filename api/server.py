@@ -336,6 +336,8 @@ def guarded_protocol(
             if not self.transport.can_write_eof():
                 self.transport.close()
                 return
+            if self._gate is not None:
+                self._gate.flush()  # a head held back goes out before the end
             self.transport.write_eof()
             self._linger_deadline.arm()
             if self._gate is not None:
