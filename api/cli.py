@@ -2,8 +2,10 @@
 
 import argparse
 import json
+import logging
 import os
 import re
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -42,7 +44,8 @@ def settings_problem(exc: ValidationError | SettingsError) -> str:
 
 def path_problem(settings: Settings) -> str | None:
     """A directory or file setting that cannot be read, named by its environment variable with the fix."""
-    for field, want_dir in (("fixtures_dir", True), ("sources_registry", False)):
+    # The coverage files are served too (their corrections): a mistyped directory would build without them.
+    for field, want_dir in (("fixtures_dir", True), ("sources_registry", False), ("coverage_dir", True)):
         path: Path = getattr(settings, field)
         kind = "directory" if want_dir else "file"
         if not path.exists():
@@ -402,7 +405,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
     import uvicorn
 
     from api.server import guarded_protocol
-    from api.supervisor import STARTUP_FAILURE, supervise
+    from api.supervisor import STARTUP_FAILURE, STOP_SIGNALS, quiet_when_forced, supervise
 
     options: dict[str, object] = {
         "host": host or settings.host,
@@ -437,9 +440,27 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
             changed.append(reason)
             server.should_exit = True  # uvicorn's graceful shutdown
 
+        stopped_by: list[int] = []
+
+        def on_stop_signal(signum: int, _frame: object) -> None:
+            # uvicorn takes SIGINT and SIGTERM while it serves and raises each again once it has
+            # stopped: landing here rather than in asyncio's handler, a Ctrl-C (or two) ends the
+            # command with a line instead of a KeyboardInterrupt traceback. Before it serves, this
+            # stops it as soon as it starts.
+            stopped_by.append(signum)
+            server.should_exit = True
+
         # uvicorn.run, with a handle on the server so the application can stop it.
-        server = uvicorn.Server(uvicorn.Config(create_app(settings, on_database_changed=stop), **options))  # type: ignore[arg-type]
+        app = quiet_when_forced(create_app(settings, on_database_changed=stop), lambda: server.force_exit)
+        server = uvicorn.Server(uvicorn.Config(app, **options))  # type: ignore[arg-type]
+        for stop_signal in STOP_SIGNALS:
+            signal.signal(stop_signal, on_stop_signal)
         server.run()
+        if stopped_by:
+            names = sorted({signal.Signals(signum).name for signum in stopped_by})
+            how = ", not waiting for requests in flight" if server.force_exit else ""
+            logging.getLogger("uvicorn.error").info(f"Received {' and '.join(names)}: stopped{how}.")
+            return 0
         if changed:
             print(f"serve: stopping the service: {changed[0]}; rebuild or restore it and start again", file=sys.stderr)
             return STARTUP_FAILURE
@@ -812,14 +833,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         if args.database and (args.database_url or args.dataset_version):
             parser.error("--database serves a file; leave out --database-url and --dataset-version")
-        return _serve(
-            args.host,
-            args.port,
-            databases=args.database,
-            workers=args.workers or settings.workers,
-            database_url=args.database_url,
-            dataset_version=args.dataset_version,
-        )
+        try:
+            return _serve(
+                args.host,
+                args.port,
+                databases=args.database,
+                workers=args.workers or settings.workers,
+                database_url=args.database_url,
+                dataset_version=args.dataset_version,
+            )
+        except KeyboardInterrupt:
+            # A Ctrl-C while the data is checked or the application made, before any signal is taken.
+            print("serve: interrupted (SIGINT) before it served", file=sys.stderr)
+            return 130
     if args.command == "mcp":
         return _mcp(settings, args.database)
     if args.command == "validate":

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Enum, String, event
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel, create_engine
@@ -52,6 +52,22 @@ def no_descriptor_free() -> bool:
     except OSError as exc:
         return exc.errno in (errno.EMFILE, errno.ENFILE)
     return False
+
+
+def connect_naming_a_descriptor_shortage(
+    dialect: Dialect, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> DBAPIConnection:
+    """The driver's own connect (SQLAlchemy's do_connect event); a failure while no file
+    descriptor is free raised as that (OSError EMFILE). psycopg says only "could not create
+    socket: Too many open files", SQLite "unable to open database file", each in an
+    OperationalError, which read as the database down for good (a 503 asking for a restart)
+    rather than a shortage that passes."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except Exception as exc:
+        if no_descriptor_free():
+            raise OSError(errno.EMFILE, f"no file descriptor free to connect to the database ({exc})") from exc
+        raise
 
 
 class DatabaseFault(Exception):
@@ -112,6 +128,11 @@ class Database:
         if self.is_sqlite and creator is None and self.engine.url.database not in (None, "", ":memory:"):
             self._file = Path(str(self.engine.url.database))
         self.memo = memo
+        event.listen(
+            self.engine,
+            "do_connect",
+            lambda dialect, _record, cargs, cparams: connect_naming_a_descriptor_shortage(dialect, cargs, cparams),
+        )
         event.listen(self.engine, "connect", self._on_connect)
         event.listen(self.engine, "begin", self._on_begin)
 

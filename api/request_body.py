@@ -18,7 +18,8 @@ CLOSE_CONNECTION = {"Connection": "close"}
 
 
 class BodyRefused(Exception):
-    """A body not read: over its limit (413) or not arrived in time (408); reason is a clause,
+    """A body not read: over its limit (413), not arrived in time (408) or in a transfer coding
+    not decoded here (501); reason is a clause,
     e.g. 'the body is over 2048 bytes', for each face to put in its own sentence."""
 
     def __init__(self, status: int, reason: str) -> None:
@@ -27,10 +28,26 @@ class BodyRefused(Exception):
         self.reason = reason
 
 
+def undecoded_coding(scope: Scope) -> str | None:
+    """A transfer coding of the request other than chunked (RFC 9112 6.1), e.g. 'gzip' of
+    `Transfer-Encoding: gzip, chunked`: the parser takes the chunks apart and hands over the
+    bytes still gzipped, which would be read as the body itself."""
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding":
+            codings: list[str] = [coding.strip() for coding in value.decode("latin-1").split(",")]
+            for coding in codings:
+                if coding and coding.lower() != "chunked":
+                    return coding
+    return None
+
+
 async def read_body(scope: Scope, receive: Receive, *, limit: int, seconds: float) -> bytes:
-    """The whole request body; BodyRefused when its declared length or what arrives is over limit
-    bytes (the rest is not read) or when it has not all arrived within seconds. A client that
-    hangs up raises ClientDisconnect."""
+    """The whole request body; BodyRefused when it comes in a transfer coding other than chunked
+    (501, as RFC 9112 6.1 has it), when its declared length or what arrives is over limit bytes
+    (the rest is not read), or when it has not all arrived within seconds. A client that hangs
+    up raises ClientDisconnect."""
+    if (coding := undecoded_coding(scope)) is not None:
+        raise BodyRefused(501, f"the transfer coding {coding!r} is not one this server decodes (only chunked)")
     too_large = BodyRefused(413, f"the body is over {limit} bytes")
     declared = dict(scope["headers"]).get(b"content-length", b"")
     if declared.isdigit() and int(declared) > limit:

@@ -44,6 +44,11 @@ ALLOW = b"GET, HEAD, OPTIONS"
 # Body bytes read and dropped, after a request was answered before its body ended, before the
 # connection is closed instead (the time bound is body_timeout after the head).
 DRAIN_BYTES = 64 * 1024
+# Then the connection lingers: the server's side is shut (the client reads the answer, then the
+# end) while what still arrives is read and dropped, at most this long and this much, so that the
+# close does not reset the connection and take the answer with it (RFC 9112 9.6).
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 1024 * 1024
 
 
 # The methods of uvicorn's HttpToolsProtocol this module overrides or calls: uvicorn is pinned to
@@ -64,9 +69,6 @@ UVICORN_HOOKS = (
     "on_message_complete",
     "on_response_complete",
     "send_400_response",
-    "handle_websocket_upgrade",
-    "_should_upgrade",
-    "_unsupported_upgrade_warning",
     "_unset_keepalive_if_required",
 )
 
@@ -89,6 +91,17 @@ def target_too_long() -> Refusal:
 
 
 SERVED_VERSIONS = ("1.0", "1.1")
+UPGRADE_WITH_BODY = (
+    "This server switches to no other protocol, and cannot read the body of a request that asks it to "
+    "(Upgrade): send the request without Upgrade (curl: without --http2 for an http:// URL)."
+)
+
+
+def declares_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a request head announces a body: Transfer-Encoding, or a Content-Length other than 0."""
+    return any(
+        name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0") for name, value in headers
+    )
 
 
 def head_refusal(http_version: str, headers: list[tuple[bytes, bytes]]) -> Refusal | None:
@@ -276,6 +289,8 @@ def guarded_protocol(
             self._head_done_at = 0.0  # when the current request's head ended (event-loop time)
             self._drained = 0  # bytes of its body read and dropped since it was answered
             self._drain_deadline = Deadline(self.loop, body_timeout, self._drain_timed_out)
+            self._lingered: int | None = None  # bytes dropped since it began lingering; None: it is not
+            self._linger_deadline = Deadline(self.loop, LINGER_SECONDS, self._linger_timed_out)
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             self._gate = ReadGate(transport)
@@ -286,6 +301,7 @@ def guarded_protocol(
             self._head_deadline.cancel()
             self._send_deadline.cancel()
             self._drain_deadline.cancel()
+            self._linger_deadline.cancel()
             self._held = None
             super().connection_lost(exc)
 
@@ -304,7 +320,32 @@ def guarded_protocol(
         def _drain_timed_out(self) -> None:
             # Answered, and the rest of its body still not in body_timeout after the head: a client
             # trickling it would otherwise hold the connection for as long as it keeps sending.
-            if self._in_message and not self.transport.is_closing():
+            if self._in_message:
+                self._linger()
+
+        def _linger(self) -> None:
+            """End a connection whose answer is sent while its client is still sending: shut this
+            side (the answer, then the end, reach the client), drop what still comes, and close
+            once the client closes its side, or after LINGER_SECONDS or LINGER_BYTES. Closed at
+            once instead, with bytes unread, the kernel resets the connection, and a client that
+            had not read the answer yet loses it."""
+            if self._lingered is not None or self.transport.is_closing():
+                return
+            self._lingered = 0
+            self._drain_deadline.cancel()
+            if not self.transport.can_write_eof():
+                self.transport.close()
+                return
+            if self._gate is not None:
+                self._gate.flush()  # a head held back goes out before the end
+            self.transport.write_eof()
+            self._linger_deadline.arm()
+            if self._gate is not None:
+                self._gate.hold(False)
+                self._gate.resume_reading()  # what arrives must be read for the end to be clean
+
+        def _linger_timed_out(self) -> None:
+            if not self.transport.is_closing():
                 self.transport.close()
 
         def _head_timed_out(self) -> None:
@@ -324,6 +365,11 @@ def guarded_protocol(
 
         def data_received(self, data: bytes | memoryview) -> None:
             self._unset_keepalive_if_required()
+            if self._lingered is not None:
+                self._lingered += len(data)
+                if self._lingered > LINGER_BYTES:
+                    self._linger_timed_out()
+                return
             if self._held is not None:
                 # Read before the pause took effect: kept, at most one read's worth.
                 self._held += data
@@ -336,7 +382,7 @@ def guarded_protocol(
                 if self._pending >= MAX_PENDING_REQUESTS:
                     self._hold(bytes(data[start:]))
                     return
-                if not self._parse(data[start : start + FEED_SLICE_BYTES]):
+                if not self._parse(data[start : start + FEED_SLICE_BYTES]) or self._lingered is not None:
                     return
 
         def _hold(self, rest: bytes) -> None:
@@ -369,12 +415,15 @@ def guarded_protocol(
                 else:
                     self._refuse(400, "The request is not valid HTTP/1.1.")
                 return False
-            except httptools.HttpParserUpgrade:
-                if self._should_upgrade():
-                    self.handle_websocket_upgrade()
-                else:
-                    self._unsupported_upgrade_warning()
-                return False
+            except httptools.HttpParserUpgrade as upgrade:
+                # No protocol is switched to here (no WebSocket endpoint, no h2c): the Upgrade is
+                # ignored (RFC 9110 7.8) and the request answered as HTTP. The parser stops at the
+                # end of its head, as if what follows were the other protocol's; it is the next
+                # request, read by a fresh parser (a body, which the parser has skipped, is refused
+                # in on_headers_complete).
+                self.parser = httptools.HttpRequestParser(self)
+                rest = data[int(upgrade.args[0]) :]
+                return self._parse(rest) if len(rest) else not self.transport.is_closing()
             except httptools.HttpParserError as exc:
                 self._refuse(*parser_refusal(exc))
                 return False
@@ -419,6 +468,10 @@ def guarded_protocol(
             refusal = head_refusal(self.parser.get_http_version(), self.headers)
             if refusal is not None:
                 raise refusal
+            if self.parser.should_upgrade() and declares_body(self.headers):
+                # httptools skips the body of a request asking to Upgrade (it would be the other
+                # protocol's): the application would read it as empty, and answer for no body.
+                raise Refusal(400, UPGRADE_WITH_BODY)
             if not self.url.startswith(b"/"):  # nearly every target is origin-form: no call for those
                 self._take_absolute_form()
             self._pending += 1
@@ -443,10 +496,10 @@ def guarded_protocol(
 
         def on_body(self, body: bytes) -> None:
             if self.cycle is not None and self.cycle.response_complete:
-                # Answered already: uvicorn drops these bytes; past DRAIN_BYTES, they are not read at all.
+                # Answered already: uvicorn drops these bytes; past DRAIN_BYTES, the connection ends.
                 self._drained += len(body)
-                if self._drained > DRAIN_BYTES and not self.transport.is_closing():
-                    self.transport.close()
+                if self._drained > DRAIN_BYTES:
+                    self._linger()
                 return
             super().on_body(body)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, StringConstraints, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, StringConstraints, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +84,23 @@ def http_base(value: str, *, example: str) -> str:
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
+def whole_number(value: object) -> object:
+    """A count, port or number of seconds given in the environment: ASCII digits only. pydantic
+    would also take '18205.0', '1_8205' and ' 18205 ', which are more likely a mistake than meant."""
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+        raise ValueError("must be a whole number written in digits (no decimal point, '_' or spaces), e.g. 8000")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+# The most any Cache-Control duration here may be: RFC 9111 sets none, RFC 2616 (14.21) told servers
+# not to promise freshness more than a year ahead, and the usual practice still follows it. A figure
+# over it is more likely a typing slip than meant, and a cache keeps what it was told.
+ONE_YEAR_SECONDS = 31_536_000
+
+
+# The largest fixture or coverage file read (TALL_MAX_FIXTURE_BYTES' default).
+MAX_FIXTURE_BYTES = 2_000_000
 # Each worker is a process with the whole read side in memory: a mistyped count must not start
 # thousands of them (a probe's --workers 99999 took a shared machine's memory).
 MAX_WORKERS = 64
@@ -174,7 +191,7 @@ class Settings(BaseSettings):
         "Env TALL_FHIR_CANONICAL_BASE.",
     )
     host: str = Field(default="127.0.0.1", description="Interface `tall-evidence serve` binds (`--host` overrides it).")
-    workers: int = Field(
+    workers: WholeNumber = Field(
         default=1,
         ge=1,
         le=MAX_WORKERS,
@@ -183,7 +200,7 @@ class Settings(BaseSettings):
         f"uvicorn and gunicorn read it by; at most {MAX_WORKERS} (each holds its own copy of the read side, "
         "100-200 MiB). Env WEB_CONCURRENCY.",
     )
-    port: int = Field(
+    port: WholeNumber = Field(
         default=8000, ge=1, le=65535, description="Port `tall-evidence serve` listens on (`--port` overrides it)."
     )
     header_timeout: float = Field(
@@ -206,19 +223,19 @@ class Settings(BaseSettings):
         le=600,
         description="Seconds a request body may take to arrive once its head has. A POST /mcp or FHIR POST "
         "_search body not in by then is answered 408 and the connection closed; of a request answered before "
-        "its body ended, the rest is read and dropped until then (64 KiB at most), then the connection is closed.",
+        "its body ended, the rest is read and dropped until then (64 KiB at most), then the connection is ended.",
     )
-    keep_alive_timeout: int = Field(
+    keep_alive_timeout: WholeNumber = Field(
         default=5, ge=1, le=600, description="Seconds an idle connection is kept open after a response."
     )
-    shutdown_timeout: int = Field(
+    shutdown_timeout: WholeNumber = Field(
         default=10, ge=1, le=600, description="Seconds requests in flight may take to finish after SIGTERM."
     )
     data_licence: str = Field(
         default="CC-BY-4.0", description="Licence of the curated data, stated in `/v1/meta` and the OpenAPI document."
     )
-    max_fixture_bytes: int = Field(
-        default=2_000_000,
+    max_fixture_bytes: WholeNumber = Field(
+        default=MAX_FIXTURE_BYTES,
         ge=1,
         description="Largest fixture file read, in bytes; a larger one stops start-up naming it.",
     )
@@ -227,20 +244,27 @@ class Settings(BaseSettings):
         default=["*"],
         description="Origins allowed to read the API from a browser; '*' is any. Env: comma-separated list.",
     )
-    cache_max_age: int = Field(
-        default=300, ge=0, description="Seconds browsers and shared caches may reuse a response without asking."
+    cache_max_age: WholeNumber = Field(
+        default=300,
+        ge=0,
+        le=ONE_YEAR_SECONDS,
+        description="Seconds browsers and shared caches may reuse a response without asking (max-age); "
+        f"at most {ONE_YEAR_SECONDS} (a year).",
     )
 
-    cache_s_maxage: int | None = Field(
+    cache_s_maxage: Annotated[int | None, BeforeValidator(whole_number)] = Field(
         default=3600,
         ge=0,
-        description="Seconds shared caches (proxies, CDNs) may reuse a response (s-maxage); None leaves it out.",
+        le=ONE_YEAR_SECONDS,
+        description="Seconds shared caches (proxies, CDNs) may reuse a response (s-maxage); None leaves it out; "
+        f"at most {ONE_YEAR_SECONDS} (a year).",
     )
-    cache_stale_while_revalidate: int = Field(
+    cache_stale_while_revalidate: WholeNumber = Field(
         default=86400,
         ge=0,
+        le=ONE_YEAR_SECONDS,
         description="Seconds a cache may keep answering with an expired response while it revalidates it "
-        "(stale-while-revalidate); 0 leaves it out.",
+        f"(stale-while-revalidate); 0 leaves it out; at most {ONE_YEAR_SECONDS} (a year).",
     )
 
     @field_validator("cors_origins", mode="before")
@@ -317,18 +341,18 @@ class Settings(BaseSettings):
         default=True,
         description="Keep complete GET responses in memory (the dataset never changes while the process runs).",
     )
-    response_cache_max_entries: int = Field(default=2048, ge=0, description="Most responses kept.")
-    response_cache_max_bytes: int = Field(
+    response_cache_max_entries: WholeNumber = Field(default=2048, ge=0, description="Most responses kept.")
+    response_cache_max_bytes: WholeNumber = Field(
         default=32 * 1024 * 1024, ge=0, description="Most bytes kept in all (bodies, headers and keys)."
     )
-    response_cache_max_entry_bytes: int = Field(
+    response_cache_max_entry_bytes: WholeNumber = Field(
         default=4 * 1024 * 1024, ge=0, description="Responses with a larger body are served but not kept."
     )
     response_cache_skip_paths: list[str] = Field(
         default=["/health"],
         description="Paths always answered afresh (the health check must reach the database). Env: a JSON list.",
     )
-    count_memo_entries: int = Field(
+    count_memo_entries: WholeNumber = Field(
         default=4096,
         ge=0,
         description="Filtered totals remembered (per table and filter), so the next pages of a query skip "

@@ -15,17 +15,24 @@ and tells apart:
   replaced; one that has not started serving within `start_seconds`: the service stops.
 
 SIGINT, SIGTERM and SIGHUP stop every worker gracefully and exit 0. A worker whose `serve`
-process is gone stops too (the pipe between them closes), so nothing is left listening.
+process is gone stops too, at once, even while it starts (Linux's PR_SET_PDEATHSIG, and the pipe
+between them closing), so nothing is left listening.
 
 Only uvicorn's public interface is used: Config (with callback_notify, which uvicorn calls from
 a worker's event loop once it serves, as its heartbeat), Config.bind_socket and
 Server.run(sockets); tests/http/test_uvicorn_contract.py checks they are there.
 """
 
+import asyncio
+import contextlib
+import ctypes
+import json
 import logging
 import multiprocessing
+import os
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -34,6 +41,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
+
+from models.problem import Problem
 
 # As uvicorn's own exit status for a server that could not start.
 STARTUP_FAILURE = 3
@@ -87,13 +96,100 @@ def recording_startup_failure(app: ASGIApp, reasons: list[str]) -> ASGIApp:
     return recorded
 
 
-def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection) -> None:
+def quiet_when_forced(app: ASGIApp, forced: Callable[[], bool]) -> ASGIApp:
+    """The application, stopped quietly by a second Ctrl-C.
+
+    That makes uvicorn stop without waiting for requests in flight or running the application's
+    shutdown (its force_exit): their tasks are cancelled as the event loop closes, and each
+    cancellation was logged with a traceback (as an exception in the application, and, through
+    Starlette, as a failed shutdown). Here a request not yet answered is answered 503 instead,
+    and the lifespan's cancellation ends it: the application's own clean-up has run by then (the
+    cancellation leaves its lifespan context)."""
+
+    async def quiet(scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send: Any) -> None:
+        if scope["type"] == "lifespan":
+
+            async def send_unless_forced(message: dict[str, Any]) -> None:
+                if message["type"] == "lifespan.shutdown.failed" and forced():
+                    return
+                await send(message)
+
+            try:
+                await app(scope, receive, send_unless_forced)
+            except asyncio.CancelledError:
+                if not forced():
+                    raise
+            return
+        try:
+            await app(scope, receive, send)
+        except asyncio.CancelledError:
+            if not forced() or scope["type"] != "http":
+                raise
+            with contextlib.suppress(RuntimeError):  # its answer had begun: uvicorn closes the connection
+                for message in STOPPING_ANSWER:
+                    await send(message)
+
+    return quiet
+
+
+_STOPPING = Problem(
+    title="Service Unavailable", status=503, detail="The service was stopped before this request was answered."
+)
+_STOPPING_BODY = json.dumps(_STOPPING.model_dump(), separators=(",", ":")).encode()
+STOPPING_ANSWER = [
+    {
+        "type": "http.response.start",
+        "status": 503,
+        "headers": [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(_STOPPING_BODY)).encode()),
+            (b"connection", b"close"),
+        ],
+    },
+    {"type": "http.response.body", "body": _STOPPING_BODY},
+]
+
+
+# prctl(2)'s option: the signal this process gets when the thread that started it ends.
+PR_SET_PDEATHSIG = 1
+
+
+def end_with_parent(parent: int) -> None:
+    """SIGTERM to this process the moment `serve` (pid parent) ends, however it ends: on Linux,
+    through PR_SET_PDEATHSIG, from the worker's first moment. The pipe watched in run_worker
+    notices too, but only once the imports are done, seconds later: a worker whose `serve` was
+    killed while it started went on starting, and served, meanwhile. If `serve` is gone already
+    (before this was set), this ends the worker now."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection, *, parent: int) -> None:
     """One worker process: the application from this process's settings (the environment), served
-    on the socket `serve` bound; it reports to `serve` through conn, and stops when `serve` is gone."""
+    on the socket `serve` (pid parent) bound; it reports to `serve` through conn, and stops when
+    `serve` is gone."""
     # A Ctrl-C reaches every process of the terminal's group: `serve` stops its workers itself (SIGTERM).
     # Ignored from the first moment (importing the service takes seconds), it is never raised here as
     # a KeyboardInterrupt traceback, during imports or once uvicorn has shut down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with_parent(parent)
+    servers: list[Any] = []
+
+    def stop_with_parent() -> None:
+        try:
+            conn.recv()  # serve never writes: this returns only when its end closes
+        except (EOFError, OSError):
+            pass
+        if servers:
+            servers[0].should_exit = True  # uvicorn's graceful shutdown
+        else:
+            os._exit(0)  # not serving yet: nothing to finish
+
+    # Watched from the first moment too, where PR_SET_PDEATHSIG is not to be had.
+    threading.Thread(target=stop_with_parent, daemon=True).start()
     import uvicorn
 
     from api.main import create_app
@@ -132,15 +228,7 @@ def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection) -
         **options,
     )
     server = uvicorn.Server(config)
-
-    def stop_with_parent() -> None:
-        try:
-            conn.recv()  # serve never writes: this returns only when its end closes
-        except (EOFError, OSError):
-            pass
-        server.should_exit = True
-
-    threading.Thread(target=stop_with_parent, daemon=True).start()
+    servers.append(server)
     try:
         server.run(sockets=[sock])
     except Exception as exc:
@@ -176,7 +264,9 @@ def supervise(
 
     def start() -> Worker:
         ours, theirs = context.Pipe()
-        process = context.Process(target=run_worker, args=(options, sock, theirs), name="tall-evidence worker")
+        process = context.Process(
+            target=run_worker, args=(options, sock, theirs), kwargs={"parent": os.getpid()}, name="tall-evidence worker"
+        )
         process.start()
         theirs.close()  # so that its end closing (the worker gone) reads as EOF here
         logger.info(f"Started worker process [{process.pid}]")

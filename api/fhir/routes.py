@@ -36,7 +36,7 @@ from api.fhir.responses import (
     summary,
 )
 from api.fhir.search_index import FhirIndex, build_index
-from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling
+from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling, taken
 from api.render.lists import pin_of
 from api.request_body import CLOSE_CONNECTION, BodyRefused, read_body
 from models.meta import Meta
@@ -67,7 +67,7 @@ class FhirRoute(APIRoute):
             except SearchRefused as exc:
                 return fhir_response(operation_outcome(exc.code, exc.diagnostics, exc.expression), exc.status)
             except BodyRefused as exc:
-                code = "timeout" if exc.status == 408 else "too-costly"
+                code = {408: "timeout", 501: "not-supported"}.get(exc.status, "too-costly")
                 diagnostics = f"The form body of POST _search was not read: {exc.reason}."
                 response = fhir_response(operation_outcome(code, diagnostics), exc.status)
                 response.headers.update(CLOSE_CONNECTION)
@@ -156,7 +156,9 @@ def _answer_search(request: Request, resource_type: str, pairs: list[tuple[str, 
     search = read_search(pairs, strict=strict_handling(request.headers.getlist("prefer")))
     found = index.search(resource_type, search.criteria, search.sort)
     base = served_at(request)
-    kept = [(name, value) for name, value in pairs if name not in ("_count", "_offset")]
+    # The links name the search as it was run (FHIR: a client reads the self link to see what was
+    # used): a parameter ignored (unknown, a modifier, _summary=text, empty) is left out of them.
+    kept = [(name, value) for name, value in pairs if taken(name, value) and name not in ("_count", "_offset")]
     kept += pin_of(request).items()
 
     def at(offset: int) -> str:

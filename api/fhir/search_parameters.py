@@ -2,7 +2,8 @@
 
 Parameters this server does not support (unknown names, modifiers, chains, _include and the
 like, values of _summary or _sort it does not offer) are ignored and reported back in the
-Bundle, unless the client asks `Prefer: handling=strict`, which makes each a 400. Values of
+Bundle, unless the client asks `Prefer: handling=strict`, which makes each a 400. A parameter
+with no value is ignored and reported, never an error (the specification's words). Values of
 the parameters it does support are checked: a malformed one is a 400 either way. Integers are
 ASCII digits only (no sign, no Unicode digits that Python's int() would read).
 """
@@ -121,16 +122,28 @@ def _elements(values: list[str]) -> tuple[str, ...]:
     return names
 
 
+def taken(name: str, value: str) -> bool:
+    """Whether read_search uses a (name, value) pair rather than ignoring it."""
+    return value != "" and name in (*SEARCH_PARAMETERS, *CONTROL_PARAMETERS) and (name, value) != ("_summary", "text")
+
+
+def _more_ignored(left_out: int) -> str:
+    return f"{left_out} more parameter(s) or value(s) ignored."
+
+
 def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool) -> Search:
     """The search a list of (name, value) pairs asks for, from a query string or a form body."""
     by_name: dict[str, list[str]] = {}
     for name, value in pairs:
         by_name.setdefault(name, []).append(value)
     search = Search()
+    empty: list[str] = []
     for name, values in by_name.items():
         present = [v for v in values if v != ""]
-        if not present:  # FHIR: a parameter without a value is ignored
-            search.ignored.append(f"{name} has no value; ignored.")
+        if not present:
+            # FHIR search 3.2.1.3: "Empty parameters are not an error - they are just ignored by
+            # the server", whatever Prefer: handling says; the Bundle still says so.
+            empty.append(f"{name} has no value; ignored (an empty parameter is not an error).")
         elif name in SEARCH_PARAMETERS:
             search.criteria += _criteria(name, present)
         elif name == "_count":
@@ -156,14 +169,13 @@ def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool) -> Search:
             search.ignored.append(f"Unsupported search {what} {name!r}; ignored.")
     # Each sentence once, and at most MAX_LISTED_PROBLEMS of them: `_sort=a,a,a,...` in a 2 KB
     # query would otherwise be answered with a thousand.
-    search.ignored = capped(
-        list(dict.fromkeys(search.ignored)), lambda left_out: f"{left_out} more parameter(s) or value(s) ignored."
-    )
-    if strict and search.ignored:
+    unsupported = capped(list(dict.fromkeys(search.ignored)), _more_ignored)
+    if strict and unsupported:
         accepted = ", ".join([*SEARCH_PARAMETERS, *CONTROL_PARAMETERS])
         raise SearchRefused(
             400,
             "not-supported",
-            " ".join(search.ignored).replace("; ignored.", ".") + f" (Prefer: handling=strict.) Accepted: {accepted}.",
+            " ".join(unsupported).replace("; ignored.", ".") + f" (Prefer: handling=strict.) Accepted: {accepted}.",
         )
+    search.ignored = capped(list(dict.fromkeys(search.ignored)) + empty, _more_ignored)
     return search

@@ -98,7 +98,8 @@ def input_hashes(settings: Settings) -> dict[str, str]:
     if settings.spans_file.is_file():  # figures are served with the spans it holds
         files[f"seeds/{settings.spans_file.name}"] = settings.spans_file
     for path in sorted(settings.coverage_dir.glob("*.yaml")):  # and the corrections these record
-        files[f"seeds/coverage/{path.name}"] = path
+        if path.is_file():  # as read_coverage reads them (a FIFO would block the read)
+            files[f"seeds/coverage/{path.name}"] = path
     return {label: hashlib.sha256(path.read_bytes()).hexdigest() for label, path in files.items()}
 
 

@@ -9,8 +9,10 @@ the caller's rights, while this one serves public data to anyone, under any host
 Every refusal of a POST is a JSON-RPC error object (`id` null), whether it is ours or the
 SDK's: the SDK answers some (a wrong Content-Type, an unacceptable Accept) in plain text or
 with no body, and takes `NaN` and `Infinity` for JSON and a message whose `id` is not a string
-or an integer for a notification (answered 202, never answered again). The body is read here
-first, bounded, so those are refused before the SDK sees them.
+or an integer for a notification (answered 202, never answered again); and it answers a body that
+is no JSON-RPC 2.0 message (a batch, `"jsonrpc": "1.0"`, no method) -32602 (Invalid params),
+not -32600 (Invalid Request). The body is read here first, bounded, so those are refused before
+the SDK sees them.
 
 The SDK (about half a second of CPU to import, a quarter of a process's start-up) is imported
 and its server built on the first POST to /mcp, not at start-up: most processes that serve the
@@ -69,8 +71,10 @@ def _not_json(constant: str) -> float:
 
 
 def message_problem(body: bytes) -> tuple[int, str] | None:
-    """A body the SDK would take but JSON-RPC does not: NaN or Infinity, or a request `id` that is
-    not a string or an integer. What the SDK refuses itself (other malformed JSON) is left to it."""
+    """A body the SDK would take but JSON-RPC does not (NaN or Infinity, a request `id` that is not
+    a string or an integer), or one that is no JSON-RPC 2.0 message object, which the SDK answers
+    -32602 (Invalid params) where JSON-RPC 2.0 says -32600 (Invalid Request). What is JSON-RPC but
+    not MCP (params a list) and malformed JSON are left to the SDK."""
     try:
         message = json.loads(body, parse_constant=_not_json)
     except ValueError as exc:
@@ -79,11 +83,35 @@ def message_problem(body: bytes) -> tuple[int, str] | None:
         return None
     except RecursionError:
         return None
-    for item in message if isinstance(message, list) else [message]:
-        if isinstance(item, dict) and "id" in item:
-            found = item["id"]
-            if isinstance(found, bool) or not isinstance(found, str | int):
-                return INVALID_REQUEST, f"Invalid Request: id must be a string or an integer, not {json.dumps(found)}"
+    problem = not_a_message(message)
+    return None if problem is None else (INVALID_REQUEST, f"Invalid Request: {problem}")
+
+
+def _shown(value: object) -> str:
+    """A value as JSON, cut short: it is echoed in an error, and a body may be 256 KiB."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+def not_a_message(message: object) -> str | None:
+    """What keeps a parsed body from being one JSON-RPC 2.0 request, notification or response."""
+    if isinstance(message, list):
+        # MCP took batches out in its 2025-06-18 revision, and the SDK takes none.
+        return "a batch (a JSON array) is not taken: MCP has no batches; send each message in its own POST"
+    if not isinstance(message, dict):
+        return f"the body must be a JSON-RPC message object, not a JSON {type(message).__name__}"
+    if message.get("jsonrpc") != "2.0":
+        return f'"jsonrpc" must be "2.0", not {_shown(message.get("jsonrpc"))}'
+    if "id" in message and (isinstance(message["id"], bool) or not isinstance(message["id"], str | int)):
+        return f"id must be a string or an integer, not {_shown(message['id'])}"
+    if "method" not in message:
+        if "result" in message or "error" in message:
+            return None  # a response to the server (it sends no requests, and the SDK accepts it with 202)
+        return 'a request must have a "method"'
+    if not isinstance(message["method"], str):
+        return f'"method" must be a string, not {_shown(message["method"])}'
+    if "params" in message and not isinstance(message["params"], dict | list):
+        return f'"params" must be an object or an array, not {_shown(message["params"])}'
     return None
 
 

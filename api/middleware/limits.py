@@ -1,5 +1,5 @@
-"""Input limits: a bounded query string, and only the query parameters a route declares, each
-given once unless it takes a list.
+"""Input limits: a bounded query string in UTF-8, and only the query parameters a route declares,
+each given once unless it takes a list.
 
 The page-size cap lives with the pagination parameters (api.deps) and path parameters are
 validated where they are declared; this module holds the limits that apply to every route.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
-from urllib.parse import urlencode
+from urllib.parse import unquote_to_bytes, urlencode
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
@@ -28,17 +28,46 @@ from models.problem import ProblemField
 MAX_QUERY_STRING_BYTES = 2048
 
 
+def not_utf8(query_string: bytes) -> list[str]:
+    """The query parameters, named as given, whose name or value is not UTF-8 once percent-decoded
+    (`?measure=%ff`): the parser would read each bad byte as U+FFFD and go on with another value."""
+    if b"%" not in query_string and query_string.isascii():
+        return []
+    found = []
+    for pair in query_string.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            unquote_to_bytes(name.replace(b"+", b" ")).decode()
+            unquote_to_bytes(value.replace(b"+", b" ")).decode()
+        except UnicodeDecodeError:
+            found.append(name.decode("latin-1"))
+    return found
+
+
 class QueryStringLimit:
-    """Answer 414 (problem details) to a query string over MAX_QUERY_STRING_BYTES, before any parsing."""
+    """Answer 414 (problem details) to a query string over MAX_QUERY_STRING_BYTES, and 400 to one
+    not in UTF-8, before any parsing (under /fhir, as an OperationOutcome)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        size = len(scope.get("query_string", b"")) if scope["type"] == "http" else 0
-        if size > MAX_QUERY_STRING_BYTES:
-            detail = f"The query string is {size} bytes long; at most {MAX_QUERY_STRING_BYTES} are accepted."
+        query_string = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if len(query_string) > MAX_QUERY_STRING_BYTES:
+            detail = (
+                f"The query string is {len(query_string)} bytes long; at most {MAX_QUERY_STRING_BYTES} are accepted."
+            )
             await problem_response(Request(scope), 414, detail)(scope, receive, send)
+            return
+        if names := not_utf8(query_string):
+            listing = ", ".join(repr(name) for name in names[:5]) + (
+                f" and {len(names) - 5} more" if len(names) > 5 else ""
+            )
+            detail = f"The query parameter(s) {listing} are not UTF-8 once percent-decoded; encode text in UTF-8."
+            errors = [
+                ProblemField(location=f"query.{name}", message="not UTF-8 once percent-decoded") for name in names
+            ]
+            await problem_response(Request(scope), 400, detail, errors=errors)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -120,6 +120,52 @@ def test_a_body_flooding_in_after_the_answer_is_cut_off_at_the_drain_limit(serve
         assert time.monotonic() - started < DEFAULT_BODY_TIMEOUT, "closed by the deadline, not by the size bound"
 
 
+def _read_to_a_clean_end(sock: socket.socket) -> bytes:
+    """Everything the server sends, up to its end of the connection; fails on a reset instead."""
+    sock.settimeout(WAIT)
+    chunks = []
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            raise AssertionError(f"reset after {sum(map(len, chunks))} bytes, not ended") from None
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+@pytest.mark.parametrize("path", ["/health", "/openapi.json"])
+def test_the_answer_reaches_a_client_that_reads_only_after_passing_the_drain_limit(
+    server: LiveServer, path: str
+) -> None:
+    """Session 7: past the drain limit the connection was closed with the client's bytes unread,
+    so the kernel reset it (every time, on loopback): a client that had not read all of the answer
+    yet could lose it. Now this side is shut first and what still comes dropped for a moment: the
+    client reads the whole answer, then a clean end."""
+    head = f"GET {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n".encode()
+    for _ in range(10):
+        with _connect(server.port, head) as sock:
+            sock.sendall(b"a" * (4 * DRAIN_BYTES))  # past the limit, before reading anything
+            received = _read_to_a_clean_end(sock)
+        status, headers, body = _first_response(received)
+        assert status == 200 and len(body) == int(headers["content-length"]), received[:300]
+        json.loads(body)
+
+
+def test_a_client_that_never_stops_sending_is_still_cut_off(server: LiveServer) -> None:
+    """The lingering is bounded: past DRAIN_BYTES and LINGER_BYTES, the connection is closed."""
+    most = 64 * 1024 * 1024  # far more than the bounds and any socket buffers
+    with _connect(server.port, b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n") as sock:
+        sent = 0
+        try:
+            while sent < most:
+                sock.sendall(b"a" * 65536)
+                sent += 65536
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert sent < most, "every byte was taken: the connection was never cut off"
+
+
 @pytest.mark.parametrize(
     "head",
     [

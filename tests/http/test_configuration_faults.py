@@ -52,6 +52,14 @@ BAD_SETTINGS = {
     "TALL_PREVIOUS_DATABASE_FILES a JSON object": ("TALL_PREVIOUS_DATABASE_FILES", '{{"a": 1}}'),
     "TALL_PREVIOUS_DATABASE_FILES a blank entry": ("TALL_PREVIOUS_DATABASE_FILES", '["old.sqlite3", " "]'),
     "TALL_PREVIOUS_DATABASE_FILES_SHA256 a JSON object": ("TALL_PREVIOUS_DATABASE_FILES_SHA256", '{{"a": 1}}'),
+    # Session 7's probe: a number pydantic would round or read past ('18205.0', '1_8205') was taken.
+    "TALL_PORT with a decimal point": ("TALL_PORT", "18205.0"),
+    "TALL_PORT with an underscore": ("TALL_PORT", "1_8205"),
+    "WEB_CONCURRENCY with a decimal point": ("WEB_CONCURRENCY", "2.0"),
+    # Cache-Control durations had no most: a cache would keep an answer for 3 million years.
+    "TALL_CACHE_MAX_AGE over a year": ("TALL_CACHE_MAX_AGE", "99999999999999"),
+    "TALL_CACHE_S_MAXAGE over a year": ("TALL_CACHE_S_MAXAGE", "31536001"),
+    "TALL_CACHE_STALE_WHILE_REVALIDATE over a year": ("TALL_CACHE_STALE_WHILE_REVALIDATE", "31536001"),
 }
 
 

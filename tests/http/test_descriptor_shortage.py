@@ -6,9 +6,15 @@ Now, over a real `serve` process whose descriptor limit is reached by held conne
 that needs a descriptor (a static file, a new database connection) is answered 503 with
 Retry-After, the log gets one line saying what happened and no traceback, and once the
 connections close the service serves as before.
+
+Session 7: on PostgreSQL the same shortage was logged as "database unavailable" and answered
+503 saying the service needs a restart: psycopg says only "could not create socket: Too many
+open files" in an OperationalError. A connection that fails while no descriptor is free is now
+reported as the shortage it is (api/database.py), on SQLite and PostgreSQL alike.
 """
 
 import json
+import os
 import socket
 import time
 from collections.abc import Iterator
@@ -43,7 +49,30 @@ def _get(port: int, target: str) -> int:
     return split_response(received)[0] if received else 0
 
 
+POSTGRES_URL = os.environ.get("TALL_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="module")
+def scarce_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    if not POSTGRES_URL:
+        pytest.skip("no PostgreSQL server: set TALL_TEST_POSTGRES_URL (.ci/run starts one)")
+    env = {"DATABASE_URL": POSTGRES_URL}
+    with live_server(tmp_path_factory.mktemp("scarce-postgres"), env, nofile=NOFILE) as running:
+        yield running
+
+
 def test_out_of_descriptors_is_a_503_and_one_log_line_then_served_again(scarce: LiveServer) -> None:
+    _shortage_is_a_503_and_one_log_line_then_served_again(scarce)
+
+
+def test_out_of_descriptors_on_postgresql_is_named_as_such_not_database_unavailable(
+    scarce_postgres: LiveServer,
+) -> None:
+    _shortage_is_a_503_and_one_log_line_then_served_again(scarce_postgres)
+    assert "database unavailable" not in scarce_postgres.output(), scarce_postgres.output()[-3000:]
+
+
+def _shortage_is_a_503_and_one_log_line_then_served_again(scarce: LiveServer) -> None:
     log_before = len(scarce.output())
     held = [socket.create_connection((HOST, scarce.port), timeout=WAIT) for _ in range(NOFILE + 20)]
     try:

@@ -129,6 +129,49 @@ def test_post_search_takes_a_utf8_form_or_no_body(http: httpx.Client, headers: d
     assert response.json()["resourceType"] == "Bundle"
 
 
+# Session 7's probe asked whether `_count=` should be refused. FHIR search 3.2.1.3 says "Empty
+# parameters are not an error - they are just ignored by the server": ignored, under
+# `Prefer: handling=strict` too (it was a 400 there), and left out of the links, which name the
+# search as it was run (`title=` stayed in them).
+@pytest.mark.parametrize("query", ["_count=", "_offset=", "study=", "_sort=", "_count=&study="])
+@pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
+def test_an_empty_parameter_is_ignored_and_left_out_of_the_links(http: httpx.Client, query: str, strict: bool) -> None:
+    headers = {"Prefer": "handling=strict"} if strict else {}
+    plain = http.get("/fhir/ResearchStudy").json()
+    response = http.get(f"/fhir/ResearchStudy?{query}", headers=headers)
+    assert response.status_code == 200, response.text
+    bundle = response.json()
+    assert [e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "match"] == [
+        e["resource"]["id"] for e in plain["entry"]
+    ]
+    assert _links(bundle) == _links(plain), "the links name the search as run, without the empty parameter"
+    said = " ".join(_ignored(bundle))
+    for name in (pair.split("=")[0] for pair in query.split("&")):
+        assert f"{name} has no value" in said, said
+
+
+def test_an_empty_parameter_in_a_post_search_body_is_ignored_under_strict_handling(http: httpx.Client) -> None:
+    headers = {**FORM, "Prefer": "handling=strict"}
+    response = http.post("/fhir/ResearchStudy/_search", content="_count=&_offset=", headers=headers)
+    assert response.status_code == 200, response.text
+    assert _links(response.json()) == _links(http.get("/fhir/ResearchStudy").json())
+
+
+# Session 7's probe (low): an ignored parameter stayed in the links (`_id:not=...` in `self`),
+# which FHIR clients read to learn what the search used.
+@pytest.mark.parametrize("query", ["_id:not=ns7car-t", "colour=red", "_summary=text", "study.title=x&colour=red"])
+def test_an_ignored_parameter_is_left_out_of_the_links(http: httpx.Client, query: str) -> None:
+    bundle = http.get(f"/fhir/ResearchStudy?{query}").json()
+    assert _ignored(bundle), bundle  # reported as ignored
+    assert _links(bundle) == _links(http.get("/fhir/ResearchStudy").json())
+
+
+def test_parameters_used_stay_in_the_links(http: httpx.Client) -> None:
+    links = _links(http.get("/fhir/ResearchStudy?_id=ns7car-t&_sort=-title&_summary=true&colour=red").json())
+    assert "_id=ns7car-t" in links["self"] and "_sort=-title" in links["self"] and "_summary=true" in links["self"]
+    assert "colour" not in links["self"]
+
+
 def _ids(bundle: dict[str, object]) -> list[str]:
     return [e["resource"]["id"] for e in bundle.get("entry", [])]  # type: ignore[attr-defined, index]
 

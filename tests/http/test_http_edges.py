@@ -1,6 +1,7 @@
 """Issue 21, item 9: HTTP edges over a real socket. Another HTTP version, or a request line with
-none, is 505; HTTP/1.1 without Host and bare-LF line ends are 400; a WebSocket upgrade is answered
-as plain HTTP with the usual headers; a GET whose body trickles in gets its answer and nothing
+none, is 505; HTTP/1.1 without Host and bare-LF line ends are 400; a WebSocket or h2c upgrade is
+answered as plain HTTP with the usual headers, and what follows it read as the next request (a body
+asking to upgrade is refused); a GET whose body trickles in gets its answer and nothing
 more; a 2 KB query of bad values gets a short 422; a URL over the head limit is 414, as the
 OpenAPI document says. (If-None-Match over two lines: tests/http/test_identity.py.)
 """
@@ -52,6 +53,46 @@ def test_a_websocket_upgrade_is_answered_as_http_with_the_security_headers(serve
     status, headers, _ = split_response(server.raw(request, timeout=5))
     assert status == 200, headers
     assert headers.get("x-content-type-options") == "nosniff"
+
+
+# Session 7's probe: httptools skips the body of a request asking to Upgrade and stops reading at
+# its head, so `curl --http2 -d _id=... /fhir/ResearchStudy/_search` (Upgrade: h2c) got 200 with
+# the unfiltered search, a valid /mcp message a parse error, and a request pipelined behind any
+# Upgrade no answer; each Upgrade also logged two warnings.
+UPGRADE = b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n"
+
+
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        (b"POST /fhir/ResearchStudy/_search HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n", b"_id=x"),
+        (
+            b"POST /mcp HTTP/1.1\r\nContent-Type: application/json\r\nAccept: application/json\r\n",
+            b'{"jsonrpc":"2.0","id":1,"method":"ping"}',
+        ),
+    ],
+    ids=["fhir-search", "mcp"],
+)
+def test_a_body_asking_to_upgrade_is_refused_not_read_as_empty(server: LiveServer, head: bytes, body: bytes) -> None:
+    request = head + b"Host: x\r\n" + UPGRADE + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+    status, headers, answer = split_response(server.raw(request, timeout=10))
+    assert status == 400, answer[:300]
+    assert headers["content-type"] == PROBLEM and "Upgrade" in json.loads(answer)["detail"]
+    assert headers.get("connection") == "close"
+
+
+def test_requests_pipelined_behind_an_upgrade_are_answered_and_nothing_logged(server: LiveServer) -> None:
+    log_before = len(server.output())
+    request = (
+        b"GET /health HTTP/1.1\r\nHost: x\r\n" + UPGRADE + b"\r\n"
+        b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+        b"GET /v1/meta HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    received = server.raw(request, timeout=10)
+    assert received.count(b"HTTP/1.1 200 OK\r\n") == 3, received[-500:]
+    assert b'"dataset_version"' in received.rsplit(b"HTTP/1.1 200 OK", 1)[1]
+    time.sleep(0.2)
+    assert "upgrade" not in server.output()[log_before:].lower(), server.output()[log_before:]
 
 
 def test_a_get_whose_body_trickles_in_gets_one_answer_and_no_408(server: LiveServer) -> None:

@@ -97,3 +97,40 @@ def test_a_body_that_never_arrives_is_answered_408_and_closed(server: LiveServer
     assert status == 408, answer[:500]
     assert headers["content-type"] == "application/json" and headers["connection"] == "close"
     assert json.loads(body)["error"]["code"] == -32600
+
+
+# Session 7's probe: these were answered -32602 (Invalid params) with the SDK's pydantic dump,
+# where JSON-RPC 2.0 says -32600 (Invalid Request): the body is no Request object at all.
+NOT_A_REQUEST = {
+    "a batch": ([{"jsonrpc": "2.0", "id": 1, "method": "ping"}], "batch"),
+    "an empty batch": ([], "batch"),
+    "jsonrpc 1.0": ({"jsonrpc": "1.0", "id": 1, "method": "ping"}, '"jsonrpc" must be "2.0"'),
+    "no jsonrpc member": ({"id": 1, "method": "ping"}, '"jsonrpc" must be "2.0"'),
+    "a string": ("ping", "not a JSON str"),
+    "no method": ({"jsonrpc": "2.0", "id": 1}, '"method"'),
+    "a method that is a number": ({"jsonrpc": "2.0", "id": 1, "method": 5}, '"method" must be a string'),
+    "params a number": ({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": 5}, '"params"'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_A_REQUEST))
+def test_a_body_that_is_no_json_rpc_request_is_an_invalid_request(http: httpx.Client, case: str) -> None:
+    message, said = NOT_A_REQUEST[case]
+    assert said in _error(http.post("/mcp", content=json.dumps(message), headers=JSON), 400, -32600)
+
+
+def test_a_long_value_is_not_echoed_whole(http: httpx.Client) -> None:
+    body = json.dumps({"jsonrpc": "x" * 100_000, "id": 1, "method": "ping"})
+    assert len(_error(http.post("/mcp", content=body, headers=JSON), 400, -32600)) < 200
+
+
+def test_params_that_are_json_rpc_but_not_mcp_are_still_the_sdks_invalid_params(http: httpx.Client) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/list", "params": [1]})
+    _error(http.post("/mcp", content=body, headers=JSON), 400, -32602)
+
+
+def test_a_tool_call_is_still_answered(http: httpx.Client) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": 4, "method": "tools/list", "params": {}})
+    response = http.post("/mcp", content=body, headers=JSON)
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == 4 and response.json()["result"]["tools"], response.text

@@ -88,6 +88,9 @@ SETTINGS_FAULTS = {
     "TALL_CORS_ORIGINS": ("TALL_CORS_ORIGINS", "[not json"),
     "TALL_RESPONSE_CACHE_MAX_ENTRIES": ("TALL_RESPONSE_CACHE_MAX_ENTRIES", "-1"),
     "TALL_FIXTURES_DIR": ("TALL_FIXTURES_DIR", "/etc/hostname"),
+    # Session 7's probe: a missing coverage directory built silently without the corrections.
+    "TALL_COVERAGE_DIR missing": ("TALL_COVERAGE_DIR", "/nonexistent"),
+    "TALL_COVERAGE_DIR a file": ("TALL_COVERAGE_DIR", "/etc/hostname"),
 }
 
 

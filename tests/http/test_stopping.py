@@ -1,0 +1,148 @@
+"""Session 7's probe, on stopping `tall-evidence serve` (real processes, real signals):
+
+- a Ctrl-C, or two, printed a KeyboardInterrupt traceback (uvicorn raises the signals it took
+  again once it has stopped, into asyncio's handler; a second Ctrl-C also skipped the
+  application's shutdown, which Starlette reported as a failed one with a traceback). Now each
+  ends the command with one line and status 0; the second one still stops it at once, without
+  waiting for requests in flight, which are answered 503;
+- `serve --workers 2` SIGKILLed while its workers started left them starting, and serving, for
+  seconds: a worker now ends the moment `serve` does.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.http.live import (
+    HOST,
+    PROJECT_ROOT,
+    LiveServer,
+    cli_env,
+    live_server,
+    read_until_closed,
+    split_response,
+    worker_pids,
+)
+from tests.support import free_port
+
+# Long enough that a stop that waits on the request held below would take this long.
+PATIENCE = {"TALL_SHUTDOWN_TIMEOUT": "60", "TALL_BODY_TIMEOUT": "60"}
+WAIT = 30.0  # how long a test waits for what must happen at once
+
+
+def _hold_a_request(server: LiveServer) -> socket.socket:
+    """A POST /mcp whose body never ends: a request in flight, which a graceful stop waits for."""
+    sock = socket.create_connection((HOST, server.port), timeout=WAIT)
+    head = (
+        "POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
+        "Content-Length: 100\r\n\r\n"
+    )
+    sock.sendall(head.encode() + b'{"jsonrpc"')
+    return sock
+
+
+def _said_once_without_a_traceback(output: str, words: str) -> None:
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output[-3000:]
+    assert "CancelledError" not in output, output[-3000:]
+    assert sum(words in line for line in output.splitlines()) == 1, output[-3000:]
+
+
+def test_a_second_ctrl_c_stops_serve_at_once_with_one_line(tmp_path: Path) -> None:
+    with live_server(tmp_path, PATIENCE) as server:
+        with _hold_a_request(server) as held:
+            time.sleep(0.5)  # the request reaches the application
+            server.process.send_signal(signal.SIGINT)
+            time.sleep(1.0)
+            assert server.process.poll() is None, "the first Ctrl-C waits for the request in flight"
+            server.process.send_signal(signal.SIGINT)
+            assert server.process.wait(timeout=WAIT) == 0, server.output()[-3000:]
+            answer, _ = read_until_closed(held, WAIT)
+        _said_once_without_a_traceback(server.output(), "Received SIGINT: stopped, not waiting for requests")
+        # The request cut short is answered, not dropped (uvicorn wrote a plain 500, or nothing).
+        assert split_response(answer)[0] == 503, answer
+
+
+def test_one_ctrl_c_stops_serve_with_one_line(tmp_path: Path) -> None:
+    with live_server(tmp_path) as server:
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=WAIT) == 0, server.output()[-3000:]
+        _said_once_without_a_traceback(server.output(), "Received SIGINT: stopped.")
+
+
+def test_a_ctrl_c_while_serve_starts_is_one_line(tmp_path: Path) -> None:
+    """Sent as soon as the data is checked, before the application is made or serves."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(free_port())],
+        cwd=PROJECT_ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("ok:"), first
+        os.kill(process.pid, signal.SIGINT)
+        output = first + process.communicate(timeout=WAIT)[0]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    # Caught before the signal handlers are set (130), or after (it starts, then stops: 0).
+    assert process.returncode in (0, 130), output[-3000:]
+    _said_once_without_a_traceback(output, "SIGINT")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_starting_when_serve_is_killed_stop_at_once(tmp_path: Path) -> None:
+    """`serve --workers 2` SIGKILLed while its workers import: they went on starting, and each
+    started its server (and so could answer on the shared socket) before noticing `serve` was
+    gone. Now a worker ends the moment `serve` does (PR_SET_PDEATHSIG): it never starts serving."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG and /proc are Linux's; elsewhere the pipe watcher alone stops a worker")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port), "--workers", "2"],
+            cwd=PROJECT_ROOT,
+            env=cli_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # so whatever is left can be killed with it below
+        )
+    try:
+        deadline = time.monotonic() + WAIT * 3
+        workers: list[int] = []
+        while len(workers) < 1 and time.monotonic() < deadline and process.poll() is None:
+            workers = worker_pids(process.pid)
+            time.sleep(0.01)
+        assert workers, log.read_text()[-3000:]
+        process.kill()  # as its first worker starts: importing the service takes seconds
+        process.wait(timeout=10)
+        gone_by = time.monotonic() + WAIT
+        while any(_alive(pid) for pid in workers) and time.monotonic() < gone_by:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in workers), log.read_text()[-3000:]
+        said = log.read_text()
+        assert not any(f"Started server process [{pid}]" in said for pid in workers), said[-3000:]
+        with pytest.raises(OSError):
+            socket.create_connection((HOST, port), timeout=2).close()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # anything left of the group, the old code's workers too
