@@ -249,13 +249,8 @@ def _resolve(check: bool) -> int:
         return 1
     text = render_spans(outcome.spans, outcome.documents)
     target = settings.spans_file
-    stale = not target.exists() or target.read_text(encoding="utf-8") != text
     if check:
-        if stale:
-            print(f"{target} is stale (run `tall-evidence resolve`)", file=sys.stderr)
-            return 1
-        print(f"{target.name} is up to date")
-        return 0
+        return _report_check(target, text, command="resolve")
     target.write_text(text, encoding="utf-8")
     print(f"wrote {target} ({len(outcome.spans)} spans)")
     unresolved = [p for p in outcome.problems if not p.startswith(target.name)]
@@ -543,6 +538,9 @@ def _export(out: Path) -> int:
     from api.loading.load import load_dataset
     from api.tools.export import export_database
 
+    if out.is_symlink() and not out.exists():
+        print(f"export: {out} is a symbolic link to nothing; choose a new directory", file=sys.stderr)
+        return 1
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         # Never mix an export with older files: a stale study file would read as current data.
         print(f"export: {out} exists and is not an empty directory; choose a new one", file=sys.stderr)
@@ -554,6 +552,9 @@ def _export(out: Path) -> int:
         written = export_database(database.engine, out)
     except FixtureError as exc:
         print(f"invalid fixtures: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the directory cannot be made or written (a parent that is a file, no space)
+        print(f"export: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     finally:
         database.close()
@@ -611,13 +612,21 @@ def _coverage(check: bool) -> int:
 def _write_or_check(target: Path, text: str, *, check: bool, command: str) -> int:
     """Write a generated file, or (check) only say whether the committed one differs from it."""
     if check:
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            print(f"{target} is stale (run `tall-evidence {command}`)", file=sys.stderr)
-            return 1
-        print(f"{target.name} is up to date")
-        return 0
+        return _report_check(target, text, command=command)
     target.write_text(text, encoding="utf-8")
     print(f"wrote {target}")
+    return 0
+
+
+def _report_check(target: Path, text: str, *, command: str) -> int:
+    """A --check mode's answer: whether the committed file is the text the command would write."""
+    from api.tools.committed_files import staleness
+
+    reason = staleness(target, text)
+    if reason is not None:
+        print(f"{target} {reason} (run `tall-evidence {command}`)", file=sys.stderr)
+        return 1
+    print(f"{target.name} is up to date")
     return 0
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from api.tools.committed_files import staleness
 from models.fixture import ConflictsFile, EpidemiologyFile, SourcesFile, StudyFile
 
 SCHEMAS: dict[str, type[BaseModel]] = {
@@ -31,9 +32,6 @@ def write_schemas(directory: Path) -> list[Path]:
 
 
 def stale_schemas(directory: Path) -> list[str]:
-    """Names of committed schemas that differ from what the models generate now."""
-    return [
-        name
-        for name, model in SCHEMAS.items()
-        if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != render_schema(model)
-    ]
+    """Names of committed schemas that differ from what the models generate now, each with why."""
+    reasons = {name: staleness(directory / name, render_schema(model)) for name, model in SCHEMAS.items()}
+    return [f"{name} ({reason})" for name, reason in reasons.items() if reason is not None]

@@ -149,3 +149,64 @@ def test_a_good_coverage_directory_elsewhere_builds_the_same_dataset(tmp_path: P
     assert default.returncode == moved.returncode == 0, default.stderr + moved.stderr
     names = [sorted(p.name for p in (tmp_path / d).glob("*.sqlite3")) for d in ("default", "moved")]
     assert names[0] == names[1] and len(names[0]) == 1
+
+
+def _in_place_of(path: Path, fault: str) -> None:
+    """Put a FIFO, a directory or a file of another length where a committed file was."""
+    path.unlink(missing_ok=True)
+    if fault == "fifo":
+        os.mkfifo(path)
+    elif fault == "directory":
+        path.mkdir()
+    else:
+        path.write_bytes(b"x" * (1 << 22))  # 4 MiB: compared by its first bytes, never read whole
+
+
+CHECK_FAULTS = ("fifo", "directory", "large file")
+
+
+@pytest.mark.parametrize("fault", CHECK_FAULTS)
+def test_schema_check_names_a_committed_schema_that_is_not_a_file(tmp_path: Path, fault: str) -> None:
+    # Second probe of this round: a FIFO in place of a committed schema hung `schema --check`; a
+    # directory was a traceback.
+    env = scratch_data(tmp_path)
+    schema = tmp_path / "fixtures" / "schema" / "study.schema.json"
+    _in_place_of(schema, fault)
+    result = _run("schema", "--check", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    expected = {"large file": "is stale", "fifo": "is a FIFO", "directory": "is a directory"}[fault]
+    assert f"study.schema.json ({expected}" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("fault", CHECK_FAULTS)
+def test_coverage_check_names_a_committed_table_that_is_not_a_file(tmp_path: Path, fault: str) -> None:
+    env = scratch_data(tmp_path)
+    coverage = _coverage_copy(tmp_path, env)
+    table = coverage.parent / "COVERAGE.md"
+    _in_place_of(table, fault)
+    result = _run("coverage", "--check", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    expected = {"large file": "is stale", "fifo": "is a FIFO", "directory": "is a directory"}[fault]
+    assert f"{table} {expected}" in result.stderr, result.stderr
+
+
+def test_coverage_check_passes_on_the_committed_table(tmp_path: Path) -> None:
+    env = scratch_data(tmp_path)
+    coverage = _coverage_copy(tmp_path, env)
+    shutil.copy(PROJECT_ROOT / "seeds" / "COVERAGE.md", coverage.parent / "COVERAGE.md")
+    result = _run("coverage", "--check", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("where", ["dangling link", "under a file"])
+def test_export_to_a_place_it_cannot_write_is_one_line(tmp_path: Path, where: str) -> None:
+    env = scratch_data(tmp_path)
+    if where == "dangling link":
+        out = tmp_path / "link"
+        out.symlink_to(tmp_path / "nowhere")
+    else:
+        (tmp_path / "file").write_text("", encoding="utf-8")
+        out = tmp_path / "file" / "export"
+    result = _run("export", "--out", str(out), env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert str(out) in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
