@@ -32,10 +32,12 @@ import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from api.database import Database, Memo
 from api.errors import StartupRefusal
 from api.garbage_collector import collector_paused
-from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR, FixtureSet
+from api.loading.coverage_files import coverage_paths
+from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR, FixtureSet, regular_file_bytes
 from api.loading.fragments import fragment_code_digest
 from api.loading.load import validate_fixtures, write_dataset
 from api.loading.search_index import FIELDS as SEARCH_FIELDS
+from api.provenance.spans import SPANS_FILE_LIMIT
 from api.settings import Settings
 from models import TABLES
 
@@ -95,12 +97,18 @@ def input_hashes(settings: Settings) -> dict[str, str]:
     for name in (CONFLICTS_FILE, EPIDEMIOLOGY_FILE):
         if (settings.fixtures_dir / name).is_file():
             files[f"fixtures/{name}"] = settings.fixtures_dir / name
+    bounds = {label: settings.max_fixture_bytes for label in files}
     if settings.spans_file.is_file():  # figures are served with the spans it holds
         files[f"seeds/{settings.spans_file.name}"] = settings.spans_file
-    for path in sorted(settings.coverage_dir.glob("*.yaml")):  # and the corrections these record
-        if path.is_file():  # as read_coverage reads them (a FIFO would block the read)
-            files[f"seeds/coverage/{path.name}"] = path
-    return {label: hashlib.sha256(path.read_bytes()).hexdigest() for label, path in files.items()}
+        bounds[f"seeds/{settings.spans_file.name}"] = SPANS_FILE_LIMIT
+    for path in coverage_paths(settings.coverage_dir):  # and the corrections these record
+        files[f"seeds/coverage/{path.name}"] = path
+        bounds[f"seeds/coverage/{path.name}"] = settings.max_fixture_bytes
+    # Read under the guards validation read them with (a FIFO swapped in since would block a plain read).
+    return {
+        label: hashlib.sha256(regular_file_bytes(path, str(path), max_bytes=bounds[label])).hexdigest()
+        for label, path in files.items()
+    }
 
 
 def file_content_hash(path: Path, record_page: int) -> str:

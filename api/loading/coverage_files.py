@@ -53,6 +53,11 @@ TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 READINGS = ("second_reading", "third_reading")
 
 
+def coverage_paths(directory: Path) -> list[Path]:
+    """The coverage files of the directory, by name: its *.yaml files, the only ones read."""
+    return sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+
+
 def read_coverage(directory: Path, *, max_bytes: int) -> dict[str, CoverageFile]:
     """Every coverage file of the directory (TALL_COVERAGE_DIR), by document id.
 
@@ -64,7 +69,7 @@ def read_coverage(directory: Path, *, max_bytes: int) -> dict[str, CoverageFile]
         raise FixtureError([FixtureIssue(str(directory), "", "not a directory; set TALL_COVERAGE_DIR to where it is")])
     files: dict[str, CoverageFile] = {}
     issues = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in coverage_paths(directory):
         label = str(path)
         try:
             coverage = CoverageFile.model_validate(read_yaml_data(path, label, max_bytes=max_bytes))

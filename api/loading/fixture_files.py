@@ -85,6 +85,36 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
     return out
 
 
+def regular_file_bytes(path: Path, label: str, *, max_bytes: int) -> bytes:
+    """A regular file's bytes, at most max_bytes; FixtureError naming label otherwise.
+
+    Checked by stat before opening: opening a FIFO blocks, and a device may never end.
+    """
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise FixtureError([FixtureIssue(label, "", "is not a regular file")])
+        if status.st_size > max_bytes:
+            raise FixtureError(
+                [FixtureIssue(label, "", f"file is {status.st_size} bytes, over the {max_bytes}-byte limit")]
+            )
+        with path.open("rb") as file:
+            raw = file.read(max_bytes + 1)  # a file growing since the stat is still read to the bound only
+    except OSError as exc:
+        raise FixtureError([FixtureIssue(label, "", f"cannot be read: {exc.strerror}")]) from None
+    if len(raw) > max_bytes:
+        raise FixtureError([FixtureIssue(label, "", f"file is over the {max_bytes}-byte limit")])
+    return raw
+
+
+def utf8_text(raw: bytes, label: str) -> str:
+    """raw decoded as UTF-8; FixtureError naming label and the first bad byte otherwise."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FixtureError([FixtureIssue(label, "", f"is not UTF-8 (byte {exc.start})")]) from None
+
+
 class _Reader:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -106,26 +136,15 @@ class _Reader:
 
     def _read_yaml(self, path: Path, label: str) -> dict[str, Any] | None:
         try:
-            status = path.stat()
-            if not stat.S_ISREG(status.st_mode):
-                # A FIFO or device would block the read (or never end): only regular files are fixtures.
-                self.issues.append(FixtureIssue(label, "", "is not a regular file"))
-                return None
-            size = status.st_size
-            if size > self.max_bytes:
-                self.issues.append(
-                    FixtureIssue(label, "", f"file is {size} bytes, over the {self.max_bytes}-byte limit")
-                )
-                return None
-            raw = path.read_bytes()
-        except OSError as exc:
-            self.issues.append(FixtureIssue(label, "", f"cannot be read: {exc.strerror}"))
+            raw = regular_file_bytes(path, label, max_bytes=self.max_bytes)
+        except FixtureError as exc:
+            self.issues += exc.issues
             return None
         self.digest.update(label.encode() + b"\0" + raw + b"\0")
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.issues.append(FixtureIssue(label, "", f"is not UTF-8 (byte {exc.start})"))
+            text = utf8_text(raw, label)
+        except FixtureError as exc:
+            self.issues += exc.issues
             return None
         try:
             data, problems = load_fixture_yaml(text)

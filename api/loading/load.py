@@ -11,8 +11,8 @@ from sqlmodel import Session, SQLModel, select
 from api.database import Database
 from api.garbage_collector import collector_paused
 from api.loading.checks import check_fixture_set
-from api.loading.coverage_files import correction_rows, read_coverage
-from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set
+from api.loading.coverage_files import correction_rows, coverage_paths, read_coverage
+from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set, regular_file_bytes
 from api.loading.fragments import write_fragments
 from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
@@ -40,35 +40,36 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
     with collector_paused():
         fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
         check_fixture_set(fixtures)
-        fixtures.terminology = read_terminology(settings.terminology_file, settings.term_codes_file)
+        fixtures.terminology = read_terminology(
+            settings.terminology_file, settings.term_codes_file, max_bytes=settings.max_fixture_bytes
+        )
         registry = {s.id: s.sha256 for s in fixtures.sources.sources}
         fixtures.spans = servable_spans(settings.spans_file, registry)
         # Read before anything hashes the directory's files (the version, the build record's inputs).
         fixtures.coverage = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
     # The code list and the recorded corrections are served with the data: they are part of what it names.
-    served_inputs = [settings.terminology_file, settings.term_codes_file, *sorted_files(settings.coverage_dir)]
+    # Only the files read above are hashed, under the same guards: a stray file in the coverage directory
+    # (a backup, a 4 GiB dump) is neither read nor hashed.
+    served_inputs = [settings.terminology_file, settings.term_codes_file, *coverage_paths(settings.coverage_dir)]
     fixtures.version = served_version(
-        fixtures.version, fixtures.spans, settings.public_url, inputs=files_digest(served_inputs)
+        fixtures.version,
+        fixtures.spans,
+        settings.public_url,
+        inputs=files_digest(served_inputs, max_bytes=settings.max_fixture_bytes),
     )
     return fixtures
 
 
-def sorted_files(directory: Path) -> list[Path]:
-    """The regular files of a directory, by name (none when it is absent)."""
-    return sorted(p for p in directory.iterdir() if p.is_file()) if directory.is_dir() else []
-
-
-def files_digest(paths: list[Path]) -> str:
-    """One digest of several files' names and bytes (a missing file counts as absent)."""
+def files_digest(paths: list[Path], *, max_bytes: int) -> str:
+    """One digest of several files' names and bytes, each read under the fixtures' guards
+    (a missing file counts as absent)."""
     digest = hashlib.sha256()
     for path in paths:
         digest.update(f"{path.name}\0".encode())
-        if not path.is_file():
+        if not path.exists():
             digest.update(b"\0absent")
             continue
-        with path.open("rb") as file:  # a chunk at a time: a large file in the directory is not held whole
-            while chunk := file.read(1 << 20):
-                digest.update(chunk)
+        digest.update(regular_file_bytes(path, str(path), max_bytes=max_bytes))
     return digest.hexdigest()
 
 

@@ -1,11 +1,10 @@
 """Reading the verified code list and the codes each term carries; every problem names file and field."""
 
 import csv
+import io
 from pathlib import Path
 
-import yaml
-
-from api.loading.fixture_files import FixtureError, FixtureIssue
+from api.loading.fixture_files import FixtureError, FixtureIssue, read_yaml_data, regular_file_bytes, utf8_text
 from models.terminology import CODED_VOCABULARIES, Codes, Terminology
 
 TERMINOLOGY_COLUMNS = ("concept", "category", "system", "code", "label_in_source", "verified_from")
@@ -26,42 +25,52 @@ PREFIXES = {
 }
 
 
-def verified_codes(path: Path, label: str) -> tuple[dict[str, str], list[FixtureIssue]]:
-    """CURIE -> provenance of every code in the verified list."""
+def verified_codes(text: str, label: str) -> tuple[dict[str, str], list[FixtureIssue]]:
+    """CURIE -> provenance of every code in the verified list (text: the CSV file's contents), and the
+    rows that lack one; FixtureError when the file is no such list (the codes would all read as unverified)."""
     issues: list[FixtureIssue] = []
     found: dict[str, str] = {}
-    with path.open(newline="", encoding="utf-8") as file:
-        reader = csv.DictReader(file)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         if tuple(reader.fieldnames or ()) != TERMINOLOGY_COLUMNS:
-            return {}, [FixtureIssue(label, "(header)", f"columns must be {', '.join(TERMINOLOGY_COLUMNS)}")]
-        for line, row in enumerate(reader, start=2):
+            raise FixtureError([FixtureIssue(label, "(header)", f"columns must be {', '.join(TERMINOLOGY_COLUMNS)}")])
+        for row in reader:
             if not row["code"] or not row["system"] or not row["verified_from"]:
-                issues.append(FixtureIssue(label, f"line {line}", "system, code and verified_from must be given"))
+                issues.append(
+                    FixtureIssue(label, f"line {reader.line_num}", "system, code and verified_from must be given")
+                )
                 continue
             prefix = PREFIXES.get(row["system"])
             if prefix is not None:
                 found[prefix + row["code"]] = row["verified_from"]
+    except csv.Error as error:  # e.g. a field over the csv module's limit, a NUL byte
+        raise FixtureError([FixtureIssue(label, f"line {reader.line_num}", f"not valid CSV: {error}")]) from None
     return found, issues
 
 
-def read_terminology(terminology_file: Path, term_codes_file: Path) -> Terminology:
-    """The codes each term carries, checked: known vocabularies and terms, only verified CURIEs."""
-    list_label, map_label = f"seeds/{terminology_file.name}", f"seeds/{term_codes_file.name}"
-    missing = [FixtureIssue(str(p), "", "not found") for p in (terminology_file, term_codes_file) if not p.is_file()]
-    if missing:
-        raise FixtureError(missing)
-    verified, issues = verified_codes(terminology_file, list_label)
+def read_terminology(terminology_file: Path, term_codes_file: Path, *, max_bytes: int) -> Terminology:
+    """The codes each term carries, checked: known vocabularies and terms, only verified CURIEs.
+
+    Both files are read under the fixtures' guards (a regular file, at most max_bytes, UTF-8; the
+    YAML without aliases, repeated keys or deep nesting); each problem names the file and its setting.
+    """
+    list_label = f"{terminology_file} (TALL_TERMINOLOGY_FILE)"
+    map_label = f"{term_codes_file} (TALL_TERM_CODES_FILE)"
+    # An unreadable list is reported alone: every code would otherwise be reported as unverified.
+    text = utf8_text(regular_file_bytes(terminology_file, list_label, max_bytes=max_bytes), list_label)
+    verified, issues = verified_codes(text, list_label)
     try:
-        mapping = yaml.safe_load(term_codes_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise FixtureError([FixtureIssue(map_label, "", f"not valid YAML: {error}")]) from None
+        mapping = read_yaml_data(term_codes_file, map_label, max_bytes=max_bytes)
+    except FixtureError as exc:
+        raise FixtureError(issues + exc.issues) from None
     codes: dict[str, Codes] = {}
-    if not isinstance(mapping, dict):
-        raise FixtureError([FixtureIssue(map_label, "", "must map vocabularies to terms to lists of codes")])
     for vocabulary, terms in mapping.items():
         enum = CODED_VOCABULARIES.get(str(vocabulary))
         if enum is None:
             issues.append(FixtureIssue(map_label, str(vocabulary), f"not one of {', '.join(CODED_VOCABULARIES)}"))
+            continue
+        if not isinstance(terms, dict | None):
+            issues.append(FixtureIssue(map_label, str(vocabulary), "must map terms to lists of CURIEs"))
             continue
         codes[vocabulary] = {}
         for term, curies in (terms or {}).items():
@@ -73,7 +82,7 @@ def read_terminology(terminology_file: Path, term_codes_file: Path) -> Terminolo
             else:
                 unverified = [c for c in curies if c not in verified]
                 if unverified:
-                    issues.append(FixtureIssue(map_label, where, f"not in {list_label}: {', '.join(unverified)}"))
+                    issues.append(FixtureIssue(map_label, where, f"not in {terminology_file}: {', '.join(unverified)}"))
                 codes[vocabulary][str(term)] = [c for c in curies if c in verified]
     if issues:
         raise FixtureError(issues)

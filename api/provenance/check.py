@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from api.loading.fixture_files import fixture_paths, read_yaml_data
+from api.loading.fixture_files import FixtureError, fixture_paths, read_yaml_data
 from api.provenance.documents import Document, Place, read_document, sentence_places
 from api.provenance.locators import LocatorError, Resolved, resolve
 from api.provenance.spans import SPANS_FILE_LIMIT, Span, read_spans
@@ -64,6 +64,10 @@ def read_documents(seeds_dir: Path, sources_registry: Path, problems: list[str] 
             continue
         try:
             documents[path.stem] = read_document(path, kinds[path.stem])
+        except FixtureError as exc:  # not a regular file, or over the size bound
+            if problems is None:
+                raise
+            problems += [str(issue) for issue in exc.issues]
         except (ValueError, IndexError) as exc:  # UnicodeDecodeError is a ValueError
             if problems is None:
                 raise

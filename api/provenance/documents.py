@@ -18,6 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from api.loading.fixture_files import regular_file_bytes
+
+# The largest source text read (the largest of the five documents is about 15 KB): a FIFO, a directory
+# or a 3 GiB file named like a document is refused naming it, never read whole or waited on.
+DOCUMENT_TEXT_LIMIT = 64 * 1024 * 1024
+
 Segment = tuple[int, int]
 
 # Hyphens and spaces the PDF extraction uses instead of the ASCII ones.
@@ -212,8 +218,9 @@ def _lines(text: str) -> list[_Line]:
 
 
 def read_document(path: Path, kind: str) -> Document:
-    """The document in `path` (id = file name without '.txt') read as a `kind` document."""
-    raw = path.read_bytes()
+    """The document in `path` (id = file name without '.txt') read as a `kind` document; FixtureError
+    naming the file when it is not a regular file of at most DOCUMENT_TEXT_LIMIT bytes."""
+    raw = regular_file_bytes(path, str(path), max_bytes=DOCUMENT_TEXT_LIMIT)
     document = Document(path.stem, kind, raw.decode("utf-8"), hashlib.sha256(raw).hexdigest())
     readers = {"slide_deck": _read_slides, "review": _read_review, "letter": _read_letter, "interview": _read_interview}
     readers.get(kind, _read_letter)(document)

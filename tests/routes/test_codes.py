@@ -28,7 +28,9 @@ def test_studies_and_figures_carry_only_verified_codes_of_their_own_terms(
     client: TestClient, settings: Settings
 ) -> None:
     known = verified(settings)
-    terminology = read_terminology(settings.terminology_file, settings.term_codes_file)
+    terminology = read_terminology(
+        settings.terminology_file, settings.term_codes_file, max_bytes=settings.max_fixture_bytes
+    )
     dataset = client.get("/v1/dataset").json()
     seen = set()
     for study in dataset["studies"]:
@@ -94,8 +96,10 @@ def test_an_unverified_code_stops_start_up_naming_file_and_term(tmp_path: Path, 
     codes = tmp_path / "term_codes.yaml"
     shutil.copy(settings.term_codes_file, codes)
     codes.write_text(codes.read_text().replace("CD7: [HGNC:1695]", "CD7: [HGNC:1695, HGNC:99999]"))
-    with pytest.raises(FixtureError, match=r"term_codes.yaml: target_antigen.CD7: not in seeds/terminology.csv"):
-        read_terminology(settings.terminology_file, codes)
+    with pytest.raises(
+        FixtureError, match=r"term_codes.yaml \(TALL_TERM_CODES_FILE\): target_antigen.CD7: not in \S*terminology.csv"
+    ):
+        read_terminology(settings.terminology_file, codes, max_bytes=settings.max_fixture_bytes)
 
 
 @pytest.mark.parametrize("path", ["/v1/comparison", "/v1/comparison.csv", "/v1/comparison.svg"])
