@@ -21,6 +21,7 @@ from api.loading.fixture_files import (
     read_fixture_set,
     read_model_file,
     read_yaml_data,
+    regular_file_bytes,
 )
 from api.settings import PROJECT_ROOT
 from api.tools.fixture_schemas import stale_schemas
@@ -290,3 +291,17 @@ def test_a_repeated_key_is_reported_with_the_problems_of_other_files(fixtures: P
         ("fixtures/studies/b.yaml", "id"),
         ("fixtures/studies/c.yaml", ""),
     ]
+
+
+def test_a_file_longer_than_its_stat_said_is_cut_at_the_bound() -> None:
+    # A file that grows between the stat and the read is read to the bound only and refused. /proc
+    # files show it without a race: their stat says 0 bytes, and reading gives several KB.
+    path = Path("/proc/self/maps")
+    if not path.is_file():
+        pytest.skip("no /proc/self/maps: not Linux")
+    with pytest.raises(FixtureError) as raised:
+        regular_file_bytes(path, "maps", max_bytes=100)
+    assert [(i.file, i.path, i.message) for i in raised.value.issues] == [
+        ("maps", "", "file is over the 100-byte limit")
+    ]
+    assert len(regular_file_bytes(path, "maps", max_bytes=1 << 20)) > 100
