@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.fhir.search_parameters import SearchRefused, strict_handling
+from api.fhir.search_parameters import SearchRefused, read_search, strict_handling
 from models.enums import Measure
 from tests.fhir_checks import validate
 
@@ -361,3 +361,18 @@ def test_format_is_a_supported_parameter_of_a_search_in_the_query_or_the_body(cl
     assert posted.status_code == 200 and not _outcomes(posted.json())
     refused = _refused(client.post("/fhir/Evidence/_search", data={"_format": "xml"}), 406)
     assert refused["issue"][0]["expression"] == ["_format"]
+
+
+def test_every_repeat_and_every_parameter_is_a_criterion_of_its_own() -> None:
+    # Repeats of a parameter are ANDed (one criterion each), their comma-separated values ORed; a
+    # second parameter adds its criteria to the first's rather than replacing them.
+    search = read_search([("study", "a"), ("measure", "cr"), ("study", "b,c")], strict=False)
+    assert search.criteria == [("study", ["a"]), ("study", ["b", "c"]), ("measure", ["cr"])]
+
+
+def test_strict_handling_names_every_unsupported_parameter_in_one_sentence_each() -> None:
+    with pytest.raises(SearchRefused) as refused:
+        read_search([("foo", "1"), ("bar", "2")], strict=True)
+    assert refused.value.diagnostics.startswith(
+        "Unsupported search parameter 'foo'. Unsupported search parameter 'bar'. (Prefer: handling=strict.)"
+    ), refused.value.diagnostics
