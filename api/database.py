@@ -185,6 +185,10 @@ class Database:
             return None
         return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
+    def unchanged(self) -> bool:
+        """Whether the SQLite file is still there and unchanged since it was loaded (check, as a test)."""
+        return self._fingerprint is not None and self._stat() == self._fingerprint
+
     def check(self) -> None:
         """Raise DatabaseFault if the SQLite file is gone or changed since it was loaded.
 
@@ -216,9 +220,10 @@ class Database:
             try:
                 connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
             except sqlite3.OperationalError as exc:
-                # SQLite says only "unable to open database file"; the file was there a moment ago
-                # (check()), so say so when it is for want of a file descriptor.
-                if no_descriptor_free():
+                # SQLite says only "unable to open database file". The file was there a moment ago;
+                # still the one checked, what failed is a file descriptor to open it with (asking
+                # whether one is free now raced with connections closing beside this one).
+                if no_descriptor_free() or database.unchanged():
                     raise OSError(errno.EMFILE, "no file descriptor free to open the database file") from exc
                 raise
             try:
