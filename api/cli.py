@@ -61,6 +61,31 @@ def path_problem(settings: Settings) -> str | None:
     return None
 
 
+def texts_dir_problem(settings: Settings, *, needed: bool) -> str | None:
+    """TALL_SEEDS_TEXT_DIR set to a path that is not a readable directory: a typo would otherwise check
+    nothing against the texts and still pass. Left unset, an absent default falls back to the spans file;
+    set empty, the texts are not read (unless needed, as by `resolve`)."""
+    path = settings.seeds_text_dir
+    fix = "set TALL_SEEDS_TEXT_DIR to the directory holding the texts"
+    if path is None:
+        return (
+            f"invalid setting TALL_SEEDS_TEXT_DIR: it is empty and this command reads the texts; {fix}"
+            if needed
+            else None
+        )
+    if "seeds_text_dir" not in settings.model_fields_set:
+        return None
+    if not path.exists():
+        problem = "does not exist"
+    elif not path.is_dir():
+        problem = "is not a directory"
+    elif not os.access(path, os.R_OK | os.X_OK):
+        problem = "cannot be read"
+    else:
+        return None
+    return f"invalid setting TALL_SEEDS_TEXT_DIR: {path} {problem}; {fix}, or set it empty to check the spans file only"
+
+
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
@@ -235,7 +260,7 @@ def _resolve(check: bool) -> int:
     from api.provenance.spans import render_spans
 
     settings = get_settings()
-    if not settings.seeds_text_dir.is_dir():
+    if settings.seeds_text_dir is None or not settings.seeds_text_dir.is_dir():
         print(
             f"resolve: source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)", file=sys.stderr
         )
@@ -652,10 +677,16 @@ def _version() -> str:
 
 def _texts_words(settings: Settings) -> str:
     """Where `validate` looks for the source texts, and how to point it elsewhere."""
-    found = "found" if settings.seeds_text_dir.is_dir() else "not found"
+    texts = settings.seeds_text_dir
+    if texts is None:
+        return (
+            "Source texts: not read (TALL_SEEDS_TEXT_DIR is empty; the spans file is checked instead); "
+            "set TALL_SEEDS_TEXT_DIR=/path/to/texts to read them."
+        )
+    found = "found" if texts.is_dir() else "not found"
     return (
-        f"Source texts: read from {settings.seeds_text_dir} ({found}), the setting TALL_SEEDS_TEXT_DIR; "
-        "set TALL_SEEDS_TEXT_DIR=/path/to/texts to read them elsewhere."
+        f"Source texts: read from {texts} ({found}), the setting TALL_SEEDS_TEXT_DIR; "
+        "set TALL_SEEDS_TEXT_DIR=/path/to/texts to read them elsewhere, or set it empty to check the spans file only."
     )
 
 
@@ -833,6 +864,11 @@ def main(argv: list[str] | None = None) -> int:
         if problem is not None:
             print(problem, file=sys.stderr)
             return 2
+    if args.command in ("validate", "resolve") and (
+        problem := texts_dir_problem(settings, needed=args.command == "resolve")
+    ):
+        print(problem, file=sys.stderr)
+        return 2
     if args.command == "build":
         problem = out_dir_problem(args.out) if args.out is not None else database_url_problem(args.database_url)
         if problem is not None:

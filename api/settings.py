@@ -171,10 +171,11 @@ class Settings(BaseSettings):
         default_factory=lambda: data_dir() / "seeds" / "term_codes.yaml",
         description="Which verified codes each term of our vocabularies carries.",
     )
-    seeds_text_dir: Path = Field(
+    seeds_text_dir: Path | None = Field(
         default_factory=texts_dir,
         description="Directory holding the source documents' texts (file name = document id). `validate` checks every "
-        "locator and printed figure against them; where it is absent, it checks the committed spans file instead.",
+        "locator and printed figure against them; left unset where the default is absent, or set empty, it checks the "
+        "committed spans file instead. Set to a path that is not a readable directory, `validate` and `resolve` stop.",
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
@@ -280,6 +281,12 @@ class Settings(BaseSettings):
             "\"'self' https://lab.example.org\". Defaults to '*' because lab websites embed our HTML views."
         ),
     )
+
+    @field_validator("seeds_text_dir", mode="before")
+    @classmethod
+    def _no_texts_when_empty(cls, value: object) -> object:
+        # Set empty on purpose: the texts are not read (an empty path would otherwise be the working directory).
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("previous_database_files", mode="before")
     @classmethod

@@ -1,6 +1,7 @@
 """A command line that explains itself: --version, every subcommand's help, errors naming the fix."""
 
 import argparse
+import os
 from importlib.metadata import version
 from pathlib import Path
 
@@ -61,12 +62,57 @@ def test_validate_help_says_where_the_texts_are_read_and_how_to_point_elsewhere(
     assert str(Settings().seeds_text_dir) in flat and "set TALL_SEEDS_TEXT_DIR=" in flat
 
 
-def test_validate_without_the_texts_names_the_setting_to_set(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_validate_with_the_texts_set_empty_checks_the_spans_file_and_says_how_to_read_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _main_with_env(monkeypatch, "TALL_SEEDS_TEXT_DIR", str(tmp_path / "absent"), "validate") == 0
+    assert _main_with_env(monkeypatch, "TALL_SEEDS_TEXT_DIR", "", "validate") == 0
     out = capsys.readouterr().out
-    assert f"texts not found at {tmp_path / 'absent'}" in out and "set TALL_SEEDS_TEXT_DIR" in out
+    assert "texts not read (none named)" in out and "set TALL_SEEDS_TEXT_DIR" in out
+    assert "checked against spans.yaml" in out
+
+
+@pytest.mark.parametrize("command", ["validate", "resolve"])
+@pytest.mark.parametrize("kind", ["missing", "file", "dangling link", "fifo"])
+def test_texts_set_to_what_is_not_a_directory_stop_the_command_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str, kind: str
+) -> None:
+    """Set on purpose and mistyped, the texts would otherwise be skipped with exit 0 (the fallback is
+    for an unset default that is absent, or the setting left empty)."""
+    texts = tmp_path / "texts"
+    if kind == "file":
+        texts.write_text("not a directory\n", encoding="utf-8")
+    elif kind == "dangling link":
+        texts.symlink_to(tmp_path / "nowhere")
+    elif kind == "fifo":
+        os.mkfifo(texts)
+    argv = [command, "--check"] if command == "resolve" else [command]
+    assert _main_with_env(monkeypatch, "TALL_SEEDS_TEXT_DIR", str(texts), *argv) == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"invalid setting TALL_SEEDS_TEXT_DIR: {texts} ")
+    assert "set TALL_SEEDS_TEXT_DIR to the directory holding the texts" in line
+    assert "ok:" not in captured.out
+
+
+def test_resolve_refuses_the_texts_set_empty(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _main_with_env(monkeypatch, "TALL_SEEDS_TEXT_DIR", "", "resolve", "--check") == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("invalid setting TALL_SEEDS_TEXT_DIR: it is empty and this command reads the texts")
+
+
+def test_an_unset_default_that_is_absent_is_no_setting_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without the texts (an installed package) falls back to the spans file; only a value set
+    on purpose is held to being a directory."""
+    monkeypatch.delenv("TALL_SEEDS_TEXT_DIR", raising=False)
+    monkeypatch.setattr(settings, "INSTALLED_DATA", tmp_path / "installed")
+    monkeypatch.setattr(settings, "data_dir", lambda: tmp_path / "installed")
+    unset = Settings()
+    assert unset.seeds_text_dir == tmp_path / "installed" / "texts" and not unset.seeds_text_dir.exists()
+    assert cli.texts_dir_problem(unset, needed=False) is None
+    given = Settings(seeds_text_dir=tmp_path / "installed" / "texts")
+    assert "does not exist" in (cli.texts_dir_problem(given, needed=False) or "")
 
 
 def test_an_installed_package_looks_for_the_texts_beside_its_data(monkeypatch: pytest.MonkeyPatch) -> None:

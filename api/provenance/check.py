@@ -306,11 +306,12 @@ class Outcome:
     texts_present: bool
 
 
-def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, *, spans_file: Path) -> Outcome:
+def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path | None, *, spans_file: Path) -> Outcome:
     """Check every locator and printed string against the texts if present, and the committed spans file.
 
-    Without the texts, only the committed file is checked: it must cover every record with
-    `printed`, and its checksums must be the registry's (a stale file names an older text).
+    Without the texts (seeds_dir None, or not a directory), only the committed file is checked: it must
+    cover every record with `printed`, and its checksums must be the registry's (a stale file names an
+    older text).
     """
     records = list(iter_records(fixtures_dir))
     committed_docs, committed = read_spans(spans_file)
@@ -322,7 +323,7 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, *, spans
         if registry_sha.get(doc_id) != sha:
             stale = f"sha256 {sha[:12]}... is not the registry's (run `tall-evidence resolve`)"
             problems.append(f"{spans_label}: documents.{doc_id}: {stale}")
-    if not seeds_dir.is_dir():
+    if seeds_dir is None or not seeds_dir.is_dir():
         missing = [r for r in records if r.printed is not None and r.id not in committed]
         problems += [
             f"{spans_label}: spans.{r.id}: no span for {r.file}: {r.path}.printed (run `tall-evidence resolve`)"
@@ -330,7 +331,11 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path, *, spans
         ]
         return Outcome(
             problems,
-            [f"texts not found at {seeds_dir}: locators checked only against {spans_label}"],
+            [
+                f"texts not read (none named): locators checked only against {spans_label}"
+                if seeds_dir is None
+                else f"texts not found at {seeds_dir}: locators checked only against {spans_label}"
+            ],
             committed,
             {},
             False,

@@ -272,8 +272,8 @@ def test_a_wrong_locator_names_the_smallest_place_holding_the_words() -> None:
 
 
 def _texts(settings: Settings) -> Path:
-    seeds: Path = settings.seeds_text_dir
-    if not seeds.is_dir():
+    seeds = settings.seeds_text_dir
+    if seeds is None or not seeds.is_dir():
         pytest.skip(f"source texts not found at {seeds} (set TALL_SEEDS_TEXT_DIR)")
     return seeds
 
@@ -286,6 +286,16 @@ def test_without_texts_only_the_committed_spans_are_given(settings: Settings, tm
     assert outcome.notes == [f"texts not found at {absent}: locators checked only against spans.yaml"]
     assert outcome.spans == committed
     assert outcome.documents == {}
+    assert outcome.texts_present is False
+
+
+def test_with_no_texts_named_only_the_committed_spans_are_given(settings: Settings) -> None:
+    """TALL_SEEDS_TEXT_DIR set empty: the texts are not read, and the note says none was named."""
+    outcome = verify(settings.fixtures_dir, settings.sources_registry, None, spans_file=settings.spans_file)
+    _, committed = read_spans(settings.spans_file)
+    assert outcome.problems == []
+    assert outcome.notes == ["texts not read (none named): locators checked only against spans.yaml"]
+    assert outcome.spans == committed
     assert outcome.texts_present is False
 
 
