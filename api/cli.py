@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from api.loading.fixture_files import SCHEMA_DIR, FixtureError, FixtureSet
 from api.settings import LOG_NAME, MAX_WORKERS, Settings, env_name, get_settings
 
 if TYPE_CHECKING:
     from api.loading.build import BuildRecord
+    from api.loading.fixture_files import FixtureSet
 
 # A worker of `serve --workers N` must serve within this many seconds of being started (imports,
 # checking the file, on a busy machine), and a serving one whose event loop stops ticking for
@@ -207,8 +207,9 @@ def host_problem(host: str, port: int) -> str | None:
     return None
 
 
-def _checked_fixtures() -> FixtureSet | None:
+def _checked_fixtures() -> "FixtureSet | None":
     """The validated fixtures with a one-line summary on stdout, or None after listing the problems."""
+    from api.loading.fixture_files import FixtureError
     from api.loading.load import validate_fixtures
 
     try:
@@ -230,6 +231,7 @@ def _validate() -> int:
 
 def _provenance_ok() -> bool:
     """Locators and printed strings against the texts (TALL_SEEDS_TEXT_DIR), or the committed spans without them."""
+    from api.loading.fixture_files import FixtureError
     from api.provenance.check import verify
 
     settings = get_settings()
@@ -256,6 +258,7 @@ def _provenance_ok() -> bool:
 
 def _resolve(check: bool) -> int:
     """Write the spans file from the texts; problems are listed but do not stop the spans being written."""
+    from api.loading.fixture_files import FixtureError
     from api.provenance.check import verify
     from api.provenance.spans import render_spans
 
@@ -560,6 +563,7 @@ def _mcp(settings: Settings, database: Path | None) -> int:
 
 def _export(out: Path) -> int:
     from api.database import Database
+    from api.loading.fixture_files import FixtureError
     from api.loading.load import load_dataset
     from api.tools.export import export_database
 
@@ -604,6 +608,7 @@ def _openapi(out: Path | None) -> int:
 
 
 def _schema(check: bool) -> int:
+    from api.loading.fixture_files import SCHEMA_DIR
     from api.tools.fixture_schemas import stale_schemas, write_schemas
 
     directory = get_settings().fixtures_dir / SCHEMA_DIR
@@ -620,6 +625,7 @@ def _schema(check: bool) -> int:
 
 
 def _coverage(check: bool) -> int:
+    from api.loading.fixture_files import FixtureError
     from api.loading.load import validate_fixtures
     from api.tools.coverage import read_coverage, render_coverage
 

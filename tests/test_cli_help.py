@@ -134,3 +134,37 @@ def test_a_missing_directory_setting_is_named_with_the_fix(
     assert _main_with_env(monkeypatch, "TALL_FIXTURES_DIR", str(tmp_path / "gone"), "validate") == 2
     err = capsys.readouterr().err
     assert "TALL_FIXTURES_DIR" in err and "set TALL_FIXTURES_DIR to the directory" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["--version"], {}),
+        (["validate", "--help"], {}),
+        (["serve"], {"TALL_PORT": "not-a-port"}),
+        (["validate"], {"TALL_FIXTURES_DIR": "/nonexistent/fixtures"}),
+    ],
+)
+def test_the_command_line_answers_help_and_bad_settings_before_importing_the_application(
+    argv: list[str], env: dict[str, str]
+) -> None:
+    """The tests (and scripts) start many such processes: the web framework, the ORM and the models are
+    imported by the commands that use them, not to print a version or refuse a setting."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom api import cli\n"
+        f"try:\n    cli.main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "heavy = ('fastapi', 'sqlalchemy', 'sqlmodel', 'models', 'starlette', 'yaml')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr
