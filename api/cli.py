@@ -123,7 +123,7 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
 
 
 def _sqlite_path_problem(database: str | None) -> str | None:
-    from api.loading.build import holds_a_build
+    from api.loading.file_checks import holds_a_build
 
     if database in (None, "", ":memory:"):
         # Each worker and each pooled connection would get a database of its own, empty.
@@ -332,6 +332,14 @@ def _serve(
     """
     import tempfile
 
+    settings = get_settings()
+    url = database_url or settings.database_url
+    # Refused before the application's modules are imported: a bad setting is answered in a third of the time.
+    problem = host_problem(host or settings.host, port or settings.port) or database_url_problem(url)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+
     from api.database import is_postgres
     from api.loading.build import (
         BuildFileError,
@@ -343,12 +351,6 @@ def _serve(
         schema_name,
     )
 
-    settings = get_settings()
-    url = database_url or settings.database_url
-    problem = host_problem(host or settings.host, port or settings.port) or database_url_problem(url)
-    if problem is not None:
-        print(problem, file=sys.stderr)
-        return 2
     updates: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="tall-evidence-") as scratch:
         try:

@@ -142,6 +142,7 @@ def test_a_missing_directory_setting_is_named_with_the_fix(
         (["--version"], {}),
         (["validate", "--help"], {}),
         (["serve"], {"TALL_PORT": "not-a-port"}),
+        (["serve"], {"TALL_HOST": "no-such-host.invalid"}),
         (["validate"], {"TALL_FIXTURES_DIR": "/nonexistent/fixtures"}),
     ],
 )

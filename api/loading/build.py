@@ -8,13 +8,11 @@ SQLite immutable), checks that record against the contents and this code, and se
 YAML is parsed and nothing is copied, so any number of processes share one file or schema.
 """
 
-import contextlib
 import hashlib
 import json
 import os
 import re
 import sqlite3
-import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +31,7 @@ from api.database import Database, Memo
 from api.errors import StartupRefusal
 from api.garbage_collector import collector_paused
 from api.loading.coverage_files import coverage_paths
+from api.loading.file_checks import BUILD_TABLE, not_a_file
 from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR, FixtureSet, regular_file_bytes
 from api.loading.fragments import fragment_code_digest
 from api.loading.load import validate_fixtures, write_dataset
@@ -41,7 +40,6 @@ from api.provenance.spans import SPANS_FILE_LIMIT
 from api.settings import Settings
 from models import TABLES
 
-BUILD_TABLE = "dataset_build"
 # Bumped by hand when what is stored changes in a way the table definitions do not show
 # (say, how a column is encoded); table and index definitions are hashed in anyway.
 STORAGE_FORMAT = 4
@@ -290,36 +288,6 @@ def checked_file(path: Path) -> tuple[BuildRecord, str]:
     record, sha256 = _checked_record(path, verify_content=True)
     assert sha256 is not None
     return record, sha256
-
-
-def holds_a_build(path: Path) -> bool:
-    """Whether the SQLite file at path was written by `build` (it has a build record): such a file is
-    only ever served read-only, never loaded into."""
-    try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
-            found = connection.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (BUILD_TABLE,)).fetchone()
-    except sqlite3.DatabaseError:  # not a database at all: the load will say so
-        return False
-    return found is not None
-
-
-def not_a_file(path: Path) -> str | None:
-    """What the path is when it is not a regular file (following links), in words; None when it is one."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return "a dangling symbolic link" if path.is_symlink() else "no such file"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    kinds = (
-        (stat.S_ISREG, None),
-        (stat.S_ISDIR, "a directory, not a file"),
-        (stat.S_ISFIFO, "a FIFO (named pipe), not a regular file"),
-        (stat.S_ISSOCK, "a socket, not a regular file"),
-        (stat.S_ISCHR, "a character device, not a regular file"),
-        (stat.S_ISBLK, "a block device, not a regular file"),
-    )
-    return next((words for test, words in kinds if test(mode)), "not a regular file")
 
 
 def _checked_record(path: Path, *, verify_content: bool) -> tuple[BuildRecord, str | None]:

@@ -8,7 +8,7 @@ huge file be read whole, where each is simply not the file expected.
 
 from pathlib import Path
 
-from api.loading.build import not_a_file
+from api.loading.file_checks import not_a_file
 
 
 def staleness(path: Path, text: str) -> str | None:

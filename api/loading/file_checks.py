@@ -1,0 +1,41 @@
+"""What a path holds, read before anything heavier is imported: a regular file or not (in words), a
+file written by `tall-evidence build` or not. The command line asks these to refuse a setting in one
+line; the loader asks them again as it opens the file."""
+
+import contextlib
+import sqlite3
+import stat
+from pathlib import Path
+
+# The table every built file records its build in (api.loading.build writes it).
+BUILD_TABLE = "dataset_build"
+
+
+def holds_a_build(path: Path) -> bool:
+    """Whether the SQLite file at path was written by `build` (it has a build record): such a file is
+    only ever served read-only, never loaded into."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            found = connection.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (BUILD_TABLE,)).fetchone()
+    except sqlite3.DatabaseError:  # not a database at all: the load will say so
+        return False
+    return found is not None
+
+
+def not_a_file(path: Path) -> str | None:
+    """What the path is when it is not a regular file (following links), in words; None when it is one."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a dangling symbolic link" if path.is_symlink() else "no such file"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    kinds = (
+        (stat.S_ISREG, None),
+        (stat.S_ISDIR, "a directory, not a file"),
+        (stat.S_ISFIFO, "a FIFO (named pipe), not a regular file"),
+        (stat.S_ISSOCK, "a socket, not a regular file"),
+        (stat.S_ISCHR, "a character device, not a regular file"),
+        (stat.S_ISBLK, "a block device, not a regular file"),
+    )
+    return next((words for test, words in kinds if test(mode)), "not a regular file")
