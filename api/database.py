@@ -9,6 +9,7 @@ import errno
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,13 +46,25 @@ class Memo(Protocol):
 MAX_CONNECTIONS = 16
 
 
+# A connection that fails this soon after a descriptor shortage was seen is named one: in a burst,
+# answers closing their connections free a descriptor now and then, which the server's accept
+# takes back at once, so asking "is one free?" after a failure often answers yes.
+SHORTAGE_MEMORY_SECONDS = 2.0
+_shortage_seen_at = float("-inf")
+
+
 def no_descriptor_free() -> bool:
-    """Whether this process cannot open a file now for want of a file descriptor (EMFILE, ENFILE)."""
+    """Whether this process cannot open a file now for want of a file descriptor (EMFILE, ENFILE),
+    or could not a moment ago (SHORTAGE_MEMORY_SECONDS)."""
+    global _shortage_seen_at
     try:
         os.close(os.open(os.devnull, os.O_RDONLY))
     except OSError as exc:
-        return exc.errno in (errno.EMFILE, errno.ENFILE)
-    return False
+        if exc.errno in (errno.EMFILE, errno.ENFILE):
+            _shortage_seen_at = time.monotonic()
+            return True
+        return False
+    return time.monotonic() - _shortage_seen_at < SHORTAGE_MEMORY_SECONDS
 
 
 def connect_naming_a_descriptor_shortage(
@@ -65,7 +78,9 @@ def connect_naming_a_descriptor_shortage(
     try:
         return dialect.connect(*cargs, **cparams)
     except Exception as exc:
-        if no_descriptor_free():
+        # Asking afterwards races with connections closing beside this one, so the driver's own words
+        # (the C library's text for EMFILE or ENFILE, as psycopg passes it on) count too.
+        if no_descriptor_free() or any(os.strerror(code) in str(exc) for code in (errno.EMFILE, errno.ENFILE)):
             raise OSError(errno.EMFILE, f"no file descriptor free to connect to the database ({exc})") from exc
         raise
 

@@ -1,0 +1,64 @@
+"""How a failed database connection is named (api.database): a shortage of file descriptors is a 503
+with Retry-After that passes, anything else the database's own fault. Over a real process in
+tests/http/test_descriptor_shortage.py; here the recognition itself, without the race it guards against."""
+
+import errno
+import os
+from typing import Any
+
+import pytest
+
+from api.database import connect_naming_a_descriptor_shortage
+
+
+class _FailingDialect:
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def connect(self, *cargs: Any, **cparams: Any) -> Any:
+        raise RuntimeError(self.message)
+
+
+@pytest.mark.parametrize("code", [errno.EMFILE, errno.ENFILE])
+def test_a_driver_naming_the_descriptor_shortage_is_one_even_when_a_descriptor_is_free_again(code: int) -> None:
+    """psycopg's words; by the time it is asked, a connection closing beside it may have freed one."""
+    dialect = _FailingDialect(f'connection failed: could not create socket: "{os.strerror(code)}"')
+    with pytest.raises(OSError) as raised:
+        connect_naming_a_descriptor_shortage(dialect, (), {})  # type: ignore[arg-type]
+    assert raised.value.errno == errno.EMFILE
+    assert "no file descriptor free to connect to the database" in str(raised.value)
+    assert isinstance(raised.value.__cause__, RuntimeError)
+
+
+def test_any_other_failure_is_the_drivers_own() -> None:
+    with pytest.raises(RuntimeError, match="password authentication failed"):
+        connect_naming_a_descriptor_shortage(
+            _FailingDialect("password authentication failed for user x"),  # type: ignore[arg-type]
+            (),
+            {},
+        )
+
+
+def test_a_shortage_seen_a_moment_ago_still_counts_then_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a burst, a descriptor freed by an answer closing is taken back by the server's accept: a
+    connection failing just after a shortage was seen is named one, and only for a moment."""
+    import api.database as database
+
+    now = [1000.0]
+    monkeypatch.setattr(database.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(database, "_shortage_seen_at", float("-inf"))
+    assert database.no_descriptor_free() is False
+    real_open = os.open
+
+    def exhausted(*args: Any, **kwargs: Any) -> int:
+        raise OSError(errno.EMFILE, os.strerror(errno.EMFILE))
+
+    monkeypatch.setattr(database.os, "open", exhausted)
+    assert database.no_descriptor_free() is True
+    monkeypatch.setattr(database.os, "open", real_open)
+    now[0] += database.SHORTAGE_MEMORY_SECONDS - 0.01
+    assert database.no_descriptor_free() is True
+    now[0] += 0.02
+    assert database.no_descriptor_free() is False
+    with pytest.raises(RuntimeError):  # and a failure then is the driver's own again
+        connect_naming_a_descriptor_shortage(_FailingDialect("server closed the connection"), (), {})  # type: ignore[arg-type]
