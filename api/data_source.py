@@ -8,13 +8,16 @@ import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api.database import Database, Memo, is_postgres
 from api.loading.build import BuildFileError, BuildRecord, attach_schema, build_file, build_schema, open_file
-from api.loading.fixture_files import FixtureSet
-from api.loading.load import api_version, load_dataset
 from api.settings import Settings
+from api.version import api_version
 from models.meta import Meta, attribution_text, how_to_cite_text
+
+if TYPE_CHECKING:  # read only by the build step: a worker serving a built file never imports it
+    from api.loading.fixture_files import FixtureSet
 
 
 def meta_of(record: BuildRecord, settings: Settings) -> Meta:
@@ -33,7 +36,7 @@ def meta_of(record: BuildRecord, settings: Settings) -> Meta:
 
 
 def open_dataset(
-    settings: Settings, stack: ExitStack, memo: Memo | None = None, *, fixtures: FixtureSet | None = None
+    settings: Settings, stack: ExitStack, memo: Memo | None = None, *, fixtures: "FixtureSet | None" = None
 ) -> tuple[Database, Meta]:
     """The database to serve and its metadata; closing stack releases both (and any temporary file).
 
@@ -56,6 +59,8 @@ def open_dataset(
     elif url is not None:
         database = Database(url, memo)
         stack.callback(database.close)
+        from api.loading.load import load_dataset
+
         return database, load_dataset(settings, database, fixtures)
     else:
         directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="tall-evidence-"))

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.telemetry import TelemetryConfig
@@ -15,8 +16,6 @@ from api.errors import COMMON_PROBLEM_RESPONSES
 from api.fhir import routes as fhir
 from api.garbage_collector import freeze_survivors
 from api.loading.build import BuildFileError
-from api.loading.fixture_files import FixtureSet
-from api.loading.load import api_version
 from api.mcp.transports import McpHttp
 from api.middleware.limits import QUERY_PARAMETER_POLICY
 from api.queries.counts import CountMemo
@@ -42,6 +41,10 @@ from api.routes import (
 from api.routes.assets import AssetFiles
 from api.settings import MCP_PATH, Settings, get_settings
 from api.state import AppState, Release, app_state, set_app_state
+from api.version import api_version
+
+if TYPE_CHECKING:  # read only by the build step: a worker serving a built file never imports it
+    from api.loading.fixture_files import FixtureSet
 
 DESCRIPTION = """\
 Curated evidence on therapy for T-cell acute lymphoblastic leukemia and lymphoma (T-ALL/LBL):
@@ -90,7 +93,7 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
 
 def create_app(
     settings: Settings | None = None,
-    fixtures: FixtureSet | None = None,
+    fixtures: "FixtureSet | None" = None,
     *,
     on_database_changed: Callable[[str], None] | None = None,
 ) -> FastAPI:

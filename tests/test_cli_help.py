@@ -169,3 +169,19 @@ def test_the_command_line_answers_help_and_bad_settings_before_importing_the_app
         env={**os.environ, **env},
     )
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr
+
+
+def test_a_worker_serving_a_built_file_leaves_the_fixture_reader_unimported() -> None:
+    """`serve --database` workers import the application, not the build step's fixture reader, YAML
+    parser and provenance checker (about a tenth of a worker's start-up)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nimport api.main\n"
+        "build_side = ('models.fixture', 'yaml', 'api.loading.fixture_files', 'api.loading.load', 'api.provenance')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(build_side)))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

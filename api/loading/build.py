@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, func, select
@@ -30,15 +31,14 @@ import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from api.database import Database, Memo
 from api.errors import StartupRefusal
 from api.garbage_collector import collector_paused
-from api.loading.coverage_files import coverage_paths
 from api.loading.file_checks import BUILD_TABLE, not_a_file
-from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR, FixtureSet, regular_file_bytes
 from api.loading.fragments import fragment_code_digest
-from api.loading.load import validate_fixtures, write_dataset
 from api.loading.search_index import FIELDS as SEARCH_FIELDS
-from api.provenance.spans import SPANS_FILE_LIMIT
 from api.settings import Settings
 from models import TABLES
+
+if TYPE_CHECKING:  # the build step's input; serving a built file never imports the fixture reader
+    from api.loading.fixture_files import FixtureSet
 
 # Bumped by hand when what is stored changes in a way the table definitions do not show
 # (say, how a column is encoded); table and index definitions are hashed in anyway.
@@ -85,6 +85,10 @@ def schema_version() -> str:
 
 def input_hashes(settings: Settings) -> dict[str, str]:
     """SHA-256 of each fixture file the dataset is built from, by the label validation messages use."""
+    from api.loading.coverage_files import coverage_paths
+    from api.loading.fixture_files import CONFLICTS_FILE, EPIDEMIOLOGY_FILE, STUDIES_DIR, regular_file_bytes
+    from api.provenance.spans import SPANS_FILE_LIMIT
+
     files = {
         f"seeds/{path.name}": path
         for path in (settings.sources_registry, settings.terminology_file, settings.term_codes_file)
@@ -212,13 +216,15 @@ def build_time() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def build_file(settings: Settings, out_dir: Path, fixtures: FixtureSet | None = None) -> Path:
+def build_file(settings: Settings, out_dir: Path, fixtures: "FixtureSet | None" = None) -> Path:
     """Validate the fixtures and write them into out_dir/tall-evidence-<version>.sqlite3; return its path.
 
     Written under a temporary name and renamed into place, so a process that opens the final
     name never sees half a file (and one still serving an older file keeps its open copy).
     Raises FixtureError, naming every problem, before anything is written.
     """
+    from api.loading.load import validate_fixtures, write_dataset
+
     fixtures = fixtures or validate_fixtures(settings)
     inputs = input_hashes(settings)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -424,11 +430,13 @@ def read_schema_record(url: str, dataset_version: str) -> BuildRecord | None:
     return _record_from_rows(rows)
 
 
-def build_schema(settings: Settings, url: str, fixtures: FixtureSet | None = None) -> BuildRecord:
+def build_schema(settings: Settings, url: str, fixtures: "FixtureSet | None" = None) -> BuildRecord:
     """Load the fixtures into the schema named by their version, unless a complete one is there already.
 
     Other versions' schemas are left alone: processes serving them keep working.
     """
+    from api.loading.load import validate_fixtures, write_dataset
+
     fixtures = fixtures or validate_fixtures(settings)
     schema = schema_name(fixtures.version)
     with _advisory_lock(url, schema):

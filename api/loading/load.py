@@ -2,7 +2,6 @@
 
 import hashlib
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from sqlalchemy import func
@@ -19,6 +18,7 @@ from api.loading.search_index import create_search_index
 from api.loading.terminology import read_terminology
 from api.provenance.spans import Span, servable_spans
 from api.settings import Settings
+from api.version import api_version
 from models import TABLES
 from models.meta import Meta, attribution_text, how_to_cite_text
 
@@ -83,13 +83,6 @@ def served_version(fixtures_digest: str, spans: dict[str, Span], public_url: str
     for rid, span in sorted(spans.items()):
         digest.update(f"{rid}\0{span.source_id}\0{span.start}\0{span.end}\0{span.context}\0".encode())
     return digest.hexdigest()[:16]
-
-
-def api_version() -> str:
-    try:
-        return version("tall-evidence")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 def dataset_rows(settings: Settings, fixtures: FixtureSet) -> TableRows:
