@@ -275,6 +275,17 @@ def _resolve(check: bool) -> int:
     except FixtureError as exc:
         print(f"resolve: {exc}", file=sys.stderr)
         return 1
+    if outcome.missing_texts:
+        # Written without them, the spans file would lose every figure of those documents.
+        print(
+            f"resolve: {len(outcome.missing_texts)} text(s) the registry names are not in {settings.seeds_text_dir}"
+            f" (TALL_SEEDS_TEXT_DIR); {settings.spans_file.name} "
+            + ("cannot be checked without them:" if check else "was not written:"),
+            file=sys.stderr,
+        )
+        for problem in outcome.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     text = render_spans(outcome.spans, outcome.documents)
     target = settings.spans_file
     if check:
@@ -594,8 +605,13 @@ def _export(out: Path) -> int:
 
 
 def _openapi(out: Path | None) -> int:
+    from api.loading.file_checks import not_a_file
     from api.main import create_app
 
+    if out is not None and os.path.lexists(out) and (kind := not_a_file(out)) is not None:
+        # Opening a FIFO to write waits for a reader for ever; a dangling link would be written through.
+        print(f"openapi: --out {out}: {kind}; name a regular file or a new path", file=sys.stderr)
+        return 1
     document = json.dumps(create_app().openapi(), indent=2, sort_keys=False) + "\n"
     if out is None:
         sys.stdout.write(document)

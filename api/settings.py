@@ -93,6 +93,24 @@ def whole_number(value: object) -> object:
 
 
 WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+
+
+def whole_number_or_none(value: object) -> object:
+    """A whole number, or set empty in the environment for none."""
+    return None if isinstance(value, str) and not value.strip() else whole_number(value)
+
+
+def origin(value: str) -> str:
+    """A CORS origin as a browser sends it: '*', or scheme://host[:port] with no path, query,
+    fragment or user, in printable ASCII. Anything else would never match, allowing nobody."""
+    example = "https://lab.example.org"
+    if value == "*":
+        return value
+    if value != value.strip() or http_base(value, example=example) != value or urlsplit(value).path:
+        raise ValueError(f"{value!r} is not an origin ('*' or scheme://host[:port], no path), e.g. {example}")
+    return value
+
+
 # The most any Cache-Control duration here may be: RFC 9111 sets none, RFC 2616 (14.21) told servers
 # not to promise freshness more than a year ahead, and the usual practice still follows it. A figure
 # over it is more likely a typing slip than meant, and a cache keeps what it was told.
@@ -253,12 +271,12 @@ class Settings(BaseSettings):
         f"at most {ONE_YEAR_SECONDS} (a year).",
     )
 
-    cache_s_maxage: Annotated[int | None, BeforeValidator(whole_number)] = Field(
+    cache_s_maxage: Annotated[int | None, BeforeValidator(whole_number_or_none)] = Field(
         default=3600,
         ge=0,
         le=ONE_YEAR_SECONDS,
-        description="Seconds shared caches (proxies, CDNs) may reuse a response (s-maxage); None leaves it out; "
-        f"at most {ONE_YEAR_SECONDS} (a year).",
+        description="Seconds shared caches (proxies, CDNs) may reuse a response (s-maxage); set empty to leave "
+        f"it out (shared caches then use max-age); at most {ONE_YEAR_SECONDS} (a year).",
     )
     cache_stale_while_revalidate: WholeNumber = Field(
         default=86400,
@@ -273,6 +291,11 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         """Accept 'https://a.org, https://b.org' (or a JSON list) as well as a list."""
         return split_list(value, ",")
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return [origin(item) for item in value]
 
     frame_ancestors: str = Field(
         default="*",

@@ -349,6 +349,8 @@ def open_file(
     other data under the same version. The Database then refuses to go on (DatabaseFault) as
     soon as the file's inode is replaced or changed in any way, its change time included.
     """
+    if (kind := not_a_file(path)) is not None:  # before resolve(), which raises RuntimeError on a link loop
+        raise BuildFileError(f"{path}: {kind}")
     path = path.resolve()
     if expected_sha256 is None:
         record = read_file_record(path, verify_content=verify_content)

@@ -60,6 +60,10 @@ BAD_SETTINGS = {
     "TALL_CACHE_MAX_AGE over a year": ("TALL_CACHE_MAX_AGE", "99999999999999"),
     "TALL_CACHE_S_MAXAGE over a year": ("TALL_CACHE_S_MAXAGE", "31536001"),
     "TALL_CACHE_STALE_WHILE_REVALIDATE over a year": ("TALL_CACHE_STALE_WHILE_REVALIDATE", "31536001"),
+    # Session 8's probe: any text was taken as an allowed origin, and matched nobody.
+    "TALL_CORS_ORIGINS not an origin": ("TALL_CORS_ORIGINS", "not an origin"),
+    "TALL_CORS_ORIGINS with a line break": ("TALL_CORS_ORIGINS", "http://a.example\r\nX: y"),
+    "TALL_CORS_ORIGINS with a path": ("TALL_CORS_ORIGINS", "https://a.example/lab"),
 }
 
 

@@ -210,3 +210,35 @@ def test_export_to_a_place_it_cannot_write_is_one_line(tmp_path: Path, where: st
     result = _run("export", "--out", str(out), env=env)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert str(out) in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+# --- the session 8 probe: write targets and file arguments that are no regular file ---
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dangling link", "directory"])
+def test_openapi_out_that_is_no_regular_file_is_refused_in_one_line(tmp_path: Path, kind: str) -> None:
+    """A FIFO hung `openapi --out` for ever (opening it to write waits for a reader); a dangling link
+    was written through, creating its target."""
+    out = tmp_path / "openapi.json"
+    target = tmp_path / "elsewhere" / "created.json"
+    if kind == "fifo":
+        os.mkfifo(out)
+    elif kind == "dangling link":
+        out.symlink_to(target)
+    else:
+        out.mkdir()
+    done = _run("openapi", "--out", str(out), env={})
+    assert done.returncode == 1, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"openapi: --out {out}: ") and "name a regular file or a new path" in line
+    assert not target.parent.exists()
+
+
+def test_diff_of_a_symbolic_link_loop_is_one_line(tmp_path: Path) -> None:
+    """`diff` resolved the path before checking it: a link loop was a RuntimeError traceback."""
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    for args in ((str(tmp_path / "loop1"), str(tmp_path / "loop2")),):
+        done = _run("diff", *args, env={})
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+        assert done.stderr.strip() == f"diff: {tmp_path / 'loop1'}: cannot be read (Too many levels of symbolic links)"

@@ -77,3 +77,37 @@ def test_configured_origins_are_the_only_ones_allowed(settings: Settings) -> Non
 def test_origins_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, raw: str, expected: list[str]) -> None:
     monkeypatch.setenv("TALL_CORS_ORIGINS", raw)
     assert Settings().cors_origins == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not an origin",
+        "http://a.example\r\nX: y",
+        "https://a.example/",
+        "https://a.example/path",
+        "https://a.example?x=1",
+        "https://user@a.example",
+        "https://a.example:99999",
+        "ftp://a.example",
+        f"{LAB}, lab.example.org",
+    ],
+)
+def test_an_entry_that_is_no_origin_is_refused_not_left_to_match_nobody(
+    monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    """A browser sends scheme://host[:port] and nothing else: such an entry allowed nobody, silently."""
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("TALL_CORS_ORIGINS", raw)
+    with pytest.raises(ValidationError, match="cors_origins"):
+        Settings()
+
+
+def test_cache_s_maxage_set_empty_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documented as 'set empty to leave it out': no environment value could give None before."""
+    monkeypatch.setenv("TALL_CACHE_S_MAXAGE", "")
+    assert Settings().cache_s_maxage is None
+    monkeypatch.setenv("TALL_CACHE_S_MAXAGE", "None")
+    with pytest.raises(Exception, match="whole number"):
+        Settings()

@@ -438,3 +438,23 @@ def test_two_bullets_are_a_list_and_one_is_not() -> None:
     assert _block_context(two, "beta") == "\u2022 beta two"
     one = "Title words\n\nLead line\n\u2022 alpha one"
     assert _block_context(one, "alpha") == "Title words Lead line \u2022 alpha one"
+
+
+def test_texts_the_registry_names_but_the_directory_lacks_are_named_once_each(
+    settings: Settings, tmp_path: Path
+) -> None:
+    seeds = _texts(settings)
+    present = sorted(seeds.glob("*.txt"))
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / present[0].name).write_bytes(present[0].read_bytes())
+    outcome = verify(settings.fixtures_dir, settings.sources_registry, texts, spans_file=settings.spans_file)
+    absent = [p.stem for p in present[1:]]
+    assert outcome.missing_texts == absent
+    assert outcome.problems == [
+        f"{texts / doc_id}.txt: missing (the registry names this document; its text is not in {texts})"
+        for doc_id in absent
+    ]
+    assert {span.source_id for span in outcome.spans.values()} == {present[0].stem}
+    full = verify(settings.fixtures_dir, settings.sources_registry, seeds, spans_file=settings.spans_file)
+    assert full.missing_texts == [] and full.problems == []

@@ -26,3 +26,42 @@ def test_validate_without_texts_fails_on_a_missing_spans_file(tmp_path: Path) ->
     done = run_cli("validate", env=env)
     assert done.returncode == 1
     assert "spans.yaml: spans." in done.stderr and "no span for studies/" in done.stderr
+
+
+def _texts_but(tmp_path: Path, settings: Settings, keep: int) -> Path:
+    if not settings.seeds_text_dir or not settings.seeds_text_dir.is_dir():
+        pytest.skip(f"source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)")
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    for path in sorted(settings.seeds_text_dir.glob("*.txt"))[:keep]:
+        (texts / path.name).write_bytes(path.read_bytes())
+    return texts
+
+
+@pytest.mark.parametrize("keep", [0, 1])
+def test_resolve_names_each_missing_text_and_leaves_the_spans_file_as_it_was(
+    tmp_path: Path, settings: Settings, keep: int
+) -> None:
+    """A texts directory lacking some of the registry's documents wrote a spans file without their
+    figures (all 129 gone with none present), exit 0; the messages of validate said to run resolve."""
+    texts = _texts_but(tmp_path, settings, keep)
+    spans = tmp_path / "spans.yaml"
+    spans.write_bytes(settings.spans_file.read_bytes())
+    done = run_cli("resolve", env={"TALL_SEEDS_TEXT_DIR": str(texts), "TALL_SPANS_FILE": str(spans)})
+    assert done.returncode == 1, done.stdout
+    assert spans.read_bytes() == settings.spans_file.read_bytes()
+    registry = {p.name for p in settings.seeds_text_dir.glob("*.txt")}
+    absent = sorted(registry - {p.name for p in texts.iterdir()})
+    assert f"{len(absent)} text(s) the registry names are not in {texts}" in done.stderr
+    assert "spans.yaml was not written" in done.stderr
+    for name in absent:
+        assert f"{texts / name}: missing (the registry names this document" in done.stderr
+
+
+def test_validate_with_texts_missing_names_them_not_every_span(tmp_path: Path, settings: Settings) -> None:
+    texts = _texts_but(tmp_path, settings, 1)
+    done = run_cli("validate", env={"TALL_SEEDS_TEXT_DIR": str(texts)})
+    assert done.returncode == 1
+    problems = [line.strip() for line in done.stderr.splitlines()[1:]]
+    assert problems and all(": missing (the registry names this document" in line for line in problems), problems
+    assert "does not match the text" not in done.stderr
