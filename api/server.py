@@ -27,9 +27,10 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from models.problem import Problem
+from models.problem import FHIR_ISSUE_TYPES, Problem, error_face, jsonrpc_refusal
 
 PROBLEM_MEDIA_TYPE = b"application/problem+json"
+FHIR_MEDIA_TYPE = b"application/fhir+json"
 # The request line and every header line, as on the wire; as h11's and Node's default.
 MAX_HEAD_BYTES = 16 * 1024
 # Requests parsed but not yet answered on one connection (pipelining) before it stops being read.
@@ -135,14 +136,34 @@ def origin_form(url: bytes) -> tuple[bytes, bytes] | None:
     return (target if target.startswith(b"/") else b"/" + target), authority
 
 
-def problem_bytes(status: int, detail: str) -> bytes:
-    """A complete HTTP/1.1 response carrying problem details, closing the connection."""
-    body = json.dumps(
-        Problem(title=HTTPStatus(status).phrase, status=status, detail=detail).model_dump(), separators=(",", ":")
-    ).encode()
+def target_path(target: bytes) -> str:
+    """The path of a request target as far as it was read (origin or absolute form), for choosing
+    the form of a refusal; '' when it cannot be told."""
+    if not target.startswith(b"/"):
+        found = target.find(b"://")
+        start = target.find(b"/", found + 3) if found >= 0 else -1
+        target = target[start:] if start >= 0 else b""
+    return target.split(b"?", 1)[0].split(b"#", 1)[0].decode("latin-1")
+
+
+def problem_bytes(status: int, detail: str, path: str = "") -> bytes:
+    """A complete HTTP/1.1 response refusing a request, closing the connection: in the form the
+    face asked answers its errors in (an OperationOutcome under /fhir, a JSON-RPC error object at
+    /mcp), else problem details."""
+    face = error_face(path)
+    document: dict[str, object]
+    if face == "fhir":
+        issue = {"severity": "error", "code": FHIR_ISSUE_TYPES.get(status, "processing"), "diagnostics": detail}
+        media_type, document = FHIR_MEDIA_TYPE, {"resourceType": "OperationOutcome", "issue": [issue]}
+    elif face == "mcp":
+        media_type, document = b"application/json", jsonrpc_refusal(detail)
+    else:
+        problem = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail)
+        media_type, document = PROBLEM_MEDIA_TYPE, problem.model_dump()
+    body = json.dumps(document, separators=(",", ":")).encode()
     head = [
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}".encode(),
-        b"content-type: " + PROBLEM_MEDIA_TYPE,
+        b"content-type: " + media_type,
         b"content-length: " + str(len(body)).encode(),
         b"x-content-type-options: nosniff",
         b"connection: close",
@@ -353,14 +374,18 @@ def guarded_protocol(
                 return
             if self._head_bytes:
                 detail = f"The request head did not arrive within {header_timeout:g} seconds."
-                self.transport.write(problem_bytes(408, detail))
+                self.transport.write(problem_bytes(408, detail, self._refusal_path()))
             self.transport.close()
+
+        def _refusal_path(self) -> str:
+            # uvicorn's `url` is the target of the request being parsed (emptied as each begins).
+            return target_path(getattr(self, "url", b""))
 
         def _refuse(self, status: int, detail: str) -> None:
             self._head_deadline.cancel()
             self._unset_keepalive_if_required()
             if not self.transport.is_closing():
-                self.transport.write(problem_bytes(status, detail))
+                self.transport.write(problem_bytes(status, detail, self._refusal_path()))
                 self.transport.close()
 
         def data_received(self, data: bytes | memoryview) -> None:

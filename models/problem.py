@@ -34,3 +34,41 @@ class Problem(BaseModel):
             ]
         }
     }
+
+
+# FHIR's issue type (OperationOutcome.issue.code) for each status an error under /fhir can have:
+# read by the FHIR face's errors and by the connection layer's refusals alike.
+FHIR_ISSUE_TYPES = {
+    400: "invalid",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    413: "too-costly",
+    414: "too-long",
+    415: "not-supported",
+    422: "invalid",
+    429: "throttled",
+    431: "too-long",
+    500: "exception",
+    503: "transient",
+    505: "not-supported",
+}
+
+# JSON-RPC 2.0's code for a request it cannot take (Invalid Request): what every refusal of a
+# message to /mcp says, under the same HTTP status, since an MCP client reads JSON-RPC errors.
+JSONRPC_INVALID_REQUEST = -32600
+
+
+def error_face(path: str) -> str:
+    """Which form an error answered for path takes: 'fhir' (an OperationOutcome), 'mcp' (a JSON-RPC
+    error object) or 'problem' (RFC 9457 problem details; HTML under /embed/, decided by the caller)."""
+    if path == "/fhir" or path.startswith("/fhir/"):
+        return "fhir"
+    if path == "/mcp":
+        return "mcp"
+    return "problem"
+
+
+def jsonrpc_refusal(detail: str) -> dict[str, object]:
+    """A JSON-RPC 2.0 error object for a message refused before its id could be read (id null)."""
+    return {"jsonrpc": "2.0", "id": None, "error": {"code": JSONRPC_INVALID_REQUEST, "message": detail}}

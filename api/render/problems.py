@@ -15,27 +15,11 @@ from api.errors import PROBLEM_MEDIA_TYPE, ApiError, answers_errors_as_html, out
 from api.fhir.responses import FHIR_MEDIA_TYPE, fhir_json, operation_outcome
 from api.render.html import render_page
 from api.settings import LOG_NAME
-from models.problem import Problem, ProblemField
+from models.problem import FHIR_ISSUE_TYPES, Problem, ProblemField, error_face, jsonrpc_refusal
 
 logger = logging.getLogger(LOG_NAME)
 # A client told the service is out of file descriptors may ask again this many seconds later.
 RETRY_AFTER_SECONDS = 1
-# FHIR's issue type for each status an error under /fhir can have.
-ISSUE_TYPES = {
-    400: "invalid",
-    404: "not-found",
-    405: "not-supported",
-    406: "not-supported",
-    413: "too-costly",
-    414: "too-long",
-    415: "not-supported",
-    422: "invalid",
-    429: "throttled",
-    431: "too-long",
-    500: "exception",
-    503: "transient",
-    505: "not-supported",
-}
 
 
 # Problems listed in one answer: a 2 KB query of bad values would otherwise be answered with
@@ -77,10 +61,15 @@ def problem_response(
         errors=listed(errors or []),
     )
     path = request.url.path.removeprefix(request.scope.get("root_path", ""))
-    if path == "/fhir" or path.startswith("/fhir/"):
+    face = error_face(path)
+    if face == "fhir":
         # FHIR clients read OperationOutcomes, never problem details: the same status, FHIR's form.
-        outcome = operation_outcome(ISSUE_TYPES.get(status, "processing"), detail or HTTPStatus(status).phrase)
+        outcome = operation_outcome(FHIR_ISSUE_TYPES.get(status, "processing"), detail or HTTPStatus(status).phrase)
         return Response(fhir_json(outcome), status_code=status, media_type=FHIR_MEDIA_TYPE, headers=headers)
+    if face == "mcp":
+        # An MCP client reads JSON-RPC error objects (a query too long, not UTF-8): the same status.
+        refusal = jsonrpc_refusal(detail or HTTPStatus(status).phrase)
+        return JSONResponse(refusal, status_code=status, headers=headers)
     if answers_errors_as_html(path):
         page = render_page(request, "problem.html", status_code=status, problem=body)
         page.headers.update(headers or {})
