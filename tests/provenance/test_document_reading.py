@@ -7,11 +7,13 @@ function only to the tests that reached it, and a document read once per session
 (docs/testing-mutation.md).
 """
 
+import hashlib
 import re
 from pathlib import Path
 
 import pytest
 
+from api.loading.fixture_files import FixtureError
 from api.provenance.documents import (
     Document,
     Place,
@@ -575,3 +577,64 @@ def test_a_cell_on_a_shared_line_ends_where_a_value_ends_and_a_capital_or_digit_
         False,
         False,
     ]
+
+
+# --- reading a file -----------------------------------------------------------------------------------------
+
+
+def test_a_document_is_named_by_its_file_and_keeps_its_kind_and_checksum(tmp_path: Path) -> None:
+    path = tmp_path / "009_letter.txt"
+    raw = "Caf\u00e9 au lait.\n".encode()
+    path.write_bytes(raw)
+    document = read_document(path, "letter")
+    assert (document.id, document.kind, document.text) == ("009_letter", "letter", "Caf\u00e9 au lait.\n")
+    assert document.sha256 == hashlib.sha256(raw).hexdigest()
+
+
+def test_a_document_of_a_kind_without_a_reader_of_its_own_is_read_as_a_letter(tmp_path: Path) -> None:
+    path = tmp_path / "010_poster.txt"
+    path.write_text("To the editor:\nOne paragraph.\n", encoding="utf-8")
+    poster = read_document(path, "poster")
+    assert poster.kind == "poster"
+    assert [(s.heading, [p.label for p in s.paragraphs]) for s in poster.sections] == [
+        ("To the editor", ["Section 'To the editor', paragraph 1"])
+    ]
+
+
+def test_a_document_that_is_not_a_regular_file_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "011_folder.txt"
+    path.mkdir()
+    with pytest.raises(FixtureError) as refused:
+        read_document(path, "letter")
+    assert [str(issue) for issue in refused.value.issues] == [f"{path}: (file): is not a regular file"]
+
+
+# --- sections and paragraphs ----------------------------------------------------------------------------------
+
+
+def test_a_letters_section_runs_from_its_salutation(tmp_path: Path) -> None:
+    text = "The letterhead of the journal.\n\nTo the editor:\nThe first line of the letter.\n"
+    [section] = _written(tmp_path, text, "letter").sections
+    assert section.place == Place("Section 'To the editor'", ((text.index("To the editor:"), len(text)),))
+
+
+def test_in_each_section_of_a_review_a_new_text_block_after_a_full_stop_starts_a_paragraph(tmp_path: Path) -> None:
+    text = "Intro\nA sentence ends.\n A new block starts\nand runs on.\n\tThe title\n\tIntro\n"
+    review = _written(tmp_path, text, "review")
+    [intro] = review.sections
+    assert [review.text[p.start : p.end] for p in intro.paragraphs] == [
+        "A sentence ends.",
+        "A new block starts\nand runs on.",
+    ]
+
+
+def test_the_reviews_nelarabine_section_has_three_paragraphs(settings: Settings) -> None:
+    review = _real(settings, "002", "review")
+    section = review.section("Nelarabine-based treatment")
+    assert section is not None
+    # The second opens a text block (a line starting with a space) right after a full stop; the third
+    # follows a blank line.
+    openings = ["The GMALL trial enrolled 281", "An intergroup phase II study", "A retrospective study was"]
+    assert [fold(p.text(review))[: len(o)] for p, o in zip(section.paragraphs, openings, strict=True)] == openings
+    second = section.paragraphs[1].start
+    assert review.text[second - 6 : second] == "68%.\n "
