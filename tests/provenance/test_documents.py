@@ -443,3 +443,9 @@ def test_a_row_label_that_fails_on_one_line_is_looked_for_on_the_next() -> None:
     assert _label_at(f"MRD analysis used to assign risk/postremis-\nother words\n{mrd} Yes", mrd) == (2, " Yes")
     # A word's line ending in spaces wraps onto the next, the last line of the text.
     assert _label_at("Age range,  \nyears 5", "Age range, years") == (0, " 5")
+
+
+def test_a_row_label_split_by_a_hyphen_must_match_up_to_the_hyphen() -> None:
+    # 'Summaq-' + 'y' is not 'Summary', though the next line starts with the rest of the word.
+    assert _label_at("Summaq-\ny rest", "Summary") is None
+    assert _label_at("Summar-\ny rest", "Summary") == (0, " rest")
