@@ -14,6 +14,10 @@ is no JSON-RPC 2.0 message (a batch, `"jsonrpc": "1.0"`, no method) -32602 (Inva
 not -32600 (Invalid Request). The body is read here first, bounded, so those are refused before
 the SDK sees them.
 
+Over stdio the SDK's transport writes stdout, but its stdin is read here: a line at most
+MAX_REQUEST_BYTES (the SDK's reader takes a line of any size), and a line that is no JSON-RPC
+message answered with an error object, `id` null (the SDK's reader drops it unanswered).
+
 The SDK (about half a second of CPU to import, a quarter of a process's start-up) is imported
 and its server built on the first POST to /mcp, not at start-up: most processes that serve the
 API (every `serve` worker, every test) never answer one.
