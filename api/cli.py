@@ -554,6 +554,7 @@ def _diff(old: Path, new: Path) -> int:
 def _mcp(settings: Settings, database: Path | None) -> int:
     """MCP over stdio: stdout carries the protocol, so every message of ours goes to stderr."""
     from api.loading.build import BuildFileError, read_file_record
+    from api.loading.fixture_files import FixtureError
     from api.mcp.transports import serve_stdio
 
     if database is not None:
@@ -570,7 +571,14 @@ def _mcp(settings: Settings, database: Path | None) -> int:
     elif (problem := database_url_problem(settings.database_url)) is not None:
         print(problem, file=sys.stderr)
         return 2
-    serve_stdio(settings)
+    try:
+        serve_stdio(settings)
+    except BuildFileError as exc:  # e.g. altered since checked, or not the TALL_DATABASE_FILE_SHA256 named
+        print(f"mcp: {exc}", file=sys.stderr)
+        return 1
+    except FixtureError as exc:
+        print(f"invalid fixtures: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -879,6 +887,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve" and args.database is None and settings.database_file is not None:
         # TALL_DATABASE_FILE alone means `serve --database` it (after TALL_PREVIOUS_DATABASE_FILES, if set)
         args.database = [*settings.previous_database_files, settings.database_file]
+    if args.command == "mcp" and args.database is None:
+        args.database = settings.database_file  # TALL_DATABASE_FILE alone means `mcp --database` it
     # A built file or PostgreSQL schema is served without reading any fixture.
     reads_fixtures = args.command == "build" or (
         args.command in ("serve", "mcp") and not args.database and not getattr(args, "dataset_version", None)

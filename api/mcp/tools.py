@@ -10,8 +10,17 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from mcp.shared.exceptions import MCPError
+from mcp_types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    GetPromptResult,
+    InputRequiredResult,
+    TextContent,
+    ToolAnnotations,
+)
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -83,10 +92,37 @@ def root_logger_kept() -> Iterator[None]:
         root.setLevel(level)
 
 
+def _unknown(kind: str, name: str) -> MCPError:
+    shown = name if len(name) <= 100 else name[:100] + "..."
+    return MCPError(INVALID_PARAMS, f"Unknown {kind}: {shown!r}", data={"name": shown})
+
+
+class EvidenceServer(MCPServer[Any]):
+    """The SDK's server, refusing an unknown prompt or tool as it refuses an unknown resource: -32602
+    (Invalid params) naming it, nothing logged. The SDK answers an unknown prompt with error code 0,
+    which JSON-RPC does not define, and logs two chained tracebacks each time (anyone who can POST to
+    /mcp could fill the log); an unknown tool it answers as the tool's own failure, where the MCP
+    specification (tools, error handling) has a protocol error."""
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        if name not in {prompt.name for prompt in await self.list_prompts()}:
+            raise _unknown("prompt", name)
+        return await super().get_prompt(name, arguments, context)
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        if name not in {tool.name for tool in await self.list_tools()}:
+            raise _unknown("tool", name)
+        return await super().call_tool(name, arguments, context)
+
+
 def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer:
     """The server with its six tools; state() gives the loaded dataset when a tool is called."""
     with root_logger_kept():
-        server: MCPServer = MCPServer(
+        server: MCPServer = EvidenceServer(
             "tall-evidence",
             instructions="Curated evidence on T-ALL/LBL therapy. Every figure is traced to its source document, the "
             "place in it and the words as printed; quote those and the permalink. Use check_claim before stating a "

@@ -14,19 +14,26 @@ is no JSON-RPC 2.0 message (a batch, `"jsonrpc": "1.0"`, no method) -32602 (Inva
 not -32600 (Invalid Request). The body is read here first, bounded, so those are refused before
 the SDK sees them.
 
+Over stdio the SDK's transport writes stdout, but its stdin is read here: a line at most
+MAX_REQUEST_BYTES (the SDK's reader takes a line of any size), and a line that is no JSON-RPC
+message answered with an error object, `id` null (the SDK's reader drops it unanswered).
+
 The SDK (about half a second of CPU to import, a quarter of a process's start-up) is imported
 and its server built on the first POST to /mcp, not at start-up: most processes that serve the
 API (every `serve` worker, every test) never answer one.
 """
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import ExitStack, asynccontextmanager
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
+from anyio.streams.memory import MemoryObjectSendStream
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
@@ -38,9 +45,13 @@ from api.state import AppState, Release
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
+    from mcp.shared.message import SessionMessage
 
 MAX_REQUEST_BYTES = 256 * 1024
-"""A tool call is a few hundred bytes; nothing an agent sends here needs more."""
+"""A tool call is a few hundred bytes; nothing an agent sends needs more: the bound of a POST
+body here and of a stdin line to `tall-evidence mcp` (its newline not counted)."""
+SKIPPED_CHUNK = 64 * 1024
+"""How much of a stdin line over the bound is read at a time while it is skipped."""
 # A refused body's rest is never read: the connection is closed after the answer.
 CLOSING = [(name.lower().encode(), value.encode()) for name, value in CLOSE_CONNECTION.items()]
 PARSE_ERROR = -32700
@@ -70,19 +81,20 @@ def _not_json(constant: str) -> float:
     raise ValueError(f"{constant} is not JSON (RFC 8259 has no such number)")
 
 
-def message_problem(body: bytes) -> tuple[int, str] | None:
+def message_problem(body: bytes | str, *, malformed: bool = False) -> tuple[int, str] | None:
     """A body the SDK would take but JSON-RPC does not (NaN or Infinity, a request `id` that is not
     a string or an integer), or one that is no JSON-RPC 2.0 message object, which the SDK answers
     -32602 (Invalid params) where JSON-RPC 2.0 says -32600 (Invalid Request). What is JSON-RPC but
-    not MCP (params a list) and malformed JSON are left to the SDK."""
+    not MCP (params a list) is left to the SDK, and so is malformed JSON unless `malformed`: over
+    HTTP the SDK answers it -32700 itself, over stdio it drops it without a word."""
     try:
         message = json.loads(body, parse_constant=_not_json)
-    except ValueError as exc:
-        if "is not JSON" in str(exc):
+    except ValueError as exc:  # UnicodeDecodeError among them
+        if malformed or "is not JSON" in str(exc):
             return PARSE_ERROR, f"Parse error: {exc}"
         return None
     except RecursionError:
-        return None
+        return (PARSE_ERROR, "Parse error: nested too deeply") if malformed else None
     problem = not_a_message(message)
     return None if problem is None else (INVALID_REQUEST, f"Invalid Request: {problem}")
 
@@ -225,26 +237,99 @@ class McpHttp:
         await server.session_manager.handle_request(scope, replaying(body, receive), json_errors(send))
 
 
+class LineRefused(Exception):
+    """A stdin line that is no message the server takes: answered with a JSON-RPC error, `id` null."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def next_line(stream: BinaryIO, limit: int) -> bytes | None:
+    """The next line of stream, newline included, if at most limit bytes come before it; None at the
+    end. A longer line is read to its end a chunk at a time, never held whole, and raises LineRefused."""
+    line = stream.readline(limit + 1)
+    if not line:
+        return None
+    if len(line) > limit and not line.endswith(b"\n"):
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(SKIPPED_CHUNK)
+        raise LineRefused(
+            INVALID_REQUEST, f"Invalid Request: the line is over {MAX_REQUEST_BYTES} bytes, so it was not read"
+        )
+    return line
+
+
+def checked_line(line: bytes) -> str:
+    """A stdin line as the SDK's reader takes it, once it is a JSON-RPC message: the checks of a POST
+    body, malformed JSON, and what the SDK's parser refuses (which its reader drops unanswered)."""
+    from mcp_types import jsonrpc_message_adapter
+
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"Parse error: the line is not UTF-8 ({exc.reason} at byte {exc.start})"
+        raise LineRefused(PARSE_ERROR, reason) from None
+    if (problem := message_problem(text, malformed=True)) is not None:
+        raise LineRefused(*problem)
+    try:
+        jsonrpc_message_adapter.validate_json(text, by_name=False)
+    except ValidationError as exc:
+        reason = exc.errors(include_input=False)[0]["msg"]
+        raise LineRefused(INVALID_REQUEST, f"Invalid Request: not a JSON-RPC message ({reason})") from None
+    return text
+
+
+async def _read_stdin(
+    stdin: BinaryIO, lines: MemoryObjectSendStream[str], answer: Callable[["SessionMessage"], Awaitable[None]]
+) -> None:
+    """Lines of stdin that are messages to lines, each at most MAX_REQUEST_BYTES; an error answered for
+    every other line but a blank one. The SDK's own reader takes lines of any size (a 300 MiB line held
+    711 MiB) and drops those it cannot parse without an answer."""
+    from mcp.shared.message import SessionMessage
+    from mcp_types import ErrorData, JSONRPCError
+
+    async with lines:
+        while True:
+            try:
+                line = await anyio.to_thread.run_sync(next_line, stdin, MAX_REQUEST_BYTES, abandon_on_cancel=True)
+                if line is None:
+                    return
+                if not line.strip():
+                    continue
+                await lines.send(checked_line(line))
+            except LineRefused as refused:
+                error = ErrorData(code=refused.code, message=refused.message)
+                await answer(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
+
+
+async def _stdio_session(server: "MCPServer", stdin: BinaryIO) -> None:
+    """One session over stdin and stdout, as the SDK's `run("stdio")`, with stdin read by _read_stdin."""
+    from mcp.server.stdio import stdio_server
+
+    checked, lines = anyio.create_memory_object_stream[str](0)
+    # The SDK's transport reads its stdin by `async for line in stdin`: a stream of the checked lines does.
+    async with stdio_server(stdin=cast("anyio.AsyncFile[str]", lines)) as (read_stream, write_stream):
+        async with anyio.create_task_group() as group:
+            group.start_soon(_read_stdin, stdin, checked, write_stream.send)
+            # MCPServer runs stdio only on the SDK's own reader; its low-level server takes any streams.
+            lowlevel = server._lowlevel_server
+            await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+            group.cancel_scope.cancel()
+
+
 def serve_stdio(settings: Settings) -> None:
-    """Answer MCP over stdin/stdout until the client closes them; the dataset is opened as `serve` opens it."""
+    """Answer MCP over stdin/stdout until the client closes stdin. The dataset is opened first, as
+    `serve` opens it: a file or fixtures that cannot be served raise here (BuildFileError, FixtureError),
+    before the SDK's task groups, which would wrap them in an exception group, and before any line is read."""
     from api.mcp.tools import build_mcp_server
 
-    opened: list[AppState] = []
-
-    @asynccontextmanager
-    async def lifespan(_: "MCPServer") -> AsyncIterator[dict[str, Any]]:
-        with ExitStack() as stack:
-            database, meta = open_dataset(settings, stack)
-            opened.append(
-                AppState(
-                    releases=(Release(database=database, meta=meta),),
-                    fhir_canonical_base=settings.fhir_canonical_base,
-                    body_timeout=settings.body_timeout,
-                )
-            )
-            yield {}
-
-    def state() -> AppState:
-        return opened[-1]
-
-    build_mcp_server(state, lifespan=lifespan).run("stdio")
+    with ExitStack() as stack:
+        database, meta = open_dataset(settings, stack)
+        state = AppState(
+            releases=(Release(database=database, meta=meta),),
+            fhir_canonical_base=settings.fhir_canonical_base,
+            body_timeout=settings.body_timeout,
+        )
+        anyio.run(_stdio_session, build_mcp_server(lambda: state), sys.stdin.buffer)

@@ -134,3 +134,28 @@ def test_a_tool_call_is_still_answered(http: httpx.Client) -> None:
     response = http.post("/mcp", content=body, headers=JSON)
     assert response.status_code == 200, response.text
     assert response.json()["id"] == 4 and response.json()["result"]["tools"], response.text
+
+
+# Session 8's probe (P13): prompts/get of an unknown prompt was answered with error code 0 (no JSON-RPC
+# code) and logged two chained tracebacks per request. Unknown names of each kind are now alike.
+UNKNOWN_NAMES = {
+    "prompt": ("prompts/get", {"name": "no-such-prompt"}, "no-such-prompt"),
+    "tool": ("tools/call", {"name": "no_such_tool", "arguments": {}}, "no_such_tool"),
+    "resource": ("resources/read", {"uri": "tall://no-such-resource"}, "tall://no-such-resource"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNKNOWN_NAMES))
+def test_an_unknown_name_is_invalid_params_and_logs_nothing(server: LiveServer, http: httpx.Client, kind: str) -> None:
+    method, params, named = UNKNOWN_NAMES[kind]
+    before = server.output()
+    for request_id in range(3):
+        body = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+        response = http.post("/mcp", content=body, headers=JSON)
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert answer["id"] == request_id and answer["error"]["code"] == -32602, answer
+        assert named in answer["error"]["message"], answer
+    assert http.get("/health").status_code == 200  # a request after them, so anything they logged is written
+    logged = server.output()[len(before) :]
+    assert "Traceback" not in logged and method not in logged, logged[-3000:]

@@ -1,0 +1,277 @@
+"""Issue 21 (session 8 probe): `tall-evidence mcp` as a child process, spoken to in JSON-RPC over its
+stdin and stdout, as an agent's client does.
+
+- P4: a bad file named by TALL_DATABASE_FILE, or a bad TALL_SPANS_FILE when the fixtures are built,
+  gave a 70-80 line exception-group traceback; now one line naming the file, exit 1, stdout empty.
+- P5: TALL_DATABASE_FILE with another TALL_PUBLIC_URL than the file was built with was served with
+  the file's permalinks without a word; now refused as `mcp --database` refuses it, exit 2.
+- P12: a stdin line of any size was read whole (a 300 MiB line took 711 MiB); now a line over the
+  bound of an HTTP body is answered with a JSON-RPC error and skipped a chunk at a time, and a line
+  that is not JSON (or not a JSON-RPC message) is answered too, where before it was dropped unanswered.
+- P13 (the stdio face of it): an unknown prompt or tool is -32602 naming it, with nothing logged.
+"""
+
+import io
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.mcp.transports import MAX_REQUEST_BYTES, SKIPPED_CHUNK, LineRefused, next_line
+from api.settings import Settings
+from tests.http.live import PROJECT_ROOT, built_file, cli_env, run_cli
+
+ANSWER_SECONDS = 30.0
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 0,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}},
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_file(tmp_path_factory.mktemp("built"), {})
+
+
+class StdioPeer:
+    """`tall-evidence mcp` in a child process: lines written to its stdin, messages read from its stdout."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        with log.open("wb") as errors:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "api.cli", "mcp"],
+                cwd=PROJECT_ROOT,
+                env=cli_env(env),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
+        self._pending = b""
+
+    def send(self, line: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line)
+        self.process.stdin.flush()
+
+    def request(self, message: dict[str, Any]) -> None:
+        self.send(json.dumps(message).encode() + b"\n")
+
+    def receive(self, seconds: float = ANSWER_SECONDS) -> dict[str, Any]:
+        """The next message on stdout; fails if none comes within seconds."""
+        assert self.process.stdout is not None
+        descriptor = self.process.stdout.fileno()
+        deadline = time.monotonic() + seconds
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no answer within {seconds} s; stderr:\n{self.stderr()[-3000:]}"
+            if select.select([descriptor], [], [], left)[0]:
+                chunk = os.read(descriptor, 65536)
+                assert chunk, f"stdout closed (exit {self.process.poll()}); stderr:\n{self.stderr()[-3000:]}"
+                self._pending += chunk
+        line, _, self._pending = self._pending.partition(b"\n")
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    def peak_rss_kib(self) -> int:
+        """The most memory the process has held resident so far (Linux /proc, VmHWM)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmHWM")
+
+    def stderr(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def close(self) -> int:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            return self.process.wait(timeout=30)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def peer(built: Path, tmp_path: Path) -> Iterator[StdioPeer]:
+    session = StdioPeer({"TALL_DATABASE_FILE": str(built)}, tmp_path / "stderr.log")
+    try:
+        session.request(INITIALIZE)
+        assert "result" in session.receive(), session.stderr()
+        session.request({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        yield session
+    finally:
+        session.close()
+
+
+def _refusal(message: dict[str, Any], code: int) -> str:
+    assert message["jsonrpc"] == "2.0" and message["id"] is None, message
+    assert message["error"]["code"] == code, message
+    text: str = message["error"]["message"]
+    return text
+
+
+def _ping(size: int, request_id: int) -> bytes:
+    """A ping request of exactly size bytes, newline not counted (padded in its params)."""
+    empty = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "ping", "params": {"pad": ""}}).encode()
+    assert size >= len(empty)
+    return empty.replace(b'"pad": ""', b'"pad": "' + b"x" * (size - len(empty)) + b'"')
+
+
+def _bad_files(tmp: Path) -> dict[str, Path]:
+    (tmp / "a-directory").mkdir()
+    os.mkfifo(tmp / "a-fifo")
+    (tmp / "dangling").symlink_to(tmp / "nowhere")
+    (tmp / "loop-a").symlink_to(tmp / "loop-b")
+    (tmp / "loop-b").symlink_to(tmp / "loop-a")
+    (tmp / "not-sqlite.sqlite3").write_text("these are not the bytes of a SQLite database\n")
+    return {
+        "directory": tmp / "a-directory",
+        "fifo": tmp / "a-fifo",
+        "dangling link": tmp / "dangling",
+        "symlink loop": tmp / "loop-a",
+        "missing": tmp / "missing.sqlite3",
+        "not SQLite": tmp / "not-sqlite.sqlite3",
+        "device": Path("/dev/zero"),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["directory", "fifo", "dangling link", "symlink loop", "missing", "not SQLite", "device"]
+)
+def test_a_bad_database_file_setting_is_one_line_on_stderr(tmp_path: Path, kind: str) -> None:
+    path = _bad_files(tmp_path)[kind]
+    if not path.parent.exists():
+        pytest.skip(f"{path.parent} is not on this system")
+    done = run_cli("mcp", env={"TALL_DATABASE_FILE": str(path)}, timeout=120)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert done.stdout == ""  # stdout is the protocol's channel
+    assert done.stderr.startswith(f"mcp: {path}") and done.stderr.count("\n") == 1, done.stderr[-3000:]
+
+
+def test_a_bad_spans_file_is_named_without_a_traceback(tmp_path: Path) -> None:
+    spans = tmp_path / "spans.yaml"
+    spans.write_text("spans: [unclosed\n")
+    done = run_cli("mcp", env={"TALL_SPANS_FILE": str(spans)}, timeout=300)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert done.stdout == ""
+    assert done.stderr.startswith("invalid fixtures: "), done.stderr[-3000:]
+    assert "TALL_SPANS_FILE" in done.stderr and "Traceback" not in done.stderr, done.stderr[-3000:]
+
+
+def test_a_database_file_setting_with_another_public_url_is_refused_as_with_database(built: Path) -> None:
+    other = "https://other.example"
+    assert Settings().public_url != other  # the file was built with the default
+    named = run_cli("mcp", env={"TALL_DATABASE_FILE": str(built), "TALL_PUBLIC_URL": other})
+    given = run_cli("mcp", "--database", str(built), env={"TALL_PUBLIC_URL": other})
+    for done in (named, given):
+        assert done.returncode == 2, done.stderr
+        assert done.stdout == ""
+        assert done.stderr.startswith("invalid setting TALL_PUBLIC_URL: ") and other in done.stderr, done.stderr
+    assert named.stderr == given.stderr
+
+
+def test_the_database_file_setting_serves_with_the_permalinks_it_was_built_with(peer: StdioPeer) -> None:
+    peer.request(
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "find_figures", "arguments": {"limit": 1}},
+        }
+    )
+    (figure,) = peer.receive()["result"]["structuredContent"]["figures"]
+    assert figure["permalink"].startswith(Settings().public_url + "/v1/outcomes/")
+
+
+def test_a_line_over_the_bound_is_answered_and_skipped_and_the_session_goes_on(peer: StdioPeer) -> None:
+    peer.send(_ping(MAX_REQUEST_BYTES, 1) + b"\n")  # exactly the bound: read
+    assert peer.receive() == {"jsonrpc": "2.0", "id": 1, "result": {}}
+    peer.send(_ping(MAX_REQUEST_BYTES + 1, 2) + b"\n")  # one byte more: refused, though it is a good message
+    assert str(MAX_REQUEST_BYTES) in _refusal(peer.receive(), -32600)
+    peer.request({"jsonrpc": "2.0", "id": 3, "method": "ping"})
+    assert peer.receive() == {"jsonrpc": "2.0", "id": 3, "result": {}}
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from Linux /proc")
+def test_a_huge_line_is_skipped_without_being_held(peer: StdioPeer) -> None:
+    huge = 48 << 20
+    before = peer.peak_rss_kib()
+    peer.send(b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"' + b"x" * huge + b'"}}\n')
+    assert str(MAX_REQUEST_BYTES) in _refusal(peer.receive(), -32600)
+    grown = peer.peak_rss_kib() - before
+    assert grown < (huge >> 10) // 4, f"peak resident memory grew {grown} KiB for a {huge >> 10} KiB line"
+    peer.request({"jsonrpc": "2.0", "id": 2, "method": "ping"})
+    assert peer.receive()["id"] == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "code", "named"),
+    [
+        (b"this is not JSON", -32700, "Parse error"),
+        (b'{"jsonrpc": "2.0", "id": 1, "method": "ping"', -32700, "Parse error"),
+        (b'{"jsonrpc": "2.0", "id": NaN, "method": "ping"}', -32700, "NaN"),
+        ('{"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"x": "é"}}'.encode("latin-1"), -32700, "UTF-8"),
+        (b'[{"jsonrpc": "2.0", "id": 1, "method": "ping"}]', -32600, "batch"),
+        (b'{"jsonrpc": "1.0", "id": 1, "method": "ping"}', -32600, "jsonrpc"),
+        (b'{"jsonrpc": "2.0", "id": 1.5, "method": "ping"}', -32600, "id must be"),
+        (b'{"jsonrpc": "2.0", "id": 1}', -32600, "method"),
+    ],
+)
+def test_a_line_that_is_no_json_rpc_message_is_answered(peer: StdioPeer, line: bytes, code: int, named: str) -> None:
+    peer.send(line + b"\n")
+    assert named in _refusal(peer.receive(), code)
+    peer.send(b"\n")  # a blank line is no message and is not answered
+    peer.request({"jsonrpc": "2.0", "id": 9, "method": "ping"})
+    assert peer.receive() == {"jsonrpc": "2.0", "id": 9, "result": {}}
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "named"),
+    [
+        ("prompts/get", {"name": "no-such-prompt"}, "no-such-prompt"),
+        ("tools/call", {"name": "no_such_tool", "arguments": {}}, "no_such_tool"),
+        ("resources/read", {"uri": "tall://no-such-resource"}, "tall://no-such-resource"),
+    ],
+)
+def test_an_unknown_name_is_invalid_params_and_nothing_is_logged(
+    peer: StdioPeer, method: str, params: dict[str, Any], named: str
+) -> None:
+    peer.request({"jsonrpc": "2.0", "id": 5, "method": method, "params": params})
+    answer = peer.receive()
+    assert answer["id"] == 5 and answer["error"]["code"] == -32602, answer
+    assert named in answer["error"]["message"]
+    assert peer.close() == 0
+    assert peer.stderr() == ""
+
+
+class CountingReads(io.BytesIO):
+    """A stream that records the most it was asked to read at once."""
+
+    largest = 0
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self.largest = max(self.largest, size if size is not None and size >= 0 else 1 << 62)
+        return super().readline(size)
+
+
+def test_next_line_keeps_the_bound_and_skips_a_longer_line_a_chunk_at_a_time() -> None:
+    stream = CountingReads(b"12345678\n" + b"9" * (5 * SKIPPED_CHUNK) + b"\n" + b"ok\n" + b"last")
+    assert next_line(stream, 8) == b"12345678\n"
+    with pytest.raises(LineRefused):
+        next_line(stream, 8)
+    assert stream.largest <= max(9, SKIPPED_CHUNK)
+    assert next_line(stream, 8) == b"ok\n"
+    assert next_line(stream, 8) == b"last"  # the last line needs no newline
+    assert next_line(stream, 8) is None
