@@ -458,3 +458,26 @@ def test_texts_the_registry_names_but_the_directory_lacks_are_named_once_each(
     assert {span.source_id for span in outcome.spans.values()} == {present[0].stem}
     full = verify(settings.fixtures_dir, settings.sources_registry, seeds, spans_file=settings.spans_file)
     assert full.missing_texts == [] and full.problems == []
+
+
+def test_spans_of_present_texts_are_still_compared_after_those_of_missing_ones(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The figures of a missing text are passed over, not the rest: a present document's span that no
+    longer matches is reported even when it sorts after a missing document's spans."""
+    import yaml
+
+    seeds = _texts(settings)
+    committed = yaml.safe_load(settings.spans_file.read_text(encoding="utf-8"))
+    last = sorted(committed["spans"])[-1]
+    kept = committed["spans"][last]["source_id"]
+    assert any(span["source_id"] != kept for rid, span in committed["spans"].items() if rid < last)
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / f"{kept}.txt").write_bytes((seeds / f"{kept}.txt").read_bytes())
+    committed["spans"][last]["start"] += 1
+    spans_file = tmp_path / "spans.yaml"
+    spans_file.write_text(yaml.safe_dump(committed, sort_keys=False), encoding="utf-8")
+    outcome = verify(settings.fixtures_dir, settings.sources_registry, texts, spans_file=spans_file)
+    mismatched = [p for p in outcome.problems if "does not match the text" in p]
+    assert mismatched == [f"spans.yaml: spans.{last}: does not match the text (run `tall-evidence resolve`)"]
