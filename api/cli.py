@@ -45,6 +45,8 @@ def settings_problem(exc: ValidationError | SettingsError) -> str:
 def path_problem(settings: Settings) -> str | None:
     """A directory or file setting that cannot be read, named by its environment variable with the fix."""
     # The coverage files are served too (their corrections): a mistyped directory would build without them.
+    from api.loading.file_checks import not_a_file
+
     for field, want_dir in (("fixtures_dir", True), ("sources_registry", False), ("coverage_dir", True)):
         path: Path = getattr(settings, field)
         kind = "directory" if want_dir else "file"
@@ -52,6 +54,8 @@ def path_problem(settings: Settings) -> str | None:
             problem = "does not exist"
         elif path.is_dir() != want_dir:
             problem = f"is not a {kind}"
+        elif not want_dir and (what := not_a_file(path)) is not None:
+            problem = f"is {what}"  # a FIFO or a device: read as a file, it would hang or never end
         elif not os.access(path, os.R_OK | (os.X_OK if want_dir else 0)):
             problem = "cannot be read"
         else:

@@ -185,3 +185,22 @@ def test_a_worker_serving_a_built_file_leaves_the_fixture_reader_unimported() ->
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_registry_setting_naming_no_regular_file_says_what_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """A FIFO or a device named by TALL_SOURCES_REGISTRY was called 'not found' (session 8 probe, P8)."""
+    if kind == "fifo":
+        path = tmp_path / "sources.yaml"
+        os.mkfifo(path)
+        words = "a FIFO (named pipe), not a regular file"
+    else:
+        path, words = Path("/dev/zero"), "a character device, not a regular file"
+    assert _main_with_env(monkeypatch, "TALL_SOURCES_REGISTRY", str(path), "validate") == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert (
+        line
+        == f"invalid setting TALL_SOURCES_REGISTRY: {path} is {words}; set TALL_SOURCES_REGISTRY to the file to read"
+    )
