@@ -63,6 +63,7 @@ class Worker:
     last_beat: float | None = None  # None: not serving yet
     reason: str | None = None  # why its start-up failed, as its application said
     changed: str | None = None  # set when, serving, it found its database file changed or gone
+    killed: bool = False  # sent SIGKILL for not answering: said once, while it takes to end
 
     def take_messages(self) -> None:
         try:
@@ -309,9 +310,10 @@ def _watch(
         if worker.process.is_alive():
             if worker.last_beat is None and now - worker.started_at > start_seconds:
                 return f"worker [{pid}] did not start serving within {start_seconds:g} s"
-            if worker.last_beat is not None and now - worker.last_beat > healthcheck_seconds:
+            if not worker.killed and worker.last_beat is not None and now - worker.last_beat > healthcheck_seconds:
                 logger.error(f"Worker [{pid}] has not answered for {healthcheck_seconds:g} s; killing it")
                 worker.process.kill()
+                worker.killed = True
             continue
         worker.process.join()
         worker.take_messages()  # its last words, sent just before it ended
