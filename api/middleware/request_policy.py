@@ -19,6 +19,12 @@ def refusal(scope: Scope) -> str | None:
     raw_path = scope.get("raw_path") or b""
     if b"%" in raw_path and b"%2f" in raw_path.lower():
         return "An encoded slash (%2F) is not accepted in the path: write '/' to separate segments."
+    return host_refusal(scope)
+
+
+def host_refusal(scope: Scope) -> str | None:
+    """Why the request's Host lines are refused, or None: a request a client and a proxy could read
+    as addressed to different hosts, after which the connection is not trusted (it is closed)."""
     hosts = [value for name, value in scope["headers"] if name == b"host"]
     if len(hosts) > 1:
         return "The request has more than one Host header line."
@@ -36,4 +42,6 @@ class RequestTargetPolicy:
         if detail is None:
             await self.app(scope, receive, send)
             return
-        await problem_response(Request(scope), 400, detail)(scope, receive, send)
+        # As the connection layer's refusals do: what follows a bad Host line is not read as a request.
+        closing = {"Connection": "close"} if host_refusal(scope) is not None else None
+        await problem_response(Request(scope), 400, detail, headers=closing)(scope, receive, send)

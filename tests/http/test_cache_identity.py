@@ -4,8 +4,11 @@ Duplicate and empty header lines only exist on the wire, so these go through a r
 """
 
 import json
+import socket
 
-from tests.http.live import LiveServer, split_response
+import pytest
+
+from tests.http.live import HOST, LiveServer, read_until_closed, split_response
 
 
 def _get(server: LiveServer, target: str, *header_lines: str) -> tuple[int, dict[str, str], bytes]:
@@ -51,3 +54,19 @@ def test_an_empty_host_does_not_share_the_key_of_the_bind_address(server: LiveSe
     assert status == 200
     links = json.loads(body)["links"]
     assert all(link is None or link.startswith(f"http://127.0.0.1:{server.port}/") for link in links.values()), links
+
+
+@pytest.mark.parametrize("hosts", [(b"Host: a.example", b"Host: b.example"), (b"Host: ",)])
+def test_a_refused_host_closes_the_connection_what_follows_is_not_read(
+    server: LiveServer, hosts: tuple[bytes, ...]
+) -> None:
+    """Refusals close the connection (docs, Limits): after Host lines a client and a proxy could read
+    differently, a request pipelined behind is not answered (session 8's probe: it was kept open)."""
+    first = b"GET /v1/meta HTTP/1.1\r\n" + b"\r\n".join(hosts) + b"\r\n\r\n"
+    behind = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection((HOST, server.port), timeout=30) as sock:
+        sock.sendall(first + behind)
+        received, closed = read_until_closed(sock, 10)
+    status, headers, _ = split_response(received)
+    assert status == 400 and headers.get("connection") == "close"
+    assert closed and received.count(b"HTTP/1.1 ") == 1, received[-400:]
