@@ -90,6 +90,20 @@ def texts_dir_problem(settings: Settings, *, needed: bool) -> str | None:
     return f"invalid setting TALL_SEEDS_TEXT_DIR: {path} {problem}; {fix}, or set it empty to check the spans file only"
 
 
+def dataset_version_problem(settings: Settings, args: argparse.Namespace) -> str | None:
+    """TALL_DATASET_VERSION names a PostgreSQL schema to serve; set where no schema is served (a file,
+    or the fixtures on SQLite), it would be ignored without a word."""
+    if "dataset_version" not in settings.model_fields_set or settings.dataset_version is None:
+        return None
+    url = getattr(args, "database_url", None) or settings.database_url or ""
+    if args.database or not url.startswith("postgresql"):
+        return (
+            "invalid setting TALL_DATASET_VERSION: it names the PostgreSQL schema to serve (with a postgresql "
+            "DATABASE_URL); a file or the fixtures on SQLite are served whole, so unset it"
+        )
+    return None
+
+
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
@@ -893,6 +907,9 @@ def main(argv: list[str] | None = None) -> int:
         args.database = [*settings.previous_database_files, settings.database_file]
     if args.command == "mcp" and args.database is None:
         args.database = settings.database_file  # TALL_DATABASE_FILE alone means `mcp --database` it
+    if args.command in ("serve", "mcp") and (problem := dataset_version_problem(settings, args)) is not None:
+        print(problem, file=sys.stderr)
+        return 2
     # A built file or PostgreSQL schema is served without reading any fixture.
     reads_fixtures = args.command == "build" or (
         args.command in ("serve", "mcp") and not args.database and not getattr(args, "dataset_version", None)

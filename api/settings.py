@@ -165,7 +165,8 @@ class Settings(BaseSettings):
     dataset_version: str | None = Field(
         default=None,
         description="With a PostgreSQL DATABASE_URL: the built dataset version (schema tall_<version>) to attach "
-        "read-only. Unset: build the fixtures' version into its schema first, unless it is there already.",
+        "read-only. Unset: build the fixtures' version into its schema first, unless it is there already. Set "
+        "where no schema is served (a file, or the fixtures on SQLite), `serve` and `mcp` refuse it.",
     )
     fixtures_dir: Path = Field(
         default_factory=lambda: data_dir() / "fixtures", description="Where the fixture files live."

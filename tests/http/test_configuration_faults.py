@@ -64,6 +64,8 @@ BAD_SETTINGS = {
     "TALL_CORS_ORIGINS not an origin": ("TALL_CORS_ORIGINS", "not an origin"),
     "TALL_CORS_ORIGINS with a line break": ("TALL_CORS_ORIGINS", "http://a.example\r\nX: y"),
     "TALL_CORS_ORIGINS with a path": ("TALL_CORS_ORIGINS", "https://a.example/lab"),
+    # PostgreSQL's schema to serve: on SQLite it was ignored without a word.
+    "TALL_DATASET_VERSION without PostgreSQL": ("TALL_DATASET_VERSION", "d2847f7c36c72243"),
 }
 
 
