@@ -197,20 +197,27 @@ def served_public_url(settings: Settings, built: list[tuple[str, "BuildRecord"]]
     return wanted, None
 
 
-def served_files_problem(settings: Settings, *, database_given: bool) -> str | None:
-    """Settings `serve` would overwrite, set anyway: the digests it hands its workers from the
-    files it checks, and, with --database, the files named in the environment instead."""
-    for field in ("database_file_sha256", "previous_database_files_sha256"):
-        if field in settings.model_fields_set:
-            name = env_name(field)
-            return f"invalid setting {name}: serve sets it for its workers, from the files it checks; unset it"
+def served_files_problem(settings: Settings, *, database_given: bool, command: str = "serve") -> str | None:
+    """Settings the command would overwrite or not read, set anyway: the digests `serve` hands its
+    workers from the files it checks; with --database, the files named in the environment instead;
+    and, for `mcp`, which answers from one release, the earlier ones."""
+    if command == "serve":
+        for field in ("database_file_sha256", "previous_database_files_sha256"):
+            if field in settings.model_fields_set:
+                name = env_name(field)
+                return f"invalid setting {name}: serve sets it for its workers, from the files it checks; unset it"
+    elif settings.previous_database_files:
+        name = env_name("previous_database_files")
+        return f"invalid setting {name}: mcp answers from one release, the current one; unset {name}"
     for field in ("database_file", "previous_database_files"):
         if database_given and field in settings.model_fields_set:
             name = env_name(field)
-            return (
-                f"invalid setting {name}: serve --database names every file served (earlier builds as more "
-                f"--database, oldest first); unset {name}, or leave out --database"
+            names = (
+                "every file served (earlier builds as more --database, oldest first)"
+                if command == "serve"
+                else "the file served"
             )
+            return f"invalid setting {name}: {command} --database names {names}; unset {name}, or leave out --database"
     return None
 
 
@@ -899,7 +906,9 @@ def main(argv: list[str] | None = None) -> int:
     if settings is None:
         print(settings_error, file=sys.stderr)
         return 2
-    if args.command == "serve" and (problem := served_files_problem(settings, database_given=bool(args.database))):
+    if args.command in ("serve", "mcp") and (
+        problem := served_files_problem(settings, database_given=bool(args.database), command=args.command)
+    ):
         print(problem, file=sys.stderr)
         return 2
     if args.command == "serve" and args.database is None and settings.database_file is not None:

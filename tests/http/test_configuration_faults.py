@@ -201,3 +201,17 @@ def test_database_url_naming_a_built_file_is_refused_and_the_file_left_as_it_was
     _one_line(result, "DATABASE_URL")
     assert f"serve --database {database}" in result.stderr.splitlines()[-1]
     assert database.read_bytes() == before
+
+
+@pytest.mark.parametrize("given", ["previous files", "a file beside --database"])
+def test_files_mcp_would_not_read_are_refused(built_for_a_public_url: Path, given: str) -> None:
+    """`mcp` answers from one release: earlier files in the environment, or TALL_DATABASE_FILE beside
+    --database, were ignored without a word (the MCP helper's note after session 8's probe)."""
+    database = str(built_for_a_public_url)
+    if given == "previous files":
+        env, args, name = {"TALL_PREVIOUS_DATABASE_FILES": database, "TALL_DATABASE_FILE": database}, (), None
+    else:
+        env, args, name = {"TALL_DATABASE_FILE": database}, ("--database", database), "TALL_DATABASE_FILE"
+    result = run_cli("mcp", *args, env=env, timeout=TIMEOUT)
+    _one_line(result, name or "TALL_PREVIOUS_DATABASE_FILES")
+    assert result.stdout == ""  # stdout is the protocol's channel
