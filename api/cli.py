@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from api.settings import LOG_NAME, MAX_WORKERS, Settings, env_name, get_settings
+from api.settings import DATASET_VERSION_PATTERN, LOG_NAME, MAX_WORKERS, Settings, env_name, get_settings
 
 if TYPE_CHECKING:
     from api.loading.build import BuildRecord
@@ -125,6 +125,13 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
     if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
         return f"invalid setting DATABASE_URL: {parsed.get_backend_name()} is not supported (sqlite or postgresql)"
     if parsed.get_backend_name() == "sqlite":
+        if parsed.query:
+            # SQLAlchemy drops arguments it does not know with a warning, and some make a pool the
+            # service cannot configure (a traceback at start-up): a file is all this URL names.
+            names = ", ".join(sorted(parsed.query))
+            return (
+                f"invalid setting DATABASE_URL: query arguments are not taken for SQLite ({names}); name the file only"
+            )
         return _sqlite_path_problem(parsed.database)
     if connect:
         try:
@@ -147,6 +154,8 @@ def _sqlite_path_problem(database: str | None) -> str | None:
         # Each worker and each pooled connection would get a database of its own, empty.
         return "invalid setting DATABASE_URL: an in-memory SQLite database cannot be served; name a file"
     path = Path(database)
+    if path.is_symlink() and not path.exists():
+        return f"invalid setting DATABASE_URL: {path} is a dangling symbolic link; name the database file itself"
     if path.is_dir():
         return f"invalid setting DATABASE_URL: {path} is a directory, not a database file"
     if path.exists() and not path.is_file():
@@ -156,10 +165,11 @@ def _sqlite_path_problem(database: str | None) -> str | None:
             f"invalid setting DATABASE_URL: {path} was written by `tall-evidence build` and is served read-only "
             f"as it is: use `serve --database {path}` (DATABASE_URL names a database the fixtures are loaded into)"
         )
+    # SQLite writes its journal beside the file: the directory must take a new file either way.
+    directory = path.resolve().parent
+    writable = directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)
     if path.exists():
-        writable = os.access(path, os.R_OK | os.W_OK)
-    else:
-        writable = path.parent.is_dir() and os.access(path.parent, os.W_OK | os.X_OK)
+        writable = writable and os.access(path, os.R_OK | os.W_OK)
     if not writable:
         return f"invalid setting DATABASE_URL: {path} cannot be written (the service loads the fixtures into it)"
     return None
@@ -753,6 +763,14 @@ def _worker_count(text: str) -> int:
     return int(text)
 
 
+def _dataset_version(text: str) -> str:
+    if not re.fullmatch(DATASET_VERSION_PATTERN, text):
+        raise argparse.ArgumentTypeError(
+            f"must be a dataset version, lowercase hex digits as /v1/meta gives (got {text!r})"
+        )
+    return text
+
+
 def _named_path(text: str) -> Path:
     # Path("") is ".": an empty argument (an unset shell variable) would name the working directory.
     if not text.strip():
@@ -822,7 +840,9 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
     )
     serve.add_argument("--database-url", help="PostgreSQL URL to attach to read-only (default: DATABASE_URL)")
     serve.add_argument(
-        "--dataset-version", help="with a PostgreSQL URL: the built version to serve (default: build the fixtures)"
+        "--dataset-version",
+        type=_dataset_version,
+        help="with a PostgreSQL URL: the built version to serve (default: build the fixtures)",
     )
     mcp = command(
         "mcp",

@@ -21,6 +21,7 @@ the uvicorn methods overridden here are those of the pinned, tested uvicorn rele
 import asyncio
 import json
 from collections.abc import Callable
+from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 
@@ -163,9 +164,12 @@ def problem_bytes(status: int, detail: str, path: str = "") -> bytes:
     body = json.dumps(document, separators=(",", ":")).encode()
     head = [
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}".encode(),
+        b"date: " + formatdate(usegmt=True).encode(),
         b"content-type: " + media_type,
         b"content-length: " + str(len(body)).encode(),
+        # What every answer carries (api/middleware/security.py), these too.
         b"x-content-type-options: nosniff",
+        b"referrer-policy: no-referrer",
         b"connection: close",
     ]
     if status == 405:

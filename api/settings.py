@@ -82,6 +82,8 @@ def http_base(value: str, *, example: str) -> str:
 
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+# A dataset version as /v1/meta gives it: lowercase hex digits (it names a PostgreSQL schema too).
+DATASET_VERSION_PATTERN = r"^[0-9a-f]{1,48}$"
 
 
 def whole_number(value: object) -> object:
@@ -162,7 +164,7 @@ class Settings(BaseSettings):
         description="The SHA-256 of database_file's bytes as `serve --database` checked them before any worker "
         "started; each worker serves the file only if its bytes still have it. Set by `serve` for its workers.",
     )
-    dataset_version: str | None = Field(
+    dataset_version: Annotated[str, StringConstraints(pattern=DATASET_VERSION_PATTERN)] | None = Field(
         default=None,
         description="With a PostgreSQL DATABASE_URL: the built dataset version (schema tall_<version>) to attach "
         "read-only. Unset: build the fixtures' version into its schema first, unless it is there already. Set "

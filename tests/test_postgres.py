@@ -130,3 +130,26 @@ def test_serve_refuses_a_version_that_was_never_built() -> None:
     )
     assert done.returncode == 1
     assert "no complete build of dataset version 0000000000000000" in done.stderr, done.stderr
+
+
+def test_health_is_503_once_the_served_schema_is_gone() -> None:
+    """`SELECT 1` answered while every data request was 503 (session 8's second probe): a load balancer
+    polling /health kept sending traffic. A schema of its own (another public URL, another version)."""
+    import re
+
+    from sqlalchemy import create_engine
+
+    env = {"TALL_PUBLIC_URL": "http://health-check.example"}
+    done = run_cli("build", "--database-url", str(POSTGRES_URL), env=env)
+    assert done.returncode == 0, done.stderr
+    (version,) = re.findall(r"built dataset version ([0-9a-f]+)", done.stdout)
+    with running("--database-url", str(POSTGRES_URL), "--dataset-version", version, env=env) as server:
+        assert httpx.get(server.base + "/health", timeout=30).status_code == 200
+        engine = create_engine(str(POSTGRES_URL))
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA tall_{version} CASCADE"))
+        finally:
+            engine.dispose()
+        answer = httpx.get(server.base + "/health", timeout=30)
+    assert answer.status_code == 503, answer.text

@@ -34,7 +34,7 @@ from api.garbage_collector import collector_paused
 from api.loading.file_checks import BUILD_TABLE, not_a_file
 from api.loading.fragments import fragment_code_digest
 from api.loading.search_index import FIELDS as SEARCH_FIELDS
-from api.settings import Settings
+from api.settings import DATASET_VERSION_PATTERN, Settings
 from models import TABLES
 
 if TYPE_CHECKING:  # the build step's input; serving a built file never imports the fixture reader
@@ -379,7 +379,7 @@ def engine_counts(database: Database) -> dict[str, int]:
 
 # --- PostgreSQL: one schema per dataset version -------------------------------------------------
 
-_SCHEMA_RE = re.compile(r"^[0-9a-f]{1,48}$")
+_SCHEMA_RE = re.compile(DATASET_VERSION_PATTERN)
 
 
 def schema_name(dataset_version: str) -> str:

@@ -34,6 +34,16 @@ from api.state import build_described, find_request_state, pinned_version
 
 CACHEABLE_METHODS = {"GET", "HEAD"}
 PINNED_CACHE_CONTROL = "public, max-age=31536000, immutable"
+# Answers made by the software, not from the data: their bytes change with an upgrade that keeps the
+# dataset version, so a pin to the version does not make them immutable.
+SOFTWARE_PATHS = ("/static/", "/docs", "/openapi.json")
+
+
+def immutable_when_pinned(path: str) -> bool:
+    """Whether a pinned answer at path never changes: everything made from the data."""
+    return not path.startswith(SOFTWARE_PATHS)
+
+
 # Headers a 304 keeps (RFC 9110 section 15.4.5); the rest describe a body it does not have.
 NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "expires", "vary"}
 
@@ -140,7 +150,8 @@ class HttpCacheMiddleware:
         """Set the validators on a response start; return True when it became a 304."""
         status = message["status"]
         headers = MutableHeaders(scope=message)
-        policy = PINNED_CACHE_CONTROL if pinned_version(scope) else self.cache_control
+        pinned = bool(pinned_version(scope)) and immutable_when_pinned(scope["path"])
+        policy = PINNED_CACHE_CONTROL if pinned else self.cache_control
         if status == 304:  # a static file answered If-None-Match itself
             headers.setdefault("Cache-Control", policy)
             return False
@@ -165,7 +176,7 @@ class HttpCacheMiddleware:
                 encoding=headers.get("content-encoding", ""),
                 origin=f"{scope.get('scheme', 'http')}://{request_host(scope)}",
             )
-        if pinned_version(scope):
+        if pinned:
             headers["Cache-Control"] = policy
         else:
             headers.setdefault("Cache-Control", policy)

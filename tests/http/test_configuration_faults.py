@@ -66,6 +66,14 @@ BAD_SETTINGS = {
     "TALL_CORS_ORIGINS with a path": ("TALL_CORS_ORIGINS", "https://a.example/lab"),
     # PostgreSQL's schema to serve: on SQLite it was ignored without a word.
     "TALL_DATASET_VERSION without PostgreSQL": ("TALL_DATASET_VERSION", "d2847f7c36c72243"),
+    # The second probe of session 8: a version that is none was exit 1 without naming the setting.
+    "TALL_DATASET_VERSION not hex": ("TALL_DATASET_VERSION", "zzzz"),
+    "TALL_DATASET_VERSION empty": ("TALL_DATASET_VERSION", ""),
+    # The same probe: a file SQLite cannot open for writing (its journal beside it) was a traceback,
+    # and URI query arguments a traceback or dropped with a warning.
+    "DATABASE_URL a file in /proc": ("DATABASE_URL", "sqlite:////proc/self/status"),
+    "DATABASE_URL with SQLite URI arguments": ("DATABASE_URL", "sqlite+pysqlite:///{tmp}/x.db?uri=true&mode=memory"),
+    "DATABASE_URL with an argument dropped": ("DATABASE_URL", "sqlite:///{tmp}/x.db?mode=ro"),
 }
 
 
@@ -215,3 +223,21 @@ def test_files_mcp_would_not_read_are_refused(built_for_a_public_url: Path, give
     result = run_cli("mcp", *args, env=env, timeout=TIMEOUT)
     _one_line(result, name or "TALL_PREVIOUS_DATABASE_FILES")
     assert result.stdout == ""  # stdout is the protocol's channel
+
+
+@pytest.mark.parametrize("value", ["", "zzzz", "D2847F7C36C72243"])
+def test_a_dataset_version_argument_that_is_none_is_refused(value: str) -> None:
+    """`--dataset-version ''` was taken as not given (the fixtures built and served); others exit 1."""
+    result = run_cli("serve", "--database-url", "postgresql+psycopg://x@127.0.0.1:1/x", "--dataset-version", value)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "argument --dataset-version: must be a dataset version" in result.stderr.splitlines()[-1]
+
+
+def test_database_url_naming_a_dangling_link_is_refused_not_written_through(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere" / "created.sqlite3"
+    link = tmp_path / "dangling.sqlite3"
+    link.symlink_to(target)
+    env = {**scratch_data(tmp_path), "DATABASE_URL": f"sqlite:///{link}"}
+    result = run_cli("serve", "--port", str(free_port()), env=env, timeout=TIMEOUT)
+    _one_line(result, "DATABASE_URL")
+    assert "dangling symbolic link" in result.stderr and not target.parent.exists()

@@ -138,3 +138,18 @@ def test_static_files_keep_their_own_validator_and_get_cache_control(client: Tes
     again = client.get("/static/embed.css", headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
     assert again.headers["cache-control"] == first.headers["cache-control"]
+
+
+def test_a_pin_makes_data_immutable_not_what_the_software_makes(client: TestClient) -> None:
+    """The pin names the data: static files, the docs page and the OpenAPI document change with the
+    software under the same dataset version, so they keep their usual caching (session 8's probe)."""
+    version = client.get("/v1/meta").json()["dataset_version"]
+    immutable = "public, max-age=31536000, immutable"
+    assert client.get(f"/v1/meta?version={version}").headers["cache-control"] == immutable
+    assert client.get(f"/v1/studies?limit=1&version={version}").headers["cache-control"] == immutable
+    for path in ("/static/embed.css", "/docs", "/openapi.json"):
+        pinned = client.get(f"{path}?version={version}")
+        assert pinned.status_code == 200, path
+        assert "immutable" not in pinned.headers["cache-control"], (path, pinned.headers["cache-control"])
+        assert pinned.headers["cache-control"] == client.get(path).headers["cache-control"], path
+    assert client.get("/static/embed.css?version=0000000000000000").status_code == 404  # the pin still names a version
