@@ -146,6 +146,23 @@ GROUPS: dict[str, Group] = {
             "tests/loading/test_fixture_faults.py::test_dataset_version_changes_exactly_when_fixtures_change",
         ),
     ),
+    # Apart: in the fhir group every function of these was mapped to the tests that build an app or the
+    # index (5 to 80 s a mutant on a shared machine). Each is built by a pure function these tests call
+    # directly and compare whole, in milliseconds.
+    "fhir-definitions": Group(
+        modules=("api/fhir/definitions.py",),
+        tests=("tests/fhir/test_definitions.py::test_each_definition_is_exactly_the_fhir_definition_of_what_it_names",),
+        timeout_constant=5.0,
+    ),
+    "fhir-search-index": Group(
+        modules=("api/fhir/search_index.py",),
+        tests=(
+            "tests/fhir/test_search_index.py",
+            "tests/render/test_fhir.py",
+            "tests/fhir/test_pooled_evidence.py",
+        ),
+        timeout_constant=5.0,
+    ),
     "fhir": Group(
         modules=("api/fhir/*.py",),
         tests=(
@@ -159,6 +176,7 @@ GROUPS: dict[str, Group] = {
         # the index; with 3 x, surviving ones ran out of wall-clock time on a busy machine and were
         # counted killed.
         timeout_multiplier=15.0,
+        exclude=("api/fhir/definitions.py", "api/fhir/search_index.py"),
     ),
 }
 
