@@ -1,0 +1,72 @@
+"""Which bodies POST [type]/_search reads as its form (FHIR: application/x-www-form-urlencoded), checked
+in process on the request as the route sees it. tests/http/test_fhir_search_edges.py sends the same
+over a real socket to a server process, which mutation testing cannot reach."""
+
+import pytest
+from starlette.requests import Request
+
+from api.fhir.routes import _check_form_type
+from api.fhir.search_parameters import SearchRefused
+
+WANTED = "POST _search takes a form body: Content-Type application/x-www-form-urlencoded, in UTF-8"
+
+
+def _request(headers: dict[str, str]) -> Request:
+    raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    return Request({"type": "http", "method": "POST", "path": "/fhir/Evidence/_search", "headers": raw})
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        {"Content-Type": "Application/X-WWW-Form-Urlencoded"},
+        {"Content-Type": " application/x-www-form-urlencoded ; charset=utf-8"},
+        {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+        {"Content-Type": 'application/x-www-form-urlencoded; charset="us-ascii"'},
+        {"Content-Type": "application/x-www-form-urlencoded; CHARSET = utf-8 "},
+        {"Content-Type": "application/x-www-form-urlencoded; boundary=x; other"},
+        {},  # no body: every parameter in the URL
+        {"Content-Length": "0"},
+    ],
+)
+def test_a_utf8_form_or_no_body_is_read(headers: dict[str, str]) -> None:
+    _check_form_type(_request(headers))
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        ({"Content-Length": "12"}, f"{WANTED}; this request has a body and no Content-Type."),
+        ({"Transfer-Encoding": "chunked"}, f"{WANTED}; this request has a body and no Content-Type."),
+        ({"Content-Type": "application/json"}, f"{WANTED}, not application/json."),
+        ({"Content-Type": ""}, f"{WANTED}, not an empty one."),
+        ({"Content-Type": "; charset=utf-8"}, f"{WANTED}, not an empty one."),
+        ({"Content-Type": "multipart/form-data; boundary=x"}, f"{WANTED}, not multipart/form-data."),
+        (
+            {"Content-Type": "application/x-www-form-urlencoded; charset=utf-16"},
+            f"{WANTED} (charset utf-8 or us-ascii), not charset utf-16.",
+        ),
+        (
+            {"Content-Type": 'application/x-www-form-urlencoded; Charset="Latin-1"'},
+            f"{WANTED} (charset utf-8 or us-ascii), not charset latin-1.",
+        ),
+        (
+            {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8; charset=utf-7"},
+            f"{WANTED} (charset utf-8 or us-ascii), not charset utf-7.",
+        ),
+        # The value is all after the first '=', and only quotes and white space are taken off it.
+        (
+            {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8=x"},
+            f"{WANTED} (charset utf-8 or us-ascii), not charset utf-8=x.",
+        ),
+        (
+            {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8X"},
+            f"{WANTED} (charset utf-8 or us-ascii), not charset utf-8x.",
+        ),
+    ],
+)
+def test_any_other_body_is_refused_with_415_saying_what_is_wanted(headers: dict[str, str], said: str) -> None:
+    with pytest.raises(SearchRefused) as refused:
+        _check_form_type(_request(headers))
+    assert (refused.value.status, refused.value.code, refused.value.diagnostics) == (415, "not-supported", said)
