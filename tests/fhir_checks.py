@@ -14,7 +14,10 @@ from sqlmodel import Session
 from api.fhir.elements import Urls
 from api.fhir.queries import fhir_inputs
 from api.fhir.search_index import FhirIndex, build_index
+from api.queries.comparison import wilson_interval
 from api.state import app_state
+from models.comparison import ComparisonRow
+from models.outcome import OutcomePublic
 
 VALUE_SETS: dict[str, set[str]] = {
     "http://terminology.hl7.org/CodeSystem/statistic-type": set(
@@ -183,3 +186,28 @@ def fresh_index(client: TestClient) -> FhirIndex:
 def resources_of(index: FhirIndex) -> dict[str, dict[str, dict[str, Any]]]:
     """An index's resources, by type and id."""
     return {kind: dict(by_id) for kind, by_id in index.resources.items()}
+
+
+def pooled_row(outcome: OutcomePublic, *, study_title: str, label: str, pooled: bool = True) -> ComparisonRow:
+    """A comparison's row for an outcome figure with counts, with its Wilson interval, for Evidence built in a test."""
+    assert outcome.numerator is not None and outcome.denominator is not None
+    low, high = wilson_interval(outcome.numerator, outcome.denominator)
+    return ComparisonRow(
+        outcome_id=outcome.id,
+        study_id=outcome.study_id,
+        study_title=study_title,
+        n=outcome.denominator,
+        events=outcome.numerator,
+        proportion=outcome.numerator / outcome.denominator,
+        ci_low=low,
+        ci_high=high,
+        interval_method="wilson",
+        printed=outcome.printed,
+        permalink=outcome.permalink,
+        source_id=outcome.source_id,
+        locator=outcome.locator,
+        derived=False,
+        label=label,
+        denominator_basis=outcome.denominator_basis,
+        pooled=pooled,
+    )

@@ -146,6 +146,40 @@ GROUPS: dict[str, Group] = {
             "tests/loading/test_fixture_faults.py::test_dataset_version_changes_exactly_when_fixtures_change",
         ),
     ),
+    # Apart: in the fhir group every function of these was mapped to the tests that build an app or the
+    # index (5 to 80 s a mutant on a shared machine). Each is built by a pure function these tests call
+    # directly and compare whole, in milliseconds.
+    "fhir-definitions": Group(
+        modules=("api/fhir/definitions.py",),
+        tests=("tests/fhir/test_definitions.py::test_each_definition_is_exactly_the_fhir_definition_of_what_it_names",),
+        timeout_constant=5.0,
+    ),
+    "fhir-search-index": Group(
+        modules=("api/fhir/search_index.py",),
+        tests=(
+            "tests/fhir/test_search_index.py",
+            "tests/render/test_fhir.py",
+            "tests/fhir/test_pooled_evidence.py",
+        ),
+        timeout_constant=5.0,
+    ),
+    # The pieces every FHIR resource is built from, through the tests that check the mapping exactly:
+    # pure functions, or the index built afresh per test from the session's app (1 s once, then
+    # 0.2 s a test), none of the search and HTTP tests of the fhir group.
+    "fhir-elements": Group(
+        modules=("api/fhir/elements.py",),
+        tests=(
+            "tests/fhir/test_elements.py",
+            "tests/render/test_fhir.py",
+            "tests/fhir/test_mapping_exact.py",
+            "tests/fhir/test_ebm_profiles.py",
+            "tests/fhir/test_inferred_study_fields.py",
+            "tests/fhir/test_search_index.py",
+            "tests/fhir/test_pooled_evidence.py",
+            "tests/fhir/test_definitions.py::test_each_definition_is_exactly_the_fhir_definition_of_what_it_names",
+            "tests/routes/test_fhir_source_figure.py",
+        ),
+    ),
     "fhir": Group(
         modules=("api/fhir/*.py",),
         tests=(
@@ -159,6 +193,7 @@ GROUPS: dict[str, Group] = {
         # the index; with 3 x, surviving ones ran out of wall-clock time on a busy machine and were
         # counted killed.
         timeout_multiplier=15.0,
+        exclude=("api/fhir/definitions.py", "api/fhir/search_index.py", "api/fhir/elements.py"),
     ),
 }
 

@@ -18,7 +18,7 @@ from models.outcome import OutcomePublic
 from models.source import SourcePublic
 from models.study import ReportPublic
 from models.study_views import StudyDetail
-from tests.fhir_checks import problems, references, validate
+from tests.fhir_checks import pooled_row, problems, references, validate
 
 BASE = "https://example.org/fhir"
 URLS = Urls(BASE)
@@ -181,27 +181,7 @@ def test_a_conflict_shows_on_the_evidence_with_links_to_the_other_figures() -> N
 
 
 def _row(outcome: OutcomePublic) -> ComparisonRow:
-    assert outcome.numerator is not None and outcome.denominator is not None
-    low, high = wilson_interval(outcome.numerator, outcome.denominator)
-    return ComparisonRow(
-        outcome_id=outcome.id,
-        study_id=outcome.study_id,
-        study_title="Study A",
-        n=outcome.denominator,
-        events=outcome.numerator,
-        proportion=outcome.numerator / outcome.denominator,
-        ci_low=low,
-        ci_high=high,
-        interval_method="wilson",
-        printed=outcome.printed,
-        permalink=outcome.permalink,
-        source_id=outcome.source_id,
-        locator=outcome.locator,
-        derived=False,
-        label=f"Study A · {outcome.id}",
-        denominator_basis=outcome.denominator_basis,
-        pooled=True,
-    )
+    return pooled_row(outcome, study_title="Study A", label=f"Study A · {outcome.id}")
 
 
 def test_pooled_evidence_is_valid_says_it_was_computed_and_links_its_rows() -> None:
