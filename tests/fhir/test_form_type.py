@@ -3,6 +3,9 @@ in process on the request as the route sees it. tests/http/test_fhir_search_edge
 over a real socket to a server process, which mutation testing cannot reach."""
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from starlette.requests import Request
@@ -11,6 +14,7 @@ from api.fhir.routes import _check_form_type, _form_pairs
 from api.fhir.search_parameters import SearchRefused
 from api.request_body import BodyRefused
 
+T = TypeVar("T")
 WANTED = "POST _search takes a form body: Content-Type application/x-www-form-urlencoded, in UTF-8"
 
 
@@ -75,6 +79,13 @@ def test_any_other_body_is_refused_with_415_saying_what_is_wanted(headers: dict[
     assert (refused.value.status, refused.value.code, refused.value.diagnostics) == (415, "not-supported", said)
 
 
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The coroutine run to its end on a thread of its own: the thread running the tests may hold a
+    running event loop left by another test of the same worker (asyncio.run refuses to nest)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _posted(body: bytes, *, chunk: int = 700) -> Request:
     """A form POST whose body arrives in chunks, as a server hands it on."""
     parts = [body[i : i + chunk] for i in range(0, len(body), chunk)] or [b""]
@@ -89,14 +100,14 @@ def _posted(body: bytes, *, chunk: int = 700) -> Request:
 
 
 def test_a_form_body_is_read_as_utf8_pairs_keeping_blank_values() -> None:
-    pairs = asyncio.run(_form_pairs(_posted(b"measure=cr&_count=&q=caf%C3%A9+au+lait&measure=os"), seconds=5))
+    pairs = _run(_form_pairs(_posted(b"measure=cr&_count=&q=caf%C3%A9+au+lait&measure=os"), seconds=5))
     assert pairs == [("measure", "cr"), ("_count", ""), ("q", "café au lait"), ("measure", "os")]
 
 
 @pytest.mark.parametrize("body", [b"q=%FF", b"q=caf\xc3\xa9", b"q=%C3"])
 def test_a_body_not_in_utf8_form_encoding_is_refused_with_400(body: bytes) -> None:
     with pytest.raises(SearchRefused) as refused:
-        asyncio.run(_form_pairs(_posted(body), seconds=5))
+        _run(_form_pairs(_posted(body), seconds=5))
     assert (refused.value.status, refused.value.code, refused.value.diagnostics) == (
         400,
         "invalid",
@@ -107,9 +118,9 @@ def test_a_body_not_in_utf8_form_encoding_is_refused_with_400(body: bytes) -> No
 def test_a_form_body_is_read_up_to_2048_bytes() -> None:
     # docs/limits.md: a form of at most 2048 bytes, else 413.
     at_limit = b"q=" + b"a" * 2046
-    assert asyncio.run(_form_pairs(_posted(at_limit), seconds=5)) == [("q", "a" * 2046)]
+    assert _run(_form_pairs(_posted(at_limit), seconds=5)) == [("q", "a" * 2046)]
     with pytest.raises(BodyRefused) as refused:
-        asyncio.run(_form_pairs(_posted(at_limit + b"a"), seconds=5))
+        _run(_form_pairs(_posted(at_limit + b"a"), seconds=5))
     assert (refused.value.status, str(refused.value)) == (413, "the body is over 2048 bytes")
 
 
@@ -120,5 +131,5 @@ def test_a_form_body_not_arrived_in_time_is_refused_with_408() -> None:
 
     scope = {"type": "http", "method": "POST", "path": "/fhir/Evidence/_search", "headers": []}
     with pytest.raises(BodyRefused) as refused:
-        asyncio.run(_form_pairs(Request(scope, never), seconds=0.05))  # type: ignore[arg-type]
+        _run(_form_pairs(Request(scope, never), seconds=0.05))  # type: ignore[arg-type]
     assert refused.value.status == 408
