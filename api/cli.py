@@ -45,23 +45,27 @@ def settings_problem(exc: ValidationError | SettingsError) -> str:
 def path_problem(settings: Settings) -> str | None:
     """A directory or file setting that cannot be read, named by its environment variable with the fix."""
     # The coverage files are served too (their corrections): a mistyped directory would build without them.
-    from api.loading.file_checks import not_a_file
-
     for field, want_dir in (("fixtures_dir", True), ("sources_registry", False), ("coverage_dir", True)):
         path: Path = getattr(settings, field)
-        kind = "directory" if want_dir else "file"
-        if not path.exists():
-            problem = "does not exist"
-        elif path.is_dir() != want_dir:
-            problem = f"is not a {kind}"
-        elif not want_dir and (what := not_a_file(path)) is not None:
-            problem = f"is {what}"  # a FIFO or a device: read as a file, it would hang or never end
-        elif not os.access(path, os.R_OK | (os.X_OK if want_dir else 0)):
-            problem = "cannot be read"
-        else:
-            continue
-        name = env_name(field)
-        return f"invalid setting {name}: {path} {problem}; set {name} to the {kind} to read"
+        if (problem := _unreadable(path, want_dir=want_dir)) is not None:
+            name = env_name(field)
+            kind = "directory" if want_dir else "file"
+            return f"invalid setting {name}: {path} {problem}; set {name} to the {kind} to read"
+    return None
+
+
+def _unreadable(path: Path, *, want_dir: bool) -> str | None:
+    """What keeps a directory (want_dir) or a regular file from being read, in words; None if nothing."""
+    from api.loading.file_checks import not_a_file
+
+    if not path.exists():
+        return "does not exist"
+    if path.is_dir() != want_dir:
+        return f"is not a {'directory' if want_dir else 'file'}"
+    if not want_dir and (what := not_a_file(path)) is not None:
+        return f"is {what}"  # a FIFO or a device: read as a file, it would hang or never end
+    if not os.access(path, os.R_OK | (os.X_OK if want_dir else 0)):
+        return "cannot be read"
     return None
 
 
@@ -77,15 +81,7 @@ def texts_dir_problem(settings: Settings, *, needed: bool) -> str | None:
             if needed
             else None
         )
-    if "seeds_text_dir" not in settings.model_fields_set:
-        return None
-    if not path.exists():
-        problem = "does not exist"
-    elif not path.is_dir():
-        problem = "is not a directory"
-    elif not os.access(path, os.R_OK | os.X_OK):
-        problem = "cannot be read"
-    else:
+    if "seeds_text_dir" not in settings.model_fields_set or (problem := _unreadable(path, want_dir=True)) is None:
         return None
     return f"invalid setting TALL_SEEDS_TEXT_DIR: {path} {problem}; {fix}, or set it empty to check the spans file only"
 

@@ -69,6 +69,6 @@ def error_face(path: str) -> str:
     return "problem"
 
 
-def jsonrpc_refusal(detail: str) -> dict[str, object]:
+def jsonrpc_refusal(detail: str, code: int = JSONRPC_INVALID_REQUEST) -> dict[str, object]:
     """A JSON-RPC 2.0 error object for a message refused before its id could be read (id null)."""
-    return {"jsonrpc": "2.0", "id": None, "error": {"code": JSONRPC_INVALID_REQUEST, "message": detail}}
+    return {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": detail}}

@@ -42,6 +42,7 @@ from api.render.problems import problem_response
 from api.request_body import CLOSE_CONNECTION, BodyRefused, read_body
 from api.settings import MCP_ALLOW, Settings
 from api.state import AppState, Release
+from models.problem import JSONRPC_INVALID_REQUEST, jsonrpc_refusal
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
@@ -55,7 +56,7 @@ SKIPPED_CHUNK = 64 * 1024
 # A refused body's rest is never read: the connection is closed after the answer.
 CLOSING = [(name.lower().encode(), value.encode()) for name, value in CLOSE_CONNECTION.items()]
 PARSE_ERROR = -32700
-INVALID_REQUEST = -32600
+INVALID_REQUEST = JSONRPC_INVALID_REQUEST
 
 
 def jsonrpc_error(
@@ -63,9 +64,7 @@ def jsonrpc_error(
 ) -> list[Message]:
     """The ASGI messages of a JSON-RPC error object answered with an HTTP status; `id` is null,
     as JSON-RPC 2.0 has it when the request's id could not be read."""
-    body = json.dumps(
-        {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}, separators=(",", ":")
-    ).encode()
+    body = json.dumps(jsonrpc_refusal(message, code), separators=(",", ":")).encode()
     kept = [(name, value) for name, value in headers if name.lower() not in (b"content-type", b"content-length")]
     return [
         {
