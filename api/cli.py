@@ -412,12 +412,14 @@ def _serve(
                             f"({seen[record.dataset_version]})"
                         )
                     seen[record.dataset_version] = database
-                    current = " (current)" if database is databases[-1] and len(databases) > 1 else ""
-                    print(f"serving {database} (dataset version {record.dataset_version}){current}")
                 public_url, problem = served_public_url(settings, built)
                 if problem is not None:
                     print(problem, file=sys.stderr)
                     return 2
+                # Said once every file is accepted: a refusal is the one line printed.
+                for (name, record), database in zip(built, databases, strict=True):
+                    current = " (current)" if database is databases[-1] and len(databases) > 1 else ""
+                    print(f"serving {name} (dataset version {record.dataset_version}){current}")
                 # Checked here once; each worker then checks that the current file's bytes it opens are
                 # still these (a file altered or replaced since is refused).
                 updates.update(

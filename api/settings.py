@@ -385,6 +385,16 @@ class Settings(BaseSettings):
         default=["/health"],
         description="Paths always answered afresh (the health check must reach the database). Env: a JSON list.",
     )
+
+    @field_validator("response_cache_skip_paths")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        # Compared with a request's path, which always starts with '/': 'health' would never match.
+        for path in value:
+            if not path.startswith("/"):
+                raise ValueError(f"each entry must be a path starting with '/', e.g. /health (got {path!r})")
+        return value
+
     count_memo_entries: WholeNumber = Field(
         default=4096,
         ge=0,

@@ -40,6 +40,7 @@ from models.enums import (
     Subgroup,
     TherapyClass,
 )
+from models.numbers import DecimalOrNone
 from models.outcome import TIME_POINT_PATTERN
 from models.terminology import AgentOrCode, AntigenOrCode, DiseaseOrCode, MeasureOrCode, TermOrCode
 
@@ -157,7 +158,7 @@ class StudyFilters(BaseModel):
         le=MAX_PATIENTS,
         description=f"At least this many patients enrolled (at most {MAX_PATIENTS}).",
     )
-    age: float | None = Field(default=None, ge=0, le=120, description="Printed age range includes this age (years).")
+    age: DecimalOrNone = Field(default=None, ge=0, le=120, description="Printed age range includes this age (years).")
     q: str | None = Field(
         default=None,
         min_length=1,

@@ -13,6 +13,7 @@ from api.queries.claims import study_names
 from api.queries.filters import TimePointQuery
 from models.claim import Claim, ClaimCheck, ClaimUnit
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
+from models.numbers import IN_DIGITS
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -50,6 +51,7 @@ def claim_from_query(
         Query(
             ge=0, le=1_000_000, description="The number claimed; its decimals as written set its precision (90, 90.3)."
         ),
+        IN_DIGITS,
     ] = None,
     unit: Annotated[ClaimUnit, Query(description="percent (the default) or patients (a count).")] = ClaimUnit.percent,
     study: Annotated[str | None, Query(max_length=200, description="Study id the claim is about.")] = None,

@@ -139,3 +139,15 @@ def test_the_openapi_document_describes_check_claim(client: TestClient) -> None:
     assert operation["operationId"] == "checkClaim"
     names = {p["name"] for p in operation["parameters"]}
     assert {"text", "measure", "value", "unit", "study", "agent", "target_antigen", "time_point", "subgroup"} <= names
+
+
+def test_a_value_not_written_in_plain_digits_is_refused(client: TestClient) -> None:
+    # Read by float(), '1_0' would be checked as the 10 nobody claimed.
+    for value in ("1_0", " 80", "+80", "80.", ".8", "inf", "٨٠", "\uff18\uff10"):
+        response = client.get(PATH, params={"measure": "cr_cri", "study": "jplsg-t11", "value": value})
+        assert response.status_code == 422, value
+        [error] = response.json()["errors"]
+        assert error["location"] == "query.value"
+        assert "ASCII digits" in error["message"], value
+    written = check(client, measure="cr_cri", study="jplsg-t11", value="90.3")
+    assert (written["understood"]["value"], written["understood"]["decimals"]) == (90.3, 1)

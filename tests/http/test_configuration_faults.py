@@ -39,6 +39,8 @@ BAD_SETTINGS = {
     "TALL_HOST not a host": ("TALL_HOST", "not*a*host"),
     "TALL_HOST unresolvable": ("TALL_HOST", "no-such-host.invalid"),
     "TALL_RESPONSE_CACHE_SKIP_PATHS not JSON": ("TALL_RESPONSE_CACHE_SKIP_PATHS", "not json"),
+    # Session 8's second probe: an entry no request path can equal was taken.
+    "TALL_RESPONSE_CACHE_SKIP_PATHS an entry that is no path": ("TALL_RESPONSE_CACHE_SKIP_PATHS", '["health"]'),
     # The last probe of issue 21: each was a traceback (WEB_CONCURRENCY, exit 1) or accepted silently.
     # (Values are format strings: braces doubled.)
     "WEB_CONCURRENCY not a number": ("WEB_CONCURRENCY", "abc"),
@@ -153,6 +155,7 @@ def test_serving_a_file_under_another_public_url_is_refused(built_for_a_public_u
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("invalid setting TALL_PUBLIC_URL: ")
     assert f"built with TALL_PUBLIC_URL={BUILT_FOR}, not {other}" in line and "build it again" in line
+    assert result.stdout == ""  # the refusal is the one line: nothing said of serving the file first
 
 
 def test_a_file_served_without_tall_public_url_is_cited_under_the_url_it_was_built_for(

@@ -176,3 +176,21 @@ def test_adverse_event_filters_are_written_out_with_their_study_filters(client: 
         asked = {events.within(StudyFilters(disease=[d])).conditions(session).asked for d in Disease}
         asked.add(events.conditions(session).asked)
     assert None not in asked and len(asked) == len(Disease) + 1
+
+
+NOT_PLAIN_NUMBERS = ("1_0", " 5", "5 ", "+5", "5.", ".5", "inf", "nan", "٣", "\uff15", "1e", "0x1", "")
+
+
+@pytest.mark.parametrize("path", ["/v1/studies", "/v1/outcomes", "/v1/adverse-events"])
+def test_an_age_not_written_in_plain_digits_is_refused(client: TestClient, path: str) -> None:
+    # float() would read '1_0' as 10 and take the rest; nobody wrote those numbers.
+    for value in NOT_PLAIN_NUMBERS:
+        response = client.get(path, params={"age": value})
+        assert response.status_code == 422, value
+        [error] = response.json()["errors"]
+        assert error["location"] == "query.age"
+        assert "ASCII digits" in error["message"], value
+    for value, expected in (("10", 10.0), ("10.5", 10.5), ("1e1", 10.0), ("1E+1", 10.0), ("100e-1", 10.0)):
+        assert StudyFilters.model_validate({"age": value}).age == expected, value
+        assert client.get(path, params={"age": value}).status_code == 200, value
+    assert client.get(path, params={"age": "-1"}).status_code == 422  # digits, but out of range
