@@ -17,10 +17,20 @@ from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
 from api.loading.terminology import read_terminology
 from api.provenance.spans import Span, servable_spans
-from api.settings import Settings
+from api.settings import Settings, data_dir
 from api.version import api_version
 from models import TABLES
 from models.meta import Meta, attribution_text, how_to_cite_text
+
+
+def _registry_named(issues: list[FixtureIssue], registry: Path) -> list[FixtureIssue]:
+    """The seed registry's issues under the path read and its setting, when it is not the data's own:
+    inside the data it is known as seeds/<its name> (its corrections' records, the inputs hashed), which
+    names another file, or none, when TALL_SOURCES_REGISTRY points elsewhere."""
+    if registry.resolve() == (data_dir() / "seeds" / "sources.yaml").resolve():
+        return issues
+    label, shown = f"seeds/{registry.name}", f"{registry} (TALL_SOURCES_REGISTRY)"
+    return [FixtureIssue(shown, i.path, i.message) if i.file == label else i for i in issues]
 
 
 def validate_fixtures(settings: Settings) -> FixtureSet:
@@ -38,7 +48,10 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
     if missing:
         raise FixtureError(missing)
     with collector_paused():
-        fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
+        try:
+            fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
+        except FixtureError as exc:
+            raise FixtureError(_registry_named(exc.issues, settings.sources_registry)) from None
         check_fixture_set(fixtures)
         fixtures.terminology = read_terminology(
             settings.terminology_file, settings.term_codes_file, max_bytes=settings.max_fixture_bytes

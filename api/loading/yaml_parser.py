@@ -125,6 +125,37 @@ def load_fixture_yaml(text: str) -> tuple[Any, list[Issue]]:
         return _load(text, yaml.SafeLoader)
 
 
+def _unbuildable_scalar(root: Node, loader_class: type[Any]) -> Issue:
+    """Where in the document the first scalar YAML cannot build as the type it resolves to is, and why."""
+    builder = loader_class("")
+    try:
+        stack: list[tuple[Node, Loc]] = [(root, ())]
+        while stack:
+            node, loc = stack.pop()
+            if isinstance(node, ScalarNode):
+                try:
+                    builder.construct_object(node)
+                except (ValueError, OverflowError) as exc:
+                    where = f"line {node.start_mark.line + 1}: "
+                    why = str(exc).split(";")[0]  # not the advice to raise Python's own digit limit
+                    return loc, f"{where}{node.value[:40]!r} cannot be read as {_tag_name(node.tag)}: {why}"
+            elif isinstance(node, MappingNode):
+                pairs = [(k, v, (*loc, k.value if isinstance(k, ScalarNode) else str(k.tag))) for k, v in node.value]
+                # A key is checked where its value would be reported.
+                stack.extend(reversed([entry for k, v, at in pairs for entry in ((k, at), (v, at))]))
+            elif isinstance(node, SequenceNode):
+                stack.extend(reversed([(child, (*loc, i)) for i, child in enumerate(node.value)]))
+    finally:
+        builder.dispose()
+    return (), "a value YAML cannot read as its type"  # not met again node by node: said without a place
+
+
+def _tag_name(tag: str) -> str:
+    # tag:yaml.org,2002:timestamp -> a timestamp (a date, or a date and time)
+    name = tag.rsplit(":", 1)[-1]
+    return {"timestamp": "a date", "int": "an integer", "float": "a number"}.get(name, f"a YAML {name}")
+
+
 def _load(text: str, loader_class: type[Any]) -> tuple[Any, list[Issue]]:
     loader = loader_class(text)
     try:
@@ -138,6 +169,10 @@ def _load(text: str, loader_class: type[Any]) -> tuple[Any, list[Issue]]:
     except RecursionError:
         # PyYAML composes and constructs recursively; fixtures never nest more than a few levels.
         return None, [((), "YAML is nested too deeply")]
+    except (ValueError, OverflowError):
+        # A scalar whose tag or form YAML resolves to a type it then cannot build: 2024-02-30 (a date),
+        # `!!int abc`, an integer of more than 4,300 digits. PyYAML says neither where nor which.
+        return None, [_unbuildable_scalar(root, loader_class)]
     finally:
         loader.dispose()
     issues = _value_issues(data)

@@ -19,7 +19,8 @@ Cache-Control suits shared caches too: s-maxage lets a proxy or CDN keep answers
 than browsers, and stale-while-revalidate lets it answer at once while it revalidates
 (a cheap 304). A URL pinned to the dataset version (`?version=<dataset version>`) never
 changes, so it is cacheable for a year and immutable (api.middleware.releases takes the pin off
-the query and picks the release before this layer sees the request).
+the query and picks the release before this layer sees the request); but not an answer the
+software makes (SOFTWARE_PATHS) nor one that shows the build's time, which change under one version.
 """
 
 import hashlib
@@ -150,7 +151,9 @@ class HttpCacheMiddleware:
         """Set the validators on a response start; return True when it became a 304."""
         status = message["status"]
         headers = MutableHeaders(scope=message)
-        pinned = bool(pinned_version(scope)) and immutable_when_pinned(scope["path"])
+        # An answer showing the build (its time) differs between two builds of one version (a Docker
+        # image built again, say): the pin does not make it immutable either.
+        pinned = bool(pinned_version(scope)) and immutable_when_pinned(scope["path"]) and build_described(scope) is None
         policy = PINNED_CACHE_CONTROL if pinned else self.cache_control
         if status == 304:  # a static file answered If-None-Match itself
             headers.setdefault("Cache-Control", policy)

@@ -360,6 +360,28 @@ FAULTS: list[Fault] = [
         "aliases",
     ),
     Fault("alias bomb", _laughs, "fixtures/studies/laughs.yaml", "a1[0]", "aliases"),
+    # A fresh probe of issue 21: each was a traceback, the file named nowhere.
+    Fault(
+        "impossible date",
+        _write("studies/when.yaml", b"id: when\nreports:\n  - year: 2024\n    published: 2024-02-30\n"),
+        "fixtures/studies/when.yaml",
+        "reports[0].published",
+        "line 4: '2024-02-30' cannot be read as a date: day is out of range for month",
+    ),
+    Fault(
+        "integer tag on text",
+        _write("studies/tagged.yaml", b"id: tagged\nn_enrolled: !!int abc\n"),
+        "fixtures/studies/tagged.yaml",
+        "n_enrolled",
+        "'abc' cannot be read as an integer",
+    ),
+    Fault(
+        "integer of 5,000 digits",
+        _write("studies/digits.yaml", b"id: digits\nn_enrolled: 1" + b"0" * 4999 + b"\n"),
+        "fixtures/studies/digits.yaml",
+        "n_enrolled",
+        "cannot be read as an integer: Exceeds the limit (4300 digits) for integer string conversion",
+    ),
     Fault(
         "nesting too deep",
         _write("studies/deep.yaml", b"id: " + b"[" * 50_000 + b"]" * 50_000 + b"\n"),
