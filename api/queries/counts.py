@@ -70,10 +70,12 @@ class ConditionRows:
         with self._lock:
             numbering = self._numbering.get(name)
         if numbering is None:
-            numbering = {row_id: n for n, row_id in enumerate(session.exec(select(table.id)))}
+            # In id order, so that two threads numbering the table at once number it alike; and the
+            # first kept is the one every bitmap is built over.
+            counted = {row_id: n for n, row_id in enumerate(session.exec(select(table.id).order_by(table.id)))}
             with self._lock:
                 self.queries += 1
-                self._numbering[name] = numbering
+                numbering = self._numbering.setdefault(name, counted)
         return numbering
 
     def _bitmap(

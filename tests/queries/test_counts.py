@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
-from sqlmodel import col
+from sqlmodel import col, select
 
 from api.main import create_app
 from api.queries.counts import ConditionRows, CountMemo, condition_key, count
@@ -166,3 +166,16 @@ def test_clearing_the_memo_forgets_each_conditions_rows(app_client: TestClient) 
     assert before.queries == 2
     memo.clear()
     assert memo.rows is not before and memo.rows.queries == 0
+
+
+def test_a_table_is_numbered_in_id_order(app_client: TestClient) -> None:
+    # Two threads may number a table at once (and a database may return rows in any order): both
+    # must number it alike, or bitmaps built over the two numberings would be ANDed.
+    database = app_state(app_client.app).database
+    with next(database.session()) as session:
+        ids = sorted(session.exec(select(Outcome.id)))
+        # SQLite then returns the rows of a query without ORDER BY in reverse (as another plan might).
+        session.connection().exec_driver_sql("PRAGMA reverse_unordered_selects = ON")
+        numbering = ConditionRows()._numbered(session, Outcome)
+        session.connection().exec_driver_sql("PRAGMA reverse_unordered_selects = OFF")
+    assert list(numbering) == ids and list(numbering.values()) == list(range(len(ids)))
