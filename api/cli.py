@@ -306,12 +306,14 @@ def _resolve(check: bool) -> int:
     except FixtureError as exc:
         print(f"resolve: {exc}", file=sys.stderr)
         return 1
-    if outcome.missing_texts:
+    if outcome.missing_texts or outcome.unreadable_texts:
         # Written without them, the spans file would lose every figure of those documents.
+        missing, unreadable = len(outcome.missing_texts), len(outcome.unreadable_texts)
+        said = [f"{missing} text(s) the registry names are not in" if missing else ""]
+        said += [f"{unreadable} text(s) cannot be read in" if unreadable else ""]
         print(
-            f"resolve: {len(outcome.missing_texts)} text(s) the registry names are not in {settings.seeds_text_dir}"
-            f" (TALL_SEEDS_TEXT_DIR); {settings.spans_file.name} "
-            + ("cannot be checked without them:" if check else "was not written:"),
+            f"resolve: {' and '.join(s for s in said if s)} {settings.seeds_text_dir} (TALL_SEEDS_TEXT_DIR); "
+            f"{settings.spans_file.name} " + ("cannot be checked without them:" if check else "was not written:"),
             file=sys.stderr,
         )
         for problem in outcome.problems:
@@ -722,13 +724,27 @@ def _report_check(target: Path, text: str, *, command: str) -> int:
 
 def _configuration(check: bool) -> int:
     """Regenerate (or check) the settings table of docs/configuration.md from the settings model."""
-    from api.tools.settings_reference import CONFIGURATION_PAGE, replace_settings_table
+    from api.loading.fixture_files import FixtureError, regular_file_bytes, utf8_text
+    from api.tools.settings_reference import BEGIN, CONFIGURATION_PAGE, END, MAX_PAGE_BYTES, replace_settings_table
 
-    if not CONFIGURATION_PAGE.is_file():
+    if not CONFIGURATION_PAGE.exists() and not CONFIGURATION_PAGE.is_symlink():
         print(f"configuration: {CONFIGURATION_PAGE} not found; run this in a source checkout", file=sys.stderr)
         return 1
-    text = replace_settings_table(CONFIGURATION_PAGE.read_text(encoding="utf-8"))
-    return _write_or_check(CONFIGURATION_PAGE, text, check=check, command="configuration")
+    # Read under the fixtures' guards: a FIFO, a device or a huge file in its place is not the page.
+    label = str(CONFIGURATION_PAGE)
+    try:
+        page = utf8_text(regular_file_bytes(CONFIGURATION_PAGE, label, max_bytes=MAX_PAGE_BYTES), label)
+    except FixtureError as exc:
+        print(f"configuration: {exc.issues[0].file} {exc.issues[0].message}", file=sys.stderr)
+        return 1
+    if BEGIN not in page or END not in page[page.find(BEGIN) :]:
+        print(
+            f"configuration: {CONFIGURATION_PAGE} has no generated settings table (between the lines {BEGIN} "
+            f"and {END}); restore the page from version control",
+            file=sys.stderr,
+        )
+        return 1
+    return _write_or_check(CONFIGURATION_PAGE, replace_settings_table(page), check=check, command="configuration")
 
 
 def _version() -> str:

@@ -314,6 +314,24 @@ class Settings(BaseSettings):
         # Set empty on purpose: the texts are not read (an empty path would otherwise be the working directory).
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator(
+        "database_file",
+        "fixtures_dir",
+        "sources_registry",
+        "coverage_dir",
+        "spans_file",
+        "terminology_file",
+        "term_codes_file",
+        mode="before",
+    )
+    @classmethod
+    def _path_not_empty(cls, value: object) -> object:
+        # An empty path is the working directory: an unset shell variable (TALL_COVERAGE_DIR=$DIR) would
+        # read the checkout's root as the corrections' directory, find none and build without them.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must be a path, not empty (unset it for the default)")
+        return value
+
     @field_validator("previous_database_files", mode="before")
     @classmethod
     def _split_paths(cls, value: object) -> object:

@@ -308,6 +308,9 @@ class Outcome:
     # Documents the registry names whose text is not in the texts directory: their spans cannot be
     # resolved, so `resolve` must not write a spans file without them.
     missing_texts: list[str] = field(default_factory=list)
+    # Documents whose text is there but cannot be read (not a regular file, too large, not UTF-8, its
+    # structure unreadable): no better than missing for `resolve`.
+    unreadable_texts: list[str] = field(default_factory=list)
 
 
 def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path | None, *, spans_file: Path) -> Outcome:
@@ -374,4 +377,5 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path | None, *
                 problems.append(f"{spans_label}: spans.{rid}: does not match the text (run `tall-evidence resolve`)")
     else:
         problems.append(f"{spans_label}: missing (run `tall-evidence resolve`)")
-    return Outcome(problems, notes, spans, documents, True, missing_texts)
+    unreadable = [doc_id for doc_id in registry_sha if doc_id not in documents and doc_id not in missing_texts]
+    return Outcome(problems, notes, spans, documents, True, missing_texts, unreadable)

@@ -39,6 +39,9 @@ BAD_SETTINGS = {
     "TALL_HOST not a host": ("TALL_HOST", "not*a*host"),
     "TALL_HOST unresolvable": ("TALL_HOST", "no-such-host.invalid"),
     "TALL_RESPONSE_CACHE_SKIP_PATHS not JSON": ("TALL_RESPONSE_CACHE_SKIP_PATHS", "not json"),
+    # Session 9's probe: an empty path was the working directory (the corrections' directory found none).
+    "TALL_COVERAGE_DIR empty": ("TALL_COVERAGE_DIR", ""),
+    "TALL_DATABASE_FILE empty": ("TALL_DATABASE_FILE", ""),
     # Session 8's second probe: an entry no request path can equal was taken.
     "TALL_RESPONSE_CACHE_SKIP_PATHS an entry that is no path": ("TALL_RESPONSE_CACHE_SKIP_PATHS", '["health"]'),
     # The last probe of issue 21: each was a traceback (WEB_CONCURRENCY, exit 1) or accepted silently.

@@ -242,3 +242,37 @@ def test_diff_of_a_symbolic_link_loop_is_one_line(tmp_path: Path) -> None:
         done = _run("diff", *args, env={})
         assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
         assert done.stderr.strip() == f"diff: {tmp_path / 'loop1'}: cannot be read (Too many levels of symbolic links)"
+
+
+@pytest.mark.parametrize("fault", [*CHECK_FAULTS, "sparse 3 GiB", "no table markers", "not UTF-8"])
+def test_configuration_check_names_a_page_that_is_not_the_page(
+    tmp_path: Path, fault: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Session 9's probe: the page was read whole (6 GiB for a sparse file), and a page without the
+    # table's markers or not in UTF-8 was a traceback.
+    from api import cli
+    from api.tools import settings_reference
+
+    page = tmp_path / "configuration.md"
+    if fault == "sparse 3 GiB":
+        with page.open("wb") as file:
+            file.truncate(3 << 30)
+    elif fault == "no table markers":
+        page.write_text("# Configuration\n", encoding="utf-8")
+    elif fault == "not UTF-8":
+        page.write_bytes(b"\xff\xfe")
+    else:
+        _in_place_of(page, fault)
+    monkeypatch.setattr(settings_reference, "CONFIGURATION_PAGE", page)
+    for check in (True, False):
+        assert cli._configuration(check=check) == 1
+        (line,) = capsys.readouterr().err.splitlines()
+        expected = {
+            "fifo": "is not a regular file",
+            "directory": "is not a regular file",
+            "large file": "over the 1048576-byte limit",
+            "sparse 3 GiB": "file is 3221225472 bytes, over the 1048576-byte limit",
+            "no table markers": "has no generated settings table",
+            "not UTF-8": "is not UTF-8 (byte 0)",
+        }[fault]
+        assert line.startswith(f"configuration: {page} ") and expected in line, line

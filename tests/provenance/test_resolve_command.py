@@ -1,5 +1,6 @@
 """`tall-evidence resolve --check` and `validate` on the real data, run the way CI runs them."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,28 @@ def test_validate_with_texts_missing_names_them_not_every_span(tmp_path: Path, s
     problems = [line.strip() for line in done.stderr.splitlines()[1:]]
     assert problems and all(": missing (the registry names this document" in line for line in problems), problems
     assert "does not match the text" not in done.stderr
+
+
+@pytest.mark.parametrize("fault", ["fifo", "directory", "not UTF-8"])
+def test_resolve_with_a_text_it_cannot_read_leaves_the_spans_file_as_it_was(
+    tmp_path: Path, settings: Settings, fault: str
+) -> None:
+    """Session 9's probe: a text present but unreadable was left out, and the spans file rewritten
+    without every figure of its document (129 spans to 60), exit 1 only after writing."""
+    texts = _texts_but(tmp_path, settings, 99)
+    unreadable = sorted(texts.iterdir())[0]
+    unreadable.unlink()
+    if fault == "fifo":
+        os.mkfifo(unreadable)
+    elif fault == "directory":
+        unreadable.mkdir()
+    else:
+        unreadable.write_bytes(b"\xff\xfe not UTF-8\n")
+    spans = tmp_path / "spans.yaml"
+    spans.write_bytes(settings.spans_file.read_bytes())
+    done = run_cli("resolve", env={"TALL_SEEDS_TEXT_DIR": str(texts), "TALL_SPANS_FILE": str(spans)})
+    assert done.returncode == 1, done.stdout
+    assert done.stdout == ""  # no "wrote" line
+    assert spans.read_bytes() == settings.spans_file.read_bytes()
+    assert f"1 text(s) cannot be read in {texts} (TALL_SEEDS_TEXT_DIR); spans.yaml was not written" in done.stderr
+    assert unreadable.name in done.stderr
