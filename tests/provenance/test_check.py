@@ -481,3 +481,18 @@ def test_spans_of_present_texts_are_still_compared_after_those_of_missing_ones(
     outcome = verify(settings.fixtures_dir, settings.sources_registry, texts, spans_file=spans_file)
     mismatched = [p for p in outcome.problems if "does not match the text" in p]
     assert mismatched == [f"spans.yaml: spans.{last}: does not match the text (run `tall-evidence resolve`)"]
+
+
+def test_a_text_present_but_unreadable_is_named_apart_from_a_missing_one(settings: Settings, tmp_path: Path) -> None:
+    # `resolve` writes nothing when either list is not empty (session 9's probe: it wrote without them).
+    seeds = _texts(settings)
+    texts = tmp_path / "texts"
+    shutil.copytree(seeds, texts)
+    names = sorted(p.stem for p in texts.glob("*.txt"))
+    unreadable, missing = names[0], names[1]
+    (texts / f"{unreadable}.txt").write_bytes(b"\xff\xfe")
+    (texts / f"{missing}.txt").unlink()
+    outcome = verify(settings.fixtures_dir, settings.sources_registry, texts, spans_file=settings.spans_file)
+    assert (outcome.unreadable_texts, outcome.missing_texts) == ([unreadable], [missing])
+    full = verify(settings.fixtures_dir, settings.sources_registry, seeds, spans_file=settings.spans_file)
+    assert (full.unreadable_texts, full.missing_texts) == ([], [])
