@@ -21,7 +21,7 @@ from mcp_types import (
     TextContent,
     ToolAnnotations,
 )
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt
 from sqlmodel import Session
 
 from api.claims.parameters import claim_of
@@ -267,7 +267,8 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         ] = None,
         measure: Measure | None = None,
         value: Annotated[
-            int | float | Annotated[str, Field(pattern=NUMBER_PATTERN)] | None,
+            # Strict: JSON true is no number (lax, it was checked as the claim of 1).
+            StrictInt | StrictFloat | Annotated[str, Field(pattern=NUMBER_PATTERN)] | None,
             Field(
                 description="The number claimed; its decimals as written set its precision (90, 90.3). A string "
                 "keeps trailing zeros ('90.0')."

@@ -129,6 +129,8 @@ def test_every_tool_answers_with_provenance_and_the_dataset_version(live_url: st
         ("check_claim", {"value": 3}, "argument 'measure'"),
         ("check_claim", {"text": "hello"}, "argument 'text'"),
         ("check_claim", {"measure": "nonsense", "value": 3, "study": "rd13-01"}, "measure"),
+        # Session 9's probe: JSON true was read as the number 1, and a verdict given.
+        ("check_claim", {"measure": "cr", "value": True, "study": "rd13-01"}, "value"),
         ("get_study", {"study_id": "no-such-study"}, "argument 'study_id'"),
         ("find_figures", {"limit": 500}, "limit"),
         ("cite", {}, "argument 'figure_id'"),
