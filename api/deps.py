@@ -12,6 +12,7 @@ from sqlmodel import Session
 from api.database import MAX_CONNECTIONS
 from api.state import AppState, mark_build_described, request_state
 from api.state import Release as Release  # re-exported: routes name it, and may not import api.state
+from models.identifiers import RECORD_ID_MAX_LENGTH, RECORD_ID_PATTERN
 from models.meta import Meta
 
 T = TypeVar("T")
@@ -134,8 +135,8 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 IdPath = Annotated[
     str,
     Path(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-        max_length=200,
+        pattern=RECORD_ID_PATTERN,
+        max_length=RECORD_ID_MAX_LENGTH,
         description="Stable identifier of the record.",
     ),
 ]

@@ -153,3 +153,25 @@ def test_health_is_503_once_the_served_schema_is_gone() -> None:
             engine.dispose()
         answer = httpx.get(server.base + "/health", timeout=30)
     assert answer.status_code == 503, answer.text
+
+
+ID_FILTERS = [
+    "/v1/studies?source_id=a%00b",
+    "/v1/studies/batch?id=%00",
+    "/v1/outcomes?study_id=a%00b",
+    "/v1/outcomes?arm_id=%00",
+    "/v1/adverse-events?figure_source_id=a%00b",
+    "/v1/adverse-events/facets?study_id=a%00b",
+    "/embed/table?source_id=a%00b",
+]
+
+
+@pytest.mark.parametrize("path", ID_FILTERS)
+def test_an_id_filter_postgres_cannot_compare_is_refused_as_on_sqlite(
+    pg_client: TestClient, client: TestClient, path: str
+) -> None:
+    # Session 9's probe: a NUL byte in an id filter reached PostgreSQL, which cannot compare such
+    # text, and the request was answered 503 "the service needs a restart".
+    answers = [c.get(path) for c in (pg_client, client)]
+    assert [a.status_code for a in answers] == [422, 422], [a.text for a in answers]
+    assert answers[0].content == answers[1].content  # the same refusal (an HTML page under /embed)

@@ -39,6 +39,7 @@ from api.state import AppState
 from models.claim import ClaimCheck, ClaimUnit
 from models.comparison import Comparison
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
+from models.identifiers import RECORD_ID_MAX_LENGTH, RECORD_ID_PATTERN
 from models.outcome import OutcomePublic, TimePoint
 from models.tool_results import CitationResult, FiguresResult, StudyResult, StudySearchResult
 
@@ -49,7 +50,7 @@ AS_PRINTED = "Figures are as printed by the document each names (source_id, loca
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 NUMBER_PATTERN = r"^[0-9]{1,7}(\.[0-9]{1,6})?$"
-Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+Id = Annotated[str, Field(min_length=1, max_length=RECORD_ID_MAX_LENGTH, pattern=RECORD_ID_PATTERN)]
 
 
 def _answer(text: str, result: BaseModel) -> CallToolResult:

@@ -40,6 +40,7 @@ from models.enums import (
     Subgroup,
     TherapyClass,
 )
+from models.identifiers import RecordId
 from models.numbers import DecimalOrNone
 from models.outcome import TIME_POINT_PATTERN
 from models.terminology import AgentOrCode, AntigenOrCode, DiseaseOrCode, MeasureOrCode, TermOrCode
@@ -151,7 +152,7 @@ class StudyFilters(BaseModel):
     year: list[Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]] | None = _multi(
         f"Year a report of the study was presented or published ({YEAR_MIN}-{YEAR_MAX})."
     )
-    source_id: list[str] | None = _multi("Document reporting on the study.")
+    source_id: list[RecordId] | None = _multi("Document reporting on the study.")
     min_patients: int | None = Field(
         default=None,
         ge=0,
@@ -253,9 +254,9 @@ class FigureFilters(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     subgroup: list[SubgroupFilter] | None = Field(default=None, description=SUBGROUP_DESCRIPTION)
-    study_id: list[str] | None = _multi("Study the figure belongs to.")
-    arm_id: list[str] | None = _multi("Arm the figure is for.")
-    figure_source_id: list[str] | None = _multi("Document the figure itself comes from.")
+    study_id: list[RecordId] | None = _multi("Study the figure belongs to.")
+    arm_id: list[RecordId] | None = _multi("Arm the figure is for.")
+    figure_source_id: list[RecordId] | None = _multi("Document the figure itself comes from.")
     source_kind: list[SourceKind] | None = _multi(
         "Kind of document carrying the figure (review, letter, interview, slide_deck, journal_article, "
         "conference_abstract)."

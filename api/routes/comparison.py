@@ -23,6 +23,7 @@ from api.render.formats import ComparisonFormatQuery, Format, bytes_success, csv
 from api.render.splice import json_response
 from api.routes.listing import file_operations
 from models.comparison import Comparison, ComparisonRow
+from models.identifiers import RecordId
 from models.terminology import MeasureOrCode
 
 SVG_MEDIA_TYPE = "image/svg+xml"
@@ -59,7 +60,9 @@ def comparison_from_query(
     ],
     time_point: Annotated[TimePointQuery | None, Query(description="Only figures at this time point, e.g. 2y.")] = None,
     subgroup: SubgroupQuery = None,
-    study_id: Annotated[list[str] | None, Query(description="Only these studies. Repeat for alternatives.")] = None,
+    study_id: Annotated[
+        list[RecordId] | None, Query(description="Only these studies. Repeat for alternatives.")
+    ] = None,
     include_derived: Annotated[
         bool,
         Query(description="Let rows whose counts curators derived from a printed percentage enter the pool."),

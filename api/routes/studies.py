@@ -30,6 +30,7 @@ from api.routes.listing import file_operations
 from models import Study
 from models.facets import FacetCounts
 from models.fragment import FragmentKind
+from models.identifiers import RecordId
 from models.page import StudyPage
 from models.problem import ProblemField
 from models.study_views import StudyDetail, StudyPublic
@@ -129,7 +130,7 @@ def get_study_facets(session: SessionDep, filters: StudyFiltersDep) -> FacetCoun
 def get_studies_batch(
     session: SessionDep,
     id: Annotated[
-        list[str],
+        list[RecordId],
         Query(
             min_length=1, max_length=BATCH_MAX, description=f"Study ids (repeat the parameter; at most {BATCH_MAX})."
         ),
