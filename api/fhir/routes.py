@@ -129,8 +129,10 @@ def _check_accept(request: Request) -> None:
 
 
 def _check_request(request: Request, resource_type: str | None = None) -> None:
-    _check_accept(request)
-    check_format(request.query_params.getlist("_format"))
+    formats = request.query_params.getlist("_format")
+    check_format(formats)
+    if not formats:  # _format overrides Accept (FHIR R5 http.html): for clients that cannot set it
+        _check_accept(request)
     if resource_type is not None and resource_type not in RESOURCE_TYPES:
         raise SearchRefused(
             404,

@@ -186,6 +186,16 @@ def test_xml_is_refused_with_406(
     _refused(client.get(path, params=params, headers=headers), 406)
 
 
+@pytest.mark.parametrize("path", ["/fhir/metadata", "/fhir/Evidence", "/fhir/CodeSystem/measure"])
+@pytest.mark.parametrize("accept", ["application/fhir+xml", "application/xml", "text/xml"])
+def test_format_json_overrides_an_xml_accept(client: TestClient, path: str, accept: str) -> None:
+    # FHIR R5 (http.html): _format lets a client that cannot set Accept ask for JSON (session 9's probe: 406).
+    for wanted in ("json", "application/fhir+json"):
+        answer = client.get(path, params={"_format": wanted}, headers={"Accept": accept})
+        assert answer.status_code == 200, (wanted, answer.text)
+        assert answer.headers["content-type"].startswith("application/fhir+json")
+
+
 def test_json_or_anything_alongside_xml_is_served(client: TestClient) -> None:
     for accept in ("application/fhir+json", "application/fhir+xml, application/fhir+json;q=0.9", "*/*", ""):
         assert client.get("/fhir/metadata", headers={"Accept": accept}).status_code == 200, accept
