@@ -13,6 +13,7 @@ from api.queries.claims import study_names
 from api.queries.filters import TimePointQuery
 from models.claim import Claim, ClaimCheck, ClaimUnit
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
+from models.identifiers import RecordId
 from models.numbers import IN_DIGITS
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -54,7 +55,7 @@ def claim_from_query(
         IN_DIGITS,
     ] = None,
     unit: Annotated[ClaimUnit, Query(description="percent (the default) or patients (a count).")] = ClaimUnit.percent,
-    study: Annotated[str | None, Query(max_length=200, description="Study id the claim is about.")] = None,
+    study: Annotated[RecordId | None, Query(description="Study id the claim is about.")] = None,
     agent: Annotated[Agent | None, Query(description="Agent the claim is about.")] = None,
     target_antigen: Annotated[Antigen | None, Query(description="Antigen targeted by a CAR product.")] = None,
     therapy_class: Annotated[TherapyClass | None, Query(description="Class of therapy.")] = None,
@@ -62,7 +63,7 @@ def claim_from_query(
     disease: Annotated[Disease | None, Query(description="Disease.")] = None,
     time_point: Annotated[TimePointQuery | None, Query(description="Time point (2y, 18m, d28, cycle1, best).")] = None,
     subgroup: Annotated[Subgroup | None, Query(description="Subgroup; absent: figures of any subgroup.")] = None,
-    arm: Annotated[str | None, Query(max_length=200, description="Arm id (as arm_id in /v1/outcomes).")] = None,
+    arm: Annotated[RecordId | None, Query(description="Arm id (as arm_id in /v1/outcomes).")] = None,
 ) -> Claim:
     return claim_of(
         text=text,
