@@ -152,6 +152,12 @@ def test_a_304_the_inner_app_made_gets_cache_control_and_keeps_its_own() -> None
     assert _headers(sent[0])["cache-control"] == "max-age=5"
 
 
+def test_a_304_the_inner_app_made_is_sent_without_a_body_whatever_it_gave() -> None:
+    sent = _through_validators(304, [(b"etag", b'"t"')], [b"x", b"y"], if_none_match=b'"t"')
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 304 and sent[1] == {"type": "http.response.body", "body": b"", "more_body": False}
+
+
 @pytest.mark.parametrize("status", [300, 301, 404, 500])
 def test_answers_other_than_success_get_no_validators(status: int) -> None:
     sent = _through_validators(status, [], [b"x", b"y"], if_none_match=b"*")
