@@ -1,20 +1,120 @@
-"""How the FHIR routes answer what their handlers raise, checked on routes made for the test.
+"""The FHIR routes in process: what a search's links name, and how a handler's refusals are answered.
 
 FhirRoute wraps a handler when its route is made, and the service's routes are made at import
 (the module-level router): a test that only sends requests to them reaches a wrapper made before
-it ran. Each test here makes its routes, so it reaches the wrapping itself.
+it ran. The tests of the wrapping make routes of their own, so they reach it themselves.
+
+The searches go to an app of this module's own without the response cache: an answer replayed
+from the cache never reaches the route, so a test asking what an earlier one asked would not be
+checking the route at all.
 """
 
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 from fastapi.testclient import TestClient
+from starlette.requests import Request
 
-from api.fhir.routes import FhirRoute
-from api.fhir.search_parameters import SearchRefused
+from api.fhir.routes import DATED_TYPES, FhirRoute, _describe_dated
+from api.fhir.search_parameters import PAGE_SIZE_DEFAULT, SearchRefused
+from api.main import create_app
 from api.request_body import BodyRefused
+from api.settings import Settings
+from api.state import app_state, build_described
+
+FHIR = "http://testserver/fhir"
+
+
+@pytest.fixture(scope="module")
+def uncached() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(response_cache_enabled=False))) as client:
+        yield client
+
+
+def _search(client: TestClient, query: str, **headers: str) -> dict[str, Any]:
+    response = client.get(f"/fhir/Evidence?{query}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _links(bundle: dict[str, Any]) -> dict[str, str]:
+    return {link["relation"]: link["url"] for link in bundle["link"]}
+
+
+def _page(kept: list[tuple[str, str]], count: int, offset: int, *, base: str = FHIR) -> str:
+    return f"{base}/Evidence?" + urlencode([*kept, ("_count", count), ("_offset", offset)])
+
+
+@pytest.mark.parametrize("count", ["nine", "all but one", "all", "all and one"])
+def test_each_page_links_to_itself_the_first_its_neighbours_and_the_last_page(uncached: TestClient, count: str) -> None:
+    total = _search(uncached, "_summary=count")["total"]
+    size = {"nine": 9, "all but one": total - 1, "all": total, "all and one": total + 1}[count]
+    # The last page holds the last match: it starts at the greatest multiple of the size below the total.
+    last = max(k * size for k in range(total) if k * size < total)
+    kept = [("_sort", "_id")]  # a parameter the links keep, which leaves every match in
+    for offset in sorted({0, 1, size, last}):
+        bundle = _search(uncached, f"_sort=_id&_count={size}&_offset={offset}")
+        expected = {"self": _page(kept, size, offset), "first": _page(kept, size, 0)}
+        if offset > 0:
+            expected["previous"] = _page(kept, size, max(0, offset - size))
+        if offset + size < total:
+            expected["next"] = _page(kept, size, offset + size)
+        expected["last"] = _page(kept, size, last)
+        assert (bundle["total"], _links(bundle)) == (total, expected)
+    # What the last link names is a page that holds matches and has none after it.
+    final = uncached.get(_page(kept, size, last).removeprefix("http://testserver")).json()
+    assert final.get("entry") and "next" not in _links(final)
+
+
+def test_the_links_leave_out_what_the_search_ignored_and_keep_a_pin(uncached: TestClient) -> None:
+    version = app_state(uncached.app).meta.dataset_version
+    bundle = _search(uncached, f"study=&colour=red&measure=cr&_count=5&version={version}")
+    assert _links(bundle)["self"] == _page([("measure", "cr"), ("version", version)], 5, 0)
+
+
+@pytest.mark.parametrize("asked", ["_summary=count", "_count=0"])
+def test_a_count_only_answer_links_to_itself_and_says_what_it_ignored(uncached: TestClient, asked: str) -> None:
+    bundle = _search(uncached, f"measure=cr&colour=red&_offset=3&{asked}")
+    assert bundle["total"] == _search(uncached, "measure=cr&_count=1")["total"] > 0
+    kept = [("measure", "cr")] + ([("_summary", "count")] if asked == "_summary=count" else [])
+    assert _links(bundle) == {"self": _page(kept, 0 if asked == "_count=0" else PAGE_SIZE_DEFAULT, 3)}
+    [outcome] = bundle["entry"]
+    assert outcome["search"] == {"mode": "outcome"}
+    assert [issue["diagnostics"] for issue in outcome["resource"]["issue"]] == [
+        "Unsupported search parameter 'colour'; ignored."
+    ]
+
+
+def test_links_are_built_on_the_host_the_request_named(uncached: TestClient) -> None:
+    # A host ending in a capital X: only the slash after it is taken off.
+    bundle = _search(uncached, "_count=1&_sort=_id", host="reader.example.orgX")
+    assert bundle["entry"][0]["fullUrl"].startswith("http://reader.example.orgX/fhir/Evidence/")
+    assert _links(bundle)["first"] == _page([("_sort", "_id")], 1, 0, base="http://reader.example.orgX/fhir")
+
+
+def test_a_post_search_that_maps_the_resources_first_gives_the_get_answer() -> None:
+    """POST _search maps the resources in a database session of its own when no request has yet."""
+    with TestClient(create_app(Settings(response_cache_enabled=False))) as client:
+        posted = client.post(
+            "/fhir/Evidence/_search",
+            content="measure=cr&_count=3",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert posted.status_code == 200, posted.text
+        got = client.get("/fhir/Evidence?measure=cr&_count=3")
+    assert posted.json() == got.json() and posted.json()["total"] > 0
+
+
+def test_an_answer_holding_a_dated_definition_names_the_build(uncached: TestClient) -> None:
+    meta = app_state(uncached.app).meta
+    for resource_type in [*sorted(DATED_TYPES), "Evidence", "ResearchStudy", "Citation"]:
+        scope: dict[str, Any] = {"type": "http", "state": {}}
+        _describe_dated(Request(scope), resource_type, meta)
+        assert build_described(scope) == (meta.built_at if resource_type in DATED_TYPES else None)
 
 
 def _client_raising(error: Exception | None) -> TestClient:
