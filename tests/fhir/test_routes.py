@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
+from api.fhir.responses import RESOURCE_TYPES
 from api.fhir.routes import DATED_TYPES, FhirRoute, _describe_dated
 from api.fhir.search_parameters import PAGE_SIZE_DEFAULT, SearchRefused
 from api.main import create_app
@@ -178,3 +179,47 @@ def test_any_other_error_is_not_turned_into_an_operation_outcome() -> None:
     response = _client_raising(ValueError("a bug")).get("/fhir/x")
     assert response.status_code == 500
     assert "OperationOutcome" not in response.text
+
+
+@pytest.mark.parametrize("accept", ["application/fhir+xml;q=1.0", "application/xml;charset=utf-8", "text/xml; q=0.5"])
+def test_xml_asked_with_parameters_is_refused(uncached: TestClient, accept: str) -> None:
+    response = uncached.get("/fhir/metadata", headers={"Accept": accept})
+    assert response.status_code == 406
+    [issue] = response.json()["issue"]
+    assert (issue["code"], issue["diagnostics"]) == (
+        "not-supported",
+        "Only JSON (application/fhir+json) is served; XML is not.",
+    )
+
+
+def test_accept_on_several_lines_is_read_as_one_list(uncached: TestClient) -> None:
+    xml_only = uncached.get("/fhir/metadata", headers=[("Accept", "application/fhir+xml"), ("Accept", "text/plain")])
+    assert xml_only.status_code == 406
+    with_json = uncached.get(
+        "/fhir/metadata", headers=[("Accept", "application/fhir+xml"), ("Accept", "application/json")]
+    )
+    assert with_json.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "accept", ["application/fhir+xml, */*", "application/fhir+xml,application/*", "text/xml, application/fhir+json"]
+)
+def test_xml_asked_beside_json_or_any_type_is_served_json(uncached: TestClient, accept: str) -> None:
+    response = uncached.get("/fhir/metadata", headers={"Accept": accept})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/fhir+json"
+
+
+def test_xml_asked_beside_another_type_without_a_space_is_refused(uncached: TestClient) -> None:
+    assert uncached.get("/fhir/metadata", headers={"Accept": "application/fhir+xml,text/plain"}).status_code == 406
+
+
+@pytest.mark.parametrize("path", ["/fhir/Patient", "/fhir/Patient/p1"])
+def test_a_resource_type_not_served_is_404_naming_those_served(uncached: TestClient, path: str) -> None:
+    response = uncached.get(path)
+    assert response.status_code == 404
+    [issue] = response.json()["issue"]
+    served = ", ".join(RESOURCE_TYPES)
+    assert (issue["code"], issue["diagnostics"]) == (
+        "not-supported",
+        f"Resource type 'Patient' is not served here; served: {served}.",
+    )
