@@ -148,16 +148,16 @@ class HttpCacheMiddleware:
         await self.app(scope, receive, send_with_validators)
 
     def _decorate(self, scope: Scope, message: Message, if_none_match: str | None) -> bool:
-        """Set the validators on a response start; return True when it became a 304."""
+        """Set the validators on a response start; return True when it is a 304, whose body is then dropped."""
         status = message["status"]
         headers = MutableHeaders(scope=message)
         # An answer showing the build (its time) differs between two builds of one version (a Docker
         # image built again, say): the pin does not make it immutable either.
         pinned = bool(pinned_version(scope)) and immutable_when_pinned(scope["path"]) and build_described(scope) is None
         policy = PINNED_CACHE_CONTROL if pinned else self.cache_control
-        if status == 304:  # a static file answered If-None-Match itself
+        if status == 304:  # a static file answered If-None-Match itself; a 304 has no body (RFC 9110 15.4.5)
             headers.setdefault("Cache-Control", policy)
-            return False
+            return True
         if not 200 <= status < 300:
             return False
         if "no-store" in headers.get("cache-control", ""):

@@ -27,6 +27,19 @@ def test_the_middleware_defaults_to_no_shared_or_stale_directives() -> None:
     assert middleware.software == code_fingerprint() and middleware.software
 
 
+def test_the_settings_that_shape_bodies_are_named_in_the_software_part_of_the_tag() -> None:
+    """The licence stated and the FHIR canonical base change bodies, not data: tags follow them and the code."""
+
+    def software(*shaping: str) -> str:
+        return HttpCacheMiddleware(app=lambda *_: None, max_age=60, shaping=shaping).software  # type: ignore[arg-type]
+
+    named = software("CC-BY-4.0", "https://a.example/fhir")
+    assert named.startswith(code_fingerprint()) and named != code_fingerprint()
+    assert named == software("CC-BY-4.0", "https://a.example/fhir")
+    others = {software("CC0-1.0", "https://a.example/fhir"), software("CC-BY-4.0", "https://b.example/fhir")}
+    assert named not in others and len(others) == 2
+
+
 def test_if_none_match_lists_weak_and_strong_tags_with_or_without_spaces() -> None:
     assert etag_matches('"a","b"', '"b"')
     assert etag_matches('"a", W/"b"', '"b"')
@@ -150,6 +163,12 @@ def test_a_304_the_inner_app_made_gets_cache_control_and_keeps_its_own() -> None
     assert sent[1] == {"type": "http.response.body", "body": b"", "more_body": False}
     sent = _through_validators(304, [(b"etag", b'"t"'), (b"cache-control", b"max-age=5")], [b""])
     assert _headers(sent[0])["cache-control"] == "max-age=5"
+
+
+def test_a_304_the_inner_app_made_is_sent_without_a_body_whatever_it_gave() -> None:
+    sent = _through_validators(304, [(b"etag", b'"t"')], [b"x", b"y"], if_none_match=b'"t"')
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 304 and sent[1] == {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 @pytest.mark.parametrize("status", [300, 301, 404, 500])

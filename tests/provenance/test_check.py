@@ -425,6 +425,15 @@ def test_words_opening_a_block_take_that_block_alone() -> None:
     assert _block_context(text, "A first") == first
 
 
+def test_words_running_into_a_blank_line_take_in_the_block_after_it() -> None:
+    first = "A first block that is long enough to stand alone"
+    second = "Second block that is long enough to stand alone too"
+    text = f"{first}\n\n{second}"
+    # Printed words ending in a line break reach into the blank line: no one block holds them.
+    assert _block_context(text, "stand alone\n") == f"{first} {second}"
+    assert _block_context(text.replace("\n\n", "\n \t\n"), "stand alone\n \t") == f"{first} {second}"
+
+
 def test_words_in_a_list_without_blank_lines_take_their_bullet() -> None:
     text = "Title\n\nResults:\n\u2022 alpha one\n\u2022 beta two\n\u2022 gamma three"
     assert _block_context(text, "beta") == "\u2022 beta two"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.provenance.documents import Document, fold
+from api.provenance.documents import Document, Place, Question, Section, Slide, fold
 from api.provenance.locators import LocatorError, resolve, split_parts
 from tests.provenance.conftest import by_prefix
 
@@ -300,3 +300,68 @@ def test_the_last_body_paragraph_by_number(documents: dict[str, Document]) -> No
     assert len(letter.paragraphs) == 5
     assert resolve(letter, "Paragraph 5").places == [letter.paragraphs[4]]
     assert resolve(letter, "Paragraphs 4-5").places == letter.paragraphs[3:5]
+
+
+# --- the boundaries the real documents do not reach, on documents written for the test -----------------------------
+
+
+def _document(kind: str, blocks: list[str]) -> tuple[Document, list[Place]]:
+    """A document of the blocks, separated by blank lines, and the place of each block."""
+    text = "\n\n".join(blocks)
+    places, at = [], 0
+    for number, block in enumerate(blocks, start=1):
+        places.append(Place(f"block {number}", ((at, at + len(block)),)))
+        at += len(block) + 2
+    return Document("synthetic", kind, text, "0" * 64), places
+
+
+def _prose(length: int) -> str:
+    """Words ending a sentence, exactly `length` characters long."""
+    return ("prose " * 20)[: length - 1] + "."
+
+
+def test_an_interview_introduction_is_prose_longer_than_eighty_characters_up_to_the_first_question() -> None:
+    eighty, eighty_one, last = _prose(80), _prose(81), _prose(90)
+    assert (len(eighty), len(eighty_one), len(last)) == (80, 81, 90)
+    question = "1. What did the trial find?"
+    document, places = _document("interview", [eighty, eighty_one, last])
+    document.text += question  # the question starts exactly where the last paragraph ends
+    asked_at = places[2].end
+    document.sections = [Section("Interview", document.whole, None, paragraphs=places)]
+    document.questions = [Question(1, Place("Question 1", ((asked_at, asked_at + len(question)),)), [], [])]
+    # 80 characters read as a title or a dateline, 81 as prose; a paragraph ending where the question
+    # starts is before it.
+    assert resolve(document, "Interview introduction").places == [places[1], places[2]]
+    assert resolve(document, "Introductory paragraph").places == [places[1]]
+
+
+def test_a_letters_paragraph_by_role_may_be_its_last() -> None:
+    blocks = [f"Paragraph {n} of the letter, long enough to read as one." for n in range(1, 5)]
+    document, places = _document("letter", blocks)
+    document.sections = [Section("Letter", document.whole, None, paragraphs=places)]
+    # The roles count the letter's paragraphs from the first: the fourth is there in a letter of four.
+    assert resolve(document, "Paragraph on response (before the discussion)").places == [places[3]]
+    document.sections[0].paragraphs = places[:3]
+    with pytest.raises(LocatorError, match="synthetic has 3 body paragraphs"):
+        resolve(document, "Paragraph on response (before the discussion)")
+
+
+def _deck(slides: list[tuple[str | None, str]]) -> Document:
+    document, places = _document("slide_deck", [body for _, body in slides])
+    document.slides = [
+        Slide(number, title, place, None)
+        for number, ((title, _), place) in enumerate(zip(slides, places, strict=True), start=1)
+    ]
+    return document
+
+
+def test_a_quoted_slide_title_keeps_a_possessive_s() -> None:
+    deck = _deck([("Children's outcomes", "Children's outcomes\nEFS 80% at 2 years"), (None, "Adults and children")])
+    # The whole title, apostrophe and all, names the first slide; 'Children' alone would name both.
+    assert resolve(deck, "Slide titled 'Children's outcomes'").places == [deck.slides[0].place]
+
+
+def test_a_shortened_title_names_no_untitled_slide() -> None:
+    deck = _deck([("Xenograft models", "Xenograft models\nMice given blasts"), (None, "Data on 12 patients")])
+    # An untitled slide has no title to open with 'X': only its text could name it, and that has no 'x'.
+    assert resolve(deck, "Slide 'X...'").places == [deck.slides[0].place]
