@@ -173,6 +173,17 @@ def test_months_keep_their_unit_in_the_value_and_the_range_and_a_p_value_says_wh
     }
 
 
+def test_a_bound_on_a_number_of_months_keeps_its_comparator() -> None:
+    outcome = _outcome(
+        measure=Measure.os, printed="median not reached, >24 months", value=24.0, unit="months", qualifier="more_than"
+    )
+    assert outcome_statistic(outcome, None) == {
+        "description": "OS as printed: median not reached, >24 months",
+        "statisticType": {"coding": DESCRIPTIVE},
+        "quantity": quantity(24.0, "months", "mo", ">"),
+    }
+
+
 def test_counts_alone_are_a_proportion_and_a_bare_p_value_is_named_as_printed() -> None:
     outcome = _outcome(printed="0 of 5", numerator=0, denominator=5, value_low=1.0, p_value=0.5)
     assert outcome_statistic(outcome, None) == {
@@ -466,7 +477,9 @@ def test_a_time_to_event_measure_at_no_time_point_claims_no_profile_and_no_handl
             "day \u0662\u0668",
             "day \u0662\u0668 (code 'd\u0662\u0668')",
         ),
+        ("d\u06628", fid("measure-os-at-d\u06628"), "day \u06628", "day \u06628 (code 'd\u06628')"),
         ("dawn", "measure-os-at-dawn", "dawn", "dawn (code 'dawn')"),
+        ("dx28", "measure-os-at-dx28", "dx28", "dx28 (code 'dx28')"),
     ],
 )
 def test_a_measure_at_a_time_point_says_when_in_months_or_days(
@@ -1081,3 +1094,16 @@ def test_an_arms_adverse_event_in_a_subgroup_is_its_evidence_exactly() -> None:
             }
         ],
     }
+
+
+def test_a_figures_note_names_a_document_of_unknown_title_by_its_id() -> None:
+    ctx = _context()
+    outcome = _outcome(id="study_a.cr_9", source_id="002_def", printed="9/10")
+    event = _event(id="study_a.crs_9", source_id="002_def", printed="1 of 10")
+    ctx.evidence_ids |= {("outcome", outcome.id): "study-a.cr-9", ("adverse_event", event.id): "study-a.crs-9"}
+    assert outcome_evidence(ctx, outcome, _study(), interval=None)["note"] == [
+        {"text": "As printed: '9/10' in 002_def (002_def), at Table 2."}
+    ]
+    assert adverse_event_evidence(ctx, event, _study())["note"] == [
+        {"text": "As printed: '1 of 10' in 002_def (002_def), at Text."}
+    ]
