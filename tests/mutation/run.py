@@ -60,6 +60,18 @@ class Group:
         return path not in self.exclude and any(Path(path).match(p) or path == p for p in self.modules)
 
 
+# The tests that check what the FHIR mapping says exactly: pure functions, or the index built afresh per
+# test from the session's app (1 s once, then 0.2 s a test), none of the fhir group's search and HTTP tests.
+FHIR_MAPPING_TESTS = (
+    "tests/render/test_fhir.py",
+    "tests/fhir/test_mapping_exact.py",
+    "tests/fhir/test_ebm_profiles.py",
+    "tests/fhir/test_inferred_study_fields.py",
+    "tests/fhir/test_search_index.py",
+    "tests/fhir/test_pooled_evidence.py",
+    "tests/routes/test_fhir_source_figure.py",
+)
+
 GROUPS: dict[str, Group] = {
     "provenance": Group(
         modules=("api/provenance/*.py",),
@@ -163,21 +175,13 @@ GROUPS: dict[str, Group] = {
         ),
         timeout_constant=5.0,
     ),
-    # The pieces every FHIR resource is built from, through the tests that check the mapping exactly:
-    # pure functions, or the index built afresh per test from the session's app (1 s once, then
-    # 0.2 s a test), none of the search and HTTP tests of the fhir group.
+    # The pieces every FHIR resource is built from, through the tests that check the mapping exactly.
     "fhir-elements": Group(
         modules=("api/fhir/elements.py",),
         tests=(
             "tests/fhir/test_elements.py",
-            "tests/render/test_fhir.py",
-            "tests/fhir/test_mapping_exact.py",
-            "tests/fhir/test_ebm_profiles.py",
-            "tests/fhir/test_inferred_study_fields.py",
-            "tests/fhir/test_search_index.py",
-            "tests/fhir/test_pooled_evidence.py",
+            *FHIR_MAPPING_TESTS,
             "tests/fhir/test_definitions.py::test_each_definition_is_exactly_the_fhir_definition_of_what_it_names",
-            "tests/routes/test_fhir_source_figure.py",
         ),
     ),
     # Apart: the FHIR routes through the tests that send requests to them in process (the fhir group
@@ -193,6 +197,12 @@ GROUPS: dict[str, Group] = {
             "tests/routes/test_fhir_source_figure.py",
         ),
         timeout_multiplier=15.0,
+    ),
+    # The mapping itself, through the same tests and the resources built from records made for the test
+    # (in the fhir group each of its mutants ran the search and HTTP tests too).
+    "fhir-resources": Group(
+        modules=("api/fhir/resources.py",),
+        tests=("tests/fhir/test_resources.py", *FHIR_MAPPING_TESTS),
     ),
     "fhir": Group(
         modules=("api/fhir/*.py",),
@@ -212,6 +222,7 @@ GROUPS: dict[str, Group] = {
             "api/fhir/search_index.py",
             "api/fhir/elements.py",
             "api/fhir/routes.py",
+            "api/fhir/resources.py",
         ),
     ),
 }
