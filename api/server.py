@@ -316,6 +316,7 @@ def guarded_protocol(
             self._drain_deadline = Deadline(self.loop, body_timeout, self._drain_timed_out)
             self._lingered: int | None = None  # bytes dropped since it began lingering; None: it is not
             self._linger_deadline = Deadline(self.loop, LINGER_SECONDS, self._linger_timed_out)
+            self._ended_by_client = False  # the client shut its sending side (a half-close)
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             self._gate = ReadGate(transport)
@@ -543,11 +544,23 @@ def guarded_protocol(
                 self._awaiting_head = True
                 self._head_deadline.arm()
 
+        def eof_received(self) -> bool:  # type: ignore[override]  # uvicorn's says None: asyncio takes a bool
+            """The client shut its side after sending (a half-close, as `shutdown(SHUT_WR)` does): what it
+            asked is still answered, then the connection closed. Returning False closes it at once: so
+            with nothing asked, or while lingering (the client closing is what that waits for)."""
+            self._ended_by_client = True
+            return self._lingered is None and self._answers_owed()
+
+        def _answers_owed(self) -> bool:
+            return self._pending > 0 or self._held is not None
+
         def on_response_complete(self) -> None:
             if self._gate is not None:
                 self._gate.flush()  # the response's head and body, in one send
             self._pending -= 1
             super().on_response_complete()
+            if self._ended_by_client and not self._answers_owed() and not self.transport.is_closing():
+                self.transport.close()  # the last answer to a client that sends no more
             # The next request's head, its deadline starting with its first byte; unless this
             # request's body is still arriving (answered early): those bytes are no head.
             self._awaiting_head = not self._in_message
@@ -583,8 +596,8 @@ def guarded_protocol(
         def connection_lost(self, exc: Exception | None) -> None:
             self.http.connection_lost(exc)
 
-        def eof_received(self) -> bool | None:
-            return self.http.eof_received()  # type: ignore[func-returns-value]
+        def eof_received(self) -> bool:
+            return self.http.eof_received()
 
         def pause_writing(self) -> None:
             self.http.pause_writing()

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from api.server import MAX_HEAD_BYTES
-from tests.http.live import HOST, LiveServer, split_response
+from tests.http.live import HOST, LiveServer, read_until_closed, split_response
 
 PROBLEM = "application/problem+json"
 
@@ -134,3 +134,38 @@ def test_a_long_query_of_bad_values_gets_a_short_answer(server: LiveServer) -> N
 def test_a_url_longer_than_the_head_limit_is_414(server: LiveServer) -> None:
     path = "/v1/studies/" + quote("x" * (MAX_HEAD_BYTES + 100))
     assert _problem(server.raw(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()))[0] == 414
+
+
+MCP_LIST = b'{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}'
+HALF_CLOSED = {
+    "GET": b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+    "HTTP/1.0": b"GET /v1/meta HTTP/1.0\r\n\r\n",
+    "two pipelined": b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/meta HTTP/1.1\r\nHost: x\r\n\r\n",
+    "POST /mcp": b"POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Accept: application/json, text/event-stream\r\nContent-Length: %d\r\n\r\n%s" % (len(MCP_LIST), MCP_LIST),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HALF_CLOSED))
+def test_a_request_followed_by_a_half_close_is_answered_then_the_connection_closed(
+    server: LiveServer, name: str
+) -> None:
+    # Session 9's probe: a client that shuts its sending side after the request (shutdown(SHUT_WR))
+    # was never answered: the connection closed on the end of its input.
+    data = HALF_CLOSED[name]
+    with socket.create_connection((HOST, server.port), timeout=10) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        answer, closed = read_until_closed(sock, 10)
+    assert closed, answer[:200]
+    assert answer.count(b" 200 OK\r\n") == data.count(b" HTTP/1."), answer[:300]
+
+
+def test_a_half_close_with_nothing_asked_or_half_a_head_closes_at_once(server: LiveServer) -> None:
+    for data in (b"", b"GET /hea"):
+        with socket.create_connection((HOST, server.port), timeout=10) as sock:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            started = time.monotonic()
+            answer, closed = read_until_closed(sock, 10)
+        assert closed and answer == b"" and time.monotonic() - started < 5, (data, answer)
