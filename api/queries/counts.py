@@ -98,7 +98,7 @@ class ConditionRows:
         bitmap = int.from_bytes(bits, "little")
         with self._lock:
             self.queries += 1
-            self._bitmaps.put(key, bitmap, len(bits) + ENTRY_OVERHEAD)
+            self._bitmaps.put(key, bitmap, len(bits) + ENTRY_OVERHEAD + key_bytes(key[1]))
         return bitmap
 
 
@@ -114,6 +114,15 @@ def condition_key(condition: ColumnElement[bool]) -> Hashable | None:
     except TypeError:
         return None
     return key
+
+
+def key_bytes(key: Hashable) -> int:
+    """About what a condition's key holds, in bytes: its bound values, which a search's matches (an IN list
+    of every study it found) make large. Counted against the bound, or many such keys could hold gigabytes."""
+    values = key[1] if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], tuple) else ()
+    return sum(
+        sum(len(str(v)) + 8 for v in value) if isinstance(value, tuple) else len(str(value)) + 8 for value in values
+    )
 
 
 def _hashable(value: Any) -> Any:

@@ -179,3 +179,16 @@ def test_a_table_is_numbered_in_id_order(app_client: TestClient) -> None:
         numbering = ConditionRows()._numbered(session, Outcome)
         session.connection().exec_driver_sql("PRAGMA reverse_unordered_selects = OFF")
     assert list(numbering) == ids and list(numbering.values()) == list(range(len(ids)))
+
+
+def test_the_rows_kept_for_a_condition_are_charged_its_bound_values(app_client: TestClient) -> None:
+    # A search's condition lists every study it matched (thousands at scale): kept under a key of that
+    # size, 4,096 of them would hold gigabytes unless the key counts against the byte bound.
+    database = app_state(app_client.app).database
+    ids = [f"study-{i:05d}" for i in range(5000)]
+    rows = ConditionRows()
+    with next(database.session()) as session:
+        assert rows.count(session, Outcome, [col(Outcome.study_id).in_(ids)]) == 0
+        small = ConditionRows()
+        assert small.count(session, Outcome, [col(Outcome.study_id).in_(ids[:1])]) == 0
+    assert rows._bitmaps.total_bytes - small._bitmaps.total_bytes >= sum(len(i) for i in ids[1:])
