@@ -508,6 +508,8 @@ def guarded_protocol(
             self._in_message = True
             self._head_done_at = self.loop.time()
             self._drained = 0
+            if self.parser.get_http_version() == "1.0":
+                self.expect_100_continue = False  # RFC 9110 10.1.1: ignored from an HTTP/1.0 client
             super().on_headers_complete()
 
         def _take_absolute_form(self) -> None:

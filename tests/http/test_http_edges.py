@@ -169,3 +169,16 @@ def test_a_half_close_with_nothing_asked_or_half_a_head_closes_at_once(server: L
             started = time.monotonic()
             answer, closed = read_until_closed(sock, 10)
         assert closed and answer == b"" and time.monotonic() - started < 5, (data, answer)
+
+
+def test_an_http_1_0_client_asking_for_100_continue_gets_no_interim_answer(server: LiveServer) -> None:
+    # RFC 9110 10.1.1: a server ignores 100-continue from HTTP/1.0 (session 9's probe, N11: it was sent).
+    head = (
+        b"POST /mcp HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Accept: application/json, text/event-stream\r\nExpect: 100-continue\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(MCP_LIST)
+    )
+    answer = server.raw(head + MCP_LIST)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b" 100 Continue" not in answer, answer[:200]
+    http_1_1 = server.raw(head.replace(b"HTTP/1.0", b"HTTP/1.1") + MCP_LIST, timeout=3)
+    assert http_1_1.startswith(b"HTTP/1.1 100 Continue\r\n"), http_1_1[:200]
