@@ -146,7 +146,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         agent: Annotated[Agent | None, Field(description="Agent given in the study (not a prior therapy).")] = None,
         target_antigen: Antigen | None = None,
         therapy_class: TherapyClass | None = None,
-        limit: Annotated[int, Field(ge=1, le=MAX_STUDIES, description="How many studies to return.")] = 10,
+        limit: Annotated[StrictInt, Field(ge=1, le=MAX_STUDIES, description="How many studies to return.")] = 10,
     ) -> Annotated[CallToolResult, StudySearchResult]:
         """Find curated T-ALL/LBL studies (trials, cohorts, cases, preclinical work) by words and filters.
 
@@ -192,7 +192,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         disease: Disease | None = None,
         time_point: Annotated[TimePoint | None, Field(description="2y, 18m, d28, cycle1, best")] = None,
         subgroup: Subgroup | None = None,
-        limit: Annotated[int, Field(ge=1, le=MAX_FIGURES, description="How many figures to return.")] = 20,
+        limit: Annotated[StrictInt, Field(ge=1, le=MAX_FIGURES, description="How many figures to return.")] = 20,
     ) -> Annotated[CallToolResult, FiguresResult]:
         """Outcome figures (response, MRD, survival) matching the filters, each with its value, the words exactly
         as printed, the source document, the locator, the span in the text and its permalink; at most 50.
