@@ -292,6 +292,7 @@ def _resolve(check: bool) -> int:
     from api.loading.fixture_files import FixtureError
     from api.provenance.check import verify
     from api.provenance.spans import render_spans
+    from api.tools.committed_files import write_generated
 
     settings = get_settings()
     if settings.seeds_text_dir is None or not settings.seeds_text_dir.is_dir():
@@ -306,11 +307,13 @@ def _resolve(check: bool) -> int:
     except FixtureError as exc:
         print(f"resolve: {exc}", file=sys.stderr)
         return 1
-    if outcome.missing_texts or outcome.unreadable_texts:
+    if outcome.missing_texts or outcome.unreadable_texts or outcome.mismatched_texts:
         # Written without them, the spans file would lose every figure of those documents.
         missing, unreadable = len(outcome.missing_texts), len(outcome.unreadable_texts)
+        mismatched = len(outcome.mismatched_texts)
         said = [f"{missing} text(s) the registry names are not in" if missing else ""]
         said += [f"{unreadable} text(s) cannot be read in" if unreadable else ""]
+        said += [f"{mismatched} text(s) are not the registry's documents (SHA-256) in" if mismatched else ""]
         print(
             f"resolve: {' and '.join(s for s in said if s)} {settings.seeds_text_dir} (TALL_SEEDS_TEXT_DIR); "
             f"{settings.spans_file.name} " + ("cannot be checked without them:" if check else "was not written:"),
@@ -323,7 +326,10 @@ def _resolve(check: bool) -> int:
     target = settings.spans_file
     if check:
         return _report_check(target, text, command="resolve")
-    target.write_text(text, encoding="utf-8")
+    unwritten = write_generated(target, text)
+    if unwritten is not None:
+        print(f"resolve: {target}: {unwritten}", file=sys.stderr)
+        return 1
     print(f"wrote {target} ({len(outcome.spans)} spans)")
     unresolved = [p for p in outcome.problems if not p.startswith(target.name)]
     for problem in unresolved:
@@ -650,21 +656,21 @@ def _export(out: Path) -> int:
 def _openapi(out: Path | None) -> int:
     from api.loading.file_checks import not_a_file
     from api.main import create_app
+    from api.tools.committed_files import write_generated
 
     if out is not None and os.path.lexists(out) and (kind := not_a_file(out)) is not None:
-        # Opening a FIFO to write waits for a reader for ever; a dangling link would be written through.
+        # Said before the document is built (which takes a while).
         print(f"openapi: --out {out}: {kind}; name a regular file or a new path", file=sys.stderr)
         return 1
     document = json.dumps(create_app().openapi(), indent=2, sort_keys=False) + "\n"
     if out is None:
         sys.stdout.write(document)
-    else:
-        try:
-            out.write_text(document, encoding="utf-8")
-        except OSError as exc:
-            print(f"openapi: cannot write {out} ({exc.strerror or exc})", file=sys.stderr)
-            return 1
-        print(f"wrote {out}")
+        return 0
+    problem = write_generated(out, document)
+    if problem is not None:
+        print(f"openapi: --out {out}: {problem}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}")
     return 0
 
 
@@ -680,9 +686,12 @@ def _schema(check: bool) -> int:
             return 1
         print("fixture schemas are up to date")
         return 0
-    for path in write_schemas(directory):
+    written, problems = write_schemas(directory)
+    for path in written:
         print(f"wrote {path}")
-    return 0
+    for problem in problems:
+        print(f"schema: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _coverage(check: bool) -> int:
@@ -703,9 +712,14 @@ def _coverage(check: bool) -> int:
 
 def _write_or_check(target: Path, text: str, *, check: bool, command: str) -> int:
     """Write a generated file, or (check) only say whether the committed one differs from it."""
+    from api.tools.committed_files import write_generated
+
     if check:
         return _report_check(target, text, command=command)
-    target.write_text(text, encoding="utf-8")
+    problem = write_generated(target, text)
+    if problem is not None:
+        print(f"{command}: {target}: {problem}", file=sys.stderr)
+        return 1
     print(f"wrote {target}")
     return 0
 

@@ -311,6 +311,9 @@ class Outcome:
     # Documents whose text is there but cannot be read (not a regular file, too large, not UTF-8, its
     # structure unreadable): no better than missing for `resolve`.
     unreadable_texts: list[str] = field(default_factory=list)
+    # Documents whose text is not the one the registry names (its SHA-256 differs): a truncated
+    # download or another version, whose spans would be resolved against the wrong words.
+    mismatched_texts: list[str] = field(default_factory=list)
 
 
 def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path | None, *, spans_file: Path) -> Outcome:
@@ -353,9 +356,12 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path | None, *
         f"{seeds_dir / doc_id}.txt: missing (the registry names this document; its text is not in {seeds_dir})"
         for doc_id in missing_texts
     ]
-    for doc_id, document in documents.items():
-        if registry_sha.get(doc_id) not in (None, document.sha256):
-            problems.append(f"{sources_registry.name}: {doc_id}.sha256: does not match the text in {seeds_dir}")
+    mismatched = [
+        doc_id for doc_id, document in documents.items() if registry_sha.get(doc_id) not in (None, document.sha256)
+    ]
+    problems += [
+        f"{sources_registry.name}: {doc_id}.sha256: does not match the text in {seeds_dir}" for doc_id in mismatched
+    ]
     spans, issues, notes = check(records, documents)
     problems += [str(issue) for issue in issues]
     if committed_docs or committed:
@@ -378,4 +384,4 @@ def verify(fixtures_dir: Path, sources_registry: Path, seeds_dir: Path | None, *
     else:
         problems.append(f"{spans_label}: missing (run `tall-evidence resolve`)")
     unreadable = [doc_id for doc_id in registry_sha if doc_id not in documents and doc_id not in missing_texts]
-    return Outcome(problems, notes, spans, documents, True, missing_texts, unreadable)
+    return Outcome(problems, notes, spans, documents, True, missing_texts, unreadable, mismatched)

@@ -1,14 +1,28 @@
-"""Whether a committed, generated file (a schema, the spans file, a docs table) still matches what
-would be generated now: the `--check` modes of the commands that write them.
+"""Committed, generated files (a schema, the spans file, a docs table): writing one, and whether it
+still matches what would be generated now (the `--check` modes of the commands that write them).
 
 The committed file is read only when it is a regular file, and never more of it than the text it
 is compared with: a FIFO in its place would block the read, a directory end in a traceback, and a
 huge file be read whole, where each is simply not the file expected.
 """
 
+import os
 from pathlib import Path
 
 from api.loading.file_checks import not_a_file
+
+
+def write_generated(path: Path, text: str) -> str | None:
+    """Write text to path; why not, in words, when nothing was written. Only a regular file or a new
+    path is written: opening a FIFO to write waits for a reader for ever, a dangling link would be
+    written through (creating its target wherever it points), and a directory ends in a traceback."""
+    if os.path.lexists(path) and (kind := not_a_file(path)) is not None:
+        return f"{kind}; name a regular file or a new path"
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return f"cannot be written ({exc.strerror or exc})"
+    return None
 
 
 def staleness(path: Path, text: str) -> str | None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from api.tools.committed_files import staleness
+from api.tools.committed_files import staleness, write_generated
 from models.fixture import ConflictsFile, EpidemiologyFile, SourcesFile, StudyFile
 
 SCHEMAS: dict[str, type[BaseModel]] = {
@@ -21,14 +21,18 @@ def render_schema(model: type[BaseModel]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_schemas(directory: Path) -> list[Path]:
+def write_schemas(directory: Path) -> tuple[list[Path], list[str]]:
+    """Write every schema into directory: the paths written, and each one not written with why."""
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, problems = [], []
     for name, model in SCHEMAS.items():
         path = directory / name
-        path.write_text(render_schema(model), encoding="utf-8")
-        written.append(path)
-    return written
+        problem = write_generated(path, render_schema(model))
+        if problem is None:
+            written.append(path)
+        else:
+            problems.append(f"{path}: {problem}")
+    return written, problems
 
 
 def stale_schemas(directory: Path) -> list[str]:

@@ -215,18 +215,23 @@ def test_export_to_a_place_it_cannot_write_is_one_line(tmp_path: Path, where: st
 # --- the session 8 probe: write targets and file arguments that are no regular file ---
 
 
+def _no_regular_file_at(path: Path, kind: str, *, link_to: Path) -> None:
+    """Put a FIFO, a directory or a link to a path that does not exist where a file is to be written."""
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dangling link":
+        path.symlink_to(link_to)
+    else:
+        path.mkdir()
+
+
 @pytest.mark.parametrize("kind", ["fifo", "dangling link", "directory"])
 def test_openapi_out_that_is_no_regular_file_is_refused_in_one_line(tmp_path: Path, kind: str) -> None:
     """A FIFO hung `openapi --out` for ever (opening it to write waits for a reader); a dangling link
     was written through, creating its target."""
     out = tmp_path / "openapi.json"
     target = tmp_path / "elsewhere" / "created.json"
-    if kind == "fifo":
-        os.mkfifo(out)
-    elif kind == "dangling link":
-        out.symlink_to(target)
-    else:
-        out.mkdir()
+    _no_regular_file_at(out, kind, link_to=target)
     done = _run("openapi", "--out", str(out), env={})
     assert done.returncode == 1, done.stderr
     (line,) = done.stderr.splitlines()
@@ -276,3 +281,25 @@ def test_configuration_check_names_a_page_that_is_not_the_page(
             "not UTF-8": "is not UTF-8 (byte 0)",
         }[fault]
         assert line.startswith(f"configuration: {page} ") and expected in line, line
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dangling link", "directory"])
+@pytest.mark.parametrize("command", ["schema", "coverage"])
+def test_a_generated_file_whose_place_holds_no_regular_file_is_not_written(
+    tmp_path: Path, kind: str, command: str
+) -> None:
+    """Session 9's second probe: `schema` and `coverage` (writing) blocked for ever on a FIFO, were a
+    traceback on a directory, and wrote through a dangling link, creating its target elsewhere."""
+    env = scratch_data(tmp_path)
+    if command == "schema":
+        target = tmp_path / "fixtures" / "schema" / "study.schema.json"
+    else:
+        target = _coverage_copy(tmp_path, env).parent / "COVERAGE.md"
+    target.unlink(missing_ok=True)
+    elsewhere = tmp_path / "elsewhere" / "created"
+    _no_regular_file_at(target, kind, link_to=elsewhere)
+    done = _run(command, env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"{command}: {target}: ") and "name a regular file or a new path" in line, line
+    assert not elsewhere.parent.exists()

@@ -505,3 +505,17 @@ def test_a_text_present_but_unreadable_is_named_apart_from_a_missing_one(setting
     assert (outcome.unreadable_texts, outcome.missing_texts) == ([unreadable], [missing])
     full = verify(settings.fixtures_dir, settings.sources_registry, seeds, spans_file=settings.spans_file)
     assert (full.unreadable_texts, full.missing_texts) == ([], [])
+
+
+def test_a_text_that_is_not_the_registered_document_is_named_apart(settings: Settings, tmp_path: Path) -> None:
+    # `resolve` writes nothing when a text fails its registered SHA-256 (session 9's second probe: it
+    # wrote the spans file without every span of that document).
+    seeds = _texts(settings)
+    texts = tmp_path / "texts"
+    shutil.copytree(seeds, texts)
+    other = sorted(p.stem for p in texts.glob("*.txt"))[0]
+    (texts / f"{other}.txt").write_text("just some other text\n", encoding="utf-8")
+    outcome = verify(settings.fixtures_dir, settings.sources_registry, texts, spans_file=settings.spans_file)
+    assert (outcome.mismatched_texts, outcome.unreadable_texts, outcome.missing_texts) == ([other], [], [])
+    full = verify(settings.fixtures_dir, settings.sources_registry, seeds, spans_file=settings.spans_file)
+    assert full.mismatched_texts == []

@@ -91,3 +91,18 @@ def test_resolve_with_a_text_it_cannot_read_leaves_the_spans_file_as_it_was(
     assert spans.read_bytes() == settings.spans_file.read_bytes()
     assert f"1 text(s) cannot be read in {texts} (TALL_SEEDS_TEXT_DIR); spans.yaml was not written" in done.stderr
     assert unreadable.name in done.stderr
+
+
+def test_resolve_with_a_text_that_is_not_the_registered_document_leaves_the_spans_file_as_it_was(
+    tmp_path: Path, settings: Settings
+) -> None:
+    texts = _texts_but(tmp_path, settings, 99)
+    other = sorted(texts.iterdir())[0]
+    other.write_text("just some other text\n", encoding="utf-8")
+    spans = tmp_path / "spans.yaml"
+    spans.write_bytes(settings.spans_file.read_bytes())
+    done = run_cli("resolve", env={"TALL_SEEDS_TEXT_DIR": str(texts), "TALL_SPANS_FILE": str(spans)})
+    assert done.returncode == 1 and done.stdout == "", done.stdout
+    assert spans.read_bytes() == settings.spans_file.read_bytes()
+    said = f"1 text(s) are not the registry's documents (SHA-256) in {texts} (TALL_SEEDS_TEXT_DIR)"
+    assert said in done.stderr and "spans.yaml was not written" in done.stderr, done.stderr
