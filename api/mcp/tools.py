@@ -115,8 +115,17 @@ class EvidenceServer(MCPServer[Any]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        if name not in {tool.name for tool in await self.list_tools()}:
+        tool = next((tool for tool in await self.list_tools() if tool.name == name), None)
+        if tool is None:
             raise _unknown("tool", name)
+        # The SDK drops an argument the tool does not take: a misspelled scope ("stdy") would widen a
+        # claim check to every study and answer "supported". The HTTP face refuses such a parameter.
+        accepted = list(tool.input_schema.get("properties", {}))
+        unknown = [key for key in arguments or {} if key not in accepted]
+        if unknown:
+            shown = ", ".join(repr(key if len(key) <= 100 else key[:100] + "...") for key in unknown[:10])
+            text = f"Unknown argument(s) to {name}: {shown}. It takes: {', '.join(accepted)}."
+            return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
         return await super().call_tool(name, arguments, context)
 
 

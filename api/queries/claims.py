@@ -5,6 +5,8 @@ so an agent matches exactly as it does there (intervention roles included: a pri
 not an agent the study gave).
 """
 
+from decimal import Decimal
+
 from sqlmodel import Session, col, select
 
 from api.queries.filters import OutcomeFilters, StudyFilters, SubgroupFilter
@@ -16,13 +18,21 @@ from models.outcome import OutcomePublic, time_point_months
 
 def equivalent_time_points(code: str) -> list[str]:
     """The codes naming the same time: '2y' is also '24m'; '18m' also '1.5y'. Others only themselves."""
-    months = time_point_months(code)
-    if months is None:
+    if time_point_months(code) is None:
         return [code]
-    codes = [code, f"{months:g}m"]
+    # In decimal, written out in full: a float's shortest form rounds to six digits ('1.00000001y'
+    # read as 12m) and turns to an exponent past them ('1.2e+10m'), which is no time point.
+    number, unit = Decimal(code[:-1]), code[-1]
+    months = number * 12 if unit == "y" else number
+    codes = [code, f"{_plain(months)}m"]
     if months % 6 == 0:
-        codes.append(f"{months / 12:g}y")
+        codes.append(f"{_plain(months / 12)}y")
     return sorted(set(codes))
+
+
+def _plain(number: Decimal) -> str:
+    """A number's digits without an exponent or trailing zeros: 24, 1.5, 0.0000012."""
+    return format(number.normalize(), "f")
 
 
 def claim_filters(claim: Claim) -> OutcomeFilters:

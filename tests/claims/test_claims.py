@@ -151,3 +151,27 @@ def test_a_value_not_written_in_plain_digits_is_refused(client: TestClient) -> N
         assert "ASCII digits" in error["message"], value
     written = check(client, measure="cr_cri", study="jplsg-t11", value="90.3")
     assert (written["understood"]["value"], written["understood"]["decimals"]) == (90.3, 1)
+
+
+@pytest.mark.parametrize(
+    ("time_point", "equivalents"),
+    [
+        ("2y", ["24m", "2y"]),
+        ("18m", ["1.5y", "18m"]),
+        ("999999999y", ["11999999988m", "999999999y"]),
+        ("1000000m", ["1000000m"]),
+        ("0.0000001y", ["0.0000001y", "0.0000012m"]),
+        ("1.00000001y", ["1.00000001y", "12.00000012m"]),
+    ],
+)
+def test_a_time_point_is_looked_up_under_its_equivalents_written_out(
+    client: TestClient, time_point: str, equivalents: list[str]
+) -> None:
+    # Session 9's second probe: written in a float's shortest form, 999999999y was also '1.2e+10m',
+    # no time point, and the check a 500; and 1.00000001y was also looked up as 12m.
+    from api.queries.claims import equivalent_time_points
+
+    assert equivalent_time_points(time_point) == equivalents
+    answer = check(client, measure="os", value=50, study="ns7car-t", time_point=time_point)
+    assert answer["understood"]["time_point"] == time_point
+    assert answer["verdict"] in {"supported", "contradicted", "not_found"}

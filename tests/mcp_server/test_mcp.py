@@ -129,7 +129,10 @@ def test_every_tool_answers_with_provenance_and_the_dataset_version(live_url: st
         ("check_claim", {"value": 3}, "argument 'measure'"),
         ("check_claim", {"text": "hello"}, "argument 'text'"),
         ("check_claim", {"measure": "nonsense", "value": 3, "study": "rd13-01"}, "measure"),
-        # Session 9's second probe: a count given as text in a form Python reads ('1_0' as 10) was taken.
+        # Session 9's second probe: a misspelled argument was dropped, widening the check ("supported").
+        ("check_claim", {"measure": "cr", "value": 74, "therapy_class": "car_t", "stdy": "nope"}, "'stdy'"),
+        ("search_studies", {"diseese": "T-LBL"}, "Unknown argument(s) to search_studies: 'diseese'"),
+        # The same probe: a count given as text in a form Python reads ('1_0' as 10) was taken.
         ("search_studies", {"limit": "1_0"}, "limit"),
         ("find_figures", {"limit": "+1"}, "limit"),
         # Session 9's probe: JSON true was read as the number 1, and a verdict given.
