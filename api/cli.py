@@ -307,15 +307,15 @@ def _resolve(check: bool) -> int:
     except FixtureError as exc:
         print(f"resolve: {exc}", file=sys.stderr)
         return 1
-    if outcome.missing_texts or outcome.unreadable_texts or outcome.mismatched_texts:
+    unusable = [
+        (outcome.missing_texts, "the registry names are not in"),
+        (outcome.unreadable_texts, "cannot be read in"),
+        (outcome.mismatched_texts, "are not the registry's documents (SHA-256) in"),
+    ]
+    if said := " and ".join(f"{len(texts)} text(s) {words}" for texts, words in unusable if texts):
         # Written without them, the spans file would lose every figure of those documents.
-        missing, unreadable = len(outcome.missing_texts), len(outcome.unreadable_texts)
-        mismatched = len(outcome.mismatched_texts)
-        said = [f"{missing} text(s) the registry names are not in" if missing else ""]
-        said += [f"{unreadable} text(s) cannot be read in" if unreadable else ""]
-        said += [f"{mismatched} text(s) are not the registry's documents (SHA-256) in" if mismatched else ""]
         print(
-            f"resolve: {' and '.join(s for s in said if s)} {settings.seeds_text_dir} (TALL_SEEDS_TEXT_DIR); "
+            f"resolve: {said} {settings.seeds_text_dir} (TALL_SEEDS_TEXT_DIR); "
             f"{settings.spans_file.name} " + ("cannot be checked without them:" if check else "was not written:"),
             file=sys.stderr,
         )
@@ -739,7 +739,7 @@ def _report_check(target: Path, text: str, *, command: str) -> int:
 def _configuration(check: bool) -> int:
     """Regenerate (or check) the settings table of docs/configuration.md from the settings model."""
     from api.loading.fixture_files import FixtureError, regular_file_bytes, utf8_text
-    from api.tools.settings_reference import BEGIN, CONFIGURATION_PAGE, END, MAX_PAGE_BYTES, replace_settings_table
+    from api.tools.settings_reference import CONFIGURATION_PAGE, MAX_PAGE_BYTES, replace_settings_table
 
     if not CONFIGURATION_PAGE.exists() and not CONFIGURATION_PAGE.is_symlink():
         print(f"configuration: {CONFIGURATION_PAGE} not found; run this in a source checkout", file=sys.stderr)
@@ -751,14 +751,12 @@ def _configuration(check: bool) -> int:
     except FixtureError as exc:
         print(f"configuration: {exc.issues[0].file} {exc.issues[0].message}", file=sys.stderr)
         return 1
-    if BEGIN not in page or END not in page[page.find(BEGIN) :]:
-        print(
-            f"configuration: {CONFIGURATION_PAGE} has no generated settings table (between the lines {BEGIN} "
-            f"and {END}); restore the page from version control",
-            file=sys.stderr,
-        )
+    try:
+        text = replace_settings_table(page)
+    except ValueError as exc:
+        print(f"configuration: {CONFIGURATION_PAGE} {exc}; restore the page from version control", file=sys.stderr)
         return 1
-    return _write_or_check(CONFIGURATION_PAGE, replace_settings_table(page), check=check, command="configuration")
+    return _write_or_check(CONFIGURATION_PAGE, text, check=check, command="configuration")
 
 
 def _version() -> str:

@@ -495,7 +495,8 @@ def guarded_protocol(
             self._in_request_line = False
             self._head_bytes = 0
             self._head_deadline.cancel()
-            refusal = head_refusal(self.parser.get_http_version(), self.headers)
+            http_version = self.parser.get_http_version()
+            refusal = head_refusal(http_version, self.headers)
             if refusal is not None:
                 raise refusal
             if self.parser.should_upgrade() and declares_body(self.headers):
@@ -508,7 +509,7 @@ def guarded_protocol(
             self._in_message = True
             self._head_done_at = self.loop.time()
             self._drained = 0
-            if self.parser.get_http_version() == "1.0":
+            if http_version == "1.0":
                 self.expect_100_continue = False  # RFC 9110 10.1.1: ignored from an HTTP/1.0 client
             super().on_headers_complete()
 

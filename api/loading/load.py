@@ -17,7 +17,7 @@ from api.loading.rows import TableRows, build_rows, search_documents
 from api.loading.search_index import create_search_index
 from api.loading.terminology import read_terminology
 from api.provenance.spans import Span, servable_spans
-from api.settings import Settings, data_dir
+from api.settings import Settings
 from api.version import api_version
 from models import TABLES
 from models.meta import Meta, attribution_text, how_to_cite_text
@@ -27,7 +27,8 @@ def _registry_named(issues: list[FixtureIssue], registry: Path) -> list[FixtureI
     """The seed registry's issues under the path read and its setting, when it is not the data's own:
     inside the data it is known as seeds/<its name> (its corrections' records, the inputs hashed), which
     names another file, or none, when TALL_SOURCES_REGISTRY points elsewhere."""
-    if registry.resolve() == (data_dir() / "seeds" / "sources.yaml").resolve():
+    default = Settings.model_fields["sources_registry"].get_default(call_default_factory=True)
+    if registry.resolve() == default.resolve():
         return issues
     label, shown = f"seeds/{registry.name}", f"{registry} (TALL_SOURCES_REGISTRY)"
     return [FixtureIssue(shown, i.path, i.message) if i.file == label else i for i in issues]

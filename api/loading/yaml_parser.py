@@ -140,9 +140,11 @@ def _unbuildable_scalar(root: Node, loader_class: type[Any]) -> Issue:
                     why = str(exc).split(";")[0]  # not the advice to raise Python's own digit limit
                     return loc, f"{where}{node.value[:40]!r} cannot be read as {_tag_name(node.tag)}: {why}"
             elif isinstance(node, MappingNode):
-                pairs = [(k, v, (*loc, k.value if isinstance(k, ScalarNode) else str(k.tag))) for k, v in node.value]
-                # A key is checked where its value would be reported.
-                stack.extend(reversed([entry for k, v, at in pairs for entry in ((k, at), (v, at))]))
+                children: list[tuple[Node, Loc]] = []
+                for key_node, value_node in node.value:
+                    at = (*loc, key_node.value if isinstance(key_node, ScalarNode) else str(key_node.tag))
+                    children += [(key_node, at), (value_node, at)]  # a key is reported where its value is
+                stack.extend(reversed(children))
             elif isinstance(node, SequenceNode):
                 stack.extend(reversed([(child, (*loc, i)) for i, child in enumerate(node.value)]))
     finally:

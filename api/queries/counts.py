@@ -36,6 +36,10 @@ BITMAP_ENTRIES = 4096
 BITMAP_BUDGET_BYTES = 16 * 1024 * 1024
 
 
+ConditionKey = tuple[Hashable, tuple[Any, ...]]
+"""A condition's SQL structure (SQLAlchemy's cache key) and its bound values."""
+
+
 class ConditionRows:
     """Per table, which rows each condition selects, as bits over a numbering of the table's rows.
 
@@ -45,15 +49,15 @@ class ConditionRows:
 
     def __init__(self) -> None:
         self._numbering: dict[str, dict[Any, int]] = {}
-        self._bitmaps: BoundedLRU[tuple[str, Hashable], int] = BoundedLRU(BITMAP_ENTRIES, BITMAP_BUDGET_BYTES)
+        self._bitmaps: BoundedLRU[tuple[str, ConditionKey], int] = BoundedLRU(BITMAP_ENTRIES, BITMAP_BUDGET_BYTES)
         self._lock = Lock()
         self.queries = 0
         """Queries run to find rows (one per table numbered, one per condition first met)."""
 
     def count(self, session: Session, table: Any, conditions: Sequence[ColumnElement[bool]]) -> int | None:
         """How many rows of table meet every condition; None for a condition that has no cache key."""
-        keys = [condition_key(c) for c in conditions]
-        if any(k is None for k in keys):
+        keys = [key for key in map(condition_key, conditions) if key is not None]
+        if len(keys) < len(conditions):
             return None
         numbering = self._numbered(session, table)
         if not conditions:
@@ -84,7 +88,7 @@ class ConditionRows:
         table: Any,
         condition: ColumnElement[bool],
         *,
-        key: tuple[str, Hashable],
+        key: tuple[str, ConditionKey],
         numbering: dict[Any, int],
     ) -> int:
         with self._lock:
@@ -98,11 +102,11 @@ class ConditionRows:
         bitmap = int.from_bytes(bits, "little")
         with self._lock:
             self.queries += 1
-            self._bitmaps.put(key, bitmap, len(bits) + ENTRY_OVERHEAD + key_bytes(key[1]))
+            self._bitmaps.put(key, bitmap, len(bits) + ENTRY_OVERHEAD + values_bytes(key[1][1]))
         return bitmap
 
 
-def condition_key(condition: ColumnElement[bool]) -> Hashable | None:
+def condition_key(condition: ColumnElement[bool]) -> ConditionKey | None:
     """A condition's identity: its SQL structure and bound values; None when it has none."""
     cache_key = condition._generate_cache_key()
     if cache_key is None:
@@ -116,10 +120,9 @@ def condition_key(condition: ColumnElement[bool]) -> Hashable | None:
     return key
 
 
-def key_bytes(key: Hashable) -> int:
-    """About what a condition's key holds, in bytes: its bound values, which a search's matches (an IN list
-    of every study it found) make large. Counted against the bound, or many such keys could hold gigabytes."""
-    values = key[1] if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], tuple) else ()
+def values_bytes(values: tuple[Any, ...]) -> int:
+    """About what a condition's bound values hold, in bytes: a search's matches (an IN list of every study
+    it found) make them large. Counted against the bound, or many such keys could hold gigabytes."""
     return sum(
         sum(len(str(v)) + 8 for v in value) if isinstance(value, tuple) else len(str(value)) + 8 for value in values
     )

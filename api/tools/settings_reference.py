@@ -74,6 +74,10 @@ def render_settings_table() -> str:
 
 
 def replace_settings_table(page: str) -> str:
-    """The page with its generated table replaced by the current one (the markers must be there)."""
-    start, end = page.index(BEGIN), page.index(END) + len(END) + 1
-    return page[:start] + render_settings_table() + page[end:]
+    """The page with its generated table replaced by the current one; ValueError, in words, when the
+    page has no table between the markers."""
+    start = page.find(BEGIN)
+    end = page.find(END, start) if start >= 0 else -1
+    if end < 0:
+        raise ValueError(f"has no generated settings table (between the lines {BEGIN} and {END})")
+    return page[:start] + render_settings_table() + page[end + len(END) + 1 :]
