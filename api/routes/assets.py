@@ -29,9 +29,18 @@ class AssetFiles(StaticFiles):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         rewriting = False
+        # Starlette sends a file's status line before it opens the file; held back until the first
+        # body message, a failure to open it (no file descriptor free) can still be answered 503.
+        held_start: Message | None = None
 
         async def send_problem(message: Message) -> None:
-            nonlocal rewriting
+            nonlocal rewriting, held_start
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                held_start = message
+                return
+            if held_start is not None:
+                await send(held_start)
+                held_start = None
             if message["type"] == "http.response.start" and message["status"] >= 400:
                 headers = dict(message.get("headers", []))
                 if headers.get(b"content-type", b"").startswith(b"text/plain"):

@@ -13,6 +13,7 @@ open files" in an OperationalError. A connection that fails while no descriptor 
 reported as the shortage it is (api/database.py), on SQLite and PostgreSQL alike.
 """
 
+import errno
 import json
 import os
 import socket
@@ -21,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import starlette.responses
+from fastapi.testclient import TestClient
 
 from tests.http.live import HOST, LiveServer, live_server, read_until_closed, split_response
 
@@ -108,3 +111,21 @@ def _shortage_is_a_503_and_one_log_line_then_served_again(scarce: LiveServer) ->
         time.sleep(0.5)
     assert _get(scarce.port, "/static/embed.css?n=3") == 200
     assert _get(scarce.port, "/v1/studies?limit=1&offset=200") == 200
+
+
+def test_a_static_file_that_cannot_be_opened_is_a_503_not_a_response_already_started(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starlette sends a file's status line before opening the file, so a shortage met at the open
+    (CI saw it on the first file a fresh worker served) escaped as "response already started" with
+    a traceback; the asset mount holds the status line back until the file gives its first bytes."""
+
+    async def no_descriptor(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(starlette.responses.anyio, "open_file", no_descriptor)
+    answer = client.get("/static/embed.css?n=emfile")
+    assert answer.status_code == 503 and answer.headers["retry-after"].isdigit()
+    assert "file descriptor" in answer.json()["detail"]
+    monkeypatch.undo()
+    assert client.get("/static/embed.css?n=emfile-after").status_code == 200
