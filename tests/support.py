@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,8 +23,9 @@ import uvicorn
 
 from api.errors import PROBLEM_MEDIA_TYPE, answers_errors_as_html
 from api.main import create_app
-from api.settings import PROJECT_ROOT, Settings
+from api.settings import Settings
 from models.problem import Problem
+from tests import launcher
 
 if TYPE_CHECKING:
     import schemathesis
@@ -59,7 +59,11 @@ def serving_in_thread(settings: Settings | None = None) -> Iterator[str]:
 
 
 def wait_until_up(
-    url: str, process: subprocess.Popen[Any], timeout: float = 90, *, output: Callable[[], str] | None = None
+    url: str,
+    process: subprocess.Popen[Any] | launcher.Launched,
+    timeout: float = 90,
+    *,
+    output: Callable[[], str] | None = None,
 ) -> None:
     """Until `url` answers 200; fails with the server's output (its stdout, or `output()`) if it exits or never does."""
 
@@ -102,12 +106,11 @@ class LiveServer:
 def running(*args: str, env: dict[str, str] | None = None, port: int | None = None) -> Iterator[LiveServer]:
     """`tall-evidence serve ARGS` on a free loopback port, stopped afterwards."""
     port = port or free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+    process = launcher.launch(
+        ["serve", "--host", "127.0.0.1", "--port", str(port), *args],
         env={**os.environ, **(env or {})},
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=launcher.PIPE,
+        stderr=launcher.STDOUT,
         text=True,
         start_new_session=True,  # its workers stop with it
     )
@@ -125,14 +128,7 @@ def running(*args: str, env: dict[str, str] | None = None, port: int | None = No
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **(env or {})},
-    )
+    return launcher.run(args, env={**os.environ, **(env or {})}, timeout=timeout)
 
 
 def built_file(out: Path) -> Path:

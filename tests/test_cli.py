@@ -2,14 +2,13 @@
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 from openapi_spec_validator import validate
 
 from api.settings import PROJECT_ROOT
+from tests import launcher
 from tests.support import free_port, run_cli, wait_until_up
 
 
@@ -35,14 +34,7 @@ def test_schema_check_passes_on_the_committed_schemas() -> None:
 def test_serve_answers_over_http() -> None:
     port = free_port()
     env = {**os.environ, "TALL_PORT": str(port)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = launcher.launch(["serve"], env=env, stdout=launcher.PIPE, stderr=launcher.STDOUT, text=True)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/v1/studies", server, 60)
         response = httpx.get(f"http://127.0.0.1:{port}/v1/studies", timeout=5)

@@ -4,18 +4,17 @@ Nothing here imports the application: the tests speak HTTP to a process, as a cl
 """
 
 import os
-import resource
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests import launcher
 from tests.support import free_port, wait_until_up
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +25,7 @@ START_TIMEOUT = 90.0
 @dataclass
 class LiveServer:
     port: int
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | launcher.Launched
     log: Path
 
     @property
@@ -97,21 +96,16 @@ def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return {**clean, "PYTHONUNBUFFERED": "1", **(env or {})}
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        cwd=PROJECT_ROOT,
-        env=cli_env(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60.0, fresh: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`tall-evidence ARGS` with only the TALL_ settings in env; fresh: in a new interpreter (tests.launcher)."""
+    return launcher.run(args, env=cli_env(env), timeout=timeout, fresh=fresh)
 
 
-def built_file(out: Path, env: dict[str, str]) -> Path:
+def built_file(out: Path, env: dict[str, str], *, fresh: bool = False) -> Path:
     """`tall-evidence build --out out` in a child process; the file it wrote."""
-    done = run_cli("build", "--out", str(out), env=env, timeout=300)
+    done = run_cli("build", "--out", str(out), env=env, timeout=300, fresh=fresh)
     assert done.returncode == 0, done.stderr
     (path,) = out.glob("tall-evidence-*.sqlite3")
     return path
@@ -119,26 +113,27 @@ def built_file(out: Path, env: dict[str, str]) -> Path:
 
 @contextmanager
 def live_server(
-    log_dir: Path, env: dict[str, str] | None = None, *, args: tuple[str, ...] = (), nofile: int | None = None
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    args: tuple[str, ...] = (),
+    nofile: int | None = None,
+    fresh: bool = False,
 ) -> Iterator[LiveServer]:
     """Start `tall-evidence serve [args]` on a free loopback port; stop it with SIGTERM afterwards.
-    nofile: the most file descriptors the server may hold open (its RLIMIT_NOFILE), if not the usual."""
-
-    def limit_descriptors() -> None:
-        if nofile is not None:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
-
+    nofile: the most file descriptors the server may hold open (its RLIMIT_NOFILE), if not the usual.
+    fresh: in a new interpreter rather than forked from the preloaded one (tests.launcher)."""
     port = free_port()
     log = log_dir / f"server-{port}.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port), *args],
-            cwd=PROJECT_ROOT,
+        process = launcher.launch(
+            ["serve", "--host", HOST, "--port", str(port), *args],
             env=cli_env(env),
             stdout=out,
-            stderr=subprocess.STDOUT,
+            stderr=launcher.STDOUT,
             start_new_session=True,  # so a server that will not stop is killed with its workers
-            preexec_fn=limit_descriptors,
+            nofile=nofile,
+            fresh=fresh,
         )
     server = LiveServer(port, process, log)
     try:

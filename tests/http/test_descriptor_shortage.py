@@ -33,7 +33,7 @@ WAIT = 30.0
 
 @pytest.fixture(scope="module")
 def scarce(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(tmp_path_factory.mktemp("scarce"), nofile=NOFILE) as running:
+    with live_server(tmp_path_factory.mktemp("scarce"), nofile=NOFILE, fresh=True) as running:
         yield running
 
 
@@ -60,7 +60,7 @@ def scarce_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
     if not POSTGRES_URL:
         pytest.skip("no PostgreSQL server: set TALL_TEST_POSTGRES_URL (.ci/run starts one)")
     env = {"DATABASE_URL": POSTGRES_URL}
-    with live_server(tmp_path_factory.mktemp("scarce-postgres"), env, nofile=NOFILE) as running:
+    with live_server(tmp_path_factory.mktemp("scarce-postgres"), env, nofile=NOFILE, fresh=True) as running:
         yield running
 
 

@@ -1,6 +1,7 @@
 """Issue 21, items 3 and 7: the version and the ETag name the bytes, and /health is never cached.
 
-Real builds (`tall-evidence build`) served by real processes: two builds of the same fixtures
+Real builds (`tall-evidence build`) served by real processes, each a fresh interpreter (its own hash
+seed, never forked from the tests' preloaded one: tests/launcher.py): two builds of the same fixtures
 (built at different times) answer /v1/meta, /v1/dataset and /fhir/metadata with different bodies,
 so with different tags, and the data-only answers (the ZIP, lists) with the same bytes and
 tags; a build for another public URL is another version (its
@@ -37,12 +38,12 @@ DATA_ONLY = ("/v1/dataset.zip", "/v1/studies", "/v1/outcomes.csv", "/fhir/Eviden
 def two_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
     root = tmp_path_factory.mktemp("identity")
     env = scratch_data(root)
-    first = built_file(root / "one", env)
+    first = built_file(root / "one", env, fresh=True)
     time.sleep(1.1)  # build times are recorded to the second
-    second = built_file(root / "two", env)
+    second = built_file(root / "two", env, fresh=True)
     with (
-        live_server(root, args=("--database", str(first))) as one,
-        live_server(root, args=("--database", str(second))) as two,
+        live_server(root, args=("--database", str(first)), fresh=True) as one,
+        live_server(root, args=("--database", str(second)), fresh=True) as two,
     ):
         yield one, two
 
@@ -64,8 +65,8 @@ def test_two_builds_of_the_same_fixtures_never_share_a_tag_for_different_bodies(
 
 def test_a_build_for_another_public_url_is_another_version(tmp_path: Path) -> None:
     env = scratch_data(tmp_path)
-    here = built_file(tmp_path / "here", env)
-    there = built_file(tmp_path / "there", {**env, "TALL_PUBLIC_URL": "https://evidence.example.org"})
+    here = built_file(tmp_path / "here", env, fresh=True)
+    there = built_file(tmp_path / "there", {**env, "TALL_PUBLIC_URL": "https://evidence.example.org"}, fresh=True)
     assert here.name != there.name, "the file name is the dataset version, and the permalinks differ"
 
 
@@ -93,11 +94,11 @@ def one_build_two_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """One built file served by two processes whose settings change bodies (the licence stated,
     the FHIR canonical base), not the data."""
     root = tmp_path_factory.mktemp("shaping")
-    built = built_file(root / "out", scratch_data(root))
+    built = built_file(root / "out", scratch_data(root), fresh=True)
     other = {"TALL_DATA_LICENCE": "CC0-1.0", "TALL_FHIR_CANONICAL_BASE": "https://other.example.org/fhir"}
     with (
-        live_server(root, args=("--database", str(built))) as one,
-        live_server(root, other, args=("--database", str(built))) as two,
+        live_server(root, args=("--database", str(built)), fresh=True) as one,
+        live_server(root, other, args=("--database", str(built)), fresh=True) as two,
     ):
         yield one, two
 

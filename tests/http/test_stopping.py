@@ -13,16 +13,15 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests import launcher
 from tests.http.live import (
     HOST,
-    PROJECT_ROOT,
     LiveServer,
     cli_env,
     live_server,
@@ -78,12 +77,11 @@ def test_one_ctrl_c_stops_serve_with_one_line(tmp_path: Path) -> None:
 
 def test_a_ctrl_c_while_serve_starts_is_one_line(tmp_path: Path) -> None:
     """Sent as soon as the data is checked, before the application is made or serves."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(free_port())],
-        cwd=PROJECT_ROOT,
+    process = launcher.launch(
+        ["serve", "--host", HOST, "--port", str(free_port())],
         env=cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=launcher.PIPE,
+        stderr=launcher.STDOUT,
         text=True,
         start_new_session=True,
     )
@@ -118,12 +116,11 @@ def test_workers_starting_when_serve_is_killed_stop_at_once(tmp_path: Path) -> N
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port), "--workers", "2"],
-            cwd=PROJECT_ROOT,
+        process = launcher.launch(
+            ["serve", "--host", HOST, "--port", str(port), "--workers", "2"],
             env=cli_env(),
             stdout=out,
-            stderr=subprocess.STDOUT,
+            stderr=launcher.STDOUT,
             start_new_session=True,  # so whatever is left can be killed with it below
         )
     try:

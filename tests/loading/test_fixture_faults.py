@@ -1,8 +1,6 @@
 """Every broken fixture stops validation and start-up with the file and the field named."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from api.loading.fixture_files import FixtureError
 from api.loading.load import validate_fixtures
 from api.main import create_app
 from api.settings import Settings
+from tests import launcher
 from tests.broken_fixtures.cases import FAULTS, Fault
 
 IDS = [fault.name for fault in FAULTS]
@@ -64,9 +63,7 @@ def test_command_line_exits_non_zero_naming_file_and_field(fixture_copy: Setting
         "TALL_SOURCES_REGISTRY": str(fixture_copy.sources_registry),
         "TALL_PORT": "1",  # never reached: serve must stop before binding
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "api.cli", command], env=env, capture_output=True, text=True, timeout=60
-    )
+    done = launcher.run([command], env=env, timeout=60)
     assert done.returncode != 0
     assert f"{fault.file}: {fault.path}:" in done.stderr
     assert "Traceback" not in done.stderr

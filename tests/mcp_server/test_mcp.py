@@ -2,6 +2,7 @@
 through every middleware layer) and over stdio (`tall-evidence mcp` as a subprocess)."""
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from api.settings import PROJECT_ROOT
+from tests import launcher
 from tests.claims.golden import GOLDEN, arguments, assert_golden
 from tests.support import serving_in_thread
 
@@ -168,16 +170,7 @@ def test_the_api_layers_let_mcp_through_and_still_refuse_writes_elsewhere(live_u
 
 
 def test_mcp_over_stdio_refuses_a_missing_database_file_in_one_line_on_stderr(tmp_path) -> None:
-    import subprocess
-
-    done = subprocess.run(
-        [sys.executable, "-m", "api.cli", "mcp", "--database", str(tmp_path / "missing.sqlite3")],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = launcher.run(["mcp", "--database", str(tmp_path / "missing.sqlite3")], env=os.environ, timeout=120)
     assert done.returncode == 1
     assert done.stdout == ""  # stdout is the protocol's channel
     assert done.stderr.startswith("mcp: ") and "missing.sqlite3" in done.stderr

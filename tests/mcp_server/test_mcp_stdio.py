@@ -15,8 +15,6 @@ import io
 import json
 import os
 import select
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +24,8 @@ import pytest
 
 from api.mcp.transports import MAX_REQUEST_BYTES, SKIPPED_CHUNK, LineRefused, next_line
 from api.settings import Settings
-from tests.http.live import PROJECT_ROOT, built_file, cli_env, run_cli
+from tests import launcher
+from tests.http.live import built_file, cli_env, run_cli
 
 ANSWER_SECONDS = 30.0
 INITIALIZE = {
@@ -48,13 +47,8 @@ class StdioPeer:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.log = log
         with log.open("wb") as errors:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "mcp"],
-                cwd=PROJECT_ROOT,
-                env=cli_env(env),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=errors,
+            self.process = launcher.launch(
+                ["mcp"], env=cli_env(env), stdin=launcher.PIPE, stdout=launcher.PIPE, stderr=errors
             )
         self._pending = b""
 

@@ -2,8 +2,6 @@
 
 import os
 import shutil
-import subprocess
-import sys
 import typing
 from pathlib import Path
 from typing import Any
@@ -15,9 +13,10 @@ from pydantic import BaseModel
 from api.database import Database
 from api.loading.load import load_dataset
 from api.main import create_app
-from api.settings import PROJECT_ROOT, Settings
+from api.settings import Settings
 from api.tools.export import export_database
 from models.fixture import ConflictsFile, EpidemiologyFile, OutcomeEntry, SourcesFile, StudyFile
+from tests import launcher
 from tests.fixture_data import dump_yaml, read_yaml
 
 # A study touching every table and the awkward corners of YAML: explicit nulls and explicit
@@ -248,17 +247,16 @@ def test_exported_fixtures_serve_the_same_answers(rich: Settings, tmp_path: Path
 
 def test_export_command_writes_a_valid_fixture_set_and_never_overwrites(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "api.cli"]
-    done = subprocess.run([*command, "export", "--out", str(out)], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    done = launcher.run(["export", "--out", str(out)], env=os.environ, timeout=300)
     assert done.returncode == 0, done.stderr
     env = {
         **os.environ,
         "TALL_FIXTURES_DIR": str(out / "fixtures"),
         "TALL_SOURCES_REGISTRY": str(out / "seeds" / "sources.yaml"),
     }
-    validated = subprocess.run([*command, "validate"], capture_output=True, text=True, env=env, cwd=PROJECT_ROOT)
+    validated = launcher.run(["validate"], env=env, timeout=300)
     assert validated.returncode == 0, validated.stderr
-    again = subprocess.run([*command, "export", "--out", str(out)], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    again = launcher.run(["export", "--out", str(out)], env=os.environ, timeout=300)
     assert again.returncode == 1 and "not an empty directory" in again.stderr
 
 
