@@ -74,8 +74,12 @@ def http_base(value: str, *, example: str) -> str:
         parts.port  # noqa: B018 (read for its check: a port that is not a number from 0 to 65535 raises)
     except ValueError as exc:
         raise ValueError(f"has an invalid port ({exc}), e.g. {example}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+    # '?' and '#' themselves: urlsplit gives an empty query for 'http://x.example?', which links built
+    # on it would then carry ('http://x.example?/v1/...' is the site's root).
+    if parts.scheme not in ("http", "https") or not parts.hostname or "?" in value or "#" in value:
         raise ValueError(f"must be an absolute http(s) URL with a host and no query or fragment, e.g. {example}")
+    if any(segment in (".", "..") for segment in parts.path.split("/")):
+        raise ValueError(f"must not have '.' or '..' path segments (write the path they stand for), e.g. {example}")
     if parts.username is not None:
         raise ValueError(f"must not carry a user name or password, e.g. {example}")
     return value.rstrip("/")

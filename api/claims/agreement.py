@@ -17,6 +17,10 @@ from models.outcome import OutcomePublic
 
 MAX_VALUE = 1_000_000
 """The largest number a claim may state (percentages, counts of patients)."""
+MAX_DECIMALS = 6
+"""The most decimals a claimed number may carry. No figure is printed with more than three (p-values), and the
+verdict writes the claim out at its own precision: 1e-100000000 would be an answer of 100 MB, and
+past 28 digits the comparison's decimal arithmetic cannot round at all."""
 
 # A number as printed: digits with an optional decimal part (a comma between digit groups is not a decimal mark).
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")

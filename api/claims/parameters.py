@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Mapping
 
-from api.claims.agreement import MAX_VALUE, written_decimals
+from api.claims.agreement import MAX_DECIMALS, MAX_VALUE, written_decimals
 from api.claims.text import read_claim
 from api.errors import InvalidInput
 from models.claim import Claim, ClaimUnit
@@ -58,13 +58,17 @@ def structured_claim(
             [ProblemField(location=f"{location}.value", message=f"from 0 to {MAX_VALUE:g}")],
         )
     # The precision is the number as written: the query's own text, else the number's shortest form.
+    decimals = written_decimals(raw_value) if raw_value is not None else written_decimals(repr(given["value"]))
+    if decimals > MAX_DECIMALS:
+        raise InvalidInput(
+            "The claimed number is written with more decimals than a claim may carry.",
+            [ProblemField(location=f"{location}.value", message=f"at most {MAX_DECIMALS} decimals; it has {decimals}")],
+        )
     return Claim.model_validate(
         {
             **given,
             "value": value,
-            "decimals": written_decimals(raw_value)
-            if raw_value is not None
-            else written_decimals(repr(given["value"])),
+            "decimals": decimals,
             "unit": unit,
             "numerator": None,
             "denominator": None,

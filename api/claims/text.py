@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.claims.agreement import MAX_VALUE, written_decimals
+from api.claims.agreement import MAX_DECIMALS, MAX_VALUE, written_decimals
 from api.errors import InvalidInput
 from models.claim import Claim, ClaimUnit
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
@@ -186,6 +186,10 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
         value, decimals, unit = float(_number(match.group(1))), 0, ClaimUnit.patients
     if value is not None and value > MAX_VALUE:
         problems.append(ProblemField(location="query.text", message=f"the number is over {MAX_VALUE:g}"))
+    if decimals is not None and decimals > MAX_DECIMALS:
+        problems.append(
+            ProblemField(location="query.text", message=f"the number has {decimals} decimals; at most {MAX_DECIMALS}")
+        )
     if len(numbers) > 1:
         problems.append(
             ProblemField(location="query.text", message=f"more than one number ({', '.join(numbers)}); claim one")

@@ -46,7 +46,8 @@ def install_cors(app: FastAPI, settings: Settings) -> None:
         ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=READ_METHODS,
-        allow_headers=["If-None-Match"],
+        # Prefer: the FHIR face's own request header (handling=strict), documented for its searches.
+        allow_headers=["If-None-Match", "Prefer"],
         expose_headers=["ETag"],
         allow_credentials=False,
     )

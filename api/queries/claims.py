@@ -5,7 +5,7 @@ so an agent matches exactly as it does there (intervention roles included: a pri
 not an agent the study gave).
 """
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from sqlmodel import Session, col, select
 
@@ -22,11 +22,15 @@ def equivalent_time_points(code: str) -> list[str]:
         return [code]
     # In decimal, written out in full: a float's shortest form rounds to six digits ('1.00000001y'
     # read as 12m) and turns to an exponent past them ('1.2e+10m'), which is no time point.
-    number, unit = Decimal(code[:-1]), code[-1]
-    months = number * 12 if unit == "y" else number
-    codes = [code, f"{_plain(months)}m"]
-    if months % 6 == 0:
-        codes.append(f"{_plain(months / 12)}y")
+    # Exact: a context as wide as the code (x12 adds two digits), where the default 28 digits rounded
+    # 1.0000000000000000000000000001y to 12m.
+    with localcontext() as exact:
+        exact.prec = len(code) + 4
+        number, unit = Decimal(code[:-1]), code[-1]
+        months = number * 12 if unit == "y" else number
+        codes = [code, f"{_plain(months)}m"]
+        if months % 6 == 0:
+            codes.append(f"{_plain(months / 12)}y")
     return sorted(set(codes))
 
 

@@ -162,6 +162,8 @@ def test_a_value_not_written_in_plain_digits_is_refused(client: TestClient) -> N
         ("1000000m", ["1000000m"]),
         ("0.0000001y", ["0.0000001y", "0.0000012m"]),
         ("1.00000001y", ["1.00000001y", "12.00000012m"]),
+        # Session 10's probe: past decimal arithmetic's default 28 digits, this was 12m too.
+        ("1.0000000000000000000000000001y", ["1.0000000000000000000000000001y", "12.0000000000000000000000000012m"]),
     ],
 )
 def test_a_time_point_is_looked_up_under_its_equivalents_written_out(

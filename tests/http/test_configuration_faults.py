@@ -36,6 +36,14 @@ BAD_SETTINGS = {
     "TALL_PUBLIC_URL with a space": ("TALL_PUBLIC_URL", "https://evidence example.org"),
     "TALL_PUBLIC_URL not ASCII": ("TALL_PUBLIC_URL", "https://évidence.example.org"),
     "TALL_PUBLIC_URL bad port": ("TALL_PUBLIC_URL", "https://evidence.example.org:99999"),
+    # Session 10's probe (P5): an empty query or fragment was taken, and every permalink built on it
+    # ('http://x.example?/v1/...') named the site's root; dot segments were written into links too.
+    "TALL_PUBLIC_URL an empty query": ("TALL_PUBLIC_URL", "http://x.example?"),
+    "TALL_PUBLIC_URL an empty fragment": ("TALL_PUBLIC_URL", "http://x.example#"),
+    "TALL_PUBLIC_URL a slash then an empty query": ("TALL_PUBLIC_URL", "http://x.example/?"),
+    "TALL_PUBLIC_URL a dot segment": ("TALL_PUBLIC_URL", "http://x.example/a/../b"),
+    "TALL_FHIR_CANONICAL_BASE an empty query": ("TALL_FHIR_CANONICAL_BASE", "https://x.example/fhir?"),
+    "TALL_CORS_ORIGINS an empty fragment": ("TALL_CORS_ORIGINS", "https://a.example#"),
     "TALL_HOST not a host": ("TALL_HOST", "not*a*host"),
     "TALL_HOST unresolvable": ("TALL_HOST", "no-such-host.invalid"),
     "TALL_RESPONSE_CACHE_SKIP_PATHS not JSON": ("TALL_RESPONSE_CACHE_SKIP_PATHS", "not json"),

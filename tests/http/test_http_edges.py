@@ -11,6 +11,7 @@ import socket
 import time
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from api.server import MAX_HEAD_BYTES
@@ -182,3 +183,22 @@ def test_an_http_1_0_client_asking_for_100_continue_gets_no_interim_answer(serve
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b" 100 Continue" not in answer, answer[:200]
     http_1_1 = server.raw(head.replace(b"HTTP/1.0", b"HTTP/1.1") + MCP_LIST, timeout=3)
     assert http_1_1.startswith(b"HTTP/1.1 100 Continue\r\n"), http_1_1[:200]
+
+
+def test_a_cross_origin_fhir_search_may_ask_for_strict_handling(http: httpx.Client) -> None:
+    """Session 10's probe (P6): the preflight refused `Prefer`, so a page on another origin could never
+    send FHIR's documented `Prefer: handling=strict`; it is allowed beside If-None-Match now."""
+    preflight = {
+        "Origin": "https://lab.example.org",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "prefer, if-none-match",
+    }
+    response = http.options("/fhir/Evidence", headers=preflight)
+    assert response.status_code == 200, response.text
+    assert {"prefer", "if-none-match"} <= {
+        h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")
+    }
+    strict = http.get(
+        "/fhir/Evidence?no-such-parameter=1", headers={"Origin": "https://lab.example.org", "Prefer": "handling=strict"}
+    )
+    assert strict.status_code == 400 and strict.headers["access-control-allow-origin"] == "*"

@@ -1,0 +1,73 @@
+"""Issue 21, third probe: the claim check over a real socket, at the edges of its numbers.
+
+A count-only figure was compared at the claim's own decimals, and `value=1e-40` (40 decimals)
+could not be rounded in decimal arithmetic's 28 digits: a 500 with two tracebacks, on the REST
+check and the MCP tool alike (P2). The verdict writes the claim out at its precision, so
+`1e-100000000` was a 100 MB answer to a 66-byte request (P3). A claim carries at most
+MAX_DECIMALS decimals now, refused as the value's problem past them. A time point with 29
+significant digits was rounded onto 12m and "supported" (P4); its equivalents are exact now.
+"""
+
+import json
+
+import httpx
+import pytest
+
+from api.claims.agreement import MAX_DECIMALS
+from tests.http.live import LiveServer
+
+JSON = {"Content-Type": "application/json", "Accept": "application/json"}
+# mrd_negative in this study is printed as a count only: the claim's decimals decided the rounding.
+COUNT_ONLY = {"measure": "mrd_negative", "study": "cd7-car-t-etp-case", "time_point": "d30"}
+TOO_PRECISE = ["1e-40", "1e-100000000", "100.0000000000000000000000000000", "33.3333333333333333333333333333333"]
+
+
+@pytest.mark.parametrize("value", TOO_PRECISE)
+def test_a_claim_past_the_decimals_a_claim_may_carry_is_refused_as_its_value(
+    server: LiveServer, http: httpx.Client, value: str
+) -> None:
+    before = len(server.output())
+    response = http.get("/v1/claims/check", params={**COUNT_ONLY, "value": value})
+    assert response.status_code == 422, response.text[:500]
+    assert response.headers["content-type"] == "application/problem+json"
+    assert len(response.content) < 4096
+    (error,) = response.json()["errors"]
+    assert error["location"] == "query.value" and f"at most {MAX_DECIMALS} decimals" in error["message"]
+    assert "Traceback" not in server.output()[before:]
+
+
+def test_a_claim_at_the_decimals_it_may_carry_gets_a_verdict(http: httpx.Client) -> None:
+    at_most = "100." + "0" * MAX_DECIMALS
+    answer = http.get("/v1/claims/check", params={**COUNT_ONLY, "value": at_most}).json()
+    assert answer["understood"]["decimals"] == MAX_DECIMALS and answer["verdict"] in {"supported", "contradicted"}
+
+
+def test_a_claim_sentence_past_those_decimals_is_refused_as_its_text(http: httpx.Client) -> None:
+    text = "In cd7-car-t-etp-case, MRD-negative at day 30 was 100.0000000000000000000000000000%"
+    response = http.get("/v1/claims/check", params={"text": text})
+    assert response.status_code == 422, response.text[:500]
+    messages = [error["message"] for error in response.json()["errors"] if error["location"] == "query.text"]
+    assert any(f"at most {MAX_DECIMALS}" in message for message in messages), messages
+
+
+def test_the_mcp_tool_refuses_them_too_as_a_tool_error_with_its_reason(server: LiveServer, http: httpx.Client) -> None:
+    before = len(server.output())
+    arguments = {**COUNT_ONLY, "value": 1e-40}
+    call = {"name": "check_claim", "arguments": arguments}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": call}
+    response = http.post("/mcp", content=json.dumps(body), headers=JSON)
+    assert response.status_code == 200, response.text
+    result = response.json()["result"]
+    assert result["isError"] is True and f"at most {MAX_DECIMALS} decimals" in result["content"][0]["text"], result
+    assert "Traceback" not in server.output()[before:]
+
+
+@pytest.mark.parametrize(
+    "time_point", ["1.0000000000000000000000000001y", "0.99999999999999999999999999999999y", "1." + "0" * 40 + "1y"]
+)
+def test_a_time_point_near_one_year_is_not_read_as_one_year(http: httpx.Client, time_point: str) -> None:
+    # Printed "1-year OS: 89%" in gmall-08-2013: at 1y (or 12m) it is supported.
+    claim = {"measure": "os", "study": "gmall-08-2013", "value": "89"}
+    assert http.get("/v1/claims/check", params={**claim, "time_point": "12m"}).json()["verdict"] == "supported"
+    answer = http.get("/v1/claims/check", params={**claim, "time_point": time_point}).json()
+    assert answer["verdict"] == "not_found", answer
