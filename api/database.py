@@ -133,8 +133,17 @@ class Database:
         args: dict[str, object] = {"check_same_thread": False} if self.is_sqlite else {}
         args.update(connect_args or {})
         extra: dict[str, Any] = {"creator": creator} if creator is not None else {}
+        # A PostgreSQL connection can be ended under the service (a server restart, a failover, a
+        # pooler, idle_session_timeout): checked as it leaves the pool, and replaced, the request it
+        # was for is served rather than answered 503. A SQLite file's connection cannot be ended so.
         self.engine: Engine = create_engine(
-            url, connect_args=args, pool_size=MAX_CONNECTIONS + 1, max_overflow=0, pool_timeout=30, **extra
+            url,
+            connect_args=args,
+            pool_size=MAX_CONNECTIONS + 1,
+            max_overflow=0,
+            pool_timeout=30,
+            pool_pre_ping=not self.is_sqlite,
+            **extra,
         )
         # read_only: a database built elsewhere (`tall-evidence build`), attached and never written.
         self._read_only = read_only

@@ -20,7 +20,14 @@ from api.mcp.transports import McpHttp
 from api.middleware.limits import QUERY_PARAMETER_POLICY
 from api.queries.counts import CountMemo
 from api.render.openapi import build_openapi
-from api.render.problems import descriptor_shortage, install_error_handlers, logger, one_line, problem_response
+from api.render.problems import (
+    RETRY_AFTER_SECONDS,
+    descriptor_shortage,
+    install_error_handlers,
+    logger,
+    one_line,
+    problem_response,
+)
 from api.routes import (
     adverse_events,
     claims,
@@ -87,6 +94,12 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     shortage = descriptor_shortage(request, exc)
     if shortage is not None:
         return shortage
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        # The connection was lost during the request (checked when taken from the pool, so rarely):
+        # the next one is a new connection, and nothing needs a restart.
+        logger.error("database connection lost on %s (%s): answered 503", request.url.path, one_line(exc))
+        detail = "The connection to the database was lost; try again shortly."
+        return problem_response(request, 503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     logger.error("database unavailable on %s: %s", request.url.path, one_line(exc))
     return problem_response(request, 503, "The database is unavailable; the service needs a restart.")
 

@@ -62,3 +62,27 @@ def test_a_shortage_seen_a_moment_ago_still_counts_then_passes(monkeypatch: pyte
     assert database.no_descriptor_free() is False
     with pytest.raises(RuntimeError):  # and a failure then is the driver's own again
         connect_naming_a_descriptor_shortage(_FailingDialect("server closed the connection"), (), {})  # type: ignore[arg-type]
+
+
+def test_a_connection_lost_during_a_request_is_a_503_to_retry_not_a_restart() -> None:
+    """Session 10's probe (P9): every driver error was answered "the service needs a restart",
+    also a connection PostgreSQL ended, which the next request replaces."""
+    import asyncio
+    import json
+
+    from sqlalchemy.exc import OperationalError
+    from starlette.requests import Request
+
+    from api.main import _database_unavailable
+
+    request = Request({"type": "http", "method": "GET", "path": "/v1/outcomes", "headers": [], "query_string": b""})
+    loop = asyncio.new_event_loop()  # its own: asyncio.run would unset the worker's current loop
+    lost = OperationalError("SELECT 1", {}, Exception("terminating connection"), connection_invalidated=True)
+    answer = loop.run_until_complete(_database_unavailable(request, lost))
+    assert answer.status_code == 503 and answer.headers["retry-after"].isdigit()
+    assert "try again" in json.loads(bytes(answer.body))["detail"]
+    broken = OperationalError("SELECT 1", {}, Exception("no such table"))
+    answer = loop.run_until_complete(_database_unavailable(request, broken))
+    loop.close()
+    assert answer.status_code == 503 and "retry-after" not in answer.headers
+    assert "restart" in json.loads(bytes(answer.body))["detail"]

@@ -175,3 +175,39 @@ def test_an_id_filter_postgres_cannot_compare_is_refused_as_on_sqlite(
     answers = [c.get(path) for c in (pg_client, client)]
     assert [a.status_code for a in answers] == [422, 422], [a.text for a in answers]
     assert answers[0].content == answers[1].content  # the same refusal (an HTML page under /embed)
+
+
+def test_connections_ended_under_the_service_are_replaced_and_the_request_served() -> None:
+    """Session 10's probe (P9): after PostgreSQL ended the service's connections (as a restart, a
+    failover, a pooler or idle_session_timeout does), the next request was a 503 telling operators
+    the service needed a restart, and the one after it was served. Each connection is now checked
+    as it leaves the pool, so that first request is served too."""
+    import re
+
+    from sqlalchemy import create_engine
+
+    # libpq names the server's connections by PGAPPNAME: only they are ended, not other tests'.
+    env = {"TALL_PUBLIC_URL": "http://ended-connections.example", "PGAPPNAME": "tall-ended-connections"}
+    done = run_cli("build", "--database-url", str(POSTGRES_URL), env=env)
+    assert done.returncode == 0, done.stderr
+    (version,) = re.findall(r"built dataset version ([0-9a-f]+)", done.stdout)
+    with running("--database-url", str(POSTGRES_URL), "--dataset-version", version, env=env) as server:
+        for offset in range(4):  # uncached reads, so the pool holds connections
+            assert httpx.get(f"{server.base}/v1/outcomes?limit=2&offset={offset}", timeout=30).status_code == 200
+        engine = create_engine(str(POSTGRES_URL))
+        try:
+            with engine.begin() as connection:
+                ended = connection.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE application_name = 'tall-ended-connections'"
+                    )
+                ).scalar_one()
+        finally:
+            engine.dispose()
+        assert ended >= 1
+        answers = [
+            httpx.get(f"{server.base}/v1/outcomes?limit=2&offset={10 + offset}&measure=pfs", timeout=30)
+            for offset in range(4)
+        ]
+    assert [answer.status_code for answer in answers] == [200] * 4, [answer.text for answer in answers]
