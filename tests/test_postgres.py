@@ -1,6 +1,7 @@
 """The same dataset served from PostgreSQL (the shared-deployment option)."""
 
 import os
+import re
 
 import httpx
 import pytest
@@ -132,17 +133,21 @@ def test_serve_refuses_a_version_that_was_never_built() -> None:
     assert "no complete build of dataset version 0000000000000000" in done.stderr, done.stderr
 
 
-def test_health_is_503_once_the_served_schema_is_gone() -> None:
-    """`SELECT 1` answered while every data request was 503 (session 8's second probe): a load balancer
-    polling /health kept sending traffic. A schema of its own (another public URL, another version)."""
-    import re
-
-    from sqlalchemy import create_engine
-
-    env = {"TALL_PUBLIC_URL": "http://health-check.example"}
+def _built_schema(env: dict[str, str]) -> str:
+    """`tall-evidence build --database-url` into a schema of its own; the dataset version built."""
     done = run_cli("build", "--database-url", str(POSTGRES_URL), env=env)
     assert done.returncode == 0, done.stderr
     (version,) = re.findall(r"built dataset version ([0-9a-f]+)", done.stdout)
+    return version
+
+
+def test_health_is_503_once_the_served_schema_is_gone() -> None:
+    """`SELECT 1` answered while every data request was 503 (session 8's second probe): a load balancer
+    polling /health kept sending traffic. A schema of its own (another public URL, another version)."""
+    from sqlalchemy import create_engine
+
+    env = {"TALL_PUBLIC_URL": "http://health-check.example"}
+    version = _built_schema(env)
     with running("--database-url", str(POSTGRES_URL), "--dataset-version", version, env=env) as server:
         assert httpx.get(server.base + "/health", timeout=30).status_code == 200
         engine = create_engine(str(POSTGRES_URL))
@@ -182,15 +187,11 @@ def test_connections_ended_under_the_service_are_replaced_and_the_request_served
     failover, a pooler or idle_session_timeout does), the next request was a 503 telling operators
     the service needed a restart, and the one after it was served. Each connection is now checked
     as it leaves the pool, so that first request is served too."""
-    import re
-
     from sqlalchemy import create_engine
 
     # libpq names the server's connections by PGAPPNAME: only they are ended, not other tests'.
     env = {"TALL_PUBLIC_URL": "http://ended-connections.example", "PGAPPNAME": "tall-ended-connections"}
-    done = run_cli("build", "--database-url", str(POSTGRES_URL), env=env)
-    assert done.returncode == 0, done.stderr
-    (version,) = re.findall(r"built dataset version ([0-9a-f]+)", done.stdout)
+    version = _built_schema(env)
     with running("--database-url", str(POSTGRES_URL), "--dataset-version", version, env=env) as server:
         for offset in range(4):  # uncached reads, so the pool holds connections
             assert httpx.get(f"{server.base}/v1/outcomes?limit=2&offset={offset}", timeout=30).status_code == 200
