@@ -9,6 +9,7 @@ fail after validation said the files were fine.
 """
 
 import math
+import re
 from typing import Any
 
 import yaml
@@ -68,8 +69,36 @@ def _node_issues(root: Node) -> list[Issue]:
                 children.append((value_node, (*loc, key)))
         elif isinstance(node, SequenceNode):
             children = [(child, (*loc, i)) for i, child in enumerate(node.value)]
+        elif _number_not_in_decimal(node):
+            line = node.start_mark.line + 1
+            issues.append((loc, f"{node.value!r} (line {line}) is a YAML 1.1 number form; write it in decimal digits"))
         stack.extend(reversed(children))  # document order, so the first use is not the one reported
     return issues
+
+
+# A number as a curator writes it; YAML 1.1 also reads 1:30 as 90 (base 60), 0x10 as 16, 010 as 8
+# and 1_0 as 10, silently. The query face refuses such forms too (models/numbers.py).
+_DECIMAL = re.compile(
+    r"[-+]?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?"
+    r"|[-+]?\.[0-9]+([eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"  # refused apart, as values (_value_issue)
+)
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _number_not_in_decimal(node: Node) -> bool:
+    """A plain scalar YAML reads as a number by its form alone, written other than in decimal
+    (text tagged !!int by hand is left to the constructor, which says it is no integer)."""
+    return (
+        isinstance(node, ScalarNode)
+        and not node.style  # plain: None from PyYAML's own parser, '' from libyaml's
+        and node.tag in _NUMBER_TAGS
+        and _RESOLVER.resolve(ScalarNode, node.value, (True, False)) == node.tag  # type: ignore[no-untyped-call]
+        and _DECIMAL.fullmatch(node.value) is None
+    )
 
 
 def _value_issue(value: Any) -> str | None:

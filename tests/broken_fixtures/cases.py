@@ -375,6 +375,17 @@ FAULTS: list[Fault] = [
         "n_enrolled",
         "'abc' cannot be read as an integer",
     ),
+    # Session 10's probe (P8): YAML 1.1 read these as other numbers, silently (1:30 as 90).
+    *(
+        Fault(
+            f"integer written {form}",
+            _write("studies/form.yaml", b"id: form\nn_enrolled: " + written.encode() + b"\n"),
+            "fixtures/studies/form.yaml",
+            "n_enrolled",
+            f"{written!r} (line 2) is a YAML 1.1 number form; write it in decimal digits",
+        )
+        for form, written in (("in base 60", "1:30"), ("in hex", "0x10"), ("in octal", "010"), ("with _", "1_0"))
+    ),
     Fault(
         "integer of 5,000 digits",
         _write("studies/digits.yaml", b"id: digits\nn_enrolled: 1" + b"0" * 4999 + b"\n"),
