@@ -69,20 +69,26 @@ def test_a_connection_lost_during_a_request_is_a_503_to_retry_not_a_restart() ->
     also a connection PostgreSQL ended, which the next request replaces."""
     import asyncio
     import json
+    from concurrent.futures import ThreadPoolExecutor
 
     from sqlalchemy.exc import OperationalError
     from starlette.requests import Request
+    from starlette.responses import Response
 
     from api.main import _database_unavailable
 
     request = Request({"type": "http", "method": "GET", "path": "/v1/outcomes", "headers": [], "query_string": b""})
-    loop = asyncio.new_event_loop()  # its own: asyncio.run would unset the worker's current loop
+
+    def answered(exc: Exception) -> Response:
+        # In a thread of its own: another test may have left this thread's event loop running.
+        with ThreadPoolExecutor(1) as thread:
+            return thread.submit(asyncio.run, _database_unavailable(request, exc)).result()
+
     lost = OperationalError("SELECT 1", {}, Exception("terminating connection"), connection_invalidated=True)
-    answer = loop.run_until_complete(_database_unavailable(request, lost))
+    answer = answered(lost)
     assert answer.status_code == 503 and answer.headers["retry-after"].isdigit()
     assert "try again" in json.loads(bytes(answer.body))["detail"]
     broken = OperationalError("SELECT 1", {}, Exception("no such table"))
-    answer = loop.run_until_complete(_database_unavailable(request, broken))
-    loop.close()
+    answer = answered(broken)
     assert answer.status_code == 503 and "retry-after" not in answer.headers
     assert "restart" in json.loads(bytes(answer.body))["detail"]
