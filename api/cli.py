@@ -227,14 +227,16 @@ def served_files_problem(settings: Settings, *, database_given: bool, command: s
     return None
 
 
-def host_problem(host: str, port: int) -> str | None:
-    """A host `serve` cannot bind: named by its variable before uvicorn tries."""
+def host_problem(host: str, port: int, *, named: str = "invalid setting TALL_HOST") -> str | None:
+    """A host `serve` cannot bind, named (by its variable, or `--host`) before uvicorn tries."""
     import socket
 
+    if not host.strip():
+        return f"{named}: empty; give an interface such as 127.0.0.1"
     try:
         socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        return f"invalid setting TALL_HOST: {host!r} cannot be resolved ({exc.strerror or exc})"
+        return f"{named}: {host!r} cannot be resolved ({exc.strerror or exc})"
     return None
 
 
@@ -385,7 +387,13 @@ def _serve(
     settings = get_settings()
     url = database_url or settings.database_url
     # Refused before the application's modules are imported: a bad setting is answered in a third of the time.
-    problem = host_problem(host or settings.host, port or settings.port) or database_url_problem(url)
+    # --host named as itself (an empty one refused, not replaced by TALL_HOST).
+    bound = (
+        host_problem(host, port or settings.port, named="invalid --host")
+        if host is not None
+        else host_problem(settings.host, port or settings.port)
+    )
+    problem = bound or database_url_problem(url)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2

@@ -99,6 +99,15 @@ def test_a_bad_setting_stops_serve_in_one_line_naming_it(tmp_path: Path, case: s
     _one_line(result, name)
 
 
+@pytest.mark.parametrize("host", ["", " 127.0.0.1", "no-such-host.invalid"])
+def test_a_bad_host_argument_is_named_as_the_argument(tmp_path: Path, host: str) -> None:
+    """Session 10's probe (P10): `--host ''` was replaced by TALL_HOST's value and served, and a bad
+    --host was reported as the setting TALL_HOST, which was not set."""
+    result = run_cli("serve", "--host", host, "--port", str(free_port()), env=scratch_data(tmp_path), timeout=TIMEOUT)
+    _one_line(result, "invalid --host: ")
+    assert "TALL_HOST" not in result.stderr
+
+
 @pytest.mark.parametrize("kind", ["a file", "unwritable"])
 def test_build_out_that_cannot_be_written_is_one_line(tmp_path: Path, kind: str) -> None:
     env = scratch_data(tmp_path)
