@@ -216,8 +216,12 @@ def read_fixture_set(fixtures_dir: Path, sources_registry: Path, max_bytes: int)
             label = f"fixtures/{STUDIES_DIR}/{path.name}"
             if path.name.startswith("."):
                 continue
-            if path.suffix != ".yaml" or not path.is_file():
+            if path.suffix != ".yaml":
                 reader.issues.append(FixtureIssue(label, "", "not a study fixture: only *.yaml files belong here"))
+                continue
+            if not path.is_file():
+                problem = "not a regular file (a directory, FIFO, device or broken link): a study is one *.yaml file"
+                reader.issues.append(FixtureIssue(label, "", problem))
                 continue
             study = reader.parse(path, label, StudyFile)
             if study is not None:

@@ -99,7 +99,8 @@ def test_hidden_files_are_left_out_and_other_files_refused(fixtures: Path, regis
     (fixtures / "extra.yaml").write_text("a: 1\n", encoding="utf-8")
     (fixtures / "other").mkdir()
     assert [str(i) for i in _issues(fixtures, registry)] == [
-        "fixtures/studies/folder.yaml: (file): not a study fixture: only *.yaml files belong here",
+        "fixtures/studies/folder.yaml: (file): not a regular file (a directory, FIFO, device or broken link): "
+        "a study is one *.yaml file",
         "fixtures/studies/notes.txt: (file): not a study fixture: only *.yaml files belong here",
         "fixtures/extra.yaml: (file): not a fixture file this service knows",
         "fixtures/other: (file): not a fixture file this service knows",
