@@ -94,11 +94,15 @@ def test_hidden_files_are_left_out_and_other_files_refused(fixtures: Path, regis
     (fixtures / "README.md").write_text("notes", encoding="utf-8")
     (fixtures / "schema").mkdir()
     assert list(read_fixture_set(fixtures, registry, LIMIT).studies) == [f"fixtures/studies/{STUDY}"]
+    (fixtures / "studies" / "a-notes.txt").write_text("x", encoding="utf-8")  # first: the others still read
     (fixtures / "studies" / "notes.txt").write_text("x", encoding="utf-8")
     (fixtures / "studies" / "folder.yaml").mkdir()
     (fixtures / "extra.yaml").write_text("a: 1\n", encoding="utf-8")
     (fixtures / "other").mkdir()
-    assert [str(i) for i in _issues(fixtures, registry)] == [
+    issues = _issues(fixtures, registry)
+    assert all(issue.path == "" for issue in issues)  # the whole file, not a field in it
+    assert [str(i) for i in issues] == [
+        "fixtures/studies/a-notes.txt: (file): not a study fixture: only *.yaml files belong here",
         "fixtures/studies/folder.yaml: (file): not a regular file (a directory, FIFO, device or broken link): "
         "a study is one *.yaml file",
         "fixtures/studies/notes.txt: (file): not a study fixture: only *.yaml files belong here",
