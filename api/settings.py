@@ -123,8 +123,9 @@ def origin(value: str) -> str:
 ONE_YEAR_SECONDS = 31_536_000
 
 
-# The largest fixture or coverage file read (TALL_MAX_FIXTURE_BYTES' default).
+# The largest fixture or coverage file read (TALL_MAX_FIXTURE_BYTES' default), and the most it may be set to.
 MAX_FIXTURE_BYTES = 2_000_000
+MOST_FIXTURE_BYTES = 2**30
 # Each worker is a process with the whole read side in memory: a mistyped count must not start
 # thousands of them (a probe's --workers 99999 took a shared machine's memory).
 MAX_WORKERS = 64
@@ -263,7 +264,9 @@ class Settings(BaseSettings):
     max_fixture_bytes: WholeNumber = Field(
         default=MAX_FIXTURE_BYTES,
         ge=1,
-        description="Largest fixture file read, in bytes; a larger one stops start-up naming it.",
+        # Read whole into memory, and past 2**63 not even a size a read can be asked for (a traceback).
+        le=MOST_FIXTURE_BYTES,
+        description="Largest fixture file read, in bytes (at most 1 GiB); a larger one stops start-up naming it.",
     )
     # NoDecode: the environment gives a comma-separated list, not JSON (see _split_origins).
     cors_origins: Annotated[list[str], NoDecode] = Field(

@@ -62,6 +62,9 @@ BAD_SETTINGS = {
     "TALL_DATA_LICENCE a newline": ("TALL_DATA_LICENCE", "\n"),
     "TALL_DATA_LICENCE a control character": ("TALL_DATA_LICENCE", "CC-BY-4.0\x07"),
     "TALL_MAX_FIXTURE_BYTES negative": ("TALL_MAX_FIXTURE_BYTES", "-1"),
+    # Session 10's second probe: past 2**63 a read cannot even be asked for that many bytes (a traceback).
+    "TALL_MAX_FIXTURE_BYTES past 2**63": ("TALL_MAX_FIXTURE_BYTES", "9223372036854775807"),
+    "TALL_MAX_FIXTURE_BYTES over 1 GiB": ("TALL_MAX_FIXTURE_BYTES", "1073741825"),
     "TALL_PREVIOUS_DATABASE_FILES a JSON object": ("TALL_PREVIOUS_DATABASE_FILES", '{{"a": 1}}'),
     "TALL_PREVIOUS_DATABASE_FILES a blank entry": ("TALL_PREVIOUS_DATABASE_FILES", '["old.sqlite3", " "]'),
     "TALL_PREVIOUS_DATABASE_FILES_SHA256 a JSON object": ("TALL_PREVIOUS_DATABASE_FILES_SHA256", '{{"a": 1}}'),
