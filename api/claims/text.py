@@ -93,10 +93,15 @@ NUMBER_WORDS = {
 }
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _COUNT = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
+# Where a number may start: not glued to a word, a sign, an exponent, a decimal or thousands mark,
+# a ratio, or another number. Else '1e-80%', '-80%', '70-80%', '1,80%' and '0.2 years' were read as
+# their last digits (80%, 2 years) and could be "supported".
+_START = r"(?<![\w.,:^+\-])(?<!\d )"
+_YEARS_OR_MONTHS = r"(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
 
 TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
-    (r"\b" + _COUNT + r"[- ]?(?:years?|yrs?|y)\b", lambda m: f"{_number(m.group(1))}y"),
-    (r"\b" + _COUNT + r"[- ]?(?:months?|mos?)\b", lambda m: f"{_number(m.group(1))}m"),
+    (_START + _YEARS_OR_MONTHS + r"[- ]?(?:years?|yrs?|y)\b", lambda m: f"{_time_number(m.group(1))}y"),
+    (_START + _YEARS_OR_MONTHS + r"[- ]?(?:months?|mos?)\b", lambda m: f"{_time_number(m.group(1))}m"),
     (r"\b(?:day|d)[- ]?(\d+)\b", lambda m: f"d{int(m.group(1))}"),
     (
         r"\bafter (?:the )?(" + "|".join(ORDINALS) + r") (?:cycle|course)\b",
@@ -109,6 +114,14 @@ TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
 
 def _number(word: str) -> int:
     return int(word) if word.isdigit() else NUMBER_WORDS[word]
+
+
+def _time_number(word: str) -> str:
+    """A time's number as a time point code writes it: '1.5' stays 1.5, '02' is 2, 'two' is 2."""
+    if "." in word:
+        whole, _, fraction = word.partition(".")
+        return f"{int(whole)}.{fraction.rstrip('0')}".rstrip(".")
+    return str(_number(word))
 
 
 @dataclass
@@ -173,14 +186,14 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
     decimals: int | None = None
     unit = ClaimUnit.percent
     numbers: list[str] = []
-    while (match := reading.take(r"(?<![\w.])(\d+) ?(?:/|of|out of) ?(\d+)\b(?: patients| pts)?")) is not None:
+    while (match := reading.take(_START + r"(\d+) ?(?:/|of|out of) ?(\d+)\b(?: patients| pts)?")) is not None:
         numbers.append(match.group(0).strip())
         numerator, denominator = int(match.group(1)), int(match.group(2))
         value, decimals = round(numerator * 100 / denominator, 6) if denominator else None, None
-    while (match := reading.take(r"(?<![\w.])(\d+(?:\.\d+)?) ?(?:%|percent\b|per cent\b)")) is not None:
+    while (match := reading.take(_START + r"(\d+(?:\.\d+)?) ?(?:%|percent\b|per cent\b)")) is not None:
         numbers.append(match.group(0).strip())
         value, decimals = float(match.group(1)), written_decimals(match.group(1))
-    counted = r"(?<![\w.])" + _COUNT + r" (?:of the )?(?:patients|pts|cases|subjects|children|adults)\b"
+    counted = _START + _COUNT + r" (?:of the )?(?:patients|pts|cases|subjects|children|adults)\b"
     while (match := reading.take(counted)) is not None:
         numbers.append(match.group(0).strip())
         value, decimals, unit = float(_number(match.group(1))), 0, ClaimUnit.patients

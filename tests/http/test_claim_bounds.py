@@ -71,3 +71,27 @@ def test_a_time_point_near_one_year_is_not_read_as_one_year(http: httpx.Client, 
     assert http.get("/v1/claims/check", params={**claim, "time_point": "12m"}).json()["verdict"] == "supported"
     answer = http.get("/v1/claims/check", params={**claim, "time_point": time_point}).json()
     assert answer["verdict"] == "not_found", answer
+
+
+# Session 10's second probe: the sentence reader took a number's last digits when something was
+# glued before them, and "supported" a claim nobody made (the data print CR 80% for RD13-01).
+GLUED = ["1e-80%", "-80%", "10^80%", "1:80%", "1,80%", "abc-80%", "0.5e-80%", "70-80%", "8 80%"]
+
+
+@pytest.mark.parametrize("number", GLUED)
+def test_a_number_glued_to_what_precedes_it_is_not_read_as_its_last_digits(http: httpx.Client, number: str) -> None:
+    response = http.get("/v1/claims/check", params={"text": f"RD13-01 gave a CR rate of {number}"})
+    assert response.status_code == 422, (number, response.text[:400])
+    assert any("no number found" in error["message"] for error in response.json()["errors"]), response.text[:400]
+    # The same sentence with the number alone is read, and supported.
+    alone = http.get("/v1/claims/check", params={"text": "RD13-01 gave a CR rate of 80%"}).json()
+    assert alone["verdict"] == "supported" and alone["understood"]["value"] == 80
+
+
+@pytest.mark.parametrize(("written", "code"), [("0.2 years", "0.2y"), ("1.5-year", "1.5y"), ("12.3 months", "12.3m")])
+def test_a_time_with_decimals_is_read_whole(http: httpx.Client, written: str, code: str) -> None:
+    # shimony-nelarabine-rr prints 2-year OS 37.6%: 0.2 years is no 2 years.
+    text = f"shimony-nelarabine-rr OS at {written} was 37.6%"
+    answer = http.get("/v1/claims/check", params={"text": text}).json()
+    assert answer["understood"]["time_point"] == code, answer
+    assert answer["verdict"] == "not_found", answer
