@@ -26,10 +26,17 @@ past 28 digits the comparison's decimal arithmetic cannot round at all."""
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 
 
+_WRITTEN = re.compile(r"[-+]?[0-9]*(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?")
+
+
 def written_decimals(text: str) -> int:
-    """Decimals of a number as written: '90' -> 0, '90.30' -> 2."""
-    exponent = Decimal(text.strip()).as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    """Decimals of a number as written: '90' -> 0, '90.30' -> 2, '1e-3' -> 3 (from its text: Decimal
+    refuses an exponent of 19 digits, which a query can still carry); 0 for what is no such number."""
+    match = _WRITTEN.fullmatch(text.strip())
+    if match is None:
+        return 0
+    fraction, exponent = match.group(1) or "", int(match.group(2) or 0)
+    return max(0, len(fraction) - exponent)
 
 
 def printed_decimals(printed: str, value: float) -> int | None:

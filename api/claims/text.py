@@ -97,6 +97,11 @@ _COUNT = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
 # a ratio, or another number. Else '1e-80%', '-80%', '70-80%', '1,80%' and '0.2 years' were read as
 # their last digits (80%, 2 years) and could be "supported".
 _START = r"(?<![\w.,:^+\-])(?<!\d )"
+_OVER = float(MAX_VALUE + 1)  # a count past MAX_VALUE, refused as such
+_TURNING_WORDS = (
+    r"\b(?:not|non|no|never|neither|nor|below|above|under|over|less|more|fewer|greater|lower|higher"
+    r"|exceed\w*|at least|at most|up to|except|excluding|without)\b"
+)
 _YEARS_OR_MONTHS = r"(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
 
 TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
@@ -189,14 +194,18 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
     while (match := reading.take(_START + r"(\d+) ?(?:/|of|out of) ?(\d+)\b(?: patients| pts)?")) is not None:
         numbers.append(match.group(0).strip())
         numerator, denominator = int(match.group(1)), int(match.group(2))
-        value, decimals = round(numerator * 100 / denominator, 6) if denominator else None, None
+        if max(numerator, denominator) > MAX_VALUE:
+            value, decimals = _OVER, None  # not divided: a 310-digit count overflows a float
+        else:
+            value, decimals = round(numerator * 100 / denominator, 6) if denominator else None, None
     while (match := reading.take(_START + r"(\d+(?:\.\d+)?) ?(?:%|percent\b|per cent\b)")) is not None:
         numbers.append(match.group(0).strip())
         value, decimals = float(match.group(1)), written_decimals(match.group(1))
     counted = _START + _COUNT + r" (?:of the )?(?:patients|pts|cases|subjects|children|adults)\b"
     while (match := reading.take(counted)) is not None:
         numbers.append(match.group(0).strip())
-        value, decimals, unit = float(_number(match.group(1))), 0, ClaimUnit.patients
+        count = _number(match.group(1))
+        value, decimals, unit = (float(count) if count <= MAX_VALUE else _OVER), 0, ClaimUnit.patients
     if value is not None and value > MAX_VALUE:
         problems.append(ProblemField(location="query.text", message=f"the number is over {MAX_VALUE:g}"))
     if decimals is not None and decimals > MAX_DECIMALS:
@@ -214,6 +223,11 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
     antigen = _one("target antigen", reading.take_all(ANTIGEN_WORDS), problems)
     therapy_class = _one("therapy class", reading.take_all(THERAPY_WORDS), problems)
     agent = _one("agent", reading.take_all(AGENT_WORDS), problems)
+    # Left over once every piece is read: a word that turns the claim around ('non-CR', 'not 80%',
+    # 'below 80%') would otherwise be dropped, and the claim checked as if it said the opposite.
+    for word in re.findall(_TURNING_WORDS, reading.rest):
+        message = f"{word!r} is not read (a negation or a comparison): claim the figure itself"
+        problems.append(ProblemField(location="query.text", message=message))
 
     if measure is None:
         problems.append(

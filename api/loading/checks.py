@@ -59,9 +59,10 @@ class _Checker:
         """The item's count in num_field is at most its count in den_field."""
         numerator: int | None = getattr(item, num_field)
         denominator: int | None = getattr(item, den_field)
-        if numerator is not None and denominator is not None:
-            if numerator > denominator:
-                self.add(file, f"{path}.{num_field}", f"{num_field} {numerator} exceeds {den_field} {denominator}")
+        if denominator == 0:
+            self.add(file, f"{path}.{den_field}", f"{den_field} is 0: a count needs patients to be out of")
+        elif numerator is not None and denominator is not None and numerator > denominator:
+            self.add(file, f"{path}.{num_field}", f"{num_field} {numerator} exceeds {den_field} {denominator}")
 
     def study(self, file: str, study: StudyFile, study_ids: set[str]) -> None:
         stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
@@ -148,13 +149,14 @@ class _Checker:
             self.percent(file, f"{path}.value", o.value)
             self.percent(file, f"{path}.value_low", o.value_low)
             self.percent(file, f"{path}.value_high", o.value_high)
-            self.counts(file, path, o, num_field="numerator", den_field="denominator")
         else:
             # Patients and months are counts and durations: never below zero, ranges included.
             for name in ("value", "value_low", "value_high"):
                 number = getattr(o, name)
                 if number is not None and number < 0:
                     self.add(file, f"{path}.{name}", f"a value in {o.unit.value} cannot be negative")
+        # In every unit: a count in patients is out of its denominator as a percentage's is.
+        self.counts(file, path, o, num_field="numerator", den_field="denominator")
         if o.value is None and o.numerator is None and o.value_low is None:
             self.add(file, f"{path}.value", "an outcome needs a value, a range or a numerator")
 

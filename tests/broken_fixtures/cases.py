@@ -258,6 +258,21 @@ FAULTS: list[Fault] = [
         "outcomes[4].numerator",
         "exceeds",
     ),
+    # Session 10's second probe: in patients (not a percentage) the counts were never compared.
+    Fault(
+        "numerator over denominator in patients",
+        _edit_study(_outcome(value=7, unit="patients", numerator=7, denominator=5)),
+        BASE_FILE,
+        "outcomes[4].numerator",
+        "numerator 7 exceeds denominator 5",
+    ),
+    Fault(
+        "a denominator of 0",
+        _edit_study(_outcome(value=4, unit="patients", numerator=4, denominator=0)),
+        BASE_FILE,
+        "outcomes[4].denominator",
+        "denominator is 0",
+    ),
     Fault(
         "percentage inconsistent with counts",
         _edit_study(_outcome(value=50.0, numerator=3, denominator=7)),

@@ -95,3 +95,45 @@ def test_a_time_with_decimals_is_read_whole(http: httpx.Client, written: str, co
     answer = http.get("/v1/claims/check", params={"text": text}).json()
     assert answer["understood"]["time_point"] == code, answer
     assert answer["verdict"] == "not_found", answer
+
+
+NINES = "9" * 320
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"RD13-01 CR in {NINES}/1", f"RD13-01 CR in {NINES} of 1 patients", f"In RD13-01, {NINES} patients had a CR"],
+)
+def test_a_count_past_a_float_is_refused_as_over_the_bound(server: LiveServer, http: httpx.Client, text: str) -> None:
+    """Session 10's second probe (S10P2-4): a count of 310 digits overflowed a float, a 500 and a traceback."""
+    before = len(server.output())
+    response = http.get("/v1/claims/check", params={"text": text})
+    assert response.status_code == 422, response.text[:400]
+    assert any("over 1e+06" in error["message"] for error in response.json()["errors"]), response.text[:400]
+    assert "Traceback" not in server.output()[before:]
+
+
+@pytest.mark.parametrize("value", ["1e-9999999999999999999", "1e-" + "9" * 1500, "12.5e-99999999999999999999"])
+def test_an_exponent_past_decimal_arithmetic_is_refused_as_too_precise(http: httpx.Client, value: str) -> None:
+    """Session 10's second probe (S10P2-5): an exponent of 19 digits was a decimal.InvalidOperation, a 500."""
+    response = http.get("/v1/claims/check", params={"measure": "cr", "study": "rd13-01", "value": value})
+    assert response.status_code == 422, response.text[:400]
+    (error,) = response.json()["errors"]
+    assert error["location"] == "query.value" and f"at most {MAX_DECIMALS} decimals" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("RD13-01 non-CR rate was 80%", "non"),
+        ("RD13-01 CR rate was not 80%", "not"),
+        ("RD13-01 CR rate was below 80%", "below"),
+        ("RD13-01 CR rate was at least 80%", "at least"),
+    ],
+)
+def test_a_negation_or_comparison_is_refused_not_dropped(http: httpx.Client, text: str, word: str) -> None:
+    """Session 10's second probe (S10P2-2): the words around the measure and number were dropped, and
+    'not 80%' checked as 80% ("supported")."""
+    response = http.get("/v1/claims/check", params={"text": text})
+    assert response.status_code == 422, response.text[:400]
+    assert any(f"{word!r} is not read" in error["message"] for error in response.json()["errors"]), response.text
