@@ -9,7 +9,7 @@ import signal
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -397,6 +397,11 @@ def _serve(
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
+    from api.supervisor import STOP_SIGNALS
+
+    stops = _StopSignals()
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, stops)
 
     from api.database import is_postgres
     from api.loading.build import (
@@ -481,16 +486,49 @@ def _serve(
         except BuildFileError as exc:
             print(f"serve: {exc}", file=sys.stderr)
             return 1
-        return _run_uvicorn(settings.model_copy(update=updates), host=host, port=port, workers=workers)
+        return _run_uvicorn(settings.model_copy(update=updates), host=host, port=port, workers=workers, stops=stops)
 
 
-def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, workers: int) -> int:
+class StopSignalled(KeyboardInterrupt):
+    """A stop signal while `serve` prepares, raised as a Ctrl-C is; it names the signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _StopSignals:
+    """SIGINT, SIGTERM and SIGHUP from the moment `serve` starts its work: noted, then the work
+    interrupted (KeyboardInterrupt) or, once there is a server, the server told to stop. Noted too,
+    because a KeyboardInterrupt can be swallowed where it lands (CI saw one lost while the fixtures
+    were built or the application made, and `serve` went on to serve): before serving, it is asked."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.server: Any = None
+
+    def __call__(self, signum: int, _frame: object) -> None:
+        self.received.append(signum)
+        if self.server is None:
+            raise StopSignalled(signum)
+        self.server.should_exit = True  # uvicorn's graceful shutdown
+
+    def before_serving(self) -> int | None:
+        """The exit status, after one line, when a stop signal came before anything served."""
+        if not self.received:
+            return None
+        name = signal.Signals(self.received[0]).name
+        print(f"serve: interrupted ({name}) before it served", file=sys.stderr)
+        return 128 + self.received[0]
+
+
+def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, workers: int, stops: _StopSignals) -> int:
     import os
 
     import uvicorn
 
     from api.server import guarded_protocol
-    from api.supervisor import STARTUP_FAILURE, STOP_SIGNALS, quiet_when_forced, supervise
+    from api.supervisor import STARTUP_FAILURE, quiet_when_forced, supervise
 
     options: dict[str, object] = {
         "host": host or settings.host,
@@ -525,24 +563,18 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
             changed.append(reason)
             server.should_exit = True  # uvicorn's graceful shutdown
 
-        stopped_by: list[int] = []
-
-        def on_stop_signal(signum: int, _frame: object) -> None:
-            # uvicorn takes SIGINT and SIGTERM while it serves and raises each again once it has
-            # stopped: landing here rather than in asyncio's handler, a Ctrl-C (or two) ends the
-            # command with a line instead of a KeyboardInterrupt traceback. Before it serves, this
-            # stops it as soon as it starts.
-            stopped_by.append(signum)
-            server.should_exit = True
-
         # uvicorn.run, with a handle on the server so the application can stop it.
         app = quiet_when_forced(create_app(settings, on_database_changed=stop), lambda: server.force_exit)
         server = uvicorn.Server(uvicorn.Config(app, **options))  # type: ignore[arg-type]
-        for stop_signal in STOP_SIGNALS:
-            signal.signal(stop_signal, on_stop_signal)
+        # uvicorn takes SIGINT and SIGTERM while it serves and raises each again once it has stopped:
+        # landing in `stops` rather than in asyncio's handler, a Ctrl-C (or two) ends the command with
+        # a line instead of a KeyboardInterrupt traceback.
+        stops.server = server
+        if (status := stops.before_serving()) is not None:
+            return status
         server.run()
-        if stopped_by:
-            names = sorted({signal.Signals(signum).name for signum in stopped_by})
+        if stops.received:
+            names = sorted({signal.Signals(signum).name for signum in stops.received})
             how = ", not waiting for requests in flight" if server.force_exit else ""
             logging.getLogger("uvicorn.error").info(f"Received {' and '.join(names)}: stopped{how}.")
             return 0
@@ -566,6 +598,8 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
             os.environ[name] = str(value)
     # Each worker builds the bounded protocol itself (a class made by a function cannot be pickled).
     del options["http"]
+    if (status := stops.before_serving()) is not None:
+        return status
     return supervise(
         options,
         workers=workers,
@@ -1005,10 +1039,11 @@ def main(argv: list[str] | None = None) -> int:
                 database_url=args.database_url,
                 dataset_version=args.dataset_version,
             )
-        except KeyboardInterrupt:
-            # A Ctrl-C while the data is checked or the application made, before any signal is taken.
-            print("serve: interrupted (SIGINT) before it served", file=sys.stderr)
-            return 130
+        except KeyboardInterrupt as exc:
+            # A stop signal while the data is checked or the application made.
+            signum = exc.signum if isinstance(exc, StopSignalled) else signal.SIGINT
+            print(f"serve: interrupted ({signal.Signals(signum).name}) before it served", file=sys.stderr)
+            return 128 + signum
     if args.command == "mcp":
         return _mcp(settings, args.database)
     if args.command == "validate":
