@@ -9,7 +9,7 @@ import signal
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -17,6 +17,8 @@ from pydantic_settings import SettingsError
 from api.settings import DATASET_VERSION_PATTERN, LOG_NAME, MAX_WORKERS, Settings, env_name, get_settings
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from api.loading.build import BuildRecord
     from api.loading.fixture_files import FixtureSet
 
@@ -505,7 +507,7 @@ class _StopSignals:
 
     def __init__(self) -> None:
         self.received: list[int] = []
-        self.server: Any = None
+        self.server: uvicorn.Server | None = None
 
     def __call__(self, signum: int, _frame: object) -> None:
         self.received.append(signum)
@@ -515,11 +517,13 @@ class _StopSignals:
 
     def before_serving(self) -> int | None:
         """The exit status, after one line, when a stop signal came before anything served."""
-        if not self.received:
-            return None
-        name = signal.Signals(self.received[0]).name
-        print(f"serve: interrupted ({name}) before it served", file=sys.stderr)
-        return 128 + self.received[0]
+        return _interrupted_before_serving(self.received[0]) if self.received else None
+
+
+def _interrupted_before_serving(signum: int) -> int:
+    """One line naming the stop signal that ended `serve` before it served; its exit status."""
+    print(f"serve: interrupted ({signal.Signals(signum).name}) before it served", file=sys.stderr)
+    return 128 + signum
 
 
 def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, workers: int, stops: _StopSignals) -> int:
@@ -1041,9 +1045,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         except KeyboardInterrupt as exc:
             # A stop signal while the data is checked or the application made.
-            signum = exc.signum if isinstance(exc, StopSignalled) else signal.SIGINT
-            print(f"serve: interrupted ({signal.Signals(signum).name}) before it served", file=sys.stderr)
-            return 128 + signum
+            return _interrupted_before_serving(exc.signum if isinstance(exc, StopSignalled) else signal.SIGINT)
     if args.command == "mcp":
         return _mcp(settings, args.database)
     if args.command == "validate":

@@ -127,15 +127,6 @@ class Launched:
         thread.start()
         return thread, text
 
-    def __enter__(self) -> Launched:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        for stream in (self.stdin, self.stdout, self.stderr):
-            if stream is not None:
-                stream.close()
-        self.wait()
-
 
 class _Preloaded:
     """This test process's preloaded process, and the socket it takes commands on."""

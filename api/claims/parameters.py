@@ -58,7 +58,7 @@ def structured_claim(
             [ProblemField(location=f"{location}.value", message=f"from 0 to {MAX_VALUE:g}")],
         )
     # The precision is the number as written: the query's own text, else the number's shortest form.
-    decimals = written_decimals(raw_value) if raw_value is not None else written_decimals(repr(given["value"]))
+    decimals = written_decimals(raw_value if raw_value is not None else repr(given["value"]))
     if decimals > MAX_DECIMALS:
         raise InvalidInput(
             "The claimed number is written with more decimals than a claim may carry.",

@@ -84,8 +84,6 @@ _DECIMAL = re.compile(
     r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"  # refused apart, as values (_value_issue)
 )
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-
-
 _RESOLVER = yaml.resolver.Resolver()
 
 
