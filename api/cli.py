@@ -61,7 +61,14 @@ def _unreadable(path: Path, *, want_dir: bool) -> str | None:
     from api.loading.file_checks import not_a_file
 
     if not path.exists():
-        return "does not exist"
+        if not path.is_symlink():
+            return "does not exist"
+        try:  # a broken link, not an absent file
+            path.stat()
+        except FileNotFoundError:
+            return "is a dangling symbolic link"
+        except OSError as exc:
+            return f"is a link that cannot be followed ({exc.strerror or exc})"
     if path.is_dir() != want_dir:
         return f"is not a {'directory' if want_dir else 'file'}"
     if not want_dir and (what := not_a_file(path)) is not None:
@@ -177,8 +184,10 @@ def out_dir_problem(out: Path) -> str | None:
     """`build --out`: a directory that exists or can be made, and can be written."""
     import tempfile
 
+    from api.loading.file_checks import kind_of
+
     if out.exists() and not out.is_dir():
-        return f"build: --out {out} is a file, not a directory"
+        return f"build: --out {out} is {kind_of(out.stat().st_mode)}, not a directory"
     try:  # by trying: permission bits do not tell (root, read-only mounts)
         out.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=out).close()
@@ -362,7 +371,7 @@ def _build(out: Path | None, database_url: str | None) -> int:
     try:
         path = build_file(settings, out, fixtures)
     except OSError as exc:
-        print(f"build: cannot write into {out} ({exc.strerror or exc})", file=sys.stderr)
+        print(f"build: cannot write {exc.filename2 or exc.filename or out} ({exc.strerror or exc})", file=sys.stderr)
         return 1
     print(f"wrote {path} ({path.stat().st_size} bytes)")
     return 0

@@ -152,11 +152,12 @@ def operation_labels() -> list[str]:
     ]
 
 
-def fuzz_config(max_examples: int, **checks: dict[str, Any]) -> schemathesis.Config:
+def fuzz_config(max_examples: int, *, coverage_mode: str = "all", **checks: dict[str, Any]) -> schemathesis.Config:
     """The schema-driven fuzzing's configuration: a fixed seed, every generation mode, deterministic.
 
     Invalid input must be refused with one of the declared problem answers; 414 (a query string
     over the limit) is one, though schemathesis does not count it by default. `checks` adds to it.
+    coverage_mode: which of the coverage phase's boundary cases are sent ("all", or "positive").
     """
     import schemathesis
 
@@ -164,6 +165,7 @@ def fuzz_config(max_examples: int, **checks: dict[str, Any]) -> schemathesis.Con
         {
             "seed": 6,
             "generation": {"mode": "all", "max-examples": max_examples, "deterministic": True},
+            "phases": {"coverage": {"generation": {"mode": coverage_mode}}},
             "checks": {"negative_data_rejection": {"expected-statuses": [400, 404, 405, 414, 422]}, **checks},
         }
     )

@@ -204,3 +204,15 @@ def test_a_registry_setting_naming_no_regular_file_says_what_it_is(
         line
         == f"invalid setting TALL_SOURCES_REGISTRY: {path} is {words}; set TALL_SOURCES_REGISTRY to the file to read"
     )
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [("nowhere", "is a dangling symbolic link"), (None, "is a link that cannot be followed (Too many levels")],
+)
+def test_a_broken_link_in_a_path_setting_is_named_as_one(tmp_path: Path, target: str | None, said: str) -> None:
+    # Session 10's probe (L2): a self-looping TALL_SOURCES_REGISTRY was said not to exist.
+    link = tmp_path / "registry.yaml"
+    link.symlink_to(tmp_path / target if target else link)
+    line = cli.path_problem(Settings(sources_registry=link)) or ""
+    assert line.startswith(f"invalid setting TALL_SOURCES_REGISTRY: {link} {said}"), line

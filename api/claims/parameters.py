@@ -55,7 +55,7 @@ def structured_claim(
     if not 0 <= value <= MAX_VALUE:
         raise InvalidInput(
             "The claimed number is out of range.",
-            [ProblemField(location=f"{location}.value", message=f"from 0 to {MAX_VALUE:g}")],
+            [ProblemField(location=f"{location}.value", message=f"from 0 to {MAX_VALUE}")],
         )
     # The precision is the number as written: the query's own text, else the number's shortest form.
     decimals = written_decimals(raw_value if raw_value is not None else repr(given["value"]))

@@ -100,8 +100,11 @@ _START = r"(?<![\w.,:^+\-])(?<!\d )"
 _OVER = float(MAX_VALUE + 1)  # a count past MAX_VALUE, refused as such
 _TURNING_WORDS = (
     r"\b(?:not|non|no|never|neither|nor|below|above|under|over|less|more|fewer|greater|lower|higher"
-    r"|exceed\w*|at least|at most|up to|except|excluding|without)\b"
+    r"|exceed\w*|at least|at most|up to|except|excluding|without|fail\w*|lack\w*|absen\w*|minimum|maximum"
+    r"|approx\w*|about|around|nearly|almost|roughly|between|rang\w*)\b"
 )
+# The same in signs ('>74%', '74 ± 5%', '74%+'), which words alone left to be "supported" by exactly 74%.
+_BOUND_SIGNS = r"[<>\u2264\u2265\u2272\u2273\u2a7d\u2a7e~\u223c\u2248\u00b1]|% ?\+"
 _YEARS_OR_MONTHS = r"(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
 
 TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
@@ -119,6 +122,13 @@ TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
 
 def _number(word: str) -> int:
     return int(word) if word.isdigit() else NUMBER_WORDS[word]
+
+
+def _plain(value: float) -> str:
+    """A claimed number as written in a message: in decimals, never '2e+27' or 'inf' (session 10's probe, L7)."""
+    if value > MAX_VALUE:
+        return f"over {MAX_VALUE}"
+    return f"{value:.{MAX_DECIMALS}f}".rstrip("0").rstrip(".")
 
 
 def _time_number(word: str) -> str:
@@ -172,7 +182,17 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
             "The claim is too long.",
             [ProblemField(location="query.text", message=f"at most {MAX_TEXT_LENGTH} characters")],
         )
-    reading = _Reading(_normalise(text))
+    normalised = _normalise(text)
+    # Only 0-9 are read as digits: an Arabic-Indic 9 in '47.9%' lost the decimals, a full-width 5 in a time was a 500.
+    foreign = [
+        character for character in dict.fromkeys(normalised) if character.isnumeric() and not character.isascii()
+    ]
+    if foreign:
+        message = f"{', '.join(map(repr, foreign))}: write numbers in the digits 0-9"
+        raise InvalidInput(
+            "The claim has a number not written in 0-9.", [ProblemField(location="query.text", message=message)]
+        )
+    reading = _Reading(normalised)
     problems: list[ProblemField] = []
     studies = []
     for name in sorted(study_names, key=len, reverse=True):
@@ -207,7 +227,7 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
         count = _number(match.group(1))
         value, decimals, unit = (float(count) if count <= MAX_VALUE else _OVER), 0, ClaimUnit.patients
     if value is not None and value > MAX_VALUE:
-        problems.append(ProblemField(location="query.text", message=f"the number is over {MAX_VALUE:g}"))
+        problems.append(ProblemField(location="query.text", message=f"the number is over {MAX_VALUE}"))
     if decimals is not None and decimals > MAX_DECIMALS:
         problems.append(
             ProblemField(location="query.text", message=f"the number has {decimals} decimals; at most {MAX_DECIMALS}")
@@ -227,6 +247,12 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
     # 'below 80%') would otherwise be dropped, and the claim checked as if it said the opposite.
     for word in re.findall(_TURNING_WORDS, reading.rest):
         message = f"{word!r} is not read (a negation or a comparison): claim the figure itself"
+        problems.append(ProblemField(location="query.text", message=message))
+    for sign in dict.fromkeys(re.findall(_BOUND_SIGNS, normalised)):
+        message = f"{sign.replace(' ', '')!r} is not read (a comparison, a bound or a range): claim the figure itself"
+        problems.append(ProblemField(location="query.text", message=message))
+    for unread in dict.fromkeys(re.findall(r"\S*%", reading.rest)):
+        message = f"{unread!r} is not read (a second percentage, or a range): claim one figure"
         problems.append(ProblemField(location="query.text", message=message))
 
     if measure is None:
@@ -260,7 +286,7 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
             "disease": disease,
         }
         understood = ", ".join(
-            f"{name} {v:g}" if isinstance(v, float) else f"{name} {v}" for name, v in found.items() if v
+            f"{name} {_plain(v)}" if isinstance(v, float) else f"{name} {v}" for name, v in found.items() if v
         )
         raise InvalidInput(
             f"The claim could not be read completely from {text!r}. Understood: {understood or 'nothing'}.", problems

@@ -273,6 +273,8 @@ def read(
             f"A read takes no parameters but _format; got {', '.join(extra)}.",
             expression=tuple(extra),
         )
+    if resource_id.startswith("_"):  # an interaction's keyword (_history, GET _search), never an id
+        raise _not_served(f"{resource_type}/{resource_id}")
     if not _FHIR_ID.match(resource_id):
         raise SearchRefused(400, "invalid", f"{resource_id!r} is not a FHIR id ([A-Za-z0-9-.], 1 to 64 characters).")
     _describe_dated(request, resource_type, meta)
@@ -285,7 +287,11 @@ def read(
 
 @router.get("/{path:path}", summary="Any other path: not a FHIR interaction served here")
 def unknown_path(path: str) -> Response:
-    raise SearchRefused(
+    raise _not_served(path)
+
+
+def _not_served(path: str) -> SearchRefused:
+    return SearchRefused(
         404,
         "not-supported",
         f"/fhir/{path} is not served: use /fhir/metadata, /fhir/<type>, /fhir/<type>/<id> "

@@ -30,12 +30,21 @@ def not_a_file(path: Path) -> str | None:
         return "a dangling symbolic link" if path.is_symlink() else "no such file"
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory, not a file"
+    return f"{kind_of(mode)}, not a regular file"
+
+
+def kind_of(mode: int) -> str:
+    """What kind of file a stat mode says, in words ('a FIFO (named pipe)')."""
     kinds = (
-        (stat.S_ISREG, None),
-        (stat.S_ISDIR, "a directory, not a file"),
-        (stat.S_ISFIFO, "a FIFO (named pipe), not a regular file"),
-        (stat.S_ISSOCK, "a socket, not a regular file"),
-        (stat.S_ISCHR, "a character device, not a regular file"),
-        (stat.S_ISBLK, "a block device, not a regular file"),
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
     )
-    return next((words for test, words in kinds if test(mode)), "not a regular file")
+    return next((words for test, words in kinds if test(mode)), "a special file")

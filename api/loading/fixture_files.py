@@ -149,10 +149,7 @@ class _Reader:
         try:
             data, problems = load_fixture_yaml(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            self.issues.append(FixtureIssue(label, "", f"YAML syntax error at {where}{problem}"))
+            self.issues.append(FixtureIssue(label, "", f"YAML syntax error at {_yaml_error_words(exc, text)}"))
             return None
         if problems:
             # Reported alone: the field checks would only repeat them or, for aliases, expand them.
@@ -165,6 +162,18 @@ class _Reader:
             self.issues.append(FixtureIssue(label, "", f"top level must be a mapping, found {type(data).__name__}"))
             return None
         return data
+
+
+def _yaml_error_words(exc: yaml.YAMLError, text: str) -> str:
+    """Where and what, on one line. The reader's own errors (a character YAML does not allow, such as
+    NUL) carry a character offset, not a mark, and two lines of text: given as a line and column too."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return f"line {line}, column {column}: character #x{exc.character:04x} is not allowed in YAML"
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    return where + (getattr(exc, "problem", None) or str(exc))
 
 
 def fixture_paths(fixtures_dir: Path) -> list[tuple[str, Path]]:

@@ -92,8 +92,8 @@ def test_the_sentence_is_read_into_the_structured_claim(client: TestClient, text
             ["more than one measure", "more than one number"],
         ),
         ({"text": "V-HAG gave a CR rate of 100%"}, ["no scope"]),  # two studies share the acronym: it names neither
-        ({"text": "RD13-01 reported a CR rate of 1234567890123456789012345678901234567890%"}, ["over 1e+06"]),
-        ({"text": "In RD13-01, 99999999999999999999999999999999 patients died"}, ["over 1e+06"]),
+        ({"text": "RD13-01 reported a CR rate of 1234567890123456789012345678901234567890%"}, ["over 1000000"]),
+        ({"text": "In RD13-01, 99999999999999999999999999999999 patients died"}, ["over 1000000"]),
     ],
 )
 def test_an_unreadable_sentence_is_a_422_saying_what_is_missing(client: TestClient, params: dict, named: list) -> None:
@@ -108,6 +108,20 @@ def test_an_unreadable_sentence_is_a_422_saying_what_is_missing(client: TestClie
 def test_an_unreadable_sentence_says_what_was_understood(client: TestClient) -> None:
     detail = client.get(PATH, params={"text": "The 2-year OS was 42.7%"}).json()["detail"]
     assert "Understood: measure os, number 42.7, unit percent, time point 2y." in detail
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("In RD13-01, 2000000000000000000000000000 patients died", "number over 1000000"),
+        ("The 2-year OS was 0.000001%", "number 0.000001"),
+        ("The 2-year OS was 1000000%", "number 1000000"),
+    ],
+)
+def test_what_was_understood_writes_the_number_in_decimals(client: TestClient, text: str, number: str) -> None:
+    # Session 10's probe (L7): 'number 2e+27' and 'number inf'.
+    detail = client.get(PATH, params={"text": text}).json()["detail"]
+    assert f"{number}," in detail, detail
 
 
 def test_a_study_id_the_data_do_not_hold_is_named(client: TestClient) -> None:

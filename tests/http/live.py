@@ -20,6 +20,9 @@ from tests.support import free_port, wait_until_up
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 START_TIMEOUT = 90.0
+SHORT_BODY_SECONDS = SHORT_HEAD_SECONDS = 2.0
+# The settings of the short_server fixture (tests/http/conftest.py), for tests that wait a deadline out.
+SHORT_DEADLINES = {"TALL_BODY_TIMEOUT": str(SHORT_BODY_SECONDS), "TALL_HEADER_TIMEOUT": str(SHORT_HEAD_SECONDS)}
 
 
 @dataclass
@@ -35,25 +38,36 @@ class LiveServer:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def raw(self, data: bytes, *, timeout: float = 10.0) -> bytes:
-        """Send bytes on a fresh connection and read until the server closes it (or timeout)."""
-        return raw_exchange(self.port, data, timeout=timeout)
+    def raw(self, data: bytes, *, timeout: float = 10.0, answered: bool = False) -> bytes:
+        """Send bytes on a fresh connection and read until the server closes it (or timeout); with
+        answered, only until its first response is whole (a kept-alive connection is not waited out)."""
+        return raw_exchange(self.port, data, timeout=timeout, answered=answered)
 
 
-def raw_exchange(port: int, data: bytes, *, timeout: float = 10.0) -> bytes:
+def raw_exchange(port: int, data: bytes, *, timeout: float = 10.0, answered: bool = False) -> bytes:
     with socket.create_connection((HOST, port), timeout=timeout) as sock:
         try:
             sock.sendall(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server may refuse before reading everything; its answer is still readable
-        return read_until_closed(sock, timeout)[0]
+        return read_until_closed(sock, timeout, answered=answered)[0]
 
 
-def read_until_closed(sock: socket.socket, seconds: float) -> tuple[bytes, bool]:
-    """What the server sends within seconds, and whether it closed the connection by then."""
+def _whole_response(data: bytes) -> bool:
+    """Whether data holds a first response whose body is all there (framed by Content-Length)."""
+    head_end = data.find(b"\r\n\r\n")
+    if head_end < 0:
+        return False
+    lengths = [line for line in data[:head_end].split(b"\r\n") if line.lower().startswith(b"content-length:")]
+    return bool(lengths) and len(data) >= head_end + 4 + int(lengths[-1].split(b":")[1])
+
+
+def read_until_closed(sock: socket.socket, seconds: float, *, answered: bool = False) -> tuple[bytes, bool]:
+    """What the server sends within seconds, and whether it closed the connection by then; with
+    answered, stop as soon as a first response is whole."""
     deadline = time.monotonic() + seconds
     chunks: list[bytes] = []
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (answered and _whole_response(b"".join(chunks))):
         sock.settimeout(max(0.05, deadline - time.monotonic()))
         try:
             chunk = sock.recv(65536)

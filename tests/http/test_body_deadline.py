@@ -16,27 +16,16 @@
 import json
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from api.server import DRAIN_BYTES
 from api.settings import Settings
-from tests.http.live import HOST, LiveServer, live_server, read_until_closed, split_response
+from tests.http.live import HOST, SHORT_BODY_SECONDS, LiveServer, read_until_closed, split_response
 
-BODY_TIMEOUT = 2.0
-HEADER_TIMEOUT = 2.0
 WAIT = 30.0  # how long a test waits for what must happen within a few seconds
 DEFAULT_BODY_TIMEOUT = Settings.model_fields["body_timeout"].default
 FORM = b"Content-Type: application/x-www-form-urlencoded\r\n"
-
-
-@pytest.fixture(scope="module")
-def short(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server whose body and head deadlines are short, so that passing them takes little time."""
-    env = {"TALL_BODY_TIMEOUT": str(BODY_TIMEOUT), "TALL_HEADER_TIMEOUT": str(HEADER_TIMEOUT)}
-    with live_server(tmp_path_factory.mktemp("body-deadline"), env) as running:
-        yield running
 
 
 def _connect(port: int, head: bytes) -> socket.socket:
@@ -50,9 +39,9 @@ def _first_response(received: bytes) -> tuple[int, dict[str, str], bytes]:
     return split_response(received)
 
 
-def test_a_body_trickling_in_after_the_answer_does_not_hold_the_connection(short: LiveServer) -> None:
+def test_a_body_trickling_in_after_the_answer_does_not_hold_the_connection(short_server: LiveServer) -> None:
     head = b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"
-    socks = [_connect(short.port, head) for _ in range(30)]
+    socks = [_connect(short_server.port, head) for _ in range(30)]
     received = {sock: b"" for sock in socks}
     closed: set[socket.socket] = set()
     deadline = time.monotonic() + WAIT
@@ -82,8 +71,8 @@ def test_a_body_trickling_in_after_the_answer_does_not_hold_the_connection(short
             sock.close()
 
 
-def test_a_late_body_that_ends_in_time_keeps_the_connection_until_it_goes_idle(short: LiveServer) -> None:
-    with _connect(short.port, b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n") as sock:
+def test_a_late_body_that_ends_in_time_keeps_the_connection_until_it_goes_idle(short_server: LiveServer) -> None:
+    with _connect(short_server.port, b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n") as sock:
         received, _ = read_until_closed(sock, 0.5)
         assert _first_response(received)[0] == 200
         sock.sendall(b"abcde")  # the body ends within the deadline: the connection serves on
@@ -174,8 +163,8 @@ def test_a_client_that_never_stops_sending_is_still_cut_off(server: LiveServer) 
     ],
     ids=["content-length", "chunked"],
 )
-def test_a_fhir_search_body_not_in_time_is_answered_408_and_closed(short: LiveServer, head: bytes) -> None:
-    with _connect(short.port, head) as sock:
+def test_a_fhir_search_body_not_in_time_is_answered_408_and_closed(short_server: LiveServer, head: bytes) -> None:
+    with _connect(short_server.port, head) as sock:
         received, closed = read_until_closed(sock, WAIT)
     status, headers, body = _first_response(received)
     assert status == 408 and json.loads(body)["resourceType"] == "OperationOutcome"
@@ -183,9 +172,9 @@ def test_a_fhir_search_body_not_in_time_is_answered_408_and_closed(short: LiveSe
     assert closed
 
 
-def test_a_fhir_search_body_over_the_limit_is_answered_413_and_closed(short: LiveServer) -> None:
+def test_a_fhir_search_body_over_the_limit_is_answered_413_and_closed(short_server: LiveServer) -> None:
     head = b"POST /fhir/Evidence/_search HTTP/1.1\r\nHost: x\r\n" + FORM + b"Content-Length: 5000\r\n\r\n"
-    with _connect(short.port, head + b"_count=1&" * 10) as sock:
+    with _connect(short_server.port, head + b"_count=1&" * 10) as sock:
         received, closed = read_until_closed(sock, WAIT)
     status, headers, body = _first_response(received)
     assert status == 413 and json.loads(body)["resourceType"] == "OperationOutcome"
@@ -201,9 +190,11 @@ def test_a_fhir_search_body_over_the_limit_is_answered_413_and_closed(short: Liv
     ],
     ids=["fhir", "mcp"],
 )
-def test_expect_100_continue_then_no_body_follows_the_body_deadline(short: LiveServer, head: bytes, kind: str) -> None:
+def test_expect_100_continue_then_no_body_follows_the_body_deadline(
+    short_server: LiveServer, head: bytes, kind: str
+) -> None:
     sent = time.monotonic()
-    with _connect(short.port, head + b"Content-Length: 50\r\nExpect: 100-continue\r\n\r\n") as sock:
+    with _connect(short_server.port, head + b"Content-Length: 50\r\nExpect: 100-continue\r\n\r\n") as sock:
         received, closed = read_until_closed(sock, WAIT)
         answered = time.monotonic()
     continued, _, rest = received.partition(b"\r\n\r\n")
@@ -212,4 +203,4 @@ def test_expect_100_continue_then_no_body_follows_the_body_deadline(short: LiveS
     assert status == 408 and kind in headers["content-type"], headers
     assert headers.get("connection") == "close" and closed
     # The body deadline, counted from the head (the 100 Continue is sent as it arrives).
-    assert answered - sent >= BODY_TIMEOUT
+    assert answered - sent >= SHORT_BODY_SECONDS

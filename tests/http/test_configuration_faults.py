@@ -16,12 +16,13 @@ from tests.support import free_port
 TIMEOUT = 90.0
 
 
-def _one_line(result: subprocess.CompletedProcess[str], name: str) -> None:
+def _one_line(result: subprocess.CompletedProcess[str], name: str) -> str:
     assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr[-3000:]
     assert name in lines[0], lines[0]
+    return lines[0]
 
 
 BAD_SETTINGS = {
@@ -111,17 +112,34 @@ def test_a_bad_host_argument_is_named_as_the_argument(tmp_path: Path, host: str)
     assert "TALL_HOST" not in result.stderr
 
 
-@pytest.mark.parametrize("kind", ["a file", "unwritable"])
+@pytest.mark.parametrize("kind", ["a file", "a FIFO", "unwritable"])
 def test_build_out_that_cannot_be_written_is_one_line(tmp_path: Path, kind: str) -> None:
     env = scratch_data(tmp_path)
+    out = tmp_path / "out"
     if kind == "a file":
-        out = tmp_path / "a-file"
         out.write_text("x")
+    elif kind == "a FIFO":
+        os.mkfifo(out)
     else:
         blocker = tmp_path / "blocker"
         blocker.write_text("x")
         out = blocker / "under-a-file"
-    _one_line(run_cli("build", "--out", str(out), env=env, timeout=TIMEOUT), "--out")
+    line = _one_line(run_cli("build", "--out", str(out), env=env, timeout=TIMEOUT), "--out")
+    if kind != "unwritable":  # session 10's probe (L5): a FIFO was called a file
+        what = "a regular file" if kind == "a file" else "a FIFO (named pipe)"
+        assert line == f"build: --out {out} is {what}, not a directory", line
+
+
+def test_build_names_the_file_it_cannot_write_not_its_directory(tmp_path: Path) -> None:
+    # Session 10's probe (L5): the file's name taken by a directory was "cannot write into OUT".
+    env = scratch_data(tmp_path)
+    out = tmp_path / "out"
+    built = built_file(out, env)
+    built.unlink()
+    built.mkdir()
+    result = run_cli("build", "--out", str(out), env=env, timeout=TIMEOUT)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip() == f"build: cannot write {built} (Is a directory)"
 
 
 def test_tall_database_file_alone_is_served(tmp_path: Path) -> None:

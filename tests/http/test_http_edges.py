@@ -51,7 +51,7 @@ def test_a_websocket_upgrade_is_answered_as_http_with_the_security_headers(serve
         b"GET /v1/meta HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
         b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
     )
-    status, headers, _ = split_response(server.raw(request, timeout=5))
+    status, headers, _ = split_response(server.raw(request, answered=True))
     assert status == 200, headers
     assert headers.get("x-content-type-options") == "nosniff"
 
@@ -103,8 +103,8 @@ def test_requests_pipelined_behind_an_upgrade_are_answered_and_nothing_logged(se
     assert "upgrade" not in server.output()[log_before:].lower(), server.output()[log_before:]
 
 
-def test_a_get_whose_body_trickles_in_gets_one_answer_and_no_408(server: LiveServer) -> None:
-    with socket.create_connection((HOST, server.port), timeout=30) as sock:
+def test_a_get_whose_body_trickles_in_gets_one_answer_and_no_408(short_server: LiveServer) -> None:
+    with socket.create_connection((HOST, short_server.port), timeout=30) as sock:
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n")
         received = b""
         for _ in range(20):
@@ -112,7 +112,7 @@ def test_a_get_whose_body_trickles_in_gets_one_answer_and_no_408(server: LiveSer
                 sock.sendall(b"a")
             except (BrokenPipeError, ConnectionResetError):
                 break  # closed at the body deadline (tests/http/test_body_deadline.py), with no 408
-            time.sleep(0.6)  # 12 s in all: past the 10 s head deadline
+            time.sleep(0.6)  # 12 s in all: past the short server's head and body deadlines
         sock.settimeout(3)
         try:
             while chunk := sock.recv(65536):

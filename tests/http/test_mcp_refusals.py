@@ -11,11 +11,9 @@ import httpx
 import pytest
 
 from api.mcp.transports import MAX_REQUEST_BYTES
-from api.settings import Settings
-from tests.http.live import LiveServer, split_response
+from tests.http.live import SHORT_BODY_SECONDS, LiveServer, split_response
 
 JSON = {"Content-Type": "application/json", "Accept": "application/json"}
-BODY_SECONDS = Settings.model_fields["body_timeout"].default  # the default, which the shared server runs with
 MODERN = "2026-07-28"  # a protocol revision the SDK routes to its stateless handler
 
 
@@ -87,12 +85,12 @@ def test_the_sdks_own_refusals_are_json_rpc_errors(http: httpx.Client, headers: 
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def test_a_body_that_never_arrives_is_answered_408_and_closed(server: LiveServer) -> None:
+def test_a_body_that_never_arrives_is_answered_408_and_closed(short_server: LiveServer) -> None:
     head = (
         "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
         "Content-Length: 100\r\n\r\n"
     )
-    answer = server.raw(head.encode() + b'{"jsonrpc"', timeout=BODY_SECONDS + 20)
+    answer = short_server.raw(head.encode() + b'{"jsonrpc"', timeout=SHORT_BODY_SECONDS + 20)
     status, headers, body = split_response(answer)
     assert status == 408, answer[:500]
     assert headers["content-type"] == "application/json" and headers["connection"] == "close"

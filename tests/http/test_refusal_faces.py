@@ -44,7 +44,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_refusal_takes_the_form_of_the_face_asked(server: LiveServer, case: str) -> None:
     data, expected = CASES[case]
-    status, headers, body = split_response(raw_exchange(server.port, data))
+    status, headers, body = split_response(raw_exchange(server.port, data, answered=True))
     assert status == expected, (case, body[:300])
     # What every answer carries (docs, Limits), and Date (RFC 9110 6.6.1: a server with a clock sends it).
     assert headers["referrer-policy"] == "no-referrer" and headers["x-content-type-options"] == "nosniff"

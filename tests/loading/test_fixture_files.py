@@ -159,8 +159,10 @@ def test_an_unreadable_registry_alone_stops_reading(fixtures: Path, registry: Pa
             b"id: x\nreports: [\n",
             "YAML syntax error at line 3, column 1: expected the node content, but found '<stream end>'",
         ),
-        # A reader error has no line and column: the parser's own words (with the position) instead.
-        (b"a: \x07\n", "YAML syntax error at unacceptable character #x0007: special characters are not allowed"),
+        # A reader error has a character offset, not a mark, and two lines of words (session 10's
+        # probe, L1): its line and column are counted from the text, on one line.
+        (b"a: \x07\n", "YAML syntax error at line 1, column 4: character #x0007 is not allowed in YAML"),
+        (b"id: x\nb: c\x00d\n", "YAML syntax error at line 2, column 5: character #x0000 is not allowed in YAML"),
     ],
 )
 def test_each_guard_names_the_file(tmp_path: Path, content: bytes, words: str) -> None:
@@ -170,6 +172,7 @@ def test_each_guard_names_the_file(tmp_path: Path, content: bytes, words: str) -
         read_yaml_data(path, "fixtures/one.yaml", max_bytes=LIMIT)
     assert [(i.file, i.path) for i in caught.value.issues] == [("fixtures/one.yaml", "")]
     assert caught.value.issues[0].message.startswith(words), caught.value.issues[0].message
+    assert "\n" not in caught.value.issues[0].message
 
 
 def test_a_yaml_error_without_a_position_still_names_its_problem(tmp_path: Path) -> None:

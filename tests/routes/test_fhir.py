@@ -339,6 +339,9 @@ def test_paging_links_walk_forward_and_back_over_the_whole_set(client: TestClien
         ("/fhir/Evidence/bad_id!", {}, 400, "invalid"),
         ("/fhir/Evidence/x", {"study": "y"}, 400, "not-supported"),
         ("/fhir/Evidence/a/b", {}, 404, "not-supported"),
+        # Session 10's probe (L6): type-level history was "'_history' is not a FHIR id", a 400.
+        ("/fhir/ResearchStudy/_history", {}, 404, "not-supported"),
+        ("/fhir/Evidence/_search", {}, 404, "not-supported"),
     ],
 )
 def test_bad_requests_get_an_operation_outcome_with_the_right_status(

@@ -22,12 +22,22 @@ MAX_EXAMPLES = 50
 
 # A schema-valid query can still be longer than the 2048-byte query-string limit (docs, 'Limits'):
 # many repeated filter values. 414 is the declared answer.
-CONFIG = fuzz_config(
-    MAX_EXAMPLES,
-    positive_data_acceptance={"expected-statuses": ["2XX", "3XX", 401, 403, 404, 409, 414, 429]},
-)
+ACCEPTED = {"expected-statuses": ["2XX", "3XX", 401, 403, 404, 409, 414, 429]}
+CONFIG = fuzz_config(MAX_EXAMPLES, positive_data_acceptance=ACCEPTED)
+# A file twin (GET /v1/studies.csv) is its JSON operation's handler with the format fixed, and takes
+# exactly its parameters (checked below). The coverage phase's invalid boundary cases are refused by
+# that shared parameter parsing before any handler runs, so the twin's would repeat its JSON
+# operation's answers case for case: the twin gets the valid ones, which reach its own rendering.
+TWIN_CONFIG = fuzz_config(MAX_EXAMPLES, coverage_mode="positive", positive_data_acceptance=ACCEPTED)
+TWIN_SUFFIXES = (".csv", ".ndjson", ".svg")
 
 OPERATIONS = operation_labels()
+TWINS = {
+    label: label.removesuffix(suffix)
+    for label in OPERATIONS
+    for suffix in TWIN_SUFFIXES
+    if label.endswith(suffix) and label.removesuffix(suffix) in OPERATIONS
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +45,36 @@ def api_schema() -> schemathesis.BaseSchema:
     return schemathesis.openapi.from_asgi("/openapi.json", create_app(), config=CONFIG)
 
 
+@pytest.fixture(scope="module")
+def twin_schema() -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app(), config=TWIN_CONFIG)
+
+
 @pytest.mark.parametrize("label", OPERATIONS)
-def test_every_operation_survives_generated_input(api_schema: schemathesis.BaseSchema, label: str) -> None:
+def test_every_operation_survives_generated_input(
+    api_schema: schemathesis.BaseSchema, twin_schema: schemathesis.BaseSchema, label: str
+) -> None:
     # What schemathesis' parametrize builds for one operation, now (its own lazy loader, built for
     # this, reads a pytest node attribute pytest 9 no longer has).
-    (built,) = get_all_tests(schema=api_schema.include(name=label), test_func=_check, settings=None, given_kwargs={})
+    schema = twin_schema if label in TWINS else api_schema
+    (built,) = get_all_tests(schema=schema.include(name=label), test_func=_check, settings=None, given_kwargs={})
     operation, test = built.ok()
     assert operation.label == label
     test()
+
+
+@pytest.mark.parametrize(("twin", "operation"), sorted(TWINS.items()))
+def test_a_file_twin_takes_exactly_the_parameters_of_its_json_operation(twin: str, operation: str) -> None:
+    # What lets a twin skip the coverage phase's invalid cases (above): the same parameters, parsed alike.
+    assert len(TWINS) >= 12
+    paths = create_app().openapi()["paths"]
+
+    def parameters(label: str) -> list[Any]:
+        method, path = label.split(" ", 1)
+        return list(paths[path][method.lower()].get("parameters", []))
+
+    assert parameters(twin) == parameters(operation)
+    assert len(parameters(twin)) >= 2
 
 
 def _as_digits(value: Any) -> Any:
