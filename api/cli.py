@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from api.settings import DATASET_VERSION_PATTERN, LOG_NAME, MAX_WORKERS, Settings, env_name, get_settings
+from api.settings import (
+    DATASET_VERSION_PATTERN,
+    LOG_NAME,
+    MAX_WORKERS,
+    STOP_SIGNALS,
+    Settings,
+    env_name,
+    get_settings,
+)
 
 if TYPE_CHECKING:
     import uvicorn
@@ -385,6 +393,7 @@ def _serve(
     workers: int = 1,
     database_url: str | None = None,
     dataset_version: str | None = None,
+    stops: "_StopSignals",
 ) -> int:
     """Serve a prebuilt file (checked, then opened as it is), a PostgreSQL schema, or the fixtures built now.
 
@@ -408,11 +417,6 @@ def _serve(
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
-    from api.supervisor import STOP_SIGNALS
-
-    stops = _StopSignals()
-    for stop_signal in STOP_SIGNALS:
-        signal.signal(stop_signal, stops)
 
     from api.database import is_postgres
     from api.loading.build import (
@@ -509,14 +513,16 @@ class StopSignalled(KeyboardInterrupt):
 
 
 class _StopSignals:
-    """SIGINT, SIGTERM and SIGHUP from the moment `serve` starts its work: noted, then the work
-    interrupted (KeyboardInterrupt) or, once there is a server, the server told to stop. Noted too,
-    because a KeyboardInterrupt can be swallowed where it lands (CI saw one lost while the fixtures
-    were built or the application made, and `serve` went on to serve): before serving, it is asked."""
+    """SIGINT, SIGTERM and SIGHUP from the moment `serve` starts (before its settings are read): noted,
+    then the work interrupted (KeyboardInterrupt) or, once there is a server, the server told to stop.
+    Noted too, because a KeyboardInterrupt can be swallowed where it lands (CI saw one lost while the
+    fixtures were built or the application made, and `serve` went on to serve): before serving, it is asked."""
 
     def __init__(self) -> None:
         self.received: list[int] = []
         self.server: uvicorn.Server | None = None
+        for stop_signal in STOP_SIGNALS:
+            signal.signal(stop_signal, self)
 
     def __call__(self, signum: int, _frame: object) -> None:
         self.received.append(signum)
@@ -997,6 +1003,18 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # `serve` notes its stop signals first: a Ctrl-C while the settings are read is its one line too.
+    words = sys.argv[1:] if argv is None else argv
+    stops = _StopSignals() if next((w for w in words if not w.startswith("-")), None) == "serve" else None
+    try:
+        return _command(argv, stops)
+    except KeyboardInterrupt as exc:
+        if stops is None:
+            raise
+        return _interrupted_before_serving(exc.signum if isinstance(exc, StopSignalled) else signal.SIGINT)
+
+
+def _command(argv: list[str] | None, stops: _StopSignals | None) -> int:
     try:
         settings = get_settings()
     except (ValidationError, SettingsError) as exc:
@@ -1043,18 +1061,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         if args.database and (args.database_url or args.dataset_version):
             parser.error("--database serves a file; leave out --database-url and --dataset-version")
-        try:
-            return _serve(
-                args.host,
-                args.port,
-                databases=args.database,
-                workers=args.workers or settings.workers,
-                database_url=args.database_url,
-                dataset_version=args.dataset_version,
-            )
-        except KeyboardInterrupt as exc:
-            # A stop signal while the data is checked or the application made.
-            return _interrupted_before_serving(exc.signum if isinstance(exc, StopSignalled) else signal.SIGINT)
+        assert stops is not None  # main notes them for serve
+        return _serve(
+            args.host,
+            args.port,
+            databases=args.database,
+            workers=args.workers or settings.workers,
+            database_url=args.database_url,
+            dataset_version=args.dataset_version,
+            stops=stops,
+        )
     if args.command == "mcp":
         return _mcp(settings, args.database)
     if args.command == "validate":

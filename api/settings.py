@@ -4,6 +4,7 @@ import ipaddress
 import json
 import os
 import re
+import signal
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -129,6 +130,8 @@ MOST_FIXTURE_BYTES = 2**30
 # Each worker is a process with the whole read side in memory: a mistyped count must not start
 # thousands of them (a probe's --workers 99999 took a shared machine's memory).
 MAX_WORKERS = 64
+# What stops `serve` and its workers' supervisor, gracefully.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Settings(BaseSettings):

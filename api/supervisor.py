@@ -42,13 +42,13 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
+from api.settings import STOP_SIGNALS
 from models.problem import Problem
 
 # As uvicorn's own exit status for a server that could not start.
 STARTUP_FAILURE = 3
 BEAT = b"beat"
 CHANGED = "database changed: "  # a serving worker's word that its file changed under it
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 logger = logging.getLogger("uvicorn.error")
 

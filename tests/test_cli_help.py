@@ -2,13 +2,14 @@
 
 import argparse
 import os
+import signal
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from api import cli, settings
-from api.settings import INSTALLED_DATA, PROJECT_ROOT, Settings
+from api.settings import INSTALLED_DATA, PROJECT_ROOT, STOP_SIGNALS, Settings
 
 
 def _output(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -216,3 +217,31 @@ def test_a_broken_link_in_a_path_setting_is_named_as_one(tmp_path: Path, target:
     link.symlink_to(tmp_path / target if target else link)
     line = cli.path_problem(Settings(sources_registry=link)) or ""
     assert line.startswith(f"invalid setting TALL_SOURCES_REGISTRY: {link} {said}"), line
+
+
+def test_a_stop_signal_while_serve_reads_its_settings_is_its_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Session 11's probe (S11-4): a SIGTERM before `serve` had checked its settings killed it
+    without a word, a Ctrl-C there was a traceback. Its stop signals are noted before it reads them."""
+    received: list[int] = []
+    saved = {
+        stop_signal: signal.signal(stop_signal, lambda signum, _: received.append(signum))
+        for stop_signal in STOP_SIGNALS
+    }
+
+    def settings_then_a_signal() -> Settings:
+        os.kill(os.getpid(), signal.SIGTERM)  # lands here, as the settings are read
+        return Settings()
+
+    monkeypatch.setattr(cli, "get_settings", settings_then_a_signal)
+    try:
+        status = cli.main(["serve", "--host", ""])  # a host refused right after the settings
+    finally:
+        for stop_signal, handler in saved.items():
+            signal.signal(stop_signal, handler)
+    assert received == [], "the signal reached the test's handler: serve had not noted its own yet"
+    assert (status, capsys.readouterr().err) == (
+        128 + signal.SIGTERM,
+        "serve: interrupted (SIGTERM) before it served\n",
+    )

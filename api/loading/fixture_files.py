@@ -168,12 +168,13 @@ def _yaml_error_words(exc: yaml.YAMLError, text: str) -> str:
     """Where and what, on one line. The reader's own errors (a character YAML does not allow, such as
     NUL) carry a character offset, not a mark, and two lines of text: given as a line and column too."""
     if isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
         return f"line {line}, column {column}: character #x{exc.character:04x} is not allowed in YAML"
-    mark = getattr(exc, "problem_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-    return where + (getattr(exc, "problem", None) or str(exc))
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}"
+    return " ".join(str(exc).split())
 
 
 def fixture_paths(fixtures_dir: Path) -> list[tuple[str, Path]]:

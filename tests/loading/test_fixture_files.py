@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from api.loading import fixture_files
 from api.loading.fixture_files import (
     FixtureError,
     FixtureIssue,
@@ -126,6 +127,9 @@ def test_a_missing_fixtures_directory_is_named(tmp_path: Path, registry: Path) -
 def test_every_problem_is_reported_at_once(fixtures: Path, registry: Path) -> None:
     (fixtures / "studies" / "a.yaml").write_bytes(b"")
     (fixtures / "studies" / "b.yaml").write_bytes(b"- 1\n")
+    # A file's guards after other files' problems: each adds its own, none replaces the others.
+    (fixtures / "studies" / "c.yaml").write_bytes(b"id: caf\xe9\n")
+    (fixtures / "studies" / "d.yaml").write_bytes(b"#" * (LIMIT + 1))
     (fixtures / "conflicts.yaml").write_bytes(b"conflicts: 3\n")
     registry.write_bytes(b"sources: []\n")
     with pytest.raises(FixtureError) as caught:
@@ -134,9 +138,11 @@ def test_every_problem_is_reported_at_once(fixtures: Path, registry: Path) -> No
         ("seeds/sources.yaml", "sources"),
         ("fixtures/studies/a.yaml", ""),
         ("fixtures/studies/b.yaml", ""),
+        ("fixtures/studies/c.yaml", ""),
+        ("fixtures/studies/d.yaml", ""),
         ("fixtures/conflicts.yaml", "conflicts"),
     ]
-    assert str(caught.value).splitlines()[0] == "4 fixture problem(s):"
+    assert str(caught.value).splitlines()[0] == "6 fixture problem(s):"
     assert str(caught.value).splitlines()[1:] == [f"  {issue}" for issue in caught.value.issues]
 
 
@@ -163,6 +169,8 @@ def test_an_unreadable_registry_alone_stops_reading(fixtures: Path, registry: Pa
         # probe, L1): its line and column are counted from the text, on one line.
         (b"a: \x07\n", "YAML syntax error at line 1, column 4: character #x0007 is not allowed in YAML"),
         (b"id: x\nb: c\x00d\n", "YAML syntax error at line 2, column 5: character #x0000 is not allowed in YAML"),
+        (b"\na: \x00\n", "YAML syntax error at line 2, column 4: character #x0000 is not allowed in YAML"),
+        (b"\nid: x\nb: c\x00d\n", "YAML syntax error at line 3, column 5: character #x0000 is not allowed in YAML"),
     ],
 )
 def test_each_guard_names_the_file(tmp_path: Path, content: bytes, words: str) -> None:
@@ -173,6 +181,18 @@ def test_each_guard_names_the_file(tmp_path: Path, content: bytes, words: str) -
     assert [(i.file, i.path) for i in caught.value.issues] == [("fixtures/one.yaml", "")]
     assert caught.value.issues[0].message.startswith(words), caught.value.issues[0].message
     assert "\n" not in caught.value.issues[0].message
+
+
+def test_a_yaml_error_without_a_mark_is_given_on_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unmarked(text: str) -> None:
+        raise yaml.YAMLError("something went wrong\n  somewhere")
+
+    monkeypatch.setattr(fixture_files, "load_fixture_yaml", unmarked)
+    path = tmp_path / "one.yaml"
+    path.write_bytes(b"a: 1\n")
+    with pytest.raises(FixtureError) as caught:
+        read_yaml_data(path, "one.yaml", max_bytes=LIMIT)
+    assert caught.value.issues[0].message == "YAML syntax error at something went wrong somewhere"
 
 
 def test_a_yaml_error_without_a_position_still_names_its_problem(tmp_path: Path) -> None:

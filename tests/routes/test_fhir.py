@@ -357,6 +357,14 @@ def test_bad_requests_get_an_operation_outcome_with_the_right_status(
     assert body["issue"][0]["diagnostics"]
 
 
+@pytest.mark.parametrize("path", ["ResearchStudy/_history", "Evidence/a/b", "ResearchStudy/x/_history/1"])
+def test_a_path_that_is_no_interaction_served_says_which_are(client: TestClient, path: str) -> None:
+    (issue,) = client.get(f"/fhir/{path}").json()["issue"]
+    assert issue["diagnostics"] == (
+        f"/fhir/{path} is not served: use /fhir/metadata, /fhir/<type>, /fhir/<type>/<id> or POST /fhir/<type>/_search."
+    )
+
+
 @pytest.mark.parametrize(
     ("path", "params", "expression"),
     [
