@@ -178,29 +178,46 @@ def _sqlite_path_problem(database: str | None) -> str | None:
             f"invalid setting DATABASE_URL: {path} was written by `tall-evidence build` and is served read-only "
             f"as it is: use `serve --database {path}` (DATABASE_URL names a database the fixtures are loaded into)"
         )
-    # SQLite writes its journal beside the file: the directory must take a new file either way.
-    directory = path.resolve().parent
-    writable = directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)
     if path.exists():
-        writable = writable and os.access(path, os.R_OK | os.W_OK)
-    if not writable:
-        return f"invalid setting DATABASE_URL: {path} cannot be written (the service loads the fixtures into it)"
+        try:  # by opening it: permission bits do not tell (root, /proc, read-only mounts)
+            with path.open("r+b") as opened:
+                head = opened.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            return f"invalid setting DATABASE_URL: {path} cannot be written ({exc.strerror or exc})"
+        if head and head != SQLITE_HEADER:  # an empty file is an empty database to SQLite
+            return f"invalid setting DATABASE_URL: {path} is not a SQLite database; name a database file or a new path"
+    # SQLite writes its journal beside the file: the directory must take a new file either way.
+    if (problem := _new_file_problem(path.resolve().parent)) is not None:
+        return f"invalid setting DATABASE_URL: {path} cannot be written ({problem}): the fixtures are loaded into it"
+    return None
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+
+
+def _new_file_problem(directory: Path) -> str | None:
+    """Why no new file can be made in directory, tried rather than read from permission bits; None if one can."""
+    import tempfile
+
+    try:
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as exc:
+        return exc.strerror or str(exc)
     return None
 
 
 def out_dir_problem(out: Path) -> str | None:
     """`build --out`: a directory that exists or can be made, and can be written."""
-    import tempfile
-
     from api.loading.file_checks import kind_of
 
     if out.exists() and not out.is_dir():
         return f"build: --out {out} is {kind_of(out.stat().st_mode)}, not a directory"
-    try:  # by trying: permission bits do not tell (root, read-only mounts)
+    try:
         out.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=out).close()
     except OSError as exc:
         return f"build: --out {out} cannot be written ({exc.strerror or exc})"
+    if (problem := _new_file_problem(out)) is not None:
+        return f"build: --out {out} cannot be written ({problem})"
     return None
 
 

@@ -92,7 +92,18 @@ NUMBER_WORDS = {
     )
 }
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
-_COUNT = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+# A number in words up to ninety-nine: 'twenty four' is 24, not a 'four' after a word (session 11's probe).
+_WORDS_NUMBER = (
+    "(?:"
+    + "|".join(TENS)
+    + r")(?:[- ](?:"
+    + "|".join(list(NUMBER_WORDS)[1:10])
+    + r"))?\b"
+    + "|"
+    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+)
+_COUNT = r"(\d+|" + _WORDS_NUMBER + r")"
 # Where a number may start: not glued to a word, a sign, an exponent, a decimal or thousands mark,
 # a ratio, or another number. Else '1e-80%', '-80%', '70-80%', '1,80%' and '0.2 years' were read as
 # their last digits (80%, 2 years) and could be "supported".
@@ -105,7 +116,14 @@ _TURNING_WORDS = (
 )
 # The same in signs ('>74%', '74 ± 5%', '74%+'), which words alone left to be "supported" by exactly 74%.
 _BOUND_SIGNS = r"[<>\u2264\u2265\u2272\u2273\u2a7d\u2a7e~\u223c\u2248\u00b1]|% ?\+"
-_YEARS_OR_MONTHS = r"(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
+_YEARS_OR_MONTHS = r"(\d+(?:\.\d+)?|" + _WORDS_NUMBER + r")"
+# Left over once every piece is read, a number the reader could not place ('2½ years', 'year 3',
+# '104 weeks', 'a third of 12') would leave the claim checked without it: refused, named.
+_UNREAD_NUMBER = (
+    r"(?<![\w.])\d+(?:\.\d+)?(?!\w)|\b(?:"
+    + "|".join([*list(NUMBER_WORDS)[2:], *TENS, "hundred", "thousand", "dozen", "half", "third", "quarter"])
+    + r")s?\b"
+)
 
 TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
     (_START + _YEARS_OR_MONTHS + r"[- ]?(?:years?|yrs?|y)\b", lambda m: f"{_time_number(m.group(1))}y"),
@@ -121,7 +139,10 @@ TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
 
 
 def _number(word: str) -> int:
-    return int(word) if word.isdigit() else NUMBER_WORDS[word]
+    """A count in digits or words ('24', 'twenty four', 'twenty-four', 'seven')."""
+    if word.isdigit():
+        return int(word)
+    return sum(TENS.get(part) or NUMBER_WORDS[part] for part in re.split(r"[- ]", word))
 
 
 def _plain(value: float) -> str:
@@ -211,9 +232,11 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
     decimals: int | None = None
     unit = ClaimUnit.percent
     numbers: list[str] = []
-    while (match := reading.take(_START + r"(\d+) ?(?:/|of|out of) ?(\d+)\b(?: patients| pts)?")) is not None:
+    while (
+        match := reading.take(_START + _COUNT + r" ?(?:/|of|out of) ?" + _COUNT + r"\b(?: patients| pts)?")
+    ) is not None:
         numbers.append(match.group(0).strip())
-        numerator, denominator = int(match.group(1)), int(match.group(2))
+        numerator, denominator = _number(match.group(1)), _number(match.group(2))
         if max(numerator, denominator) > MAX_VALUE:
             value, decimals = _OVER, None  # not divided: a 310-digit count overflows a float
         else:
@@ -251,6 +274,14 @@ def read_claim(text: str, study_names: Mapping[str, str]) -> Claim:
     for sign in dict.fromkeys(re.findall(_BOUND_SIGNS, normalised)):
         message = f"{sign.replace(' ', '')!r} is not read (a comparison, a bound or a range): claim the figure itself"
         problems.append(ProblemField(location="query.text", message=message))
+    for number in dict.fromkeys(re.findall(_UNREAD_NUMBER, reading.rest)):
+        message = f"{number!r} is not read (a number the reader cannot place: a time, count or range it does not know)"
+        problems.append(
+            ProblemField(
+                location="query.text",
+                message=message + ": leave it out or write it as 2-year, 6-month, day 28 or N patients",
+            )
+        )
     for unread in dict.fromkeys(re.findall(r"\S*%", reading.rest)):
         message = f"{unread!r} is not read (a second percentage, or a range): claim one figure"
         problems.append(ProblemField(location="query.text", message=message))

@@ -185,3 +185,38 @@ def test_a_number_not_written_in_0_to_9_is_refused(server: LiveServer, http: htt
     result = http.post("/mcp", content=json.dumps(body), headers=JSON).json()["result"]
     assert result["isError"] and "write numbers in the digits 0-9" in result["content"][0]["text"], result
     assert "Traceback" not in server.output()[before:]
+
+
+@pytest.mark.parametrize(
+    ("text", "understood"),
+    [
+        ("rd13-01 CR in twenty four patients", {"value": 24.0, "unit": "patients"}),
+        ("rd13-01 CR in twenty-four patients", {"value": 24.0, "unit": "patients"}),
+        ("rd13-01 CR in one of 4 patients", {"numerator": 1, "denominator": 4}),
+        ("rd13-01 CR in four out of five patients", {"numerator": 4, "denominator": 5}),
+    ],
+)
+def test_a_count_in_words_is_read_whole(http: httpx.Client, text: str, understood: dict[str, object]) -> None:
+    """Session 11's probe (S11-6): 'twenty four patients' was read as 4 (and "supported" by a printed
+    four), 'one of 4 patients' as 4, 'four out of five patients' as 5."""
+    answer = http.get("/v1/claims/check", params={"text": text})
+    assert answer.status_code == 200, answer.text[:400]
+    got = answer.json()["understood"]
+    assert {key: got[key] for key in understood} == understood, got
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("zhang-cd7-car-t-ajh-2023 OS 63% at 2 and a half years", "'2'"),
+        ("zhang-cd7-car-t-ajh-2023 OS 63% at year 3", "'3'"),
+        ("zhang-cd7-car-t-ajh-2023 OS 63% at 104 weeks", "'104'"),
+        ("rd13-01 CR in a third of 12 patients", "'third'"),
+    ],
+)
+def test_a_number_the_reader_cannot_place_is_refused_not_dropped(http: httpx.Client, text: str, number: str) -> None:
+    """Session 11's probe (S11-7): a time the reader does not know was dropped, and a claim about 2.5
+    or 3 years "supported" by a 2-year figure."""
+    response = http.get("/v1/claims/check", params={"text": text})
+    assert response.status_code == 422, response.text[:400]
+    assert any(f"{number} is not read" in error["message"] for error in response.json()["errors"]), response.text

@@ -285,3 +285,21 @@ def test_database_url_naming_a_dangling_link_is_refused_not_written_through(tmp_
     result = run_cli("serve", "--port", str(free_port()), env=env, timeout=TIMEOUT)
     _one_line(result, "DATABASE_URL")
     assert "dangling symbolic link" in result.stderr and not target.parent.exists()
+
+
+@pytest.mark.parametrize("kind", ["text", "zeros", "a file in /proc", "a new file in /proc"])
+def test_database_url_naming_what_is_no_sqlite_database_is_one_line(tmp_path: Path, kind: str) -> None:
+    """Session 11's probe (S11-8): a file that is no database, or a path the permission bits say is
+    writable and is not (root, /proc), was two tracebacks at start-up and exit 3."""
+    database = tmp_path / "data.db"
+    if kind == "text":
+        database.write_text("not sqlite")
+    elif kind == "zeros":
+        with database.open("wb") as sparse:
+            sparse.truncate(3 * 2**30)
+    else:
+        database = Path("/proc/version" if kind == "a file in /proc" else "/proc/tall-evidence.db")
+    env = {**scratch_data(tmp_path), "DATABASE_URL": f"sqlite:///{database}"}
+    line = _one_line(run_cli("serve", "--port", str(free_port()), env=env, timeout=TIMEOUT), "DATABASE_URL")
+    said = "cannot be written" if kind == "a new file in /proc" else "is not a SQLite database"
+    assert line.startswith(f"invalid setting DATABASE_URL: {database} {said}"), line
