@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 
 from api.claims.agreement import MAX_DECIMALS, MAX_VALUE, written_decimals
-from api.claims.text import read_claim
+from api.claims.text import StudyNames, read_claim
 from api.errors import InvalidInput
 from models.claim import Claim, ClaimUnit
 from models.problem import ProblemField
@@ -21,7 +21,7 @@ def claim_of(
     unit: ClaimUnit,
     raw_value: str | None,
     location: str,
-    study_names: Callable[[], Mapping[str, str]],
+    study_names: Callable[[], StudyNames],
 ) -> Claim:
     """The claim from a sentence or from its parts (values holds CLAIM_FIELDS, and may hold more), never both."""
     given = {name: values[name] for name in CLAIM_FIELDS}

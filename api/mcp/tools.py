@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, StrictFloat, StrictInt
 from sqlmodel import Session
 
 from api.claims.parameters import claim_of
-from api.claims.text import MAX_TEXT_LENGTH
+from api.claims.text import MAX_TEXT_LENGTH, STUDY_NAMES, StudyNames
 from api.claims.verdict import check_against_data
 from api.errors import ApiError
 from api.queries.claims import study_names
@@ -146,6 +146,10 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         current = state()
         with contextmanager(current.database.session)() as session:
             yield session, current.meta.dataset_version
+
+    def names_of(session: Session) -> StudyNames:
+        current = state()
+        return current.computed(current.current, STUDY_NAMES, lambda: StudyNames.of(study_names(session)))
 
     @server.tool(annotations=READ_ONLY)
     def search_studies(
@@ -311,7 +315,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
                     unit=unit,
                     raw_value=value if isinstance(value, str) else None,
                     location="argument",
-                    study_names=lambda: study_names(session),
+                    study_names=lambda: names_of(session),
                 )
             except ApiError as exc:
                 raise _argument_error(exc) from exc

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.claims.parameters import claim_of
-from api.claims.text import MAX_TEXT_LENGTH
+from api.claims.text import MAX_TEXT_LENGTH, STUDY_NAMES, StudyNames
 from api.claims.verdict import check_against_data
-from api.deps import MetaDep, SessionDep
+from api.deps import ComputedDep, MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.claims import study_names
 from api.queries.filters import TimePointQuery
@@ -37,6 +37,7 @@ def claim_from_query(
     request: Request,
     session: SessionDep,
     *,
+    computed: ComputedDep,
     text: Annotated[
         str | None,
         Query(
@@ -71,7 +72,7 @@ def claim_from_query(
         unit=unit,
         raw_value=request.query_params.get("value"),
         location="query",
-        study_names=lambda: study_names(session),
+        study_names=lambda: computed(STUDY_NAMES, lambda: StudyNames.of(study_names(session))),
     )
 
 

@@ -5,6 +5,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.claims import text
+from api.claims.text import StudyNames, read_claim
 from tests.claims.golden import GOLDEN, arguments, assert_golden, golden_ids
 
 PATH = "/v1/claims/check"
@@ -191,3 +193,34 @@ def test_a_time_point_is_looked_up_under_its_equivalents_written_out(
     answer = check(client, measure="os", value=50, study="ns7car-t", time_point=time_point)
     assert answer["understood"]["time_point"] == time_point
     assert answer["verdict"] in {"supported", "contradicted", "not_found"}
+
+
+def test_a_sentence_is_read_by_looking_its_words_up_not_by_trying_every_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Session 11's probe (S11-9): one pattern per study name made a sentence cost 1 s at 27,000 studies."""
+    names = StudyNames.of({f"study-{i:05d}": f"study-{i:05d}" for i in range(27_000)} | {"RD13-01": "rd13-01"})
+    tried: list[str] = []
+    take = text._Reading.take
+
+    def counted(reading: text._Reading, pattern: str) -> object:
+        tried.append(pattern)
+        return take(reading, pattern)
+
+    monkeypatch.setattr(text._Reading, "take", counted)
+    claim = read_claim("RD13-01 gave a CR rate of 80%", names)
+    assert claim.study == "rd13-01" and claim.value == 80
+    assert len(tried) < 200, len(tried)  # the vocabulary's patterns, and the one name present
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        ("in rd13-01, cr was 80%", ["rd13-01"]),
+        ("rd13-01", ["rd13-01"]),
+        ("(v hag 2) and rd13-01.", ["rd13-01", "v hag 2", "hag"]),  # longest first, as they are taken
+        ("xrd13-01 and rd13-012 and rd13-01x", []),  # inside another word or id: no name
+        ("v hag 2b", ["hag"]),
+    ],
+)
+def test_names_are_found_whole_between_words(sentence: str, found: list[str]) -> None:
+    names = StudyNames.of({"RD13-01": "rd13-01", "V HAG 2": "v-hag-2", "HAG": "hag-x"})
+    assert names.in_sentence(sentence) == found
