@@ -35,7 +35,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -168,6 +168,22 @@ def end_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+@contextlib.contextmanager
+def _ctrl_c_ignored_by_children() -> Iterator[None]:
+    """A process started in here begins with SIGINT ignored: a spawned worker imports the service for
+    a second or more before run_worker can ignore it, and a Ctrl-C to the terminal's group then was a
+    KeyboardInterrupt traceback from each worker (session 11's probe, S11-10). An ignored signal stays
+    ignored across exec and Python leaves it so. Here it is blocked meanwhile: one that comes is held
+    (Linux never drops a blocked signal as ignored) and reaches this process's handler afterwards."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
 def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection, *, parent: int) -> None:
     """One worker process: the application from this process's settings (the environment), served
     on the socket `serve` (pid parent) bound; it reports to `serve` through conn, and stops when
@@ -268,7 +284,8 @@ def supervise(
         process = context.Process(
             target=run_worker, args=(options, sock, theirs), kwargs={"parent": os.getpid()}, name="tall-evidence worker"
         )
-        process.start()
+        with _ctrl_c_ignored_by_children():
+            process.start()
         theirs.close()  # so that its end closing (the worker gone) reads as EOF here
         logger.info(f"Started worker process [{process.pid}]")
         return Worker(process, ours, time.monotonic())

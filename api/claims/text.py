@@ -113,7 +113,9 @@ _OVER = float(MAX_VALUE + 1)  # a count past MAX_VALUE, refused as such
 _TURNING_WORDS = (
     r"\b(?:not|non|no|never|neither|nor|below|above|under|over|less|more|fewer|greater|lower|higher"
     r"|exceed\w*|at least|at most|up to|except|excluding|without|fail\w*|lack\w*|absen\w*|minimum|maximum"
-    r"|approx\w*|about|around|nearly|almost|roughly|between|rang\w*)\b"
+    r"|approx\w*|about|around|nearly|almost|roughly|between|rang\w*"
+    r"|improv\w*|increas\w*|decreas\w*|reduc\w*|drop\w*|rose|rise[sn]?|rising|fell|fall\w*|declin\w*"
+    r"|chang\w*|relative\w*|fold|times|difference)\b"
 )
 # The same in signs ('>74%', '74 ± 5%', '74%+'), which words alone left to be "supported" by exactly 74%.
 _BOUND_SIGNS = r"[<>\u2264\u2265\u2272\u2273\u2a7d\u2a7e~\u223c\u2248\u00b1]|% ?\+"
@@ -304,7 +306,7 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
     # Left over once every piece is read: a word that turns the claim around ('non-CR', 'not 80%',
     # 'below 80%') would otherwise be dropped, and the claim checked as if it said the opposite.
     for word in re.findall(_TURNING_WORDS, reading.rest):
-        message = f"{word!r} is not read (a negation or a comparison): claim the figure itself"
+        message = f"{word!r} is not read (a negation, a comparison, a hedge or a change): claim the figure itself"
         problems.append(ProblemField(location="query.text", message=message))
     for sign in dict.fromkeys(re.findall(_BOUND_SIGNS, normalised)):
         message = f"{sign.replace(' ', '')!r} is not read (a comparison, a bound or a range): claim the figure itself"

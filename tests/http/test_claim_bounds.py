@@ -150,6 +150,9 @@ def test_a_negation_or_comparison_is_refused_not_dropped(http: httpx.Client, tex
         ("RD13-01 CR rate was 80%-90%", "'-90%' is not read"),
         ("RD13-01 CR rate was about 80%", "'about' is not read"),
         ("RD13-01 CR failed in 80%", "'failed' is not read"),
+        ("RD13-01 CR improved by 80%", "'improved' is not read"),
+        ("RD13-01 showed an 80% reduction in CR", "'reduction' is not read"),
+        ("RD13-01 CR rate was 80%, p=0.05", "'0.05' is not read"),
     ],
 )
 def test_a_comparison_sign_a_range_or_a_hedge_is_refused_not_dropped(http: httpx.Client, text: str, said: str) -> None:

@@ -23,6 +23,7 @@ from tests import launcher
 from tests.http.live import (
     HOST,
     LiveServer,
+    built_file,
     cli_env,
     live_server,
     read_until_closed,
@@ -149,3 +150,35 @@ def test_workers_starting_when_serve_is_killed_stop_at_once(tmp_path: Path) -> N
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # anything left of the group, the old code's workers too
+
+
+@pytest.mark.parametrize("after", [0.2, 0.5])
+def test_a_ctrl_c_while_the_workers_start_is_no_traceback(tmp_path: Path, after: float) -> None:
+    """Session 11's probe (S11-10): a Ctrl-C to the terminal's group while `serve --workers 2` had just
+    spawned its workers reached them as they imported the service: a KeyboardInterrupt traceback from
+    each. A worker begins with SIGINT ignored now; `serve` stops them itself."""
+    database = built_file(tmp_path / "out", cli_env())
+    process = launcher.launch(
+        ["serve", "--host", HOST, "--port", str(free_port()), "--database", str(database), "--workers", "2"],
+        env=cli_env(),
+        stdout=launcher.PIPE,
+        stderr=launcher.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        said = ""
+        while said.count("Started worker process") < 2:
+            line = process.stdout.readline()
+            assert line, said[-3000:]
+            said += line
+        time.sleep(after)  # the workers' interpreters are up and importing the service
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: serve and both workers
+        said += process.communicate(timeout=WAIT)[0]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    assert process.returncode in (0, 128 + signal.SIGINT), said[-3000:]
+    assert "Traceback" not in said and "KeyboardInterrupt" not in said, said[-3000:]
