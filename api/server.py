@@ -20,6 +20,7 @@ the uvicorn methods overridden here are those of the pinned, tested uvicorn rele
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from email.utils import formatdate
 from http import HTTPStatus
@@ -175,6 +176,19 @@ def problem_bytes(status: int, detail: str, path: str = "") -> bytes:
     if status == 405:
         head.append(b"allow: " + ALLOW)
     return b"\r\n".join(head) + b"\r\n\r\n" + body
+
+
+def refused_target(data: bytes) -> bytes:
+    """The target of the first request line in data that the parser cannot take (a raw non-ASCII or
+    control byte in it, a method not in capitals): the parser stops before handing the target on, and
+    the refusal's form (an OperationOutcome under /fhir, ...) follows it. b'' when none is found."""
+    for line in re.split(rb"\r?\n", data):
+        parts = line.split(b" ")
+        if len(parts) == 3 and parts[2].startswith(b"HTTP/"):
+            method, target = parts[0], parts[1]
+            if not method.isupper() or any(byte <= 0x20 or byte >= 0x7F for byte in target):
+                return target
+    return b""
 
 
 def parser_refusal(exc: httptools.HttpParserError) -> tuple[int, str]:
@@ -382,15 +396,15 @@ def guarded_protocol(
                 self.transport.write(problem_bytes(408, detail, self._refusal_path()))
             self.transport.close()
 
-        def _refusal_path(self) -> str:
+        def _refusal_path(self, target: bytes = b"") -> str:
             # uvicorn's `url` is the target of the request being parsed (emptied as each begins).
-            return target_path(getattr(self, "url", b""))
+            return target_path(getattr(self, "url", b"") or target)
 
-        def _refuse(self, status: int, detail: str) -> None:
+        def _refuse(self, status: int, detail: str, *, target: bytes = b"") -> None:
             self._head_deadline.cancel()
             self._unset_keepalive_if_required()
             if not self.transport.is_closing():
-                self.transport.write(problem_bytes(status, detail, self._refusal_path()))
+                self.transport.write(problem_bytes(status, detail, self._refusal_path(target)))
                 self.transport.close()
 
         def data_received(self, data: bytes | memoryview) -> None:
@@ -455,7 +469,7 @@ def guarded_protocol(
                 rest = data[int(upgrade.args[0]) :]
                 return self._parse(rest) if len(rest) else not self.transport.is_closing()
             except httptools.HttpParserError as exc:
-                self._refuse(*parser_refusal(exc))
+                self._refuse(*parser_refusal(exc), target=refused_target(bytes(data)))
                 return False
             if self._awaiting_head and self._head_bytes:
                 if self._head_bytes > MAX_HEAD_BYTES:

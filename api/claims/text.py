@@ -7,6 +7,7 @@ What cannot be read is said, piece by piece, in a 422.
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,11 +116,18 @@ _TURNING_WORDS = (
     r"|exceed\w*|at least|at most|up to|except|excluding|without|fail\w*|lack\w*|absen\w*|minimum|maximum"
     r"|approx\w*|about|around|nearly|almost|roughly|between|rang\w*"
     r"|improv\w*|increas\w*|decreas\w*|reduc\w*|drop\w*|rose|rise[sn]?|rising|fell|fall\w*|declin\w*"
-    r"|chang\w*|relative\w*|fold|times|difference)\b"
+    r"|chang\w*|relative\w*|fold|times|difference|\w*n't|excess|beyond|upwards?|as high as|as low as"
+    r"|surpass\w*|top(?:s|ped|ping)?|circa|ca|some|close to|incorrect\w*|false\w*|contrary|wrong\w*|untrue"
+    r"|disput\w*|refut\w*|doubt\w*|mislead\w*|erroneous\w*)\b"
 )
 # The same in signs ('>74%', '74 ± 5%', '74%+'), which words alone left to be "supported" by exactly 74%.
-_BOUND_SIGNS = r"[<>\u2264\u2265\u2272\u2273\u2a7d\u2a7e~\u223c\u2248\u00b1]|% ?\+"
+_BOUND_SIGNS = r"% ?\+"
+# Other signs are refused by their Unicode category (math symbols: '>', '≧', '±', '~', '≈'), not a list:
+# '+' joins measures ('CR+CRi') and antigens ('CD7+'), '=' names a count ('n=20').
+_SIGNS_READ = frozenset("+=")
 _YEARS_OR_MONTHS = r"(\d+(?:\.\d+)?|" + _WORDS_NUMBER + r")"
+# A time unit left over once the times are read: 'at a year', 'in the first year' (session 11's second probe).
+_UNREAD_TIME = r"\b(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|annual\w*|yearly|monthly)\b"
 # Left over once every piece is read, a number the reader could not place ('2½ years', 'year 3',
 # '104 weeks', 'a third of 12') would leave the claim checked without it: refused, named.
 _UNREAD_NUMBER = (
@@ -187,8 +195,11 @@ class _Reading:
 
 
 def _normalise(text: str) -> str:
+    # Compatibility forms as their plain letters (full-width 'not' is 'not'), and no invisible format
+    # characters ('n\u200bot' was not 'not'): else a word the reader refuses could be written past it.
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)  # hyphens, dashes, minus
-    text = re.sub(r"[\u00a0\u2009\u202f]", " ", text)
+    text = re.sub(r"[\u2018\u2019\u02bc]", "'", text)  # apostrophes, as in "wasn't"
     return " " + re.sub(r"\s+", " ", text).lower() + " "
 
 
@@ -240,16 +251,15 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
             "The claim is too long.",
             [ProblemField(location="query.text", message=f"at most {MAX_TEXT_LENGTH} characters")],
         )
-    normalised = _normalise(text)
-    # Only 0-9 are read as digits: an Arabic-Indic 9 in '47.9%' lost the decimals, a full-width 5 in a time was a 500.
-    foreign = [
-        character for character in dict.fromkeys(normalised) if character.isnumeric() and not character.isascii()
-    ]
+    # Only 0-9 are read as digits: an Arabic-Indic 9 in '47.9%' lost the decimals, a full-width 5 in a
+    # time was a 500. Looked for before the compatibility forms are folded (a vulgar half becomes 1, a slash, 2).
+    foreign = [character for character in dict.fromkeys(text) if character.isnumeric() and not character.isascii()]
     if foreign:
         message = f"{', '.join(map(repr, foreign))}: write numbers in the digits 0-9"
         raise InvalidInput(
             "The claim has a number not written in 0-9.", [ProblemField(location="query.text", message=message)]
         )
+    normalised = _normalise(text)
     reading = _Reading(normalised)
     problems: list[ProblemField] = []
     studies = []
@@ -308,7 +318,8 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
     for word in re.findall(_TURNING_WORDS, reading.rest):
         message = f"{word!r} is not read (a negation, a comparison, a hedge or a change): claim the figure itself"
         problems.append(ProblemField(location="query.text", message=message))
-    for sign in dict.fromkeys(re.findall(_BOUND_SIGNS, normalised)):
+    signs = [c for c in normalised if unicodedata.category(c) == "Sm" and c not in _SIGNS_READ]
+    for sign in dict.fromkeys([*re.findall(_BOUND_SIGNS, normalised), *signs]):
         message = f"{sign.replace(' ', '')!r} is not read (a comparison, a bound or a range): claim the figure itself"
         problems.append(ProblemField(location="query.text", message=message))
     for number in dict.fromkeys(re.findall(_UNREAD_NUMBER, reading.rest)):
@@ -319,6 +330,9 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
                 message=message + ": leave it out or write it as 2-year, 6-month, day 28 or N patients",
             )
         )
+    for word in dict.fromkeys(re.findall(_UNREAD_TIME, reading.rest)):
+        message = f"{word!r} is not read (a time the reader cannot place): write it as 2-year, 18-month or day 28"
+        problems.append(ProblemField(location="query.text", message=message))
     for unread in dict.fromkeys(re.findall(r"\S*%", reading.rest)):
         message = f"{unread!r} is not read (a second percentage, or a range): claim one figure"
         problems.append(ProblemField(location="query.text", message=message))

@@ -153,6 +153,19 @@ def test_a_negation_or_comparison_is_refused_not_dropped(http: httpx.Client, tex
         ("RD13-01 CR improved by 80%", "'improved' is not read"),
         ("RD13-01 showed an 80% reduction in CR", "'reduction' is not read"),
         ("RD13-01 CR rate was 80%, p=0.05", "'0.05' is not read"),
+        # Session 11's second probe (Q1-Q4): contractions, hidden or full-width letters, signs outside
+        # a list, more hedges, and times in words were dropped, and the claim "supported".
+        ("RD13-01 CR rate wasn't 80%", '"wasn\'t" is not read'),
+        ("RD13-01 CR rate hasn\u2019t been 80%", '"hasn\'t" is not read'),
+        ("RD13-01 CR rate n\u200bot 80%", "'not' is not read"),
+        ("RD13-01 CR rate \uff4e\uff4f\uff54 80%", "'not' is not read"),
+        ("RD13-01 CR rate \u2267 80%", "'\u2267' is not read"),
+        ("RD13-01 CR rate \uff1e 80%", "'>' is not read"),
+        ("RD13-01 CR rate in excess of 80%", "'excess' is not read"),
+        ("RD13-01 CR rate of circa 80%", "'circa' is not read"),
+        ("RD13-01 CR rate of 80% is incorrect", "'incorrect' is not read"),
+        ("NS7CAR reported OS at a year of 75%", "'year' is not read"),
+        ("NS7CAR reported OS in the first year of 75%", "'year' is not read"),
     ],
 )
 def test_a_comparison_sign_a_range_or_a_hedge_is_refused_not_dropped(http: httpx.Client, text: str, said: str) -> None:

@@ -32,6 +32,14 @@ CASES = {
         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=b",
         400,
     ),
+    # Session 11's second probe (Q5): refused before the parser handed the target on, these were
+    # problem details under /fhir too.
+    "fhir, a raw non-ASCII byte in the target": (
+        b"GET /fhir/ResearchStudy?_count=\xc2\xb2 HTTP/1.1\r\nHost: x\r\n\r\n",
+        400,
+    ),
+    "fhir, a method in lower case": (b"get /fhir/ResearchStudy HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+    "mcp, a raw non-ASCII byte in the target": (_mcp(b"POST /mcp?\xff HTTP/1.1"), 400),
     "mcp, no Host": (_mcp(b"POST /mcp HTTP/1.1", host=b""), 400),
     "mcp, query too long": (_mcp(b"POST /mcp?" + b"a" * 3000 + b" HTTP/1.1"), 414),
     "mcp, query not UTF-8": (_mcp(b"POST /mcp?x=%ff HTTP/1.1"), 400),
@@ -55,7 +63,10 @@ def test_a_refusal_takes_the_form_of_the_face_asked(server: LiveServer, case: st
         assert document["resourceType"] == "OperationOutcome"
         (issue,) = document["issue"]
         assert issue["severity"] == "error" and issue["diagnostics"]
-        assert issue["code"] == {400: "invalid", 414: "too-long", 431: "too-long", 505: "not-supported"}[expected]
+        assert (
+            issue["code"]
+            == {400: "invalid", 405: "not-supported", 414: "too-long", 431: "too-long", 505: "not-supported"}[expected]
+        )
     elif case.startswith("mcp"):
         assert headers["content-type"].startswith("application/json"), headers
         assert document["jsonrpc"] == "2.0" and document["id"] is None
