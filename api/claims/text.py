@@ -19,6 +19,7 @@ from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup,
 from models.problem import ProblemField
 
 MAX_TEXT_LENGTH = 500
+MAX_UNREAD_WORDS = 10  # words not read, named one by one; a sentence of them gets the first ten
 
 # Most specific first: 'MRD-negative CR' before 'CR', 'CR/CRi' before 'CRi' and 'CR'.
 MEASURE_WORDS: tuple[tuple[str, Measure], ...] = (
@@ -126,6 +127,18 @@ _BOUND_SIGNS = r"% ?\+"
 # '+' joins measures ('CR+CRi') and antigens ('CD7+'), '=' names a count ('n=20').
 _SIGNS_READ = frozenset("+=")
 _YEARS_OR_MONTHS = r"(\d+(?:\.\d+)?|" + _WORDS_NUMBER + r")"
+# What a claim sentence may hold besides the pieces read: linking words. Any other word left over is
+# a qualifier the reader cannot place ('in adults', 'in the control arm', 'retracted'): refused, not
+# dropped, so that a figure of another population never "supports" it (session 11's second probe, Q7).
+LINKING_WORDS = frozenset(
+    """a an the this that these those its their it they there who which whom where when
+    in of at for with after among within on to from as per during following across and
+    was were is are be been being had has have having did does do
+    reported report reports gave give gives given showed show shows shown achieved achieve achieves achieving
+    attained reached reach reaches obtained observed saw found demonstrated yielded led resulted noted seen
+    rate rates proportion percentage patients patient subjects cases study trial cohort series
+    treated treatment therapy regimen evaluable enrolled infused overall total all""".split()
+)
 # A time unit left over once the times are read: 'at a year', 'in the first year' (session 11's second probe).
 _UNREAD_TIME = r"\b(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|annual\w*|yearly|monthly)\b"
 # Left over once every piece is read, a number the reader could not place ('2½ years', 'year 3',
@@ -335,6 +348,18 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
         problems.append(ProblemField(location="query.text", message=message))
     for unread in dict.fromkeys(re.findall(r"\S*%", reading.rest)):
         message = f"{unread!r} is not read (a second percentage, or a range): claim one figure"
+        problems.append(ProblemField(location="query.text", message=message))
+    said = " ".join(problem.message for problem in problems)
+    unknown = [
+        word
+        for word in dict.fromkeys(re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)*", reading.rest))
+        if word not in LINKING_WORDS and repr(word) not in said
+    ]
+    for word in unknown[:MAX_UNREAD_WORDS]:
+        message = (
+            f"{word!r} is not read (a qualifier the reader cannot place): leave it out, or give the claim's parts "
+            "(measure, value, study, subgroup, ...)"
+        )
         problems.append(ProblemField(location="query.text", message=message))
 
     if measure is None:

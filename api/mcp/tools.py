@@ -275,7 +275,8 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
             Field(
                 min_length=1,
                 max_length=MAX_TEXT_LENGTH,
-                description="The claim as one English sentence, e.g. 'RD13-01 gave a CR rate of 80%'. "
+                description="The claim as one English sentence, e.g. 'RD13-01 gave a CR rate of 80%': its measure, "
+                "number, time point and scope, and linking words; any other word is refused, not dropped. "
                 "Or leave it out and give measure, value and a scope.",
             ),
         ] = None,

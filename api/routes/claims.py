@@ -44,7 +44,9 @@ def claim_from_query(
             min_length=1,
             max_length=MAX_TEXT_LENGTH,
             description="The claim as one English sentence, e.g. 'RD13-01 gave a CR rate of 80%'. Read with the "
-            "dataset's own vocabulary; the answer says what was understood. Not with the other parameters.",
+            "dataset's own vocabulary; the answer says what was understood. Besides its measure, number, time point "
+            "and scope, only linking words may appear: any other word (a population, an arm, a hedge) is refused "
+            "(422), never dropped. Not with the other parameters.",
         ),
     ] = None,
     measure: Annotated[Measure | None, Query(description="The measure claimed (the /v1/outcomes vocabulary).")] = None,

@@ -236,3 +236,28 @@ def test_a_number_the_reader_cannot_place_is_refused_not_dropped(http: httpx.Cli
     response = http.get("/v1/claims/check", params={"text": text})
     assert response.status_code == 422, response.text[:400]
     assert any(f"{number} is not read" in error["message"] for error in response.json()["errors"]), response.text
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("CTD402 CR rate in CNS-positive patients 59%", "'cns'"),
+        ("CTD402 CR rate in adults 74%", "'adults'"),
+        ("CTD402 CR rate in the placebo arm 74%", "'placebo'"),
+        ("CTD402 CR rate 74% (retracted)", "'retracted'"),
+        ("CD7 CAR-T achieved CR in 90% of patients with relapsed T-ALL", "'relapsed'"),
+    ],
+)
+def test_a_qualifier_the_reader_cannot_place_is_refused_not_dropped(http: httpx.Client, text: str, word: str) -> None:
+    """Session 11's second probe (Q7): a population or arm the reader does not know was dropped, and
+    the claim "supported" by a figure of another population. Only linking words may be left unread."""
+    response = http.get("/v1/claims/check", params={"text": text})
+    assert response.status_code == 422, response.text[:400]
+    assert any(f"{word} is not read (a qualifier" in error["message"] for error in response.json()["errors"])
+
+
+def test_a_sentence_of_the_readers_words_and_linking_words_is_read(http: httpx.Client) -> None:
+    text = "CTD402 reported CR in 74% of patients with bone marrow disease"
+    answer = http.get("/v1/claims/check", params={"text": text})
+    assert answer.status_code == 200, answer.text[:400]
+    assert answer.json()["understood"]["subgroup"] == "bone_marrow_disease"
