@@ -154,8 +154,11 @@ def get_metadata(request: Request, meta: BuildMetaDep, urls: UrlsDep) -> Respons
     return fhir_response(statement)
 
 
-def _answer_search(request: Request, resource_type: str, pairs: list[tuple[str, str]], *, index: FhirIndex) -> Response:
-    search = read_search(pairs, strict=strict_handling(request.headers.getlist("prefer")))
+def _answer_search(
+    request: Request, resource_type: str, pairs: list[tuple[str, str]], *, index: FhirIndex, urls: Urls
+) -> Response:
+    strict = strict_handling(request.headers.getlist("prefer"))
+    search = read_search(pairs, strict=strict, systems={"measure": urls.code_system("measure")})
     found = index.search(resource_type, search.criteria, search.sort)
     base = served_at(request)
     # The links name the search as it was run (FHIR: a client reads the self link to see what was
@@ -196,7 +199,7 @@ def search_type(
     _check_request(request, resource_type)
     _describe_dated(request, resource_type, meta)
     index = fhir_index(computed, session, meta=meta, urls=urls)
-    return _answer_search(request, resource_type, list(request.query_params.multi_items()), index=index)
+    return _answer_search(request, resource_type, list(request.query_params.multi_items()), index=index, urls=urls)
 
 
 def _check_form_type(request: Request) -> None:
@@ -245,7 +248,7 @@ async def search_type_by_post(
     # keeps nothing from the requests that read.
     pairs = [*request.query_params.multi_items(), *await _form_pairs(request, seconds=state.body_timeout)]
     index = await run_in_threadpool(_index_in_own_session, computed, meta=meta, urls=urls)
-    return _answer_search(request, resource_type, pairs, index=index)
+    return _answer_search(request, resource_type, pairs, index=index, urls=urls)
 
 
 def _index_in_own_session(computed: Computed, *, meta: Meta, urls: Urls) -> FhirIndex:

@@ -9,7 +9,7 @@ ASCII digits only (no sign, no Unicode digits that Python's int() would read).
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from api.fhir.search_index import SEARCH_PARAMETERS, SORT_PARAMETERS
@@ -85,9 +85,11 @@ def _one(name: str, values: list[str], allowed: Sequence[str]) -> str:
     return values[0]
 
 
-def _criteria(name: str, values: list[str]) -> list[tuple[str, list[str]]]:
+def _criteria(name: str, values: list[str], systems: Mapping[str, str]) -> list[tuple[str, list[str]]]:
     """One criterion per repeat of the parameter (ANDed), each its comma-separated alternatives (ORed)."""
-    criteria = [(name, raw.split(",")) for raw in values]
+    criteria = [
+        (name, [code for v in raw.split(",") if (code := _code(name, v, systems)) is not None]) for raw in values
+    ]
     for value in (v for _, alternatives in criteria for v in alternatives):
         if not _SEARCH_VALUE.fullmatch(value):
             raise SearchRefused(
@@ -99,6 +101,20 @@ def _criteria(name: str, values: list[str]) -> list[tuple[str, list[str]]]:
                 400, "code-invalid", f"measure: unknown code {value!r}; known: {known}.", expression=(name,)
             )
     return criteria
+
+
+def _code(name: str, value: str, systems: Mapping[str, str]) -> str | None:
+    """The code a token value asks for (FHIR search 3.2.1.5.5): 'code'; 'system|code' where system is
+    the one the parameter's codes are in (systems; our CodeSystem for measure); '|code' for a
+    parameter whose values have no system (ids). None where it can match nothing here: another system."""
+    if "|" not in value:
+        return value
+    system, _, code = value.partition("|")
+    if not code:
+        raise SearchRefused(
+            400, "not-supported", f"{name}: {value!r} names a system without a code; give the code.", expression=(name,)
+        )
+    return code if system == systems.get(name, "") else None
 
 
 def _sort(values: list[str], ignored: list[str]) -> list[tuple[str, bool]]:
@@ -131,8 +147,9 @@ def _more_ignored(left_out: int) -> str:
     return f"{left_out} more parameter(s) or value(s) ignored."
 
 
-def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool) -> Search:
-    """The search a list of (name, value) pairs asks for, from a query string or a form body."""
+def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool, systems: Mapping[str, str] | None = None) -> Search:
+    """The search a list of (name, value) pairs asks for, from a query string or a form body; systems:
+    the code system of each token parameter whose codes have one (a 'system|code' value is matched in it)."""
     by_name: dict[str, list[str]] = {}
     for name, value in pairs:
         by_name.setdefault(name, []).append(value)
@@ -145,7 +162,7 @@ def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool) -> Search:
             # the server", whatever Prefer: handling says; the Bundle still says so.
             empty.append(f"{name} has no value; ignored (an empty parameter is not an error).")
         elif name in SEARCH_PARAMETERS:
-            search.criteria += _criteria(name, present)
+            search.criteria += _criteria(name, present, systems or {})
         elif name == "_count":
             search.count = _integer(name, present, low=0, high=PAGE_SIZE_MAX)
         elif name == "_offset":

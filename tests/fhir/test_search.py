@@ -386,3 +386,20 @@ def test_strict_handling_names_every_unsupported_parameter_in_one_sentence_each(
     assert refused.value.diagnostics.startswith(
         "Unsupported search parameter 'foo'. Unsupported search parameter 'bar'. (Prefer: handling=strict.)"
     ), refused.value.diagnostics
+
+
+def test_a_token_may_name_its_system(client: TestClient) -> None:
+    """Session 11's second probe (Q8): `system|code`, the FHIR token form a generic client sends, was a 400."""
+    system = client.get("/fhir/CodeSystem/measure").json()["url"]
+    bare = client.get("/fhir/Evidence", params={"measure": "cr"}).json()
+    assert bare["total"] > 0
+    qualified = client.get("/fhir/Evidence", params={"measure": f"{system}|cr"}).json()
+    assert [e["resource"]["id"] for e in qualified["entry"]] == [e["resource"]["id"] for e in bare["entry"]]
+    assert client.get("/fhir/Evidence", params={"measure": "http://other.example/cs|cr"}).json()["total"] == 0
+    assert client.get("/fhir/Evidence", params={"measure": "|cr"}).json()["total"] == 0  # our codes have a system
+    either = client.get("/fhir/Evidence", params={"measure": "http://other.example/cs|os,cr"}).json()
+    assert either["total"] == bare["total"]
+    study = client.get("/fhir/ResearchStudy", params={"_id": "rd13-01"}).json()["total"]
+    assert study == 1 and client.get("/fhir/ResearchStudy", params={"_id": "|rd13-01"}).json()["total"] == study
+    refused = client.get("/fhir/Evidence", params={"measure": f"{system}|"})
+    assert refused.status_code == 400 and refused.json()["issue"][0]["code"] == "not-supported"
