@@ -2,7 +2,8 @@
 
 90 agrees with a printed 90.3% (both read as 90 at no decimals); 95 does not; 90.0 does not
 either (the claim says one decimal, and 90.0 is not 90.3). A count with a denominator is
-compared as its proportion; an exact count against an exact count is compared exactly.
+compared as its proportion, or, against a figure that prints its own counts, count for count; an
+exact count against an exact count is compared exactly.
 """
 
 import re
@@ -96,6 +97,11 @@ _BOUNDS: dict[ValueQualifier, tuple[Callable[[Decimal | Fraction, Decimal | Frac
 
 def compare(claim: Claim, figure: OutcomePublic) -> Comparison:
     """Does the claim's number agree with this figure? None when the figure cannot be put in the claim's unit."""
+    if claim.numerator is not None and claim.denominator and figure.numerator is not None and figure.denominator:
+        # Both give counts: the counts are the claim ('600/700' is not '6/7 patients', though both are 85.7%).
+        agrees = (claim.numerator, claim.denominator) == (figure.numerator, figure.denominator)
+        counts = f"{figure.numerator}/{figure.denominator} and the claim's {claim.numerator}/{claim.denominator}"
+        return Comparison(agrees, f"its count {counts} compared exactly")
     found = _figure_number(claim, figure)
     unit = "%" if claim.unit is ClaimUnit.percent else " patients"
     if found is None:

@@ -402,4 +402,8 @@ def test_a_token_may_name_its_system(client: TestClient) -> None:
     study = client.get("/fhir/ResearchStudy", params={"_id": "rd13-01"}).json()["total"]
     assert study == 1 and client.get("/fhir/ResearchStudy", params={"_id": "|rd13-01"}).json()["total"] == study
     refused = client.get("/fhir/Evidence", params={"measure": f"{system}|"})
-    assert refused.status_code == 400 and refused.json()["issue"][0]["code"] == "not-supported"
+    (issue,) = refused.json()["issue"]
+    assert refused.status_code == 400 and issue["code"] == "not-supported" and issue["expression"] == ["measure"]
+    assert issue["diagnostics"] == f"measure: '{system}|' names a system without a code; give the code."
+    two_bars = client.get("/fhir/Evidence", params={"measure": f"{system}|cr|x"})  # the code is 'cr|x': no code
+    assert two_bars.status_code == 400 and "'cr|x' is not a valid identifier or code" in two_bars.text

@@ -261,3 +261,13 @@ def test_a_sentence_of_the_readers_words_and_linking_words_is_read(http: httpx.C
     answer = http.get("/v1/claims/check", params={"text": text})
     assert answer.status_code == 200, answer.text[:400]
     assert answer.json()["understood"]["subgroup"] == "bone_marrow_disease"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"), [("yu-v-hag-phase2 CRc 600/700", "contradicted"), ("yu-v-hag-phase2 CRc 6/7", "supported")]
+)
+def test_counts_against_counts_are_compared_count_for_count(http: httpx.Client, text: str, verdict: str) -> None:
+    """Session 11's second probe (Q9): '600/700' was "supported" by a figure printed '85.7% (6/7 patients)'
+    (both 85.7%): a claim of 700 patients where the study had 7."""
+    answer = http.get("/v1/claims/check", params={"text": text}).json()
+    assert answer["verdict"] == verdict, answer
