@@ -66,8 +66,10 @@ def path_problem(settings: Settings) -> str | None:
 
 def _unreadable(path: Path, *, want_dir: bool) -> str | None:
     """What keeps a directory (want_dir) or a regular file from being read, in words; None if nothing."""
-    from api.loading.file_checks import not_a_file
+    from api.loading.file_checks import not_a_file, unexaminable
 
+    if (why := unexaminable(path)) is not None:
+        return f"cannot be read ({why})"
     if not path.exists():
         if not path.is_symlink():
             return "does not exist"
@@ -124,12 +126,16 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
     """What is wrong with DATABASE_URL, in one line naming it: not a URL, a backend this service
     does not support, a SQLite file that cannot be written where it points, a PostgreSQL server
     that cannot be reached (connect=False leaves that to the caller)."""
+    from urllib.parse import unquote
+
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
     if url is None:
         return None
+    if "\x00" in unquote(url):  # libpq would end the connection string there, and connect elsewhere
+        return "invalid setting DATABASE_URL: it holds a NUL character (%00)"
     try:
         parsed = make_url(url)
         parsed.get_dialect().import_dbapi()  # the driver named (postgresql+asyncpg...) must be installed
@@ -161,12 +167,14 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
 
 
 def _sqlite_path_problem(database: str | None) -> str | None:
-    from api.loading.file_checks import holds_a_build
+    from api.loading.file_checks import holds_a_build, unexaminable
 
     if database in (None, "", ":memory:"):
         # Each worker and each pooled connection would get a database of its own, empty.
         return "invalid setting DATABASE_URL: an in-memory SQLite database cannot be served; name a file"
     path = Path(database)
+    if (why := unexaminable(path)) is not None:
+        return f"invalid setting DATABASE_URL: {path} cannot be used ({why}); name the database file"
     if path.is_symlink() and not path.exists():
         return f"invalid setting DATABASE_URL: {path} is a dangling symbolic link; name the database file itself"
     if path.is_dir():
@@ -208,8 +216,10 @@ def _new_file_problem(directory: Path) -> str | None:
 
 def out_dir_problem(out: Path) -> str | None:
     """`build --out`: a directory that exists or can be made, and can be written."""
-    from api.loading.file_checks import kind_of
+    from api.loading.file_checks import kind_of, unexaminable
 
+    if (why := unexaminable(out)) is not None:
+        return f"build: --out {out} cannot be used ({why})"
     if out.exists() and not out.is_dir():
         return f"build: --out {out} is {kind_of(out.stat().st_mode)}, not a directory"
     try:
@@ -703,10 +713,14 @@ def _mcp(settings: Settings, database: Path | None) -> int:
 
 def _export(out: Path) -> int:
     from api.database import Database
+    from api.loading.file_checks import unexaminable
     from api.loading.fixture_files import FixtureError
     from api.loading.load import load_dataset
     from api.tools.export import export_database
 
+    if (why := unexaminable(out)) is not None:
+        print(f"export: {out} cannot be used ({why}); choose a new directory", file=sys.stderr)
+        return 1
     if out.is_symlink() and not out.exists():
         print(f"export: {out} is a symbolic link to nothing; choose a new directory", file=sys.stderr)
         return 1
@@ -854,7 +868,9 @@ def _texts_words(settings: Settings) -> str:
             "Source texts: not read (TALL_SEEDS_TEXT_DIR is empty; the spans file is checked instead); "
             "set TALL_SEEDS_TEXT_DIR=/path/to/texts to read them."
         )
-    found = "found" if texts.is_dir() else "not found"
+    from api.loading.file_checks import unexaminable
+
+    found = "cannot be read" if unexaminable(texts) is not None else "found" if texts.is_dir() else "not found"
     return (
         f"Source texts: read from {texts} ({found}), the setting TALL_SEEDS_TEXT_DIR; "
         "set TALL_SEEDS_TEXT_DIR=/path/to/texts to read them elsewhere, or set it empty to check the spans file only."

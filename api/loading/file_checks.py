@@ -22,6 +22,21 @@ def holds_a_build(path: Path) -> bool:
     return found is not None
 
 
+def unexaminable(path: Path) -> str | None:
+    """Why path itself cannot even be looked at, in words (a name too long, a loop of links on the way
+    to it, a NUL character); None when it can, whether or not something is there (a link at the end,
+    followed or not, is the caller's to judge)."""
+    try:
+        path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    except ValueError:  # a NUL, from a percent-decoded URL
+        return "the path holds a NUL character"
+    return None
+
+
 def not_a_file(path: Path) -> str | None:
     """What the path is when it is not a regular file (following links), in words; None when it is one."""
     try:

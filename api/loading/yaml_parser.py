@@ -152,6 +152,12 @@ def load_fixture_yaml(text: str) -> tuple[Any, list[Issue]]:
         return _load(text, yaml.SafeLoader)
 
 
+# What PyYAML's constructors raise for a scalar they cannot build: ValueError and OverflowError for
+# forms it resolves (2024-02-30, a 5,000-digit integer), AttributeError, KeyError and TypeError for
+# an explicit tag on text that is no such value (`!!timestamp abc`, `!!bool maybe`: session 11's probe).
+UNBUILDABLE = (ValueError, OverflowError, AttributeError, KeyError, TypeError)
+
+
 def _unbuildable_scalar(root: Node, loader_class: type[Any]) -> Issue:
     """Where in the document the first scalar YAML cannot build as the type it resolves to is, and why."""
     builder = loader_class("")
@@ -162,9 +168,10 @@ def _unbuildable_scalar(root: Node, loader_class: type[Any]) -> Issue:
             if isinstance(node, ScalarNode):
                 try:
                     builder.construct_object(node)
-                except (ValueError, OverflowError) as exc:
+                except UNBUILDABLE as exc:
                     where = f"line {node.start_mark.line + 1}: "
-                    why = str(exc).split(";")[0]  # not the advice to raise Python's own digit limit
+                    # Not the advice to raise Python's digit limit, nor a constructor's own failure (a KeyError).
+                    why = str(exc).split(";")[0] if isinstance(exc, ValueError | OverflowError) else "it is not one"
                     return loc, f"{where}{node.value[:40]!r} cannot be read as {_tag_name(node.tag)}: {why}"
             elif isinstance(node, MappingNode):
                 children: list[tuple[Node, Loc]] = []
@@ -198,7 +205,7 @@ def _load(text: str, loader_class: type[Any]) -> tuple[Any, list[Issue]]:
     except RecursionError:
         # PyYAML composes and constructs recursively; fixtures never nest more than a few levels.
         return None, [((), "YAML is nested too deeply")]
-    except (ValueError, OverflowError):
+    except UNBUILDABLE:
         # A scalar whose tag or form YAML resolves to a type it then cannot build: 2024-02-30 (a date),
         # `!!int abc`, an integer of more than 4,300 digits. PyYAML says neither where nor which.
         return None, [_unbuildable_scalar(root, loader_class)]

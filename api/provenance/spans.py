@@ -11,7 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 
-from api.loading.fixture_files import read_model_file
+from api.loading.file_checks import unexaminable
+from api.loading.fixture_files import FixtureError, FixtureIssue, read_model_file
 from api.provenance.documents import Document
 
 # The most bytes of one file read for provenance (the spans file, fixtures re-read by `validate`).
@@ -70,6 +71,8 @@ def read_spans(path: Path, max_bytes: int = SPANS_FILE_LIMIT) -> tuple[dict[str,
     another shape raise FixtureError naming the file and TALL_SPANS_FILE, rather than hanging,
     passing silently or ending in a traceback.
     """
+    if (why := unexaminable(path)) is not None:
+        raise FixtureError([FixtureIssue(f"{path} (TALL_SPANS_FILE)", "", f"cannot be read ({why})")])
     if not path.exists() and not path.is_symlink():
         return {}, {}
     parsed = read_model_file(path, f"{path} (TALL_SPANS_FILE)", SpansFile, max_bytes=max_bytes)

@@ -390,6 +390,21 @@ FAULTS: list[Fault] = [
         "n_enrolled",
         "'abc' cannot be read as an integer",
     ),
+    # Session 11's second probe (Q11): these constructors fail otherwise (AttributeError, KeyError): tracebacks.
+    Fault(
+        "date tag on text",
+        _write("studies/tagged.yaml", b"id: tagged\nreports:\n  - year: !!timestamp 2022\n"),
+        "fixtures/studies/tagged.yaml",
+        "reports[0].year",
+        "line 3: '2022' cannot be read as a date: it is not one",
+    ),
+    Fault(
+        "boolean tag on text",
+        _write("studies/tagged.yaml", b"id: tagged\nn_enrolled: !!bool maybe\n"),
+        "fixtures/studies/tagged.yaml",
+        "n_enrolled",
+        "line 2: 'maybe' cannot be read as a YAML bool: it is not one",
+    ),
     # Session 10's probe (P8): YAML 1.1 read these as other numbers, silently (1:30 as 90).
     *(
         Fault(

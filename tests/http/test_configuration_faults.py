@@ -91,6 +91,17 @@ BAD_SETTINGS = {
     "DATABASE_URL a file in /proc": ("DATABASE_URL", "sqlite:////proc/self/status"),
     "DATABASE_URL with SQLite URI arguments": ("DATABASE_URL", "sqlite+pysqlite:///{tmp}/x.db?uri=true&mode=memory"),
     "DATABASE_URL with an argument dropped": ("DATABASE_URL", "sqlite:///{tmp}/x.db?mode=ro"),
+    # Session 11's second probe (Q10): a name past the 255 bytes a file name may have, a NUL, a loop of
+    # links on the way: each was a traceback (and a NUL cut libpq's connection string short).
+    "TALL_FIXTURES_DIR a name too long": ("TALL_FIXTURES_DIR", "{tmp}/" + "b" * 300),
+    "TALL_SOURCES_REGISTRY a name too long": ("TALL_SOURCES_REGISTRY", "{tmp}/" + "b" * 300),
+    "TALL_COVERAGE_DIR a name too long": ("TALL_COVERAGE_DIR", "{tmp}/" + "b" * 300),
+    "DATABASE_URL a name too long": ("DATABASE_URL", "sqlite:///{tmp}/" + "a" * 300 + ".db"),
+    "DATABASE_URL a NUL in the file": ("DATABASE_URL", "sqlite:///{tmp}/%00x.db"),
+    "DATABASE_URL a NUL in a PostgreSQL URL": (
+        "DATABASE_URL",
+        "postgresql+psycopg://postgres@127.0.0.1:{closed}/a%00b",
+    ),
 }
 
 
@@ -303,3 +314,19 @@ def test_database_url_naming_what_is_no_sqlite_database_is_one_line(tmp_path: Pa
     line = _one_line(run_cli("serve", "--port", str(free_port()), env=env, timeout=TIMEOUT), "DATABASE_URL")
     said = "cannot be written" if kind == "a new file in /proc" else "is not a SQLite database"
     assert line.startswith(f"invalid setting DATABASE_URL: {database} {said}"), line
+
+
+@pytest.mark.parametrize(
+    "command", ["build", "export", "validate with TALL_SPANS_FILE", "validate with TALL_SEEDS_TEXT_DIR"]
+)
+def test_a_path_too_long_to_look_at_is_one_line(tmp_path: Path, command: str) -> None:
+    """Session 11's second probe (Q10): a path with a name past 255 bytes was a traceback."""
+    long = tmp_path / ("b" * 300)
+    env = scratch_data(tmp_path)
+    if command in ("build", "export"):
+        result = run_cli(command, "--out", str(long), env=env, timeout=TIMEOUT)
+    else:
+        setting = command.rsplit(" ", 1)[1]
+        result = run_cli("validate", env={**env, setting: str(long)}, timeout=TIMEOUT)
+    assert result.returncode in (1, 2) and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "File name too long" in result.stderr.splitlines()[-1], result.stderr[-2000:]
