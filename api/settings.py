@@ -352,6 +352,16 @@ class Settings(BaseSettings):
             raise ValueError("each entry must name a file, not be blank")
         return paths
 
+    @field_validator("database_url")
+    @classmethod
+    def _named_once(cls, url: str | None) -> str | None:
+        # Either name sets it; both, with different URLs, would leave one ignored without a word
+        # (session 11's second probe, Q13).
+        given = {os.environ[name] for name in ("DATABASE_URL", "TALL_DATABASE_URL") if name in os.environ}
+        if len(given) > 1:
+            raise ValueError("DATABASE_URL and TALL_DATABASE_URL are both set, to different URLs; set one")
+        return url
+
     @field_validator("data_licence")
     @classmethod
     def _printable_licence(cls, value: str) -> str:

@@ -19,6 +19,7 @@ from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup,
 from models.problem import ProblemField
 
 MAX_TEXT_LENGTH = 500
+_PUNCTUATION = frozenset(".,;:()'\"-/%+")  # what a claim sentence may hold between the pieces read
 MAX_UNREAD_WORDS = 10  # words not read, named one by one; a sentence of them gets the first ten
 
 # Most specific first: 'MRD-negative CR' before 'CR', 'CR/CRi' before 'CRi' and 'CR'.
@@ -213,6 +214,7 @@ def _normalise(text: str) -> str:
     text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)  # hyphens, dashes, minus
     text = re.sub(r"[\u2018\u2019\u02bc]", "'", text)  # apostrophes, as in "wasn't"
+    text = re.sub(r"[\u201c\u201d]", '"', text)  # quotation marks
     return " " + re.sub(r"\s+", " ", text).lower() + " "
 
 
@@ -355,6 +357,12 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
         for word in dict.fromkeys(re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)*", reading.rest))
         if word not in LINKING_WORDS and repr(word) not in said
     ]
+    # And no sign but the punctuation of a sentence: '!=', '?', an angle quote were dropped (session 11's probe).
+    signs = [c for c in dict.fromkeys(reading.rest) if not (c.isalnum() or c.isspace() or c in _PUNCTUATION)]
+    for sign in signs[:MAX_UNREAD_WORDS]:
+        if repr(sign) not in said:
+            message = f"{sign!r} is not read (a sign the reader does not take): claim the figure itself"
+            problems.append(ProblemField(location="query.text", message=message))
     for word in unknown[:MAX_UNREAD_WORDS]:
         message = (
             f"{word!r} is not read (a qualifier the reader cannot place): leave it out, or give the claim's parts "

@@ -127,6 +127,13 @@ def _value_issues(data: Any) -> list[Issue]:
     while stack:
         value, loc = stack.pop()
         if isinstance(value, dict):
+            # Every key a fixture file has is text: a date, number or boolean read as a key (`2024-01-01:`)
+            # could not even be written out as JSON (a traceback: session 11's second probe, Q11).
+            issues += [
+                ((*loc, str(k)), f"the key {str(k)!r} is read as a YAML {type(k).__name__}, not text: quote it")
+                for k in value
+                if not isinstance(k, str)
+            ]
             stack.extend(reversed([(v, (*loc, str(k))) for k, v in value.items()]))
         elif isinstance(value, list):
             stack.extend(reversed([(v, (*loc, i)) for i, v in enumerate(value)]))

@@ -49,7 +49,9 @@ MAX_COMPARISON_ROWS = 50
 AS_PRINTED = "Figures are as printed by the document each names (source_id, locator, printed words)."
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
-NUMBER_PATTERN = r"^[0-9]{1,7}(\.[0-9]{1,6})?$"
+# A number in ASCII digits, as the REST face's `value` takes it (an exponent too); its size and decimals are
+# checked with the claim (api.claims.parameters), which says what is wrong rather than "does not match".
+NUMBER_PATTERN = r"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 Id = Annotated[str, Field(min_length=1, max_length=RECORD_ID_MAX_LENGTH, pattern=RECORD_ID_PATTERN)]
 
 
@@ -283,7 +285,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         measure: Measure | None = None,
         value: Annotated[
             # Strict: JSON true is no number (lax, it was checked as the claim of 1).
-            StrictInt | StrictFloat | Annotated[str, Field(pattern=NUMBER_PATTERN)] | None,
+            StrictInt | StrictFloat | Annotated[str, Field(pattern=NUMBER_PATTERN, max_length=64)] | None,
             Field(
                 description="The number claimed; its decimals as written set its precision (90, 90.3). A string "
                 "keeps trailing zeros ('90.0')."

@@ -23,6 +23,7 @@ and its server built on the first POST to /mcp, not at start-up: most processes 
 API (every `serve` worker, every test) never answer one.
 """
 
+import contextlib
 import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -96,6 +97,38 @@ def message_problem(body: bytes | str, *, malformed: bool = False) -> tuple[int,
         return (PARSE_ERROR, "Parse error: nested too deeply") if malformed else None
     problem = not_a_message(message)
     return None if problem is None else (INVALID_REQUEST, f"Invalid Request: {problem}")
+
+
+class _Written(str):
+    """A JSON number as it was written."""
+
+
+def claimed_number_as_written(text: str) -> str:
+    """A check_claim call whose `value` is a JSON number, with that value as the string it was written
+    ('9e1', '90.000'); any other message as it is. The SDK reads a JSON number into a float, whose
+    decimals are not those written (9e1 became 90.0, one decimal; 1e-9999999999999999999 became 0.0):
+    the REST face reads the same claim from its text, and the verdict is the same on both."""
+    try:
+        message = json.loads(text, parse_float=_Written, parse_int=_Written, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        return text  # refused elsewhere (message_problem), or the SDK's to answer
+    params = message.get("params") if isinstance(message, dict) and message.get("method") == "tools/call" else None
+    arguments = params.get("arguments") if isinstance(params, dict) and params.get("name") == "check_claim" else None
+    if not isinstance(arguments, dict) or type(arguments.get("value")) is not _Written:
+        return text
+    arguments["value"] = str.__str__(arguments["value"])
+    return json.dumps(_as_numbers(message))
+
+
+def _as_numbers(value: object) -> object:
+    """The parsed message with each number as JSON's reader makes it (an int, or a float)."""
+    if type(value) is _Written:
+        return int(value) if value.lstrip("-").isdigit() else float(value)
+    if isinstance(value, dict):
+        return {key: _as_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_numbers(item) for item in value]
+    return value
 
 
 def _shown(value: object) -> str:
@@ -233,6 +266,8 @@ class McpHttp:
             await _answer(send, jsonrpc_error(400, *problem))
             return
         server = await self._started()
+        with contextlib.suppress(UnicodeDecodeError):  # JSON in UTF-16 or -32: the SDK's to read as it is
+            body = claimed_number_as_written(body.decode("utf-8")).encode("utf-8")
         await server.session_manager.handle_request(scope, replaying(body, receive), json_errors(send))
 
 
@@ -277,7 +312,7 @@ def checked_line(line: bytes) -> str:
     except ValidationError as exc:
         reason = exc.errors(include_input=False)[0]["msg"]
         raise LineRefused(INVALID_REQUEST, f"Invalid Request: not a JSON-RPC message ({reason})") from None
-    return text
+    return claimed_number_as_written(text)
 
 
 async def _read_stdin(

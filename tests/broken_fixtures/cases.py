@@ -399,6 +399,13 @@ FAULTS: list[Fault] = [
         "line 3: '2022' cannot be read as a date: it is not one",
     ),
     Fault(
+        "a date as a key",
+        _write("studies/keyed.yaml", b"id: keyed\nextra:\n  2024-01-01: x\n"),
+        "fixtures/studies/keyed.yaml",
+        "extra.2024-01-01",
+        "the key '2024-01-01' is read as a YAML date, not text: quote it",
+    ),
+    Fault(
         "boolean tag on text",
         _write("studies/tagged.yaml", b"id: tagged\nn_enrolled: !!bool maybe\n"),
         "fixtures/studies/tagged.yaml",

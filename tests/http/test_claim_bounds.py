@@ -166,6 +166,9 @@ def test_a_negation_or_comparison_is_refused_not_dropped(http: httpx.Client, tex
         ("RD13-01 CR rate of 80% is incorrect", "'incorrect' is not read"),
         ("NS7CAR reported OS at a year of 75%", "'year' is not read"),
         ("NS7CAR reported OS in the first year of 75%", "'year' is not read"),
+        ("RD13-01 CR rate != 80%", "'!' is not read"),
+        ("Is the RD13-01 CR rate 80%?", "'?' is not read"),
+        ("RD13-01: none of 4 patients died", "'none' is not read"),
     ],
 )
 def test_a_comparison_sign_a_range_or_a_hedge_is_refused_not_dropped(http: httpx.Client, text: str, said: str) -> None:
@@ -271,3 +274,30 @@ def test_counts_against_counts_are_compared_count_for_count(http: httpx.Client, 
     (both 85.7%): a claim of 700 patients where the study had 7."""
     answer = http.get("/v1/claims/check", params={"text": text}).json()
     assert answer["verdict"] == verdict, answer
+
+
+@pytest.mark.parametrize(("number", "decimals"), [("9e1", 0), ("90", 0), ("90.0", 1), ("90.000000", 6), ("0.9e2", 0)])
+def test_a_json_number_over_mcp_keeps_the_decimals_it_was_written_with(
+    http: httpx.Client, number: str, decimals: int
+) -> None:
+    """Session 11's second probe (Q12): the SDK read a JSON number into a float, so 9e1 was 90.0 (one
+    decimal) over MCP and 90 over REST, and the verdicts differed."""
+    response = http.post("/mcp", content=_check_claim_with(number, request_id=7), headers=JSON)
+    assert response.status_code == 200 and response.json()["id"] == 7, response.text
+    mcp = response.json()["result"]["structuredContent"]
+    rest = http.get("/v1/claims/check", params={"measure": "cr_cri", "study": "jplsg-t11", "value": number}).json()
+    assert mcp["understood"]["decimals"] == rest["understood"]["decimals"] == decimals
+    assert mcp["verdict"] == rest["verdict"]
+
+
+@pytest.mark.parametrize("number", ["90.0000000", "1e-9999999999999999999"])
+def test_a_json_number_past_the_decimals_is_refused_over_mcp_as_over_rest(http: httpx.Client, number: str) -> None:
+    result = http.post("/mcp", content=_check_claim_with(number, request_id=1), headers=JSON).json()["result"]
+    assert result["isError"] is True and f"at most {MAX_DECIMALS} decimals" in result["content"][0]["text"], result
+
+
+def _check_claim_with(number: str, *, request_id: int) -> str:
+    """A tools/call of check_claim whose value is written as given: a JSON number, as text."""
+    arguments = f'{{"measure": "cr_cri", "study": "jplsg-t11", "value": {number}}}'
+    params = f'{{"name": "check_claim", "arguments": {arguments}}}'
+    return f'{{"jsonrpc": "2.0", "id": {request_id}, "method": "tools/call", "params": {params}}}'

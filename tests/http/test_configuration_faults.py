@@ -330,3 +330,16 @@ def test_a_path_too_long_to_look_at_is_one_line(tmp_path: Path, command: str) ->
         result = run_cli("validate", env={**env, setting: str(long)}, timeout=TIMEOUT)
     assert result.returncode in (1, 2) and "Traceback" not in result.stderr, result.stderr[-2000:]
     assert "File name too long" in result.stderr.splitlines()[-1], result.stderr[-2000:]
+
+
+def test_database_url_set_twice_to_different_urls_is_refused(tmp_path: Path) -> None:
+    """Session 11's second probe (Q13): with DATABASE_URL set, a TALL_DATABASE_URL was ignored unchecked."""
+    env = {
+        **scratch_data(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/a.db",
+        "TALL_DATABASE_URL": f"sqlite:///{tmp_path}",
+    }
+    line = _one_line(run_cli("serve", "--port", str(free_port()), env=env, timeout=TIMEOUT), "DATABASE_URL")
+    assert "DATABASE_URL and TALL_DATABASE_URL are both set, to different URLs; set one" in line
+    same = {**env, "TALL_DATABASE_URL": env["DATABASE_URL"]}
+    assert run_cli("validate", env=same, timeout=TIMEOUT).returncode == 0
