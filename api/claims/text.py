@@ -77,14 +77,15 @@ THERAPY_WORDS = (
     (r"\bchemotherapy\b", TherapyClass.chemotherapy),
 )
 AGENT_WORDS = (
+    # Before the agents' own names: 'asparaginase' would otherwise be taken out of 'peg-asparaginase'.
+    (r"\bpeg[- ]?asparaginase\b", Agent.pegaspargase),
+    (r"\bhyper[- ]?cvad\b", Agent.hyper_cvad),
     *(
         (r"\b" + re.escape(name) + r"\b", agent)
         for agent in Agent
         if agent is not Agent.car_t_cells  # 'CAR-T' reads as the therapy class
         for name in sorted({agent.value.replace("_", "-"), agent.value.replace("_", " "), agent.value})
     ),
-    (r"\bpeg[- ]?asparaginase\b", Agent.pegaspargase),
-    (r"\bhyper[- ]?cvad\b", Agent.hyper_cvad),
 )
 ANTIGEN_WORDS = tuple((r"\b" + antigen.value.lower() + r"\b", antigen) for antigen in Antigen)
 
@@ -145,7 +146,8 @@ _UNREAD_TIME = r"\b(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|annual\w*|yearl
 # Left over once every piece is read, a number the reader could not place ('2½ years', 'year 3',
 # '104 weeks', 'a third of 12') would leave the claim checked without it: refused, named.
 _UNREAD_NUMBER = (
-    r"(?<![\w.])\d+(?:\.\d+)?(?!\w)|\b(?:"
+    # A decimal part left behind counts too: 'day 28.5' is read as day 28 only if '.5' is refused.
+    r"(?<![\w.])\.?\d+(?:\.\d+)?(?!\w)|\b(?:"
     + "|".join([*list(NUMBER_WORDS)[2:], *TENS, "hundred", "thousand", "dozen", "half", "third", "quarter"])
     + r")s?\b"
 )
@@ -158,7 +160,7 @@ TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
         r"\bafter (?:the )?(" + "|".join(ORDINALS) + r") (?:cycle|course)\b",
         lambda m: f"cycle{ORDINALS[m.group(1)]}",
     ),
-    (r"\b(?:after )?cycle (\d+)\b", lambda m: f"cycle{int(m.group(1))}"),
+    (r"\b(?:after )?cycle (\d+)\b(?! ?%)", lambda m: f"cycle{int(m.group(1))}"),
     (r"\bbest (?:overall )?response\b", lambda m: "best"),
 )
 
@@ -306,7 +308,8 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
     while (match := reading.take(_START + r"(\d+(?:\.\d+)?) ?(?:%|percent\b|per cent\b)")) is not None:
         numbers.append(match.group(0).strip())
         value, decimals = float(match.group(1)), written_decimals(match.group(1))
-    counted = _START + _COUNT + r" (?:of the )?(?:patients|pts|cases|subjects|children|adults)\b"
+    # Not 'children' or 'adults': a count of them says who they were, which the reader cannot place.
+    counted = _START + _COUNT + r" (?:of the )?(?:patients|pts|cases|subjects)\b"
     while (match := reading.take(counted)) is not None:
         numbers.append(match.group(0).strip())
         count = _number(match.group(1))

@@ -231,6 +231,12 @@ def test_a_count_in_words_is_read_whole(http: httpx.Client, text: str, understoo
         ("zhang-cd7-car-t-ajh-2023 OS 63% at year 3", "'3'"),
         ("zhang-cd7-car-t-ajh-2023 OS 63% at 104 weeks", "'104'"),
         ("rd13-01 CR in a third of 12 patients", "'third'"),
+        # Session 11's third probe (T1): a decimal part left behind a piece read ('day 28' of 'day 28.5').
+        ("CD7 CAR-T day 28.5 MRD-negative CR 94%", "'.5'"),
+        ("jplsg-t11 CR/CRi in 56/62.5 patients", "'.5'"),
+        ("rd13-01 CR 80%.5", "'.5'"),
+        # T2: a count of adults or children says who they were.
+        ("rd13-01: 4 adults achieved CR", "'4'"),
     ],
 )
 def test_a_number_the_reader_cannot_place_is_refused_not_dropped(http: httpx.Client, text: str, number: str) -> None:
@@ -301,3 +307,11 @@ def _check_claim_with(number: str, *, request_id: int) -> str:
     arguments = f'{{"measure": "cr_cri", "study": "jplsg-t11", "value": {number}}}'
     params = f'{{"name": "check_claim", "arguments": {arguments}}}'
     return f'{{"jsonrpc": "2.0", "id": {request_id}, "method": "tools/call", "params": {params}}}'
+
+
+def test_the_readers_own_synonym_of_an_agent_is_read(http: httpx.Client) -> None:
+    """Session 11's third probe (T3): 'asparaginase' was taken out of 'peg-asparaginase' first."""
+    text = "jain-hcvad-nelarabine-peg-venetoclax ORR 96% with peg-asparaginase"
+    answer = http.get("/v1/claims/check", params={"text": text})
+    assert answer.status_code == 200, answer.text[:400]
+    assert answer.json()["understood"]["agent"] == "pegaspargase"
