@@ -1,6 +1,8 @@
-"""Numbers as written in a query: ASCII digits, at most one decimal point, an optional exponent."""
+"""Numbers as written: in a query (ASCII digits, at most one decimal point, an optional exponent), and in a
+figure's printed words."""
 
 import re
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -30,3 +32,17 @@ DecimalOrNone = Annotated[float | None, IN_DIGITS]
 """An optional float read from text only when written plainly (see DECIMAL_PATTERN), for a model field
 whose bounds are in its Field(...). On the union, not on its float: there, the bounds would reach the
 OpenAPI document as 'ge'/'le'."""
+
+
+# A number as printed: digits with an optional decimal part (a comma between digit groups is not a decimal mark).
+_PRINTED_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+
+
+def printed_numbers(printed: str) -> list[str]:
+    """The numbers a figure's printed words show in digits, as written ('CR: 80% (4/5)' -> 80, 4, 5)."""
+    return _PRINTED_NUMBER.findall(printed.replace(",", ""))
+
+
+def printed_as(printed: str, value: float) -> str | None:
+    """The number printed equal to value, as written ('1-year OS: 60.0%' and 60 -> '60.0'); None if none is."""
+    return next((n for n in printed_numbers(printed) if Decimal(n) == Decimal(str(value))), None)

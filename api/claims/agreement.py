@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from models.claim import Claim, ClaimUnit
 from models.enums import ValueQualifier, ValueUnit
+from models.numbers import printed_as
 from models.outcome import OutcomePublic
 
 MAX_VALUE = 1_000_000
@@ -22,10 +23,6 @@ MAX_DECIMALS = 6
 """The most decimals a claimed number may carry. No figure is printed with more than three (p-values), and the
 verdict writes the claim out at its own precision: 1e-100000000 would be an answer of 100 MB, and
 past 28 digits the comparison's decimal arithmetic cannot round at all."""
-
-# A number as printed: digits with an optional decimal part (a comma between digit groups is not a decimal mark).
-_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
-
 
 _WRITTEN = re.compile(r"[-+]?[0-9]*(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?")
 
@@ -42,10 +39,8 @@ def written_decimals(text: str) -> int:
 
 def printed_decimals(printed: str, value: float) -> int | None:
     """Decimals of the printed number equal to value ('1-year OS: 60.0%' and 60 -> 1); None if none is printed."""
-    for match in _NUMBER.finditer(printed.replace(",", "")):
-        if Decimal(match.group()) == Decimal(str(value)):
-            return written_decimals(match.group())
-    return None
+    written = printed_as(printed, value)
+    return None if written is None else written_decimals(written)
 
 
 def rounded(value: Fraction | float, decimals: int) -> Decimal:

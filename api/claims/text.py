@@ -147,7 +147,7 @@ _UNREAD_TIME = r"\b(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|annual\w*|yearl
 # '104 weeks', 'a third of 12') would leave the claim checked without it: refused, named.
 _UNREAD_NUMBER = (
     # A decimal part left behind counts too: 'day 28.5' is read as day 28 only if '.5' is refused.
-    r"(?<![\w.])\.?\d+(?:\.\d+)?(?!\w)|\b(?:"
+    r"(?<![\w.])\.?\d+(?:\.\d+)?|\b(?:"
     + "|".join([*list(NUMBER_WORDS)[2:], *TENS, "hundred", "thousand", "dozen", "half", "third", "quarter"])
     + r")s?\b"
 )

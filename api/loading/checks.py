@@ -12,6 +12,7 @@ from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet
 from models.enums import ValueUnit
 from models.figure import FigureBase, Provenance
 from models.fixture import AdverseEventEntry, CharacteristicEntry, OutcomeEntry, StudyFile
+from models.numbers import printed_as, printed_numbers
 
 
 class _Checker:
@@ -159,6 +160,11 @@ class _Checker:
         self.counts(file, path, o, num_field="numerator", den_field="denominator")
         if o.value is None and o.numerator is None and o.value_low is None:
             self.add(file, f"{path}.value", "an outcome needs a value, a range or a numerator")
+        # The value as printed (CURATION.md): where the printed words show numbers in digits, it is one of
+        # them; a figure printed in words ('Four patients') is left to the provenance check of its words.
+        shown = printed_numbers(o.printed or "")
+        if o.value is not None and not o.derived and shown and printed_as(o.printed or "", o.value) is None:
+            self.add(file, f"{path}.value", f"{o.value:g} is not a number its printed words show ({', '.join(shown)})")
 
     def adverse_event(self, file: str, path: str, e: AdverseEventEntry) -> None:
         self.percent(file, f"{path}.percentage", e.percentage)

@@ -251,6 +251,14 @@ FAULTS: list[Fault] = [
         "unknown conflict",
     ),
     Fault("percentage over 100", _edit_study(_outcome(value=120)), BASE_FILE, "outcomes[4].value", "outside 0-100"),
+    # Session 11's third probe (T4): a value that is not the number its printed words show was served under them.
+    Fault(
+        "value not the number printed",
+        _edit_study(_outcome(value=81, printed="CR: 80%")),
+        BASE_FILE,
+        "outcomes[4].value",
+        "81 is not a number its printed words show (80)",
+    ),
     Fault(
         "numerator over denominator",
         _edit_study(_outcome(value=50, numerator=7, denominator=5)),
