@@ -12,7 +12,9 @@ from models.enums import Measure, Subgroup, ValueUnit
 from models.figure import FigureBase, FigureContext, PrintedOccurrence, SourceSpan
 
 # ASCII digits only: \d would also match other scripts' digits (full-width ones, for instance).
-TIME_POINT_PATTERN = r"^(d[0-9]+|[0-9]+(\.[0-9]+)?[my]|cycle[0-9]+|best)$"
+# One way to write each (session 11's probe: 'd028', '02y', '2.0y' were taken and matched nothing):
+# no leading zero, no trailing zero after a decimal point, cycles from 1.
+TIME_POINT_PATTERN = r"^(d(0|[1-9][0-9]*)|(0|[1-9][0-9]*)(\.[0-9]*[1-9])?[my]|cycle[1-9][0-9]*|best)$"
 TimePoint = Annotated[str, StringConstraints(pattern=TIME_POINT_PATTERN)]
 _TIME_POINT = re.compile(r"^(\d+(?:\.\d+)?)([my])$")
 

@@ -18,16 +18,18 @@ def claim_of(
     *,
     text: str | None,
     values: Mapping[str, object],
-    unit: ClaimUnit,
+    unit: ClaimUnit | None,
     raw_value: str | None,
     location: str,
     study_names: Callable[[], StudyNames],
 ) -> Claim:
-    """The claim from a sentence or from its parts (values holds CLAIM_FIELDS, and may hold more), never both."""
+    """The claim from a sentence or from its parts (values holds CLAIM_FIELDS, and may hold more), never both;
+    unit None when not given (percent, for the parts)."""
     given = {name: values[name] for name in CLAIM_FIELDS}
     if text is None:
-        return structured_claim(given, unit=unit, raw_value=raw_value, location=location)
-    extra = [name for name, value in given.items() if value is not None]
+        return structured_claim(given, unit=unit or ClaimUnit.percent, raw_value=raw_value, location=location)
+    # The unit too: a sentence says its own ('80%', '4 patients'); given beside it, it was dropped unread.
+    extra = [name for name, value in {**given, "unit": unit}.items() if value is not None]
     if extra:
         raise InvalidInput(
             "Give the claim either as text or as its parts, not both.",

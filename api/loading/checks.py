@@ -161,9 +161,16 @@ class _Checker:
         if o.value is None and o.numerator is None and o.value_low is None:
             self.add(file, f"{path}.value", "an outcome needs a value, a range or a numerator")
         # The value as printed (CURATION.md): where the printed words show numbers in digits, it is one of
-        # them; a figure printed in words ('Four patients') is left to the provenance check of its words.
+        # them; a figure printed in words ('Four patients') is left to the provenance check of its words,
+        # and one with counts ('8/10') to the check that its value is their proportion.
         shown = printed_numbers(o.printed or "")
-        if o.value is not None and not o.derived and shown and printed_as(o.printed or "", o.value) is None:
+        if (
+            o.value is not None
+            and o.numerator is None
+            and not o.derived
+            and shown
+            and printed_as(o.printed or "", o.value) is None
+        ):
             self.add(file, f"{path}.value", f"{o.value:g} is not a number its printed words show ({', '.join(shown)})")
 
     def adverse_event(self, file: str, path: str, e: AdverseEventEntry) -> None:

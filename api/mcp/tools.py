@@ -291,7 +291,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
                 "keeps trailing zeros ('90.0')."
             ),
         ] = None,
-        unit: ClaimUnit = ClaimUnit.percent,
+        unit: Annotated[ClaimUnit | None, Field(description="percent (the default) or patients; not with text")] = None,
         study: Id | None = None,
         agent: Agent | None = None,
         target_antigen: Antigen | None = None,

@@ -50,7 +50,8 @@ CODED_STUDY_FILTERS = ("disease", "agent", "target_antigen")
 
 TIME_POINT_FORMS = (
     "a time point is d followed by days (d28), a number of months or years (18m, 2y, 1.5y), "
-    "cycle followed by its number (cycle1), or best (best response); ASCII digits only"
+    "cycle followed by its number (cycle1), or best (best response); ASCII digits only, written without "
+    "leading zeros or trailing decimal zeros (d28, not d028; 2y, not 02y or 2.0y)"
 )
 
 

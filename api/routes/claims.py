@@ -71,7 +71,7 @@ def claim_from_query(
     return claim_of(
         text=text,
         values=locals(),
-        unit=unit,
+        unit=unit if "unit" in request.query_params else None,
         raw_value=request.query_params.get("value"),
         location="query",
         study_names=lambda: computed(STUDY_NAMES, lambda: StudyNames.of(study_names(session))),

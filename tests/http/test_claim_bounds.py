@@ -315,3 +315,32 @@ def test_the_readers_own_synonym_of_an_agent_is_read(http: httpx.Client) -> None
     answer = http.get("/v1/claims/check", params={"text": text})
     assert answer.status_code == 200, answer.text[:400]
     assert answer.json()["understood"]["agent"] == "pegaspargase"
+
+
+@pytest.mark.parametrize("time_point", ["d028", "02y", "2.0y", "24.0m", "cycle01", "cycle0"])
+def test_a_time_point_written_otherwise_than_its_one_way_is_refused_everywhere(
+    http: httpx.Client, time_point: str
+) -> None:
+    """Session 11's third probe (T5): 'd028' and '02y' were taken and matched nothing in the lists (and
+    'd028' nothing in claims, while '02y' matched there): one way to write each, the rest refused."""
+    claim = {"measure": "os", "study": "zhang-cd7-car-t-ajh-2023", "value": "63", "time_point": time_point}
+    for path, params in (("/v1/outcomes", {"time_point": time_point}), ("/v1/claims/check", claim)):
+        response = http.get(path, params=params)
+        assert response.status_code == 422, (path, response.text[:300])
+        assert "without leading zeros" in response.text
+
+
+def test_a_unit_given_beside_a_sentence_is_refused_not_dropped(http: httpx.Client) -> None:
+    """Session 11's third probe (T6): every other part was refused with text; unit was dropped."""
+    response = http.get("/v1/claims/check", params={"text": "RD13-01 CR 80%", "unit": "patients"})
+    assert response.status_code == 422, response.text[:300]
+    assert [error["location"] for error in response.json()["errors"]] == ["query.unit"]
+    arguments = {"text": "RD13-01 CR 80%", "unit": "patients"}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "check_claim", "arguments": arguments},
+    }
+    result = http.post("/mcp", content=json.dumps(body), headers=JSON).json()["result"]
+    assert result["isError"] is True and "unit" in result["content"][0]["text"], result

@@ -80,7 +80,8 @@ STUDIES: dict[str, dict[str, Any]] = {
         "outcomes": [
             _figure("cr-d99", 3, 5, basis="enrolled"),
             # Matching figures that cannot be used: listed as excluded, each with its reason.
-            {**_figure("cr-d99-no-counts", 3, 5), "numerator": None, "denominator": None},
+            # Printed as a percentage alone: its value is a number printed (api.loading.checks).
+            {**_figure("cr-d99-no-counts", 3, 5), "numerator": None, "denominator": None, "printed": "60%"},
             {**_figure("cr-d99-unlabeled", 3, 5), "unlabeled": True, "caveat": "says only 'response'"},
         ],
     },
