@@ -123,11 +123,9 @@ _TURNING_WORDS = (
     r"|surpass\w*|top(?:s|ped|ping)?|circa|ca|some|close to|incorrect\w*|false\w*|contrary|wrong\w*|untrue"
     r"|disput\w*|refut\w*|doubt\w*|mislead\w*|erroneous\w*)\b"
 )
-# The same in signs ('>74%', '74 ± 5%', '74%+'), which words alone left to be "supported" by exactly 74%.
+# A bound in signs, '74%+': the '+' alone is a sentence's ('CR+CRi', 'CD7+'); every other sign left over
+# ('>74%', '74 ± 5%') is refused with the rest (_PUNCTUATION), which words alone left "supported" by 74%.
 _BOUND_SIGNS = r"% ?\+"
-# Other signs are refused by their Unicode category (math symbols: '>', '≧', '±', '~', '≈'), not a list:
-# '+' joins measures ('CR+CRi') and antigens ('CD7+'), '=' names a count ('n=20').
-_SIGNS_READ = frozenset("+=")
 _YEARS_OR_MONTHS = r"(\d+(?:\.\d+)?|" + _WORDS_NUMBER + r")"
 # What a claim sentence may hold besides the pieces read: linking words. Any other word left over is
 # a qualifier the reader cannot place ('in adults', 'in the control arm', 'retracted'): refused, not
@@ -336,18 +334,15 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
     for word in re.findall(_TURNING_WORDS, reading.rest):
         message = f"{word!r} is not read (a negation, a comparison, a hedge or a change): claim the figure itself"
         problems.append(ProblemField(location="query.text", message=message))
-    signs = [c for c in normalised if unicodedata.category(c) == "Sm" and c not in _SIGNS_READ]
-    for sign in dict.fromkeys([*re.findall(_BOUND_SIGNS, normalised), *signs]):
+    for sign in dict.fromkeys(re.findall(_BOUND_SIGNS, normalised)):
         message = f"{sign.replace(' ', '')!r} is not read (a comparison, a bound or a range): claim the figure itself"
         problems.append(ProblemField(location="query.text", message=message))
     for number in dict.fromkeys(re.findall(_UNREAD_NUMBER, reading.rest)):
-        message = f"{number!r} is not read (a number the reader cannot place: a time, count or range it does not know)"
-        problems.append(
-            ProblemField(
-                location="query.text",
-                message=message + ": leave it out or write it as 2-year, 6-month, day 28 or N patients",
-            )
+        message = (
+            f"{number!r} is not read (a number the reader cannot place: a time, count or range it does not know): "
+            "leave it out or write it as 2-year, 6-month, day 28 or N patients"
         )
+        problems.append(ProblemField(location="query.text", message=message))
     for word in dict.fromkeys(re.findall(_UNREAD_TIME, reading.rest)):
         message = f"{word!r} is not read (a time the reader cannot place): write it as 2-year, 18-month or day 28"
         problems.append(ProblemField(location="query.text", message=message))
@@ -360,11 +355,13 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
         for word in dict.fromkeys(re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)*", reading.rest))
         if word not in LINKING_WORDS and repr(word) not in said
     ]
-    # And no sign but the punctuation of a sentence: '!=', '?', an angle quote were dropped (session 11's probe).
+    # And no sign but the punctuation of a sentence: '>', '±', '!=', '?', an angle quote were dropped.
     signs = [c for c in dict.fromkeys(reading.rest) if not (c.isalnum() or c.isspace() or c in _PUNCTUATION)]
     for sign in signs[:MAX_UNREAD_WORDS]:
         if repr(sign) not in said:
-            message = f"{sign!r} is not read (a sign the reader does not take): claim the figure itself"
+            comparison = unicodedata.category(sign) == "Sm"  # a math symbol: '>', '≧', '±', '~'
+            why = "a comparison, a bound or a range" if comparison else "a sign the reader does not take"
+            message = f"{sign!r} is not read ({why}): claim the figure itself"
             problems.append(ProblemField(location="query.text", message=message))
     for word in unknown[:MAX_UNREAD_WORDS]:
         message = (

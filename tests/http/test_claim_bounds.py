@@ -107,9 +107,7 @@ NINES = "9" * 320
 def test_a_count_past_a_float_is_refused_as_over_the_bound(server: LiveServer, http: httpx.Client, text: str) -> None:
     """Session 10's second probe (S10P2-4): a count of 310 digits overflowed a float, a 500 and a traceback."""
     before = len(server.output())
-    response = http.get("/v1/claims/check", params={"text": text})
-    assert response.status_code == 422, response.text[:400]
-    assert any("over 1000000" in error["message"] for error in response.json()["errors"]), response.text[:400]
+    _refused_naming(http, text, "over 1000000")
     assert "Traceback" not in server.output()[before:]
 
 
@@ -134,9 +132,7 @@ def test_an_exponent_past_decimal_arithmetic_is_refused_as_too_precise(http: htt
 def test_a_negation_or_comparison_is_refused_not_dropped(http: httpx.Client, text: str, word: str) -> None:
     """Session 10's second probe (S10P2-2): the words around the measure and number were dropped, and
     'not 80%' checked as 80% ("supported")."""
-    response = http.get("/v1/claims/check", params={"text": text})
-    assert response.status_code == 422, response.text[:400]
-    assert any(f"{word!r} is not read" in error["message"] for error in response.json()["errors"]), response.text
+    _refused_naming(http, text, f"{word!r} is not read")
 
 
 @pytest.mark.parametrize(
@@ -174,9 +170,7 @@ def test_a_negation_or_comparison_is_refused_not_dropped(http: httpx.Client, tex
 def test_a_comparison_sign_a_range_or_a_hedge_is_refused_not_dropped(http: httpx.Client, text: str, said: str) -> None:
     """Session 11's probe (S11-3): '>80%', '80%-90%' and '80 ± 5%' were checked as exactly 80% (or 5%),
     "supported"; the words were refused, their signs not."""
-    response = http.get("/v1/claims/check", params={"text": text})
-    assert response.status_code == 422, response.text[:400]
-    assert any(said in error["message"] for error in response.json()["errors"]), response.text
+    _refused_naming(http, text, said)
 
 
 @pytest.mark.parametrize(
@@ -192,9 +186,7 @@ def test_a_number_not_written_in_0_to_9_is_refused(server: LiveServer, http: htt
     """Session 11's probe (S11-1, S11-2): other scripts' digits were read by the sentence patterns but
     not by the decimals count or the time point's pattern: a wrong verdict, or a 500."""
     before = len(server.output())
-    response = http.get("/v1/claims/check", params={"text": text})
-    assert response.status_code == 422, response.text[:400]
-    assert any("write numbers in the digits 0-9" in error["message"] for error in response.json()["errors"])
+    _refused_naming(http, text, "write numbers in the digits 0-9")
     body = {
         "jsonrpc": "2.0",
         "id": 1,
@@ -242,9 +234,7 @@ def test_a_count_in_words_is_read_whole(http: httpx.Client, text: str, understoo
 def test_a_number_the_reader_cannot_place_is_refused_not_dropped(http: httpx.Client, text: str, number: str) -> None:
     """Session 11's probe (S11-7): a time the reader does not know was dropped, and a claim about 2.5
     or 3 years "supported" by a 2-year figure."""
-    response = http.get("/v1/claims/check", params={"text": text})
-    assert response.status_code == 422, response.text[:400]
-    assert any(f"{number} is not read" in error["message"] for error in response.json()["errors"]), response.text
+    _refused_naming(http, text, f"{number} is not read")
 
 
 @pytest.mark.parametrize(
@@ -260,9 +250,7 @@ def test_a_number_the_reader_cannot_place_is_refused_not_dropped(http: httpx.Cli
 def test_a_qualifier_the_reader_cannot_place_is_refused_not_dropped(http: httpx.Client, text: str, word: str) -> None:
     """Session 11's second probe (Q7): a population or arm the reader does not know was dropped, and
     the claim "supported" by a figure of another population. Only linking words may be left unread."""
-    response = http.get("/v1/claims/check", params={"text": text})
-    assert response.status_code == 422, response.text[:400]
-    assert any(f"{word} is not read (a qualifier" in error["message"] for error in response.json()["errors"])
+    _refused_naming(http, text, f"{word} is not read (a qualifier")
 
 
 def test_a_sentence_of_the_readers_words_and_linking_words_is_read(http: httpx.Client) -> None:
@@ -344,3 +332,10 @@ def test_a_unit_given_beside_a_sentence_is_refused_not_dropped(http: httpx.Clien
     }
     result = http.post("/mcp", content=json.dumps(body), headers=JSON).json()["result"]
     assert result["isError"] is True and "unit" in result["content"][0]["text"], result
+
+
+def _refused_naming(http: httpx.Client, text: str, words: str) -> None:
+    """The claim sentence is a 422 one of whose errors holds words."""
+    response = http.get("/v1/claims/check", params={"text": text})
+    assert response.status_code == 422, response.text[:400]
+    assert any(words in error["message"] for error in response.json()["errors"]), response.text[:1000]
