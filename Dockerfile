@@ -15,9 +15,9 @@ RUN python3 -m venv /app/.venv && /app/.venv/bin/pip install --no-cache-dir -e .
     && chmod -R a-w /app/data
 
 USER app
-# TALL_WORKERS: processes in this container (about one per core it is given).
-ENV TALL_HOST=0.0.0.0 TALL_PORT=8000 TALL_WORKERS=2 TALL_PUBLIC_URL=$TALL_PUBLIC_URL
+# WEB_CONCURRENCY: worker processes in this container (about one per core it is given).
+ENV TALL_HOST=0.0.0.0 TALL_PORT=8000 WEB_CONCURRENCY=2 TALL_PUBLIC_URL=$TALL_PUBLIC_URL
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["/app/.venv/bin/python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status == 200 else 1)"]
-CMD ["/bin/sh", "-c", "exec /app/.venv/bin/tall-evidence serve --database /app/data/current.sqlite3 --workers \"$TALL_WORKERS\""]
+CMD ["/app/.venv/bin/tall-evidence", "serve", "--database", "/app/data/current.sqlite3"]

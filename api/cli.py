@@ -46,7 +46,10 @@ def settings_problem(exc: ValidationError | SettingsError) -> str:
         return f"invalid setting {name}: cannot be parsed ({exc.__cause__ or exc})"
     parts = []
     for error in exc.errors(include_url=False):
-        field = str(error["loc"][0]) if error["loc"] else ""
+        if not error["loc"]:  # a check of the whole environment (a name that is no setting) names its variables
+            parts.append(str(error["msg"]).removeprefix("Value error, "))
+            continue
+        field = str(error["loc"][0])
         given = f" (got {error['input']!r})" if isinstance(error.get("input"), str | int | float) else ""
         parts.append(f"{env_name(field)}: {error['msg']}{given}")
     return "invalid setting " + "; ".join(parts)

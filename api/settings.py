@@ -1,5 +1,6 @@
 """All settings in one place, read from the environment (prefix TALL_)."""
 
+import difflib
 import ipaddress
 import json
 import os
@@ -11,7 +12,8 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BeforeValidator, Field, StringConstraints, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -130,6 +132,10 @@ MOST_FIXTURE_BYTES = 2**30
 # Each worker is a process with the whole read side in memory: a mistyped count must not start
 # thousands of them (a probe's --workers 99999 took a shared machine's memory).
 MAX_WORKERS = 64
+# Environment variables under the settings' prefix that are not settings: the test suite's own
+# (TALL_TEST_POSTGRES_URL...). Any other TALL_ name is refused, since a misspelled setting
+# (TALL_CORS_ORIGIN for TALL_CORS_ORIGINS) would otherwise be ignored without a word.
+RESERVED_PREFIX = "TALL_TEST_"
 # What stops `serve` and its workers' supervisor, gracefully.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -449,6 +455,37 @@ class Settings(BaseSettings):
         description="Log every request (uvicorn's access log). Off by default: formatting and writing a line "
         "per request costs more than serving a cached response.",
     )
+
+    @model_validator(mode="after")
+    def _no_unknown_names(self) -> "Settings":
+        unknown = sorted(
+            name
+            for name in os.environ
+            if name.startswith("TALL_") and not name.startswith(RESERVED_PREFIX) and name not in setting_names()
+        )
+        if unknown:
+            words = "; ".join(_unknown_name_words(name) for name in unknown)
+            raise ValueError(
+                f"{words} (every setting is listed in docs/configuration.md; "
+                f"names starting {RESERVED_PREFIX} are left to the test suite)"
+            )
+        return self
+
+
+def environment_names(field: str, info: FieldInfo) -> list[str]:
+    """Every environment variable that sets a field (DATABASE_URL has two)."""
+    choices = getattr(info.validation_alias, "choices", None)
+    return [str(choice) for choice in choices] if choices else [env_name(field)]
+
+
+def setting_names() -> set[str]:
+    """Every environment variable a setting is read from."""
+    return {name for field, info in Settings.model_fields.items() for name in environment_names(field, info)}
+
+
+def _unknown_name_words(name: str) -> str:
+    close = difflib.get_close_matches(name, sorted(setting_names()), n=1, cutoff=0.8)
+    return f"{name}: no such setting" + (f", did you mean {close[0]}?" if close else "")
 
 
 def env_name(field: str) -> str:

@@ -41,7 +41,10 @@ class Claim(BaseModel):
     target_antigen: Antigen | None = Field(description="Antigen targeted by a CAR product.")
     therapy_class: TherapyClass | None = Field(description="Class of therapy studied.")
     cell_source: CellSource | None = Field(description="Cell source of a CAR product.")
-    disease: Disease | None = Field(description="Disease included.")
+    disease: Disease | None = Field(
+        description="Disease of the patients the figure is about: figures of studies that enrolled other diseases "
+        "too count only where their subgroup is that disease's patients."
+    )
     text: str | None = Field(description="The sentence the claim was read from; null for a structured claim.")
 
 

@@ -274,7 +274,7 @@ def test_dockerfile_build_and_serve_steps_run_on_this_machine(tmp_path: Path) ->
     assert built.is_file() and built.is_relative_to(app), f"the CMD's database {database} was not built"
     assert built.name.startswith(FILE_PREFIX) and built.name.endswith(FILE_SUFFIX), built.name
     version = built.name.removeprefix(FILE_PREFIX).removesuffix(FILE_SUFFIX)
-    workers = int(steps.env["TALL_WORKERS"])
+    workers = int(steps.env["WEB_CONCURRENCY"])
 
     port = free_port()
     log = tmp_path / "serve.log"

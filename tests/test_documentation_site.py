@@ -8,14 +8,13 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from api.settings import PROJECT_ROOT, Settings
-from api.tools.settings_reference import CONFIGURATION_PAGE, environment_names, replace_settings_table
+from api.settings import PROJECT_ROOT, Settings, environment_names
+from api.tools.settings_reference import CONFIGURATION_PAGE, replace_settings_table
 
 PAGES = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
 # Environment variables the docs name that are not settings of the service, and why.
 NOT_SETTINGS = {
     "TALL_TEST_POSTGRES_URL": "read by the tests, not the service",
-    "TALL_WORKERS": "read by the Dockerfile's command line, which passes it to --workers",
 }
 
 

@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from api.claims.agreement import compare
-from api.queries.claims import matching_outcomes, study_exists
+from api.queries.claims import ClaimFigures, matching_outcomes, study_exists
 from api.render.labels import label, time_point_label
 from models.claim import Claim, ClaimCheck, ClaimEvidence, ClaimUnit, Verdict
 from models.outcome import OutcomePublic
@@ -69,9 +69,17 @@ def _caveats(items: list[ClaimEvidence]) -> list[str]:
     return said
 
 
-def check(claim: Claim, figures: list[OutcomePublic], *, version: str) -> ClaimCheck:
+def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
+    """The studies whose figures are not of the claim's disease alone, said once."""
+    if not other:
+        return []
+    studies = ", ".join(f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(other.items()))
+    return [f"not counted, as not of {claim.disease} patients alone: the figures of studies that enrolled {studies}"]
+
+
+def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
     """Supported when a matching figure agrees; contradicted when figures match and none agrees; else not found."""
-    judged = [evidence(f, claim) for f in figures]
+    judged = [evidence(f, claim) for f in figures.matching]
     comparable = [e for e in judged if e.agrees is not None]
     agreeing = [e for e in comparable if e.agrees]
     disagreeing = [e for e in comparable if not e.agrees]
@@ -99,7 +107,7 @@ def check(claim: Claim, figures: list[OutcomePublic], *, version: str) -> ClaimC
                 f"; {len(unusable)} figure(s) of that measure give no number in {claim.unit.value} to compare: "
                 + "; ".join(_quoted(e) for e in unusable[:3])
             )
-    caveats = _caveats(comparable)
+    caveats = _caveats(comparable) + _other_populations(claim, figures.other_populations)
     if caveats:
         sentence += "; " + "; ".join(caveats)
     ordered = agreeing + disagreeing + unusable

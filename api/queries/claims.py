@@ -5,14 +5,16 @@ so an agent matches exactly as it does there (intervention roles included: a pri
 not an agent the study gave).
 """
 
+from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from sqlmodel import Session, col, select
 
 from api.queries.filters import OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.pages import to_public, where
-from models import Outcome, Study
+from models import Outcome, Study, StudyTag
 from models.claim import Claim
+from models.enums import Disease, Subgroup
 from models.outcome import OutcomePublic, time_point_months
 
 
@@ -65,11 +67,57 @@ def claim_filters(claim: Claim) -> OutcomeFilters:
     ).within(study)
 
 
-def matching_outcomes(session: Session, claim: Claim) -> list[OutcomePublic]:
-    """Every outcome figure the claim is about, by id."""
+# What a claim's disease takes in besides itself: ETP-ALL patients are T-ALL patients.
+SUBTYPES: dict[Disease, tuple[Disease, ...]] = {Disease.t_all: (Disease.etp_all,)}
+# The subgroups whose figures are of a disease's patients alone, in a study that enrolled others too.
+DISEASE_SUBGROUPS: dict[Disease, tuple[Subgroup, ...]] = {
+    Disease.t_all: (Subgroup.t_all, Subgroup.etp),
+    Disease.t_lbl: (Subgroup.t_lbl,),
+    Disease.etp_all: (Subgroup.etp,),
+}
+
+
+@dataclass(frozen=True)
+class ClaimFigures:
+    """The figures a claim is about, and the studies whose figures its disease left out."""
+
+    matching: list[OutcomePublic]
+    other_populations: dict[str, list[str]]
+    """Study id -> the diseases it enrolled, where they are more than the claim's disease."""
+
+
+def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
+    """Every outcome figure the claim is about, by id.
+
+    A claim's disease is who its figure is about. A figure has no disease of its own: it is about its
+    study's whole population, so it speaks of a disease where its study enrolled no other, or where its
+    subgroup is that disease's patients (session 11's seventh probe, T7: '2-year OS of T-LBL patients 63%'
+    was supported by a figure of T-ALL and T-LBL patients together)."""
     conditions = claim_filters(claim).conditions(session)
     rows = session.exec(where(select(Outcome), conditions.all).order_by(col(Outcome.id))).all()
-    return [to_public(OutcomePublic, row) for row in rows]
+    figures = [to_public(OutcomePublic, row) for row in rows]
+    if claim.disease is None:
+        return ClaimFigures(matching=figures, other_populations={})
+    within = {claim.disease.value, *(subtype.value for subtype in SUBTYPES.get(claim.disease, ()))}
+    enrolled = study_diseases(session, {figure.study_id for figure in figures})
+    mixed = {study for study, diseases in enrolled.items() if not set(diseases) <= within}
+    alone = DISEASE_SUBGROUPS.get(claim.disease, ())
+    matching = [f for f in figures if f.study_id not in mixed or f.subgroup in alone]
+    left_out = {f.study_id for f in figures} - {f.study_id for f in matching}
+    return ClaimFigures(matching=matching, other_populations={study: enrolled[study] for study in sorted(left_out)})
+
+
+def study_diseases(session: Session, study_ids: set[str]) -> dict[str, list[str]]:
+    """Each study's diseases, sorted."""
+    tags = session.exec(
+        select(StudyTag.study_id, StudyTag.value)
+        .where(col(StudyTag.facet) == "disease", col(StudyTag.study_id).in_(study_ids))
+        .order_by(col(StudyTag.study_id), col(StudyTag.value))
+    ).all()
+    found: dict[str, list[str]] = {}
+    for study, disease in tags:
+        found.setdefault(study, []).append(disease)
+    return found
 
 
 def study_names(session: Session) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """A live server on a loopback port, its OpenAPI document on disk, and the tools the client checks need.
 
 The checks skip, naming what is missing, where Node/npm, the npm packages of tests/clients/ts or
-openapi-python-client are absent; with TALL_REQUIRE_CLIENT_TOOLS=1 (set by .ci/clients) a missing
+openapi-python-client are absent; with TALL_TEST_REQUIRE_CLIENT_TOOLS=1 (set by .ci/clients) a missing
 tool fails instead, so CI cannot pass by skipping them.
 """
 
@@ -22,8 +22,8 @@ def need(condition: bool, reason: str) -> None:
     """Skip (or, in CI, fail) unless condition holds."""
     if condition:
         return
-    if os.environ.get("TALL_REQUIRE_CLIENT_TOOLS") == "1":
-        pytest.fail(f"{reason} (TALL_REQUIRE_CLIENT_TOOLS=1)")
+    if os.environ.get("TALL_TEST_REQUIRE_CLIENT_TOOLS") == "1":
+        pytest.fail(f"{reason} (TALL_TEST_REQUIRE_CLIENT_TOOLS=1)")
     pytest.skip(reason)
 
 

@@ -2,7 +2,7 @@
 elements(), limit(), first(), reads and reference resolution over every resource type served.
 
 Skips, saying so, where fhirpy is not installed (it is in the test extra); .ci/clients sets
-TALL_REQUIRE_CLIENT_TOOLS=1, so in CI a missing fhirpy fails instead.
+TALL_TEST_REQUIRE_CLIENT_TOOLS=1, so in CI a missing fhirpy fails instead.
 """
 
 import importlib.util

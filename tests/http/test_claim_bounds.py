@@ -339,3 +339,41 @@ def _refused_naming(http: httpx.Client, text: str, words: str) -> None:
     response = http.get("/v1/claims/check", params={"text": text})
     assert response.status_code == 422, response.text[:400]
     assert any(words in error["message"] for error in response.json()["errors"]), response.text[:1000]
+
+
+def test_a_disease_is_who_the_figure_is_about_not_a_study_filter(http: httpx.Client) -> None:
+    """Session 11's third probe (T7): '2-year OS of T-LBL patients 63%' was supported by a figure of
+    T-ALL and T-LBL patients together. A figure is about its study's whole population: it speaks of
+    one disease only where its study enrolled no other (or its subgroup is that disease's patients)."""
+    checked = {"mixed": 0, "alone": 0}
+    for study in http.get("/v1/studies", params={"limit": 100}).json()["items"]:
+        figures = http.get("/v1/outcomes", params={"study_id": study["id"], "limit": 100}).json()
+        for figure in figures["items"]:
+            if figure["value"] is None or figure["unit"] != "percent" or figure["subgroup"] is not None:
+                continue
+            claim = {"measure": figure["measure"], "study": study["id"], "value": f"{figure['value']:g}"}
+            claim |= {"time_point": figure["time_point"]} if figure["time_point"] else {}
+            whole = http.get("/v1/claims/check", params=claim).json()
+            assert whole["verdict"] == "supported", whole["explanation"]
+            for disease in study["diseases"]:
+                answer = http.get("/v1/claims/check", params={**claim, "disease": disease}).json()
+                if len(study["diseases"]) > 1:
+                    checked["mixed"] += 1
+                    assert answer["verdict"] == "not_found", answer["explanation"]
+                    assert f"not of {disease} patients alone" in answer["explanation"], answer["explanation"]
+                    assert study["id"] in answer["explanation"]
+                else:
+                    checked["alone"] += 1
+                    assert answer["verdict"] == "supported", answer["explanation"]
+            break
+    assert checked["mixed"] and checked["alone"], checked
+
+
+def test_a_disease_word_in_a_sentence_is_who_the_figure_is_about(http: httpx.Client) -> None:
+    """The same through the sentence reader: the whole-cohort figure supports the sentence without the
+    disease, and not with it."""
+    text = "zhang-cd7-car-t-ajh-2023 2-year OS 63%"
+    assert http.get("/v1/claims/check", params={"text": text}).json()["verdict"] == "supported"
+    answer = http.get("/v1/claims/check", params={"text": text.replace("OS", "OS of T-LBL patients")}).json()
+    assert answer["understood"]["disease"] == "T-LBL"
+    assert answer["verdict"] == "not_found", answer["explanation"]

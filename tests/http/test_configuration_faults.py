@@ -114,6 +114,24 @@ def test_a_bad_setting_stops_serve_in_one_line_naming_it(tmp_path: Path, case: s
     _one_line(result, name)
 
 
+@pytest.mark.parametrize(
+    "command", [["serve"], ["build", "--out", "{tmp}/out"], ["validate"], ["mcp"]], ids=lambda c: c[0]
+)
+def test_a_misspelled_setting_is_refused_naming_the_nearest(tmp_path: Path, command: list[str]) -> None:
+    """Session 11's third probe (T8): a TALL_ name that is no setting (TALL_CORS_ORIGIN for
+    TALL_CORS_ORIGINS) was ignored without a word. The suite's own names, TALL_TEST_*, are left alone."""
+    env = scratch_data(tmp_path) | {"TALL_CORS_ORIGIN": "https://lab.example", "TALL_TEST_ANYTHING": "x"}
+    arguments = [word.format(tmp=tmp_path) for word in command]
+    line = _one_line(run_cli(*arguments, env=env, timeout=TIMEOUT), "TALL_CORS_ORIGIN: no such setting")
+    assert "did you mean TALL_CORS_ORIGINS?" in line and "TALL_TEST_ANYTHING" not in line
+
+
+def test_names_under_the_tests_own_prefix_are_not_settings_and_not_refused(tmp_path: Path) -> None:
+    env = scratch_data(tmp_path) | {"TALL_TEST_ANYTHING": "x"}
+    result = run_cli("build", "--out", str(tmp_path / "out"), env=env, timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
 @pytest.mark.parametrize("host", ["", " 127.0.0.1", "no-such-host.invalid"])
 def test_a_bad_host_argument_is_named_as_the_argument(tmp_path: Path, host: str) -> None:
     """Session 10's probe (P10): `--host ''` was replaced by TALL_HOST's value and served, and a bad
