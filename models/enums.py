@@ -6,7 +6,16 @@ who needs a new value adds it here (with a line in README's vocabulary table), n
 free text in a fixture.
 """
 
+from collections.abc import Iterable
 from enum import StrEnum
+
+
+def case_folded(values: Iterable[str]) -> dict[str, str]:
+    """Each enumerated value under its case-folded form, for matching a value regardless of case
+    (`CR` as `cr`) on every face; empty when two values differ only by case and so cannot be told apart."""
+    listed = list(values)
+    folded = {value.casefold(): value for value in listed}
+    return folded if len(folded) == len(set(listed)) else {}
 
 
 class SourceKind(StrEnum):

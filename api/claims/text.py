@@ -126,6 +126,10 @@ _TURNING_WORDS = (
 # A bound in signs, '74%+': the '+' alone is a sentence's ('CR+CRi', 'CD7+'); every other sign left over
 # ('>74%', '74 ± 5%') is refused with the rest (_PUNCTUATION), which words alone left "supported" by 74%.
 _BOUND_SIGNS = r"% ?\+"
+# A '-' or '+' glued to the end of a word: 'CD7-' and 'ETP-' say negative, the opposite of what was read
+# (session 12's probe, A2), and '2-year+' a bound. Only an antigen's '+' (CD7+, positive) is the word itself.
+_GLUED_SIGN = r"(\w+)([-+])(?![\w+-])"
+_ANTIGEN_NAMES = "|".join(antigen.value.lower() for antigen in Antigen)
 _YEARS_OR_MONTHS = r"(\d+(?:\.\d+)?|" + _WORDS_NUMBER + r")"
 # What a claim sentence may hold besides the pieces read: linking words. Any other word left over is
 # a qualifier the reader cannot place ('in adults', 'in the control arm', 'retracted'): refused, not
@@ -145,7 +149,8 @@ _UNREAD_TIME = r"\b(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|annual\w*|yearl
 # '104 weeks', 'a third of 12') would leave the claim checked without it: refused, named.
 _UNREAD_NUMBER = (
     # A decimal part left behind counts too: 'day 28.5' is read as day 28 only if '.5' is refused.
-    r"(?<![\w.])\.?\d+(?:\.\d+)?|\b(?:"
+    # So do digits glued to the end of a word: 'of1/4' and 'in2 of 4' (session 12's probe, A3).
+    r"(?<![\d.])\.?\d+(?:\.\d+)?|\b(?:"
     + "|".join([*list(NUMBER_WORDS)[2:], *TENS, "hundred", "thousand", "dozen", "half", "third", "quarter"])
     + r")s?\b"
 )
@@ -199,10 +204,12 @@ class _Reading:
         return match
 
     def take_all(self, words: tuple[tuple[str, Any], ...]) -> list[Any]:
-        """Every value whose words occur, in the table's order, each occurrence blanked out."""
+        """Every value whose words occur, in the table's order, each occurrence blanked out. Words start
+        at the start of a word: 'complete remission' is not read out of 'incomplete remission' (session 12's
+        probe, A1: the 'in' left over is a linking word, and the claim was checked as CR)."""
         values = []
         for pattern, value in words:
-            while self.take(pattern) is not None:
+            while self.take(r"(?<!\w)(?:" + pattern + ")") is not None:
                 if value not in values:
                     values.append(value)
         return values
@@ -334,6 +341,11 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
     for word in re.findall(_TURNING_WORDS, reading.rest):
         message = f"{word!r} is not read (a negation, a comparison, a hedge or a change): claim the figure itself"
         problems.append(ProblemField(location="query.text", message=message))
+    for word, sign in dict.fromkeys(re.findall(_GLUED_SIGN, normalised)):
+        if sign == "-" or not re.fullmatch(_ANTIGEN_NAMES, word):
+            what = "a negative, such as CD7- for CD7-negative" if sign == "-" else "a bound, such as 2-year+"
+            message = f"{word + sign!r} is not read ({what}): claim the figure itself"
+            problems.append(ProblemField(location="query.text", message=message))
     for sign in dict.fromkeys(re.findall(_BOUND_SIGNS, normalised)):
         message = f"{sign.replace(' ', '')!r} is not read (a comparison, a bound or a range): claim the figure itself"
         problems.append(ProblemField(location="query.text", message=message))

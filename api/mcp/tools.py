@@ -38,7 +38,7 @@ from api.render.labels import label
 from api.state import AppState
 from models.claim import ClaimCheck, ClaimUnit
 from models.comparison import Comparison
-from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
+from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass, case_folded
 from models.identifiers import RECORD_ID_MAX_LENGTH, RECORD_ID_PATTERN
 from models.outcome import OutcomePublic, TimePoint
 from models.tool_results import CitationResult, FiguresResult, StudyResult, StudySearchResult
@@ -128,7 +128,28 @@ class EvidenceServer(MCPServer[Any]):
             shown = ", ".join(repr(key if len(key) <= 100 else key[:100] + "...") for key in unknown[:10])
             text = f"Unknown argument(s) to {name}: {shown}. It takes: {', '.join(accepted)}."
             return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
-        return await super().call_tool(name, arguments, context)
+        return await super().call_tool(name, _enumerated_any_case(tool.input_schema, arguments or {}), context)
+
+
+def _enumerated_any_case(schema: dict[str, Any], arguments: dict[str, Any]) -> dict[str, Any]:
+    """`measure: "CR"` read as `cr`: enumerated values are matched regardless of case, as the HTTP face
+    matches them (session 12's probe, A4: the same claim was checked over REST and refused over MCP)."""
+    properties = schema.get("properties", {})
+    folded = dict(arguments)
+    for key, value in arguments.items():
+        if isinstance(value, str) and (values := _enum_values(schema, properties.get(key, {}))):
+            folded[key] = case_folded(values).get(value.casefold(), value)
+    return folded
+
+
+def _enum_values(schema: dict[str, Any], part: Any) -> list[str]:
+    """The enumerated values a JSON Schema part allows, through anyOf and local $refs; none for others."""
+    if not isinstance(part, dict):
+        return []
+    if isinstance(ref := part.get("$ref"), str) and ref.startswith("#/$defs/"):
+        return _enum_values(schema, schema.get("$defs", {}).get(ref.removeprefix("#/$defs/")))
+    found = [str(value) for value in part.get("enum", []) if isinstance(value, str)]
+    return found + [value for choice in part.get("anyOf", []) for value in _enum_values(schema, choice)]
 
 
 def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer:

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import InvalidInput
 from api.render.problems import problem_response
+from models.enums import case_folded
 from models.problem import ProblemField
 
 MAX_QUERY_STRING_BYTES = 2048
@@ -114,12 +115,6 @@ def _enum_values(annotation: Any) -> list[str]:
     return [value for arg in get_args(annotation) for value in _enum_values(arg)]
 
 
-def _case_folded(values: list[str]) -> dict[str, str]:
-    folded = {value.casefold(): value for value in values}
-    # Two values equal but for case could not be told apart: such a parameter stays exact.
-    return folded if len(folded) == len(set(values)) else {}
-
-
 def _declared(dependant: Dependant) -> Iterator[tuple[str, Any]]:
     """(name, annotation) of every query parameter of the dependant and its dependencies, the
     fields of a query-parameter model each counted as a parameter (as FastAPI documents them)."""
@@ -150,7 +145,7 @@ def query_parameters(route: APIRoute) -> QueryParameters:
         names=frozenset(name for name, _ in declared),
         integers=frozenset(name for name, annotation in declared if _takes_integers(annotation)),
         lists=frozenset(name for name, annotation in declared if _takes_list(annotation)),
-        canonical={name: _case_folded(values) for name, annotation in declared if (values := _enum_values(annotation))},
+        canonical={name: case_folded(values) for name, annotation in declared if (values := _enum_values(annotation))},
     )
     setattr(route, _CACHED, found)
     return found

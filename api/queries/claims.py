@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from api.queries.filters import OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.pages import to_public, where
+from api.queries.roles import STUDIED
 from models import Outcome, Study, StudyTag
 from models.claim import Claim
 from models.enums import Disease, Subgroup
@@ -54,6 +55,7 @@ def claim_filters(claim: Claim) -> OutcomeFilters:
             "therapy_class": one(claim.therapy_class),
             "cell_source": one(claim.cell_source),
             "disease": one(claim.disease),
+            "role": [STUDIED],  # a claim credits its figure to the agent or class: the treatment under study
         }
     )
     return OutcomeFilters.model_validate(

@@ -20,6 +20,7 @@ from models.enums import InterventionRole
 from models.study_tag import NO_ROLE, STUDY_LEVEL
 
 GIVEN = "given"
+STUDIED = "studied"
 ANY_ROLE = "any"
 
 GIVEN_ROLES = frozenset(
@@ -33,19 +34,25 @@ GIVEN_ROLES = frozenset(
 )
 """The roles of the treatment a study gave: what `agent=` and `therapy_class=` match by default."""
 
+STUDIED_ROLES = frozenset({InterventionRole.investigational, InterventionRole.backbone})
+"""The treatment under study, without what prepares for it (lymphodepletion, conditioning, bridging): what a
+claim's agent or class must be, since a claim credits the figure to it (session 12's probe, A5: 'fludarabine
+gave CR 74%' was supported by a CD7 CAR-T study's figure, fludarabine being its lymphodepletion)."""
+
 ROLE_FACETS = ("agent", "therapy_class")
 """The study facets an intervention's role qualifies."""
 
 # The roles plus 'given' (the default) and 'any'; follows InterventionRole as it grows.
 RoleFilter = StrEnum(  # type: ignore[misc]
-    "RoleFilter", {GIVEN: GIVEN, **{r.name: r.value for r in InterventionRole}, ANY_ROLE: ANY_ROLE}
+    "RoleFilter", {GIVEN: GIVEN, STUDIED: STUDIED, **{r.name: r.value for r in InterventionRole}, ANY_ROLE: ANY_ROLE}
 )
 
 ROLE_DESCRIPTION = (
     "Which interventions agent and therapy_class match, and their facets count: 'given' (the default) is the "
     "treatment the study gave (" + ", ".join(sorted(GIVEN_ROLES)) + ", or a therapy class the study lists "
-    "itself); a role name (e.g. prior_therapy, toxicity_management) only interventions in that role; 'any' every "
-    "role. Repeat for alternatives."
+    "itself); 'studied' the treatment under study (" + ", ".join(sorted(STUDIED_ROLES)) + ", or a therapy class "
+    "the study lists itself), as claims are checked; a role name (e.g. prior_therapy, toxicity_management) only "
+    "interventions in that role; 'any' every role. Repeat for alternatives."
 )
 
 
@@ -54,9 +61,11 @@ def counted_roles(asked: Sequence[Any] | None) -> frozenset[str] | None:
     names = {str(r) for r in asked or ()} or {GIVEN}
     if ANY_ROLE in names:
         return None
-    roles = {NO_ROLE} | (names - {GIVEN})  # NO_ROLE: tags that are not about an intervention always count
+    roles = {NO_ROLE} | (names - {GIVEN, STUDIED})  # NO_ROLE: tags not about an intervention always count
     if GIVEN in names:
         roles |= {STUDY_LEVEL, *GIVEN_ROLES}
+    if STUDIED in names:
+        roles |= {STUDY_LEVEL, *STUDIED_ROLES}
     return frozenset(roles)
 
 

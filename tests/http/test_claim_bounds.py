@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from api.claims.agreement import MAX_DECIMALS
+from models.enums import Agent
 from tests.http.live import LiveServer
 
 JSON = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -377,3 +378,48 @@ def test_a_disease_word_in_a_sentence_is_who_the_figure_is_about(http: httpx.Cli
     answer = http.get("/v1/claims/check", params={"text": text.replace("OS", "OS of T-LBL patients")}).json()
     assert answer["understood"]["disease"] == "T-LBL"
     assert answer["verdict"] == "not_found", answer["explanation"]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        # A1: 'complete remission' was read out of 'incomplete remission', and 'in' is a linking word.
+        ("yu-v-hag-phase2 incomplete remission rate of 42.9% after the first cycle", "'incomplete'"),
+        ("CTD402 incomplete response 74%", "'incomplete'"),
+        # A2: a minus glued to a word says negative (CD7- T-ALL is CD7-negative), read as its opposite.
+        ("In CD7- T-ALL, CAR-T gave CR of 74%", "'cd7-'"),
+        ("In CD7\u2212 T-ALL CAR-T gave a complete remission rate of 74%", "'cd7-'"),
+        ("dara-ven-cage-rr-t-all remission rate of 100% in ETP- patients", "'etp-'"),
+        ("RD13-01 reported a CR- rate of 80%", "'cr-'"),
+        ("NS7CAR 2-year+ OS 75%", "'year+'"),
+        # A3: digits glued to the end of a word were neither read nor refused.
+        ("In RD13-01, of1/4 patients died", "'1'"),
+        ("RD13-01 reported CR in2 of 4 patients", "'2'"),
+        ("jplsg-t11 reported CR/CRi in56/62 patients", "'56'"),
+    ],
+)
+def test_what_the_eighth_probe_found_read_as_something_else_is_refused(
+    http: httpx.Client, text: str, named: str
+) -> None:
+    """Session 12's probe: each was answered "supported" or "contradicted" as a claim it does not make."""
+    _refused_naming(http, text, named)
+
+
+def test_an_antigens_plus_is_the_antigen_and_read(http: httpx.Client) -> None:
+    answer = http.get("/v1/claims/check", params={"text": "CD7+ CAR-T CR 74%"}).json()
+    assert answer["understood"]["target_antigen"] == "CD7" and answer["verdict"] == "supported", answer
+
+
+def test_a_claims_agent_is_the_treatment_under_study_not_what_prepares_for_it(http: httpx.Client) -> None:
+    """Session 12's probe (A5): 'fludarabine gave a CR rate of 74%' was supported by a CD7 CAR-T study's
+    figure, fludarabine being its lymphodepletion. A claim credits its figure to the agent, so the agent
+    must be under study (role=studied), not only given (role=given, the lists' default)."""
+    preparing_only = []
+    for agent in Agent:
+        given = http.get("/v1/outcomes", params={"agent": agent.value, "measure": "cr", "limit": 1}).json()["total"]
+        studied = http.get("/v1/outcomes", params={"agent": agent.value, "measure": "cr", "role": "studied"}).json()
+        if given and not studied["total"]:
+            preparing_only.append(agent.value)
+            answer = http.get("/v1/claims/check", params={"measure": "cr", "agent": agent.value, "value": "74"}).json()
+            assert answer["verdict"] == "not_found" and answer["matching_figures"] == 0, answer["explanation"]
+    assert preparing_only, "no agent is given only to prepare for the treatment under study"

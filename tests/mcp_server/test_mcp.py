@@ -202,3 +202,31 @@ def test_concurrent_first_requests_are_all_answered() -> None:
         answers = run_client(together)
     assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
     assert all({t["name"] for t in a.json()["result"]["tools"]} == TOOLS for a in answers)
+
+
+# Session 12's probe (A4): REST matched enumerated values regardless of case, MCP refused them.
+ANY_CASE_CALLS = [
+    ("check_claim", {"measure": "CR", "study": "rd13-01", "value": "80", "unit": "PERCENT"}),
+    ("check_claim", {"measure": "cr", "target_antigen": "cd7", "therapy_class": "CAR_T", "value": "74"}),
+    ("find_figures", {"measure": "CR", "agent": "VENETOCLAX", "disease": "t-all"}),
+    ("search_studies", {"disease": "t-lbl", "therapy_class": "Car_T"}),
+]
+
+
+def _canonical(arguments: dict[str, Any]) -> dict[str, Any]:
+    words = {"CR": "cr", "PERCENT": "percent", "cd7": "CD7", "CAR_T": "car_t", "Car_T": "car_t"}
+    words |= {"VENETOCLAX": "venetoclax", "t-all": "T-ALL", "t-lbl": "T-LBL"}
+    return {key: words.get(value, value) for key, value in arguments.items()}
+
+
+def test_enumerated_arguments_are_matched_regardless_of_case_as_over_rest(live_url: str) -> None:
+    async def session(client: Client) -> Any:
+        return [
+            [await client.call_tool(tool, given) for given in (given_arguments, _canonical(given_arguments))]
+            for tool, given_arguments in ANY_CASE_CALLS
+        ]
+
+    for answers in (over_http(live_url, session), over_stdio(session)):  # one stdio process for all
+        for (tool, given), (any_case, canonical) in zip(ANY_CASE_CALLS, answers, strict=True):
+            assert not canonical.is_error and not any_case.is_error, (tool, given, any_case.content)
+            assert any_case.structured_content == canonical.structured_content, (tool, given)
