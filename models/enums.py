@@ -130,6 +130,23 @@ class InterventionRole(StrEnum):
     prior_therapy = "prior_therapy"
 
 
+GIVEN_ROLES = frozenset(
+    {
+        InterventionRole.investigational,
+        InterventionRole.backbone,
+        InterventionRole.lymphodepletion,
+        InterventionRole.conditioning,
+        InterventionRole.bridging,
+    }
+)
+"""The roles of the treatment a study gave: what `agent=` and `therapy_class=` match by default."""
+
+STUDIED_ROLES = frozenset({InterventionRole.investigational, InterventionRole.backbone})
+"""The treatment under study, without what prepares for it (lymphodepletion, conditioning, bridging): what a
+claim's agent or class must be, since a claim credits the figure to it (session 12's probe, A5: 'fludarabine
+gave CR 74%' was supported by a CD7 CAR-T study's figure, fludarabine being its lymphodepletion)."""
+
+
 class Antigen(StrEnum):
     """Target antigens (HGNC gene symbols' usual CD names)."""
 

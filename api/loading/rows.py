@@ -27,7 +27,7 @@ from models import (
     StudyTag,
     TermCode,
 )
-from models.enums import SourceKind
+from models.enums import GIVEN_ROLES, SourceKind
 from models.figure import FigureContext
 from models.fixture import StudyFile
 from models.study import StudyBase
@@ -210,7 +210,10 @@ def conflict_links(kind: str, figures: list[dict[str, Any]]) -> list[dict[str, A
 
 
 def search_documents(fixtures: FixtureSet) -> dict[str, dict[str, str]]:
-    """Per study, the text full-text search covers, by field."""
+    """Per study, the text full-text search covers, by field: what the study is and tests. Not what its
+    patients had before, nor what treated their side effects, nor the curators' notes, which tell such
+    history (session 12's probe, A6: `q=venetoclax` found a study whose patients had it only before
+    enrolment, as `agent=venetoclax` rightly does not)."""
     docs = {}
     for study in fixtures.studies.values():
         products = [
@@ -221,14 +224,13 @@ def search_documents(fixtures: FixtureSet) -> dict[str, dict[str, str]]:
             " ".join(filter(None, (x.agent.value.replace("_", " "), x.dose, x.schedule, arm.label, arm.description)))
             for arm in study.arms
             for x in arm.interventions
+            if x.role in GIVEN_ROLES
         ]
-        notes = [study.notes, *(f.notes for f in (*study.outcomes, *study.adverse_events, *study.characteristics))]
         docs[study.id] = {
             "title": " ".join(filter(None, (study.title, study.acronym, *study.registry_ids))),
             "summary": study.summary,
             "products": " ".join(products),
             "interventions": " ".join(interventions),
             "findings": " ".join(f.statement for f in study.findings),
-            "notes": " ".join(filter(None, notes)),
         }
     return docs

@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from models.search_index import SearchDocument, SearchPosting, search_words
 
-FIELDS = ("title", "summary", "products", "interventions", "findings", "notes")
+FIELDS = ("title", "summary", "products", "interventions", "findings")
 
 
 def create_search_index(conn: Connection, documents: dict[str, dict[str, str]]) -> None:

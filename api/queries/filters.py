@@ -165,8 +165,9 @@ class StudyFilters(BaseModel):
         default=None,
         min_length=1,
         max_length=200,
-        description="Full-text search over titles, summaries, products, interventions, findings and notes; "
-        "every word must match (as a prefix). Results are ranked when no sort is given.",
+        description="Full-text search over what a study is and tests: titles, summaries, products, the "
+        "interventions it gave and findings (not prior therapies, toxicity management or curators' notes); every "
+        "word must match (as a prefix). Results are ranked when no sort is given.",
     )
 
     TAG_FACETS: ClassVar[tuple[str, ...]] = (

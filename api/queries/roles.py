@@ -16,28 +16,12 @@ from sqlalchemy import ColumnElement
 from sqlmodel import col
 
 from models import StudyTag
-from models.enums import InterventionRole
+from models.enums import GIVEN_ROLES, STUDIED_ROLES, InterventionRole
 from models.study_tag import NO_ROLE, STUDY_LEVEL
 
 GIVEN = "given"
 STUDIED = "studied"
 ANY_ROLE = "any"
-
-GIVEN_ROLES = frozenset(
-    {
-        InterventionRole.investigational,
-        InterventionRole.backbone,
-        InterventionRole.lymphodepletion,
-        InterventionRole.conditioning,
-        InterventionRole.bridging,
-    }
-)
-"""The roles of the treatment a study gave: what `agent=` and `therapy_class=` match by default."""
-
-STUDIED_ROLES = frozenset({InterventionRole.investigational, InterventionRole.backbone})
-"""The treatment under study, without what prepares for it (lymphodepletion, conditioning, bridging): what a
-claim's agent or class must be, since a claim credits the figure to it (session 12's probe, A5: 'fludarabine
-gave CR 74%' was supported by a CD7 CAR-T study's figure, fludarabine being its lymphodepletion)."""
 
 ROLE_FACETS = ("agent", "therapy_class")
 """The study facets an intervention's role qualifies."""

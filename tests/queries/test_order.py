@@ -96,7 +96,7 @@ def test_comparison_rows_of_a_study_put_the_whole_study_first(client: TestClient
 def _bm25(q: str) -> list[str]:
     """BM25 (k1 1.2, b 0.75) over each study's indexed text, every query word a prefix; best first, then id."""
     fixtures = read_fixture_set(Settings().fixtures_dir, Settings().sources_registry, Settings().max_fixture_bytes)
-    fields = ("title", "summary", "products", "interventions", "findings", "notes")
+    fields = ("title", "summary", "products", "interventions", "findings")
     texts = {sid: search_words(" ".join(d[f] for f in fields)) for sid, d in search_documents(fixtures).items()}
     average = sum(len(t) for t in texts.values()) / len(texts)
     scores: dict[str, float] = {}

@@ -90,3 +90,25 @@ def test_the_embed_card_labels_prior_therapies(client: TestClient) -> None:
     for name in ("Venetoclax", "Decitabine", "Chidamide"):
         assert name.lower() not in therapy.lower() and name.lower() in prior.lower(), name
     assert "fludarabine" in therapy.lower()
+
+
+def _text_of(study: dict) -> str:
+    """What the study says it is and tests, from the raw file: title, summary, findings (not notes)."""
+    parts = [study.get("title", ""), study.get("acronym") or "", study.get("summary") or ""]
+    return " ".join(parts + [f.get("statement", "") for f in study.get("findings", [])]).lower()
+
+
+def test_search_finds_a_study_by_what_it_gave_not_what_its_patients_had_before(client: TestClient) -> None:
+    """Session 12's probe (A6): q=venetoclax found the CAR-T case whose patient had venetoclax before
+    enrolment (its intervention in role prior_therapy, and the curators' notes telling the history),
+    as agent=venetoclax rightly does not; so did q=tocilizumab, given for its toxicity."""
+    checked = []
+    for sid, study in STUDIES.items():
+        given = {x["agent"] for x in interventions(study)}
+        for agent in {x["agent"] for x in interventions(study, None)} - given:
+            words = agent.replace("_", " ")
+            if words in _text_of(study):
+                continue  # the study's own words name it: found by them, rightly
+            checked.append((sid, agent))
+            assert sid not in _ids(client, q=words), (sid, agent)
+    assert ("cd7-car-t-etp-case", "venetoclax") in checked and ("cd7-car-t-etp-case", "tocilizumab") in checked
