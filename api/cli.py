@@ -901,6 +901,14 @@ def _named_path(text: str) -> Path:
     return Path(text)
 
 
+def _named_url(text: str) -> str:
+    # An empty URL (an unset shell variable) was taken as no URL: `serve` built the fixtures into a private
+    # SQLite file and served that, where a PostgreSQL schema was meant (session 12's probe, B4).
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must be a database URL, e.g. postgresql+psycopg://host/db (got {text!r})")
+    return text
+
+
 def _port(text: str) -> int:
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 65535 (got {text!r})")
@@ -938,7 +946,9 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
         "--out", type=_named_path, help="directory for the file tall-evidence-<dataset version>.sqlite3"
     )
     target.add_argument(
-        "--database-url", help="PostgreSQL URL: load into the schema tall_<dataset version> (kept if already built)"
+        "--database-url",
+        type=_named_url,
+        help="PostgreSQL URL: load into the schema tall_<dataset version> (kept if already built)",
     )
     serve = command(
         "serve",
@@ -961,7 +971,9 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
         type=_worker_count,
         help="processes serving the same file or schema (default from WEB_CONCURRENCY, 1)",
     )
-    serve.add_argument("--database-url", help="PostgreSQL URL to attach to read-only (default: DATABASE_URL)")
+    serve.add_argument(
+        "--database-url", type=_named_url, help="PostgreSQL URL to attach to read-only (default: DATABASE_URL)"
+    )
     serve.add_argument(
         "--dataset-version",
         type=_dataset_version,
@@ -1048,6 +1060,13 @@ def main(argv: list[str] | None = None) -> int:
         if stops is None:
             raise
         return _interrupted_before_serving(exc.signum if isinstance(exc, StopSignalled) else signal.SIGINT)
+    except Exception:
+        # The interruption raised where the signal landed can come back as another exception: inside
+        # pydantic-core's schema building (Rust calling back into Python) it is wrapped in a SchemaError
+        # (session 12's probe, B2). A stop signal noted before serving is the reason, whatever was raised.
+        if stops is None or not stops.received or stops.server is not None:
+            raise
+        return _interrupted_before_serving(stops.received[0])
 
 
 def _command(argv: list[str] | None, stops: _StopSignals | None) -> int:

@@ -270,7 +270,7 @@ def build_file(settings: Settings, out_dir: Path, fixtures: "FixtureSet | None" 
 
 def immutable_uri(path: Path) -> str:
     """The SQLite URI that opens path read-only and immutable: no locks, no journal, no writes."""
-    return f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+    return f"file:{quote(os.fsencode(path.resolve()))}?mode=ro&immutable=1"  # bytes: a name need not be UTF-8
 
 
 def connect_immutable(path: Path) -> sqlite3.Connection:

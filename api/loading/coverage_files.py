@@ -89,6 +89,20 @@ def read_coverage(directory: Path, *, max_bytes: int) -> dict[str, CoverageFile]
     return files
 
 
+def check_every_document_covered(coverage: dict[str, CoverageFile], registered: list[str], directory: Path) -> None:
+    """Each registered document has its coverage file: a directory without them (a mistyped
+    TALL_COVERAGE_DIR naming another directory) built without their corrections, without a word
+    (session 12's probe, B1). Raises FixtureError naming the directory and the documents."""
+    missing = [source_id for source_id in registered if source_id not in coverage]
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        message = (
+            f"no coverage file for the registered document(s) {shown} (each has <document id>.yaml here); "
+            "set TALL_COVERAGE_DIR to the directory that holds them"
+        )
+        raise FixtureError([FixtureIssue(str(directory), "", message)])
+
+
 def named_records(record: str, known: dict[str, str | None]) -> list[str]:
     """The ids of the records a reader's name points at, in the order named; known maps id -> its study.
 

@@ -6,6 +6,7 @@ the file and the field path, so a curator fixes them all in one pass.
 
 import hashlib
 import json
+import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,7 +141,8 @@ class _Reader:
         except FixtureError as exc:
             self.issues += exc.issues
             return None
-        self.digest.update(label.encode() + b"\0" + raw + b"\0")
+        # A file's name as its bytes: one that is not UTF-8 ('\xff.yaml') was a traceback (session 12's probe, B3).
+        self.digest.update(os.fsencode(label) + b"\0" + raw + b"\0")
         try:
             text = utf8_text(raw, label)
         except FixtureError as exc:

@@ -1,6 +1,7 @@
 """Validating fixtures and loading them: the one path from files to a served database."""
 
 import hashlib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from sqlmodel import Session, SQLModel, select
 from api.database import Database
 from api.garbage_collector import collector_paused
 from api.loading.checks import check_fixture_set
-from api.loading.coverage_files import correction_rows, coverage_paths, read_coverage
+from api.loading.coverage_files import check_every_document_covered, correction_rows, coverage_paths, read_coverage
 from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set, regular_file_bytes
 from api.loading.fragments import write_fragments
 from api.loading.rows import TableRows, build_rows, search_documents
@@ -61,6 +62,7 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
         fixtures.spans = servable_spans(settings.spans_file, registry)
         # Read before anything hashes the directory's files (the version, the build record's inputs).
         fixtures.coverage = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
+        check_every_document_covered(fixtures.coverage, list(registry), settings.coverage_dir)
     # The code list and the recorded corrections are served with the data: they are part of what it names.
     # Only the files read above are hashed, under the same guards: a stray file in the coverage directory
     # (a backup, a 4 GiB dump) is neither read nor hashed.
@@ -79,7 +81,7 @@ def files_digest(paths: list[Path], *, max_bytes: int) -> str:
     (a missing file counts as absent)."""
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(f"{path.name}\0".encode())
+        digest.update(os.fsencode(path.name) + b"\0")  # its bytes: a name need not be UTF-8
         if not path.exists():
             digest.update(b"\0absent")
             continue

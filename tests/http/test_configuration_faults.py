@@ -132,6 +132,15 @@ def test_names_under_the_tests_own_prefix_are_not_settings_and_not_refused(tmp_p
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+@pytest.mark.parametrize("command", ["serve", "build"])
+def test_an_empty_database_url_argument_is_refused_not_taken_as_none(tmp_path: Path, command: str) -> None:
+    """Session 12's probe (B4): `serve --database-url ""` (an unset shell variable) built the fixtures
+    into a private SQLite file and served it, where a PostgreSQL schema was meant."""
+    result = run_cli(command, "--database-url", "", env=scratch_data(tmp_path), timeout=TIMEOUT)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "argument --database-url: must be a database URL" in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize("host", ["", " 127.0.0.1", "no-such-host.invalid"])
 def test_a_bad_host_argument_is_named_as_the_argument(tmp_path: Path, host: str) -> None:
     """Session 10's probe (P10): `--host ''` was replaced by TALL_HOST's value and served, and a bad

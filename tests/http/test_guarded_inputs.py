@@ -98,6 +98,25 @@ def test_a_stray_file_in_the_coverage_directory_is_not_hashed(tmp_path: Path) ->
     assert names[0] == names[1] and len(names[0]) == 1, names
 
 
+@pytest.mark.parametrize("left_out", ["all", "one"])
+def test_a_coverage_directory_without_a_registered_documents_file_is_refused(tmp_path: Path, left_out: str) -> None:
+    """Session 12's probe (B1): a TALL_COVERAGE_DIR naming a directory without the coverage files (an
+    empty one, /proc/self) built a dataset without their corrections, exit 0, without a word."""
+    env = scratch_data(tmp_path)
+    coverage = tmp_path / "coverage"
+    shutil.copytree(PROJECT_ROOT / "seeds" / "coverage", coverage)
+    files = sorted(coverage.glob("*.yaml"))
+    for path in files if left_out == "all" else files[:1]:
+        path.unlink()
+    env["TALL_COVERAGE_DIR"] = str(coverage)
+    for command in (["validate"], ["build", "--out", str(tmp_path / "out")]):
+        result = _run(*command, env=env)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert f"{coverage}: " in result.stderr and files[0].stem in result.stderr, result.stderr
+        assert "no coverage file for the registered document(s)" in result.stderr
+    assert not list((tmp_path / "out").glob("*.sqlite3"))
+
+
 def _sparse(path: Path) -> None:
     path.unlink()
     with path.open("wb") as file:
@@ -137,3 +156,29 @@ def test_a_bad_source_text_is_named_and_never_waited_on(tmp_path: Path, fault: s
     assert "Traceback" not in result.stderr, result.stderr
     if command == "validate":  # `resolve --check` says only whether the spans file is stale
         assert any(str(document) in line and message in line for line in result.stderr.splitlines()), result.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """Session 12's probe (B3): a study or coverage file whose name is not UTF-8 ('\\xff.yaml') was a
+    traceback in validate, build and serve, and so was a --database path with such a byte."""
+    env = scratch_data(tmp_path)
+    studies = Path(env["TALL_FIXTURES_DIR"]) / "studies"
+    stray = studies / os.fsdecode(b"\xff.yaml")
+    shutil.copy(sorted(studies.glob("*.yaml"))[0], stray)
+    coverage = tmp_path / "coverage"
+    shutil.copytree(PROJECT_ROOT / "seeds" / "coverage", coverage)
+    shutil.copy(sorted(coverage.glob("*.yaml"))[0], coverage / os.fsdecode(b"\xfe.yaml"))
+    for name, broken in (("TALL_FIXTURES_DIR", {}), ("TALL_COVERAGE_DIR", {"TALL_COVERAGE_DIR": str(coverage)})):
+        if name == "TALL_COVERAGE_DIR":
+            stray.unlink()
+        result = _run("validate", env={**env, **broken})
+        assert result.returncode == 1 and "Traceback" not in result.stderr, (name, result.stderr[-2000:])
+        assert "must equal the file name stem" in result.stderr, (name, result.stderr)
+
+    built = _run("build", "--out", str(tmp_path / "out"), env=scratch_data(tmp_path / "clean"))
+    assert built.returncode == 0, built.stderr
+    (database,) = (tmp_path / "out").glob("*.sqlite3")
+    renamed = tmp_path / os.fsdecode(b"build-\xff.sqlite3")
+    shutil.copy(database, renamed)
+    compared = _run("diff", str(renamed), str(database), env=scratch_data(tmp_path / "diff"))
+    assert compared.returncode == 0 and '"changes": []' in compared.stdout, compared.stderr[-2000:]

@@ -13,12 +13,14 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from api.settings import PROJECT_ROOT
 from tests import launcher
 from tests.http.live import (
     HOST,
@@ -182,3 +184,30 @@ def test_a_ctrl_c_while_the_workers_start_is_no_traceback(tmp_path: Path, after:
             process.wait(timeout=10)
     assert process.returncode in (0, 128 + signal.SIGINT), said[-3000:]
     assert "Traceback" not in said and "KeyboardInterrupt" not in said, said[-3000:]
+
+
+# A stop signal landing where an extension catches the interruption and raises its own error (pydantic-core
+# wraps it in a SchemaError while it builds a model's validator: session 12's probe, B2), as `serve` runs.
+WRAPPED_INTERRUPTION = """
+import os, signal, sys
+import api.cli as cli
+
+def command(argv, stops):
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        signal.pause()  # the handler runs here, and raises
+    except KeyboardInterrupt as exc:
+        raise RuntimeError("building a validator failed") from exc
+    return 0
+
+cli._command = command
+sys.exit(cli.main(["serve"]))
+"""
+
+
+def test_a_stop_signal_an_extension_wraps_in_its_own_error_is_still_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPED_INTERRUPTION], capture_output=True, text=True, timeout=WAIT, cwd=PROJECT_ROOT
+    )
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr[-3000:]
+    _said_once_without_a_traceback(done.stdout + done.stderr, "SIGTERM")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.pytest.lazy import get_all_tests
 
@@ -43,13 +44,20 @@ DERIVED = {
 
 
 @pytest.fixture(scope="module")
-def api_schema() -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(), config=CONFIG)
+def fuzzed_app() -> FastAPI:
+    # One application for both configurations: schemathesis starts an application's lifespan once
+    # (building the data), so a second application cost each worker a second build.
+    return create_app()
 
 
 @pytest.fixture(scope="module")
-def derived_schema() -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(), config=DERIVED_CONFIG)
+def api_schema(fuzzed_app: FastAPI) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app, config=CONFIG)
+
+
+@pytest.fixture(scope="module")
+def derived_schema(fuzzed_app: FastAPI) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app, config=DERIVED_CONFIG)
 
 
 @pytest.mark.parametrize("label", OPERATIONS)
