@@ -5,7 +5,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from api.fhir.elements import Json, Urls, compact
-from api.fhir.search_index import SEARCH_PARAMETERS, SORT_PARAMETERS
+from api.fhir.search_index import SEARCH_PARAMETERS, SEARCHED_BY, SORT_PARAMETERS
 
 FHIR_MEDIA_TYPE = "application/fhir+json"
 FHIR_VERSION = "5.0.0"
@@ -155,8 +155,8 @@ def capability_statement(urls: Urls, *, served_at: str, software_version: str, d
                         "type": kind,
                         "interaction": [{"code": "read"}, {"code": "search-type"}],
                         "searchParam": [
-                            {"name": name, "type": "token", "documentation": text}
-                            for name, text in SEARCH_PARAMETERS.items()
+                            {"name": name, "type": "token", "documentation": SEARCH_PARAMETERS[name]}
+                            for name in SEARCHED_BY[kind]
                         ],
                     }
                     for kind in RESOURCE_TYPES

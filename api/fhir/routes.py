@@ -35,7 +35,7 @@ from api.fhir.responses import (
     subset,
     summary,
 )
-from api.fhir.search_index import FhirIndex, build_index
+from api.fhir.search_index import SEARCHED_BY, FhirIndex, build_index
 from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling, taken
 from api.render.lists import pin_of
 from api.request_body import CLOSE_CONNECTION, BodyRefused, read_body
@@ -144,6 +144,19 @@ def _check_request(request: Request, resource_type: str | None = None) -> None:
 @router.get("/metadata", summary="The CapabilityStatement")
 def get_metadata(request: Request, meta: BuildMetaDep, urls: UrlsDep) -> Response:
     _check_request(request)
+    # Only the full statement is served: mode=terminology asks for a TerminologyCapabilities resource, and
+    # any other parameter was dropped without a word (session 12's probe, A7); a read's rule, and mode=full.
+    extra = sorted(set(request.query_params) - {"_format", "mode"})
+    modes = request.query_params.getlist("mode")
+    if extra or any(mode != "full" for mode in modes):
+        asked = extra or ["mode"]
+        raise SearchRefused(
+            400,
+            "not-supported",
+            "The CapabilityStatement takes no parameters but _format and mode=full (mode=normative and "
+            f"mode=terminology are not served); got {', '.join(f'{n}={request.query_params[n]}' for n in asked)}.",
+            expression=tuple(asked),
+        )
     statement = capability_statement(
         urls,
         served_at=served_at(request),
@@ -158,12 +171,17 @@ def _answer_search(
     request: Request, resource_type: str, pairs: list[tuple[str, str]], *, index: FhirIndex, urls: Urls
 ) -> Response:
     strict = strict_handling(request.headers.getlist("prefer"))
-    search = read_search(pairs, strict=strict, systems={"measure": urls.code_system("measure")})
+    searchable = SEARCHED_BY[resource_type]
+    search = read_search(pairs, strict=strict, searchable=searchable, systems={"measure": urls.code_system("measure")})
     found = index.search(resource_type, search.criteria, search.sort)
     base = served_at(request)
     # The links name the search as it was run (FHIR: a client reads the self link to see what was
     # used): a parameter ignored (unknown, a modifier, _summary=text, empty) is left out of them.
-    kept = [(name, value) for name, value in pairs if taken(name, value) and name not in ("_count", "_offset")]
+    kept = [
+        (name, value)
+        for name, value in pairs
+        if taken(name, value, searchable=searchable) and name not in ("_count", "_offset")
+    ]
     kept += pin_of(request).items()
 
     def at(offset: int) -> str:

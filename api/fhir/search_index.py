@@ -209,3 +209,17 @@ SEARCH_PARAMETERS: dict[str, str] = {
     "measure": "Outcome measure code, e.g. cr: Evidence, ResearchStudy and EvidenceVariable about it.",
     "source": "Source document id (ours or its FHIR id): resources drawn from that document.",
 }
+_ABOUT_FIGURES = ("_id", "study", "measure", "source")
+SEARCHED_BY: dict[str, tuple[str, ...]] = {
+    "Evidence": _ABOUT_FIGURES,
+    "EvidenceVariable": _ABOUT_FIGURES,
+    "ResearchStudy": _ABOUT_FIGURES,
+    "Citation": ("_id", "study", "source"),
+    "Group": ("_id", "study", "source"),
+    "StructureDefinition": ("_id",),
+    "CodeSystem": ("_id",),
+    "NamingSystem": ("_id",),
+}
+"""The search parameters each resource type is indexed by (build_index), and so declares: a parameter a type is
+not indexed by is reported as not supported for it, not answered with no match (session 12's probe, A10:
+Citation?measure=cr was 0 results, as if no document reported a CR)."""

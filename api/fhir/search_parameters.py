@@ -138,17 +138,24 @@ def _elements(values: list[str]) -> tuple[str, ...]:
     return names
 
 
-def taken(name: str, value: str) -> bool:
+def taken(name: str, value: str, *, searchable: Sequence[str]) -> bool:
     """Whether read_search uses a (name, value) pair rather than ignoring it."""
-    return value != "" and name in (*SEARCH_PARAMETERS, *CONTROL_PARAMETERS) and (name, value) != ("_summary", "text")
+    return value != "" and name in (*searchable, *CONTROL_PARAMETERS) and (name, value) != ("_summary", "text")
 
 
 def _more_ignored(left_out: int) -> str:
     return f"{left_out} more parameter(s) or value(s) ignored."
 
 
-def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool, systems: Mapping[str, str] | None = None) -> Search:
-    """The search a list of (name, value) pairs asks for, from a query string or a form body; systems:
+def read_search(
+    pairs: Sequence[tuple[str, str]],
+    *,
+    strict: bool,
+    searchable: Sequence[str] = tuple(SEARCH_PARAMETERS),
+    systems: Mapping[str, str] | None = None,
+) -> Search:
+    """The search a list of (name, value) pairs asks for, from a query string or a form body; searchable:
+    the search parameters of the resource type searched (the others are not supported for it); systems:
     the code system of each token parameter whose codes have one (a 'system|code' value is matched in it)."""
     by_name: dict[str, list[str]] = {}
     for name, value in pairs:
@@ -161,8 +168,10 @@ def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool, systems: Mapp
             # FHIR search 3.2.1.3: "Empty parameters are not an error - they are just ignored by
             # the server", whatever Prefer: handling says; the Bundle still says so.
             empty.append(f"{name} has no value; ignored (an empty parameter is not an error).")
-        elif name in SEARCH_PARAMETERS:
+        elif name in searchable:
             search.criteria += _criteria(name, present, systems or {})
+        elif name in SEARCH_PARAMETERS:
+            search.ignored.append(f"Search parameter {name!r} is not supported for this resource type; ignored.")
         elif name == "_count":
             search.count = _integer(name, present, low=0, high=PAGE_SIZE_MAX)
         elif name == "_offset":
@@ -188,7 +197,7 @@ def read_search(pairs: Sequence[tuple[str, str]], *, strict: bool, systems: Mapp
     # query would otherwise be answered with a thousand.
     unsupported = capped(list(dict.fromkeys(search.ignored)), _more_ignored)
     if strict and unsupported:
-        accepted = ", ".join([*SEARCH_PARAMETERS, *CONTROL_PARAMETERS])
+        accepted = ", ".join([*searchable, *CONTROL_PARAMETERS])
         raise SearchRefused(
             400,
             "not-supported",

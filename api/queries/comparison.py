@@ -17,7 +17,14 @@ from pydantic_core import to_json
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col
 
-from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter
+from api.queries.filters import (
+    NO_SUBGROUP,
+    NO_TIME_POINT,
+    OutcomeFilters,
+    StudyFilters,
+    SubgroupFilter,
+    none_or_in,
+)
 from models import Outcome
 from models.comparison import Comparison, ComparisonRow, ExcludedRow, LeaveOneOut, PooledEstimate
 from models.enums import DenominatorBasis, Measure, ValueUnit
@@ -391,7 +398,7 @@ def plan_comparison(
     rows and which excluded, the rows' unique labels, which rows pool, and the pooled estimate."""
     conditions: list[Any] = [Outcome.measure == measure, *outcome_conditions]
     if time_point is not None:
-        conditions.append(Outcome.time_point == time_point)
+        conditions.append(none_or_in(Outcome.time_point, [time_point], none=NO_TIME_POINT))
     # A study's whole-study figures first (arm null), then its arms: the same on every database.
     arm = col(Outcome.arm_id)
     order = (col(Outcome.study_id), arm.is_not(None), arm, col(Outcome.id))

@@ -55,19 +55,26 @@ TIME_POINT_FORMS = (
 )
 
 
+ANY_SUBGROUP = "any"
+NO_SUBGROUP = "none"
+NO_TIME_POINT = "none"
+# A figure's time point, or 'none' for the figures that state none: the facets count them under 'none',
+# and a facet's value is a filter's (session 12's probe, A9: the menu offered a value the filter refused).
+TIME_POINT_QUERY_PATTERN = f"^({NO_TIME_POINT}|{TIME_POINT_PATTERN.removeprefix('^').removesuffix('$')})$"
+
+
 def _time_point(value: str) -> str:
-    if re.fullmatch(TIME_POINT_PATTERN, value) is None:
-        raise PydanticCustomError("time_point", f"{value!r} is not a time point: {TIME_POINT_FORMS}")
+    if re.fullmatch(TIME_POINT_QUERY_PATTERN, value) is None:
+        raise PydanticCustomError(
+            "time_point", f"{value!r} is not a time point: {TIME_POINT_FORMS}; 'none' for figures that state none"
+        )
     return value
 
 
-# The forms in words when refused, and the same pattern in the OpenAPI document as the stored field's.
+# The forms in words when refused, and the pattern in the OpenAPI document.
 TimePointQuery = Annotated[
-    str, AfterValidator(_time_point), WithJsonSchema({"type": "string", "pattern": TIME_POINT_PATTERN})
+    str, AfterValidator(_time_point), WithJsonSchema({"type": "string", "pattern": TIME_POINT_QUERY_PATTERN})
 ]
-
-ANY_SUBGROUP = "any"
-NO_SUBGROUP = "none"
 
 # Subgroup values plus 'none' (whole population) and 'any'; follows Subgroup as it grows.
 SubgroupFilter = StrEnum(  # type: ignore[misc]
@@ -230,9 +237,16 @@ StudyFiltersDep = Annotated[StudyFilters, Depends(_study_filters)]
 def _subgroup_condition(column: Any, subgroup: Sequence[str] | None) -> ColumnElement[bool] | None:
     if not subgroup or ANY_SUBGROUP in subgroup:
         return None
-    named = [str(s) for s in subgroup if s != NO_SUBGROUP]
+    return none_or_in(column, [str(s) for s in subgroup], none=NO_SUBGROUP)
+
+
+def none_or_in(column: Any, values: Sequence[str] | None, *, none: str) -> ColumnElement[bool] | None:
+    """The column is one of values, or null where values hold `none`; no condition when none are asked."""
+    if not values:
+        return None
+    named = [value for value in values if value != none]
     conds = [col(column).in_(named)] if named else []
-    if NO_SUBGROUP in subgroup:
+    if none in values:
         conds.append(col(column).is_(None))
     return conds[0] if len(conds) == 1 else conds[0] | conds[1]
 
@@ -293,7 +307,9 @@ class FigureFilters(BaseModel):
 class _OutcomeOwnFilters(BaseModel):
     measure: list[MeasureOrCode] | None = _multi("Outcome measure, or one of its codes (NCIT:C4870).")
     time_point: list[TimePointQuery] | None = Field(
-        default=None, description="Time-point code (d28, 18m, 2y, cycle1, best). Repeat for alternatives."
+        default=None,
+        description="Time-point code (d28, 18m, 2y, cycle1, best), or 'none' for figures that state no time point. "
+        "Repeat for alternatives.",
     )
 
 
@@ -311,7 +327,7 @@ class OutcomeFilters(FigureFilters, _OutcomeOwnFilters):
         filters, codes = with_terms(session, self, ("measure",))
         conds.codes |= codes
         conds.add(col(Outcome.measure).in_(filters.measure) if filters.measure else None)
-        conds.add(col(Outcome.time_point).in_(self.time_point) if self.time_point else None)
+        conds.add(none_or_in(Outcome.time_point, self.time_point, none=NO_TIME_POINT))
         conds.asked = self.asked()
         return conds
 

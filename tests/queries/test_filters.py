@@ -97,8 +97,10 @@ def test_a_time_point_not_in_a_known_form_is_refused_naming_the_forms(client: Te
         assert response.status_code == 422, value
         [error] = response.json()["errors"]
         assert error["location"] == "query.time_point.0"
-        assert error["message"] == f"{value!r} is not a time point: {TIME_POINT_FORMS}"
-    for value in ("d28", "18m", "1.5y", "cycle1", "best"):
+        assert (
+            error["message"] == f"{value!r} is not a time point: {TIME_POINT_FORMS}; 'none' for figures that state none"
+        )
+    for value in ("d28", "18m", "1.5y", "cycle1", "best", "none"):
         assert client.get("/v1/outcomes", params={"time_point": value}).status_code == 200, value
 
 
@@ -194,3 +196,20 @@ def test_an_age_not_written_in_plain_digits_is_refused(client: TestClient, path:
         assert StudyFilters.model_validate({"age": value}).age == expected, value
         assert client.get(path, params={"age": value}).status_code == 200, value
     assert client.get(path, params={"age": "-1"}).status_code == 422  # digits, but out of range
+
+
+@pytest.mark.parametrize("facet", ["time_point", "subgroup", "measure"])
+def test_every_value_a_facet_offers_is_a_filter_selecting_its_count(client: TestClient, facet: str) -> None:
+    """Session 12's probe (A9): the outcome facets offered time_point 'none' (26 figures), which the
+    filter refused: a facet is a filter menu, so each value it lists selects exactly its count."""
+    values = client.get("/v1/outcomes/facets").json()["facets"][facet]
+    assert any(v["value"] == "none" for v in values) or facet == "measure", values
+    for value in values:
+        answer = client.get("/v1/outcomes", params={facet: value["value"], "limit": 1})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["total"] == value["count"], (facet, value)
+
+
+def test_no_time_point_in_the_comparison_is_the_figures_that_state_none(client: TestClient) -> None:
+    rows = client.get("/v1/comparison", params={"measure": "cr", "time_point": "none"}).json()["rows"]
+    assert rows and all(row["time_point"] is None for row in rows), rows

@@ -60,6 +60,20 @@ def served(client: TestClient) -> dict[str, dict[str, dict[str, Any]]]:
     return resources_of(fresh_index(client))
 
 
+# What each type is searched by, written out (not imported): the figures' types by measure too; documents,
+# reports and populations by study and source; the definitions by id alone.
+SEARCHED_BY_TYPE = {
+    "Evidence": {"_id", "study", "measure", "source"},
+    "EvidenceVariable": {"_id", "study", "measure", "source"},
+    "ResearchStudy": {"_id", "study", "measure", "source"},
+    "Citation": {"_id", "study", "source"},
+    "Group": {"_id", "study", "source"},
+    "StructureDefinition": {"_id"},
+    "CodeSystem": {"_id"},
+    "NamingSystem": {"_id"},
+}
+
+
 def test_capability_statement_is_valid_r5_and_lists_every_type(client: TestClient) -> None:
     statement = _fhir(client, "/fhir/metadata")
     validate(statement)
@@ -69,7 +83,7 @@ def test_capability_statement_is_valid_r5_and_lists_every_type(client: TestClien
     assert sorted(r["type"] for r in resources) == sorted(TYPES)
     for resource in resources:
         assert {i["code"] for i in resource["interaction"]} == {"read", "search-type"}
-        assert {"study", "measure", "source"} <= {p["name"] for p in resource["searchParam"]}
+        assert {p["name"] for p in resource["searchParam"]} == SEARCHED_BY_TYPE[resource["type"]]
 
 
 def test_canonical_urls_are_the_configured_base_never_the_host(client: TestClient) -> None:
@@ -264,9 +278,18 @@ def test_search_by_study_measure_and_source_returns_only_matches(
     study_id = _a_study_with_figures(served)
     source_id = sorted(served["Citation"])[0]
     for params in ({"study": study_id}, {"measure": "cr"}, {"source": source_id}, {"measure": "cr,os"}):
+        (name,) = params
+        if name not in SEARCHED_BY_TYPE[resource_type]:
+            # Session 12's probe (A10): a parameter the type is not indexed by matched nothing, as if
+            # nothing were about it; it is not supported for the type, and said so.
+            refused = client.get(f"/fhir/{resource_type}", params=params, headers={"Prefer": "handling=strict"})
+            assert refused.status_code == 400 and "not supported for this resource type" in refused.text
+            continue
         found, total = _walk_search(client, resource_type, _count=5, **params)
         assert len(found) == total
         assert {r["id"] for r in found} <= set(served[resource_type])
+    if "measure" not in SEARCHED_BY_TYPE[resource_type]:
+        return
     both, _ = _walk_search(client, resource_type, measure="cr,os")
     each = [_walk_search(client, resource_type, measure=m)[0] for m in ("cr", "os")]
     assert {r["id"] for r in both} == {r["id"] for found in each for r in found}
@@ -417,6 +440,14 @@ def test_format_parameter_accepts_the_json_spellings_only(client: TestClient) ->
     validate(response.json())
 
 
+def test_the_metadata_takes_no_parameter_but_format_and_the_full_mode(client: TestClient) -> None:
+    """Session 12's probe (A7): mode=terminology and any other parameter were dropped without a word."""
+    assert client.get("/fhir/metadata", params={"mode": "full", "_format": "json"}).status_code == 200
+    for params in ({"mode": "terminology"}, {"bogus": "1"}, {"_summary": "count"}):
+        refused = client.get("/fhir/metadata", params=params)
+        assert refused.status_code == 400 and refused.json()["resourceType"] == "OperationOutcome", params
+
+
 def test_the_capability_statement_says_what_this_server_does(client: TestClient) -> None:
     """The whole statement: what a FHIR client reads before anything else, its words included (a
     change to them is a change to what the server publishes about itself, so it is made here too)."""
@@ -480,7 +511,7 @@ def test_the_capability_statement_says_what_this_server_does(client: TestClient)
                     {
                         "type": kind,
                         "interaction": [{"code": "read"}, {"code": "search-type"}],
-                        "searchParam": search_parameters,
+                        "searchParam": [p for p in search_parameters if p["name"] in SEARCHED_BY_TYPE[kind]],
                     }
                     for kind in TYPES
                 ],
