@@ -32,7 +32,7 @@ from api.queries.claims import study_names
 from api.queries.comparison import comparison_model, plan_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.projection import outcome_projection, outcomes_in_id_order
-from api.queries.studies import select_studies, sources_by_id, studies_by_id, study_detail
+from api.queries.studies import sources_by_id, studies_by_id, study_detail, study_page
 from api.render.citations import Citations
 from api.render.labels import label
 from api.state import AppState
@@ -194,9 +194,9 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
             disease=disease, agent=agent, target_antigen=target_antigen, therapy_class=therapy_class
         ).model_copy(update={"q": q})
         with reading() as (session, version):
-            found = select_studies(session, filters)
-        result = StudySearchResult(dataset_version=version, total=len(found), studies=found[:limit])
-        lines = [f"{len(found)} studies match (dataset version {version}); showing {len(result.studies)}:"]
+            found, total = study_page(session, filters, limit=limit, offset=0)
+        result = StudySearchResult(dataset_version=version, total=total, studies=found)
+        lines = [f"{total} studies match (dataset version {version}); showing {len(result.studies)}:"]
         lines += [f"- {s.id}: {s.title}" for s in result.studies]
         return _answer("\n".join(lines), result)
 

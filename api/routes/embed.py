@@ -4,14 +4,16 @@ Errors here are HTML pages carrying the problem-details fields (see api.errors),
 a person reads them inside an iframe.
 """
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import IdPath, SessionDep
+from api.deps import PAGE_SIZE_DEFAULT, IdPath, PageDep, SessionDep
 from api.errors import html_problem_responses
 from api.queries.filters import CODED_STUDY_FILTERS, StudyFiltersDep, describe_filters
 from api.queries.pages import get_or_404
-from api.queries.studies import outcomes_by_study, select_studies, sources_by_id, study_detail
+from api.queries.studies import outcomes_by_study, sources_by_id, study_detail, study_page
 from api.queries.terminology import with_terms
 from api.render.citations import Citations
 from api.render.figure_order import MEASURE_ORDER, TERM_ORDER, ordered_adverse_events, ordered_outcomes
@@ -61,10 +63,12 @@ def study_card(study_id: IdPath, request: Request, session: SessionDep) -> HTMLR
     response_class=HTMLResponse,
     responses=html_problem_responses(422),
 )
-def evidence_table(request: Request, session: SessionDep, filters: StudyFiltersDep) -> HTMLResponse:
+def evidence_table(request: Request, session: SessionDep, *, params: PageDep, filters: StudyFiltersDep) -> HTMLResponse:
     """One row per study matching the filters of GET /v1/studies (design, population, therapy), with its
-    outcome figures as printed and their sources. For an iframe; no external assets."""
-    studies = select_studies(session, filters)
+    outcome figures as printed and their sources; a page of them (limit and offset as /v1/studies), with
+    links to the others. For an iframe; no external assets."""
+    limit = params.limit or PAGE_SIZE_DEFAULT
+    studies, total = study_page(session, filters, limit=limit, offset=params.offset)
     outcomes = outcomes_by_study(session, [s.id for s in studies])
     ordered = {s.id: ordered_outcomes(outcomes.get(s.id, [])) for s in studies}
     cited_ids = [o.source_id for s in studies for o in ordered[s.id]]
@@ -76,7 +80,24 @@ def evidence_table(request: Request, session: SessionDep, filters: StudyFiltersD
         outcomes=ordered,
         citations=citations,
         filters=describe_filters(with_terms(session, filters, CODED_STUDY_FILTERS)[0]),
+        paging=_paging(request, total=total, limit=limit, offset=params.offset),
     )
+
+
+def _paging(request: Request, *, total: int, limit: int, offset: int) -> dict[str, object]:
+    """Which studies the page shows of how many, and the query of the pages before and after it."""
+
+    def at(start: int) -> str:
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
+        return "?" + urlencode([*kept, ("limit", str(limit)), ("offset", str(start))])
+
+    return {
+        "total": total,
+        "first": offset + 1,
+        "last": min(offset + limit, total),
+        "previous": at(max(0, offset - limit)) if offset > 0 else None,
+        "next": at(offset + limit) if offset + limit < total else None,
+    }
 
 
 @router.get(

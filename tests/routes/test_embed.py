@@ -209,3 +209,25 @@ def test_display_labels_are_served_for_the_browser_component(client: TestClient)
 def test_table_takes_the_filters_of_the_study_list(client: TestClient, query: str) -> None:
     listed = [s["id"] for s in client.get(f"/v1/studies?limit=500&{query}").json()["items"]]
     assert _page(client, f"/embed/table?{query}").values("data-study-id") == listed
+
+
+def test_the_table_is_paged_as_the_study_list_and_its_links_walk_every_page(client: TestClient) -> None:
+    """Session 12's probe (A12): the table had every matching study on one page, 4.8 MB at 100 times
+    the data. It takes limit and offset as /v1/studies (50 by default) and links its other pages."""
+    every = [s["id"] for s in client.get("/v1/studies", params={"limit": 500}).json()["items"]]
+    url, seen, pages = "/embed/table?limit=5", [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.text[:300]
+        page = HtmlPage(response.text)
+        shown = page.values("data-study-id")
+        assert (
+            len(shown) <= 5 and f"studies {len(seen) + 1} to {len(seen) + len(shown)} of {len(every)}" in response.text
+        )
+        seen += shown
+        pages += 1
+        found = re.search(r'<a rel="next" href="([^"]+)"', response.text)
+        url = html.unescape(found.group(1)) if found else ""
+    assert seen == every and pages == -(-len(every) // 5)
+    back = re.search(r'<a rel="prev" href="([^"]+)"', client.get("/embed/table?limit=5&offset=5").text)
+    assert back and "offset=0" in html.unescape(back.group(1))
