@@ -20,7 +20,9 @@ def claim_words(claim: Claim) -> str:
     amount = f"{number}%" if claim.unit is ClaimUnit.percent and claim.numerator is None else number
     if claim.unit is ClaimUnit.patients:
         amount = f"{number} patients"
-    when = f" at {time_point_label(claim.time_point)}" if claim.time_point else ""
+    when = time_point_label(claim.time_point)
+    # 'at 2 years', 'at day 28', 'at best response'; 'after cycle 1' reads as it is (not 'at after cycle 1').
+    when = "" if not when else f" {when}" if when.startswith("after ") else f" at {when}"
     who = f" in the {label(claim.subgroup)} subgroup" if claim.subgroup else ""
     return f"{label(claim.measure)}{when}{who} of {amount}"
 

@@ -190,7 +190,8 @@ def _answer_search(
     total = None if search.total == "none" else len(found)
     if search.summary == "count" or search.count == 0:
         links = {"self": at(search.offset)}
-        return fhir_response(searchset([], base=base, total=len(found), links=links, ignored=search.ignored))
+        # The total alone, unless _total=none asks for none (session 12's probe: it was given anyway).
+        return fhir_response(searchset([], base=base, total=total, links=links, ignored=search.ignored))
     count, offset = search.count, search.offset
     links = {"self": at(offset), "first": at(0)}
     if offset > 0:

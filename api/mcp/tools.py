@@ -41,6 +41,7 @@ from models.comparison import Comparison
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass, case_folded
 from models.identifiers import RECORD_ID_MAX_LENGTH, RECORD_ID_PATTERN
 from models.outcome import OutcomePublic, TimePoint
+from models.source import SourcePublic
 from models.tool_results import CitationResult, FiguresResult, StudyResult, StudySearchResult
 
 MAX_STUDIES = 25
@@ -65,6 +66,15 @@ def _argument_error(exc: ApiError) -> ToolError:
     """The problem's fields, named as the tool's arguments ('query.measure' -> argument 'measure')."""
     named = "; ".join(f"argument '{e.location.rpartition('.')[2]}': {e.message}" for e in exc.errors)
     return ToolError(f"{exc.detail} {named}".strip())
+
+
+def _document_words(document: SourcePublic) -> str:
+    """A document as a citation names it: authors (three, then et al.), title, venue or kind, year."""
+    authors = ", ".join(document.authors[:3]) or "Anonymous"
+    return (
+        f"{authors}{' et al.' if len(document.authors) > 3 else ''} {document.title}. "
+        f"{document.venue or document.kind.value}{f', {document.year}' if document.year else ''}"
+    )
 
 
 def _figure_line(f: OutcomePublic) -> str:
@@ -366,9 +376,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
                 sources = Citations(sources_by_id(session, [figure.source_id]), [figure.source_id]).sources
                 document = sources[0]
                 citation = (
-                    f"{', '.join(document.authors[:3]) or 'Anonymous'}{' et al.' if len(document.authors) > 3 else ''}"
-                    f" {document.title}. {document.venue or document.kind.value}"
-                    f"{f', {document.year}' if document.year else ''}. {figure.locator}: {figure.printed!r}. "
+                    f"{_document_words(document)}. {figure.locator}: {figure.printed!r}. "
                     f"Via the T-ALL Evidence API, dataset version {version}, {figure.permalink}"
                 )
                 result = CitationResult(
@@ -386,7 +394,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
                     raise ToolError(f"argument 'study_id': no study with id {study_id!r}")
                 detail = study_detail(session, study)
                 sources = detail.sources
-                citation = "; ".join(f"{s.title} ({s.venue or s.kind.value}, {s.year or 'n.d.'})" for s in sources)
+                citation = "; ".join(_document_words(s) for s in sources)
                 citation += f". Via the T-ALL Evidence API, dataset version {version}, study {detail.id}"
                 result = CitationResult(
                     dataset_version=version,

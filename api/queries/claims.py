@@ -7,6 +7,7 @@ not an agent the study gave).
 
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
+from fractions import Fraction
 
 from sqlmodel import Session, col, select
 
@@ -32,9 +33,20 @@ def equivalent_time_points(code: str) -> list[str]:
         number, unit = Decimal(code[:-1]), code[-1]
         months = number * 12 if unit == "y" else number
         codes = [code, f"{_plain(months)}m"]
-        if months % 6 == 0:
-            codes.append(f"{_plain(months / 12)}y")
+        # In years too wherever that is a finite decimal: 9m is 0.75y as 0.75y is 9m (session 12's probe, A14:
+        # the equivalence held one way only); 1m is 0.08333...y, which no code can write.
+        years = Fraction(str(months)) / 12
+        if _finite_decimal(years.denominator):
+            codes.append(f"{_plain(Decimal(years.numerator) / Decimal(years.denominator))}y")
     return sorted(set(codes))
+
+
+def _finite_decimal(denominator: int) -> bool:
+    """Whether a fraction with this (reduced) denominator is written in decimals with an end: 2s and 5s only."""
+    for factor in (2, 5):
+        while denominator % factor == 0:
+            denominator //= factor
+    return denominator == 1
 
 
 def _plain(number: Decimal) -> str:

@@ -180,6 +180,11 @@ def test_a_value_not_written_in_plain_digits_is_refused(client: TestClient) -> N
         ("1.00000001y", ["1.00000001y", "12.00000012m"]),
         # Session 10's probe: past decimal arithmetic's default 28 digits, this was 12m too.
         ("1.0000000000000000000000000001y", ["1.0000000000000000000000000001y", "12.0000000000000000000000000012m"]),
+        # Session 12's probe (A14): 0.75y was also 9m, but 9m was not 0.75y; 1m is no year a code can write.
+        ("9m", ["0.75y", "9m"]),
+        ("0.75y", ["0.75y", "9m"]),
+        ("1.2m", ["0.1y", "1.2m"]),
+        ("1m", ["1m"]),
     ],
 )
 def test_a_time_point_is_looked_up_under_its_equivalents_written_out(
@@ -224,3 +229,9 @@ def test_a_sentence_is_read_by_looking_its_words_up_not_by_trying_every_name(mon
 def test_names_are_found_whole_between_words(sentence: str, found: list[str]) -> None:
     names = StudyNames.of({"RD13-01": "rd13-01", "V HAG 2": "v-hag-2", "HAG": "hag-x"})
     assert names.in_sentence(sentence) == found
+
+
+def test_the_explanation_words_a_cycle_as_after_it(client: TestClient) -> None:
+    """Session 12's probe: 'CR/CRi at after cycle 1'."""
+    answer = check(client, measure="cr_cri", study="yu-v-hag-phase2", time_point="cycle1", value="85.7")
+    assert "CR/CRi after cycle 1 of 85.7%" in answer["explanation"] and "at after" not in answer["explanation"]

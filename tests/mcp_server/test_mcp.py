@@ -230,3 +230,14 @@ def test_enumerated_arguments_are_matched_regardless_of_case_as_over_rest(live_u
         for (tool, given), (any_case, canonical) in zip(ANY_CASE_CALLS, answers, strict=True):
             assert not canonical.is_error and not any_case.is_error, (tool, given, any_case.content)
             assert any_case.structured_content == canonical.structured_content, (tool, given)
+
+
+def test_a_study_is_cited_with_its_documents_authors_as_a_figure_is(live_url: str) -> None:
+    """Session 12's probe: a study's citation named its documents without their authors."""
+
+    async def session(client: Client) -> Any:
+        return await client.call_tool("cite", {"study_id": "rd13-01"})
+
+    result = over_http(live_url, session)
+    sources = result.structured_content["sources"]
+    assert sources and all(s["authors"][0] in result.structured_content["citation"] for s in sources if s["authors"])

@@ -539,3 +539,9 @@ def test_json_text_refuses_what_fhir_forbids() -> None:
     for value in (float("nan"), float("inf")):
         with pytest.raises(ValueError):
             fhir_json({"resourceType": "Basic", "extension": [{"url": "x", "valueDecimal": value}]})
+
+
+def test_no_total_is_given_where_total_none_asks_for_none(client: TestClient) -> None:
+    """Session 12's probe: `_count=0&_total=none` still gave the total."""
+    assert "total" not in _fhir(client, "/fhir/Evidence", _count=0, _total="none")
+    assert _fhir(client, "/fhir/Evidence", _count=0)["total"] > 0
