@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from models.claim import Claim, ClaimUnit
 from models.enums import ValueQualifier, ValueUnit
@@ -58,9 +59,16 @@ class Comparison:
 
 def _claimed(claim: Claim) -> tuple[Fraction, int | None]:
     """The claim's number in its unit, exact, and its decimals (None for an exact count)."""
-    if claim.unit is ClaimUnit.percent and claim.numerator is not None and claim.denominator:
-        return Fraction(claim.numerator * 100, claim.denominator), None
-    return Fraction(str(claim.value)), claim.decimals
+    return _claimed_number(claim.unit, claim.numerator, claim.denominator, claim.value, claim.decimals)
+
+
+@lru_cache(maxsize=64)  # one claim is compared with every figure it matches: its number read once
+def _claimed_number(
+    unit: ClaimUnit, numerator: int | None, denominator: int | None, value: float, decimals: int | None
+) -> tuple[Fraction, int | None]:
+    if unit is ClaimUnit.percent and numerator is not None and denominator:
+        return Fraction(numerator * 100, denominator), None
+    return Fraction(str(value)), decimals
 
 
 def _figure_number(claim: Claim, figure: OutcomePublic) -> tuple[Fraction, int | None, str] | None:

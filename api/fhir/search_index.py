@@ -39,6 +39,12 @@ class FhirIndex:
     resources: dict[str, dict[str, Json]] = field(default_factory=lambda: defaultdict(dict))
     keys: dict[tuple[str, str], dict[str, set[str]]] = field(default_factory=dict)
     sort_values: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
+    # Made once the index is complete (prepare): each search then reads them, where it filtered and
+    # sorted every resource of its type (50 ms a search at 100 times the data: session 12's probe, A13).
+    _ids: dict[str, list[str]] = field(default_factory=dict)
+    _postings: dict[tuple[str, str, str], set[str]] = field(default_factory=dict)
+    _ranks: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    _prepared: bool = False
 
     def add(self, resource: Json, *, date: str | None = None, **keys: Iterable[str]) -> None:
         """Index a resource; date is the date of the document it is drawn from (sorts by _sort=date)."""
@@ -51,23 +57,50 @@ class FhirIndex:
         self.keys[(kind, rid)] = wanted
         title = resource.get("title") or resource.get("name")
         self.sort_values[(kind, rid)] = {"_id": rid, "title": title, "date": date}
+        self._prepared = False
+
+    def prepare(self) -> None:
+        """Each type's ids in order, who holds each searched value, and each sort key's order."""
+        self._ids, self._postings, self._ranks = {}, {}, {}
+        for kind, resources in self.resources.items():
+            ids = sorted(resources)
+            self._ids[kind] = ids
+            for rid in ids:
+                for name, values in self.keys[(kind, rid)].items():
+                    for value in values:
+                        self._postings.setdefault((kind, name, value), set()).add(rid)
+            for name in ("_id", "title", "date"):
+                present = {r: v for r in ids if (v := self.sort_values[(kind, r)][name]) is not None}
+                # Equal values share a rank, so that ties fall to the next key, then the id.
+                order = {value: i for i, value in enumerate(sorted(set(present.values()), key=_sort_key))}
+                self._ranks[(kind, name)] = {r: order[v] for r, v in present.items()}
+        self._prepared = True
 
     def search(
         self, kind: str, criteria: Sequence[tuple[str, Sequence[str]]], sort: Sequence[tuple[str, bool]] = ()
     ) -> list[Json]:
         """Resources of kind matching every criterion ((parameter, alternatives) pairs: any of its
         values; a parameter given twice is two criteria, both to be met), ordered by sort
-        ((parameter, descending) pairs, first one first), then by id."""
-        rids = [
-            rid
-            for rid in sorted(self.resources[kind])
-            if all(self.keys[(kind, rid)].get(name, set()) & set(values) for name, values in criteria)
-        ]
-        for name, descending in reversed(sort):  # stable sorts, least significant key first
-            valued = [r for r in rids if self.sort_values[(kind, r)][name] is not None]
-            missing = [r for r in rids if self.sort_values[(kind, r)][name] is None]  # last either way
-            valued.sort(key=lambda r: _sort_key(self.sort_values[(kind, r)][name]), reverse=descending)
-            rids = valued + missing
+        ((parameter, descending) pairs, first one first, a resource without the value last either
+        way), then by id."""
+        if not self._prepared:
+            self.prepare()
+        rids = self._ids.get(kind, [])
+        for name, values in criteria:
+            holding = set().union(*(self._postings.get((kind, name, value), set()) for value in values))
+            rids = [rid for rid in rids if rid in holding]
+        if sort:
+            ranks = [(self._ranks[(kind, name)], descending) for name, descending in sort]
+            position = {rid: i for i, rid in enumerate(rids)}  # in id order: the last key
+
+            def key(rid: str) -> tuple[int, ...]:
+                parts: list[int] = []
+                for rank, descending in ranks:
+                    found = rank.get(rid)
+                    parts += [1, 0] if found is None else [0, -found if descending else found]
+                return (*parts, position[rid])
+
+            rids = sorted(rids, key=key)
         return [self.resources[kind][rid] for rid in rids]
 
 
@@ -190,6 +223,7 @@ def build_index(
         index.add(term_variable(urls, term), study=used_by["study"], source=used_by["source"])
     for definition in definitions(urls, date=built_at):
         index.add(definition)
+    index.prepare()
     return index
 
 

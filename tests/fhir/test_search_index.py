@@ -369,3 +369,11 @@ def test_what_the_index_passes_on_reaches_the_resources() -> None:
             {"url": "id", "valueString": "cr-disagrees"},
             {"url": "kind", "valueCode": "between_documents"},
         ]
+
+
+def test_a_resource_added_after_a_search_is_found_by_the_next() -> None:
+    """The index prepares its orders and postings once it is searched; what is added after counts too."""
+    index = _hand_made()
+    assert _ids(index.search("Citation", [("study", ["s2"])], [("title", False)])) == ["r3", "r4"]
+    index.add({"resourceType": "Citation", "id": "r5", "title": "aardvark"}, study=["s2"])
+    assert _ids(index.search("Citation", [("study", ["s2"])], [("title", False)])) == ["r5", "r3", "r4"]
