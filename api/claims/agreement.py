@@ -59,12 +59,14 @@ class Comparison:
 
 def _claimed(claim: Claim) -> tuple[Fraction, int | None]:
     """The claim's number in its unit, exact, and its decimals (None for an exact count)."""
-    return _claimed_number(claim.unit, claim.numerator, claim.denominator, claim.value, claim.decimals)
+    return _claimed_number(
+        claim.unit, numerator=claim.numerator, denominator=claim.denominator, value=claim.value, decimals=claim.decimals
+    )
 
 
 @lru_cache(maxsize=64)  # one claim is compared with every figure it matches: its number read once
 def _claimed_number(
-    unit: ClaimUnit, numerator: int | None, denominator: int | None, value: float, decimals: int | None
+    unit: ClaimUnit, *, numerator: int | None, denominator: int | None, value: float, decimals: int | None
 ) -> tuple[Fraction, int | None]:
     if unit is ClaimUnit.percent and numerator is not None and denominator:
         return Fraction(numerator * 100, denominator), None
