@@ -11,12 +11,6 @@ from http import HTTPStatus
 from models.problem import Problem, ProblemField
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-HTML_ERROR_PREFIX = "/embed/"
-
-
-def answers_errors_as_html(path: str) -> bool:
-    """Embed pages (not their JSON helpers) answer errors as an HTML page an iframe can show."""
-    return path.startswith(HTML_ERROR_PREFIX) and not path.endswith(".json")
 
 
 class StartupRefusal(Exception):

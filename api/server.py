@@ -19,6 +19,7 @@ the uvicorn methods overridden here are those of the pinned, tested uvicorn rele
 """
 
 import asyncio
+import html
 import json
 import re
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from models.problem import FHIR_ISSUE_TYPES, Problem, error_face, jsonrpc_refusal
+from models.problem import FHIR_ISSUE_TYPES, Problem, answers_errors_as_html, error_face, jsonrpc_refusal
 
 PROBLEM_MEDIA_TYPE = b"application/problem+json"
 FHIR_MEDIA_TYPE = b"application/fhir+json"
@@ -44,6 +45,10 @@ FEED_SLICE_BYTES = 256
 # most a held connection keeps that it has read but not parsed.
 READ_BUFFER_BYTES = 16 * 1024
 ALLOW = b"GET, HEAD, OPTIONS"
+# The methods httptools reads; another (BREW) is refused before the target is handed on.
+KNOWN_METHODS = frozenset(
+    b"GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH PROPFIND PROPPATCH MKCOL COPY MOVE LOCK UNLOCK".split()
+)
 # Body bytes read and dropped, after a request was answered before its body ended, before the
 # connection is closed instead (the time bound is body_timeout after the head).
 DRAIN_BYTES = 64 * 1024
@@ -163,6 +168,8 @@ def problem_bytes(status: int, detail: str, path: str = "") -> bytes:
         problem = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail)
         media_type, document = PROBLEM_MEDIA_TYPE, problem.model_dump()
     body = json.dumps(document, separators=(",", ":")).encode()
+    if answers_errors_as_html(path):  # an embed page's refusal is read in its iframe (session 12's probe, B6)
+        media_type, body = b"text/html; charset=utf-8", _html_problem(status, detail)
     head = [
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}".encode(),
         b"date: " + formatdate(usegmt=True).encode(),
@@ -178,6 +185,16 @@ def problem_bytes(status: int, detail: str, path: str = "") -> bytes:
     return b"\r\n".join(head) + b"\r\n\r\n" + body
 
 
+def _html_problem(status: int, detail: str) -> bytes:
+    """The problem as the embed pages' own error page gives it (api/templates/problem.html), unstyled."""
+    title = f"{status} {HTTPStatus(status).phrase}"
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head><body>'
+        f'<article class="te-problem" data-status="{status}" data-type="about:blank">'
+        f'<h1 class="te-title">{title}</h1><p class="te-detail">{html.escape(detail)}</p></article></body></html>'
+    ).encode()
+
+
 def refused_target(data: bytes) -> bytes:
     """The target of the first request line in data that the parser cannot take (a raw non-ASCII or
     control byte in it, a method not in capitals): the parser stops before handing the target on, and
@@ -186,7 +203,8 @@ def refused_target(data: bytes) -> bytes:
         parts = line.split(b" ")
         if len(parts) == 3 and parts[2].startswith(b"HTTP/"):
             method, target = parts[0], parts[1]
-            if not method.isupper() or any(byte <= 0x20 or byte >= 0x7F for byte in target):
+            unknown = method not in KNOWN_METHODS  # BREW: refused before its target is handed on too
+            if unknown or not method.isupper() or any(byte <= 0x20 or byte >= 0x7F for byte in target):
                 return target
     return b""
 
@@ -331,6 +349,7 @@ def guarded_protocol(
             self._lingered: int | None = None  # bytes dropped since it began lingering; None: it is not
             self._linger_deadline = Deadline(self.loop, LINGER_SECONDS, self._linger_timed_out)
             self._ended_by_client = False  # the client shut its sending side (a half-close)
+            self._refusal: bytes | None = None  # owed once the requests read before a refused one are answered
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             self._gate = ReadGate(transport)
@@ -403,11 +422,24 @@ def guarded_protocol(
         def _refuse(self, status: int, detail: str, *, target: bytes = b"") -> None:
             self._head_deadline.cancel()
             self._unset_keepalive_if_required()
-            if not self.transport.is_closing():
-                self.transport.write(problem_bytes(status, detail, self._refusal_path(target)))
-                self.transport.close()
+            if self.transport.is_closing():
+                return
+            refusal = problem_bytes(status, detail, self._refusal_path(target))
+            if self._pending > 0 and not self._in_message:
+                # Requests read whole before this one are answered first, in order (RFC 9112 9.3.2),
+                # then this refusal ends the connection: sent at once, it went out as if it answered
+                # the first of them (session 12's probe, B8). Nothing more is read meanwhile.
+                self._refusal = refusal
+                self._held = None
+                if self._gate is not None:
+                    self._gate.hold(True)
+                return
+            self.transport.write(refusal)
+            self.transport.close()
 
         def data_received(self, data: bytes | memoryview) -> None:
+            if self._refusal is not None:
+                return  # the connection ends with its refusal once the requests before it are answered
             self._unset_keepalive_if_required()
             if self._lingered is not None:
                 self._lingered += len(data)
@@ -576,6 +608,11 @@ def guarded_protocol(
                 self._gate.flush()  # the response's head and body, in one send
             self._pending -= 1
             super().on_response_complete()
+            if self._refusal is not None:
+                if self._pending == 0 and not self.transport.is_closing():
+                    self.transport.write(self._refusal)
+                    self.transport.close()
+                return
             if self._ended_by_client and not self._answers_owed() and not self.transport.is_closing():
                 self.transport.close()  # the last answer to a client that sends no more
             # The next request's head, its deadline starting with its first byte; unless this

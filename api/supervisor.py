@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -174,7 +175,12 @@ def _ctrl_c_ignored_by_children() -> Iterator[None]:
     a second or more before run_worker can ignore it, and a Ctrl-C to the terminal's group then was a
     KeyboardInterrupt traceback from each worker (session 11's probe, S11-10). An ignored signal stays
     ignored across exec and Python leaves it so. Here it is blocked meanwhile: one that comes is held
-    (Linux never drops a blocked signal as ignored) and reaches this process's handler afterwards."""
+    (Linux never drops a blocked signal as ignored) and reaches this process's handler afterwards.
+
+    multiprocessing's resource tracker is started first, outside: the first spawn starts it, and it
+    unblocks SIGINT as it does, which in here discarded a Ctrl-C held meanwhile (session 12's probe, B7:
+    `serve` went on serving)."""
+    resource_tracker.ensure_running()
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:

@@ -59,6 +59,14 @@ FHIR_ISSUE_TYPES = {
 JSONRPC_INVALID_REQUEST = -32600
 
 
+HTML_ERROR_PREFIX = "/embed/"
+
+
+def answers_errors_as_html(path: str) -> bool:
+    """Embed pages (not their JSON helpers) answer errors as an HTML page an iframe can show."""
+    return path.startswith(HTML_ERROR_PREFIX) and not path.endswith(".json")
+
+
 def error_face(path: str) -> str:
     """Which form an error answered for path takes: 'fhir' (an OperationOutcome), 'mcp' (a JSON-RPC
     error object) or 'problem' (RFC 9457 problem details; HTML under /embed/, decided by the caller)."""

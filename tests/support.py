@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import uvicorn
 
-from api.errors import PROBLEM_MEDIA_TYPE, answers_errors_as_html
+from api.errors import PROBLEM_MEDIA_TYPE
 from api.main import create_app
 from api.settings import Settings
-from models.problem import Problem
+from models.problem import Problem, answers_errors_as_html
 from tests import launcher
 
 if TYPE_CHECKING:

@@ -57,7 +57,10 @@ def _path_exists(scope: Scope) -> bool:
 
 
 def _is_cors_preflight(scope: Scope) -> bool:
-    return any(name == b"access-control-request-method" for name, _ in scope["headers"])
+    # Both headers, as the CORS layer reads a preflight: with no Origin it is a plain OPTIONS, which
+    # went on to the route's 405 (session 12's probe, B5).
+    names = {name for name, _ in scope["headers"]}
+    return b"access-control-request-method" in names and b"origin" in names
 
 
 class SecurityMiddleware:

@@ -12,7 +12,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api.errors import PROBLEM_MEDIA_TYPE, answers_errors_as_html
+from api.errors import PROBLEM_MEDIA_TYPE
+from models.problem import answers_errors_as_html
 
 # Who answers for the service; no address is invented here (README: "Questions" and the licence files).
 CONTACT = {"name": "The T-ALL Evidence API contributors"}

@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from api.errors import PROBLEM_MEDIA_TYPE, ApiError, answers_errors_as_html, out_of_descriptors
+from api.errors import PROBLEM_MEDIA_TYPE, ApiError, out_of_descriptors
 from api.fhir.responses import FHIR_MEDIA_TYPE, fhir_json, operation_outcome
 from api.render.html import render_page
 from api.settings import LOG_NAME
-from models.problem import FHIR_ISSUE_TYPES, Problem, ProblemField, error_face, jsonrpc_refusal
+from models.problem import FHIR_ISSUE_TYPES, Problem, ProblemField, answers_errors_as_html, error_face, jsonrpc_refusal
 
 logger = logging.getLogger(LOG_NAME)
 # A client told the service is out of file descriptors may ask again this many seconds later.

@@ -75,3 +75,25 @@ def test_every_pipelined_request_is_answered_in_order(pipelined: LiveServer) -> 
             assert status == 200 and b'"status":"ok"' in body, (i, status, body)
         else:
             assert status == 404 and f"/v1/unknown-{i}".encode() in body, (i, status, body)
+
+
+BAD_REQUESTS = {
+    "unknown method": (b"BREW / HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+    "bare LF": (b"GET /health HTTP/1.1\nHost: x\n\n", 400),
+    "HTTP/2.0": (b"GET /health HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    "no Host": (b"GET /health HTTP/1.1\r\n\r\n", 400),
+    "a target too long": (b"GET /" + b"a" * 17_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_REQUESTS))
+def test_requests_read_before_a_refused_one_are_answered_first_in_order(server: LiveServer, bad: str) -> None:
+    """Session 12's probe (B8): in one write, GET /health twice then a request the connection layer
+    refuses got only the refusal, as if it answered the first GET (RFC 9112 9.3.2: in order)."""
+    request, status = BAD_REQUESTS[bad]
+    with socket.create_connection((HOST, server.port), timeout=10) as sock:
+        sock.sendall(REQUEST * 2 + request)
+        answers = read_responses(sock, 3)
+        assert sock.recv(1) == b"", "the connection goes on after the refusal"
+    assert [code for code, _ in answers] == [200, 200, status], answers
+    assert b'"status":"ok"' in answers[0][1] and b'"status":"ok"' in answers[1][1]

@@ -44,6 +44,12 @@ CASES = {
     "mcp, query too long": (_mcp(b"POST /mcp?" + b"a" * 3000 + b" HTTP/1.1"), 414),
     "mcp, query not UTF-8": (_mcp(b"POST /mcp?x=%ff HTTP/1.1"), 400),
     "mcp, head too large": (_mcp(b"POST /mcp HTTP/1.1", host=b"Host: x\r\nX-Big: " + LONG + b"\r\n"), 431),
+    # Session 12's probe (B6): an unknown method under /fhir and /mcp, and every refusal under /embed/.
+    "fhir, an unknown method": (b"BREW /fhir/Evidence HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+    "mcp, an unknown method": (_mcp(b"BREW /mcp HTTP/1.1"), 405),
+    "embed, no Host": (b"GET /embed/table HTTP/1.1\r\n\r\n", 400),
+    "embed, HTTP/3.0": (b"GET /embed/table HTTP/3.0\r\nHost: x\r\n\r\n", 505),
+    "embed, head too large": (b"GET /embed/table HTTP/1.1\r\nHost: x\r\nX-Big: " + LONG + b"\r\n\r\n", 431),
     "api, no Host": (b"GET /v1/studies HTTP/1.1\r\n\r\n", 400),
     "api, target too long": (b"GET /v1/studies?x=" + LONG + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
 }
@@ -57,6 +63,10 @@ def test_a_refusal_takes_the_form_of_the_face_asked(server: LiveServer, case: st
     # What every answer carries (docs, Limits), and Date (RFC 9110 6.6.1: a server with a clock sends it).
     assert headers["referrer-policy"] == "no-referrer" and headers["x-content-type-options"] == "nosniff"
     assert headers["date"].endswith(" GMT")
+    if case.startswith("embed"):  # read in an iframe: the embed pages' own error page
+        assert headers["content-type"] == "text/html; charset=utf-8", headers
+        assert f'data-status="{expected}"' in body.decode() and "te-detail" in body.decode()
+        return
     document = json.loads(body)
     if case.startswith("fhir"):
         assert headers["content-type"].startswith("application/fhir+json"), headers

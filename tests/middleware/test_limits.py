@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from api.deps import PAGE_SIZE_MAX, PageDep
-from api.errors import answers_errors_as_html
 from api.main import create_app
 from api.middleware.limits import MAX_QUERY_STRING_BYTES, query_parameters
 from api.settings import Settings
+from models.problem import answers_errors_as_html
 
 
 def _problem(response, status: int) -> dict:

@@ -116,6 +116,17 @@ def test_options_lists_the_allowed_methods(client: TestClient) -> None:
     assert set(missing.json()) == PROBLEM_KEYS
 
 
+def test_an_options_with_a_request_method_but_no_origin_is_a_plain_options(client: TestClient) -> None:
+    """Session 12's probe (B5): not a CORS preflight without Origin, it reached the route and got a 405."""
+    for path in ("/v1/studies", "/health", "/embed/table"):
+        response = client.options(path, headers={"Access-Control-Request-Method": "GET"})
+        assert response.status_code == 204 and response.headers["allow"] == ALLOW, (path, response.text)
+    preflight = client.options(
+        "/v1/studies", headers={"Access-Control-Request-Method": "GET", "Origin": "https://lab.example"}
+    )
+    assert preflight.status_code == 200 and "access-control-allow-methods" in preflight.headers
+
+
 def test_an_internal_error_answers_problem_details_without_a_trace(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
