@@ -45,8 +45,11 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 def _node_issues(root: Node) -> list[Issue]:
-    """Aliases and repeated keys, found in the composed node graph before anything is constructed."""
+    """Aliases and repeated keys, found in the composed node graph before anything is constructed.
+    Aliases are said once, with their count: 600,000 of them in a 1.8 MB file were as many lines
+    (session 12's probe, B9)."""
     issues: list[Issue] = []
+    aliases: list[Loc] = []
     seen: set[int] = set()
     stack: list[tuple[Node, Loc]] = [(root, ())]
     while stack:
@@ -54,7 +57,7 @@ def _node_issues(root: Node) -> list[Issue]:
         # An alias is the very node object of its anchor, met a second time; never descend
         # into it again, or walking an alias bomb would itself explode.
         if id(node) in seen:
-            issues.append((loc, "YAML aliases (*name) are not allowed: write the value out"))
+            aliases.append(loc)
             continue
         seen.add(id(node))
         children: list[tuple[Node, Loc]] = []
@@ -73,6 +76,9 @@ def _node_issues(root: Node) -> list[Issue]:
             line = node.start_mark.line + 1
             issues.append((loc, f"{node.value!r} (line {line}) is a YAML 1.1 number form; write it in decimal digits"))
         stack.extend(reversed(children))  # document order, so the first use is not the one reported
+    if aliases:
+        count = f" ({len(aliases)} in this file)" if len(aliases) > 1 else ""
+        issues.insert(0, (aliases[0], f"YAML aliases (*name) are not allowed: write the value out{count}"))
     return issues
 
 

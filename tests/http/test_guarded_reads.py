@@ -303,3 +303,26 @@ def test_a_generated_file_whose_place_holds_no_regular_file_is_not_written(
     (line,) = done.stderr.splitlines()
     assert line.startswith(f"{command}: {target}: ") and "name a regular file or a new path" in line, line
     assert not elsewhere.parent.exists()
+
+
+REPEATED_FAULTS = {
+    "aliases": ("a: &a 1\nb: [" + ",".join(["*a"] * 50_000) + "]\n", "(50000 in this file)"),
+    "YAML 1.1 numbers": ("b: [" + ",".join(["0x1"] * 50_000) + "]\n", "49980 more problem(s) in this file not listed"),
+    "values of the wrong shape": (
+        "id: zz\narms: [" + ",".join(["1"] * 50_000) + "]\n",
+        "more problem(s) in this file not listed",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(REPEATED_FAULTS))
+def test_a_file_of_one_fault_repeated_is_a_few_lines_with_the_count(tmp_path: Path, fault: str) -> None:
+    """Session 12's probe (B9): 600,000 aliases in a 1.8 MB study file were 600,000 lines of output
+    (58 MB) and 480 MB of memory. At most twenty problems a file are listed, with how many more."""
+    text, said = REPEATED_FAULTS[fault]
+    env = scratch_data(tmp_path)
+    (Path(env["TALL_FIXTURES_DIR"]) / "studies" / "zz.yaml").write_text(text, encoding="utf-8")
+    result = _run("validate", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if "zz.yaml" in line]
+    assert 1 <= len(lines) <= 21 and said in result.stderr, result.stderr[-3000:]
