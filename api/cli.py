@@ -9,7 +9,7 @@ import signal
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -553,6 +553,15 @@ class _StopSignals:
         self.server: uvicorn.Server | None = None
         for stop_signal in STOP_SIGNALS:
             signal.signal(stop_signal, self)
+        # Raised inside a finalizer or a collector callback, the interruption cannot propagate: Python
+        # prints it as "Exception ignored in ..." with a traceback (session 12's probe, B2). It is noted
+        # already, and asked before serving.
+        self._unraisable = sys.unraisablehook
+        sys.unraisablehook = self._unraisable_unless_stopped
+
+    def _unraisable_unless_stopped(self, unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, StopSignalled):
+            self._unraisable(unraisable)
 
     def __call__(self, signum: int, _frame: object) -> None:
         self.received.append(signum)
@@ -765,7 +774,8 @@ def _openapi(out: Path | None) -> int:
     if problem is not None:
         print(f"openapi: --out {out}: {problem}", file=sys.stderr)
         return 1
-    print(f"wrote {out}")
+    # On stderr: `--out /dev/stdout > file` wrote this line over the document's start (session 12's probe).
+    print(f"wrote {out}", file=sys.stderr)
     return 0
 
 
@@ -1053,12 +1063,16 @@ def _parser(texts_words: str) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # `serve` notes its stop signals first: a Ctrl-C while the settings are read is its one line too.
     words = sys.argv[1:] if argv is None else argv
-    stops = _StopSignals() if next((w for w in words if not w.startswith("-")), None) == "serve" else None
+    name = next((w for w in words if not w.startswith("-")), None)
+    stops = _StopSignals() if name == "serve" else None
     try:
         return _command(argv, stops)
     except KeyboardInterrupt as exc:
         if stops is None:
-            raise
+            # A Ctrl-C to any other command (build, validate, export...): one line, not a traceback
+            # (session 12's probe, B11); each writes its files whole or not at all.
+            print(f"tall-evidence {name or ''}: interrupted (SIGINT)".replace(" :", ":"), file=sys.stderr)
+            return 128 + signal.SIGINT
         return _interrupted_before_serving(exc.signum if isinstance(exc, StopSignalled) else signal.SIGINT)
     except Exception:
         # The interruption raised where the signal landed can come back as another exception: inside

@@ -280,7 +280,8 @@ class Settings(BaseSettings):
     # NoDecode: the environment gives a comma-separated list, not JSON (see _split_origins).
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default=["*"],
-        description="Origins allowed to read the API from a browser; '*' is any. Env: comma-separated list.",
+        description="Origins allowed to read the API from a browser; '*' is any, [] none. Env: comma-separated list "
+        "or a JSON list; set but blank is refused (an unset variable in a script would turn off every browser read).",
     )
     cache_max_age: WholeNumber = Field(
         default=300,
@@ -308,7 +309,10 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        """Accept 'https://a.org, https://b.org' (or a JSON list) as well as a list."""
+        """Accept 'https://a.org, https://b.org' (or a JSON list) as well as a list; blank is no list
+        (session 12's probe, B10: it meant no origin, without a word): '[]' says none."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is set but blank: give origins, '*' for any, or [] for none")
         return split_list(value, ",")
 
     @field_validator("cors_origins")

@@ -26,6 +26,15 @@ def test_openapi_command_writes_a_valid_document(tmp_path: Path) -> None:
     assert document["paths"]["/v1/studies"]["get"]["operationId"] == "listStudies"
 
 
+def test_openapi_written_to_the_file_standard_output_names_is_whole(tmp_path: Path) -> None:
+    """Session 12's probe: `openapi --out /dev/stdout > file` wrote its 'wrote' line over the document's start."""
+    out = tmp_path / "openapi.json"
+    with out.open("w") as stdout:
+        child = launcher.launch(["openapi", "--out", "/dev/stdout"], env=dict(os.environ), stdout=stdout)
+        assert child.wait(timeout=300) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["openapi"].startswith("3.")
+
+
 def test_schema_check_passes_on_the_committed_schemas() -> None:
     done = run_cli("schema", "--check")
     assert done.returncode == 0, done.stderr

@@ -64,7 +64,8 @@ def _entry_content(entry: ElementTree.Element, base: str, item: ReleaseChanges) 
         return
     listing = _add(div, f"{{{XHTML_NAMESPACE}}}ul")
     for change in item.changes:
-        row = _add(listing, f"{{{XHTML_NAMESPACE}}}li", f"{change.type} {change.id} {change.change}")
+        # The space before the links: 'changed' ran into 'as of ...' (session 12's probe).
+        row = _add(listing, f"{{{XHTML_NAMESPACE}}}li", f"{change.type} {change.id} {change.change} ")
         path = base + record_path(change)
         for label, version in (("before", item.previous), ("after", item.release.version)):
             if (label == "before" and change.change == "added") or (label == "after" and change.change == "removed"):

@@ -81,6 +81,8 @@ BAD_SETTINGS = {
     "TALL_CORS_ORIGINS not an origin": ("TALL_CORS_ORIGINS", "not an origin"),
     "TALL_CORS_ORIGINS with a line break": ("TALL_CORS_ORIGINS", "http://a.example\r\nX: y"),
     "TALL_CORS_ORIGINS with a path": ("TALL_CORS_ORIGINS", "https://a.example/lab"),
+    # Session 12's probe (B10): blank meant no origin, turning off every browser read without a word.
+    "TALL_CORS_ORIGINS blank": ("TALL_CORS_ORIGINS", " "),
     # PostgreSQL's schema to serve: on SQLite it was ignored without a word.
     "TALL_DATASET_VERSION without PostgreSQL": ("TALL_DATASET_VERSION", "d2847f7c36c72243"),
     # The second probe of session 8: a version that is none was exit 1 without naming the setting.

@@ -211,3 +211,65 @@ def test_a_stop_signal_an_extension_wraps_in_its_own_error_is_still_one_line() -
     )
     assert done.returncode == 128 + signal.SIGTERM, done.stderr[-3000:]
     _said_once_without_a_traceback(done.stdout + done.stderr, "SIGTERM")
+
+
+# The interruption raised inside a finalizer: Python cannot propagate it and printed it, with a
+# traceback, as "Exception ignored in ..." (session 12's probe, B2, seen in the collector's callback and
+# SQLAlchemy's connection finalizer). It is noted, and `serve` stops before serving with its one line.
+INTERRUPTION_IN_A_FINALIZER = """
+import os, signal, sys
+import api.cli as cli
+
+class Held:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        signal.pause()  # the handler runs here, and raises where it cannot propagate
+
+def command(argv, stops):
+    Held()  # collected at once: __del__ runs
+    return stops.before_serving() or 0
+
+cli._command = command
+sys.exit(cli.main(["serve"]))
+"""
+
+
+def test_a_stop_signal_raised_in_a_finalizer_is_still_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTION_IN_A_FINALIZER],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        cwd=PROJECT_ROOT,
+    )
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr[-3000:]
+    _said_once_without_a_traceback(done.stdout + done.stderr, "SIGTERM")
+    assert "Exception ignored" not in done.stderr, done.stderr[-3000:]
+
+
+@pytest.mark.parametrize("command", [["validate"], ["build", "--out", "{tmp}/out"]], ids=lambda c: c[0])
+def test_a_ctrl_c_to_another_command_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    """Session 12's probe (B11): a Ctrl-C to build or validate was Python's KeyboardInterrupt traceback."""
+    process = launcher.launch(
+        [word.format(tmp=tmp_path) for word in command],
+        env=cli_env(),
+        stdout=launcher.PIPE,
+        stderr=launcher.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        # Forked from the preloaded process: at work at once (a fresh interpreter's first fraction of
+        # a second is its own, importing the command line: docs/limits.md).
+        time.sleep(0.1)
+        os.kill(process.pid, signal.SIGINT)
+        output = process.communicate(timeout=WAIT)[0]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    if process.returncode == 0:
+        pytest.skip("the command ended before the signal came (a fast machine): nothing to interrupt")
+    assert process.returncode == 128 + signal.SIGINT, output[-3000:]
+    assert "Traceback" not in output and f"tall-evidence {command[0]}: interrupted (SIGINT)" in output, output[-3000:]
+    assert not list((tmp_path / "out").glob("*.sqlite3"))

@@ -55,6 +55,9 @@ def test_the_newest_entry_names_the_change_and_links_both_versions(both: TestCli
     assert two_builds.new_version in newest.title and "1 record" in newest.title
     text = newest.content[0].value
     assert two_builds.study_id in text and "title" in text and two_builds.new_title in text
+    # Session 12's probe: 'changed' ran into the first link's words ('changedas of ...').
+    words = "".join(ElementTree.fromstring(f"<r>{text}</r>").itertext())
+    assert "changed as of" in words and "changedas of" not in words, words
     hrefs = [link for link in ElementTree.fromstring(f"<r>{text}</r>").iter() if link.get("href")]
     titles = {}
     for link in hrefs:
