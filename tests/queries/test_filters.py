@@ -27,7 +27,8 @@ def test_the_document_lists_each_models_fields_in_their_order(client: TestClient
     outcome, adverse_event = list(OutcomeFilters.model_fields), list(AdverseEventFilters.model_fields)
     paging = ["sort", "limit", "offset"]
     assert _query_parameters(document, "/v1/studies") == [*paging, *STUDY]
-    assert _query_parameters(document, "/v1/studies/facets") == _query_parameters(document, "/embed/table") == STUDY
+    assert _query_parameters(document, "/v1/studies/facets") == STUDY
+    assert _query_parameters(document, "/embed/table") == ["limit", "offset", *STUDY]  # a page of the table
     assert _query_parameters(document, "/v1/outcomes") == [*paging, *outcome, *STUDY]
     assert _query_parameters(document, "/v1/outcomes/facets") == [*outcome, *STUDY]
     assert _query_parameters(document, "/v1/adverse-events") == [*paging, *adverse_event, *STUDY]
