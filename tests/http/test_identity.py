@@ -35,12 +35,21 @@ DATA_ONLY = ("/v1/dataset.zip", "/v1/studies", "/v1/outcomes.csv", "/fhir/Eviden
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
+def built_twice(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+    """Two builds of the same fixtures, a second apart, each in a fresh interpreter; and their settings.
+    The module's tests share them: each build is a fresh interpreter's seconds of CPU."""
     root = tmp_path_factory.mktemp("identity")
     env = scratch_data(root)
     first = built_file(root / "one", env, fresh=True)
     time.sleep(1.1)  # build times are recorded to the second
     second = built_file(root / "two", env, fresh=True)
+    return first, second, env
+
+
+@pytest.fixture(scope="module")
+def two_builds(built_twice: tuple[Path, Path, dict[str, str]]) -> Iterator[tuple[LiveServer, LiveServer]]:
+    first, second, _ = built_twice
+    root = first.parent.parent
     with (
         live_server(root, args=("--database", str(first)), fresh=True) as one,
         live_server(root, args=("--database", str(second)), fresh=True) as two,
@@ -63,9 +72,10 @@ def test_two_builds_of_the_same_fixtures_never_share_a_tag_for_different_bodies(
     assert revalidated.status_code == (304 if one.content == two.content else 200)
 
 
-def test_a_build_for_another_public_url_is_another_version(tmp_path: Path) -> None:
-    env = scratch_data(tmp_path)
-    here = built_file(tmp_path / "here", env, fresh=True)
+def test_a_build_for_another_public_url_is_another_version(
+    built_twice: tuple[Path, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    here, _, env = built_twice
     there = built_file(tmp_path / "there", {**env, "TALL_PUBLIC_URL": "https://evidence.example.org"}, fresh=True)
     assert here.name != there.name, "the file name is the dataset version, and the permalinks differ"
 
@@ -90,11 +100,13 @@ def test_if_none_match_over_two_header_lines_is_read_as_one_list(two_builds) -> 
 
 
 @pytest.fixture(scope="module")
-def one_build_two_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
+def one_build_two_settings(
+    tmp_path_factory: pytest.TempPathFactory, built_twice: tuple[Path, Path, dict[str, str]]
+) -> Iterator[tuple[LiveServer, LiveServer]]:
     """One built file served by two processes whose settings change bodies (the licence stated,
     the FHIR canonical base), not the data."""
     root = tmp_path_factory.mktemp("shaping")
-    built = built_file(root / "out", scratch_data(root), fresh=True)
+    built = built_twice[0]
     other = {"TALL_DATA_LICENCE": "CC0-1.0", "TALL_FHIR_CANONICAL_BASE": "https://other.example.org/fhir"}
     with (
         live_server(root, args=("--database", str(built)), fresh=True) as one,
