@@ -425,6 +425,11 @@ def guarded_protocol(
             if self.transport.is_closing():
                 return
             refusal = problem_bytes(status, detail, self._refusal_path(target))
+            if self._in_message and self._pending > 1 and self._drop_queued_cycle():
+                # Refused in its body (a bad chunk), behind requests not yet answered: it is never run,
+                # and the refusal waits for them like one refused at its head (session 12's probe, D1).
+                self._pending -= 1
+                self._in_message = False
             if self._pending > 0 and not self._in_message:
                 # Requests read whole before this one are answered first, in order (RFC 9112 9.3.2),
                 # then this refusal ends the connection: sent at once, it went out as if it answered
@@ -436,6 +441,14 @@ def guarded_protocol(
                 return
             self.transport.write(refusal)
             self.transport.close()
+
+        def _drop_queued_cycle(self) -> bool:
+            """Take the request being read out of uvicorn's pipeline (the cycles waiting their turn); False
+            when it is not there (it is the one being answered)."""
+            queued = [entry for entry in self.pipeline if entry[0] is self.cycle]
+            for entry in queued:
+                self.pipeline.remove(entry)
+            return bool(queued)
 
         def data_received(self, data: bytes | memoryview) -> None:
             if self._refusal is not None:

@@ -83,6 +83,12 @@ BAD_REQUESTS = {
     "HTTP/2.0": (b"GET /health HTTP/2.0\r\nHost: x\r\n\r\n", 505),
     "no Host": (b"GET /health HTTP/1.1\r\n\r\n", 400),
     "a target too long": (b"GET /" + b"a" * 17_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    # Session 12's second probe (D1): refused in its body, the refusal went out before the earlier answers.
+    "a bad chunk": (b"POST /mcp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+    "a bad chunk after a good one": (
+        b"POST /fhir/ResearchStudy/_search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nzz\r\n",
+        400,
+    ),
 }
 
 
