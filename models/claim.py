@@ -71,10 +71,14 @@ class ClaimEvidence(BaseModel):
     derived: bool = Field(description="True when curators computed the value rather than reading it.")
     derivation: str | None = Field(description="How a derived value was computed.")
     conflict_ids: list[str] = Field(description="Recorded conflicts the figure takes part in (/v1/conflicts).")
+    unlabeled: bool = Field(
+        description="True when the figure's group or arm labels were lost in extraction: it decides no claim."
+    )
     permalink: str = Field(description="Stable URL of the figure; cite it with the dataset version.")
     agrees: bool | None = Field(
-        description="True when the claim's number agrees with this figure, false when not; null when the figure "
-        "cannot be put in the claim's unit (e.g. a count with no denominator against a percentage)."
+        description="True when the claim's number agrees with this figure, false when not; null when it decides "
+        "nothing: it cannot be put in the claim's unit (a count with no denominator against a percentage), it is "
+        "of a subgroup where the claim names none, or it is unlabeled (compared says which)."
     )
     compared: str = Field(description="How the two numbers were compared, in words.")
 

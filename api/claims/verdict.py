@@ -78,6 +78,32 @@ def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
     return [f"not counted, as not of {claim.disease} patients alone: the figures of studies that enrolled {studies}"]
 
 
+UNLABELED = "unlabeled: its group or arm labels were lost in extraction"
+
+
+def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison]]:
+    """The figures of the claim's measure and scope that do not decide it, each with why (listed last)."""
+    return [
+        *(
+            (f, Comparison(None, f"of the {label(f.subgroup)} subgroup, where the claim is about the whole cohort"))
+            for f in figures.of_a_subgroup
+            if f.subgroup is not None
+        ),
+        *(
+            (f, Comparison(None, "unlabeled: its group or arm labels were lost in extraction"))
+            for f in figures.unlabeled
+        ),
+    ]
+
+
+def _not_counted(items: list[OutcomePublic], why: str) -> list[str]:
+    if not items:
+        return []
+    shown = ", ".join(f"{f.id} ({label(f.subgroup)})" if f.subgroup else f.id for f in items[:5])
+    more = f" and {len(items) - 5} more" if len(items) > 5 else ""
+    return [f"not counted, {why}: {shown}{more}"]
+
+
 def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
     """Supported when a matching figure agrees; contradicted when figures match and none agrees; else not found."""
     # Every match is weighed; only the figures listed become evidence (a claim matching 700 figures spent
@@ -110,15 +136,23 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
                 f"; {len(unusable)} figure(s) of that measure give no number in {claim.unit.value} to compare: "
                 + "; ".join(_quoted(e) for e in unusable[:3])
             )
-    caveats = _caveats(comparable) + _other_populations(claim, figures.other_populations)
+    not_deciding = _not_deciding(figures)
+    caveats = [
+        *_caveats(comparable),
+        *_other_populations(claim, figures.other_populations),
+        *_not_counted(figures.of_a_subgroup, "as figures of a subgroup (the claim names none; name one to check them)"),
+        *_not_counted(figures.unlabeled, "as unlabeled (their group or arm labels were lost in extraction)"),
+    ]
     if caveats:
         sentence += "; " + "; ".join(caveats)
     ordered = agreeing + disagreeing + unusable
+    listed = [evidence(f, judged[f.id]) for f in ordered[:MAX_EVIDENCE]]
+    listed += [evidence(f, said) for f, said in not_deciding[: max(0, MAX_EVIDENCE - len(listed))]]
     return ClaimCheck(
         verdict=verdict,
         explanation=sentence + ".",
         understood=claim,
-        evidence=[evidence(f, judged[f.id]) for f in ordered[:MAX_EVIDENCE]],
+        evidence=listed,
         matching_figures=len(comparable),
         dataset_version=version,
     )

@@ -5,7 +5,7 @@ so an agent matches exactly as it does there (intervention roles included: a pri
 not an agent the study gave).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
@@ -81,11 +81,11 @@ def claim_filters(claim: Claim) -> OutcomeFilters:
     ).within(study)
 
 
-# What a claim's disease takes in besides itself: ETP-ALL patients are T-ALL patients.
-SUBTYPES: dict[Disease, tuple[Disease, ...]] = {Disease.t_all: (Disease.etp_all,)}
-# The subgroups whose figures are of a disease's patients alone, in a study that enrolled others too.
+# The subgroups whose figures are of one disease's patients alone, in a study that enrolled others too.
+# Not a part of them: the ETP subgroup of a T-ALL study is some of its T-ALL patients (session 12's
+# ninth probe, C2: its 100% "supported" a claim about T-ALL patients).
 DISEASE_SUBGROUPS: dict[Disease, tuple[Subgroup, ...]] = {
-    Disease.t_all: (Subgroup.t_all, Subgroup.etp),
+    Disease.t_all: (Subgroup.t_all,),
     Disease.t_lbl: (Subgroup.t_lbl,),
     Disease.etp_all: (Subgroup.etp,),
 }
@@ -93,32 +93,56 @@ DISEASE_SUBGROUPS: dict[Disease, tuple[Subgroup, ...]] = {
 
 @dataclass(frozen=True)
 class ClaimFigures:
-    """The figures a claim is about, and the studies whose figures its disease left out."""
+    """The figures a claim is about, and those of its measure and scope that are not, by why."""
 
     matching: list[OutcomePublic]
     other_populations: dict[str, list[str]]
     """Study id -> the diseases it enrolled, where they are more than the claim's disease."""
+    of_a_subgroup: list[OutcomePublic] = field(default_factory=list)
+    """Figures of a subgroup, where the claim names none: it is about the whole cohort."""
+    unlabeled: list[OutcomePublic] = field(default_factory=list)
+    """Figures whose group or arm labels were lost in extraction: which cohort each is about is unknown."""
 
 
 def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     """Every outcome figure the claim is about, by id.
 
-    A claim's disease is who its figure is about. A figure has no disease of its own: it is about its
-    study's whole population, so it speaks of a disease where its study enrolled no other, or where its
-    subgroup is that disease's patients (session 11's seventh probe, T7: '2-year OS of T-LBL patients 63%'
-    was supported by a figure of T-ALL and T-LBL patients together)."""
+    Who a claim is about decides which figures speak to it. A claim that names no subgroup is about
+    the whole cohort: a subgroup's figure does not decide it (session 12's ninth probe, C1: "GMALL 08/2013
+    reported a 3-year OS of 68%" was supported by the 68% of its high-risk patients who went on to
+    transplant, where all patients had 78%). A claim's disease is who its figure is about. A figure has no
+    disease of its own: it is about its study's whole population, so it speaks of a disease where its
+    study enrolled no other, or where its subgroup is that disease's patients (session 11's seventh probe,
+    T7). A figure whose labels were lost in extraction is about no known cohort (C4), as the comparison
+    already holds."""
     conditions = claim_filters(claim).conditions(session)
     rows = session.exec(where(select(Outcome), conditions.all).order_by(col(Outcome.id))).all()
     figures = [to_public(OutcomePublic, row) for row in rows]
+    unlabeled = [f for f in figures if f.unlabeled]
+    figures = [f for f in figures if not f.unlabeled]
+    alone = DISEASE_SUBGROUPS.get(claim.disease, ()) if claim.disease is not None else ()
     if claim.disease is None:
-        return ClaimFigures(matching=figures, other_populations={})
-    within = {claim.disease.value, *(subtype.value for subtype in SUBTYPES.get(claim.disease, ()))}
-    enrolled = study_diseases(session, {figure.study_id for figure in figures})
-    mixed = {study for study, diseases in enrolled.items() if not set(diseases) <= within}
-    alone = DISEASE_SUBGROUPS.get(claim.disease, ())
-    matching = [f for f in figures if f.study_id not in mixed or f.subgroup in alone]
-    left_out = {f.study_id for f in figures} - {f.study_id for f in matching}
-    return ClaimFigures(matching=matching, other_populations={study: enrolled[study] for study in sorted(left_out)})
+        mixed: set[str] = set()
+        enrolled: dict[str, list[str]] = {}
+    else:
+        enrolled = study_diseases(session, {figure.study_id for figure in figures})
+        mixed = {study for study, diseases in enrolled.items() if not set(diseases) <= {claim.disease.value}}
+    matching, of_a_subgroup, other = [], [], set()
+    for figure in figures:
+        if figure.subgroup is not None and figure.subgroup in alone:
+            matching.append(figure)  # that disease's patients, in a study of several
+        elif figure.study_id in mixed:
+            other.add(figure.study_id)
+        elif claim.subgroup is None and figure.subgroup is not None:
+            of_a_subgroup.append(figure)
+        else:
+            matching.append(figure)
+    return ClaimFigures(
+        matching=matching,
+        other_populations={study: enrolled[study] for study in sorted(other)},
+        of_a_subgroup=of_a_subgroup,
+        unlabeled=unlabeled,
+    )
 
 
 def study_diseases(session: Session, study_ids: set[str]) -> dict[str, list[str]]:

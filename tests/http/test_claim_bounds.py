@@ -350,7 +350,8 @@ def test_a_disease_is_who_the_figure_is_about_not_a_study_filter(http: httpx.Cli
     for study in http.get("/v1/studies", params={"limit": 100}).json()["items"]:
         figures = http.get("/v1/outcomes", params={"study_id": study["id"], "limit": 100}).json()
         for figure in figures["items"]:
-            if figure["value"] is None or figure["unit"] != "percent" or figure["subgroup"] is not None:
+            whole_cohort = figure["subgroup"] is None and not figure["unlabeled"]
+            if figure["value"] is None or figure["unit"] != "percent" or not whole_cohort:
                 continue
             claim = {"measure": figure["measure"], "study": study["id"], "value": f"{figure['value']:g}"}
             claim |= {"time_point": figure["time_point"]} if figure["time_point"] else {}
@@ -406,7 +407,7 @@ def test_what_the_eighth_probe_found_read_as_something_else_is_refused(
 
 
 def test_an_antigens_plus_is_the_antigen_and_read(http: httpx.Client) -> None:
-    answer = http.get("/v1/claims/check", params={"text": "CD7+ CAR-T CR 74%"}).json()
+    answer = http.get("/v1/claims/check", params={"text": "CD7+ CAR-T CR 80%"}).json()
     assert answer["understood"]["target_antigen"] == "CD7" and answer["verdict"] == "supported", answer
 
 
@@ -423,3 +424,28 @@ def test_a_claims_agent_is_the_treatment_under_study_not_what_prepares_for_it(ht
             answer = http.get("/v1/claims/check", params={"measure": "cr", "agent": agent.value, "value": "74"}).json()
             assert answer["verdict"] == "not_found" and answer["matching_figures"] == 0, answer["explanation"]
     assert preparing_only, "no agent is given only to prepare for the treatment under study"
+
+
+def test_a_claim_naming_no_subgroup_is_about_the_whole_cohort(http: httpx.Client) -> None:
+    """Session 12's ninth probe (C1, C2, C4): "GMALL 08/2013 reported a 3-year OS of 68%" was supported by
+    its high-risk transplanted patients' 68% (all patients: 78%); "In T-ALL patients the remission rate was
+    100%" by an ETP subgroup's figure; an unlabeled figure (its group lost in extraction) decided a claim."""
+    gmall = http.get("/v1/claims/check", params={"text": "GMALL 08/2013 reported a 3-year OS of 68%"}).json()
+    assert gmall["verdict"] == "contradicted", gmall["explanation"]
+    not_deciding = [e for e in gmall["evidence"] if e["agrees"] is None]
+    assert [e["subgroup"] for e in not_deciding] == ["high_risk_allo_hsct"], gmall["evidence"]
+    assert (
+        f"as figures of a subgroup (the claim names none; name one to check them): {not_deciding[0]['id']}"
+        in (gmall["explanation"])
+    )
+    named = {"measure": "os", "study": "gmall-08-2013", "time_point": "3y", "value": "68"}
+    assert http.get("/v1/claims/check", params={**named, "subgroup": "high_risk_allo_hsct"}).json()["verdict"] == (
+        "supported"
+    )
+    some = http.get("/v1/claims/check", params={"text": "In T-ALL patients the remission rate was 100%"}).json()
+    assert some["verdict"] == "not_found", some["explanation"]
+    unlabeled = http.get(
+        "/v1/claims/check", params={"text": "jain-hcvad-nelarabine-peg-venetoclax reported an ORR of 96%"}
+    ).json()
+    assert unlabeled["verdict"] == "not_found" and "as unlabeled" in unlabeled["explanation"]
+    assert unlabeled["evidence"] and all(e["agrees"] is None and e["unlabeled"] for e in unlabeled["evidence"])
