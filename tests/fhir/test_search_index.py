@@ -377,3 +377,16 @@ def test_a_resource_added_after_a_search_is_found_by_the_next() -> None:
     assert _ids(index.search("Citation", [("study", ["s2"])], [("title", False)])) == ["r3", "r4"]
     index.add({"resourceType": "Citation", "id": "r5", "title": "aardvark"}, study=["s2"])
     assert _ids(index.search("Citation", [("study", ["s2"])], [("title", False)])) == ["r5", "r3", "r4"]
+
+
+def test_searches_read_what_the_index_prepared_once() -> None:
+    """Prepared once (build_index does it), the orders and postings are read by every search after,
+    not made again (the cost session 12's probe, A13, measured)."""
+    index = _hand_made()
+    index.prepare()
+    made = []
+    prepare = index.prepare
+    index.prepare = lambda: made.append(1) or prepare()  # type: ignore[method-assign]
+    for _ in range(3):
+        index.search("Citation", [("study", ["s2"])], [("title", True)])
+    assert made == []
