@@ -19,7 +19,9 @@ from models.numbers import printed_as
 from models.outcome import OutcomePublic
 
 MAX_VALUE = 1_000_000
-"""The largest number a claim may state (percentages, counts of patients)."""
+"""The largest number a claim may state (a count of patients)."""
+MAX_PERCENT = 100
+"""The largest percentage a claim may give: no proportion is over 100%."""
 MAX_DECIMALS = 6
 """The most decimals a claimed number may carry. No figure is printed with more than three (p-values), and the
 verdict writes the claim out at its own precision: 1e-100000000 would be an answer of 100 MB, and

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.claims.agreement import MAX_DECIMALS, MAX_VALUE, written_decimals
+from api.claims.agreement import MAX_DECIMALS, MAX_PERCENT, MAX_VALUE, written_decimals
 from api.errors import InvalidInput
 from models.claim import Claim, ClaimUnit
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
@@ -141,7 +141,7 @@ LINKING_WORDS = frozenset(
     reported report reports gave give gives given showed show shows shown achieved achieve achieves achieving
     attained reached reach reaches obtained observed saw found demonstrated yielded led resulted noted seen
     rate rates proportion percentage patients patient subjects cases study trial cohort series
-    treated treatment therapy regimen evaluable enrolled infused overall total all""".split()
+    treated treatment therapy regimen evaluable enrolled infused overall""".split()
 )
 # A time unit left over once the times are read: 'at a year', 'in the first year' (session 11's second probe).
 _UNREAD_TIME = r"\b(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|annual\w*|yearly|monthly)\b"
@@ -213,6 +213,11 @@ class _Reading:
                 if value not in values:
                     values.append(value)
         return values
+
+
+def _between_words(text: str, at: int) -> bool:
+    """Whether the character at `at` has a letter or digit on each side (a hyphen: 'CAR-T', 'RD13-01')."""
+    return 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
 
 
 def _normalise(text: str) -> str:
@@ -321,6 +326,8 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
         value, decimals, unit = (float(count) if count <= MAX_VALUE else _OVER), 0, ClaimUnit.patients
     if value is not None and value > MAX_VALUE:
         problems.append(ProblemField(location="query.text", message=f"the number is over {MAX_VALUE}"))
+    elif value is not None and unit is ClaimUnit.percent and value > MAX_PERCENT:
+        problems.append(ProblemField(location="query.text", message=f"a percentage is at most {MAX_PERCENT}"))
     if decimals is not None and decimals > MAX_DECIMALS:
         problems.append(
             ProblemField(location="query.text", message=f"the number has {decimals} decimals; at most {MAX_DECIMALS}")
@@ -340,6 +347,17 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
     # 'below 80%') would otherwise be dropped, and the claim checked as if it said the opposite.
     for word in re.findall(_TURNING_WORDS, reading.rest):
         message = f"{word!r} is not read (a negation, a comparison, a hedge or a change): claim the figure itself"
+        problems.append(ProblemField(location="query.text", message=message))
+    # A minus that is no hyphen between two words or numbers: alone, in parentheses, after a space or a
+    # slash ('ETP(-)', 'CD7 -', '- 80%'): a negative the reader cannot place, which it read as its
+    # opposite (session 12's ninth probe, C5). Glued to a word's end, it is named with that word below.
+    loose = [
+        m.start()
+        for m in re.finditer("-", normalised)
+        if not _between_words(normalised, m.start()) and not normalised[m.start() - 1].isalnum()
+    ]
+    if loose:
+        message = "'-' is not read (a minus or a dash that is no hyphen: a negative, a range or an aside): leave it out"
         problems.append(ProblemField(location="query.text", message=message))
     for word, sign in dict.fromkeys(re.findall(_GLUED_SIGN, normalised)):
         if sign == "-" or not re.fullmatch(_ANTIGEN_NAMES, word):

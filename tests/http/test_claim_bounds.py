@@ -449,3 +449,33 @@ def test_a_claim_naming_no_subgroup_is_about_the_whole_cohort(http: httpx.Client
     ).json()
     assert unlabeled["verdict"] == "not_found" and "as unlabeled" in unlabeled["explanation"]
     assert unlabeled["evidence"] and all(e["agrees"] is None and e["unlabeled"] for e in unlabeled["evidence"])
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        # C5: a minus that is no hyphen (in parentheses, after a space, before a number) read as its opposite.
+        ("In ETP(-) patients of dara-ven-cage-rr-t-all remission was 100%", "'-' is not read"),
+        ("In ETP (\u2212) patients of dara-ven-cage-rr-t-all remission was 100%", "'-' is not read"),
+        ("CD7 \u2212 CAR-T gave CR 74%", "'-' is not read"),
+        ("RD13-01 reported a CR rate of \u2212 80%", "'-' is not read"),
+        ("In RD13-01, - 4 of 10 patients died", "'-' is not read"),
+        # C6: 'all 4 patients' is 4 of 4, read as 4.
+        ("In RD13-01 all 4 patients died", "'all'"),
+        # C10: no proportion is over 100%.
+        ("pan-cd5-car-t-nat-med-2024 reported a CR rate of 100.49%", "a percentage is at most 100"),
+    ],
+)
+def test_what_the_ninth_probe_found_read_as_something_else_is_refused(
+    http: httpx.Client, text: str, named: str
+) -> None:
+    _refused_naming(http, text, named)
+
+
+def test_a_percentage_over_a_hundred_is_refused_as_a_value_not_a_count(http: httpx.Client) -> None:
+    over = http.get(
+        "/v1/claims/check", params={"measure": "cr", "study": "pan-cd5-car-t-nat-med-2024", "value": "100.4"}
+    )
+    assert over.status_code == 422 and over.json()["errors"][0]["location"] == "query.value", over.text
+    count = {"measure": "cr", "study": "rd13-01", "value": "150", "unit": "patients"}
+    assert http.get("/v1/claims/check", params=count).status_code == 200
