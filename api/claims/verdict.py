@@ -79,21 +79,17 @@ def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
 
 
 UNLABELED = "unlabeled: its group or arm labels were lost in extraction"
+NOT_GIVEN = "of patients not all given the claim's agent or class in a role under study"
 
 
 def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison]]:
     """The figures of the claim's measure and scope that do not decide it, each with why (listed last)."""
-    return [
-        *(
-            (f, Comparison(None, f"of the {label(f.subgroup)} subgroup, where the claim is about the whole cohort"))
-            for f in figures.of_a_subgroup
-            if f.subgroup is not None
-        ),
-        *(
-            (f, Comparison(None, "unlabeled: its group or arm labels were lost in extraction"))
-            for f in figures.unlabeled
-        ),
+    subgroups = [
+        (f, Comparison(None, f"of the {label(f.subgroup)} subgroup, where the claim is about the whole cohort"))
+        for f in figures.of_a_subgroup
     ]
+    unlabeled = [(f, Comparison(None, UNLABELED)) for f in figures.unlabeled]
+    return [*subgroups, *unlabeled, *((f, Comparison(None, NOT_GIVEN)) for f in figures.not_given)]
 
 
 def _not_counted(items: list[OutcomePublic], why: str) -> list[str]:
@@ -142,6 +138,7 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
         *_other_populations(claim, figures.other_populations),
         *_not_counted(figures.of_a_subgroup, "as figures of a subgroup (the claim names none; name one to check them)"),
         *_not_counted(figures.unlabeled, "as unlabeled (their group or arm labels were lost in extraction)"),
+        *_not_counted(figures.not_given, "as of patients not all given it (another arm's, or a whole study's)"),
     ]
     if caveats:
         sentence += "; " + "; ".join(caveats)

@@ -479,3 +479,18 @@ def test_a_percentage_over_a_hundred_is_refused_as_a_value_not_a_count(http: htt
     assert over.status_code == 422 and over.json()["errors"][0]["location"] == "query.value", over.text
     count = {"measure": "cr", "study": "rd13-01", "value": "150", "unit": "patients"}
     assert http.get("/v1/claims/check", params=count).status_code == 200
+
+
+def test_a_claims_agent_or_class_is_what_the_figures_patients_all_got(http: httpx.Client) -> None:
+    """Session 12's ninth probe (C13): "chemotherapy gave a CR rate of 40%" was supported by the nelarabine
+    monotherapy arm of a study whose other arm had chemotherapy; the 3-year OS of all of GMALL 08/2013's
+    patients by a transplant 78 of its 281 patients had. A figure is credited to an agent or class only
+    where its arm got it (a whole study's, where every arm did)."""
+    chemo = http.get("/v1/claims/check", params={"text": "chemotherapy gave a CR rate of 40%"}).json()
+    assert chemo["verdict"] != "supported", chemo["explanation"]
+    left = [e["id"] for e in chemo["evidence"] if e["agrees"] is None]
+    assert "shimony-nelarabine-rr.cr-monotherapy" in left and "as of patients not all given it" in chemo["explanation"]
+    nelarabine = http.get("/v1/claims/check", params={"text": "nelarabine gave a CR rate of 40%"}).json()
+    assert nelarabine["verdict"] == "supported", nelarabine["explanation"]
+    transplant = {"measure": "os", "therapy_class": "stem_cell_transplant", "value": "78", "time_point": "3y"}
+    assert http.get("/v1/claims/check", params=transplant).json()["verdict"] == "not_found"
