@@ -127,7 +127,9 @@ def compare(claim: Claim, figure: OutcomePublic) -> Comparison:
     bound = _BOUNDS.get(figure.qualifier)
     if bound is not None:
         test, words = bound
-        agrees = bool(test(left if left is not None else claimed, right if right is not None else number))
+        # The numbers as they are: rounded to the figure's precision first, 79.6 agreed with '≥80%'
+        # (session 12's ninth probe, C14).
+        agrees = bool(test(claimed, number))
         said += f"; the figure is printed as a bound, so the claim must be {words} it"
     elif figure.qualifier is ValueQualifier.approximate:
         said += "; the figure is printed as approximate"

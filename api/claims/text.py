@@ -128,7 +128,7 @@ _TURNING_WORDS = (
 _BOUND_SIGNS = r"% ?\+"
 # A '-' or '+' glued to the end of a word: 'CD7-' and 'ETP-' say negative, the opposite of what was read
 # (session 12's probe, A2), and '2-year+' a bound. Only an antigen's '+' (CD7+, positive) is the word itself.
-_GLUED_SIGN = r"(\w+)([-+])(?![\w+-])"
+_GLUED_SIGN = r"(?<!\w)(\w+)([-+])(?![\w+-])"  # from a word's start: linear in a long word (C8)
 _ANTIGEN_NAMES = "|".join(antigen.value.lower() for antigen in Antigen)
 _YEARS_OR_MONTHS = r"(\d+(?:\.\d+)?|" + _WORDS_NUMBER + r")"
 # What a claim sentence may hold besides the pieces read: linking words. Any other word left over is
@@ -345,7 +345,8 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
     agent = _one("agent", reading.take_all(AGENT_WORDS), problems)
     # Left over once every piece is read: a word that turns the claim around ('non-CR', 'not 80%',
     # 'below 80%') would otherwise be dropped, and the claim checked as if it said the opposite.
-    for word in re.findall(_TURNING_WORDS, reading.rest):
+    # Each word once, and at most MAX_UNREAD_WORDS: 'not ' 125 times was 125 messages (session 12's ninth probe, C8).
+    for word in list(dict.fromkeys(re.findall(_TURNING_WORDS, reading.rest)))[:MAX_UNREAD_WORDS]:
         message = f"{word!r} is not read (a negation, a comparison, a hedge or a change): claim the figure itself"
         problems.append(ProblemField(location="query.text", message=message))
     # A minus that is no hyphen between two words or numbers: alone, in parentheses, after a space or a
@@ -376,7 +377,7 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
     for word in dict.fromkeys(re.findall(_UNREAD_TIME, reading.rest)):
         message = f"{word!r} is not read (a time the reader cannot place): write it as 2-year, 18-month or day 28"
         problems.append(ProblemField(location="query.text", message=message))
-    for unread in dict.fromkeys(re.findall(r"\S*%", reading.rest)):
+    for unread in dict.fromkeys(re.findall(r"(?<!\S)\S*%", reading.rest)):
         message = f"{unread!r} is not read (a second percentage, or a range): claim one figure"
         problems.append(ProblemField(location="query.text", message=message))
     said = " ".join(problem.message for problem in problems)

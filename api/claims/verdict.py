@@ -52,21 +52,36 @@ def _quoted(e: OutcomePublic) -> str:
     return f"{e.id} printed {e.printed!r} ({e.source_id}, {e.locator})"
 
 
+MAX_NAMED = 5
+"""Records one clause of the explanation names, then how many more: at 100 times the data it listed every
+matching figure's id, 40,000 characters in one sentence (session 12's ninth probe, C12)."""
+
+
+def _some(names: list[str]) -> str:
+    """The first MAX_NAMED names, then how many more."""
+    more = f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else ""
+    return ", ".join(names[:MAX_NAMED]) + more
+
+
 def _caveats(items: list[OutcomePublic]) -> list[str]:
-    """What a reader must know about the matching figures: conflicts, derived values, inferred fields."""
+    """What a reader must know about the matching figures: conflicts, derived values, inferred fields, and
+    the curators' caveat on a figure (read it with care: session 12's ninth probe, C4)."""
     said: list[str] = []
     conflicts = sorted({c for e in items for c in e.conflict_ids})
     if conflicts:
         said.append(
             "a recorded conflict involves the matching figures: "
-            + ", ".join(f"{c} (/v1/conflicts/{c})" for c in conflicts)
+            + _some([f"{c} (/v1/conflicts/{c})" for c in conflicts])
         )
     derived = [e.id for e in items if e.derived]
     if derived:
-        said.append("derived by curators rather than printed: " + ", ".join(derived))
+        said.append("derived by curators rather than printed: " + _some(derived))
     inferred = [f"{e.id} ({', '.join(i.field for i in e.inferred)})" for e in items if e.inferred]
     if inferred:
-        said.append("with fields inferred by curators: " + ", ".join(inferred))
+        said.append("with fields inferred by curators: " + _some(inferred))
+    cautioned = [f"{e.id} ({e.caveat})" for e in items if e.caveat]
+    if cautioned:
+        said.append("to be read with the curators' caveat: " + _some(cautioned))
     return said
 
 
@@ -74,7 +89,7 @@ def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
     """The studies whose figures are not of the claim's disease alone, said once."""
     if not other:
         return []
-    studies = ", ".join(f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(other.items()))
+    studies = _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(other.items())])
     return [f"not counted, as not of {claim.disease} patients alone: the figures of studies that enrolled {studies}"]
 
 
@@ -95,9 +110,7 @@ def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison
 def _not_counted(items: list[OutcomePublic], why: str) -> list[str]:
     if not items:
         return []
-    shown = ", ".join(f"{f.id} ({label(f.subgroup)})" if f.subgroup else f.id for f in items[:5])
-    more = f" and {len(items) - 5} more" if len(items) > 5 else ""
-    return [f"not counted, {why}: {shown}{more}"]
+    return [f"not counted, {why}: " + _some([f"{f.id} ({label(f.subgroup)})" if f.subgroup else f.id for f in items])]
 
 
 def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:

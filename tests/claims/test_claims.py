@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from api.claims import text
 from api.claims.text import StudyNames, read_claim
+from api.errors import InvalidInput
 from tests.claims.golden import GOLDEN, arguments, assert_golden, golden_ids
 
 PATH = "/v1/claims/check"
@@ -235,3 +236,56 @@ def test_the_explanation_words_a_cycle_as_after_it(client: TestClient) -> None:
     """Session 12's probe: 'CR/CRi at after cycle 1'."""
     answer = check(client, measure="cr_cri", study="yu-v-hag-phase2", time_point="cycle1", value="85.7")
     assert "CR/CRi after cycle 1 of 85.7%" in answer["explanation"] and "at after" not in answer["explanation"]
+
+
+def test_the_explanation_names_a_few_of_many_figures_then_how_many_more(client: TestClient) -> None:
+    """Session 12's ninth probe (C12): every inferred, derived or conflicting matching figure was named, a
+    40,000-character explanation at 100 times the data. Each clause names five, then how many more."""
+    from api.claims.verdict import MAX_NAMED
+    from api.claims.verdict import check as verdict
+    from api.queries.claims import ClaimFigures
+    from models.claim import Claim
+    from models.outcome import OutcomePublic
+
+    figure = client.get("/v1/outcomes/yu-v-hag-phase2.cr-cri-cycle1").json()  # derived, with inferred fields
+    many = [OutcomePublic.model_validate({**figure, "id": f"{figure['id']}-{i}"}) for i in range(300)]
+    understood = check(client, measure="cr_cri", study="yu-v-hag-phase2", value="85.7")["understood"]
+    answer = verdict(Claim.model_validate(understood), ClaimFigures(matching=many, other_populations={}), version="x")
+    assert answer.verdict.value == "supported"
+    assert f"and {300 - MAX_NAMED} more" in answer.explanation and len(answer.explanation) < 3000, answer.explanation
+
+
+def test_a_word_repeated_is_refused_once() -> None:
+    """Session 12's ninth probe (C8): 'not' 125 times was 125 messages (14 KB over MCP)."""
+    with pytest.raises(InvalidInput) as refused:
+        read_claim("not " * 100 + "RD13-01 CR 80%", StudyNames.of({"RD13-01": "rd13-01"}))
+    assert sum("'not' is not read" in error.message for error in refused.value.errors) == 1
+
+
+@pytest.mark.parametrize(
+    ("qualifier", "printed", "claimed", "agrees"),
+    [
+        ("at_least", "CR ≥80%", "79.6", False),
+        ("at_least", "CR ≥80%", "80", True),
+        ("at_least", "CR ≥80%", "85", True),
+        ("at_most", "CR ≤20%", "20.4", False),
+        ("at_most", "CR ≤20%", "20", True),
+        ("less_than", "CR <20%", "19.6", True),
+        ("more_than", "CR >80%", "80.4", True),
+        ("more_than", "CR >80%", "80", False),
+    ],
+)
+def test_a_printed_bound_is_tested_on_the_numbers_as_they_are(
+    client: TestClient, qualifier: str, printed: str, claimed: str, agrees: bool
+) -> None:
+    """Session 12's ninth probe (C14): the claim was rounded to the figure's precision before a printed
+    bound was tested, so 79.6 agreed with '≥80%'. No curated figure is printed as a bound yet."""
+    from api.claims.agreement import compare
+    from models.claim import Claim
+    from models.outcome import OutcomePublic
+
+    figure = client.get("/v1/outcomes/rd13-01.cr-table").json()
+    bound = figure | {"value": float(printed[-3:-1]), "printed": printed, "qualifier": qualifier}
+    bound |= {"numerator": None, "denominator": None}
+    understood = check(client, measure="cr", study="rd13-01", value=claimed)["understood"]
+    assert compare(Claim.model_validate(understood), OutcomePublic.model_validate(bound)).agrees is agrees
