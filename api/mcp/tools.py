@@ -30,7 +30,7 @@ from api.claims.verdict import check_against_data
 from api.errors import ApiError
 from api.queries.claims import study_names
 from api.queries.comparison import comparison_model, plan_comparison
-from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter
+from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter, TimePointQuery
 from api.queries.projection import outcome_projection, outcomes_in_id_order
 from api.queries.studies import sources_by_id, studies_by_id, study_detail, study_page
 from api.render.citations import Citations
@@ -236,8 +236,12 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         target_antigen: Antigen | None = None,
         therapy_class: TherapyClass | None = None,
         disease: Disease | None = None,
-        time_point: Annotated[TimePoint | None, Field(description="2y, 18m, d28, cycle1, best")] = None,
-        subgroup: Subgroup | None = None,
+        time_point: Annotated[
+            TimePointQuery | None, Field(description="2y, 18m, d28, cycle1, best; none: figures that state none")
+        ] = None,
+        subgroup: Annotated[
+            SubgroupFilter | None, Field(description="A subgroup, none (the whole population) or any (the default)")
+        ] = None,
         limit: Annotated[StrictInt, Field(ge=1, le=MAX_FIGURES, description="How many figures to return.")] = 20,
     ) -> Annotated[CallToolResult, FiguresResult]:
         """Outcome figures (response, MRD, survival) matching the filters, each with its value, the words exactly
@@ -266,7 +270,9 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
     def compare(
         *,
         measure: Measure,
-        time_point: Annotated[TimePoint | None, Field(description="2y, 18m, d28, cycle1, best")] = None,
+        time_point: Annotated[
+            TimePointQuery | None, Field(description="2y, 18m, d28, cycle1, best; none: figures that state none")
+        ] = None,
         agent: Agent | None = None,
         target_antigen: Antigen | None = None,
         therapy_class: TherapyClass | None = None,

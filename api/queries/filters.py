@@ -71,9 +71,20 @@ def _time_point(value: str) -> str:
     return value
 
 
-# The forms in words when refused, and the pattern in the OpenAPI document.
+def _a_time_point(value: str) -> str:
+    if re.fullmatch(TIME_POINT_PATTERN, value) is None:
+        raise PydanticCustomError("time_point", f"{value!r} is not a time point: {TIME_POINT_FORMS}")
+    return value
+
+
+# The forms in words when refused, and the pattern in the OpenAPI document (and the MCP tools' schemas).
 TimePointQuery = Annotated[
     str, AfterValidator(_time_point), WithJsonSchema({"type": "string", "pattern": TIME_POINT_QUERY_PATTERN})
+]
+# A time point itself, where 'none' would mean nothing: a claim's ("CR at none of 80%" was read; session 12's
+# ninth probe, C11).
+TimePointOnly = Annotated[
+    str, AfterValidator(_a_time_point), WithJsonSchema({"type": "string", "pattern": TIME_POINT_PATTERN})
 ]
 
 # Subgroup values plus 'none' (whole population) and 'any'; follows Subgroup as it grows.

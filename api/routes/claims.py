@@ -10,7 +10,7 @@ from api.claims.verdict import check_against_data
 from api.deps import ComputedDep, MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.claims import study_names
-from api.queries.filters import TimePointQuery
+from api.queries.filters import TimePointOnly
 from models.claim import Claim, ClaimCheck, ClaimUnit
 from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
 from models.identifiers import RecordId
@@ -64,7 +64,7 @@ def claim_from_query(
     therapy_class: Annotated[TherapyClass | None, Query(description="Class of therapy.")] = None,
     cell_source: Annotated[CellSource | None, Query(description="Cell source of a CAR product.")] = None,
     disease: Annotated[Disease | None, Query(description="Disease.")] = None,
-    time_point: Annotated[TimePointQuery | None, Query(description="Time point (2y, 18m, d28, cycle1, best).")] = None,
+    time_point: Annotated[TimePointOnly | None, Query(description="Time point (2y, 18m, d28, cycle1, best).")] = None,
     subgroup: Annotated[Subgroup | None, Query(description="Subgroup; absent: figures of any subgroup.")] = None,
     arm: Annotated[RecordId | None, Query(description="Arm id (as arm_id in /v1/outcomes).")] = None,
 ) -> Claim:

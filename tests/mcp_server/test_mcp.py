@@ -241,3 +241,30 @@ def test_a_study_is_cited_with_its_documents_authors_as_a_figure_is(live_url: st
     result = over_http(live_url, session)
     sources = result.structured_content["sources"]
     assert sources and all(s["authors"][0] in result.structured_content["citation"] for s in sources if s["authors"])
+
+
+def test_the_tools_take_the_values_the_lists_take_and_claims_refuse_alike(live_url: str) -> None:
+    """Session 12's ninth probe (C11): time_point=none and subgroup=none/any were taken over REST and refused
+    by the tools; a claim's time_point=none was taken over REST ("CR at none of 80%") and refused over MCP."""
+
+    async def session(client: Client) -> Any:
+        return [
+            await client.call_tool("find_figures", {"measure": "cr", "time_point": "none", "limit": 50}),
+            await client.call_tool("find_figures", {"measure": "cr", "subgroup": "none", "limit": 50}),
+            await client.call_tool("compare", {"measure": "cr", "time_point": "none"}),
+            await client.call_tool(
+                "check_claim", {"measure": "cr", "study": "rd13-01", "value": 80, "time_point": "none"}
+            ),
+        ]
+
+    no_time, whole, compared, claim = over_http(live_url, session)
+    for params, result in (({"time_point": "none"}, no_time), ({"subgroup": "none"}, whole)):
+        rest = httpx.get(f"{live_url}/v1/outcomes", params={"measure": "cr", "limit": 50, **params}).json()
+        assert not result.is_error, result.content
+        assert [f["id"] for f in result.structured_content["figures"]] == [f["id"] for f in rest["items"]]
+    rest_rows = httpx.get(f"{live_url}/v1/comparison", params={"measure": "cr", "time_point": "none"}).json()["rows"]
+    assert [r["outcome_id"] for r in compared.structured_content["rows"]] == [r["outcome_id"] for r in rest_rows]
+    refused = httpx.get(
+        f"{live_url}/v1/claims/check", params={"measure": "cr", "study": "rd13-01", "value": "80", "time_point": "none"}
+    )
+    assert claim.is_error and refused.status_code == 422
