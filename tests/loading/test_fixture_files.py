@@ -15,8 +15,11 @@ import yaml
 
 from api.loading import fixture_files
 from api.loading.fixture_files import (
+    MAX_FILE_PROBLEMS,
+    MAX_LISTED_PROBLEMS,
     FixtureError,
     FixtureIssue,
+    file_issues,
     fixture_paths,
     format_loc,
     read_fixture_set,
@@ -333,3 +336,22 @@ def test_a_file_longer_than_its_stat_said_is_cut_at_the_bound() -> None:
         ("maps", "", "file is over the 100-byte limit")
     ]
     assert len(regular_file_bytes(path, "maps", max_bytes=1 << 20)) > 100
+
+
+def test_a_files_problems_are_listed_twenty_then_how_many_more() -> None:
+    """Session 12's probe (B9): a file of one fault repeated was as many lines (600,000)."""
+    problems = [(f"b[{i}]", "bad") for i in range(MAX_FILE_PROBLEMS + 5)]
+    issues = file_issues("studies/x.yaml", problems)
+    assert issues[:-1] == [FixtureIssue("studies/x.yaml", path, "bad") for path, _ in problems[:MAX_FILE_PROBLEMS]]
+    assert issues[-1] == FixtureIssue("studies/x.yaml", "", "5 more problem(s) in this file not listed")
+    assert file_issues("studies/x.yaml", problems[:MAX_FILE_PROBLEMS]) == issues[:-1]
+
+
+def test_a_message_lists_two_hundred_problems_then_how_many_more() -> None:
+    issues = [FixtureIssue(f"studies/{i}.yaml", "id", "bad") for i in range(MAX_LISTED_PROBLEMS + 3)]
+    lines = str(FixtureError(issues)).splitlines()
+    assert lines[0] == f"{MAX_LISTED_PROBLEMS + 3} fixture problem(s):"
+    assert lines[1:-1] == [f"  {issue}" for issue in issues[:MAX_LISTED_PROBLEMS]]
+    assert lines[-1] == "  (3 more problem(s) not listed)"
+    exactly = str(FixtureError(issues[:MAX_LISTED_PROBLEMS])).splitlines()
+    assert exactly[1:] == [f"  {issue}" for issue in issues[:MAX_LISTED_PROBLEMS]]
