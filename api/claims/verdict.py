@@ -4,7 +4,7 @@ from sqlmodel import Session
 
 from api.claims.agreement import Comparison, compare
 from api.queries.claims import ClaimFigures, matching_outcomes, study_exists
-from api.render.labels import label, time_point_label
+from api.render.labels import at_time, label
 from models.claim import Claim, ClaimCheck, ClaimEvidence, ClaimUnit, Verdict
 from models.outcome import OutcomePublic
 
@@ -20,9 +20,7 @@ def claim_words(claim: Claim) -> str:
     amount = f"{number}%" if claim.unit is ClaimUnit.percent and claim.numerator is None else number
     if claim.unit is ClaimUnit.patients:
         amount = f"{number} patients"
-    when = time_point_label(claim.time_point)
-    # 'at 2 years', 'at day 28', 'at best response'; 'after cycle 1' reads as it is (not 'at after cycle 1').
-    when = "" if not when else f" {when}" if when.startswith("after ") else f" at {when}"
+    when = at_time(claim.time_point)
     who = f" in the {label(claim.subgroup)} subgroup" if claim.subgroup else ""
     return f"{label(claim.measure)}{when}{who} of {amount}"
 

@@ -80,7 +80,7 @@ from api.fhir.elements import (
     variable_definition,
     with_conflicts,
 )
-from api.render.labels import grade_label, label, time_point_label
+from api.render.labels import at_time, grade_label, label, time_point_label
 from models.adverse_event import AdverseEventPublic
 from models.comparison import Comparison
 from models.enums import Measure, SourceKind, ValueUnit
@@ -165,9 +165,8 @@ ONE_STUDY_FIGURE_PROFILES = [NON_COMPARATIVE_EVIDENCE, SINGLE_STUDY_EVIDENCE]
 def outcome_evidence(
     ctx: Context, outcome: OutcomePublic, study: StudyDetail, *, interval: tuple[float, float] | None
 ) -> Json:
-    when = time_point_label(outcome.time_point)
     population = population_text(study, outcome.arm_id, outcome.subgroup)
-    title = f"{label(outcome.measure)}{' at ' + when if when else ''}: {population}"
+    title = f"{label(outcome.measure)}{at_time(outcome.time_point)}: {population}"
     variables = [
         variable_definition(
             "population", population, ref("Group", group_id(study.id, outcome.arm_id, outcome.subgroup), population)
@@ -180,7 +179,7 @@ def outcome_evidence(
     variables.append(
         variable_definition(
             "measuredVariable",
-            f"{label(outcome.measure)}{' at ' + when if when else ''}",
+            f"{label(outcome.measure)}{at_time(outcome.time_point)}",
             ref("EvidenceVariable", measure_variable_id(outcome.measure, outcome.time_point)),
         )
     )
@@ -273,8 +272,7 @@ def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
     # Only the rows in the pool: a row can carry an interval and still be shown unpooled (its
     # whole study beside its arms, one population printed twice, another denominator basis).
     counted = [r for r in comparison.rows if r.pooled]
-    when = time_point_label(comparison.time_point)
-    what = f"{label(comparison.measure)}{' at ' + when if when else ''}"
+    what = f"{label(comparison.measure)}{at_time(comparison.time_point)}"
     notes = [
         annotation(pooled.label),
         annotation(f"Method: {pooled.method}. Computed by this service, not printed anywhere."),
@@ -403,7 +401,7 @@ def measure_at_time_variable(urls: Urls, measure: Measure, time_point: str) -> J
     elif time_point.startswith("d") and time_point[1:].isascii() and time_point[1:].isdigit():
         after += f", {int(time_point[1:])} days"
     after += "), from the event each source counts from"
-    what = f"{label(measure)} at {time_point_label(time_point)}"
+    what = f"{label(measure)}{at_time(time_point)}"
     return {
         "resourceType": "EvidenceVariable",
         "id": measure_variable_id(measure, time_point),
@@ -411,7 +409,8 @@ def measure_at_time_variable(urls: Urls, measure: Measure, time_point: str) -> J
         "extension": [_definition(_measure_concept(urls, measure, what))],
         "title": what,
         "status": "active",
-        "description": f"Outcome measure '{label(measure)}' at {after}: whether each patient had it by then.",
+        "description": f"Outcome measure '{label(measure)}'{' ' if after.startswith('after ') else ' at '}{after}: "
+        "whether each patient had it by then.",
         "relatedArtifact": [
             {"type": "derived-from", "resourceReference": ref("EvidenceVariable", measure_variable_id(measure))}
         ],
@@ -645,7 +644,7 @@ def research_study(ctx: Context, study: StudyDetail) -> Json:
             ],
             "outcomeMeasure": [
                 {
-                    "name": f"{label(m)}{' at ' + time_point_label(t) if t else ''}",
+                    "name": f"{label(m)}{at_time(t)}",
                     "reference": ref("EvidenceVariable", measure_variable_id(m, t or None)),
                 }
                 for m, t in measures

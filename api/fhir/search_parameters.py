@@ -55,14 +55,18 @@ class Search:
 
 def strict_handling(prefer: Sequence[str]) -> bool:
     """Whether the Prefer header(s) ask handling=strict (RFC 7240; FHIR's handling preference)."""
-    preferences = [p.strip().lower().replace(" ", "") for line in prefer for p in line.split(",")]
+    # A preference may carry parameters ('handling=strict; x=1', RFC 7240): it is still that preference.
+    preferences = [p.split(";", 1)[0].strip().lower().replace(" ", "") for line in prefer for p in line.split(",")]
     return "handling=strict" in preferences
 
 
 def check_format(values: Sequence[str]) -> None:
-    """_format: JSON in any of its spellings; XML and anything else is a 406."""
+    """_format: JSON in any of its spellings; XML and anything else is a 406. A query's '+' reads as a space,
+    so 'application/fhir+json' written as the docs write it arrives as 'application/fhir json', and a media
+    type's parameters (';fhirVersion=5.0') are no other format (session 12's ninth probe, C7)."""
     for value in values:
-        if value.strip().lower() not in JSON_FORMATS:
+        media_type = value.split(";", 1)[0].strip().lower().replace(" ", "+")
+        if media_type not in JSON_FORMATS:
             raise SearchRefused(
                 406, "not-supported", f"_format {value!r} is not served; only JSON is.", expression=("_format",)
             )

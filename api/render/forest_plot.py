@@ -10,7 +10,7 @@ descriptive. Everything from the data is XML-escaped.
 
 from html import escape
 
-from api.render.labels import EN_DASH, derived_note, inferred_note, label, time_point_label
+from api.render.labels import EN_DASH, at_time, derived_note, inferred_note, label, time_point_label
 from models.comparison import Comparison, ComparisonRow, PooledEstimate
 
 WIDTH = 960
@@ -252,7 +252,7 @@ def render_forest_plot(comparison: Comparison) -> str:
     """The comparison as a standalone SVG document (image/svg+xml)."""
     title = label(comparison.measure)
     if comparison.time_point:
-        title += f" at {time_point_label(comparison.time_point)}"
+        title += at_time(comparison.time_point)
     body: list[str] = []
     y: float = TOP
     for row in comparison.rows:
@@ -277,7 +277,7 @@ def render_forest_plot(comparison: Comparison) -> str:
         notes += _wrap(comparison.pooled.label, NOTE_CHARS)
         pooled = comparison.pooled
         notes += _wrap(
-            f"Pooled: figures at {time_point_label(pooled.time_point)} with a "
+            f"Pooled: figures{at_time(pooled.time_point)} with a "
             f"{(pooled.denominator_basis.value if pooled.denominator_basis else 'not stated').replace('_', ' ')} "
             "denominator, one row per independent population.",
             NOTE_CHARS,

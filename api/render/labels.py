@@ -93,6 +93,15 @@ def time_point_label(code: str | None) -> str:
     return code
 
 
+def at_time(code: str | None) -> str:
+    """A time point after a measure's name: ' at 2 years', ' at day 28', ' at best response', but ' after
+    cycle 1' (not 'at after cycle 1': session 12's probe); '' when there is none."""
+    words = time_point_label(code)
+    if not words:
+        return ""
+    return f" {words}" if words.startswith("after ") else f" at {words}"
+
+
 def grade_label(grade_min: int | None, grade_max: int | None) -> str:
     """(3, None) -> 'grade ≥3', (1, 2) -> 'grade 1-2' (en dash), (None, 2) -> 'grade ≤2', (None, None) -> no grade."""
     if grade_min is None and grade_max is None:

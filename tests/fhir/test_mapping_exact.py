@@ -63,6 +63,12 @@ ROLE_TEXT = "Use extension:variableRoleCode instead."
 UNLABELED = "The source prints this figure without saying exactly what it measures."
 
 
+def _at(time_point: str | None) -> str:
+    """A time point after a measure's name, as the resources word it: ' at 2 years', but ' after cycle 1'."""
+    words = time_point_label(time_point)
+    return "" if not words else f" {words}" if words.startswith("after ") else f" at {words}"
+
+
 def fid(raw: str) -> str:
     """Our ids in FHIR form, as fhir_id documents them: '-' for '_' where that makes a FHIR id, else the first 51
     characters made safe and 12 hex digits of the id's SHA-256."""
@@ -281,8 +287,7 @@ def outcome_statistic(data: Data, outcome: Json) -> Json:
 
 
 def outcome_evidence(data: Data, outcome: Json, study: Json) -> Json:
-    when = time_point_label(outcome["time_point"])
-    what = f"{label(outcome['measure'])}{' at ' + when if when else ''}"
+    what = f"{label(outcome['measure'])}{_at(outcome['time_point'])}"
     who = population(study, outcome["arm_id"], outcome["subgroup"])
     variables = [
         variable("population", who, ref("Group", group_id(study, outcome["arm_id"], outcome["subgroup"]), who))
@@ -484,7 +489,7 @@ def research_study(data: Data, study: Json) -> Json:
         ],
         "outcomeMeasure": [
             {
-                "name": f"{label(m)}{' at ' + time_point_label(t) if t else ''}",
+                "name": f"{label(m)}{_at(t)}",
                 "reference": ref("EvidenceVariable", fid(f"measure-{fid(m)}-at-{t}") if t else f"measure-{fid(m)}"),
             }
             for m, t in measures
@@ -662,7 +667,8 @@ def variables(data: Data) -> dict[str, Json]:
                 after += f", {months:g} months"
             elif re.fullmatch(r"d[0-9]+", time_point):
                 after += f", {int(time_point[1:])} days"
-            what = f"{label(measure)} at {time_point_label(time_point)}"
+            what = f"{label(measure)}{_at(time_point)}"
+            joined = _at(time_point).removesuffix(time_point_label(time_point))  # ' at ', or ' ' before 'after'
             variable_id = fid(f"measure-{fid(measure)}-at-{time_point}")
             expected[variable_id] = {
                 "resourceType": "EvidenceVariable",
@@ -671,7 +677,7 @@ def variables(data: Data) -> dict[str, Json]:
                 "extension": definition("measure", measure, what, *ncit),
                 "title": what,
                 "status": "active",
-                "description": f"Outcome measure '{label(measure)}' at {after}), from the event each source counts "
+                "description": f"Outcome measure '{label(measure)}'{joined}{after}), from the event each source counts "
                 "from: whether each patient had it by then.",
                 "relatedArtifact": [
                     {"type": "derived-from", "resourceReference": ref("EvidenceVariable", f"measure-{fid(measure)}")}

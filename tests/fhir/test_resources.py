@@ -485,7 +485,8 @@ def test_a_time_to_event_measure_at_no_time_point_claims_no_profile_and_no_handl
 def test_a_measure_at_a_time_point_says_when_in_months_or_days(
     time_point: str, variable_id: str, when: str, after: str
 ) -> None:
-    what = f"OS at {when}"
+    joined = " " if when.startswith("after ") else " at "  # 'OS after cycle 1', not 'OS at after cycle 1'
+    what = f"OS{joined}{when}"
     assert measure_at_time_variable(URLS, Measure.os, time_point) == {
         "resourceType": "EvidenceVariable",
         "id": variable_id,
@@ -493,7 +494,7 @@ def test_a_measure_at_a_time_point_says_when_in_months_or_days(
         "extension": _definition([_measure_coding("os", "OS")], what),
         "title": what,
         "status": "active",
-        "description": f"Outcome measure 'OS' at {after}, from the event each source counts from: "
+        "description": f"Outcome measure 'OS'{joined}{after}, from the event each source counts from: "
         "whether each patient had it by then.",
         "relatedArtifact": [{"type": "derived-from", "resourceReference": ref("EvidenceVariable", "measure-os")}],
         "handling": "dichotomous",

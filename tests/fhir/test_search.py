@@ -407,3 +407,13 @@ def test_a_token_may_name_its_system(client: TestClient) -> None:
     assert issue["diagnostics"] == f"measure: '{system}|' names a system without a code; give the code."
     two_bars = client.get("/fhir/Evidence", params={"measure": f"{system}|cr|x"})  # the code is 'cr|x': no code
     assert two_bars.status_code == 400 and "'cr|x' is not a valid identifier or code" in two_bars.text
+
+
+def test_format_written_as_the_docs_write_it_and_a_preference_with_parameters_are_read(client: TestClient) -> None:
+    """Session 12's ninth probe (C7, C9): `_format=application/fhir+json` typed into a URL (its '+' read as a
+    space) was a 406, and `Prefer: handling=strict; x=1` was taken as lenient."""
+    for raw in ("application/fhir+json", "application/fhir%2Bjson;fhirVersion=5.0"):
+        assert client.get(f"/fhir/Evidence?_count=1&_format={raw}").status_code == 200, raw
+    assert client.get("/fhir/Evidence?_format=application/fhir+xml").status_code == 406
+    strict = client.get("/fhir/Evidence?bogus=1", headers={"Prefer": "handling=strict; x=1"})
+    assert strict.status_code == 400, strict.text
