@@ -53,7 +53,10 @@ def claim_from_query(
     value: Annotated[
         float | None,
         Query(
-            ge=0, le=1_000_000, description="The number claimed; its decimals as written set its precision (90, 90.3)."
+            ge=0,
+            le=1_000_000,
+            description="The number claimed; its decimals as written set its precision (90, 90.3). At most 100 "
+            "for a percentage, 1,000,000 for a count of patients.",
         ),
         IN_DIGITS,
     ] = None,

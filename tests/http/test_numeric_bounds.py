@@ -12,7 +12,8 @@ HUGE = str(2**63)
 
 # Parameters required together, which a schema cannot say: a claim checked by numbers needs a measure
 # and a scope besides its value.
-REQUIRED_TOGETHER = {"/v1/claims/check": {"measure": "cr", "study": "rd13-01"}}
+# (A count: the document's maximum is a count's; a percentage is at most 100, tests/http/test_claim_bounds.py.)
+REQUIRED_TOGETHER = {"/v1/claims/check": {"measure": "cr", "study": "rd13-01", "unit": "patients"}}
 
 
 def _required(document: dict[str, Any], operation: dict[str, Any], path: str = "") -> dict[str, str]:

@@ -395,3 +395,11 @@ def test_a_comparison_planned_without_include_derived_pools_printed_counts_only(
     derived = [r for r in plan.rows if r.derived and r.interval_method == "wilson"]
     assert derived, "the curated data hold CR figures with derived counts"
     assert all(r.not_pooled_reason == DERIVED_REASON and not r.pooled for r in derived)
+
+
+def test_no_time_point_is_the_figures_that_state_none(client: TestClient) -> None:
+    """Session 12's probe (A9): time_point=none, a facet's value, selects the figures stating no time point."""
+    rows = client.get("/v1/comparison", params={"measure": "cr", "time_point": "none"}).json()["rows"]
+    stated = client.get("/v1/outcomes", params={"measure": "cr", "time_point": "none", "limit": 500}).json()["items"]
+    assert rows and all(row["time_point"] is None for row in rows), rows
+    assert {row["outcome_id"] for row in rows} <= {figure["id"] for figure in stated}

@@ -209,8 +209,3 @@ def test_every_value_a_facet_offers_is_a_filter_selecting_its_count(client: Test
         answer = client.get("/v1/outcomes", params={facet: value["value"], "limit": 1})
         assert answer.status_code == 200, answer.text
         assert answer.json()["total"] == value["count"], (facet, value)
-
-
-def test_no_time_point_in_the_comparison_is_the_figures_that_state_none(client: TestClient) -> None:
-    rows = client.get("/v1/comparison", params={"measure": "cr", "time_point": "none"}).json()["rows"]
-    assert rows and all(row["time_point"] is None for row in rows), rows
