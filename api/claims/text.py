@@ -315,6 +315,9 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
             value, decimals = _OVER, None  # not divided: a 310-digit count overflows a float
         else:
             value, decimals = round(numerator * 100 / denominator, 6) if denominator else None, None
+        if denominator is not None and numerator > denominator:  # 5 of 4: no such count (the ninth probe)
+            message = f"{match.group(0).strip()!r}: a count cannot be more than its total"
+            problems.append(ProblemField(location="query.text", message=message))
     while (match := reading.take(_START + r"(\d+(?:\.\d+)?) ?(?:%|percent\b|per cent\b)")) is not None:
         numbers.append(match.group(0).strip())
         value, decimals = float(match.group(1)), written_decimals(match.group(1))

@@ -64,6 +64,8 @@ TIME_POINT_QUERY_PATTERN = f"^({NO_TIME_POINT}|{TIME_POINT_PATTERN.removeprefix(
 
 
 def _time_point(value: str) -> str:
+    if value.casefold() == NO_TIME_POINT:
+        return NO_TIME_POINT  # its one keyword, in any case, as enumerated values are (the ninth probe)
     if re.fullmatch(TIME_POINT_QUERY_PATTERN, value) is None:
         raise PydanticCustomError(
             "time_point", f"{value!r} is not a time point: {TIME_POINT_FORMS}; 'none' for figures that state none"

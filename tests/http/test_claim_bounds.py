@@ -464,6 +464,7 @@ def test_a_claim_naming_no_subgroup_is_about_the_whole_cohort(http: httpx.Client
         ("In RD13-01 all 4 patients died", "'all'"),
         # C10: no proportion is over 100%.
         ("pan-cd5-car-t-nat-med-2024 reported a CR rate of 100.49%", "a percentage is at most 100"),
+        ("RD13-01 reported 5 of 4 patients died", "a count cannot be more than its total"),
     ],
 )
 def test_what_the_ninth_probe_found_read_as_something_else_is_refused(

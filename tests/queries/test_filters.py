@@ -209,3 +209,9 @@ def test_every_value_a_facet_offers_is_a_filter_selecting_its_count(client: Test
         answer = client.get("/v1/outcomes", params={facet: value["value"], "limit": 1})
         assert answer.status_code == 200, answer.text
         assert answer.json()["total"] == value["count"], (facet, value)
+
+
+def test_no_time_point_is_its_keyword_in_any_case(client: TestClient) -> None:
+    """The ninth probe: time_point=NONE was a 422 where subgroup=NONE is folded (enumerated values, any case)."""
+    none = client.get("/v1/outcomes", params={"time_point": "none"}).json()["total"]
+    assert none and client.get("/v1/outcomes", params={"time_point": "NONE"}).json()["total"] == none
