@@ -38,7 +38,9 @@ PINNED_CACHE_CONTROL = "public, max-age=31536000, immutable"
 # Answers made by the software, not from the data: their bytes change with an upgrade that keeps the
 # dataset version, so a pin to the version does not make them immutable. A claim's verdict is the
 # software's reading of a sentence: a fix to the reader changes verdicts under one version (session 11's probe).
-SOFTWARE_PATHS = ("/static/", "/docs", "/openapi.json", "/v1/claims/")
+# The embed pages too: their markup is the software's (its next version pages the table, for one) and
+# loads unpinned /static assets (the ninth probe, D2).
+SOFTWARE_PATHS = ("/static/", "/docs", "/openapi.json", "/v1/claims/", "/embed/")
 
 
 def immutable_when_pinned(path: str) -> bool:

@@ -152,7 +152,8 @@ def test_a_pin_makes_data_immutable_not_what_the_software_makes(client: TestClie
         pinned = client.get(f"{path}?version={version}")
         assert pinned.status_code == 200, path
         assert pinned.headers["cache-control"] == client.get(path).headers["cache-control"] != immutable, path
-    for path in ("/static/embed.css", "/docs", "/openapi.json", "/v1/claims/check?measure=cr&study=rd13-01&value=80"):
+    software = ("/static/embed.css", "/docs", "/openapi.json", "/v1/claims/check?measure=cr&study=rd13-01&value=80")
+    for path in (*software, "/embed/table", "/embed/studies/rd13-01"):
         pinned = client.get(f"{path}{'&' if '?' in path else '?'}version={version}")
         assert pinned.status_code == 200, path
         assert "immutable" not in pinned.headers["cache-control"], (path, pinned.headers["cache-control"])
