@@ -50,6 +50,10 @@ if TYPE_CHECKING:
     from mcp.shared.message import SessionMessage
 
 MAX_REQUEST_BYTES = 256 * 1024
+# The most request-body bytes a worker holds at once, across connections (a body from its first byte
+# until it is answered): 1,500 connections each sending all but one byte of a 256 KiB body held
+# 230 KiB apiece with no total (the ninth probe, D6). Past it, a new body is answered 503 at once.
+MAX_BODY_BYTES_HELD = 32 * 1024 * 1024
 """A tool call is a few hundred bytes; nothing an agent sends needs more: the bound of a POST
 body here and of a stdin line to `tall-evidence mcp` (its newline not counted)."""
 SKIPPED_CHUNK = 64 * 1024
@@ -213,6 +217,7 @@ class McpHttp:
         self._group: TaskGroup | None = None
         self._server: MCPServer | None = None
         self._starting: anyio.Lock | None = None
+        self._held = 0  # request-body bytes reserved by the requests under way (MAX_BODY_BYTES_HELD)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -256,6 +261,20 @@ class McpHttp:
             detail = "The MCP endpoint takes JSON-RPC messages by POST (streamable HTTP, stateless)."
             await problem_response(Request(scope), 405, detail, headers={"Allow": MCP_ALLOW})(scope, receive, send)
             return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        reserved = min(int(declared), MAX_REQUEST_BYTES) if declared.isdigit() else MAX_REQUEST_BYTES
+        if self._held + reserved > MAX_BODY_BYTES_HELD:
+            detail = "Server busy: too many request bodies are arriving at once; retry in a moment"
+            busy = [*CLOSING, (b"retry-after", b"1")]
+            await _answer(send, jsonrpc_error(503, INVALID_REQUEST, detail, headers=busy))
+            return
+        self._held += reserved
+        try:
+            await self._answer_body(scope, receive, send)
+        finally:
+            self._held -= reserved
+
+    async def _answer_body(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             body = await read_body(scope, receive, limit=MAX_REQUEST_BYTES, seconds=self.body_timeout)
         except BodyRefused as exc:

@@ -6,12 +6,14 @@ neither a string nor an integer for a notification: 202 and no answer ever.
 """
 
 import json
+import socket
+import time
 
 import httpx
 import pytest
 
 from api.mcp.transports import MAX_REQUEST_BYTES
-from tests.http.live import SHORT_BODY_SECONDS, LiveServer, split_response
+from tests.http.live import HOST, SHORT_BODY_SECONDS, LiveServer, split_response
 
 JSON = {"Content-Type": "application/json", "Accept": "application/json"}
 MODERN = "2026-07-28"  # a protocol revision the SDK routes to its stateless handler
@@ -157,3 +159,37 @@ def test_an_unknown_name_is_invalid_params_and_logs_nothing(server: LiveServer, 
     assert http.get("/health").status_code == 200  # a request after them, so anything they logged is written
     logged = server.output()[len(before) :]
     assert "Traceback" not in logged and method not in logged, logged[-3000:]
+
+
+def test_bodies_held_across_connections_are_bounded(short_server: LiveServer) -> None:
+    """Session 12's ninth probe (D6): 1,500 connections each sending all but one byte of a 256 KiB body
+    held 230 KiB apiece, with no total. Past MAX_BODY_BYTES_HELD a new body is answered 503 at once."""
+    from api.mcp.transports import MAX_BODY_BYTES_HELD
+
+    head = (
+        b"POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Accept: application/json, text/event-stream\r\nContent-Length: %d\r\n\r\n" % MAX_REQUEST_BYTES
+    )
+    held = []
+    try:
+        for _ in range(MAX_BODY_BYTES_HELD // MAX_REQUEST_BYTES):
+            sock = socket.create_connection((HOST, short_server.port), timeout=10)
+            sock.sendall(head + b"{" * 1000)  # a body begun, never finished
+            held.append(sock)
+        time.sleep(0.5)  # each has reached the endpoint and reserved its body
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        refused = httpx.post(f"{short_server.base}/mcp", content=body, headers=JSON, timeout=30)
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1", refused.text
+        assert refused.json()["error"]["message"].startswith("Server busy"), refused.text
+    finally:
+        for sock in held:
+            sock.close()
+    # Given back as each body ends: a body never finished, at its deadline (2 s on this server).
+    deadline = time.monotonic() + SHORT_BODY_SECONDS + 15
+    while True:
+        body = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+        answered = httpx.post(f"{short_server.base}/mcp", content=body, headers=JSON, timeout=30)
+        if answered.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert answered.status_code == 200, answered.text

@@ -215,3 +215,18 @@ def test_no_time_point_is_its_keyword_in_any_case(client: TestClient) -> None:
     """The ninth probe: time_point=NONE was a 422 where subgroup=NONE is folded (enumerated values, any case)."""
     none = client.get("/v1/outcomes", params={"time_point": "none"}).json()["total"]
     assert none and client.get("/v1/outcomes", params={"time_point": "NONE"}).json()["total"] == none
+
+
+def test_a_time_point_itself_takes_no_keyword() -> None:
+    """A claim's time point (TimePointOnly): a time point, never 'none' (the ninth probe, C11: 'CR at none')."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from api.queries.filters import TIME_POINT_FORMS, TimePointOnly
+
+    adapter = TypeAdapter(TimePointOnly)
+    for value in ("d28", "18m", "1.5y", "cycle1", "best"):
+        assert adapter.validate_python(value) == value
+    for value in ("none", "NONE", "d028", "2 years"):
+        with pytest.raises(ValidationError) as refused:
+            adapter.validate_python(value)
+        assert refused.value.errors()[0]["msg"] == f"{value!r} is not a time point: {TIME_POINT_FORMS}", value
