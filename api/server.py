@@ -424,6 +424,12 @@ def guarded_protocol(
             self._unset_keepalive_if_required()
             if self.transport.is_closing():
                 return
+            if self._in_message and self._pending == 0 and self.cycle is not None and self.cycle.response_complete:
+                # The bytes refused are the body of a request answered already (before its body ended): a
+                # refusal now would be a second, unsolicited answer, read as the next request's (a tenth
+                # probe's E2). The connection ends as a body that outlasts its deadline does.
+                self._linger()
+                return
             refusal = problem_bytes(status, detail, self._refusal_path(target))
             if self._in_message and self._pending > 1 and self._drop_queued_cycle():
                 # Refused in its body (a bad chunk), behind requests not yet answered: it is never run,

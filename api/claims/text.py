@@ -158,7 +158,8 @@ _UNREAD_NUMBER = (
 TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
     (_START + _YEARS_OR_MONTHS + r"[- ]?(?:years?|yrs?|y)\b", lambda m: f"{_time_number(m.group(1))}y"),
     (_START + _YEARS_OR_MONTHS + r"[- ]?(?:months?|mos?)\b", lambda m: f"{_time_number(m.group(1))}m"),
-    (r"\b(?:day|d)[- ]?(\d+)\b", lambda m: f"d{int(m.group(1))}"),
+    # Not 'D-28': in cell-therapy and transplant counting, the 28th day before infusion (a tenth probe's E7).
+    (r"\b(?:day|d) ?(\d+)\b", lambda m: f"d{int(m.group(1))}"),
     (
         r"\bafter (?:the )?(" + "|".join(ORDINALS) + r") (?:cycle|course)\b",
         lambda m: f"cycle{ORDINALS[m.group(1)]}",

@@ -163,14 +163,21 @@ def _given_to_all(session: Session, claim: Claim, figures: list[OutcomePublic]) 
     its patients (a transplant for 78 of 281) is no arm's to credit. A study that records no arms is of the
     classes it lists."""
     studies = {f.study_id for f in figures}
-    given = select(Intervention.arm_id).where(
+    studied = select(Intervention.arm_id).where(
         col(Intervention.study_id).in_(studies), col(Intervention.role).in_(sorted(STUDIED_ROLES))
     )
-    if claim.agent is not None:
-        given = given.where(col(Intervention.agent) == claim.agent)
-    if claim.therapy_class is not None:
-        given = given.where(col(Intervention.therapy_class) == claim.therapy_class)
-    arms_given = set(session.exec(given).all())
+    # The agent and the class each by an intervention of its own: venetoclax with chemotherapy is two
+    # (a tenth probe's E1: one intervention holding both was asked, and none does).
+    wanted = [
+        col(Intervention.agent) == claim.agent if claim.agent is not None else None,
+        col(Intervention.therapy_class) == claim.therapy_class if claim.therapy_class is not None else None,
+    ]
+    arms_given: set[str] | None = None
+    for condition in wanted:
+        if condition is not None:
+            holding = set(session.exec(studied.where(condition)).all())
+            arms_given = holding if arms_given is None else arms_given & holding
+    arms_given = arms_given or set()
     arms: dict[str, set[str]] = {}
     for arm_id, study_id in session.exec(select(Arm.id, Arm.study_id).where(col(Arm.study_id).in_(studies))):
         arms.setdefault(study_id, set()).add(arm_id)

@@ -465,6 +465,9 @@ def test_a_claim_naming_no_subgroup_is_about_the_whole_cohort(http: httpx.Client
         # C10: no proportion is over 100%.
         ("pan-cd5-car-t-nat-med-2024 reported a CR rate of 100.49%", "a percentage is at most 100"),
         ("RD13-01 reported 5 of 4 patients died", "a count cannot be more than its total"),
+        # A tenth probe's E7: 'D-28' is the 28th day before infusion, read as day 28.
+        ("CD7 CAR-T D-28 MRD-negative CR 94%", "'28' is not read"),
+        ("CD7 CAR-T day-28 MRD-negative CR 94%", "'28' is not read"),
     ],
 )
 def test_what_the_ninth_probe_found_read_as_something_else_is_refused(
@@ -495,3 +498,11 @@ def test_a_claims_agent_or_class_is_what_the_figures_patients_all_got(http: http
     assert nelarabine["verdict"] == "supported", nelarabine["explanation"]
     transplant = {"measure": "os", "therapy_class": "stem_cell_transplant", "value": "78", "time_point": "3y"}
     assert http.get("/v1/claims/check", params=transplant).json()["verdict"] == "not_found"
+
+
+def test_an_agent_and_a_class_are_each_given_by_their_own_intervention(http: httpx.Client) -> None:
+    """A tenth probe's E1: "venetoclax with chemotherapy gave ..." asked for one intervention holding both."""
+    answer = http.get(
+        "/v1/claims/check", params={"text": "venetoclax with chemotherapy gave a CR rate of 47.6%"}
+    ).json()
+    assert answer["verdict"] == "supported", answer["explanation"]

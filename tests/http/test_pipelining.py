@@ -103,3 +103,18 @@ def test_requests_read_before_a_refused_one_are_answered_first_in_order(server: 
         assert sock.recv(1) == b"", "the connection goes on after the refusal"
     assert [code for code, _ in answers] == [200, 200, status], answers
     assert b'"status":"ok"' in answers[0][1] and b'"status":"ok"' in answers[1][1]
+
+
+def test_a_bad_chunk_of_a_request_answered_already_gets_no_second_answer(server: LiveServer) -> None:
+    """A tenth probe's E2: a GET answered before its chunked body ended got an unsolicited 400 for a bad
+    chunk that came after, which a client reusing the connection reads as its next answer."""
+    with socket.create_connection((HOST, server.port), timeout=10) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+        (answer,) = read_responses(sock, 1)
+        assert answer[0] == 200, answer
+        time.sleep(0.3)
+        sock.sendall(b"zz\r\n")
+        rest = b""
+        while chunk := sock.recv(65536):
+            rest += chunk
+        assert rest == b"", rest[:300]
