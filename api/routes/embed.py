@@ -4,8 +4,6 @@ Errors here are HTML pages carrying the problem-details fields (see api.errors),
 a person reads them inside an iframe.
 """
 
-from urllib.parse import urlencode
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -19,6 +17,7 @@ from api.render.citations import Citations
 from api.render.figure_order import MEASURE_ORDER, TERM_ORDER, ordered_adverse_events, ordered_outcomes
 from api.render.html import render_page
 from api.render.labels import LABELS
+from api.render.lists import page_links
 from models import Study
 from models.adverse_event import AdverseEventPublic
 from models.conflict import ConflictMember
@@ -80,24 +79,10 @@ def evidence_table(request: Request, session: SessionDep, *, params: PageDep, fi
         outcomes=ordered,
         citations=citations,
         filters=describe_filters(with_terms(session, filters, CODED_STUDY_FILTERS)[0]),
-        paging=_paging(request, total=total, limit=limit, offset=params.offset),
+        # Which studies of how many, and the pages around this one (as /v1/studies links them).
+        shown=(params.offset + 1, min(params.offset + limit, total), total),
+        links=page_links(request, total=total, limit=limit, offset=params.offset),
     )
-
-
-def _paging(request: Request, *, total: int, limit: int, offset: int) -> dict[str, object]:
-    """Which studies the page shows of how many, and the query of the pages before and after it."""
-
-    def at(start: int) -> str:
-        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
-        return "?" + urlencode([*kept, ("limit", str(limit)), ("offset", str(start))])
-
-    return {
-        "total": total,
-        "first": offset + 1,
-        "last": min(offset + limit, total),
-        "previous": at(max(0, offset - limit)) if offset > 0 else None,
-        "next": at(offset + limit) if offset + limit < total else None,
-    }
 
 
 @router.get(
