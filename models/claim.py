@@ -78,7 +78,8 @@ class ClaimEvidence(BaseModel):
     agrees: bool | None = Field(
         description="True when the claim's number agrees with this figure, false when not; null when it decides "
         "nothing: it cannot be put in the claim's unit (a count with no denominator against a percentage), it is "
-        "of a subgroup where the claim names none, or it is unlabeled (compared says which)."
+        "of a subgroup or one arm where the claim names none, of patients not all given the claim's treatment, or "
+        "unlabeled (compared says which)."
     )
     compared: str = Field(description="How the two numbers were compared, in words.")
 

@@ -92,7 +92,8 @@ def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
 
 
 UNLABELED = "unlabeled: its group or arm labels were lost in extraction"
-NOT_GIVEN = "of patients not all given the claim's agent or class in a role under study"
+NOT_GIVEN = "of patients not all given the claim's treatment (an agent or class in a role under study, a CAR product)"
+OF_AN_ARM = "of one arm of several, where the claim names no arm and no treatment: it is about the whole cohort"
 
 
 def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison]]:
@@ -101,8 +102,9 @@ def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison
         (f, Comparison(None, f"of the {label(f.subgroup)} subgroup, where the claim is about the whole cohort"))
         for f in figures.of_a_subgroup
     ]
+    arms = [(f, Comparison(None, OF_AN_ARM)) for f in figures.of_an_arm]
     unlabeled = [(f, Comparison(None, UNLABELED)) for f in figures.unlabeled]
-    return [*subgroups, *unlabeled, *((f, Comparison(None, NOT_GIVEN)) for f in figures.not_given)]
+    return [*subgroups, *arms, *unlabeled, *((f, Comparison(None, NOT_GIVEN)) for f in figures.not_given)]
 
 
 def _not_counted(items: list[OutcomePublic], why: str) -> list[str]:
@@ -148,6 +150,7 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
         *_caveats(comparable),
         *_other_populations(claim, figures.other_populations),
         *_not_counted(figures.of_a_subgroup, "as figures of a subgroup (the claim names none; name one to check them)"),
+        *_not_counted(figures.of_an_arm, "as figures of one arm (the claim names none; name one to check them)"),
         *_not_counted(figures.unlabeled, "as unlabeled (their group or arm labels were lost in extraction)"),
         *_not_counted(figures.not_given, "as of patients not all given it (another arm's, or a whole study's)"),
     ]

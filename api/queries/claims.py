@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from api.queries.filters import OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.pages import to_public, where
 from api.queries.roles import STUDIED
-from models import Arm, Intervention, Outcome, Study, StudyTag
+from models import Arm, CarProduct, Intervention, Outcome, Study, StudyTag
 from models.claim import Claim
 from models.enums import STUDIED_ROLES, Disease, Subgroup
 from models.outcome import OutcomePublic, time_point_months
@@ -104,8 +104,16 @@ class ClaimFigures:
     unlabeled: list[OutcomePublic] = field(default_factory=list)
     """Figures whose group or arm labels were lost in extraction: which cohort each is about is unknown."""
     not_given: list[OutcomePublic] = field(default_factory=list)
-    """Figures of patients not all given the claim's agent or class: another arm's, or a whole study's whose
-    arms did not all get it."""
+    """Figures of patients not all given the claim's treatment: another arm's, or a whole study's whose arms did not
+    all get it."""
+    of_an_arm: list[OutcomePublic] = field(default_factory=list)
+    """Figures of one arm of a study with several, where the claim names neither an arm nor a treatment: it is about
+    the whole cohort."""
+
+
+def names_a_treatment(claim: Claim) -> bool:
+    """Whether the claim credits its figure to a treatment (agent, class, antigen or cell source)."""
+    return any(v is not None for v in (claim.agent, claim.therapy_class, claim.target_antigen, claim.cell_source))
 
 
 def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
@@ -114,21 +122,33 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     Who a claim is about decides which figures speak to it. A claim that names no subgroup is about
     the whole cohort: a subgroup's figure does not decide it (session 12's ninth probe, C1: "GMALL 08/2013
     reported a 3-year OS of 68%" was supported by the 68% of its high-risk patients who went on to
-    transplant, where all patients had 78%). A claim's disease is who its figure is about. A figure has no
-    disease of its own: it is about its study's whole population, so it speaks of a disease where its
-    study enrolled no other, or where its subgroup is that disease's patients (session 11's seventh probe,
-    T7). A figure whose labels were lost in extraction is about no known cohort (C4), as the comparison
-    already holds."""
+    transplant, where all patients had 78%). The same holds for arms: a claim that names no arm is about
+    the whole cohort, or, where it names a treatment, about the patients given it, so one arm's figure
+    decides it only where that arm got the treatment (a tenth probe's E3: "the 2-year OS was 8%" was
+    supported by one arm of a two-arm study whose cohort had 37.6%). A claim's disease is who its figure
+    is about. A figure has no disease of its own: it is about its study's whole population, so it speaks
+    of a disease where its study enrolled no other, or where its subgroup is that disease's patients
+    (session 11's seventh probe, T7). A figure whose labels were lost in extraction is about no known
+    cohort (C4), as the comparison already holds."""
     conditions = claim_filters(claim).conditions(session)
     rows = session.exec(where(select(Outcome), conditions.all).order_by(col(Outcome.id))).all()
     figures = [to_public(OutcomePublic, row) for row in rows]
     unlabeled = [f for f in figures if f.unlabeled]
     figures = [f for f in figures if not f.unlabeled]
+    arms = study_arms(session, {f.study_id for f in figures})
     not_given: list[OutcomePublic] = []
-    if claim.agent is not None or claim.therapy_class is not None:
-        given_to = _given_to_all(session, claim, figures)
+    of_an_arm: list[OutcomePublic] = []
+    if names_a_treatment(claim):
+        given_to = _given_to_all(session, claim, arms)
         not_given = [f for f in figures if not given_to(f)]
         figures = [f for f in figures if given_to(f)]
+    elif claim.arm is None:
+
+        def one_of_several(f: OutcomePublic) -> bool:
+            return f.arm_id is not None and len(arms.get(f.study_id, ())) > 1
+
+        of_an_arm = [f for f in figures if one_of_several(f)]
+        figures = [f for f in figures if not one_of_several(f)]
     alone = DISEASE_SUBGROUPS.get(claim.disease, ()) if claim.disease is not None else ()
     if claim.disease is None:
         mixed: set[str] = set()
@@ -152,17 +172,27 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
         of_a_subgroup=of_a_subgroup,
         unlabeled=unlabeled,
         not_given=not_given,
+        of_an_arm=of_an_arm,
     )
 
 
-def _given_to_all(session: Session, claim: Claim, figures: list[OutcomePublic]) -> Callable[[OutcomePublic], bool]:
-    """Whether every patient a figure is about got the claim's agent or class, in a role under study: its arm's
-    interventions hold it, or, for a whole study's figure, every arm's do. A claim credits the figure to the
-    agent: "chemotherapy gave a CR rate of 40%" was supported by the nelarabine monotherapy arm of a study whose
-    other arm had chemotherapy (session 12's ninth probe, C13), and a class a study with arms lists for some of
-    its patients (a transplant for 78 of 281) is no arm's to credit. A study that records no arms is of the
-    classes it lists."""
-    studies = {f.study_id for f in figures}
+def study_arms(session: Session, study_ids: set[str]) -> dict[str, set[str]]:
+    """Each study's arm ids (a study that records none is absent)."""
+    arms: dict[str, set[str]] = {}
+    for arm_id, study_id in session.exec(select(Arm.id, Arm.study_id).where(col(Arm.study_id).in_(study_ids))):
+        arms.setdefault(study_id, set()).add(arm_id)
+    return arms
+
+
+def _given_to_all(session: Session, claim: Claim, arms: dict[str, set[str]]) -> Callable[[OutcomePublic], bool]:
+    """Whether every patient a figure is about got the claim's treatment: its arm got each thing the claim names,
+    or, for a whole study's figure, every arm did. A claim credits the figure to the treatment: "chemotherapy
+    gave a CR rate of 40%" was supported by the nelarabine monotherapy arm of a study whose other arm had
+    chemotherapy (session 12's ninth probe, C13), and a class a study with arms lists for some of its patients
+    (a transplant for 78 of 281) is no arm's to credit. An agent or class counts in a role under study; an
+    antigen or cell source by the CAR product an arm received (a product naming no arm is every arm's: E6). A
+    study that records no arms is of what it lists as its own (the study filter found it so)."""
+    studies = set(arms)
     studied = select(Intervention.arm_id).where(
         col(Intervention.study_id).in_(studies), col(Intervention.role).in_(sorted(STUDIED_ROLES))
     )
@@ -172,23 +202,34 @@ def _given_to_all(session: Session, claim: Claim, figures: list[OutcomePublic]) 
         col(Intervention.agent) == claim.agent if claim.agent is not None else None,
         col(Intervention.therapy_class) == claim.therapy_class if claim.therapy_class is not None else None,
     ]
-    arms_given: set[str] | None = None
-    for condition in wanted:
-        if condition is not None:
-            holding = set(session.exec(studied.where(condition)).all())
-            arms_given = holding if arms_given is None else arms_given & holding
-    arms_given = arms_given or set()
-    arms: dict[str, set[str]] = {}
-    for arm_id, study_id in session.exec(select(Arm.id, Arm.study_id).where(col(Arm.study_id).in_(studies))):
-        arms.setdefault(study_id, set()).add(arm_id)
+    held: list[set[str]] = [set(session.exec(studied.where(c)).all()) for c in wanted if c is not None]
+    if claim.target_antigen is not None or claim.cell_source is not None:
+        held.append(_arms_given_product(session, claim, arms))
+    arms_given = set.intersection(*held) if held else set()
 
     def given_to_all(figure: OutcomePublic) -> bool:
         if figure.arm_id is not None:
             return figure.arm_id in arms_given
-        # A study that records no arms is of the classes it lists as its own (the study filter found it so).
         return not arms.get(figure.study_id) or arms[figure.study_id] <= arms_given
 
     return given_to_all
+
+
+def _arms_given_product(session: Session, claim: Claim, arms: dict[str, set[str]]) -> set[str]:
+    """The arms that received a CAR product of the claim's antigen and cell source."""
+    products = session.exec(
+        select(CarProduct.study_id, CarProduct.arm_id, CarProduct.target_antigens, CarProduct.cell_source).where(
+            col(CarProduct.study_id).in_(set(arms))
+        )
+    ).all()
+    given: set[str] = set()
+    for study_id, arm_id, antigens, cell_source in products:
+        if claim.target_antigen is not None and claim.target_antigen.value not in antigens:
+            continue
+        if claim.cell_source is not None and cell_source != claim.cell_source:
+            continue
+        given |= {arm_id} if arm_id is not None else arms[study_id]
+    return given
 
 
 def study_diseases(session: Session, study_ids: set[str]) -> dict[str, list[str]]:

@@ -506,3 +506,22 @@ def test_an_agent_and_a_class_are_each_given_by_their_own_intervention(http: htt
         "/v1/claims/check", params={"text": "venetoclax with chemotherapy gave a CR rate of 47.6%"}
     ).json()
     assert answer["verdict"] == "supported", answer["explanation"]
+
+
+def test_a_claim_naming_no_arm_and_no_treatment_is_about_the_whole_cohort(http: httpx.Client) -> None:
+    """A tenth probe's E3: "shimony-nelarabine-rr reported a 2-year OS of 8%" was supported by its monotherapy
+    arm, where the cohort had 37.6%. One arm's figure decides a claim naming no arm only where the claim names
+    a treatment that arm got; otherwise it is named as not counted, and naming the arm checks it."""
+    cohort = {"measure": "os", "study": "shimony-nelarabine-rr", "time_point": "2y", "value": "8"}
+    answer = http.get("/v1/claims/check", params=cohort).json()
+    assert answer["verdict"] == "contradicted", answer["explanation"]
+    assert [e["id"] for e in answer["evidence"] if e["agrees"] is False] == ["shimony-nelarabine-rr.os-2y-all"]
+    left = {e["id"]: e["compared"] for e in answer["evidence"] if e["agrees"] is None}
+    assert set(left) == {"shimony-nelarabine-rr.os-2y-combination", "shimony-nelarabine-rr.os-2y-monotherapy"}
+    assert all("names no arm" in why for why in left.values()), left
+    assert "as figures of one arm" in answer["explanation"]
+    named = http.get("/v1/claims/check", params={**cohort, "arm": "shimony-nelarabine-rr.monotherapy"}).json()
+    assert named["verdict"] == "supported", named["explanation"]
+    agent = http.get("/v1/claims/check", params={**cohort, "agent": "nelarabine"}).json()
+    assert agent["verdict"] == "supported", agent["explanation"]
+    assert "shimony-nelarabine-rr.os-2y-monotherapy" in [e["id"] for e in agent["evidence"] if e["agrees"]]
