@@ -93,7 +93,10 @@ def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
 
 UNLABELED = "unlabeled: its group or arm labels were lost in extraction"
 NOT_GIVEN = "of patients not all given the claim's treatment (an agent or class in a role under study, a CAR product)"
-OF_AN_ARM = "of one arm of several, where the claim names no arm and no treatment: it is about the whole cohort"
+OF_AN_ARM = (
+    "of one arm of several, where the claim names no arm: it is about the whole cohort, or all the patients given "
+    "its treatment"
+)
 
 
 def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison]]:

@@ -5,7 +5,6 @@ so an agent matches exactly as it does there (intervention roles included: a pri
 not an agent the study gave).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -107,8 +106,8 @@ class ClaimFigures:
     """Figures of patients not all given the claim's treatment: another arm's, or a whole study's whose arms did not
     all get it."""
     of_an_arm: list[OutcomePublic] = field(default_factory=list)
-    """Figures of one arm of a study with several, where the claim names neither an arm nor a treatment: it is about
-    the whole cohort."""
+    """Figures of one arm of several the claim is about (every arm, or every arm given its treatment), where it names
+    no arm: it is about all of them."""
 
 
 def names_a_treatment(claim: Claim) -> bool:
@@ -123,9 +122,10 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     the whole cohort: a subgroup's figure does not decide it (session 12's ninth probe, C1: "GMALL 08/2013
     reported a 3-year OS of 68%" was supported by the 68% of its high-risk patients who went on to
     transplant, where all patients had 78%). The same holds for arms: a claim that names no arm is about
-    the whole cohort, or, where it names a treatment, about the patients given it, so one arm's figure
-    decides it only where that arm got the treatment (a tenth probe's E3: "the 2-year OS was 8%" was
-    supported by one arm of a two-arm study whose cohort had 37.6%). A claim's disease is who its figure
+    the whole cohort, or, where it names a treatment, about all the patients given it, so one arm's figure
+    decides it only where that arm alone got the treatment (a tenth probe's E3: "the 2-year OS was 8%" was
+    supported by one arm of a two-arm study whose cohort had 37.6%; session 13's probe, FA1: naming nelarabine,
+    which both arms got, did the same). A claim's disease is who its figure
     is about. A figure has no disease of its own: it is about its study's whole population, so it speaks
     of a disease where its study enrolled no other, or where its subgroup is that disease's patients
     (session 11's seventh probe, T7). A figure whose labels were lost in extraction is about no known
@@ -136,19 +136,25 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     unlabeled = [f for f in figures if f.unlabeled]
     figures = [f for f in figures if not f.unlabeled]
     arms = study_arms(session, {f.study_id for f in figures})
+    # The arms each study's claim is about: all of them, or those given the claim's treatment.
+    about = _arms_given(session, claim, arms) if names_a_treatment(claim) else arms
     not_given: list[OutcomePublic] = []
     of_an_arm: list[OutcomePublic] = []
-    if names_a_treatment(claim):
-        given_to = _given_to_all(session, claim, arms)
-        not_given = [f for f in figures if not given_to(f)]
-        figures = [f for f in figures if given_to(f)]
-    elif claim.arm is None:
-
-        def one_of_several(f: OutcomePublic) -> bool:
-            return f.arm_id is not None and len(arms.get(f.study_id, ())) > 1
-
-        of_an_arm = [f for f in figures if one_of_several(f)]
-        figures = [f for f in figures if not one_of_several(f)]
+    kept: list[OutcomePublic] = []
+    for figure in figures:
+        study_arms_about = about.get(figure.study_id, set())
+        if not arms.get(figure.study_id):
+            kept.append(figure)  # a study that records no arms is of what it lists (the study filter found it)
+        elif figure.arm_id is None:
+            # A whole study's figure: every arm must be one the claim is about.
+            (kept if arms[figure.study_id] <= study_arms_about else not_given).append(figure)
+        elif figure.arm_id not in study_arms_about:
+            not_given.append(figure)
+        elif claim.arm is None and len(study_arms_about) > 1:
+            of_an_arm.append(figure)  # a part of the patients the claim is about is not them
+        else:
+            kept.append(figure)
+    figures = kept
     alone = DISEASE_SUBGROUPS.get(claim.disease, ()) if claim.disease is not None else ()
     if claim.disease is None:
         mixed: set[str] = set()
@@ -184,14 +190,12 @@ def study_arms(session: Session, study_ids: set[str]) -> dict[str, set[str]]:
     return arms
 
 
-def _given_to_all(session: Session, claim: Claim, arms: dict[str, set[str]]) -> Callable[[OutcomePublic], bool]:
-    """Whether every patient a figure is about got the claim's treatment: its arm got each thing the claim names,
-    or, for a whole study's figure, every arm did. A claim credits the figure to the treatment: "chemotherapy
-    gave a CR rate of 40%" was supported by the nelarabine monotherapy arm of a study whose other arm had
-    chemotherapy (session 12's ninth probe, C13), and a class a study with arms lists for some of its patients
-    (a transplant for 78 of 281) is no arm's to credit. An agent or class counts in a role under study; an
-    antigen or cell source by the CAR product an arm received (a product naming no arm is every arm's: E6). A
-    study that records no arms is of what it lists as its own (the study filter found it so)."""
+def _arms_given(session: Session, claim: Claim, arms: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each study's arms given every treatment the claim names. A claim credits the figure to the treatment:
+    "chemotherapy gave a CR rate of 40%" was supported by the nelarabine monotherapy arm of a study whose other
+    arm had chemotherapy (session 12's ninth probe, C13), and a class a study with arms lists for some of its
+    patients (a transplant for 78 of 281) is no arm's to credit. An agent or class counts in a role under study;
+    an antigen or cell source by the CAR product an arm received (a product naming no arm is every arm's: E6)."""
     studies = set(arms)
     studied = select(Intervention.arm_id).where(
         col(Intervention.study_id).in_(studies), col(Intervention.role).in_(sorted(STUDIED_ROLES))
@@ -205,14 +209,8 @@ def _given_to_all(session: Session, claim: Claim, arms: dict[str, set[str]]) -> 
     held: list[set[str]] = [set(session.exec(studied.where(c)).all()) for c in wanted if c is not None]
     if claim.target_antigen is not None or claim.cell_source is not None:
         held.append(_arms_given_product(session, claim, arms))
-    arms_given = set.intersection(*held) if held else set()
-
-    def given_to_all(figure: OutcomePublic) -> bool:
-        if figure.arm_id is not None:
-            return figure.arm_id in arms_given
-        return not arms.get(figure.study_id) or arms[figure.study_id] <= arms_given
-
-    return given_to_all
+    given = set.intersection(*held) if held else set()
+    return {study: study_arms & given for study, study_arms in arms.items()}
 
 
 def _arms_given_product(session: Session, claim: Claim, arms: dict[str, set[str]]) -> set[str]:
