@@ -1,5 +1,6 @@
 """A claim from its parameters (the REST query, the MCP tool's arguments): what is required, and its precision."""
 
+import math
 from collections.abc import Callable, Mapping
 
 from api.claims.agreement import MAX_DECIMALS, MAX_PERCENT, MAX_VALUE, written_decimals
@@ -7,6 +8,7 @@ from api.claims.text import StudyNames, read_claim
 from api.errors import InvalidInput
 from models.claim import Claim, ClaimUnit
 from models.problem import ProblemField
+from models.terminology import CODED_VOCABULARIES
 
 SCOPE = ("study", "agent", "target_antigen", "therapy_class", "cell_source", "disease")
 """A claim names at least one of these."""
@@ -22,10 +24,13 @@ def claim_of(
     raw_value: str | None,
     location: str,
     study_names: Callable[[], StudyNames],
+    term_of: Callable[[str, object], object],
 ) -> Claim:
     """The claim from a sentence or from its parts (values holds CLAIM_FIELDS, and may hold more), never both;
-    unit None when not given (percent, for the parts)."""
-    given = {name: values[name] for name in CLAIM_FIELDS}
+    unit None when not given (percent, for the parts). A term may be given by its code, as the lists take it
+    (session 13's probe, FA6: `target_antigen=HGNC:1695` was refused here and taken there): term_of(name,
+    value) is the one term a value names (api.queries.terminology.term_reader)."""
+    given = {name: term_of(name, values[name]) if name in CODED_VOCABULARIES else values[name] for name in CLAIM_FIELDS}
     if text is None:
         return structured_claim(given, unit=unit or ClaimUnit.percent, raw_value=raw_value, location=location)
     # The unit too: a sentence says its own ('80%', '4 patients'); given beside it, it was dropped unread.
@@ -57,13 +62,21 @@ def structured_claim(
     # A proportion is at most 100%: 100.4% agreed with a printed 100% at its precision (session 12's ninth
     # probe, C10). A count may be larger.
     most = MAX_PERCENT if unit is ClaimUnit.percent else MAX_VALUE
-    if not 0 <= value <= most:
+    # -0 too: the MCP tool's schema refuses a sign, and '-0 patients' was written back (session 13's probe, FA2).
+    if not 0 <= value <= most or math.copysign(1, value) < 0:
         raise InvalidInput(
             "The claimed number is out of range.",
             [ProblemField(location=f"{location}.value", message=f"from 0 to {most} ({unit.value})")],
         )
     # The precision is the number as written: the query's own text, else the number's shortest form.
     decimals = written_decimals(raw_value if raw_value is not None else repr(given["value"]))
+    # A count of patients is whole: 3.5 patients was rounded onto a printed '4 died' and "supported" (session
+    # 13's probe, FA5). The sentence reader refuses '3.5 patients' the same way.
+    if unit is ClaimUnit.patients and not value.is_integer():
+        raise InvalidInput(
+            "A count of patients is a whole number.",
+            [ProblemField(location=f"{location}.value", message="a whole number of patients (no decimals)")],
+        )
     if decimals > MAX_DECIMALS:
         raise InvalidInput(
             "The claimed number is written with more decimals than a claim may carry.",

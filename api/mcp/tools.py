@@ -33,15 +33,17 @@ from api.queries.comparison import comparison_model, plan_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter, TimePointQuery
 from api.queries.projection import outcome_projection, outcomes_in_id_order
 from api.queries.studies import sources_by_id, studies_by_id, study_detail, study_page
+from api.queries.terminology import measure_of, term_reader
 from api.render.citations import Citations
 from api.render.labels import label
 from api.state import AppState
 from models.claim import ClaimCheck, ClaimUnit
 from models.comparison import Comparison
-from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass, case_folded
+from models.enums import CellSource, Subgroup, TherapyClass, case_folded
 from models.identifiers import RECORD_ID_MAX_LENGTH, RECORD_ID_PATTERN
 from models.outcome import OutcomePublic, TimePoint
 from models.source import SourcePublic
+from models.terminology import AgentOrCode, AntigenOrCode, DiseaseOrCode, MeasureOrCode
 from models.tool_results import CitationResult, FiguresResult, StudyResult, StudySearchResult
 
 MAX_STUDIES = 25
@@ -188,9 +190,11 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
     def search_studies(
         *,
         q: Annotated[str | None, Field(max_length=200, description="Words to search for (all must match).")] = None,
-        disease: Disease | None = None,
-        agent: Annotated[Agent | None, Field(description="Agent given in the study (not a prior therapy).")] = None,
-        target_antigen: Antigen | None = None,
+        disease: DiseaseOrCode | None = None,
+        agent: Annotated[
+            AgentOrCode | None, Field(description="Agent given in the study (not a prior therapy), or its code.")
+        ] = None,
+        target_antigen: AntigenOrCode | None = None,
         therapy_class: TherapyClass | None = None,
         limit: Annotated[StrictInt, Field(ge=1, le=MAX_STUDIES, description="How many studies to return.")] = 10,
     ) -> Annotated[CallToolResult, StudySearchResult]:
@@ -230,12 +234,12 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
     @server.tool(annotations=READ_ONLY)
     def find_figures(
         *,
-        measure: Measure | None = None,
+        measure: MeasureOrCode | None = None,
         study_id: Id | None = None,
-        agent: Agent | None = None,
-        target_antigen: Antigen | None = None,
+        agent: AgentOrCode | None = None,
+        target_antigen: AntigenOrCode | None = None,
         therapy_class: TherapyClass | None = None,
-        disease: Disease | None = None,
+        disease: DiseaseOrCode | None = None,
         time_point: Annotated[
             TimePointQuery | None, Field(description="2y, 18m, d28, cycle1, best; none: figures that state none")
         ] = None,
@@ -269,14 +273,14 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
     @server.tool(annotations=READ_ONLY)
     def compare(
         *,
-        measure: Measure,
+        measure: MeasureOrCode,
         time_point: Annotated[
             TimePointQuery | None, Field(description="2y, 18m, d28, cycle1, best; none: figures that state none")
         ] = None,
-        agent: Agent | None = None,
-        target_antigen: Antigen | None = None,
+        agent: AgentOrCode | None = None,
+        target_antigen: AntigenOrCode | None = None,
         therapy_class: TherapyClass | None = None,
-        disease: Disease | None = None,
+        disease: DiseaseOrCode | None = None,
     ) -> Annotated[CallToolResult, Comparison]:
         """One measure across studies (as GET /v1/comparison): per arm n, events, proportion and a Wilson 95%
         interval, each row with its printed words and source; a descriptive pooled estimate only where rows are
@@ -287,17 +291,21 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
             _study_filters(agent=agent, target_antigen=target_antigen, therapy_class=therapy_class, disease=disease)
         )
         with reading() as (session, version):
+            try:
+                measured = measure_of(session, measure)
+            except ApiError as exc:
+                raise _argument_error(exc) from exc
             comparison = comparison_model(
                 plan_comparison(
                     session,
-                    measure,
+                    measured,
                     time_point=time_point,
                     outcome_conditions=filters.conditions(session).all,
                     version=version,
                 )
             )
         shown = comparison.model_copy(update={"rows": comparison.rows[:MAX_COMPARISON_ROWS]})
-        lines = [f"{label(measure)}: {len(comparison.rows)} rows (dataset version {version}). {AS_PRINTED}"]
+        lines = [f"{label(measured)}: {len(comparison.rows)} rows (dataset version {version}). {AS_PRINTED}"]
         lines += [f"- {r.label}: printed {r.printed!r} ({r.source_id}, {r.locator})" for r in shown.rows]
         if comparison.pooled is not None:
             p = comparison.pooled
@@ -319,7 +327,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
                 "Or leave it out and give measure, value and a scope.",
             ),
         ] = None,
-        measure: Measure | None = None,
+        measure: MeasureOrCode | None = None,
         value: Annotated[
             # Strict: JSON true is no number (lax, it was checked as the claim of 1).
             StrictInt | StrictFloat | Annotated[str, Field(pattern=NUMBER_PATTERN, max_length=64)] | None,
@@ -330,11 +338,11 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         ] = None,
         unit: Annotated[ClaimUnit | None, Field(description="percent (the default) or patients; not with text")] = None,
         study: Id | None = None,
-        agent: Agent | None = None,
-        target_antigen: Antigen | None = None,
+        agent: AgentOrCode | None = None,
+        target_antigen: AntigenOrCode | None = None,
         therapy_class: TherapyClass | None = None,
         cell_source: CellSource | None = None,
-        disease: Disease | None = None,
+        disease: DiseaseOrCode | None = None,
         time_point: TimePoint | None = None,
         subgroup: Subgroup | None = None,
         arm: Id | None = None,
@@ -356,6 +364,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
                     raw_value=value if isinstance(value, str) else None,
                     location="argument",
                     study_names=lambda: names_of(session),
+                    term_of=term_reader(session, location="argument"),
                 )
             except ApiError as exc:
                 raise _argument_error(exc) from exc

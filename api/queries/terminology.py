@@ -1,16 +1,16 @@
 """Terms asked for by their codes: a filter given a CURIE (HGNC:1695) answers as given the term (CD7)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TypeVar
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from api.errors import NotFound
+from api.errors import InvalidInput, NotFound
 from models.enums import Measure
 from models.problem import ProblemField
-from models.terminology import TermCode
+from models.terminology import CODED_VOCABULARIES, TermCode
 
 F = TypeVar("F", bound=BaseModel)
 
@@ -55,3 +55,25 @@ def measure_of(session: Session, measure: Measure | str) -> Measure:
             [ProblemField(location="query.measure", message=f"no measure carries the code {measure!r}")],
         )
     return Measure(terms[0])
+
+
+def one_term(session: Session, vocabulary: str, value: object, *, location: str) -> object:
+    """The one term a value names: itself, or the term carrying its code. A claim is about one term, so a code
+    no term of the vocabulary carries, or that several carry, is refused naming them (the lists answer such a
+    code with nothing, or with every term it names)."""
+    if not isinstance(value, str) or isinstance(value, StrEnum):
+        return value
+    terms = terms_of_codes(session, vocabulary, [value])[value]
+    if len(terms) == 1:
+        return CODED_VOCABULARIES[vocabulary](terms[0])
+    message = (
+        f"no {vocabulary} carries the code {value!r}"
+        if not terms
+        else f"the code {value!r} names several: {', '.join(terms)}; give one of them"
+    )
+    raise InvalidInput(f"The {vocabulary} is not one term.", [ProblemField(location=location, message=message)])
+
+
+def term_reader(session: Session, *, location: str) -> Callable[[str, object], object]:
+    """one_term for one request's parameters (or tool arguments), each located as location.name."""
+    return lambda vocabulary, value: one_term(session, vocabulary, value, location=f"{location}.{vocabulary}")

@@ -11,10 +11,12 @@ from api.deps import ComputedDep, MetaDep, SessionDep
 from api.errors import PROBLEM_RESPONSES
 from api.queries.claims import study_names
 from api.queries.filters import TimePointOnly
+from api.queries.terminology import term_reader
 from models.claim import Claim, ClaimCheck, ClaimUnit
-from models.enums import Agent, Antigen, CellSource, Disease, Measure, Subgroup, TherapyClass
+from models.enums import CellSource, Subgroup, TherapyClass
 from models.identifiers import RecordId
 from models.numbers import IN_DIGITS
+from models.terminology import AgentOrCode, AntigenOrCode, DiseaseOrCode, MeasureOrCode
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -49,7 +51,9 @@ def claim_from_query(
             "(422), never dropped. Not with the other parameters.",
         ),
     ] = None,
-    measure: Annotated[Measure | None, Query(description="The measure claimed (the /v1/outcomes vocabulary).")] = None,
+    measure: Annotated[
+        MeasureOrCode | None, Query(description="The measure claimed (the /v1/outcomes vocabulary), or its code.")
+    ] = None,
     value: Annotated[
         float | None,
         Query(
@@ -62,11 +66,13 @@ def claim_from_query(
     ] = None,
     unit: Annotated[ClaimUnit, Query(description="percent (the default) or patients (a count).")] = ClaimUnit.percent,
     study: Annotated[RecordId | None, Query(description="Study id the claim is about.")] = None,
-    agent: Annotated[Agent | None, Query(description="Agent the claim is about.")] = None,
-    target_antigen: Annotated[Antigen | None, Query(description="Antigen targeted by a CAR product.")] = None,
+    agent: Annotated[AgentOrCode | None, Query(description="Agent the claim is about, or its code.")] = None,
+    target_antigen: Annotated[
+        AntigenOrCode | None, Query(description="Antigen targeted by a CAR product, or its code.")
+    ] = None,
     therapy_class: Annotated[TherapyClass | None, Query(description="Class of therapy.")] = None,
     cell_source: Annotated[CellSource | None, Query(description="Cell source of a CAR product.")] = None,
-    disease: Annotated[Disease | None, Query(description="Disease.")] = None,
+    disease: Annotated[DiseaseOrCode | None, Query(description="Disease, or its code.")] = None,
     time_point: Annotated[TimePointOnly | None, Query(description="Time point (2y, 18m, d28, cycle1, best).")] = None,
     subgroup: Annotated[Subgroup | None, Query(description="Subgroup; absent: figures of any subgroup.")] = None,
     arm: Annotated[RecordId | None, Query(description="Arm id (as arm_id in /v1/outcomes).")] = None,
@@ -78,6 +84,7 @@ def claim_from_query(
         raw_value=request.query_params.get("value"),
         location="query",
         study_names=lambda: computed(STUDY_NAMES, lambda: StudyNames.of(study_names(session))),
+        term_of=term_reader(session, location="query"),
     )
 
 

@@ -524,3 +524,76 @@ def test_a_claim_naming_no_arm_is_about_the_whole_cohort_or_all_given_its_treatm
     assert named["verdict"] == "supported", named["explanation"]
     sentence = http.get("/v1/claims/check", params={"text": "nelarabine gave a 2-year OS of 8%"}).json()
     assert sentence["verdict"] == "contradicted", sentence["explanation"]
+
+
+def _tool(http: httpx.Client, name: str, arguments: dict[str, object]) -> dict[str, object]:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+    response = http.post("/mcp", content=json.dumps(body), headers=JSON)
+    assert response.status_code == 200, response.text
+    result: dict[str, object] = response.json()["result"]
+    return result
+
+
+@pytest.mark.parametrize(
+    ("by_code", "by_term"),
+    [
+        ({"measure": "cr", "target_antigen": "HGNC:1695", "value": "80"}, {"target_antigen": "CD7"}),
+        ({"measure": "NCIT:C4870", "study": "rd13-01", "value": "80"}, {"measure": "cr"}),
+        ({"measure": "cr", "disease": "NCIT:C3183", "value": "80"}, {"disease": "T-ALL"}),
+        ({"measure": "cr", "agent": "DRUGBANK:DB01280", "value": "40"}, {"agent": "nelarabine"}),
+    ],
+)
+def test_a_claims_term_may_be_given_by_its_code_as_the_lists_take_it(
+    http: httpx.Client, by_code: dict[str, str], by_term: dict[str, str]
+) -> None:
+    """Session 13's probe (FA6): the lists took `target_antigen=HGNC:1695`, the claim check and the MCP tools
+    refused it. A code is read as the one term carrying it, over REST and MCP alike."""
+    coded = http.get("/v1/claims/check", params=by_code).json()
+    named = http.get("/v1/claims/check", params={**by_code, **by_term}).json()
+    assert coded == named, (coded, named)
+    mcp = _tool(http, "check_claim", by_code)
+    assert mcp["structuredContent"] == named, mcp
+
+
+def test_a_code_no_term_carries_is_refused_naming_it_over_rest_and_mcp(http: httpx.Client) -> None:
+    claim = {"measure": "cr", "agent": "DRUGBANK:DB99999", "value": "40"}
+    response = http.get("/v1/claims/check", params=claim)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"location": "query.agent", "message": "no agent carries the code 'DRUGBANK:DB99999'"}
+    ]
+    result = _tool(http, "check_claim", {**claim, "value": 40})
+    assert result["isError"] is True and "DRUGBANK:DB99999" in str(result["content"]), result
+
+
+def test_the_mcp_lists_take_codes_as_the_rest_lists_do(http: httpx.Client) -> None:
+    figures = _tool(http, "find_figures", {"measure": "NCIT:C4870", "target_antigen": "HGNC:1695", "limit": 50})
+    rest = http.get("/v1/outcomes", params={"measure": "cr", "target_antigen": "CD7", "limit": 50}).json()
+    found = figures["structuredContent"]
+    assert isinstance(found, dict) and found["total"] == rest["total"] > 0, figures
+    studies = _tool(http, "search_studies", {"disease": "NCIT:C3183"})["structuredContent"]
+    assert isinstance(studies, dict) and studies["total"] == http.get("/v1/studies?disease=T-ALL").json()["total"]
+    compared = _tool(http, "compare", {"measure": "NCIT:C4870"})["structuredContent"]
+    assert compared == http.get("/v1/comparison", params={"measure": "cr"}).json(), compared
+
+
+@pytest.mark.parametrize("value", ["3.5", "4.49", "77.5"])
+def test_a_count_of_patients_with_decimals_is_refused_over_rest_and_mcp(http: httpx.Client, value: str) -> None:
+    """Session 13's probe (FA5): 3.5 or 4.49 patients were rounded onto a printed '4 died' and supported."""
+    claim = {"measure": "death", "study": "rd13-01", "value": value, "unit": "patients"}
+    response = http.get("/v1/claims/check", params=claim)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"location": "query.value", "message": "a whole number of patients (no decimals)"}
+    ]
+    result = _tool(http, "check_claim", {**claim, "value": float(value)})
+    assert result["isError"] is True and "whole number of patients" in str(result["content"]), result
+    whole = http.get("/v1/claims/check", params={**claim, "value": "4"}).json()
+    assert whole["verdict"] == "supported", whole
+
+
+@pytest.mark.parametrize("value", ["-0", "-0.0", "-0e0"])
+def test_a_negative_zero_is_refused_as_a_sign_over_rest_as_over_mcp(http: httpx.Client, value: str) -> None:
+    """Session 13's probe (FA2): REST took -0 (and wrote '-0 patients' back); MCP refused it."""
+    response = http.get("/v1/claims/check", params={"measure": "cr", "study": "rd13-01", "value": value})
+    assert response.status_code == 422 and response.json()["errors"][0]["location"] == "query.value", response.text
