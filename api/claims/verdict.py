@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from api.claims.agreement import Comparison, compare
-from api.queries.claims import ClaimFigures, matching_outcomes, study_exists
+from api.queries.claims import ClaimFigures, arm_study, matching_outcomes, study_exists
 from api.render.labels import at_time, label
 from models.claim import Claim, ClaimCheck, ClaimEvidence, ClaimUnit, Verdict
 from models.outcome import OutcomePublic
@@ -177,4 +177,12 @@ def check_against_data(session: Session, claim: Claim, *, version: str) -> Claim
     answer = check(claim, matching_outcomes(session, claim), version=version)
     if claim.study is not None and not study_exists(session, claim.study):
         answer.explanation = answer.explanation.removesuffix(".") + f"; no study has the id {claim.study!r}."
+    # An arm too: a typo read as "the data have no such figure" (session 13's probe, FA9).
+    if claim.arm is not None and (owner := arm_study(session, claim.arm)) is None:
+        answer.explanation = answer.explanation.removesuffix(".") + f"; no arm has the id {claim.arm!r}."
+    elif claim.arm is not None and claim.study is not None and owner != claim.study:
+        answer.explanation = (
+            answer.explanation.removesuffix(".")
+            + f"; the arm {claim.arm!r} is of study {owner!r}, not {claim.study!r}."
+        )
     return answer

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
 from api.queries.filters import OutcomeFilters, StudyFilters, SubgroupFilter
@@ -66,7 +67,7 @@ def claim_filters(claim: Claim) -> OutcomeFilters:
             "target_antigen": one(claim.target_antigen),
             "therapy_class": one(claim.therapy_class),
             "cell_source": one(claim.cell_source),
-            "disease": one(claim.disease),
+            # The disease and a disease's subgroup are who the figure is about (population_condition), not filters.
             "role": [STUDIED],  # a claim credits its figure to the agent or class: the treatment under study
         }
     )
@@ -74,7 +75,9 @@ def claim_filters(claim: Claim) -> OutcomeFilters:
         {
             "measure": [claim.measure],
             "time_point": None if claim.time_point is None else equivalent_time_points(claim.time_point),
-            "subgroup": None if claim.subgroup is None else [SubgroupFilter(claim.subgroup.value)],
+            "subgroup": None
+            if claim.subgroup is None or claim.subgroup in SUBGROUP_DISEASE
+            else [SubgroupFilter(claim.subgroup.value)],
             "study_id": one(claim.study),
             "arm_id": one(claim.arm),
         }
@@ -89,6 +92,35 @@ DISEASE_SUBGROUPS: dict[Disease, tuple[Subgroup, ...]] = {
     Disease.t_lbl: (Subgroup.t_lbl,),
     Disease.etp_all: (Subgroup.etp,),
 }
+SUBGROUP_DISEASE: dict[Subgroup, Disease] = {s: d for d, subgroups in DISEASE_SUBGROUPS.items() for s in subgroups}
+"""The disease whose patients a subgroup is."""
+
+
+def population_condition(session: Session, claim: Claim) -> ColumnElement[bool] | None:
+    """The figures that may be of the claim's disease or disease subgroup's patients: of a study that enrolled
+    the disease, or of that disease's subgroup in any study (the ETP subgroup of a T-ALL study is ETP-ALL
+    patients: a tenth probe's E4); for a disease's subgroup, that subgroup's figures, or a whole study's where
+    the study enrolled that disease alone (session 13's probe, FA11: "CR/CRi was 100% in ETP patients" was not
+    found, where a study of ETP-ALL patients alone printed it). matching_outcomes then sorts out studies that
+    enrolled other diseases too."""
+    parts: list[ColumnElement[bool]] = []
+    if claim.disease is not None:
+        subgroups = [s.value for s in DISEASE_SUBGROUPS.get(claim.disease, ())]
+        tagged = select(StudyTag.study_id).where(
+            col(StudyTag.facet) == "disease", col(StudyTag.value) == claim.disease.value
+        )
+        parts.append(or_(col(Outcome.study_id).in_(tagged), col(Outcome.subgroup).in_(subgroups)))
+    if claim.subgroup in SUBGROUP_DISEASE:
+        only = (
+            select(StudyTag.study_id)
+            .where(col(StudyTag.facet) == "disease")
+            .group_by(col(StudyTag.study_id))
+            .having(func.min(StudyTag.value) == SUBGROUP_DISEASE[claim.subgroup].value)
+            .having(func.max(StudyTag.value) == SUBGROUP_DISEASE[claim.subgroup].value)
+        )
+        whole = and_(col(Outcome.subgroup).is_(None), col(Outcome.study_id).in_(only))
+        parts.append(or_(col(Outcome.subgroup) == claim.subgroup.value, whole))
+    return and_(*parts) if parts else None
 
 
 @dataclass(frozen=True)
@@ -130,48 +162,48 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     of a disease where its study enrolled no other, or where its subgroup is that disease's patients
     (session 11's seventh probe, T7). A figure whose labels were lost in extraction is about no known
     cohort (C4), as the comparison already holds."""
-    conditions = claim_filters(claim).conditions(session)
-    rows = session.exec(where(select(Outcome), conditions.all).order_by(col(Outcome.id))).all()
+    conditions = claim_filters(claim).conditions(session).all
+    if (population := population_condition(session, claim)) is not None:
+        conditions = [*conditions, population]
+    rows = session.exec(where(select(Outcome), conditions).order_by(col(Outcome.id))).all()
     figures = [to_public(OutcomePublic, row) for row in rows]
     unlabeled = [f for f in figures if f.unlabeled]
     figures = [f for f in figures if not f.unlabeled]
+    # Who each figure is about, first by disease: a figure of a study that enrolled other diseases too is named
+    # once, as such, not also by its arm (session 13's probe, FA4: it was advised to name an arm, which did not
+    # make it count).
+    alone = DISEASE_SUBGROUPS.get(claim.disease, ()) if claim.disease is not None else ()
+    if claim.disease is None:
+        enrolled: dict[str, list[str]] = {}
+    else:
+        enrolled = study_diseases(session, {figure.study_id for figure in figures})
+    mixed = {study for study, diseases in enrolled.items() if claim.disease and set(diseases) - {claim.disease.value}}
+    other = {f.study_id for f in figures if f.study_id in mixed and f.subgroup not in alone}
+    figures = [f for f in figures if f.study_id not in other or f.subgroup in alone]
     arms = study_arms(session, {f.study_id for f in figures})
     # The arms each study's claim is about: all of them, or those given the claim's treatment.
     about = _arms_given(session, claim, arms) if names_a_treatment(claim) else arms
     not_given: list[OutcomePublic] = []
     of_an_arm: list[OutcomePublic] = []
-    kept: list[OutcomePublic] = []
+    matching: list[OutcomePublic] = []
+    of_a_subgroup: list[OutcomePublic] = []
     for figure in figures:
         study_arms_about = about.get(figure.study_id, set())
         if not arms.get(figure.study_id):
-            kept.append(figure)  # a study that records no arms is of what it lists (the study filter found it)
-        elif figure.arm_id is None:
-            # A whole study's figure: every arm must be one the claim is about.
-            (kept if arms[figure.study_id] <= study_arms_about else not_given).append(figure)
-        elif figure.arm_id not in study_arms_about:
+            pass  # a study that records no arms is of what it lists (the study filter found it)
+        elif figure.arm_id is None and not arms[figure.study_id] <= study_arms_about:
+            not_given.append(figure)  # a whole study's figure: every arm must be one the claim is about
+            continue
+        elif figure.arm_id is not None and figure.arm_id not in study_arms_about:
             not_given.append(figure)
-        elif claim.arm is None and len(study_arms_about) > 1:
+            continue
+        elif figure.arm_id is not None and claim.arm is None and len(study_arms_about) > 1:
             of_an_arm.append(figure)  # a part of the patients the claim is about is not them
-        else:
-            kept.append(figure)
-    figures = kept
-    alone = DISEASE_SUBGROUPS.get(claim.disease, ()) if claim.disease is not None else ()
-    if claim.disease is None:
-        mixed: set[str] = set()
-        enrolled: dict[str, list[str]] = {}
-    else:
-        enrolled = study_diseases(session, {figure.study_id for figure in figures})
-        mixed = {study for study, diseases in enrolled.items() if not set(diseases) <= {claim.disease.value}}
-    matching, of_a_subgroup, other = [], [], set()
-    for figure in figures:
-        if figure.subgroup is not None and figure.subgroup in alone:
-            matching.append(figure)  # that disease's patients, in a study of several
-        elif figure.study_id in mixed:
-            other.add(figure.study_id)
-        elif claim.subgroup is None and figure.subgroup is not None:
+            continue
+        if figure.subgroup is not None and figure.subgroup not in alone and claim.subgroup is None:
             of_a_subgroup.append(figure)
         else:
-            matching.append(figure)
+            matching.append(figure)  # the whole cohort, the claim's subgroup, or the disease's patients in a study
     return ClaimFigures(
         matching=matching,
         other_populations={study: enrolled[study] for study in sorted(other)},
@@ -252,6 +284,12 @@ def study_names(session: Session) -> dict[str, str]:
             if name:
                 owners.setdefault(name, set()).add(study.id)
     return {name: next(iter(ids)) for name, ids in owners.items() if len(ids) == 1}
+
+
+def arm_study(session: Session, arm_id: str) -> str | None:
+    """The study an arm is of; None for an arm id the data do not hold."""
+    arm = session.get(Arm, arm_id)
+    return None if arm is None else arm.study_id
 
 
 def study_exists(session: Session, study_id: str) -> bool:

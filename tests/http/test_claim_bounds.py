@@ -597,3 +597,59 @@ def test_a_negative_zero_is_refused_as_a_sign_over_rest_as_over_mcp(http: httpx.
     """Session 13's probe (FA2): REST took -0 (and wrote '-0 patients' back); MCP refused it."""
     response = http.get("/v1/claims/check", params={"measure": "cr", "study": "rd13-01", "value": value})
     assert response.status_code == 422 and response.json()["errors"][0]["location"] == "query.value", response.text
+
+
+@pytest.mark.parametrize(
+    ("claim", "figure"),
+    [
+        ({"text": "suo-v-hag: CR/CRi after the first cycle was 100% in ETP patients"}, "suo-v-hag.cr-cri-cycle1"),
+        (
+            {"measure": "cr_cri", "agent": "venetoclax", "subgroup": "etp", "value": "85.7"},
+            "yu-v-hag-phase2.cr-cri-cycle1",
+        ),
+        (
+            {"measure": "os", "study": "jplsg-t11", "subgroup": "t_all", "time_point": "3y", "value": "93.4"},
+            "jplsg-t11.os-3y",
+        ),
+    ],
+)
+def test_a_disease_subgroups_claim_counts_a_study_of_that_disease_alone(
+    http: httpx.Client, claim: dict[str, str], figure: str
+) -> None:
+    """Session 13's probe (FA11): "... 100% in ETP patients" was not found, where a study of ETP-ALL patients alone
+    printed it; a disease's subgroup is that disease's patients, and so is a study that enrolled it alone."""
+    answer = http.get("/v1/claims/check", params=claim).json()
+    assert answer["verdict"] == "supported", answer["explanation"]
+    assert figure in [e["id"] for e in answer["evidence"] if e["agrees"]]
+    assert _tool(http, "check_claim", claim)["structuredContent"] == answer
+
+
+def test_a_diseases_claim_counts_that_diseases_subgroup_of_a_study_of_another(http: httpx.Client) -> None:
+    """A tenth probe's E4: the ETP subgroup of a T-ALL study is ETP-ALL patients, but a claim about ETP-ALL
+    never reached it (the study is tagged T-ALL)."""
+    answer = http.get("/v1/claims/check", params={"measure": "remission", "disease": "ETP-ALL", "value": "100"}).json()
+    assert answer["verdict"] == "supported", answer["explanation"]
+    assert [e["id"] for e in answer["evidence"] if e["agrees"]] == ["dara-ven-cage-rr-t-all.remission-etp"]
+
+
+@pytest.mark.parametrize(
+    ("arm", "said"),
+    [
+        ("rd13-01.nope", "no arm has the id 'rd13-01.nope'"),
+        ("shimony-nelarabine-rr.monotherapy", "is of study 'shimony-nelarabine-rr', not 'rd13-01'"),
+    ],
+)
+def test_an_arm_id_the_data_do_not_hold_or_of_another_study_is_named(http: httpx.Client, arm: str, said: str) -> None:
+    """Session 13's probe (FA9): a typo in the arm id read as "the data have no such figure"."""
+    claim = {"measure": "cr", "study": "rd13-01", "arm": arm, "value": "80"}
+    answer = http.get("/v1/claims/check", params=claim).json()
+    assert answer["verdict"] == "not_found" and said in answer["explanation"], answer["explanation"]
+    assert _tool(http, "check_claim", claim)["structuredContent"] == answer
+
+
+def test_a_figure_of_a_study_of_other_diseases_too_is_named_once_for_that(http: httpx.Client) -> None:
+    """Session 13's probe (FA4): shimony's arm figures were named as "of one arm ... name one to check them"
+    besides as of a study that enrolled T-LBL too; naming the arm still left them out."""
+    answer = http.get("/v1/claims/check", params={"measure": "cr", "disease": "T-ALL", "value": "40"}).json()
+    assert "shimony-nelarabine-rr (T-ALL and T-LBL)" in answer["explanation"], answer["explanation"]
+    assert "as figures of one arm" not in answer["explanation"], answer["explanation"]
