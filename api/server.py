@@ -218,6 +218,10 @@ def parser_refusal(exc: httptools.HttpParserError) -> tuple[int, str]:
         return 400, f"Lines of a request head end with CR LF ({reason})."
     if "version" in reason.lower():
         return 505, f"Only HTTP/1.0 and HTTP/1.1 are served ({reason})."
+    if "PRI" in reason:
+        # HTTP/2's connection preface ('PRI * HTTP/2.0'), which the parser stops at with words of its own
+        # (session 13's probe, FB1: a 400 'Pause on PRI/Upgrade').
+        return 505, "Only HTTP/1.0 and HTTP/1.1 are served (an HTTP/2 connection preface; HTTP/2 is not served)."
     if isinstance(exc, httptools.HttpParserInvalidURLError):
         return 400, f"The request target is not a valid URL ({reason}); non-ASCII characters must be percent-encoded."
     return 400, f"The request is not valid HTTP/1.1 ({reason})."

@@ -465,7 +465,12 @@ class Settings(BaseSettings):
         unknown = sorted(
             name
             for name in os.environ
-            if name.startswith("TALL_") and not name.startswith(RESERVED_PREFIX) and name not in setting_names()
+            # In any case: names are read regardless of it, so `tall_cors_origin` (misspelt) escaped this check,
+            # and `Tall_X` beside `TALL_X` was decided by their order (session 13's probe, FB5). Names in
+            # capitals only, as documented.
+            if (name.upper().startswith("TALL_") or name.upper() in setting_names())
+            and not name.startswith(RESERVED_PREFIX)
+            and name not in setting_names()
         )
         if unknown:
             words = "; ".join(_unknown_name_words(name) for name in unknown)
@@ -488,7 +493,9 @@ def setting_names() -> set[str]:
 
 
 def _unknown_name_words(name: str) -> str:
-    close = difflib.get_close_matches(name, sorted(setting_names()), n=1, cutoff=0.8)
+    if name.upper() in setting_names():
+        return f"{name}: settings are named in capitals, as {name.upper()}"
+    close = difflib.get_close_matches(name.upper(), sorted(setting_names()), n=1, cutoff=0.8)
     return f"{name}: no such setting" + (f", did you mean {close[0]}?" if close else "")
 
 

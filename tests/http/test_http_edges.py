@@ -34,11 +34,15 @@ def _problem(data: bytes) -> tuple[int, dict[str, str]]:
         (b"GET /v1/meta\r\nHost: x\r\n\r\n", 505),
         (b"GET /v1/meta HTTP/1.1\r\n\r\n", 400),
         (b"GET /v1/meta HTTP/1.1\nHost: x\n\n", 400),
+        (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
     ],
-    ids=["HTTP/2.0", "no version", "no Host", "bare LF"],
+    ids=["HTTP/2.0", "no version", "no Host", "bare LF", "HTTP/2 preface"],
 )
 def test_heads_this_server_does_not_serve_are_refused(server: LiveServer, request_bytes: bytes, status: int) -> None:
-    assert _problem(server.raw(request_bytes))[0] == status
+    status_got, _ = _problem(data := server.raw(request_bytes))
+    assert status_got == status
+    # In the server's own words (session 13's probe, FB1: the preface got the parser's 'Pause on PRI/Upgrade').
+    assert b"Pause on" not in data
 
 
 def test_http_1_0_without_host_is_still_served(server: LiveServer) -> None:
