@@ -39,8 +39,9 @@ def term_variable_id(term: str) -> str:
     return f"adverse-event-{fhir_id(term)}"
 
 
-def comparison_id(measure: str, time_point: str | None) -> str:
-    return fhir_id(f"comparison-{measure}" + ("" if time_point is None else f"-at-{time_point}"))
+def comparison_id(measure: str, time_point: str) -> str:
+    """A pool's id: a pool is always at one stated time point (docs/comparison.md), so it names it."""
+    return fhir_id(f"comparison-{measure}-at-{time_point}")
 
 
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

@@ -23,7 +23,7 @@ class FhirInputs:
     studies: list[StudyDetail]
     sources: list[SourcePublic]
     comparisons: list[Comparison]
-    """Each comparison with a pooled estimate, as GET /v1/comparison computes it by default."""
+    """One comparison per pool: each measure at each time point where GET /v1/comparison pools by default."""
     intervals: dict[str, tuple[float, float]]
     """The Wilson interval GET /v1/comparison gives each figure (any subgroup), by outcome id."""
 
@@ -31,8 +31,12 @@ class FhirInputs:
 def _comparisons(
     session: Session, measures: list[Measure], version: str
 ) -> tuple[list[Comparison], dict[str, tuple[float, float]]]:
-    """Pools per measure and per measure at each time point (whole population, as /v1/comparison
-    does by default), and the Wilson interval of every figure of any subgroup."""
+    """Pools per measure at each time point (whole population, as /v1/comparison does by default),
+    and the Wilson interval of every figure of any subgroup.
+
+    Not the measure's comparison at no time point: it pools the largest comparable set, which is
+    at one time point and is that time point's own pool, so it would be one synthesis served twice
+    (FA14)."""
     whole_population = OutcomeFilters(subgroup=[SubgroupFilter(NO_SUBGROUP)]).conditions(session).all
     pooled: list[Comparison] = []
     intervals: dict[str, tuple[float, float]] = {}
@@ -44,7 +48,7 @@ def _comparisons(
             if row.interval_method == "wilson" and row.ci_low is not None and row.ci_high is not None:
                 intervals[row.outcome_id] = (row.ci_low, row.ci_high)
         time_points = sorted({r.time_point for r in every_figure.rows if r.time_point})
-        for time_point in [None, *time_points]:
+        for time_point in time_points:
             comparison = comparison_model(
                 plan_comparison(
                     session, measure, time_point=time_point, outcome_conditions=whole_population, version=version

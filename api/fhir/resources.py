@@ -266,13 +266,18 @@ def adverse_event_evidence(ctx: Context, event: AdverseEventPublic, study: Study
 
 
 def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
-    """The descriptive random-effects pool of GET /v1/comparison, said to be computed here."""
+    """The descriptive random-effects pool of GET /v1/comparison, said to be computed here, named
+    and described at the time point it pools."""
     pooled = comparison.pooled
     assert pooled is not None, "only comparisons with a pooled estimate become Evidence"
+    # The pool's own time point, not the one asked for: a comparison asked for none still pools
+    # at one (FA14: else a 2-year proportion read as plain "CR").
+    time_point = pooled.time_point
+    assert time_point is not None, "a pool is always at a stated time point"
     # Only the rows in the pool: a row can carry an interval and still be shown unpooled (its
     # whole study beside its arms, one population printed twice, another denominator basis).
     counted = [r for r in comparison.rows if r.pooled]
-    what = f"{label(comparison.measure)}{at_time(comparison.time_point)}"
+    what = f"{label(comparison.measure)}{at_time(time_point)}"
     notes = [
         annotation(pooled.label),
         annotation(f"Method: {pooled.method}. Computed by this service, not printed anywhere."),
@@ -327,7 +332,7 @@ def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
     return compact(
         {
             "resourceType": "Evidence",
-            "id": comparison_id(comparison.measure, comparison.time_point),
+            "id": comparison_id(comparison.measure, time_point),
             "meta": {"profile": [EVIDENCE_SYNTHESIS_EVIDENCE]},
             "title": f"Pooled {what} across studies (descriptive)",
             "status": "active",
@@ -345,7 +350,7 @@ def pooled_evidence(ctx: Context, comparison: Comparison) -> Json:
                 variable_definition(
                     "measuredVariable",
                     what,
-                    ref("EvidenceVariable", measure_variable_id(comparison.measure, comparison.time_point)),
+                    ref("EvidenceVariable", measure_variable_id(comparison.measure, time_point)),
                 ),
             ],
             "synthesisType": codeable_concept({"system": SYNTHESIS_TYPE, "code": "std-MA"}, text="descriptive pool"),

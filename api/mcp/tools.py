@@ -31,7 +31,7 @@ from api.errors import ApiError
 from api.queries.claims import study_names
 from api.queries.comparison import comparison_model, plan_comparison
 from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, SubgroupFilter, TimePointQuery
-from api.queries.projection import outcome_projection, outcomes_in_id_order
+from api.queries.projection import figure_projection, outcomes_in_id_order
 from api.queries.studies import sources_by_id, studies_by_id, study_detail, study_page
 from api.queries.terminology import measure_of, term_reader
 from api.render.citations import Citations
@@ -373,11 +373,15 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
 
     @server.tool(annotations=READ_ONLY)
     def cite(
-        figure_id: Annotated[Id | None, Field(description="An outcome figure id, e.g. from find_figures.")] = None,
+        figure_id: Annotated[
+            Id | None,
+            Field(description="An outcome or adverse-event figure id, e.g. from find_figures or get_study."),
+        ] = None,
         study_id: Annotated[Id | None, Field(description="A study id, to cite the study's documents.")] = None,
     ) -> Annotated[CallToolResult, CitationResult]:
-        """How to cite a figure (its source document, the place in it, the printed words, its permalink and the
-        dataset version) or a study (its source documents and the dataset version). Give one of the two ids.
+        """How to cite a figure, an outcome or an adverse event (its source document, the place in it, the printed
+        words, its permalink and the dataset version), or a study (its source documents and the dataset version).
+        Give one of the two ids.
         Figures are as printed by the document each names; the dataset version comes with every answer.
         """
         if (figure_id is None) == (study_id is None):
@@ -385,9 +389,9 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         current = state()
         with reading() as (session, version):
             if figure_id is not None:
-                figure = outcome_projection(session, figure_id)
+                figure = figure_projection(session, figure_id)
                 if figure is None:
-                    raise ToolError(f"argument 'figure_id': no outcome figure with id {figure_id!r}")
+                    raise ToolError(f"argument 'figure_id': no outcome or adverse-event figure with id {figure_id!r}")
                 sources = Citations(sources_by_id(session, [figure.source_id]), [figure.source_id]).sources
                 document = sources[0]
                 citation = (

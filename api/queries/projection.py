@@ -40,7 +40,8 @@ def outcomes_in_id_order(session: Session, conditions: Sequence[Any]) -> list[Ou
     return outcome_projections(session, conditions, order_by=[col(Outcome.id)])
 
 
-def outcome_projection(session: Session, figure_id: str) -> OutcomePublic | None:
-    """One outcome's projection, or None when no outcome has that id."""
-    row = session.get(Outcome, figure_id)
-    return None if row is None else to_public(OutcomePublic, row)
+def figure_projection(session: Session, figure_id: str) -> OutcomePublic | AdverseEventPublic | None:
+    """One figure's projection, an outcome's or an adverse event's (every figure has a permalink to
+    cite, FA8), or None when neither has that id."""
+    row: Outcome | AdverseEvent | None = session.get(Outcome, figure_id) or session.get(AdverseEvent, figure_id)
+    return None if row is None else project(row)

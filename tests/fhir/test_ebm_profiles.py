@@ -29,7 +29,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.fhir.search_index import build_index
-from tests.fhir.test_pooled_evidence import _comparison, _studies
+from tests.fhir.test_pooled_evidence import POOL, _comparison, _studies
 from tests.fhir_checks import fresh_index, resources_of
 from tests.render.test_fhir import URLS, _source
 
@@ -211,7 +211,7 @@ def test_the_synthetic_pool_and_its_figures_meet_their_profiles() -> None:
         built_at="2024-01-01",
     )
     served = {kind: dict(by_id) for kind, by_id in index.resources.items()}
-    assert claims(served["Evidence"]["comparison-cr"]) == [profile("evidence-synthesis-evidence")]
+    assert claims(served["Evidence"][POOL]) == [profile("evidence-synthesis-evidence")]
     assert violations(served) == []
 
 

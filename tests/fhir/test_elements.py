@@ -58,8 +58,7 @@ def _outcome(**fields: Any) -> OutcomePublic:
 
 
 def test_a_pooled_comparison_is_named_by_its_measure_and_time_point() -> None:
-    # docs/fhir.md: comparison-<measure>[-at-<time point>], as a FHIR id.
-    assert comparison_id("cr", None) == "comparison-cr"
+    # docs/fhir.md: comparison-<measure>-at-<time point>, as a FHIR id (a pool is always at one).
     assert comparison_id("os", "2y") == "comparison-os-at-2y"
     assert comparison_id("os", "day_28") == "comparison-os-at-day-28"
 

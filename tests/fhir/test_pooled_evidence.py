@@ -14,11 +14,16 @@ from models.study_views import StudyDetail
 from tests.fhir_checks import problems, references, validate
 from tests.render.test_fhir import BASE, URLS, _context, _outcome, _row, _source, _study
 
-ARM_ONE = _outcome("cr-arm-1", numerator=8, denominator=10, value=80.0, printed="8/10")
-ARM_TWO = _outcome("cr-arm-2", numerator=3, denominator=12, value=25.0, printed="3/12")
-WHOLE_STUDY = _outcome("cr-all", arm_id=None, numerator=11, denominator=22, value=50.0, printed="11/22")
+TIME_POINT = "2y"
+POOL = "comparison-cr-at-2y"
+ARM_ONE = _outcome("cr-arm-1", numerator=8, denominator=10, value=80.0, printed="8/10", time_point=TIME_POINT)
+ARM_TWO = _outcome("cr-arm-2", numerator=3, denominator=12, value=25.0, printed="3/12", time_point=TIME_POINT)
+WHOLE_STUDY = _outcome(
+    "cr-all", arm_id=None, numerator=11, denominator=22, value=50.0, printed="11/22", time_point=TIME_POINT
+)
 OTHER_STUDY = _outcome(
     "cr",
+    time_point=TIME_POINT,
     id="study-b.cr",
     study_id="study-b",
     arm_id=None,
@@ -58,7 +63,9 @@ def _comparison() -> Comparison:
         update={"pooled": False, "study_id": "study-b", "not_pooled_reason": "another denominator basis"}
     )
     assert all(r.interval_method == "wilson" for r in rows)  # every row has an interval; two are pooled
-    pooled = pool_random_effects([(8, 10), (3, 12)]).model_copy(update={"outcome_ids": [ARM_ONE.id, ARM_TWO.id]})
+    pooled = pool_random_effects([(8, 10), (3, 12)]).model_copy(
+        update={"outcome_ids": [ARM_ONE.id, ARM_TWO.id], "time_point": TIME_POINT}
+    )
     return Comparison(measure=Measure.cr, rows=rows, pooled=pooled, excluded=[], dataset_version="v")
 
 
@@ -92,8 +99,8 @@ def test_search_finds_the_pool_by_its_pooled_rows_studies_and_sources_only() -> 
         intervals={},
         built_at="2024-01-01",
     )
-    pool = index.resources["Evidence"]["comparison-cr"]
+    pool = index.resources["Evidence"][POOL]
     assert f"Evidence/{OTHER_STUDY.id}" not in references(pool)
-    assert "comparison-cr" in {r["id"] for r in index.search("Evidence", [("study", ["study-a"])])}
-    assert "comparison-cr" not in {r["id"] for r in index.search("Evidence", [("study", ["study-b"])])}
-    assert "comparison-cr" not in {r["id"] for r in index.search("Evidence", [("source", ["002_def"])])}
+    assert POOL in {r["id"] for r in index.search("Evidence", [("study", ["study-a"])])}
+    assert POOL not in {r["id"] for r in index.search("Evidence", [("study", ["study-b"])])}
+    assert POOL not in {r["id"] for r in index.search("Evidence", [("source", ["002_def"])])}

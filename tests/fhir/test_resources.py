@@ -297,6 +297,7 @@ POOL = PooledEstimate(
     i_squared=35.5,
     tau_squared=0.25,
     q=3.1,
+    time_point="2y",
 )
 
 
@@ -401,9 +402,12 @@ def _pooled_expected(evidence_id: str, what: str, variable_id: str) -> Json:
     }
 
 
-def test_a_pooled_comparison_is_its_synthesis_evidence_exactly() -> None:
+def test_a_measures_comparison_is_its_pools_synthesis_evidence_at_the_pools_time_point() -> None:
+    # FA14: asked at no time point, the comparison still pools at one (2 years here); the Evidence
+    # says so and is the one Evidence of that pool, not "CR" beside "CR at 2 years".
     ctx, comparison = _pooled_comparison(None)
-    assert pooled_evidence(ctx, comparison) == _pooled_expected("comparison-cr", "CR", "measure-cr")
+    expected = _pooled_expected("comparison-cr-at-2y", "CR at 2 years", "measure-cr-at-2y")
+    assert pooled_evidence(ctx, comparison) == expected
 
 
 def test_a_pooled_comparison_at_a_time_point_is_its_synthesis_evidence_exactly() -> None:
@@ -416,6 +420,12 @@ def test_a_comparison_without_a_pool_is_refused_with_its_reason() -> None:
     ctx, comparison = _pooled_comparison(None)
     with pytest.raises(AssertionError, match=r"^only comparisons with a pooled estimate become Evidence$"):
         pooled_evidence(ctx, comparison.model_copy(update={"pooled": None}))
+
+
+def test_a_pool_at_no_time_point_is_refused_with_its_reason() -> None:
+    ctx, comparison = _pooled_comparison(None)
+    with pytest.raises(AssertionError, match=r"^a pool is always at a stated time point$"):
+        pooled_evidence(ctx, comparison.model_copy(update={"pooled": POOL.model_copy(update={"time_point": None})}))
 
 
 # --- EvidenceVariable -----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 matches (docs: the FHIR face's search parameters), and how _sort orders them, checked without a server.
 
 Two studies share a source; one study id has an underscore, so its FHIR form differs; a third source
-adds a figure to the comparison that is not pooled.
+adds a figure to the comparison that is not pooled (it states no time point; the pool is at 2 years).
 """
 
 from typing import Any
@@ -84,7 +84,7 @@ def _event(study_id: str, source_id: str) -> AdverseEventPublic:
 
 @pytest.fixture  # per test: mutation testing maps a module-scoped build to the first test only
 def index() -> FhirIndex:
-    a_cr = _outcome("study-a", "cr", "001_abc", arm_id="study-a.arm-1")
+    a_cr = _outcome("study-a", "cr", "001_abc", arm_id="study-a.arm-1", time_point="2y")
     a_os = _outcome(
         "study-a",
         "os-2y",
@@ -96,7 +96,7 @@ def index() -> FhirIndex:
         value=60.0,
         subgroup=Subgroup.t_lbl,
     )
-    b_cr = _outcome("study_b", "cr", "002_def", numerator=3, denominator=12, value=25.0)
+    b_cr = _outcome("study_b", "cr", "002_def", numerator=3, denominator=12, value=25.0, time_point="2y")
     b_late = _outcome("study_b", "cr-late", "003_ghi", numerator=5, denominator=9, value=55.6)
     study_a = _study(
         "study-a",
@@ -113,7 +113,7 @@ def index() -> FhirIndex:
     comparison = Comparison(
         measure=Measure.cr,
         rows=[_row(a_cr, pooled=True), _row(b_cr, pooled=True), _row(b_late, pooled=False)],
-        pooled=pool_random_effects([(8, 10), (3, 12)]),
+        pooled=pool_random_effects([(8, 10), (3, 12)]).model_copy(update={"time_point": "2y"}),
         excluded=[],
         dataset_version="v",
     )
@@ -137,25 +137,32 @@ def _ids(resources: list[dict[str, Any]]) -> list[str]:
 
 
 GROUPS_OF_A = ["group-study-a", "group-study-a-in-t-lbl", "group-study-a.arm-1"]
-VARIABLES_OF_A = ["adverse-event-cytokine-release-syndrome", "measure-cr", "measure-os", "measure-os-at-2y"]
+VARIABLES_OF_A = [
+    "adverse-event-cytokine-release-syndrome",
+    "measure-cr",
+    "measure-cr-at-2y",
+    "measure-os",
+    "measure-os-at-2y",
+]
+POOL = "comparison-cr-at-2y"
 
 
 @pytest.mark.parametrize(
     ("kind", "criteria", "expected"),
     [
         # study: resources about the study, by our id or its FHIR id.
-        ("Evidence", [("study", ["study_b"])], ["study-b.cr", "study-b.cr-late", "comparison-cr"]),
-        ("Evidence", [("study", ["study-b"])], ["study-b.cr", "study-b.cr-late", "comparison-cr"]),
-        ("Evidence", [("study", ["study-a"])], ["study-a.cr", "study-a.crs", "study-a.os-2y", "comparison-cr"]),
+        ("Evidence", [("study", ["study_b"])], ["study-b.cr", "study-b.cr-late", POOL]),
+        ("Evidence", [("study", ["study-b"])], ["study-b.cr", "study-b.cr-late", POOL]),
+        ("Evidence", [("study", ["study-a"])], ["study-a.cr", "study-a.crs", "study-a.os-2y", POOL]),
         ("ResearchStudy", [("study", ["study_b"])], ["study-b"]),
         ("Group", [("study", ["study-a"])], GROUPS_OF_A),
         ("Group", [("study", ["study_b"])], ["group-study-b"]),
         ("Citation", [("study", ["study_b"])], ["002-def", "003-ghi"]),
         ("Citation", [("study", ["study-a"])], ["001-abc", "002-def", "study-a.letter"]),
         ("EvidenceVariable", [("study", ["study-a"])], VARIABLES_OF_A),
-        ("EvidenceVariable", [("study", ["study_b"])], ["measure-cr"]),
+        ("EvidenceVariable", [("study", ["study_b"])], ["measure-cr", "measure-cr-at-2y"]),
         # measure: Evidence, ResearchStudy and EvidenceVariable about it.
-        ("Evidence", [("measure", ["cr"])], ["study-a.cr", "study-b.cr", "study-b.cr-late", "comparison-cr"]),
+        ("Evidence", [("measure", ["cr"])], ["study-a.cr", "study-b.cr", "study-b.cr-late", POOL]),
         ("Evidence", [("measure", ["os"])], ["study-a.os-2y"]),
         ("ResearchStudy", [("measure", ["os"])], ["study-a"]),
         ("ResearchStudy", [("measure", ["cr"])], ["study-a", "study-b"]),
@@ -163,14 +170,14 @@ VARIABLES_OF_A = ["adverse-event-cytokine-release-syndrome", "measure-cr", "meas
         ("Group", [("measure", ["cr"])], []),
         # source: resources drawn from the document, by our id or its FHIR id; the pooled Evidence
         # from the documents of its pooled rows only.
-        ("Evidence", [("source", ["002_def"])], ["study-a.crs", "study-a.os-2y", "study-b.cr", "comparison-cr"]),
+        ("Evidence", [("source", ["002_def"])], ["study-a.crs", "study-a.os-2y", "study-b.cr", POOL]),
         ("Evidence", [("source", ["003-ghi"])], ["study-b.cr-late"]),
-        ("Evidence", [("source", ["001-abc"])], ["study-a.cr", "comparison-cr"]),
+        ("Evidence", [("source", ["001-abc"])], ["study-a.cr", POOL]),
         ("ResearchStudy", [("source", ["001_abc"])], ["study-a"]),
         ("ResearchStudy", [("source", ["003_ghi"])], ["study-b"]),
         ("Citation", [("source", ["001_abc"])], ["001-abc", "study-a.letter"]),
         ("Group", [("source", ["002-def"])], [*GROUPS_OF_A, "group-study-b"]),
-        ("EvidenceVariable", [("source", ["001_abc"])], ["measure-cr"]),
+        ("EvidenceVariable", [("source", ["001_abc"])], ["measure-cr", "measure-cr-at-2y"]),
         ("EvidenceVariable", [("source", ["002_def"])], VARIABLES_OF_A),
         ("EvidenceVariable", [("source", ["003_ghi"])], ["measure-cr"]),
         # _id, and the definitions, which no other parameter matches.
@@ -181,9 +188,9 @@ VARIABLES_OF_A = ["adverse-event-cytokine-release-syndrome", "measure-cr", "meas
         ("StructureDefinition", [("study", ["study-a"])], []),
         # Alternatives of one parameter: any; several parameters, or one given twice: all.
         ("ResearchStudy", [("measure", ["os", "cr"])], ["study-a", "study-b"]),
-        ("Evidence", [("measure", ["cr"]), ("source", ["002_def"])], ["study-b.cr", "comparison-cr"]),
-        ("Evidence", [("source", ["001_abc"]), ("source", ["002_def"])], ["comparison-cr"]),
-        ("Evidence", [("study", ["study-a"]), ("study", ["study_b"])], ["comparison-cr"]),
+        ("Evidence", [("measure", ["cr"]), ("source", ["002_def"])], ["study-b.cr", POOL]),
+        ("Evidence", [("source", ["001_abc"]), ("source", ["002_def"])], [POOL]),
+        ("Evidence", [("study", ["study-a"]), ("study", ["study_b"])], [POOL]),
         ("Evidence", [("measure", ["dfs"])], []),
     ],
 )
@@ -206,7 +213,7 @@ def test_each_search_parameter_matches_exactly_the_resources_about_it(
         (
             "Evidence",
             [("date", False)],
-            ["study-a.crs", "study-a.os-2y", "study-b.cr", "comparison-cr", "study-a.cr", "study-b.cr-late"],
+            ["study-a.crs", "study-a.os-2y", "study-b.cr", POOL, "study-a.cr", "study-b.cr-late"],
         ),
         # Titles regardless of case: 'alpha study' before 'Beta study'.
         ("ResearchStudy", [("title", False)], ["study-b", "study-a"]),

@@ -142,6 +142,7 @@ def test_every_tool_answers_with_provenance_and_the_dataset_version(live_url: st
         ("get_study", {"study_id": "no-such-study"}, "argument 'study_id'"),
         ("find_figures", {"limit": 500}, "limit"),
         ("cite", {}, "argument 'figure_id'"),
+        ("cite", {"figure_id": "rd13-01.no-such-figure"}, "no outcome or adverse-event figure with id"),
     ],
 )
 def test_bad_arguments_are_tool_errors_naming_the_argument(live_url: str, tool: str, args: dict, named: str) -> None:
@@ -241,6 +242,26 @@ def test_a_study_is_cited_with_its_documents_authors_as_a_figure_is(live_url: st
     result = over_http(live_url, session)
     sources = result.structured_content["sources"]
     assert sources and all(s["authors"][0] in result.structured_content["citation"] for s in sources if s["authors"])
+
+
+def test_every_adverse_event_figure_is_cited_as_an_outcome_figure_is(live_url: str) -> None:
+    """The outside probe's FA8: cite refused an adverse-event figure's id ("no outcome figure"), though
+    get_study lists those figures and each has a permalink to quote."""
+    events = httpx.get(f"{live_url}/v1/adverse-events", params={"limit": 500}, timeout=30).json()["items"]
+    assert "cd7-car-t-etp-case.crs-g3" in {e["id"] for e in events}
+
+    async def session(client: Client) -> Any:
+        return [await client.call_tool("cite", {"figure_id": e["id"]}) for e in events]
+
+    for event, result in zip(events, over_http(live_url, session), strict=True):
+        assert not result.is_error, (event["id"], result.content)
+        cited = result.structured_content
+        assert cited["kind"] == "figure"
+        for field in ("id", "printed", "locator", "span_start", "span_end", "permalink"):
+            assert cited[field] == event[field], (event["id"], field)
+        assert cited["permalink"].endswith(f"/v1/adverse-events/{event['id']}")
+        assert [s["id"] for s in cited["sources"]] == [event["source_id"]]
+        assert cited["permalink"] in cited["citation"] and event["locator"] in cited["citation"]
 
 
 def test_the_tools_take_the_values_the_lists_take_and_claims_refuse_alike(live_url: str) -> None:

@@ -19,6 +19,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.proportion import proportion_confint
 
 from api.main import create_app
+from tests.fhir_checks import validate
 from tests.pooled.synthetic_pool import (
     DERIVED_POOL,
     DERIVED_TIME_POINT,
@@ -258,3 +259,23 @@ def test_fhir_pooled_evidence_gives_the_pooled_estimate(client: TestClient, comp
     assert (interval["low"]["value"], interval["high"]["value"]) == pytest.approx(
         (comparison["pooled"]["ci_low"], comparison["pooled"]["ci_high"])
     )
+
+
+def test_fhir_serves_each_pool_once_named_at_its_time_point(client: TestClient, comparison: dict[str, Any]) -> None:
+    # FA14: the measure's comparison pools at day 99 too; it was also served as comparison-cr, saying
+    # no time point, so a search by measure found one synthesis twice.
+    default = client.get("/v1/comparison", params={"measure": "cr"}).json()["pooled"]
+    assert (default["time_point"], default["outcome_ids"]) == (TIME_POINT, comparison["pooled"]["outcome_ids"])
+    found = client.get("/fhir/Evidence", params={"measure": "cr", "_count": 500}).json()
+    assert found["total"] == len(found["entry"])
+    pools = [e["resource"] for e in found["entry"] if e["resource"]["id"].startswith("comparison-")]
+    assert [p["id"] for p in pools] == [f"comparison-cr-at-{TIME_POINT}"]
+    assert client.get("/fhir/Evidence/comparison-cr").status_code == 404
+    [pool] = pools
+    validate(pool)
+    assert pool["title"] == "Pooled CR at day 99 across studies (descriptive)"
+    assert pool["statistic"][0]["description"].startswith("Pooled proportion of CR at day 99,")
+    measured = pool["variableDefinition"][-1]
+    assert measured["variableRole"]["coding"][0]["code"] == "measuredVariable"
+    assert measured["observed"]["reference"] == f"EvidenceVariable/measure-cr-at-{TIME_POINT}"
+    assert client.get(f"/fhir/EvidenceVariable/measure-cr-at-{TIME_POINT}").status_code == 200

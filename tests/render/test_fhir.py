@@ -185,12 +185,15 @@ def _row(outcome: OutcomePublic) -> ComparisonRow:
 
 
 def test_pooled_evidence_is_valid_says_it_was_computed_and_links_its_rows() -> None:
-    outcomes = [_outcome(), _outcome("cr-2", numerator=3, denominator=12, value=25.0, printed="3/12")]
+    outcomes = [
+        _outcome(time_point="d28"),
+        _outcome("cr-2", numerator=3, denominator=12, value=25.0, printed="3/12", time_point="d28"),
+    ]
     study = _study(outcomes)
     comparison = Comparison(
         measure=Measure.cr,
         rows=[_row(o) for o in outcomes],
-        pooled=pool_random_effects([(8, 10), (3, 12)]),
+        pooled=pool_random_effects([(8, 10), (3, 12)]).model_copy(update={"time_point": "d28"}),
         excluded=[],
         dataset_version="v",
     )
@@ -205,7 +208,11 @@ def test_pooled_evidence_is_valid_says_it_was_computed_and_links_its_rows() -> N
         "computed by this service" in e.get("description", "computed by this service")
         for e in statistic["attributeEstimate"]
     )
-    assert references(evidence) == {"Evidence/study-a.cr", "Evidence/study-a.cr-2", "EvidenceVariable/measure-cr"}
+    assert references(evidence) == {
+        "Evidence/study-a.cr",
+        "Evidence/study-a.cr-2",
+        "EvidenceVariable/measure-cr-at-d28",
+    }
     with pytest.raises(AssertionError):
         pooled_evidence(_context(study), comparison.model_copy(update={"pooled": None}))
 

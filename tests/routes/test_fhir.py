@@ -189,20 +189,22 @@ def test_each_pooled_comparison_is_an_evidence_matching_v1_comparison(
     client: TestClient, served: dict[str, dict[str, dict[str, Any]]]
 ) -> None:
     pooled = [e for e in served["Evidence"].values() if e["id"].startswith("comparison-")]
-    # Exactly the comparisons GET /v1/comparison pools (per measure, and per measure at each time point
-    # it has figures for) are served; on the curated data that may be none, since only like pools with like.
+    # Exactly the pools GET /v1/comparison makes per measure at each time point it has figures for
+    # are served, once each (FA14: the measure's comparison pools at one of them, and is not served
+    # again); on the curated data that may be none, since only like pools with like.
     expected = set()
     for measure in Measure:
         figures = client.get("/v1/outcomes", params={"measure": measure.value, "limit": 500}).json()["items"]
-        for time_point in [None, *sorted({f["time_point"] for f in figures if f["time_point"]})]:
-            query = {"measure": measure.value, **({"time_point": time_point} if time_point else {})}
+        for time_point in sorted({f["time_point"] for f in figures if f["time_point"]}):
+            query = {"measure": measure.value, "time_point": time_point}
             if client.get("/v1/comparison", params=query).json()["pooled"] is not None:
                 expected.add(comparison_id(measure.value, time_point))
     assert {e["id"] for e in pooled} == expected
+    assert len({frozenset(map(str, e["relatedArtifact"])) for e in pooled}) == len(pooled)
     codes = {m.value.replace("_", "-"): m.value for m in Measure}
     for evidence in pooled:
         measure, _, time_point = evidence["id"].removeprefix("comparison-").partition("-at-")
-        params = {"measure": codes[measure], **({"time_point": time_point} if time_point else {})}
+        params = {"measure": codes[measure], "time_point": time_point}
         variable = evidence["variableDefinition"][-1]["observed"]["reference"]
         assert variable.removeprefix("EvidenceVariable/") in served["EvidenceVariable"]
         expected = client.get("/v1/comparison", params=params).json()["pooled"]
