@@ -10,6 +10,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, Protocol, TypeVar
 
@@ -317,6 +318,12 @@ _STORED_LABEL = b',"label":""'
 _STORED_TAIL = b',"pooled":false,"not_pooled_reason":null}'
 
 
+def percent_proportion(percent: float) -> float:
+    """A printed percentage as a proportion, divided in decimal: 42.7 gives 0.427, where the float
+    division gives 0.42700000000000005 (the figure is carried as printed)."""
+    return float(Decimal(repr(percent)) / 100)
+
+
 def comparison_fragment(fact: dict[str, Any], *, title: str, acronym: str | None) -> dict[str, object]:
     """An outcome's ComparisonFragment row, from its projection's JSON object (its stored fragment)
     and its study's title and acronym: the part of every comparison row it can be that the other
@@ -353,7 +360,7 @@ def comparison_fragment(fact: dict[str, Any], *, title: str, acronym: str | None
         study_acronym=acronym,
         n=o.denominator,
         events=o.numerator,
-        proportion=(o.numerator / o.denominator) if has_counts else o.value / 100,
+        proportion=(o.numerator / o.denominator) if has_counts else percent_proportion(o.value),
         ci_low=low,
         ci_high=high,
         interval_method="wilson" if has_counts else None,

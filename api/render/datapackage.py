@@ -4,8 +4,9 @@ It depends on the data alone (no build time), so two builds of the same data car
 
 Each table's schema is derived from the model whose columns the CSV has (the same columns_of
 the CSV writer uses), through the model's JSON Schema as served: a field's type, whether it
-is required, and the allowed values of an enumeration. A column a CSV writes as a list (items
-joined by '; ') or as JSON is declared a string, as that is what the cell holds. Keys: a
+is required, and the allowed values of an enumeration. A list of enumeration values, which the
+CSV joins by '; ', and an object, which it writes as JSON, are declared strings, as that is what
+the cell holds; any other list is one JSON array in the cell, declared an array. Keys: a
 table with an `id` column has it as primary key, and every `<thing>_id` column pointing at a
 table in the package with that primary key is a foreign key (studies, figures, findings and
 sources link up; a link to a table not in the package, such as arm_id, is left undeclared).
@@ -16,13 +17,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from api.render.formats import LIST_SEPARATOR, joined_columns
 from models.meta import DATASET_AUTHORS, DATASET_TITLE, Meta
 from models.source import SourcePublic
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 TABLE_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 CODE_LICENCE = {"name": "MIT", "path": "https://opensource.org/license/mit", "title": "MIT License (the code)"}
-LIST_SEPARATOR = "; "
 # The table a `<column>` foreign key points at, when that table is in the package.
 REFERENCES = {
     "study_id": "studies",
@@ -40,9 +41,10 @@ def _resolved(schema: dict[str, Any], definitions: Mapping[str, Any]) -> dict[st
 
 
 def field_schema(
-    name: str, schema: dict[str, Any], *, definitions: Mapping[str, Any], required: bool
+    name: str, schema: dict[str, Any], *, definitions: Mapping[str, Any], required: bool, joined: bool = False
 ) -> dict[str, Any]:
-    """One Table Schema field from a property of a model's JSON Schema."""
+    """One Table Schema field from a property of a model's JSON Schema; `joined` for a list the CSV
+    joins by LIST_SEPARATOR (formats.joined_columns), any other list being one JSON array."""
     schema = _resolved(schema, definitions)
     variants = [_resolved(s, definitions) for s in schema.get("anyOf", [schema])]
     present = [s for s in variants if s.get("type") != "null"]
@@ -50,8 +52,11 @@ def field_schema(
     only = present[0] if len(present) == 1 else {}
     field: dict[str, Any] = {"name": name, "type": JSON_TYPES.get(only.get("type", ""), "string")}
     description = schema.get("description") or only.get("description")
-    if only.get("type") == "array":
+    if only.get("type") == "array" and joined:
         description = f"{description or 'A list'} (items separated by '{LIST_SEPARATOR}')"
+    elif only.get("type") == "array":
+        field["type"] = "array"
+        description = f"{description or 'A list'} (one JSON array)"
     elif only.get("type") == "object":
         description = f"{description or 'An object'} (as JSON)"
     if description:
@@ -70,8 +75,11 @@ def model_fields(model: type[BaseModel], columns: Sequence[str]) -> list[dict[st
     """The Table Schema fields of a CSV written with these columns of model (in that order)."""
     schema = model.model_json_schema(mode="serialization")
     properties, definitions = schema.get("properties", {}), schema.get("$defs", {})
-    required = set(schema.get("required", []))
-    return [field_schema(c, properties.get(c, {}), definitions=definitions, required=c in required) for c in columns]
+    required, joined = set(schema.get("required", [])), joined_columns(model)
+    return [
+        field_schema(c, properties.get(c, {}), definitions=definitions, required=c in required, joined=c in joined)
+        for c in columns
+    ]
 
 
 def table_schema(fields: list[dict[str, Any]], *, primary_key: list[str] | None = None) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Representations of list results: JSON pages, CSV and newline-delimited JSON.
 
-CSV columns are the response model's fields in declaration order (lists joined by '; ',
-empty cells for nulls), so they are stable and documented by the model itself. Text cells
-that a spreadsheet would read as a formula get a leading apostrophe.
+CSV columns are the response model's fields in declaration order (empty cells for nulls), so
+they are stable and documented by the model itself. A list of enumeration values is joined by
+'; '; any other list (free text, ids, objects such as an inferred field and its reason) is one
+JSON array, as an object is one JSON object, since its items could hold '; ' themselves. Text
+cells that a spreadsheet would read as a formula get a leading apostrophe.
 
 Each representation has its own path in the OpenAPI document (/v1/outcomes is JSON,
 /v1/outcomes.csv CSV, /v1/outcomes.ndjson NDJSON) so generated clients see one media type per
@@ -15,10 +17,11 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from enum import StrEnum
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from enum import Enum, StrEnum
 from functools import lru_cache
-from typing import Annotated, Any
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -194,16 +197,42 @@ def columns_of(model: type[BaseModel]) -> list[str]:
     return [*model.model_fields, *model.model_computed_fields]
 
 
+LIST_SEPARATOR = "; "
+
+
+def _enumeration_list(annotation: Any) -> bool:
+    """list[E] or list[E] | None, E an enumeration."""
+    if get_origin(annotation) in (Union, UnionType):
+        present = [a for a in get_args(annotation) if a is not NoneType]
+        annotation = present[0] if len(present) == 1 else None
+    item = get_args(annotation)[0] if get_origin(annotation) is list else None
+    return isinstance(item, type) and issubclass(item, Enum)
+
+
+def joined_columns(model: type[BaseModel]) -> frozenset[str]:
+    """The list columns of model's CSV joined by LIST_SEPARATOR: lists of enumeration values, none of
+    which holds it. Every other list is written as one JSON array (see _cell)."""
+    types = {name: f.annotation for name, f in model.model_fields.items()}
+    types |= {name: f.return_type for name, f in model.model_computed_fields.items()}
+    return frozenset(name for name, annotation in types.items() if _enumeration_list(annotation))
+
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, *, joined: bool) -> Any:
+    if isinstance(value, list) and joined:
+        return LIST_SEPARATOR.join(str(_scalar(v)) for v in value)
+    if isinstance(value, list | dict):
+        # One JSON value per cell: any other list's items (an inferred field's reason, an
+        # author) may hold the separator themselves.
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, list):
-        return "; ".join(str(_cell(v)) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, StrEnum):
@@ -215,8 +244,12 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
-    """CSV with a header row; a column named twice is refused, since pandas and csv.DictReader drop one."""
+def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]], *, joined: Collection[str] = ()) -> str:
+    """CSV with a header row; a column named twice is refused, since pandas and csv.DictReader drop one.
+
+    Lists in the `joined` columns (joined_columns of the model) are joined by LIST_SEPARATOR, any
+    other list is one JSON array.
+    """
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if repeated:
         raise ValueError(f"CSV columns named more than once: {', '.join(repeated)}")
@@ -224,7 +257,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([_cell(row.get(c), joined=c in joined) for c in columns])
     return out.getvalue()
 
 
@@ -234,13 +267,19 @@ def model_rows(items: Iterable[BaseModel]) -> Iterator[dict[str, Any]]:
 
 
 def csv_response(
-    columns: Sequence[str], rows: Iterable[dict[str, Any]], *, version: str, filename: str | None = None
+    columns: Sequence[str],
+    rows: Iterable[dict[str, Any]],
+    *,
+    version: str,
+    joined: Collection[str] = (),
+    filename: str | None = None,
 ) -> Response:
     """Every CSV answer: UTF-8, the dataset version, and for whole lists a download file name."""
     headers = {"X-Dataset-Version": version}
     if filename is not None:
         headers = {"Content-Disposition": f'attachment; filename="{filename}-{version}.csv"', **headers}
-    return Response(csv_text(columns, rows), media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8", headers=headers)
+    body = csv_text(columns, rows, joined=joined)
+    return Response(body, media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8", headers=headers)
 
 
 def ndjson_response(items: Iterable[BaseModel], version: str) -> StreamingResponse:

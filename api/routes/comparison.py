@@ -19,7 +19,14 @@ from api.queries.filters import (
 from api.queries.fragments import comparison_body
 from api.queries.terminology import measure_of
 from api.render.forest_plot import render_forest_plot
-from api.render.formats import ComparisonFormatQuery, Format, bytes_success, csv_response, negotiate
+from api.render.formats import (
+    ComparisonFormatQuery,
+    Format,
+    bytes_success,
+    csv_response,
+    joined_columns,
+    negotiate,
+)
 from api.render.splice import json_response
 from api.routes.listing import file_operations
 from models.comparison import Comparison, ComparisonRow
@@ -116,7 +123,9 @@ def compare_outcomes(
 ) -> Comparison | Response:
     if negotiate(request, format) is Format.csv:
         model = comparison_model(plan(session, comparison))
-        return csv_response(CSV_COLUMNS, comparison_rows(model), version=model.dataset_version)
+        return csv_response(
+            CSV_COLUMNS, comparison_rows(model), version=model.dataset_version, joined=joined_columns(ComparisonRow)
+        )
     # Stored, or spliced from the rows' stored JSON: the bytes the response model would write.
     return json_response(comparison_body(session, comparison))
 

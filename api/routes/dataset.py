@@ -16,7 +16,15 @@ from api.errors import PROBLEM_RESPONSES
 from api.queries.dataset import whole_dataset
 from api.queries.studies import CONFLICT_CSV_COLUMNS, conflict_member_rows
 from api.render.datapackage import data_package, model_fields, table_schema
-from api.render.formats import DatasetFormatQuery, Format, bytes_success, columns_of, csv_text, path_format
+from api.render.formats import (
+    DatasetFormatQuery,
+    Format,
+    bytes_success,
+    columns_of,
+    csv_text,
+    joined_columns,
+    path_format,
+)
 from models.adverse_event import AdverseEventPublic
 from models.characteristic import CharacteristicPublic
 from models.conflict import ConflictMember, ConflictPublic
@@ -80,7 +88,7 @@ def dataset_zip(dataset: Dataset, meta: Meta) -> bytes:
         write(archive, "VERSION", dataset.dataset_version + "\n")
         for name, (model, items) in tables.items():
             rows = [item.model_dump() for item in items]
-            write(archive, f"{name}.csv", csv_text(columns_of(model), rows))
+            write(archive, f"{name}.csv", csv_text(columns_of(model), rows, joined=joined_columns(model)))
         write(archive, "conflicts.csv", csv_text(CONFLICT_CSV_COLUMNS, conflict_member_rows(dataset.conflicts)))
         write(archive, "datapackage.json", json.dumps(package, indent=2, ensure_ascii=False) + "\n")
     return buffer.getvalue()

@@ -20,6 +20,7 @@ from api.render.formats import (
     columns_of,
     csv_response,
     csv_success,
+    joined_columns,
     model_rows,
     ndjson_response,
     ndjson_success,
@@ -141,5 +142,6 @@ def respond_list(
     )
     items = spec.items(rows)
     if query.fmt is Format.csv:
-        return csv_response(columns_of(spec.public), model_rows(items), version=version, filename=spec.filename)
+        columns, joined = columns_of(spec.public), joined_columns(spec.public)
+        return csv_response(columns, model_rows(items), version=version, joined=joined, filename=spec.filename)
     return ndjson_response(items, version)

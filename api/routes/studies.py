@@ -20,6 +20,7 @@ from api.render.formats import (
     FormatQuery,
     columns_of,
     csv_response,
+    joined_columns,
     model_rows,
     ndjson_response,
     negotiate,
@@ -102,7 +103,8 @@ def list_studies(
         rows = read_rows(session, Study, conditions, order_by=order, limit=params.limit, offset=params.offset)
     summaries = study_summaries(session, rows)
     if fmt is Format.csv:
-        return csv_response(columns_of(StudyPublic), model_rows(summaries), version=version, filename="studies")
+        columns, joined = columns_of(StudyPublic), joined_columns(StudyPublic)
+        return csv_response(columns, model_rows(summaries), version=version, joined=joined, filename="studies")
     return ndjson_response(summaries, version)
 
 

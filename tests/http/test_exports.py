@@ -6,6 +6,7 @@ fixtures; the server is started on that copy and read through its CSV and ZIP ex
 
 import csv
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,6 +80,15 @@ def test_numbers_stay_numbers(http: httpx.Client) -> None:
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert rows and all(not (row.get("value") or "").startswith("'") for row in rows)
+
+
+def test_inferred_fields_read_back_from_the_csv_over_a_socket(http: httpx.Client) -> None:
+    # FA3: each reason may hold '; ', so the column is one JSON array, not items joined by it.
+    for path in ("/v1/outcomes", "/v1/studies", "/v1/adverse-events"):
+        records = {r["id"]: r for r in map(json.loads, http.get(f"{path}.ndjson").text.splitlines())}
+        rows = list(csv.DictReader(io.StringIO(http.get(f"{path}.csv").text)))
+        assert [json.loads(row["inferred"]) for row in rows] == [records[row["id"]]["inferred"] for row in rows]
+        assert any("; " in i["reason"] for row in rows for i in json.loads(row["inferred"])), path
 
 
 def test_the_svg_plot_has_a_content_security_policy(http: httpx.Client) -> None:

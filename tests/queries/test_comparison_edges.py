@@ -28,6 +28,7 @@ from api.queries.comparison import (
     comparison_fragment,
     comparison_query,
     label_part,
+    percent_proportion,
     plan_comparison,
     pool_random_effects,
     wilson_interval,
@@ -298,7 +299,9 @@ def test_a_survival_figure_is_stored_as_its_printed_percentage_without_an_interv
         fragment = comparison_fragment(o, title="T", acronym=None)
         assert fragment["interval_method"] is None
         row = _stored_row(fragment)
-        assert row.proportion == pytest.approx(o["value"] / 100)
+        # As printed: no digits beyond the percentage's own (42.7 is 0.427, not 0.42700000000000005).
+        decimals = len(repr(o["value"]).partition(".")[2])
+        assert row.proportion == round(o["value"] / 100, decimals + 2)
         assert (row.ci_low, row.ci_high, row.interval_method) == (None, None, None)
         expected = "T · all patients" if o["arm_label"] is None else f"T · {o['arm_label']}"
         assert fragment["label"] == expected
@@ -403,3 +406,20 @@ def test_no_time_point_is_the_figures_that_state_none(client: TestClient) -> Non
     stated = client.get("/v1/outcomes", params={"measure": "cr", "time_point": "none", "limit": 500}).json()["items"]
     assert rows and all(row["time_point"] is None for row in rows), rows
     assert {row["outcome_id"] for row in rows} <= {figure["id"] for figure in stated}
+
+
+@pytest.mark.parametrize(
+    ("percent", "proportion"), [(42.7, 0.427), (88.6, 0.886), (56.0, 0.56), (100.0, 1.0), (0.5, 0.005), (12.35, 0.1235)]
+)
+def test_a_printed_percentage_is_divided_in_decimal(percent: float, proportion: float) -> None:
+    assert percent_proportion(percent) == proportion
+
+
+def test_the_comparison_carries_a_printed_survival_percentage_without_float_noise(client: TestClient) -> None:
+    rows = {r["outcome_id"]: r for r in client.get("/v1/comparison", params={"measure": "os"}).json()["rows"]}
+    assert rows["pan-car-t-jco-2021.os-2y"]["proportion"] == 0.427  # printed '2 year OS: 42.7%'
+    efs = {r["outcome_id"]: r for r in client.get("/v1/comparison", params={"measure": "efs"}).json()["rows"]}
+    assert efs["jplsg-t11.efs-3y"]["proportion"] == 0.886  # printed '88.6%'
+    csv_text = client.get("/v1/comparison.csv", params={"measure": "os"}).text
+    assert ",0.427," in csv_text
+    assert "0.42700000000000005" not in csv_text

@@ -76,3 +76,36 @@ def test_figures_join_their_studies_through_the_declared_keys(client: TestClient
     assert joined > 0
     sources = {fk["reference"]["resource"] for fk in package.get_resource("studies").schema.foreign_keys}
     assert sources == {"sources"}
+
+
+def test_every_list_read_through_the_package_is_the_json_faces_list(client: TestClient, package: Package) -> None:
+    # FA3: inferred reasons hold '; ' themselves, so the package declares such lists JSON arrays.
+    dataset = client.get("/v1/dataset").json()
+    records: dict[str, dict[str, dict[str, object]]] = {
+        "sources": {s["id"]: s for s in dataset["sources"]},
+        "studies": {s["id"]: s for s in dataset["studies"]},
+        "epidemiology": {e["id"]: e for e in dataset["epidemiology"]},
+    }
+    for kind in ("outcomes", "adverse_events", "characteristics", "findings"):
+        records[kind] = {r["id"]: r for s in dataset["studies"] for r in s[kind]}
+    separated, declared = 0, set()
+    for name, by_id in records.items():
+        resource = package.get_resource(name)
+        for field in resource.schema.fields:
+            if field.type == "array":
+                declared.add(f"{name}.{field.name}")
+            elif "items separated by '; '" in (field.description or ""):
+                declared.add(f"{name}.{field.name} joined")
+        for row in resource.read_rows():
+            for field in resource.schema.fields:
+                value = by_id[row["id"]].get(field.name)
+                if not isinstance(value, list):
+                    continue
+                if field.type == "array":
+                    assert row[field.name] == value, (name, row["id"], field.name)
+                else:  # a list of enumeration values: no item holds the separator
+                    assert (row[field.name].split("; ") if row[field.name] else []) == value, (name, row["id"])
+                if field.name == "inferred":
+                    separated += any("; " in i["reason"] for i in value)
+    assert separated, "the curated data hold inferred reasons holding '; '"
+    assert {"outcomes.inferred", "studies.inferred", "sources.authors", "studies.diseases joined"} <= declared

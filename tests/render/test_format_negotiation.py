@@ -4,6 +4,8 @@ import csv
 import io
 import json
 from enum import StrEnum
+from types import NoneType
+from typing import get_args, get_origin
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,11 +23,20 @@ from api.render.formats import (
     csv_success,
     csv_text,
     format_query,
+    joined_columns,
     ndjson_response,
     ndjson_success,
     prefers_html,
     representation_key,
 )
+from models.adverse_event import AdverseEventPublic
+from models.characteristic import CharacteristicPublic
+from models.comparison import ComparisonRow
+from models.epidemiology import EpidemiologyFigurePublic
+from models.finding import FindingPublic
+from models.outcome import OutcomePublic
+from models.source import SourcePublic
+from models.study_views import StudyPublic
 
 
 @pytest.fixture(autouse=True)
@@ -155,19 +166,57 @@ def test_columns_are_the_fields_then_the_computed_fields() -> None:
 def test_cells_render_nulls_lists_mappings_booleans_and_enums() -> None:
     row = {
         "none": None,
-        "list": ["=a", "b", _Colour.red, None],
+        "list": ["=a", "b; c", _Colour.red, None, {"y": "é", "x": 1}],
+        "empty": [],
+        "joined": [_Colour.red, None, _Colour.red],
+        "none_joined": [],
         "map": {"b": "é", "a": 1},
         "yes": True,
         "no": False,
         "enum": _Colour.red,
         "number": 3,
     }
-    text = csv_text(list(row), [row])
+    text = csv_text(list(row), [row], joined={"joined", "none_joined", "map"})
     assert text.endswith("\r\n") and text.count("\r\n") == 2
     header, values = list(csv.reader(io.StringIO(text, newline="")))
     assert header == list(row)
-    assert values == ["", "'=a; b; red-value; ", '{"a": 1, "b": "é"}', "true", "false", "red-value", "3"]
+    # A list not joined is one JSON array, so an item holding '; ' stays one item.
+    assert values == [
+        "",
+        '["=a", "b; c", "red-value", null, {"x": 1, "y": "é"}]',
+        "[]",
+        "red-value; ; red-value",
+        "",
+        '{"a": 1, "b": "é"}',
+        "true",
+        "false",
+        "red-value",
+        "3",
+    ]
+    assert json.loads(values[1])[1] == "b; c"
     assert csv_text(["a"], []) == "a\r\n"
+
+
+class _Item(BaseModel):
+    x: int
+
+
+class _Lists(BaseModel):
+    colours: list[_Colour]
+    maybe_colours: list[_Colour] | None = None
+    words: list[str]
+    items: list[_Item]
+    colour: _Colour
+    either: list[_Colour] | list[str] | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def shades(self) -> list[_Colour]:
+        return self.colours
+
+
+def test_only_lists_of_enumeration_values_are_joined() -> None:
+    assert joined_columns(_Lists) == {"colours", "maybe_colours", "shades"}
 
 
 def test_csv_response_headers() -> None:
@@ -176,6 +225,8 @@ def test_csv_response_headers() -> None:
     assert named.headers["x-dataset-version"] == "v1"
     assert named.headers["content-type"] == "text/csv; charset=utf-8"
     assert named.body == b"a\r\n1\r\n"
+    lists = csv_response(["a", "b"], [{"a": [_Colour.red, _Colour.red], "b": ["x"]}], version="v", joined={"a"})
+    assert lists.body == b'a,b\r\nred-value; red-value,"[""x""]"\r\n'
     plain = csv_response(["a"], [], version="v2")
     assert "content-disposition" not in plain.headers
     assert plain.headers["x-dataset-version"] == "v2"
@@ -263,3 +314,29 @@ def test_format_query_refuses_in_words_listing_what_is_offered(offered: tuple[Fo
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["msg"] == wording
     assert refused.json()["detail"][0]["type"] == "enum"
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        SourcePublic,
+        StudyPublic,
+        OutcomePublic,
+        AdverseEventPublic,
+        CharacteristicPublic,
+        FindingPublic,
+        EpidemiologyFigurePublic,
+        ComparisonRow,
+    ],
+)
+def test_no_value_of_a_joined_column_holds_the_separator(model: type[BaseModel]) -> None:
+    for name in joined_columns(model):
+        field = model.model_fields.get(name)
+        annotation = field.annotation if field else model.model_computed_fields[name].return_type
+        (item,) = (
+            [a for a in get_args(annotation) if a is not NoneType]
+            if get_origin(annotation) is not list
+            else [annotation]
+        )
+        (enumeration,) = get_args(item)
+        assert not [e.value for e in enumeration if "; " in e.value], (model.__name__, name)

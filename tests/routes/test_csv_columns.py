@@ -2,8 +2,10 @@
 
 import csv
 import io
+import json
 import zipfile
 from collections.abc import Iterator
+from typing import Any, cast
 
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ from fastapi.testclient import TestClient
 from api.render.formats import csv_text
 from models.enums import Measure
 
+SEPARATOR = "; "  # between the items of a list of enumeration values
 # Operations that need a query to answer at all, and the queries that reach every kind of row.
 REQUIRED_QUERIES = {"/v1/comparison.csv": [{"measure": m.value, "subgroup": "any"} for m in Measure]}
 
@@ -60,3 +63,43 @@ def test_a_repeated_column_is_refused_before_it_is_written() -> None:
     # Each repeated column named once, in order, whether given twice or three times.
     with pytest.raises(ValueError, match=r"^CSV columns named more than once: label, n$"):
         csv_text(["n", "row_type", "label", "label", "n", "n"], [])
+
+
+def _list_from_cell(cell: str) -> list[Any]:
+    """A JSON array, else a list of enumeration values joined by '; ' (none of which starts with '[')."""
+    if cell.startswith("["):
+        return cast(list[Any], json.loads(cell))
+    return cell.split(SEPARATOR) if cell else []
+
+
+def test_every_list_cell_of_a_list_csv_reads_back_as_the_ndjson_list(client: TestClient) -> None:
+    # FA3: an inferred reason holds '; ' itself, so items joined by it could not be told apart.
+    compared: set[str] = set()
+    separated = 0
+    for path in csv_paths(client):
+        rows = list(csv.DictReader(io.StringIO(client.get(path).text)))
+        if path in REQUIRED_QUERIES or "id" not in rows[0]:  # the comparison (below); conflicts, a row a member
+            continue
+        records = [json.loads(line) for line in client.get(path.removesuffix(".csv") + ".ndjson").text.splitlines()]
+        assert [r["id"] for r in rows] == [r["id"] for r in records], path
+        for row, record in zip(rows, records, strict=True):
+            for name, value in record.items():
+                if isinstance(value, list):
+                    assert _list_from_cell(row[name]) == value, (path, row["id"], name)
+                    compared.add(f"{path}:{name}")
+                if name == "inferred":
+                    assert row[name].startswith("["), (path, row["id"])
+                    separated += any(SEPARATOR in i["reason"] for i in value)
+    assert {"/v1/outcomes.csv:inferred", "/v1/studies.csv:inferred", "/v1/adverse-events.csv:inferred"} <= compared
+    assert separated, "the curated data hold inferred reasons holding '; '"
+
+
+def test_the_comparison_csv_carries_each_rows_inferred_fields_as_one_json_array(client: TestClient) -> None:
+    seen = 0
+    for query in REQUIRED_QUERIES["/v1/comparison.csv"]:
+        rows = {r["outcome_id"]: r for r in client.get("/v1/comparison", params=query).json()["rows"]}
+        for row in csv.DictReader(io.StringIO(client.get("/v1/comparison.csv", params=query).text)):
+            if row["row_type"] == "study":
+                assert json.loads(row["inferred"]) == rows[row["outcome_id"]]["inferred"]
+                seen += any(SEPARATOR in i["reason"] for i in rows[row["outcome_id"]]["inferred"])
+    assert seen, "a compared figure has an inferred reason holding '; '"
