@@ -24,15 +24,25 @@ from models import TABLES
 from models.meta import Meta, attribution_text, how_to_cite_text
 
 
-def _registry_named(issues: list[FixtureIssue], registry: Path) -> list[FixtureIssue]:
-    """The seed registry's issues under the path read and its setting, when it is not the data's own:
-    inside the data it is known as seeds/<its name> (its corrections' records, the inputs hashed), which
-    names another file, or none, when TALL_SOURCES_REGISTRY points elsewhere."""
-    default = Settings.model_fields["sources_registry"].get_default(call_default_factory=True)
-    if registry.resolve() == default.resolve():
-        return issues
-    label, shown = f"seeds/{registry.name}", f"{registry} (TALL_SOURCES_REGISTRY)"
-    return [FixtureIssue(shown, i.path, i.message) if i.file == label else i for i in issues]
+def _named_as_read(issues: list[FixtureIssue], settings: Settings) -> list[FixtureIssue]:
+    """Issues under the path read and its setting where the seed registry or the fixtures directory is not
+    the data's own: inside the data they are known as seeds/<its name> and fixtures/... (the version and
+    the build record's inputs hash those labels), which name the checkout's files, or none, when
+    TALL_SOURCES_REGISTRY or TALL_FIXTURES_DIR points elsewhere (N3; session 13's probe, FB2)."""
+    registry, fixtures_dir = settings.sources_registry, settings.fixtures_dir
+    own_registry, own_fixtures = (
+        Settings.model_fields[name].get_default(call_default_factory=True).resolve() == path.resolve()
+        for name, path in (("sources_registry", registry), ("fixtures_dir", fixtures_dir))
+    )
+
+    def shown(label: str) -> str:
+        if not own_registry and label == f"seeds/{registry.name}":
+            return f"{registry} (TALL_SOURCES_REGISTRY)"
+        if not own_fixtures and label.startswith("fixtures/"):
+            return f"{fixtures_dir / label.removeprefix('fixtures/')} (TALL_FIXTURES_DIR)"
+        return label
+
+    return [FixtureIssue(shown(i.file), i.path, i.message) for i in issues]
 
 
 def validate_fixtures(settings: Settings) -> FixtureSet:
@@ -52,9 +62,9 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
     with collector_paused():
         try:
             fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
+            check_fixture_set(fixtures)
         except FixtureError as exc:
-            raise FixtureError(_registry_named(exc.issues, settings.sources_registry)) from None
-        check_fixture_set(fixtures)
+            raise FixtureError(_named_as_read(exc.issues, settings)) from None
         fixtures.terminology = read_terminology(
             settings.terminology_file, settings.term_codes_file, max_bytes=settings.max_fixture_bytes
         )
