@@ -14,9 +14,10 @@ from api.loading.checks import check_fixture_set
 from api.loading.coverage_files import check_every_document_covered, correction_rows, coverage_paths, read_coverage
 from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set, regular_file_bytes
 from api.loading.fragments import write_fragments
-from api.loading.rows import TableRows, build_rows, search_documents
+from api.loading.rows import TableRows, build_rows, printed_words, search_documents
 from api.loading.search_index import create_search_index
 from api.loading.terminology import read_terminology
+from api.provenance.check import read_documents, span_issues
 from api.provenance.spans import Span, servable_spans
 from api.settings import Settings
 from api.version import api_version
@@ -70,6 +71,7 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
         )
         registry = {s.id: s.sha256 for s in fixtures.sources.sources}
         fixtures.spans = servable_spans(settings.spans_file, registry)
+        check_served_spans(settings, fixtures)
         # Read before anything hashes the directory's files (the version, the build record's inputs).
         fixtures.coverage = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
         check_every_document_covered(fixtures.coverage, list(registry), settings.coverage_dir)
@@ -84,6 +86,25 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
         inputs=files_digest(served_inputs, max_bytes=settings.max_fixture_bytes),
     )
     return fixtures
+
+
+def check_served_spans(settings: Settings, fixtures: FixtureSet) -> None:
+    """The spans to serve against their figures' printed words, and against the texts when TALL_SEEDS_TEXT_DIR
+    holds them (only those of the registered SHA-256: offsets name that text's characters); FixtureError
+    naming the spans file and each span otherwise. A text that cannot be read is skipped: `validate` names it."""
+    texts = settings.seeds_text_dir
+    registry = {s.id: s.sha256 for s in fixtures.sources.sources}
+    documents = {
+        doc_id: document
+        for doc_id, document in (
+            read_documents(texts, settings.sources_registry, problems=[]) if texts and texts.is_dir() else {}
+        ).items()
+        if document.sha256 == registry.get(doc_id)
+    }
+    label = f"{settings.spans_file} (TALL_SPANS_FILE)"
+    issues = span_issues(fixtures.spans or {}, printed_words(fixtures), documents, label=label)
+    if issues:
+        raise FixtureError(issues)
 
 
 def files_digest(paths: list[Path], *, max_bytes: int) -> str:
