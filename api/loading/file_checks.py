@@ -39,12 +39,23 @@ def unexaminable(path: Path) -> str | None:
 
 def not_a_file(path: Path) -> str | None:
     """What the path is when it is not a regular file (following links), in words; None when it is one."""
+    return _what_else(path, directory=False)
+
+
+def not_a_directory(path: Path) -> str | None:
+    """What the path is when it is not a directory (following links), in words; None when it is one."""
+    return _what_else(path, directory=True)
+
+
+def _what_else(path: Path, *, directory: bool) -> str | None:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        return "a dangling symbolic link" if path.is_symlink() else "no such file"
-    except OSError as exc:
+        return "a dangling symbolic link" if path.is_symlink() else f"no such {'directory' if directory else 'file'}"
+    except OSError as exc:  # a loop of links among them
         return f"cannot be read ({exc.strerror or exc})"
+    if directory:
+        return None if stat.S_ISDIR(mode) else f"{kind_of(mode)}, not a directory"
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from api.errors import StartupRefusal
+from api.loading.file_checks import not_a_directory
 from api.loading.yaml_parser import load_fixture_yaml
 from models.fixture import ConflictsFile, EpidemiologyFile, SourcesFile, StudyFile
 from models.terminology import Terminology
@@ -238,8 +239,10 @@ def read_fixture_set(fixtures_dir: Path, sources_registry: Path, max_bytes: int)
 
     studies: dict[str, StudyFile] = {}
     studies_dir = fixtures_dir / STUDIES_DIR
-    if not studies_dir.is_dir():
-        reader.issues.append(FixtureIssue(f"fixtures/{STUDIES_DIR}", "", "directory is missing"))
+    # What is there instead of a directory: a FIFO or a loop of links was called "missing" (session 13's probe, FB3).
+    if (what := not_a_directory(studies_dir)) is not None:
+        missing = what == "no such directory"
+        reader.issues.append(FixtureIssue(f"fixtures/{STUDIES_DIR}", "", "directory is missing" if missing else what))
     else:
         for path in sorted(studies_dir.iterdir()):
             label = f"fixtures/{STUDIES_DIR}/{path.name}"

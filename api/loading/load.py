@@ -14,9 +14,10 @@ from api.loading.checks import check_fixture_set
 from api.loading.coverage_files import check_every_document_covered, correction_rows, coverage_paths, read_coverage
 from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet, read_fixture_set, regular_file_bytes
 from api.loading.fragments import write_fragments
-from api.loading.rows import TableRows, build_rows, search_documents
+from api.loading.rows import TableRows, build_rows, printed_words, search_documents
 from api.loading.search_index import create_search_index
 from api.loading.terminology import read_terminology
+from api.provenance.check import read_documents, span_issues
 from api.provenance.spans import Span, servable_spans
 from api.settings import Settings
 from api.version import api_version
@@ -24,15 +25,25 @@ from models import TABLES
 from models.meta import Meta, attribution_text, how_to_cite_text
 
 
-def _registry_named(issues: list[FixtureIssue], registry: Path) -> list[FixtureIssue]:
-    """The seed registry's issues under the path read and its setting, when it is not the data's own:
-    inside the data it is known as seeds/<its name> (its corrections' records, the inputs hashed), which
-    names another file, or none, when TALL_SOURCES_REGISTRY points elsewhere."""
-    default = Settings.model_fields["sources_registry"].get_default(call_default_factory=True)
-    if registry.resolve() == default.resolve():
-        return issues
-    label, shown = f"seeds/{registry.name}", f"{registry} (TALL_SOURCES_REGISTRY)"
-    return [FixtureIssue(shown, i.path, i.message) if i.file == label else i for i in issues]
+def _named_as_read(issues: list[FixtureIssue], settings: Settings) -> list[FixtureIssue]:
+    """Issues under the path read and its setting where the seed registry or the fixtures directory is not
+    the data's own: inside the data they are known as seeds/<its name> and fixtures/... (the version and
+    the build record's inputs hash those labels), which name the checkout's files, or none, when
+    TALL_SOURCES_REGISTRY or TALL_FIXTURES_DIR points elsewhere (N3; session 13's probe, FB2)."""
+    registry, fixtures_dir = settings.sources_registry, settings.fixtures_dir
+    own_registry, own_fixtures = (
+        Settings.model_fields[name].get_default(call_default_factory=True).resolve() == path.resolve()
+        for name, path in (("sources_registry", registry), ("fixtures_dir", fixtures_dir))
+    )
+
+    def shown(label: str) -> str:
+        if not own_registry and label == f"seeds/{registry.name}":
+            return f"{registry} (TALL_SOURCES_REGISTRY)"
+        if not own_fixtures and label.startswith("fixtures/"):
+            return f"{fixtures_dir / label.removeprefix('fixtures/')} (TALL_FIXTURES_DIR)"
+        return label
+
+    return [FixtureIssue(shown(i.file), i.path, i.message) for i in issues]
 
 
 def validate_fixtures(settings: Settings) -> FixtureSet:
@@ -52,14 +63,15 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
     with collector_paused():
         try:
             fixtures = read_fixture_set(settings.fixtures_dir, settings.sources_registry, settings.max_fixture_bytes)
+            check_fixture_set(fixtures)
         except FixtureError as exc:
-            raise FixtureError(_registry_named(exc.issues, settings.sources_registry)) from None
-        check_fixture_set(fixtures)
+            raise FixtureError(_named_as_read(exc.issues, settings)) from None
         fixtures.terminology = read_terminology(
             settings.terminology_file, settings.term_codes_file, max_bytes=settings.max_fixture_bytes
         )
         registry = {s.id: s.sha256 for s in fixtures.sources.sources}
         fixtures.spans = servable_spans(settings.spans_file, registry)
+        check_served_spans(settings, fixtures)
         # Read before anything hashes the directory's files (the version, the build record's inputs).
         fixtures.coverage = read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
         check_every_document_covered(fixtures.coverage, list(registry), settings.coverage_dir)
@@ -74,6 +86,25 @@ def validate_fixtures(settings: Settings) -> FixtureSet:
         inputs=files_digest(served_inputs, max_bytes=settings.max_fixture_bytes),
     )
     return fixtures
+
+
+def check_served_spans(settings: Settings, fixtures: FixtureSet) -> None:
+    """The spans to serve against their figures' printed words, and against the texts when TALL_SEEDS_TEXT_DIR
+    holds them (only those of the registered SHA-256: offsets name that text's characters); FixtureError
+    naming the spans file and each span otherwise. A text that cannot be read is skipped: `validate` names it."""
+    texts = settings.seeds_text_dir
+    registry = {s.id: s.sha256 for s in fixtures.sources.sources}
+    documents = {
+        doc_id: document
+        for doc_id, document in (
+            read_documents(texts, settings.sources_registry, problems=[]) if texts and texts.is_dir() else {}
+        ).items()
+        if document.sha256 == registry.get(doc_id)
+    }
+    label = f"{settings.spans_file} (TALL_SPANS_FILE)"
+    issues = span_issues(fixtures.spans or {}, printed_words(fixtures), documents, label=label)
+    if issues:
+        raise FixtureError(issues)
 
 
 def files_digest(paths: list[Path], *, max_bytes: int) -> str:

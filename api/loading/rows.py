@@ -171,6 +171,11 @@ def _all_rows(fixtures: FixtureSet, public_url: str) -> Iterator[Row]:
             )
 
 
+def printed_words(fixtures: FixtureSet) -> dict[str, str]:
+    """Every figure's printed words, by the id it is served under (the id its span is kept by)."""
+    return {values["id"]: values["printed"] for _, values in _all_rows(fixtures, "") if values.get("printed")}
+
+
 def build_rows(fixtures: FixtureSet, spans: dict[str, Span] | None = None, public_url: str = "") -> TableRows:
     """Every row to insert, as plain column values per table.
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api.loading.fixture_files import FixtureError, fixture_paths, read_yaml_data
+from api.loading.fixture_files import FixtureError, FixtureIssue, fixture_paths, read_yaml_data
 from api.provenance.documents import Document, Place, read_document, sentence_places
 from api.provenance.locators import LocatorError, Resolved, resolve
 from api.provenance.spans import SPANS_FILE_LIMIT, Span, read_spans
@@ -216,6 +216,38 @@ def context(document: Document, start: int, end: int) -> str:
     if a + CONTEXT_MAX - 2 < len(text):
         window = window.rsplit(" ", 1)[0] + "\u2026"
     return window
+
+
+def span_issues(
+    spans: dict[str, Span], printed: dict[str, str], documents: dict[str, Document], *, label: str
+) -> list[FixtureIssue]:
+    """What a served span says that its figure's printed words, or its text where present, do not bear out.
+
+    Without the texts only the span against itself: its context must hold the printed words. With a
+    document's text (of the registered SHA-256), its characters must be the printed words and the
+    context the one `resolve` writes for them. The spans file is read at every load: a hand-edited or
+    corrupted one was served as it stood (session 13's probe, FB4).
+    """
+    issues = []
+    for rid, span in sorted(spans.items()):
+        words = printed.get(rid)
+        if words is None:  # no figure of that id: the span is never served
+            continue
+        pattern = _tolerant_pattern(words)
+        if re.search(pattern, span.context) is None:
+            issues.append(FixtureIssue(label, f"spans.{rid}.context", f"does not hold the printed words {words!r}"))
+        document = documents.get(span.source_id)
+        if document is None:
+            continue
+        if span.end > len(document.text):
+            where = f"past the end of {document.id} ({len(document.text)} characters)"
+            issues.append(FixtureIssue(label, f"spans.{rid}.end", f"{span.end} is {where}"))
+        elif re.fullmatch(pattern, document.text[span.start : span.end]) is None:
+            where = f"characters {span.start}-{span.end} of {document.id}"
+            issues.append(FixtureIssue(label, f"spans.{rid}", f"{where} are not the printed words {words!r}"))
+        elif context(document, span.start, span.end) != span.context:
+            issues.append(FixtureIssue(label, f"spans.{rid}.context", f"is not the text around them in {document.id}"))
+    return issues
 
 
 def _block(text: str, start: int, end: int) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydanticField
 
 from api.loading.file_checks import unexaminable
@@ -53,6 +53,13 @@ class SpanEntry(BaseModel):
     start: int = PydanticField(ge=0)
     end: int = PydanticField(ge=0)
     context: str
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> "SpanEntry":
+        # Printed words are never empty: start 9,000,000 with end 10 was served (session 13's probe, FB4).
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} is not before end {self.end}")
+        return self
 
 
 class SpansFile(BaseModel):

@@ -8,6 +8,7 @@ check the reader alone, so they are quick enough for the mutation run of the fix
 import datetime
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,41 @@ def test_a_missing_studies_directory_is_named(fixtures: Path, registry: Path) ->
     shutil.rmtree(fixtures / "studies")
     # A file-level issue has the empty field path (shown as "(file)"), as every other one does.
     assert _issues(fixtures, registry) == [FixtureIssue("fixtures/studies", "", "directory is missing")]
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _loop(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
+def _dangling(path: Path) -> None:
+    path.symlink_to("nowhere")
+
+
+def _file(path: Path) -> None:
+    path.write_bytes(b"id: x\n")
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (_fifo, "a FIFO (named pipe), not a directory"),
+        (_loop, "cannot be read (Too many levels of symbolic links)"),
+        (_dangling, "a dangling symbolic link"),
+        (_file, "a regular file, not a directory"),
+    ],
+    ids=["fifo", "loop of links", "dangling link", "file"],
+)
+def test_a_studies_entry_that_is_no_directory_is_named_for_what_it_is(
+    fixtures: Path, registry: Path, make: Callable[[Path], None], words: str
+) -> None:
+    # Each was "directory is missing" (session 13's probe, FB3).
+    shutil.rmtree(fixtures / "studies")
+    make(fixtures / "studies")
+    assert _issues(fixtures, registry) == [FixtureIssue("fixtures/studies", "", words)]
 
 
 def test_a_missing_fixtures_directory_is_named(tmp_path: Path, registry: Path) -> None:

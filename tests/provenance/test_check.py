@@ -10,9 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from api.provenance.check import CONTEXT_MAX, Record, check, context, find_printed, iter_records, read_documents, verify
+from api.loading.fixture_files import FixtureError, FixtureIssue
+from api.provenance.check import (
+    CONTEXT_MAX,
+    Record,
+    check,
+    context,
+    find_printed,
+    iter_records,
+    read_documents,
+    span_issues,
+    verify,
+)
 from api.provenance.documents import Document, Place, Section
-from api.provenance.spans import read_spans, render_spans
+from api.provenance.spans import Span, read_spans, render_spans
 from api.settings import Settings
 from tests.provenance.conftest import by_prefix
 
@@ -519,3 +530,88 @@ def test_a_text_that_is_not_the_registered_document_is_named_apart(settings: Set
     assert (outcome.mismatched_texts, outcome.unreadable_texts, outcome.missing_texts) == ([other], [], [])
     full = verify(settings.fixtures_dir, settings.sources_registry, seeds, spans_file=settings.spans_file)
     assert full.mismatched_texts == []
+
+
+# A served span against its figure's printed words, and its text where present (session 13's probe, FB4:
+# a spans file edited to start 9,000,000, end 10 and a made-up context was built and served).
+SENTENCES = "Alpha beta gamma. Delta epsilon\nzeta. Eta theta."
+EPSILON = SENTENCES.index("epsilon")
+
+
+def _span_issues(span: Span, *, text: bool) -> list[tuple[str, str]]:
+    documents = {"doc": _document(SENTENCES, [(0, len(SENTENCES))])} if text else {}
+    issues = span_issues({"s.o1": span}, {"s.o1": "epsilon zeta"}, documents, label="spans.yaml (TALL_SPANS_FILE)")
+    assert all(i.file == "spans.yaml (TALL_SPANS_FILE)" for i in issues)
+    return [(i.path, i.message) for i in issues]
+
+
+def test_a_span_true_to_its_text_and_printed_words_passes() -> None:
+    # A line break in the text where the printed words have a space: the same words (as `resolve` finds them).
+    span = Span("doc", EPSILON, EPSILON + len("epsilon\nzeta"), "Delta epsilon zeta.")
+    assert context(_document(SENTENCES, [(0, len(SENTENCES))]), span.start, span.end) == span.context
+    assert _span_issues(span, text=True) == []
+    assert _span_issues(span, text=False) == []
+
+
+def test_a_context_without_the_printed_words_is_named_with_or_without_the_text() -> None:
+    span = Span("doc", EPSILON, EPSILON + len("epsilon\nzeta"), "A 95-year-old female was diagnosed in 1816.")
+    expected = ("spans.s.o1.context", "does not hold the printed words 'epsilon zeta'")
+    assert _span_issues(span, text=False) == [expected]
+    assert _span_issues(span, text=True) == [expected, ("spans.s.o1.context", "is not the text around them in doc")]
+
+
+def test_a_context_holding_the_words_yet_not_the_texts_is_named_where_the_text_is_present() -> None:
+    span = Span("doc", EPSILON, EPSILON + len("epsilon\nzeta"), "Made up. Delta epsilon zeta.")
+    assert _span_issues(span, text=False) == []  # nothing to tell it by without the text
+    assert _span_issues(span, text=True) == [("spans.s.o1.context", "is not the text around them in doc")]
+
+
+def test_a_context_with_another_dash_or_a_line_break_still_holds_the_printed_words() -> None:
+    issues = span_issues({"s.o1": Span("doc", 0, 7, "Of ETP\u2010ALL in")}, {"s.o1": "ETP-ALL"}, {}, label="spans.yaml")
+    assert issues == []
+
+
+def test_an_end_past_the_text_is_named_and_nothing_else_of_those_characters() -> None:
+    end = len(SENTENCES)
+    span = Span("doc", EPSILON, end + 1, "Delta epsilon zeta.")
+    assert _span_issues(span, text=True) == [("spans.s.o1.end", f"{end + 1} is past the end of doc ({end} characters)")]
+    assert _span_issues(span, text=False) == []
+    # Up to the text's last character is within it: the characters are then compared.
+    assert _span_issues(Span("doc", EPSILON, end, "Delta epsilon zeta."), text=True) == [
+        ("spans.s.o1", f"characters {EPSILON}-{end} of doc are not the printed words 'epsilon zeta'")
+    ]
+
+
+def test_characters_that_are_not_the_printed_words_are_named() -> None:
+    span = Span("doc", EPSILON + 1, EPSILON + 1 + len("epsilon\nzeta"), "Delta epsilon zeta.")
+    assert _span_issues(span, text=True) == [
+        ("spans.s.o1", f"characters {EPSILON + 1}-{EPSILON + 13} of doc are not the printed words 'epsilon zeta'")
+    ]
+
+
+def test_a_span_of_no_figure_or_of_another_document_is_checked_only_as_far_as_it_can_be() -> None:
+    document = _document(SENTENCES, [(0, len(SENTENCES))])
+    spans = {"gone": Span("doc", 9, 10, "nothing"), "s.o1": Span("other", 5, 6, "Delta epsilon zeta.")}
+    assert span_issues(spans, {"s.o1": "epsilon zeta"}, {"doc": document}, label="spans.yaml") == []
+    spans["s.o1"] = Span("other", 5, 6, "Eta theta.")
+    assert span_issues(spans, {"s.o1": "epsilon zeta"}, {"doc": document}, label="spans.yaml") == [
+        FixtureIssue("spans.yaml", "spans.s.o1.context", "does not hold the printed words 'epsilon zeta'")
+    ]
+    # A span whose text is absent does not end the check of those after it.
+    spans = {"a": Span("other", 5, 6, "Delta epsilon zeta."), "b": Span("doc", 0, 1, "Delta epsilon zeta.")}
+    [issue] = span_issues(spans, dict.fromkeys(spans, "epsilon zeta"), {"doc": document}, label="spans.yaml")
+    assert (issue.path, issue.message) == ("spans.b", "characters 0-1 of doc are not the printed words 'epsilon zeta'")
+
+
+@pytest.mark.parametrize(("start", "end"), [(9_000_000, 10), (10, 10)])
+def test_a_span_that_does_not_start_before_it_ends_is_refused(tmp_path: Path, start: int, end: int) -> None:
+    path = tmp_path / "spans.yaml"
+    entry = f"s.o1: {{source_id: doc, start: {start}, end: {end}, context: x}}"
+    path.write_text(f"documents: {{doc: abc}}\nspans: {{{entry}}}\n", encoding="utf-8")
+    with pytest.raises(FixtureError) as caught:
+        read_spans(path)
+    [issue] = caught.value.issues
+    assert (issue.file, issue.path) == (f"{path} (TALL_SPANS_FILE)", "spans.s.o1")
+    assert f"start {start} is not before end {end}" in issue.message
+    path.write_text(f"spans: {{{entry.replace(f'end: {end}', f'end: {start + 1}')}}}\n", encoding="utf-8")
+    assert read_spans(path)[1]["s.o1"] == Span("doc", start, start + 1, "x")
