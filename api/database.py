@@ -110,6 +110,21 @@ def _collate_bytewise(conn: Connection) -> None:
             conn.exec_driver_sql(f'ALTER TABLE "{table.name}" {changes}')
 
 
+# A PostgreSQL server that stops answering: a request needing a new connection waited psycopg's default of
+# 130 s for its 503, /health included (session 13's probe, FB7). A connection is made within 10 s, as the
+# start-up check asks; an open one whose peer is gone (a partition, a stopped host) is given up after about
+# 20 s of unacknowledged data or silence (TCP keepalives and user timeout). An intermediary that keeps the
+# connection open and relays nothing is not seen so: a statement timeout at the server or pooler bounds that.
+POSTGRES_CONNECT_ARGS: dict[str, object] = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 20_000,
+}
+
+
 class Database:
     """Owns the engine; filled once (api.loading.load), then hands out read-only sessions."""
 
@@ -130,7 +145,7 @@ class Database:
             url = f"sqlite:///{Path(self._tmpdir.name) / 'evidence.sqlite3'}"
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        args: dict[str, object] = {"check_same_thread": False} if self.is_sqlite else {}
+        args: dict[str, object] = {"check_same_thread": False} if self.is_sqlite else dict(POSTGRES_CONNECT_ARGS)
         args.update(connect_args or {})
         extra: dict[str, Any] = {"creator": creator} if creator is not None else {}
         # A PostgreSQL connection can be ended under the service (a server restart, a failover, a

@@ -1,7 +1,11 @@
 """The same dataset served from PostgreSQL (the shared-deployment option)."""
 
+import contextlib
 import os
 import re
+import socket
+import threading
+import time
 
 import httpx
 import pytest
@@ -212,3 +216,73 @@ def test_connections_ended_under_the_service_are_replaced_and_the_request_served
             for offset in range(4)
         ]
     assert [answer.status_code for answer in answers] == [200] * 4, [answer.text for answer in answers]
+
+
+class _Relay:
+    """A TCP relay to the PostgreSQL server that can be cut off as a partition is: every open connection
+    ended, and new ones accepted but never answered."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.cut = threading.Event()
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.sockets.append(client)
+            if self.cut.is_set():
+                continue  # held open, never answered
+            upstream = socket.create_connection(self.target)
+            self.sockets.append(upstream)
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def partition(self) -> None:
+        self.cut.set()
+        for s in list(self.sockets):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.listener.close()
+        for s in self.sockets:
+            s.close()
+
+
+def test_health_answers_503_within_seconds_when_postgresql_stops_answering() -> None:
+    """Session 13's probe (FB7): with PostgreSQL unreachable mid-service, a request needing a new connection,
+    /health included, waited psycopg's default 130 s for its 503: past every load balancer's probe timeout.
+    A connection is now made within 10 s or given up."""
+    from sqlalchemy.engine import make_url
+
+    env = {"TALL_PUBLIC_URL": "http://partitioned.example"}
+    version = _built_schema(env)
+    url = make_url(str(POSTGRES_URL))
+    relay = _Relay(url.host or "127.0.0.1", url.port or 5432)
+    relayed = url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+    try:
+        with running("--database-url", relayed, "--dataset-version", version, env=env) as server:
+            assert httpx.get(server.base + "/health", timeout=30).status_code == 200
+            relay.partition()
+            started = time.monotonic()
+            answer = httpx.get(server.base + "/health", timeout=60)
+            waited = time.monotonic() - started
+    finally:
+        relay.close()
+    assert answer.status_code == 503, answer.text
+    assert waited < 30, waited
