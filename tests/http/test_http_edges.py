@@ -35,8 +35,11 @@ def _problem(data: bytes) -> tuple[int, dict[str, str]]:
         (b"GET /v1/meta HTTP/1.1\r\n\r\n", 400),
         (b"GET /v1/meta HTTP/1.1\nHost: x\n\n", 400),
         (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
+        # A tab after a known method is a malformed line, not an unknown method (session 13's probe, FB9).
+        (b"GET\t/health HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        (b"BREW /health HTTP/1.1\r\nHost: x\r\n\r\n", 405),
     ],
-    ids=["HTTP/2.0", "no version", "no Host", "bare LF", "HTTP/2 preface"],
+    ids=["HTTP/2.0", "no version", "no Host", "bare LF", "HTTP/2 preface", "tab after the method", "unknown method"],
 )
 def test_heads_this_server_does_not_serve_are_refused(server: LiveServer, request_bytes: bytes, status: int) -> None:
     status_got, _ = _problem(data := server.raw(request_bytes))

@@ -39,6 +39,8 @@ CASES = {
         400,
     ),
     "fhir, a method in lower case": (b"get /fhir/ResearchStudy HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+    # Session 13's probe (FB9): a tab after the method was 405 and problem details under /fhir.
+    "fhir, a tab after the method": (b"GET\t/fhir/ResearchStudy HTTP/1.1\r\nHost: x\r\n\r\n", 400),
     "mcp, a raw non-ASCII byte in the target": (_mcp(b"POST /mcp?\xff HTTP/1.1"), 400),
     "mcp, no Host": (_mcp(b"POST /mcp HTTP/1.1", host=b""), 400),
     "mcp, query too long": (_mcp(b"POST /mcp?" + b"a" * 3000 + b" HTTP/1.1"), 414),
