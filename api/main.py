@@ -19,6 +19,7 @@ from api.loading.build import BuildFileError
 from api.mcp.transports import McpHttp
 from api.middleware.limits import QUERY_PARAMETER_POLICY
 from api.queries.counts import CountMemo
+from api.render.html import load_templates
 from api.render.openapi import build_openapi
 from api.render.problems import (
     RETRY_AFTER_SECONDS,
@@ -133,6 +134,7 @@ def create_app(
             if meta.dataset_version in {m.dataset_version for _, m in previous}:
                 raise BuildFileError(f"dataset version {meta.dataset_version} is given both as current and earlier")
             releases = tuple(Release(database=d, meta=m) for d, m in [*previous, (database, meta)])
+            load_templates()
             freeze_survivors()
             state = AppState(
                 releases=releases, fhir_canonical_base=settings.fhir_canonical_base, body_timeout=settings.body_timeout

@@ -18,6 +18,9 @@ ENVIRONMENT = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    # Read once (load_templates, at start-up, as the ETag's code fingerprint is taken): reloaded when changed
+    # on disk, a page changed under the tag of the templates it was started with (session 13's probe, FB12).
+    auto_reload=False,
 )
 ENVIRONMENT.globals.update(
     label=label,
@@ -28,6 +31,12 @@ ENVIRONMENT.globals.update(
     notice=RESEARCH_ONLY_NOTICE,
 )
 ENVIRONMENT.filters["label"] = label
+
+
+def load_templates() -> None:
+    """Every template compiled and kept, so each page is rendered from what the fingerprint was taken of."""
+    for name in ENVIRONMENT.list_templates():
+        ENVIRONMENT.get_template(name)
 
 
 def site_url(request: Request, path: str) -> str:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.render.labels import label
-from api.settings import Settings
+from api.settings import PROJECT_ROOT, Settings
 from models.enums import Antigen
 from tests.fixture_data import dump_yaml, filter_values, matching_study_ids, read_yaml, sources, studies
 from tests.html_page import HtmlPage, assert_self_contained, squash
@@ -114,8 +114,14 @@ def test_everything_from_the_data_is_escaped(fixture_copy: Settings) -> None:
     study["outcomes"][0]["locator"] = f"Table 1 {payload}"
     study["arms"][0]["label"] = f"Arm {payload}"
     path.write_text(dump_yaml(study, allow_unicode=True), encoding="utf-8")
+    # The span's context holds the printed words, as every load checks (without the texts, which do not).
+    spans = read_yaml((PROJECT_ROOT / "seeds" / "spans.yaml").read_text(encoding="utf-8"))
+    spans["spans"][study["id"] + "." + study["outcomes"][0]["id"]]["context"] = f"56 {payload}"
+    spans_file = Path(fixture_copy.fixtures_dir).parent / "spans.yaml"
+    spans_file.write_text(dump_yaml(spans, allow_unicode=True), encoding="utf-8")
+    settings = fixture_copy.model_copy(update={"spans_file": spans_file, "seeds_text_dir": None})
 
-    with TestClient(create_app(fixture_copy)) as client:
+    with TestClient(create_app(settings)) as client:
         for url in ("/embed/studies/jplsg-t11", "/embed/table"):
             html = client.get(url).text
             assert "<script>alert" not in html and "<img src=x" not in html and "<b>" not in html, url
