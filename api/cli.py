@@ -598,6 +598,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
             header_timeout=settings.header_timeout,
             send_timeout=settings.send_timeout,
             body_timeout=settings.body_timeout,
+            max_connections=settings.max_connections,
         ),
         "loop": "uvloop",
         # No WebSocket endpoint exists: an Upgrade is ignored (RFC 9110 7.8) and the request answered

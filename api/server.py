@@ -182,6 +182,8 @@ def problem_bytes(status: int, detail: str, path: str = "") -> bytes:
     ]
     if status == 405:
         head.append(b"allow: " + ALLOW)
+    if status == 503:
+        head.append(b"retry-after: 1")
     return b"\r\n".join(head) + b"\r\n\r\n" + body
 
 
@@ -330,11 +332,11 @@ class Deadline:
 
 
 def guarded_protocol(
-    *, header_timeout: float, send_timeout: float, body_timeout: float
+    *, header_timeout: float, send_timeout: float, body_timeout: float, max_connections: int = 1024
 ) -> type[asyncio.BufferedProtocol]:
     """The protocol class for uvicorn.run(http=...), with the request-head deadline, the deadline
     for a blocked response to move again, and the one for a request's body to have arrived once
-    its head has (seconds)."""
+    its head has (seconds); and the connections a worker holds open at once."""
 
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -659,36 +661,57 @@ def guarded_protocol(
     # aside, before the next read (buffer_updated runs to completion first).
     read_buffer = memoryview(bytearray(READ_BUFFER_BYTES))
 
+    open_connections = 0  # of this process (a worker): each costs its buffers and parser until it closes
+
     class GuardedConnection(asyncio.BufferedProtocol):
         """What the event loop talks to: reads at most READ_BUFFER_BYTES at a time into the shared
         buffer (asyncio's BufferedProtocol) and hands them to the HTTP protocol.
 
         uvloop reads into a caller's buffer only for a protocol that is not also an
-        asyncio.Protocol, as uvicorn's is; hence this wrapper rather than a mix-in.
+        asyncio.Protocol, as uvicorn's is; hence this wrapper rather than a mix-in. Past
+        max_connections open at once, a new connection is answered 503 and closed before anything
+        is read: one client opening thousands of half-sent heads grew a worker by 43 KiB each
+        (session 13's probe, FB8).
         """
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            self.http = GuardedHttpToolsProtocol(*args, **kwargs)
+            self._arguments = (args, kwargs)
+            self.http: GuardedHttpToolsProtocol | None = None
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            nonlocal open_connections
+            if open_connections >= max_connections:
+                detail = f"This worker has {max_connections} connections open, its most; try again shortly."
+                transport.write(problem_bytes(503, detail))  # type: ignore[attr-defined]
+                transport.close()
+                return
+            open_connections += 1
+            args, kwargs = self._arguments
+            self.http = GuardedHttpToolsProtocol(*args, **kwargs)
             self.http.connection_made(transport)  # type: ignore[arg-type]
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self.http.connection_lost(exc)
+            nonlocal open_connections
+            if self.http is not None:
+                open_connections -= 1
+                self.http.connection_lost(exc)
 
         def eof_received(self) -> bool:
-            return self.http.eof_received()
+            return self.http.eof_received() if self.http is not None else False
 
         def pause_writing(self) -> None:
-            self.http.pause_writing()
+            if self.http is not None:
+                self.http.pause_writing()
 
         def resume_writing(self) -> None:
-            self.http.resume_writing()
+            if self.http is not None:
+                self.http.resume_writing()
 
         def get_buffer(self, sizehint: int) -> memoryview:
             return read_buffer
 
         def buffer_updated(self, nbytes: int) -> None:
-            self.http.data_received(read_buffer[:nbytes])
+            if self.http is not None:
+                self.http.data_received(read_buffer[:nbytes])
 
     return GuardedConnection

@@ -253,6 +253,14 @@ class Settings(BaseSettings):
         description="Seconds a response may stay blocked on a client that reads nothing (the connection's send "
         "buffer full) before the connection is closed.",
     )
+    max_connections: WholeNumber = Field(
+        default=1024,
+        ge=1,
+        le=1_000_000,
+        description="Connections a worker holds open at once; a new one past them is answered 503 with "
+        "Retry-After and closed, before anything of it is read. Each open connection costs its buffers (up to "
+        "the 16 KiB request-head bound) until it closes; raise the process's descriptor limit with it.",
+    )
     body_timeout: float = Field(
         default=10.0,
         ge=0.1,

@@ -244,6 +244,7 @@ def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection, *
             header_timeout=settings.header_timeout,
             send_timeout=settings.send_timeout,
             body_timeout=settings.body_timeout,
+            max_connections=settings.max_connections,
         ),
         lifespan="on",
         callback_notify=beat,

@@ -62,6 +62,7 @@ BAD_SETTINGS = {
     "WEB_CONCURRENCY over the most workers": ("WEB_CONCURRENCY", "65"),
     "TALL_DATA_LICENCE a newline": ("TALL_DATA_LICENCE", "\n"),
     "TALL_DATA_LICENCE a control character": ("TALL_DATA_LICENCE", "CC-BY-4.0\x07"),
+    "TALL_MAX_CONNECTIONS zero": ("TALL_MAX_CONNECTIONS", "0"),
     "TALL_MAX_FIXTURE_BYTES negative": ("TALL_MAX_FIXTURE_BYTES", "-1"),
     # Session 10's second probe: past 2**63 a read cannot even be asked for that many bytes (a traceback).
     "TALL_MAX_FIXTURE_BYTES past 2**63": ("TALL_MAX_FIXTURE_BYTES", "9223372036854775807"),

@@ -1,0 +1,51 @@
+"""The connections one worker holds open at once are bounded (TALL_MAX_CONNECTIONS).
+
+Session 13's probe (FB8): one client opening thousands of connections, each with a request head sent
+all but its last line, grew a worker by about 43 KiB each (136 to 394 MiB at 6,000), bounded only by
+the process's descriptor limit. Past the bound a new connection is answered 503 with Retry-After and
+closed before anything of it is read; once one closes, a new one is served again.
+"""
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import httpx
+import pytest
+
+from tests.http.live import HOST, LiveServer, live_server, split_response
+
+BOUND = 6
+HALF_HEAD = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 8000 + b"\r\n"
+
+
+@pytest.fixture(scope="module")
+def bounded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(tmp_path_factory.mktemp("bounded"), {"TALL_MAX_CONNECTIONS": str(BOUND)}) as running:
+        yield running
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    sock.settimeout(10)
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_a_connection_past_the_bound_is_answered_503_and_one_freed_is_served(bounded: LiveServer) -> None:
+    with ExitStack() as held:
+        for _ in range(BOUND):
+            sock = held.enter_context(socket.create_connection((HOST, bounded.port)))
+            sock.sendall(HALF_HEAD)  # a head never finished: held until the head deadline
+        time.sleep(0.3)
+        with socket.create_connection((HOST, bounded.port)) as extra:
+            status, headers, body = split_response(_read_all(extra))
+        assert status == 503, (status, headers, body[:300])
+        assert headers["retry-after"] == "1" and headers["content-type"] == "application/problem+json"
+        assert f"{BOUND} connections open" in json.loads(body)["detail"]
+    time.sleep(0.3)  # the held ones closed: their places are free again
+    assert httpx.get(f"{bounded.base}/health", timeout=10).status_code == 200
+    assert "Traceback" not in bounded.output()
