@@ -623,7 +623,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
             server.should_exit = True  # uvicorn's graceful shutdown
 
         # uvicorn.run, with a handle on the server so the application can stop it.
-        app = quiet_when_forced(create_app(settings, on_database_changed=stop), lambda: server.force_exit)
+        app = quiet_when_forced(create_app(settings, on_database_changed=stop), lambda: server.should_exit)
         server = uvicorn.Server(uvicorn.Config(app, **options))  # type: ignore[arg-type]
         # uvicorn takes SIGINT and SIGTERM while it serves and raises each again once it has stopped:
         # landing in `stops` rather than in asyncio's handler, a Ctrl-C (or two) ends the command with

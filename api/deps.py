@@ -1,5 +1,6 @@
 """Dependencies shared by the routes: the loaded dataset's metadata, a read-only session, pagination parameters."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,11 +71,23 @@ async def get_session(release: ReleaseDep) -> AsyncIterator[Session]:
     session = release.database.open_session()
     try:
         yield session
-    finally:
-        if release.database.is_sqlite:
-            session.close()
-        else:
-            await run_in_threadpool(session.close)
+    except asyncio.CancelledError:
+        # Cut short as the service stops (its shutdown timeout): the route's thread may still be inside the
+        # session, waiting on the database, and closing it from here raised IllegalStateChangeError, a 500 with
+        # tracebacks (session 13's probe, FB13). The process is ending; the connection ends with it.
+        raise
+    except BaseException:
+        await _close(session, sqlite=release.database.is_sqlite)
+        raise
+    else:
+        await _close(session, sqlite=release.database.is_sqlite)
+
+
+async def _close(session: Session, *, sqlite: bool) -> None:
+    if sqlite:
+        session.close()
+    else:
+        await run_in_threadpool(session.close)
 
 
 @contextmanager

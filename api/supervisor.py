@@ -99,7 +99,8 @@ def recording_startup_failure(app: ASGIApp, reasons: list[str]) -> ASGIApp:
 
 
 def quiet_when_forced(app: ASGIApp, forced: Callable[[], bool]) -> ASGIApp:
-    """The application, stopped quietly by a second Ctrl-C.
+    """The application, stopped quietly by a second Ctrl-C, or by its shutdown timeout (forced: the server is
+    stopping; a request cut short by the timeout was a 500 with tracebacks: session 13's probe, FB13).
 
     That makes uvicorn stop without waiting for requests in flight or running the application's
     shutdown (its force_exit): their tasks are cancelled as the event loop closes, and each
@@ -238,8 +239,9 @@ def run_worker(options: dict[str, Any], sock: socket.socket, conn: Connection, *
         tell(CHANGED + reason)
         server.should_exit = True
 
+    app = create_app(settings, on_database_changed=database_changed)
     config = uvicorn.Config(
-        recording_startup_failure(create_app(settings, on_database_changed=database_changed), reasons),
+        recording_startup_failure(quiet_when_forced(app, lambda: server.should_exit), reasons),
         http=guarded_protocol(  # type: ignore[arg-type]
             header_timeout=settings.header_timeout,
             send_timeout=settings.send_timeout,

@@ -3,9 +3,11 @@
 import contextlib
 import os
 import re
+import signal
 import socket
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
 from api.main import create_app
 from api.settings import Settings
 from api.state import app_state
+from tests.http.live import live_server
 from tests.support import run_cli, running
 
 POSTGRES_URL = os.environ.get("TALL_TEST_POSTGRES_URL")
@@ -227,6 +230,8 @@ class _Relay:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.cut = threading.Event()
+        self.flowing = threading.Event()
+        self.flowing.set()
         self.sockets: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -244,16 +249,24 @@ class _Relay:
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self.flowing.wait()  # frozen: held, as a stalled server or a stuck pooler holds it
                 sink.sendall(data)
         except OSError:
             pass
 
+    def freeze(self) -> None:
+        """Relay nothing more, the connections kept open."""
+        self.flowing.clear()
+
+    def thaw(self) -> None:
+        self.flowing.set()
+
     def partition(self) -> None:
         self.cut.set()
+        self.thaw()
         for s in list(self.sockets):
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
@@ -286,3 +299,36 @@ def test_health_answers_503_within_seconds_when_postgresql_stops_answering() -> 
         relay.close()
     assert answer.status_code == 503, answer.text
     assert waited < 30, waited
+
+
+def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks(tmp_path: Path) -> None:
+    """Session 13's probe (FB13): SIGTERM while a request waited on a stalled PostgreSQL answered it 500 after
+    the shutdown timeout and logged four tracebacks (the session closed from the event loop while the route's
+    thread was inside it). The documented answer for a request the stop cuts short is a 503."""
+    from sqlalchemy.engine import make_url
+
+    env = {"TALL_PUBLIC_URL": "http://stalled.example", "TALL_SHUTDOWN_TIMEOUT": "2"}
+    version = _built_schema(env)
+    url = make_url(str(POSTGRES_URL))
+    relay = _Relay(url.host or "127.0.0.1", url.port or 5432)
+    relayed = url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+    try:
+        args = ("--database-url", relayed, "--dataset-version", version)
+        with live_server(tmp_path, env, args=args) as server:
+            assert httpx.get(server.base + "/v1/studies?q=before", timeout=30).status_code == 200
+            relay.freeze()
+            answers: list[httpx.Response] = []
+            waiting = threading.Thread(
+                target=lambda: answers.append(httpx.get(server.base + "/v1/studies?q=stalled", timeout=60))
+            )
+            waiting.start()
+            time.sleep(1.0)  # the request is waiting on the frozen connection
+            os.kill(server.process.pid, signal.SIGTERM)
+            waiting.join(timeout=30)
+            relay.thaw()  # so the process, its thread no longer stuck, can end
+            output = server.output()
+    finally:
+        relay.close()
+    assert [a.status_code for a in answers] == [503], [a.text for a in answers]
+    assert answers[0].headers["content-type"] == "application/problem+json"
+    assert "Traceback" not in output and "IllegalStateChangeError" not in output, output[-3000:]
