@@ -9,6 +9,7 @@ every time point and both settings of include_derived.
 """
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ def _reference(session: Session, measure: Measure, time_point: str | None, *, in
                 study_acronym=acronym,
                 n=o.denominator,
                 events=o.numerator,
-                proportion=o.numerator / o.denominator if counts else o.value / 100,  # type: ignore[operator]
+                proportion=o.numerator / o.denominator if counts else float(Decimal(repr(o.value)) / 100),  # type: ignore[operator,arg-type]
                 ci_low=low,
                 ci_high=high,
                 interval_method="wilson" if counts else None,
