@@ -888,12 +888,9 @@ def _configuration(check: bool) -> int:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from api.version import api_version  # the version /v1/meta and MCP's serverInfo name too
 
-    try:
-        return f"tall-evidence {version('tall-evidence')}"
-    except PackageNotFoundError:  # run from a checkout that was never installed
-        return "tall-evidence (not installed)"
+    return f"tall-evidence {api_version()}"
 
 
 def _texts_words(settings: Settings) -> str:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from api.mcp.transports import MAX_REQUEST_BYTES
+from api.version import api_version
 from tests.http.live import HOST, SHORT_BODY_SECONDS, LiveServer, split_response
 
 JSON = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -134,6 +135,23 @@ def test_a_tool_call_is_still_answered(http: httpx.Client) -> None:
     response = http.post("/mcp", content=body, headers=JSON)
     assert response.status_code == 200, response.text
     assert response.json()["id"] == 4 and response.json()["result"]["tools"], response.text
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}},
+}
+
+
+def test_initialize_names_the_server_with_the_softwares_version(http: httpx.Client) -> None:
+    """Session 13's probe, FB10: serverInfo named the server with an empty version."""
+    response = http.post("/mcp", json=INITIALIZE, headers=JSON)
+    assert response.status_code == 200, response.text
+    version = http.get("/v1/meta").json()["api_version"]
+    assert version == api_version() and version
+    assert response.json()["result"]["serverInfo"] == {"name": "tall-evidence", "version": version}
 
 
 # Session 8's probe (P13): prompts/get of an unknown prompt was answered with error code 0 (no JSON-RPC
