@@ -28,13 +28,40 @@ if TYPE_CHECKING:
     import uvicorn
 
     from api.loading.build import BuildRecord
-    from api.loading.fixture_files import FixtureSet
+    from api.loading.fixture_files import FixtureError, FixtureSet
 
 # A worker of `serve --workers N` must serve within this many seconds of being started (imports,
 # checking the file, on a busy machine), and a serving one whose event loop stops ticking for
 # this long is killed and replaced.
 WORKER_START_SECONDS = 120
 WORKER_HEALTHCHECK_SECONDS = 60
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """text with each control character written as a Python string literal writes it ('\\n', '\\x1b'):
+    a path or value holding a newline would split a line in two, and let its second half pass for
+    a line of ours (session 13's probe, FB6); an escape sequence would reach the terminal."""
+    return CONTROL_CHARACTERS.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def refuse(*lines: str) -> None:
+    """Each line on stderr as one line (one_line)."""
+    for line in lines:
+        print(one_line(line), file=sys.stderr)
+
+
+def say(*lines: str) -> None:
+    """Each line on stdout as one line (one_line)."""
+    for line in lines:
+        print(one_line(line))
+
+
+def refuse_fixtures(prefix: str, exc: "FixtureError") -> None:
+    """A FixtureError as its lines: the count after prefix, then each problem on its own line."""
+    refuse(prefix + exc.lines[0], *exc.lines[1:])
 
 
 def settings_problem(exc: ValidationError | SettingsError) -> str:
@@ -297,11 +324,11 @@ def _checked_fixtures() -> "FixtureSet | None":
     try:
         fixtures = validate_fixtures(get_settings())
     except FixtureError as exc:
-        print(f"invalid fixtures: {exc}", file=sys.stderr)
+        refuse_fixtures("invalid fixtures: ", exc)
         return None
     figures = sum(len(s.outcomes) + len(s.adverse_events) + len(s.characteristics) for s in fixtures.studies.values())
     sources = len(fixtures.sources.sources)
-    print(f"ok: {len(fixtures.studies)} studies, {figures} figures, {sources} sources, version {fixtures.version}")
+    say(f"ok: {len(fixtures.studies)} studies, {figures} figures, {sources} sources, version {fixtures.version}")
     return fixtures
 
 
@@ -322,19 +349,19 @@ def _provenance_ok() -> bool:
             settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
         )
     except FixtureError as exc:
-        print(f"provenance: {exc}", file=sys.stderr)
+        refuse_fixtures("provenance: ", exc)
         return False
     for note in outcome.notes:
-        print(f"note: {note}")
+        say(f"note: {note}")
     if outcome.problems:
-        print(f"provenance: {len(outcome.problems)} problem(s):", file=sys.stderr)
+        refuse(f"provenance: {len(outcome.problems)} problem(s):")
         for problem in outcome.problems:
-            print(f"  {problem}", file=sys.stderr)
+            refuse(f"  {problem}")
         return False
     if not outcome.texts_present:
-        print("note: to check against the source texts, set TALL_SEEDS_TEXT_DIR to the directory holding them")
+        say("note: to check against the source texts, set TALL_SEEDS_TEXT_DIR to the directory holding them")
     where = f"the texts in {settings.seeds_text_dir}" if outcome.texts_present else settings.spans_file.name
-    print(f"ok: provenance of {len(outcome.spans)} printed figures checked against {where}")
+    say(f"ok: provenance of {len(outcome.spans)} printed figures checked against {where}")
     return True
 
 
@@ -347,16 +374,14 @@ def _resolve(check: bool) -> int:
 
     settings = get_settings()
     if settings.seeds_text_dir is None or not settings.seeds_text_dir.is_dir():
-        print(
-            f"resolve: source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)", file=sys.stderr
-        )
+        refuse(f"resolve: source texts not found at {settings.seeds_text_dir} (set TALL_SEEDS_TEXT_DIR)")
         return 1
     try:
         outcome = verify(
             settings.fixtures_dir, settings.sources_registry, settings.seeds_text_dir, spans_file=settings.spans_file
         )
     except FixtureError as exc:
-        print(f"resolve: {exc}", file=sys.stderr)
+        refuse_fixtures("resolve: ", exc)
         return 1
     unusable = [
         (outcome.missing_texts, "the registry names are not in"),
@@ -365,13 +390,12 @@ def _resolve(check: bool) -> int:
     ]
     if said := " and ".join(f"{len(texts)} text(s) {words}" for texts, words in unusable if texts):
         # Written without them, the spans file would lose every figure of those documents.
-        print(
+        refuse(
             f"resolve: {said} {settings.seeds_text_dir} (TALL_SEEDS_TEXT_DIR); "
-            f"{settings.spans_file.name} " + ("cannot be checked without them:" if check else "was not written:"),
-            file=sys.stderr,
+            f"{settings.spans_file.name} " + ("cannot be checked without them:" if check else "was not written:")
         )
         for problem in outcome.problems:
-            print(f"  {problem}", file=sys.stderr)
+            refuse(f"  {problem}")
         return 1
     text = render_spans(outcome.spans, outcome.documents)
     target = settings.spans_file
@@ -379,12 +403,12 @@ def _resolve(check: bool) -> int:
         return _report_check(target, text, command="resolve")
     unwritten = write_generated(target, text)
     if unwritten is not None:
-        print(f"resolve: {target}: {unwritten}", file=sys.stderr)
+        refuse(f"resolve: {target}: {unwritten}")
         return 1
-    print(f"wrote {target} ({len(outcome.spans)} spans)")
+    say(f"wrote {target} ({len(outcome.spans)} spans)")
     unresolved = [p for p in outcome.problems if not p.startswith(target.name)]
     for problem in unresolved:
-        print(f"  {problem}", file=sys.stderr)
+        refuse(f"  {problem}")
     return 1 if unresolved else 0
 
 
@@ -399,19 +423,19 @@ def _build(out: Path | None, database_url: str | None) -> int:
     settings = get_settings()
     if database_url is not None:
         if not is_postgres(database_url):
-            print("build: --database-url must be a PostgreSQL URL (postgresql+psycopg://...)", file=sys.stderr)
+            refuse("build: --database-url must be a PostgreSQL URL (postgresql+psycopg://...)")
             return 1
         record = build_schema(settings, database_url, fixtures)
-        print(f"built dataset version {record.dataset_version} in schema {schema_name(record.dataset_version)}")
-        print(f"serve it with: tall-evidence serve --database-url URL --dataset-version {record.dataset_version}")
+        say(f"built dataset version {record.dataset_version} in schema {schema_name(record.dataset_version)}")
+        say(f"serve it with: tall-evidence serve --database-url URL --dataset-version {record.dataset_version}")
         return 0
     assert out is not None  # argparse requires one of the two
     try:
         path = build_file(settings, out, fixtures)
     except OSError as exc:
-        print(f"build: cannot write {exc.filename2 or exc.filename or out} ({exc.strerror or exc})", file=sys.stderr)
+        refuse(f"build: cannot write {exc.filename2 or exc.filename or out} ({exc.strerror or exc})")
         return 1
-    print(f"wrote {path} ({path.stat().st_size} bytes)")
+    say(f"wrote {path} ({path.stat().st_size} bytes)")
     return 0
 
 
@@ -445,7 +469,7 @@ def _serve(
     )
     problem = bound or database_url_problem(url)
     if problem is not None:
-        print(problem, file=sys.stderr)
+        refuse(problem)
         return 2
 
     from api.database import is_postgres
@@ -480,12 +504,12 @@ def _serve(
                     seen[record.dataset_version] = database
                 public_url, problem = served_public_url(settings, built)
                 if problem is not None:
-                    print(problem, file=sys.stderr)
+                    refuse(problem)
                     return 2
                 # Said once every file is accepted: a refusal is the one line printed.
                 for (name, record), database in zip(built, databases, strict=True):
                     current = " (current)" if database is databases[-1] and len(databases) > 1 else ""
-                    print(f"serving {name} (dataset version {record.dataset_version}){current}")
+                    say(f"serving {name} (dataset version {record.dataset_version}){current}")
                 # Checked here once; each worker then checks that the current file's bytes it opens are
                 # still these (a file altered or replaced since is refused).
                 updates.update(
@@ -508,15 +532,14 @@ def _serve(
                 attached.close()
                 public_url, problem = served_public_url(settings, [(f"schema {schema_name(version)}", record)])
                 if problem is not None:
-                    print(problem, file=sys.stderr)
+                    refuse(problem)
                     return 2
                 updates.update(database_url=url, dataset_version=version, public_url=public_url)
             elif url is not None:
                 if workers > 1:
-                    print(
+                    refuse(
                         "serve: more than one worker (--workers, WEB_CONCURRENCY) needs a built file or PostgreSQL, "
-                        "not a DATABASE_URL loaded in place",
-                        file=sys.stderr,
+                        "not a DATABASE_URL loaded in place"
                     )
                     return 1
             else:
@@ -529,7 +552,7 @@ def _serve(
                 # Just written; its workers check that it still holds these bytes, as for --database.
                 updates.update(database_file=path, verify_database_file=False, database_file_sha256=file_sha256(path))
         except BuildFileError as exc:
-            print(f"serve: {exc}", file=sys.stderr)
+            refuse(f"serve: {exc}")
             return 1
         return _run_uvicorn(settings.model_copy(update=updates), host=host, port=port, workers=workers, stops=stops)
 
@@ -576,7 +599,7 @@ class _StopSignals:
 
 def _interrupted_before_serving(signum: int) -> int:
     """One line naming the stop signal that ended `serve` before it served; its exit status."""
-    print(f"serve: interrupted ({signal.Signals(signum).name}) before it served", file=sys.stderr)
+    refuse(f"serve: interrupted ({signal.Signals(signum).name}) before it served")
     return 128 + signum
 
 
@@ -638,7 +661,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
             logging.getLogger("uvicorn.error").info(f"Received {' and '.join(names)}: stopped{how}.")
             return 0
         if changed:
-            print(f"serve: stopping the service: {changed[0]}; rebuild or restore it and start again", file=sys.stderr)
+            refuse(f"serve: stopping the service: {changed[0]}; rebuild or restore it and start again")
             return STARTUP_FAILURE
         return 0 if server.started else STARTUP_FAILURE
     # Workers are fresh processes that make the app from their settings, read from the
@@ -687,7 +710,7 @@ def _diff(old: Path, new: Path) -> int:
     try:
         changes = diff_files(old, new)
     except BuildFileError as exc:
-        print(f"diff: {exc}", file=sys.stderr)
+        refuse(f"diff: {exc}")
         return 1
     sys.stdout.write(changes.model_dump_json(indent=2) + "\n")
     return 0
@@ -703,23 +726,23 @@ def _mcp(settings: Settings, database: Path | None) -> int:
         try:
             record = read_file_record(database)
         except BuildFileError as exc:
-            print(f"mcp: {exc}", file=sys.stderr)
+            refuse(f"mcp: {exc}")
             return 1
         public_url, problem = served_public_url(settings, [(str(database), record)])
         if problem is not None:
-            print(problem, file=sys.stderr)
+            refuse(problem)
             return 2
         settings = settings.model_copy(update={"database_file": database.resolve(), "public_url": public_url})
     elif (problem := database_url_problem(settings.database_url)) is not None:
-        print(problem, file=sys.stderr)
+        refuse(problem)
         return 2
     try:
         serve_stdio(settings)
     except BuildFileError as exc:  # e.g. altered since checked, or not the TALL_DATABASE_FILE_SHA256 named
-        print(f"mcp: {exc}", file=sys.stderr)
+        refuse(f"mcp: {exc}")
         return 1
     except FixtureError as exc:
-        print(f"invalid fixtures: {exc}", file=sys.stderr)
+        refuse_fixtures("invalid fixtures: ", exc)
         return 1
     return 0
 
@@ -732,14 +755,14 @@ def _export(out: Path) -> int:
     from api.tools.export import export_database
 
     if (why := unexaminable(out)) is not None:
-        print(f"export: {out} cannot be used ({why}); choose a new directory", file=sys.stderr)
+        refuse(f"export: {out} cannot be used ({why}); choose a new directory")
         return 1
     if out.is_symlink() and not out.exists():
-        print(f"export: {out} is a symbolic link to nothing; choose a new directory", file=sys.stderr)
+        refuse(f"export: {out} is a symbolic link to nothing; choose a new directory")
         return 1
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         # Never mix an export with older files: a stale study file would read as current data.
-        print(f"export: {out} exists and is not an empty directory; choose a new one", file=sys.stderr)
+        refuse(f"export: {out} exists and is not an empty directory; choose a new one")
         return 1
     settings = get_settings()
     database = Database(settings.database_url)
@@ -747,14 +770,14 @@ def _export(out: Path) -> int:
         load_dataset(settings, database)
         written = export_database(database.engine, out)
     except FixtureError as exc:
-        print(f"invalid fixtures: {exc}", file=sys.stderr)
+        refuse_fixtures("invalid fixtures: ", exc)
         return 1
     except OSError as exc:  # the directory cannot be made or written (a parent that is a file, no space)
-        print(f"export: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        refuse(f"export: cannot write {out}: {exc.strerror or exc}")
         return 1
     finally:
         database.close()
-    print(f"wrote {len(written)} files under {out}")
+    say(f"wrote {len(written)} files under {out}")
     return 0
 
 
@@ -765,7 +788,7 @@ def _openapi(out: Path | None) -> int:
 
     if out is not None and os.path.lexists(out) and (kind := not_a_file(out)) is not None:
         # Said before the document is built (which takes a while).
-        print(f"openapi: --out {out}: {kind}; name a regular file or a new path", file=sys.stderr)
+        refuse(f"openapi: --out {out}: {kind}; name a regular file or a new path")
         return 1
     document = json.dumps(create_app().openapi(), indent=2, sort_keys=False) + "\n"
     if out is None:
@@ -773,10 +796,10 @@ def _openapi(out: Path | None) -> int:
         return 0
     problem = write_generated(out, document)
     if problem is not None:
-        print(f"openapi: --out {out}: {problem}", file=sys.stderr)
+        refuse(f"openapi: --out {out}: {problem}")
         return 1
     # On stderr: `--out /dev/stdout > file` wrote this line over the document's start (session 12's probe).
-    print(f"wrote {out}", file=sys.stderr)
+    refuse(f"wrote {out}")
     return 0
 
 
@@ -788,15 +811,15 @@ def _schema(check: bool) -> int:
     if check:
         stale = stale_schemas(directory)
         if stale:
-            print(f"stale fixture schemas (run `tall-evidence schema`): {', '.join(stale)}", file=sys.stderr)
+            refuse(f"stale fixture schemas (run `tall-evidence schema`): {', '.join(stale)}")
             return 1
-        print("fixture schemas are up to date")
+        say("fixture schemas are up to date")
         return 0
     written, problems = write_schemas(directory)
     for path in written:
-        print(f"wrote {path}")
+        say(f"wrote {path}")
     for problem in problems:
-        print(f"schema: {problem}", file=sys.stderr)
+        refuse(f"schema: {problem}")
     return 1 if problems else 0
 
 
@@ -811,7 +834,7 @@ def _coverage(check: bool) -> int:
             validate_fixtures(settings), read_coverage(settings.coverage_dir, max_bytes=settings.max_fixture_bytes)
         )
     except FixtureError as exc:
-        print(f"invalid fixtures: {exc}", file=sys.stderr)
+        refuse_fixtures("invalid fixtures: ", exc)
         return 1
     return _write_or_check(settings.coverage_dir.parent / "COVERAGE.md", text, check=check, command="coverage")
 
@@ -824,9 +847,9 @@ def _write_or_check(target: Path, text: str, *, check: bool, command: str) -> in
         return _report_check(target, text, command=command)
     problem = write_generated(target, text)
     if problem is not None:
-        print(f"{command}: {target}: {problem}", file=sys.stderr)
+        refuse(f"{command}: {target}: {problem}")
         return 1
-    print(f"wrote {target}")
+    say(f"wrote {target}")
     return 0
 
 
@@ -836,9 +859,9 @@ def _report_check(target: Path, text: str, *, command: str) -> int:
 
     reason = staleness(target, text)
     if reason is not None:
-        print(f"{target} {reason} (run `tall-evidence {command}`)", file=sys.stderr)
+        refuse(f"{target} {reason} (run `tall-evidence {command}`)")
         return 1
-    print(f"{target.name} is up to date")
+    say(f"{target.name} is up to date")
     return 0
 
 
@@ -848,30 +871,27 @@ def _configuration(check: bool) -> int:
     from api.tools.settings_reference import CONFIGURATION_PAGE, MAX_PAGE_BYTES, replace_settings_table
 
     if not CONFIGURATION_PAGE.exists() and not CONFIGURATION_PAGE.is_symlink():
-        print(f"configuration: {CONFIGURATION_PAGE} not found; run this in a source checkout", file=sys.stderr)
+        refuse(f"configuration: {CONFIGURATION_PAGE} not found; run this in a source checkout")
         return 1
     # Read under the fixtures' guards: a FIFO, a device or a huge file in its place is not the page.
     label = str(CONFIGURATION_PAGE)
     try:
         page = utf8_text(regular_file_bytes(CONFIGURATION_PAGE, label, max_bytes=MAX_PAGE_BYTES), label)
     except FixtureError as exc:
-        print(f"configuration: {exc.issues[0].file} {exc.issues[0].message}", file=sys.stderr)
+        refuse(f"configuration: {exc.issues[0].file} {exc.issues[0].message}")
         return 1
     try:
         text = replace_settings_table(page)
     except ValueError as exc:
-        print(f"configuration: {CONFIGURATION_PAGE} {exc}; restore the page from version control", file=sys.stderr)
+        refuse(f"configuration: {CONFIGURATION_PAGE} {exc}; restore the page from version control")
         return 1
     return _write_or_check(CONFIGURATION_PAGE, text, check=check, command="configuration")
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from api.version import api_version  # the version /v1/meta and MCP's serverInfo name too
 
-    try:
-        return f"tall-evidence {version('tall-evidence')}"
-    except PackageNotFoundError:  # run from a checkout that was never installed
-        return "tall-evidence (not installed)"
+    return f"tall-evidence {api_version()}"
 
 
 def _texts_words(settings: Settings) -> str:
@@ -1072,7 +1092,7 @@ def main(argv: list[str] | None = None) -> int:
         if stops is None:
             # A Ctrl-C to any other command (build, validate, export...): one line, not a traceback
             # (session 12's probe, B11); each writes its files whole or not at all.
-            print(f"tall-evidence {name or ''}: interrupted (SIGINT)".replace(" :", ":"), file=sys.stderr)
+            refuse(f"tall-evidence {name or ''}: interrupted (SIGINT)".replace(" :", ":"))
             return 128 + signal.SIGINT
         return _interrupted_before_serving(exc.signum if isinstance(exc, StopSignalled) else signal.SIGINT)
     except Exception:
@@ -1093,12 +1113,12 @@ def _command(argv: list[str] | None, stops: _StopSignals | None) -> int:
     parser = _parser(_texts_words(settings) if settings is not None else "Source texts: TALL_SEEDS_TEXT_DIR.")
     args = parser.parse_args(argv)
     if settings is None:
-        print(settings_error, file=sys.stderr)
+        refuse(settings_error)
         return 2
     if args.command in ("serve", "mcp") and (
         problem := served_files_problem(settings, database_given=bool(args.database), command=args.command)
     ):
-        print(problem, file=sys.stderr)
+        refuse(problem)
         return 2
     if args.command == "serve" and args.database is None and settings.database_file is not None:
         # TALL_DATABASE_FILE alone means `serve --database` it (after TALL_PREVIOUS_DATABASE_FILES, if set)
@@ -1106,7 +1126,7 @@ def _command(argv: list[str] | None, stops: _StopSignals | None) -> int:
     if args.command == "mcp" and args.database is None:
         args.database = settings.database_file  # TALL_DATABASE_FILE alone means `mcp --database` it
     if args.command in ("serve", "mcp") and (problem := dataset_version_problem(settings, args)) is not None:
-        print(problem, file=sys.stderr)
+        refuse(problem)
         return 2
     # A built file or PostgreSQL schema is served without reading any fixture.
     reads_fixtures = args.command == "build" or (
@@ -1115,17 +1135,17 @@ def _command(argv: list[str] | None, stops: _StopSignals | None) -> int:
     if args.command in ("validate", "export", "coverage") or reads_fixtures:
         problem = path_problem(settings)
         if problem is not None:
-            print(problem, file=sys.stderr)
+            refuse(problem)
             return 2
     if args.command in ("validate", "resolve") and (
         problem := texts_dir_problem(settings, needed=args.command == "resolve")
     ):
-        print(problem, file=sys.stderr)
+        refuse(problem)
         return 2
     if args.command == "build":
         problem = out_dir_problem(args.out) if args.out is not None else database_url_problem(args.database_url)
         if problem is not None:
-            print(problem, file=sys.stderr)
+            refuse(problem)
             return 2
         return _build(args.out, args.database_url)
     if args.command == "serve":
@@ -1148,7 +1168,7 @@ def _command(argv: list[str] | None, stops: _StopSignals | None) -> int:
     if args.command == "export":
         problem = database_url_problem(settings.database_url)
         if problem is not None:
-            print(problem, file=sys.stderr)
+            refuse(problem)
             return 2
         return _export(args.out)
     if args.command == "diff":

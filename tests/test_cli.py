@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import httpx
+import pytest
 from openapi_spec_validator import validate
 
 from api.settings import PROJECT_ROOT
@@ -64,3 +65,34 @@ def test_serve_answers_over_http() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# Session 13's probe, FB6: a path holding a newline and an escape sequence was printed raw, so the
+# one-line refusal became two, the second a forged `serve: ok, serving` with an ESC for the terminal.
+FORGING_NAME = "a\nserve: ok, serving\x1b[31m.sqlite3"
+
+
+@pytest.mark.parametrize("command", ["serve", "validate"])
+def test_a_path_with_control_characters_is_refused_in_escaped_lines(tmp_path: Path, command: str) -> None:
+    fifo = tmp_path / FORGING_NAME
+    os.mkfifo(fifo)
+    if command == "serve":
+        done = run_cli("serve", "--database", str(fifo), "--port", str(free_port()), timeout=60)
+    else:
+        done = run_cli("validate", env={"TALL_SPANS_FILE": str(fifo)}, timeout=60)
+    assert done.returncode == 1, done.stderr
+    escaped = f"{tmp_path}/a\\nserve: ok, serving\\x1b[31m.sqlite3"
+    lines = done.stderr.splitlines()
+    assert "\x1b" not in done.stderr and escaped in done.stderr, done.stderr
+    assert not any(line.startswith("serve: ok") for line in lines), done.stderr
+    if command == "serve":
+        assert lines == [f"serve: {escaped}: a FIFO (named pipe), not a regular file"]
+    else:  # the count, then each problem on a line of its own
+        assert lines[0] == "invalid fixtures: 1 fixture problem(s):" and lines[1].startswith(f"  {escaped} "), lines
+
+
+def test_every_control_character_is_escaped_and_nothing_else() -> None:
+    from api.cli import one_line
+
+    assert one_line("a\r\n\t\x00\x1b\x7f\x85\x9f\u2028\u2029b") == "a\\r\\n\\t\\x00\\x1b\\x7f\\x85\\x9f\\u2028\\u2029b"
+    assert one_line("émigré → 5 % ' \" \\ \xa0 \x20 ~") == "émigré → 5 % ' \" \\ \xa0 \x20 ~"

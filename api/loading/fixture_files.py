@@ -68,10 +68,12 @@ class FixtureError(StartupRefusal):
 
     def __init__(self, issues: list[FixtureIssue]) -> None:
         self.issues = issues
-        lines = "\n".join(f"  {issue}" for issue in issues[:MAX_LISTED_PROBLEMS])
+        listed = [f"  {issue}" for issue in issues[:MAX_LISTED_PROBLEMS]]
         if len(issues) > MAX_LISTED_PROBLEMS:
-            lines += f"\n  ({len(issues) - MAX_LISTED_PROBLEMS} more problem(s) not listed)"
-        super().__init__(f"{len(issues)} fixture problem(s):\n{lines}")
+            listed.append(f"  ({len(issues) - MAX_LISTED_PROBLEMS} more problem(s) not listed)")
+        # Kept apart: the command line prints each as one line, escaping what would split it.
+        self.lines = [f"{len(issues)} fixture problem(s):", *listed]
+        super().__init__("\n".join(self.lines))
 
 
 @dataclass

@@ -37,6 +37,7 @@ from api.queries.terminology import measure_of, term_reader
 from api.render.citations import Citations
 from api.render.labels import label
 from api.state import AppState
+from api.version import api_version
 from models.claim import ClaimCheck, ClaimUnit
 from models.comparison import Comparison
 from models.enums import CellSource, Subgroup, TherapyClass, case_folded
@@ -169,6 +170,8 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
     with root_logger_kept():
         server: MCPServer = EvidenceServer(
             "tall-evidence",
+            # serverInfo.version, where an agent learns which server answered: the SDK's default is "".
+            version=api_version(),
             instructions="Curated evidence on T-ALL/LBL therapy. Every figure is traced to its source document, the "
             "place in it and the words as printed; quote those and the permalink. Use check_claim before stating a "
             "number to a person.",

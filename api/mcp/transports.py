@@ -12,7 +12,8 @@ with no body, and takes `NaN` and `Infinity` for JSON and a message whose `id` i
 or an integer for a notification (answered 202, never answered again); and it answers a body that
 is no JSON-RPC 2.0 message (a batch, `"jsonrpc": "1.0"`, no method) -32602 (Invalid params),
 not -32600 (Invalid Request). The body is read here first, bounded, so those are refused before
-the SDK sees them.
+the SDK sees them, and so is an MCP-Protocol-Version header naming a revision it does not speak
+(it answered that with its newest revision's words about `params._meta`).
 
 Over stdio the SDK's transport writes stdout, but its stdin is read here: a line at most
 MAX_REQUEST_BYTES (the SDK's reader takes a line of any size), and a line that is no JSON-RPC
@@ -62,6 +63,7 @@ SKIPPED_CHUNK = 64 * 1024
 CLOSING = [(name.lower().encode(), value.encode()) for name, value in CLOSE_CONNECTION.items()]
 PARSE_ERROR = -32700
 INVALID_REQUEST = JSONRPC_INVALID_REQUEST
+PROTOCOL_VERSION_HEADER = b"mcp-protocol-version"  # as ASGI names headers, in lower case
 
 
 def jsonrpc_error(
@@ -160,6 +162,26 @@ def not_a_message(message: object) -> str | None:
         return f'"method" must be a string, not {_shown(message["method"])}'
     if "params" in message and not isinstance(message["params"], dict | list):
         return f'"params" must be an object or an array, not {_shown(message["params"])}'
+    return None
+
+
+def protocol_version_problem(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """An MCP-Protocol-Version header naming a revision the SDK does not serve, refused in words naming
+    it and those served (400, as the streamable HTTP transport has it). The SDK routes any version it
+    does not know to its newest revision's handler, which answered -32602 about `params._meta`,
+    naming neither (session 13's probe, FB11)."""
+    sent = [value.decode("latin-1") for name, value in headers if name == PROTOCOL_VERSION_HEADER]
+    if not sent:
+        return None  # the SDK takes 2025-03-26, as the transport has it
+    from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
+
+    supported = (*HANDSHAKE_PROTOCOL_VERSIONS, *MODERN_PROTOCOL_VERSIONS)
+    for version in sent:
+        if version not in supported:
+            return (
+                f"Unsupported protocol version: {_shown(version)} (the MCP-Protocol-Version header); "
+                f"supported: {', '.join(supported)}"
+            )
     return None
 
 
@@ -283,6 +305,9 @@ class McpHttp:
             return
         if (problem := message_problem(body)) is not None:
             await _answer(send, jsonrpc_error(400, *problem))
+            return
+        if (unsupported := protocol_version_problem(scope["headers"])) is not None:
+            await _answer(send, jsonrpc_error(400, INVALID_REQUEST, unsupported))
             return
         server = await self._started()
         with contextlib.suppress(UnicodeDecodeError):  # JSON in UTF-16 or -32: the SDK's to read as it is

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from api.mcp.transports import MAX_REQUEST_BYTES
+from api.version import api_version
 from tests.http.live import HOST, SHORT_BODY_SECONDS, LiveServer, split_response
 
 JSON = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -134,6 +135,58 @@ def test_a_tool_call_is_still_answered(http: httpx.Client) -> None:
     response = http.post("/mcp", content=body, headers=JSON)
     assert response.status_code == 200, response.text
     assert response.json()["id"] == 4 and response.json()["result"]["tools"], response.text
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}},
+}
+
+
+def test_initialize_names_the_server_with_the_softwares_version(http: httpx.Client) -> None:
+    """Session 13's probe, FB10: serverInfo named the server with an empty version."""
+    response = http.post("/mcp", json=INITIALIZE, headers=JSON)
+    assert response.status_code == 200, response.text
+    version = http.get("/v1/meta").json()["api_version"]
+    assert version == api_version() and version
+    assert response.json()["result"]["serverInfo"] == {"name": "tall-evidence", "version": version}
+
+
+TOOLS_LIST = b'{"jsonrpc":"2.0","id":2,"method":"tools/list"}'
+
+
+# Session 13's probe, FB11: these were answered -32602 with the SDK's words about `params._meta`,
+# naming neither the header nor the version sent. An empty value is no version either.
+@pytest.mark.parametrize("sent", ["1999-01-01", "2099-01-01", "garbage", ""])
+def test_an_unsupported_protocol_version_header_is_refused_naming_it(http: httpx.Client, sent: str) -> None:
+    response = http.post("/mcp", content=TOOLS_LIST, headers={**JSON, "MCP-Protocol-Version": sent})
+    message = _error(response, 400, -32600)
+    assert message == (
+        f'Unsupported protocol version: "{sent}" (the MCP-Protocol-Version header); '
+        f"supported: 2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25, {MODERN}"
+    )
+
+
+@pytest.mark.parametrize("sent", ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", None])
+def test_a_supported_protocol_version_header_is_served(http: httpx.Client, sent: str | None) -> None:
+    headers = JSON if sent is None else {**JSON, "MCP-Protocol-Version": sent}
+    response = http.post("/mcp", content=TOOLS_LIST, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == 2 and response.json()["result"]["tools"], response.text
+
+
+def test_the_modern_revision_is_served_by_the_sdk_with_its_envelope(http: httpx.Client) -> None:
+    """That revision's messages carry their version in `params._meta`: one without it is the SDK's to refuse."""
+    headers = {**JSON, "MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/list"}
+    bare = http.post("/mcp", content=TOOLS_LIST, headers=headers)
+    assert "params._meta" in bare.json()["error"]["message"], bare.text
+    envelope = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}}
+    body = {"jsonrpc": "2.0", "id": 5, "method": "tools/list", "params": {"_meta": envelope}}
+    response = http.post("/mcp", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]["tools"], response.text
 
 
 # Session 8's probe (P13): prompts/get of an unknown prompt was answered with error code 0 (no JSON-RPC

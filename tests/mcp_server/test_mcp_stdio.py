@@ -24,6 +24,7 @@ import pytest
 
 from api.mcp.transports import MAX_REQUEST_BYTES, SKIPPED_CHUNK, LineRefused, next_line
 from api.settings import Settings
+from api.version import api_version
 from tests import launcher
 from tests.http.live import built_file, cli_env, run_cli
 
@@ -107,6 +108,19 @@ def peer(built: Path, tmp_path: Path) -> Iterator[StdioPeer]:
         yield session
     finally:
         session.close()
+
+
+def test_initialize_names_the_server_with_the_version_the_command_prints(built: Path, tmp_path: Path) -> None:
+    """Session 13's probe, FB10: serverInfo named the server with an empty version."""
+    printed = run_cli("--version").stdout.strip()
+    session = StdioPeer({"TALL_DATABASE_FILE": str(built)}, tmp_path / "stderr.log")
+    try:
+        session.request(INITIALIZE)
+        info = session.receive()["result"]["serverInfo"]
+    finally:
+        session.close()
+    assert printed == f"tall-evidence {api_version()}" and api_version()
+    assert info == {"name": "tall-evidence", "version": api_version()}
 
 
 def _refusal(message: dict[str, Any], code: int) -> str:
