@@ -8,6 +8,8 @@ import re
 import signal
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -565,6 +567,26 @@ class StopSignalled(KeyboardInterrupt):
         self.signum = signum
 
 
+STUCK_THREAD_SECONDS = 2.0
+"""How long a stopped `serve` waits for its threads before it exits without them."""
+
+
+def end_despite_stuck_threads(code: int) -> None:
+    """Exit with code now if a thread is still busy a moment after the service stopped: one blocked in the
+    database driver, on a connection that stopped answering, kept the process alive after its "stopped" line
+    for as long as the connection lasted (session 13's probe, FB13), and a supervisor waiting for the exit
+    waited with it. Returns when every thread has ended (the usual case), for the interpreter's normal exit."""
+    deadline = time.monotonic() + STUCK_THREAD_SECONDS
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for thread in others:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in others):
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
 class _StopSignals:
     """SIGINT, SIGTERM and SIGHUP from the moment `serve` starts (before its settings are read): noted,
     then the work interrupted (KeyboardInterrupt) or, once there is a server, the server told to stop.
@@ -659,6 +681,7 @@ def _run_uvicorn(settings: Settings, *, host: str | None, port: int | None, work
             names = sorted({signal.Signals(signum).name for signum in stops.received})
             how = ", not waiting for requests in flight" if server.force_exit else ""
             logging.getLogger("uvicorn.error").info(f"Received {' and '.join(names)}: stopped{how}.")
+            end_despite_stuck_threads(0)
             return 0
         if changed:
             refuse(f"serve: stopping the service: {changed[0]}; rebuild or restore it and start again")

@@ -325,10 +325,14 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
             time.sleep(1.0)  # the request is waiting on the frozen connection
             os.kill(server.process.pid, signal.SIGTERM)
             waiting.join(timeout=30)
-            relay.thaw()  # so the process, its thread no longer stuck, can end
+            # It ends though its thread is still stuck on the frozen connection: it outlived its "stopped"
+            # line for as long as the connection lasted.
+            ended = server.process.wait(timeout=20)
             output = server.output()
     finally:
+        relay.thaw()
         relay.close()
+    assert ended == 0 and "stopped" in output, output[-2000:]
     assert [a.status_code for a in answers] == [503], [a.text for a in answers]
     assert answers[0].headers["content-type"] == "application/problem+json"
     assert "Traceback" not in output and "IllegalStateChangeError" not in output, output[-3000:]
