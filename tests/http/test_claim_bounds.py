@@ -653,3 +653,21 @@ def test_a_figure_of_a_study_of_other_diseases_too_is_named_once_for_that(http: 
     answer = http.get("/v1/claims/check", params={"measure": "cr", "disease": "T-ALL", "value": "40"}).json()
     assert "shimony-nelarabine-rr (T-ALL and T-LBL)" in answer["explanation"], answer["explanation"]
     assert "as figures of one arm" not in answer["explanation"], answer["explanation"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["yu-v-hag-phase2 reported CR/CRi of 85.7% after cycle 0", "RD13-01 reported CR of 40% after cycle 00"],
+)
+def test_a_cycle_numbered_zero_is_refused_naming_it_not_a_500(
+    server: LiveServer, http: httpx.Client, text: str
+) -> None:
+    """Session 13's probe (FC5): 'cycle 0' was read as the time point 'cycle0', which no filter takes: a 500
+    with a traceback over REST, an unexpected tool error over MCP."""
+    before = len(server.output())
+    response = http.get("/v1/claims/check", params={"text": text})
+    assert response.status_code == 422, response.text
+    assert any("is not read" in e["message"] for e in response.json()["errors"]), response.text
+    result = _tool(http, "check_claim", {"text": text})
+    assert result["isError"] is True and "is not read" in str(result["content"]), result
+    assert "Traceback" not in server.output()[before:]
