@@ -9,7 +9,7 @@ import signal
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BeforeValidator, Field, StringConstraints, field_validator, model_validator
@@ -468,8 +468,11 @@ class Settings(BaseSettings):
         "per request costs more than serving a cached response.",
     )
 
-    @model_validator(mode="after")
-    def _no_unknown_names(self) -> "Settings":
+    # Before the fields: a bad value under a name in another case (`tall_port=abc`) failed its field first,
+    # named as the capitals' variable, which held a good value (session 13's second probe, FD1).
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_names(cls, data: Any) -> Any:
         unknown = sorted(
             name
             for name in os.environ
@@ -486,7 +489,7 @@ class Settings(BaseSettings):
                 f"{words} (every setting is listed in docs/configuration.md; "
                 f"names starting {RESERVED_PREFIX} are left to the test suite)"
             )
-        return self
+        return data
 
 
 def environment_names(field: str, info: FieldInfo) -> list[str]:

@@ -134,13 +134,16 @@ def test_a_misspelled_setting_is_refused_naming_the_nearest(tmp_path: Path, comm
     [
         ("tall_cors_origin", "tall_cors_origin: no such setting, did you mean TALL_CORS_ORIGINS?"),
         ("Tall_Data_Licence", "Tall_Data_Licence: settings are named in capitals, as TALL_DATA_LICENCE"),
+        # A bad value too, beside a good one in capitals: it was blamed on TALL_PORT (session 13's probe, FD1).
+        ("tall_port", "tall_port: settings are named in capitals, as TALL_PORT"),
     ],
 )
 def test_a_setting_in_other_case_is_refused_not_read_or_ignored(tmp_path: Path, name: str, said: str) -> None:
     """Session 13's probe (FB5): settings were read in any case, but only capitals were checked for
     misspellings, so `tall_cors_origin=...` was ignored (CORS stayed `*`) and `Tall_Data_Licence` read."""
-    env = scratch_data(tmp_path) | {name: "https://lab.example"}
-    _one_line(run_cli("serve", "--port", str(free_port()), env=env, timeout=TIMEOUT), said)
+    port = str(free_port())
+    env = scratch_data(tmp_path) | {name: "https://lab.example", "TALL_PORT": port}
+    _one_line(run_cli("serve", "--port", port, env=env, timeout=TIMEOUT), said)
 
 
 def test_names_under_the_tests_own_prefix_are_not_settings_and_not_refused(tmp_path: Path) -> None:
