@@ -142,7 +142,7 @@ def test_a_setting_in_other_case_is_refused_not_read_or_ignored(tmp_path: Path, 
     """Session 13's probe (FB5): settings were read in any case, but only capitals were checked for
     misspellings, so `tall_cors_origin=...` was ignored (CORS stayed `*`) and `Tall_Data_Licence` read."""
     port = str(free_port())
-    env = scratch_data(tmp_path) | {name: "https://lab.example", "TALL_PORT": port}
+    env = scratch_data(tmp_path) | {"TALL_PORT": port} | {name: "https://lab.example"}  # the later one was read
     _one_line(run_cli("serve", "--port", port, env=env, timeout=TIMEOUT), said)
 
 
