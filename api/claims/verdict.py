@@ -107,7 +107,12 @@ def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison
     ]
     arms = [(f, Comparison(None, OF_AN_ARM)) for f in figures.of_an_arm]
     unlabeled = [(f, Comparison(None, UNLABELED)) for f in figures.unlabeled]
-    return [*subgroups, *arms, *unlabeled, *((f, Comparison(None, NOT_GIVEN)) for f in figures.not_given)]
+    # Listed too (session 13's second probe, FC2: named only by their studies, absent from the evidence).
+    others = [
+        (f, Comparison(None, f"of a study that enrolled {' and '.join(figures.other_populations[f.study_id])}"))
+        for f in figures.of_other_populations
+    ]
+    return [*subgroups, *arms, *others, *unlabeled, *((f, Comparison(None, NOT_GIVEN)) for f in figures.not_given)]
 
 
 def _not_counted(items: list[OutcomePublic], why: str) -> list[str]:

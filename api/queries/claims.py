@@ -96,6 +96,15 @@ SUBGROUP_DISEASE: dict[Subgroup, Disease] = {s: d for d, subgroups in DISEASE_SU
 """The disease whose patients a subgroup is."""
 
 
+def claim_disease(claim: Claim) -> Disease | None:
+    """The disease a claim's patients have: its own, but ETP-ALL for T-ALL patients of the ETP subgroup (session 13's
+    second probe, FC3: "ETP T-ALL patients" could never be found, the ETP-ALL studies not being tagged T-ALL and the
+    ETP subgroup of a study of T-ALL and T-LBL not counting as T-ALL's)."""
+    if claim.disease is Disease.t_all and claim.subgroup is Subgroup.etp:
+        return Disease.etp_all
+    return claim.disease
+
+
 def population_condition(session: Session, claim: Claim) -> ColumnElement[bool] | None:
     """The figures that may be of the claim's disease or disease subgroup's patients: of a study that enrolled
     the disease, or of that disease's subgroup in any study (the ETP subgroup of a T-ALL study is ETP-ALL
@@ -104,11 +113,9 @@ def population_condition(session: Session, claim: Claim) -> ColumnElement[bool] 
     found, where a study of ETP-ALL patients alone printed it). matching_outcomes then sorts out studies that
     enrolled other diseases too."""
     parts: list[ColumnElement[bool]] = []
-    if claim.disease is not None:
-        subgroups = [s.value for s in DISEASE_SUBGROUPS.get(claim.disease, ())]
-        tagged = select(StudyTag.study_id).where(
-            col(StudyTag.facet) == "disease", col(StudyTag.value) == claim.disease.value
-        )
+    if (disease := claim_disease(claim)) is not None:
+        subgroups = [s.value for s in DISEASE_SUBGROUPS.get(disease, ())]
+        tagged = select(StudyTag.study_id).where(col(StudyTag.facet) == "disease", col(StudyTag.value) == disease.value)
         parts.append(or_(col(Outcome.study_id).in_(tagged), col(Outcome.subgroup).in_(subgroups)))
     if claim.subgroup in SUBGROUP_DISEASE:
         only = (
@@ -140,6 +147,8 @@ class ClaimFigures:
     of_an_arm: list[OutcomePublic] = field(default_factory=list)
     """Figures of one arm of several the claim is about (every arm, or every arm given its treatment), where it names
     no arm: it is about all of them."""
+    of_other_populations: list[OutcomePublic] = field(default_factory=list)
+    """Figures of the studies in other_populations: not of the claim's disease's patients alone."""
 
 
 def names_a_treatment(claim: Claim) -> bool:
@@ -172,13 +181,15 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     # Who each figure is about, first by disease: a figure of a study that enrolled other diseases too is named
     # once, as such, not also by its arm (session 13's probe, FA4: it was advised to name an arm, which did not
     # make it count).
-    alone = DISEASE_SUBGROUPS.get(claim.disease, ()) if claim.disease is not None else ()
-    if claim.disease is None:
+    disease = claim_disease(claim)
+    alone = DISEASE_SUBGROUPS.get(disease, ()) if disease is not None else ()
+    if disease is None:
         enrolled: dict[str, list[str]] = {}
     else:
         enrolled = study_diseases(session, {figure.study_id for figure in figures})
-    mixed = {study for study, diseases in enrolled.items() if claim.disease and set(diseases) - {claim.disease.value}}
-    other = {f.study_id for f in figures if f.study_id in mixed and f.subgroup not in alone}
+    mixed = {study for study, diseases in enrolled.items() if disease and set(diseases) - {disease.value}}
+    of_other_populations = [f for f in figures if f.study_id in mixed and f.subgroup not in alone]
+    other = {f.study_id for f in of_other_populations}
     figures = [f for f in figures if f.study_id not in other or f.subgroup in alone]
     arms = study_arms(session, {f.study_id for f in figures})
     # The arms each study's claim is about: all of them, or those given the claim's treatment.
@@ -207,6 +218,7 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     return ClaimFigures(
         matching=matching,
         other_populations={study: enrolled[study] for study in sorted(other)},
+        of_other_populations=of_other_populations,
         of_a_subgroup=of_a_subgroup,
         unlabeled=unlabeled,
         not_given=not_given,

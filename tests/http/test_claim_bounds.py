@@ -671,3 +671,34 @@ def test_a_cycle_numbered_zero_is_refused_naming_it_not_a_500(
     result = _tool(http, "check_claim", {"text": text})
     assert result["isError"] is True and "is not read" in str(result["content"]), result
     assert "Traceback" not in server.output()[before:]
+
+
+def test_figures_of_a_study_of_other_diseases_too_are_listed_last_with_why(http: httpx.Client) -> None:
+    """Session 13's second probe (FC2): named only by their studies in the explanation, they were absent from
+    `evidence`, where every other figure left out is listed with `agrees` null and the reason."""
+    answer = http.get("/v1/claims/check", params={"measure": "cr", "disease": "T-LBL", "value": "59"}).json()
+    assert answer["verdict"] == "not_found", answer["explanation"]
+    left = {e["id"]: e["compared"] for e in answer["evidence"]}
+    assert "ctd402-rp2d.cr-extramedullary" in left and all(e["agrees"] is None for e in answer["evidence"])
+    assert left["ctd402-rp2d.cr-extramedullary"] == "of a study that enrolled T-ALL and T-LBL"
+
+
+@pytest.mark.parametrize(
+    ("claim", "figure"),
+    [
+        (
+            {"text": "In ETP T-ALL patients, venetoclax gave a CR/CRi of 85.7% after the first cycle"},
+            "yu-v-hag-phase2.cr-cri-cycle1",
+        ),
+        (
+            {"measure": "remission", "agent": "daratumumab", "subgroup": "etp", "disease": "T-ALL", "value": "100"},
+            "dara-ven-cage-rr-t-all.remission-etp",
+        ),
+    ],
+)
+def test_etp_t_all_patients_are_etp_all_patients(http: httpx.Client, claim: dict[str, str], figure: str) -> None:
+    """Session 13's second probe (FC3): a claim about T-ALL patients of the ETP subgroup could never be found,
+    where the same figures supported "ETP patients" and "ETP-ALL patients"."""
+    answer = http.get("/v1/claims/check", params=claim).json()
+    assert answer["verdict"] == "supported", answer["explanation"]
+    assert figure in [e["id"] for e in answer["evidence"] if e["agrees"]]
