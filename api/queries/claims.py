@@ -149,6 +149,8 @@ class ClaimFigures:
     no arm: it is about all of them."""
     of_other_populations: list[OutcomePublic] = field(default_factory=list)
     """Figures of the studies in other_populations: not of the claim's disease's patients alone."""
+    enrolled: dict[str, int] = field(default_factory=dict)
+    """Study id -> the patients it enrolled, as printed, for the matching figures' studies that print it."""
 
 
 def names_a_treatment(claim: Claim) -> bool:
@@ -219,6 +221,7 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
         matching=matching,
         other_populations={study: enrolled[study] for study in sorted(other)},
         of_other_populations=of_other_populations,
+        enrolled=enrolled_patients(session, {f.study_id for f in matching}),
         of_a_subgroup=of_a_subgroup,
         unlabeled=unlabeled,
         not_given=not_given,
@@ -296,6 +299,12 @@ def study_names(session: Session) -> dict[str, str]:
             if name:
                 owners.setdefault(name, set()).add(study.id)
     return {name: next(iter(ids)) for name, ids in owners.items() if len(ids) == 1}
+
+
+def enrolled_patients(session: Session, study_ids: set[str]) -> dict[str, int]:
+    """Each study's patients enrolled, where it prints how many."""
+    rows = session.exec(select(Study.id, Study.n_enrolled).where(col(Study.id).in_(study_ids)))
+    return {study_id: n for study_id, n in rows if n is not None}
 
 
 def arm_study(session: Session, arm_id: str) -> str | None:

@@ -702,3 +702,18 @@ def test_etp_t_all_patients_are_etp_all_patients(http: httpx.Client, claim: dict
     answer = http.get("/v1/claims/check", params=claim).json()
     assert answer["verdict"] == "supported", answer["explanation"]
     assert figure in [e["id"] for e in answer["evidence"] if e["agrees"]]
+
+
+@pytest.mark.parametrize(
+    "text", ["RD13-01 reported CR in 800/1000", "pan-cd5-car-t-nat-med-2024 reported CR in 1000 of 1000 patients"]
+)
+def test_a_claims_counts_past_the_studys_patients_agree_with_none_of_its_percentages(
+    http: httpx.Client, text: str
+) -> None:
+    """Session 13's second probe (FC1): 800 of 1,000 patients was "supported" by the 80% of a study of 10, the
+    figure printing no counts to compare with."""
+    answer = http.get("/v1/claims/check", params={"text": text}).json()
+    assert answer["verdict"] == "contradicted", answer["explanation"]
+    assert any("the study enrolled" in e["compared"] for e in answer["evidence"]), answer["evidence"]
+    within = http.get("/v1/claims/check", params={"text": "RD13-01 reported CR in 8/10"}).json()
+    assert within["verdict"] == "supported", within["explanation"]
