@@ -17,7 +17,7 @@ from api.queries.pages import to_public, where
 from api.queries.roles import STUDIED
 from models import Arm, CarProduct, Intervention, Outcome, Study, StudyTag
 from models.claim import Claim
-from models.enums import STUDIED_ROLES, Disease, Subgroup
+from models.enums import STUDIED_ROLES, Disease, Subgroup, TherapyClass
 from models.outcome import OutcomePublic, time_point_months
 
 
@@ -153,6 +153,23 @@ class ClaimFigures:
     """Study id -> the patients it enrolled, as printed, for the matching figures' studies that print it."""
 
 
+# Subgroups whose patients are those given a class of treatment as part of the study's (not before it, as
+# post_transplant_relapse's were): their figures are of the patients given it, whatever the arms list.
+SUBGROUP_GIVEN: dict[Subgroup, TherapyClass] = {
+    Subgroup.allo_hsct: TherapyClass.stem_cell_transplant,
+    Subgroup.high_risk_allo_hsct: TherapyClass.stem_cell_transplant,
+}
+
+
+def _given_by_its_subgroup(claim: Claim, figure: OutcomePublic) -> bool:
+    """A figure of a subgroup defined by the claim's class, where that class is all the claim names (session 13's
+    second probe, FC6: "stem cell transplant gave a 3-year OS of 68%" was not found, where the 78 high-risk
+    patients transplanted printed it, GMALL's arm not listing the transplant given to 78 of its 281)."""
+    only_a_class = claim.agent is None and claim.target_antigen is None and claim.cell_source is None
+    given = SUBGROUP_GIVEN.get(Subgroup(figure.subgroup)) if figure.subgroup is not None else None
+    return only_a_class and given is not None and given is claim.therapy_class
+
+
 def names_a_treatment(claim: Claim) -> bool:
     """Whether the claim credits its figure to a treatment (agent, class, antigen or cell source)."""
     return any(v is not None for v in (claim.agent, claim.therapy_class, claim.target_antigen, claim.cell_source))
@@ -202,7 +219,9 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     of_a_subgroup: list[OutcomePublic] = []
     for figure in figures:
         study_arms_about = about.get(figure.study_id, set())
-        if not arms.get(figure.study_id):
+        if _given_by_its_subgroup(claim, figure):
+            matching.append(figure)  # the patients given the claim's treatment, by the subgroup's own definition
+        elif not arms.get(figure.study_id):
             pass  # a study that records no arms is of what it lists (the study filter found it)
         elif figure.arm_id is None and not arms[figure.study_id] <= study_arms_about:
             not_given.append(figure)  # a whole study's figure: every arm must be one the claim is about
@@ -212,6 +231,8 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
             continue
         elif figure.arm_id is not None and claim.arm is None and len(study_arms_about) > 1:
             of_an_arm.append(figure)  # a part of the patients the claim is about is not them
+            continue
+        if _given_by_its_subgroup(claim, figure):
             continue
         if figure.subgroup is not None and figure.subgroup not in alone and claim.subgroup is None:
             of_a_subgroup.append(figure)
