@@ -129,7 +129,7 @@ def test_the_stratum_with_most_studies_then_most_patients_is_pooled() -> None:
     # Two studies each at d28 and d99: the one with more patients wins; d7 has one study only.
     assert {r.outcome_id for r in _pool_rows(rows, include_derived=False)} == {"c.cr", "d.cr"}
     assert rows[0].not_pooled_reason == (
-        "at d28 with a evaluable denominator; the pool is of figures at d99 with a evaluable denominator"
+        "at d28 with an evaluable denominator; the pool is of figures at d99 with an evaluable denominator"
     )
     tied = [_row("a.cr", 1, 10), _row("b.cr", 1, 10, time_point="d99")]
     # A tie on studies and patients goes to the later codes, so the choice does not depend on row order.
