@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from enum import StrEnum
 from fractions import Fraction
-from functools import cache
 from typing import Annotated, Any, ClassVar, Self
 
 from fastapi import Depends, Query
@@ -82,7 +81,6 @@ def _a_time_point(value: str) -> str:
     return value
 
 
-@cache  # a comparison asks it of every row's time point; the codes are few
 def equivalent_time_points(code: str) -> tuple[str, ...]:
     """The codes naming the same time: '2y' is also '24m'; '18m' also '1.5y'. Others only themselves. A filter
     on one matches figures at any of them (session 13's probe, FA7: the lists found no figure at `24m` where the
@@ -107,11 +105,9 @@ def equivalent_time_points(code: str) -> tuple[str, ...]:
 
 
 def _finite_decimal(denominator: int) -> bool:
-    """Whether a fraction with this (reduced) denominator is written in decimals with an end: 2s and 5s only."""
-    for factor in (2, 5):
-        while denominator % factor == 0:
-            denominator //= factor
-    return denominator == 1
+    """Whether a fraction with this (reduced) denominator is written in decimals with an end: 2s and 5s only,
+    that is, it divides a power of ten (one with as many tens as it has bits holds as many 2s and 5s as it can)."""
+    return pow(10, denominator.bit_length(), denominator) == 0
 
 
 def _plain(number: Decimal) -> str:

@@ -3,10 +3,10 @@
 Made-up studies (the curated data have no study whose arms got different treatments with counts at
 one time point, nor a time point written two ways), served on a real socket, over REST and MCP:
 - probe-car2: arm y1 got a CD7 autologous CAR product (ORR 9/10), y2 a CD5 donor-derived one (7/10),
-  and the whole study's 16/20; probe-car3, no arms, a CD7 autologous product (8/10);
-- probe-multi: arm x1 venetoclax + cytarabine (CR 7/10), x2 cytarabine alone (3/10); probe-ven, one arm
-  given venetoclax (5/10);
-- probe-t1: CR 5/10 at 84m; probe-t2 and probe-t3: 6/10 and 7/10 at 7y, the same time.
+  and the whole study's 16/20; probe-car0 (first), no arms, a CD7 autologous product (8/10);
+- probe-multi: arm x1 venetoclax + cytarabine (CR 7/10), x2 cytarabine alone (3/10), the whole study
+  10/20; probe-ven, one arm given venetoclax (5/10);
+- probe-t1 and probe-t4: CR 5/10 and 4/10 at 84m; probe-t2 and probe-t3: 6/10 and 7/10 at 7y, the same time.
 """
 
 import csv
@@ -60,7 +60,7 @@ STUDIES: dict[str, dict[str, Any]] = {
             "car_products": [_product("cd7", "y1", "CD7", "autologous"), _product("cd5", "y2", "CD5", "donor_derived")],
         },
     },
-    "probe-car3": {
+    "probe-car0": {
         "arms": [],
         "outcomes": [_orr("orr", 8, 10)],
         "study": {"therapy_classes": ["car_t"], "car_products": [_product("cd7", None, "CD7", "autologous")]},
@@ -73,6 +73,7 @@ STUDIES: dict[str, dict[str, Any]] = {
         "outcomes": [
             _figure("cr-x1", 7, 10, arm="x1", time_point=AT),
             _figure("cr-x2", 3, 10, arm="x2", time_point=AT),
+            _figure("cr-all", 10, 20, time_point=AT),
         ],
         "study": {"therapy_classes": ["bcl2_inhibitor", "chemotherapy"]},
     },
@@ -84,8 +85,9 @@ STUDIES: dict[str, dict[str, Any]] = {
     "probe-t1": {"arms": [], "outcomes": [_figure("cr-84m", 5, 10, time_point="84m")]},
     "probe-t2": {"arms": [], "outcomes": [_figure("cr-7y", 6, 10, time_point="7y")]},
     "probe-t3": {"arms": [], "outcomes": [_figure("cr-7y", 7, 10, time_point="7y")]},
+    "probe-t4": {"arms": [], "outcomes": [_figure("cr-84m", 4, 10, time_point="84m")]},
 }
-TIMES = ["probe-t1", "probe-t2", "probe-t3"]
+TIMES = ["probe-t1", "probe-t2", "probe-t3", "probe-t4"]
 
 
 @pytest.fixture(scope="module")
@@ -104,12 +106,20 @@ def _reasons(comparison: dict[str, Any], study: str) -> dict[str, str | None]:
     return {r["outcome_id"]: r["not_pooled_reason"] for r in comparison["rows"] if r["study_id"] == study}
 
 
-@pytest.mark.parametrize("asked", [{"target_antigen": "CD7"}, {"cell_source": "autologous"}])
-def test_a_car_filter_pools_only_the_arms_given_that_product(url: str, asked: dict[str, str]) -> None:
-    """Session 13's probe (FA12): the CD7 filter found probe-car2 and pooled its CD5 donor-derived arm too."""
+@pytest.mark.parametrize(
+    ("asked", "value"),
+    [
+        ({"target_antigen": "CD7"}, "CD7"),
+        ({"target_antigen": "HGNC:1695"}, "CD7"),  # its code, read as the term
+        ({"cell_source": "autologous"}, "autologous"),
+    ],
+)
+def test_a_car_filter_pools_only_the_arms_given_that_product(url: str, asked: dict[str, str], value: str) -> None:
+    """Session 13's probe (FA12): the CD7 filter found probe-car2 and pooled its CD5 donor-derived arm too. A
+    study without arms (probe-car0) comes first: the arms of the studies after it are decided all the same."""
     comparison = _compare(url, measure="orr", time_point=AT, **asked)
-    assert comparison["pooled"]["outcome_ids"] == ["probe-car2.orr-y1", "probe-car3.orr"]
-    ((name, value),) = asked.items()
+    assert comparison["pooled"]["outcome_ids"] == ["probe-car0.orr", "probe-car2.orr-y1"]
+    (name,) = asked
     assert _reasons(comparison, "probe-car2") == {
         "probe-car2.orr-all": f"whole-study figure; not every arm was given {name} {value}",
         "probe-car2.orr-y1": None,
@@ -131,11 +141,18 @@ def test_an_agent_filter_pools_only_the_arms_given_the_agent(url: str) -> None:
     # Both arms got cytarabine: both pool.
     both = _compare(url, measure="cr", time_point=AT, agent="cytarabine", study_id="probe-multi")
     assert both["pooled"]["outcome_ids"] == ["probe-multi.cr-x1", "probe-multi.cr-x2"]
+    # Every arm got it: the whole study's figure is of them too, left out only as the arms' patients.
+    assert _reasons(both, "probe-multi")["probe-multi.cr-all"] == (
+        "whole-study figure; its patients are in the arm rows pooled instead"
+    )
+    assert _reasons(comparison, "probe-multi")["probe-multi.cr-all"] == (
+        "whole-study figure; not every arm was given agent venetoclax"
+    )
 
 
 def test_without_a_treatment_filter_every_arm_pools(url: str) -> None:
-    comparison = _compare(url, measure="orr", time_point=AT, study_id=["probe-car2", "probe-car3"])
-    assert comparison["pooled"]["outcome_ids"] == ["probe-car2.orr-y1", "probe-car2.orr-y2", "probe-car3.orr"]
+    comparison = _compare(url, measure="orr", time_point=AT, study_id=["probe-car2", "probe-car0"])
+    assert comparison["pooled"]["outcome_ids"] == ["probe-car0.orr", "probe-car2.orr-y1", "probe-car2.orr-y2"]
 
 
 def test_the_mcp_compare_tool_pools_only_the_arms_given_the_treatment(url: str) -> None:
@@ -144,16 +161,18 @@ def test_the_mcp_compare_tool_pools_only_the_arms_given_the_treatment(url: str) 
 
     result = over_http(url, session)
     assert not result.is_error, result.content
-    assert result.structured_content["pooled"]["outcome_ids"] == ["probe-car2.orr-y1", "probe-car3.orr"]
+    assert result.structured_content["pooled"]["outcome_ids"] == ["probe-car0.orr", "probe-car2.orr-y1"]
 
 
 @pytest.mark.parametrize("time_point", ["84m", "7y"])
 def test_a_time_point_filter_finds_the_figures_at_the_same_time_however_written(url: str, time_point: str) -> None:
     """Session 13's probe (FA7): time_point=24m found no figure at 2y in the lists, the comparison and the tools."""
     listed = httpx.get(f"{url}/v1/outcomes", params={"time_point": time_point, "study_id": TIMES}).json()
-    assert sorted(o["id"] for o in listed["items"]) == ["probe-t1.cr-84m", "probe-t2.cr-7y", "probe-t3.cr-7y"]
+    assert sorted(o["id"] for o in listed["items"]) == [
+        f"{s}.cr-{'84m' if s in ('probe-t1', 'probe-t4') else '7y'}" for s in TIMES
+    ]
     comparison = _compare(url, measure="cr", time_point=time_point, study_id=TIMES)
-    assert len(comparison["rows"]) == 3
+    assert len(comparison["rows"]) == 4
 
     async def session(client: Client) -> Any:
         return await client.call_tool("find_figures", {"measure": "cr", "time_point": time_point})
@@ -162,9 +181,17 @@ def test_a_time_point_filter_finds_the_figures_at_the_same_time_however_written(
     assert {"probe-t1.cr-84m", "probe-t2.cr-7y"} <= {f["id"] for f in found.structured_content["figures"]}
 
 
-def test_figures_at_the_same_time_written_two_ways_pool_together(url: str) -> None:
+@pytest.mark.parametrize(
+    ("studies", "written"),
+    [
+        (["probe-t1", "probe-t2", "probe-t3"], "7y"),  # the code most pooled rows write
+        (["probe-t1", "probe-t2", "probe-t4"], "84m"),
+        (["probe-t1", "probe-t2"], "7y"),  # as many: the first code, whatever the rows' order
+    ],
+)
+def test_figures_at_the_same_time_written_two_ways_pool_together(url: str, studies: list[str], written: str) -> None:
     """Session 13's probe (FA7): 24m was left out of the pool of 2y figures as another time point."""
-    comparison = _compare(url, measure="cr", study_id=TIMES)
-    assert comparison["pooled"]["outcome_ids"] == ["probe-t1.cr-84m", "probe-t2.cr-7y", "probe-t3.cr-7y"]
-    assert comparison["pooled"]["time_point"] == "7y"  # the code most pooled rows write
-    assert all(r["not_pooled_reason"] is None for r in comparison["rows"])
+    comparison = _compare(url, measure="cr", study_id=studies)
+    assert comparison["pooled"]["outcome_ids"] == [r["outcome_id"] for r in comparison["rows"]]
+    assert len(comparison["rows"]) == len(studies)
+    assert comparison["pooled"]["time_point"] == written
