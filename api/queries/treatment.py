@@ -16,6 +16,7 @@ from api.queries.filters import CODED_STUDY_FILTERS, StudyFilters
 from api.queries.roles import counted_roles
 from api.queries.terminology import with_terms
 from models import Arm, CarProduct, Intervention
+from models.enums import InterventionRole
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,15 @@ def treatment_asked(session: Session, study: StudyFilters) -> Treatment | None:
         therapy_classes=_values(filters.therapy_class),
         target_antigens=_values(filters.target_antigen),
         cell_sources=_values(filters.cell_source),
-        roles=counted_roles(study.role),
+        roles=_intervention_roles(counted_roles(study.role)),
     )
     return treatment if treatment.named() else None
+
+
+def _intervention_roles(roles: frozenset[str] | None) -> frozenset[str] | None:
+    """Of the study-tag roles that count, those an intervention has: a tag's own markers (no role, the study's
+    own class) are no value of the intervention's role column, which PostgreSQL refuses as its enum."""
+    return None if roles is None else roles & {role.value for role in InterventionRole}
 
 
 def study_arms(session: Session, study_ids: set[str]) -> dict[str, set[str]]:
