@@ -189,3 +189,20 @@ def _same_on_both(clients: tuple[TestClient, TestClient], url: str) -> None:
     assert ours.status_code == theirs.status_code == 200, (url, ours.text[:300])
     assert ours.content == theirs.content, url
     assert ours.headers["etag"] == theirs.headers["etag"], url
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "measure=cr&agent=venetoclax",
+        "measure=orr&therapy_class=car_t&role=studied",
+        "measure=orr&target_antigen=CD7&cell_source=autologous",
+        "measure=os&time_point=24m",
+    ],
+)
+def test_a_comparison_under_a_treatment_or_time_filter_is_the_same_on_both(
+    clients: tuple[TestClient, TestClient], query: str
+) -> None:
+    """FA12: which arms got the treatment was asked of PostgreSQL with the study tags' role markers ('' for no
+    role), no value of its intervention-role enum, and answered 500; FA7: time_point=24m matches 2y on both."""
+    _same_on_both(clients, f"/v1/comparison?{query}")

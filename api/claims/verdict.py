@@ -115,7 +115,9 @@ def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison
     return [*subgroups, *arms, *others, *unlabeled, *((f, Comparison(None, NOT_GIVEN)) for f in figures.not_given)]
 
 
-def _within_the_study(claim: Claim, figure: OutcomePublic, judged: Comparison, enrolled: dict[str, int]) -> Comparison:
+def _within_the_study(
+    claim: Claim, figure: OutcomePublic, judged: Comparison, *, enrolled: dict[str, int]
+) -> Comparison:
     """A claim's own counts against a figure printed without any: agreeing by its percentage, 800/1000 was
     "supported" by a study of 10 patients (session 13's second probe, FC1). More patients than the study
     enrolled agree with none of its figures."""
@@ -136,7 +138,7 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
     """Supported when a matching figure agrees; contradicted when figures match and none agrees; else not found."""
     # Every match is weighed; only the figures listed become evidence (a claim matching 700 figures spent
     # most of its 52 ms building evidence nobody was shown: session 12's probe, A11).
-    judged = {f.id: _within_the_study(claim, f, compare(claim, f), figures.enrolled) for f in figures.matching}
+    judged = {f.id: _within_the_study(claim, f, compare(claim, f), enrolled=figures.enrolled) for f in figures.matching}
     comparable = [f for f in figures.matching if judged[f.id].agrees is not None]
     agreeing = [f for f in comparable if judged[f.id].agrees]
     disagreeing = [f for f in comparable if not judged[f.id].agrees]

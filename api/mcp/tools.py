@@ -34,6 +34,7 @@ from api.queries.filters import NO_SUBGROUP, OutcomeFilters, StudyFilters, Subgr
 from api.queries.projection import figure_projection, outcomes_in_id_order
 from api.queries.studies import sources_by_id, studies_by_id, study_detail, study_page
 from api.queries.terminology import measure_of, term_reader
+from api.queries.treatment import treatment_asked
 from api.render.citations import Citations
 from api.render.labels import label
 from api.state import AppState
@@ -290,9 +291,8 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         comparable, and why each row is or is not pooled. Whole-population figures; at most 50 rows.
         Figures are as printed by the document each names; the dataset version comes with every answer.
         """
-        filters = OutcomeFilters(subgroup=[SubgroupFilter(NO_SUBGROUP)]).within(
-            _study_filters(agent=agent, target_antigen=target_antigen, therapy_class=therapy_class, disease=disease)
-        )
+        study = _study_filters(agent=agent, target_antigen=target_antigen, therapy_class=therapy_class, disease=disease)
+        filters = OutcomeFilters(subgroup=[SubgroupFilter(NO_SUBGROUP)]).within(study)
         with reading() as (session, version):
             try:
                 measured = measure_of(session, measure)
@@ -305,6 +305,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
                     time_point=time_point,
                     outcome_conditions=filters.conditions(session).all,
                     version=version,
+                    treatment=treatment_asked(session, study),
                 )
             )
         shown = comparison.model_copy(update={"rows": comparison.rows[:MAX_COMPARISON_ROWS]})

@@ -6,8 +6,6 @@ not an agent the study gave).
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
-from fractions import Fraction
 
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
@@ -15,44 +13,11 @@ from sqlmodel import Session, col, select
 from api.queries.filters import OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.pages import to_public, where
 from api.queries.roles import STUDIED
-from models import Arm, CarProduct, Intervention, Outcome, Study, StudyTag
+from api.queries.treatment import Treatment, arms_given, study_arms
+from models import Arm, Outcome, Study, StudyTag
 from models.claim import Claim
 from models.enums import STUDIED_ROLES, Disease, Subgroup, TherapyClass
-from models.outcome import OutcomePublic, time_point_months
-
-
-def equivalent_time_points(code: str) -> list[str]:
-    """The codes naming the same time: '2y' is also '24m'; '18m' also '1.5y'. Others only themselves."""
-    if time_point_months(code) is None:
-        return [code]
-    # In decimal, written out in full: a float's shortest form rounds to six digits ('1.00000001y'
-    # read as 12m) and turns to an exponent past them ('1.2e+10m'), which is no time point.
-    # Exact: a context as wide as the code (x12 adds two digits), where the default 28 digits rounded
-    # 1.0000000000000000000000000001y to 12m.
-    with localcontext() as exact:
-        exact.prec = len(code) + 4
-        number, unit = Decimal(code[:-1]), code[-1]
-        months = number * 12 if unit == "y" else number
-        codes = [code, f"{_plain(months)}m"]
-        # In years too wherever that is a finite decimal: 9m is 0.75y as 0.75y is 9m (session 12's probe, A14:
-        # the equivalence held one way only); 1m is 0.08333...y, which no code can write.
-        years = Fraction(str(months)) / 12
-        if _finite_decimal(years.denominator):
-            codes.append(f"{_plain(Decimal(years.numerator) / Decimal(years.denominator))}y")
-    return sorted(set(codes))
-
-
-def _finite_decimal(denominator: int) -> bool:
-    """Whether a fraction with this (reduced) denominator is written in decimals with an end: 2s and 5s only."""
-    for factor in (2, 5):
-        while denominator % factor == 0:
-            denominator //= factor
-    return denominator == 1
-
-
-def _plain(number: Decimal) -> str:
-    """A number's digits without an exponent or trailing zeros: 24, 1.5, 0.0000012."""
-    return format(number.normalize(), "f")
+from models.outcome import OutcomePublic
 
 
 def claim_filters(claim: Claim) -> OutcomeFilters:
@@ -74,7 +39,7 @@ def claim_filters(claim: Claim) -> OutcomeFilters:
     return OutcomeFilters.model_validate(
         {
             "measure": [claim.measure],
-            "time_point": None if claim.time_point is None else equivalent_time_points(claim.time_point),
+            "time_point": one(claim.time_point),  # and the codes of the same time (2y: 24m), as every filter
             "subgroup": None
             if claim.subgroup is None or claim.subgroup in SUBGROUP_DISEASE
             else [SubgroupFilter(claim.subgroup.value)],
@@ -175,6 +140,21 @@ def names_a_treatment(claim: Claim) -> bool:
     return any(v is not None for v in (claim.agent, claim.therapy_class, claim.target_antigen, claim.cell_source))
 
 
+def claim_treatment(claim: Claim) -> Treatment:
+    """The treatment the claim credits its figure to, in a role under study."""
+
+    def one(value: object) -> frozenset[str]:
+        return frozenset() if value is None else frozenset({str(value)})
+
+    return Treatment(
+        agents=one(claim.agent),
+        therapy_classes=one(claim.therapy_class),
+        target_antigens=one(claim.target_antigen),
+        cell_sources=one(claim.cell_source),
+        roles=frozenset(STUDIED_ROLES),
+    )
+
+
 def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     """Every outcome figure the claim is about, by id.
 
@@ -212,7 +192,7 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     figures = [f for f in figures if f.study_id not in other or f.subgroup in alone]
     arms = study_arms(session, {f.study_id for f in figures})
     # The arms each study's claim is about: all of them, or those given the claim's treatment.
-    about = _arms_given(session, claim, arms) if names_a_treatment(claim) else arms
+    about = arms_given(session, claim_treatment(claim), arms) if names_a_treatment(claim) else arms
     not_given: list[OutcomePublic] = []
     of_an_arm: list[OutcomePublic] = []
     matching: list[OutcomePublic] = []
@@ -248,54 +228,6 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
         not_given=not_given,
         of_an_arm=of_an_arm,
     )
-
-
-def study_arms(session: Session, study_ids: set[str]) -> dict[str, set[str]]:
-    """Each study's arm ids (a study that records none is absent)."""
-    arms: dict[str, set[str]] = {}
-    for arm_id, study_id in session.exec(select(Arm.id, Arm.study_id).where(col(Arm.study_id).in_(study_ids))):
-        arms.setdefault(study_id, set()).add(arm_id)
-    return arms
-
-
-def _arms_given(session: Session, claim: Claim, arms: dict[str, set[str]]) -> dict[str, set[str]]:
-    """Each study's arms given every treatment the claim names. A claim credits the figure to the treatment:
-    "chemotherapy gave a CR rate of 40%" was supported by the nelarabine monotherapy arm of a study whose other
-    arm had chemotherapy (session 12's ninth probe, C13), and a class a study with arms lists for some of its
-    patients (a transplant for 78 of 281) is no arm's to credit. An agent or class counts in a role under study;
-    an antigen or cell source by the CAR product an arm received (a product naming no arm is every arm's: E6)."""
-    studies = set(arms)
-    studied = select(Intervention.arm_id).where(
-        col(Intervention.study_id).in_(studies), col(Intervention.role).in_(sorted(STUDIED_ROLES))
-    )
-    # The agent and the class each by an intervention of its own: venetoclax with chemotherapy is two
-    # (a tenth probe's E1: one intervention holding both was asked, and none does).
-    wanted = [
-        col(Intervention.agent) == claim.agent if claim.agent is not None else None,
-        col(Intervention.therapy_class) == claim.therapy_class if claim.therapy_class is not None else None,
-    ]
-    held: list[set[str]] = [set(session.exec(studied.where(c)).all()) for c in wanted if c is not None]
-    if claim.target_antigen is not None or claim.cell_source is not None:
-        held.append(_arms_given_product(session, claim, arms))
-    given = set.intersection(*held) if held else set()
-    return {study: study_arms & given for study, study_arms in arms.items()}
-
-
-def _arms_given_product(session: Session, claim: Claim, arms: dict[str, set[str]]) -> set[str]:
-    """The arms that received a CAR product of the claim's antigen and cell source."""
-    products = session.exec(
-        select(CarProduct.study_id, CarProduct.arm_id, CarProduct.target_antigens, CarProduct.cell_source).where(
-            col(CarProduct.study_id).in_(set(arms))
-        )
-    ).all()
-    given: set[str] = set()
-    for study_id, arm_id, antigens, cell_source in products:
-        if claim.target_antigen is not None and claim.target_antigen.value not in antigens:
-            continue
-        if claim.cell_source is not None and cell_source != claim.cell_source:
-            continue
-        given |= {arm_id} if arm_id is not None else arms[study_id]
-    return given
 
 
 def study_diseases(session: Session, study_ids: set[str]) -> dict[str, list[str]]:

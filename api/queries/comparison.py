@@ -24,8 +24,11 @@ from api.queries.filters import (
     OutcomeFilters,
     StudyFilters,
     SubgroupFilter,
+    equivalent_time_points,
     none_or_in,
+    same_times,
 )
+from api.queries.treatment import Treatment, arms_given, study_arms, treatment_asked
 from models import Outcome
 from models.comparison import Comparison, ComparisonRow, ExcludedRow, LeaveOneOut, PooledEstimate
 from models.enums import DenominatorBasis, Measure, ValueUnit
@@ -211,7 +214,9 @@ def _pool_rows(rows: list[Row], include_derived: bool) -> list[Row]:
     """Choose the rows to pool and give every other proportion row its reason; return the chosen."""
     candidates: list[Row] = []
     for r in rows:
-        if r.interval_method != "wilson":
+        if r.not_pooled_reason is not None:
+            pass  # decided before: its patients were not given the treatment asked (_not_given)
+        elif r.interval_method != "wilson":
             r.not_pooled_reason = "survival figures are carried as printed and never pooled"
         elif r.derived and not include_derived:
             r.not_pooled_reason = DERIVED_REASON
@@ -219,9 +224,10 @@ def _pool_rows(rows: list[Row], include_derived: bool) -> list[Row]:
             r.not_pooled_reason = NO_TIME_POINT_REASON
         else:
             candidates.append(r)
-    strata: dict[tuple[str, DenominatorBasis], list[Row]] = defaultdict(list)
+    # One stratum a time, however written: 24m and 2y are the same stated time (session 13's probe, FA7).
+    strata: dict[tuple[tuple[str, ...], DenominatorBasis], list[Row]] = defaultdict(list)
     for r in candidates:
-        strata[(r.time_point or "", r.denominator_basis)].append(r)
+        strata[(equivalent_time_points(r.time_point or ""), r.denominator_basis)].append(r)
     if not strata:
         return []
     # The largest comparable set: most studies, then most patients, then the codes for a stable choice.
@@ -233,10 +239,20 @@ def _pool_rows(rows: list[Row], include_derived: bool) -> list[Row]:
         if (other_time, other_basis) != (time_point, basis):
             for r in others:
                 r.not_pooled_reason = (
-                    f"at {other_time} with a {other_basis.value} denominator; the pool is of figures at "
-                    f"{time_point} with a {basis.value} denominator"
+                    f"at {_written(others)} with {_a(other_basis)} denominator; the pool is of figures at "
+                    f"{_written(chosen)} with {_a(basis)} denominator"
                 )
     return _independent(chosen)
+
+
+def _written(rows: Sequence[PlannedRow | ComparisonRow]) -> str:
+    """A stratum's time point as its rows write it: '2y', or '24m or 2y' where they write it both ways."""
+    return " or ".join(sorted({r.time_point or "" for r in rows}))
+
+
+def _a(basis: DenominatorBasis) -> str:
+    """The basis with its article: 'an evaluable', 'a treated'."""
+    return f"{'an' if basis.value[0] in 'aeiou' else 'a'} {basis.value}"
 
 
 def _independent(rows: list[Row]) -> list[Row]:
@@ -261,6 +277,23 @@ def _independent(rows: list[Row]) -> list[Row]:
                 if r is not best:
                     r.not_pooled_reason = f"same patients as {best.outcome_id}, which is pooled"
     return kept
+
+
+def _not_given(session: Session, treatment: Treatment, rows: list[PlannedRow]) -> None:
+    """Give each row whose patients were not all given the treatment asked its reason: the filter selects a
+    study that gave it in any arm, so an arm given something else, or a whole study's figure whose arms did
+    not all get it, is not of the patients the comparison is about (session 13's probe, FA12: a CD7 filter
+    pooled a CD5 arm's patients). As the claim check credits a figure (api.queries.treatment)."""
+    arms = study_arms(session, {r.study_id for r in rows})
+    given = arms_given(session, treatment, arms)
+    for r in rows:
+        study = arms.get(r.study_id)
+        if not study:
+            continue  # a study that records no arms is of what it lists (the study filter found it)
+        if r.arm_id is None and not study <= given[r.study_id]:
+            r.not_pooled_reason = f"whole-study figure; not every arm was given {treatment.described()}"
+        elif r.arm_id is not None and r.arm_id not in given[r.study_id]:
+            r.not_pooled_reason = f"this arm was not given {treatment.described()}; another arm of its study was"
 
 
 def _leave_one_out(rows: list[Row]) -> list[LeaveOneOut]:
@@ -400,12 +433,14 @@ def plan_comparison(
     outcome_conditions: Sequence[object],
     version: str,
     include_derived: bool = False,
+    treatment: Treatment | None = None,
 ) -> ComparisonPlan:
     """Decide the comparison of measure over the outcomes meeting the conditions: which figures are
-    rows and which excluded, the rows' unique labels, which rows pool, and the pooled estimate."""
+    rows and which excluded, the rows' unique labels, which rows pool, and the pooled estimate.
+    Under a treatment filter, only the rows of patients given the treatment pool."""
     conditions: list[Any] = [Outcome.measure == measure, *outcome_conditions]
     if time_point is not None:
-        conditions.append(none_or_in(Outcome.time_point, [time_point], none=NO_TIME_POINT))
+        conditions.append(none_or_in(Outcome.time_point, same_times([time_point]), none=NO_TIME_POINT))
     # A study's whole-study figures first (arm null), then its arms: the same on every database.
     arm = col(Outcome.arm_id)
     order = (col(Outcome.study_id), arm.is_not(None), arm, col(Outcome.id))
@@ -425,6 +460,8 @@ def plan_comparison(
         else:
             excluded.append(stored[-1])
     _unique_labels(rows)
+    if treatment is not None:
+        _not_given(session, treatment, rows)
     chosen = _pool_rows(rows, include_derived)
     pooled = None
     note = None
@@ -434,7 +471,8 @@ def plan_comparison(
         estimate = pool_random_effects([(r.events or 0, r.n or 0) for r in chosen])
         pooled = estimate.model_copy(
             update={
-                "time_point": chosen[0].time_point,
+                # The code most pooled rows write where they write one time two ways (24m, 2y).
+                "time_point": min(Counter(r.time_point for r in chosen).items(), key=lambda c: (-c[1], c[0]))[0],
                 "denominator_basis": chosen[0].denominator_basis,
                 "outcome_ids": [r.outcome_id for r in chosen],
                 "leave_one_out": _leave_one_out(chosen),
@@ -509,6 +547,7 @@ class ComparisonQuery:
     version: str
     include_derived: bool
     default: bool
+    treatment: Treatment | None = None
 
 
 def comparison_query(
@@ -531,6 +570,7 @@ def comparison_query(
         version=version,
         include_derived=include_derived,
         default=not asked_more,
+        treatment=treatment_asked(session, study),
     )
 
 
@@ -542,4 +582,5 @@ def plan(session: Session, query: ComparisonQuery) -> ComparisonPlan:
         outcome_conditions=query.outcome_conditions,
         version=query.version,
         include_derived=query.include_derived,
+        treatment=query.treatment,
     )

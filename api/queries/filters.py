@@ -15,7 +15,9 @@ the data; counting that way probes the tag index once per row instead, which is 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
 from enum import StrEnum
+from fractions import Fraction
 from typing import Annotated, Any, ClassVar, Self
 
 from fastapi import Depends, Query
@@ -42,7 +44,7 @@ from models.enums import (
 )
 from models.identifiers import RecordId
 from models.numbers import DecimalOrNone
-from models.outcome import TIME_POINT_PATTERN
+from models.outcome import TIME_POINT_PATTERN, time_point_months
 from models.terminology import AgentOrCode, AntigenOrCode, DiseaseOrCode, MeasureOrCode, TermOrCode
 
 # The study filters that take a term or one of its codes (see api.queries.terminology).
@@ -77,6 +79,40 @@ def _a_time_point(value: str) -> str:
     if re.fullmatch(TIME_POINT_PATTERN, value) is None:
         raise PydanticCustomError("time_point", f"{value!r} is not a time point: {TIME_POINT_FORMS}")
     return value
+
+
+def equivalent_time_points(code: str) -> tuple[str, ...]:
+    """The codes naming the same time: '2y' is also '24m'; '18m' also '1.5y'. Others only themselves. A filter
+    on one matches figures at any of them (session 13's probe, FA7: the lists found no figure at `24m` where the
+    claim check found the 2-year one)."""
+    if time_point_months(code) is None:
+        return (code,)
+    # In decimal, written out in full: a float's shortest form rounds to six digits ('1.00000001y'
+    # read as 12m) and turns to an exponent past them ('1.2e+10m'), which is no time point.
+    # Exact: a context as wide as the code (x12 adds two digits), where the default 28 digits rounded
+    # 1.0000000000000000000000000001y to 12m.
+    with localcontext() as exact:
+        exact.prec = len(code) + 4
+        number, unit = Decimal(code[:-1]), code[-1]
+        months = number * 12 if unit == "y" else number
+        codes = [code, f"{_plain(months)}m"]
+        # In years too wherever that is a finite decimal: 9m is 0.75y as 0.75y is 9m (session 12's probe, A14:
+        # the equivalence held one way only); 1m is 0.08333...y, which no code can write.
+        years = Fraction(str(months)) / 12
+        if _finite_decimal(years.denominator):
+            codes.append(f"{_plain(Decimal(years.numerator) / Decimal(years.denominator))}y")
+    return tuple(sorted(set(codes)))
+
+
+def _finite_decimal(denominator: int) -> bool:
+    """Whether a fraction with this (reduced) denominator is written in decimals with an end: 2s and 5s only,
+    that is, it divides a power of ten (one with as many tens as it has bits holds as many 2s and 5s as it can)."""
+    return pow(10, denominator.bit_length(), denominator) == 0
+
+
+def _plain(number: Decimal) -> str:
+    """A number's digits without an exponent or trailing zeros: 24, 1.5, 0.0000012."""
+    return format(number.normalize(), "f")
 
 
 # The forms in words when refused, and the pattern in the OpenAPI document (and the MCP tools' schemas).
@@ -326,6 +362,13 @@ class _OutcomeOwnFilters(BaseModel):
     )
 
 
+def same_times(time_points: Sequence[str] | None) -> list[str] | None:
+    """The time points asked and every code naming the same time as one (2y: 24m too)."""
+    if time_points is None:
+        return None
+    return list(dict.fromkeys(code for asked in time_points for code in equivalent_time_points(asked)))
+
+
 class _AdverseEventOwnFilters(BaseModel):
     term: list[TermOrCode] | None = _multi("Adverse-event term, or one of its codes (MEDDRA:10052015).")
     min_grade: int | None = Field(
@@ -340,7 +383,7 @@ class OutcomeFilters(FigureFilters, _OutcomeOwnFilters):
         filters, codes = with_terms(session, self, ("measure",))
         conds.codes |= codes
         conds.add(col(Outcome.measure).in_(filters.measure) if filters.measure else None)
-        conds.add(none_or_in(Outcome.time_point, self.time_point, none=NO_TIME_POINT))
+        conds.add(none_or_in(Outcome.time_point, same_times(self.time_point), none=NO_TIME_POINT))
         conds.asked = self.asked()
         return conds
 

@@ -128,6 +128,7 @@ GROUPS: dict[str, Group] = {
             "tests/queries/test_statistics.py",
             "tests/queries/test_comparison_edges.py",
             "tests/pooled/test_pooled_faces.py",
+            "tests/pooled/test_treatment_and_time_pool.py",
         ),
     ),
     "filters": Group(
@@ -138,6 +139,8 @@ GROUPS: dict[str, Group] = {
             "tests/queries/test_filters.py",
             "tests/queries/test_order.py",
             "tests/queries/test_pages.py",
+            "tests/claims/test_claims.py::test_a_time_point_is_looked_up_under_its_equivalents_written_out",
+            "tests/pooled/test_treatment_and_time_pool.py::test_a_time_point_filter_finds_the_figures_at_the_same_time_however_written",
             "tests/properties/test_query_properties.py::test_each_filter_alone_selects_exactly_its_items",
             "tests/properties/test_query_properties.py::test_each_time_point_filter_returns_exactly_its_figures",
         ),

@@ -108,25 +108,36 @@ EXCLUDED = {
 }
 
 
-def write_pooled_fixtures(directory: Path) -> Settings:
-    """The curated fixtures plus the made-up studies, under directory; settings that serve them."""
+def _arm(id: str, n: int, interventions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    arm: dict[str, Any] = {"id": id, "label": f"Arm {id}", "n": n}
+    if interventions is not None:
+        arm["interventions"] = interventions
+    return arm
+
+
+def write_pooled_fixtures(directory: Path, studies: dict[str, dict[str, Any]] = STUDIES) -> Settings:
+    """The curated fixtures plus the made-up studies, under directory; settings that serve them.
+
+    A study's spec: its arms as (id, n) or (id, n, interventions), its outcomes, and any other fields
+    of the study (car_products, therapy_classes) under "study"."""
     fixtures = directory / "fixtures"
     shutil.copytree(PROJECT_ROOT / "fixtures", fixtures)
     header = read_yaml(HEADER.read_text(encoding="utf-8"))
-    for study_id, spec in STUDIES.items():
+    for study_id, spec in studies.items():
         data = {
             **header,
             "id": study_id,
             "title": f"Made-up study {study_id} for the pooling tests",
             # pool-b has no acronym: its rows are labelled with its title.
             "acronym": None if study_id == "pool-b" else study_id.upper(),
-            "n_enrolled": sum(n for _, n in spec["arms"]) or None,
-            "arms": [{"id": arm, "label": f"Arm {arm}", "n": n} for arm, n in spec["arms"]],
+            "n_enrolled": sum(arm[1] for arm in spec["arms"]) or None,
+            "arms": [_arm(*arm) for arm in spec["arms"]],
             "outcomes": spec["outcomes"],
             "related_studies": [],
         }
         for key in ("adverse_events", "characteristics", "findings", "car_products"):
             data[key] = []
+        data |= spec.get("study", {})
         path = fixtures / "studies" / f"{study_id}.yaml"
         path.write_text(dump_yaml(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return Settings(fixtures_dir=fixtures, response_cache_enabled=False)

@@ -103,8 +103,8 @@ def test_json_rows_are_ordered_labelled_and_every_row_left_out_says_why(comparis
     reasons = {r["outcome_id"]: r["not_pooled_reason"] for r in rows if not r["pooled"]}
     assert reasons == {
         "pool-c.cr-d99-all": "whole-study figure; its patients are in the arm rows pooled instead",
-        "pool-d.cr-d99": f"at {TIME_POINT} with a enrolled denominator; the pool is of figures at {TIME_POINT} "
-        "with a evaluable denominator",
+        "pool-d.cr-d99": f"at {TIME_POINT} with an enrolled denominator; the pool is of figures at {TIME_POINT} "
+        "with an evaluable denominator",
     }
     assert comparison["pooled_note"] == "2 rows shown but not pooled; each says why"
     assert {e["outcome_id"]: e["reason"] for e in comparison["excluded"]} == EXCLUDED
@@ -123,7 +123,7 @@ def test_json_rows_are_ordered_labelled_and_every_row_left_out_says_why(comparis
          "(1 row: no other comparable row to pool with)"),
         # Two strata of one row each: the larger (pool-a's ten patients) is chosen, and still alone.
         (["pool-a", "pool-d"], "a pooled estimate needs at least two comparable rows with counts; 1 available "
-         f"(1 row: at {TIME_POINT} with a enrolled denominator; the pool is of figures at {TIME_POINT} with a "
+         f"(1 row: at {TIME_POINT} with an enrolled denominator; the pool is of figures at {TIME_POINT} with an "
          "evaluable denominator; 1 row: no other comparable row to pool with)"),
     ],
 )  # fmt: skip

@@ -129,7 +129,7 @@ def test_the_stratum_with_most_studies_then_most_patients_is_pooled() -> None:
     # Two studies each at d28 and d99: the one with more patients wins; d7 has one study only.
     assert {r.outcome_id for r in _pool_rows(rows, include_derived=False)} == {"c.cr", "d.cr"}
     assert rows[0].not_pooled_reason == (
-        "at d28 with a evaluable denominator; the pool is of figures at d99 with a evaluable denominator"
+        "at d28 with an evaluable denominator; the pool is of figures at d99 with an evaluable denominator"
     )
     tied = [_row("a.cr", 1, 10), _row("b.cr", 1, 10, time_point="d99")]
     # A tie on studies and patients goes to the later codes, so the choice does not depend on row order.
@@ -423,3 +423,23 @@ def test_the_comparison_carries_a_printed_survival_percentage_without_float_nois
     csv_text = client.get("/v1/comparison.csv", params={"measure": "os"}).text
     assert ",0.427," in csv_text
     assert "0.42700000000000005" not in csv_text
+
+
+def test_one_time_written_two_ways_is_one_stratum_and_a_reason_names_both() -> None:
+    """Session 13's probe (FA7): a figure at 24m was left out of the pool of 2y figures, "at 24m with a evaluable
+    denominator"."""
+    rows = [
+        _row("a.cr", 1, 50, time_point="24m"),
+        _row("b.cr", 1, 50, time_point="2y"),
+        _row("c.cr", 1, 10, time_point="d28"),
+        _row("d.cr", 1, 10, time_point="d28"),
+        _row("e.cr", 1, 10, time_point="d28", basis=DenominatorBasis.treated),
+    ]
+    # Two studies each: the most patients (24m and 2y together), although d28 is the later code.
+    assert {r.outcome_id for r in _pool_rows(rows, include_derived=False)} == {"a.cr", "b.cr"}
+    assert rows[2].not_pooled_reason == (
+        "at d28 with an evaluable denominator; the pool is of figures at 24m or 2y with an evaluable denominator"
+    )
+    assert rows[4].not_pooled_reason == (
+        "at d28 with a treated denominator; the pool is of figures at 24m or 2y with an evaluable denominator"
+    )

@@ -8,8 +8,8 @@ data and on the synthetic data that pools (tests/pooled/synthetic_pool.py), for 
 every time point and both settings of include_derived.
 """
 
+from collections import Counter
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from api.main import create_app
 from api.queries import comparison as c
-from api.queries.filters import ANY_SUBGROUP, StudyFilters, SubgroupFilter
+from api.queries.filters import ANY_SUBGROUP, StudyFilters, SubgroupFilter, equivalent_time_points
 from api.queries.fragments import json_of
 from api.queries.projection import outcome_projections
 from api.state import app_state
@@ -32,7 +32,7 @@ from tests.pooled.synthetic_pool import write_pooled_fixtures
 def _reference(session: Session, measure: Measure, time_point: str | None, *, include_derived: bool) -> Comparison:
     conditions = [Outcome.measure == measure, col(Outcome.subgroup).is_(None)]
     if time_point is not None:
-        conditions.append(Outcome.time_point == time_point)
+        conditions.append(col(Outcome.time_point).in_(equivalent_time_points(time_point)))
     arm = col(Outcome.arm_id)
     order = (col(Outcome.study_id), arm.is_not(None), arm, col(Outcome.id))
     outcomes = outcome_projections(session, conditions, order_by=order)
@@ -56,7 +56,7 @@ def _reference(session: Session, measure: Measure, time_point: str | None, *, in
                 study_acronym=acronym,
                 n=o.denominator,
                 events=o.numerator,
-                proportion=o.numerator / o.denominator if counts else float(Decimal(repr(o.value)) / 100),  # type: ignore[operator,arg-type]
+                proportion=o.numerator / o.denominator if counts else c.percent_proportion(o.value),  # type: ignore[operator,arg-type]
                 ci_low=low,
                 ci_high=high,
                 interval_method="wilson" if counts else None,
@@ -72,7 +72,9 @@ def _reference(session: Session, measure: Measure, time_point: str | None, *, in
             r.pooled = True
         pooled = c.pool_random_effects([(r.events or 0, r.n or 0) for r in chosen]).model_copy(
             update={
-                "time_point": chosen[0].time_point,
+                "time_point": Counter(
+                    r.time_point for r in sorted(chosen, key=lambda r: r.time_point or "")
+                ).most_common(1)[0][0],
                 "denominator_basis": chosen[0].denominator_basis,
                 "outcome_ids": [r.outcome_id for r in chosen],
                 "leave_one_out": c._leave_one_out(chosen),
