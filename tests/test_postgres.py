@@ -336,3 +336,23 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
     assert [a.status_code for a in answers] == [503], [a.text for a in answers]
     assert answers[0].headers["content-type"] == "application/problem+json"
     assert "Traceback" not in output and "IllegalStateChangeError" not in output, output[-3000:]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/outcomes?measure=NCIT:C9999",
+        "/v1/outcomes?measure=cr&measure=FOO:1",
+        "/v1/outcomes/facets?measure=ncit:c4870",
+        "/v1/outcomes.csv?measure=NCIT:C9999",
+        "/v1/adverse-events?term=MEDDRA:1",
+    ],
+)
+def test_a_code_no_term_carries_matches_nothing_as_on_sqlite(
+    pg_client: TestClient, client: TestClient, path: str
+) -> None:
+    """Session 13's second probe (FC8): on PostgreSQL, a measure or term code no term carries was compared with the
+    column's enum type, an error answered 503 'the database is unavailable; the service needs a restart'."""
+    answer = pg_client.get(path)
+    assert answer.status_code == 200, answer.text
+    assert answer.content == client.get(path).content

@@ -31,11 +31,13 @@ from api.queries.search import search_ranks
 from api.queries.terminology import with_terms
 from models import AdverseEvent, Outcome, Study, StudyTag
 from models.enums import (
+    AdverseEventTerm,
     AgeGroup,
     CellSource,
     Design,
     FratricideStrategy,
     GradingSystem,
+    Measure,
     Phase,
     Setting,
     SourceKind,
@@ -377,12 +379,20 @@ class _AdverseEventOwnFilters(BaseModel):
     grading_system: list[GradingSystem] | None = _multi("Grading system.")
 
 
+def _terms_only(values: Sequence[object], vocabulary: type[StrEnum]) -> list[str]:
+    """The values that are terms of an enumerated column: a code no term carries matches nothing, and on
+    PostgreSQL, compared with the column's enum type, it was an error answered 503 'the database is
+    unavailable' (session 13's second probe, FC8). None left: an IN of nothing, which matches nothing."""
+    terms = {term.value for term in vocabulary}
+    return [str(value) for value in values if str(value) in terms]
+
+
 class OutcomeFilters(FigureFilters, _OutcomeOwnFilters):
     def conditions(self, session: Session) -> Conditions:
         conds = self.figure_conditions(session, Outcome)
         filters, codes = with_terms(session, self, ("measure",))
         conds.codes |= codes
-        conds.add(col(Outcome.measure).in_(filters.measure) if filters.measure else None)
+        conds.add(col(Outcome.measure).in_(_terms_only(filters.measure, Measure)) if filters.measure else None)
         conds.add(none_or_in(Outcome.time_point, same_times(self.time_point), none=NO_TIME_POINT))
         conds.asked = self.asked()
         return conds
@@ -393,7 +403,7 @@ class AdverseEventFilters(FigureFilters, _AdverseEventOwnFilters):
         conds = self.figure_conditions(session, AdverseEvent)
         filters, codes = with_terms(session, self, ("term",))
         conds.codes |= codes
-        conds.add(col(AdverseEvent.term).in_(filters.term) if filters.term else None)
+        conds.add(col(AdverseEvent.term).in_(_terms_only(filters.term, AdverseEventTerm)) if filters.term else None)
         # A figure counts only when every grade it covers is at least min_grade.
         conds.add(col(AdverseEvent.grade_min) >= self.min_grade if self.min_grade is not None else None)
         conds.add(col(AdverseEvent.grading_system).in_(self.grading_system) if self.grading_system else None)
