@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Enum, String, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeEngine
@@ -145,7 +146,12 @@ class Database:
             url = f"sqlite:///{Path(self._tmpdir.name) / 'evidence.sqlite3'}"
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        args: dict[str, object] = {"check_same_thread": False} if self.is_sqlite else dict(POSTGRES_CONNECT_ARGS)
+        # The URL's own (?connect_timeout=30) win: connect_args override them (session 13's second probe, FD4).
+        args: dict[str, object] = (
+            {"check_same_thread": False}
+            if self.is_sqlite
+            else {k: v for k, v in POSTGRES_CONNECT_ARGS.items() if k not in make_url(url).query}
+        )
         args.update(connect_args or {})
         extra: dict[str, Any] = {"creator": creator} if creator is not None else {}
         # A PostgreSQL connection can be ended under the service (a server restart, a failover, a

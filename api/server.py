@@ -626,6 +626,15 @@ def guarded_protocol(
             asked is still answered, then the connection closed. Returning False closes it at once: so
             with nothing asked, or while lingering (the client closing is what that waits for)."""
             self._ended_by_client = True
+            owed_alone = self._pending == 1 and self.cycle is not None and not self.cycle.response_started
+            if self._in_message and owed_alone and not self.transport.is_closing():
+                # Its body can no longer arrive: held until the body deadline, such connections took every
+                # place of TALL_MAX_CONNECTIONS and the /mcp bodies' bound for 10 s, the client holding no
+                # socket (session 13's second probe, FD3). Answered and closed now.
+                detail = "The client ended its side before the request's body arrived in full."
+                self.transport.write(problem_bytes(400, detail, self._refusal_path()))
+                self.transport.close()  # through the gate, which sends what it holds first
+                return False
             return self._lingered is None and self._answers_owed()
 
         def _answers_owed(self) -> bool:

@@ -356,3 +356,21 @@ def test_a_code_no_term_carries_matches_nothing_as_on_sqlite(
     answer = pg_client.get(path)
     assert answer.status_code == 200, answer.text
     assert answer.content == client.get(path).content
+
+
+def test_a_connect_timeout_the_url_gives_is_the_one_used() -> None:
+    """Session 13's second probe (FD4): the serving connections' own bounds overrode the URL's
+    `?connect_timeout=30`. The URL's win: a server that never answers is given up after its 2 s, not 10."""
+    from sqlalchemy.exc import OperationalError as Unreachable
+
+    from api.database import Database
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        port = silent.getsockname()[1]
+        database = Database(f"postgresql+psycopg://postgres@127.0.0.1:{port}/x?connect_timeout=2")
+        started = time.monotonic()
+        with pytest.raises(Unreachable):
+            database.engine.connect()
+        waited = time.monotonic() - started
+        database.engine.dispose()
+    assert waited < 6, waited

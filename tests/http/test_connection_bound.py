@@ -49,3 +49,28 @@ def test_a_connection_past_the_bound_is_answered_503_and_one_freed_is_served(bou
     time.sleep(0.3)  # the held ones closed: their places are free again
     assert httpx.get(f"{bounded.base}/health", timeout=10).status_code == 200
     assert "Traceback" not in bounded.output()
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [("/mcp", "application/json"), ("/fhir/ResearchStudy/_search", "application/x-www-form-urlencoded")],
+)
+def test_a_client_ending_its_side_before_the_body_frees_its_place_at_once(
+    bounded: LiveServer, path: str, media_type: str
+) -> None:
+    """Session 13's second probe (FD3): a head of `POST /mcp` sent, then the client's side shut, held the
+    connection until the 10 s body deadline: 1,030 of them, opened and closed in 0.01 s, made every request
+    a 503 for 11 s. The body can no longer arrive: answered 400 and closed at once."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {media_type}\r\n"
+        "Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{"
+    ).encode()
+    started = time.monotonic()
+    for _ in range(BOUND * 2):
+        with socket.create_connection((HOST, bounded.port)) as sock:
+            sock.sendall(head)
+            sock.shutdown(socket.SHUT_WR)
+            status, _, _ = split_response(_read_all(sock))
+            assert status == 400
+    assert time.monotonic() - started < 5
+    assert httpx.get(f"{bounded.base}/health", timeout=10).status_code == 200
