@@ -157,7 +157,8 @@ _UNREAD_NUMBER = (
 )
 
 TIME_WORDS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
-    (_START + _YEARS_OR_MONTHS + r"[- ]?(?:years?|yrs?|y)\b", lambda m: f"{_time_number(m.group(1))}y"),
+    # A bare 'y' only after digits ('2y'): 'eighty' was read as 8 years, 'eight' and 'y' (session 13's probe, FE6).
+    (_START + _YEARS_OR_MONTHS + r"[- ]?(?:years?|yrs?|(?<=\d)y)\b", lambda m: f"{_time_number(m.group(1))}y"),
     (_START + _YEARS_OR_MONTHS + r"[- ]?(?:months?|mos?)\b", lambda m: f"{_time_number(m.group(1))}m"),
     # Not 'D-28': in cell-therapy and transplant counting, the 28th day before infusion (a tenth probe's E7).
     (r"\b(?:day|d) ?(\d+)\b", lambda m: f"d{int(m.group(1))}"),

@@ -115,16 +115,21 @@ def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison
     return [*subgroups, *arms, *others, *unlabeled, *((f, Comparison(None, NOT_GIVEN)) for f in figures.not_given)]
 
 
-def _within_the_study(
-    claim: Claim, figure: OutcomePublic, judged: Comparison, *, enrolled: dict[str, int]
-) -> Comparison:
+def _within_the_study(claim: Claim, figure: OutcomePublic, judged: Comparison, *, figures: ClaimFigures) -> Comparison:
     """A claim's own counts against a figure printed without any: agreeing by its percentage, 800/1000 was
     "supported" by a study of 10 patients (session 13's second probe, FC1). More patients than the study
-    enrolled agree with none of its figures."""
-    n = enrolled.get(figure.study_id)
-    if judged.agrees and figure.denominator is None and claim.denominator is not None and n is not None:
-        if claim.denominator > n:
-            return Comparison(False, f"the claim counts {claim.denominator} patients; the study enrolled {n}")
+    enrolled agree with none of its whole-study figures; a subgroup's or an arm's cannot check them."""
+    if not judged.agrees or figure.denominator is not None or claim.denominator is None:
+        return judged
+    if figure.subgroup is not None or (figure.arm_id is not None and figure.study_id in figures.several_arms):
+        # How many patients a part of the study is, the document does not say here: 21/21 'in ETP patients'
+        # agreed with the ETP subgroup's 100% of a study of 21 that also had non-ETP patients (session 13's
+        # probe, FE1). The claim's counts cannot be checked against it.
+        part = "subgroup" if figure.subgroup is not None else "arm"
+        return Comparison(None, f"the claim counts patients; the figure prints no count of its {part} to check them")
+    n = figures.enrolled.get(figure.study_id)
+    if n is not None and claim.denominator > n:
+        return Comparison(False, f"the claim counts {claim.denominator} patients; the study enrolled {n}")
     return judged
 
 
@@ -138,7 +143,7 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
     """Supported when a matching figure agrees; contradicted when figures match and none agrees; else not found."""
     # Every match is weighed; only the figures listed become evidence (a claim matching 700 figures spent
     # most of its 52 ms building evidence nobody was shown: session 12's probe, A11).
-    judged = {f.id: _within_the_study(claim, f, compare(claim, f), enrolled=figures.enrolled) for f in figures.matching}
+    judged = {f.id: _within_the_study(claim, f, compare(claim, f), figures=figures) for f in figures.matching}
     comparable = [f for f in figures.matching if judged[f.id].agrees is not None]
     agreeing = [f for f in comparable if judged[f.id].agrees]
     disagreeing = [f for f in comparable if not judged[f.id].agrees]

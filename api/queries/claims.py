@@ -116,6 +116,8 @@ class ClaimFigures:
     """Figures of the studies in other_populations: not of the claim's disease's patients alone."""
     enrolled: dict[str, int] = field(default_factory=dict)
     """Study id -> the patients it enrolled, as printed, for the matching figures' studies that print it."""
+    several_arms: set[str] = field(default_factory=set)
+    """The matching figures' studies that record more than one arm: an arm's figure there is of a part."""
 
 
 # Subgroups whose patients are those given a class of treatment as part of the study's (not before it, as
@@ -223,6 +225,7 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
         other_populations={study: enrolled[study] for study in sorted(other)},
         of_other_populations=of_other_populations,
         enrolled=enrolled_patients(session, {f.study_id for f in matching}),
+        several_arms={study for study, its_arms in arms.items() if len(its_arms) > 1},
         of_a_subgroup=of_a_subgroup,
         unlabeled=unlabeled,
         not_given=not_given,

@@ -74,7 +74,13 @@ def claim_from_query(
     cell_source: Annotated[CellSource | None, Query(description="Cell source of a CAR product.")] = None,
     disease: Annotated[DiseaseOrCode | None, Query(description="Disease, or its code.")] = None,
     time_point: Annotated[TimePointOnly | None, Query(description="Time point (2y, 18m, d28, cycle1, best).")] = None,
-    subgroup: Annotated[Subgroup | None, Query(description="Subgroup; absent: figures of any subgroup.")] = None,
+    subgroup: Annotated[
+        Subgroup | None,
+        Query(
+            description="Subgroup the claim is about; absent: the whole cohort (a subgroup's figure does not "
+            "decide it)."
+        ),
+    ] = None,
     arm: Annotated[RecordId | None, Query(description="Arm id (as arm_id in /v1/outcomes).")] = None,
 ) -> Claim:
     return claim_of(

@@ -733,3 +733,22 @@ def test_a_subgroup_defined_by_the_claims_class_is_of_the_patients_given_it(http
         assert [e["id"] for e in answer["evidence"] if e["agrees"]] == ["gmall-08-2013.os-3y-allo-sct"]
     whole = http.get("/v1/claims/check", params={**claim, "value": "78"}).json()
     assert whole["verdict"] == "contradicted", whole["explanation"]  # all 281 were not given it
+
+
+def test_a_claims_counts_against_a_subgroups_figure_without_counts_decide_nothing(http: httpx.Client) -> None:
+    """Session 13's third probe (FE1): 21/21 'in ETP patients' agreed with the ETP subgroup's 100% of a study of 21
+    that also had non-ETP patients: a part of a study is not its whole enrolment, and the document counts it not."""
+    answer = http.get("/v1/claims/check", params={"text": "daratumumab gave a remission rate of 21/21 in ETP patients"})
+    body = answer.json()
+    assert body["verdict"] == "not_found", body["explanation"]
+    (figure,) = body["evidence"]
+    assert figure["agrees"] is None and "no count of its subgroup" in figure["compared"]
+
+
+def test_a_number_word_ending_in_y_is_no_time_in_years(http: httpx.Client) -> None:
+    """Session 13's third probe (FE6): 'eighty' was read as 8 years ('eight' and 'y')."""
+    answer = http.get("/v1/claims/check", params={"text": "RD13-01 reported a CR rate of 80% among eighty patients"})
+    assert answer.status_code == 422, answer.text
+    assert all("time point" not in e["message"] for e in answer.json()["errors"]), answer.text
+    two = http.get("/v1/claims/check", params={"text": "shimony-nelarabine-rr reported a 2y OS of 37.6%"}).json()
+    assert two["understood"]["time_point"] == "2y" and two["verdict"] == "supported"
