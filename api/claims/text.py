@@ -76,6 +76,11 @@ THERAPY_WORDS = (
     (r"\bhypomethylating agents?\b", TherapyClass.hypomethylating_agent),
     (r"\bhdac inhibitors?\b", TherapyClass.hdac_inhibitor),
     (r"\bchemotherapy\b", TherapyClass.chemotherapy),
+    # Written out only: 'SCT' and 'HSCT' belong to 'proceeded to allo-SCT' (session 13's probe, FE3).
+    (
+        r"\b(?:allogeneic |allo[- ])?(?:ha?ematopoietic )?stem[- ]cell transplant(?:ation)?s?\b",
+        TherapyClass.stem_cell_transplant,
+    ),
 )
 AGENT_WORDS = (
     # Before the agents' own names: 'asparaginase' would otherwise be taken out of 'peg-asparaginase'.
@@ -330,7 +335,8 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
         numbers.append(match.group(0).strip())
         value, decimals = float(match.group(1)), written_decimals(match.group(1))
     # Not 'children' or 'adults': a count of them says who they were, which the reader cannot place.
-    counted = _START + _COUNT + r" (?:of the )?(?:patients|pts|cases|subjects)\b"
+    # One too: '1 patient' was refused and '1 patients' read (session 13's probe, FC4).
+    counted = _START + _COUNT + r" (?:of the )?(?:patients?|pts?|cases?|subjects?)\b"
     while (match := reading.take(counted)) is not None:
         numbers.append(match.group(0).strip())
         count = _number(match.group(1))

@@ -752,3 +752,19 @@ def test_a_number_word_ending_in_y_is_no_time_in_years(http: httpx.Client) -> No
     assert all("time point" not in e["message"] for e in answer.json()["errors"]), answer.text
     two = http.get("/v1/claims/check", params={"text": "shimony-nelarabine-rr reported a 2y OS of 37.6%"}).json()
     assert two["understood"]["time_point"] == "2y" and two["verdict"] == "supported"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("cd7-car-t-etp-case reported MRD negativity in 1 patient", "supported"),
+        ("cd7-car-t-etp-case reported MRD negativity in one patient", "supported"),
+        ("stem cell transplantation gave a 3-year OS of 68%", "supported"),
+    ],
+)
+def test_one_patient_and_a_transplant_written_out_are_read(http: httpx.Client, text: str, verdict: str) -> None:
+    """Session 13's probes (FC4: '1 patient' refused where '1 patients' was read; FE3: the sentence reader had no
+    words for the stem-cell-transplant class the parameters take)."""
+    answer = http.get("/v1/claims/check", params={"text": text})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["verdict"] == verdict, answer.json()["explanation"]
