@@ -137,11 +137,6 @@ def _given_by_its_subgroup(claim: Claim, figure: OutcomePublic) -> bool:
     return only_a_class and given is not None and given is claim.therapy_class
 
 
-def names_a_treatment(claim: Claim) -> bool:
-    """Whether the claim credits its figure to a treatment (agent, class, antigen or cell source)."""
-    return any(v is not None for v in (claim.agent, claim.therapy_class, claim.target_antigen, claim.cell_source))
-
-
 def claim_treatment(claim: Claim) -> Treatment:
     """The treatment the claim credits its figure to, in a role under study."""
 
@@ -184,45 +179,37 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     # make it count).
     disease = claim_disease(claim)
     alone = DISEASE_SUBGROUPS.get(disease, ()) if disease is not None else ()
-    if disease is None:
-        enrolled: dict[str, list[str]] = {}
-    else:
-        enrolled = study_diseases(session, {figure.study_id for figure in figures})
-    mixed = {study for study, diseases in enrolled.items() if disease and set(diseases) - {disease.value}}
+    diseases_of = study_diseases(session, {f.study_id for f in figures}) if disease is not None else {}
+    mixed = {study for study, diseases in diseases_of.items() if disease and set(diseases) - {disease.value}}
     of_other_populations = [f for f in figures if f.study_id in mixed and f.subgroup not in alone]
     other = {f.study_id for f in of_other_populations}
     figures = [f for f in figures if f.study_id not in other or f.subgroup in alone]
     arms = study_arms(session, {f.study_id for f in figures})
     # The arms each study's claim is about: all of them, or those given the claim's treatment.
-    about = arms_given(session, claim_treatment(claim), arms) if names_a_treatment(claim) else arms
+    treatment = claim_treatment(claim)
+    about = arms_given(session, treatment, arms) if treatment.named() else arms
     not_given: list[OutcomePublic] = []
     of_an_arm: list[OutcomePublic] = []
     matching: list[OutcomePublic] = []
     of_a_subgroup: list[OutcomePublic] = []
     for figure in figures:
-        study_arms_about = about.get(figure.study_id, set())
+        # A study that records no arms is of what it lists (the study filter found it): no arm rule applies.
+        its_arms, arms_about = arms.get(figure.study_id, set()), about.get(figure.study_id, set())
         if _given_by_its_subgroup(claim, figure):
             matching.append(figure)  # the patients given the claim's treatment, by the subgroup's own definition
-        elif not arms.get(figure.study_id):
-            pass  # a study that records no arms is of what it lists (the study filter found it)
-        elif figure.arm_id is None and not arms[figure.study_id] <= study_arms_about:
+        elif its_arms and figure.arm_id is None and not its_arms <= arms_about:
             not_given.append(figure)  # a whole study's figure: every arm must be one the claim is about
-            continue
-        elif figure.arm_id is not None and figure.arm_id not in study_arms_about:
+        elif its_arms and figure.arm_id is not None and figure.arm_id not in arms_about:
             not_given.append(figure)
-            continue
-        elif figure.arm_id is not None and claim.arm is None and len(study_arms_about) > 1:
+        elif its_arms and figure.arm_id is not None and claim.arm is None and len(arms_about) > 1:
             of_an_arm.append(figure)  # a part of the patients the claim is about is not them
-            continue
-        if _given_by_its_subgroup(claim, figure):
-            continue
-        if figure.subgroup is not None and figure.subgroup not in alone and claim.subgroup is None:
+        elif figure.subgroup is not None and figure.subgroup not in alone and claim.subgroup is None:
             of_a_subgroup.append(figure)
         else:
             matching.append(figure)  # the whole cohort, the claim's subgroup, or the disease's patients in a study
     return ClaimFigures(
         matching=matching,
-        other_populations={study: enrolled[study] for study in sorted(other)},
+        other_populations={study: diseases_of[study] for study in sorted(other)},
         of_other_populations=of_other_populations,
         enrolled=enrolled_patients(session, {f.study_id for f in matching}),
         several_arms={study for study, its_arms in arms.items() if len(its_arms) > 1},
