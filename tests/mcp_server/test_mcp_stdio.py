@@ -98,9 +98,8 @@ class StdioPeer:
                 self.process.wait(timeout=10)
 
 
-@pytest.fixture
-def peer(built: Path, tmp_path: Path) -> Iterator[StdioPeer]:
-    session = StdioPeer({"TALL_DATABASE_FILE": str(built)}, tmp_path / "stderr.log")
+def _initialized(built: Path, log: Path) -> Iterator[StdioPeer]:
+    session = StdioPeer({"TALL_DATABASE_FILE": str(built)}, log)
     try:
         session.request(INITIALIZE)
         assert "result" in session.receive(), session.stderr()
@@ -108,6 +107,18 @@ def peer(built: Path, tmp_path: Path) -> Iterator[StdioPeer]:
         yield session
     finally:
         session.close()
+
+
+@pytest.fixture
+def peer(built: Path, tmp_path: Path) -> Iterator[StdioPeer]:
+    yield from _initialized(built, tmp_path / "stderr.log")
+
+
+@pytest.fixture(scope="module")
+def long_peer(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StdioPeer]:
+    # One session for every bad line, as an agent's client keeps one: each test ends by showing the
+    # session still answers, so the next bad line is read by a session that has refused the others.
+    yield from _initialized(built, tmp_path_factory.mktemp("long") / "stderr.log")
 
 
 def test_initialize_names_the_server_with_the_version_the_command_prints(built: Path, tmp_path: Path) -> None:
@@ -237,12 +248,14 @@ def test_a_huge_line_is_skipped_without_being_held(peer: StdioPeer) -> None:
         (b'{"jsonrpc": "2.0", "id": 1}', -32600, "method"),
     ],
 )
-def test_a_line_that_is_no_json_rpc_message_is_answered(peer: StdioPeer, line: bytes, code: int, named: str) -> None:
-    peer.send(line + b"\n")
-    assert named in _refusal(peer.receive(), code)
-    peer.send(b"\n")  # a blank line is no message and is not answered
-    peer.request({"jsonrpc": "2.0", "id": 9, "method": "ping"})
-    assert peer.receive() == {"jsonrpc": "2.0", "id": 9, "result": {}}
+def test_a_line_that_is_no_json_rpc_message_is_answered(
+    long_peer: StdioPeer, line: bytes, code: int, named: str
+) -> None:
+    long_peer.send(line + b"\n")
+    assert named in _refusal(long_peer.receive(), code)
+    long_peer.send(b"\n")  # a blank line is no message and is not answered
+    long_peer.request({"jsonrpc": "2.0", "id": 9, "method": "ping"})
+    assert long_peer.receive() == {"jsonrpc": "2.0", "id": 9, "result": {}}
 
 
 @pytest.mark.parametrize(
