@@ -96,8 +96,10 @@ MANDATORY_ELEMENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def fhir_json(resource: Json) -> str:
-    """A resource as compact JSON text (FHIR forbids NaN and infinities)."""
+def fhir_json(resource: Json, *, pretty: bool = False) -> str:
+    """A resource as JSON text, compact unless _pretty=true asks it indented (FHIR forbids NaN and infinities)."""
+    if pretty:
+        return json.dumps(resource, ensure_ascii=False, allow_nan=False, indent=2)
     return json.dumps(resource, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
@@ -145,11 +147,12 @@ def capability_statement(urls: Urls, *, served_at: str, software_version: str, d
                 "mode": "server",
                 "documentation": "Search (GET [type]?..., or POST [type]/_search with a form body: the same answer) "
                 "returns a searchset Bundle, paged with _count (0-500, default 50; 0 gives the total alone) and "
-                "_offset. Also _summary=true|false|count|data, _elements, _total, and _sort by "
+                "_offset. Also _summary=true|false|count|data, _elements, _total, _pretty=true|false, and _sort by "
                 f"{', '.join(SORT_PARAMETERS)} (a leading - for descending; {sorts}). Parameters not supported "
                 "are ignored and reported in the Bundle as an OperationOutcome entry (search.mode outcome), or "
                 "answered 400 under Prefer: handling=strict. Malformed values of supported parameters are a 400; "
-                "XML is a 406; every error is an OperationOutcome.",
+                "XML is a 406; every error is an OperationOutcome. A read takes _format, _summary=true|false|data, "
+                "_elements and _pretty; any other parameter is a 400.",
                 "resource": [
                     {
                         "type": kind,

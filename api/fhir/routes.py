@@ -36,7 +36,15 @@ from api.fhir.responses import (
     summary,
 )
 from api.fhir.search_index import SEARCHED_BY, FhirIndex, build_index
-from api.fhir.search_parameters import Search, SearchRefused, check_format, read_search, strict_handling, taken
+from api.fhir.search_parameters import (
+    Search,
+    SearchRefused,
+    check_format,
+    read_search,
+    read_shape,
+    strict_handling,
+    taken,
+)
 from api.render.lists import pin_of
 from api.request_body import CLOSE_CONNECTION, BodyRefused, read_body
 from models.meta import Meta
@@ -51,8 +59,10 @@ XML_MEDIA_TYPES = ("application/fhir+xml", "application/xml", "text/xml")
 VARY = "Accept, Prefer"
 
 
-def fhir_response(body: dict[str, Any], status: int = 200) -> Response:
-    return Response(fhir_json(body), status_code=status, media_type=FHIR_MEDIA_TYPE, headers={"Vary": VARY})
+def fhir_response(body: dict[str, Any], status: int = 200, *, pretty: bool = False) -> Response:
+    return Response(
+        fhir_json(body, pretty=pretty), status_code=status, media_type=FHIR_MEDIA_TYPE, headers={"Vary": VARY}
+    )
 
 
 class FhirRoute(APIRoute):
@@ -146,17 +156,18 @@ def get_metadata(request: Request, meta: BuildMetaDep, urls: UrlsDep) -> Respons
     _check_request(request)
     # Only the full statement is served: mode=terminology asks for a TerminologyCapabilities resource, and
     # any other parameter was dropped without a word (session 12's probe, A7); a read's rule, and mode=full.
-    extra = sorted(set(request.query_params) - {"_format", "mode"})
+    extra = sorted(set(request.query_params) - {"_format", "mode", "_pretty"})
     modes = request.query_params.getlist("mode")
     if extra or any(mode != "full" for mode in modes):
         asked = extra or ["mode"]
         raise SearchRefused(
             400,
             "not-supported",
-            "The CapabilityStatement takes no parameters but _format and mode=full (mode=normative and "
+            "The CapabilityStatement takes no parameters but _format, _pretty and mode=full (mode=normative and "
             f"mode=terminology are not served); got {', '.join(f'{n}={request.query_params[n]}' for n in asked)}.",
             expression=tuple(asked),
         )
+    pretty = read_shape([(n, v) for n, v in request.query_params.multi_items() if n == "_pretty"]).pretty
     statement = capability_statement(
         urls,
         served_at=served_at(request),
@@ -164,7 +175,7 @@ def get_metadata(request: Request, meta: BuildMetaDep, urls: UrlsDep) -> Respons
         dataset_version=meta.dataset_version,
         date=meta.built_at,
     )
-    return fhir_response(statement)
+    return fhir_response(statement, pretty=pretty)
 
 
 def _answer_search(
@@ -191,7 +202,8 @@ def _answer_search(
     if search.summary == "count" or search.count == 0:
         links = {"self": at(search.offset)}
         # The total alone, unless _total=none asks for none (session 12's probe: it was given anyway).
-        return fhir_response(searchset([], base=base, total=total, links=links, ignored=search.ignored))
+        page_of_none = searchset([], base=base, total=total, links=links, ignored=search.ignored)
+        return fhir_response(page_of_none, pretty=search.pretty)
     count, offset = search.count, search.offset
     links = {"self": at(offset), "first": at(0)}
     if offset > 0:
@@ -200,7 +212,9 @@ def _answer_search(
         links["next"] = at(offset + count)
     links["last"] = at(max(0, (len(found) - 1) // count * count))
     page = [_shaped(r, search) for r in found[offset : offset + count]]
-    return fhir_response(searchset(page, base=base, total=total, links=links, ignored=search.ignored))
+    return fhir_response(
+        searchset(page, base=base, total=total, links=links, ignored=search.ignored), pretty=search.pretty
+    )
 
 
 def _shaped(resource: dict[str, Any], search: Search) -> dict[str, Any]:
@@ -287,14 +301,7 @@ def read(
     computed: ComputedDep,
 ) -> Response:
     _check_request(request, resource_type)
-    extra = sorted(set(request.query_params) - {"_format"})
-    if extra:
-        raise SearchRefused(
-            400,
-            "not-supported",
-            f"A read takes no parameters but _format; got {', '.join(extra)}.",
-            expression=tuple(extra),
-        )
+    shape = read_shape(list(request.query_params.multi_items()))
     if resource_id.startswith("_"):  # an interaction's keyword (_history, GET _search), never an id
         raise _not_served(f"{resource_type}/{resource_id}")
     if not _FHIR_ID.match(resource_id):
@@ -304,7 +311,7 @@ def read(
     resource = index.resources[resource_type].get(resource_id)
     if resource is None:
         raise SearchRefused(404, "not-found", f"No {resource_type} with id {resource_id!r}.")
-    return fhir_response(resource)
+    return fhir_response(_shaped(resource, shape), pretty=shape.pretty)
 
 
 @router.get("/{path:path}", summary="Any other path: not a FHIR interaction served here")

@@ -22,7 +22,8 @@ MAX_OFFSET = 1_000_000
 JSON_FORMATS = ("json", "application/json", "application/fhir+json")
 SUMMARY_VALUES = ("true", "false", "count", "data")
 TOTAL_VALUES = ("none", "estimate", "accurate")
-CONTROL_PARAMETERS = ("_count", "_offset", "_format", "_summary", "_elements", "_sort", "_total")
+PRETTY_VALUES = ("true", "false")
+CONTROL_PARAMETERS = ("_count", "_offset", "_format", "_summary", "_elements", "_sort", "_total", "_pretty")
 """The result parameters supported, besides the search parameters (SEARCH_PARAMETERS)."""
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
@@ -49,6 +50,7 @@ class Search:
     elements: tuple[str, ...] | None = None
     sort: list[tuple[str, bool]] = field(default_factory=list)
     total: str | None = None
+    pretty: bool = False
     ignored: list[str] = field(default_factory=list)
     """One sentence per parameter ignored, for the Bundle's OperationOutcome."""
 
@@ -193,6 +195,8 @@ def read_search(
             search.sort = _sort(present, search.ignored)
         elif name == "_total":
             search.total = _one(name, present, TOTAL_VALUES)
+        elif name == "_pretty":
+            search.pretty = _one(name, present, PRETTY_VALUES) == "true"
         else:
             base = re.split(r"[:.]", name, maxsplit=1)[0]
             what = "modifier or chain" if base in SEARCH_PARAMETERS else "parameter"
@@ -209,3 +213,36 @@ def read_search(
         )
     search.ignored = capped(list(dict.fromkeys(search.ignored)) + empty, _more_ignored)
     return search
+
+
+READ_PARAMETERS = ("_format", "_summary", "_elements", "_pretty")
+"""What a read takes: the general parameters FHIR gives every interaction (http.html) that mean
+something for one resource; _summary=count and _summary=text do not (no Bundle, no narrative)."""
+
+
+def read_shape(pairs: Sequence[tuple[str, str]]) -> Search:
+    """How a read's one resource is shaped (_summary, _elements, _pretty); any other parameter is a 400,
+    as a read has no Bundle to report it ignored. Empty parameters are ignored, as in a search."""
+    by_name: dict[str, list[str]] = {}
+    for name, value in pairs:
+        if value != "":
+            by_name.setdefault(name, []).append(value)
+    extra = sorted(set(by_name) - set(READ_PARAMETERS))
+    if extra:
+        raise SearchRefused(
+            400,
+            "not-supported",
+            f"A read takes no parameters but {', '.join(READ_PARAMETERS)}; got {', '.join(extra)}.",
+            expression=tuple(extra),
+        )
+    shape = Search()
+    for name, present in by_name.items():
+        if name == "_format":
+            check_format(present)
+        elif name == "_summary":
+            shape.summary = _one(name, present, ("true", "false", "data"))
+        elif name == "_elements":
+            shape.elements = _elements(present)
+        else:
+            shape.pretty = _one(name, present, PRETTY_VALUES) == "true"
+    return shape

@@ -9,6 +9,7 @@ from the cache never reaches the route, so a test asking what an earlier one ask
 checking the route at all.
 """
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from fastapi.responses import Response
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
-from api.fhir.responses import RESOURCE_TYPES
+from api.fhir.responses import RESOURCE_TYPES, fhir_json
 from api.fhir.routes import DATED_TYPES, FhirRoute, _describe_dated
 from api.fhir.search_parameters import PAGE_SIZE_DEFAULT, SearchRefused
 from api.main import create_app
@@ -223,3 +224,68 @@ def test_a_resource_type_not_served_is_404_naming_those_served(uncached: TestCli
         "not-supported",
         f"Resource type 'Patient' is not served here; served: {served}.",
     )
+
+
+def test_a_read_takes_the_general_parameters_a_fhir_client_sends(client: TestClient) -> None:
+    """Session 13's probe (FE4): a read refused _summary, _elements and _pretty with a 400, which FHIR
+    gives every interaction (http.html); a client asking a summary of one resource got an error."""
+    entries = client.get("/fhir/Evidence", params={"_count": 500}).json()["entry"]
+    # One whose text is not all ASCII: it must stay as printed, indented or not.
+    first = next(e["resource"] for e in entries if not json.dumps(e["resource"], ensure_ascii=False).isascii())
+    path = f"/fhir/Evidence/{first['id']}"
+    full = client.get(path)
+    assert full.status_code == 200 and full.json() == first
+    summarised = client.get(path, params={"_summary": "true"}).json()
+    searched = client.get("/fhir/Evidence", params={"_id": first["id"], "_summary": "true"}).json()
+    assert summarised == searched["entry"][0]["resource"] != first
+    assert {"code": "SUBSETTED"}.items() <= summarised["meta"]["tag"][-1].items()
+    kept = client.get(path, params={"_elements": "title"}).json()
+    assert "title" in kept and "statistic" not in kept and "statistic" in first
+    assert client.get(path, params={"_summary": "false"}).json() == first
+    assert client.get(path, params={"_summary": "data"}).json() == first
+    pretty = client.get(path, params={"_pretty": "true"})
+    assert pretty.text == json.dumps(first, ensure_ascii=False, indent=2)
+    assert client.get(path, params={"_pretty": "false"}).text == full.text
+    assert client.get(path, params={"_summary": "", "_pretty": ""}).text == full.text  # empty: ignored
+    refusals = {
+        "_summary=count": "_summary must be one of true, false, data.",
+        "_summary=text": "_summary must be one of true, false, data.",
+        "_pretty=yes": "_pretty must be one of true, false.",
+        "_count=1&x=1": "A read takes no parameters but _format, _summary, _elements, _pretty; got _count, x.",
+    }
+    for query, diagnostics in refusals.items():
+        refused = client.get(f"{path}?{query}")
+        assert refused.status_code == 400, query
+        (issue,) = refused.json()["issue"]
+        assert issue["diagnostics"] == diagnostics, query
+
+
+def test_pretty_printing_is_the_same_resource_indented_on_every_fhir_interaction(client: TestClient) -> None:
+    asked: list[tuple[str, dict[str, str]]] = [
+        ("/fhir/metadata", {}),
+        ("/fhir/Evidence", {"_count": "2"}),
+        ("/fhir/Citation", {"_summary": "count"}),
+        ("/fhir/Citation", {"_count": "0"}),
+    ]
+    for path, params in asked:
+        compact = client.get(path, params=params)
+        pretty = client.get(path, params={**params, "_pretty": "true"})
+        assert pretty.status_code == compact.status_code == 200, path
+        assert pretty.text == json.dumps(pretty.json(), ensure_ascii=False, indent=2), (path, params)
+        assert "\n" not in compact.text, path
+        if path == "/fhir/metadata":
+            assert pretty.json() == compact.json()
+        else:
+            assert pretty.json()["total"] == compact.json()["total"]
+            assert "_pretty=true" in pretty.json()["link"][0]["url"]
+    # Not asked, nothing is indented: refusals by a route and by the layers before one.
+    for refused in (client.get("/fhir/Evidence", params={"_count": "x"}), client.get("/fhir/Nothing/1")):
+        assert refused.status_code >= 400 and "\n" not in refused.text, refused.text
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+def test_fhir_json_refuses_what_json_cannot_hold_indented_or_not(pretty: bool) -> None:
+    # FHIR's JSON has no NaN or infinity: a resource holding one is a bug to stop, not text to send.
+    for value in (float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            fhir_json({"resourceType": "Basic", "value": value}, pretty=pretty)

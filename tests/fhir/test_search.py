@@ -327,7 +327,7 @@ def test_at_most_twenty_ignored_parameters_are_listed_and_the_rest_counted(clien
 
 def test_strict_handling_refuses_naming_each_parameter_and_what_is_accepted(client: TestClient) -> None:
     body = _refused(client.get("/fhir/Evidence?colour=red&study=", headers=STRICT), 400)
-    accepted = "_id, study, measure, source, _count, _offset, _format, _summary, _elements, _sort, _total"
+    accepted = "_id, study, measure, source, _count, _offset, _format, _summary, _elements, _sort, _total, _pretty"
     assert body["issue"] == [
         {
             "severity": "error",

@@ -504,11 +504,13 @@ def test_the_capability_statement_says_what_this_server_does(client: TestClient)
                 "mode": "server",
                 "documentation": "Search (GET [type]?..., or POST [type]/_search with a form body: the same "
                 "answer) returns a searchset Bundle, paged with _count (0-500, default 50; 0 gives the total "
-                "alone) and _offset. Also _summary=true|false|count|data, _elements, _total, and _sort by "
+                "alone) and _offset. Also _summary=true|false|count|data, _elements, _total, _pretty=true|false, "
+                "and _sort by "
                 f"_id, title, date (a leading - for descending; {sorts}). Parameters not supported are ignored "
                 "and reported in the Bundle as an OperationOutcome entry (search.mode outcome), or answered 400 "
                 "under Prefer: handling=strict. Malformed values of supported parameters are a 400; XML is a "
-                "406; every error is an OperationOutcome.",
+                "406; every error is an OperationOutcome. A read takes _format, _summary=true|false|data, "
+                "_elements and _pretty; any other parameter is a 400.",
                 "resource": [
                     {
                         "type": kind,
