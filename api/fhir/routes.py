@@ -139,7 +139,8 @@ def _check_accept(request: Request) -> None:
 
 
 def _check_request(request: Request, resource_type: str | None = None) -> None:
-    formats = request.query_params.getlist("_format")
+    # An empty _format is no format, as an empty parameter is no parameter (FHIR search 3.2.1.3).
+    formats = [value for value in request.query_params.getlist("_format") if value != ""]
     check_format(formats)
     if not formats:  # _format overrides Accept (FHIR R5 http.html): for clients that cannot set it
         _check_accept(request)

@@ -289,3 +289,20 @@ def test_fhir_json_refuses_what_json_cannot_hold_indented_or_not(pretty: bool) -
     for value in (float("nan"), float("inf")):
         with pytest.raises(ValueError):
             fhir_json({"resourceType": "Basic", "value": value}, pretty=pretty)
+
+
+def test_an_empty_format_is_no_format_and_json_is_served(client: TestClient) -> None:
+    """Session 14's probe (GA9): `_format=` was a 406 ("_format '' is not served") on every interaction."""
+    for path in ("/fhir/metadata", "/fhir/ResearchStudy/rd13-01"):
+        answered = client.get(path, params={"_format": ""})
+        assert answered.status_code == 200, (path, answered.text)
+        assert answered.json() == client.get(path).json()
+    searched = client.get("/fhir/Evidence", params={"_format": "", "_count": "1"}).json()
+    assert searched["entry"][0] == client.get("/fhir/Evidence", params={"_count": "1"}).json()["entry"][0]
+    outcome = searched["entry"][-1]["resource"]
+    assert "_format has no value; ignored" in outcome["issue"][0]["diagnostics"]
+    # Empty, it is no format: an XML Accept is then what asks, and is refused as without _format.
+    assert (
+        client.get("/fhir/Evidence", params={"_format": ""}, headers={"Accept": "application/fhir+xml"}).status_code
+        == 406
+    )
