@@ -193,7 +193,9 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
     @server.tool(annotations=READ_ONLY)
     def search_studies(
         *,
-        q: Annotated[str | None, Field(max_length=200, description="Words to search for (all must match).")] = None,
+        q: Annotated[
+            str | None, Field(min_length=1, max_length=200, description="Words to search for (all must match).")
+        ] = None,
         disease: DiseaseOrCode | None = None,
         agent: Annotated[
             AgentOrCode | None, Field(description="Agent given in the study (not a prior therapy), or its code.")

@@ -136,6 +136,8 @@ def test_every_tool_answers_with_provenance_and_the_dataset_version(live_url: st
         ("search_studies", {"diseese": "T-LBL"}, "Unknown argument(s) to search_studies: 'diseese'"),
         # The same probe: a count given as text in a form Python reads ('1_0' as 10) was taken.
         ("search_studies", {"limit": "1_0"}, "limit"),
+        # Session 14's probe (GA8): an empty q was a search for no words, "0 studies match"; REST refuses q=.
+        ("search_studies", {"q": ""}, "\nq\n  String should have at least 1 character"),
         ("find_figures", {"limit": "+1"}, "limit"),
         # Session 9's probe: JSON true was read as the number 1, and a verdict given.
         ("check_claim", {"measure": "cr", "value": True, "study": "rd13-01"}, "value"),
