@@ -21,12 +21,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from api.fhir.elements import fhir_id
 from api.queries.projection import project
 from api.render.formats import csv_text
 from api.render.labels import grade_label, label, time_point_label
 from api.settings import PROJECT_ROOT, Settings
 from models import AdverseEvent, Outcome
+from models.identifiers import fhir_id
 from models.projection import FACE_EXCEPTIONS, PROJECTIONS, Face, NotShown, ShownAs, fact_names
 from tests.fixture_data import dump_yaml, read_yaml
 

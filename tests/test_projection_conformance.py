@@ -16,11 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.fhir.elements import fhir_id
 from api.main import create_app
 from api.state import app_state
 from models.comparison import ComparisonRow
 from models.enums import Measure
+from models.identifiers import fhir_id
 from models.projection import Face
 from tests.projection_faces import (
     SYNTHETIC_STUDY,

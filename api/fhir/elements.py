@@ -1,7 +1,6 @@
 """The pieces FHIR resources are built from: ids, references, datatypes, this service's URLs and
 the extensions, notes and links every figure carries."""
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,22 +11,12 @@ from api.render.labels import derived_note, inferred_note, label
 from models.adverse_event import AdverseEventPublic
 from models.conflict import ConflictPublic
 from models.figure import Inference
+from models.identifiers import fhir_id
 from models.outcome import OutcomePublic
 from models.source import SourcePublic
 from models.study_views import StudyDetail
 
 Json = dict[str, Any]
-
-_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-
-
-def fhir_id(raw: str) -> str:
-    """A FHIR id ([A-Za-z0-9-.], at most 64) for one of our ids; readable where it can be."""
-    candidate = raw.replace("_", "-")
-    if _FHIR_ID.match(candidate):
-        return candidate
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:12]
-    return re.sub(r"[^A-Za-z0-9\-.]", "-", raw)[:51] + "-" + digest
 
 
 def measure_variable_id(measure: str, time_point: str | None = None) -> str:
@@ -199,11 +188,6 @@ def variable_definition(role: str, description: str | None = None, observed: Jso
             "observed": observed,
         }
     )
-
-
-def group_id(study_id: str, arm_id: str | None, subgroup: str | None) -> str:
-    """The StudyGroup of a study's whole population, an arm, or either's subgroup."""
-    return fhir_id(f"group-{arm_id or study_id}" + ("" if subgroup is None else f"-in-{subgroup}"))
 
 
 def population_text(study: StudyDetail, arm_id: str | None, subgroup: str | None) -> str:

@@ -65,9 +65,7 @@ from api.fhir.elements import (
     compact,
     comparison_id,
     document_date,
-    fhir_id,
     figure_notes,
-    group_id,
     inferred_sentence,
     measure_variable_id,
     ncit_codings,
@@ -84,6 +82,7 @@ from api.render.labels import at_time, grade_label, label, time_point_label
 from models.adverse_event import AdverseEventPublic
 from models.comparison import Comparison
 from models.enums import Measure, SourceKind, ValueUnit
+from models.identifiers import fhir_id, group_id
 from models.outcome import OutcomePublic, time_point_months
 from models.source import SourcePublic
 from models.study import ReportPublic

@@ -10,7 +10,6 @@ from api.fhir.elements import (
     Json,
     Urls,
     document_date,
-    fhir_id,
     measure_variable_id,
     term_variable_id,
     with_conflicts,
@@ -28,6 +27,7 @@ from api.fhir.resources import (
     term_variable,
 )
 from models.comparison import Comparison
+from models.identifiers import fhir_id
 from models.source import SourcePublic
 from models.study_views import StudyDetail
 

@@ -12,6 +12,7 @@ from api.loading.fixture_files import FixtureError, FixtureIssue, FixtureSet
 from models.enums import ValueUnit
 from models.figure import FigureBase, Provenance
 from models.fixture import AdverseEventEntry, CharacteristicEntry, OutcomeEntry, StudyFile
+from models.identifiers import fhir_id, group_id
 from models.numbers import printed_as, printed_numbers
 
 
@@ -193,6 +194,7 @@ class _Checker:
                 self.add(files[-1], "id", f"study id {item_id!r} is also used by {files[0]}")
         for file, study in fx.studies.items():
             self.study(file, study, study_ids)
+        self.fhir_ids()
         for i, fig in enumerate(fx.epidemiology.figures):
             self.figure(fx.epidemiology_file, f"figures[{i}]", fig)
             self.range(fx.epidemiology_file, f"figures[{i}].value_high", low=fig.value_low, high=fig.value_high)
@@ -202,6 +204,41 @@ class _Checker:
                     fx.conflicts_file, f"conflicts[{i}]", f"conflict {conflict.id!r} has no figure referring to it"
                 )
         return self.issues
+
+    def fhir_ids(self) -> None:
+        """No two records map to one FHIR id: ids that differ only by '_' and '-', an arm named as another
+        arm's subgroup Group ('x-in-t-all'), a study named so, or an outcome and an adverse event of one
+        id. The FHIR face refuses to index two resources under one id, so it would serve none."""
+        owners: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+        def named(kind: str, resource_id: str, file: str, what: str) -> None:
+            owners.setdefault((kind, resource_id), []).append((file, what))
+
+        for file, study in self.fx.studies.items():
+            named("ResearchStudy", fhir_id(study.id), file, f"study {study.id!r}")
+            named("Group", group_id(study.id, None, None), file, f"the population of study {study.id!r}")
+            for arm in study.arms:
+                named("Group", group_id(study.id, f"{study.id}.{arm.id}", None), file, f"arm {arm.id!r}")
+            figures = [("outcome", o.id, o.arm, o.subgroup) for o in study.outcomes]
+            figures += [("adverse event", e.id, e.arm, e.subgroup) for e in study.adverse_events]
+            for kind, local_id, arm_id, subgroup in figures:
+                named("Evidence", fhir_id(f"{study.id}.{local_id}"), file, f"{kind} {local_id!r}")
+                if subgroup is not None:
+                    arm_global = None if arm_id is None else f"{study.id}.{arm_id}"
+                    whose = f"arm {arm_id!r}" if arm_id else f"study {study.id!r}"
+                    group = group_id(study.id, arm_global, subgroup.value)
+                    named("Group", group, file, f"the {subgroup.value} subgroup of {whose}")
+        for (kind, resource_id), named_by in owners.items():
+            distinct = list(dict.fromkeys(named_by))
+            if len(distinct) > 1:
+                (file, first), *others = distinct
+                also = "; ".join(f"{what} ({other})" for other, what in others)
+                self.add(
+                    file,
+                    "id",
+                    f"FHIR {kind} id {resource_id!r} is given to {first} and to {also}: rename one "
+                    "(FHIR could serve neither)",
+                )
 
     def _conflict_list(self) -> Sequence[str]:
         return [c.id for c in self.fx.conflicts.conflicts]

@@ -131,6 +131,21 @@ def _edit_text(*replacements: tuple[str, str]) -> Callable[[Path, Path], None]:
     return apply
 
 
+def _second_arm_named(arm_id: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data["arms"].append({"id": arm_id, "label": "Second arm", "n": 1})
+
+    return change
+
+
+def _chain(*changes: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        for one in changes:
+            one(data)
+
+    return change
+
+
 def _append(section: str, entry: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     def change(data: dict[str, Any]) -> None:
         data.setdefault(section, []).append({"source_id": OTHER_SOURCE, "locator": "nowhere", **entry})
@@ -319,6 +334,39 @@ FAULTS: list[Fault] = [
         "fixtures/conflicts.yaml",
         "conflicts[0]",
         "no figure referring to it",
+    ),
+    # Session 14's probe (GA10): ids that map to one FHIR id took the whole FHIR face down (a 500 on
+    # every read and search), and validate accepted them.
+    Fault(
+        "an outcome and an adverse event of one id",
+        _edit_study(
+            _append(
+                "adverse_events",
+                {
+                    "id": "cr-cri",
+                    "term": "fever",
+                    "patients": 1,
+                    "printed": "x",
+                    "source_id": BASE_SOURCE,
+                    "locator": "x",
+                },
+            )
+        ),
+        BASE_FILE,
+        "id",
+        f"FHIR Evidence id '{BASE}.cr-cri' is given to outcome 'cr-cri' and to adverse event 'cr-cri'",
+    ),
+    Fault(
+        "an arm named as another arm's subgroup",
+        _edit_study(
+            _chain(
+                _second_arm_named("nelarabine-l-asp-in-t-all"),
+                _outcome(arm="nelarabine-l-asp", subgroup="t_all", value=1, unit="percent"),
+            )
+        ),
+        BASE_FILE,
+        "id",
+        f"FHIR Group id 'group-{BASE}.nelarabine-l-asp-in-t-all' is given to arm 'nelarabine-l-asp-in-t-all'",
     ),
     Fault(
         "grade_min above grade_max",

@@ -20,9 +20,7 @@ from api.fhir.elements import (
     conflict_extension,
     conflict_note,
     document_date,
-    fhir_id,
     figure_notes,
-    group_id,
     ncit_codings,
     population_text,
     provenance_links,
@@ -36,6 +34,7 @@ from api.render.labels import derived_note, label
 from models.arm import ArmPublic
 from models.conflict import ConflictMember, ConflictPublic
 from models.enums import ConflictKind, Design, Disease, Setting, SourceKind
+from models.identifiers import fhir_id, group_id
 from models.outcome import OutcomePublic
 from models.source import SourcePublic
 from models.study_views import StudyDetail

@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from api.fhir.elements import fhir_id
+from models.identifiers import fhir_id
 from tests.fixture_data import studies
 
 STUDIES = studies()

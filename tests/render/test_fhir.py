@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from api.fhir.elements import Context, Urls, fhir_id
+from api.fhir.elements import Context, Urls
 from api.fhir.resources import outcome_evidence, outcome_statistic, pooled_evidence
 from api.fhir.responses import RESOURCE_TYPES, operation_outcome, subset
 from api.fhir.search_index import FhirIndex, build_index
@@ -14,6 +14,7 @@ from models.arm import ArmPublic
 from models.comparison import Comparison, ComparisonRow
 from models.conflict import ConflictMember, ConflictPublic
 from models.enums import AdverseEventTerm, ConflictKind, Design, Disease, Measure, Setting, SourceKind, ValueQualifier
+from models.identifiers import fhir_id
 from models.outcome import OutcomePublic
 from models.source import SourcePublic
 from models.study import ReportPublic
