@@ -90,6 +90,12 @@ class Refusal(Exception):
         self.detail = detail
 
 
+NOT_A_PATH = (
+    "The request target is not a path (an authority such as CONNECT's 'host:port' asks a proxy for a tunnel; "
+    "this service is none)."
+)
+
+
 def head_too_large() -> Refusal:
     return Refusal(431, f"The request head is over {MAX_HEAD_BYTES} bytes.")
 
@@ -585,7 +591,15 @@ def guarded_protocol(
             self._drained = 0
             if http_version == "1.0":
                 self.expect_100_continue = False  # RFC 9110 10.1.1: ignored from an HTTP/1.0 client
-            super().on_headers_complete()
+            try:
+                super().on_headers_complete()
+            except (httptools.HttpParserInvalidURLError, UnicodeDecodeError):
+                # A target llhttp takes but uvicorn cannot read as a path (CONNECT's authority form,
+                # 'a:1'): no cycle was made for it, so it is not counted, and it is refused after the
+                # requests before it are answered (session 14's probe, GB2: it took the answer of one).
+                self._pending -= 1
+                self._in_message = False
+                raise Refusal(400, NOT_A_PATH) from None
 
         def _take_absolute_form(self) -> None:
             """An absolute-form target is served as its path, its authority taking the Host line's
@@ -626,16 +640,23 @@ def guarded_protocol(
             asked is still answered, then the connection closed. Returning False closes it at once: so
             with nothing asked, or while lingering (the client closing is what that waits for)."""
             self._ended_by_client = True
-            owed_alone = self._pending == 1 and self.cycle is not None and not self.cycle.response_started
-            if self._in_message and owed_alone and not self.transport.is_closing():
-                # Its body can no longer arrive: held until the body deadline, such connections took every
-                # place of TALL_MAX_CONNECTIONS and the /mcp bodies' bound for 10 s, the client holding no
-                # socket (session 13's second probe, FD3). Answered and closed now.
-                detail = "The client ended its side before the request's body arrived in full."
-                self.transport.write(problem_bytes(400, detail, self._refusal_path()))
-                self.transport.close()  # through the gate, which sends what it holds first
+            if self._refuse_body_never_coming():
                 return False
             return self._lingered is None and self._answers_owed()
+
+        def _refuse_body_never_coming(self) -> bool:
+            """Whether the request being read, its client's side ended before its body did, was answered 400
+            and the connection closed: its body can no longer arrive. Held until the body deadline, such
+            connections took every place of TALL_MAX_CONNECTIONS and the /mcp bodies' bound for 10 s, the
+            client holding no socket (session 13's second probe, FD3). Only once it is the one owed an
+            answer: behind another (pipelined), that one is answered first (session 14's probe, GB3)."""
+            owed_alone = self._pending == 1 and self.cycle is not None and not self.cycle.response_started
+            if not (self._ended_by_client and self._in_message and owed_alone) or self.transport.is_closing():
+                return False
+            detail = "The client ended its side before the request's body arrived in full."
+            self.transport.write(problem_bytes(400, detail, self._refusal_path()))
+            self.transport.close()  # through the gate, which sends what it holds first
+            return True
 
         def _answers_owed(self) -> bool:
             return self._pending > 0 or self._held is not None
@@ -652,6 +673,8 @@ def guarded_protocol(
                 return
             if self._ended_by_client and not self._answers_owed() and not self.transport.is_closing():
                 self.transport.close()  # the last answer to a client that sends no more
+            if self._refuse_body_never_coming():
+                return
             # The next request's head, its deadline starting with its first byte; unless this
             # request's body is still arriving (answered early): those bytes are no head.
             self._awaiting_head = not self._in_message

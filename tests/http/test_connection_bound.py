@@ -7,6 +7,7 @@ closed before anything of it is read; once one closes, a new one is served again
 """
 
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -72,5 +73,31 @@ def test_a_client_ending_its_side_before_the_body_frees_its_place_at_once(
             sock.shutdown(socket.SHUT_WR)
             status, _, _ = split_response(_read_all(sock))
             assert status == 400
+    assert time.monotonic() - started < 5
+    assert httpx.get(f"{bounded.base}/health", timeout=10).status_code == 200
+
+
+def test_a_body_that_can_no_longer_come_is_refused_once_the_request_before_it_is_answered(
+    bounded: LiveServer,
+) -> None:
+    """Session 14's probe (GB3): FD3's fix held for a request alone, not behind another: a whole `POST /mcp`
+    then a half-sent one, and the client's side shut, held the place until the body deadline (10 s)."""
+    body = b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
+
+    def post(sent: bytes) -> bytes:
+        return (
+            b"POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Accept: application/json, text/event-stream\r\nContent-Length: %d\r\n\r\n" % len(body) + sent
+        )
+
+    started = time.monotonic()
+    for _ in range(BOUND * 2):
+        with socket.create_connection((HOST, bounded.port)) as sock:
+            sock.sendall(post(body) + post(body[:10]))
+            sock.shutdown(socket.SHUT_WR)
+            answered = _read_all(sock)
+        statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answered)
+        assert statuses == [b"200", b"400"], answered[-400:]
+        assert b"ended its side before the request's body arrived" in answered
     assert time.monotonic() - started < 5
     assert httpx.get(f"{bounded.base}/health", timeout=10).status_code == 200

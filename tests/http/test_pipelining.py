@@ -105,6 +105,21 @@ def test_requests_read_before_a_refused_one_are_answered_first_in_order(server: 
     assert b'"status":"ok"' in answers[0][1] and b'"status":"ok"' in answers[1][1]
 
 
+@pytest.mark.parametrize("before", [0, 1, 2, 5])
+def test_a_connect_to_an_authority_is_refused_after_the_requests_before_it(server: LiveServer, before: int) -> None:
+    """Session 14's probe (GB2): `CONNECT a:1` behind one GET took the GET's place (only the 400 came);
+    behind several, the last GET's answer was lost, the CONNECT never refused, the connection idle 5 s."""
+    with socket.create_connection((HOST, server.port), timeout=10) as sock:
+        sock.sendall(REQUEST * before + b"CONNECT a:1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        started = time.monotonic()
+        answers = read_responses(sock, before + 1)
+        assert sock.recv(1) == b"", "the connection goes on after the refusal"
+        assert time.monotonic() - started < 3, "the refusal waited for the keep-alive timeout"
+    assert [code for code, _ in answers] == [200] * before + [400], answers
+    assert all(b'"status":"ok"' in body for _, body in answers[:before])
+    assert b"not a path" in answers[-1][1] and b"CONNECT" in answers[-1][1], answers[-1]
+
+
 def test_a_bad_chunk_of_a_request_answered_already_gets_no_second_answer(server: LiveServer) -> None:
     """A tenth probe's E2: a GET answered before its chunked body ended got an unsolicited 400 for a bad
     chunk that came after, which a client reusing the connection reads as its next answer."""
