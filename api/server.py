@@ -159,10 +159,10 @@ def target_path(target: bytes) -> str:
     return target.split(b"?", 1)[0].split(b"#", 1)[0].decode("latin-1")
 
 
-def problem_bytes(status: int, detail: str, path: str = "") -> bytes:
-    """A complete HTTP/1.1 response refusing a request, closing the connection: in the form the
-    face asked answers its errors in (an OperationOutcome under /fhir, a JSON-RPC error object at
-    /mcp), else problem details."""
+def problem_answer(status: int, detail: str, path: str = "") -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The headers and body refusing a request to path, in the form the face asked answers its errors
+    in (an OperationOutcome under /fhir, a JSON-RPC error object at /mcp, HTML under /embed), else
+    problem details; with what every answer carries, and Retry-After on a 503 (it will be back)."""
     face = error_face(path)
     document: dict[str, object]
     if face == "fhir":
@@ -171,25 +171,34 @@ def problem_bytes(status: int, detail: str, path: str = "") -> bytes:
     elif face == "mcp":
         media_type, document = b"application/json", jsonrpc_refusal(detail)
     else:
-        problem = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail)
+        problem = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail, instance=path or None)
         media_type, document = PROBLEM_MEDIA_TYPE, problem.model_dump()
     body = json.dumps(document, separators=(",", ":")).encode()
     if answers_errors_as_html(path):  # an embed page's refusal is read in its iframe (session 12's probe, B6)
         media_type, body = b"text/html; charset=utf-8", _html_problem(status, detail)
+    headers = [
+        (b"content-type", media_type),
+        (b"content-length", str(len(body)).encode()),
+        # What every answer carries (api/middleware/security.py), these too.
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"connection", b"close"),
+    ]
+    if status == 405:
+        headers.append((b"allow", ALLOW))
+    if status == 503:
+        headers.append((b"retry-after", b"1"))
+    return headers, body
+
+
+def problem_bytes(status: int, detail: str, path: str = "") -> bytes:
+    """A complete HTTP/1.1 response refusing a request (problem_answer), closing the connection."""
+    headers, body = problem_answer(status, detail, path)
     head = [
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}".encode(),
         b"date: " + formatdate(usegmt=True).encode(),
-        b"content-type: " + media_type,
-        b"content-length: " + str(len(body)).encode(),
-        # What every answer carries (api/middleware/security.py), these too.
-        b"x-content-type-options: nosniff",
-        b"referrer-policy: no-referrer",
-        b"connection: close",
+        *(name + b": " + value for name, value in headers),
     ]
-    if status == 405:
-        head.append(b"allow: " + ALLOW)
-    if status == 503:
-        head.append(b"retry-after: 1")
     return b"\r\n".join(head) + b"\r\n\r\n" + body
 
 

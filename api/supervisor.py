@@ -26,7 +26,6 @@ Server.run(sockets); tests/http/test_uvicorn_contract.py checks they are there.
 import asyncio
 import contextlib
 import ctypes
-import json
 import logging
 import multiprocessing
 import os
@@ -43,8 +42,8 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
+from api.server import problem_answer
 from api.settings import STOP_SIGNALS
-from models.problem import Problem
 
 # As uvicorn's own exit status for a server that could not start.
 STARTUP_FAILURE = 3
@@ -129,28 +128,23 @@ def quiet_when_forced(app: ASGIApp, forced: Callable[[], bool]) -> ASGIApp:
             if not forced() or scope["type"] != "http":
                 raise
             with contextlib.suppress(RuntimeError):  # its answer had begun: uvicorn closes the connection
-                for message in STOPPING_ANSWER:
+                for message in stopping_answer(scope.get("path", "")):
                     await send(message)
 
     return quiet
 
 
-_STOPPING = Problem(
-    title="Service Unavailable", status=503, detail="The service was stopped before this request was answered."
-)
-_STOPPING_BODY = json.dumps(_STOPPING.model_dump(), separators=(",", ":")).encode()
-STOPPING_ANSWER = [
-    {
-        "type": "http.response.start",
-        "status": 503,
-        "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(_STOPPING_BODY)).encode()),
-            (b"connection", b"close"),
-        ],
-    },
-    {"type": "http.response.body", "body": _STOPPING_BODY},
-]
+STOPPING_DETAIL = "The service was stopped before this request was answered."
+
+
+def stopping_answer(path: str) -> list[dict[str, Any]]:
+    """The 503 for a request cut short by the shutdown timeout, in its face's form (session 14's probe,
+    GB5: one problem+json body for every path, no OperationOutcome, JSON-RPC error or embed page)."""
+    headers, body = problem_answer(503, STOPPING_DETAIL, path)
+    return [
+        {"type": "http.response.start", "status": 503, "headers": headers},
+        {"type": "http.response.body", "body": body},
+    ]
 
 
 # prctl(2)'s option: the signal this process gets when the thread that started it ends.

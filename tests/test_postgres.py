@@ -317,14 +317,19 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
         with live_server(tmp_path, env, args=args) as server:
             assert httpx.get(server.base + "/v1/studies?q=before", timeout=30).status_code == 200
             relay.freeze()
-            answers: list[httpx.Response] = []
-            waiting = threading.Thread(
-                target=lambda: answers.append(httpx.get(server.base + "/v1/studies?q=stalled", timeout=60))
-            )
-            waiting.start()
-            time.sleep(1.0)  # the request is waiting on the frozen connection
+            answers: dict[str, httpx.Response] = {}
+            # Each face's own form (session 14's probe, GB5: one problem+json body for every path).
+            paths = ("/v1/studies?q=stalled", "/fhir/ResearchStudy?_count=1", "/embed/table?q=stalled")
+            waiting = [
+                threading.Thread(target=lambda p=p: answers.update({p: httpx.get(server.base + p, timeout=60)}))
+                for p in paths
+            ]
+            for thread in waiting:
+                thread.start()
+            time.sleep(1.0)  # the requests are waiting on the frozen connection
             os.kill(server.process.pid, signal.SIGTERM)
-            waiting.join(timeout=30)
+            for thread in waiting:
+                thread.join(timeout=30)
             # It ends though its thread is still stuck on the frozen connection: it outlived its "stopped"
             # line for as long as the connection lasted.
             ended = server.process.wait(timeout=20)
@@ -333,8 +338,16 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
         relay.thaw()
         relay.close()
     assert ended == 0 and "stopped" in output, output[-2000:]
-    assert [a.status_code for a in answers] == [503], [a.text for a in answers]
-    assert answers[0].headers["content-type"] == "application/problem+json"
+    assert {p: a.status_code for p, a in answers.items()} == dict.fromkeys(paths, 503), answers
+    media_types = {p: a.headers["content-type"] for p, a in answers.items()}
+    assert media_types == dict(
+        zip(paths, ("application/problem+json", "application/fhir+json", "text/html; charset=utf-8"), strict=True)
+    )
+    assert answers[paths[0]].json()["instance"] == "/v1/studies"
+    assert answers[paths[1]].json()["resourceType"] == "OperationOutcome"
+    for answer in answers.values():
+        assert answer.headers["retry-after"] == "1" and answer.headers["x-content-type-options"] == "nosniff"
+        assert "stopped before this request was answered" in answer.text
     assert "Traceback" not in output and "IllegalStateChangeError" not in output, output[-3000:]
 
 
