@@ -63,3 +63,23 @@ def test_fhir_serves_one_evidence_per_time_named_by_the_code_most_write(
         comparison = _get(url, "/v1/comparison", measure=measure, time_point=code)
         assert comparison["pooled"]["time_point"] == name
         assert comparison["pooled"]["k"] == pooled
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [({"measure": "cr", "study_id": MADE_UP}, {"7y": 2}), ({"measure": "orr", "study_id": MADE_UP}, {"84m": 3})],
+)
+def test_the_time_point_facet_lists_a_time_once_counting_what_its_filter_selects(
+    url: str, params: dict[str, Any], expected: dict[str, int]
+) -> None:
+    """GA7: the facet said 84m 1 and 7y 1 where either filter selected 2."""
+    facet = {v["value"]: v["count"] for v in _get(url, "/v1/outcomes/facets", **params)["facets"]["time_point"]}
+    assert facet == expected
+    for value, count in facet.items():
+        assert _get(url, "/v1/outcomes", time_point=value, limit=1, **params)["total"] == count
+
+
+def test_every_time_point_the_facet_lists_selects_its_count(url: str) -> None:
+    """Over the whole dataset, curated figures and made-up ones: each entry is a filter selecting its count."""
+    for value in _get(url, "/v1/outcomes/facets")["facets"]["time_point"]:
+        assert _get(url, "/v1/outcomes", time_point=value["value"], limit=1)["total"] == value["count"], value
