@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from api.queries.filters import counts_by_time
 from api.queries.roles import tag_condition
 from models import Study, StudyTag
 from models.facets import FacetCounts, FacetValue
@@ -49,5 +50,7 @@ def column_facets(
     for name in columns:
         column = getattr(table, name)
         statement = select(column, func.count()).where(*conditions).group_by(column)
-        facets[name] = _sorted({_label(value): count for value, count in session.exec(statement)})
+        counts = {_label(value): count for value, count in session.exec(statement)}
+        # One entry per time, as the time-point filter selects every code of it (GA7).
+        facets[name] = _sorted(counts_by_time(counts) if name == "time_point" else counts)
     return FacetCounts(total=total, facets=facets)

@@ -13,7 +13,8 @@ the data; counting that way probes the tag index once per row instead, which is 
 """
 
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from enum import StrEnum
@@ -104,6 +105,23 @@ def equivalent_time_points(code: str) -> tuple[str, ...]:
         if _finite_decimal(years.denominator):
             codes.append(f"{_plain(Decimal(years.numerator) / Decimal(years.denominator))}y")
     return tuple(sorted(set(codes)))
+
+
+def time_point_name(written: Mapping[str, int]) -> str:
+    """The code naming a time its figures write more than one way (by code, how many write it): the one most
+    write; of codes as many write, the first in code-point order (24m before 2y, 7y before 84m), so the name
+    never depends on the order of the rows. A pool is named so (FA14), and a facet's entry for the time."""
+    return min(written.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
+def counts_by_time(counts: Mapping[str, int]) -> dict[str, int]:
+    """Counts by time-point code gathered into one per time, under the time's name (time_point_name): what a
+    time-point filter selects, which matches every code of the time (session 14's probe, GA7: the facet counted
+    24m and 2y apart, 1 each, where either filter selected 2). Codes of no time (d28, best, none) stay apart."""
+    times: dict[tuple[str, ...], dict[str, int]] = defaultdict(dict)
+    for code, count in counts.items():
+        times[equivalent_time_points(code)][code] = count
+    return {time_point_name(written): sum(written.values()) for written in times.values()}
 
 
 def _finite_decimal(denominator: int) -> bool:

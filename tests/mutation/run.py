@@ -215,6 +215,7 @@ GROUPS: dict[str, Group] = {
             "tests/fhir/test_*.py",
             "tests/routes/test_fhir_source_figure.py",
             "tests/pooled/test_pooled_faces.py",
+            "tests/pooled/test_time_written_two_ways.py",
         ),
         # A mutant of the mapping or the search runs up to a hundred tests, each building an app or
         # the index; with 3 x, surviving ones ran out of wall-clock time on a busy machine and were

@@ -230,3 +230,31 @@ def test_a_time_point_itself_takes_no_keyword() -> None:
         with pytest.raises(ValidationError) as refused:
             adapter.validate_python(value)
         assert refused.value.errors()[0]["msg"] == f"{value!r} is not a time point: {TIME_POINT_FORMS}", value
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ({"24m": 1, "2y": 1}, "24m"),  # as many: the first in code-point order, whatever the order given
+        ({"2y": 1, "24m": 1}, "24m"),
+        ({"84m": 1, "7y": 1}, "7y"),
+        ({"24m": 1, "2y": 2}, "2y"),  # the code most write
+        ({"2y": 1, "24m": 3}, "24m"),
+        ({"1.5y": 2, "18m": 1}, "1.5y"),
+        ({"d28": 4}, "d28"),
+    ],
+)
+def test_a_time_written_more_than_one_way_is_named_by_the_code_most_write(written: dict[str, int], name: str) -> None:
+    from api.queries.filters import time_point_name
+
+    assert time_point_name(written) == name
+
+
+def test_counts_by_code_are_gathered_by_time_under_its_name() -> None:
+    """Session 14's probe (GA7): the facet counted 24m and 2y apart, where either filter selects both."""
+    from api.queries.filters import counts_by_time
+
+    counts = {"none": 9, "24m": 1, "2y": 3, "18m": 2, "1.5y": 2, "d28": 1, "best": 5, "cycle1": 1, "3y": 4}
+    assert counts_by_time(counts) == {"none": 9, "2y": 4, "1.5y": 4, "d28": 1, "best": 5, "cycle1": 1, "3y": 4}
+    assert counts_by_time({"7y": 2, "84m": 2, "d84": 1}) == {"7y": 4, "d84": 1}  # d84 is a day, not 84 months
+    assert counts_by_time({}) == {}
