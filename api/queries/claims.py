@@ -13,10 +13,10 @@ from sqlmodel import Session, col, select
 from api.queries.filters import OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.pages import to_public, where
 from api.queries.roles import STUDIED
-from api.queries.treatment import Treatment, arms_given, study_arms
+from api.queries.treatment import Treatment, arms_given, given_by_its_subgroup, study_arms
 from models import Arm, Outcome, Study, StudyTag
 from models.claim import Claim
-from models.enums import STUDIED_ROLES, Disease, Subgroup, TherapyClass
+from models.enums import STUDIED_ROLES, Disease, Subgroup
 from models.outcome import OutcomePublic
 
 
@@ -120,23 +120,6 @@ class ClaimFigures:
     """The matching figures' studies that record more than one arm: an arm's figure there is of a part."""
 
 
-# Subgroups whose patients are those given a class of treatment as part of the study's (not before it, as
-# post_transplant_relapse's were): their figures are of the patients given it, whatever the arms list.
-SUBGROUP_GIVEN: dict[Subgroup, TherapyClass] = {
-    Subgroup.allo_hsct: TherapyClass.stem_cell_transplant,
-    Subgroup.high_risk_allo_hsct: TherapyClass.stem_cell_transplant,
-}
-
-
-def _given_by_its_subgroup(claim: Claim, figure: OutcomePublic) -> bool:
-    """A figure of a subgroup defined by the claim's class, where that class is all the claim names (session 13's
-    second probe, FC6: "stem cell transplant gave a 3-year OS of 68%" was not found, where the 78 high-risk
-    patients transplanted printed it, GMALL's arm not listing the transplant given to 78 of its 281)."""
-    only_a_class = claim.agent is None and claim.target_antigen is None and claim.cell_source is None
-    given = SUBGROUP_GIVEN.get(Subgroup(figure.subgroup)) if figure.subgroup is not None else None
-    return only_a_class and given is not None and given is claim.therapy_class
-
-
 def claim_treatment(claim: Claim) -> Treatment:
     """The treatment the claim credits its figure to, in a role under study."""
 
@@ -195,7 +178,7 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     for figure in figures:
         # A study that records no arms is of what it lists (the study filter found it): no arm rule applies.
         its_arms, arms_about = arms.get(figure.study_id, set()), about.get(figure.study_id, set())
-        if _given_by_its_subgroup(claim, figure):
+        if given_by_its_subgroup(treatment, figure.subgroup):
             matching.append(figure)  # the patients given the claim's treatment, by the subgroup's own definition
         elif its_arms and figure.arm_id is None and not its_arms <= arms_about:
             not_given.append(figure)  # a whole study's figure: every arm must be one the claim is about

@@ -28,7 +28,14 @@ from api.queries.filters import (
     none_or_in,
     same_times,
 )
-from api.queries.treatment import Treatment, arms_given, study_arms, treatment_asked
+from api.queries.treatment import (
+    Treatment,
+    arms_given,
+    given_by_its_subgroup,
+    parts_given_no_arm,
+    study_arms,
+    treatment_asked,
+)
 from models import Outcome
 from models.comparison import Comparison, ComparisonRow, ExcludedRow, LeaveOneOut, PooledEstimate
 from models.enums import DenominatorBasis, Measure, ValueUnit
@@ -283,17 +290,39 @@ def _not_given(session: Session, treatment: Treatment, rows: list[PlannedRow]) -
     """Give each row whose patients were not all given the treatment asked its reason: the filter selects a
     study that gave it in any arm, so an arm given something else, or a whole study's figure whose arms did
     not all get it, is not of the patients the comparison is about (session 13's probe, FA12: a CD7 filter
-    pooled a CD5 arm's patients). As the claim check credits a figure (api.queries.treatment)."""
+    pooled a CD5 arm's patients). As the claim check credits a figure (api.queries.treatment), a subgroup
+    defined by the treatment included."""
     arms = study_arms(session, {r.study_id for r in rows})
     given = arms_given(session, treatment, arms)
+    # The filter also selects a study no arm of which got it (a class it lists as its own): each of its rows
+    # says that, not "another arm of its study was" (session 14's probe, GA6).
+    unlisted = parts_given_no_arm(session, treatment, {study: its for study, its in arms.items() if not given[study]})
+    asked = treatment.described()
     for r in rows:
         study = arms.get(r.study_id)
-        if not study:
-            continue  # a study that records no arms is of what it lists (the study filter found it)
-        if r.arm_id is None and not study <= given[r.study_id]:
-            r.not_pooled_reason = f"whole-study figure; not every arm was given {treatment.described()}"
+        if not study or given_by_its_subgroup(treatment, r.subgroup):
+            continue  # of what the study lists (no arms recorded), or of patients given it by their subgroup
+        if r.study_id in unlisted:
+            r.not_pooled_reason = _no_arm_given(treatment, unlisted[r.study_id], whole=r.arm_id is None)
+        elif r.arm_id is None and not study <= given[r.study_id]:
+            r.not_pooled_reason = f"whole-study figure; not every arm was given {asked}"
         elif r.arm_id is not None and r.arm_id not in given[r.study_id]:
-            r.not_pooled_reason = f"this arm was not given {treatment.described()}; another arm of its study was"
+            r.not_pooled_reason = f"this arm was not given {asked}; another arm of its study was"
+
+
+def _no_arm_given(treatment: Treatment, unlisted: list[Treatment], *, whole: bool) -> str:
+    """The reason of a row of a study no arm of which was given the treatment: the parts it lists as its own, or
+    (each part some arm's) that no arm got them all."""
+    asked = treatment.described()
+    if not unlisted and whole:
+        return f"whole-study figure; no arm of its study was given all of {asked}"
+    if not unlisted:
+        return f"this arm was not given {asked}; no arm of its study was given all of it"
+    listed = "it" if unlisted == [treatment] else " and ".join(part.described() for part in unlisted)
+    why = f"the study lists {listed} as its own, not as an arm's"
+    if whole:
+        return f"whole-study figure; no arm of its study was given {asked}: {why}"
+    return f"this arm was not given {asked}; no arm of its study was: {why}"
 
 
 def _leave_one_out(rows: list[Row]) -> list[LeaveOneOut]:

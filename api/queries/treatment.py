@@ -1,9 +1,10 @@
 """Which arms of a study got a treatment: an agent or class, a CAR product's antigen or cell source.
 
-A study filter selects a study that gave the treatment in any arm; a figure is credited to the
-treatment only where its patients got it. One place decides that for the claim check (a claim credits
-its figure to the treatment it names) and the comparison (a treatment filter's pool is of the patients
-given it: session 13's probe, FA12).
+A study filter selects a study that gave the treatment in any arm, or lists a class as its own; a figure is
+credited to the treatment only where its patients got it: by their arm, or by their subgroup's own definition
+(a transplanted subgroup). One place decides that for the claim check (a claim credits its figure to the
+treatment it names) and the comparison (a treatment filter's pool is of the patients given it: session 13's
+probe, FA12).
 """
 
 from collections.abc import Sequence
@@ -16,7 +17,15 @@ from api.queries.filters import CODED_STUDY_FILTERS, StudyFilters
 from api.queries.roles import counted_roles
 from api.queries.terminology import with_terms
 from models import Arm, CarProduct, Intervention
-from models.enums import InterventionRole
+from models.enums import STUDIED_ROLES, InterventionRole, Subgroup, TherapyClass
+
+# The parts a treatment names: each as a filter names it, and the field holding its alternatives.
+_PARTS = (
+    ("agent", "agents"),
+    ("therapy_class", "therapy_classes"),
+    ("target_antigen", "target_antigens"),
+    ("cell_source", "cell_sources"),
+)
 
 
 @dataclass(frozen=True)
@@ -35,13 +44,14 @@ class Treatment:
 
     def described(self) -> str:
         """The treatment in words, for a reason: 'target_antigen CD7 and cell_source autologous'."""
-        parts = (
-            ("agent", self.agents),
-            ("therapy_class", self.therapy_classes),
-            ("target_antigen", self.target_antigens),
-            ("cell_source", self.cell_sources),
-        )
-        return " and ".join(f"{name} {' or '.join(sorted(values))}" for name, values in parts if values)
+        named = ((name, getattr(self, field)) for name, field in _PARTS)
+        return " and ".join(f"{name} {' or '.join(sorted(values))}" for name, values in named if values)
+
+    def parts(self) -> list["Treatment"]:
+        """Each part named alone, in the same roles: 'agent X' and 'therapy_class Y' of both named."""
+        return [
+            Treatment(roles=self.roles, **{field: getattr(self, field)}) for _, field in _PARTS if getattr(self, field)
+        ]
 
 
 def _values(values: Sequence[Any] | None) -> frozenset[str]:
@@ -112,3 +122,35 @@ def _arms_given_product(session: Session, treatment: Treatment, arms: dict[str, 
             continue
         given |= {arm_id} if arm_id is not None else arms[study_id]
     return given
+
+
+def parts_given_no_arm(session: Session, treatment: Treatment, arms: dict[str, set[str]]) -> dict[str, list[Treatment]]:
+    """Each study's parts of the treatment that no arm of it was given. A study filter finds a study by a part no
+    arm got only where the study lists that class as its own (its therapy_classes: GMALL 08/2013's transplant, given
+    to 78 of its 281 patients), an agent being an arm's intervention and an antigen or cell source a product's; the
+    comparison says so, not "another arm of its study was" (session 14's probe, GA6)."""
+    if not arms:
+        return {}
+    parts = treatment.parts()
+    given = [arms_given(session, part, arms) for part in parts]
+    return {study: [part for part, its in zip(parts, given, strict=True) if not its[study]] for study in arms}
+
+
+# Subgroups whose patients are those given a class of treatment as part of the study's (not before it, as
+# post_transplant_relapse's were): their figures are of the patients given it, whatever the arms list.
+SUBGROUP_GIVEN: dict[Subgroup, TherapyClass] = {
+    Subgroup.allo_hsct: TherapyClass.stem_cell_transplant,
+    Subgroup.high_risk_allo_hsct: TherapyClass.stem_cell_transplant,
+}
+
+
+def given_by_its_subgroup(treatment: Treatment, subgroup: str | None) -> bool:
+    """Whether a figure of this subgroup is of patients given the treatment by the subgroup's own definition: the
+    subgroup is defined by a class the treatment names, a class is all it names, and it counts a role of the
+    treatment under study (session 13's second probe, FC6: "stem cell transplant gave a 3-year OS of 68%" was not
+    found, where the 78 high-risk patients transplanted printed it, GMALL's arm not listing the transplant given to
+    78 of its 281; session 14's probe, GA6: the comparison said those patients were not given it)."""
+    given = SUBGROUP_GIVEN.get(Subgroup(subgroup)) if subgroup is not None else None
+    only_a_class = not (treatment.agents or treatment.target_antigens or treatment.cell_sources)
+    under_study = treatment.roles is None or bool(treatment.roles & STUDIED_ROLES)
+    return given is not None and only_a_class and under_study and given in treatment.therapy_classes

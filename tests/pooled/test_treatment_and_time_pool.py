@@ -6,7 +6,10 @@ one time point, nor a time point written two ways), served on a real socket, ove
   and the whole study's 16/20; probe-car0 (first), no arms, a CD7 autologous product (8/10);
 - probe-multi: arm x1 venetoclax + cytarabine (CR 7/10), x2 cytarabine alone (3/10), the whole study
   10/20; probe-ven, one arm given venetoclax (5/10);
-- probe-t1 and probe-t4: CR 5/10 and 4/10 at 84m; probe-t2 and probe-t3: 6/10 and 7/10 at 7y, the same time.
+- probe-t1 and probe-t4: CR 5/10 and 4/10 at 84m; probe-t2 and probe-t3: 6/10 and 7/10 at 7y, the same time;
+- probe-sct1: one arm s1 given cytarabine (CR 15/20), the study listing a transplant as its own, and the 8/10 of
+  its transplanted subgroup (allo_hsct); probe-sct2: two arms given cytarabine (CR 9/10, 8/10, the whole 17/20),
+  the same listing, and the 6/10 of its high-risk transplanted (high_risk_allo_hsct).
 """
 
 import csv
@@ -88,6 +91,28 @@ STUDIES: dict[str, dict[str, Any]] = {
     "probe-t4": {"arms": [], "outcomes": [_figure("cr-84m", 4, 10, time_point="84m")]},
 }
 TIMES = ["probe-t1", "probe-t2", "probe-t3", "probe-t4"]
+CYTARABINE = [("cytarabine", "chemotherapy")]
+TRANSPLANT = {"therapy_classes": ["chemotherapy", "stem_cell_transplant"]}
+STUDIES |= {
+    "probe-sct1": {
+        "arms": [("s1", 20, _given(*CYTARABINE))],
+        "outcomes": [
+            _figure("cr-s1", 15, 20, arm="s1", time_point=AT),
+            {**_figure("cr-sct", 8, 10, arm="s1", time_point=AT), "subgroup": "allo_hsct"},
+        ],
+        "study": TRANSPLANT,
+    },
+    "probe-sct2": {
+        "arms": [("h1", 10, _given(*CYTARABINE)), ("h2", 10, _given(*CYTARABINE))],
+        "outcomes": [
+            _figure("cr-h1", 9, 10, arm="h1", time_point=AT),
+            _figure("cr-h2", 8, 10, arm="h2", time_point=AT),
+            _figure("cr-all", 17, 20, time_point=AT),
+            {**_figure("cr-sct", 6, 10, time_point=AT), "subgroup": "high_risk_allo_hsct"},
+        ],
+        "study": TRANSPLANT,
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +220,62 @@ def test_figures_at_the_same_time_written_two_ways_pool_together(url: str, studi
     assert comparison["pooled"]["outcome_ids"] == [r["outcome_id"] for r in comparison["rows"]]
     assert len(comparison["rows"]) == len(studies)
     assert comparison["pooled"]["time_point"] == written
+
+
+SCT = "therapy_class stem_cell_transplant"
+OWN = "no arm of its study was: the study lists it as its own, not as an arm's"
+
+
+def test_a_class_no_arm_was_given_is_said_to_be_the_study_s_own_and_its_transplanted_subgroups_pool(url: str) -> None:
+    """Session 14's probe (GA6): each arm of a study found by a class it lists as its own (no arm got it) was "not
+    given it; another arm of its study was", and a transplanted subgroup's patients were "not given" the
+    transplant their subgroup is defined by, which the claim check credits to it (FC6)."""
+    asked = {"measure": "cr", "time_point": AT, "therapy_class": "stem_cell_transplant", "subgroup": "any"}
+    comparison = _compare(url, **asked)
+    assert comparison["pooled"]["outcome_ids"] == ["probe-sct1.cr-sct", "probe-sct2.cr-sct"]
+    assert _reasons(comparison, "probe-sct1") == {
+        "probe-sct1.cr-s1": f"this arm was not given {SCT}; {OWN}",
+        "probe-sct1.cr-sct": None,
+    }
+    assert _reasons(comparison, "probe-sct2") == {
+        "probe-sct2.cr-all": f"whole-study figure; no arm of its study was given {SCT}: the study lists it as its "
+        "own, not as an arm's",
+        "probe-sct2.cr-sct": None,
+        "probe-sct2.cr-h1": f"this arm was not given {SCT}; {OWN}",
+        "probe-sct2.cr-h2": f"this arm was not given {SCT}; {OWN}",
+    }
+    text = httpx.get(f"{url}/v1/comparison.csv", params=asked).text
+    rows = {r["outcome_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["probe-sct1.cr-s1"]["not_pooled_reason"] == f"this arm was not given {SCT}; {OWN}"
+    assert rows["probe-sct1.cr-sct"]["pooled"] == "true"
+
+
+def test_the_curated_transplanted_subgroup_is_given_the_transplant_and_its_study_s_arm_no_other(url: str) -> None:
+    """The probe's own reproduction (GA6): GMALL 08/2013 records one arm, so there is no "another arm"."""
+    comparison = _compare(url, measure="os", therapy_class="stem_cell_transplant", subgroup="any")
+    reasons = _reasons(comparison, "gmall-08-2013")
+    assert reasons["gmall-08-2013.os-3y"] == f"this arm was not given {SCT}; {OWN}"
+    assert reasons["gmall-08-2013.os-3y-allo-sct"] == "survival figures are carried as printed and never pooled"
+    assert not any("another arm" in (reason or "") for reason in reasons.values())
+
+
+def test_a_part_no_arm_was_given_is_named_and_parts_given_apart_are_said_so(url: str) -> None:
+    """GA6: with an agent named too, the transplanted subgroup is no longer the treatment's (FC6's rule is of a class
+    alone), and the reason names the part the study lists as its own; a CD7 product in one arm and a donor-derived
+    one in the other is no arm's CD7 donor-derived product."""
+    both = _compare(
+        url, measure="cr", time_point=AT, agent="cytarabine", therapy_class="stem_cell_transplant", subgroup="any"
+    )
+    own = (
+        f"this arm was not given agent cytarabine and {SCT}; no arm of its study was: the study lists {SCT} as its "
+        "own, not as an arm's"
+    )
+    assert _reasons(both, "probe-sct1") == {"probe-sct1.cr-s1": own, "probe-sct1.cr-sct": own}
+    assert both["pooled"] is None
+    apart = _compare(url, measure="orr", time_point=AT, target_antigen="CD7", cell_source="donor_derived")
+    product = "target_antigen CD7 and cell_source donor_derived"
+    assert _reasons(apart, "probe-car2") == {
+        "probe-car2.orr-all": f"whole-study figure; no arm of its study was given all of {product}",
+        "probe-car2.orr-y1": f"this arm was not given {product}; no arm of its study was given all of it",
+        "probe-car2.orr-y2": f"this arm was not given {product}; no arm of its study was given all of it",
+    }

@@ -34,6 +34,7 @@ from api.queries.comparison import (
     wilson_interval,
 )
 from api.queries.filters import ANY_SUBGROUP, StudyFilters, SubgroupFilter
+from api.queries.treatment import Treatment
 from api.state import app_state
 from models.comparison import ComparisonRow, ExcludedRow
 from models.enums import DenominatorBasis, Measure, Subgroup, ValueUnit
@@ -442,4 +443,15 @@ def test_one_time_written_two_ways_is_one_stratum_and_a_reason_names_both() -> N
     )
     assert rows[4].not_pooled_reason == (
         "at d28 with a treated denominator; the pool is of figures at 24m or 2y with an evaluable denominator"
+    )
+
+
+def test_a_reason_names_each_part_no_arm_of_the_study_was_given() -> None:
+    """GA6: the parts a study lists as its own, each named (the curated data and the filters today find a study by
+    one such part at most, a class; two are named both)."""
+    asked = Treatment(agents=frozenset({"cytarabine"}), therapy_classes=frozenset({"stem_cell_transplant"}))
+    reason = comparison._no_arm_given(asked, asked.parts(), whole=False)
+    assert reason == (
+        "this arm was not given agent cytarabine and therapy_class stem_cell_transplant; no arm of its study was: "
+        "the study lists agent cytarabine and therapy_class stem_cell_transplant as its own, not as an arm's"
     )
