@@ -233,15 +233,15 @@ def study_diseases(session: Session, study_ids: set[str]) -> dict[str, list[str]
     return found
 
 
-def study_names(session: Session) -> dict[str, str]:
-    """Every name a sentence may use for one study: its id, and its acronym and registry ids where no other
-    study shares them (two V-HAG studies: 'V-HAG' names neither)."""
-    owners: dict[str, set[str]] = {}
-    for study in session.exec(select(Study)).all():
-        for name in (study.id, study.acronym, *study.registry_ids):
-            if name:
-                owners.setdefault(name, set()).add(study.id)
-    return {name: next(iter(ids)) for name, ids in owners.items() if len(ids) == 1}
+def study_names(session: Session) -> list[tuple[str, str]]:
+    """Every name a sentence may use for a study, with the study: its id, acronym and registry ids. Shared
+    names too: whether one is shared is decided as the sentence reader reads it (api.claims.text.StudyNames)."""
+    return [
+        (name, study.id)
+        for study in session.exec(select(Study)).all()
+        for name in (study.id, study.acronym, *study.registry_ids)
+        if name
+    ]
 
 
 def enrolled_patients(session: Session, study_ids: set[str]) -> dict[str, int]:

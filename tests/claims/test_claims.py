@@ -1,5 +1,7 @@
 """GET /v1/claims/check: the golden claims, the rules at their edges, the text reader, errors and caching."""
 
+import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -8,6 +10,8 @@ from fastapi.testclient import TestClient
 from api.claims import text
 from api.claims.text import StudyNames, read_claim
 from api.errors import InvalidInput
+from api.main import create_app
+from api.settings import PROJECT_ROOT, Settings
 from tests.claims.golden import GOLDEN, arguments, assert_golden, golden_ids
 
 PATH = "/v1/claims/check"
@@ -203,7 +207,9 @@ def test_a_time_point_is_looked_up_under_its_equivalents_written_out(
 
 def test_a_sentence_is_read_by_looking_its_words_up_not_by_trying_every_name(monkeypatch: pytest.MonkeyPatch) -> None:
     """Session 11's probe (S11-9): one pattern per study name made a sentence cost 1 s at 27,000 studies."""
-    names = StudyNames.of({f"study-{i:05d}": f"study-{i:05d}" for i in range(27_000)} | {"RD13-01": "rd13-01"})
+    names = StudyNames.of(
+        ({f"study-{i:05d}": f"study-{i:05d}" for i in range(27_000)} | {"RD13-01": "rd13-01"}).items()
+    )
     tried: list[str] = []
     take = text._Reading.take
 
@@ -228,7 +234,7 @@ def test_a_sentence_is_read_by_looking_its_words_up_not_by_trying_every_name(mon
     ],
 )
 def test_names_are_found_whole_between_words(sentence: str, found: list[str]) -> None:
-    names = StudyNames.of({"RD13-01": "rd13-01", "V HAG 2": "v-hag-2", "HAG": "hag-x"})
+    names = StudyNames.of({"RD13-01": "rd13-01", "V HAG 2": "v-hag-2", "HAG": "hag-x"}.items())
     assert names.in_sentence(sentence) == found
 
 
@@ -258,7 +264,7 @@ def test_the_explanation_names_a_few_of_many_figures_then_how_many_more(client: 
 def test_a_word_repeated_is_refused_once() -> None:
     """Session 12's ninth probe (C8): 'not' 125 times was 125 messages (14 KB over MCP)."""
     with pytest.raises(InvalidInput) as refused:
-        read_claim("not " * 100 + "RD13-01 CR 80%", StudyNames.of({"RD13-01": "rd13-01"}))
+        read_claim("not " * 100 + "RD13-01 CR 80%", StudyNames.of({"RD13-01": "rd13-01"}.items()))
     assert sum("'not' is not read" in error.message for error in refused.value.errors) == 1
 
 
@@ -289,3 +295,46 @@ def test_a_printed_bound_is_tested_on_the_numbers_as_they_are(
     bound |= {"numerator": None, "denominator": None}
     understood = check(client, measure="cr", study="rd13-01", value=claimed)["understood"]
     assert compare(Claim.model_validate(understood), OutcomePublic.model_validate(bound)).agrees is agrees
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        {"V-HAG": "suo-v-hag", "V-Hag": "yu-v-hag-phase2"},
+        {"NS7CAR": "ns7car-a", "ns7car": "ns7car"},  # one study's acronym, another's id: the id is given as study=
+        {"RD13\u201301": "rd13-01", "RD13-01": "rd13-01-bis"},  # a dash the reader reads as a hyphen
+    ],
+    ids=["case", "id-and-acronym", "dash"],
+)
+def test_a_name_two_studies_share_as_the_reader_reads_it_names_neither(names: dict[str, str]) -> None:
+    """Session 14's probe, GA11: names differing only in case were not seen as shared, and the one read
+    last named its study in every sentence, which was checked against the study the user did not name."""
+    found = StudyNames.of([*names.items(), ("RD13-02", "rd13-02")])
+    assert found.owners == {"rd13-02": "rd13-02"}
+
+
+@pytest.fixture(scope="module")
+def differing_in_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The curated data, with yu-v-hag-phase2's acronym written 'V-Hag' (suo-v-hag keeps 'V-HAG')."""
+    root = tmp_path_factory.mktemp("case")
+    shutil.copytree(PROJECT_ROOT / "fixtures", root / "fixtures")
+    study = root / "fixtures" / "studies" / "yu-v-hag-phase2.yaml"
+    study.write_text(study.read_text(encoding="utf-8").replace("acronym: V-HAG", "acronym: V-Hag"), encoding="utf-8")
+    with TestClient(create_app(Settings(fixtures_dir=root / "fixtures"))) as client:
+        yield client
+
+
+@pytest.mark.parametrize("name", ["V-Hag", "V-HAG", "v-hag"])
+def test_a_name_shared_in_another_case_is_no_study_over_rest_and_mcp(differing_in_case: TestClient, name: str) -> None:
+    text = f"{name} reported a CR/CRi of 85.7% after the first cycle"
+    response = differing_in_case.get(PATH, params={"text": text})
+    assert response.status_code == 422, response.text
+    assert "no scope found" in response.text
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "check_claim", "arguments": {"text": text}},
+    }
+    answer = differing_in_case.post("/mcp", json=call, headers={"Accept": "application/json"}).json()
+    assert answer["result"]["isError"] and "no scope found" in answer["result"]["content"][0]["text"], answer
