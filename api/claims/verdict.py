@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from api.claims.agreement import Comparison, compare
-from api.queries.claims import ClaimFigures, arm_study, matching_outcomes, study_exists
+from api.queries.claims import ClaimFigures, arm_study, claim_disease, matching_outcomes, study_exists
 from api.render.labels import at_time, label
 from models.claim import Claim, ClaimCheck, ClaimEvidence, ClaimUnit, Verdict
 from models.outcome import OutcomePublic
@@ -91,6 +91,15 @@ def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
     return [f"not counted, as not of {claim.disease} patients alone: the figures of studies that enrolled {studies}"]
 
 
+def _one_patient(claim: Claim, studies: dict[str, list[str]]) -> list[str]:
+    """The studies of one patient counted as of the claim's disease though they list others: said, not silent."""
+    if not studies:
+        return []
+    named = _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(studies.items())])
+    disease = claim_disease(claim)
+    return [f"counted as of {disease} patients, each a study of one patient whose disease it codes as several: {named}"]
+
+
 UNLABELED = "unlabeled: its group or arm labels were lost in extraction"
 NOT_GIVEN = "of patients not all given the claim's treatment (an agent or class in a role under study, a CAR product)"
 OF_AN_ARM = (
@@ -175,6 +184,7 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
     caveats = [
         *_caveats(comparable),
         *_other_populations(claim, figures.other_populations),
+        *_one_patient(claim, figures.one_patient),
         *_not_counted(figures.of_a_subgroup, "as figures of a subgroup (the claim names none; name one to check them)"),
         *_not_counted(figures.of_an_arm, "as figures of one arm (the claim names none; name one to check them)"),
         *_not_counted(figures.unlabeled, "as unlabeled (their group or arm labels were lost in extraction)"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from api.queries.filters import OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.pages import to_public, where
@@ -70,27 +71,41 @@ def claim_disease(claim: Claim) -> Disease | None:
     return claim.disease
 
 
+def tagged_with(disease: Disease) -> SelectOfScalar[str]:
+    """The studies that list the disease."""
+    return select(StudyTag.study_id).where(col(StudyTag.facet) == "disease", col(StudyTag.value) == disease.value)
+
+
+def of_one_patient() -> SelectOfScalar[str]:
+    """The studies of one patient: of each disease they list, one patient being no two populations (session 14's
+    probe, GA3: one ETP-ALL/LBL patient, coded ETP-ALL and T-LBL, was taken for a study of two diseases)."""
+    return select(Study.id).where(col(Study.n_enrolled) == 1)
+
+
 def population_condition(session: Session, claim: Claim) -> ColumnElement[bool] | None:
     """The figures that may be of the claim's disease or disease subgroup's patients: of a study that enrolled
     the disease, or of that disease's subgroup in any study (the ETP subgroup of a T-ALL study is ETP-ALL
     patients: a tenth probe's E4); for a disease's subgroup, that subgroup's figures, or a whole study's where
-    the study enrolled that disease alone (session 13's probe, FA11: "CR/CRi was 100% in ETP patients" was not
-    found, where a study of ETP-ALL patients alone printed it). matching_outcomes then sorts out studies that
-    enrolled other diseases too."""
+    the study enrolled that disease alone, or one patient who had it (session 13's probe, FA11: "CR/CRi was 100%
+    in ETP patients" was not found, where a study of ETP-ALL patients alone printed it). matching_outcomes then
+    sorts out studies that enrolled other diseases too."""
     parts: list[ColumnElement[bool]] = []
     if (disease := claim_disease(claim)) is not None:
         subgroups = [s.value for s in DISEASE_SUBGROUPS.get(disease, ())]
-        tagged = select(StudyTag.study_id).where(col(StudyTag.facet) == "disease", col(StudyTag.value) == disease.value)
-        parts.append(or_(col(Outcome.study_id).in_(tagged), col(Outcome.subgroup).in_(subgroups)))
+        parts.append(or_(col(Outcome.study_id).in_(tagged_with(disease)), col(Outcome.subgroup).in_(subgroups)))
     if claim.subgroup in SUBGROUP_DISEASE:
+        own = SUBGROUP_DISEASE[claim.subgroup]
         only = (
             select(StudyTag.study_id)
             .where(col(StudyTag.facet) == "disease")
             .group_by(col(StudyTag.study_id))
-            .having(func.min(StudyTag.value) == SUBGROUP_DISEASE[claim.subgroup].value)
-            .having(func.max(StudyTag.value) == SUBGROUP_DISEASE[claim.subgroup].value)
+            .having(func.min(StudyTag.value) == own.value)
+            .having(func.max(StudyTag.value) == own.value)
         )
-        whole = and_(col(Outcome.subgroup).is_(None), col(Outcome.study_id).in_(only))
+        one = tagged_with(own).where(col(StudyTag.study_id).in_(of_one_patient()))
+        whole = and_(
+            col(Outcome.subgroup).is_(None), or_(col(Outcome.study_id).in_(only), col(Outcome.study_id).in_(one))
+        )
         parts.append(or_(col(Outcome.subgroup) == claim.subgroup.value, whole))
     return and_(*parts) if parts else None
 
@@ -102,6 +117,9 @@ class ClaimFigures:
     matching: list[OutcomePublic]
     other_populations: dict[str, list[str]]
     """Study id -> the diseases it enrolled, where they are more than the claim's disease."""
+    one_patient: dict[str, list[str]] = field(default_factory=dict)
+    """Study id -> the diseases it lists, more than the claim's, for the matching figures' studies of one patient:
+    one patient is of each disease coded (one entity with no single code, such as ETP-ALL/LBL)."""
     of_a_subgroup: list[OutcomePublic] = field(default_factory=list)
     """Figures of a subgroup, where the claim names none: it is about the whole cohort."""
     unlabeled: list[OutcomePublic] = field(default_factory=list)
@@ -165,8 +183,8 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     which both arms got, did the same). A claim's disease is who its figure
     is about. A figure has no disease of its own: it is about its study's whole population, so it speaks
     of a disease where its study enrolled no other, or where its subgroup is that disease's patients
-    (session 11's seventh probe, T7). A figure whose labels were lost in extraction is about no known
-    cohort (C4), as the comparison already holds."""
+    (session 11's seventh probe, T7), or where its study is of one patient, whose disease it lists. A figure
+    whose labels were lost in extraction is about no known cohort (C4), as the comparison already holds."""
     conditions = claim_filters(claim).conditions(session).all
     if (population := population_condition(session, claim)) is not None:
         conditions = [*conditions, population]
@@ -180,7 +198,9 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     disease = claim_disease(claim)
     alone = DISEASE_SUBGROUPS.get(disease, ()) if disease is not None else ()
     diseases_of = study_diseases(session, {f.study_id for f in figures}) if disease is not None else {}
-    mixed = {study for study, diseases in diseases_of.items() if disease and set(diseases) - {disease.value}}
+    several = {study for study, diseases in diseases_of.items() if disease and set(diseases) - {disease.value}}
+    one_patient = {study for study, n in enrolled_patients(session, several).items() if n == 1}
+    mixed = several - one_patient
     of_other_populations = [f for f in figures if f.study_id in mixed and f.subgroup not in alone]
     other = {f.study_id for f in of_other_populations}
     figures = [f for f in figures if f.study_id not in other or f.subgroup in alone]
@@ -210,6 +230,7 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     return ClaimFigures(
         matching=matching,
         other_populations={study: diseases_of[study] for study in sorted(other)},
+        one_patient={study: diseases_of[study] for study in sorted(one_patient & {f.study_id for f in matching})},
         of_other_populations=of_other_populations,
         enrolled=enrolled_patients(session, {f.study_id for f in matching}),
         several_arms={study for study, its_arms in arms.items() if len(its_arms) > 1},

@@ -338,3 +338,24 @@ def test_a_name_shared_in_another_case_is_no_study_over_rest_and_mcp(differing_i
     }
     answer = differing_in_case.post("/mcp", json=call, headers={"Accept": "application/json"}).json()
     assert answer["result"]["isError"] and "no scope found" in answer["result"]["content"][0]["text"], answer
+
+
+@pytest.mark.parametrize("disease", ["ETP-ALL", "T-LBL"])
+def test_a_study_of_one_patient_is_of_each_disease_it_codes(client: TestClient, disease: str) -> None:
+    """Session 14's probe, GA3: cd7-car-t-etp-case's one ETP-ALL/LBL patient, coded ETP-ALL and T-LBL, was taken
+    for two populations, so no claim about that patient was found, and the explanation said the study enrolled
+    ETP-ALL and T-LBL patients. The count of it is said instead."""
+    text = f"In {disease}, donor-derived CAR-T gave MRD negativity of 100% at day 30"
+    for answer in (check(client, text=text), check(client, measure="mrd_negative", disease=disease, value="100")):
+        assert answer["verdict"] == "supported", answer["explanation"]
+        assert [e["id"] for e in answer["evidence"] if e["agrees"]] == ["cd7-car-t-etp-case.bm-blast-free-d30"]
+        assert "not of" not in answer["explanation"] and "enrolled" not in answer["explanation"]
+        assert (
+            f"counted as of {disease} patients, each a study of one patient whose disease it codes as several: "
+            "cd7-car-t-etp-case (ETP-ALL and T-LBL)"
+        ) in answer["explanation"]
+
+
+def test_a_study_of_one_patient_decides_a_claim_about_its_diseases_subgroup(client: TestClient) -> None:
+    answer = check(client, measure="mrd_negative", subgroup="etp", therapy_class="car_t", value="100")
+    assert [e["id"] for e in answer["evidence"] if e["agrees"]] == ["cd7-car-t-etp-case.bm-blast-free-d30"]
