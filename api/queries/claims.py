@@ -15,9 +15,10 @@ from api.queries.filters import OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.pages import to_public, where
 from api.queries.roles import STUDIED
 from api.queries.treatment import Treatment, arms_given, study_arms
-from models import Arm, Outcome, Study, StudyTag
-from models.claim import Claim
+from models import Arm, CarProduct, Intervention, Outcome, Study, StudyTag
+from models.claim import Claim, ScopeInference, ScopeRecord
 from models.enums import STUDIED_ROLES, Disease, Subgroup, TherapyClass
+from models.figure import Inference
 from models.outcome import OutcomePublic
 
 
@@ -136,6 +137,9 @@ class ClaimFigures:
     """Study id -> the patients it enrolled, as printed, for the matching figures' studies that print it."""
     several_arms: set[str] = field(default_factory=set)
     """The matching figures' studies that record more than one arm: an arm's figure there is of a part."""
+    scope_inferred: dict[str, list[ScopeInference]] = field(default_factory=dict)
+    """Matching figure id -> the inferred fields of its study, interventions and CAR products the claim's scope
+    matched on (scope_inferences)."""
 
 
 # Subgroups whose patients are those given a class of treatment as part of the study's (not before it, as
@@ -234,11 +238,76 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
         of_other_populations=of_other_populations,
         enrolled=enrolled_patients(session, {f.study_id for f in matching}),
         several_arms={study for study, its_arms in arms.items() if len(its_arms) > 1},
+        scope_inferred=scope_inferences(session, claim, matching, arms=arms),
         of_a_subgroup=of_a_subgroup,
         unlabeled=unlabeled,
         not_given=not_given,
         of_an_arm=of_an_arm,
     )
+
+
+def _inferred(record: object, wanted: set[str]) -> dict[str, str]:
+    """The record's inferred fields among those wanted, with their reasons."""
+    found = (Inference.model_validate(i) for i in getattr(record, "inferred", None) or ())
+    return {i.field: i.reason for i in found if i.field in wanted}
+
+
+def _relies_on_diseases(claim: Claim, figure: OutcomePublic) -> bool:
+    """Whether the figure counts as of the claim's disease by its study's diseases (not by its own subgroup)."""
+    disease = claim_disease(claim)
+    if disease is not None and figure.subgroup not in DISEASE_SUBGROUPS.get(disease, ()):
+        return True
+    return claim.subgroup in SUBGROUP_DISEASE and figure.subgroup is None
+
+
+def scope_inferences(
+    session: Session, claim: Claim, figures: list[OutcomePublic], *, arms: dict[str, set[str]]
+) -> dict[str, list[ScopeInference]]:
+    """Figure id -> the inferred fields of its study, its arms' interventions (in a role under study) and its CAR
+    products that the claim's scope matched on, with their reasons (session 14's probe, GA2: "CD5 CAR-T gave a
+    CR rate of 100%" was supported by a slide whose CD5 target and CAR-T class are both curators' readings, and
+    the answer did not say so). A figure's arms: its own, or, for a whole study's figure, all of them."""
+    study_ids = {f.study_id for f in figures}
+    if not study_ids:
+        return {}
+    studies = {s.id: s for s in session.exec(select(Study).where(col(Study.id).in_(study_ids)))}
+    interventions = session.exec(
+        select(Intervention).where(
+            col(Intervention.study_id).in_(study_ids), col(Intervention.role).in_(sorted(STUDIED_ROLES))
+        )
+    ).all()
+    products = session.exec(select(CarProduct).where(col(CarProduct.study_id).in_(study_ids))).all()
+    found: dict[str, list[ScopeInference]] = {}
+    for figure in figures:
+        study = studies[figure.study_id]
+        its_arms = {figure.arm_id} if figure.arm_id is not None else arms.get(figure.study_id, set())
+        said: list[tuple[ScopeRecord, str, dict[str, str]]] = []
+        wanted = {"diseases"} if _relies_on_diseases(claim, figure) else set()
+        if claim.therapy_class is not None and claim.therapy_class in study.therapy_classes:
+            wanted.add("therapy_classes")
+        said.append(("study", study.id, _inferred(study, wanted)))
+        for given in interventions:
+            if given.study_id != figure.study_id or given.arm_id not in its_arms:
+                continue
+            fields = {"agent", "role"} if claim.agent is not None and given.agent == claim.agent else set()
+            if claim.therapy_class is not None and given.therapy_class == claim.therapy_class:
+                fields |= {"therapy_class", "role"}
+            said.append(("intervention", given.id, _inferred(given, fields)))
+        for product in products:
+            if product.study_id != figure.study_id or (product.arm_id is not None and product.arm_id not in its_arms):
+                continue
+            fields = set()
+            if claim.target_antigen is not None and claim.target_antigen in product.target_antigens:
+                fields.add("target_antigens")
+            if claim.cell_source is not None and product.cell_source == claim.cell_source:
+                fields.add("cell_source")
+            said.append(("car_product", product.id, _inferred(product, fields | ({"arm"} if fields else set()))))
+        found[figure.id] = [
+            ScopeInference(record=record, kind=kind, field=name, reason=reason)
+            for kind, record, inferred in said
+            for name, reason in inferred.items()
+        ]
+    return found
 
 
 def study_diseases(session: Session, study_ids: set[str]) -> dict[str, list[str]]:

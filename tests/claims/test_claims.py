@@ -7,11 +7,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.claims import text
+from api.claims import text, verdict
 from api.claims.text import StudyNames, read_claim
 from api.errors import InvalidInput
 from api.main import create_app
+from api.queries import claims as claims_query
+from api.queries.claims import ClaimFigures
 from api.settings import PROJECT_ROOT, Settings
+from models.claim import Claim, ScopeInference
+from models.enums import Disease, Subgroup
+from models.outcome import OutcomePublic
 from tests.claims.golden import GOLDEN, arguments, assert_golden, golden_ids
 
 PATH = "/v1/claims/check"
@@ -359,3 +364,123 @@ def test_a_study_of_one_patient_is_of_each_disease_it_codes(client: TestClient, 
 def test_a_study_of_one_patient_decides_a_claim_about_its_diseases_subgroup(client: TestClient) -> None:
     answer = check(client, measure="mrd_negative", subgroup="etp", therapy_class="car_t", value="100")
     assert [e["id"] for e in answer["evidence"] if e["agrees"]] == ["cd7-car-t-etp-case.bm-blast-free-d30"]
+
+
+def _recorded(client: TestClient, study_id: str) -> dict[tuple[str, str, str], str]:
+    """Every inferred field of a study, its interventions and CAR products, with its reason, as GET /v1/studies
+    gives them."""
+    study = client.get(f"/v1/studies/{study_id}").json()
+    records = [
+        ("study", study),
+        *(("intervention", i) for arm in study["arms"] for i in arm["interventions"]),
+        *(("car_product", p) for p in study["car_products"]),
+    ]
+    return {(kind, r.get("id", study_id), i["field"]): i["reason"] for kind, r in records for i in r["inferred"]}
+
+
+@pytest.mark.parametrize(
+    ("params", "figure", "named"),
+    [
+        (
+            {"text": "CD5 CAR-T gave a CR rate of 100%"},
+            "pan-cd5-car-t-nat-med-2024.cr",
+            [
+                ("study", "pan-cd5-car-t-nat-med-2024", "therapy_classes"),
+                ("intervention", "pan-cd5-car-t-nat-med-2024.cd5-car-t.car_t_cells", "therapy_class"),
+                ("car_product", "pan-cd5-car-t-nat-med-2024.cd5-edited-car-t", "target_antigens"),
+            ],
+        ),
+        (
+            {"measure": "cr", "target_antigen": "CD5", "value": "100"},
+            "pan-cd5-car-t-nat-med-2024.cr",
+            [("car_product", "pan-cd5-car-t-nat-med-2024.cd5-edited-car-t", "target_antigens")],
+        ),
+        (
+            {"text": "CAR-T gave a 2-year OS of 42.7% in T-ALL"},
+            "pan-car-t-jco-2021.os-2y",
+            [("study", "pan-car-t-jco-2021", "diseases"), ("study", "pan-car-t-jco-2021", "therapy_classes")],
+        ),
+        (
+            {"text": "autologous CAR-T gave a 2-year OS of 63%"},
+            "zhang-cd7-car-t-ajh-2023.os-2y",
+            [("car_product", "zhang-cd7-car-t-ajh-2023.cd7-car-t", "cell_source")],
+        ),
+        (
+            {"text": "venetoclax gave CR/CRi in 7/7 patients with ETP-ALL after cycle 1"},
+            "suo-v-hag.cr-cri-cycle1",
+            [("study", "suo-v-hag", "diseases")],
+        ),
+    ],
+)
+def test_a_match_on_an_inferred_scope_field_is_said_with_its_reason(
+    client: TestClient, params: dict[str, str], figure: str, named: list[tuple[str, str, str]]
+) -> None:
+    """Session 14's probe, GA2: the study, intervention and CAR-product fields a claim's scope matched on were
+    curators' inferences, and the answer did not say so. Each is named in the evidence and in the explanation
+    with the reason the study records; those the scope did not match on (the CAR product's cell type) are not."""
+    answer = check(client, **params)
+    assert answer["verdict"] == "supported"
+    [item] = [e for e in answer["evidence"] if e["id"] == figure]
+    recorded = _recorded(client, figure.split(".")[0])
+    assert item["scope_inferred"] == [
+        {"record": record, "kind": kind, "field": name, "reason": recorded[(kind, record, name)]}
+        for kind, record, name in named
+    ]
+    said = answer["explanation"].split("matched to the claim's scope by fields curators inferred: ")[1]
+    for kind, record, name in named:
+        assert f"{record} {name} ({recorded[(kind, record, name)].removesuffix('.')})" in said
+
+
+def test_a_match_on_printed_scope_fields_names_no_inference(client: TestClient) -> None:
+    answer = check(client, text="Donor-derived CD7 CAR-T gave a 1-year PFS of 62.3%")
+    assert [e["scope_inferred"] for e in answer["evidence"]] == [[]]
+    assert "matched to the claim's scope" not in answer["explanation"]
+
+
+@pytest.mark.parametrize(
+    ("disease", "subgroup", "figure_subgroup", "relies"),
+    [
+        ("T-LBL", None, None, True),
+        ("T-LBL", None, "t_lbl", False),  # of the disease by its own subgroup, not by the study's diseases
+        ("ETP-ALL", None, "etp", False),
+        ("T-ALL", "etp", "etp", False),  # ETP T-ALL patients are ETP-ALL's
+        (None, "etp", None, True),  # a whole study's figure, by the study's one disease
+        (None, "etp", "etp", False),
+        (None, None, None, False),
+    ],
+)
+def test_a_figure_rests_on_its_studys_diseases_unless_its_subgroup_is_the_diseases(
+    disease: str | None, subgroup: str | None, figure_subgroup: str | None, relies: bool
+) -> None:
+    claim = Claim.model_construct(
+        disease=None if disease is None else Disease(disease), subgroup=None if subgroup is None else Subgroup(subgroup)
+    )
+    figure = OutcomePublic.model_construct(subgroup=figure_subgroup)
+    assert claims_query._relies_on_diseases(claim, figure) is relies
+
+
+def test_the_mcp_tool_names_the_inferred_scope_fields_as_rest_does(client: TestClient) -> None:
+    arguments = {"text": "CD5 CAR-T gave a CR rate of 100%"}
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "check_claim", "arguments": arguments},
+    }
+    answer = client.post("/mcp", json=call, headers={"Accept": "application/json"}).json()["result"]
+    rest = check(client, **arguments)
+    assert answer["structuredContent"]["evidence"] == rest["evidence"]
+    assert answer["structuredContent"]["explanation"] == rest["explanation"]
+    assert "target_antigens" in answer["content"][0]["text"]
+
+
+def test_the_inferred_scope_fields_named_are_bounded() -> None:
+    figures = ClaimFigures(
+        matching=[],
+        other_populations={},
+        scope_inferred={
+            "f": [ScopeInference(record=f"s.{i}", kind="intervention", field="role", reason="r.") for i in range(9)]
+        },
+    )
+    [said] = verdict._scope_inferred([OutcomePublic.model_construct(id="f")], figures)
+    assert said.endswith("intervention s.4 role (r) and 4 more")
