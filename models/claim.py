@@ -1,6 +1,7 @@
 """A numeric claim checked against the curated figures: what was understood, the verdict, the evidence."""
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -48,6 +49,23 @@ class Claim(BaseModel):
     text: str | None = Field(description="The sentence the claim was read from; null for a structured claim.")
 
 
+ScopeRecord = Literal["study", "intervention", "car_product"]
+"""The records a claim's scope is matched on."""
+
+
+class ScopeInference(BaseModel):
+    """A field of a figure's study, arm intervention or CAR product that the claim's scope was matched on, and
+    that curators inferred: the figure counts as of the claim's disease or treatment by that inference."""
+
+    record: str = Field(
+        description="Id of the record: a study (GET /v1/studies/{id}), or an intervention or a CAR product of the "
+        "figure's study (listed there)."
+    )
+    kind: ScopeRecord = Field(description="What the record is.")
+    field: str = Field(description="The inferred field of the record, e.g. 'target_antigens', 'diseases'.")
+    reason: str = Field(description="Why curators inferred it, as recorded on the record.")
+
+
 class ClaimEvidence(BaseModel):
     """One figure that matches the claim, with its provenance and how it compared."""
 
@@ -68,6 +86,12 @@ class ClaimEvidence(BaseModel):
     locator: str = Field(description="Where in the document the figure is printed.")
     source_id: str = Field(description="The source document (GET /v1/sources/{id}).")
     inferred: list[Inference] = Field(description="Fields curators inferred, each with the reason.")
+    scope_inferred: list[ScopeInference] = Field(
+        description="For a figure that decides the claim: the fields of its study, arm interventions or CAR "
+        "products that the claim's scope (disease, agent, therapy class, target antigen, cell source) was matched "
+        "on and that curators inferred, each with its record and reason; empty when the match rests on printed "
+        "fields alone, and for a figure that decides nothing."
+    )
     derived: bool = Field(description="True when curators computed the value rather than reading it.")
     derivation: str | None = Field(description="How a derived value was computed.")
     conflict_ids: list[str] = Field(description="Recorded conflicts the figure takes part in (/v1/conflicts).")

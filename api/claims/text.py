@@ -8,7 +8,7 @@ What cannot be read is said, piece by piece, in a 422.
 import bisect
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,10 +262,14 @@ class StudyNames:
     longest: int
 
     @classmethod
-    def of(cls, names: Mapping[str, str]) -> "StudyNames":
-        owners: dict[str, str] = {}
-        for name in sorted(names, key=len, reverse=True):
-            owners.setdefault(name.lower(), names[name])
+    def of(cls, names: Iterable[tuple[str, str]]) -> "StudyNames":
+        """From every (name, study) pair. A name names a study only where no other study has it as the reader
+        reads it (lower-cased, its forms folded): 'V-Hag' beside another study's 'V-HAG' names neither (session
+        14's probe, GA11: one of them was taken, by the order the names came in, and the claim checked against it)."""
+        studies: dict[str, set[str]] = {}
+        for name, study in names:
+            studies.setdefault(_normalise(name).strip(), set()).add(study)
+        owners = {name: next(iter(ids)) for name, ids in studies.items() if name and len(ids) == 1}
         return cls(owners, max(map(len, owners), default=0))
 
     def in_sentence(self, text: str) -> list[str]:

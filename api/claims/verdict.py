@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from api.claims.agreement import Comparison, compare
-from api.queries.claims import ClaimFigures, arm_study, matching_outcomes, study_exists
+from api.queries.claims import ClaimFigures, arm_study, claim_disease, matching_outcomes, study_exists
 from api.render.labels import at_time, label
 from models.claim import Claim, ClaimCheck, ClaimEvidence, ClaimUnit, Verdict
 from models.outcome import OutcomePublic
@@ -38,12 +38,31 @@ def scope_words(claim: Claim) -> str:
     return " ".join(p for p in parts if p)
 
 
-def evidence(figure: OutcomePublic, comparison: Comparison) -> ClaimEvidence:
+def evidence(figure: OutcomePublic, comparison: Comparison, *, figures: ClaimFigures) -> ClaimEvidence:
     return ClaimEvidence(
-        **figure.model_dump(include=set(ClaimEvidence.model_fields) - {"agrees", "compared"}),
+        **figure.model_dump(include=set(ClaimEvidence.model_fields) - {"agrees", "compared", "scope_inferred"}),
+        scope_inferred=figures.scope_inferred.get(figure.id, []),
         agrees=comparison.agrees,
         compared=comparison.said,
     )
+
+
+RECORD_WORDS = {"study": "study", "intervention": "intervention", "car_product": "CAR product"}
+
+
+def _scope_inferred(items: list[OutcomePublic], figures: ClaimFigures) -> list[str]:
+    """The inferred fields of the figures' studies, interventions and CAR products the scope matched on, each
+    once with its reason: a match on a curator's reading is said, as an inferred field of the figure is."""
+    said = {(i.kind, i.record, i.field): i.reason for f in items for i in figures.scope_inferred.get(f.id, [])}
+    if not said:
+        return []
+    named = _some(
+        [
+            f"{RECORD_WORDS[kind]} {record} {name} ({reason.strip().removesuffix('.')})"
+            for (kind, record, name), reason in said.items()
+        ]
+    )
+    return ["matched to the claim's scope by fields curators inferred: " + named]
 
 
 def _quoted(e: OutcomePublic) -> str:
@@ -89,6 +108,15 @@ def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
         return []
     studies = _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(other.items())])
     return [f"not counted, as not of {claim.disease} patients alone: the figures of studies that enrolled {studies}"]
+
+
+def _one_patient(claim: Claim, studies: dict[str, list[str]]) -> list[str]:
+    """The studies of one patient counted as of the claim's disease though they list others: said, not silent."""
+    if not studies:
+        return []
+    named = _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(studies.items())])
+    disease = claim_disease(claim)
+    return [f"counted as of {disease} patients, each a study of one patient whose disease it codes as several: {named}"]
 
 
 UNLABELED = "unlabeled: its group or arm labels were lost in extraction"
@@ -174,7 +202,9 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
     not_deciding = _not_deciding(figures)
     caveats = [
         *_caveats(comparable),
+        *_scope_inferred(comparable, figures),
         *_other_populations(claim, figures.other_populations),
+        *_one_patient(claim, figures.one_patient),
         *_not_counted(figures.of_a_subgroup, "as figures of a subgroup (the claim names none; name one to check them)"),
         *_not_counted(figures.of_an_arm, "as figures of one arm (the claim names none; name one to check them)"),
         *_not_counted(figures.unlabeled, "as unlabeled (their group or arm labels were lost in extraction)"),
@@ -183,8 +213,8 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
     if caveats:
         sentence += "; " + "; ".join(caveats)
     ordered = agreeing + disagreeing + unusable
-    listed = [evidence(f, judged[f.id]) for f in ordered[:MAX_EVIDENCE]]
-    listed += [evidence(f, said) for f, said in not_deciding[: max(0, MAX_EVIDENCE - len(listed))]]
+    listed = [evidence(f, judged[f.id], figures=figures) for f in ordered[:MAX_EVIDENCE]]
+    listed += [evidence(f, said, figures=figures) for f, said in not_deciding[: max(0, MAX_EVIDENCE - len(listed))]]
     return ClaimCheck(
         verdict=verdict,
         explanation=sentence + ".",

@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from api.queries.filters import OutcomeFilters, StudyFilters, SubgroupFilter
 from api.queries.pages import to_public, where
 from api.queries.roles import STUDIED
 from api.queries.treatment import Treatment, arms_given, given_by_its_subgroup, study_arms
-from models import Arm, Outcome, Study, StudyTag
-from models.claim import Claim
+from models import Arm, CarProduct, Intervention, Outcome, Study, StudyTag
+from models.claim import Claim, ScopeInference, ScopeRecord
 from models.enums import STUDIED_ROLES, Disease, Subgroup
+from models.figure import Inference
 from models.outcome import OutcomePublic
 
 
@@ -70,27 +72,41 @@ def claim_disease(claim: Claim) -> Disease | None:
     return claim.disease
 
 
+def tagged_with(disease: Disease) -> SelectOfScalar[str]:
+    """The studies that list the disease."""
+    return select(StudyTag.study_id).where(col(StudyTag.facet) == "disease", col(StudyTag.value) == disease.value)
+
+
+def of_one_patient() -> SelectOfScalar[str]:
+    """The studies of one patient: of each disease they list, one patient being no two populations (session 14's
+    probe, GA3: one ETP-ALL/LBL patient, coded ETP-ALL and T-LBL, was taken for a study of two diseases)."""
+    return select(Study.id).where(col(Study.n_enrolled) == 1)
+
+
 def population_condition(session: Session, claim: Claim) -> ColumnElement[bool] | None:
     """The figures that may be of the claim's disease or disease subgroup's patients: of a study that enrolled
     the disease, or of that disease's subgroup in any study (the ETP subgroup of a T-ALL study is ETP-ALL
     patients: a tenth probe's E4); for a disease's subgroup, that subgroup's figures, or a whole study's where
-    the study enrolled that disease alone (session 13's probe, FA11: "CR/CRi was 100% in ETP patients" was not
-    found, where a study of ETP-ALL patients alone printed it). matching_outcomes then sorts out studies that
-    enrolled other diseases too."""
+    the study enrolled that disease alone, or one patient who had it (session 13's probe, FA11: "CR/CRi was 100%
+    in ETP patients" was not found, where a study of ETP-ALL patients alone printed it). matching_outcomes then
+    sorts out studies that enrolled other diseases too."""
     parts: list[ColumnElement[bool]] = []
     if (disease := claim_disease(claim)) is not None:
         subgroups = [s.value for s in DISEASE_SUBGROUPS.get(disease, ())]
-        tagged = select(StudyTag.study_id).where(col(StudyTag.facet) == "disease", col(StudyTag.value) == disease.value)
-        parts.append(or_(col(Outcome.study_id).in_(tagged), col(Outcome.subgroup).in_(subgroups)))
+        parts.append(or_(col(Outcome.study_id).in_(tagged_with(disease)), col(Outcome.subgroup).in_(subgroups)))
     if claim.subgroup in SUBGROUP_DISEASE:
+        own = SUBGROUP_DISEASE[claim.subgroup]
         only = (
             select(StudyTag.study_id)
             .where(col(StudyTag.facet) == "disease")
             .group_by(col(StudyTag.study_id))
-            .having(func.min(StudyTag.value) == SUBGROUP_DISEASE[claim.subgroup].value)
-            .having(func.max(StudyTag.value) == SUBGROUP_DISEASE[claim.subgroup].value)
+            .having(func.min(StudyTag.value) == own.value)
+            .having(func.max(StudyTag.value) == own.value)
         )
-        whole = and_(col(Outcome.subgroup).is_(None), col(Outcome.study_id).in_(only))
+        one = tagged_with(own).where(col(StudyTag.study_id).in_(of_one_patient()))
+        whole = and_(
+            col(Outcome.subgroup).is_(None), or_(col(Outcome.study_id).in_(only), col(Outcome.study_id).in_(one))
+        )
         parts.append(or_(col(Outcome.subgroup) == claim.subgroup.value, whole))
     return and_(*parts) if parts else None
 
@@ -102,6 +118,9 @@ class ClaimFigures:
     matching: list[OutcomePublic]
     other_populations: dict[str, list[str]]
     """Study id -> the diseases it enrolled, where they are more than the claim's disease."""
+    one_patient: dict[str, list[str]] = field(default_factory=dict)
+    """Study id -> the diseases it lists, more than the claim's, for the matching figures' studies of one patient:
+    one patient is of each disease coded (one entity with no single code, such as ETP-ALL/LBL)."""
     of_a_subgroup: list[OutcomePublic] = field(default_factory=list)
     """Figures of a subgroup, where the claim names none: it is about the whole cohort."""
     unlabeled: list[OutcomePublic] = field(default_factory=list)
@@ -118,6 +137,9 @@ class ClaimFigures:
     """Study id -> the patients it enrolled, as printed, for the matching figures' studies that print it."""
     several_arms: set[str] = field(default_factory=set)
     """The matching figures' studies that record more than one arm: an arm's figure there is of a part."""
+    scope_inferred: dict[str, list[ScopeInference]] = field(default_factory=dict)
+    """Matching figure id -> the inferred fields of its study, interventions and CAR products the claim's scope
+    matched on (scope_inferences)."""
 
 
 def claim_treatment(claim: Claim) -> Treatment:
@@ -148,8 +170,8 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     which both arms got, did the same). A claim's disease is who its figure
     is about. A figure has no disease of its own: it is about its study's whole population, so it speaks
     of a disease where its study enrolled no other, or where its subgroup is that disease's patients
-    (session 11's seventh probe, T7). A figure whose labels were lost in extraction is about no known
-    cohort (C4), as the comparison already holds."""
+    (session 11's seventh probe, T7), or where its study is of one patient, whose disease it lists. A figure
+    whose labels were lost in extraction is about no known cohort (C4), as the comparison already holds."""
     conditions = claim_filters(claim).conditions(session).all
     if (population := population_condition(session, claim)) is not None:
         conditions = [*conditions, population]
@@ -163,7 +185,9 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     disease = claim_disease(claim)
     alone = DISEASE_SUBGROUPS.get(disease, ()) if disease is not None else ()
     diseases_of = study_diseases(session, {f.study_id for f in figures}) if disease is not None else {}
-    mixed = {study for study, diseases in diseases_of.items() if disease and set(diseases) - {disease.value}}
+    several = {study for study, diseases in diseases_of.items() if disease and set(diseases) - {disease.value}}
+    one_patient = {study for study, n in enrolled_patients(session, several).items() if n == 1}
+    mixed = several - one_patient
     of_other_populations = [f for f in figures if f.study_id in mixed and f.subgroup not in alone]
     other = {f.study_id for f in of_other_populations}
     figures = [f for f in figures if f.study_id not in other or f.subgroup in alone]
@@ -193,14 +217,80 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     return ClaimFigures(
         matching=matching,
         other_populations={study: diseases_of[study] for study in sorted(other)},
+        one_patient={study: diseases_of[study] for study in sorted(one_patient & {f.study_id for f in matching})},
         of_other_populations=of_other_populations,
         enrolled=enrolled_patients(session, {f.study_id for f in matching}),
         several_arms={study for study, its_arms in arms.items() if len(its_arms) > 1},
+        scope_inferred=scope_inferences(session, claim, matching, arms=arms),
         of_a_subgroup=of_a_subgroup,
         unlabeled=unlabeled,
         not_given=not_given,
         of_an_arm=of_an_arm,
     )
+
+
+def _inferred(record: object, wanted: set[str]) -> dict[str, str]:
+    """The record's inferred fields among those wanted, with their reasons."""
+    found = (Inference.model_validate(i) for i in getattr(record, "inferred", None) or ())
+    return {i.field: i.reason for i in found if i.field in wanted}
+
+
+def _relies_on_diseases(claim: Claim, figure: OutcomePublic) -> bool:
+    """Whether the figure counts as of the claim's disease by its study's diseases (not by its own subgroup)."""
+    disease = claim_disease(claim)
+    if disease is not None and figure.subgroup not in DISEASE_SUBGROUPS.get(disease, ()):
+        return True
+    return claim.subgroup in SUBGROUP_DISEASE and figure.subgroup is None
+
+
+def scope_inferences(
+    session: Session, claim: Claim, figures: list[OutcomePublic], *, arms: dict[str, set[str]]
+) -> dict[str, list[ScopeInference]]:
+    """Figure id -> the inferred fields of its study, its arms' interventions (in a role under study) and its CAR
+    products that the claim's scope matched on, with their reasons (session 14's probe, GA2: "CD5 CAR-T gave a
+    CR rate of 100%" was supported by a slide whose CD5 target and CAR-T class are both curators' readings, and
+    the answer did not say so). A figure's arms: its own, or, for a whole study's figure, all of them."""
+    study_ids = {f.study_id for f in figures}
+    if not study_ids:
+        return {}
+    studies = {s.id: s for s in session.exec(select(Study).where(col(Study.id).in_(study_ids)))}
+    interventions = session.exec(
+        select(Intervention).where(
+            col(Intervention.study_id).in_(study_ids), col(Intervention.role).in_(sorted(STUDIED_ROLES))
+        )
+    ).all()
+    products = session.exec(select(CarProduct).where(col(CarProduct.study_id).in_(study_ids))).all()
+    found: dict[str, list[ScopeInference]] = {}
+    for figure in figures:
+        study = studies[figure.study_id]
+        its_arms = {figure.arm_id} if figure.arm_id is not None else arms.get(figure.study_id, set())
+        said: list[tuple[ScopeRecord, str, dict[str, str]]] = []
+        wanted = {"diseases"} if _relies_on_diseases(claim, figure) else set()
+        if claim.therapy_class is not None and claim.therapy_class in study.therapy_classes:
+            wanted.add("therapy_classes")
+        said.append(("study", study.id, _inferred(study, wanted)))
+        for given in interventions:
+            if given.study_id != figure.study_id or given.arm_id not in its_arms:
+                continue
+            fields = {"agent", "role"} if claim.agent is not None and given.agent == claim.agent else set()
+            if claim.therapy_class is not None and given.therapy_class == claim.therapy_class:
+                fields |= {"therapy_class", "role"}
+            said.append(("intervention", given.id, _inferred(given, fields)))
+        for product in products:
+            if product.study_id != figure.study_id or (product.arm_id is not None and product.arm_id not in its_arms):
+                continue
+            fields = set()
+            if claim.target_antigen is not None and claim.target_antigen in product.target_antigens:
+                fields.add("target_antigens")
+            if claim.cell_source is not None and product.cell_source == claim.cell_source:
+                fields.add("cell_source")
+            said.append(("car_product", product.id, _inferred(product, fields | ({"arm"} if fields else set()))))
+        found[figure.id] = [
+            ScopeInference(record=record, kind=kind, field=name, reason=reason)
+            for kind, record, inferred in said
+            for name, reason in inferred.items()
+        ]
+    return found
 
 
 def study_diseases(session: Session, study_ids: set[str]) -> dict[str, list[str]]:
@@ -216,15 +306,15 @@ def study_diseases(session: Session, study_ids: set[str]) -> dict[str, list[str]
     return found
 
 
-def study_names(session: Session) -> dict[str, str]:
-    """Every name a sentence may use for one study: its id, and its acronym and registry ids where no other
-    study shares them (two V-HAG studies: 'V-HAG' names neither)."""
-    owners: dict[str, set[str]] = {}
-    for study in session.exec(select(Study)).all():
-        for name in (study.id, study.acronym, *study.registry_ids):
-            if name:
-                owners.setdefault(name, set()).add(study.id)
-    return {name: next(iter(ids)) for name, ids in owners.items() if len(ids) == 1}
+def study_names(session: Session) -> list[tuple[str, str]]:
+    """Every name a sentence may use for a study, with the study: its id, acronym and registry ids. Shared
+    names too: whether one is shared is decided as the sentence reader reads it (api.claims.text.StudyNames)."""
+    return [
+        (name, study.id)
+        for study in session.exec(select(Study)).all()
+        for name in (study.id, study.acronym, *study.registry_ids)
+        if name
+    ]
 
 
 def enrolled_patients(session: Session, study_ids: set[str]) -> dict[str, int]:

@@ -1,13 +1,22 @@
 """GET /v1/claims/check: the golden claims, the rules at their edges, the text reader, errors and caching."""
 
+import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.claims import text
+from api.claims import text, verdict
 from api.claims.text import StudyNames, read_claim
 from api.errors import InvalidInput
+from api.main import create_app
+from api.queries import claims as claims_query
+from api.queries.claims import ClaimFigures
+from api.settings import PROJECT_ROOT, Settings
+from models.claim import Claim, ScopeInference
+from models.enums import Disease, Subgroup
+from models.outcome import OutcomePublic
 from tests.claims.golden import GOLDEN, arguments, assert_golden, golden_ids
 
 PATH = "/v1/claims/check"
@@ -203,7 +212,9 @@ def test_a_time_point_is_looked_up_under_its_equivalents_written_out(
 
 def test_a_sentence_is_read_by_looking_its_words_up_not_by_trying_every_name(monkeypatch: pytest.MonkeyPatch) -> None:
     """Session 11's probe (S11-9): one pattern per study name made a sentence cost 1 s at 27,000 studies."""
-    names = StudyNames.of({f"study-{i:05d}": f"study-{i:05d}" for i in range(27_000)} | {"RD13-01": "rd13-01"})
+    names = StudyNames.of(
+        ({f"study-{i:05d}": f"study-{i:05d}" for i in range(27_000)} | {"RD13-01": "rd13-01"}).items()
+    )
     tried: list[str] = []
     take = text._Reading.take
 
@@ -228,7 +239,7 @@ def test_a_sentence_is_read_by_looking_its_words_up_not_by_trying_every_name(mon
     ],
 )
 def test_names_are_found_whole_between_words(sentence: str, found: list[str]) -> None:
-    names = StudyNames.of({"RD13-01": "rd13-01", "V HAG 2": "v-hag-2", "HAG": "hag-x"})
+    names = StudyNames.of({"RD13-01": "rd13-01", "V HAG 2": "v-hag-2", "HAG": "hag-x"}.items())
     assert names.in_sentence(sentence) == found
 
 
@@ -258,7 +269,7 @@ def test_the_explanation_names_a_few_of_many_figures_then_how_many_more(client: 
 def test_a_word_repeated_is_refused_once() -> None:
     """Session 12's ninth probe (C8): 'not' 125 times was 125 messages (14 KB over MCP)."""
     with pytest.raises(InvalidInput) as refused:
-        read_claim("not " * 100 + "RD13-01 CR 80%", StudyNames.of({"RD13-01": "rd13-01"}))
+        read_claim("not " * 100 + "RD13-01 CR 80%", StudyNames.of({"RD13-01": "rd13-01"}.items()))
     assert sum("'not' is not read" in error.message for error in refused.value.errors) == 1
 
 
@@ -289,3 +300,187 @@ def test_a_printed_bound_is_tested_on_the_numbers_as_they_are(
     bound |= {"numerator": None, "denominator": None}
     understood = check(client, measure="cr", study="rd13-01", value=claimed)["understood"]
     assert compare(Claim.model_validate(understood), OutcomePublic.model_validate(bound)).agrees is agrees
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        {"V-HAG": "suo-v-hag", "V-Hag": "yu-v-hag-phase2"},
+        {"NS7CAR": "ns7car-a", "ns7car": "ns7car"},  # one study's acronym, another's id: the id is given as study=
+        {"RD13\u201301": "rd13-01", "RD13-01": "rd13-01-bis"},  # a dash the reader reads as a hyphen
+    ],
+    ids=["case", "id-and-acronym", "dash"],
+)
+def test_a_name_two_studies_share_as_the_reader_reads_it_names_neither(names: dict[str, str]) -> None:
+    """Session 14's probe, GA11: names differing only in case were not seen as shared, and the one read
+    last named its study in every sentence, which was checked against the study the user did not name."""
+    found = StudyNames.of([*names.items(), ("RD13-02", "rd13-02")])
+    assert found.owners == {"rd13-02": "rd13-02"}
+
+
+@pytest.fixture(scope="module")
+def differing_in_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The curated data, with yu-v-hag-phase2's acronym written 'V-Hag' (suo-v-hag keeps 'V-HAG')."""
+    root = tmp_path_factory.mktemp("case")
+    shutil.copytree(PROJECT_ROOT / "fixtures", root / "fixtures")
+    study = root / "fixtures" / "studies" / "yu-v-hag-phase2.yaml"
+    study.write_text(study.read_text(encoding="utf-8").replace("acronym: V-HAG", "acronym: V-Hag"), encoding="utf-8")
+    with TestClient(create_app(Settings(fixtures_dir=root / "fixtures"))) as client:
+        yield client
+
+
+@pytest.mark.parametrize("name", ["V-Hag", "V-HAG", "v-hag"])
+def test_a_name_shared_in_another_case_is_no_study_over_rest_and_mcp(differing_in_case: TestClient, name: str) -> None:
+    text = f"{name} reported a CR/CRi of 85.7% after the first cycle"
+    response = differing_in_case.get(PATH, params={"text": text})
+    assert response.status_code == 422, response.text
+    assert "no scope found" in response.text
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "check_claim", "arguments": {"text": text}},
+    }
+    answer = differing_in_case.post("/mcp", json=call, headers={"Accept": "application/json"}).json()
+    assert answer["result"]["isError"] and "no scope found" in answer["result"]["content"][0]["text"], answer
+
+
+@pytest.mark.parametrize("disease", ["ETP-ALL", "T-LBL"])
+def test_a_study_of_one_patient_is_of_each_disease_it_codes(client: TestClient, disease: str) -> None:
+    """Session 14's probe, GA3: cd7-car-t-etp-case's one ETP-ALL/LBL patient, coded ETP-ALL and T-LBL, was taken
+    for two populations, so no claim about that patient was found, and the explanation said the study enrolled
+    ETP-ALL and T-LBL patients. The count of it is said instead."""
+    text = f"In {disease}, donor-derived CAR-T gave MRD negativity of 100% at day 30"
+    for answer in (check(client, text=text), check(client, measure="mrd_negative", disease=disease, value="100")):
+        assert answer["verdict"] == "supported", answer["explanation"]
+        assert [e["id"] for e in answer["evidence"] if e["agrees"]] == ["cd7-car-t-etp-case.bm-blast-free-d30"]
+        assert "not of" not in answer["explanation"] and "enrolled" not in answer["explanation"]
+        assert (
+            f"counted as of {disease} patients, each a study of one patient whose disease it codes as several: "
+            "cd7-car-t-etp-case (ETP-ALL and T-LBL)"
+        ) in answer["explanation"]
+
+
+def test_a_study_of_one_patient_decides_a_claim_about_its_diseases_subgroup(client: TestClient) -> None:
+    answer = check(client, measure="mrd_negative", subgroup="etp", therapy_class="car_t", value="100")
+    assert [e["id"] for e in answer["evidence"] if e["agrees"]] == ["cd7-car-t-etp-case.bm-blast-free-d30"]
+
+
+def _recorded(client: TestClient, study_id: str) -> dict[tuple[str, str, str], str]:
+    """Every inferred field of a study, its interventions and CAR products, with its reason, as GET /v1/studies
+    gives them."""
+    study = client.get(f"/v1/studies/{study_id}").json()
+    records = [
+        ("study", study),
+        *(("intervention", i) for arm in study["arms"] for i in arm["interventions"]),
+        *(("car_product", p) for p in study["car_products"]),
+    ]
+    return {(kind, r.get("id", study_id), i["field"]): i["reason"] for kind, r in records for i in r["inferred"]}
+
+
+@pytest.mark.parametrize(
+    ("params", "figure", "named"),
+    [
+        (
+            {"text": "CD5 CAR-T gave a CR rate of 100%"},
+            "pan-cd5-car-t-nat-med-2024.cr",
+            [
+                ("study", "pan-cd5-car-t-nat-med-2024", "therapy_classes"),
+                ("intervention", "pan-cd5-car-t-nat-med-2024.cd5-car-t.car_t_cells", "therapy_class"),
+                ("car_product", "pan-cd5-car-t-nat-med-2024.cd5-edited-car-t", "target_antigens"),
+            ],
+        ),
+        (
+            {"measure": "cr", "target_antigen": "CD5", "value": "100"},
+            "pan-cd5-car-t-nat-med-2024.cr",
+            [("car_product", "pan-cd5-car-t-nat-med-2024.cd5-edited-car-t", "target_antigens")],
+        ),
+        (
+            {"text": "CAR-T gave a 2-year OS of 42.7% in T-ALL"},
+            "pan-car-t-jco-2021.os-2y",
+            [("study", "pan-car-t-jco-2021", "diseases"), ("study", "pan-car-t-jco-2021", "therapy_classes")],
+        ),
+        (
+            {"text": "autologous CAR-T gave a 2-year OS of 63%"},
+            "zhang-cd7-car-t-ajh-2023.os-2y",
+            [("car_product", "zhang-cd7-car-t-ajh-2023.cd7-car-t", "cell_source")],
+        ),
+        (
+            {"text": "venetoclax gave CR/CRi in 7/7 patients with ETP-ALL after cycle 1"},
+            "suo-v-hag.cr-cri-cycle1",
+            [("study", "suo-v-hag", "diseases")],
+        ),
+    ],
+)
+def test_a_match_on_an_inferred_scope_field_is_said_with_its_reason(
+    client: TestClient, params: dict[str, str], figure: str, named: list[tuple[str, str, str]]
+) -> None:
+    """Session 14's probe, GA2: the study, intervention and CAR-product fields a claim's scope matched on were
+    curators' inferences, and the answer did not say so. Each is named in the evidence and in the explanation
+    with the reason the study records; those the scope did not match on (the CAR product's cell type) are not."""
+    answer = check(client, **params)
+    assert answer["verdict"] == "supported"
+    [item] = [e for e in answer["evidence"] if e["id"] == figure]
+    recorded = _recorded(client, figure.split(".")[0])
+    assert item["scope_inferred"] == [
+        {"record": record, "kind": kind, "field": name, "reason": recorded[(kind, record, name)]}
+        for kind, record, name in named
+    ]
+    said = answer["explanation"].split("matched to the claim's scope by fields curators inferred: ")[1]
+    for kind, record, name in named:
+        assert f"{record} {name} ({recorded[(kind, record, name)].removesuffix('.')})" in said
+
+
+def test_a_match_on_printed_scope_fields_names_no_inference(client: TestClient) -> None:
+    answer = check(client, text="Donor-derived CD7 CAR-T gave a 1-year PFS of 62.3%")
+    assert [e["scope_inferred"] for e in answer["evidence"]] == [[]]
+    assert "matched to the claim's scope" not in answer["explanation"]
+
+
+@pytest.mark.parametrize(
+    ("disease", "subgroup", "figure_subgroup", "relies"),
+    [
+        ("T-LBL", None, None, True),
+        ("T-LBL", None, "t_lbl", False),  # of the disease by its own subgroup, not by the study's diseases
+        ("ETP-ALL", None, "etp", False),
+        ("T-ALL", "etp", "etp", False),  # ETP T-ALL patients are ETP-ALL's
+        (None, "etp", None, True),  # a whole study's figure, by the study's one disease
+        (None, "etp", "etp", False),
+        (None, None, None, False),
+    ],
+)
+def test_a_figure_rests_on_its_studys_diseases_unless_its_subgroup_is_the_diseases(
+    disease: str | None, subgroup: str | None, figure_subgroup: str | None, relies: bool
+) -> None:
+    claim = Claim.model_construct(
+        disease=None if disease is None else Disease(disease), subgroup=None if subgroup is None else Subgroup(subgroup)
+    )
+    figure = OutcomePublic.model_construct(subgroup=figure_subgroup)
+    assert claims_query._relies_on_diseases(claim, figure) is relies
+
+
+def test_the_mcp_tool_names_the_inferred_scope_fields_as_rest_does(client: TestClient) -> None:
+    arguments = {"text": "CD5 CAR-T gave a CR rate of 100%"}
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "check_claim", "arguments": arguments},
+    }
+    answer = client.post("/mcp", json=call, headers={"Accept": "application/json"}).json()["result"]
+    rest = check(client, **arguments)
+    assert answer["structuredContent"]["evidence"] == rest["evidence"]
+    assert answer["structuredContent"]["explanation"] == rest["explanation"]
+    assert "target_antigens" in answer["content"][0]["text"]
+
+
+def test_the_inferred_scope_fields_named_are_bounded() -> None:
+    figures = ClaimFigures(
+        matching=[],
+        other_populations={},
+        scope_inferred={
+            "f": [ScopeInference(record=f"s.{i}", kind="intervention", field="role", reason="r.") for i in range(9)]
+        },
+    )
+    [said] = verdict._scope_inferred([OutcomePublic.model_construct(id="f")], figures)
+    assert said.endswith("intervention s.4 role (r) and 4 more")
