@@ -208,7 +208,7 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
         *_not_counted(figures.of_a_subgroup, "as figures of a subgroup (the claim names none; name one to check them)"),
         *_not_counted(figures.of_an_arm, "as figures of one arm (the claim names none; name one to check them)"),
         *_not_counted(figures.unlabeled, "as unlabeled (their group or arm labels were lost in extraction)"),
-        *_not_counted(figures.not_given, "as of patients not all given it (another arm's, or a whole study's)"),
+        *_not_counted(figures.not_given, "as of patients not all given it (by the arms each study records)"),
     ]
     if caveats:
         sentence += "; " + "; ".join(caveats)

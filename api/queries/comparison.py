@@ -27,6 +27,7 @@ from api.queries.filters import (
     equivalent_time_points,
     none_or_in,
     same_times,
+    time_point_name,
 )
 from api.queries.treatment import (
     Treatment,
@@ -498,10 +499,11 @@ def plan_comparison(
         for r in chosen:
             r.pooled = True
         estimate = pool_random_effects([(r.events or 0, r.n or 0) for r in chosen])
+        written = Counter(r.time_point for r in chosen if r.time_point is not None)
         pooled = estimate.model_copy(
             update={
-                # The code most pooled rows write where they write one time two ways (24m, 2y).
-                "time_point": min(Counter(r.time_point for r in chosen).items(), key=lambda c: (-c[1], c[0]))[0],
+                # Named as the facet and FHIR name the time where its rows write it two ways (24m, 2y).
+                "time_point": time_point_name(written) if written else None,
                 "denominator_basis": chosen[0].denominator_basis,
                 "outcome_ids": [r.outcome_id for r in chosen],
                 "leave_one_out": _leave_one_out(chosen),

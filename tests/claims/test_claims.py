@@ -484,3 +484,12 @@ def test_the_inferred_scope_fields_named_are_bounded() -> None:
     )
     [said] = verdict._scope_inferred([OutcomePublic.model_construct(id="f")], figures)
     assert said.endswith("intervention s.4 role (r) and 4 more")
+
+
+def test_figures_not_given_the_treatment_are_left_out_in_true_words(client: TestClient) -> None:
+    """Session 14's probe (GA6, the claims' side): every figure left out as not given the treatment was
+    said to be "another arm's, or a whole study's", though neither of Shimony's arms got chemotherapy."""
+    params = {"measure": "cr", "therapy_class": "chemotherapy", "study": "shimony-nelarabine-rr", "value": 55}
+    explanation = client.get("/v1/claims/check", params=params).json()["explanation"]
+    assert "another arm" not in explanation
+    assert "not counted, as of patients not all given it (by the arms each study records): " in explanation
