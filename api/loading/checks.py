@@ -211,23 +211,23 @@ class _Checker:
         id. The FHIR face refuses to index two resources under one id, so it would serve none."""
         owners: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
-        def named(kind: str, resource_id: str, file: str, what: str) -> None:
+        def named(kind: str, resource_id: str, *, file: str, what: str) -> None:
             owners.setdefault((kind, resource_id), []).append((file, what))
 
         for file, study in self.fx.studies.items():
-            named("ResearchStudy", fhir_id(study.id), file, f"study {study.id!r}")
-            named("Group", group_id(study.id, None, None), file, f"the population of study {study.id!r}")
+            named("ResearchStudy", fhir_id(study.id), file=file, what=f"study {study.id!r}")
+            named("Group", group_id(study.id, None, None), file=file, what=f"the population of study {study.id!r}")
             for arm in study.arms:
-                named("Group", group_id(study.id, f"{study.id}.{arm.id}", None), file, f"arm {arm.id!r}")
+                named("Group", group_id(study.id, f"{study.id}.{arm.id}", None), file=file, what=f"arm {arm.id!r}")
             figures = [("outcome", o.id, o.arm, o.subgroup) for o in study.outcomes]
             figures += [("adverse event", e.id, e.arm, e.subgroup) for e in study.adverse_events]
             for kind, local_id, arm_id, subgroup in figures:
-                named("Evidence", fhir_id(f"{study.id}.{local_id}"), file, f"{kind} {local_id!r}")
+                named("Evidence", fhir_id(f"{study.id}.{local_id}"), file=file, what=f"{kind} {local_id!r}")
                 if subgroup is not None:
                     arm_global = None if arm_id is None else f"{study.id}.{arm_id}"
                     whose = f"arm {arm_id!r}" if arm_id else f"study {study.id!r}"
                     group = group_id(study.id, arm_global, subgroup.value)
-                    named("Group", group, file, f"the {subgroup.value} subgroup of {whose}")
+                    named("Group", group, file=file, what=f"the {subgroup.value} subgroup of {whose}")
         for (kind, resource_id), named_by in owners.items():
             distinct = list(dict.fromkeys(named_by))
             if len(distinct) > 1:

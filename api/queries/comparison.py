@@ -499,11 +499,12 @@ def plan_comparison(
         for r in chosen:
             r.pooled = True
         estimate = pool_random_effects([(r.events or 0, r.n or 0) for r in chosen])
+        # A pool is at one stated time (rule 1): every pooled row writes one.
         written = Counter(r.time_point for r in chosen if r.time_point is not None)
         pooled = estimate.model_copy(
             update={
                 # Named as the facet and FHIR name the time where its rows write it two ways (24m, 2y).
-                "time_point": time_point_name(written) if written else None,
+                "time_point": time_point_name(written),
                 "denominator_basis": chosen[0].denominator_basis,
                 "outcome_ids": [r.outcome_id for r in chosen],
                 "leave_one_out": _leave_one_out(chosen),
