@@ -184,6 +184,12 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
                 f"invalid setting DATABASE_URL: query arguments are not taken for SQLite ({names}); name the file only"
             )
         return _sqlite_path_problem(parsed.database)
+    from api.database import postgres_connect_args
+
+    try:
+        postgres_connect_args(url)  # the serving connections' own: checked, as the bound below replaces them
+    except ValueError as exc:
+        return f"invalid setting DATABASE_URL: {exc}"
     if connect:
         try:
             engine = create_engine(url, connect_args={"connect_timeout": 10})

@@ -146,7 +146,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "TALL_DATABASE_URL"),
-        description="SQLAlchemy URL; unset means an embedded SQLite file in a private temporary directory.",
+        description=(
+            "SQLAlchemy URL; unset means an embedded SQLite file in a private temporary directory. A PostgreSQL "
+            "URL's own `connect_timeout` (a whole number of seconds from 1) bounds the serving connections; "
+            "`serve`, `build` and `export` refuse one that is not."
+        ),
     )
     database_file: Path | None = Field(
         default=None,

@@ -374,3 +374,22 @@ def test_a_connect_timeout_the_url_gives_is_the_one_used() -> None:
         waited = time.monotonic() - started
         database.engine.dispose()
     assert waited < 6, waited
+
+
+@pytest.mark.parametrize("timeout", ["abc", "1.5", "0", "-5", "99999999999999999999"])
+@pytest.mark.parametrize("command", ["serve", "build"])
+def test_a_connect_timeout_no_connection_can_use_is_one_line_naming_database_url(command: str, timeout: str) -> None:
+    """Session 14's probe (GB4): the start-up check connects with its own bound, so `?connect_timeout=abc`
+    passed it, and the first serving (or building) connection ended `serve` and `build` in a traceback,
+    exit 1. 0 or less is no bound at all to libpq: refused as well."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(str(POSTGRES_URL)).update_query_dict({"connect_timeout": timeout})
+    given = url.render_as_string(hide_password=False)
+    arguments = ["--database-url", given] + (["--port", "1"] if command == "serve" else [])
+    done = run_cli(command, *arguments, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f"invalid setting DATABASE_URL: bad value for connect_timeout: {timeout!r}"), (
+        done.stderr
+    )
