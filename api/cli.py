@@ -324,6 +324,30 @@ def host_problem(host: str, port: int, *, named: str = "invalid setting TALL_HOS
     return None
 
 
+def port_problem(host: str, port: int, *, given: bool) -> str | None:
+    """A port another process listens on, named (by TALL_PORT, or `--port` when given) before the
+    application is made: uvicorn found it only after loading, in lines naming neither, and ended with
+    the status that says the data changed (session 14's probe, GB6). Bound as uvicorn binds it."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            # Only a port in use is this check's: anything else binding finds is left to uvicorn's own words.
+            if exc.errno != errno.EADDRINUSE:
+                return None
+            where = f"{host}:{port} is in use by another process"
+            return (
+                f"invalid --port: {where}"
+                if given
+                else f"invalid setting TALL_PORT: {where}; set another, or give --port"
+            )
+    return None
+
+
 def _checked_fixtures() -> "FixtureSet | None":
     """The validated fixtures with a one-line summary on stdout, or None after listing the problems."""
     from api.loading.fixture_files import FixtureError
@@ -475,7 +499,11 @@ def _serve(
         if host is not None
         else host_problem(settings.host, port or settings.port)
     )
-    problem = bound or database_url_problem(url)
+    problem = (
+        bound
+        or database_url_problem(url)
+        or port_problem(host if host is not None else settings.host, port or settings.port, given=port is not None)
+    )
     if problem is not None:
         refuse(problem)
         return 2

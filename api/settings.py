@@ -241,7 +241,13 @@ class Settings(BaseSettings):
         "100-200 MiB). Env WEB_CONCURRENCY.",
     )
     port: WholeNumber = Field(
-        default=8000, ge=1, le=65535, description="Port `tall-evidence serve` listens on (`--port` overrides it)."
+        default=8000,
+        ge=1,
+        le=65535,
+        description=(
+            "Port `tall-evidence serve` listens on (`--port` overrides it); one another process listens on is "
+            "refused before anything is loaded, in one line naming it, exit status 2."
+        ),
     )
     header_timeout: float = Field(
         default=10.0,
