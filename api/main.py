@@ -194,7 +194,9 @@ def create_app(
 
     async def database_changed(request: Request, exc: Exception) -> Response:
         if on_database_changed is not None and not told:
-            reason = str(exc) if isinstance(exc, DatabaseFault) else f"the schema served is gone ({one_line(exc)})"
+            # PostgreSQL's first line names the table missing; the next ones quote the statement.
+            missing = one_line(exc).split(" LINE ")[0]
+            reason = str(exc) if isinstance(exc, DatabaseFault) else f"the schema served is gone ({missing})"
             told.append(reason)
             on_database_changed(reason)
         return await _database_unavailable(request, exc)
