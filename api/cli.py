@@ -184,6 +184,12 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
                 f"invalid setting DATABASE_URL: query arguments are not taken for SQLite ({names}); name the file only"
             )
         return _sqlite_path_problem(parsed.database)
+    from api.database import postgres_connect_args
+
+    try:
+        postgres_connect_args(url)  # the serving connections' own: checked, as the bound below replaces them
+    except ValueError as exc:
+        return f"invalid setting DATABASE_URL: {exc}"
     if connect:
         try:
             engine = create_engine(url, connect_args={"connect_timeout": 10})
@@ -315,6 +321,30 @@ def host_problem(host: str, port: int, *, named: str = "invalid setting TALL_HOS
         socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         return f"{named}: {host!r} cannot be resolved ({exc.strerror or exc})"
+    return None
+
+
+def port_problem(host: str, port: int, *, given: bool) -> str | None:
+    """A port another process listens on, named (by TALL_PORT, or `--port` when given) before the
+    application is made: uvicorn found it only after loading, in lines naming neither, and ended with
+    the status that says the data changed (session 14's probe, GB6). Bound as uvicorn binds it."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            # Only a port in use is this check's: anything else binding finds is left to uvicorn's own words.
+            if exc.errno != errno.EADDRINUSE:
+                return None
+            where = f"{host}:{port} is in use by another process"
+            return (
+                f"invalid --port: {where}"
+                if given
+                else f"invalid setting TALL_PORT: {where}; set another, or give --port"
+            )
     return None
 
 
@@ -469,7 +499,11 @@ def _serve(
         if host is not None
         else host_problem(settings.host, port or settings.port)
     )
-    problem = bound or database_url_problem(url)
+    problem = (
+        bound
+        or database_url_problem(url)
+        or port_problem(host if host is not None else settings.host, port or settings.port, given=port is not None)
+    )
     if problem is not None:
         refuse(problem)
         return 2

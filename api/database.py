@@ -126,6 +126,37 @@ POSTGRES_CONNECT_ARGS: dict[str, object] = {
 }
 
 
+# libpq reads connect_timeout as an int (seconds); psycopg refuses what int(float()) cannot read.
+LONGEST_CONNECT_TIMEOUT = 2**31 - 1
+
+
+def postgres_connect_args(url: str) -> dict[str, object]:
+    """The serving connections' bounds (POSTGRES_CONNECT_ARGS) less those the URL sets itself, which win (FD4).
+
+    Raises ValueError, in words naming the parameter, for a connect_timeout no connection could use:
+    the start-up check connects with its own bound, so a bad value surfaced only at the first serving
+    connection, as a traceback (session 14's probe, GB4). 0, a negative or an empty value is refused too:
+    to libpq each means no bound at all, and a request would wait for a server that never answers.
+    """
+    query = make_url(url).query
+    if "connect_timeout" in query:
+        given = query["connect_timeout"]
+        for value in (given,) if isinstance(given, str) else given:
+            _check_connect_timeout(value)
+    return {k: v for k, v in POSTGRES_CONNECT_ARGS.items() if k not in query}
+
+
+def _check_connect_timeout(value: str) -> None:
+    try:
+        seconds = int(value.strip())
+    except ValueError:
+        raise ValueError(f"bad value for connect_timeout: {value!r} (a whole number of seconds)") from None
+    if seconds < 1:
+        raise ValueError(f"bad value for connect_timeout: {value!r} (from 1 second; 0 or less means no bound)")
+    if seconds > LONGEST_CONNECT_TIMEOUT:
+        raise ValueError(f"bad value for connect_timeout: {value!r} (at most {LONGEST_CONNECT_TIMEOUT} seconds)")
+
+
 class Database:
     """Owns the engine; filled once (api.loading.load), then hands out read-only sessions."""
 
@@ -146,12 +177,7 @@ class Database:
             url = f"sqlite:///{Path(self._tmpdir.name) / 'evidence.sqlite3'}"
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        # The URL's own (?connect_timeout=30) win: connect_args override them (session 13's second probe, FD4).
-        args: dict[str, object] = (
-            {"check_same_thread": False}
-            if self.is_sqlite
-            else {k: v for k, v in POSTGRES_CONNECT_ARGS.items() if k not in make_url(url).query}
-        )
+        args: dict[str, object] = {"check_same_thread": False} if self.is_sqlite else postgres_connect_args(url)
         args.update(connect_args or {})
         extra: dict[str, Any] = {"creator": creator} if creator is not None else {}
         # A PostgreSQL connection can be ended under the service (a server restart, a failover, a

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.telemetry import TelemetryConfig
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.routing import Route
 
 from api import middleware
@@ -89,19 +89,44 @@ def telemetry_config(enabled: bool) -> TelemetryConfig:
     return TelemetryConfig() if enabled else TelemetryConfig(tracing=False, metrics=False, logs=False)
 
 
+def _driver_is_psycopg(exc: DBAPIError) -> bool:
+    # By the exception's module: psycopg comes with the `postgres` extra and may not be installed.
+    return type(exc.orig).__module__.startswith("psycopg")
+
+
+def served_schema_gone(exc: Exception) -> bool:
+    """Whether PostgreSQL says a table or schema the service reads is not there (SQLSTATE 42P01, 3F000).
+
+    Nothing here drops one after the build, so the schema served was dropped or emptied under the
+    service (session 14's probe, GB1): no request will be served again, and a restart finds no build.
+    """
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("42P01", "3F000")
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
-    """503, not 500, when the database cannot serve the dataset that was loaded (deleted, corrupted,
-    edited), or for the moment when no file descriptor is free to open it with."""
+    """503, not 500, when the database cannot serve the dataset that was loaded: with Retry-After when
+    that passes (a connection lost or not made, no file descriptor free), without when the data is
+    gone or changed (deleted, edited, a schema dropped), after which `serve` stops."""
     shortage = descriptor_shortage(request, exc)
     if shortage is not None:
         return shortage
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         # The connection was lost during the request (checked when taken from the pool, so rarely):
         # the next one is a new connection, and nothing needs a restart.
         logger.error("database connection lost on %s (%s): answered 503", request.url.path, one_line(exc))
         detail = "The connection to the database was lost; try again shortly."
-        return problem_response(request, 503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return problem_response(request, 503, detail, headers=retry)
+    if isinstance(exc, OperationalError) and _driver_is_psycopg(exc) and not served_schema_gone(exc):
+        # No connection could be made (refused, timed out, too many clients, the server starting up or
+        # shutting down): the same process serves again once PostgreSQL answers (session 14's probe, GB1).
+        logger.error("database not reachable on %s (%s): answered 503", request.url.path, one_line(exc))
+        detail = "The database cannot be reached for the moment; try again shortly."
+        return problem_response(request, 503, detail, headers=retry)
     logger.error("database unavailable on %s: %s", request.url.path, one_line(exc))
+    if isinstance(exc, DatabaseFault) or served_schema_gone(exc):
+        detail = "The dataset this service loaded is gone or was changed; it must be rebuilt or restored."
+        return problem_response(request, 503, detail)
     return problem_response(request, 503, "The database is unavailable; the service needs a restart.")
 
 
@@ -113,8 +138,9 @@ def create_app(
 ) -> FastAPI:
     """The application; fixtures already validated by the caller are loaded as they are.
 
-    on_database_changed: told (once) when the database file turns out changed or gone under the
-    running service; `serve` stops the service then, instead of answering 503 until restarted.
+    on_database_changed: told (once) when the database file, or the PostgreSQL schema served, turns
+    out changed or gone under the running service; `serve` stops the service then, instead of
+    answering 503 until restarted.
     """
     settings = settings or get_settings()
     mcp = McpHttp(lambda: app_state(app), body_timeout=settings.body_timeout)
@@ -168,12 +194,20 @@ def create_app(
 
     async def database_changed(request: Request, exc: Exception) -> Response:
         if on_database_changed is not None and not told:
-            told.append(str(exc))
-            on_database_changed(str(exc))
+            # PostgreSQL's first line names the table missing; the next ones quote the statement.
+            missing = one_line(exc).split(" LINE ")[0]
+            reason = str(exc) if isinstance(exc, DatabaseFault) else f"the schema served is gone ({missing})"
+            told.append(reason)
+            on_database_changed(reason)
+        return await _database_unavailable(request, exc)
+
+    async def database_error(request: Request, exc: Exception) -> Response:
+        if served_schema_gone(exc):
+            return await database_changed(request, exc)
         return await _database_unavailable(request, exc)
 
     app.add_exception_handler(DatabaseFault, database_changed)
-    app.add_exception_handler(DBAPIError, _database_unavailable)
+    app.add_exception_handler(DBAPIError, database_error)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (
         studies,

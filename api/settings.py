@@ -146,7 +146,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "TALL_DATABASE_URL"),
-        description="SQLAlchemy URL; unset means an embedded SQLite file in a private temporary directory.",
+        description=(
+            "SQLAlchemy URL; unset means an embedded SQLite file in a private temporary directory. A PostgreSQL "
+            "URL's own `connect_timeout` (a whole number of seconds from 1) bounds the serving connections; "
+            "`serve`, `build` and `export` refuse one that is not."
+        ),
     )
     database_file: Path | None = Field(
         default=None,
@@ -237,7 +241,13 @@ class Settings(BaseSettings):
         "100-200 MiB). Env WEB_CONCURRENCY.",
     )
     port: WholeNumber = Field(
-        default=8000, ge=1, le=65535, description="Port `tall-evidence serve` listens on (`--port` overrides it)."
+        default=8000,
+        ge=1,
+        le=65535,
+        description=(
+            "Port `tall-evidence serve` listens on (`--port` overrides it); one another process listens on is "
+            "refused before anything is loaded, in one line naming it, exit status 2."
+        ),
     )
     header_timeout: float = Field(
         default=10.0,

@@ -71,7 +71,7 @@ def test_a_connection_lost_during_a_request_is_a_503_to_retry_not_a_restart() ->
     import json
     from concurrent.futures import ThreadPoolExecutor
 
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import OperationalError, ProgrammingError
     from starlette.requests import Request
     from starlette.responses import Response
 
@@ -92,3 +92,14 @@ def test_a_connection_lost_during_a_request_is_a_503_to_retry_not_a_restart() ->
     answer = answered(broken)
     assert answer.status_code == 503 and "retry-after" not in answer.headers
     assert "restart" in json.loads(bytes(answer.body))["detail"]
+    # Session 14's probe (GB1): a connection PostgreSQL refuses was answered "needs a restart" too.
+    psycopg = pytest.importorskip("psycopg")
+    refused = OperationalError(None, None, psycopg.OperationalError("connection failed: Connection refused"))
+    answer = answered(refused)
+    assert answer.status_code == 503 and answer.headers["retry-after"].isdigit()
+    assert "try again" in json.loads(bytes(answer.body))["detail"]
+    # ...and a schema dropped under the service: no retry brings it back, nor does a restart.
+    gone = ProgrammingError("SELECT", {}, psycopg.errors.UndefinedTable('relation "study" does not exist'))
+    answer = answered(gone)
+    assert answer.status_code == 503 and "retry-after" not in answer.headers
+    assert json.loads(bytes(answer.body))["detail"].startswith("The dataset this service loaded is gone")

@@ -148,14 +148,17 @@ def _built_schema(env: dict[str, str]) -> str:
     return version
 
 
-def test_health_is_503_once_the_served_schema_is_gone() -> None:
+def test_health_is_503_once_the_served_schema_is_gone_and_serve_stops(tmp_path: Path) -> None:
     """`SELECT 1` answered while every data request was 503 (session 8's second probe): a load balancer
-    polling /health kept sending traffic. A schema of its own (another public URL, another version)."""
+    polling /health kept sending traffic. A schema of its own (another public URL, another version).
+    Session 14's probe (GB1): the 503 said "the service needs a restart", and serve stayed up answering it,
+    though a restart finds no build: as for a SQLite file changed under it, serve says so and stops, status 3."""
     from sqlalchemy import create_engine
 
     env = {"TALL_PUBLIC_URL": "http://health-check.example"}
     version = _built_schema(env)
-    with running("--database-url", str(POSTGRES_URL), "--dataset-version", version, env=env) as server:
+    args = ("--database-url", str(POSTGRES_URL), "--dataset-version", version)
+    with live_server(tmp_path, env, args=args) as server:
         assert httpx.get(server.base + "/health", timeout=30).status_code == 200
         engine = create_engine(str(POSTGRES_URL))
         try:
@@ -164,7 +167,12 @@ def test_health_is_503_once_the_served_schema_is_gone() -> None:
         finally:
             engine.dispose()
         answer = httpx.get(server.base + "/health", timeout=30)
-    assert answer.status_code == 503, answer.text
+        assert server.process.wait(timeout=60) == 3, server.output()[-2000:]
+    assert answer.status_code == 503 and "retry-after" not in answer.headers, answer.text
+    assert "restart" not in answer.text and "gone or was changed" in answer.text, answer.text
+    stopping = [line for line in server.output().splitlines() if "stopping the service" in line]
+    assert len(stopping) == 1 and "the schema served is gone (relation" in stopping[0], server.output()[-2000:]
+    assert " LINE " not in stopping[0], stopping  # the statement PostgreSQL quotes is no part of the reason
 
 
 ID_FILTERS = [
@@ -276,18 +284,36 @@ class _Relay:
         for s in self.sockets:
             s.close()
 
+    def refuse(self) -> None:
+        """As a stopped server: every open connection ended, new ones refused (nothing listens)."""
+        for s in [self.listener, *self.sockets]:  # a listener's accept is woken by a shutdown, not a close
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+        self.close()
+
+    def listen_again(self) -> None:
+        """As a server started again on the same port."""
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        self.sockets = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+
+def _relayed_build(env: dict[str, str]) -> tuple[str, _Relay, str]:
+    """A schema built under env, a relay to the PostgreSQL server, and the URL through the relay."""
+    from sqlalchemy.engine import make_url
+
+    version = _built_schema(env)
+    url = make_url(str(POSTGRES_URL))
+    relay = _Relay(url.host or "127.0.0.1", url.port or 5432)
+    return version, relay, url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+
 
 def test_health_answers_503_within_seconds_when_postgresql_stops_answering() -> None:
     """Session 13's probe (FB7): with PostgreSQL unreachable mid-service, a request needing a new connection,
     /health included, waited psycopg's default 130 s for its 503: past every load balancer's probe timeout.
     A connection is now made within 10 s or given up."""
-    from sqlalchemy.engine import make_url
-
     env = {"TALL_PUBLIC_URL": "http://partitioned.example"}
-    version = _built_schema(env)
-    url = make_url(str(POSTGRES_URL))
-    relay = _Relay(url.host or "127.0.0.1", url.port or 5432)
-    relayed = url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+    version, relay, relayed = _relayed_build(env)
     try:
         with running("--database-url", relayed, "--dataset-version", version, env=env) as server:
             assert httpx.get(server.base + "/health", timeout=30).status_code == 200
@@ -305,13 +331,8 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
     """Session 13's probe (FB13): SIGTERM while a request waited on a stalled PostgreSQL answered it 500 after
     the shutdown timeout and logged four tracebacks (the session closed from the event loop while the route's
     thread was inside it). The documented answer for a request the stop cuts short is a 503."""
-    from sqlalchemy.engine import make_url
-
     env = {"TALL_PUBLIC_URL": "http://stalled.example", "TALL_SHUTDOWN_TIMEOUT": "2"}
-    version = _built_schema(env)
-    url = make_url(str(POSTGRES_URL))
-    relay = _Relay(url.host or "127.0.0.1", url.port or 5432)
-    relayed = url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+    version, relay, relayed = _relayed_build(env)
     try:
         args = ("--database-url", relayed, "--dataset-version", version)
         with live_server(tmp_path, env, args=args) as server:
@@ -387,3 +408,46 @@ def test_a_connect_timeout_the_url_gives_is_the_one_used() -> None:
         waited = time.monotonic() - started
         database.engine.dispose()
     assert waited < 6, waited
+
+
+@pytest.mark.parametrize("timeout", ["abc", "1.5", "0", "-5", "99999999999999999999"])
+@pytest.mark.parametrize("command", ["serve", "build"])
+def test_a_connect_timeout_no_connection_can_use_is_one_line_naming_database_url(command: str, timeout: str) -> None:
+    """Session 14's probe (GB4): the start-up check connects with its own bound, so `?connect_timeout=abc`
+    passed it, and the first serving (or building) connection ended `serve` and `build` in a traceback,
+    exit 1. 0 or less is no bound at all to libpq: refused as well."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(str(POSTGRES_URL)).update_query_dict({"connect_timeout": timeout})
+    given = url.render_as_string(hide_password=False)
+    arguments = ["--database-url", given] + (["--port", "1"] if command == "serve" else [])
+    done = run_cli(command, *arguments, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f"invalid setting DATABASE_URL: bad value for connect_timeout: {timeout!r}"), (
+        done.stderr
+    )
+
+
+def test_a_postgresql_refusing_connections_is_a_503_to_retry_and_served_again_once_it_answers(tmp_path: Path) -> None:
+    """Session 14's probe (GB1): with PostgreSQL stopped, every request was a 503 telling clients and operators
+    "the service needs a restart", without Retry-After, though the same process served again once PostgreSQL
+    was started. A connection that cannot be made now says to try again, as one lost during a request does."""
+    env = {"TALL_PUBLIC_URL": "http://refusing.example", "TALL_RESPONSE_CACHE_ENABLED": "false"}
+    version, relay, relayed = _relayed_build(env)
+    try:
+        with live_server(tmp_path, env, args=("--database-url", relayed, "--dataset-version", version)) as server:
+            assert httpx.get(server.base + "/v1/sources", timeout=30).status_code == 200
+            relay.refuse()
+            answers = [
+                httpx.get(server.base + path, timeout=30) for path in ("/health", "/v1/sources", "/fhir/ResearchStudy")
+            ]
+            relay.listen_again()
+            again = httpx.get(server.base + "/v1/sources", timeout=30)
+            assert server.process.poll() is None, server.output()[-2000:]
+    finally:
+        relay.close()
+    for answer in answers:
+        assert answer.status_code == 503 and answer.headers.get("retry-after") == "1", (answer.status_code, answer.text)
+        assert "try again shortly" in answer.text and "restart" not in answer.text, answer.text
+    assert again.status_code == 200, again.text

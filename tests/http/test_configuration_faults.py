@@ -170,6 +170,25 @@ def test_a_bad_host_argument_is_named_as_the_argument(tmp_path: Path, host: str)
     assert "TALL_HOST" not in result.stderr
 
 
+@pytest.mark.parametrize(("named", "workers"), [("--port", "1"), ("--port", "2"), ("TALL_PORT", "1")])
+def test_a_port_in_use_is_one_line_naming_it_before_the_application_is_made(
+    tmp_path: Path, named: str, workers: str
+) -> None:
+    """Session 14's probe (GB6): a port another process listens on was found by uvicorn only after the
+    application was made and its database opened: its multi-line error named neither TALL_PORT nor
+    --port, and serve ended with status 3, the status that says the data changed."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        env = scratch_data(tmp_path) | ({"TALL_PORT": port} if named == "TALL_PORT" else {})
+        arguments = ["--port", port] if named == "--port" else []
+        result = run_cli("serve", "--host", "127.0.0.1", *arguments, "--workers", workers, env=env, timeout=TIMEOUT)
+    line = _one_line(result, f"{named}: 127.0.0.1:{port} is in use")
+    assert line.startswith("invalid --port" if named == "--port" else "invalid setting TALL_PORT"), line
+    assert "serving" not in result.stdout, result.stdout  # refused before anything was built or opened
+
+
 @pytest.mark.parametrize("kind", ["a file", "a FIFO", "unwritable"])
 def test_build_out_that_cannot_be_written_is_one_line(tmp_path: Path, kind: str) -> None:
     env = scratch_data(tmp_path)
