@@ -377,7 +377,7 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
     [
         "/v1/outcomes?measure=NCIT:C9999",
         "/v1/outcomes?measure=cr&measure=FOO:1",
-        "/v1/outcomes/facets?measure=ncit:c4870",
+        "/v1/outcomes/facets?measure=ncit:c9999",
         "/v1/outcomes.csv?measure=NCIT:C9999",
         "/v1/adverse-events?term=MEDDRA:1",
     ],

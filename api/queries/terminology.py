@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from api.errors import InvalidInput, NotFound
 from models.enums import Measure
@@ -16,13 +16,20 @@ F = TypeVar("F", bound=BaseModel)
 
 
 def terms_of_codes(session: Session, vocabulary: str, curies: Sequence[str]) -> dict[str, list[str]]:
-    """For each CURIE, the terms of one vocabulary that carry it (none for a code no term carries)."""
+    """For each CURIE, the terms of one vocabulary that carry it (none for a code no term carries).
+
+    Matched regardless of case, as every other categorical value is (`ncit:c4870` is NCIT:C4870): the
+    lists answered such a code with nothing and the claim check refused it (session 14's probe, GA1)."""
+    asked: dict[str, list[str]] = {}
+    for curie in curies:
+        asked.setdefault(curie.upper(), []).append(curie)
     statement = select(TermCode.curie, TermCode.term).where(
-        TermCode.vocabulary == vocabulary, col(TermCode.curie).in_(curies)
+        TermCode.vocabulary == vocabulary, func.upper(col(TermCode.curie)).in_(list(asked))
     )
     found: dict[str, list[str]] = {c: [] for c in curies}
     for curie, term in session.exec(statement.order_by(col(TermCode.term))):
-        found[curie].append(term)
+        for written in asked[curie.upper()]:
+            found[written].append(term)
     return found
 
 

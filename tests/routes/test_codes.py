@@ -79,6 +79,27 @@ def test_a_filter_given_a_code_answers_as_given_its_term(
     assert by_term.content != client.get(path, params=page).content  # the filter does filter
 
 
+@pytest.mark.parametrize(("path", "name", "term", "curie"), CASES)
+def test_a_code_is_matched_regardless_of_case(
+    client: TestClient, *, path: str, name: str, term: str, curie: str
+) -> None:
+    """Session 14's probe (GA1): `ncit:c4870` matched nothing on the lists (an empty 200, "0 figures match"
+    over MCP) and was a 422 on the claim check, where every other categorical value is matched in any case."""
+    page = {} if path.endswith(("facets", ".csv", ".ndjson", "table")) else {"limit": 2}
+    by_code = client.get(path, params={name: curie, **page})
+    by_lower = client.get(path, params={name: curie.lower(), **page})
+    assert by_lower.status_code == by_code.status_code == 200
+    assert by_lower.content == by_code.content  # the same body: links hold the term, not the code
+
+
+def test_a_claim_takes_a_code_in_any_case(client: TestClient) -> None:
+    asked = {"measure": "ncit:c4870", "value": 80, "unit": "percent", "study": "rd13-01"}
+    as_written = client.get("/v1/claims/check", params={**asked, "measure": "NCIT:C4870"})
+    in_lower = client.get("/v1/claims/check", params=asked)
+    assert in_lower.status_code == as_written.status_code == 200, in_lower.text
+    assert in_lower.json()["verdict"] == as_written.json()["verdict"] == "supported"
+
+
 def test_a_code_no_term_carries_matches_nothing(client: TestClient) -> None:
     assert client.get("/v1/studies", params={"target_antigen": "HGNC:1674"}).json()["total"] == 0  # CD3E: not CD3
 
