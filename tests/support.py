@@ -152,12 +152,15 @@ def operation_labels() -> list[str]:
     ]
 
 
-def fuzz_config(max_examples: int, *, coverage_mode: str = "all", **checks: dict[str, Any]) -> schemathesis.Config:
+def fuzz_config(
+    max_examples: int, *, coverage_mode: str | None = "all", **checks: dict[str, Any]
+) -> schemathesis.Config:
     """The schema-driven fuzzing's configuration: a fixed seed, every generation mode, deterministic.
 
     Invalid input must be refused with one of the declared problem answers; 414 (a query string
     over the limit) is one, though schemathesis does not count it by default. `checks` adds to it.
-    coverage_mode: which of the coverage phase's boundary cases are sent ("all", or "positive").
+    coverage_mode: which of the coverage phase's boundary cases are sent ("all", or "positive"; None:
+    no coverage phase, the generated cases alone).
     """
     import schemathesis
 
@@ -165,7 +168,9 @@ def fuzz_config(max_examples: int, *, coverage_mode: str = "all", **checks: dict
         {
             "seed": 6,
             "generation": {"mode": "all", "max-examples": max_examples, "deterministic": True},
-            "phases": {"coverage": {"generation": {"mode": coverage_mode}}},
+            "phases": {
+                "coverage": {"generation": {"mode": coverage_mode}} if coverage_mode is not None else {"enabled": False}
+            },
             "checks": {"negative_data_rejection": {"expected-statuses": [400, 404, 405, 414, 422]}, **checks},
         }
     )
