@@ -12,12 +12,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Enum, String, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel, create_engine
@@ -88,6 +90,49 @@ def connect_naming_a_descriptor_shortage(
 
 class DatabaseFault(Exception):
     """The database is no longer the one loaded at start-up (deleted, replaced or edited)."""
+
+
+def _driver_is_psycopg(exc: DBAPIError) -> bool:
+    # By the exception's module: psycopg comes with the `postgres` extra and may not be installed.
+    return type(exc.orig).__module__.startswith("psycopg")
+
+
+def served_schema_gone(exc: Exception) -> bool:
+    """Whether PostgreSQL says a table or schema the service reads is not there (SQLSTATE 42P01, 3F000).
+
+    Nothing here drops one after the build, so the schema served was dropped or emptied under the
+    service (session 14's probe, GB1): no request will be served again, and a restart finds no build.
+    """
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("42P01", "3F000")
+
+
+DATABASE_ERRORS = (DBAPIError, DatabaseFault)
+"""The errors that say the database cannot serve a request (told by `unavailable`): the faces that catch
+them need not import the driver's layer."""
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Why the database could not serve a request, as every face says it (REST's 503, an MCP tool's error)."""
+
+    detail: str
+    passes: bool  # whether trying again may succeed (a Retry-After), or the data is gone until rebuilt
+    logged: str  # the log line's words before the driver's own
+
+
+def unavailable(exc: Exception) -> Unavailable:
+    """How a database error that is no fault of the request is told (DatabaseFault, or a driver's error)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        # Lost during the request (checked when taken from the pool, so rarely): the next is a new connection.
+        return Unavailable("The connection to the database was lost; try again shortly.", True, "connection lost")
+    if isinstance(exc, OperationalError) and _driver_is_psycopg(exc) and not served_schema_gone(exc):
+        # No connection could be made (refused, timed out, too many clients, the server starting up or
+        # shutting down): the same process serves again once PostgreSQL answers (session 14's probe, GB1).
+        return Unavailable("The database cannot be reached for the moment; try again shortly.", True, "not reachable")
+    if isinstance(exc, DatabaseFault) or served_schema_gone(exc):
+        detail = "The dataset this service loaded is gone or was changed; it must be rebuilt or restored."
+        return Unavailable(detail, False, "unavailable")
+    return Unavailable("The database is unavailable; the service needs a restart.", False, "unavailable")
 
 
 def _is_text(column_type: TypeEngine[Any]) -> bool:

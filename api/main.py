@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.telemetry import TelemetryConfig
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.routing import Route
 
 from api import middleware
 from api.data_source import open_dataset, open_previous_releases
-from api.database import DatabaseFault
+from api.database import DatabaseFault, served_schema_gone, unavailable
 from api.errors import COMMON_PROBLEM_RESPONSES
 from api.fhir import routes as fhir
 from api.garbage_collector import freeze_survivors
@@ -89,20 +89,6 @@ def telemetry_config(enabled: bool) -> TelemetryConfig:
     return TelemetryConfig() if enabled else TelemetryConfig(tracing=False, metrics=False, logs=False)
 
 
-def _driver_is_psycopg(exc: DBAPIError) -> bool:
-    # By the exception's module: psycopg comes with the `postgres` extra and may not be installed.
-    return type(exc.orig).__module__.startswith("psycopg")
-
-
-def served_schema_gone(exc: Exception) -> bool:
-    """Whether PostgreSQL says a table or schema the service reads is not there (SQLSTATE 42P01, 3F000).
-
-    Nothing here drops one after the build, so the schema served was dropped or emptied under the
-    service (session 14's probe, GB1): no request will be served again, and a restart finds no build.
-    """
-    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("42P01", "3F000")
-
-
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
     """503, not 500, when the database cannot serve the dataset that was loaded: with Retry-After when
     that passes (a connection lost or not made, no file descriptor free), without when the data is
@@ -110,24 +96,10 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     shortage = descriptor_shortage(request, exc)
     if shortage is not None:
         return shortage
-    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        # The connection was lost during the request (checked when taken from the pool, so rarely):
-        # the next one is a new connection, and nothing needs a restart.
-        logger.error("database connection lost on %s (%s): answered 503", request.url.path, one_line(exc))
-        detail = "The connection to the database was lost; try again shortly."
-        return problem_response(request, 503, detail, headers=retry)
-    if isinstance(exc, OperationalError) and _driver_is_psycopg(exc) and not served_schema_gone(exc):
-        # No connection could be made (refused, timed out, too many clients, the server starting up or
-        # shutting down): the same process serves again once PostgreSQL answers (session 14's probe, GB1).
-        logger.error("database not reachable on %s (%s): answered 503", request.url.path, one_line(exc))
-        detail = "The database cannot be reached for the moment; try again shortly."
-        return problem_response(request, 503, detail, headers=retry)
-    logger.error("database unavailable on %s: %s", request.url.path, one_line(exc))
-    if isinstance(exc, DatabaseFault) or served_schema_gone(exc):
-        detail = "The dataset this service loaded is gone or was changed; it must be rebuilt or restored."
-        return problem_response(request, 503, detail)
-    return problem_response(request, 503, "The database is unavailable; the service needs a restart.")
+    told = unavailable(exc)
+    logger.error("database %s on %s: %s", told.logged, request.url.path, one_line(exc))
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if told.passes else None
+    return problem_response(request, 503, told.detail, headers=retry)
 
 
 def create_app(

@@ -327,6 +327,36 @@ def test_health_answers_503_within_seconds_when_postgresql_stops_answering() -> 
     assert waited < 30, waited
 
 
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+
+
+def _search_over_mcp(base: str) -> httpx.Response:
+    call = {"name": "search_studies", "arguments": {"q": "nelarabine"}}
+    message = {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": call}
+    return httpx.post(f"{base}/mcp", json=message, headers=MCP_HEADERS, timeout=60)
+
+
+def test_an_mcp_tool_call_on_an_unreachable_database_is_a_tool_error_without_a_traceback(tmp_path: Path) -> None:
+    """Session 14's second probe (HB2): an MCP tool call while PostgreSQL did not answer was "Error executing
+    tool search_studies", which tells an agent nothing it can act on, and a 180-line traceback in the log."""
+    env = {"TALL_PUBLIC_URL": "http://unreachable-mcp.example"}
+    version, relay, relayed = _relayed_build(env)
+    try:
+        args = ("--database-url", relayed, "--dataset-version", version)
+        with live_server(tmp_path, env, args=args) as server:
+            relay.partition()
+            answer = _search_over_mcp(server.base)
+            output = server.output()
+    finally:
+        relay.close()
+    assert answer.status_code == 200, answer.text
+    result = answer.json()["result"]
+    assert result["isError"] is True
+    assert result["content"][0]["text"].endswith(": The database cannot be reached for the moment; try again shortly.")
+    assert "Traceback" not in output, output[-3000:]
+    assert "database not reachable in the MCP tool search_studies" in output
+
+
 def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks(tmp_path: Path) -> None:
     """Session 13's probe (FB13): SIGTERM while a request waited on a stalled PostgreSQL answered it 500 after
     the shutdown timeout and logged four tracebacks (the session closed from the event loop while the route's
@@ -345,6 +375,9 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
                 threading.Thread(target=lambda p=p: answers.update({p: httpx.get(server.base + p, timeout=60)}))
                 for p in paths
             ]
+            # And an MCP tool's call: the SDK ran it in a thread it waited for, cancelled or not, and `serve`
+            # never ended (session 14's second probe, HB1).
+            waiting.append(threading.Thread(target=lambda: answers.update({"/mcp": _search_over_mcp(server.base)})))
             for thread in waiting:
                 thread.start()
             time.sleep(1.0)  # the requests are waiting on the frozen connection
@@ -359,6 +392,9 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
         relay.thaw()
         relay.close()
     assert ended == 0 and "stopped" in output, output[-2000:]
+    mcp = answers.pop("/mcp")
+    assert mcp.status_code == 503 and mcp.headers["content-type"] == "application/json", mcp.text
+    assert "stopped before this request was answered" in mcp.json()["error"]["message"]
     assert {p: a.status_code for p, a in answers.items()} == dict.fromkeys(paths, 503), answers
     media_types = {p: a.headers["content-type"] for p, a in answers.items()}
     assert media_types == dict(

@@ -4,11 +4,13 @@ Each tool answers structured content (a model below, with the dataset version) a
 an agent can quote. Bad arguments come back as a tool error naming the argument.
 """
 
+import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec
 
+import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -27,6 +29,7 @@ from sqlmodel import Session
 from api.claims.parameters import claim_of
 from api.claims.text import MAX_TEXT_LENGTH, STUDY_NAMES, StudyNames
 from api.claims.verdict import check_against_data
+from api.database import DATABASE_ERRORS, unavailable
 from api.errors import ApiError
 from api.queries.claims import study_names
 from api.queries.comparison import comparison_model, plan_comparison
@@ -37,6 +40,7 @@ from api.queries.terminology import measure_of, term_reader
 from api.queries.treatment import treatment_asked
 from api.render.citations import Citations
 from api.render.labels import label
+from api.render.problems import one_line
 from api.state import AppState
 from api.version import api_version
 from models.claim import ClaimCheck, ClaimUnit
@@ -64,6 +68,28 @@ def _answer(text: str, result: BaseModel) -> CallToolResult:
     return CallToolResult(
         content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
     )
+
+
+P = ParamSpec("P")
+logger = logging.getLogger("tall_evidence")
+
+
+def answered_in_a_thread(tool: Callable[P, CallToolResult]) -> Callable[P, Awaitable[CallToolResult]]:
+    """A tool run in a worker thread that a stop may abandon, with the database's unavailability told as the
+    other faces tell it. The SDK runs a plain function in a thread it waits for even when cancelled: a tool
+    stuck on a PostgreSQL that stopped answering held `serve` after SIGTERM for as long (session 14's probe,
+    HB1); and the driver's error was "Error executing tool" with three tracebacks in the log (HB2)."""
+
+    @functools.wraps(tool)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> CallToolResult:
+        try:
+            return await anyio.to_thread.run_sync(functools.partial(tool, *args, **kwargs), abandon_on_cancel=True)
+        except DATABASE_ERRORS as exc:
+            told = unavailable(exc)
+            logger.error("database %s in the MCP tool %s (%s): a tool error", told.logged, tool.__name__, one_line(exc))
+            raise ToolError(told.detail) from None
+
+    return run
 
 
 def _argument_error(exc: ApiError) -> ToolError:
@@ -191,6 +217,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return current.computed(current.current, STUDY_NAMES, lambda: StudyNames.of(study_names(session)))
 
     @server.tool(annotations=READ_ONLY)
+    @answered_in_a_thread
     def search_studies(
         *,
         q: Annotated[
@@ -221,6 +248,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return _answer("\n".join(lines), result)
 
     @server.tool(annotations=READ_ONLY)
+    @answered_in_a_thread
     def get_study(
         study_id: Annotated[Id, Field(description="Study id, from search_studies.")],
     ) -> Annotated[CallToolResult, StudyResult]:
@@ -238,6 +266,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return _answer("\n".join(lines), StudyResult(dataset_version=version, study=detail))
 
     @server.tool(annotations=READ_ONLY)
+    @answered_in_a_thread
     def find_figures(
         *,
         measure: MeasureOrCode | None = None,
@@ -277,6 +306,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return _answer("\n".join(lines), FiguresResult(dataset_version=version, total=len(rows), figures=figures))
 
     @server.tool(annotations=READ_ONLY)
+    @answered_in_a_thread
     def compare(
         *,
         measure: MeasureOrCode,
@@ -321,6 +351,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return _answer("\n".join(lines), shown)
 
     @server.tool(annotations=READ_ONLY)
+    @answered_in_a_thread
     def check_claim(
         *,
         text: Annotated[
@@ -378,6 +409,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return _answer(f"{answer.verdict.value}: {answer.explanation} (dataset version {version})", answer)
 
     @server.tool(annotations=READ_ONLY)
+    @answered_in_a_thread
     def cite(
         figure_id: Annotated[
             Id | None,
