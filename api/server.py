@@ -236,7 +236,9 @@ def parser_refusal(exc: httptools.HttpParserError) -> tuple[int, str]:
         return 405, f"The request method is not one this server knows ({reason}); methods are case-sensitive."
     if "CRLF" in reason or " LF " in reason:
         return 400, f"Lines of a request head end with CR LF ({reason})."
-    if "version" in reason.lower():
+    # 'Expected dot': a version of one digit or three (`HTTP/2`, `HTTP/3`, `HTTP/10.0`), as RFC 9113 and
+    # 9114 write theirs, was a 400 (session 14's second probe, HB3).
+    if "version" in reason.lower() or reason == "Expected dot":
         return 505, f"Only HTTP/1.0 and HTTP/1.1 are served ({reason})."
     if "PRI" in reason:
         # HTTP/2's connection preface ('PRI * HTTP/2.0'), which the parser stops at with words of its own

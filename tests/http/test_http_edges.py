@@ -38,8 +38,23 @@ def _problem(data: bytes) -> tuple[int, dict[str, str]]:
         # A tab after a known method is a malformed line, not an unknown method (session 13's probe, FB9).
         (b"GET\t/health HTTP/1.1\r\nHost: x\r\n\r\n", 400),
         (b"BREW /health HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+        # Versions as RFC 9113 and 9114 write them, and one of two digits (session 14's second probe, HB3: 400).
+        (b"GET /v1/meta HTTP/2\r\nHost: x\r\n\r\n", 505),
+        (b"GET /v1/meta HTTP/3\r\nHost: x\r\n\r\n", 505),
+        (b"GET /v1/meta HTTP/10.0\r\nHost: x\r\n\r\n", 505),
     ],
-    ids=["HTTP/2.0", "no version", "no Host", "bare LF", "HTTP/2 preface", "tab after the method", "unknown method"],
+    ids=[
+        "HTTP/2.0",
+        "no version",
+        "no Host",
+        "bare LF",
+        "HTTP/2 preface",
+        "tab after the method",
+        "unknown method",
+        "HTTP/2",
+        "HTTP/3",
+        "HTTP/10.0",
+    ],
 )
 def test_heads_this_server_does_not_serve_are_refused(server: LiveServer, request_bytes: bytes, status: int) -> None:
     status_got, _ = _problem(data := server.raw(request_bytes))
