@@ -493,3 +493,49 @@ def test_figures_not_given_the_treatment_are_left_out_in_true_words(client: Test
     explanation = client.get("/v1/claims/check", params=params).json()["explanation"]
     assert "another arm" not in explanation
     assert "not counted, as of patients not all given it (by the arms each study records): " in explanation
+
+
+def _mcp_check(client: TestClient, arguments: dict[str, str]) -> dict[str, Any]:
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "check_claim", "arguments": arguments},
+    }
+    answer: dict[str, Any] = client.post("/mcp", json=call, headers={"Accept": "application/json"}).json()["result"]
+    return answer["structuredContent"]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"text": "CAR-T gave a 2-year OS of 427 of 1000 patients"},
+        {"text": "CAR-T gave a 2-year OS of 42700 of 100000 patients"},
+        {"text": "pan-car-t-jco-2021 gave a 2-year OS of 427 of 1000 patients"},
+    ],
+)
+def test_a_claims_counts_against_a_study_that_prints_no_enrolment_decide_nothing(
+    client: TestClient, arguments: dict[str, str]
+) -> None:
+    """Session 14's probe, HA2: "427 of 1000 patients" was "supported" by the 42.7% of a slide deck that prints no
+    number of patients, the claim's counts taken on trust; the answer now says they were not checked."""
+    rest = check(client, **arguments)
+    assert rest["verdict"] != "supported", rest["explanation"]
+    [figure] = [e for e in rest["evidence"] if e["id"] == "pan-car-t-jco-2021.os-2y"]
+    assert figure["agrees"] is None
+    assert figure["compared"] == "the claim counts patients; the study prints no enrolment to check them"
+    assert "the counts were not checked): pan-car-t-jco-2021.os-2y" in rest["explanation"]
+    mcp = _mcp_check(client, arguments)
+    assert (mcp["verdict"], mcp["explanation"], mcp["evidence"]) == (
+        rest["verdict"],
+        rest["explanation"],
+        rest["evidence"],
+    )
+
+
+def test_a_claims_percentage_alone_is_still_checked_against_a_study_that_prints_no_enrolment(
+    client: TestClient,
+) -> None:
+    answer = check(client, text="pan-car-t-jco-2021 gave a 2-year OS of 42.7%")
+    assert answer["verdict"] == "supported", answer["explanation"]
+    assert "not checked" not in answer["explanation"]
