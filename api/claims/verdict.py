@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from api.claims.agreement import Comparison, compare
-from api.queries.claims import ClaimFigures, arm_study, claim_disease, matching_outcomes, study_exists
+from api.queries.claims import ClaimFigures, arm_study, matching_outcomes, population_disease, study_exists
 from api.render.labels import at_time, label
 from models.claim import Claim, ClaimCheck, ClaimEvidence, ClaimUnit, Verdict
 from models.outcome import OutcomePublic
@@ -107,7 +107,8 @@ def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
     if not other:
         return []
     studies = _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(other.items())])
-    return [f"not counted, as not of {claim.disease} patients alone: the figures of studies that enrolled {studies}"]
+    disease = population_disease(claim)
+    return [f"not counted, as not of {disease} patients alone: the figures of studies that enrolled {studies}"]
 
 
 def _one_patient(claim: Claim, studies: dict[str, list[str]]) -> list[str]:
@@ -115,7 +116,7 @@ def _one_patient(claim: Claim, studies: dict[str, list[str]]) -> list[str]:
     if not studies:
         return []
     named = _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(studies.items())])
-    disease = claim_disease(claim)
+    disease = population_disease(claim)
     return [f"counted as of {disease} patients, each a study of one patient whose disease it codes as several: {named}"]
 
 

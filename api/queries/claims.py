@@ -72,6 +72,14 @@ def claim_disease(claim: Claim) -> Disease | None:
     return claim.disease
 
 
+def population_disease(claim: Claim) -> Disease | None:
+    """The disease of the patients a claim is about: its own (claim_disease), or that its disease subgroup is of
+    (`subgroup=t_lbl`: T-LBL), as population_condition admits the figures of either."""
+    if (disease := claim_disease(claim)) is not None:
+        return disease
+    return None if claim.subgroup is None else SUBGROUP_DISEASE.get(claim.subgroup)
+
+
 def tagged_with(disease: Disease) -> SelectOfScalar[str]:
     """The studies that list the disease."""
     return select(StudyTag.study_id).where(col(StudyTag.facet) == "disease", col(StudyTag.value) == disease.value)
@@ -182,7 +190,9 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     # Who each figure is about, first by disease: a figure of a study that enrolled other diseases too is named
     # once, as such, not also by its arm (session 13's probe, FA4: it was advised to name an arm, which did not
     # make it count).
-    disease = claim_disease(claim)
+    # A disease subgroup's disease too: a study of one patient it admitted is counted so, and said (session 14's
+    # probe, HA4: subgroup=t_lbl was decided by the one-patient study coded ETP-ALL and T-LBL without a word).
+    disease = population_disease(claim)
     alone = DISEASE_SUBGROUPS.get(disease, ()) if disease is not None else ()
     diseases_of = study_diseases(session, {f.study_id for f in figures}) if disease is not None else {}
     several = {study for study, diseases in diseases_of.items() if disease and set(diseases) - {disease.value}}

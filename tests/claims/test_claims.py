@@ -539,3 +539,61 @@ def test_a_claims_percentage_alone_is_still_checked_against_a_study_that_prints_
     answer = check(client, text="pan-car-t-jco-2021 gave a 2-year OS of 42.7%")
     assert answer["verdict"] == "supported", answer["explanation"]
     assert "not checked" not in answer["explanation"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "disease", "verdict"),
+    [
+        (
+            {"measure": "mrd_negative", "subgroup": "t_lbl", "value": "100", "target_antigen": "CD7"},
+            "T-LBL",
+            "supported",
+        ),
+        (
+            {"measure": "mrd_negative", "subgroup": "etp", "value": "100", "target_antigen": "CD7"},
+            "ETP-ALL",
+            "supported",
+        ),
+        ({"text": "CD7 CAR-T gave MRD negativity at day 30 in 100% of ETP patients"}, "ETP-ALL", "supported"),
+        (
+            {"measure": "mrd_negative", "subgroup": "t_lbl", "value": "50", "target_antigen": "CD7"},
+            "T-LBL",
+            "contradicted",
+        ),
+    ],
+)
+def test_a_study_of_one_patient_counted_for_a_disease_subgroup_is_said(
+    client: TestClient, arguments: dict[str, str], disease: str, verdict: str
+) -> None:
+    """Session 14's probe, HA4: a claim about a disease subgroup was decided by the one-patient study coded
+    ETP-ALL and T-LBL, and the explanation did not say it counted that study so, as it does for the disease."""
+    clause = (
+        f"counted as of {disease} patients, each a study of one patient whose disease it codes as several: "
+        "cd7-car-t-etp-case (ETP-ALL and T-LBL)"
+    )
+    rest = check(client, **arguments)
+    assert rest["verdict"] == verdict, rest["explanation"]
+    assert clause in rest["explanation"]
+    assert _mcp_check(client, arguments)["explanation"] == rest["explanation"]
+
+
+def test_the_disease_of_a_claims_patients_is_its_own_or_its_subgroups() -> None:
+    def of(**parts: str) -> Disease | None:
+        return claims_query.population_disease(
+            Claim.model_construct(
+                disease=Disease(parts["disease"]) if "disease" in parts else None,
+                subgroup=Subgroup(parts["subgroup"]) if "subgroup" in parts else None,
+            )
+        )
+
+    assert of(subgroup="t_lbl") is Disease.t_lbl and of(subgroup="etp") is Disease.etp_all
+    assert of(disease="T-ALL", subgroup="etp") is Disease.etp_all and of(disease="T-LBL") is Disease.t_lbl
+    assert of(subgroup="non_etp") is None and of() is None
+
+
+def test_the_studies_left_out_as_of_other_populations_are_named_by_the_disease_they_were_weighed_against() -> None:
+    """ETP T-ALL patients are ETP-ALL patients (FC3): a study left out for enrolling more than them is named as not
+    of ETP-ALL patients alone, the disease its studies were weighed against, not as not of T-ALL patients."""
+    claim = Claim.model_construct(disease=Disease.t_all, subgroup=Subgroup.etp)
+    [said] = verdict._other_populations(claim, {"s": ["ETP-ALL", "T-ALL"]})
+    assert said.startswith("not counted, as not of ETP-ALL patients alone: the figures of studies that enrolled s")
