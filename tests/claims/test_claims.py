@@ -495,15 +495,18 @@ def test_figures_not_given_the_treatment_are_left_out_in_true_words(client: Test
     assert "not counted, as of patients not all given it (by the arms each study records): " in explanation
 
 
-def _mcp_check(client: TestClient, arguments: dict[str, str]) -> dict[str, Any]:
+def _as_over_mcp(client: TestClient, arguments: dict[str, str], rest: dict[str, Any]) -> None:
+    """The MCP tool check_claim answers as REST did."""
     call = {
         "jsonrpc": "2.0",
         "id": 1,
         "method": "tools/call",
         "params": {"name": "check_claim", "arguments": arguments},
     }
-    answer: dict[str, Any] = client.post("/mcp", json=call, headers={"Accept": "application/json"}).json()["result"]
-    return answer["structuredContent"]
+    mcp = client.post("/mcp", json=call, headers={"Accept": "application/json"}).json()["result"]["structuredContent"]
+    assert [mcp[k] for k in ("verdict", "explanation", "evidence")] == [
+        rest[k] for k in ("verdict", "explanation", "evidence")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -525,12 +528,7 @@ def test_a_claims_counts_against_a_study_that_prints_no_enrolment_decide_nothing
     assert figure["agrees"] is None
     assert figure["compared"] == "the claim counts patients; the study prints no enrolment to check them"
     assert "the counts were not checked): pan-car-t-jco-2021.os-2y" in rest["explanation"]
-    mcp = _mcp_check(client, arguments)
-    assert (mcp["verdict"], mcp["explanation"], mcp["evidence"]) == (
-        rest["verdict"],
-        rest["explanation"],
-        rest["evidence"],
-    )
+    _as_over_mcp(client, arguments, rest)
 
 
 def test_a_claims_percentage_alone_is_still_checked_against_a_study_that_prints_no_enrolment(
@@ -541,25 +539,16 @@ def test_a_claims_percentage_alone_is_still_checked_against_a_study_that_prints_
     assert "not checked" not in answer["explanation"]
 
 
+CD7_MRD = {"measure": "mrd_negative", "target_antigen": "CD7"}
+
+
 @pytest.mark.parametrize(
     ("arguments", "disease", "verdict"),
     [
-        (
-            {"measure": "mrd_negative", "subgroup": "t_lbl", "value": "100", "target_antigen": "CD7"},
-            "T-LBL",
-            "supported",
-        ),
-        (
-            {"measure": "mrd_negative", "subgroup": "etp", "value": "100", "target_antigen": "CD7"},
-            "ETP-ALL",
-            "supported",
-        ),
+        ({**CD7_MRD, "subgroup": "t_lbl", "value": "100"}, "T-LBL", "supported"),
+        ({**CD7_MRD, "subgroup": "etp", "value": "100"}, "ETP-ALL", "supported"),
         ({"text": "CD7 CAR-T gave MRD negativity at day 30 in 100% of ETP patients"}, "ETP-ALL", "supported"),
-        (
-            {"measure": "mrd_negative", "subgroup": "t_lbl", "value": "50", "target_antigen": "CD7"},
-            "T-LBL",
-            "contradicted",
-        ),
+        ({**CD7_MRD, "subgroup": "t_lbl", "value": "50"}, "T-LBL", "contradicted"),
     ],
 )
 def test_a_study_of_one_patient_counted_for_a_disease_subgroup_is_said(
@@ -574,7 +563,7 @@ def test_a_study_of_one_patient_counted_for_a_disease_subgroup_is_said(
     rest = check(client, **arguments)
     assert rest["verdict"] == verdict, rest["explanation"]
     assert clause in rest["explanation"]
-    assert _mcp_check(client, arguments)["explanation"] == rest["explanation"]
+    _as_over_mcp(client, arguments, rest)
 
 
 def test_the_disease_of_a_claims_patients_is_its_own_or_its_subgroups() -> None:
@@ -597,3 +586,73 @@ def test_the_studies_left_out_as_of_other_populations_are_named_by_the_disease_t
     claim = Claim.model_construct(disease=Disease.t_all, subgroup=Subgroup.etp)
     [said] = verdict._other_populations(claim, {"s": ["ETP-ALL", "T-ALL"]})
     assert said.startswith("not counted, as not of ETP-ALL patients alone: the figures of studies that enrolled s")
+
+
+RR_CR = {"measure": "cr", "subgroup": "relapsed_refractory"}
+SHIMONY = "shimony-nelarabine-rr"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "verdict", "figure"),
+    [
+        ({**RR_CR, "agent": "nelarabine", "value": "55"}, "supported", f"{SHIMONY}.cr-all"),
+        ({**RR_CR, "study": SHIMONY, "value": "55"}, "supported", f"{SHIMONY}.cr-all"),
+        ({**RR_CR, "study": SHIMONY, "value": "20"}, "contradicted", f"{SHIMONY}.cr-all"),
+        (
+            {"measure": "cr_cri", "study": "jplsg-t11", "subgroup": "newly_diagnosed", "value": "90"},
+            "supported",
+            "jplsg-t11.cr-cri",
+        ),
+    ],
+)
+def test_a_claim_about_a_settings_patients_is_decided_by_a_study_of_that_setting_alone(
+    client: TestClient, arguments: dict[str, str], verdict: str, figure: str
+) -> None:
+    """Session 14's probe, HA1: "CR 55% in the relapsed/refractory subgroup" was not found, and so was 20%, where
+    a study of R/R patients alone printed 55% for all of them; a disease subgroup was already decided so."""
+    rest = check(client, **arguments)
+    assert rest["verdict"] == verdict, rest["explanation"]
+    assert rest["evidence"][0]["id"] == figure and rest["evidence"][0]["agrees"] is (verdict == "supported")
+    _as_over_mcp(client, arguments, rest)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"measure": "cr_cri", "study": "jplsg-t11", "subgroup": "relapsed_refractory", "value": "90"},
+        {"measure": "cr_cri", "study": "suo-v-hag", "subgroup": "relapsed_refractory", "value": "100"},  # mixed
+        {"measure": "cr_cri", "study": "suo-v-hag", "subgroup": "newly_diagnosed", "value": "100"},
+    ],
+)
+def test_a_study_of_another_or_a_mixed_setting_does_not_decide_a_settings_subgroup(
+    client: TestClient, arguments: dict[str, str]
+) -> None:
+    answer = check(client, **arguments)
+    assert answer["verdict"] == "not_found" and answer["evidence"] == [], answer["explanation"]
+
+
+@pytest.fixture(scope="module")
+def setting_inferred(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The curated data, with shimony-nelarabine-rr's setting recorded as a curator's reading."""
+    root = tmp_path_factory.mktemp("setting")
+    shutil.copytree(PROJECT_ROOT / "fixtures", root / "fixtures")
+    study = root / "fixtures" / "studies" / "shimony-nelarabine-rr.yaml"
+    reading = "inferred:\n  - field: setting\n    reason: Read from the title.\n"
+    study.write_text(study.read_text(encoding="utf-8").replace("inferred:\n", reading, 1), encoding="utf-8")
+    with TestClient(create_app(Settings(fixtures_dir=root / "fixtures"))) as client:
+        yield client
+
+
+def test_a_whole_studys_figure_counted_for_a_setting_by_an_inferred_setting_says_so(
+    setting_inferred: TestClient,
+) -> None:
+    claim = {"measure": "cr", "study": "shimony-nelarabine-rr", "value": "55"}
+    answer = check(setting_inferred, **claim, subgroup="relapsed_refractory")
+    assert "study shimony-nelarabine-rr setting (Read from the title)" in answer["explanation"]
+    assert {
+        "record": "shimony-nelarabine-rr",
+        "kind": "study",
+        "field": "setting",
+        "reason": "Read from the title.",
+    } in (answer["evidence"][0]["scope_inferred"])
+    assert "setting" not in check(setting_inferred, **claim)["explanation"]  # the whole cohort: not matched on it
