@@ -2,7 +2,7 @@
 
 from sqlmodel import Session
 
-from api.claims.agreement import Comparison, compare
+from api.claims.agreement import APPROXIMATE, Comparison, compare
 from api.queries.claims import ClaimFigures, arm_study, matching_outcomes, population_disease, study_exists
 from api.render.labels import at_time, label
 from models.claim import Claim, ClaimCheck, ClaimEvidence, ClaimUnit, Verdict
@@ -195,7 +195,8 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
     unusable = [f for f in figures.matching if judged[f.id].agrees is None]
     # A figure whose percentage the claim's counts were not checked against is said so, whatever the verdict.
     unchecked = [f for f in unusable if judged[f.id].said.startswith(COUNTS_UNCHECKED)]
-    no_number = [f for f in unusable if not judged[f.id].said.startswith(COUNTS_UNCHECKED)]
+    approximate = [f for f in unusable if judged[f.id].said.endswith(APPROXIMATE)]
+    no_number = [f for f in unusable if f not in unchecked and f not in approximate]
     claimed = claim_words(claim)
     scope = scope_words(claim)
     about = f"{claimed}{f' for {scope}' if scope else ''}"
@@ -224,6 +225,7 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
         *_caveats(comparable),
         *_scope_inferred(comparable, figures),
         *_unchecked(unchecked),
+        *_not_counted(approximate, "as printed as approximate, agreeing only with their own number at its precision"),
         *_other_populations(claim, figures.other_populations),
         *_one_patient(claim, figures.one_patient),
         *_not_counted(figures.of_a_subgroup, "as figures of a subgroup (the claim names none; name one to check them)"),

@@ -656,3 +656,35 @@ def test_a_whole_studys_figure_counted_for_a_setting_by_an_inferred_setting_says
         "reason": "Read from the title.",
     } in (answer["evidence"][0]["scope_inferred"])
     assert "setting" not in check(setting_inferred, **claim)["explanation"]  # the whole cohort: not matched on it
+
+
+HIGH_RISK_CR = {"measure": "cr", "study": "ctd402-rp2d", "subgroup": "high_risk_molecular"}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "verdict"),
+    [
+        ({**HIGH_RISK_CR, "value": "59"}, "not_found"),
+        ({"text": "CD7 CAR-T gave a CR rate of 59% in high-risk molecular subtypes"}, "not_found"),
+        ({"text": "CD7 CAR-T gave a CR rate of 61% in high-risk molecular subtypes"}, "not_found"),
+        ({**HIGH_RISK_CR, "value": "60"}, "supported"),
+        ({**HIGH_RISK_CR, "value": "60.0"}, "supported"),  # at the coarser precision, the figure's
+    ],
+)
+def test_a_figure_printed_as_approximate_decides_only_the_claim_that_equals_it(
+    client: TestClient, arguments: dict[str, str], verdict: str
+) -> None:
+    """Session 14's probe, HA5: 'CR rates close to 60%' contradicted 59% (the same document's figure for part of
+    those patients) as if 60% were exact. It agrees with 60 and decides no other number, saying why."""
+    rest = check(client, **arguments)
+    assert rest["verdict"] == verdict, rest["explanation"]
+    [figure] = rest["evidence"]
+    assert figure["id"] == "ctd402-rp2d.cr-high-risk-molecular"
+    assert figure["agrees"] is (True if verdict == "supported" else None)
+    assert figure["compared"].endswith(
+        "printed as approximate"
+        if verdict == "supported"
+        else "printed as approximate, so only its own number at its precision agrees with it"
+    )
+    assert ("not counted, as printed as approximate" in rest["explanation"]) is (verdict != "supported")
+    _as_over_mcp(client, arguments, rest)
