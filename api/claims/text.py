@@ -42,7 +42,10 @@ MEASURE_WORDS: tuple[tuple[str, Measure], ...] = (
     (r"\bcir\b|cumulative incidence of relapse", Measure.cir),
     (r"\bdied\b|\bdeaths?\b", Measure.death),
     (
-        r"(?:proceeded|went on|bridged|were bridged) to (?:an? )?(?:allo(?:geneic)?[- ]?)?(?:hsct|sct|transplant\w*)"
+        # Written out too, as the documents write it: else the class took 'stem cell transplantation' and left
+        # 'proceeded' unread (session 14's probe, HA6).
+        r"(?:proceeded|went on|bridged|were bridged) to (?:an? )?(?:allo(?:geneic)?[- ]?)?(?:ha?ematopoietic )?"
+        r"(?:hsct|sct|(?:stem[- ]cell )?transplant\w*)"
         r"|\ballo[- ]?h?sct\b",
         Measure.proceeded_to_hsct,
     ),

@@ -688,3 +688,20 @@ def test_a_figure_printed_as_approximate_decides_only_the_claim_that_equals_it(
     )
     assert ("not counted, as printed as approximate" in rest["explanation"]) is (verdict != "supported")
     _as_over_mcp(client, arguments, rest)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pan-cd5-car-t-nat-med-2024: 4 of 12 patients proceeded to allogeneic stem cell transplantation",
+        "pan-cd5-car-t-nat-med-2024: 4 of 12 patients proceeded to stem cell transplant",
+        "pan-cd5-car-t-nat-med-2024: 4 of 12 patients went on to allogeneic haematopoietic stem cell transplantation",
+    ],
+)
+def test_proceeding_to_a_stem_cell_transplant_written_out_is_the_measure(client: TestClient, text: str) -> None:
+    """Session 14's probe, HA6: the written-out transplant was read as the therapy class, leaving 'proceeded'
+    unread and no measure: a 422 for a sentence worded as the documents word it."""
+    answer = check(client, text=text)
+    assert answer["understood"]["measure"] == "proceeded_to_hsct" and answer["understood"]["therapy_class"] is None
+    assert answer["verdict"] == "supported", answer["explanation"]
+    _as_over_mcp(client, {"text": text}, answer)
