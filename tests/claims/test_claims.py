@@ -705,3 +705,31 @@ def test_proceeding_to_a_stem_cell_transplant_written_out_is_the_measure(client:
     assert answer["understood"]["measure"] == "proceeded_to_hsct" and answer["understood"]["therapy_class"] is None
     assert answer["verdict"] == "supported", answer["explanation"]
     _as_over_mcp(client, {"text": text}, answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "figure"),
+    [
+        ("RD13-01's CR rate was 80%", "rd13-01.cr-table"),
+        ("RD13-01\u2019S CR rate was 80%", "rd13-01.cr-table"),
+        ("NS7CAR's 18-month OS was 75%", "ns7car-t.os-18m"),
+        ("nelarabine's 2-year OS was 37.6%", "shimony-nelarabine-rr.os-2y-all"),
+        ("the study's CR rate was 80% in RD13-01", "rd13-01.cr-table"),
+    ],
+)
+def test_a_possessive_is_the_word_it_is_glued_to(client: TestClient, text: str, figure: str) -> None:
+    """Session 14's probe, HA3: "RD13-01's CR rate" was a 422 calling 's a qualifier the reader cannot place."""
+    answer = check(client, text=text)
+    assert answer["verdict"] == "supported", answer["explanation"]
+    assert figure in [e["id"] for e in answer["evidence"] if e["agrees"]]
+    _as_over_mcp(client, {"text": text}, answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [("children's CR rate was 80% in RD13-01", "'children'"), ("RD13-01's CR rate wasn't 80%", '"wasn\'t"')],
+)
+def test_a_possessive_qualifier_or_a_negation_is_still_refused(client: TestClient, text: str, refused: str) -> None:
+    response = client.get(PATH, params={"text": text})
+    assert response.status_code == 422
+    assert any(e["message"].startswith(f"{refused} is not read") for e in response.json()["errors"]), response.text
