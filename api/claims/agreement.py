@@ -94,6 +94,9 @@ def _figure_number(claim: Claim, figure: OutcomePublic) -> tuple[Fraction, int |
     return None
 
 
+APPROXIMATE = "the figure is printed as approximate, so only its own number at its precision agrees with it"
+"""Why an approximate figure decides nothing of a claim that does not equal it."""
+
 _BOUNDS: dict[ValueQualifier, tuple[Callable[[Decimal | Fraction, Decimal | Fraction], bool], str]] = {
     ValueQualifier.less_than: (lambda c, f: c < f, "below"),
     ValueQualifier.at_most: (lambda c, f: c <= f, "at most"),
@@ -131,6 +134,9 @@ def compare(claim: Claim, figure: OutcomePublic) -> Comparison:
         # (session 12's ninth probe, C14).
         agrees = bool(test(claimed, number))
         said += f"; the figure is printed as a bound, so the claim must be {words} it"
-    elif figure.qualifier is ValueQualifier.approximate:
+    elif figure.qualifier is ValueQualifier.approximate and agrees:
         said += "; the figure is printed as approximate"
+    elif figure.qualifier is ValueQualifier.approximate:
+        # "Close to 60%" cannot say 59% is wrong: it contradicted it as if exact (session 14's probe, HA5).
+        return Comparison(None, f"{said}; {APPROXIMATE}")
     return Comparison(agrees, said)

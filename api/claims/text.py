@@ -42,7 +42,10 @@ MEASURE_WORDS: tuple[tuple[str, Measure], ...] = (
     (r"\bcir\b|cumulative incidence of relapse", Measure.cir),
     (r"\bdied\b|\bdeaths?\b", Measure.death),
     (
-        r"(?:proceeded|went on|bridged|were bridged) to (?:an? )?(?:allo(?:geneic)?[- ]?)?(?:hsct|sct|transplant\w*)"
+        # Written out too, as the documents write it: else the class took 'stem cell transplantation' and left
+        # 'proceeded' unread (session 14's probe, HA6).
+        r"(?:proceeded|went on|bridged|were bridged) to (?:an? )?(?:allo(?:geneic)?[- ]?)?(?:ha?ematopoietic )?"
+        r"(?:hsct|sct|(?:stem[- ]cell )?transplant\w*)"
         r"|\ballo[- ]?h?sct\b",
         Measure.proceeded_to_hsct,
     ),
@@ -236,6 +239,9 @@ def _normalise(text: str) -> str:
     text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)  # hyphens, dashes, minus
     text = re.sub(r"[\u2018\u2019\u02bc]", "'", text)  # apostrophes, as in "wasn't"
+    # A possessive is the word it is glued to ("RD13-01's CR rate", "the study's"), no qualifier: its 's was
+    # refused as one (session 14's probe, HA3).
+    text = re.sub(r"(?<=[^\W_])'s(?![^\W_])", "", text, flags=re.IGNORECASE)
     text = re.sub(r"[\u201c\u201d]", '"', text)  # quotation marks
     return " " + re.sub(r"\s+", " ", text).lower() + " "
 

@@ -2,8 +2,8 @@
 
 from sqlmodel import Session
 
-from api.claims.agreement import Comparison, compare
-from api.queries.claims import ClaimFigures, arm_study, claim_disease, matching_outcomes, study_exists
+from api.claims.agreement import APPROXIMATE, Comparison, compare
+from api.queries.claims import ClaimFigures, arm_study, matching_outcomes, population_disease, study_exists
 from api.render.labels import at_time, label
 from models.claim import Claim, ClaimCheck, ClaimEvidence, ClaimUnit, Verdict
 from models.outcome import OutcomePublic
@@ -107,7 +107,8 @@ def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
     if not other:
         return []
     studies = _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(other.items())])
-    return [f"not counted, as not of {claim.disease} patients alone: the figures of studies that enrolled {studies}"]
+    disease = population_disease(claim)
+    return [f"not counted, as not of {disease} patients alone: the figures of studies that enrolled {studies}"]
 
 
 def _one_patient(claim: Claim, studies: dict[str, list[str]]) -> list[str]:
@@ -115,7 +116,7 @@ def _one_patient(claim: Claim, studies: dict[str, list[str]]) -> list[str]:
     if not studies:
         return []
     named = _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(studies.items())])
-    disease = claim_disease(claim)
+    disease = population_disease(claim)
     return [f"counted as of {disease} patients, each a study of one patient whose disease it codes as several: {named}"]
 
 
@@ -143,6 +144,9 @@ def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison
     return [*subgroups, *arms, *others, *unlabeled, *((f, Comparison(None, NOT_GIVEN)) for f in figures.not_given)]
 
 
+COUNTS_UNCHECKED = "the claim counts patients"
+
+
 def _within_the_study(claim: Claim, figure: OutcomePublic, judged: Comparison, *, figures: ClaimFigures) -> Comparison:
     """A claim's own counts against a figure printed without any: agreeing by its percentage, 800/1000 was
     "supported" by a study of 10 patients (session 13's second probe, FC1). More patients than the study
@@ -154,11 +158,24 @@ def _within_the_study(claim: Claim, figure: OutcomePublic, judged: Comparison, *
         # agreed with the ETP subgroup's 100% of a study of 21 that also had non-ETP patients (session 13's
         # probe, FE1). The claim's counts cannot be checked against it.
         part = "subgroup" if figure.subgroup is not None else "arm"
-        return Comparison(None, f"the claim counts patients; the figure prints no count of its {part} to check them")
+        return Comparison(None, f"{COUNTS_UNCHECKED}; the figure prints no count of its {part} to check them")
     n = figures.enrolled.get(figure.study_id)
-    if n is not None and claim.denominator > n:
+    if n is None:
+        # How many the study enrolled is not printed: "427/1000" was "supported" by the 42.7% of a slide deck
+        # that gives no number of patients (session 14's probe, HA2).
+        return Comparison(None, f"{COUNTS_UNCHECKED}; the study prints no enrolment to check them")
+    if claim.denominator > n:
         return Comparison(False, f"the claim counts {claim.denominator} patients; the study enrolled {n}")
     return judged
+
+
+def _unchecked(items: list[OutcomePublic]) -> list[str]:
+    if not items:
+        return []
+    return [
+        "not counted, as printed as a percentage alone, with no count of the patients it is of to check the "
+        "claim's counts against (its percentage agrees; the counts were not checked): " + _some([f.id for f in items])
+    ]
 
 
 def _not_counted(items: list[OutcomePublic], why: str) -> list[str]:
@@ -176,6 +193,10 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
     agreeing = [f for f in comparable if judged[f.id].agrees]
     disagreeing = [f for f in comparable if not judged[f.id].agrees]
     unusable = [f for f in figures.matching if judged[f.id].agrees is None]
+    # A figure whose percentage the claim's counts were not checked against is said so, whatever the verdict.
+    unchecked = [f for f in unusable if judged[f.id].said.startswith(COUNTS_UNCHECKED)]
+    approximate = [f for f in unusable if judged[f.id].said.endswith(APPROXIMATE)]
+    no_number = [f for f in unusable if f not in unchecked and f not in approximate]
     claimed = claim_words(claim)
     scope = scope_words(claim)
     about = f"{claimed}{f' for {scope}' if scope else ''}"
@@ -194,15 +215,17 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
     else:
         verdict = Verdict.not_found
         sentence = f"Not found: no figure in dataset version {version} reports {about}"
-        if unusable:
+        if no_number:
             sentence += (
-                f"; {len(unusable)} figure(s) of that measure give no number in {claim.unit.value} to compare: "
-                + "; ".join(_quoted(e) for e in unusable[:3])
+                f"; {len(no_number)} figure(s) of that measure give no number in {claim.unit.value} to compare: "
+                + "; ".join(_quoted(e) for e in no_number[:3])
             )
     not_deciding = _not_deciding(figures)
     caveats = [
         *_caveats(comparable),
         *_scope_inferred(comparable, figures),
+        *_unchecked(unchecked),
+        *_not_counted(approximate, "as printed as approximate, agreeing only with their own number at its precision"),
         *_other_populations(claim, figures.other_populations),
         *_one_patient(claim, figures.one_patient),
         *_not_counted(figures.of_a_subgroup, "as figures of a subgroup (the claim names none; name one to check them)"),

@@ -17,7 +17,7 @@ from api.queries.roles import STUDIED
 from api.queries.treatment import Treatment, arms_given, given_by_its_subgroup, study_arms
 from models import Arm, CarProduct, Intervention, Outcome, Study, StudyTag
 from models.claim import Claim, ScopeInference, ScopeRecord
-from models.enums import STUDIED_ROLES, Disease, Subgroup
+from models.enums import STUDIED_ROLES, Disease, Setting, Subgroup
 from models.figure import Inference
 from models.outcome import OutcomePublic
 
@@ -43,7 +43,7 @@ def claim_filters(claim: Claim) -> OutcomeFilters:
             "measure": [claim.measure],
             "time_point": one(claim.time_point),  # and the codes of the same time (2y: 24m), as every filter
             "subgroup": None
-            if claim.subgroup is None or claim.subgroup in SUBGROUP_DISEASE
+            if claim.subgroup is None or claim.subgroup in WHOLE_STUDY_SUBGROUPS
             else [SubgroupFilter(claim.subgroup.value)],
             "study_id": one(claim.study),
             "arm_id": one(claim.arm),
@@ -61,6 +61,14 @@ DISEASE_SUBGROUPS: dict[Disease, tuple[Subgroup, ...]] = {
 }
 SUBGROUP_DISEASE: dict[Subgroup, Disease] = {s: d for d, subgroups in DISEASE_SUBGROUPS.items() for s in subgroups}
 """The disease whose patients a subgroup is."""
+SUBGROUP_SETTING: dict[Subgroup, Setting] = {
+    Subgroup.relapsed_refractory: Setting.relapsed_refractory,
+    Subgroup.newly_diagnosed: Setting.newly_diagnosed,
+}
+"""The setting whose patients a subgroup is: a study of that setting alone is all of them (session 14's probe,
+HA1: "CR 55% in relapsed/refractory patients" was not found, where a study of R/R patients alone printed it)."""
+WHOLE_STUDY_SUBGROUPS = frozenset(SUBGROUP_DISEASE) | frozenset(SUBGROUP_SETTING)
+"""The subgroups a whole study's patients may all be, so its whole-study figures are theirs (population_condition)."""
 
 
 def claim_disease(claim: Claim) -> Disease | None:
@@ -70,6 +78,14 @@ def claim_disease(claim: Claim) -> Disease | None:
     if claim.disease is Disease.t_all and claim.subgroup is Subgroup.etp:
         return Disease.etp_all
     return claim.disease
+
+
+def population_disease(claim: Claim) -> Disease | None:
+    """The disease of the patients a claim is about: its own (claim_disease), or that its disease subgroup is of
+    (`subgroup=t_lbl`: T-LBL), as population_condition admits the figures of either."""
+    if (disease := claim_disease(claim)) is not None:
+        return disease
+    return None if claim.subgroup is None else SUBGROUP_DISEASE.get(claim.subgroup)
 
 
 def tagged_with(disease: Disease) -> SelectOfScalar[str]:
@@ -83,19 +99,10 @@ def of_one_patient() -> SelectOfScalar[str]:
     return select(Study.id).where(col(Study.n_enrolled) == 1)
 
 
-def population_condition(session: Session, claim: Claim) -> ColumnElement[bool] | None:
-    """The figures that may be of the claim's disease or disease subgroup's patients: of a study that enrolled
-    the disease, or of that disease's subgroup in any study (the ETP subgroup of a T-ALL study is ETP-ALL
-    patients: a tenth probe's E4); for a disease's subgroup, that subgroup's figures, or a whole study's where
-    the study enrolled that disease alone, or one patient who had it (session 13's probe, FA11: "CR/CRi was 100%
-    in ETP patients" was not found, where a study of ETP-ALL patients alone printed it). matching_outcomes then
-    sorts out studies that enrolled other diseases too."""
-    parts: list[ColumnElement[bool]] = []
-    if (disease := claim_disease(claim)) is not None:
-        subgroups = [s.value for s in DISEASE_SUBGROUPS.get(disease, ())]
-        parts.append(or_(col(Outcome.study_id).in_(tagged_with(disease)), col(Outcome.subgroup).in_(subgroups)))
-    if claim.subgroup in SUBGROUP_DISEASE:
-        own = SUBGROUP_DISEASE[claim.subgroup]
+def _all_of(subgroup: Subgroup) -> ColumnElement[bool] | None:
+    """The figures of studies whose patients are all of the subgroup: that enrolled its disease alone, or one
+    patient who had it; or whose setting is its setting alone. None for a subgroup no whole study is."""
+    if (own := SUBGROUP_DISEASE.get(subgroup)) is not None:
         only = (
             select(StudyTag.study_id)
             .where(col(StudyTag.facet) == "disease")
@@ -104,9 +111,25 @@ def population_condition(session: Session, claim: Claim) -> ColumnElement[bool] 
             .having(func.max(StudyTag.value) == own.value)
         )
         one = tagged_with(own).where(col(StudyTag.study_id).in_(of_one_patient()))
-        whole = and_(
-            col(Outcome.subgroup).is_(None), or_(col(Outcome.study_id).in_(only), col(Outcome.study_id).in_(one))
-        )
+        return or_(col(Outcome.study_id).in_(only), col(Outcome.study_id).in_(one))
+    if (setting := SUBGROUP_SETTING.get(subgroup)) is not None:
+        return col(Outcome.study_id).in_(select(Study.id).where(col(Study.setting) == setting.value))
+    return None
+
+
+def population_condition(session: Session, claim: Claim) -> ColumnElement[bool] | None:
+    """The figures that may be of the claim's disease or subgroup's patients: of a study that enrolled the
+    disease, or of that disease's subgroup in any study (the ETP subgroup of a T-ALL study is ETP-ALL
+    patients: a tenth probe's E4); for a subgroup a whole study may be (a disease's, a setting's), that
+    subgroup's figures, or a whole study's where all its patients are of it (_all_of; session 13's probe, FA11:
+    "CR/CRi was 100% in ETP patients" was not found, where a study of ETP-ALL patients alone printed it).
+    matching_outcomes then sorts out studies that enrolled other diseases too."""
+    parts: list[ColumnElement[bool]] = []
+    if (disease := claim_disease(claim)) is not None:
+        subgroups = [s.value for s in DISEASE_SUBGROUPS.get(disease, ())]
+        parts.append(or_(col(Outcome.study_id).in_(tagged_with(disease)), col(Outcome.subgroup).in_(subgroups)))
+    if claim.subgroup is not None and (all_of := _all_of(claim.subgroup)) is not None:
+        whole = and_(col(Outcome.subgroup).is_(None), all_of)
         parts.append(or_(col(Outcome.subgroup) == claim.subgroup.value, whole))
     return and_(*parts) if parts else None
 
@@ -182,7 +205,9 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     # Who each figure is about, first by disease: a figure of a study that enrolled other diseases too is named
     # once, as such, not also by its arm (session 13's probe, FA4: it was advised to name an arm, which did not
     # make it count).
-    disease = claim_disease(claim)
+    # A disease subgroup's disease too: a study of one patient it admitted is counted so, and said (session 14's
+    # probe, HA4: subgroup=t_lbl was decided by the one-patient study coded ETP-ALL and T-LBL without a word).
+    disease = population_disease(claim)
     alone = DISEASE_SUBGROUPS.get(disease, ()) if disease is not None else ()
     diseases_of = study_diseases(session, {f.study_id for f in figures}) if disease is not None else {}
     several = {study for study, diseases in diseases_of.items() if disease and set(diseases) - {disease.value}}
@@ -243,6 +268,11 @@ def _relies_on_diseases(claim: Claim, figure: OutcomePublic) -> bool:
     return claim.subgroup in SUBGROUP_DISEASE and figure.subgroup is None
 
 
+def _relies_on_setting(claim: Claim, figure: OutcomePublic) -> bool:
+    """Whether the figure counts as of the claim's subgroup by its study's setting (a whole study's figure)."""
+    return claim.subgroup in SUBGROUP_SETTING and figure.subgroup is None
+
+
 def scope_inferences(
     session: Session, claim: Claim, figures: list[OutcomePublic], *, arms: dict[str, set[str]]
 ) -> dict[str, list[ScopeInference]]:
@@ -266,6 +296,8 @@ def scope_inferences(
         its_arms = {figure.arm_id} if figure.arm_id is not None else arms.get(figure.study_id, set())
         said: list[tuple[ScopeRecord, str, dict[str, str]]] = []
         wanted = {"diseases"} if _relies_on_diseases(claim, figure) else set()
+        if _relies_on_setting(claim, figure):
+            wanted.add("setting")
         if claim.therapy_class is not None and claim.therapy_class in study.therapy_classes:
             wanted.add("therapy_classes")
         said.append(("study", study.id, _inferred(study, wanted)))

@@ -493,3 +493,243 @@ def test_figures_not_given_the_treatment_are_left_out_in_true_words(client: Test
     explanation = client.get("/v1/claims/check", params=params).json()["explanation"]
     assert "another arm" not in explanation
     assert "not counted, as of patients not all given it (by the arms each study records): " in explanation
+
+
+def _as_over_mcp(client: TestClient, arguments: dict[str, str], rest: dict[str, Any]) -> None:
+    """The MCP tool check_claim answers as REST did."""
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "check_claim", "arguments": arguments},
+    }
+    mcp = client.post("/mcp", json=call, headers={"Accept": "application/json"}).json()["result"]["structuredContent"]
+    assert [mcp[k] for k in ("verdict", "explanation", "evidence")] == [
+        rest[k] for k in ("verdict", "explanation", "evidence")
+    ]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"text": "CAR-T gave a 2-year OS of 427 of 1000 patients"},
+        {"text": "CAR-T gave a 2-year OS of 42700 of 100000 patients"},
+        {"text": "pan-car-t-jco-2021 gave a 2-year OS of 427 of 1000 patients"},
+    ],
+)
+def test_a_claims_counts_against_a_study_that_prints_no_enrolment_decide_nothing(
+    client: TestClient, arguments: dict[str, str]
+) -> None:
+    """Session 14's probe, HA2: "427 of 1000 patients" was "supported" by the 42.7% of a slide deck that prints no
+    number of patients, the claim's counts taken on trust; the answer now says they were not checked."""
+    rest = check(client, **arguments)
+    assert rest["verdict"] != "supported", rest["explanation"]
+    [figure] = [e for e in rest["evidence"] if e["id"] == "pan-car-t-jco-2021.os-2y"]
+    assert figure["agrees"] is None
+    assert figure["compared"] == "the claim counts patients; the study prints no enrolment to check them"
+    assert "the counts were not checked): pan-car-t-jco-2021.os-2y" in rest["explanation"]
+    _as_over_mcp(client, arguments, rest)
+
+
+def test_a_claims_percentage_alone_is_still_checked_against_a_study_that_prints_no_enrolment(
+    client: TestClient,
+) -> None:
+    answer = check(client, text="pan-car-t-jco-2021 gave a 2-year OS of 42.7%")
+    assert answer["verdict"] == "supported", answer["explanation"]
+    assert "not checked" not in answer["explanation"]
+
+
+CD7_MRD = {"measure": "mrd_negative", "target_antigen": "CD7"}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "disease", "verdict"),
+    [
+        ({**CD7_MRD, "subgroup": "t_lbl", "value": "100"}, "T-LBL", "supported"),
+        ({**CD7_MRD, "subgroup": "etp", "value": "100"}, "ETP-ALL", "supported"),
+        ({"text": "CD7 CAR-T gave MRD negativity at day 30 in 100% of ETP patients"}, "ETP-ALL", "supported"),
+        ({**CD7_MRD, "subgroup": "t_lbl", "value": "50"}, "T-LBL", "contradicted"),
+    ],
+)
+def test_a_study_of_one_patient_counted_for_a_disease_subgroup_is_said(
+    client: TestClient, arguments: dict[str, str], disease: str, verdict: str
+) -> None:
+    """Session 14's probe, HA4: a claim about a disease subgroup was decided by the one-patient study coded
+    ETP-ALL and T-LBL, and the explanation did not say it counted that study so, as it does for the disease."""
+    clause = (
+        f"counted as of {disease} patients, each a study of one patient whose disease it codes as several: "
+        "cd7-car-t-etp-case (ETP-ALL and T-LBL)"
+    )
+    rest = check(client, **arguments)
+    assert rest["verdict"] == verdict, rest["explanation"]
+    assert clause in rest["explanation"]
+    _as_over_mcp(client, arguments, rest)
+
+
+def test_the_disease_of_a_claims_patients_is_its_own_or_its_subgroups() -> None:
+    def of(**parts: str) -> Disease | None:
+        return claims_query.population_disease(
+            Claim.model_construct(
+                disease=Disease(parts["disease"]) if "disease" in parts else None,
+                subgroup=Subgroup(parts["subgroup"]) if "subgroup" in parts else None,
+            )
+        )
+
+    assert of(subgroup="t_lbl") is Disease.t_lbl and of(subgroup="etp") is Disease.etp_all
+    assert of(disease="T-ALL", subgroup="etp") is Disease.etp_all and of(disease="T-LBL") is Disease.t_lbl
+    assert of(subgroup="non_etp") is None and of() is None
+
+
+def test_the_studies_left_out_as_of_other_populations_are_named_by_the_disease_they_were_weighed_against() -> None:
+    """ETP T-ALL patients are ETP-ALL patients (FC3): a study left out for enrolling more than them is named as not
+    of ETP-ALL patients alone, the disease its studies were weighed against, not as not of T-ALL patients."""
+    claim = Claim.model_construct(disease=Disease.t_all, subgroup=Subgroup.etp)
+    [said] = verdict._other_populations(claim, {"s": ["ETP-ALL", "T-ALL"]})
+    assert said.startswith("not counted, as not of ETP-ALL patients alone: the figures of studies that enrolled s")
+
+
+RR_CR = {"measure": "cr", "subgroup": "relapsed_refractory"}
+SHIMONY = "shimony-nelarabine-rr"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "verdict", "figure"),
+    [
+        ({**RR_CR, "agent": "nelarabine", "value": "55"}, "supported", f"{SHIMONY}.cr-all"),
+        ({**RR_CR, "study": SHIMONY, "value": "55"}, "supported", f"{SHIMONY}.cr-all"),
+        ({**RR_CR, "study": SHIMONY, "value": "20"}, "contradicted", f"{SHIMONY}.cr-all"),
+        (
+            {"measure": "cr_cri", "study": "jplsg-t11", "subgroup": "newly_diagnosed", "value": "90"},
+            "supported",
+            "jplsg-t11.cr-cri",
+        ),
+    ],
+)
+def test_a_claim_about_a_settings_patients_is_decided_by_a_study_of_that_setting_alone(
+    client: TestClient, arguments: dict[str, str], verdict: str, figure: str
+) -> None:
+    """Session 14's probe, HA1: "CR 55% in the relapsed/refractory subgroup" was not found, and so was 20%, where
+    a study of R/R patients alone printed 55% for all of them; a disease subgroup was already decided so."""
+    rest = check(client, **arguments)
+    assert rest["verdict"] == verdict, rest["explanation"]
+    assert rest["evidence"][0]["id"] == figure and rest["evidence"][0]["agrees"] is (verdict == "supported")
+    _as_over_mcp(client, arguments, rest)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"measure": "cr_cri", "study": "jplsg-t11", "subgroup": "relapsed_refractory", "value": "90"},
+        {"measure": "cr_cri", "study": "suo-v-hag", "subgroup": "relapsed_refractory", "value": "100"},  # mixed
+        {"measure": "cr_cri", "study": "suo-v-hag", "subgroup": "newly_diagnosed", "value": "100"},
+    ],
+)
+def test_a_study_of_another_or_a_mixed_setting_does_not_decide_a_settings_subgroup(
+    client: TestClient, arguments: dict[str, str]
+) -> None:
+    answer = check(client, **arguments)
+    assert answer["verdict"] == "not_found" and answer["evidence"] == [], answer["explanation"]
+
+
+@pytest.fixture(scope="module")
+def setting_inferred(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The curated data, with shimony-nelarabine-rr's setting recorded as a curator's reading."""
+    root = tmp_path_factory.mktemp("setting")
+    shutil.copytree(PROJECT_ROOT / "fixtures", root / "fixtures")
+    study = root / "fixtures" / "studies" / "shimony-nelarabine-rr.yaml"
+    reading = "inferred:\n  - field: setting\n    reason: Read from the title.\n"
+    study.write_text(study.read_text(encoding="utf-8").replace("inferred:\n", reading, 1), encoding="utf-8")
+    with TestClient(create_app(Settings(fixtures_dir=root / "fixtures"))) as client:
+        yield client
+
+
+def test_a_whole_studys_figure_counted_for_a_setting_by_an_inferred_setting_says_so(
+    setting_inferred: TestClient,
+) -> None:
+    claim = {"measure": "cr", "study": "shimony-nelarabine-rr", "value": "55"}
+    answer = check(setting_inferred, **claim, subgroup="relapsed_refractory")
+    assert "study shimony-nelarabine-rr setting (Read from the title)" in answer["explanation"]
+    assert {
+        "record": "shimony-nelarabine-rr",
+        "kind": "study",
+        "field": "setting",
+        "reason": "Read from the title.",
+    } in (answer["evidence"][0]["scope_inferred"])
+    assert "setting" not in check(setting_inferred, **claim)["explanation"]  # the whole cohort: not matched on it
+
+
+HIGH_RISK_CR = {"measure": "cr", "study": "ctd402-rp2d", "subgroup": "high_risk_molecular"}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "verdict"),
+    [
+        ({**HIGH_RISK_CR, "value": "59"}, "not_found"),
+        ({"text": "CD7 CAR-T gave a CR rate of 59% in high-risk molecular subtypes"}, "not_found"),
+        ({"text": "CD7 CAR-T gave a CR rate of 61% in high-risk molecular subtypes"}, "not_found"),
+        ({**HIGH_RISK_CR, "value": "60"}, "supported"),
+        ({**HIGH_RISK_CR, "value": "60.0"}, "supported"),  # at the coarser precision, the figure's
+    ],
+)
+def test_a_figure_printed_as_approximate_decides_only_the_claim_that_equals_it(
+    client: TestClient, arguments: dict[str, str], verdict: str
+) -> None:
+    """Session 14's probe, HA5: 'CR rates close to 60%' contradicted 59% (the same document's figure for part of
+    those patients) as if 60% were exact. It agrees with 60 and decides no other number, saying why."""
+    rest = check(client, **arguments)
+    assert rest["verdict"] == verdict, rest["explanation"]
+    [figure] = rest["evidence"]
+    assert figure["id"] == "ctd402-rp2d.cr-high-risk-molecular"
+    assert figure["agrees"] is (True if verdict == "supported" else None)
+    assert figure["compared"].endswith(
+        "printed as approximate"
+        if verdict == "supported"
+        else "printed as approximate, so only its own number at its precision agrees with it"
+    )
+    assert ("not counted, as printed as approximate" in rest["explanation"]) is (verdict != "supported")
+    _as_over_mcp(client, arguments, rest)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pan-cd5-car-t-nat-med-2024: 4 of 12 patients proceeded to allogeneic stem cell transplantation",
+        "pan-cd5-car-t-nat-med-2024: 4 of 12 patients proceeded to stem cell transplant",
+        "pan-cd5-car-t-nat-med-2024: 4 of 12 patients went on to allogeneic haematopoietic stem cell transplantation",
+    ],
+)
+def test_proceeding_to_a_stem_cell_transplant_written_out_is_the_measure(client: TestClient, text: str) -> None:
+    """Session 14's probe, HA6: the written-out transplant was read as the therapy class, leaving 'proceeded'
+    unread and no measure: a 422 for a sentence worded as the documents word it."""
+    answer = check(client, text=text)
+    assert answer["understood"]["measure"] == "proceeded_to_hsct" and answer["understood"]["therapy_class"] is None
+    assert answer["verdict"] == "supported", answer["explanation"]
+    _as_over_mcp(client, {"text": text}, answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "figure"),
+    [
+        ("RD13-01's CR rate was 80%", "rd13-01.cr-table"),
+        ("RD13-01\u2019S CR rate was 80%", "rd13-01.cr-table"),
+        ("NS7CAR's 18-month OS was 75%", "ns7car-t.os-18m"),
+        ("nelarabine's 2-year OS was 37.6%", "shimony-nelarabine-rr.os-2y-all"),
+        ("the study's CR rate was 80% in RD13-01", "rd13-01.cr-table"),
+    ],
+)
+def test_a_possessive_is_the_word_it_is_glued_to(client: TestClient, text: str, figure: str) -> None:
+    """Session 14's probe, HA3: "RD13-01's CR rate" was a 422 calling 's a qualifier the reader cannot place."""
+    answer = check(client, text=text)
+    assert answer["verdict"] == "supported", answer["explanation"]
+    assert figure in [e["id"] for e in answer["evidence"] if e["agrees"]]
+    _as_over_mcp(client, {"text": text}, answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [("children's CR rate was 80% in RD13-01", "'children'"), ("RD13-01's CR rate wasn't 80%", '"wasn\'t"')],
+)
+def test_a_possessive_qualifier_or_a_negation_is_still_refused(client: TestClient, text: str, refused: str) -> None:
+    response = client.get(PATH, params={"text": text})
+    assert response.status_code == 422
+    assert any(e["message"].startswith(f"{refused} is not read") for e in response.json()["errors"]), response.text
