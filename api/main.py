@@ -115,7 +115,19 @@ def create_app(
     answering 503 until restarted.
     """
     settings = settings or get_settings()
-    mcp = McpHttp(lambda: app_state(app), body_timeout=settings.body_timeout)
+    told: list[str] = []
+
+    def tell_if_changed(exc: Exception) -> None:
+        """on_database_changed, once, when exc says the data served is changed or gone (whichever face met it)."""
+        if on_database_changed is None or told or not (isinstance(exc, DatabaseFault) or served_schema_gone(exc)):
+            return
+        # PostgreSQL's first line names the table missing; the next ones quote the statement.
+        missing = one_line(exc).split(" LINE ")[0]
+        reason = str(exc) if isinstance(exc, DatabaseFault) else f"the schema served is gone ({missing})"
+        told.append(reason)
+        on_database_changed(reason)
+
+    mcp = McpHttp(lambda: app_state(app), body_timeout=settings.body_timeout, on_database_error=tell_if_changed)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -162,15 +174,9 @@ def create_app(
         responses=COMMON_PROBLEM_RESPONSES,
     )
     install_error_handlers(app)
-    told: list[str] = []
 
     async def database_changed(request: Request, exc: Exception) -> Response:
-        if on_database_changed is not None and not told:
-            # PostgreSQL's first line names the table missing; the next ones quote the statement.
-            missing = one_line(exc).split(" LINE ")[0]
-            reason = str(exc) if isinstance(exc, DatabaseFault) else f"the schema served is gone ({missing})"
-            told.append(reason)
-            on_database_changed(reason)
+        tell_if_changed(exc)
         return await _database_unavailable(request, exc)
 
     async def database_error(request: Request, exc: Exception) -> Response:

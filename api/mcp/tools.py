@@ -74,22 +74,37 @@ P = ParamSpec("P")
 logger = logging.getLogger("tall_evidence")
 
 
-def answered_in_a_thread(tool: Callable[P, CallToolResult]) -> Callable[P, Awaitable[CallToolResult]]:
-    """A tool run in a worker thread that a stop may abandon, with the database's unavailability told as the
-    other faces tell it. The SDK runs a plain function in a thread it waits for even when cancelled: a tool
-    stuck on a PostgreSQL that stopped answering held `serve` after SIGTERM for as long (session 14's probe,
-    HB1); and the driver's error was "Error executing tool" with three tracebacks in the log (HB2)."""
+def answered_in_a_thread(
+    on_database_error: Callable[[Exception], None],
+) -> Callable[[Callable[P, CallToolResult]], Callable[P, Awaitable[CallToolResult]]]:
+    """Tools run in a worker thread that a stop may abandon, with the database's unavailability told as the
+    other faces tell it, and on_database_error told of it (`serve` stops when the data turned out changed
+    or gone, whichever face found it). The SDK runs a plain function in a thread it waits for even when
+    cancelled: a tool stuck on a PostgreSQL that stopped answering held `serve` after SIGTERM for as long
+    (session 14's probe, HB1); the driver's error was "Error executing tool" with three tracebacks in the
+    log (HB2), and a changed file found by a tool left `serve` running (HB5)."""
 
-    @functools.wraps(tool)
-    async def run(*args: P.args, **kwargs: P.kwargs) -> CallToolResult:
-        try:
-            return await anyio.to_thread.run_sync(functools.partial(tool, *args, **kwargs), abandon_on_cancel=True)
-        except DATABASE_ERRORS as exc:
-            told = unavailable(exc)
-            logger.error("database %s in the MCP tool %s (%s): a tool error", told.logged, tool.__name__, one_line(exc))
-            raise ToolError(told.detail) from None
+    def in_a_thread(tool: Callable[P, CallToolResult]) -> Callable[P, Awaitable[CallToolResult]]:
+        @functools.wraps(tool)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> CallToolResult:
+            try:
+                call = functools.partial(tool, *args, **kwargs)
+                return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+            except DATABASE_ERRORS as exc:
+                told = unavailable(exc)
+                logger.error(
+                    "database %s in the MCP tool %s (%s): a tool error", told.logged, tool.__name__, one_line(exc)
+                )
+                on_database_error(exc)
+                raise ToolError(told.detail) from None
 
-    return run
+        return run
+
+    return in_a_thread
+
+
+def _nothing(_exc: Exception) -> None:
+    pass
 
 
 def _argument_error(exc: ApiError) -> ToolError:
@@ -192,8 +207,11 @@ def _enum_values(schema: dict[str, Any], part: Any) -> list[str]:
     return found + [value for choice in part.get("anyOf", []) for value in _enum_values(schema, choice)]
 
 
-def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer:
-    """The server with its six tools; state() gives the loaded dataset when a tool is called."""
+def build_mcp_server(
+    state: Callable[[], AppState], *, on_database_error: Callable[[Exception], None] = _nothing, **options: Any
+) -> MCPServer:
+    """The server with its six tools; state() gives the loaded dataset when a tool is called;
+    on_database_error is told of a database error a tool met (answered_in_a_thread)."""
     with root_logger_kept():
         server: MCPServer = EvidenceServer(
             "tall-evidence",
@@ -206,6 +224,8 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
             **options,
         )
 
+    in_a_thread = answered_in_a_thread(on_database_error)
+
     @contextmanager
     def reading() -> Iterator[tuple[Session, str]]:
         current = state()
@@ -217,7 +237,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return current.computed(current.current, STUDY_NAMES, lambda: StudyNames.of(study_names(session)))
 
     @server.tool(annotations=READ_ONLY)
-    @answered_in_a_thread
+    @in_a_thread
     def search_studies(
         *,
         q: Annotated[
@@ -248,7 +268,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return _answer("\n".join(lines), result)
 
     @server.tool(annotations=READ_ONLY)
-    @answered_in_a_thread
+    @in_a_thread
     def get_study(
         study_id: Annotated[Id, Field(description="Study id, from search_studies.")],
     ) -> Annotated[CallToolResult, StudyResult]:
@@ -266,7 +286,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return _answer("\n".join(lines), StudyResult(dataset_version=version, study=detail))
 
     @server.tool(annotations=READ_ONLY)
-    @answered_in_a_thread
+    @in_a_thread
     def find_figures(
         *,
         measure: MeasureOrCode | None = None,
@@ -306,7 +326,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return _answer("\n".join(lines), FiguresResult(dataset_version=version, total=len(rows), figures=figures))
 
     @server.tool(annotations=READ_ONLY)
-    @answered_in_a_thread
+    @in_a_thread
     def compare(
         *,
         measure: MeasureOrCode,
@@ -351,7 +371,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return _answer("\n".join(lines), shown)
 
     @server.tool(annotations=READ_ONLY)
-    @answered_in_a_thread
+    @in_a_thread
     def check_claim(
         *,
         text: Annotated[
@@ -409,7 +429,7 @@ def build_mcp_server(state: Callable[[], AppState], **options: Any) -> MCPServer
         return _answer(f"{answer.verdict.value}: {answer.explanation} (dataset version {version})", answer)
 
     @server.tool(annotations=READ_ONLY)
-    @answered_in_a_thread
+    @in_a_thread
     def cite(
         figure_id: Annotated[
             Id | None,

@@ -231,11 +231,19 @@ class McpHttp:
     state: the loaded dataset, when a tool is called.
     body_timeout: seconds the body may take to arrive once the head has (settings.body_timeout): a
     client that trickles it in, a byte every few seconds, would otherwise hold its connection for good.
+    on_database_error: told of a database error a tool met (the application stops serving a changed file).
     """
 
-    def __init__(self, state: Callable[[], AppState], *, body_timeout: float) -> None:
+    def __init__(
+        self,
+        state: Callable[[], AppState],
+        *,
+        body_timeout: float,
+        on_database_error: Callable[[Exception], None] | None = None,
+    ) -> None:
         self.state = state
         self.body_timeout = body_timeout
+        self.on_database_error = on_database_error
         self._group: TaskGroup | None = None
         self._server: MCPServer | None = None
         self._starting: anyio.Lock | None = None
@@ -265,7 +273,8 @@ class McpHttp:
 
         from api.mcp.tools import build_mcp_server
 
-        server = build_mcp_server(self.state)
+        told = {} if self.on_database_error is None else {"on_database_error": self.on_database_error}
+        server = build_mcp_server(self.state, **told)
         server.streamable_http_app(
             stateless_http=True,
             json_response=True,

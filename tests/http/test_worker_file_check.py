@@ -185,6 +185,25 @@ def test_one_worker_stops_when_its_file_is_altered(builds: tuple[Path, Path], tm
         _stopped(server, first, reasons=(_changed(database),))
 
 
+def test_a_file_altered_found_by_an_mcp_tool_stops_the_service(builds: tuple[Path, Path], tmp_path: Path) -> None:
+    """Session 14's second probe (HB5): an MCP tool that found the file changed answered "Error executing tool"
+    with tracebacks, and `serve` went on until a REST request found it too."""
+    database = tmp_path / "served.sqlite3"
+    shutil.copy(builds[0], database)
+    with live_server(tmp_path, args=("--database", str(database))) as server:
+        first = {path: httpx.get(server.base + path, timeout=30).content for path in PATHS}
+        _alter_in_place(server, database)
+        message = {"jsonrpc": "2.0", "id": 3, "method": "tools/call"}
+        message["params"] = {"name": "search_studies", "arguments": {"q": "nelarabine"}}
+        headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+        answer = httpx.post(server.base + "/mcp", json=message, headers=headers, timeout=30).json()["result"]
+        assert answer["isError"] is True
+        assert answer["content"][0]["text"].endswith(
+            ": The dataset this service loaded is gone or was changed; it must be rebuilt or restored."
+        )
+        _stopped(server, first, reasons=(_changed(database),), ask=False)
+
+
 def test_a_worker_killed_with_the_file_intact_is_replaced_and_serving_goes_on(served) -> None:
     server, _database, first = served
     killed, other = worker_pids(server.process.pid)
