@@ -499,8 +499,17 @@ def _serve(
         if host is not None
         else host_problem(settings.host, port or settings.port)
     )
+    # A file served beside a DATABASE_URL would leave the URL unused without a word (session 14's second
+    # probe, HB4), as TALL_DATASET_VERSION beside a file would (dataset_version_problem).
+    both = (
+        "invalid setting DATABASE_URL: `serve --database` serves the built file(s) named, so a DATABASE_URL "
+        "beside them would be ignored; unset it, or serve without --database"
+        if databases and url
+        else None
+    )
     problem = (
         bound
+        or both
         or database_url_problem(url)
         or port_problem(host if host is not None else settings.host, port or settings.port, given=port is not None)
     )

@@ -346,6 +346,18 @@ def test_files_mcp_would_not_read_are_refused(built_for_a_public_url: Path, give
     assert result.stdout == ""  # stdout is the protocol's channel
 
 
+@pytest.mark.parametrize("url", ["postgresql+psycopg://postgres@127.0.0.1:{closed}/x", "sqlite:///{tmp}/x.db"])
+def test_a_database_url_beside_serve_database_is_refused(
+    built_for_a_public_url: Path, tmp_path: Path, url: str
+) -> None:
+    """Session 14's second probe (HB4): DATABASE_URL beside `serve --database FILE` was ignored without a
+    word, as TALL_DATASET_VERSION beside a file would be (refused)."""
+    env = {"DATABASE_URL": url.format(closed=free_port(), tmp=tmp_path)}
+    args = ("--database", str(built_for_a_public_url), "--port", str(free_port()))
+    line = _one_line(run_cli("serve", *args, env=env, timeout=TIMEOUT), "DATABASE_URL")
+    assert "would be ignored; unset it, or serve without --database" in line
+
+
 @pytest.mark.parametrize("value", ["", "zzzz", "D2847F7C36C72243"])
 def test_a_dataset_version_argument_that_is_none_is_refused(value: str) -> None:
     """`--dataset-version ''` was taken as not given (the fixtures built and served); others exit 1."""
