@@ -102,22 +102,30 @@ def _caveats(items: list[OutcomePublic]) -> list[str]:
     return said
 
 
+def _with_diseases(studies: dict[str, list[str]]) -> str:
+    """Studies each named with the diseases it lists ('x (ETP-ALL and T-LBL)'), a bounded few."""
+    return _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(studies.items())])
+
+
 def _other_populations(claim: Claim, other: dict[str, list[str]]) -> list[str]:
     """The studies whose figures are not of the claim's disease alone, said once."""
     if not other:
         return []
-    studies = _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(other.items())])
     disease = population_disease(claim)
-    return [f"not counted, as not of {disease} patients alone: the figures of studies that enrolled {studies}"]
+    return [
+        f"not counted, as not of {disease} patients alone: the figures of studies that enrolled {_with_diseases(other)}"
+    ]
 
 
 def _one_patient(claim: Claim, studies: dict[str, list[str]]) -> list[str]:
     """The studies of one patient counted as of the claim's disease though they list others: said, not silent."""
     if not studies:
         return []
-    named = _some([f"{study} ({' and '.join(diseases)})" for study, diseases in sorted(studies.items())])
     disease = population_disease(claim)
-    return [f"counted as of {disease} patients, each a study of one patient whose disease it codes as several: {named}"]
+    several = _with_diseases(studies)
+    return [
+        f"counted as of {disease} patients, each a study of one patient whose disease it codes as several: {several}"
+    ]
 
 
 UNLABELED = "unlabeled: its group or arm labels were lost in extraction"
