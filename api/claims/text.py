@@ -240,8 +240,9 @@ def _normalise(text: str) -> str:
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)  # hyphens, dashes, minus
     text = re.sub(r"[\u2018\u2019\u02bc]", "'", text)  # apostrophes, as in "wasn't"
     # A possessive is the word it is glued to ("RD13-01's CR rate", "the study's"), no qualifier: its 's was
-    # refused as one (session 14's probe, HA3).
-    text = re.sub(r"(?<=[^\W_])'s(?![^\W_])", "", text, flags=re.IGNORECASE)
+    # refused as one (session 14's probe, HA3). Not after a number, which it is no possessive of ("the 70's %"
+    # was read as 70%: session 14's third probe, IA2), nor after a word of no letter.
+    text = re.sub(r"(?<!\S)(\S*[^\W\d_]\S*?)'s(?![^\W_])", r"\1", text, flags=re.IGNORECASE)
     text = re.sub(r"[\u201c\u201d]", '"', text)  # quotation marks
     return " " + re.sub(r"\s+", " ", text).lower() + " "
 

@@ -733,3 +733,20 @@ def test_a_possessive_qualifier_or_a_negation_is_still_refused(client: TestClien
     response = client.get(PATH, params={"text": text})
     assert response.status_code == 422
     assert any(e["message"].startswith(f"{refused} is not read") for e in response.json()["errors"]), response.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NS7CAR reported an 18-month OS in the 70's %",
+        "NS7CAR reported an 18-month OS of 75's %",
+        "RD13-01 reported CR in 8's/10 patients",
+        "NS7CAR reported an 18's month OS of 75%",
+    ],
+)
+def test_an_s_after_a_number_is_no_possessive_and_is_refused(client: TestClient, text: str) -> None:
+    """Session 14's third probe (IA2): HA3's possessive took the 's of "the 70's %" too, read as exactly 70%
+    and contradicted by NS7CAR's printed 75.0%, though the claim was true."""
+    response = client.get(PATH, params={"text": text})
+    assert response.status_code == 422, response.text
+    assert any("'s" in e["message"] for e in response.json()["errors"]), response.text
