@@ -129,6 +129,7 @@ def _one_patient(claim: Claim, studies: dict[str, list[str]]) -> list[str]:
 
 
 UNLABELED = "unlabeled: its group or arm labels were lost in extraction"
+NOT_ALL_OF_SUBGROUP = "a whole study's figure, of a study whose patients are not all of the claim's subgroup"
 NOT_GIVEN = "of patients not all given the claim's treatment (an agent or class in a role under study, a CAR product)"
 OF_AN_ARM = (
     "of one arm of several, where the claim names no arm: it is about the whole cohort, or all the patients given "
@@ -149,7 +150,10 @@ def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison
         (f, Comparison(None, f"of a study that enrolled {' and '.join(figures.other_populations[f.study_id])}"))
         for f in figures.of_other_populations
     ]
-    return [*subgroups, *arms, *others, *unlabeled, *((f, Comparison(None, NOT_GIVEN)) for f in figures.not_given)]
+    # Session 14's third probe, IA1: dropped without a word.
+    not_all = [(f, Comparison(None, NOT_ALL_OF_SUBGROUP)) for f in figures.not_all_of_subgroup]
+    not_given = [(f, Comparison(None, NOT_GIVEN)) for f in figures.not_given]
+    return [*subgroups, *arms, *others, *not_all, *unlabeled, *not_given]
 
 
 COUNTS_UNCHECKED = "the claim counts patients"
@@ -240,6 +244,9 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
         *_not_counted(figures.of_an_arm, "as figures of one arm (the claim names none; name one to check them)"),
         *_not_counted(figures.unlabeled, "as unlabeled (their group or arm labels were lost in extraction)"),
         *_not_counted(figures.not_given, "as of patients not all given it (by the arms each study records)"),
+        *_not_counted(
+            figures.not_all_of_subgroup, "as whole-study figures of studies whose patients are not all of the subgroup"
+        ),
     ]
     if caveats:
         sentence += "; " + "; ".join(caveats)

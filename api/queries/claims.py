@@ -6,8 +6,9 @@ not an agent the study gave).
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, not_, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -125,13 +126,33 @@ def population_condition(session: Session, claim: Claim) -> ColumnElement[bool] 
     "CR/CRi was 100% in ETP patients" was not found, where a study of ETP-ALL patients alone printed it).
     matching_outcomes then sorts out studies that enrolled other diseases too."""
     parts: list[ColumnElement[bool]] = []
-    if (disease := claim_disease(claim)) is not None:
-        subgroups = [s.value for s in DISEASE_SUBGROUPS.get(disease, ())]
-        parts.append(or_(col(Outcome.study_id).in_(tagged_with(disease)), col(Outcome.subgroup).in_(subgroups)))
+    if (of_disease := _disease_condition(claim)) is not None:
+        parts.append(of_disease)
     if claim.subgroup is not None and (all_of := _all_of(claim.subgroup)) is not None:
         whole = and_(col(Outcome.subgroup).is_(None), all_of)
         parts.append(or_(col(Outcome.subgroup) == claim.subgroup.value, whole))
     return and_(*parts) if parts else None
+
+
+def _disease_condition(claim: Claim) -> ColumnElement[bool] | None:
+    """The figures of a study that enrolled the claim's disease, or of that disease's subgroup in any study."""
+    if (disease := claim_disease(claim)) is None:
+        return None
+    subgroups = [s.value for s in DISEASE_SUBGROUPS.get(disease, ())]
+    return or_(col(Outcome.study_id).in_(tagged_with(disease)), col(Outcome.subgroup).in_(subgroups))
+
+
+def _whole_studies_not_all_of(session: Session, claim: Claim, conditions: list[Any]) -> list[OutcomePublic]:
+    """The whole-study figures of the claim's measure and scope whose studies are not all of the claim's subgroup
+    (a disease's or a setting's): left out, and said (session 14's third probe, IA1: they were dropped without a
+    word, where a claim naming a disease lists the figures of studies that enrolled others too)."""
+    if claim.subgroup is None or (all_of := _all_of(claim.subgroup)) is None:
+        return []
+    extra = [col(Outcome.subgroup).is_(None), not_(all_of), col(Outcome.unlabeled).is_(False)]
+    if (of_disease := _disease_condition(claim)) is not None:
+        extra.append(of_disease)
+    rows = session.exec(where(select(Outcome), [*conditions, *extra]).order_by(col(Outcome.id))).all()
+    return [to_public(OutcomePublic, row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -156,6 +177,8 @@ class ClaimFigures:
     no arm: it is about all of them."""
     of_other_populations: list[OutcomePublic] = field(default_factory=list)
     """Figures of the studies in other_populations: not of the claim's disease's patients alone."""
+    not_all_of_subgroup: list[OutcomePublic] = field(default_factory=list)
+    """Whole-study figures of studies not all of the claim's subgroup (where a whole study may be, _all_of)."""
     enrolled: dict[str, int] = field(default_factory=dict)
     """Study id -> the patients it enrolled, as printed, for the matching figures' studies that print it."""
     several_arms: set[str] = field(default_factory=set)
@@ -195,7 +218,8 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     of a disease where its study enrolled no other, or where its subgroup is that disease's patients
     (session 11's seventh probe, T7), or where its study is of one patient, whose disease it lists. A figure
     whose labels were lost in extraction is about no known cohort (C4), as the comparison already holds."""
-    conditions = claim_filters(claim).conditions(session).all
+    scope = claim_filters(claim).conditions(session).all
+    conditions = scope
     if (population := population_condition(session, claim)) is not None:
         conditions = [*conditions, population]
     rows = session.exec(where(select(Outcome), conditions).order_by(col(Outcome.id))).all()
@@ -244,6 +268,7 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
         other_populations={study: diseases_of[study] for study in sorted(other)},
         one_patient={study: diseases_of[study] for study in sorted(one_patient & {f.study_id for f in matching})},
         of_other_populations=of_other_populations,
+        not_all_of_subgroup=_whole_studies_not_all_of(session, claim, scope),
         enrolled=enrolled_patients(session, {f.study_id for f in matching}),
         several_arms={study for study, its_arms in arms.items() if len(its_arms) > 1},
         scope_inferred=scope_inferences(session, claim, matching, arms=arms),

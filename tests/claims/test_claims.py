@@ -628,7 +628,10 @@ def test_a_study_of_another_or_a_mixed_setting_does_not_decide_a_settings_subgro
     client: TestClient, arguments: dict[str, str]
 ) -> None:
     answer = check(client, **arguments)
-    assert answer["verdict"] == "not_found" and answer["evidence"] == [], answer["explanation"]
+    assert answer["verdict"] == "not_found", answer["explanation"]
+    # Listed as left out, and why (session 14's third probe, IA1: they were dropped without a word).
+    assert answer["evidence"] and all(e["agrees"] is None for e in answer["evidence"]), answer["evidence"]
+    assert all(e["study_id"] == arguments["study"] for e in answer["evidence"])
 
 
 @pytest.fixture(scope="module")
@@ -750,3 +753,28 @@ def test_an_s_after_a_number_is_no_possessive_and_is_refused(client: TestClient,
     response = client.get(PATH, params={"text": text})
     assert response.status_code == 422, response.text
     assert any("'s" in e["message"] for e in response.json()["errors"]), response.text
+
+
+OS_OF_CAR_T = {"measure": "os", "therapy_class": "car_t", "value": "42.7", "time_point": "2y"}
+
+
+@pytest.mark.parametrize(
+    ("params", "subgroup", "left_out"),
+    [
+        (OS_OF_CAR_T, "relapsed_refractory", "pan-car-t-jco-2021.os-2y"),
+        (OS_OF_CAR_T, "t_lbl", "pan-car-t-jco-2021.os-2y"),
+        ({"measure": "cr", "study": "rd13-01", "value": "80"}, "t_lbl", "rd13-01.cr-table"),
+    ],
+)
+def test_whole_study_figures_left_out_of_a_subgroup_claim_are_said(
+    client: TestClient, params: dict[str, str], left_out: str, subgroup: str
+) -> None:
+    """Session 14's third probe (IA1): a whole study's figure of a study not all of the claim's subgroup (by
+    setting or by disease) was dropped without a word, where a claim naming a disease lists such figures."""
+    answer = check(client, **params, subgroup=subgroup)
+    listed = {e["id"]: e for e in answer["evidence"]}
+    assert listed[left_out]["agrees"] is None, listed[left_out]
+    assert "not all of the claim's subgroup" in listed[left_out]["compared"]
+    assert "as whole-study figures of studies whose patients are not all of the subgroup: " in answer["explanation"]
+    assert left_out in answer["explanation"].split("not all of the subgroup: ")[1]
+    _as_over_mcp(client, {**params, "subgroup": subgroup}, answer)
