@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Enum, String, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel, create_engine
@@ -106,7 +107,7 @@ def served_schema_gone(exc: Exception) -> bool:
     return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("42P01", "3F000")
 
 
-DATABASE_ERRORS = (DBAPIError, DatabaseFault)
+DATABASE_ERRORS = (DBAPIError, DatabaseFault, PoolTimeout)
 """The errors that say the database cannot serve a request (told by `unavailable`): the faces that catch
 them need not import the driver's layer."""
 
@@ -122,6 +123,10 @@ class Unavailable:
 
 def unavailable(exc: Exception) -> Unavailable:
     """How a database error that is no fault of the request is told (DatabaseFault, or a driver's error)."""
+    if isinstance(exc, PoolTimeout):
+        # Every connection of the pool busy past its timeout: a database that answers slowly or not at all,
+        # under more requests than the pool (session 14's third probe, IB1: an MCP tool's traceback).
+        return Unavailable("The database is busy; try again shortly.", True, "busy")
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         # Lost during the request (checked when taken from the pool, so rarely): the next is a new connection.
         return Unavailable("The connection to the database was lost; try again shortly.", True, "connection lost")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request, Response
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.routing import Route
 
 from api import middleware
@@ -186,6 +187,7 @@ def create_app(
 
     app.add_exception_handler(DatabaseFault, database_changed)
     app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(PoolTimeout, database_error)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     for module in (
         studies,

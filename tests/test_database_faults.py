@@ -103,3 +103,64 @@ def test_a_connection_lost_during_a_request_is_a_503_to_retry_not_a_restart() ->
     answer = answered(gone)
     assert answer.status_code == 503 and "retry-after" not in answer.headers
     assert json.loads(bytes(answer.body))["detail"].startswith("The dataset this service loaded is gone")
+
+
+def test_a_pool_with_no_connection_free_in_time_is_busy_on_rest_and_mcp_alike() -> None:
+    """Session 14's third probe (IB1): an MCP tool that waited out the pool's timeout (a stalled PostgreSQL under
+    more calls than the pool) was "Error executing tool" and a traceback: the pool's TimeoutError is no DBAPIError."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from api.database import DATABASE_ERRORS, unavailable
+    from api.deps import get_session
+    from api.main import create_app
+
+    exhausted = PoolTimeout("QueuePool limit of size 17 overflow 0 reached, connection timed out, timeout 30.00")
+    assert isinstance(exhausted, DATABASE_ERRORS)
+    told = unavailable(exhausted)
+    assert (told.detail, told.passes) == ("The database is busy; try again shortly.", True)
+
+    async def no_connection() -> Any:
+        raise exhausted
+        yield  # pragma: no cover - a generator, as get_session is
+
+    app = create_app()
+    app.dependency_overrides[get_session] = no_connection
+    with TestClient(app) as client:
+        answer = client.get("/v1/studies", params={"q": "busy"})
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
+    assert answer.json()["detail"] == "The database is busy; try again shortly."
+
+
+def test_mcp_tool_calls_take_a_thread_only_when_admitted() -> None:
+    """Session 14's third probe (IB2): each call took a worker thread, then waited for a connection; 40 calls on a
+    stalled database held every thread, and /v1/meta, which reads none, went unanswered. At most
+    TOOL_CALLS_AT_ONCE run at once; the others wait without a thread."""
+    import threading
+    import time
+
+    import anyio
+
+    from api.mcp.tools import TOOL_CALLS_AT_ONCE, answered_in_a_thread
+
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def slow() -> Any:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return None
+
+    async def main() -> None:
+        tool = answered_in_a_thread(lambda exc: None)(slow)
+        async with anyio.create_task_group() as group:
+            for _ in range(TOOL_CALLS_AT_ONCE * 3):
+                group.start_soon(tool)
+
+    anyio.run(main)
+    assert most == TOOL_CALLS_AT_ONCE < 40

@@ -71,6 +71,9 @@ def _answer(text: str, result: BaseModel) -> CallToolResult:
 
 
 P = ParamSpec("P")
+# MCP tool calls running at once in a worker (each in a thread, reading the database): with REST's admitted
+# sessions (api.database.MAX_CONNECTIONS) well within anyio's 40 worker threads.
+TOOL_CALLS_AT_ONCE = 8
 logger = logging.getLogger("tall_evidence")
 
 
@@ -84,12 +87,17 @@ def answered_in_a_thread(
     (session 14's probe, HB1); the driver's error was "Error executing tool" with three tracebacks in the
     log (HB2), and a changed file found by a tool left `serve` running (HB5)."""
 
+    # Made here, in the event loop the server runs in. A call waits for its turn without a thread: taken first,
+    # 40 calls waiting on a stalled database held every worker thread, and /v1/meta, which reads none, went
+    # unanswered (session 14's third probe, IB2).
+    admitted = anyio.CapacityLimiter(TOOL_CALLS_AT_ONCE)
+
     def in_a_thread(tool: Callable[P, CallToolResult]) -> Callable[P, Awaitable[CallToolResult]]:
         @functools.wraps(tool)
         async def run(*args: P.args, **kwargs: P.kwargs) -> CallToolResult:
             try:
                 call = functools.partial(tool, *args, **kwargs)
-                return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+                return await anyio.to_thread.run_sync(call, abandon_on_cancel=True, limiter=admitted)
             except DATABASE_ERRORS as exc:
                 told = unavailable(exc)
                 logger.error(
