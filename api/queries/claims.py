@@ -219,9 +219,8 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     (session 11's seventh probe, T7), or where its study is of one patient, whose disease it lists. A figure
     whose labels were lost in extraction is about no known cohort (C4), as the comparison already holds."""
     scope = claim_filters(claim).conditions(session).all
-    conditions = scope
-    if (population := population_condition(session, claim)) is not None:
-        conditions = [*conditions, population]
+    population = population_condition(session, claim)
+    conditions = scope if population is None else [*scope, population]
     rows = session.exec(where(select(Outcome), conditions).order_by(col(Outcome.id))).all()
     figures = [to_public(OutcomePublic, row) for row in rows]
     unlabeled = [f for f in figures if f.unlabeled]
@@ -309,12 +308,17 @@ def scope_inferences(
     if not study_ids:
         return {}
     studies = {s.id: s for s in session.exec(select(Study).where(col(Study.id).in_(study_ids)))}
-    interventions = session.exec(
+    # By study: a claim matching thousands of figures read every study's records once per figure.
+    interventions: dict[str, list[Intervention]] = {}
+    for given in session.exec(
         select(Intervention).where(
             col(Intervention.study_id).in_(study_ids), col(Intervention.role).in_(sorted(STUDIED_ROLES))
         )
-    ).all()
-    products = session.exec(select(CarProduct).where(col(CarProduct.study_id).in_(study_ids))).all()
+    ):
+        interventions.setdefault(given.study_id, []).append(given)
+    products: dict[str, list[CarProduct]] = {}
+    for product in session.exec(select(CarProduct).where(col(CarProduct.study_id).in_(study_ids))):
+        products.setdefault(product.study_id, []).append(product)
     found: dict[str, list[ScopeInference]] = {}
     for figure in figures:
         study = studies[figure.study_id]
@@ -326,15 +330,15 @@ def scope_inferences(
         if claim.therapy_class is not None and claim.therapy_class in study.therapy_classes:
             wanted.add("therapy_classes")
         said.append(("study", study.id, _inferred(study, wanted)))
-        for given in interventions:
-            if given.study_id != figure.study_id or given.arm_id not in its_arms:
+        for given in interventions.get(figure.study_id, []):
+            if given.arm_id not in its_arms:
                 continue
             fields = {"agent", "role"} if claim.agent is not None and given.agent == claim.agent else set()
             if claim.therapy_class is not None and given.therapy_class == claim.therapy_class:
                 fields |= {"therapy_class", "role"}
             said.append(("intervention", given.id, _inferred(given, fields)))
-        for product in products:
-            if product.study_id != figure.study_id or (product.arm_id is not None and product.arm_id not in its_arms):
+        for product in products.get(figure.study_id, []):
+            if product.arm_id is not None and product.arm_id not in its_arms:
                 continue
             fields = set()
             if claim.target_antigen is not None and claim.target_antigen in product.target_antigens:
