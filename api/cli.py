@@ -803,13 +803,19 @@ def _mcp(settings: Settings, database: Path | None) -> int:
         refuse(problem)
         return 2
     try:
-        serve_stdio(settings)
+        unanswered = serve_stdio(settings)
     except BuildFileError as exc:  # e.g. altered since checked, or not the TALL_DATABASE_FILE_SHA256 named
         refuse(f"mcp: {exc}")
         return 1
     except FixtureError as exc:
         refuse_fixtures("invalid fixtures: ", exc)
         return 1
+    if unanswered:
+        refuse(
+            f"mcp: the client closed its input with {unanswered} request(s) still running; answered "
+            f"'Connection closed' after {settings.shutdown_timeout} s (TALL_SHUTDOWN_TIMEOUT)"
+        )
+    end_despite_stuck_threads(0)  # a call's thread can be stuck in the database driver
     return 0
 
 

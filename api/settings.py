@@ -283,7 +283,13 @@ class Settings(BaseSettings):
         default=5, ge=1, le=600, description="Seconds an idle connection is kept open after a response."
     )
     shutdown_timeout: WholeNumber = Field(
-        default=10, ge=1, le=600, description="Seconds requests in flight may take to finish after SIGTERM."
+        default=10,
+        ge=1,
+        le=600,
+        description=(
+            "Seconds requests in flight may take to finish after SIGTERM "
+            "(for `tall-evidence mcp`, after its client closes stdin)."
+        ),
     )
     data_licence: str = Field(
         default="CC-BY-4.0", description="Licence of the curated data, stated in `/v1/meta` and the OpenAPI document."

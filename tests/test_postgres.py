@@ -18,7 +18,7 @@ from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
 from api.main import create_app
 from api.settings import Settings
 from api.state import app_state
-from tests.http.live import live_server
+from tests.http.live import INITIALIZE, StdioPeer, live_server
 from tests.support import run_cli, running
 
 POSTGRES_URL = os.environ.get("TALL_TEST_POSTGRES_URL")
@@ -406,6 +406,42 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
         assert answer.headers["retry-after"] == "1" and answer.headers["x-content-type-options"] == "nosniff"
         assert "stopped before this request was answered" in answer.text
     assert "Traceback" not in output and "IllegalStateChangeError" not in output, output[-3000:]
+
+
+def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_a_call_is_stuck(tmp_path: Path) -> None:
+    """Session 15's probe (JB1): `tall-evidence mcp` outlived its client, which had closed stdin, while a tool
+    call's thread was stuck on a PostgreSQL that had stopped answering, for as long as it stayed so. Now the
+    requests still running get TALL_SHUTDOWN_TIMEOUT seconds, are answered "Connection closed", and the
+    process ends, saying so."""
+    env = {"TALL_PUBLIC_URL": "http://stuck-stdio.example", "TALL_SHUTDOWN_TIMEOUT": "2"}
+    version, relay, relayed = _relayed_build(env)
+    peer = StdioPeer({**env, "DATABASE_URL": relayed, "TALL_DATASET_VERSION": version}, tmp_path / "stderr.log")
+    try:
+        peer.request(INITIALIZE)
+        assert "result" in peer.receive(), peer.stderr()
+        peer.request({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        search = {"name": "search_studies", "arguments": {"q": "nelarabine"}}
+        peer.request({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": search})
+        assert peer.receive()["result"]["isError"] is False  # a pooled connection now, which the freeze holds
+        relay.freeze()
+        peer.request({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": search})
+        peer.request({"jsonrpc": "2.0", "id": 3, "method": "ping"})
+        assert peer.receive()["id"] == 3  # the session answers; the call waits on the frozen connection
+        assert peer.process.stdin is not None
+        peer.process.stdin.close()
+        ended = peer.process.wait(timeout=30)
+        cut_short = peer.receive()
+    finally:
+        if peer.process.poll() is None:
+            peer.process.kill()
+            peer.process.wait(timeout=10)
+        relay.thaw()
+        relay.close()
+    errors = peer.stderr()
+    assert ended == 0, errors[-2000:]
+    assert cut_short["id"] == 2 and cut_short["error"]["message"] == "Connection closed", cut_short
+    assert "closed its input with 1 request(s) still running; answered 'Connection closed' after 2 s" in errors
+    assert "Traceback" not in errors, errors[-3000:]
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
-from anyio.streams.memory import MemoryObjectSendStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
@@ -368,46 +368,117 @@ def checked_line(line: bytes) -> str:
     return claimed_number_as_written(text)
 
 
+class Unanswered:
+    """The ids of the client's requests not answered yet, as read from stdin and written to stdout."""
+
+    def __init__(self) -> None:
+        self.ids: set[str | int] = set()
+        self.none = anyio.Event()
+        self.none.set()
+
+    def read(self, line: str) -> None:
+        """Notes a request line (one with a method and an id), and a cancellation as its request's answer."""
+        message = json.loads(line)
+        if not isinstance(message, dict) or "method" not in message:
+            return
+        if "id" in message:
+            self.ids.add(message["id"])
+            if self.none.is_set():
+                self.none = anyio.Event()
+        elif message["method"] == "notifications/cancelled":  # the SDK answers a cancelled request with nothing
+            params = message.get("params")
+            self.written(params.get("requestId") if isinstance(params, dict) else None)
+
+    def written(self, request_id: object) -> None:
+        if isinstance(request_id, str | int):
+            self.ids.discard(request_id)
+        if not self.ids:
+            self.none.set()
+
+
 async def _read_stdin(
-    stdin: BinaryIO, lines: MemoryObjectSendStream[str], answer: Callable[["SessionMessage"], Awaitable[None]]
+    stdin: BinaryIO,
+    lines: MemoryObjectSendStream[str],
+    answer: Callable[["SessionMessage"], Awaitable[None]],
+    *,
+    unanswered: Unanswered,
 ) -> None:
-    """Lines of stdin that are messages to lines, each at most MAX_REQUEST_BYTES; an error answered for
-    every other line but a blank one. The SDK's own reader takes lines of any size (a 300 MiB line held
-    711 MiB) and drops those it cannot parse without an answer."""
+    """Lines of stdin that are messages to lines, each at most MAX_REQUEST_BYTES, until its end; an error
+    answered for every other line but a blank one. The SDK's own reader takes lines of any size (a 300 MiB
+    line held 711 MiB) and drops those it cannot parse without an answer."""
     from mcp.shared.message import SessionMessage
     from mcp_types import ErrorData, JSONRPCError
 
-    async with lines:
-        while True:
-            try:
-                line = await anyio.to_thread.run_sync(next_line, stdin, MAX_REQUEST_BYTES, abandon_on_cancel=True)
-                if line is None:
-                    return
-                if not line.strip():
-                    continue
-                await lines.send(checked_line(line))
-            except LineRefused as refused:
-                error = ErrorData(code=refused.code, message=refused.message)
-                await answer(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
+    while True:
+        try:
+            line = await anyio.to_thread.run_sync(next_line, stdin, MAX_REQUEST_BYTES, abandon_on_cancel=True)
+            if line is None:
+                return
+            if not line.strip():
+                continue
+            message = checked_line(line)
+            unanswered.read(message)
+            await lines.send(message)
+        except LineRefused as refused:
+            error = ErrorData(code=refused.code, message=refused.message)
+            await answer(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
 
 
-async def _stdio_session(server: "MCPServer", stdin: BinaryIO) -> None:
-    """One session over stdin and stdout, as the SDK's `run("stdio")`, with stdin read by _read_stdin."""
+async def _tally_answers(
+    answers: "MemoryObjectReceiveStream[SessionMessage]",
+    stdout: "MemoryObjectSendStream[SessionMessage]",
+    unanswered: Unanswered,
+) -> None:
+    """The server's messages on to stdout, each answer to a request noted; stdout closed after the last (the
+    SDK's writer ends then)."""
+    from mcp_types import JSONRPCError, JSONRPCResponse
+
+    async with answers, stdout:
+        async for message in answers:
+            await stdout.send(message)
+            if isinstance(message.message, JSONRPCResponse | JSONRPCError):
+                unanswered.written(message.message.id)
+
+
+async def _stdio_session(server: "MCPServer", stdin: BinaryIO, grace: float) -> int:
+    """One session over stdin and stdout, as the SDK's `run("stdio")`, with stdin read by _read_stdin; the
+    number of requests it left unanswered. Once the client closes stdin, the requests still running get
+    grace seconds (TALL_SHUTDOWN_TIMEOUT) to be answered; the SDK then answers the rest "Connection closed".
+    It did so at once, so a client writing its requests and closing stdin got no answer (session 15's probe,
+    JB1), and the process outlived its client while a call's thread was stuck on a PostgreSQL that had stopped
+    answering (the command now exits without such threads, api.cli)."""
     from mcp.server.stdio import stdio_server
+    from mcp.shared.message import SessionMessage
 
     checked, lines = anyio.create_memory_object_stream[str](0)
+    unanswered = Unanswered()
+    left: list[int] = []
     # The SDK's transport reads its stdin by `async for line in stdin`: a stream of the checked lines does.
     async with stdio_server(stdin=cast("anyio.AsyncFile[str]", lines)) as (read_stream, write_stream):
         async with anyio.create_task_group() as group:
-            group.start_soon(_read_stdin, stdin, checked, write_stream.send)
-            # MCPServer runs stdio only on the SDK's own reader; its low-level server takes any streams.
-            lowlevel = server._lowlevel_server
-            await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+
+            async def read_then_wait() -> None:
+                async with checked:
+                    await _read_stdin(stdin, checked, write_stream.send, unanswered=unanswered)
+                    with anyio.move_on_after(grace):
+                        await unanswered.none.wait()
+                    left.append(len(unanswered.ids))
+
+            group.start_soon(read_then_wait)
+            answers, tally = anyio.create_memory_object_stream[SessionMessage](0)
+            async with anyio.create_task_group() as forwarding:
+                forwarding.start_soon(_tally_answers, tally, write_stream, unanswered)
+                async with answers:
+                    # MCPServer runs stdio only on the SDK's own reader; its low-level server takes any streams.
+                    lowlevel = server._lowlevel_server
+                    await lowlevel.run(read_stream, answers, lowlevel.create_initialization_options())
             group.cancel_scope.cancel()
+    return left[0] if left else 0
 
 
-def serve_stdio(settings: Settings) -> None:
-    """Answer MCP over stdin/stdout until the client closes stdin. The dataset is opened first, as
+def serve_stdio(settings: Settings) -> int:
+    """Answer MCP over stdin/stdout until the client closes stdin, and the requests then running for at most
+    TALL_SHUTDOWN_TIMEOUT seconds more; how many were left unanswered. The dataset is opened first, as
     `serve` opens it: a file or fixtures that cannot be served raise here (BuildFileError, FixtureError),
     before the SDK's task groups, which would wrap them in an exception group, and before any line is read."""
     from api.mcp.tools import build_mcp_server
@@ -419,4 +490,4 @@ def serve_stdio(settings: Settings) -> None:
             fhir_canonical_base=settings.fhir_canonical_base,
             body_timeout=settings.body_timeout,
         )
-        anyio.run(_stdio_session, build_mcp_server(lambda: state), sys.stdin.buffer)
+        return anyio.run(_stdio_session, build_mcp_server(lambda: state), sys.stdin.buffer, settings.shutdown_timeout)

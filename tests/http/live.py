@@ -1,9 +1,12 @@
-"""A real server on loopback (the `tall-evidence serve` command in a child process) and raw socket helpers.
+"""A real server on loopback (the `tall-evidence serve` command in a child process) and raw socket helpers;
+`tall-evidence mcp` in a child process, spoken to over its stdin and stdout (StdioPeer).
 
 Nothing here imports the application: the tests speak HTTP to a process, as a client would.
 """
 
+import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -13,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests import launcher
 from tests.support import free_port, wait_until_up
@@ -208,3 +212,68 @@ def worker_pids(parent: int) -> list[int]:
             if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes():
                 found.append(int(child))
     return found
+
+
+ANSWER_SECONDS = 30.0
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 0,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}},
+}
+
+
+class StdioPeer:
+    """`tall-evidence mcp` in a child process: lines written to its stdin, messages read from its stdout."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        with log.open("wb") as errors:
+            self.process = launcher.launch(
+                ["mcp"], env=cli_env(env), stdin=launcher.PIPE, stdout=launcher.PIPE, stderr=errors
+            )
+        self._pending = b""
+
+    def send(self, line: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line)
+        self.process.stdin.flush()
+
+    def request(self, message: dict[str, Any]) -> None:
+        self.send(json.dumps(message).encode() + b"\n")
+
+    def receive(self, seconds: float = ANSWER_SECONDS) -> dict[str, Any]:
+        """The next message on stdout; fails if none comes within seconds."""
+        assert self.process.stdout is not None
+        descriptor = self.process.stdout.fileno()
+        deadline = time.monotonic() + seconds
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no answer within {seconds} s; stderr:\n{self.stderr()[-3000:]}"
+            if select.select([descriptor], [], [], left)[0]:
+                chunk = os.read(descriptor, 65536)
+                assert chunk, f"stdout closed (exit {self.process.poll()}); stderr:\n{self.stderr()[-3000:]}"
+                self._pending += chunk
+        line, _, self._pending = self._pending.partition(b"\n")
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    def peak_rss_kib(self) -> int:
+        """The most memory the process has held resident so far (Linux /proc, VmHWM)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmHWM")
+
+    def stderr(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def close(self) -> int:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            return self.process.wait(timeout=30)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait(timeout=10)

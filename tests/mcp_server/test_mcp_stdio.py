@@ -14,8 +14,6 @@ stdin and stdout, as an agent's client does.
 import io
 import json
 import os
-import select
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,77 +23,12 @@ import pytest
 from api.mcp.transports import MAX_REQUEST_BYTES, SKIPPED_CHUNK, LineRefused, next_line
 from api.settings import Settings
 from api.version import api_version
-from tests import launcher
-from tests.http.live import built_file, cli_env, run_cli
-
-ANSWER_SECONDS = 30.0
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 0,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}},
-}
+from tests.http.live import INITIALIZE, StdioPeer, built_file, run_cli
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built_file(tmp_path_factory.mktemp("built"), {})
-
-
-class StdioPeer:
-    """`tall-evidence mcp` in a child process: lines written to its stdin, messages read from its stdout."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log = log
-        with log.open("wb") as errors:
-            self.process = launcher.launch(
-                ["mcp"], env=cli_env(env), stdin=launcher.PIPE, stdout=launcher.PIPE, stderr=errors
-            )
-        self._pending = b""
-
-    def send(self, line: bytes) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(line)
-        self.process.stdin.flush()
-
-    def request(self, message: dict[str, Any]) -> None:
-        self.send(json.dumps(message).encode() + b"\n")
-
-    def receive(self, seconds: float = ANSWER_SECONDS) -> dict[str, Any]:
-        """The next message on stdout; fails if none comes within seconds."""
-        assert self.process.stdout is not None
-        descriptor = self.process.stdout.fileno()
-        deadline = time.monotonic() + seconds
-        while b"\n" not in self._pending:
-            left = deadline - time.monotonic()
-            assert left > 0, f"no answer within {seconds} s; stderr:\n{self.stderr()[-3000:]}"
-            if select.select([descriptor], [], [], left)[0]:
-                chunk = os.read(descriptor, 65536)
-                assert chunk, f"stdout closed (exit {self.process.poll()}); stderr:\n{self.stderr()[-3000:]}"
-                self._pending += chunk
-        line, _, self._pending = self._pending.partition(b"\n")
-        message: dict[str, Any] = json.loads(line)
-        return message
-
-    def peak_rss_kib(self) -> int:
-        """The most memory the process has held resident so far (Linux /proc, VmHWM)."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-        raise RuntimeError("no VmHWM")
-
-    def stderr(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def close(self) -> int:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            return self.process.wait(timeout=30)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait(timeout=10)
 
 
 def _initialized(built: Path, log: Path) -> Iterator[StdioPeer]:
@@ -212,6 +145,27 @@ def test_the_database_file_setting_serves_with_the_permalinks_it_was_built_with(
     )
     (figure,) = peer.receive()["result"]["structuredContent"]["figures"]
     assert figure["permalink"].startswith(Settings().public_url + "/v1/outcomes/")
+
+
+def test_a_client_that_writes_its_requests_and_closes_stdin_gets_every_answer(built: Path, tmp_path: Path) -> None:
+    """Session 15's probe (JB1): at the end of stdin the SDK answered every request still running "Connection
+    closed" at once, so `tall-evidence mcp < requests.jsonl` had no answer to its tool calls."""
+    peer = StdioPeer({"TALL_DATABASE_FILE": str(built)}, tmp_path / "stderr.log")
+    claim = {"name": "check_claim", "arguments": {"text": "RD13-01 reported CR in 8 of 10 patients"}}
+    search = {"name": "search_studies", "arguments": {"q": "nelarabine"}}
+    lines = [
+        INITIALIZE,
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": claim},
+        {"jsonrpc": "2.0", "id": "two", "method": "tools/call", "params": search},
+    ]
+    peer.send(b"".join(json.dumps(line).encode() + b"\n" for line in lines))
+    assert peer.close() == 0, peer.stderr()
+    answers = {message["id"]: message for message in (peer.receive() for _ in lines[1:])}
+    assert set(answers) == {0, 1, "two"}, answers
+    assert answers[1]["result"]["content"][0]["text"].startswith("supported: "), answers[1]
+    assert answers["two"]["result"]["isError"] is False, answers["two"]
+    assert "still running" not in peer.stderr()
 
 
 def test_a_line_over_the_bound_is_answered_and_skipped_and_the_session_goes_on(peer: StdioPeer) -> None:
