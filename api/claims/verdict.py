@@ -160,9 +160,10 @@ COUNTS_UNCHECKED = "the claim counts patients"
 
 
 def _within_the_study(claim: Claim, figure: OutcomePublic, judged: Comparison, *, figures: ClaimFigures) -> Comparison:
-    """A claim's own counts against a figure printed without any: agreeing by its percentage, 800/1000 was
-    "supported" by a study of 10 patients (session 13's second probe, FC1). More patients than the study
-    enrolled agree with none of its whole-study figures; a subgroup's or an arm's cannot check them."""
+    """A claim's own counts against a figure that prints no denominator (one that does checked them: compare):
+    agreeing by its percentage, 800/1000 was "supported" by a study of 10 patients (session 13's second probe,
+    FC1). More patients than the study enrolled agree with none of its whole-study figures; a subgroup's or an
+    arm's cannot check them."""
     if not judged.agrees or figure.denominator is not None or claim.denominator is None:
         return judged
     if figure.subgroup is not None or (figure.arm_id is not None and figure.study_id in figures.several_arms):

@@ -778,3 +778,46 @@ def test_whole_study_figures_left_out_of_a_subgroup_claim_are_said(
     assert "as whole-study figures of studies whose patients are not all of the subgroup: " in answer["explanation"]
     assert left_out in answer["explanation"].split("not all of the subgroup: ")[1]
     _as_over_mcp(client, {**params, "subgroup": subgroup}, answer)
+
+
+@pytest.fixture(scope="module")
+def one_count_printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The curated data, with zhang-cd7-car-t-ajh-2023's 2-year OS printing its denominator alone (the slide's 60
+    patients) and its 2-year EFS a numerator alone (32, no denominator)."""
+    root = tmp_path_factory.mktemp("one-count")
+    shutil.copytree(PROJECT_ROOT / "fixtures", root / "fixtures")
+    study = root / "fixtures" / "studies" / "zhang-cd7-car-t-ajh-2023.yaml"
+    written = study.read_text(encoding="utf-8")
+    written = written.replace("    value: 63\n", "    value: 63\n    denominator: 60\n", 1)
+    written = written.replace("    value: 54\n", "    value: 54\n    numerator: 32\n", 1)
+    study.write_text(written, encoding="utf-8")
+    with TestClient(create_app(Settings(fixtures_dir=root / "fixtures"))) as client:
+        yield client
+
+
+ZHANG = "zhang-cd7-car-t-ajh-2023 reported a 2-year"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict", "compared"),
+    [
+        (f"{ZHANG} OS in 63 of 100 patients", "contradicted", "its printed denominator 60 and the claim's 100"),
+        (f"{ZHANG} OS in 19 of 30 patients", "contradicted", "its printed denominator 60 and the claim's 30"),
+        (f"{ZHANG} OS in 5 of 8 patients", "contradicted", "its printed denominator 60 and the claim's 8"),
+        (f"{ZHANG} OS in 38 of 60 patients", "supported", "its printed denominator 60 is the claim's"),
+        (f"{ZHANG} OS in 40 of 60 patients", "contradicted", "63% against the claim's 67% at 0 decimal(s)"),
+        (f"{ZHANG} EFS in 27 of 50 patients", "contradicted", "its printed numerator 32 and the claim's 27"),
+        (f"{ZHANG} EFS in 32 of 59 patients", "supported", "its printed numerator 32 is the claim's"),
+    ],
+)
+def test_a_count_a_figure_prints_alone_is_the_claims_too(
+    one_count_printed: TestClient, text: str, verdict: str, compared: str
+) -> None:
+    """Session 15's probe, JA2: a figure printing its denominator but no numerator ('2-yr OS 63%', of 60) let
+    "63 of 100 patients" through on its percentage alone: neither the count rule nor the enrolment rule ran."""
+    rest = check(one_count_printed, text=text)
+    assert rest["verdict"] == verdict, rest["explanation"]
+    [figure] = [e for e in rest["evidence"] if e["id"].startswith("zhang-cd7-car-t-ajh-2023.")]
+    assert figure["agrees"] is (verdict == "supported")
+    assert compared in figure["compared"], figure["compared"]
+    _as_over_mcp(one_count_printed, {"text": text}, rest)
