@@ -821,3 +821,42 @@ def test_a_count_a_figure_prints_alone_is_the_claims_too(
     assert figure["agrees"] is (verdict == "supported")
     assert compared in figure["compared"], figure["compared"]
     _as_over_mcp(one_count_printed, {"text": text}, rest)
+
+
+SHIMONY_CR_ARMS = {"shimony-nelarabine-rr.cr-combination", "shimony-nelarabine-rr.cr-monotherapy"}
+
+
+@pytest.mark.parametrize(
+    ("params", "of_one_arm"),
+    [
+        ({"measure": "cr", "value": "62", "subgroup": "newly_diagnosed", "agent": "nelarabine"}, SHIMONY_CR_ARMS),
+        ({"measure": "cr", "value": "62", "subgroup": "etp", "agent": "nelarabine"}, SHIMONY_CR_ARMS),
+        (
+            {"measure": "os", "time_point": "2y", "value": "62", "subgroup": "newly_diagnosed", "agent": "nelarabine"},
+            {"shimony-nelarabine-rr.os-2y-combination", "shimony-nelarabine-rr.os-2y-monotherapy"},
+        ),
+        # The one arm of a study is all of it: rd13-01's figures carry its arm and are a whole study's.
+        ({"measure": "cr", "value": "80", "subgroup": "t_lbl", "study": "rd13-01"}, set()),
+    ],
+)
+def test_arm_figures_left_out_of_a_subgroup_claim_are_named_as_one_arms(
+    client: TestClient, params: dict[str, str], of_one_arm: set[str]
+) -> None:
+    """Session 15's probe, JA1: shimony-nelarabine-rr's arm figures, left out as of a study not all of the claim's
+    subgroup, were each called "a whole study's figure", in the evidence and in the explanation."""
+    answer = check(client, **params)
+    assert answer["verdict"] == "not_found", answer["explanation"]
+    listed = {e["id"]: e for e in answer["evidence"]}
+    assert all(e["arm_id"] for e in listed.values() if e["id"] in of_one_arm)
+    for figure in listed.values():
+        whose = "one arm's figure" if figure["id"] in of_one_arm else "a whole study's figure"
+        assert figure["agrees"] is None
+        assert figure["compared"] == f"{whose}, of a study whose patients are not all of the claim's subgroup"
+    explanation = answer["explanation"]
+    whole = explanation.split("as whole-study figures of studies whose patients are not all of the subgroup: ")[1]
+    assert set(listed) - of_one_arm == set(whole.split(";")[0].rstrip(".").split(", "))
+    arms = "as one arm's figures, of studies whose patients are not all of the subgroup: "
+    assert (arms in explanation) is bool(of_one_arm)
+    if of_one_arm:
+        assert of_one_arm == set(explanation.split(arms)[1].split(";")[0].rstrip(".").split(", "))
+    _as_over_mcp(client, params, answer)
