@@ -718,6 +718,9 @@ def test_proceeding_to_a_stem_cell_transplant_written_out_is_the_measure(client:
         ("NS7CAR's 18-month OS was 75%", "ns7car-t.os-18m"),
         ("nelarabine's 2-year OS was 37.6%", "shimony-nelarabine-rr.os-2y-all"),
         ("the study's CR rate was 80% in RD13-01", "rd13-01.cr-table"),
+        # A name ending in a number (session 15's probe, JA3: its 's was refused as a qualifier).
+        ("GMALL 08/2013's 3-year OS was 78%", "gmall-08-2013.os-3y"),
+        ("GMALL 08/2013\u2019S 3-year OS was 78%", "gmall-08-2013.os-3y"),
     ],
 )
 def test_a_possessive_is_the_word_it_is_glued_to(client: TestClient, text: str, figure: str) -> None:
@@ -726,6 +729,15 @@ def test_a_possessive_is_the_word_it_is_glued_to(client: TestClient, text: str, 
     assert answer["verdict"] == "supported", answer["explanation"]
     assert figure in [e["id"] for e in answer["evidence"] if e["agrees"]]
     _as_over_mcp(client, {"text": text}, answer)
+
+
+def test_the_possessive_of_a_study_name_ending_in_a_number_is_the_name(client: TestClient) -> None:
+    """Session 15's probe, JA3: "GIMEMA 1913's CR was 80%" was a 422 calling 's a qualifier; the study prints no CR."""
+    answer = check(client, text="GIMEMA 1913's CR was 80%")
+    assert (answer["understood"]["study"], answer["verdict"]) == ("gimema-1913", "not_found"), answer["explanation"]
+    response = client.get(PATH, params={"text": "GIMEMA 1913'sx CR was 80%"})  # no possessive: still refused
+    assert response.status_code == 422
+    assert any(e["message"].startswith("'sx' is not read") for e in response.json()["errors"]), response.text
 
 
 @pytest.mark.parametrize(
