@@ -2,8 +2,9 @@
 
 90 agrees with a printed 90.3% (both read as 90 at no decimals); 95 does not; 90.0 does not
 either (the claim says one decimal, and 90.0 is not 90.3). A count with a denominator is
-compared as its proportion, or, against a figure that prints its own counts, count for count; an
-exact count against an exact count is compared exactly.
+compared as its proportion, or, against a figure that prints its own counts, count for count (and
+against one that prints one of them, '63% (n=60)', that count must be the claim's); an exact count
+against an exact count is compared exactly.
 """
 
 import re
@@ -105,13 +106,37 @@ _BOUNDS: dict[ValueQualifier, tuple[Callable[[Decimal | Fraction, Decimal | Frac
 }
 
 
-def compare(claim: Claim, figure: OutcomePublic) -> Comparison:
-    """Does the claim's number agree with this figure? None when the figure cannot be put in the claim's unit."""
-    if claim.numerator is not None and claim.denominator and figure.numerator is not None and figure.denominator:
+def _printed_counts(claim: Claim, figure: OutcomePublic) -> tuple[Comparison | None, str]:
+    """The claim's counts against those the figure prints: a Comparison that decides (both counts printed, or one
+    printed and not the claim's), else None and what was checked, for the percentage to decide."""
+    if claim.numerator is None or not claim.denominator:
+        return None, ""
+    if figure.numerator is not None and figure.denominator:
         # Both give counts: the counts are the claim ('600/700' is not '6/7 patients', though both are 85.7%).
         agrees = (claim.numerator, claim.denominator) == (figure.numerator, figure.denominator)
         counts = f"{figure.numerator}/{figure.denominator} and the claim's {claim.numerator}/{claim.denominator}"
-        return Comparison(agrees, f"its count {counts} compared exactly")
+        return Comparison(agrees, f"its count {counts} compared exactly"), ""
+    # One count printed ('2-yr OS 63% (n=60)') is the claim's too: by its percentage alone, 63/100 agreed with a
+    # figure of 60 patients (session 15's probe, JA2).
+    printed = [
+        (name, own, claimed)
+        for name, own, claimed in (
+            ("numerator", figure.numerator, claim.numerator),
+            ("denominator", figure.denominator, claim.denominator),
+        )
+        if own is not None
+    ]
+    for name, own, claimed in printed:
+        if own != claimed:
+            return Comparison(False, f"its printed {name} {own} and the claim's {claimed} compared exactly"), ""
+    return None, "".join(f"; its printed {name} {own} is the claim's" for name, own, _ in printed)
+
+
+def compare(claim: Claim, figure: OutcomePublic) -> Comparison:
+    """Does the claim's number agree with this figure? None when the figure cannot be put in the claim's unit."""
+    by_counts, counts_said = _printed_counts(claim, figure)
+    if by_counts is not None:
+        return by_counts
     found = _figure_number(claim, figure)
     unit = "%" if claim.unit is ClaimUnit.percent else " patients"
     if found is None:
@@ -127,6 +152,7 @@ def compare(claim: Claim, figure: OutcomePublic) -> Comparison:
         left, right = rounded(claimed, decimals), rounded(number, decimals)
         said = f"{read_from}, {right}{unit} against the claim's {left}{unit} at {decimals} decimal(s)"
         agrees = left == right
+    said += counts_said
     bound = _BOUNDS.get(figure.qualifier)
     if bound is not None:
         test, words = bound

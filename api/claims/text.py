@@ -241,7 +241,8 @@ def _normalise(text: str) -> str:
     text = re.sub(r"[\u2018\u2019\u02bc]", "'", text)  # apostrophes, as in "wasn't"
     # A possessive is the word it is glued to ("RD13-01's CR rate", "the study's"), no qualifier: its 's was
     # refused as one (session 14's probe, HA3). Not after a number, which it is no possessive of ("the 70's %"
-    # was read as 70%: session 14's third probe, IA2), nor after a word of no letter.
+    # was read as 70%: session 14's third probe, IA2), nor after a word of no letter, unless that word ends a
+    # study's name (read_claim takes it with the name: "GIMEMA 1913's").
     text = re.sub(r"(?<!\S)(\S*[^\W\d_]\S*?)'s(?![^\W_])", r"\1", text, flags=re.IGNORECASE)
     text = re.sub(r"[\u201c\u201d]", '"', text)  # quotation marks
     return " " + re.sub(r"\s+", " ", text).lower() + " "
@@ -312,7 +313,9 @@ def read_claim(text: str, study_names: StudyNames) -> Claim:
     problems: list[ProblemField] = []
     studies = []
     for name in study_names.in_sentence(reading.rest):
-        if reading.take(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])") is not None:
+        # With its possessive: _normalise leaves the 's after a number ('GIMEMA 1913's'), which here is the end of
+        # the study's name, not a number (session 15's probe, JA3: it was refused as a qualifier).
+        if reading.take(r"(?<![\w-])" + re.escape(name) + r"(?:'s)?(?![\w-])") is not None:
             studies.append(study_names.owners[name])
     study = _one("study", list(dict.fromkeys(studies)), problems)
     disease = _one("disease", reading.take_all(DISEASE_WORDS), problems)

@@ -129,12 +129,22 @@ def _one_patient(claim: Claim, studies: dict[str, list[str]]) -> list[str]:
 
 
 UNLABELED = "unlabeled: its group or arm labels were lost in extraction"
-NOT_ALL_OF_SUBGROUP = "a whole study's figure, of a study whose patients are not all of the claim's subgroup"
+NOT_ALL_OF_SUBGROUP = "of a study whose patients are not all of the claim's subgroup"
 NOT_GIVEN = "of patients not all given the claim's treatment (an agent or class in a role under study, a CAR product)"
 OF_AN_ARM = (
     "of one arm of several, where the claim names no arm: it is about the whole cohort, or all the patients given "
     "its treatment"
 )
+
+
+def _of_a_part(figure: OutcomePublic, figures: ClaimFigures) -> bool:
+    """Whether the figure is of a part of its study's patients: a subgroup's, or one arm's of several (the one arm
+    of a study is all of it)."""
+    return figure.subgroup is not None or (figure.arm_id is not None and figure.study_id in figures.several_arms)
+
+
+def _whose(figure: OutcomePublic, figures: ClaimFigures) -> str:
+    return "one arm's figure" if _of_a_part(figure, figures) else "a whole study's figure"
 
 
 def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison]]:
@@ -150,8 +160,11 @@ def _not_deciding(figures: ClaimFigures) -> list[tuple[OutcomePublic, Comparison
         (f, Comparison(None, f"of a study that enrolled {' and '.join(figures.other_populations[f.study_id])}"))
         for f in figures.of_other_populations
     ]
-    # Session 14's third probe, IA1: dropped without a word.
-    not_all = [(f, Comparison(None, NOT_ALL_OF_SUBGROUP)) for f in figures.not_all_of_subgroup]
+    # Session 14's third probe, IA1: dropped without a word. Each as what it is: one arm's figure was called a
+    # whole study's (session 15's probe, JA1).
+    not_all = [
+        (f, Comparison(None, f"{_whose(f, figures)}, {NOT_ALL_OF_SUBGROUP}")) for f in figures.not_all_of_subgroup
+    ]
     not_given = [(f, Comparison(None, NOT_GIVEN)) for f in figures.not_given]
     return [*subgroups, *arms, *others, *not_all, *unlabeled, *not_given]
 
@@ -160,12 +173,13 @@ COUNTS_UNCHECKED = "the claim counts patients"
 
 
 def _within_the_study(claim: Claim, figure: OutcomePublic, judged: Comparison, *, figures: ClaimFigures) -> Comparison:
-    """A claim's own counts against a figure printed without any: agreeing by its percentage, 800/1000 was
-    "supported" by a study of 10 patients (session 13's second probe, FC1). More patients than the study
-    enrolled agree with none of its whole-study figures; a subgroup's or an arm's cannot check them."""
+    """A claim's own counts against a figure that prints no denominator (one that does checked them: compare):
+    agreeing by its percentage, 800/1000 was "supported" by a study of 10 patients (session 13's second probe,
+    FC1). More patients than the study enrolled agree with none of its whole-study figures; a subgroup's or an
+    arm's cannot check them."""
     if not judged.agrees or figure.denominator is not None or claim.denominator is None:
         return judged
-    if figure.subgroup is not None or (figure.arm_id is not None and figure.study_id in figures.several_arms):
+    if _of_a_part(figure, figures):
         # How many patients a part of the study is, the document does not say here: 21/21 'in ETP patients'
         # agreed with the ETP subgroup's 100% of a study of 21 that also had non-ETP patients (session 13's
         # probe, FE1). The claim's counts cannot be checked against it.
@@ -245,7 +259,12 @@ def check(claim: Claim, figures: ClaimFigures, *, version: str) -> ClaimCheck:
         *_not_counted(figures.unlabeled, "as unlabeled (their group or arm labels were lost in extraction)"),
         *_not_counted(figures.not_given, "as of patients not all given it (by the arms each study records)"),
         *_not_counted(
-            figures.not_all_of_subgroup, "as whole-study figures of studies whose patients are not all of the subgroup"
+            [f for f in figures.not_all_of_subgroup if not _of_a_part(f, figures)],
+            "as whole-study figures of studies whose patients are not all of the subgroup",
+        ),
+        *_not_counted(
+            [f for f in figures.not_all_of_subgroup if _of_a_part(f, figures)],
+            "as one arm's figures, of studies whose patients are not all of the subgroup",
         ),
     ]
     if caveats:

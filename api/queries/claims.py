@@ -142,10 +142,11 @@ def _disease_condition(claim: Claim) -> ColumnElement[bool] | None:
     return or_(col(Outcome.study_id).in_(tagged_with(disease)), col(Outcome.subgroup).in_(subgroups))
 
 
-def _whole_studies_not_all_of(session: Session, claim: Claim, conditions: list[Any]) -> list[OutcomePublic]:
-    """The whole-study figures of the claim's measure and scope whose studies are not all of the claim's subgroup
-    (a disease's or a setting's): left out, and said (session 14's third probe, IA1: they were dropped without a
-    word, where a claim naming a disease lists the figures of studies that enrolled others too)."""
+def _of_studies_not_all_of(session: Session, claim: Claim, conditions: list[Any]) -> list[OutcomePublic]:
+    """The figures of no subgroup (a whole study's, or one arm's) of the claim's measure and scope whose studies are
+    not all of the claim's subgroup (a disease's or a setting's): left out, and said (session 14's third probe,
+    IA1: they were dropped without a word, where a claim naming a disease lists the figures of studies that
+    enrolled others too)."""
     if claim.subgroup is None or (all_of := _all_of(claim.subgroup)) is None:
         return []
     extra = [col(Outcome.subgroup).is_(None), not_(all_of), col(Outcome.unlabeled).is_(False)]
@@ -178,11 +179,13 @@ class ClaimFigures:
     of_other_populations: list[OutcomePublic] = field(default_factory=list)
     """Figures of the studies in other_populations: not of the claim's disease's patients alone."""
     not_all_of_subgroup: list[OutcomePublic] = field(default_factory=list)
-    """Whole-study figures of studies not all of the claim's subgroup (where a whole study may be, _all_of)."""
+    """Figures of no subgroup (a whole study's or one arm's) of studies not all of the claim's subgroup (where a whole
+    study may be, _all_of)."""
     enrolled: dict[str, int] = field(default_factory=dict)
     """Study id -> the patients it enrolled, as printed, for the matching figures' studies that print it."""
     several_arms: set[str] = field(default_factory=set)
-    """The matching figures' studies that record more than one arm: an arm's figure there is of a part."""
+    """The studies of the matching figures and of not_all_of_subgroup that record more than one arm: an arm's figure
+    there is of a part."""
     scope_inferred: dict[str, list[ScopeInference]] = field(default_factory=dict)
     """Matching figure id -> the inferred fields of its study, interventions and CAR products the claim's scope
     matched on (scope_inferences)."""
@@ -239,7 +242,9 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
     of_other_populations = [f for f in figures if f.study_id in mixed and f.subgroup not in alone]
     other = {f.study_id for f in of_other_populations}
     figures = [f for f in figures if f.study_id not in other or f.subgroup in alone]
-    arms = study_arms(session, {f.study_id for f in figures})
+    not_all_of_subgroup = _of_studies_not_all_of(session, claim, scope)
+    # Their studies' arms too: which of them are one arm's of several is said (session 15's probe, JA1).
+    arms = study_arms(session, {f.study_id for f in [*figures, *not_all_of_subgroup]})
     # The arms each study's claim is about: all of them, or those given the claim's treatment.
     treatment = claim_treatment(claim)
     about = arms_given(session, treatment, arms) if treatment.named() else arms
@@ -267,7 +272,7 @@ def matching_outcomes(session: Session, claim: Claim) -> ClaimFigures:
         other_populations={study: diseases_of[study] for study in sorted(other)},
         one_patient={study: diseases_of[study] for study in sorted(one_patient & {f.study_id for f in matching})},
         of_other_populations=of_other_populations,
-        not_all_of_subgroup=_whole_studies_not_all_of(session, claim, scope),
+        not_all_of_subgroup=not_all_of_subgroup,
         enrolled=enrolled_patients(session, {f.study_id for f in matching}),
         several_arms={study for study, its_arms in arms.items() if len(its_arms) > 1},
         scope_inferred=scope_inferences(session, claim, matching, arms=arms),

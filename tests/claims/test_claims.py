@@ -718,6 +718,9 @@ def test_proceeding_to_a_stem_cell_transplant_written_out_is_the_measure(client:
         ("NS7CAR's 18-month OS was 75%", "ns7car-t.os-18m"),
         ("nelarabine's 2-year OS was 37.6%", "shimony-nelarabine-rr.os-2y-all"),
         ("the study's CR rate was 80% in RD13-01", "rd13-01.cr-table"),
+        # A name ending in a number (session 15's probe, JA3: its 's was refused as a qualifier).
+        ("GMALL 08/2013's 3-year OS was 78%", "gmall-08-2013.os-3y"),
+        ("GMALL 08/2013\u2019S 3-year OS was 78%", "gmall-08-2013.os-3y"),
     ],
 )
 def test_a_possessive_is_the_word_it_is_glued_to(client: TestClient, text: str, figure: str) -> None:
@@ -726,6 +729,15 @@ def test_a_possessive_is_the_word_it_is_glued_to(client: TestClient, text: str, 
     assert answer["verdict"] == "supported", answer["explanation"]
     assert figure in [e["id"] for e in answer["evidence"] if e["agrees"]]
     _as_over_mcp(client, {"text": text}, answer)
+
+
+def test_the_possessive_of_a_study_name_ending_in_a_number_is_the_name(client: TestClient) -> None:
+    """Session 15's probe, JA3: "GIMEMA 1913's CR was 80%" was a 422 calling 's a qualifier; the study prints no CR."""
+    answer = check(client, text="GIMEMA 1913's CR was 80%")
+    assert (answer["understood"]["study"], answer["verdict"]) == ("gimema-1913", "not_found"), answer["explanation"]
+    response = client.get(PATH, params={"text": "GIMEMA 1913'sx CR was 80%"})  # no possessive: still refused
+    assert response.status_code == 422
+    assert any(e["message"].startswith("'sx' is not read") for e in response.json()["errors"]), response.text
 
 
 @pytest.mark.parametrize(
@@ -778,3 +790,85 @@ def test_whole_study_figures_left_out_of_a_subgroup_claim_are_said(
     assert "as whole-study figures of studies whose patients are not all of the subgroup: " in answer["explanation"]
     assert left_out in answer["explanation"].split("not all of the subgroup: ")[1]
     _as_over_mcp(client, {**params, "subgroup": subgroup}, answer)
+
+
+@pytest.fixture(scope="module")
+def one_count_printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The curated data, with zhang-cd7-car-t-ajh-2023's 2-year OS printing its denominator alone (the slide's 60
+    patients) and its 2-year EFS a numerator alone (32, no denominator)."""
+    root = tmp_path_factory.mktemp("one-count")
+    shutil.copytree(PROJECT_ROOT / "fixtures", root / "fixtures")
+    study = root / "fixtures" / "studies" / "zhang-cd7-car-t-ajh-2023.yaml"
+    written = study.read_text(encoding="utf-8")
+    written = written.replace("    value: 63\n", "    value: 63\n    denominator: 60\n", 1)
+    written = written.replace("    value: 54\n", "    value: 54\n    numerator: 32\n", 1)
+    study.write_text(written, encoding="utf-8")
+    with TestClient(create_app(Settings(fixtures_dir=root / "fixtures"))) as client:
+        yield client
+
+
+ZHANG = "zhang-cd7-car-t-ajh-2023 reported a 2-year"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict", "compared"),
+    [
+        (f"{ZHANG} OS in 63 of 100 patients", "contradicted", "its printed denominator 60 and the claim's 100"),
+        (f"{ZHANG} OS in 19 of 30 patients", "contradicted", "its printed denominator 60 and the claim's 30"),
+        (f"{ZHANG} OS in 5 of 8 patients", "contradicted", "its printed denominator 60 and the claim's 8"),
+        (f"{ZHANG} OS in 38 of 60 patients", "supported", "its printed denominator 60 is the claim's"),
+        (f"{ZHANG} OS in 40 of 60 patients", "contradicted", "63% against the claim's 67% at 0 decimal(s)"),
+        (f"{ZHANG} EFS in 27 of 50 patients", "contradicted", "its printed numerator 32 and the claim's 27"),
+        (f"{ZHANG} EFS in 32 of 59 patients", "supported", "its printed numerator 32 is the claim's"),
+    ],
+)
+def test_a_count_a_figure_prints_alone_is_the_claims_too(
+    one_count_printed: TestClient, text: str, verdict: str, compared: str
+) -> None:
+    """Session 15's probe, JA2: a figure printing its denominator but no numerator ('2-yr OS 63%', of 60) let
+    "63 of 100 patients" through on its percentage alone: neither the count rule nor the enrolment rule ran."""
+    rest = check(one_count_printed, text=text)
+    assert rest["verdict"] == verdict, rest["explanation"]
+    [figure] = [e for e in rest["evidence"] if e["id"].startswith("zhang-cd7-car-t-ajh-2023.")]
+    assert figure["agrees"] is (verdict == "supported")
+    assert compared in figure["compared"], figure["compared"]
+    _as_over_mcp(one_count_printed, {"text": text}, rest)
+
+
+SHIMONY_CR_ARMS = {"shimony-nelarabine-rr.cr-combination", "shimony-nelarabine-rr.cr-monotherapy"}
+
+
+@pytest.mark.parametrize(
+    ("params", "of_one_arm"),
+    [
+        ({"measure": "cr", "value": "62", "subgroup": "newly_diagnosed", "agent": "nelarabine"}, SHIMONY_CR_ARMS),
+        ({"measure": "cr", "value": "62", "subgroup": "etp", "agent": "nelarabine"}, SHIMONY_CR_ARMS),
+        (
+            {"measure": "os", "time_point": "2y", "value": "62", "subgroup": "newly_diagnosed", "agent": "nelarabine"},
+            {"shimony-nelarabine-rr.os-2y-combination", "shimony-nelarabine-rr.os-2y-monotherapy"},
+        ),
+        # The one arm of a study is all of it: rd13-01's figures carry its arm and are a whole study's.
+        ({"measure": "cr", "value": "80", "subgroup": "t_lbl", "study": "rd13-01"}, set()),
+    ],
+)
+def test_arm_figures_left_out_of_a_subgroup_claim_are_named_as_one_arms(
+    client: TestClient, params: dict[str, str], of_one_arm: set[str]
+) -> None:
+    """Session 15's probe, JA1: shimony-nelarabine-rr's arm figures, left out as of a study not all of the claim's
+    subgroup, were each called "a whole study's figure", in the evidence and in the explanation."""
+    answer = check(client, **params)
+    assert answer["verdict"] == "not_found", answer["explanation"]
+    listed = {e["id"]: e for e in answer["evidence"]}
+    assert all(e["arm_id"] for e in listed.values() if e["id"] in of_one_arm)
+    for figure in listed.values():
+        whose = "one arm's figure" if figure["id"] in of_one_arm else "a whole study's figure"
+        assert figure["agrees"] is None
+        assert figure["compared"] == f"{whose}, of a study whose patients are not all of the claim's subgroup"
+    explanation = answer["explanation"]
+    whole = explanation.split("as whole-study figures of studies whose patients are not all of the subgroup: ")[1]
+    assert set(listed) - of_one_arm == set(whole.split(";")[0].rstrip(".").split(", "))
+    arms = "as one arm's figures, of studies whose patients are not all of the subgroup: "
+    assert (arms in explanation) is bool(of_one_arm)
+    if of_one_arm:
+        assert of_one_arm == set(explanation.split(arms)[1].split(";")[0].rstrip(".").split(", "))
+    _as_over_mcp(client, params, answer)
