@@ -18,8 +18,8 @@ CLOSE_CONNECTION = {"Connection": "close"}
 
 
 class BodyRefused(Exception):
-    """A body not read: over its limit (413), not arrived in time (408) or in a transfer coding
-    not decoded here (501); reason is a clause,
+    """A body not read: over its limit (413), not arrived in time (408), in a transfer coding
+    (501) or a content coding (415) not decoded here; reason is a clause,
     e.g. 'the body is over 2048 bytes', for each face to put in its own sentence."""
 
     def __init__(self, status: int, reason: str) -> None:
@@ -41,13 +41,27 @@ def undecoded_coding(scope: Scope) -> str | None:
     return None
 
 
+def content_coding(scope: Scope) -> str | None:
+    """The request's content coding (RFC 9110 8.4) other than identity, e.g. 'gzip'."""
+    for name, value in scope["headers"]:
+        if name == b"content-encoding":
+            codings: list[str] = [coding.strip() for coding in value.decode("latin-1").split(",")]
+            for coding in codings:
+                if coding and coding.lower() != "identity":
+                    return coding
+    return None
+
+
 async def read_body(scope: Scope, receive: Receive, *, limit: int, seconds: float) -> bytes:
     """The whole request body; BodyRefused when it comes in a transfer coding other than chunked
-    (501, as RFC 9112 6.1 has it), when its declared length or what arrives is over limit bytes
-    (the rest is not read), or when it has not all arrived within seconds. A client that hangs
-    up raises ClientDisconnect."""
+    (501, as RFC 9112 6.1 has it) or a content coding (415, RFC 9110 15.5.16: a gzipped JSON body was
+    answered as malformed JSON, session 15's probe, JB3), when its declared length or what arrives is
+    over limit bytes (the rest is not read), or when it has not all arrived within seconds. A client
+    that hangs up raises ClientDisconnect."""
     if (coding := undecoded_coding(scope)) is not None:
         raise BodyRefused(501, f"the transfer coding {coding!r} is not one this server decodes (only chunked)")
+    if (coding := content_coding(scope)) is not None:
+        raise BodyRefused(415, f"the content coding {coding!r} is not one this server decodes (send the body as is)")
     too_large = BodyRefused(413, f"the body is over {limit} bytes")
     declared = dict(scope["headers"]).get(b"content-length", b"")
     if declared.isdigit() and int(declared) > limit:

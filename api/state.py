@@ -37,15 +37,31 @@ class Derived:
     def __init__(self, max_releases: int = DERIVED_RELEASES) -> None:
         self._releases: BoundedLRU[str, dict[Hashable, Any]] = BoundedLRU(max_releases, max_releases)
         self._lock = threading.Lock()
+        self._failures = 0
+        self._failed: dict[tuple[str, Hashable], tuple[int, Exception]] = {}
 
     def get(self, version: str, what: Hashable, build: Callable[[], T]) -> T:
+        """The value, built by the first request to need it. A build that fails fails for every request that
+        waited for it; the next request to come builds again. Each waiting request built in turn: with
+        PostgreSQL taking no new connection, the k-th waited k times its 10 s connect timeout for its 503
+        (session 15's probe, JB2)."""
+        failures_before = self._failures
         with self._lock:
             values = self._releases.get(version)
             if values is None:
                 values = {}
                 self._releases.put(version, values, 1)
             if what not in values:
-                values[what] = build()
+                failed = self._failed.get((version, what))
+                if failed is not None and failed[0] > failures_before:
+                    raise failed[1]
+                try:
+                    values[what] = build()
+                except Exception as exc:
+                    self._failures += 1
+                    self._failed[(version, what)] = (self._failures, exc)
+                    raise
+                self._failed.pop((version, what), None)
             value: T = values[what]
             return value
 

@@ -357,6 +357,40 @@ def test_an_mcp_tool_call_on_an_unreachable_database_is_a_tool_error_without_a_t
     assert "database not reachable in the MCP tool search_studies" in output
 
 
+def test_fhir_searches_by_post_wait_their_turn_without_a_thread_while_the_database_is_unreachable(
+    tmp_path: Path,
+) -> None:
+    """Session 15's probe (JB2): POST [type]/_search read outside the admission of the requests that read, so
+    searches waiting on a database that took no new connection held every worker thread, and /v1/meta, which
+    reads none, waited 207 s; and each waiting request built the FHIR index in turn, 10 s each."""
+    env = {"TALL_PUBLIC_URL": "http://unreachable-fhir.example", "TALL_SHUTDOWN_TIMEOUT": "1"}
+    version, relay, relayed = _relayed_build(env)
+    answers: list[httpx.Response] = []
+    try:
+        args = ("--database-url", relayed, "--dataset-version", version)
+        with live_server(tmp_path, env, args=args) as server:
+            relay.partition()
+
+            def search() -> None:
+                form = {"_count": "1"}
+                answers.append(httpx.post(f"{server.base}/fhir/ResearchStudy/_search", data=form, timeout=90))
+
+            waiting = [threading.Thread(target=search) for _ in range(48)]
+            for thread in waiting:
+                thread.start()
+            time.sleep(2.0)  # every search has arrived and waits on the database
+            started = time.monotonic()
+            meta = httpx.get(f"{server.base}/v1/meta", timeout=90)
+            waited = time.monotonic() - started
+        # The service stopped: the searches still waiting are answered 503 (its stop, or the database's).
+        for thread in waiting:
+            thread.join(90)
+    finally:
+        relay.close()
+    assert meta.status_code == 200 and waited < 5, (meta.status_code, waited)
+    assert len(answers) == 48 and {a.status_code for a in answers} == {503}, {a.status_code for a in answers}
+
+
 def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks(tmp_path: Path) -> None:
     """Session 13's probe (FB13): SIGTERM while a request waited on a stalled PostgreSQL answered it 500 after
     the shutdown timeout and logged four tracebacks (the session closed from the event loop while the route's

@@ -12,7 +12,6 @@ a lookup. Answers vary with Accept (XML is refused) and Prefer (handling=strict)
 
 import re
 from collections.abc import Callable, Coroutine
-from contextlib import contextmanager
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -77,7 +76,7 @@ class FhirRoute(APIRoute):
             except SearchRefused as exc:
                 return fhir_response(operation_outcome(exc.code, exc.diagnostics, exc.expression), exc.status)
             except BodyRefused as exc:
-                code = {408: "timeout", 501: "not-supported"}.get(exc.status, "too-costly")
+                code = {408: "timeout", 415: "not-supported", 501: "not-supported"}.get(exc.status, "too-costly")
                 diagnostics = f"The form body of POST _search was not read: {exc.reason}."
                 response = fhir_response(operation_outcome(code, diagnostics), exc.status)
                 response.headers.update(CLOSE_CONNECTION)
@@ -266,28 +265,36 @@ async def _form_pairs(request: Request, *, seconds: float) -> list[tuple[str, st
         raise SearchRefused(400, "invalid", "The form body is not valid UTF-8 form encoding.") from None
 
 
+async def _search_form(
+    resource_type: str, request: Request, *, state: AppStateDep, meta: MetaDep
+) -> list[tuple[str, str]]:
+    """POST [type]/_search's request checked and its parameters read, the form body's among them."""
+    _check_request(request, resource_type)
+    _describe_dated(request, resource_type, meta)
+    return [*request.query_params.multi_items(), *await _form_pairs(request, seconds=state.body_timeout)]
+
+
+# Declared before the session, so resolved first: a client that is slow to send its body, or never does,
+# holds no session and no place among the requests that read.
+SearchFormDep = Annotated[list[tuple[str, str]], Depends(_search_form)]
+
+
 @router.post("/{resource_type}/_search", summary="Search one resource type, the parameters in a form body")
 async def search_type_by_post(
     resource_type: str,
     request: Request,
     *,
-    state: AppStateDep,
+    pairs: SearchFormDep,
+    session: SessionDep,
     meta: MetaDep,
     urls: UrlsDep,
     computed: ComputedDep,
 ) -> Response:
-    _check_request(request, resource_type)
-    _describe_dated(request, resource_type, meta)
-    # The body first, holding no database session: a client that is slow to send it, or never does,
-    # keeps nothing from the requests that read.
-    pairs = [*request.query_params.multi_items(), *await _form_pairs(request, seconds=state.body_timeout)]
-    index = await run_in_threadpool(_index_in_own_session, computed, meta=meta, urls=urls)
+    # In turn with the other requests that read (SessionDep's admission): outside it, 60 searches waiting on a
+    # database that took no new connection held every worker thread, and /v1/meta, which reads none, waited
+    # 207 s for one (session 15's probe, JB2).
+    index = await run_in_threadpool(fhir_index, computed, session, meta=meta, urls=urls)
     return _answer_search(request, resource_type, pairs, index=index, urls=urls)
-
-
-def _index_in_own_session(computed: Computed, *, meta: Meta, urls: Urls) -> FhirIndex:
-    with contextmanager(computed.release.database.session)() as session:
-        return fhir_index(computed, session, meta=meta, urls=urls)
 
 
 @router.get("/{resource_type}/{resource_id}", summary="Read one resource by id")

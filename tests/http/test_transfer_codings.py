@@ -64,3 +64,24 @@ def test_a_plain_chunked_body_is_still_read(server: LiveServer, head: bytes) -> 
         server, head + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + _chunked(body)
     )
     assert status == 200, answer
+
+
+@pytest.mark.parametrize(("head", "body"), [(MCP_HEAD, PING), (FHIR_HEAD, b"_count=1")], ids=["mcp", "fhir"])
+@pytest.mark.parametrize("coding", ["gzip", "br", "identity, gzip"])
+def test_a_content_coding_is_refused_415_naming_it(server: LiveServer, head: bytes, body: bytes, coding: str) -> None:
+    """Session 15's probe (JB3): a gzipped body was read as it came, so a compressing client was told its JSON
+    or its form was malformed. A content coding is not decoded here: 415 (RFC 9110 15.5.16), naming it."""
+    coded = gzip.compress(body)
+    request = head + f"Content-Encoding: {coding}\r\nContent-Length: {len(coded)}\r\n\r\n".encode() + coded
+    status, headers, answer, closed = _exchange(server, request)
+    assert status == 415, answer
+    text = answer.decode()
+    assert f"the content coding {coding.split(',')[-1].strip()!r} is not one this server decodes" in text, text
+    assert headers.get("connection") == "close" and closed, headers
+
+
+@pytest.mark.parametrize(("head", "body"), [(MCP_HEAD, PING), (FHIR_HEAD, b"_count=1")], ids=["mcp", "fhir"])
+def test_the_identity_content_coding_is_the_body_as_is(server: LiveServer, head: bytes, body: bytes) -> None:
+    extra = f"Content-Encoding: identity\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    status, _, answer, _ = _exchange(server, head + extra.encode() + body)
+    assert status == 200, answer

@@ -1,5 +1,7 @@
 """Releases side by side: /v1/releases, answers as of a release (?version=), and what changed (/v1/changes)."""
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -154,6 +156,48 @@ def test_values_computed_from_releases_are_kept_for_two_releases_at_most() -> No
         assert derived.get(version, "download", lambda v=version: build(v)) == version  # type: ignore[misc]
     # c pushes out b (a was used since); asking for b again builds it again, pushing out c.
     assert builds == ["a", "b", "c", "b"]
+
+
+def test_a_failed_build_fails_every_request_that_waited_for_it_and_the_next_builds_again() -> None:
+    """Session 15's probe (JB2): with PostgreSQL taking no new connection, each request waiting for a value
+    built it in turn, the k-th answered 503 after k times the 10 s connect timeout."""
+    import threading
+
+    from api.state import Derived
+
+    derived = Derived()
+    building, release = threading.Event(), threading.Event()
+    builds: list[int] = []
+
+    def failing() -> str:
+        builds.append(1)
+        building.set()
+        release.wait(10)
+        raise TimeoutError("connection timeout expired")
+
+    outcomes: list[BaseException | str] = []
+
+    def ask() -> None:
+        try:
+            outcomes.append(derived.get("a", "index", failing))
+        except TimeoutError as exc:
+            outcomes.append(exc)
+
+    first = threading.Thread(target=ask)
+    first.start()
+    assert building.wait(10)
+    waiting = [threading.Thread(target=ask) for _ in range(5)]
+    for thread in waiting:
+        thread.start()
+    time.sleep(0.2)  # the five are waiting for the first's build
+    release.set()
+    for thread in [first, *waiting]:
+        thread.join(10)
+    assert len(builds) == 1 and len(outcomes) == 6
+    assert all(isinstance(outcome, TimeoutError) for outcome in outcomes), outcomes
+    # A request that comes after the failure builds again, and a success is kept.
+    assert derived.get("a", "index", lambda: "built") == "built"
+    assert derived.get("a", "index", failing) == "built" and len(builds) == 1
 
 
 def test_a_pinned_etag_revalidates_to_304(both: TestClient, two_builds: TwoBuilds) -> None:
