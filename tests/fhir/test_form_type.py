@@ -133,3 +133,39 @@ def test_a_form_body_not_arrived_in_time_is_refused_with_408() -> None:
     with pytest.raises(BodyRefused) as refused:
         _run(_form_pairs(Request(scope, never), seconds=0.05))  # type: ignore[arg-type]
     assert refused.value.status == 408
+
+
+def _state(body_timeout: float) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(body_timeout=body_timeout)
+
+
+@pytest.mark.parametrize(("resource_type", "dated"), [("CodeSystem", True), ("Evidence", False)])
+def test_the_search_form_reads_the_query_and_a_dated_type_says_its_build(resource_type: str, dated: bool) -> None:
+    from types import SimpleNamespace
+
+    from api.fhir.routes import _search_form
+    from api.state import build_described
+
+    request = _posted(b"_count=1&_id=x")
+    request.scope["query_string"] = b"_summary=count"
+    meta = SimpleNamespace(built_at="2026-12-07T00:00:00Z")
+    pairs = _run(_search_form(resource_type, request, state=_state(5), meta=meta))  # type: ignore[arg-type]
+    assert pairs == [("_summary", "count"), ("_count", "1"), ("_id", "x")]
+    # A dated type's answer shows the build (its ETag differs between builds), as its GET search's does.
+    assert build_described(request.scope) == ("2026-12-07T00:00:00Z" if dated else None)
+
+
+def test_the_search_form_keeps_the_body_deadline() -> None:
+    from api.fhir.routes import _search_form
+
+    async def never() -> dict[str, object]:
+        await asyncio.sleep(60)
+        raise AssertionError("not reached")
+
+    headers = [(b"content-type", b"application/x-www-form-urlencoded")]
+    scope = {"type": "http", "method": "POST", "path": "/fhir/Evidence/_search", "headers": headers, "query_string": b""}
+    with pytest.raises(BodyRefused) as refused:
+        _run(_search_form("Evidence", Request(scope, never), state=_state(0.05), meta=None))  # type: ignore[arg-type]
+    assert refused.value.status == 408
