@@ -165,7 +165,8 @@ def test_the_search_form_keeps_the_body_deadline() -> None:
         raise AssertionError("not reached")
 
     headers = [(b"content-type", b"application/x-www-form-urlencoded")]
-    scope = {"type": "http", "method": "POST", "path": "/fhir/Evidence/_search", "headers": headers, "query_string": b""}
+    scope = {"type": "http", "method": "POST", "path": "/fhir/Evidence/_search", "headers": headers}
+    scope["query_string"] = b""
     with pytest.raises(BodyRefused) as refused:
         _run(_search_form("Evidence", Request(scope, never), state=_state(0.05), meta=None))  # type: ignore[arg-type]
     assert refused.value.status == 408
