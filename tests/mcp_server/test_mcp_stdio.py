@@ -12,8 +12,11 @@ stdin and stdout, as an agent's client does.
 """
 
 import io
+import itertools
 import json
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -166,6 +169,40 @@ def test_a_client_that_writes_its_requests_and_closes_stdin_gets_every_answer(bu
     assert answers[1]["result"]["content"][0]["text"].startswith("supported: "), answers[1]
     assert answers["two"]["result"]["isError"] is False, answers["two"]
     assert "still running" not in peer.stderr()
+
+
+def test_stdin_is_not_read_ahead_of_the_answers(built: Path, tmp_path: Path) -> None:
+    """Session 15's probe (JB8): stdin was read ahead of the answers without a bound; a client writing tool calls
+    and not reading its answers grew the process by 6.5 MiB a second. Now at most 8 requests are read and not
+    answered: the rest wait in the pipe, and every one is answered once the client reads."""
+    peer = StdioPeer({"TALL_DATABASE_FILE": str(built)}, tmp_path / "stderr.log")
+    try:
+        peer.request(INITIALIZE)
+        assert "result" in peer.receive(), peer.stderr()
+        peer.request({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        search = {"name": "search_studies", "arguments": {"q": "nelarabine"}}
+        calls = [json.dumps({"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": search}) for n in range(1000)]
+        written: list[int] = []
+
+        def write() -> None:
+            for line in calls:
+                peer.send(line.encode() + b"\n")
+                written.append(1)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        time.sleep(4.0)  # the client reads nothing meanwhile
+        taken = len(written)
+        answered = {peer.receive()["id"] for _ in calls}
+        writer.join(30)
+    finally:
+        peer.close()
+    # What the stdin pipe holds (64 KiB on Linux) and the reader's buffer (8 KiB), and the 8 read; read ahead
+    # of their answers, all 1,000 were taken within the 4 s.
+    sizes = itertools.accumulate(len(line) + 1 for line in calls)
+    held = sum(1 for size in sizes if size <= 65536 + 8192)
+    assert taken <= held + 8 + 8, (taken, held)
+    assert answered == set(range(1000))
 
 
 def test_a_line_over_the_bound_is_answered_and_skipped_and_the_session_goes_on(peer: StdioPeer) -> None:
