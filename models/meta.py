@@ -52,8 +52,10 @@ def attribution_text(*, version: str, licence: str, public_url: str) -> str:
 
 def how_to_cite_text(*, version: str, public_url: str) -> str:
     return (
-        f"{DATASET_AUTHORS}. {DATASET_TITLE}. Dataset version {version}. {public_url}/v1/meta (add the date "
-        "you accessed it). "
+        # The release's own address: on a server holding several, /v1/meta alone answers the current one
+        # (session 15's probe, JA6).
+        f"{DATASET_AUTHORS}. {DATASET_TITLE}. Dataset version {version}. {public_url}/v1/meta?version={version} "
+        "(add the date you accessed it). "
         "Cite also the source document of each figure you quote (its source_id: GET /v1/sources/{id}) "
         "and the figure's permalink."
     )

@@ -1,6 +1,7 @@
 """The front door at /: a short HTML page for browsers, the same links as JSON for API clients."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import HTMLResponse
@@ -8,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import MetaDep
 from api.render.formats import prefers_html
 from api.render.html import render_page
+from api.render.lists import pin_of
 from models.index import IndexLink, ServiceIndex
 
 router = APIRouter(tags=["meta"])
@@ -28,6 +30,9 @@ LINKS = (
     ("studies", "/v1/studies", "Studies"),
     ("fhir-metadata", "/fhir/metadata", "FHIR R5 capability statement"),
 )
+# The links to data, which a ?version= pin keeps: the others (the documentation, the OpenAPI document)
+# are not of a release.
+PINNED_RELS = frozenset({"dataset", "dataset-zip", "meta", "studies", "fhir-metadata"})
 
 
 @router.get(
@@ -45,6 +50,10 @@ def get_index(
     accept: Annotated[str, Header(include_in_schema=False)] = "",
 ) -> ServiceIndex | HTMLResponse:
     base = str(request.base_url).rstrip("/")
+    # Under a pin the data links keep it, as every link of a pinned answer does (session 15's probe, JA6:
+    # they led to the current release).
+    pinned = pin_of(request)
+    pin = f"?{urlencode(pinned)}" if pinned else ""
     index = ServiceIndex(
         name=request.app.title,
         description=DESCRIPTION,
@@ -52,7 +61,10 @@ def get_index(
         licence=meta.licence,
         attribution=meta.attribution,
         how_to_cite=meta.how_to_cite,
-        links=[IndexLink(rel=rel, href=base + path, title=title) for rel, path, title in LINKS],
+        links=[
+            IndexLink(rel=rel, href=base + path + (pin if rel in PINNED_RELS else ""), title=title)
+            for rel, path, title in LINKS
+        ],
     )
     if prefers_html(accept):
         page = render_page(request, "home.html", index=index)

@@ -200,6 +200,27 @@ def test_a_failed_build_fails_every_request_that_waited_for_it_and_the_next_buil
     assert derived.get("a", "index", failing) == "built" and len(builds) == 1
 
 
+def test_the_front_door_of_a_pinned_release_keeps_the_pin_and_cites_the_release(
+    both: TestClient, two_builds: TwoBuilds
+) -> None:
+    """Session 15's probe (JA6): `/?version=OLD` linked to the data of the current release, and how to cite the
+    old release named /v1/meta, which on this server answers the current one."""
+    index = both.get(f"/?version={two_builds.old_version}").json()
+    links = {link["rel"]: link["href"] for link in index["links"]}
+    pin = f"?version={two_builds.old_version}"
+    for rel in ("dataset", "dataset-zip", "meta", "studies", "fhir-metadata"):
+        assert links[rel].endswith(pin), links[rel]
+        assert both.get(links[rel].removeprefix("http://testserver")).status_code == 200
+    assert not links["docs"].endswith(pin) and not links["openapi"].endswith(pin)
+    meta = both.get(links["meta"].removeprefix("http://testserver")).json()
+    assert meta["dataset_version"] == two_builds.old_version
+    assert f"/v1/meta{pin} " in index["how_to_cite"] and index["how_to_cite"] == meta["how_to_cite"]
+    # Unpinned, the current release's links are unpinned and it cites its own version.
+    current = both.get("/").json()
+    assert all("version=" not in link["href"] for link in current["links"])
+    assert f"/v1/meta?version={two_builds.new_version} " in current["how_to_cite"]
+
+
 def test_a_pinned_etag_revalidates_to_304(both: TestClient, two_builds: TwoBuilds) -> None:
     url = f"/v1/studies/{two_builds.study_id}?version={two_builds.old_version}"
     etag = both.get(url).headers["etag"]
