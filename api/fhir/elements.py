@@ -216,7 +216,7 @@ class Context:
     ways (24m, 2y): the time has one EvidenceVariable, so a pooled row's outcome variable is its pool's."""
 
     def time_name(self, measure: str, time_point: str | None) -> str | None:
-        return None if time_point is None else self.time_names.get((measure, time_point), time_point)
+        return time_point and self.time_names.get((measure, time_point), time_point)
 
     def outcome_variable_id(self, measure: str, time_point: str | None) -> str:
         """The EvidenceVariable of a measure at a figure's time (the measure alone for none)."""

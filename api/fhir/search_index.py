@@ -119,11 +119,11 @@ def time_names(studies: Sequence[StudyDetail], comparisons: Sequence[Comparison]
     """(measure, time-point code) -> the code naming its time, per measure: where the time has a pool, the pool's
     name; else the rule that names a pool (time_point_name) over every figure of the measure at that time
     (session 15's probe, JA5: 24m and 2y were one pool but two EvidenceVariables)."""
-    written: dict[tuple[str, tuple[str, ...]], Counter[str]] = defaultdict(Counter)
+    written: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
     for study in studies:
         for o in study.outcomes:
             if o.time_point:
-                written[(o.measure.value, equivalent_time_points(o.time_point))][o.time_point] += 1
+                written[(o.measure.value, equivalent_time_points(o.time_point))].append(o.time_point)
     pooled = {
         (c.measure.value, equivalent_time_points(c.pooled.time_point)): c.pooled.time_point
         for c in comparisons
@@ -131,7 +131,7 @@ def time_names(studies: Sequence[StudyDetail], comparisons: Sequence[Comparison]
     }
     names: dict[tuple[str, str], str] = {}
     for (measure, time), codes in written.items():
-        name = pooled.get((measure, time)) or time_point_name(codes)
+        name = pooled.get((measure, time)) or time_point_name(Counter(codes))
         names |= {(measure, code): name for code in codes}
     return names
 

@@ -431,7 +431,9 @@ def _written_two_ways() -> tuple[list[StudyDetail], list[Comparison]]:
 
 def test_a_time_written_two_ways_is_named_as_its_pool_or_by_the_pools_rule() -> None:
     """Session 15's probe (JA5): one EvidenceVariable per time, so each code of a time names it alike."""
-    assert time_names(*_written_two_ways()) == {
+    studies, comparisons = _written_two_ways()
+    no_pool = Comparison(measure=Measure.orr, rows=[], pooled=None, excluded=[], dataset_version="v")
+    assert time_names(studies, [*comparisons, no_pool]) == {
         ("cr", "24m"): "24m",  # the pool's name, though more figures write 2y
         ("cr", "2y"): "24m",
         ("orr", "84m"): "84m",  # no pool: the code most figures write
