@@ -211,6 +211,16 @@ class Context:
     report_ids: dict[str, str] = field(default_factory=dict)
     evidence_ids: dict[tuple[str, str], str] = field(default_factory=dict)
     conflicts: dict[str, ConflictPublic] = field(default_factory=dict)
+    time_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(measure, time-point code) -> the code its time is named by, where a measure's figures write one time two
+    ways (24m, 2y): the time has one EvidenceVariable, so a pooled row's outcome variable is its pool's."""
+
+    def time_name(self, measure: str, time_point: str | None) -> str | None:
+        return time_point and self.time_names.get((measure, time_point), time_point)
+
+    def outcome_variable_id(self, measure: str, time_point: str | None) -> str:
+        """The EvidenceVariable of a measure at a figure's time (the measure alone for none)."""
+        return measure_variable_id(measure, self.time_name(measure, time_point))
 
 
 def provenance_links(ctx: Context, figure: OutcomePublic | AdverseEventPublic, study: StudyDetail) -> list[Json]:

@@ -21,7 +21,7 @@ Where our fields go (README, section "FHIR R5", says the same for clients):
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from api.fhir.codes import (
     CLINICAL_TRIALS,
@@ -179,7 +179,7 @@ def outcome_evidence(
         variable_definition(
             "measuredVariable",
             f"{label(outcome.measure)}{at_time(outcome.time_point)}",
-            ref("EvidenceVariable", measure_variable_id(outcome.measure, outcome.time_point)),
+            ref("EvidenceVariable", ctx.outcome_variable_id(outcome.measure, outcome.time_point)),
         )
     )
     resource = compact(
@@ -397,9 +397,12 @@ def measure_variable(urls: Urls, measure: Measure) -> Json:
     )
 
 
-def measure_at_time_variable(urls: Urls, measure: Measure, time_point: str) -> Json:
+def measure_at_time_variable(urls: Urls, measure: Measure, time_point: str, *, also: Sequence[str] = ()) -> Json:
+    """The measure at a time, named by time_point; also: the other codes its figures write the time with."""
     months = time_point_months(time_point)
     after = f"{time_point_label(time_point)} (code '{time_point}'"
+    if also:
+        after += ", also written " + " and ".join(f"'{code}'" for code in also)
     if months is not None:
         after += f", {months:g} months"
     elif time_point.startswith("d") and time_point[1:].isascii() and time_point[1:].isdigit():
@@ -586,7 +589,7 @@ def research_study(ctx: Context, study: StudyDetail) -> Json:
             "end": str(study.period_end) if study.period_end else None,
         }
     )
-    measures = sorted({(o.measure.value, o.time_point or "") for o in study.outcomes})
+    measures = sorted({(o.measure.value, ctx.time_name(o.measure, o.time_point) or "") for o in study.outcomes})
     notes = [annotation(study.notes)] if study.notes else []
     if study.enrolled_printed:
         notes.append(annotation(f"Enrolment as printed: {study.enrolled_printed}."))

@@ -2,7 +2,7 @@
 subsets (_summary, _elements), OperationOutcomes, and the JSON text."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from api.fhir.elements import Json, Urls, compact
 from api.fhir.search_index import SEARCH_PARAMETERS, SEARCHED_BY, SORT_PARAMETERS
@@ -169,12 +169,23 @@ def capability_statement(urls: Urls, *, served_at: str, software_version: str, d
     }
 
 
+def _as_is(url: str) -> str:
+    return url
+
+
 def searchset(
-    entries: Sequence[Json], *, base: str, total: int | None, links: Mapping[str, str], ignored: Sequence[str] = ()
+    entries: Sequence[Json],
+    *,
+    base: str,
+    total: int | None,
+    links: Mapping[str, str],
+    ignored: Sequence[str] = (),
+    located: Callable[[str], str] = _as_is,
 ) -> Json:
-    """A search Bundle: the matches, then an OperationOutcome saying which parameters were ignored."""
+    """A search Bundle: the matches, then an OperationOutcome saying which parameters were ignored.
+    located turns each entry's location into its fullUrl (under a ?version= pin, the pinned location)."""
     entry: list[Json] = [
-        {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+        {"fullUrl": located(f"{base}/{r['resourceType']}/{r['id']}"), "resource": r, "search": {"mode": "match"}}
         for r in entries
     ]
     if ignored:

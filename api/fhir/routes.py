@@ -44,7 +44,7 @@ from api.fhir.search_parameters import (
     strict_handling,
     taken,
 )
-from api.render.lists import pin_of
+from api.render.lists import pin_of, pinned_url
 from api.request_body import CLOSE_CONNECTION, BodyRefused, read_body
 from models.meta import Meta
 
@@ -212,9 +212,16 @@ def _answer_search(
         links["next"] = at(offset + count)
     links["last"] = at(max(0, (len(found) - 1) // count * count))
     page = [_shaped(r, search) for r in found[offset : offset + count]]
-    return fhir_response(
-        searchset(page, base=base, total=total, links=links, ignored=search.ignored), pretty=search.pretty
+    # Each entry's location as of the pinned release, as the paging links are (session 15's probe, JA6).
+    bundle = searchset(
+        page,
+        base=base,
+        total=total,
+        links=links,
+        ignored=search.ignored,
+        located=lambda url: pinned_url(request, url),
     )
+    return fhir_response(bundle, pretty=search.pretty)
 
 
 def _shaped(resource: dict[str, Any], search: Search) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Every FHIR resource of a dataset, mapped once, by type and id, with the values each search parameter matches."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +26,7 @@ from api.fhir.resources import (
     study_group,
     term_variable,
 )
+from api.queries.filters import equivalent_time_points, time_point_name
 from models.comparison import Comparison
 from models.identifiers import fhir_id
 from models.source import SourcePublic
@@ -114,6 +115,27 @@ def _both(*raw: str) -> set[str]:
     return {*raw, *(fhir_id(r) for r in raw)}
 
 
+def time_names(studies: Sequence[StudyDetail], comparisons: Sequence[Comparison]) -> dict[tuple[str, str], str]:
+    """(measure, time-point code) -> the code naming its time, per measure: where the time has a pool, the pool's
+    name; else the rule that names a pool (time_point_name) over every figure of the measure at that time
+    (session 15's probe, JA5: 24m and 2y were one pool but two EvidenceVariables)."""
+    written: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+    for study in studies:
+        for o in study.outcomes:
+            if o.time_point:
+                written[(o.measure.value, equivalent_time_points(o.time_point))].append(o.time_point)
+    pooled = {
+        (c.measure.value, equivalent_time_points(c.pooled.time_point)): c.pooled.time_point
+        for c in comparisons
+        if c.pooled is not None and c.pooled.time_point is not None
+    }
+    names: dict[tuple[str, str], str] = {}
+    for (measure, time), codes in written.items():
+        name = pooled.get((measure, time)) or time_point_name(Counter(codes))
+        names |= {(measure, code): name for code in codes}
+    return names
+
+
 def build_index(
     urls: Urls,
     *,
@@ -125,7 +147,7 @@ def build_index(
 ) -> FhirIndex:
     """Every FHIR resource for the dataset, and the definitions they refer to: one pass over
     the public models, no database. built_at dates the definitions."""
-    ctx = Context(urls)
+    ctx = Context(urls, time_names=time_names(studies, comparisons))
     for s in sources:
         ctx.source_ids[s.id] = fhir_id(s.id)
         ctx.source_titles[s.id] = s.title
@@ -149,7 +171,7 @@ def build_index(
             reports_in[source_id].add(study.id)
         for o in study.outcomes:
             measures_of[study.id].add(o.measure.value)
-            for vid in (measure_variable_id(o.measure), measure_variable_id(o.measure, o.time_point)):
+            for vid in (measure_variable_id(o.measure), ctx.outcome_variable_id(o.measure, o.time_point)):
                 variables_used[vid]["study"] |= _both(study.id)
                 variables_used[vid]["source"] |= _both(o.source_id)
             index.add(
@@ -208,12 +230,17 @@ def build_index(
     for m in measures:
         used_by = variables_used[measure_variable_id(m)]
         index.add(measure_variable(urls, m), measure={m.value}, study=used_by["study"], source=used_by["source"])
-        for tp in sorted(
-            {o.time_point for study in studies for o in study.outcomes if o.measure is m and o.time_point}
-        ):
+        # One per time, however its figures write it (24m, 2y), under the time's name.
+        written: dict[str, set[str]] = defaultdict(set)
+        for study in studies:
+            for o in study.outcomes:
+                name = ctx.time_name(m, o.time_point) if o.measure is m else None
+                if name is not None:
+                    written[name].add(str(o.time_point))
+        for tp in sorted(written):
             used_by = variables_used[measure_variable_id(m, tp)]
             index.add(
-                measure_at_time_variable(urls, m, tp),
+                measure_at_time_variable(urls, m, tp, also=sorted(written[tp] - {tp})),
                 measure={m.value},
                 study=used_by["study"],
                 source=used_by["source"],

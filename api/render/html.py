@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from api.render.labels import derived_note, grade_label, inferred_note, label, time_point_label
+from api.render.lists import pinned_url
 from api.state import find_request_state
 from models.meta import RESEARCH_ONLY_NOTICE
 
@@ -50,6 +51,8 @@ def render_page(request: Request, template: str, status_code: int = 200, **conte
     meta = state.meta if state else None
     html = ENVIRONMENT.get_template(template).render(
         url=lambda path: site_url(request, path),
+        # A link to an answer of the data (not an asset): pinned when the page is, as its page links are.
+        data_url=lambda path: pinned_url(request, site_url(request, path)),
         dataset_version=meta.dataset_version if meta else None,
         licence=meta.licence if meta else None,
         **context,

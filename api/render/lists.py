@@ -26,6 +26,13 @@ def pin_of(request: Request) -> dict[str, str]:
     return {} if pin is None else {"version": pin}
 
 
+def pinned_url(request: Request, url: str) -> str:
+    """A link of this answer: under a ?version= pin it carries the pin, so a reader who follows it stays in the
+    release the answer is of (session 15's probe, JA6: an embedded table's study links led to the current one)."""
+    pinned = pin_of(request)
+    return str(URL(url).include_query_params(**pinned)) if pinned else url
+
+
 def page_links(
     request: Request, *, total: int, limit: int, offset: int, codes: Mapping[str, Mapping[str, list[str]]] | None = None
 ) -> PageLinks:

@@ -323,3 +323,13 @@ def test_a_population_is_named_by_study_arm_and_subgroup() -> None:
     for other in (_outcome(report_id="study_a.talk"), _outcome()):
         links = provenance_links(ctx, other, study)
         assert len(links) == 2 and "publicationDate" not in links[0]
+
+
+def test_a_figures_outcome_variable_is_its_measure_at_the_name_of_its_time() -> None:
+    """Session 15's probe (JA5): a time written two ways is one variable, named as its pool is."""
+    ctx = Context(Urls(BASE), time_names={("cr", "2y"): "24m", ("cr", "24m"): "24m"})
+    assert [ctx.time_name("cr", code) for code in ("2y", "24m", "d28", None)] == ["24m", "24m", "d28", None]
+    assert ctx.time_name("orr", "2y") == "2y"  # the names are per measure
+    assert ctx.outcome_variable_id("cr", "2y") == "measure-cr-at-24m"
+    assert ctx.outcome_variable_id("cr", "d28") == "measure-cr-at-d28"  # a time written one way names itself
+    assert ctx.outcome_variable_id("cr", None) == "measure-cr"

@@ -511,6 +511,16 @@ def test_a_measure_at_a_time_point_says_when_in_months_or_days(
     }
 
 
+def test_a_time_written_several_ways_names_its_other_codes() -> None:
+    """Session 15's probe (JA5): one variable per time, which says the codes its figures write it with."""
+    variable = measure_at_time_variable(URLS, Measure.cr, "24m", also=["2.0y", "2y"])
+    assert (variable["id"], variable["title"]) == ("measure-cr-at-24m", "CR at 24 months")
+    assert variable["description"] == (
+        "Outcome measure 'CR' at 24 months (code '24m', also written '2.0y' and '2y', 24 months), from the event "
+        "each source counts from: whether each patient had it by then."
+    )
+
+
 def test_an_adverse_event_term_is_a_variable_definition() -> None:
     coding = {"system": f"{BASE}/CodeSystem/adverse-event-term", "code": "cytokine_release_syndrome", "display": "CRS"}
     assert term_variable(URLS, AdverseEventTerm.crs) == {

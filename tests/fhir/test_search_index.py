@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from api.fhir.elements import Urls
-from api.fhir.search_index import FhirIndex, build_index
+from api.fhir.search_index import FhirIndex, build_index, time_names
 from api.queries.comparison import pool_random_effects
 from models.adverse_event import AdverseEventPublic
 from models.arm import ArmPublic
@@ -397,3 +397,90 @@ def test_searches_read_what_the_index_prepared_once() -> None:
     for _ in range(3):
         index.search("Citation", [("study", ["s2"])], [("title", True)])
     assert made == []
+
+
+def _written_two_ways() -> tuple[list[StudyDetail], list[Comparison]]:
+    """CR at 24m and 2y pooled (a tie: the pool is named 24m), and a subgroup's CR at 2y not pooled, so the
+    figures write 2y more often; ORR at 84m twice and 7y once, no pool; ORR at d28, a time written one way."""
+    a_cr = _outcome("study-a", "cr", "001_abc", time_point="24m")
+    b_cr = _outcome("study_b", "cr", "001_abc", time_point="2y")
+    b_etp = _outcome("study_b", "cr-etp", "001_abc", time_point="2y", subgroup=Subgroup.t_lbl)
+    orr = [
+        _outcome(study, local, "001_abc", measure=Measure.orr, time_point=code)
+        for study, local, code in [
+            ("study-a", "orr", "84m"),
+            ("study-a", "orr-d28", "d28"),
+            ("study_b", "orr", "84m"),
+            ("study_b", "orr-7y", "7y"),
+        ]
+    ]
+    studies = [
+        _study("study-a", "Beta study", ["001_abc"], [a_cr, orr[0], orr[1]]),
+        _study("study_b", "alpha study", ["001_abc"], [b_cr, b_etp, orr[2], orr[3]]),
+    ]
+    comparison = Comparison(
+        measure=Measure.cr,
+        time_point="2y",
+        rows=[_row(a_cr, pooled=True), _row(b_cr, pooled=True)],
+        pooled=pool_random_effects([(8, 10), (8, 10)]).model_copy(update={"time_point": "24m"}),
+        excluded=[],
+        dataset_version="v",
+    )
+    return studies, [comparison]
+
+
+def test_a_time_written_two_ways_is_named_as_its_pool_or_by_the_pools_rule() -> None:
+    """Session 15's probe (JA5): one EvidenceVariable per time, so each code of a time names it alike."""
+    studies, comparisons = _written_two_ways()
+    no_pool = Comparison(measure=Measure.orr, rows=[], pooled=None, excluded=[], dataset_version="v")
+    assert time_names(studies, [*comparisons, no_pool]) == {
+        ("cr", "24m"): "24m",  # the pool's name, though more figures write 2y
+        ("cr", "2y"): "24m",
+        ("orr", "84m"): "84m",  # no pool: the code most figures write
+        ("orr", "7y"): "84m",
+        ("orr", "d28"): "d28",
+    }
+
+
+def test_a_time_written_two_ways_has_one_variable_every_figure_of_it_observes() -> None:
+    studies, comparisons = _written_two_ways()
+    built = build_index(
+        Urls("https://example.org/fhir"),
+        studies=studies,
+        sources=[_source("001_abc", "Zeta letter", year=2024)],
+        comparisons=comparisons,
+        intervals={},
+        built_at="2024-01-01",
+    )
+    variables = built.resources["EvidenceVariable"]
+    at_times = sorted(v for v in variables if "-at-" in v)
+    assert at_times == ["measure-cr-at-24m", "measure-orr-at-84m", "measure-orr-at-d28"]
+    assert "(code '24m', also written '2y', 24 months)" in variables["measure-cr-at-24m"]["description"]
+    assert "(code '84m', also written '7y', 84 months)" in variables["measure-orr-at-84m"]["description"]
+    assert "(code 'd28', 28 days)" in variables["measure-orr-at-d28"]["description"]
+    observed = {
+        rid: [v["observed"]["reference"] for v in r["variableDefinition"] if "EvidenceVariable" in str(v)]
+        for rid, r in built.resources["Evidence"].items()
+    }
+    assert observed == {
+        "comparison-cr-at-24m": ["EvidenceVariable/measure-cr-at-24m"],
+        "study-a.cr": ["EvidenceVariable/measure-cr-at-24m"],
+        "study-b.cr": ["EvidenceVariable/measure-cr-at-24m"],
+        "study-b.cr-etp": ["EvidenceVariable/measure-cr-at-24m"],
+        "study-a.orr": ["EvidenceVariable/measure-orr-at-84m"],
+        "study-a.orr-d28": ["EvidenceVariable/measure-orr-at-d28"],
+        "study-b.orr": ["EvidenceVariable/measure-orr-at-84m"],
+        "study-b.orr-7y": ["EvidenceVariable/measure-orr-at-84m"],
+    }
+    outcome_measures = built.resources["ResearchStudy"]["study-b"]["outcomeMeasure"]
+    assert [(m["name"], m["reference"]["reference"]) for m in outcome_measures] == [
+        ("CR at 24 months", "EvidenceVariable/measure-cr-at-24m"),
+        ("ORR at 84 months", "EvidenceVariable/measure-orr-at-84m"),
+    ]
+    # Each variable is found by the studies and sources of every figure of its time, whatever the code.
+    assert _ids(built.search("EvidenceVariable", [("study", ["study_b"])])) == [
+        "measure-cr",
+        "measure-cr-at-24m",
+        "measure-orr",
+        "measure-orr-at-84m",
+    ]

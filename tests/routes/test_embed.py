@@ -237,3 +237,26 @@ def test_the_table_is_paged_as_the_study_list_and_its_links_walk_every_page(clie
     assert seen == every and pages == -(-len(every) // 5)
     back = re.search(r'<a rel="prev" href="([^"]+)"', client.get("/embed/table?limit=5&offset=5").text)
     assert back and "offset=0" in html.unescape(back.group(1))
+
+
+def _links_out(page: HtmlPage) -> list[str]:
+    """Where the page's links lead, but for those within it (#source-1)."""
+    return [str(a["href"]) for tag, a in page.tags if tag == "a" and not str(a.get("href")).startswith("#")]
+
+
+def test_a_pinned_page_links_to_the_pinned_release_only(client: TestClient) -> None:
+    """Session 15's probe (JA6): a table pinned with ?version= linked each study, and a card its JSON, to the
+    current release (only the next-page link kept the pin). Every link leads into the pinned release now."""
+    version = client.get("/v1/meta").json()["dataset_version"]
+    table = HtmlPage(client.get(f"/embed/table?limit=100&version={version}").text)
+    table_links = _links_out(table)
+    assert {f"/embed/studies/{s}?version={version}" for s in table.values("data-study-id")} <= set(table_links)
+    # A figure's conflict flag leads to the conflict on its study's card, in the release.
+    flag = next(link for link in table_links if "#conflict-" in link)
+    conflicted = flag.split("?")[0].removeprefix("/embed/studies/")
+    assert flag.startswith(f"/embed/studies/{conflicted}?version={version}#conflict-")
+    card_links = _links_out(HtmlPage(client.get(f"/embed/studies/{conflicted}?version={version}").text))
+    assert f"/v1/studies/{conflicted}?version={version}" in card_links
+    assert all(f"version={version}" in link for link in table_links + card_links), table_links + card_links
+    unpinned = _links_out(HtmlPage(client.get("/embed/table?limit=100").text))
+    assert unpinned and not any("version=" in link for link in unpinned)

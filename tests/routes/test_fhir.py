@@ -99,6 +99,28 @@ def test_canonical_urls_are_the_configured_base_never_the_host(client: TestClien
         assert SOURCE_FIGURE in statement["description"]
 
 
+def test_a_pinned_bundle_locates_its_entries_in_the_pinned_release(client: TestClient) -> None:
+    """Session 15's probe (JA6): under ?version= the paging links kept the pin but each entry's fullUrl did
+    not, so following it read the current release's resource (or a 404). The fullUrl is the entry's
+    location with the pin, its path ending in the type and id (FHIR's rule for a RESTful fullUrl)."""
+    version = client.get("/v1/meta").json()["dataset_version"]
+    answers = (
+        client.get("/fhir/Evidence", params={"_count": 3, "version": version}),
+        client.post(f"/fhir/Evidence/_search?version={version}", data={"_count": "3"}),
+    )
+    for answer in answers:
+        bundle = answer.json()
+        validate(bundle)
+        assert len(bundle["entry"]) == 3
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            location = f"http://testserver/fhir/Evidence/{resource['id']}"
+            assert entry["fullUrl"] == f"{location}?version={version}"
+            assert _fhir(client, entry["fullUrl"].removeprefix("http://testserver")) == resource
+    for entry in _fhir(client, "/fhir/Evidence", _count=3)["entry"]:
+        assert entry["fullUrl"] == f"http://testserver/fhir/Evidence/{entry['resource']['id']}"
+
+
 def test_every_resource_type_has_resources(served: dict[str, dict[str, dict[str, Any]]]) -> None:
     for resource_type in TYPES:
         assert served[resource_type], f"no {resource_type} served"
