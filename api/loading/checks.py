@@ -232,7 +232,9 @@ class _Checker:
             distinct = list(dict.fromkeys(named_by))
             if len(distinct) > 1:
                 (file, first), *others = distinct
-                also = "; ".join(f"{what} ({other})" for other, what in others)
+                # The issue names its own file where it is read from; another file by its fixtures path
+                # (session 15's probe, JA4: the same file was named twice, the second time by the default path).
+                also = "; ".join(what if other == file else f"{what} (in {other})" for other, what in others)
                 self.add(
                     file,
                     "id",

@@ -354,7 +354,7 @@ FAULTS: list[Fault] = [
         ),
         BASE_FILE,
         "id",
-        f"FHIR Evidence id '{BASE}.cr-cri' is given to outcome 'cr-cri' and to adverse event 'cr-cri'",
+        f"FHIR Evidence id '{BASE}.cr-cri' is given to outcome 'cr-cri' and to adverse event 'cr-cri': rename one",
     ),
     Fault(
         "an arm named as another arm's subgroup",
