@@ -557,3 +557,40 @@ def test_a_postgresql_refusing_connections_is_a_503_to_retry_and_served_again_on
         assert answer.status_code == 503 and answer.headers.get("retry-after") == "1", (answer.status_code, answer.text)
         assert "try again shortly" in answer.text and "restart" not in answer.text, answer.text
     assert again.status_code == 200, again.text
+
+
+def _execute(statement: str) -> None:
+    """One statement on the shared server, as an operator with write rights runs it."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(str(POSTGRES_URL))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def test_a_schema_whose_build_record_was_emptied_is_no_complete_build_and_build_rebuilds_it() -> None:
+    """Session 15's probe (JB7): with the schema's dataset_build table emptied (a TRUNCATE), `serve`, `mcp` and
+    `build` itself ended in a traceback (KeyError: 'dataset_version'), so the documented remedy, building it
+    again, crashed too. The record is written last: without its keys the build is not whole."""
+    from api.loading.build import read_schema_record
+
+    env = {"TALL_PUBLIC_URL": "http://emptied-record.example"}
+    version = _built_schema(env)
+    _execute(f"TRUNCATE tall_{version}.dataset_build")
+    assert read_schema_record(str(POSTGRES_URL), version) is None
+    attach = ("--database-url", str(POSTGRES_URL), "--dataset-version", version)
+    refused = run_cli("serve", *attach, "--port", "1", env=env, timeout=120)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr[-3000:]
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith("serve: postgresql") and line.endswith(
+        f" schema tall_{version}: no complete build of dataset version {version}; "
+        "run `tall-evidence build --database-url URL`"
+    ), line
+    assert _built_schema(env) == version
+    record = read_schema_record(str(POSTGRES_URL), version)
+    assert record is not None and record.dataset_version == version
+    with running(*attach, env=env) as server:
+        assert httpx.get(server.base + "/v1/sources?limit=1", timeout=30).json()["total"] > 0

@@ -413,7 +413,8 @@ def _advisory_lock(url: str, key: str) -> Iterator[None]:
 
 
 def read_schema_record(url: str, dataset_version: str) -> BuildRecord | None:
-    """The build record of the version's schema, or None when there is no complete one."""
+    """The build record of the version's schema, or None when there is no complete one (no record table, or a
+    record without its keys)."""
     schema = schema_name(dataset_version)
     engine = create_engine(url, connect_args=_pg_engine_options(schema, read_only=True))
     try:
@@ -429,7 +430,12 @@ def read_schema_record(url: str, dataset_version: str) -> BuildRecord | None:
             }
     finally:
         engine.dispose()
-    return _record_from_rows(rows)
+    try:
+        return _record_from_rows(rows)
+    except (KeyError, ValueError):
+        # Emptied or cut short by hand (a TRUNCATE): a traceback at `serve`, and `build` could not repair it
+        # (session 15's probe, JB7). `build` writes the record last, so without its keys the build is not whole.
+        return None
 
 
 def build_schema(settings: Settings, url: str, fixtures: "FixtureSet | None" = None) -> BuildRecord:
