@@ -176,6 +176,10 @@ POSTGRES_CONNECT_ARGS: dict[str, object] = {
 }
 
 
+READ_ONLY_SESSION = "-c default_transaction_read_only=on"
+"""The libpq options that make every transaction of a serving session read-only (its connect `options`)."""
+
+
 # libpq reads connect_timeout as an int (seconds); psycopg refuses what int(float()) cannot read.
 LONGEST_CONNECT_TIMEOUT = 2**31 - 1
 

@@ -594,3 +594,39 @@ def test_a_schema_whose_build_record_was_emptied_is_no_complete_build_and_build_
     assert record is not None and record.dataset_version == version
     with running(*attach, env=env) as server:
         assert httpx.get(server.base + "/v1/sources?limit=1", timeout=30).json()["total"] > 0
+
+
+def _with_query(**query: str) -> str:
+    """The test server's URL with these parameters added."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(str(POSTGRES_URL)).update_query_dict(query).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize(
+    ("command", "asked_by"), [("serve", "url"), ("mcp", "url"), ("build", "url"), ("serve", "PGTARGETSESSIONATTRS")]
+)
+def test_a_url_asking_for_a_read_write_session_is_one_line_naming_database_url(command: str, asked_by: str) -> None:
+    """Session 15's probe (JB4): `?target_session_attrs=read-write` (a URL copied from a job that writes)
+    passed the start-up check, which connected without the service's read-only session options, then
+    every serving connection failed "session is read-only": `serve` and `mcp` ended in a traceback, exit 1.
+    libpq takes the same from its environment."""
+    url = _with_query(target_session_attrs="read-write") if asked_by == "url" else str(POSTGRES_URL)
+    env = {"DATABASE_URL": url} if asked_by == "url" else {"DATABASE_URL": url, asked_by: "read-write"}
+    arguments = {"serve": ["--port", "1"], "mcp": [], "build": ["--database-url", url]}[command]
+    done = run_cli(command, *arguments, env=env, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("invalid setting DATABASE_URL: cannot connect (connection failed: "), line
+    assert line.endswith(
+        "session is read-only; the service's sessions are read-only: ask target_session_attrs=primary, not read-write)"
+    ), line
+
+
+def test_a_url_asking_for_the_primary_is_served() -> None:
+    """What the refusal of read-write advises: the primary, whose sessions can still be read-only."""
+    env = {"TALL_PUBLIC_URL": "http://primary-session.example"}
+    version = _built_schema(env)
+    url = _with_query(target_session_attrs="primary")
+    with running("--database-url", url, "--dataset-version", version, env=env) as server:
+        assert httpx.get(server.base + "/v1/sources?limit=1", timeout=30).status_code == 200

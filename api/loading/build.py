@@ -28,7 +28,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from api.database import Database, Memo
+from api.database import READ_ONLY_SESSION, Database, Memo
 from api.errors import StartupRefusal
 from api.garbage_collector import collector_paused
 from api.loading.file_checks import BUILD_TABLE, not_a_file
@@ -392,7 +392,7 @@ def schema_name(dataset_version: str) -> str:
 def _pg_engine_options(schema: str, *, read_only: bool) -> dict[str, object]:
     options = f"-c search_path={schema}"
     if read_only:
-        options += " -c default_transaction_read_only=on"
+        options += f" {READ_ONLY_SESSION}"
     return {"options": options}
 
 
