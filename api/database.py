@@ -185,7 +185,8 @@ LONGEST_CONNECT_TIMEOUT = 2**31 - 1
 
 
 def postgres_connect_args(url: str) -> dict[str, object]:
-    """The serving connections' bounds (POSTGRES_CONNECT_ARGS) less those the URL sets itself, which win (FD4).
+    """The serving connections' bounds (POSTGRES_CONNECT_ARGS) less those the URL sets itself, which win (FD4),
+    and their client encoding, which does not.
 
     Raises ValueError, in words naming the parameter, for a connect_timeout no connection could use:
     the start-up check connects with its own bound, so a bad value surfaced only at the first serving
@@ -197,7 +198,9 @@ def postgres_connect_args(url: str) -> dict[str, object]:
         given = query["connect_timeout"]
         for value in (given,) if isinstance(given, str) else given:
             _check_connect_timeout(value)
-    return {k: v for k, v in POSTGRES_CONNECT_ARGS.items() if k not in query}
+    # UTF8 whatever the URL or PGCLIENTENCODING say: the data and the requests' text are Unicode, and in
+    # another encoding a search was a 500, a figure a 503 asking for a restart (session 15's probe, JB5).
+    return {**{k: v for k, v in POSTGRES_CONNECT_ARGS.items() if k not in query}, "client_encoding": "UTF8"}
 
 
 def _check_connect_timeout(value: str) -> None:

@@ -630,3 +630,31 @@ def test_a_url_asking_for_the_primary_is_served() -> None:
     url = _with_query(target_session_attrs="primary")
     with running("--database-url", url, "--dataset-version", version, env=env) as server:
         assert httpx.get(server.base + "/v1/sources?limit=1", timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize("asked_by", ["PGCLIENTENCODING", "url"])
+def test_the_service_reads_and_writes_utf8_whatever_client_encoding_the_host_or_url_asks(asked_by: str) -> None:
+    """Session 15's probe (JB5): with PGCLIENTENCODING=LATIN1 (a standard libpq variable a host may carry) or
+    `?client_encoding=LATIN1`, start-up and /health were fine, then a search was a 500 with a traceback (a
+    UnicodeEncodeError), and reads meeting a character LATIN1 lacks a 503 asking for a restart. The service's
+    connections are UTF8, as they are read-only: built and served so, each answer is the one without it."""
+    env = {"TALL_PUBLIC_URL": f"http://latin1-{asked_by.lower()}.example"}
+    version = _built_schema(env)
+    _execute(f"DROP SCHEMA tall_{version} CASCADE")  # built again, under LATIN1: the text it writes is not LATIN1
+    assert _built_schema({**env, "PGCLIENTENCODING": "LATIN1"}) == version
+    env_latin1 = {**env, "PGCLIENTENCODING": "LATIN1"} if asked_by == "PGCLIENTENCODING" else env
+    url = _with_query(client_encoding="LATIN1") if asked_by == "url" else str(POSTGRES_URL)
+    paths = (
+        "/v1/studies?limit=1&q=nel",
+        "/v1/studies?q=%E6%97%A5",
+        "/fhir/Evidence?_count=100",
+        "/v1/claims/check?text=nelarabine+gave+a+CR+rate+of+80%25",
+        "/v1/dataset",
+    )
+    host = {"Host": "api.example.org"}  # links follow the Host; the ports differ
+    with running("--database-url", url, "--dataset-version", version, env=env_latin1) as latin1:
+        answers = [httpx.get(latin1.base + path, headers=host, timeout=60) for path in paths]
+    with running("--database-url", str(POSTGRES_URL), "--dataset-version", version, env=env) as server:
+        expected = [httpx.get(server.base + path, headers=host, timeout=60) for path in paths]
+    assert [a.status_code for a in answers] == [200] * len(paths), [a.text[:300] for a in answers]
+    assert [a.content for a in answers] == [e.content for e in expected]
