@@ -101,8 +101,9 @@ def _driver_is_psycopg(exc: DBAPIError) -> bool:
 def served_schema_gone(exc: Exception) -> bool:
     """Whether PostgreSQL says a table or schema the service reads is not there (SQLSTATE 42P01, 3F000).
 
-    Nothing here drops one after the build, so the schema served was dropped or emptied under the
-    service (session 14's probe, GB1): no request will be served again, and a restart finds no build.
+    Nothing here drops one after the build, so the schema served (or a table of it) was dropped under the
+    service (session 14's probe, GB1): no request will be served again, and a restart finds no build. One
+    emptied is found by /health (api.queries.health).
     """
     return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("42P01", "3F000")
 

@@ -658,3 +658,39 @@ def test_the_service_reads_and_writes_utf8_whatever_client_encoding_the_host_or_
         expected = [httpx.get(server.base + path, headers=host, timeout=60) for path in paths]
     assert [a.status_code for a in answers] == [200] * len(paths), [a.text[:300] for a in answers]
     assert [a.content for a in answers] == [e.content for e in expected]
+
+
+def test_health_is_503_once_the_served_schema_is_emptied_and_serve_stops(tmp_path: Path) -> None:
+    """Session 15's probe (JB6): every table of the schema served emptied (TRUNCATE, as a clean-up would) was
+    served on as an empty dataset under the build's version (a claim "not found" in data that says otherwise),
+    /health ok, though the documentation promised a 503 and a stop, as for a dropped schema. /health reads the
+    build record too; emptied, the schema reads as gone."""
+    env = {"TALL_PUBLIC_URL": "http://emptied-schema.example"}
+    version = _built_schema(env)
+    args = ("--database-url", str(POSTGRES_URL), "--dataset-version", version)
+    with live_server(tmp_path, env, args=args) as server:
+        assert httpx.get(server.base + "/health", timeout=30).status_code == 200
+        tables = ", ".join(f"tall_{version}.{name}" for name in _tables_of(f"tall_{version}"))
+        _execute(f"TRUNCATE {tables} CASCADE")
+        answer = httpx.get(server.base + "/health", timeout=30)
+        assert server.process.wait(timeout=60) == 3, server.output()[-2000:]
+    assert answer.status_code == 503 and "retry-after" not in answer.headers, answer.text
+    assert "restart" not in answer.text and "gone or was changed" in answer.text, answer.text
+    stopping = [line for line in server.output().splitlines() if "stopping the service" in line]
+    emptied = "serve: stopping the service: the schema served was emptied or changed: its build record names no "
+    assert len(stopping) == 1 and stopping[0].startswith(f"{emptied}dataset version {version};"), stopping
+
+
+def _tables_of(schema: str) -> list[str]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(str(POSTGRES_URL))
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.execute(
+                    text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": schema}
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
