@@ -184,7 +184,7 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
                 f"invalid setting DATABASE_URL: query arguments are not taken for SQLite ({names}); name the file only"
             )
         return _sqlite_path_problem(parsed.database)
-    from api.database import postgres_connect_args
+    from api.database import READ_ONLY_SESSION, postgres_connect_args
 
     try:
         postgres_connect_args(url)  # the serving connections' own: checked, as the bound below replaces them
@@ -192,7 +192,9 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
         return f"invalid setting DATABASE_URL: {exc}"
     if connect:
         try:
-            engine = create_engine(url, connect_args={"connect_timeout": 10})
+            # In a read-only session, as the service's: a URL asking target_session_attrs=read-write passed a
+            # plain connection, then every serving one failed, a traceback (session 15's probe, JB4).
+            engine = create_engine(url, connect_args={"connect_timeout": 10, "options": READ_ONLY_SESSION})
             try:
                 with engine.connect() as connection:
                     connection.execute(text("SELECT 1"))
@@ -200,6 +202,8 @@ def database_url_problem(url: str | None, *, connect: bool = True) -> str | None
                 engine.dispose()
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            if reason.endswith("session is read-only"):
+                reason += "; the service's sessions are read-only: ask target_session_attrs=primary, not read-write"
             return f"invalid setting DATABASE_URL: cannot connect ({reason})"
     return None
 

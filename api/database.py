@@ -101,8 +101,9 @@ def _driver_is_psycopg(exc: DBAPIError) -> bool:
 def served_schema_gone(exc: Exception) -> bool:
     """Whether PostgreSQL says a table or schema the service reads is not there (SQLSTATE 42P01, 3F000).
 
-    Nothing here drops one after the build, so the schema served was dropped or emptied under the
-    service (session 14's probe, GB1): no request will be served again, and a restart finds no build.
+    Nothing here drops one after the build, so the schema served (or a table of it) was dropped under the
+    service (session 14's probe, GB1): no request will be served again, and a restart finds no build. One
+    emptied is found by /health (api.queries.health).
     """
     return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("42P01", "3F000")
 
@@ -176,12 +177,17 @@ POSTGRES_CONNECT_ARGS: dict[str, object] = {
 }
 
 
+READ_ONLY_SESSION = "-c default_transaction_read_only=on"
+"""The libpq options that make every transaction of a serving session read-only (its connect `options`)."""
+
+
 # libpq reads connect_timeout as an int (seconds); psycopg refuses what int(float()) cannot read.
 LONGEST_CONNECT_TIMEOUT = 2**31 - 1
 
 
 def postgres_connect_args(url: str) -> dict[str, object]:
-    """The serving connections' bounds (POSTGRES_CONNECT_ARGS) less those the URL sets itself, which win (FD4).
+    """The serving connections' bounds (POSTGRES_CONNECT_ARGS) less those the URL sets itself, which win (FD4),
+    and their client encoding, which does not.
 
     Raises ValueError, in words naming the parameter, for a connect_timeout no connection could use:
     the start-up check connects with its own bound, so a bad value surfaced only at the first serving
@@ -193,7 +199,9 @@ def postgres_connect_args(url: str) -> dict[str, object]:
         given = query["connect_timeout"]
         for value in (given,) if isinstance(given, str) else given:
             _check_connect_timeout(value)
-    return {k: v for k, v in POSTGRES_CONNECT_ARGS.items() if k not in query}
+    # UTF8 whatever the URL or PGCLIENTENCODING say: the data and the requests' text are Unicode, and in
+    # another encoding a search was a 500, a figure a 503 asking for a restart (session 15's probe, JB5).
+    return {**{k: v for k, v in POSTGRES_CONNECT_ARGS.items() if k not in query}, "client_encoding": "UTF8"}
 
 
 def _check_connect_timeout(value: str) -> None:

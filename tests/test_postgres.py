@@ -557,3 +557,140 @@ def test_a_postgresql_refusing_connections_is_a_503_to_retry_and_served_again_on
         assert answer.status_code == 503 and answer.headers.get("retry-after") == "1", (answer.status_code, answer.text)
         assert "try again shortly" in answer.text and "restart" not in answer.text, answer.text
     assert again.status_code == 200, again.text
+
+
+def _execute(statement: str) -> None:
+    """One statement on the shared server, as an operator with write rights runs it."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(str(POSTGRES_URL))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def test_a_schema_whose_build_record_was_emptied_is_no_complete_build_and_build_rebuilds_it() -> None:
+    """Session 15's probe (JB7): with the schema's dataset_build table emptied (a TRUNCATE), `serve`, `mcp` and
+    `build` itself ended in a traceback (KeyError: 'dataset_version'), so the documented remedy, building it
+    again, crashed too. The record is written last: without its keys the build is not whole."""
+    from api.loading.build import read_schema_record
+
+    env = {"TALL_PUBLIC_URL": "http://emptied-record.example"}
+    version = _built_schema(env)
+    _execute(f"TRUNCATE tall_{version}.dataset_build")
+    assert read_schema_record(str(POSTGRES_URL), version) is None
+    attach = ("--database-url", str(POSTGRES_URL), "--dataset-version", version)
+    refused = run_cli("serve", *attach, "--port", "1", env=env, timeout=120)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr[-3000:]
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith("serve: postgresql") and line.endswith(
+        f" schema tall_{version}: no complete build of dataset version {version}; "
+        "run `tall-evidence build --database-url URL`"
+    ), line
+    assert _built_schema(env) == version
+    record = read_schema_record(str(POSTGRES_URL), version)
+    assert record is not None and record.dataset_version == version
+    with running(*attach, env=env) as server:
+        assert httpx.get(server.base + "/v1/sources?limit=1", timeout=30).json()["total"] > 0
+
+
+def _with_query(**query: str) -> str:
+    """The test server's URL with these parameters added."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(str(POSTGRES_URL)).update_query_dict(query).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize(
+    ("command", "asked_by"), [("serve", "url"), ("mcp", "url"), ("build", "url"), ("serve", "PGTARGETSESSIONATTRS")]
+)
+def test_a_url_asking_for_a_read_write_session_is_one_line_naming_database_url(command: str, asked_by: str) -> None:
+    """Session 15's probe (JB4): `?target_session_attrs=read-write` (a URL copied from a job that writes)
+    passed the start-up check, which connected without the service's read-only session options, then
+    every serving connection failed "session is read-only": `serve` and `mcp` ended in a traceback, exit 1.
+    libpq takes the same from its environment."""
+    url = _with_query(target_session_attrs="read-write") if asked_by == "url" else str(POSTGRES_URL)
+    env = {"DATABASE_URL": url} if asked_by == "url" else {"DATABASE_URL": url, asked_by: "read-write"}
+    arguments = {"serve": ["--port", "1"], "mcp": [], "build": ["--database-url", url]}[command]
+    done = run_cli(command, *arguments, env=env, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("invalid setting DATABASE_URL: cannot connect (connection failed: "), line
+    assert line.endswith(
+        "session is read-only; the service's sessions are read-only: ask target_session_attrs=primary, not read-write)"
+    ), line
+
+
+def test_a_url_asking_for_the_primary_is_served() -> None:
+    """What the refusal of read-write advises: the primary, whose sessions can still be read-only."""
+    env = {"TALL_PUBLIC_URL": "http://primary-session.example"}
+    version = _built_schema(env)
+    url = _with_query(target_session_attrs="primary")
+    with running("--database-url", url, "--dataset-version", version, env=env) as server:
+        assert httpx.get(server.base + "/v1/sources?limit=1", timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize("asked_by", ["PGCLIENTENCODING", "url"])
+def test_the_service_reads_and_writes_utf8_whatever_client_encoding_the_host_or_url_asks(asked_by: str) -> None:
+    """Session 15's probe (JB5): with PGCLIENTENCODING=LATIN1 (a standard libpq variable a host may carry) or
+    `?client_encoding=LATIN1`, start-up and /health were fine, then a search was a 500 with a traceback (a
+    UnicodeEncodeError), and reads meeting a character LATIN1 lacks a 503 asking for a restart. The service's
+    connections are UTF8, as they are read-only: built and served so, each answer is the one without it."""
+    env = {"TALL_PUBLIC_URL": f"http://latin1-{asked_by.lower()}.example"}
+    version = _built_schema(env)
+    _execute(f"DROP SCHEMA tall_{version} CASCADE")  # built again, under LATIN1: the text it writes is not LATIN1
+    assert _built_schema({**env, "PGCLIENTENCODING": "LATIN1"}) == version
+    env_latin1 = {**env, "PGCLIENTENCODING": "LATIN1"} if asked_by == "PGCLIENTENCODING" else env
+    url = _with_query(client_encoding="LATIN1") if asked_by == "url" else str(POSTGRES_URL)
+    paths = (
+        "/v1/studies?limit=1&q=nel",
+        "/v1/studies?q=%E6%97%A5",
+        "/fhir/Evidence?_count=100",
+        "/v1/claims/check?text=nelarabine+gave+a+CR+rate+of+80%25",
+        "/v1/dataset",
+    )
+    host = {"Host": "api.example.org"}  # links follow the Host; the ports differ
+    with running("--database-url", url, "--dataset-version", version, env=env_latin1) as latin1:
+        answers = [httpx.get(latin1.base + path, headers=host, timeout=60) for path in paths]
+    with running("--database-url", str(POSTGRES_URL), "--dataset-version", version, env=env) as server:
+        expected = [httpx.get(server.base + path, headers=host, timeout=60) for path in paths]
+    assert [a.status_code for a in answers] == [200] * len(paths), [a.text[:300] for a in answers]
+    assert [a.content for a in answers] == [e.content for e in expected]
+
+
+def test_health_is_503_once_the_served_schema_is_emptied_and_serve_stops(tmp_path: Path) -> None:
+    """Session 15's probe (JB6): every table of the schema served emptied (TRUNCATE, as a clean-up would) was
+    served on as an empty dataset under the build's version (a claim "not found" in data that says otherwise),
+    /health ok, though the documentation promised a 503 and a stop, as for a dropped schema. /health reads the
+    build record too; emptied, the schema reads as gone."""
+    env = {"TALL_PUBLIC_URL": "http://emptied-schema.example"}
+    version = _built_schema(env)
+    args = ("--database-url", str(POSTGRES_URL), "--dataset-version", version)
+    with live_server(tmp_path, env, args=args) as server:
+        assert httpx.get(server.base + "/health", timeout=30).status_code == 200
+        tables = ", ".join(f"tall_{version}.{name}" for name in _tables_of(f"tall_{version}"))
+        _execute(f"TRUNCATE {tables} CASCADE")
+        answer = httpx.get(server.base + "/health", timeout=30)
+        assert server.process.wait(timeout=60) == 3, server.output()[-2000:]
+    assert answer.status_code == 503 and "retry-after" not in answer.headers, answer.text
+    assert "restart" not in answer.text and "gone or was changed" in answer.text, answer.text
+    stopping = [line for line in server.output().splitlines() if "stopping the service" in line]
+    emptied = "serve: stopping the service: the schema served was emptied or changed: its build record names no "
+    assert len(stopping) == 1 and stopping[0].startswith(f"{emptied}dataset version {version};"), stopping
+
+
+def _tables_of(schema: str) -> list[str]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(str(POSTGRES_URL))
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.execute(
+                    text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": schema}
+                ).scalars()
+            )
+    finally:
+        engine.dispose()

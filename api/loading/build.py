@@ -28,7 +28,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from api.database import Database, Memo
+from api.database import READ_ONLY_SESSION, Database, Memo, postgres_connect_args
 from api.errors import StartupRefusal
 from api.garbage_collector import collector_paused
 from api.loading.file_checks import BUILD_TABLE, not_a_file
@@ -389,17 +389,18 @@ def schema_name(dataset_version: str) -> str:
     return f"tall_{dataset_version}"
 
 
-def _pg_engine_options(schema: str, *, read_only: bool) -> dict[str, object]:
+def _pg_engine_options(url: str, schema: str, *, read_only: bool) -> dict[str, object]:
+    """Connect arguments for one version's schema: the serving connections' bounds and encoding, that schema."""
     options = f"-c search_path={schema}"
     if read_only:
-        options += " -c default_transaction_read_only=on"
-    return {"options": options}
+        options += f" {READ_ONLY_SESSION}"
+    return {**postgres_connect_args(url), "options": options}
 
 
 @contextmanager
 def _advisory_lock(url: str, key: str) -> Iterator[None]:
     """Serialise builds of one version across processes (two replicas starting at once)."""
-    engine = create_engine(url)
+    engine = create_engine(url, connect_args=postgres_connect_args(url))
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT pg_advisory_lock(hashtext(%(key)s))", {"key": key})
@@ -413,9 +414,10 @@ def _advisory_lock(url: str, key: str) -> Iterator[None]:
 
 
 def read_schema_record(url: str, dataset_version: str) -> BuildRecord | None:
-    """The build record of the version's schema, or None when there is no complete one."""
+    """The build record of the version's schema, or None when there is no complete one (no record table, or a
+    record without its keys)."""
     schema = schema_name(dataset_version)
-    engine = create_engine(url, connect_args=_pg_engine_options(schema, read_only=True))
+    engine = create_engine(url, connect_args=_pg_engine_options(url, schema, read_only=True))
     try:
         with engine.connect() as conn:
             present = conn.exec_driver_sql(
@@ -429,7 +431,12 @@ def read_schema_record(url: str, dataset_version: str) -> BuildRecord | None:
             }
     finally:
         engine.dispose()
-    return _record_from_rows(rows)
+    try:
+        return _record_from_rows(rows)
+    except (KeyError, ValueError):
+        # Emptied or cut short by hand (a TRUNCATE): a traceback at `serve`, and `build` could not repair it
+        # (session 15's probe, JB7). `build` writes the record last, so without its keys the build is not whole.
+        return None
 
 
 def build_schema(settings: Settings, url: str, fixtures: "FixtureSet | None" = None) -> BuildRecord:
@@ -445,14 +452,14 @@ def build_schema(settings: Settings, url: str, fixtures: "FixtureSet | None" = N
         existing = read_schema_record(url, fixtures.version)
         if existing is not None and existing.schema_version == schema_version():
             return existing
-        admin = create_engine(url)
+        admin = create_engine(url, connect_args=postgres_connect_args(url))
         try:
             with admin.begin() as conn:
                 conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
                 conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
         finally:
             admin.dispose()
-        database = Database(url, connect_args=_pg_engine_options(schema, read_only=False))
+        database = Database(url, connect_args=_pg_engine_options(url, schema, read_only=False))
         try:
             with collector_paused():
                 write_dataset(database, settings, fixtures)
@@ -468,7 +475,7 @@ def build_schema(settings: Settings, url: str, fixtures: "FixtureSet | None" = N
             counts=counts,
             public_url=settings.public_url,
         )
-        writer = create_engine(url, connect_args=_pg_engine_options(schema, read_only=False))
+        writer = create_engine(url, connect_args=_pg_engine_options(url, schema, read_only=False))
         try:
             with writer.begin() as conn:
                 conn.exec_driver_sql(f"CREATE TABLE {BUILD_TABLE} (key text PRIMARY KEY, value text NOT NULL)")
@@ -498,7 +505,7 @@ def attach_schema(url: str, dataset_version: str, memo: Memo | None = None) -> t
     database = Database(
         url,
         memo,
-        connect_args=_pg_engine_options(schema_name(dataset_version), read_only=True),
+        connect_args=_pg_engine_options(url, schema_name(dataset_version), read_only=True),
         read_only=True,
     )
     return database, record

@@ -20,6 +20,6 @@ def get_meta(meta: BuildMetaDep) -> Meta:
 def get_health(session: HealthSessionDep, meta: MetaDep, response: Response) -> Health:
     """'ok' once the dataset is loaded and the database answers a query. Never cached (no-store): an
     answer kept by a proxy would say the service is up when it is not."""
-    check_database(session)
+    check_database(session, meta.dataset_version)
     response.headers["Cache-Control"] = "no-store"
     return Health(status="ok", dataset_version=meta.dataset_version)
