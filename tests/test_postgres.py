@@ -442,29 +442,35 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
     assert "Traceback" not in output and "IllegalStateChangeError" not in output, output[-3000:]
 
 
-def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_a_call_is_stuck(tmp_path: Path) -> None:
+def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_calls_are_stuck(tmp_path: Path) -> None:
     """Session 15's probe (JB1): `tall-evidence mcp` outlived its client, which had closed stdin, while a tool
     call's thread was stuck on a PostgreSQL that had stopped answering, for as long as it stayed so. Now the
     requests still running get TALL_SHUTDOWN_TIMEOUT seconds, are answered "Connection closed", and the
-    process ends, saying so."""
+    process ends, saying so. With 8 calls stuck (the bound of requests unanswered) it did not read on to see
+    the end of stdin at all (KB1): requests past the bound are read and queued, and answered so too."""
     env = {"TALL_PUBLIC_URL": "http://stuck-stdio.example", "TALL_SHUTDOWN_TIMEOUT": "2"}
     version, relay, relayed = _relayed_build(env)
     peer = StdioPeer({**env, "DATABASE_URL": relayed, "TALL_DATASET_VERSION": version}, tmp_path / "stderr.log")
+
+    def search(request_id: int) -> dict[str, object]:
+        call = {"name": "search_studies", "arguments": {"q": f"nelarabine {request_id}"}}
+        return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": call}
+
     try:
         peer.request(INITIALIZE)
         assert "result" in peer.receive(), peer.stderr()
         peer.request({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        search = {"name": "search_studies", "arguments": {"q": "nelarabine"}}
-        peer.request({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": search})
-        assert peer.receive()["result"]["isError"] is False  # a pooled connection now, which the freeze holds
+        for request_id in range(1, 13):  # calls at once: pooled connections, which the freeze holds
+            peer.request(search(request_id))
+        assert all(peer.receive()["result"]["isError"] is False for _ in range(12))
         relay.freeze()
-        peer.request({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": search})
-        peer.request({"jsonrpc": "2.0", "id": 3, "method": "ping"})
-        assert peer.receive()["id"] == 3  # the session answers; the call waits on the frozen connection
+        for request_id in range(100, 110):  # 8 stuck, 2 queued behind them
+            peer.request(search(request_id))
+        time.sleep(1.0)
         assert peer.process.stdin is not None
         peer.process.stdin.close()
         ended = peer.process.wait(timeout=30)
-        cut_short = peer.receive()
+        cut_short = [peer.receive() for _ in range(10)]
     finally:
         if peer.process.poll() is None:
             peer.process.kill()
@@ -473,8 +479,9 @@ def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_a_call_is_stuck
         relay.close()
     errors = peer.stderr()
     assert ended == 0, errors[-2000:]
-    assert cut_short["id"] == 2 and cut_short["error"]["message"] == "Connection closed", cut_short
-    assert "closed its input with 1 request(s) still running; answered 'Connection closed' after 2 s" in errors
+    assert {m["id"] for m in cut_short} == set(range(100, 110)), cut_short
+    assert {m["error"]["message"] for m in cut_short} == {"Connection closed"}, cut_short
+    assert "closed its input with 10 request(s) still running; answered 'Connection closed' after 2 s" in errors
     assert "Traceback" not in errors, errors[-3000:]
 
 

@@ -371,6 +371,13 @@ def checked_line(line: bytes) -> str:
 # Requests read from stdin and not yet answered before stdin stops being read: the bound of one HTTP
 # connection's pipelined requests (MAX_PENDING_REQUESTS, api/server.py, which may import only models).
 MAX_UNANSWERED_REQUESTS = 8
+# Requests read from stdin and waiting for one of those places (each line at most MAX_REQUEST_BYTES); past
+# them stdin is not read, so what the client writes waits in the pipe, as an HTTP connection's pipelined
+# requests wait in the socket. Read ahead of the answers without a bound, a client that wrote tool calls and
+# did not read them grew the process by 6.5 MiB a second (session 15's probe, JB8). Read on while the places
+# are taken, so the end of stdin is seen: stopped there, 8 calls stuck on a database that stopped answering
+# kept `mcp` from ever seeing its client close stdin (KB1).
+MAX_QUEUED_REQUESTS = 16
 
 
 class Unanswered:
@@ -383,10 +390,7 @@ class Unanswered:
         self._answered = anyio.Event()
 
     async def room(self) -> None:
-        """Returns once fewer than MAX_UNANSWERED_REQUESTS requests are unanswered: stdin is not read meanwhile,
-        so what the client writes waits in the pipe, as an HTTP connection's pipelined requests wait in the
-        socket. Read ahead of the answers, a client that wrote tool calls and did not read them grew the
-        process by 6.5 MiB a second (session 15's probe, JB8)."""
+        """Returns once fewer than MAX_UNANSWERED_REQUESTS requests are unanswered."""
         while len(self.ids) >= MAX_UNANSWERED_REQUESTS:
             self._answered = anyio.Event()
             await self._answered.wait()
@@ -412,14 +416,29 @@ class Unanswered:
             self.none.set()
 
 
+def _request_id(message: str) -> str | int | None:
+    """The id of a request line (one with a method and an id); None for a notification or an answer."""
+    parsed = json.loads(message)
+    if isinstance(parsed, dict) and "method" in parsed and isinstance(request_id := parsed.get("id"), str | int):
+        return request_id
+    return None
+
+
+def _cancellation(message: str) -> bool:
+    parsed = json.loads(message)
+    return isinstance(parsed, dict) and parsed.get("method") == "notifications/cancelled" and "id" not in parsed
+
+
 async def _read_stdin(
     stdin: BinaryIO,
+    *,
+    queue: MemoryObjectSendStream[str],
     lines: MemoryObjectSendStream[str],
     answer: Callable[["SessionMessage"], Awaitable[None]],
-    *,
     unanswered: Unanswered,
 ) -> None:
-    """Lines of stdin that are messages to lines, each at most MAX_REQUEST_BYTES, until its end; an error
+    """Lines of stdin that are messages, each at most MAX_REQUEST_BYTES, until its end: each on to queue, but a
+    cancellation straight to lines (the SDK), so a call stuck behind the bound can be cancelled; an error
     answered for every other line but a blank one. The SDK's own reader takes lines of any size (a 300 MiB
     line held 711 MiB) and drops those it cannot parse without an answer."""
     from mcp.shared.message import SessionMessage
@@ -427,18 +446,35 @@ async def _read_stdin(
 
     while True:
         try:
-            await unanswered.room()
             line = await anyio.to_thread.run_sync(next_line, stdin, MAX_REQUEST_BYTES, abandon_on_cancel=True)
             if line is None:
                 return
             if not line.strip():
                 continue
             message = checked_line(line)
-            unanswered.read(message)
-            await lines.send(message)
+            if _cancellation(message):
+                unanswered.read(message)
+                await lines.send(message)
+            else:
+                await queue.send(message)
         except LineRefused as refused:
             error = ErrorData(code=refused.code, message=refused.message)
             await answer(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
+
+
+async def _dispatch(
+    queue: "MemoryObjectReceiveStream[str]", lines: MemoryObjectSendStream[str], unanswered: Unanswered
+) -> None:
+    """The queued messages on to the SDK in order, each once fewer than MAX_UNANSWERED_REQUESTS requests are
+    unanswered (taken from the queue only then, so none is held outside it)."""
+    while True:
+        await unanswered.room()
+        try:
+            message = await queue.receive()
+        except anyio.EndOfStream:
+            return
+        unanswered.read(message)
+        await lines.send(message)
 
 
 async def _tally_answers(
@@ -476,10 +512,20 @@ async def _stdio_session(server: "MCPServer", stdin: BinaryIO, grace: float) -> 
 
             async def read_then_wait() -> None:
                 async with checked:
-                    await _read_stdin(stdin, checked, write_stream.send, unanswered=unanswered)
-                    with anyio.move_on_after(grace):
-                        await unanswered.none.wait()
-                    left.append(len(unanswered.ids))
+                    queue, queued = anyio.create_memory_object_stream[str](MAX_QUEUED_REQUESTS)
+                    async with anyio.create_task_group() as dispatching:
+                        dispatching.start_soon(_dispatch, queued, checked, unanswered)
+                        async with queue:
+                            await _read_stdin(
+                                stdin, queue=queue, lines=checked, answer=write_stream.send, unanswered=unanswered
+                            )
+                        # The end of stdin: what was read gets grace seconds to be handed on and answered.
+                        with anyio.move_on_after(grace):
+                            while queued.statistics().current_buffer_used:
+                                await anyio.sleep(0.05)
+                            await unanswered.none.wait()
+                        dispatching.cancel_scope.cancel()
+                    left.append(len(unanswered.ids) + await _never_handed_on(queued, write_stream.send))
 
             group.start_soon(read_then_wait)
             answers, tally = anyio.create_memory_object_stream[SessionMessage](0)
@@ -491,6 +537,25 @@ async def _stdio_session(server: "MCPServer", stdin: BinaryIO, grace: float) -> 
                     await lowlevel.run(read_stream, answers, lowlevel.create_initialization_options())
             group.cancel_scope.cancel()
     return left[0] if left else 0
+
+
+async def _never_handed_on(
+    queued: "MemoryObjectReceiveStream[str]", answer: Callable[["SessionMessage"], Awaitable[None]]
+) -> int:
+    """Answers each request still queued "Connection closed", as the SDK answers those it holds; how many."""
+    from mcp.shared.message import SessionMessage
+    from mcp_types import CONNECTION_CLOSED, ErrorData, JSONRPCError
+
+    count = 0
+    while True:
+        try:
+            message = queued.receive_nowait()
+        except (anyio.WouldBlock, anyio.EndOfStream):
+            return count
+        if (request_id := _request_id(message)) is not None:
+            error = ErrorData(code=CONNECTION_CLOSED, message="Connection closed")
+            await answer(SessionMessage(JSONRPCError(jsonrpc="2.0", id=request_id, error=error)))
+            count += 1
 
 
 def serve_stdio(settings: Settings) -> int:
