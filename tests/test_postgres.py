@@ -447,7 +447,8 @@ def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_calls_are_stuck
     call's thread was stuck on a PostgreSQL that had stopped answering, for as long as it stayed so. Now the
     requests still running get TALL_SHUTDOWN_TIMEOUT seconds, are answered "Connection closed", and the
     process ends, saying so. With 8 calls stuck (the bound of requests unanswered) it did not read on to see
-    the end of stdin at all (KB1): requests past the bound are read and queued, and answered so too."""
+    the end of stdin at all (KB1): requests past the bound are read and queued, and answered so too; with the
+    queue full too, the client's closing is seen without reading on."""
     env = {"TALL_PUBLIC_URL": "http://stuck-stdio.example", "TALL_SHUTDOWN_TIMEOUT": "2"}
     version, relay, relayed = _relayed_build(env)
     peer = StdioPeer({**env, "DATABASE_URL": relayed, "TALL_DATASET_VERSION": version}, tmp_path / "stderr.log")
@@ -464,13 +465,13 @@ def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_calls_are_stuck
             peer.request(search(request_id))
         assert all(peer.receive()["result"]["isError"] is False for _ in range(12))
         relay.freeze()
-        for request_id in range(100, 110):  # 8 stuck, 2 queued behind them
+        for request_id in range(100, 130):  # 8 stuck, 16 queued behind them, one held, 5 left unread
             peer.request(search(request_id))
         time.sleep(1.0)
         assert peer.process.stdin is not None
         peer.process.stdin.close()
         ended = peer.process.wait(timeout=30)
-        cut_short = [peer.receive() for _ in range(10)]
+        cut_short = [peer.receive() for _ in range(25)]
     finally:
         if peer.process.poll() is None:
             peer.process.kill()
@@ -479,9 +480,9 @@ def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_calls_are_stuck
         relay.close()
     errors = peer.stderr()
     assert ended == 0, errors[-2000:]
-    assert {m["id"] for m in cut_short} == set(range(100, 110)), cut_short
+    assert {m["id"] for m in cut_short} == set(range(100, 125)), cut_short
     assert {m["error"]["message"] for m in cut_short} == {"Connection closed"}, cut_short
-    assert "closed its input with 10 request(s) still running; answered 'Connection closed' after 2 s" in errors
+    assert "closed its input with 25 request(s) still running; answered 'Connection closed' after 2 s" in errors
     assert "Traceback" not in errors, errors[-3000:]
 
 

@@ -26,7 +26,9 @@ API (every `serve` worker, every test) never answer one.
 
 import contextlib
 import json
+import select
 import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import ExitStack, asynccontextmanager
 from http import HTTPStatus
@@ -436,11 +438,12 @@ async def _read_stdin(
     lines: MemoryObjectSendStream[str],
     answer: Callable[["SessionMessage"], Awaitable[None]],
     unanswered: Unanswered,
-) -> None:
+) -> int:
     """Lines of stdin that are messages, each at most MAX_REQUEST_BYTES, until its end: each on to queue, but a
     cancellation straight to lines (the SDK), so a call stuck behind the bound can be cancelled; an error
-    answered for every other line but a blank one. The SDK's own reader takes lines of any size (a 300 MiB
-    line held 711 MiB) and drops those it cannot parse without an answer."""
+    answered for every other line but a blank one; the number of requests it answered "Connection closed" (a
+    client closing stdin with the queue full). The SDK's own reader takes lines of any size (a 300 MiB line
+    held 711 MiB) and drops those it cannot parse without an answer."""
     from mcp.shared.message import SessionMessage
     from mcp_types import ErrorData, JSONRPCError
 
@@ -448,18 +451,62 @@ async def _read_stdin(
         try:
             line = await anyio.to_thread.run_sync(next_line, stdin, MAX_REQUEST_BYTES, abandon_on_cancel=True)
             if line is None:
-                return
+                return 0
             if not line.strip():
                 continue
             message = checked_line(line)
             if _cancellation(message):
                 unanswered.read(message)
                 await lines.send(message)
-            else:
-                await queue.send(message)
+            elif not await _queued_unless_hung_up(queue, message, stdin):
+                # The client closed stdin with the queue full: what it wrote after this is not read.
+                return await _never_handed_on([message], answer)
         except LineRefused as refused:
             error = ErrorData(code=refused.code, message=refused.message)
             await answer(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
+
+
+async def _queued_unless_hung_up(queue: MemoryObjectSendStream[str], message: str, stdin: BinaryIO) -> bool:
+    """Whether message was queued; False if, the queue being full, the client closed stdin first. Blocked
+    there, the end of stdin was not seen while requests stuck on the database held every place (KB1)."""
+    try:
+        queue.send_nowait(message)
+        return True
+    except anyio.WouldBlock:
+        pass
+    stop = threading.Event()
+    queued = False
+    async with anyio.create_task_group() as group:
+
+        async def send() -> None:
+            nonlocal queued
+            await queue.send(message)
+            queued = True
+            group.cancel_scope.cancel()
+
+        async def watch() -> None:
+            await anyio.to_thread.run_sync(_hung_up, stdin, stop, abandon_on_cancel=True)
+            group.cancel_scope.cancel()
+
+        group.start_soon(send)
+        group.start_soon(watch)
+    stop.set()
+    return queued
+
+
+def _hung_up(stdin: BinaryIO, stop: threading.Event) -> None:
+    """Returns once the other end of stdin (a pipe or a socket) is closed, or stop is set; a file or a
+    terminal has no such end, and only stop ends the wait."""
+    try:
+        descriptor = stdin.fileno()
+    except (OSError, ValueError):
+        stop.wait()
+        return
+    watching = select.poll()
+    watching.register(descriptor, select.POLLHUP | select.POLLRDHUP)
+    while not stop.is_set():
+        if any(events & (select.POLLHUP | select.POLLRDHUP | select.POLLERR) for _, events in watching.poll(200)):
+            return
 
 
 async def _dispatch(
@@ -516,7 +563,7 @@ async def _stdio_session(server: "MCPServer", stdin: BinaryIO, grace: float) -> 
                     async with anyio.create_task_group() as dispatching:
                         dispatching.start_soon(_dispatch, queued, checked, unanswered)
                         async with queue:
-                            await _read_stdin(
+                            closed = await _read_stdin(
                                 stdin, queue=queue, lines=checked, answer=write_stream.send, unanswered=unanswered
                             )
                         # The end of stdin: what was read gets grace seconds to be handed on and answered.
@@ -525,7 +572,9 @@ async def _stdio_session(server: "MCPServer", stdin: BinaryIO, grace: float) -> 
                                 await anyio.sleep(0.05)
                             await unanswered.none.wait()
                         dispatching.cancel_scope.cancel()
-                    left.append(len(unanswered.ids) + await _never_handed_on(queued, write_stream.send))
+                    left.append(
+                        closed + len(unanswered.ids) + await _never_handed_on(_still_queued(queued), write_stream.send)
+                    )
 
             group.start_soon(read_then_wait)
             answers, tally = anyio.create_memory_object_stream[SessionMessage](0)
@@ -539,23 +588,27 @@ async def _stdio_session(server: "MCPServer", stdin: BinaryIO, grace: float) -> 
     return left[0] if left else 0
 
 
-async def _never_handed_on(
-    queued: "MemoryObjectReceiveStream[str]", answer: Callable[["SessionMessage"], Awaitable[None]]
-) -> int:
-    """Answers each request still queued "Connection closed", as the SDK answers those it holds; how many."""
+def _still_queued(queued: "MemoryObjectReceiveStream[str]") -> list[str]:
+    messages = []
+    while True:
+        try:
+            messages.append(queued.receive_nowait())
+        except (anyio.WouldBlock, anyio.EndOfStream):
+            return messages
+
+
+async def _never_handed_on(messages: list[str], answer: Callable[["SessionMessage"], Awaitable[None]]) -> int:
+    """Answers each request of messages "Connection closed", as the SDK answers those it holds; how many."""
     from mcp.shared.message import SessionMessage
     from mcp_types import CONNECTION_CLOSED, ErrorData, JSONRPCError
 
     count = 0
-    while True:
-        try:
-            message = queued.receive_nowait()
-        except (anyio.WouldBlock, anyio.EndOfStream):
-            return count
+    for message in messages:
         if (request_id := _request_id(message)) is not None:
             error = ErrorData(code=CONNECTION_CLOSED, message="Connection closed")
             await answer(SessionMessage(JSONRPCError(jsonrpc="2.0", id=request_id, error=error)))
             count += 1
+    return count
 
 
 def serve_stdio(settings: Settings) -> int:
