@@ -1169,6 +1169,9 @@ def main(argv: list[str] | None = None) -> int:
             # A Ctrl-C to any other command (build, validate, export...): one line, not a traceback
             # (session 12's probe, B11); each writes its files whole or not at all.
             refuse(f"tall-evidence {name or ''}: interrupted (SIGINT)".replace(" :", ":"))
+            # `mcp` may have a call's thread stuck on a database that stopped answering, which the interpreter's
+            # exit waited for after the line (session 15's probe, KB3).
+            end_despite_stuck_threads(128 + signal.SIGINT)
             return 128 + signal.SIGINT
         return _interrupted_before_serving(exc.signum if isinstance(exc, StopSignalled) else signal.SIGINT)
     except Exception:

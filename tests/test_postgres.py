@@ -486,6 +486,37 @@ def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_calls_are_stuck
     assert "Traceback" not in errors, errors[-3000:]
 
 
+def test_mcp_over_stdio_interrupted_ends_at_once_though_a_call_is_stuck(tmp_path: Path) -> None:
+    """Session 15's probe (KB3): a Ctrl-C to `tall-evidence mcp` wrote its line, then the process waited for a
+    tool call's thread stuck on a PostgreSQL that had stopped answering, for as long as it stayed so."""
+    env = {"TALL_PUBLIC_URL": "http://stuck-stdio.example", "TALL_SHUTDOWN_TIMEOUT": "20"}
+    version, relay, relayed = _relayed_build(env)
+    peer = StdioPeer({**env, "DATABASE_URL": relayed, "TALL_DATASET_VERSION": version}, tmp_path / "stderr.log")
+    search = {"name": "search_studies", "arguments": {"q": "nelarabine"}}
+    try:
+        peer.request(INITIALIZE)
+        assert "result" in peer.receive(), peer.stderr()
+        peer.request({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        peer.request({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": search})
+        assert peer.receive()["result"]["isError"] is False  # a pooled connection now, which the freeze holds
+        relay.freeze()
+        peer.request({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": search})
+        time.sleep(1.0)
+        started = time.monotonic()
+        os.kill(peer.process.pid, signal.SIGINT)
+        ended = peer.process.wait(timeout=30)
+        waited = time.monotonic() - started
+    finally:
+        if peer.process.poll() is None:
+            peer.process.kill()
+            peer.process.wait(timeout=10)
+        relay.thaw()
+        relay.close()
+    errors = peer.stderr()
+    assert ended == 130 and waited < 10, (ended, waited, errors[-2000:])
+    assert "tall-evidence mcp: interrupted (SIGINT)" in errors and "Traceback" not in errors, errors[-3000:]
+
+
 @pytest.mark.parametrize(
     "path",
     [
