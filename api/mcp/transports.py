@@ -29,6 +29,7 @@ import json
 import select
 import sys
 import threading
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import ExitStack, asynccontextmanager
 from http import HTTPStatus
@@ -383,17 +384,22 @@ MAX_QUEUED_REQUESTS = 16
 
 
 class Unanswered:
-    """The ids of the client's requests not answered yet, as read from stdin and written to stdout."""
+    """The client's requests not answered yet, as read from stdin and written to stdout, by id: a count per id,
+    as a client may reuse one (counted once, a loop of requests of one id passed the bound: session 15's
+    probe, KB4)."""
 
     def __init__(self) -> None:
-        self.ids: set[str | int] = set()
+        self.ids: Counter[str | int] = Counter()
         self.none = anyio.Event()
         self.none.set()
         self._answered = anyio.Event()
 
+    def count(self) -> int:
+        return self.ids.total()
+
     async def room(self) -> None:
         """Returns once fewer than MAX_UNANSWERED_REQUESTS requests are unanswered."""
-        while len(self.ids) >= MAX_UNANSWERED_REQUESTS:
+        while self.count() >= MAX_UNANSWERED_REQUESTS:
             self._answered = anyio.Event()
             await self._answered.wait()
 
@@ -403,7 +409,7 @@ class Unanswered:
         if not isinstance(message, dict) or "method" not in message:
             return
         if isinstance(request_id := message.get("id"), str | int):
-            self.ids.add(request_id)
+            self.ids[request_id] += 1
             if self.none.is_set():
                 self.none = anyio.Event()
         elif message["method"] == "notifications/cancelled":  # the SDK answers a cancelled request with nothing
@@ -411,8 +417,10 @@ class Unanswered:
             self.written(params.get("requestId") if isinstance(params, dict) else None)
 
     def written(self, request_id: object) -> None:
-        if isinstance(request_id, str | int):
-            self.ids.discard(request_id)
+        if isinstance(request_id, str | int) and self.ids[request_id] > 0:
+            self.ids[request_id] -= 1
+            if not self.ids[request_id]:
+                del self.ids[request_id]
         self._answered.set()
         if not self.ids:
             self.none.set()
@@ -573,7 +581,7 @@ async def _stdio_session(server: "MCPServer", stdin: BinaryIO, grace: float) -> 
                             await unanswered.none.wait()
                         dispatching.cancel_scope.cancel()
                     left.append(
-                        closed + len(unanswered.ids) + await _never_handed_on(_still_queued(queued), write_stream.send)
+                        closed + unanswered.count() + await _never_handed_on(_still_queued(queued), write_stream.send)
                     )
 
             group.start_soon(read_then_wait)
