@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -299,3 +300,28 @@ def test_next_line_keeps_the_bound_and_skips_a_longer_line_a_chunk_at_a_time() -
     assert next_line(stream, 8) == b"ok\n"
     assert next_line(stream, 8) == b"last"  # the last line needs no newline
     assert next_line(stream, 8) is None
+
+
+def test_a_request_is_answered_by_a_cancellation_naming_its_id_as_the_sdk_correlates_it() -> None:
+    """Session 15's probe (LB1): a cancellation naming 101 as "101" cancelled the call in the SDK, which never
+    answers it then, but its place among the 8 stayed taken: 8 such and the session answered nothing more."""
+    import anyio
+
+    from api.mcp.transports import Unanswered
+
+    async def places_left() -> list[int]:
+        unanswered = Unanswered()
+        for request_id in range(101, 109):
+            unanswered.read(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "tools/call"}))
+        counts = [unanswered.count()]
+        for request_id in range(101, 105):
+            unanswered.read(json.dumps({"method": "notifications/cancelled", "params": {"requestId": str(request_id)}}))
+        unanswered.written("105")  # an answer names the id as the request wrote it; correlated all the same
+        unanswered.written(106)
+        counts.append(unanswered.count())
+        with anyio.fail_after(1):
+            await unanswered.room()  # places are free again
+        return counts
+
+    with ThreadPoolExecutor(1) as pool:  # the worker's thread may hold a running event loop of another test
+        assert pool.submit(anyio.run, places_left).result() == [8, 2]
