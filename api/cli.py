@@ -786,6 +786,13 @@ def _diff(old: Path, new: Path) -> int:
     return 0
 
 
+def _mcp_interrupted(_signum: int, _frame: object) -> None:
+    refuse("tall-evidence mcp: interrupted (SIGINT)")
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(128 + signal.SIGINT)
+
+
 def _mcp(settings: Settings, database: Path | None) -> int:
     """MCP over stdio: stdout carries the protocol, so every message of ours goes to stderr."""
     from api.loading.build import BuildFileError, read_file_record
@@ -806,6 +813,10 @@ def _mcp(settings: Settings, database: Path | None) -> int:
     elif (problem := database_url_problem(settings.database_url)) is not None:
         refuse(problem)
         return 2
+    # A Ctrl-C ends the session at once, with its line: raised as a KeyboardInterrupt inside the SDK's task
+    # groups, it came out as an exception group of broken streams, a 96-line traceback, and the process then
+    # waited for the calls' threads stuck on a database that had stopped answering (session 15's probe, LB3).
+    signal.signal(signal.SIGINT, _mcp_interrupted)
     try:
         unanswered = serve_stdio(settings)
     except BuildFileError as exc:  # e.g. altered since checked, or not the TALL_DATABASE_FILE_SHA256 named

@@ -488,7 +488,8 @@ def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_calls_are_stuck
 
 def test_mcp_over_stdio_interrupted_ends_at_once_though_a_call_is_stuck(tmp_path: Path) -> None:
     """Session 15's probe (KB3): a Ctrl-C to `tall-evidence mcp` wrote its line, then the process waited for a
-    tool call's thread stuck on a PostgreSQL that had stopped answering, for as long as it stayed so."""
+    tool call's thread stuck on a PostgreSQL that had stopped answering, for as long as it stayed so; with
+    requests queued too, it wrote a 96-line traceback instead and never ended (LB3)."""
     env = {"TALL_PUBLIC_URL": "http://stuck-stdio.example", "TALL_SHUTDOWN_TIMEOUT": "20"}
     version, relay, relayed = _relayed_build(env)
     peer = StdioPeer({**env, "DATABASE_URL": relayed, "TALL_DATASET_VERSION": version}, tmp_path / "stderr.log")
@@ -500,7 +501,8 @@ def test_mcp_over_stdio_interrupted_ends_at_once_though_a_call_is_stuck(tmp_path
         peer.request({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": search})
         assert peer.receive()["result"]["isError"] is False  # a pooled connection now, which the freeze holds
         relay.freeze()
-        peer.request({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": search})
+        for request_id in range(2, 12):  # one on the frozen connection, 7 connecting, 2 queued (LB3)
+            peer.request({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": search})
         time.sleep(1.0)
         started = time.monotonic()
         os.kill(peer.process.pid, signal.SIGINT)
@@ -513,7 +515,7 @@ def test_mcp_over_stdio_interrupted_ends_at_once_though_a_call_is_stuck(tmp_path
         relay.thaw()
         relay.close()
     errors = peer.stderr()
-    assert ended == 130 and waited < 10, (ended, waited, errors[-2000:])
+    assert ended == 130 and waited < 5, (ended, waited, errors[-2000:])
     assert "tall-evidence mcp: interrupted (SIGINT)" in errors and "Traceback" not in errors, errors[-3000:]
 
 

@@ -25,6 +25,7 @@ API (every `serve` worker, every test) never answer one.
 """
 
 import contextlib
+import functools
 import json
 import select
 import sys
@@ -527,16 +528,31 @@ def _hung_up(stdin: BinaryIO, stop: threading.Event) -> None:
 
 
 async def _dispatch(
-    queue: "MemoryObjectReceiveStream[str]", lines: MemoryObjectSendStream[str], unanswered: Unanswered
+    queue: "MemoryObjectReceiveStream[str]",
+    lines: MemoryObjectSendStream[str],
+    answer: Callable[["SessionMessage"], Awaitable[None]],
+    *,
+    unanswered: Unanswered,
 ) -> None:
     """The queued messages on to the SDK in order, each once fewer than MAX_UNANSWERED_REQUESTS requests are
-    unanswered (taken from the queue only then, so none is held outside it)."""
+    unanswered (taken from the queue only then, so none is held outside it). A request whose id one not yet
+    answered has is refused, as JSON-RPC has ids unique: the SDK holds one call per id, so a cancellation of it
+    freed two places while the older call ran on, uncounted (session 15's probe, LB2)."""
+    from mcp.shared.message import SessionMessage
+    from mcp_types import ErrorData, JSONRPCError
+
     while True:
         await unanswered.room()
         try:
             message = await queue.receive()
         except anyio.EndOfStream:
             return
+        request_id = _request_id(message)
+        if request_id is not None and _correlated(request_id) in unanswered.ids:
+            reason = f"Invalid Request: the id {request_id!r} is that of a request not yet answered"
+            error = ErrorData(code=INVALID_REQUEST, message=reason)
+            await answer(SessionMessage(JSONRPCError(jsonrpc="2.0", id=request_id, error=error)))
+            continue
         unanswered.read(message)
         await lines.send(message)
 
@@ -578,7 +594,9 @@ async def _stdio_session(server: "MCPServer", stdin: BinaryIO, grace: float) -> 
                 async with checked:
                     queue, queued = anyio.create_memory_object_stream[str](MAX_QUEUED_REQUESTS)
                     async with anyio.create_task_group() as dispatching:
-                        dispatching.start_soon(_dispatch, queued, checked, unanswered)
+                        dispatching.start_soon(
+                            functools.partial(_dispatch, queued, checked, write_stream.send, unanswered=unanswered)
+                        )
                         async with queue:
                             closed = await _read_stdin(
                                 stdin, queue=queue, lines=checked, answer=write_stream.send, unanswered=unanswered
