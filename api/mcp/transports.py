@@ -394,6 +394,8 @@ class Unanswered:
         self.none = anyio.Event()
         self.none.set()
         self._answered = anyio.Event()
+        self.answered = 0
+        """Answers written so far."""
 
     def count(self) -> int:
         return self.ids.total()
@@ -418,6 +420,7 @@ class Unanswered:
             self.written(params.get("requestId") if isinstance(params, dict) else None)
 
     def written(self, request_id: object) -> None:
+        self.answered += 1
         if isinstance(request_id, str | int) and self.ids[key := _correlated(request_id)] > 0:
             self.ids[key] -= 1
             if not self.ids[key]:
@@ -456,6 +459,7 @@ async def _read_stdin(
     lines: MemoryObjectSendStream[str],
     answer: Callable[["SessionMessage"], Awaitable[None]],
     unanswered: Unanswered,
+    grace: float,
 ) -> int:
     """Lines of stdin that are messages, each at most MAX_REQUEST_BYTES, until its end: each on to queue, but a
     cancellation straight to lines (the SDK), so a call stuck behind the bound can be cancelled; an error
@@ -476,7 +480,7 @@ async def _read_stdin(
             if _cancellation(message):
                 unanswered.read(message)
                 await lines.send(message)
-            elif not await _queued_unless_hung_up(queue, message, stdin):
+            elif not await _queued_unless_hung_up(queue, message, stdin, unanswered=unanswered, grace=grace):
                 # The client closed stdin with the queue full: what it wrote after this is not read.
                 return await _never_handed_on([message], answer)
         except LineRefused as refused:
@@ -484,9 +488,13 @@ async def _read_stdin(
             await answer(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
 
 
-async def _queued_unless_hung_up(queue: MemoryObjectSendStream[str], message: str, stdin: BinaryIO) -> bool:
-    """Whether message was queued; False if, the queue being full, the client closed stdin first. Blocked
-    there, the end of stdin was not seen while requests stuck on the database held every place (KB1)."""
+async def _queued_unless_hung_up(
+    queue: MemoryObjectSendStream[str], message: str, stdin: BinaryIO, *, unanswered: Unanswered, grace: float
+) -> bool:
+    """Whether message was queued; False if, the queue being full, the client closed stdin and no request was
+    answered for grace seconds since. Blocked there, the end of stdin was not seen while requests stuck on the
+    database held every place (KB1). A closed pipe may still hold requests: while answers come, it is read on
+    (given up at its closing, a client piping 300 requests and closing got 25 answers: LB4)."""
     try:
         queue.send_nowait(message)
         return True
@@ -504,7 +512,12 @@ async def _queued_unless_hung_up(queue: MemoryObjectSendStream[str], message: st
 
         async def watch() -> None:
             await anyio.to_thread.run_sync(_hung_up, stdin, stop, abandon_on_cancel=True)
-            group.cancel_scope.cancel()
+            while True:  # hung up: wait on while answers come
+                answered = unanswered.answered
+                await anyio.sleep(grace)
+                if unanswered.answered == answered:
+                    group.cancel_scope.cancel()
+                    return
 
         group.start_soon(send)
         group.start_soon(watch)
@@ -599,7 +612,12 @@ async def _stdio_session(server: "MCPServer", stdin: BinaryIO, grace: float) -> 
                         )
                         async with queue:
                             closed = await _read_stdin(
-                                stdin, queue=queue, lines=checked, answer=write_stream.send, unanswered=unanswered
+                                stdin,
+                                queue=queue,
+                                lines=checked,
+                                answer=write_stream.send,
+                                unanswered=unanswered,
+                                grace=grace,
                             )
                         # The end of stdin: what was read gets grace seconds to be handed on and answered.
                         with anyio.move_on_after(grace):

@@ -160,7 +160,9 @@ def test_the_database_file_setting_serves_with_the_permalinks_it_was_built_with(
 
 def test_a_client_that_writes_its_requests_and_closes_stdin_gets_every_answer(built: Path, tmp_path: Path) -> None:
     """Session 15's probe (JB1): at the end of stdin the SDK answered every request still running "Connection
-    closed" at once, so `tall-evidence mcp < requests.jsonl` had no answer to its tool calls."""
+    closed" at once, so `tall-evidence mcp < requests.jsonl` had no answer to its tool calls; and with more
+    requests than the 8 answered at once and 16 queued, the pipe's closing was taken for the end (LB4: 25 of
+    300 answered)."""
     peer = StdioPeer({"TALL_DATABASE_FILE": str(built)}, tmp_path / "stderr.log")
     claim = {"name": "check_claim", "arguments": {"text": "RD13-01 reported CR in 8 of 10 patients"}}
     search = {"name": "search_studies", "arguments": {"q": "nelarabine"}}
@@ -170,10 +172,12 @@ def test_a_client_that_writes_its_requests_and_closes_stdin_gets_every_answer(bu
         {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": claim},
         {"jsonrpc": "2.0", "id": "two", "method": "tools/call", "params": search},
     ]
+    unmatched = [{"name": "search_studies", "arguments": {"q": f"zzq{n}"}} for n in range(60)]  # short answers
+    lines += [{"jsonrpc": "2.0", "id": 100 + n, "method": "tools/call", "params": p} for n, p in enumerate(unmatched)]
     peer.send(b"".join(json.dumps(line).encode() + b"\n" for line in lines))
     assert peer.close() == 0, peer.stderr()
     answers = {message["id"]: message for message in (peer.receive() for _ in lines[1:])}
-    assert set(answers) == {0, 1, "two"}, answers
+    assert set(answers) == {0, 1, "two", *range(100, 160)}, sorted(map(str, answers))
     assert answers[1]["result"]["content"][0]["text"].startswith("supported: "), answers[1]
     assert answers["two"]["result"]["isError"] is False, answers["two"]
     assert "still running" not in peer.stderr()
