@@ -786,10 +786,20 @@ def _diff(old: Path, new: Path) -> int:
     return 0
 
 
+def _client_gone(exc: BaseException) -> bool:
+    """Whether exc is, or holds only, the broken pipe or stream of a client that closed its output."""
+    import anyio
+
+    gone = (BrokenPipeError, anyio.BrokenResourceError)
+    if isinstance(exc, BaseExceptionGroup):
+        _, rest = exc.split(gone)
+        return rest is None
+    return isinstance(exc, gone)
+
+
 def _mcp_interrupted(_signum: int, _frame: object) -> None:
-    refuse("tall-evidence mcp: interrupted (SIGINT)")
-    logging.shutdown()
-    sys.stderr.flush()
+    # Written past Python's buffered stderr, which a signal landing inside one of its writes would find busy.
+    os.write(2, b"tall-evidence mcp: interrupted (SIGINT)\n")
     os._exit(128 + signal.SIGINT)
 
 
@@ -819,6 +829,13 @@ def _mcp(settings: Settings, database: Path | None) -> int:
     signal.signal(signal.SIGINT, _mcp_interrupted)
     try:
         unanswered = serve_stdio(settings)
+    except (BrokenPipeError, BaseExceptionGroup) as exc:
+        if not _client_gone(exc):
+            raise
+        # The client closed its end of stdout with answers still owed: nothing can reach it any more (a traceback
+        # of the SDK's task groups; a client crashing did it: session 15's review).
+        os.write(2, b"tall-evidence mcp: the client closed its output; stopped\n")
+        os._exit(0)  # stdout's buffer cannot be flushed at the interpreter's exit either
     except BuildFileError as exc:  # e.g. altered since checked, or not the TALL_DATABASE_FILE_SHA256 named
         refuse(f"mcp: {exc}")
         return 1

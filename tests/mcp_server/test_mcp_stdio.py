@@ -11,6 +11,7 @@ stdin and stdout, as an agent's client does.
 - P13 (the stdio face of it): an unknown prompt or tool is -32602 naming it, with nothing logged.
 """
 
+import contextlib
 import io
 import itertools
 import json
@@ -349,3 +350,24 @@ def test_a_request_reusing_the_id_of_one_not_yet_answered_is_refused(built: Path
     assert sorted(str(a["id"]) for a in refusals) == ["7", "7"], answers
     assert {a["error"]["code"] for a in refusals} == {-32600}, answers
     assert all("is that of a request not yet answered" in a["error"]["message"] for a in refusals), answers
+
+
+def test_a_client_closing_its_output_with_answers_owed_ends_the_session_in_one_line(
+    built: Path, tmp_path: Path
+) -> None:
+    """Session 15's review: a client that closed its end of stdout (`... | head -c 100`, or one that crashed)
+    while answers were still owed ended `mcp` in a 60-90 line traceback of the SDK's task groups, status 1."""
+    peer = StdioPeer({"TALL_DATABASE_FILE": str(built)}, tmp_path / "stderr.log")
+    peer.request(INITIALIZE)
+    assert "result" in peer.receive(), peer.stderr()
+    peer.request({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    assert peer.process.stdout is not None
+    peer.process.stdout.close()
+    listing = b"".join(
+        json.dumps({"jsonrpc": "2.0", "id": n, "method": "tools/list"}).encode() + b"\n" for n in range(300)
+    )
+    with contextlib.suppress(BrokenPipeError):
+        peer.send(listing)
+    assert peer.close() == 0, peer.stderr()
+    errors = peer.stderr()
+    assert "the client closed its output; stopped" in errors and "Traceback" not in errors, errors[-3000:]
