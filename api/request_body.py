@@ -28,28 +28,27 @@ class BodyRefused(Exception):
         self.reason = reason
 
 
+def _coding_other_than(scope: Scope, header: bytes, allowed: str) -> str | None:
+    """The first coding the header lists that is not allowed (case-insensitive), across its lines."""
+    for name, value in scope["headers"]:
+        if name == header:
+            codings: list[str] = [coding.strip() for coding in value.decode("latin-1").split(",")]
+            for coding in codings:
+                if coding and coding.lower() != allowed:
+                    return coding
+    return None
+
+
 def undecoded_coding(scope: Scope) -> str | None:
     """A transfer coding of the request other than chunked (RFC 9112 6.1), e.g. 'gzip' of
     `Transfer-Encoding: gzip, chunked`: the parser takes the chunks apart and hands over the
     bytes still gzipped, which would be read as the body itself."""
-    for name, value in scope["headers"]:
-        if name == b"transfer-encoding":
-            codings: list[str] = [coding.strip() for coding in value.decode("latin-1").split(",")]
-            for coding in codings:
-                if coding and coding.lower() != "chunked":
-                    return coding
-    return None
+    return _coding_other_than(scope, b"transfer-encoding", "chunked")
 
 
 def content_coding(scope: Scope) -> str | None:
     """The request's content coding (RFC 9110 8.4) other than identity, e.g. 'gzip'."""
-    for name, value in scope["headers"]:
-        if name == b"content-encoding":
-            codings: list[str] = [coding.strip() for coding in value.decode("latin-1").split(",")]
-            for coding in codings:
-                if coding and coding.lower() != "identity":
-                    return coding
-    return None
+    return _coding_other_than(scope, b"content-encoding", "identity")
 
 
 async def read_body(scope: Scope, receive: Receive, *, limit: int, seconds: float) -> bytes:

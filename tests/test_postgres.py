@@ -7,6 +7,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -442,6 +443,25 @@ def test_a_request_cut_short_by_the_shutdown_timeout_is_a_503_without_tracebacks
     assert "Traceback" not in output and "IllegalStateChangeError" not in output, output[-3000:]
 
 
+@contextlib.contextmanager
+def _stdio_on_a_relay(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[StdioPeer, _Relay]]:
+    """`tall-evidence mcp` on a schema built under env, reached through a relay that can be frozen, initialized;
+    killed if still running at the end, and the relay thawed and closed."""
+    version, relay, relayed = _relayed_build(env)
+    peer = StdioPeer({**env, "DATABASE_URL": relayed, "TALL_DATASET_VERSION": version}, tmp_path / "stderr.log")
+    try:
+        peer.request(INITIALIZE)
+        assert "result" in peer.receive(), peer.stderr()
+        peer.request({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        yield peer, relay
+    finally:
+        if peer.process.poll() is None:
+            peer.process.kill()
+            peer.process.wait(timeout=10)
+        relay.thaw()
+        relay.close()
+
+
 def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_calls_are_stuck(tmp_path: Path) -> None:
     """Session 15's probe (JB1): `tall-evidence mcp` outlived its client, which had closed stdin, while a tool
     call's thread was stuck on a PostgreSQL that had stopped answering, for as long as it stayed so. Now the
@@ -450,17 +470,12 @@ def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_calls_are_stuck
     the end of stdin at all (KB1): requests past the bound are read and queued, and answered so too; with the
     queue full too, the client's closing is seen without reading on."""
     env = {"TALL_PUBLIC_URL": "http://stuck-stdio.example", "TALL_SHUTDOWN_TIMEOUT": "2"}
-    version, relay, relayed = _relayed_build(env)
-    peer = StdioPeer({**env, "DATABASE_URL": relayed, "TALL_DATASET_VERSION": version}, tmp_path / "stderr.log")
 
     def search(request_id: int) -> dict[str, object]:
         call = {"name": "search_studies", "arguments": {"q": f"nelarabine {request_id}"}}
         return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": call}
 
-    try:
-        peer.request(INITIALIZE)
-        assert "result" in peer.receive(), peer.stderr()
-        peer.request({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    with _stdio_on_a_relay(tmp_path, env) as (peer, relay):
         for request_id in range(1, 13):  # calls at once: pooled connections, which the freeze holds
             peer.request(search(request_id))
         assert all(peer.receive()["result"]["isError"] is False for _ in range(12))
@@ -472,12 +487,6 @@ def test_mcp_over_stdio_ends_when_its_client_closes_stdin_though_calls_are_stuck
         peer.process.stdin.close()
         ended = peer.process.wait(timeout=30)
         cut_short = [peer.receive() for _ in range(25)]
-    finally:
-        if peer.process.poll() is None:
-            peer.process.kill()
-            peer.process.wait(timeout=10)
-        relay.thaw()
-        relay.close()
     errors = peer.stderr()
     assert ended == 0, errors[-2000:]
     assert {m["id"] for m in cut_short} == set(range(100, 125)), cut_short
@@ -491,13 +500,8 @@ def test_mcp_over_stdio_interrupted_ends_at_once_though_a_call_is_stuck(tmp_path
     tool call's thread stuck on a PostgreSQL that had stopped answering, for as long as it stayed so; with
     requests queued too, it wrote a 96-line traceback instead and never ended (LB3)."""
     env = {"TALL_PUBLIC_URL": "http://stuck-stdio.example", "TALL_SHUTDOWN_TIMEOUT": "20"}
-    version, relay, relayed = _relayed_build(env)
-    peer = StdioPeer({**env, "DATABASE_URL": relayed, "TALL_DATASET_VERSION": version}, tmp_path / "stderr.log")
     search = {"name": "search_studies", "arguments": {"q": "nelarabine"}}
-    try:
-        peer.request(INITIALIZE)
-        assert "result" in peer.receive(), peer.stderr()
-        peer.request({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    with _stdio_on_a_relay(tmp_path, env) as (peer, relay):
         peer.request({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": search})
         assert peer.receive()["result"]["isError"] is False  # a pooled connection now, which the freeze holds
         relay.freeze()
@@ -508,12 +512,6 @@ def test_mcp_over_stdio_interrupted_ends_at_once_though_a_call_is_stuck(tmp_path
         os.kill(peer.process.pid, signal.SIGINT)
         ended = peer.process.wait(timeout=30)
         waited = time.monotonic() - started
-    finally:
-        if peer.process.poll() is None:
-            peer.process.kill()
-            peer.process.wait(timeout=10)
-        relay.thaw()
-        relay.close()
     errors = peer.stderr()
     assert ended == 130 and waited < 5, (ended, waited, errors[-2000:])
     assert "tall-evidence mcp: interrupted (SIGINT)" in errors and "Traceback" not in errors, errors[-3000:]
